@@ -1,0 +1,55 @@
+"""The Swedish working calendar: public and de-facto holidays, ISO weeks, weekday names.
+
+Holidays come from the `holidays` package with the arguments DOMAIN.md fixes (Swedish names, no
+Sundays-as-holidays, de-facto holidays such as julafton included). No sessions on those days.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+
+from store.i18n import language
+
+WEEKDAY_SHORT = {"sv": ("mån", "tis", "ons", "tor", "fre", "lör", "sön"),
+                 "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
+WEEKDAY_LONG = {"sv": ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"),
+                "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}
+MONTH_SHORT = {"sv": ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"),
+               "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")}
+
+
+@lru_cache(maxsize=64)
+def _holidays(year: int, lang: str) -> dict[dt.date, str]:
+    import holidays  # imported lazily: it is large and `arena --help` should stay fast
+
+    table = holidays.Sweden(years=year, include_sundays=False, categories=("public", "de_facto"),
+                            language="sv" if lang == "sv" else "en_US")
+    return dict(table.items())
+
+
+def holiday_name(day: dt.date, lang: str | None = None) -> str | None:
+    return _holidays(day.year, lang or language()).get(day)
+
+
+def is_workday(day: dt.date) -> bool:
+    return day.weekday() < 5 and holiday_name(day, "sv") is None
+
+
+def workdays(start: dt.date, end: dt.date) -> list[dt.date]:
+    """Working days from start to end inclusive."""
+    days = []
+    day = start
+    while day <= end:
+        if is_workday(day):
+            days.append(day)
+        day += dt.timedelta(days=1)
+    return days
+
+
+def day_line(day: dt.date, lang: str | None = None) -> str:
+    """'tis 24 nov, v. 48' (and the holiday's name when there is one)."""
+    lang = lang or language()
+    text = (f"{WEEKDAY_SHORT[lang][day.weekday()]} {day.day} {MONTH_SHORT[lang][day.month - 1]}"
+            f" {day.year}, {'v.' if lang == 'sv' else 'wk'} {day.isocalendar()[1]}")
+    name = holiday_name(day, lang)
+    return f"{text} – {name}" if name else text

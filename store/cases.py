@@ -1,0 +1,414 @@
+"""Participants: register, edit, search, and the case card's data.
+
+Keyed on an internal UUID; the personnummer/samordningsnummer is optional (new arrivals, protected
+identity), unique when present and stored in its 12-digit form. Every change goes through the change log.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from store import audit, changes, clock, identity, names, validate
+from store.db import Database, Tx
+from store.i18n import ArenaError
+from store.schema import WEEKDAYS
+
+GENDERS = ("K", "M", "X")
+PLAN_COLS = tuple(f"plan_{d}" for d in WEEKDAYS)
+
+
+@dataclass(frozen=True)
+class Participant:
+    id: str
+    personnummer: str | None
+    reserve_number: str | None
+    first_name: str
+    last_name: str
+    gender: str
+    birth_date: str | None
+    protected: bool
+    address: str
+    phone: str
+    referral_date: str
+    caseworker_id: str | None
+    caseworker_name: str | None
+    site: str
+    plan: tuple[float, float, float, float, float]
+    status: str
+    exit_date: str | None
+    exit_outcome: str | None
+
+    @property
+    def name(self) -> str:
+        return f"{self.last_name}, {self.first_name}"
+
+    @property
+    def weekly_plan_hours(self) -> float:
+        return sum(self.plan)
+
+    def display_number(self) -> str:
+        if not self.personnummer:
+            return self.reserve_number or "—"
+        number = identity.parse(self.personnummer, dt.date(9999, 1, 1))
+        return number.masked() if self.protected else number.formatted()
+
+    def age(self, today: dt.date | None = None) -> int | None:
+        if not self.birth_date:
+            return None
+        born = dt.date.fromisoformat(self.birth_date)
+        today = today or clock.today()
+        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+    def days_in_programme(self, today: dt.date | None = None) -> int:
+        end = dt.date.fromisoformat(self.exit_date) if self.exit_date else (today or clock.today())
+        return (end - dt.date.fromisoformat(self.referral_date)).days
+
+
+_SELECT = (
+    "SELECT p.id, p.personnummer, p.reserve_number, p.first_name, p.last_name, p.gender, p.birth_date,"
+    " p.protected, p.address, p.phone, p.referral_date, p.caseworker_id, c.name, p.site, "
+    + ", ".join(f"p.{c}" for c in PLAN_COLS) +
+    ", p.status, p.exit_date, p.exit_outcome FROM participant p LEFT JOIN caseworker c ON c.id = p.caseworker_id")
+
+
+def _row(r) -> Participant:  # noqa: ANN001
+    return Participant(*r[:7], bool(r[7]), *r[8:14], tuple(r[14:19]), *r[19:22])
+
+
+def get(db: Database, participant_id: str) -> Participant:
+    with db.read() as conn:
+        r = conn.exec_driver_sql(_SELECT + " WHERE p.id = ?", (participant_id,)).first()
+    if r is None:
+        raise ArenaError("err.not_found", what=participant_id)
+    return _row(r)
+
+
+def get_many(db: Database, ids: list[str]) -> list[Participant]:
+    if not ids:
+        return []
+    with db.read() as conn:
+        rows = conn.exec_driver_sql(_SELECT + f" WHERE p.id IN ({', '.join('?' * len(ids))})", tuple(ids)).all()
+    by_id = {r[0]: _row(r) for r in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def by_number(db: Database, text: str) -> Participant | None:
+    number = identity.parse(text)
+    with db.read() as conn:
+        r = conn.exec_driver_sql(_SELECT + " WHERE p.personnummer = ?", (number.canonical,)).first()
+    return _row(r) if r else None
+
+
+@dataclass
+class NewParticipant:
+    first_name: str
+    last_name: str
+    gender: str
+    referral_date: str
+    personnummer: str = ""
+    caseworker_id: str | None = None
+    plan: tuple[float, ...] = (8, 8, 8, 8, 8)
+    protected: bool = False
+    address: str = ""
+    phone: str = ""
+    site: str = ""
+    reserve_number: str = ""
+
+
+def _clean(p: NewParticipant) -> dict:
+    values: dict = {
+        "first_name": validate.text(p.first_name, "förnamn", max_len=80, required=True),
+        "last_name": validate.text(p.last_name, "efternamn", max_len=80, required=True),
+        "address": validate.text(p.address, "adress", max_len=200),
+        "phone": validate.text(p.phone, "telefon", max_len=40),
+        "site": validate.text(p.site, "site", max_len=80),
+        "reserve_number": validate.text(p.reserve_number, "reservnummer", max_len=40) or None,
+        "protected": 1 if p.protected else 0,
+        "caseworker_id": p.caseworker_id or None,
+    }
+    if p.gender not in GENDERS:
+        raise ArenaError("err.required", field="kön (K/M/X)")
+    values["gender"] = p.gender
+    values["referral_date"] = validate.date(p.referral_date).isoformat()
+    if p.personnummer and p.personnummer.strip():
+        number = identity.parse(p.personnummer)
+        values["personnummer"] = number.canonical
+        values["birth_date"] = number.birth_date.isoformat()
+    else:
+        values["personnummer"] = None
+        values["birth_date"] = None
+    if len(p.plan) != 5:
+        raise ArenaError("err.bad_number", value=str(p.plan))
+    for col, hours in zip(PLAN_COLS, p.plan):
+        hours = validate.number(hours)
+        if not 0 <= hours <= 12:
+            raise ArenaError("att.bad_hours", max=12)
+        values[col] = hours
+    return values
+
+
+@dataclass(frozen=True)
+class DuplicateHint:
+    participant: Participant
+    why: str  # "number", "name_birth", "similar_name_birth"
+
+
+def probable_duplicates(db: Database, p: NewParticipant) -> list[DuplicateHint]:
+    """'Menade du …?': same number; same name and birth date; similar name with the same birth date."""
+    values = _clean(p)
+    hints: list[DuplicateHint] = []
+    seen: set[str] = set()
+    with db.read() as conn:
+        if values["personnummer"]:
+            r = conn.exec_driver_sql(_SELECT + " WHERE p.personnummer = ?", (values["personnummer"],)).first()
+            if r:
+                hints.append(DuplicateHint(_row(r), "number"))
+                seen.add(r[0])
+        if values["birth_date"]:
+            wanted = names.tokens(f"{values['first_name']} {values['last_name']}")
+            rows = conn.exec_driver_sql(_SELECT + " WHERE p.birth_date = ?", (values["birth_date"],)).all()
+            for r in rows:
+                if r[0] in seen:
+                    continue
+                have = names.tokens(f"{r[3]} {r[4]}")
+                if sorted(have) == sorted(wanted):
+                    hints.append(DuplicateHint(_row(r), "name_birth"))
+                elif all(any(names.within_one_edit(w, h) for h in have) for w in wanted):
+                    hints.append(DuplicateHint(_row(r), "similar_name_birth"))
+    return hints
+
+
+def register(db: Database, login: str, p: NewParticipant, *, duplicate_override: bool = False) -> str:
+    """Create a participant (and the 'anvisning' milestone); return the internal id."""
+    values = _clean(p)
+    with db.write(login) as tx:
+        if values["personnummer"]:
+            taken = tx.conn.exec_driver_sql("SELECT 1 FROM participant WHERE personnummer = ?",
+                                            (values["personnummer"],)).first()
+            if taken:
+                raise ArenaError("id.duplicate", value=values["personnummer"])
+        values["created_at"] = clock.now().isoformat()
+        values["status"] = "active"
+        pid = changes.insert(tx, "participant", values)
+        names.index_participant(tx.conn, pid, values["first_name"], values["last_name"])
+        changes.insert(tx, "milestone", {
+            "participant_id": pid, "stage_code": "anvisning", "status": "achieved",
+            "planned_date": values["referral_date"], "achieved_date": values["referral_date"],
+            "caseworker_id": values["caseworker_id"], "note": "", "period": 1,
+            "updated_at": clock.now().isoformat()})
+        if duplicate_override:
+            audit.record(tx, "create_despite_duplicate", pid, detail="probable duplicate shown and overridden")
+    return pid
+
+
+EDITABLE = ("first_name", "last_name", "gender", "address", "phone", "caseworker_id", "site", "protected",
+            "referral_date", "reserve_number", *PLAN_COLS)
+
+
+def update(db: Database, login: str, participant_id: str, **fields: object) -> dict:
+    """Edit a participant's details; validated like registration; returns {field: [old, new]}."""
+    unknown = set(fields) - set(EDITABLE) - {"personnummer"}
+    if unknown:
+        raise ArenaError("cli.bad_usage", detail=", ".join(sorted(unknown)))
+    current = get(db, participant_id)
+    merged = NewParticipant(
+        first_name=fields.get("first_name", current.first_name), last_name=fields.get("last_name", current.last_name),
+        gender=fields.get("gender", current.gender), referral_date=fields.get("referral_date", current.referral_date),
+        personnummer=fields.get("personnummer", current.personnummer or ""),
+        caseworker_id=fields.get("caseworker_id", current.caseworker_id),
+        plan=tuple(fields.get(c, current.plan[i]) for i, c in enumerate(PLAN_COLS)),
+        protected=bool(fields.get("protected", current.protected)), address=fields.get("address", current.address),
+        phone=fields.get("phone", current.phone), site=fields.get("site", current.site),
+        reserve_number=fields.get("reserve_number", current.reserve_number or ""))
+    values = _clean(merged)
+    with db.write(login) as tx:
+        if values["personnummer"] and values["personnummer"] != current.personnummer:
+            taken = tx.conn.exec_driver_sql("SELECT 1 FROM participant WHERE personnummer = ? AND id != ?",
+                                            (values["personnummer"], participant_id)).first()
+            if taken:
+                raise ArenaError("id.duplicate", value=values["personnummer"])
+        changed = changes.upsert(tx, "participant", participant_id, values)
+        if "first_name" in changed or "last_name" in changed:
+            names.index_participant(tx.conn, participant_id, values["first_name"], values["last_name"])
+    return changed
+
+
+# ----------------------------------------------------------------------------------------------- search
+
+@dataclass(frozen=True)
+class SearchHit:
+    participant: Participant
+    score: int
+    matched_on: str  # personnummer | samordningsnummer | nummerprefix | namn | namnprefix | likt namn
+    stage: str | None
+
+
+RANK = {"exact": 3, "prefix": 2, "fuzzy": 1}
+MATCH_NAME = {3: "namn", 2: "namnprefix", 1: "likt namn"}
+
+
+def _name_candidates(conn, q: str) -> dict[str, int]:  # noqa: ANN001
+    """Vocabulary tokens a query token may mean, with the best match level for each."""
+    found: dict[str, int] = {}
+    if len(q) >= 2:
+        for (tok,) in conn.exec_driver_sql(
+                "SELECT token FROM name_vocab WHERE token >= ? AND token < ? LIMIT 300", (q, names.prefix_upper(q))):
+            found[tok] = RANK["prefix"]
+    if conn.exec_driver_sql("SELECT 1 FROM name_vocab WHERE token = ?", (q,)).first():
+        found[q] = RANK["exact"]
+    if len(q) >= names.FUZZY_MIN:
+        variants = [q, *names.deletes(q)]
+        rows = conn.exec_driver_sql(
+            f"SELECT DISTINCT token FROM token_variant WHERE variant IN ({', '.join('?' * len(variants))})",
+            tuple(variants))
+        for (tok,) in rows:
+            if tok not in found and names.within_one_edit(q, tok):
+                found[tok] = RANK["fuzzy"]
+    return found
+
+
+def _stage_labels(conn, ids: list[str], lang: str) -> dict[str, str]:  # noqa: ANN001
+    if not ids:
+        return {}
+    label = "label_sv" if lang == "sv" else "label_en"
+    rows = conn.exec_driver_sql(
+        f"SELECT m.participant_id, s.{label} FROM milestone m JOIN milestone_stage s ON s.code = m.stage_code"
+        f" WHERE m.participant_id IN ({', '.join('?' * len(ids))}) AND m.status IN ('started', 'achieved')"
+        " ORDER BY m.participant_id, m.period, s.sort, coalesce(m.achieved_date, m.planned_date)", tuple(ids))
+    result: dict[str, str] = {}
+    for pid, text in rows:
+        result[pid] = text  # the last row per participant is the furthest stage of the latest period
+    return result
+
+
+def search(db: Database, query: str, *, limit: int = 50, lang: str = "sv") -> list[SearchHit]:
+    """Ranked: exact number > exact name > prefix > fuzzy. Uses indexes only."""
+    query = (query or "").strip()[:100]
+    if not query:
+        return []
+    scored: dict[str, tuple[int, str]] = {}
+    with db.read() as conn:
+        if identity.looks_like_number(query):
+            digits = identity.digits_of(query)
+            try:
+                number = identity.parse(query)
+            except identity.IdentityNumberError:
+                number = None
+            if number:
+                for (pid,) in conn.exec_driver_sql("SELECT id FROM participant WHERE personnummer = ?",
+                                                   (number.canonical,)):
+                    scored[pid] = (1000, "samordningsnummer" if number.coordination else "personnummer")
+            if len(digits) <= 10:
+                rows = conn.exec_driver_sql(
+                    "SELECT id FROM participant WHERE pnr10 >= ? AND pnr10 < ? LIMIT ?",
+                    (digits, names.prefix_upper(digits), limit))
+                for (pid,) in rows:
+                    scored.setdefault(pid, (600, "nummerprefix"))
+            if len(digits) >= 8 and digits[:2] in ("19", "20"):
+                rows = conn.exec_driver_sql(
+                    "SELECT id FROM participant WHERE personnummer >= ? AND personnummer < ? LIMIT ?",
+                    (digits, names.prefix_upper(digits), limit))
+                for (pid,) in rows:
+                    scored.setdefault(pid, (600, "nummerprefix"))
+            for (pid,) in conn.exec_driver_sql("SELECT id FROM participant WHERE reserve_number = ?", (query,)):
+                scored.setdefault(pid, (900, "reservnummer"))
+        else:
+            qtokens = list(dict.fromkeys(names.tokens(query)))[:5]
+            per_token = [_name_candidates(conn, q) for q in qtokens]
+            if qtokens and all(per_token):
+                values, params = [], []
+                for qi, cands in enumerate(per_token):
+                    for tok, level in cands.items():
+                        values.append("(?, ?, ?)")
+                        params += [qi, tok, level]
+                sql = (
+                    f"WITH q(qi, token, level) AS (VALUES {', '.join(values)}),"
+                    " best AS (SELECT nt.participant_id AS pid, q.qi AS qi, max(q.level) AS level"
+                    "  FROM q JOIN name_token nt ON nt.token = q.token GROUP BY nt.participant_id, q.qi)"
+                    " SELECT pid, sum(level), min(level) FROM best GROUP BY pid HAVING count(*) = ?"
+                    " ORDER BY sum(level) DESC, min(level) DESC LIMIT ?")
+                for pid, total, worst in conn.exec_driver_sql(sql, (*params, len(qtokens), limit * 4)):
+                    base = {3: 800, 2: 500, 1: 200}[worst]
+                    scored[pid] = (base + total * 10, MATCH_NAME[worst])
+        ranked = sorted(scored.items(), key=lambda kv: -kv[1][0])[: limit * 2]
+        ids = [pid for pid, _ in ranked]
+        stages = _stage_labels(conn, ids, lang)
+    people = {p.id: p for p in get_many(db, ids)}
+    hits = [SearchHit(people[pid], score, why, stages.get(pid)) for pid, (score, why) in ranked if pid in people]
+    hits.sort(key=lambda h: (-h.score, h.participant.last_name, h.participant.first_name, h.participant.id))
+    return hits[:limit]
+
+
+def in_caseload(db: Database, login: str, participant_id: str) -> bool:
+    with db.read() as conn:
+        return conn.exec_driver_sql(
+            "SELECT 1 FROM participant p JOIN caseworker c ON c.id = p.caseworker_id"
+            " WHERE p.id = ? AND c.login = ?", (participant_id, login)).first() is not None
+
+
+def open_case(db: Database, login: str, participant_id: str, reason: str = "") -> Participant:
+    """Read a case for display: outside one's own caseload a reason is required; always audited."""
+    reason = validate.text(reason, "anledning", max_len=300)
+    own = in_caseload(db, login, participant_id)
+    if not own and not reason:
+        raise ArenaError("acc.reason_required")
+    participant = get(db, participant_id)
+    audit.write(db, login, "view", participant_id, reason=reason, detail="" if own else "outside caseload")
+    return participant
+
+
+# ---------------------------------------------------------------------------------------------- notes
+
+@dataclass(frozen=True)
+class Note:
+    id: str
+    created_at: str
+    author_login: str
+    text: str
+    refers_to: str | None
+
+
+def add_note(db: Database, login: str, participant_id: str, text: str, refers_to: str | None = None) -> str:
+    body = validate.text(text, "anteckning", max_len=4000, required=True, multiline=True)
+    with db.write(login) as tx:
+        return add_note_in(tx, participant_id, body, refers_to)
+
+
+def add_note_in(tx: Tx, participant_id: str, text: str, refers_to: str | None = None) -> str:
+    return changes.insert(tx, "note", {"participant_id": participant_id, "author_login": tx.login,
+                                       "created_at": clock.now().isoformat(), "text": text,
+                                       "refers_to": refers_to})
+
+
+def notes(db: Database, participant_id: str) -> list[Note]:
+    with db.read() as conn:
+        return [Note(*r) for r in conn.exec_driver_sql(
+            "SELECT id, created_at, author_login, text, refers_to FROM note WHERE participant_id = ?"
+            " ORDER BY created_at DESC, id", (participant_id,))]
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: str
+    by: str
+    table: str
+    kind: str
+    changes: dict = field(default_factory=dict)
+
+
+def history(db: Database, participant_id: str, limit: int = 500) -> list[HistoryEntry]:
+    """The case's change log: the person's own row and the rows that belong to the person."""
+    import json
+
+    with db.read() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT at, by, tbl, kind, changes FROM change_log WHERE tbl = 'participant' AND row_id = ?1"
+            " UNION ALL SELECT cl.at, cl.by, cl.tbl, cl.kind, cl.changes FROM change_log cl"
+            "  WHERE cl.tbl IN ('milestone', 'note', 'enrolment', 'attendance') AND cl.row_id IN ("
+            "   SELECT id FROM milestone WHERE participant_id = ?1 UNION ALL"
+            "   SELECT id FROM note WHERE participant_id = ?1 UNION ALL"
+            "   SELECT id FROM enrolment WHERE participant_id = ?1 UNION ALL"
+            "   SELECT id FROM attendance WHERE participant_id = ?1)"
+            " ORDER BY 1 DESC LIMIT ?2",
+            (participant_id, limit)).all()
+    return [HistoryEntry(at, by, tbl, kind, json.loads(ch)) for at, by, tbl, kind, ch in rows]

@@ -1,0 +1,165 @@
+"""The one engine factory and the transaction helpers.
+
+`open(path)` builds an engine (never at import time), sets every connection's pragmas in one `connect`
+listener, applies migrations and makes sure this database has its own workstation id. Writes go through
+`Database.write()`, which takes the write lock up front (BEGIN IMMEDIATE) so two windows on one file
+queue politely instead of failing half-way, and turns SQLite's failures into messages a person reads.
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, create_engine, event, exc
+from sqlalchemy.pool import StaticPool
+
+from store import clock, schema
+from store.i18n import ArenaError
+
+BUSY_TIMEOUT_MS = 5000
+
+
+class StoreError(ArenaError):
+    """A write that did not happen; nothing was saved."""
+
+
+def _translate(error: BaseException) -> StoreError:
+    text = str(getattr(error, "orig", error) or error).lower()
+    if "locked" in text or "busy" in text:
+        return StoreError("err.db_locked")
+    if "full" in text:
+        return StoreError("err.db_full")
+    if "readonly" in text or "read-only" in text:
+        return StoreError("err.db_readonly")
+    return StoreError("err.db_other", detail=str(getattr(error, "orig", error)))
+
+
+@dataclass
+class Tx:
+    """An open write transaction: the connection, who is writing, and from which workstation."""
+
+    conn: Connection
+    login: str
+    workstation_id: str
+
+
+class Database:
+    def __init__(self, engine: Engine, path: str) -> None:
+        self.engine = engine
+        self.path = path
+        self._workstation_id: str | None = None
+
+    @property
+    def workstation_id(self) -> str:
+        if self._workstation_id is None:
+            with self.read() as conn:
+                self._workstation_id = conn.exec_driver_sql(
+                    "SELECT id FROM workstation WHERE is_local = 1").scalar_one()
+        return self._workstation_id
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            try:
+                yield conn
+            finally:
+                conn.rollback()
+
+    @contextmanager
+    def write(self, login: str) -> Iterator[Tx]:
+        """One write transaction, committed when the block ends; any failure raises StoreError."""
+        ws = self.workstation_id
+        try:
+            with self.engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn:
+                with conn.begin():
+                    yield Tx(conn, login, ws)
+        except (exc.OperationalError, exc.DatabaseError, sqlite3.Error) as error:
+            raise _translate(error) from error
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _make_engine(path: str) -> Engine:
+    if path == ":memory:":
+        engine = create_engine("sqlite://", poolclass=StaticPool,
+                               connect_args={"check_same_thread": False})
+    else:
+        engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False,
+                                                                  "timeout": BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
+        # Let us issue BEGIN ourselves (the pysqlite driver's implicit BEGIN is deferred and late).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        if path != ":memory:":
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        # FULL: a mark shown as saved survives a power cut, not only a crash of the app.
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def migrate(engine: Engine, path: str, upto: int | None = None) -> int:
+    """Apply pending migrations (up to `upto`, for tests); return the resulting schema version."""
+    target = schema.LATEST if upto is None else upto
+    with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn:
+        with conn.begin():
+            version = conn.exec_driver_sql("PRAGMA user_version").scalar_one()
+            if version > schema.LATEST:
+                raise ArenaError("err.db_newer", path=path, found=version, known=schema.LATEST)
+            for number in range(version + 1, target + 1):
+                schema.MIGRATIONS[number - 1](conn)
+                conn.exec_driver_sql(f"PRAGMA user_version={number}")
+            return max(version, target)
+
+
+def _ensure_workstation(engine: Engine) -> None:
+    with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn:
+        with conn.begin():
+            if conn.exec_driver_sql("SELECT 1 FROM workstation WHERE is_local = 1").first() is None:
+                host = os.environ.get("HOSTNAME") or (os.uname().nodename if hasattr(os, "uname") else "")
+                conn.exec_driver_sql(
+                    "INSERT INTO workstation (id, name, is_local, created_at) VALUES (?, ?, 1, ?)",
+                    (str(uuid.uuid4()), host or "arbetsstation", clock.now().isoformat()))
+
+
+def open(path: str | os.PathLike[str], *, upto: int | None = None) -> Database:  # noqa: A001
+    """Open (creating if needed) the database at `path`, or ':memory:'; upgrade it to the latest schema."""
+    path = str(path)
+    if path != ":memory:":
+        file = Path(path)
+        try:
+            file.parent.mkdir(parents=True, exist_ok=True)
+            if not file.exists():
+                # Case data is secret: owner-only from the first byte.
+                fd = os.open(file, os.O_CREAT | os.O_WRONLY, 0o600)
+                os.close(fd)
+        except OSError as error:
+            raise ArenaError("err.db_open", path=path, detail=error.strerror or str(error)) from error
+    engine = _make_engine(path)
+    try:
+        migrate(engine, path, upto)
+        if upto is None or upto >= 1:
+            _ensure_workstation(engine)
+    except ArenaError:
+        engine.dispose()
+        raise
+    except (exc.DBAPIError, sqlite3.Error) as error:
+        engine.dispose()
+        raise ArenaError("err.db_open", path=path, detail=str(getattr(error, "orig", error))) from error
+    return Database(engine, path)

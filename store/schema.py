@@ -1,0 +1,218 @@
+"""Numbered migrations, recorded in `PRAGMA user_version`.
+
+Each migration is a small function run once, in order, inside one transaction. Never edit a released
+migration: add the next one. A database from an older release opens and is upgraded; one from a newer
+release is refused with a clear message.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Connection
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
+
+
+def _exec_script(conn: Connection, script: str) -> None:
+    for statement in script.split(";\n"):
+        if statement.strip():
+            conn.exec_driver_sql(statement)
+
+
+def _m1_core(conn: Connection) -> None:
+    plan_cols = ", ".join(f"plan_{d} REAL NOT NULL DEFAULT 8" for d in WEEKDAYS)
+    hour_cols = ", ".join(f"hours_{d} REAL NOT NULL DEFAULT 0" for d in WEEKDAYS)
+    _exec_script(conn, f"""
+    CREATE TABLE workstation (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL, is_local INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL);
+    CREATE UNIQUE INDEX workstation_one_local ON workstation(is_local) WHERE is_local = 1;
+    CREATE TABLE setting (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE caseworker (
+        id TEXT PRIMARY KEY, login TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+        role TEXT NOT NULL DEFAULT 'caseworker' CHECK (role IN ('caseworker', 'leader', 'admin')),
+        site TEXT NOT NULL DEFAULT '', active INTEGER NOT NULL DEFAULT 1, pin_hash TEXT);
+    CREATE TABLE participant (
+        id TEXT PRIMARY KEY,
+        personnummer TEXT UNIQUE,
+        reserve_number TEXT,
+        first_name TEXT NOT NULL, last_name TEXT NOT NULL,
+        gender TEXT NOT NULL CHECK (gender IN ('K', 'M', 'X')),
+        birth_date TEXT,
+        protected INTEGER NOT NULL DEFAULT 0,
+        address TEXT NOT NULL DEFAULT '', phone TEXT NOT NULL DEFAULT '',
+        referral_date TEXT NOT NULL,
+        caseworker_id TEXT REFERENCES caseworker(id),
+        site TEXT NOT NULL DEFAULT '',
+        {plan_cols},
+        status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'exited')),
+        exit_date TEXT, exit_outcome TEXT,
+        created_at TEXT NOT NULL);
+    CREATE INDEX participant_caseworker ON participant(caseworker_id, status);
+    CREATE INDEX participant_referral ON participant(referral_date);
+    CREATE TABLE activity (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, kind TEXT NOT NULL DEFAULT '',
+        site TEXT NOT NULL DEFAULT '', leader_id TEXT REFERENCES caseworker(id),
+        capacity INTEGER NOT NULL DEFAULT 25, {hour_cols}, active INTEGER NOT NULL DEFAULT 1);
+    CREATE TABLE enrolment (
+        id TEXT PRIMARY KEY,
+        participant_id TEXT NOT NULL REFERENCES participant(id),
+        activity_id TEXT NOT NULL REFERENCES activity(id),
+        start_date TEXT NOT NULL, end_date TEXT);
+    CREATE INDEX enrolment_activity ON enrolment(activity_id, start_date);
+    CREATE INDEX enrolment_participant ON enrolment(participant_id);
+    CREATE TABLE absence_code (
+        code TEXT PRIMARY KEY,
+        category TEXT NOT NULL CHECK (category IN ('sick', 'vab', 'excused', 'unexcused')),
+        label_sv TEXT NOT NULL, label_en TEXT NOT NULL,
+        excused INTEGER NOT NULL, legal_ref TEXT NOT NULL DEFAULT '', sort INTEGER NOT NULL DEFAULT 0);
+    CREATE TABLE attendance (
+        id TEXT PRIMARY KEY,
+        participant_id TEXT NOT NULL REFERENCES participant(id),
+        activity_id TEXT NOT NULL REFERENCES activity(id),
+        date TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('present', 'partial', 'sick', 'vab', 'excused', 'unexcused')),
+        hours REAL NOT NULL DEFAULT 0,
+        reason_code TEXT REFERENCES absence_code(code),
+        note TEXT NOT NULL DEFAULT '',
+        recorded_by TEXT NOT NULL, recorded_at TEXT NOT NULL,
+        late INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (participant_id, activity_id, date));
+    CREATE INDEX attendance_activity_date ON attendance(activity_id, date);
+    CREATE INDEX attendance_date ON attendance(date);
+    CREATE TABLE session_cancel (
+        id TEXT PRIMARY KEY, activity_id TEXT NOT NULL REFERENCES activity(id), date TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT '', recorded_by TEXT NOT NULL, recorded_at TEXT NOT NULL,
+        UNIQUE (activity_id, date));
+    CREATE TABLE milestone_stage (
+        code TEXT PRIMARY KEY, label_sv TEXT NOT NULL, label_en TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('referral', 'assessment', 'plan', 'intervention', 'exit')),
+        sort INTEGER NOT NULL, active INTEGER NOT NULL DEFAULT 1);
+    CREATE TABLE exit_outcome (
+        code TEXT PRIMARY KEY, label_sv TEXT NOT NULL, label_en TEXT NOT NULL,
+        work_or_study INTEGER NOT NULL DEFAULT 0, sort INTEGER NOT NULL);
+    CREATE TABLE milestone (
+        id TEXT PRIMARY KEY,
+        participant_id TEXT NOT NULL REFERENCES participant(id),
+        stage_code TEXT NOT NULL REFERENCES milestone_stage(code),
+        status TEXT NOT NULL CHECK (status IN ('planned', 'started', 'achieved', 'cancelled')),
+        planned_date TEXT, achieved_date TEXT,
+        caseworker_id TEXT REFERENCES caseworker(id),
+        note TEXT NOT NULL DEFAULT '',
+        period INTEGER NOT NULL DEFAULT 1,
+        updated_at TEXT NOT NULL);
+    CREATE INDEX milestone_participant ON milestone(participant_id, period);
+    CREATE TABLE note (
+        id TEXT PRIMARY KEY, participant_id TEXT NOT NULL REFERENCES participant(id),
+        author_login TEXT NOT NULL, created_at TEXT NOT NULL, text TEXT NOT NULL,
+        refers_to TEXT REFERENCES note(id));
+    CREATE INDEX note_participant ON note(participant_id, created_at);
+    CREATE TABLE audit_event (
+        id TEXT PRIMARY KEY, at TEXT NOT NULL, user_login TEXT NOT NULL, action TEXT NOT NULL,
+        participant_id TEXT, reason TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '');
+    CREATE INDEX audit_event_participant ON audit_event(participant_id, at);
+    CREATE INDEX audit_event_user ON audit_event(user_login, at);
+    CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event
+        BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+    CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event
+        BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+    CREATE TABLE change_log (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        op_id TEXT NOT NULL UNIQUE,
+        workstation_id TEXT NOT NULL,
+        hlc TEXT NOT NULL,
+        tbl TEXT NOT NULL, row_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('upsert', 'delete')),
+        changes TEXT NOT NULL,
+        at TEXT NOT NULL, by TEXT NOT NULL);
+    CREATE INDEX change_log_row ON change_log(tbl, row_id);
+    """)
+    _seed_reference_data(conn)
+
+
+def _seed_reference_data(conn: Connection) -> None:
+    """Codes, stages and outcomes are data: an administrator may add or rename them later."""
+    absence = [
+        ("SJUK", "sick", "Sjuk", "Sick", 1, "", 1),
+        ("VAB", "vab", "Vård av barn", "Care of sick child", 1, "", 2),
+        ("LAKARE", "excused", "Läkar- eller tandläkarbesök", "Doctor or dentist", 1, "", 3),
+        ("MYNDIGHET", "excused", "Myndighetsbesök", "Appointment with an authority", 1, "", 4),
+        ("INTERVJU", "excused", "Anställningsintervju", "Job interview", 1, "", 5),
+        ("GILTIG", "excused", "Annan giltig frånvaro", "Other excused absence", 1, "", 6),
+        ("OGILTIG", "unexcused", "Ogiltig frånvaro", "Unexcused absence", 0,
+         "SoL 4 kap. 5 § / SoL (2025:400)", 7),
+    ]
+    for row in absence:
+        conn.exec_driver_sql(
+            "INSERT INTO absence_code (code, category, label_sv, label_en, excused, legal_ref, sort)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)", row)
+    stages = [
+        ("anvisning", "Anvisning", "Referral", "referral"),
+        ("kartlaggning", "Kartläggning", "Initial assessment", "assessment"),
+        ("handlingsplan", "Handlingsplan", "Action plan", "plan"),
+        ("arbetstraning", "Arbetsträning", "Work training", "intervention"),
+        ("praktik", "Praktik", "Work placement", "intervention"),
+        ("sprakpraktik", "Språkpraktik", "Language placement", "intervention"),
+        ("sfi", "SFI", "Swedish for immigrants", "intervention"),
+        ("komvux", "Komvux", "Adult education", "intervention"),
+        ("jobbsok", "Jobbsök", "Job search", "intervention"),
+        ("starkande", "Stärkande aktivitet", "Strengthening activity", "intervention"),
+        ("extratjanst", "Extratjänst", "Subsidised job (extratjänst)", "intervention"),
+        ("lonebidrag", "Lönebidrag", "Wage subsidy (lönebidrag)", "intervention"),
+        ("lonestod", "Lönestöd", "Wage support (lönestöd)", "intervention"),
+        ("avslut", "Avslut", "Exit", "exit"),
+    ]
+    for i, (code, sv, en, kind) in enumerate(stages):
+        conn.exec_driver_sql(
+            "INSERT INTO milestone_stage (code, label_sv, label_en, kind, sort) VALUES (?, ?, ?, ?, ?)",
+            (code, sv, en, kind, (i + 1) * 10))
+    outcomes = [
+        ("arbete", "Arbete", "Work", 1), ("studier", "Studier", "Studies", 1),
+        ("annan_insats", "Annan insats", "Other programme", 0), ("flytt", "Flytt", "Moved away", 0),
+        ("sjukskrivning", "Sjukskrivning", "Sick leave", 0), ("avbrott", "Avbrott", "Dropped out", 0),
+        ("ovrigt", "Övrigt", "Other", 0),
+    ]
+    for i, (code, sv, en, ws) in enumerate(outcomes):
+        conn.exec_driver_sql(
+            "INSERT INTO exit_outcome (code, label_sv, label_en, work_or_study, sort) VALUES (?, ?, ?, ?, ?)",
+            (code, sv, en, ws, i + 1))
+
+
+def _m2_search(conn: Connection) -> None:
+    """Name and number search: normalised name tokens, their one-deletion variants, short numbers."""
+    _exec_script(conn, """
+    CREATE TABLE name_token (
+        participant_id TEXT NOT NULL REFERENCES participant(id) ON DELETE CASCADE,
+        token TEXT NOT NULL, PRIMARY KEY (token, participant_id)) WITHOUT ROWID;
+    CREATE INDEX name_token_participant ON name_token(participant_id);
+    CREATE TABLE name_vocab (token TEXT PRIMARY KEY) WITHOUT ROWID;
+    CREATE TABLE token_variant (variant TEXT NOT NULL, token TEXT NOT NULL,
+        PRIMARY KEY (variant, token)) WITHOUT ROWID;
+    ALTER TABLE participant ADD COLUMN pnr10 TEXT GENERATED ALWAYS AS (substr(personnummer, 3)) VIRTUAL;
+    CREATE INDEX participant_pnr10 ON participant(pnr10);
+    """)
+
+
+def _m3_sync(conn: Connection) -> None:
+    """Sync bookkeeping: a per-workstation sequence on the change log, peers' progress, conflicts."""
+    _exec_script(conn, """
+    ALTER TABLE change_log ADD COLUMN ws_seq INTEGER;
+    UPDATE change_log SET ws_seq = seq;
+    CREATE UNIQUE INDEX change_log_ws_seq ON change_log(workstation_id, ws_seq);
+    CREATE TABLE sync_peer (
+        workstation_id TEXT PRIMARY KEY, applied_seq INTEGER NOT NULL DEFAULT 0, last_file TEXT,
+        last_seen TEXT);
+    CREATE TABLE sync_pending (
+        op_id TEXT PRIMARY KEY, workstation_id TEXT NOT NULL, seq INTEGER NOT NULL, payload TEXT NOT NULL,
+        waiting_for TEXT NOT NULL);
+    CREATE TABLE conflict (
+        id TEXT PRIMARY KEY, tbl TEXT NOT NULL, row_id TEXT NOT NULL, field TEXT NOT NULL,
+        kept_value TEXT, lost_value TEXT, lost_hlc TEXT NOT NULL, lost_by TEXT NOT NULL,
+        lost_workstation TEXT NOT NULL, detected_at TEXT NOT NULL, resolved INTEGER NOT NULL DEFAULT 0);
+    CREATE INDEX conflict_open ON conflict(resolved, detected_at);
+    CREATE TABLE quarantine (
+        file TEXT PRIMARY KEY, reason TEXT NOT NULL, detected_at TEXT NOT NULL);
+    """)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_m1_core, _m2_search, _m3_sync]
+LATEST = len(MIGRATIONS)

@@ -1,0 +1,56 @@
+"""Input checks shared by the CLI, the forms and the importer: one refusal, one message, no traceback."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+from store.i18n import ArenaError
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+
+def text(value: object, field: str, *, max_len: int = 200, required: bool = False,
+         multiline: bool = False) -> str:
+    value = "" if value is None else str(value)
+    value = unicodedata.normalize("NFC", value).strip()
+    if not multiline and ("\n" in value or "\r" in value or "\t" in value):
+        raise ArenaError("err.control_chars")
+    if _CONTROL.search(value):
+        raise ArenaError("err.control_chars")
+    if len(value) > max_len:
+        raise ArenaError("err.text_too_long", max=max_len)
+    if required and not value:
+        raise ArenaError("err.required", field=field)
+    return value
+
+
+def date(value: object) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    raw = "" if value is None else str(value).strip()
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+            raise ValueError
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise ArenaError("err.bad_date", value=raw[:40]) from None
+
+
+def month(value: object) -> tuple[int, int]:
+    raw = "" if value is None else str(value).strip()
+    m = re.fullmatch(r"(\d{4})-(\d{2})", raw)
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise ArenaError("err.bad_month", value=raw[:40])
+    return int(m.group(1)), int(m.group(2))
+
+
+def number(value: object) -> float:
+    raw = "" if value is None else str(value).strip().replace(",", ".")
+    try:
+        result = float(raw)
+    except ValueError:
+        raise ArenaError("err.bad_number", value=raw[:40]) from None
+    if result != result or result in (float("inf"), float("-inf")):
+        raise ArenaError("err.bad_number", value=raw[:40])
+    return result

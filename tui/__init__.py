@@ -1,0 +1,5 @@
+"""Arena's user interfaces: the Textual app (screens, widgets) and the `arena` command line.
+
+Importing this package imports nothing heavy; `tui.cli` must not import textual until the TUI starts.
+No SQL lives here: everything goes through the service functions in `store`.
+"""

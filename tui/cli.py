@@ -1,0 +1,248 @@
+"""The `arena` command: opens the TUI or runs one subcommand, sharing every rule with it via `store`.
+
+Startup stays fast: nothing heavy is imported before a subcommand needs it (`arena --help` imports
+neither textual nor SQLAlchemy). Errors are one line on stderr in the user's language, exit status 2
+for bad usage or input, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
+
+from store.i18n import ArenaError, set_language, t
+
+
+# Same as store.export.WHAT (a test checks); spelled out so `--help` need not import the store.
+EXPORT_WHAT = ("participants", "caseworkers", "activities", "enrolments", "attendance", "milestones", "notes",
+               "audit")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2
+        sys.stderr.write(f"arena: {t('cli.bad_usage', detail=message)}\n")
+        raise SystemExit(2)
+
+
+def _data_dir() -> Path:
+    override = os.environ.get("ARENA_DATA_DIR")
+    if override:
+        return Path(override)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("arena", appauthor=False))
+
+
+def default_db() -> Path:
+    return _data_dir() / "arena.db"
+
+
+def demo_db() -> Path:
+    return _data_dir() / "demo.db"
+
+
+def _login(args: argparse.Namespace) -> str:
+    user = getattr(args, "user", None) or os.environ.get("ARENA_USER")
+    if user:
+        return user
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 -- no login name in this environment
+        return "okand"
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", default=argparse.SUPPRESS, help="databasfil / database file")
+    common.add_argument("--lang", choices=("sv", "en"), default=argparse.SUPPRESS, help="språk / language")
+    common.add_argument("--user", default=argparse.SUPPRESS, help="inloggning / login (default: OS login)")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = _Parser(prog="arena", parents=[common],
+                     description="Arena – handläggarterminal för Arena Arbetsmarknad. Utan underkommando "
+                                 "öppnas terminalgränssnittet.")
+    parser.add_argument("--demo", action="store_true", help="öppna demodatabasen (skapas vid första start)")
+    parser.add_argument("--exit-after-ready", action="store_true", help=argparse.SUPPRESS)
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    p = sub.add_parser("demo", parents=[common], help="bygg en demodatabas")
+    p.add_argument("--participants", type=int, default=2000)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--days", type=int, default=40)
+
+    p = sub.add_parser("export", parents=[common], help="exportera en tabell som CSV eller JSONL")
+    p.add_argument("--what", required=True, choices=EXPORT_WHAT)
+    p.add_argument("--format", default="csv", choices=("csv", "jsonl"))
+    p.add_argument("--out")
+
+    p = sub.add_parser("import", parents=[common], help="importera närvaro från CSV")
+    p.add_argument("kind", choices=("attendance",))
+    p.add_argument("file")
+    p.add_argument("--all-or-nothing", action="store_true")
+
+    p = sub.add_parser("find", parents=[common], help="sök deltagare på namn eller nummer")
+    p.add_argument("query")
+    p.add_argument("--format", default="table", choices=("table", "json"))
+
+    p = sub.add_parser("report", parents=[common], help="närvarorapport per månad")
+    p.add_argument("kind", choices=("narvaro",))
+    p.add_argument("--month", required=True)
+    p.add_argument("--participant")
+    p.add_argument("--caseworker")
+    p.add_argument("--format", default="csv", choices=("csv", "xlsx"))
+    p.add_argument("--out")
+
+    p = sub.add_parser("stages", parents=[common], help="programsteg: lista, lägg till, byt namn")
+    p.add_argument("action", choices=("list", "add", "rename"))
+    p.add_argument("code", nargs="?")
+    p.add_argument("--sv")
+    p.add_argument("--en")
+    p.add_argument("--kind", default="intervention")
+    p.add_argument("--after")
+
+    p = sub.add_parser("sync", parents=[common], help="synka med den centrala utdelningen")
+    p.add_argument("--share", required=True)
+    p.add_argument("--key")
+
+    p = sub.add_parser("keys", parents=[common], help="programnyckel för synk")
+    p.add_argument("action", choices=("new",))
+    p.add_argument("file")
+    return parser
+
+
+def _open_db(args: argparse.Namespace, *, must_exist: bool = True):  # noqa: ANN202
+    from store import db
+
+    path = Path(getattr(args, "db", None) or default_db())
+    if must_exist and not path.exists():
+        raise ArenaError("cli.db_missing", path=str(path))
+    return db.open(path)
+
+
+def _out(args: argparse.Namespace, binary: bool = False):  # noqa: ANN202
+    if getattr(args, "out", None):
+        try:
+            return open(args.out, "wb" if binary else "w", encoding=None if binary else "utf-8-sig",
+                        newline=None if binary else "")
+        except OSError as error:
+            raise ArenaError("cli.file_missing", path=args.out) from error
+    return sys.stdout.buffer if binary else sys.stdout
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from store import demo
+
+    path = Path(getattr(args, "db", None) or demo_db())
+    if path.exists():
+        raise ArenaError("demo.exists", path=str(path))
+    if not 1 <= args.participants <= 1_000_000 or not 0 <= args.days <= 400:
+        raise ArenaError("cli.bad_usage", detail="--participants 1..1000000, --days 0..400")
+    result = demo.build(str(path), args.participants, args.seed, args.days)
+    print(t("demo.built", path=path, participants=result.participants, attendance=result.attendance))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from store import export
+
+    database = _open_db(args)
+    out = _out(args)
+    try:
+        export.write(database, _login(args), args.what, args.format, out)
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from store import attendance
+
+    database = _open_db(args)
+    if not Path(args.file).is_file():
+        raise ArenaError("cli.file_missing", path=args.file)
+    report = attendance.import_csv(database, _login(args), args.file, all_or_nothing=args.all_or_nothing)
+    for line, reason in report.rejected:
+        sys.stderr.write(t("imp.line", line=line, reason=reason) + "\n")
+    if args.all_or_nothing and report.rejected:
+        print(t("imp.none", bad=len(report.rejected)))
+    else:
+        print(t("imp.summary", ok=report.imported, unchanged=report.unchanged, bad=len(report.rejected)))
+    return 2 if report.rejected else 0
+
+
+def cmd_find(args: argparse.Namespace) -> int:
+    import json
+
+    from store import audit, cases, validate
+
+    database = _open_db(args)
+    query = validate.text(args.query, "sökning", max_len=100)
+    hits = cases.search(database, query)
+    audit.write(database, _login(args), "search", detail=query)
+    if args.format == "json":
+        print(json.dumps([{"id": h.participant.id, "personnummer": h.participant.personnummer,
+                           "name": h.participant.name, "score": h.score, "matched_on": h.matched_on}
+                          for h in hits], ensure_ascii=False, indent=1))
+    else:
+        for h in hits:
+            p = h.participant
+            print(f"{h.score:5d}  {p.display_number():15}  {p.name:35}  {h.matched_on}")
+    return 0
+
+
+COMMANDS = {"demo": cmd_demo, "export": cmd_export, "import": cmd_import, "find": cmd_find}
+
+
+def _register_late_commands() -> None:
+    """Subcommands whose modules are larger; imported only when used."""
+    from tui import cli_more
+
+    COMMANDS.update(cli_more.COMMANDS)
+
+
+def run_tui(args: argparse.Namespace) -> int:
+    from store import demo
+
+    if args.demo and not getattr(args, "db", None):
+        path = demo_db()
+        if not path.exists():
+            print(t("demo.building", path=path), flush=True)
+            demo.build(str(path), 2000, 1, 40)
+    else:
+        path = Path(getattr(args, "db", None) or default_db())
+    from tui.app import run
+
+    return run(str(path), login=_login(args), exit_after_ready=args.exit_after_ready)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    set_language(getattr(args, "lang", None) or os.environ.get("ARENA_LANG", "sv"))
+    try:
+        if args.command is None:
+            return run_tui(args)
+        if args.command not in COMMANDS:
+            _register_late_commands()
+        return COMMANDS[args.command](args)
+    except ArenaError as error:
+        sys.stderr.write(f"arena: {error}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write(f"arena: {t('cli.interrupted')}\n")
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as error:  # noqa: BLE001 -- never a traceback on the screen
+        sys.stderr.write(f"arena: {t('cli.unexpected', detail=f'{type(error).__name__}: {error}')}\n")
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

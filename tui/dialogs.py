@@ -1,0 +1,118 @@
+"""Small modal dialogs that return a value: confirm, prompt, choose."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from store.i18n import ArenaError, t
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    BINDINGS = [Binding("escape", "cancel", t("dlg.cancel")), Binding("y,j", "confirm", t("dlg.yes"), show=False),
+                Binding("n", "cancel", t("dlg.no"), show=False)]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.question, classes="dialog-question")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(t("dlg.yes"), variant="primary", id="yes")
+                yield Button(t("dlg.no"), id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#yes", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class PromptDialog(ModalScreen[object]):
+    """One line of input; `check` turns the text into the value or raises ArenaError (shown inline)."""
+
+    BINDINGS = [Binding("escape", "cancel", t("dlg.cancel"))]
+
+    def __init__(self, question: str, value: str = "", *, check: Callable[[str], object] | None = None,
+                 placeholder: str = "") -> None:
+        super().__init__()
+        self.question = question
+        self.value = value
+        self.check = check or (lambda text: text)
+        self.placeholder = placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.question, classes="dialog-question")
+            yield Input(self.value, placeholder=self.placeholder, id="prompt-input")
+            yield Label("", id="prompt-error", classes="error")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        try:
+            result = self.check(event.value)
+        except ArenaError as error:
+            self.query_one("#prompt-error", Label).update(str(error))
+            return
+        self.dismiss(result)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ChoiceDialog(ModalScreen[object]):
+    """Pick one of several options (value, label); Enter picks, Escape cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", t("dlg.cancel"))]
+
+    def __init__(self, question: str, options: list[tuple[object, str]], *, with_text: str | None = None) -> None:
+        super().__init__()
+        self.question = question
+        self.options = options
+        self.with_text = with_text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.question, classes="dialog-question")
+            yield OptionList(*[Option(label, id=str(i)) for i, (_, label) in enumerate(self.options)],
+                             id="choice-list")
+            if self.with_text is not None:
+                yield Input(placeholder=self.with_text, id="choice-text")
+            yield Label("", id="choice-error", classes="error")
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        value = self.options[int(event.option.id or 0)][0]
+        if self.with_text is not None and value is None:
+            self.query_one("#choice-text", Input).focus()
+            return
+        self.dismiss(value)
+
+    @on(Input.Submitted, "#choice-text")
+    def _typed(self, event: Input.Submitted) -> None:
+        if event.value.strip():
+            self.dismiss(event.value.strip())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,40 @@
+"""How marks, statuses and people read on screen (shared by the roll call, week grid and case card)."""
+from __future__ import annotations
+
+from rich.text import Text
+
+from store.attendance import Mark
+from store.i18n import t
+
+SYMBOL = {"present": "✓", "partial": "◐", "sick": "S", "vab": "B", "excused": "G", "unexcused": "O"}
+STYLE = {"present": "green", "partial": "yellow", "sick": "cyan", "vab": "cyan", "excused": "blue",
+         "unexcused": "bold red"}
+
+
+def mark_text(mark: Mark | None) -> Text:
+    if mark is None:
+        return Text(t("st.none"), style="dim")
+    label = f"{SYMBOL[mark.status]} {t('st.' + mark.status)}"
+    if mark.status in ("present", "partial"):
+        label += f" {mark.hours:g} h"
+    elif mark.reason_code and mark.status == "excused":
+        label += f" ({mark.reason_code.lower()})"
+    if mark.note:
+        label += " ✎"
+    return Text(label, style=STYLE[mark.status])
+
+
+def cell_symbol(mark: Mark | None) -> Text:
+    if mark is None:
+        return Text("·", style="dim")
+    text = SYMBOL[mark.status]
+    if mark.status == "partial":
+        text += f"{mark.hours:g}"
+    return Text(text, style=STYLE[mark.status])
+
+
+def person_name(name: str, protected: bool) -> Text:
+    text = Text(name)
+    if protected:
+        text.append(f" [{t('protected')}]", style="bold magenta")
+    return text

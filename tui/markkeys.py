@@ -1,0 +1,80 @@
+"""The mark keys shared by the roll call and the week grid: one key, one mark, dialogs where needed.
+
+A widget using `MarkKeys` provides `current()` (the person under the cursor: participant_id, name,
+planned_hours, mark) and `_submit(target, status, hours=, reason=, note=, advance=)`.
+"""
+from __future__ import annotations
+
+from textual.binding import Binding
+
+from store import validate
+from store.i18n import ArenaError, t
+from tui.dialogs import ChoiceDialog, PromptDialog
+
+
+MARK_BINDINGS = [
+    Binding("n,space", "mark('present')", t("key.present"), id="mark_present"),
+    Binding("d", "mark_partial", t("key.partial"), id="mark_partial"),
+    Binding("s", "mark('sick')", t("key.sick"), id="mark_sick"),
+    Binding("b", "mark('vab')", t("key.vab"), id="mark_vab"),
+    Binding("g", "mark_excused", t("key.excused"), id="mark_excused"),
+    Binding("o", "mark('unexcused')", t("key.unexcused"), id="mark_unexcused"),
+    Binding("m", "mark_note", t("key.mark_note"), id="mark_note", show=False),
+]
+
+
+class MarkKeys:
+    def action_mark(self, status: str) -> None:
+        row = self.current()
+        if row is not None:
+            self._submit(row, status)
+
+    def action_mark_partial(self) -> None:
+        row = self.current()
+        if row is None:
+            return
+        top = max(row.planned_hours, 0.5)
+
+        def check(text: str) -> float:
+            hours = validate.number(text)
+            if not (0.5 <= hours <= top) or hours * 2 != int(hours * 2):
+                raise ArenaError("att.bad_hours", max=f"{top:g}")
+            return hours
+
+        def chosen(hours: object) -> None:
+            if hours is not None:
+                self._submit(row, "partial", hours=float(hours))
+
+        self.app.push_screen(PromptDialog(t("att.hours_prompt", name=row.name, max=f"{top:g}"), check=check),
+                             chosen)
+
+    def action_mark_excused(self) -> None:
+        row = self.current()
+        if row is None:
+            return
+        codes = [c for c in self.app.absence_codes if c.category == "excused"]
+        if len(codes) <= 1:
+            self._submit(row, "excused", reason=codes[0].code if codes else None)
+            return
+
+        def chosen(code: object) -> None:
+            if code:
+                self._submit(row, "excused", reason=str(code))
+
+        self.app.push_screen(ChoiceDialog(t("att.code_prompt", name=row.name), [(c.code, c.label) for c in codes]),
+                             chosen)
+
+    def action_mark_note(self) -> None:
+        row = self.current()
+        if row is None or row.mark is None:
+            return
+        mark = row.mark
+
+        def chosen(note: object) -> None:
+            if note is not None:
+                self._submit(row, mark.status, hours=mark.hours, reason=mark.reason_code, note=str(note),
+                             advance=False)
+
+        self.app.push_screen(PromptDialog(t("att.note_prompt", name=row.name), mark.note,
+                                          check=lambda s: validate.text(s, "note", max_len=500)), chosen)
+

@@ -1,0 +1,400 @@
+"""F3 Närvaro: the day's sessions on the left, the roll call on the right.
+
+One keystroke per person. A key press moves the cursor at once and queues the write on the app's
+write lane; the row shows the new mark only after SQLite has committed it (and the previous mark plus
+the reason if it failed).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from store import attendance, calendar, clock
+from store.attendance import Mark, RollRow, Session
+from store.i18n import t
+from tui.dialogs import ConfirmDialog
+from tui.labels import mark_text, person_name
+from tui.markkeys import MARK_BINDINGS, MarkKeys
+from tui.workers import call_store
+
+
+@dataclass
+class UndoStep:
+    participant_id: str
+    activity_id: str
+    day: dt.date
+    previous: Mark | None
+
+
+class SessionTable(DataTable):
+    BINDINGS = [Binding("enter", "open_session", t("key.open"), id="open_session")]
+
+    def action_open_session(self) -> None:
+        screen = self.screen
+        if isinstance(screen, AttendanceScreen):
+            screen.open_current_session()
+
+
+class RollTable(MarkKeys, DataTable):
+    """The roll call. Bindings live here so they show in the footer whenever the list has focus."""
+
+    BINDINGS = [
+        *MARK_BINDINGS,
+        Binding("backspace,delete", "clear_mark", t("key.clear"), id="clear_mark"),
+        Binding("ctrl+z", "undo", t("key.undo"), id="undo"),
+        Binding("A", "all_present", t("key.all_present"), id="all_present"),
+        Binding("x", "cancel_session", t("key.cancel_session"), id="cancel_session"),
+        Binding("slash", "filter", t("key.filter"), id="filter"),
+        Binding("escape", "back_to_sessions", t("key.back"), id="back_to_sessions", show=False),
+    ]
+
+    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self.activity_id: str | None = None
+        self.activity_name = ""
+        self.day = clock.today()
+        self.rows: dict[str, RollRow] = {}
+        self.order: list[str] = []
+        self.undo_stack: list[UndoStep] = []
+        self.name_filter = ""
+
+    # ------------------------------------------------------------------ loading and drawing
+    def show(self, activity_id: str, activity_name: str, day: dt.date, rows: list[RollRow]) -> None:
+        if activity_id != self.activity_id or day != self.day:
+            self.undo_stack.clear()
+        self.activity_id, self.activity_name, self.day = activity_id, activity_name, day
+        self.rows = {r.participant_id: r for r in rows}
+        self.order = [r.participant_id for r in rows]
+        self.redraw()
+        first_unmarked = next((i for i, pid in enumerate(self.visible()) if self.rows[pid].mark is None), 0)
+        self.move_cursor(row=first_unmarked)
+
+    def visible(self) -> list[str]:
+        if not self.name_filter:
+            return self.order
+        from store.names import fold
+
+        wanted = fold(self.name_filter)
+        return [pid for pid in self.order if wanted in fold(self.rows[pid].name)]
+
+    def redraw(self) -> None:
+        keep = self.cursor_row
+        self.clear(columns=not self.columns)
+        if not self.columns:
+            self.add_column(t("att.col.name"), key="name", width=36)
+            self.add_column(t("att.col.planned"), key="planned", width=7)
+            self.add_column(t("att.col.mark"), key="mark", width=24)
+            self.add_column(t("att.col.info"), key="info")
+        for pid in self.visible():
+            row = self.rows[pid]
+            self.add_row(person_name(row.name, row.protected), f"{row.planned_hours:g}", mark_text(row.mark),
+                         self._info(row), key=pid)
+        if self.row_count:
+            self.move_cursor(row=min(keep, self.row_count - 1))
+        self.screen.refresh_roll_header() if isinstance(self.screen, AttendanceScreen) else None
+
+    def _info(self, row: RollRow, error: str = "") -> Text:
+        if error:
+            return Text(error, style="bold red")
+        parts = []
+        if row.elsewhere:
+            parts.append(t("att.elsewhere", activity=row.elsewhere))
+        if row.mark and row.mark.late:
+            parts.append(t("att.late"))
+        return Text(" · ".join(parts), style="dim")
+
+    def current(self) -> RollRow | None:
+        if not self.row_count or self.activity_id is None:
+            return None
+        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        return self.rows.get(key)
+
+    def marked_count(self) -> int:
+        return sum(1 for r in self.rows.values() if r.mark is not None)
+
+    # ------------------------------------------------------------------ writes
+    def _submit(self, row: RollRow, status: str, *, hours: float | None = None, reason: str | None = None,
+                note: str = "", advance: bool = True) -> None:
+        lane = self.app.write_lane
+        db, login, aid, day = self.app.db, self.app.login, self.activity_id, self.day
+        self.update_cell(row.participant_id, "mark", Text(t("st.saving"), style="italic dim"))
+        previous = row.mark
+        if advance and self.cursor_row < self.row_count - 1:
+            self.move_cursor(row=self.cursor_row + 1)
+
+        def write() -> Mark:
+            return attendance.mark(db, login, row.participant_id, aid, day, status, hours, reason, note)
+
+        def done(saved: Mark) -> None:
+            self.undo_stack.append(UndoStep(row.participant_id, aid, day, previous))
+            self._set_mark(row.participant_id, saved)
+            self.app.notify(t("att.saved", name=row.name, status=t("st." + status)), timeout=2)
+
+        lane.submit(write, done, lambda message: self._failed(row.participant_id, message))
+
+    def _set_mark(self, pid: str, mark: Mark | None, error: str = "") -> None:
+        row = self.rows.get(pid)
+        if row is None:
+            return
+        row = RollRow(row.participant_id, row.first_name, row.last_name, row.protected, row.planned_hours,
+                      mark, row.elsewhere)
+        self.rows[pid] = row
+        if pid in self.visible():
+            self.update_cell(pid, "mark", mark_text(mark))
+            self.update_cell(pid, "info", self._info(row, error))
+        if isinstance(self.screen, AttendanceScreen):
+            self.screen.refresh_roll_header()
+            self.screen.reload_sessions()
+
+    def _failed(self, pid: str, message: str) -> None:
+        row = self.rows.get(pid)
+        if row is not None:
+            self._set_mark(pid, row.mark, error=message)
+            self.app.notify(t("att.failed", name=row.name, error=message), severity="error", timeout=8)
+
+    def action_clear_mark(self) -> None:
+        row = self.current()
+        if row is None or row.mark is None:
+            return
+        db, login, aid, day, previous = self.app.db, self.app.login, self.activity_id, self.day, row.mark
+
+        def done(_: object) -> None:
+            self.undo_stack.append(UndoStep(row.participant_id, aid, day, previous))
+            self._set_mark(row.participant_id, None)
+
+        self.app.write_lane.submit(lambda: attendance.clear(db, login, row.participant_id, aid, day), done,
+                                   lambda m: self._failed(row.participant_id, m))
+
+    def action_undo(self) -> None:
+        if not self.undo_stack:
+            self.app.notify(t("att.nothing_to_undo"), timeout=2)
+            return
+        step = self.undo_stack.pop()
+        db, login = self.app.db, self.app.login
+        row = self.rows.get(step.participant_id)
+
+        def done(restored: Mark | None) -> None:
+            self._set_mark(step.participant_id, restored)
+            if row is not None:
+                self.app.notify(t("att.undone", name=row.name), timeout=2)
+
+        self.app.write_lane.submit(
+            lambda: attendance.restore(db, login, step.participant_id, step.activity_id, step.day, step.previous),
+            done, lambda m: self._failed(step.participant_id, m))
+
+    def action_all_present(self) -> None:
+        if self.activity_id is None:
+            return
+        todo = sum(1 for r in self.rows.values() if r.mark is None)
+        if not todo:
+            return
+        db, login, aid, day = self.app.db, self.app.login, self.activity_id, self.day
+
+        def confirmed(ok: bool | None) -> None:
+            if not ok:
+                return
+
+            def done(ids: list[str]) -> None:
+                for pid in ids:
+                    self.undo_stack.append(UndoStep(pid, aid, day, None))
+                self.app.notify(t("att.all_done", n=len(ids)), timeout=3)
+                self.screen.reload_roll()
+
+            self.app.write_lane.submit(lambda: attendance.mark_all_present(db, login, aid, day), done,
+                                       lambda m: self.app.notify(m, severity="error", timeout=8))
+
+        self.app.push_screen(ConfirmDialog(t("att.confirm_all", n=todo)), confirmed)
+
+    def action_cancel_session(self) -> None:
+        if self.activity_id is None:
+            return
+        screen = self.screen
+        assert isinstance(screen, AttendanceScreen)
+        db, login, aid, day = self.app.db, self.app.login, self.activity_id, self.day
+        if screen.current_session_cancelled():
+            def undo_cancel(ok: bool | None) -> None:
+                if ok:
+                    self.app.write_lane.submit(lambda: attendance.uncancel_session(db, login, aid, day),
+                                               lambda _: screen.reload_roll(),
+                                               lambda m: self.app.notify(m, severity="error", timeout=8))
+            self.app.push_screen(ConfirmDialog(t("att.confirm_uncancel")), undo_cancel)
+            return
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self.app.write_lane.submit(lambda: attendance.cancel_session(db, login, aid, day),
+                                           lambda _: screen.reload_roll(),
+                                           lambda m: self.app.notify(m, severity="error", timeout=8))
+
+        self.app.push_screen(ConfirmDialog(t("att.confirm_cancel", activity=self.activity_name,
+                                             date=day.isoformat())), confirmed)
+
+    def action_filter(self) -> None:
+        screen = self.screen
+        if isinstance(screen, AttendanceScreen):
+            screen.show_filter()
+
+    def action_back_to_sessions(self) -> None:
+        self.screen.query_one(SessionTable).focus()
+
+
+class AttendanceScreen(Screen):
+    BINDINGS = [
+        Binding("left_square_bracket", "change_day(-1)", t("key.prev_day"), id="prev_day"),
+        Binding("right_square_bracket", "change_day(1)", t("key.next_day"), id="next_day"),
+        Binding("t", "today", t("key.today"), id="today"),
+        Binding("w", "week_grid", t("key.week"), id="week_grid"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.day = clock.today()
+        self.sessions: list[Session] = []
+        self.session_id: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="attendance-body"):
+            with Vertical(id="session-pane"):
+                yield Static("", id="day-line", classes="pane-title")
+                yield SessionTable(id="sessions", cursor_type="row")
+                yield Static("", id="session-empty", classes="muted")
+            with Vertical(id="roll-pane"):
+                yield Static(t("att.pick_session"), id="roll-header", classes="pane-title")
+                yield Input(placeholder=t("att.filter_placeholder"), id="roll-filter", classes="hidden")
+                yield RollTable(id="roll")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(SessionTable)
+        table.add_column(t("att.col.activity"), key="activity", width=26)
+        table.add_column(t("att.col.hours"), key="hours", width=4)
+        table.add_column(t("att.col.marked"), key="marked", width=9)
+        table.add_column(t("att.col.state"), key="state", width=9)
+        self.load_day()
+        table.focus()
+
+    # ------------------------------------------------------------------ day and sessions
+    def load_day(self) -> None:
+        self.query_one("#day-line", Static).update(calendar.day_line(self.day))
+        call_store(self, attendance.sessions, self.app.db, self.day, done=self._show_sessions, group="sessions")
+
+    def reload_sessions(self) -> None:
+        call_store(self, attendance.sessions, self.app.db, self.day, done=self._show_sessions, group="sessions")
+
+    def _show_sessions(self, sessions: list[Session]) -> None:
+        self.sessions = sessions
+        table = self.query_one(SessionTable)
+        keep = table.cursor_row
+        table.clear()
+        for s in sessions:
+            state = Text(t("sess." + s.state), style={"open": "yellow", "done": "green", "cancelled": "dim"}[s.state])
+            table.add_row(s.name, f"{s.hours:g}", f"{s.marked}/{s.enrolled}", state, key=s.activity_id)
+        if sessions:
+            table.move_cursor(row=min(keep, len(sessions) - 1))
+        empty = self.query_one("#session-empty", Static)
+        holiday = calendar.holiday_name(self.day)
+        empty.update(t("att.holiday_line", name=holiday) if holiday else ("" if sessions else t("att.no_sessions")))
+        self.refresh_roll_header()
+
+    def open_current_session(self) -> None:
+        table = self.query_one(SessionTable)
+        if not table.row_count:
+            return
+        self.session_id = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        self.reload_roll(focus=True)
+
+    def current_session(self) -> Session | None:
+        return next((s for s in self.sessions if s.activity_id == self.session_id), None)
+
+    def current_session_cancelled(self) -> bool:
+        session = self.current_session()
+        return bool(session and session.cancelled)
+
+    def reload_roll(self, focus: bool = False) -> None:
+        if self.session_id is None:
+            return
+        aid, day = self.session_id, self.day
+        session = self.current_session()
+        name = session.name if session else ""
+
+        def show(rows: list[RollRow]) -> None:
+            roll = self.query_one(RollTable)
+            roll.show(aid, name, day, rows)
+            if focus:
+                roll.focus()
+            self.reload_sessions()
+
+        call_store(self, attendance.roll_call, self.app.db, aid, day, done=show, group="roll")
+
+    def refresh_roll_header(self) -> None:
+        roll = self.query_one(RollTable)
+        header = self.query_one("#roll-header", Static)
+        if roll.activity_id is None:
+            header.update(t("att.pick_session"))
+            return
+        text = t("att.roll_header", activity=roll.activity_name, day=calendar.day_line(roll.day),
+                 marked=roll.marked_count(), enrolled=len(roll.rows))
+        session = next((s for s in self.sessions if s.activity_id == roll.activity_id), None)
+        if session and session.cancelled and roll.day == self.day:
+            text += " · " + t("att.session_cancelled")
+        elif roll.day > clock.today():
+            text += " · " + t("att.future_day")
+        header.update(text)
+
+    def action_change_day(self, delta: int) -> None:
+        self.day += dt.timedelta(days=delta)
+        self._day_changed()
+
+    def action_today(self) -> None:
+        self.day = clock.today()
+        self._day_changed()
+
+    def _day_changed(self) -> None:
+        self.load_day()
+        if self.session_id is not None:
+            self.reload_roll()
+
+    def action_week_grid(self) -> None:
+        session = self.current_session()
+        if session is None:
+            table = self.query_one(SessionTable)
+            if not table.row_count:
+                return
+            self.session_id = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+            session = self.current_session()
+        if session is None:
+            return
+        from tui.screens.weekgrid import WeekGridScreen
+
+        self.app.push_screen(WeekGridScreen(session.activity_id, session.name, clock.week_monday(self.day)))
+
+    # ------------------------------------------------------------------ filter
+    def show_filter(self) -> None:
+        box = self.query_one("#roll-filter", Input)
+        box.remove_class("hidden")
+        box.focus()
+
+    @on(Input.Changed, "#roll-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        roll = self.query_one(RollTable)
+        roll.name_filter = event.value
+        roll.redraw()
+
+    @on(Input.Submitted, "#roll-filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        if not event.value:
+            event.input.add_class("hidden")
+        self.query_one(RollTable).focus()
+
+    @on(DataTable.RowSelected, "#sessions")
+    def _session_selected(self, event: DataTable.RowSelected) -> None:
+        self.open_current_session()

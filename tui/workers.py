@@ -1,0 +1,94 @@
+"""Running store calls off the UI thread.
+
+`call_store` runs one read in a thread worker and hands the result back on the UI thread. `WriteLane`
+is the app's single, ordered write queue: key presses enqueue marks in the order they were pressed,
+one thread commits them one by one, and each screen shows a mark only when its commit has returned.
+"""
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from textual.dom import DOMNode
+
+from store.i18n import ArenaError, t
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, ArenaError):
+        return str(error)
+    return t("cli.unexpected", detail=f"{type(error).__name__}: {error}")
+
+
+def call_store(node: DOMNode, fn: Callable[..., Any], *args: Any, done: Callable[[Any], None],
+               failed: Callable[[str], None] | None = None, group: str = "load", exclusive: bool = True,
+               **kwargs: Any) -> None:
+    """Run `fn(*args, **kwargs)` in a thread; then `done(result)` or `failed(message)` on the UI thread."""
+    app = node.app
+
+    def job() -> None:
+        try:
+            result = fn(*args, **kwargs)
+        except Exception as error:  # noqa: BLE001 -- every failure becomes a message, never a traceback
+            message = _describe(error)
+            app.call_from_thread(failed or (lambda m: app.notify(m, severity="error", timeout=8)), message)
+            return
+        app.call_from_thread(done, result)
+
+    node.run_worker(job, thread=True, group=group, exclusive=exclusive, exit_on_error=False)
+
+
+@dataclass
+class WriteJob:
+    fn: Callable[[], Any]
+    done: Callable[[Any], None]
+    failed: Callable[[str], None]
+
+
+class WriteLane:
+    """One daemon thread that commits writes strictly in the order they were enqueued."""
+
+    def __init__(self, app: Any) -> None:
+        self._app = app
+        self._jobs: queue.Queue[WriteJob | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="arena-writes", daemon=True)
+        self._thread.start()
+        self._idle = threading.Event()
+        self._idle.set()
+
+    def submit(self, fn: Callable[[], Any], done: Callable[[Any], None], failed: Callable[[str], None]) -> None:
+        self._idle.clear()
+        self._jobs.put(WriteJob(fn, done, failed))
+
+    def pending(self) -> int:
+        return self._jobs.qsize()
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        return self._idle.wait(timeout)
+
+    def close(self) -> None:
+        self._jobs.put(None)
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            try:
+                result = job.fn()
+            except Exception as error:  # noqa: BLE001
+                self._deliver(job.failed, _describe(error))
+            else:
+                self._deliver(job.done, result)
+            if self._jobs.empty():
+                self._idle.set()
+
+    def _deliver(self, callback: Callable[[Any], None], value: Any) -> None:
+        try:
+            self._app.call_from_thread(callback, value)
+        except RuntimeError:
+            pass  # the app has closed; the write itself is committed (or was refused) all the same
