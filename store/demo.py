@@ -137,11 +137,15 @@ def _fill(cur, rng: random.Random, uid, n: int, days: int, today: dt.date) -> in
                     break
         referral = today - dt.timedelta(days=rng.randrange(3, 730))
         cw = caseworkers[rng.randrange(len(caseworkers))]
-        plan = (8, 8, 8, 8, 8) if rng.random() < 0.7 else tuple(rng.choice((4, 6)) for _ in range(5))
+        cap = 8 if rng.random() < 0.7 else rng.choice((4, 6))  # full time, or part time for health reasons
         exited = rng.random() < 0.15 and (today - referral).days > 60
         exit_date = (referral + dt.timedelta(days=rng.randrange(45, (today - referral).days))) if exited else None
         outcome = rng.choice(OUTCOMES) if exited else None
         pid = uid()
+        # enrolments: 1-3 activities; the weekly plan is what they add up to, at most `cap` hours a day
+        start = referral + dt.timedelta(days=rng.randrange(1, 10))
+        chosen = rng.sample(activities, k=min(len(activities), rng.choice((1, 2, 2, 3))))
+        plan = tuple(min(cap, sum(hours[d] for _, hours in chosen)) for d in range(5))
         people.append((pid, pnr, reserve, first, last, "K" if female else "M",
                        born.isoformat() if pnr else None, 1 if rng.random() < 0.02 else 0,
                        f"Storgatan {rng.randrange(1, 90)}, Linköping", f"07{rng.randrange(0, 10**8):08d}",
@@ -151,9 +155,11 @@ def _fill(cur, rng: random.Random, uid, n: int, days: int, today: dt.date) -> in
         toks = sorted(set(names.tokens(f"{first} {last}")))
         vocab.update(toks)
         tokens_rows.extend((t, pid) for t in toks)
-        # enrolments: 1-3 activities
-        start = referral + dt.timedelta(days=rng.randrange(1, 10))
-        chosen = rng.sample(activities, k=min(len(activities), rng.choice((1, 2, 2, 3))))
+        left = list(plan)
+        share = {}
+        for aid, hours in chosen:  # split each day's plan over the person's activities
+            share[aid] = tuple(min(hours[d], left[d]) for d in range(5))
+            left = [left[d] - share[aid][d] for d in range(5)]
         propensity = rng.random() ** 3 * 0.25  # most people rarely skip, a few often
         for aid, hours in chosen:
             eid = uid()
@@ -163,10 +169,9 @@ def _fill(cur, rng: random.Random, uid, n: int, days: int, today: dt.date) -> in
             for d in workdays:
                 if d < start or d < history_start or (exit_date and d > exit_date):
                     continue
-                h = hours[d.weekday()]
-                if not h:
+                planned = share[aid][d.weekday()]
+                if not planned:
                     continue
-                planned = min(h, plan[d.weekday()])
                 r = rng.random()
                 if r < propensity:
                     status, att_h, reason = "unexcused", 0.0, "OGILTIG"
@@ -204,9 +209,12 @@ def _fill(cur, rng: random.Random, uid, n: int, days: int, today: dt.date) -> in
         if exited:
             ms.append(("avslut", "achieved", exit_date, exit_date))
         for stage, status, planned_d, achieved_d in ms:
+            touched = achieved_d or planned_d
+            if status == "started":  # open interventions are followed up now and then
+                touched = max(planned_d, today - dt.timedelta(days=rng.randrange(0, 120)))
             milestones.append((uid(), pid, stage, status, planned_d.isoformat(),
                                achieved_d.isoformat() if achieved_d else None, cw, "",
-                               f"{(achieved_d or planned_d).isoformat()}T10:00:00"))
+                               f"{min(touched, today).isoformat()}T10:00:00"))
         if len(attendance) > 200_000:
             _flush(cur, people, enrol, milestones, tokens_rows, attendance)
     _flush(cur, people, enrol, milestones, tokens_rows, attendance)

@@ -1,0 +1,193 @@
+"""F5 "Min dag" and the programme figures: aggregate SQL over indexed columns, no loops over rows.
+
+Every list item carries the participant id (or activity id) so the screen can jump to the case card
+or the roll call.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from store import calendar, clock, milestones
+from store.attendance import Session, sessions
+from store.db import Database
+
+# planned hours of one attendance row's session: min(activity hours, person's plan) on that weekday
+_DAY_PLAN = ("CASE CAST(strftime('%w', {t}.date) AS INTEGER)"
+             " WHEN 1 THEN min(a.hours_mon, p.plan_mon) WHEN 2 THEN min(a.hours_tue, p.plan_tue)"
+             " WHEN 3 THEN min(a.hours_wed, p.plan_wed) WHEN 4 THEN min(a.hours_thu, p.plan_thu)"
+             " WHEN 5 THEN min(a.hours_fri, p.plan_fri) ELSE 0 END")
+
+
+def day_plan_sql(alias: str = "t") -> str:
+    return _DAY_PLAN.format(t=alias)
+
+
+def planned_hours_sql(days: list[dt.date], alias: str = "p") -> str:
+    """SQL sum of a person's planned hours over the given days (holidays and weekends count zero)."""
+    cols = [f"{alias}.plan_{('mon', 'tue', 'wed', 'thu', 'fri')[d.weekday()]}" for d in days if calendar.is_workday(d)]
+    return " + ".join(cols) if cols else "0"
+
+
+@dataclass(frozen=True)
+class Item:
+    participant_id: str
+    name: str
+    protected: bool
+    detail: str
+    numbers: tuple = ()
+
+
+@dataclass
+class MyDay:
+    sessions: list[Session] = field(default_factory=list)
+    unexcused: list[Item] = field(default_factory=list)
+    below: list[Item] = field(default_factory=list)
+    alerts: list[milestones.BoardRow] = field(default_factory=list)
+    silent: list[Item] = field(default_factory=list)
+
+
+def my_day(db: Database, login: str, today: dt.date | None = None) -> MyDay:
+    today = today or clock.today()
+    monday = clock.week_monday(today)
+    last_monday = monday - dt.timedelta(days=7)
+    last_week = [last_monday + dt.timedelta(days=i) for i in range(5)]
+    silent_days = milestones.threshold(db, "alert.silent_days")
+    result = MyDay()
+    all_sessions = sessions(db, today)
+    with db.read() as conn:
+        me = conn.exec_driver_sql("SELECT id FROM caseworker WHERE login = ?", (login,)).scalar()
+        mine = {r[0] for r in conn.exec_driver_sql(
+            "SELECT id FROM activity WHERE leader_id = ?1 UNION SELECT DISTINCT e.activity_id FROM enrolment e"
+            " JOIN participant p ON p.id = e.participant_id WHERE p.caseworker_id = ?1 AND p.status = 'active'"
+            " AND (e.end_date IS NULL OR e.end_date >= ?2)", (me, today.isoformat()))}
+        result.sessions = sorted((s for s in all_sessions if s.activity_id in mine),
+                                 key=lambda s: (s.state != "open", s.name))
+        caseload = "FROM participant p WHERE p.caseworker_id = ? AND p.status = 'active'"
+        for pid, name, prot, n, dates in conn.exec_driver_sql(
+                "SELECT p.id, p.last_name || ', ' || p.first_name, p.protected, count(*), group_concat(t.date, ' ')"
+                " FROM participant p JOIN attendance t ON t.participant_id = p.id"
+                " WHERE p.caseworker_id = ? AND p.status = 'active' AND t.status = 'unexcused'"
+                " AND t.date BETWEEN ? AND ? GROUP BY p.id ORDER BY count(*) DESC, 2",
+                (me, monday.isoformat(), today.isoformat())):
+            result.unexcused.append(Item(pid, name, bool(prot), " ".join(sorted(dates.split())), (n,)))
+        planned = planned_hours_sql(last_week)
+        for pid, name, prot, plan, done in conn.exec_driver_sql(
+                f"SELECT p.id, p.last_name || ', ' || p.first_name, p.protected, {planned},"
+                " (SELECT coalesce(sum(t.hours), 0) FROM attendance t WHERE t.participant_id = p.id"
+                "   AND t.date BETWEEN ? AND ?) AS done"
+                f" {caseload} AND p.referral_date <= ? ORDER BY ({planned}) - done DESC, 2",
+                (last_week[0].isoformat(), last_week[-1].isoformat(), me, last_week[0].isoformat())):
+            if done < plan:
+                result.below.append(Item(pid, name, bool(prot), f"{done:g}/{plan:g} h", (plan, done)))
+        since = (today - dt.timedelta(days=silent_days)).isoformat()
+        for pid, name, prot, last in conn.exec_driver_sql(
+                "SELECT p.id, p.last_name || ', ' || p.first_name, p.protected, max("
+                " coalesce((SELECT max(t.date) FROM attendance t WHERE t.participant_id = p.id), ''),"
+                " coalesce((SELECT max(substr(n.created_at, 1, 10)) FROM note n WHERE n.participant_id = p.id), ''),"
+                " coalesce((SELECT max(substr(m.updated_at, 1, 10)) FROM milestone m WHERE m.participant_id = p.id), ''),"
+                " p.referral_date) AS last"
+                f" {caseload} AND last < ? ORDER BY last, 2", (me, since)):
+            result.silent.append(Item(pid, name, bool(prot), last, ((today - dt.date.fromisoformat(last)).days,)))
+    result.alerts = milestones.alerts_for(db, login, today)
+    return result
+
+
+# ------------------------------------------------------------------------------------------- figures
+
+@dataclass(frozen=True)
+class Filter:
+    site: str | None = None
+    activity_id: str | None = None
+    caseworker_login: str | None = None
+
+    def sql(self) -> tuple[str, list]:
+        where, params = [], []
+        if self.site:
+            where.append("p.site = ?")
+            params.append(self.site)
+        if self.activity_id:
+            where.append("EXISTS (SELECT 1 FROM enrolment e WHERE e.participant_id = p.id AND e.activity_id = ?)")
+            params.append(self.activity_id)
+        if self.caseworker_login:
+            where.append("p.caseworker_id = (SELECT id FROM caseworker WHERE login = ?)")
+            params.append(self.caseworker_login)
+        return ("".join(f" AND {w}" for w in where), params)
+
+
+GENDERS = ("K", "M", "X")
+BUCKETS = ("0-3", "3-6", "6-12", "12+")
+
+
+@dataclass
+class Figures:
+    active: dict[str, int]  # gender -> count
+    time_in_programme: dict[str, dict[str, int]]  # bucket -> gender -> count
+    weekly_rate: list[tuple[dt.date, float, float]]  # monday, planned, attended (oldest first)
+    exits: dict[str, dict[str, int]]  # outcome label -> gender -> count
+    work_or_study_share: dict[str, float | None]  # gender and "all" -> share of this year's exits
+    caseloads: list[tuple[str, int, int]]  # caseworker name, active count, women
+
+    @property
+    def rate_4_weeks(self) -> float | None:
+        planned = sum(p for _, p, _ in self.weekly_rate[-4:])
+        return sum(a for _, _, a in self.weekly_rate[-4:]) / planned if planned else None
+
+
+def figures(db: Database, flt: Filter | None = None, today: dt.date | None = None, weeks: int = 8) -> Figures:
+    flt = flt or Filter()
+    today = today or clock.today()
+    cond, params = flt.sql()
+    with db.read() as conn:
+        active = {g: 0 for g in GENDERS}
+        for g, n in conn.exec_driver_sql(
+                f"SELECT p.gender, count(*) FROM participant p WHERE p.status = 'active'{cond} GROUP BY p.gender", tuple(params)):
+            active[g] = n
+        tip = {b: {g: 0 for g in GENDERS} for b in BUCKETS}
+        bucket = ("CASE WHEN julianday(?) - julianday(p.referral_date) < 91 THEN '0-3'"
+                  " WHEN julianday(?) - julianday(p.referral_date) < 183 THEN '3-6'"
+                  " WHEN julianday(?) - julianday(p.referral_date) < 365 THEN '6-12' ELSE '12+' END")
+        iso = today.isoformat()
+        for b, g, n in conn.exec_driver_sql(
+                f"SELECT {bucket} AS b, p.gender, count(*) FROM participant p WHERE p.status = 'active'{cond}"
+                " GROUP BY b, p.gender", (iso, iso, iso, *params)):
+            tip[b][g] = n
+        monday = clock.week_monday(today)
+        weekly = []
+        for i in range(weeks, 0, -1):
+            start = monday - dt.timedelta(weeks=i)
+            days = [start + dt.timedelta(days=k) for k in range(5)]
+            first, last = days[0].isoformat(), days[-1].isoformat()
+            planned = conn.exec_driver_sql(
+                f"SELECT coalesce(sum({planned_hours_sql(days)}), 0) FROM participant p"
+                f" WHERE p.referral_date <= ? AND (p.exit_date IS NULL OR p.exit_date >= ?){cond}",
+                (first, last, *params)).scalar_one()
+            attended = conn.exec_driver_sql(
+                "SELECT coalesce(sum(t.hours), 0) FROM attendance t JOIN participant p ON p.id = t.participant_id"
+                f" WHERE t.date BETWEEN ? AND ?{cond}", (first, last, *params)).scalar_one()
+            weekly.append((start, float(planned), float(attended)))
+        exits: dict[str, dict[str, int]] = {}
+        ws = {g: [0, 0] for g in (*GENDERS, "all")}
+        year_start = dt.date(today.year, 1, 1).isoformat()
+        label = "o.label_sv" if _sv() else "o.label_en"
+        for out, work, g, n in conn.exec_driver_sql(
+                f"SELECT {label}, o.work_or_study, p.gender, count(*) FROM participant p"
+                " JOIN exit_outcome o ON o.code = p.exit_outcome"
+                f" WHERE p.status = 'exited' AND p.exit_date >= ?{cond} GROUP BY o.code, p.gender ORDER BY o.sort",
+                (year_start, *params)):
+            exits.setdefault(out, {x: 0 for x in GENDERS})[g] = n
+            for key in (g, "all"):
+                ws[key][1] += n
+                ws[key][0] += n if work else 0
+        share = {k: (v[0] / v[1] if v[1] else None) for k, v in ws.items()}
+        caseloads = [(name, n, women) for name, n, women in conn.exec_driver_sql(
+            "SELECT c.name, count(p.id), coalesce(sum(p.gender = 'K'), 0) FROM caseworker c"
+            " LEFT JOIN participant p ON p.caseworker_id = c.id AND p.status = 'active'" + cond +
+            " WHERE c.role != 'leader' GROUP BY c.id ORDER BY count(p.id) DESC, c.name", tuple(params))]
+    return Figures(active, tip, weekly, exits, share, caseloads)
+
+
+def _sv() -> bool:
+    from store.i18n import language
+
+    return language() == "sv"

@@ -1,0 +1,161 @@
+"""The Arena app shell: header with programme, user and date; F-key modes; first-run dialog.
+
+Every screen reads through `call_store` (a thread worker) and writes through the app's one ordered
+`WriteLane`, so the UI never waits on SQLite and marks are committed in the order they were pressed.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import App
+from textual.binding import Binding
+
+from store import attendance, calendar, clock, db, staff
+from store.i18n import ArenaError, t
+from tui.dialogs import ChoiceDialog
+from tui.workers import WriteLane, call_store
+
+STYLESHEET = Path(__file__).resolve().parent.parent / "screens.css"
+
+
+class ArenaApp(App):
+    CSS_PATH = str(STYLESHEET) if STYLESHEET.exists() else None
+    TITLE = t("app.title")
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("f1", "help", t("key.help"), id="help"),
+        Binding("f2", "switch_mode('search')", t("key.search"), id="mode_search"),
+        Binding("f3", "switch_mode('attendance')", t("key.attendance"), id="mode_attendance"),
+        Binding("f4", "switch_mode('milestones')", t("key.milestones"), id="mode_milestones"),
+        Binding("f5", "switch_mode('overview')", t("key.overview"), id="mode_overview"),
+        Binding("ctrl+l", "lock", t("key.lock"), id="lock", show=False),
+        Binding("ctrl+q", "quit", t("key.quit"), id="quit", priority=True),
+    ]
+
+    def __init__(self, database: db.Database, login: str, *, exit_after_ready: bool = False,
+                 start_mode: str = "overview") -> None:
+        from tui.screens.attendance import AttendanceScreen
+        from tui.screens.milestones import MilestonesScreen
+        from tui.screens.overview import OverviewScreen
+        from tui.screens.search import SearchScreen
+
+        self.MODES = {"overview": OverviewScreen, "search": SearchScreen, "attendance": AttendanceScreen,
+                      "milestones": MilestonesScreen}
+        super().__init__()
+        self.db = database
+        self.login = login
+        self.user: staff.Caseworker | None = None
+        self.exit_after_ready = exit_after_ready
+        self.start_mode = start_mode
+        self.write_lane = WriteLane(self)
+        self.absence_codes: list[attendance.AbsenceCode] = []
+
+    # ------------------------------------------------------------------ start-up
+    def on_mount(self) -> None:
+        self._set_subtitle()
+        self.set_interval(60, self._set_subtitle)
+        call_store(self, self._load_startup, done=self._started, failed=self._fatal, group="startup")
+
+    def _load_startup(self) -> tuple[staff.Caseworker | None, list[attendance.AbsenceCode]]:
+        return staff.by_login(self.db, self.login), attendance.absence_codes(self.db)
+
+    def _started(self, result: tuple[staff.Caseworker | None, list[attendance.AbsenceCode]]) -> None:
+        self.user, self.absence_codes = result
+        if self.user is None:
+            self._first_run()
+            return
+        self._ready()
+
+    def _ready(self) -> None:
+        self._set_subtitle()
+        self.switch_mode(self.start_mode)
+        if self.exit_after_ready:
+            self.call_after_refresh(self.exit)
+
+    def _fatal(self, message: str) -> None:
+        self.exit(return_code=2, message=message)
+
+    def _set_subtitle(self) -> None:
+        name = self.user.name if self.user else self.login
+        self.sub_title = f"{t('app.user', name=name)} · {calendar.day_line(clock.today())}"
+
+    def _first_run(self) -> None:
+        def load(cws: list[staff.Caseworker]) -> None:
+            options: list[tuple[object, str]] = [(c.login, f"{c.name} ({c.login})") for c in cws]
+            options.append((None, t("first.create", login=self.login)))
+            self.push_screen(ChoiceDialog(t("first.unknown", login=self.login), options,
+                                          with_text=t("first.name_placeholder")), self._first_run_chosen)
+
+        call_store(self, staff.all_caseworkers, self.db, done=load, failed=self._fatal)
+
+    def _first_run_chosen(self, value: object) -> None:
+        if value is None:
+            self.exit(return_code=2, message=t("acc.unknown_user", login=self.login))
+            return
+        def chosen(cw: staff.Caseworker | None) -> None:
+            if cw is not None:
+                self.user, self.login = cw, cw.login
+                self._ready()
+                return
+            # a typed name: create a caseworker for this login
+            self.write_lane.submit(lambda: staff.create(self.db, self.login, self.login, str(value)), created,
+                                   lambda m: self._fatal(m))
+
+        def created(cw: staff.Caseworker) -> None:
+            self.user = cw
+            self.notify(t("reg.saved"), timeout=2)
+            self._ready()
+
+        call_store(self, staff.by_login, self.db, str(value), done=chosen, failed=self._fatal)
+
+    # ------------------------------------------------------------------ actions
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_lock(self) -> None:
+        from tui.screens.lock import LockScreen
+
+        if not isinstance(self.screen, LockScreen):
+            self.push_screen(LockScreen())
+
+    def open_case(self, participant_id: str, name: str) -> None:
+        """Open a case card: inside one's caseload at once, otherwise only after a logged reason."""
+        from tui.screens.card import CaseCardScreen, ask_reason
+
+        def opened(participant: object) -> None:
+            self.push_screen(CaseCardScreen(participant))
+
+        def with_reason(reason: str) -> None:
+            from store import cases
+
+            call_store(self, cases.open_case, self.db, self.login, participant_id, reason, done=opened,
+                       group="open_case")
+
+        def check(own: bool) -> None:
+            if own:
+                with_reason("")
+            else:
+                ask_reason(self, name, with_reason)
+
+        from store import cases
+
+        call_store(self, cases.in_caseload, self.db, self.login, participant_id, done=check, group="open_case")
+
+    def on_unmount(self) -> None:
+        self.write_lane.close()
+
+
+def run(path: str, *, login: str, exit_after_ready: bool = False) -> int:
+    if not Path(path).exists():
+        raise ArenaError("cli.db_missing", path=path)
+    database = db.open(path)
+    app = ArenaApp(database, login, exit_after_ready=exit_after_ready)
+    app.run()
+    database.dispose()
+    if app.return_code and app.return_code != 0:
+        return app.return_code
+    return 0
+
