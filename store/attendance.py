@@ -329,6 +329,15 @@ def week_grid(db: Database, activity_id: str, monday: dt.date) -> list[WeekRow]:
     return [WeekRow(pid, name, marks.get(pid, {}), planned, attended) for pid, name, planned, attended in people]
 
 
+def session_plans(db: Database, activity_id: str) -> dict[str, tuple[float, ...]]:
+    """Planned hours per weekday of each enrolled person at this activity: min(session, person's plan)."""
+    cols = ", ".join(f"min(a.hours_{d}, p.plan_{d})" for d in ("mon", "tue", "wed", "thu", "fri"))
+    with db.read() as conn:
+        return {r[0]: tuple(r[1:]) for r in conn.exec_driver_sql(
+            f"SELECT DISTINCT p.id, {cols} FROM enrolment e JOIN participant p ON p.id = e.participant_id"
+            " JOIN activity a ON a.id = e.activity_id WHERE e.activity_id = ?", (activity_id,))}
+
+
 @dataclass(frozen=True)
 class PersonWeek:
     monday: dt.date

@@ -357,6 +357,16 @@ def open_case(db: Database, login: str, participant_id: str, reason: str = "") -
     return participant
 
 
+def enrolments(db: Database, participant_id: str, day: dt.date | None = None) -> list[str]:
+    """Names of the activities the person is enrolled in on `day` (default today)."""
+    iso = (day or clock.today()).isoformat()
+    with db.read() as conn:
+        return [name for (name,) in conn.exec_driver_sql(
+            "SELECT a.name FROM enrolment e JOIN activity a ON a.id = e.activity_id WHERE e.participant_id = ?"
+            " AND e.start_date <= ? AND (e.end_date IS NULL OR e.end_date >= ?) ORDER BY a.name",
+            (participant_id, iso, iso))]
+
+
 # ---------------------------------------------------------------------------------------------- notes
 
 @dataclass(frozen=True)

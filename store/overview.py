@@ -191,3 +191,8 @@ def _sv() -> bool:
     from store.i18n import language
 
     return language() == "sv"
+
+
+def sites(db: Database) -> list[str]:
+    with db.read() as conn:
+        return [s for (s,) in conn.exec_driver_sql("SELECT DISTINCT site FROM participant WHERE site != '' ORDER BY site")]

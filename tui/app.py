@@ -64,9 +64,9 @@ class ArenaApp(App):
         if self.user is None:
             self._first_run()
             return
-        self._ready()
+        self._go()
 
-    def _ready(self) -> None:
+    def _go(self) -> None:
         self._set_subtitle()
         self.switch_mode(self.start_mode)
         if self.exit_after_ready:
@@ -95,7 +95,7 @@ class ArenaApp(App):
         def chosen(cw: staff.Caseworker | None) -> None:
             if cw is not None:
                 self.user, self.login = cw, cw.login
-                self._ready()
+                self._go()
                 return
             # a typed name: create a caseworker for this login
             self.write_lane.submit(lambda: staff.create(self.db, self.login, self.login, str(value)), created,
@@ -104,7 +104,7 @@ class ArenaApp(App):
         def created(cw: staff.Caseworker) -> None:
             self.user = cw
             self.notify(t("reg.saved"), timeout=2)
-            self._ready()
+            self._go()
 
         call_store(self, staff.by_login, self.db, str(value), done=chosen, failed=self._fatal)
 
@@ -143,6 +143,23 @@ class ArenaApp(App):
         from store import cases
 
         call_store(self, cases.in_caseload, self.db, self.login, participant_id, done=check, group="open_case")
+
+    def _fatal_error(self) -> None:
+        """An unexpected error: the traceback goes to a log file, the user reads one clear line.
+
+        Every mark shown as saved was committed before it was shown, so nothing is lost by exiting.
+        """
+        import traceback
+
+        log = Path(self.db.path).resolve().parent / "arena-fel.log"
+        try:
+            with open(log, "a", encoding="utf-8") as out:
+                out.write(f"--- {clock.now().isoformat()} {self.login}\n{traceback.format_exc()}\n")
+        except OSError:
+            log = Path("-")
+        self.bell()
+        self._exit_renderables.append(t("app.crashed", log=str(log)))
+        self._close_messages_no_wait()
 
     def on_unmount(self) -> None:
         self.write_lane.close()

@@ -34,11 +34,26 @@ def call_store(node: DOMNode, fn: Callable[..., Any], *args: Any, done: Callable
             result = fn(*args, **kwargs)
         except Exception as error:  # noqa: BLE001 -- every failure becomes a message, never a traceback
             message = _describe(error)
-            app.call_from_thread(failed or (lambda m: app.notify(m, severity="error", timeout=8)), message)
+            _deliver(app, failed or (lambda m: app.notify(m, severity="error", timeout=8)), message)
             return
-        app.call_from_thread(done, result)
+        _deliver(app, done, result)
 
     node.run_worker(job, thread=True, group=group, exclusive=exclusive, exit_on_error=False)
+
+
+def _deliver(app: Any, callback: Callable[[Any], None], value: Any) -> None:
+    """Run `callback(value)` on the UI thread. A bug in the callback is a bug: it reaches the app's
+    error handler (log file, one clear line) instead of vanishing with the worker thread."""
+    def guarded() -> None:
+        try:
+            callback(value)
+        except Exception as error:  # noqa: BLE001
+            app._handle_exception(error)
+
+    try:
+        app.call_from_thread(guarded)
+    except RuntimeError:
+        pass  # the app has closed
 
 
 @dataclass
@@ -88,7 +103,4 @@ class WriteLane:
                 self._idle.set()
 
     def _deliver(self, callback: Callable[[Any], None], value: Any) -> None:
-        try:
-            self._app.call_from_thread(callback, value)
-        except RuntimeError:
-            pass  # the app has closed; the write itself is committed (or was refused) all the same
+        _deliver(self._app, callback, value)  # if the app has closed, the write is committed all the same

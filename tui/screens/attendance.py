@@ -61,7 +61,7 @@ class RollTable(MarkKeys, DataTable):
         self.activity_id: str | None = None
         self.activity_name = ""
         self.day = clock.today()
-        self.rows: dict[str, RollRow] = {}
+        self.people: dict[str, RollRow] = {}
         self.order: list[str] = []
         self.undo_stack: list[UndoStep] = []
         self.name_filter = ""
@@ -71,10 +71,10 @@ class RollTable(MarkKeys, DataTable):
         if activity_id != self.activity_id or day != self.day:
             self.undo_stack.clear()
         self.activity_id, self.activity_name, self.day = activity_id, activity_name, day
-        self.rows = {r.participant_id: r for r in rows}
+        self.people = {r.participant_id: r for r in rows}
         self.order = [r.participant_id for r in rows]
         self.redraw()
-        first_unmarked = next((i for i, pid in enumerate(self.visible()) if self.rows[pid].mark is None), 0)
+        first_unmarked = next((i for i, pid in enumerate(self.visible()) if self.people[pid].mark is None), 0)
         self.move_cursor(row=first_unmarked)
 
     def visible(self) -> list[str]:
@@ -83,7 +83,7 @@ class RollTable(MarkKeys, DataTable):
         from store.names import fold
 
         wanted = fold(self.name_filter)
-        return [pid for pid in self.order if wanted in fold(self.rows[pid].name)]
+        return [pid for pid in self.order if wanted in fold(self.people[pid].name)]
 
     def redraw(self) -> None:
         keep = self.cursor_row
@@ -94,7 +94,7 @@ class RollTable(MarkKeys, DataTable):
             self.add_column(t("att.col.mark"), key="mark", width=24)
             self.add_column(t("att.col.info"), key="info")
         for pid in self.visible():
-            row = self.rows[pid]
+            row = self.people[pid]
             self.add_row(person_name(row.name, row.protected), f"{row.planned_hours:g}", mark_text(row.mark),
                          self._info(row), key=pid)
         if self.row_count:
@@ -115,10 +115,10 @@ class RollTable(MarkKeys, DataTable):
         if not self.row_count or self.activity_id is None:
             return None
         key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        return self.rows.get(key)
+        return self.people.get(key)
 
     def marked_count(self) -> int:
-        return sum(1 for r in self.rows.values() if r.mark is not None)
+        return sum(1 for r in self.people.values() if r.mark is not None)
 
     # ------------------------------------------------------------------ writes
     def _submit(self, row: RollRow, status: str, *, hours: float | None = None, reason: str | None = None,
@@ -141,12 +141,12 @@ class RollTable(MarkKeys, DataTable):
         lane.submit(write, done, lambda message: self._failed(row.participant_id, message))
 
     def _set_mark(self, pid: str, mark: Mark | None, error: str = "") -> None:
-        row = self.rows.get(pid)
+        row = self.people.get(pid)
         if row is None:
             return
         row = RollRow(row.participant_id, row.first_name, row.last_name, row.protected, row.planned_hours,
                       mark, row.elsewhere)
-        self.rows[pid] = row
+        self.people[pid] = row
         if pid in self.visible():
             self.update_cell(pid, "mark", mark_text(mark))
             self.update_cell(pid, "info", self._info(row, error))
@@ -155,7 +155,7 @@ class RollTable(MarkKeys, DataTable):
             self.screen.reload_sessions()
 
     def _failed(self, pid: str, message: str) -> None:
-        row = self.rows.get(pid)
+        row = self.people.get(pid)
         if row is not None:
             self._set_mark(pid, row.mark, error=message)
             self.app.notify(t("att.failed", name=row.name, error=message), severity="error", timeout=8)
@@ -179,7 +179,7 @@ class RollTable(MarkKeys, DataTable):
             return
         step = self.undo_stack.pop()
         db, login = self.app.db, self.app.login
-        row = self.rows.get(step.participant_id)
+        row = self.people.get(step.participant_id)
 
         def done(restored: Mark | None) -> None:
             self._set_mark(step.participant_id, restored)
@@ -193,7 +193,7 @@ class RollTable(MarkKeys, DataTable):
     def action_all_present(self) -> None:
         if self.activity_id is None:
             return
-        todo = sum(1 for r in self.rows.values() if r.mark is None)
+        todo = sum(1 for r in self.people.values() if r.mark is None)
         if not todo:
             return
         db, login, aid, day = self.app.db, self.app.login, self.activity_id, self.day
@@ -312,6 +312,13 @@ class AttendanceScreen(Screen):
         self.session_id = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         self.reload_roll(focus=True)
 
+    def open_session(self, activity_id: str) -> None:
+        """Jump straight to today's roll call of one activity (from F5)."""
+        self.day = clock.today()
+        self.session_id = activity_id
+        self.load_day()
+        self.reload_roll(focus=True)
+
     def current_session(self) -> Session | None:
         return next((s for s in self.sessions if s.activity_id == self.session_id), None)
 
@@ -342,7 +349,7 @@ class AttendanceScreen(Screen):
             header.update(t("att.pick_session"))
             return
         text = t("att.roll_header", activity=roll.activity_name, day=calendar.day_line(roll.day),
-                 marked=roll.marked_count(), enrolled=len(roll.rows))
+                 marked=roll.marked_count(), enrolled=len(roll.people))
         session = next((s for s in self.sessions if s.activity_id == roll.activity_id), None)
         if session and session.cancelled and roll.day == self.day:
             text += " · " + t("att.session_cancelled")

@@ -1,0 +1,288 @@
+"""The case card: header and five tabs (Översikt, Närvaro, Milstolpar, Anteckningar, Historik).
+
+Opened only through `ArenaApp.open_case`, which asks for a logged reason outside one's own caseload
+(Lag 2001:454). Each tab loads in a worker. Edits go through store (change log); notes are append-only.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from rich.text import Text
+from textual import on
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Select, Static, TabbedContent, TabPane
+
+from store import attendance, cases, clock, milestones, staff
+from store.cases import Participant
+from store.i18n import t
+from tui.dialogs import ChoiceDialog
+from tui.labels import cell_symbol
+from tui.msactions import MILESTONE_BINDINGS, MilestoneKeys
+from tui.workers import call_store
+
+REASONS = ("dlg.reason.cover", "dlg.reason.call", "dlg.reason.bistand", "dlg.reason.roll")
+
+
+def ask_reason(app: App, name: str, then: Callable[[str], None]) -> None:
+    """The access-reason modal: common reasons plus free text; Escape cancels and nothing is opened."""
+    options: list[tuple[object, str]] = [(t(key), t(key)) for key in REASONS]
+    options.append((None, t("dlg.reason.other")))
+
+    def chosen(reason: object) -> None:
+        if reason:
+            then(str(reason))
+
+    app.push_screen(ChoiceDialog(t("dlg.reason_title", name=name or "—"), options,
+                                 with_text=t("dlg.reason_placeholder")), chosen)
+
+
+class TimelineTable(MilestoneKeys, DataTable):
+    BINDINGS = MILESTONE_BINDINGS
+
+    def target(self) -> tuple[str, str, milestones.Milestone | None] | None:
+        screen = self.screen
+        assert isinstance(screen, CaseCardScreen)
+        p = screen.participant
+        return p.id, p.name, milestones.current_of(screen.timeline)
+
+    def changed(self) -> None:
+        self.screen.reload()
+
+
+class NotesTable(DataTable):
+    BINDINGS = [Binding("ctrl+n", "note", t("key.note"), id="note")]
+
+    def action_note(self) -> None:
+        self.screen.query_one(TimelineTable).action_ms_note()
+
+
+class CaseCardScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", t("key.back"), id="back"),
+        Binding("ctrl+e", "edit", t("key.edit"), id="edit"),
+        Binding("r", "report", t("key.report"), id="report"),
+    ]
+
+    def __init__(self, participant: Participant) -> None:
+        super().__init__()
+        self.participant = participant
+        self.timeline: list[milestones.Milestone] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="card-header", classes="pane-title")
+        with TabbedContent(id="card-tabs"):
+            with TabPane(t("card.tab.overview"), id="tab-overview"):
+                yield VerticalScroll(Static("", id="card-overview"))
+            with TabPane(t("card.tab.attendance"), id="tab-attendance"):
+                yield DataTable(id="card-weeks", cursor_type="row", zebra_stripes=True)
+            with TabPane(t("card.tab.milestones"), id="tab-milestones"):
+                yield TimelineTable(id="card-timeline", cursor_type="row", zebra_stripes=True)
+            with TabPane(t("card.tab.notes"), id="tab-notes"):
+                yield NotesTable(id="card-notes", cursor_type="row", zebra_stripes=True)
+            with TabPane(t("card.tab.history"), id="tab-history"):
+                yield DataTable(id="card-history", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#card-weeks", DataTable).add_columns(
+            t("card.col.week"), t("week.col.plan"), t("week.col.done"), *attendance_day_labels())
+        self.query_one("#card-timeline", DataTable).add_columns(
+            t("ms.col.stage"), t("ms.col.status"), t("ms.col.planned"), t("card.col.achieved"), t("card.col.period"),
+            t("card.col.note"))
+        self.query_one("#card-notes", DataTable).add_columns(t("card.col.when"), t("card.col.who"), t("card.col.note"))
+        self.query_one("#card-history", DataTable).add_columns(
+            t("card.col.when"), t("card.col.who"), t("card.col.what"), t("card.col.change"))
+        self.reload()
+
+    # ------------------------------------------------------------------ loading
+    def reload(self) -> None:
+        db, pid = self.app.db, self.participant.id
+
+        def load() -> tuple:
+            return (cases.get(db, pid), milestones.timeline(db, pid), milestones.stages(db),
+                    attendance.person_weeks(db, pid, weeks=8), cases.notes(db, pid), cases.history(db, pid, 300),
+                    cases.enrolments(db, pid))
+
+        call_store(self, load, done=self._show, group="card")
+
+    def _show(self, data: tuple) -> None:
+        person, timeline, all_stages, weeks, notes, history, enrolled = data
+        self.participant = person
+        self.timeline = timeline
+        p = person
+        age = p.age()
+        header = Text(t("card.header", name=p.name, number=p.display_number(), age="–" if age is None else age,
+                        gender=p.gender, cw=p.caseworker_name or "–", referral=p.referral_date,
+                        days=p.days_in_programme()))
+        if p.protected:
+            header.append(f"  [{t('protected')}]", style="bold magenta")
+        if p.status == "exited":
+            header.append("  " + t("card.exited", date=p.exit_date, outcome=p.exit_outcome or ""), style="bold yellow")
+        self.query_one("#card-header", Static).update(header)
+        # overview
+        current = milestones.current_of(timeline)
+        nxt = milestones.next_stage(all_stages, current)
+        recent = weeks[1:5]  # the four complete weeks before this one
+        planned = sum(w.planned for w in recent)
+        attended = sum(w.attended for w in recent)
+        unexcused = sum(1 for w in recent for marks in w.cells.values() for _, m in marks if m.status == "unexcused")
+        rate = f"{attended / planned:.0%}" if planned else "–"
+        lines = [
+            t("card.plan", **dict(zip(("mon", "tue", "wed", "thu", "fri"), p.plan)), total=p.weekly_plan_hours),
+            t("card.enrolments", list=", ".join(enrolled) or "–"),
+            t("card.last4", attended=attended, planned=planned, rate=rate, unexcused=unexcused),
+            t("card.current_stage",
+              stage=f"{current.stage_label} ({t('ms.status.' + current.status)})" if current else "–",
+              next=nxt.label if nxt else "–"),
+        ]
+        if p.phone:
+            lines.append(f"{t('card.phone')}: {p.phone}")
+        if p.address and not p.protected:
+            lines.append(f"{t('card.address')}: {p.address}")
+        lines.append("")
+        lines.append(t("card.keys"))
+        self.query_one("#card-overview", Static).update("\n".join(lines))
+        # attendance weeks
+        table = self.query_one("#card-weeks", DataTable)
+        table.clear()
+        for w in weeks:
+            cells = []
+            for i in range(5):
+                day = (w.monday + dt.timedelta(days=i)).isoformat()
+                marks = w.cells.get(day, [])
+                cell = Text()
+                for _, m in marks:
+                    cell.append_text(cell_symbol(m))
+                cells.append(cell if marks else Text("·", style="dim"))
+            done = Text(f"{w.attended:g}", style="bold red" if w.attended < w.planned else "green")
+            table.add_row(f"v. {w.monday.isocalendar()[1]}", f"{w.planned:g}", done, *cells)
+        # milestones
+        table = self.query_one("#card-timeline", DataTable)
+        table.clear()
+        for m in timeline:
+            style = "bold" if current and m.id == current.id else ("dim" if m.status == "cancelled" else "")
+            table.add_row(Text(m.stage_label, style=style), t("ms.status." + m.status), m.planned_date or "",
+                          m.achieved_date or "", str(m.period), m.note)
+        # notes
+        table = self.query_one("#card-notes", DataTable)
+        table.clear()
+        for n in notes:
+            text = n.text if not n.refers_to else f"↳ {n.text}"
+            table.add_row(n.created_at[:16].replace("T", " "), n.author_login, text)
+        # history
+        table = self.query_one("#card-history", DataTable)
+        table.clear()
+        for h in history:
+            change = "; ".join(f"{k}: {_short(v[0])} → {_short(v[1])}" for k, v in h.changes.items()
+                               if k not in ("recorded_at", "updated_at", "created_at"))
+            table.add_row(h.at[:16].replace("T", " "), h.by, f"{h.table} {h.kind}", change)
+
+    # ------------------------------------------------------------------ actions
+    def action_edit(self) -> None:
+        self.app.push_screen(EditScreen(self.participant), lambda changed: self.reload() if changed else None)
+
+    def action_report(self) -> None:
+        from tui.screens.overview import write_report
+
+        write_report(self.app, participant=self.participant.id)
+
+
+def _short(value: object) -> str:
+    text = "–" if value is None else str(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def attendance_day_labels() -> list[str]:
+    from store.calendar import WEEKDAY_SHORT
+    from store.i18n import language
+
+    return list(WEEKDAY_SHORT[language()][:5])
+
+
+class EditScreen(ModalScreen[bool]):
+    """Edit a person's details; store validates and logs every changed field."""
+
+    BINDINGS = [Binding("escape", "cancel", t("dlg.cancel")), Binding("ctrl+s", "save", t("key.save"), id="save")]
+
+    def __init__(self, participant: Participant) -> None:
+        super().__init__()
+        self.participant = participant
+
+    def compose(self) -> ComposeResult:
+        p = self.participant
+        with VerticalScroll(classes="dialog form"):
+            yield Label(t("card.edit_title"), classes="dialog-question")
+            with Horizontal(classes="form-row"):
+                with Vertical():
+                    yield Label(t("reg.first"))
+                    yield Input(p.first_name, id="ed-first")
+                with Vertical():
+                    yield Label(t("reg.last"))
+                    yield Input(p.last_name, id="ed-last")
+            yield Label(t("card.phone"))
+            yield Input(p.phone, id="ed-phone")
+            if not p.protected:
+                yield Label(t("card.address"))
+                yield Input(p.address, id="ed-address")
+            yield Label(t("reg.plan"))
+            yield Input(" ".join(f"{h:g}" for h in p.plan), id="ed-plan")
+            yield Label(t("reg.caseworker"))
+            yield Select([], id="ed-caseworker", allow_blank=True)
+            yield Label("", id="ed-error", classes="error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(t("key.save"), variant="primary", id="ed-save")
+                yield Button(t("dlg.cancel"), id="ed-cancel")
+
+    def on_mount(self) -> None:
+        def show(cws: list[staff.Caseworker]) -> None:
+            select = self.query_one("#ed-caseworker", Select)
+            select.set_options([(f"{c.name} ({c.login})", c.id) for c in cws])
+            if self.participant.caseworker_id:
+                select.value = self.participant.caseworker_id
+
+        call_store(self, staff.all_caseworkers, self.app.db, done=show, group="caseworkers")
+        self.query_one("#ed-first", Input).focus()
+
+    def action_save(self) -> None:
+        error = self.query_one("#ed-error", Label)
+        plan = self.query_one("#ed-plan", Input).value.replace(",", ".").split()
+        if len(plan) != 5:
+            error.update(t("reg.bad_plan"))
+            return
+        fields: dict[str, object] = {
+            "first_name": self.query_one("#ed-first", Input).value,
+            "last_name": self.query_one("#ed-last", Input).value,
+            "phone": self.query_one("#ed-phone", Input).value,
+            **{c: h for c, h in zip(cases.PLAN_COLS, plan)},
+        }
+        if not self.participant.protected:
+            fields["address"] = self.query_one("#ed-address", Input).value
+        select = self.query_one("#ed-caseworker", Select)
+        if isinstance(select.value, str):
+            fields["caseworker_id"] = select.value
+        db, login, pid = self.app.db, self.app.login, self.participant.id
+
+        def done(changed: dict) -> None:
+            self.app.notify(t("card.saved") if changed else t("card.unchanged"), timeout=3)
+            self.dismiss(bool(changed))
+
+        self.app.write_lane.submit(lambda: cases.update(db, login, pid, **fields), done, lambda m: error.update(m))
+
+    @on(Button.Pressed, "#ed-save")
+    def _save(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#ed-cancel")
+    def _cancel(self) -> None:
+        self.dismiss(False)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+

@@ -1,0 +1,85 @@
+"""F4 Milstolpar: my caseload grouped by current stage, days in stage, alerts highlighted."""
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from store import milestones
+from store.i18n import t
+from tui.labels import person_name
+from tui.msactions import MILESTONE_BINDINGS, MilestoneKeys
+from tui.workers import call_store
+
+
+class BoardTable(MilestoneKeys, DataTable):
+    BINDINGS = [Binding("enter", "open_case", t("key.open"), id="open_case"), *MILESTONE_BINDINGS]
+
+    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self.rows_by_id: dict[str, milestones.BoardRow] = {}
+
+    def _row(self) -> milestones.BoardRow | None:
+        if not self.row_count:
+            return None
+        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        return self.rows_by_id.get(key)
+
+    def target(self) -> tuple[str, str, milestones.Milestone | None] | None:
+        row = self._row()
+        return (row.participant_id, row.name, row.milestone) if row else None
+
+    def changed(self) -> None:
+        self.screen.reload()
+
+    def action_open_case(self) -> None:
+        row = self._row()
+        if row:
+            self.app.open_case(row.participant_id, row.name)
+
+
+class MilestonesScreen(Screen):
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(t("ms.title"), id="ms-title", classes="pane-title")
+        yield BoardTable(id="board")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(BoardTable)
+        table.add_column(t("ms.col.stage"), key="stage", width=20)
+        table.add_column(t("att.col.name"), key="name", width=30)
+        table.add_column(t("ms.col.status"), key="status", width=10)
+        table.add_column(t("ms.col.days"), key="days", width=12)
+        table.add_column(t("ms.col.planned"), key="planned", width=11)
+        table.add_column(t("ms.col.alert"), key="alert")
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        call_store(self, milestones.board, self.app.db, self.app.login, done=self._show, group="board")
+
+    def _show(self, rows: list[milestones.BoardRow]) -> None:
+        table = self.query_one(BoardTable)
+        keep = table.cursor_row
+        table.clear()
+        table.rows_by_id = {r.participant_id: r for r in rows}
+        previous = None
+        alerts = 0
+        for r in rows:
+            m = r.milestone
+            stage = m.stage_label if m else "–"
+            label = Text(stage, style="bold") if stage != previous else Text("  ″", style="dim")
+            previous = stage
+            alert = Text(r.alert_text(), style="bold red" if "ms.alert.overdue" in r.alert_keys else "yellow")
+            alerts += bool(r.alerts)
+            table.add_row(label, person_name(r.name, r.protected), t("ms.status." + m.status) if m else "",
+                          str(r.days_in_stage), (m.planned_date or "") if m else "", alert, key=r.participant_id)
+        if rows:
+            table.move_cursor(row=min(keep, len(rows) - 1))
+        title = t("ms.title") + " · " + t("ms.count", n=len(rows), alerts=alerts) if rows else t("ms.none")
+        self.query_one("#ms-title", Static).update(title)

@@ -1,0 +1,218 @@
+"""F5 Översikt: "Min dag" (what needs attention today) and the programme figures.
+
+Every list is actionable: Enter on a session opens its roll call, Enter on a person opens the case card.
+`R` writes this month's närvarorapport for my caseload (XLSX) next to the database.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual import on
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Select, Sparkline, Static, TabbedContent, TabPane
+
+from store import clock, overview, report, staff
+from store.i18n import t
+from tui.labels import person_name
+from tui.workers import call_store
+
+
+def write_report(app: App, *, participant: str | None = None, caseworker: str | None = None,
+                 month: str | None = None) -> None:
+    """Write the närvarorapport as XLSX in a `rapporter` folder beside the database; notify the path."""
+    month = month or clock.today().strftime("%Y-%m")
+    folder = Path(app.db.path).resolve().parent / "rapporter"
+    who = caseworker or (participant[:8] if participant else "alla")
+    path = folder / f"narvaro-{month}-{who}.xlsx"
+    db, login = app.db, app.login
+
+    def run() -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        built = report.build(db, login, month, participant=participant, caseworker=caseworker)
+        tmp = path.with_suffix(".tmp")
+        with open(tmp, "wb") as out:
+            report.write_xlsx(built, out)
+        tmp.replace(path)
+        return path
+
+    call_store(app, run, done=lambda p: app.notify(t("report.saved", path=p), timeout=10), group="report")
+
+
+class ListTable(DataTable):
+    """A list of people or sessions; Enter acts on the row."""
+
+    BINDINGS = [Binding("enter", "act", t("key.open"), id="open")]
+
+    def action_act(self) -> None:
+        if not self.row_count:
+            return
+        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        screen = self.screen
+        if isinstance(screen, OverviewScreen):
+            screen.act(self.id or "", key)
+
+
+class OverviewScreen(Screen):
+    BINDINGS = [
+        Binding("R", "report", t("key.report"), id="report"),
+        Binding("f", "figures", t("key.figures"), id="figures"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: dict[str, str] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with TabbedContent(id="ov-tabs"):
+            with TabPane(t("ov.title"), id="tab-myday"):
+                with VerticalScroll(id="myday"):
+                    for key, title in (("ov-sessions", "ov.sessions"), ("ov-unexcused", "ov.unexcused"),
+                                       ("ov-below", "ov.below"), ("ov-alerts", "ov.alerts"),
+                                       ("ov-silent", "ov.silent")):
+                        yield Static(t(title, days=30), id=f"{key}-title", classes="pane-title")
+                        yield ListTable(id=key, cursor_type="row", zebra_stripes=True, classes="ov-list")
+            with TabPane(t("fig.title"), id="tab-figures"):
+                with Horizontal(id="fig-filters"):
+                    yield Select([], prompt=t("fig.all_sites"), id="fig-site")
+                    yield Select([], prompt=t("fig.all_caseworkers"), id="fig-cw")
+                with VerticalScroll():
+                    yield Static("", id="fig-text")
+                    yield Static(t("fig.trend"), classes="pane-title")
+                    yield Sparkline([], id="fig-trend")
+                    yield Static("", id="fig-trend-text", classes="muted")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        cols = {
+            "ov-sessions": (("att.col.activity", 28), ("att.col.marked", 10), ("att.col.state", 10)),
+            "ov-unexcused": (("att.col.name", 34), ("ov.col.count", 7), ("ov.col.dates", 40)),
+            "ov-below": (("att.col.name", 34), ("ov.col.hours", 14)),
+            "ov-alerts": (("att.col.name", 34), ("ms.col.stage", 20), ("ms.col.alert", 60)),
+            "ov-silent": (("att.col.name", 34), ("ov.col.last", 12)),
+        }
+        for table_id, columns in cols.items():
+            table = self.query_one(f"#{table_id}", ListTable)
+            for key, width in columns:
+                table.add_column(t(key), width=width)
+        call_store(self, staff.all_caseworkers, self.app.db, done=self._filters, group="filters")
+        self.query_one("#ov-sessions", ListTable).focus()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        call_store(self, overview.my_day, self.app.db, self.app.login, done=self._show, group="myday")
+        self.reload_figures()
+
+    def _fill(self, table_id: str, rows: list[tuple], empty_cols: int) -> None:
+        table = self.query_one(f"#{table_id}", ListTable)
+        keep = table.cursor_row
+        table.clear()
+        for key, *cells in rows:
+            table.add_row(*cells, key=key)
+        if not rows:
+            table.add_row(Text(t("ov.empty"), style="dim"), *[""] * (empty_cols - 1), key="")
+        table.styles.height = max(len(rows), 1) + 1
+        table.move_cursor(row=min(keep, max(len(rows) - 1, 0)))
+
+    def _show(self, day: overview.MyDay) -> None:
+        self.names = {}
+        for item in [*day.unexcused, *day.below, *day.silent]:
+            self.names[item.participant_id] = item.name
+        for row in day.alerts:
+            self.names[row.participant_id] = row.name
+        state_style = {"open": "yellow", "done": "green", "cancelled": "dim"}
+        self._fill("ov-sessions", [("s:" + s.activity_id, s.name, f"{s.marked}/{s.enrolled}",
+                                    Text(t("sess." + s.state), style=state_style[s.state])) for s in day.sessions], 3)
+        self._fill("ov-unexcused", [(i.participant_id, person_name(i.name, i.protected), str(i.numbers[0]), i.detail)
+                                    for i in day.unexcused], 3)
+        self._fill("ov-below", [(i.participant_id, person_name(i.name, i.protected), i.detail) for i in day.below], 2)
+        self._fill("ov-alerts", [(r.participant_id, person_name(r.name, r.protected),
+                                  r.milestone.stage_label if r.milestone else "–", r.alert_text())
+                                 for r in day.alerts], 3)
+        self._fill("ov-silent", [(i.participant_id, person_name(i.name, i.protected), i.detail) for i in day.silent], 2)
+        for key, title, n in (("ov-sessions", "ov.sessions", len(day.sessions)),
+                              ("ov-unexcused", "ov.unexcused", len(day.unexcused)),
+                              ("ov-below", "ov.below", len(day.below)), ("ov-alerts", "ov.alerts", len(day.alerts)),
+                              ("ov-silent", "ov.silent", len(day.silent))):
+            self.query_one(f"#{key}-title", Static).update(f"{t(title, days=30)} ({n})")
+
+    def act(self, table_id: str, key: str) -> None:
+        if not key:
+            return
+        if key.startswith("s:"):
+            self.app.switch_mode("attendance")
+            screen = self.app.screen
+            if hasattr(screen, "open_session"):
+                screen.open_session(key[2:])
+            return
+        self.app.open_case(key, self.names.get(key, ""))
+
+    # ------------------------------------------------------------------ figures
+    def _filters(self, cws: list[staff.Caseworker]) -> None:
+        self.query_one("#fig-cw", Select).set_options([(c.name, c.login) for c in cws])
+        sites = sorted({c.site for c in cws if c.site})
+        call_store(self, overview.sites, self.app.db, done=lambda s: self.query_one("#fig-site", Select).set_options(
+            [(x, x) for x in s] or [(x, x) for x in sites]), group="sites")
+
+    @on(Select.Changed)
+    def _filter_changed(self) -> None:
+        self.reload_figures()
+
+    def reload_figures(self) -> None:
+        site = self.query_one("#fig-site", Select).value
+        cw = self.query_one("#fig-cw", Select).value
+        flt = overview.Filter(site=site if isinstance(site, str) else None,
+                              caseworker_login=cw if isinstance(cw, str) else None)
+        call_store(self, overview.figures, self.app.db, flt, done=self._show_figures, group="figures")
+
+    def _show_figures(self, f: overview.Figures) -> None:
+        self.query_one("#fig-text", Static).update(figures_text(f))
+        rates = [(a / p if p else 0.0) for _, p, a in f.weekly_rate]
+        self.query_one("#fig-trend", Sparkline).data = rates or [0.0]
+        self.query_one("#fig-trend-text", Static).update(
+            "  ".join(f"v.{m.isocalendar()[1]}: {r:.0%}" for (m, _, _), r in zip(f.weekly_rate, rates)))
+
+    # ------------------------------------------------------------------ actions
+    def action_report(self) -> None:
+        write_report(self.app, caseworker=self.app.login)
+
+    def action_figures(self) -> None:
+        tabs = self.query_one(TabbedContent)
+        tabs.active = "tab-figures" if tabs.active == "tab-myday" else "tab-myday"
+
+
+
+def figures_text(f: overview.Figures) -> Text:
+    genders = ("K", "M", "X")
+    out = Text()
+
+    def row(label: str, values: dict, fmt=str) -> None:  # noqa: ANN001
+        total = sum(v for v in values.values() if v is not None) if fmt is str else values.get("all")
+        cells = "".join(f"{fmt(values.get(g)):>9}" for g in genders)
+        out.append(f"{label:<26}{cells}{fmt(total):>9}\n")
+
+    out.append(f"{'':<26}{t('fig.women'):>9}{t('fig.men'):>9}{t('fig.other'):>9}{t('fig.total'):>9}\n", style="bold")
+    row(t("fig.active"), f.active)
+    out.append(t("fig.time") + "\n", style="bold")
+    for bucket in overview.BUCKETS:
+        row(f"  {bucket} {t('fig.months')}", f.time_in_programme[bucket])
+    out.append(t("fig.exits") + "\n", style="bold")
+    for label, values in f.exits.items():
+        row(f"  {label}", values)
+
+    def pct(v: object) -> str:
+        return "–" if v is None else f"{v:.0%}"
+
+    row(t("fig.work_study"), f.work_or_study_share, pct)
+    rate = f.rate_4_weeks
+    out.append(f"\n{t('fig.rate')}: {pct(rate)}\n", style="bold")
+    out.append("\n" + t("fig.caseloads") + "\n", style="bold")
+    for name, n, women in f.caseloads:
+        out.append(f"  {name:<24}{n:>9}  ({t('fig.women').lower()} {women})\n")
+    return out

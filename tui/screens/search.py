@@ -1,0 +1,283 @@
+"""F2 Sök: one field, ranked results as you type (debounced, in a worker); ctrl+n registers a person."""
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
+from textual.widgets import Button, Checkbox, DataTable, Footer, Header, Input, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+from store import cases, clock, identity, staff
+from store.cases import DuplicateHint, NewParticipant, SearchHit
+from store.i18n import ArenaError, t
+from tui.labels import person_name
+from tui.workers import call_store
+
+DEBOUNCE = 0.15
+
+
+class ResultTable(DataTable):
+    BINDINGS = [Binding("enter", "open", t("key.open"), id="open_case")]
+
+    def action_open(self) -> None:
+        screen = self.screen
+        if isinstance(screen, SearchScreen):
+            screen.open_selected()
+
+
+class SearchScreen(Screen):
+    BINDINGS = [
+        Binding("ctrl+n", "register", t("key.new"), id="register"),
+        Binding("escape", "focus_search", t("key.search"), id="focus_search", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hits: list[SearchHit] = []
+        self._timer: Timer | None = None
+        self._query = ""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(placeholder=t("search.placeholder"), id="search-input")
+        yield Static(t("search.hint"), id="search-status", classes="muted")
+        yield ResultTable(id="results", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(ResultTable)
+        table.add_column(t("att.col.name"), key="name", width=34)
+        table.add_column(t("search.col.number"), key="number", width=15)
+        table.add_column(t("search.col.age"), key="age", width=5)
+        table.add_column(t("search.col.cw"), key="cw", width=16)
+        table.add_column(t("search.col.status"), key="status", width=9)
+        table.add_column(t("search.col.stage"), key="stage", width=18)
+        table.add_column(t("search.col.why"), key="why")
+        self.query_one(Input).focus()
+
+    def action_focus_search(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Changed, "#search-input")
+    def _changed(self, event: Input.Changed) -> None:
+        self._query = event.value
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(DEBOUNCE, self._run_search)
+
+    def _run_search(self) -> None:
+        query = self._query.strip()
+        if len(query) < 2:
+            self._show(query, [])
+            return
+        from store.i18n import language
+
+        call_store(self, cases.search, self.app.db, query, lang=language(),
+                   done=lambda hits: self._show(query, hits), group="search")
+
+    def run_search_now(self) -> None:
+        """Used by Enter in the field: search at once (no debounce)."""
+        if self._timer is not None:
+            self._timer.stop()
+        self._run_search()
+
+    def _show(self, query: str, hits: list[SearchHit]) -> None:
+        if query != self._query.strip():
+            return  # an older answer: a newer query is on its way
+        self.hits = hits
+        table = self.query_one(ResultTable)
+        table.clear()
+        today = clock.today()
+        for h in hits:
+            p = h.participant
+            status = Text(t("status." + p.status), style="dim" if p.status == "exited" else "")
+            age = p.age(today)
+            table.add_row(person_name(p.name, p.protected), p.display_number(), "" if age is None else str(age),
+                          p.caseworker_name or "", status, h.stage or "", Text(h.matched_on, style="dim"), key=p.id)
+        status = self.query_one("#search-status", Static)
+        if len(query) < 2:
+            status.update(t("search.hint"))
+        else:
+            status.update(t("search.count", n=len(hits)) if hits else t("search.none"))
+
+    @on(Input.Submitted, "#search-input")
+    def _submitted(self) -> None:
+        self.run_search_now()
+        table = self.query_one(ResultTable)
+        if table.row_count:
+            table.focus()
+
+    def open_selected(self) -> None:
+        table = self.query_one(ResultTable)
+        if not table.row_count:
+            return
+        pid = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        hit = next((h for h in self.hits if h.participant.id == pid), None)
+        if hit:
+            self.app.open_case(hit.participant.id, hit.participant.name)
+
+    @on(DataTable.RowSelected, "#results")
+    def _row_selected(self) -> None:
+        self.open_selected()
+
+    def action_register(self) -> None:
+        def registered(pid: object) -> None:
+            if isinstance(pid, str):
+                self.app.open_case(pid, "")
+
+        self.app.push_screen(RegisterScreen(), registered)
+
+
+class RegisterScreen(ModalScreen[object]):
+    """The registration form. Returns the id of the new (or chosen existing) participant."""
+
+    BINDINGS = [Binding("escape", "cancel", t("dlg.cancel"), id="cancel"),
+                Binding("ctrl+s", "save", t("key.save"), id="save")]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog form"):
+            yield Label(t("reg.title"), classes="dialog-question")
+            yield Label(t("reg.number"))
+            yield Input(id="reg-number")
+            yield Label("", id="reg-number-error", classes="error")
+            with Horizontal(classes="form-row"):
+                with Vertical():
+                    yield Label(t("reg.first"))
+                    yield Input(id="reg-first")
+                with Vertical():
+                    yield Label(t("reg.last"))
+                    yield Input(id="reg-last")
+            with Horizontal(classes="form-row"):
+                with Vertical():
+                    yield Label(t("reg.gender"))
+                    yield Input(id="reg-gender", max_length=1)
+                with Vertical():
+                    yield Label(t("reg.referral"))
+                    yield Input(clock.today().isoformat(), id="reg-referral")
+            yield Label(t("reg.caseworker"))
+            yield Select([], id="reg-caseworker", allow_blank=True)
+            yield Label(t("reg.plan"))
+            yield Input("8 8 8 8 8", id="reg-plan")
+            yield Checkbox(t("reg.protected"), id="reg-protected")
+            yield Label("", id="reg-error", classes="error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(t("key.save"), variant="primary", id="reg-save")
+                yield Button(t("dlg.cancel"), id="reg-cancel")
+
+    def on_mount(self) -> None:
+        def show(cws: list[staff.Caseworker]) -> None:
+            select = self.query_one("#reg-caseworker", Select)
+            select.set_options([(f"{c.name} ({c.login})", c.id) for c in cws])
+            me = next((c for c in cws if c.login == self.app.login), None)
+            if me:
+                select.value = me.id
+
+        call_store(self, staff.all_caseworkers, self.app.db, done=show, group="caseworkers")
+        self.query_one("#reg-number", Input).focus()
+
+    @on(Input.Changed, "#reg-number")
+    def _number_changed(self, event: Input.Changed) -> None:
+        label = self.query_one("#reg-number-error", Label)
+        text = event.value.strip()
+        if not text or len(identity.digits_of(text)) < 10:
+            label.update("")
+            return
+        try:
+            number = identity.parse(text)
+        except identity.IdentityNumberError as error:
+            label.update(str(error))
+            return
+        kind = "samordningsnummer" if number.coordination else "personnummer"
+        label.update(Text(f"✓ {number.formatted()} ({kind}, {number.birth_date.isoformat()})", style="green"))
+
+    def _form(self) -> NewParticipant:
+        def value(widget_id: str) -> str:
+            return self.query_one(widget_id, Input).value
+
+        plan_text = value("#reg-plan").replace(",", ".").split()
+        if len(plan_text) != 5:
+            raise ArenaError("reg.bad_plan")
+        select = self.query_one("#reg-caseworker", Select)
+        return NewParticipant(
+            first_name=value("#reg-first"), last_name=value("#reg-last"), gender=value("#reg-gender").strip().upper(),
+            referral_date=value("#reg-referral").strip(), personnummer=value("#reg-number"),
+            caseworker_id=select.value if isinstance(select.value, str) else None,
+            plan=tuple(plan_text), protected=self.query_one("#reg-protected", Checkbox).value)
+
+    def action_save(self) -> None:
+        error = self.query_one("#reg-error", Label)
+        try:
+            person = self._form()
+        except ArenaError as problem:
+            error.update(str(problem))
+            return
+
+        def checked(hints: list[DuplicateHint]) -> None:
+            if not hints:
+                self._register(person, override=False)
+                return
+
+            def decided(choice: object) -> None:
+                if choice == "create":
+                    self._register(person, override=True)
+                elif isinstance(choice, str):
+                    self.dismiss(choice)
+
+            self.app.push_screen(DuplicateDialog(hints), decided)
+
+        call_store(self, cases.probable_duplicates, self.app.db, person, done=checked,
+                   failed=lambda m: error.update(m), group="register")
+
+    def _register(self, person: NewParticipant, *, override: bool) -> None:
+        error = self.query_one("#reg-error", Label)
+        db, login = self.app.db, self.app.login
+
+        def done(pid: str) -> None:
+            self.app.notify(t("reg.saved"), timeout=3)
+            self.dismiss(pid)
+
+        self.app.write_lane.submit(lambda: cases.register(db, login, person, duplicate_override=override), done,
+                                   lambda m: error.update(m))
+
+    @on(Button.Pressed, "#reg-save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#reg-cancel")
+    def _cancel_pressed(self) -> None:
+        self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class DuplicateDialog(ModalScreen[object]):
+    """'Menade du …?': pick an existing person to open, or create anyway (logged)."""
+
+    BINDINGS = [Binding("escape", "cancel", t("dlg.cancel"))]
+
+    def __init__(self, hints: list[DuplicateHint]) -> None:
+        super().__init__()
+        self.hints = hints
+
+    def compose(self) -> ComposeResult:
+        options = [Option(f"{t('reg.open_existing')}: {h.participant.name} · {h.participant.display_number()}"
+                          f" · {t('dup.' + h.why)}", id=h.participant.id) for h in self.hints]
+        options.append(Option(t("reg.create_anyway"), id="create"))
+        with Vertical(classes="dialog"):
+            yield Label(t("reg.duplicates"), classes="dialog-question")
+            yield OptionList(*options, id="dup-list")
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

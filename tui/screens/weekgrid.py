@@ -1,0 +1,158 @@
+"""The week grid: participants × Mon–Fri of one ISO week for one activity, editable with the mark keys.
+
+Arrows move between cells, the same one-key marks as the roll call apply to the cell under the cursor,
+`[` `]` change week. On the right: the person's planned vs attended hours this week, shortfall in red.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from store import attendance, calendar, clock
+from store.attendance import Mark, WeekRow
+from store.i18n import language, t
+from tui.labels import cell_symbol
+from tui.markkeys import MARK_BINDINGS, MarkKeys
+from tui.workers import call_store
+
+
+@dataclass
+class Cell:
+    """What the mark keys need to know about the cell under the cursor."""
+
+    participant_id: str
+    name: str
+    day: dt.date
+    planned_hours: float
+    mark: Mark | None
+
+
+class WeekTable(MarkKeys, DataTable):
+    BINDINGS = [
+        *MARK_BINDINGS,
+        Binding("backspace,delete", "clear_mark", t("key.clear"), id="clear_mark"),
+        Binding("left_square_bracket", "change_week(-1)", t("key.prev_week"), id="prev_week"),
+        Binding("right_square_bracket", "change_week(1)", t("key.next_week"), id="next_week"),
+    ]
+
+    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+        super().__init__(cursor_type="cell", zebra_stripes=True, **kwargs)
+        self.rows_by_id: dict[str, WeekRow] = {}
+        self.days: list[dt.date] = []
+        self.plan_of: dict[str, tuple[float, ...]] = {}
+
+    def current(self) -> Cell | None:
+        if not self.row_count:
+            return None
+        col = self.cursor_column - 1
+        if not 0 <= col < len(self.days):
+            return None
+        pid = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        row = self.rows_by_id[pid]
+        day = self.days[col]
+        return Cell(pid, row.name, day, self.screen.planned_for(pid, day), row.marks.get(day.isoformat()))
+
+    def _submit(self, cell: Cell, status: str, *, hours: float | None = None, reason: str | None = None,
+                note: str = "", advance: bool = True) -> None:
+        screen = self.screen
+        db, login, aid = self.app.db, self.app.login, screen.activity_id
+
+        def done(_: Mark) -> None:
+            self.app.notify(t("att.saved", name=cell.name, status=t("st." + status)), timeout=2)
+            screen.reload()
+
+        def failed(message: str) -> None:
+            self.app.notify(t("att.failed", name=cell.name, error=message), severity="error", timeout=8)
+
+        self.app.write_lane.submit(
+            lambda: attendance.mark(db, login, cell.participant_id, aid, cell.day, status, hours, reason, note),
+            done, failed)
+        if advance and self.cursor_row < self.row_count - 1:
+            self.move_cursor(row=self.cursor_row + 1)
+
+    def action_clear_mark(self) -> None:
+        cell = self.current()
+        if cell is None or cell.mark is None:
+            return
+        screen = self.screen
+        db, login, aid = self.app.db, self.app.login, screen.activity_id
+        self.app.write_lane.submit(lambda: attendance.clear(db, login, cell.participant_id, aid, cell.day),
+                                   lambda _: screen.reload(),
+                                   lambda m: self.app.notify(m, severity="error", timeout=8))
+
+    def action_change_week(self, delta: int) -> None:
+        self.screen.change_week(delta)
+
+
+class WeekGridScreen(Screen):
+    BINDINGS = [Binding("escape", "app.pop_screen", t("key.back"), id="back")]
+
+    def __init__(self, activity_id: str, activity_name: str, monday: dt.date) -> None:
+        super().__init__()
+        self.activity_id = activity_id
+        self.activity_name = activity_name
+        self.monday = monday
+        self.plans: dict[str, tuple[float, ...]] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="week-title", classes="pane-title")
+        yield WeekTable(id="week")
+        yield Static(t("week.legend"), id="week-legend", classes="muted")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.query_one(WeekTable).focus()
+
+    def planned_for(self, participant_id: str, day: dt.date) -> float:
+        return self.plans.get(participant_id, (8.0,) * 5)[day.weekday()]
+
+    def change_week(self, delta: int) -> None:
+        self.monday += dt.timedelta(weeks=delta)
+        self.reload()
+
+    def reload(self) -> None:
+        monday = self.monday
+        call_store(self, lambda: (attendance.week_grid(self.app.db, self.activity_id, monday),
+                                  attendance.session_plans(self.app.db, self.activity_id)),
+                   done=lambda result: self._show(monday, *result), group="week")
+
+    def _show(self, monday: dt.date, rows: list[WeekRow], plans: dict[str, tuple[float, ...]]) -> None:
+        self.plans = plans
+        self.query_one("#week-title", Static).update(
+            t("week.title", activity=self.activity_name, week=clock.iso_week(monday), year=monday.isocalendar()[0]))
+        table = self.query_one(WeekTable)
+        keep = table.cursor_coordinate
+        table.days = attendance.week_days(monday)
+        table.rows_by_id = {r.participant_id: r for r in rows}
+        table.clear(columns=True)
+        table.add_column(t("att.col.name"), key="name", width=30)
+        today = clock.today()
+        for day in table.days:
+            label = f"{calendar.WEEKDAY_SHORT[language()][day.weekday()]} {day.day}/{day.month}"
+            if calendar.holiday_name(day):
+                label += " ✱"
+            elif day == today:
+                label = f"[{label}]"
+            table.add_column(label, key=day.isoformat(), width=9)
+        table.add_column(t("week.col.plan"), key="plan", width=8)
+        table.add_column(t("week.col.done"), key="done", width=8)
+        table.add_column(t("week.col.short"), key="short", width=8)
+        for r in rows:
+            cells = []
+            for day in table.days:
+                if calendar.holiday_name(day):
+                    cells.append(Text("✱", style="dim"))
+                else:
+                    cells.append(cell_symbol(r.marks.get(day.isoformat())))
+            short = Text(f"{r.shortfall:g}", style="bold red") if r.shortfall > 0 else Text("0", style="green")
+            table.add_row(r.name, *cells, f"{r.planned_week:g}", f"{r.attended_week:g}", short, key=r.participant_id)
+        if rows:
+            table.move_cursor(row=min(keep.row, len(rows) - 1), column=max(1, min(keep.column, 5)))
