@@ -80,6 +80,7 @@ CATALOG: dict[str, tuple[str, str]] = {
                         "The file {path} already exists – not overwriting a key."),
     "sync.key_created": ("Programnyckel skapad: {path}. Kopiera den till varje arbetsstation, aldrig till utdelningen.",
                          "Programme key created: {path}. Copy it to every workstation, never to the share."),
+    "act.exists": ("Aktiviteten ”{name}” finns redan.", "The activity “{name}” already exists."),
     # import / export / cli
     "cli.bad_usage": ("Fel användning: {detail}", "Bad usage: {detail}"),
     "cli.file_missing": ("Filen {path} finns inte eller kan inte läsas.", "The file {path} does not exist or cannot be read."),
@@ -307,6 +308,8 @@ CATALOG.update({
     "fig.title": ("Programsiffror", "Programme figures"),
     "sync.running": ("Synkar …", "Syncing …"),
     "report.summary": ("Närvarorapport {month}: {people} deltagare.", "Attendance report {month}: {people} participants."),
+    "report.xlsx_needs_out": ("XLSX kräver --out FIL.", "XLSX needs --out FILE."),
+    "stages.code_needed": ("ange stegets kod", "give the stage code"),
     "report.saved": ("Närvarorapporten är sparad: {path}", "The attendance report is saved: {path}"),
     "lock.title": ("Låst", "Locked"), "lock.prompt": ("Skärmen är låst. Tryck Enter för att låsa upp.",
                                                       "The screen is locked. Press Enter to unlock."),

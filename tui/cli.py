@@ -102,16 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("code", nargs="?")
     p.add_argument("--sv")
     p.add_argument("--en")
-    p.add_argument("--kind", default="intervention")
+    p.add_argument("--kind", default="intervention",
+                   choices=("referral", "assessment", "plan", "intervention", "exit"))
     p.add_argument("--after")
 
-    p = sub.add_parser("sync", parents=[common], help="synka med den centrala utdelningen")
-    p.add_argument("--share", required=True)
-    p.add_argument("--key")
-
-    p = sub.add_parser("keys", parents=[common], help="programnyckel för synk")
-    p.add_argument("action", choices=("new",))
-    p.add_argument("file")
     return parser
 
 

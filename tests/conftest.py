@@ -1,0 +1,88 @@
+"""Shared fixtures: real SQLite files in tmp dirs, a fixed 'today', small worlds built through store."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from store import activities, cases, clock, db, staff
+from store.i18n import set_language
+
+TODAY = dt.date(2026, 11, 24)  # a Tuesday, week 48
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def fixed_today(monkeypatch: pytest.MonkeyPatch) -> dt.date:
+    monkeypatch.setenv("ARENA_TODAY", TODAY.isoformat())
+    set_language("sv")
+    assert clock.today() == TODAY
+    return TODAY
+
+
+@dataclass
+class World:
+    path: Path
+    db: db.Database
+    activity_id: str
+    people: list[str]  # participant ids, sorted by surname like the roll call
+
+
+NAMES = [("Anna", "Andersson"), ("Björn", "Berg"), ("Cecilia", "Carlsson"), ("David", "Dahl"), ("Eva", "Ek"),
+         ("Fatima", "Farah"), ("Göran", "Gustafsson"), ("Hanna", "Hägg"), ("Ivan", "Isaksson"), ("Johanna", "Jönsson"),
+         ("Karl", "Karlsson"), ("Lena", "Lind"), ("Mohammed", "Mohamed"), ("Nora", "Nilsson"), ("Olle", "Olsson"),
+         ("Petra", "Persson"), ("Qasim", "Quist"), ("Rut", "Rahimi"), ("Sven", "Svensson"), ("Tove", "Thorén"),
+         ("Ulf", "Ulriksson"), ("Vera", "Wallin"), ("Yusuf", "Yilmaz"), ("Zara", "Zetterberg"), ("Åsa", "Åberg")]
+
+
+def make_world(path: Path, n: int = 25, *, referral: dt.date = dt.date(2026, 9, 1)) -> World:
+    database = db.open(path)
+    with database.write("setup") as tx:
+        staff.create_in(tx, "omar.farah", "Omar Farah")
+        staff.create_in(tx, "karin.ek", "Karin Ek")
+        staff.create_in(tx, "lena.leder", "Lena Leder", role="leader")
+    omar = staff.by_login(database, "omar.farah")
+    karin = staff.by_login(database, "karin.ek")
+    aid = activities.create(database, "setup", "Arbetsträning café", (6, 6, 6, 6, 4), kind="arbetsträning",
+                            site="Centrum", leader_login="omar.farah")
+    people = []
+    for i in range(n):
+        first, last = NAMES[i % len(NAMES)]
+        if i >= len(NAMES):
+            last = f"{last}{i}"
+        pid = cases.register(database, "setup", cases.NewParticipant(
+            first_name=first, last_name=last, gender="K" if i % 2 == 0 else "M", referral_date=referral.isoformat(),
+            caseworker_id=(omar if i % 5 else karin).id, plan=(6, 6, 6, 6, 4)))
+        activities.enrol(database, "setup", pid, aid, referral)
+        people.append(pid)
+    return World(path, database, aid, people)
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> World:
+    w = make_world(tmp_path / "arena.db")
+    yield w
+    w.db.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One small deterministic demo database per test session; tests copy it."""
+    os.environ["ARENA_TODAY"] = TODAY.isoformat()
+    from store import demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    demo.build(str(path), 150, 7, 15, today=TODAY)
+    return path
+
+
+@pytest.fixture
+def demo_db(tmp_path: Path, demo_template: Path) -> Path:
+    import shutil
+
+    target = tmp_path / "demo.db"
+    shutil.copy(demo_template, target)
+    return target

@@ -1,0 +1,156 @@
+"""Foundation: migrations, the store/textual boundary, demo determinism, the CLI's manners."""
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from store import db, demo, schema
+from tui import cli
+
+from .conftest import TODAY
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, "ARENA_TODAY": TODAY.isoformat(), **(env or {})}
+    return subprocess.run([sys.executable, "-m", "tui.cli", *args], capture_output=True, text=True, cwd=ROOT,
+                          env=full_env, timeout=120)
+
+
+def test_migration_1_database_is_upgraded(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    old = db.open(path, upto=1)
+    with old.write("someone") as tx:
+        tx.conn.exec_driver_sql(
+            "INSERT INTO participant (id, personnummer, first_name, last_name, gender, referral_date, created_at)"
+            " VALUES ('p1', '198506121234', 'Åsa', 'Öberg', 'K', '2026-01-01', '2026-01-01')")
+    old.dispose()
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 1
+    upgraded = db.open(path)
+    with upgraded.read() as conn:
+        assert conn.exec_driver_sql("PRAGMA user_version").scalar() == len(schema.MIGRATIONS)
+        assert conn.exec_driver_sql("SELECT pnr10 FROM participant WHERE id = 'p1'").scalar() == "8506121234"
+        assert conn.exec_driver_sql("SELECT count(*) FROM change_log").scalar() == 0
+    upgraded.dispose()
+
+
+def test_newer_database_is_refused_with_a_message(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    db.open(path).dispose()
+    con = sqlite3.connect(path)
+    con.execute(f"PRAGMA user_version = {len(schema.MIGRATIONS) + 5}")
+    con.close()
+    result = run_cli("find", "anna", "--db", str(path))
+    assert result.returncode == 2
+    assert "nyare version" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_database_file_is_owner_only(tmp_path: Path) -> None:
+    path = tmp_path / "x.db"
+    db.open(path).dispose()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_store_never_imports_textual_or_rich() -> None:
+    code = ("import sys, store, store.db, store.cases, store.attendance, store.milestones, store.overview, "
+            "store.report, store.export, store.demo, store.activities;"
+            "bad = [m for m in ('textual', 'rich') if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_help_imports_neither_textual_nor_sqlalchemy() -> None:
+    code = ("import sys; from tui import cli\n"
+            "try:\n    cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "bad = [m for m in ('textual', 'sqlalchemy') if m in sys.modules]; sys.stderr.write(str(bad));"
+            "sys.exit(1 if bad else 0)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert "arena" in result.stdout
+
+
+def test_demo_is_deterministic(tmp_path: Path) -> None:
+    outputs = []
+    for name in ("a.db", "b.db"):
+        path = tmp_path / name
+        demo.build(str(path), 120, 3, 10, today=TODAY)
+        for what in ("participants", "attendance", "milestones"):
+            result = run_cli("export", "--db", str(path), "--what", what, "--format", "csv")
+            assert result.returncode == 0, result.stderr
+            outputs.append((name, what, result.stdout))
+    first = {w: out for n, w, out in outputs if n == "a.db"}
+    second = {w: out for n, w, out in outputs if n == "b.db"}
+    assert first == second
+    assert first["attendance"].count("\n") > 500
+
+
+def test_demo_looks_like_the_programme(demo_db: Path) -> None:
+    database = db.open(demo_db)
+    with database.read() as conn:
+        total = conn.exec_driver_sql("SELECT count(*) FROM participant").scalar()
+        women = conn.exec_driver_sql("SELECT count(*) FROM participant WHERE gender = 'K'").scalar()
+        coordination = conn.exec_driver_sql(
+            "SELECT count(*) FROM participant WHERE CAST(substr(personnummer, 7, 2) AS INTEGER) > 60").scalar()
+        without = conn.exec_driver_sql("SELECT count(*) FROM participant WHERE personnummer IS NULL").scalar()
+        caseworkers = conn.exec_driver_sql("SELECT count(*) FROM caseworker WHERE role != 'leader'").scalar()
+        acts = conn.exec_driver_sql("SELECT count(*) FROM activity").scalar()
+        holiday_marks = conn.exec_driver_sql("SELECT count(*) FROM attendance WHERE date = '2026-01-06'").scalar()
+        diacritics = conn.exec_driver_sql(
+            "SELECT count(*) FROM participant WHERE last_name GLOB '*[åäöÅÄÖ]*'").scalar()
+    database.dispose()
+    assert total == 150
+    assert 0.3 < women / total < 0.6
+    assert coordination > 0 and without >= 0 and diacritics > 0
+    assert 6 <= caseworkers <= 10 and 8 <= acts <= 15
+    assert holiday_marks == 0
+
+
+def test_export_is_stable_and_excel_friendly(demo_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "p.csv"
+    result = run_cli("export", "--db", str(demo_db), "--what", "participants", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads UTF-8
+    lines = raw.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("id,personnummer")
+    numbers = [line.split(",")[1] for line in lines[1:] if line.split(",")[1]]
+    assert numbers and all(len(n) == 12 and n.isdigit() for n in numbers)
+    again = run_cli("export", "--db", str(demo_db), "--what", "participants")
+    assert again.stdout.splitlines()[1:] == lines[1:]
+
+
+def test_export_writes_an_audit_event(demo_db: Path) -> None:
+    run_cli("export", "--db", str(demo_db), "--what", "notes", "--format", "jsonl")
+    con = sqlite3.connect(demo_db)
+    assert con.execute("SELECT count(*) FROM audit_event WHERE action = 'export'").fetchone()[0] == 1
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["export", "--what", "nonsense"], "Fel användning"),
+    (["find", "x", "--db", "/nonexistent/dir/x.db"], "finns inte"),
+    (["import", "attendance", "/nonexistent.csv", "--db", "{db}"], "finns inte"),
+    (["report", "narvaro", "--month", "2026-13", "--db", "{db}"], "ingen månad"),
+    (["--lang", "en", "report", "narvaro", "--month", "nov", "--db", "{db}"], "not a month"),
+    (["stages", "add", "--db", "{db}"], "Fel användning"),
+    (["demo", "--db", "{db}"], "finns redan"),
+])
+def test_cli_errors_are_one_clear_line(args: list[str], needle: str, demo_db: Path) -> None:
+    before = demo_db.read_bytes()
+    result = run_cli(*[a.replace("{db}", str(demo_db)) for a in args])
+    assert result.returncode == 2
+    assert needle in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert demo_db.read_bytes() == before
+
+
+def test_export_choices_match_the_store() -> None:
+    from store import export
+
+    assert tuple(cli.EXPORT_WHAT) == tuple(export.WHAT)

@@ -1,0 +1,70 @@
+"""Identity numbers: the shared vectors (copied from ../shared/testdata) and the typed errors."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from hypothesis import given, strategies as st
+
+from store import identity
+from store.i18n import set_language
+
+from .conftest import DATA
+
+VECTORS = json.loads((DATA / "personnummer.json").read_text(encoding="utf-8"))
+TODAY = dt.date(2026, 11, 24)
+
+
+@pytest.mark.parametrize("case", VECTORS["valid_personnummer"], ids=lambda c: c["input"])
+def test_valid_personnummer(case: dict) -> None:
+    number = identity.parse(case["input"], TODAY)
+    assert number.canonical == case["canonical"]
+    assert not number.coordination
+
+
+@pytest.mark.parametrize("case", VECTORS["valid_samordningsnummer"], ids=lambda c: c["input"])
+def test_valid_samordningsnummer(case: dict) -> None:
+    number = identity.parse(case["input"], TODAY)
+    assert number.canonical == case["canonical"]
+    assert number.coordination
+
+
+@pytest.mark.parametrize("text", VECTORS["invalid"])
+def test_invalid(text: str) -> None:
+    with pytest.raises(identity.IdentityNumberError):
+        identity.parse(text, TODAY)
+
+
+def test_plus_means_a_hundred_or_more() -> None:
+    assert identity.parse("090527+1474", TODAY).canonical == "190905271474"
+    assert identity.parse("0905271474", TODAY).canonical == "200905271474"
+
+
+@pytest.mark.parametrize("text,reason", [
+    ("", "empty"), ("12345", "format"), ("19850632-1234", "date"), ("201509160006", "birth_number"),
+    ("197004289895", "check_digit"), ("20991231-0000", "future"),
+])
+def test_errors_are_typed_and_readable(text: str, reason: str) -> None:
+    with pytest.raises(identity.IdentityNumberError) as caught:
+        identity.parse(text, TODAY)
+    assert caught.value.reason in (reason, "birth_number", "check_digit", "future") if reason == "future" else \
+        caught.value.reason == reason
+    set_language("sv")
+    assert str(caught.value) and "Traceback" not in str(caught.value)
+    set_language("en")
+    english = str(caught.value)
+    set_language("sv")
+    assert english != str(caught.value)
+
+
+@given(st.dates(min_value=dt.date(1927, 1, 1), max_value=dt.date(2020, 12, 31)), st.integers(1, 999),
+       st.booleans())
+def test_every_format_of_one_number_gives_the_same_canonical(born: dt.date, serial: int, coordination: bool) -> None:
+    """Anyone under 100: with or without century, dash, space or nothing."""
+    day = born.day + (60 if coordination else 0)
+    ten = identity.with_check_digit(f"{born:%y%m}{day:02d}{serial:03d}")
+    canonical = f"{born.year // 100:02d}{ten}"
+    forms = [canonical, f"{canonical[:8]}-{canonical[8:]}", f"{ten[:6]}-{ten[6:]}", ten, f"{ten[:6]} {ten[6:]}"]
+    parsed = {identity.parse(f, TODAY).canonical for f in forms}
+    assert parsed == {canonical}
