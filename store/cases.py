@@ -412,13 +412,13 @@ def history(db: Database, participant_id: str, limit: int = 500) -> list[History
 
     with db.read() as conn:
         rows = conn.exec_driver_sql(
-            "SELECT at, by, tbl, kind, changes FROM change_log WHERE tbl = 'participant' AND row_id = ?1"
-            " UNION ALL SELECT cl.at, cl.by, cl.tbl, cl.kind, cl.changes FROM change_log cl"
+            "SELECT at, by, tbl, kind, changes, seq FROM change_log WHERE tbl = 'participant' AND row_id = ?1"
+            " UNION ALL SELECT cl.at, cl.by, cl.tbl, cl.kind, cl.changes, cl.seq FROM change_log cl"
             "  WHERE cl.tbl IN ('milestone', 'note', 'enrolment', 'attendance') AND cl.row_id IN ("
             "   SELECT id FROM milestone WHERE participant_id = ?1 UNION ALL"
             "   SELECT id FROM note WHERE participant_id = ?1 UNION ALL"
             "   SELECT id FROM enrolment WHERE participant_id = ?1 UNION ALL"
             "   SELECT id FROM attendance WHERE participant_id = ?1)"
-            " ORDER BY 1 DESC LIMIT ?2",
+            " ORDER BY 1 DESC, 6 DESC LIMIT ?2",
             (participant_id, limit)).all()
-    return [HistoryEntry(at, by, tbl, kind, json.loads(ch)) for at, by, tbl, kind, ch in rows]
+    return [HistoryEntry(at, by, tbl, kind, json.loads(ch)) for at, by, tbl, kind, ch, _ in rows]

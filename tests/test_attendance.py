@@ -1,0 +1,195 @@
+"""Attendance rules through the store function the roll call uses, the CSV import, and the change log."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from store import attendance, milestones
+from store.i18n import ArenaError
+from tui import cli
+
+from .conftest import TODAY, World
+
+MONDAY = dt.date(2026, 11, 23)
+
+
+def rows(world: World, sql: str, *params: object) -> list[tuple]:
+    con = sqlite3.connect(world.path)
+    try:
+        return con.execute(sql, params).fetchall()
+    finally:
+        con.close()
+
+
+def test_a_mark_and_its_change_log_entry_are_one_commit(world: World) -> None:
+    pid = world.people[0]
+    saved = attendance.mark(world.db, "omar.farah", pid, world.activity_id, TODAY, "present")
+    assert saved.hours == 6 and saved.recorded_by == "omar.farah" and not saved.late
+    got = rows(world, "SELECT status, hours, recorded_by FROM attendance WHERE participant_id = ?", pid)
+    assert got == [("present", 6.0, "omar.farah")]
+    log = rows(world, "SELECT tbl, kind, changes, by FROM change_log WHERE tbl = 'attendance'")
+    assert len(log) == 1 and log[0][3] == "omar.farah"
+    assert json.loads(log[0][2])["status"] == [None, "present"]
+
+
+def test_re_marking_the_same_is_a_no_op_and_a_change_is_logged_old_to_new(world: World) -> None:
+    pid = world.people[1]
+    attendance.mark(world.db, "omar.farah", pid, world.activity_id, TODAY, "present")
+    attendance.mark(world.db, "omar.farah", pid, world.activity_id, TODAY, "present")
+    attendance.mark(world.db, "omar.farah", pid, world.activity_id, TODAY, "sick")
+    log = rows(world, "SELECT changes FROM change_log WHERE tbl = 'attendance' ORDER BY seq")
+    assert len(log) == 2
+    assert json.loads(log[1][0])["status"] == ["present", "sick"]
+    assert rows(world, "SELECT count(*) FROM attendance")[0][0] == 1
+
+
+@pytest.mark.parametrize("day,key", [
+    (TODAY + dt.timedelta(days=1), "att.future"),
+    (dt.date(2026, 11, 22), "att.weekend"),
+    (dt.date(2026, 11, 6), None),  # Gustav Adolfsdagen is a flag day, not a holiday: allowed
+    (dt.date(2026, 6, 19), "att.holiday"),  # midsommarafton (de facto)
+    (dt.date(2026, 12, 25), "att.future"),
+])
+def test_day_rules(world: World, day: dt.date, key: str | None) -> None:
+    pid = world.people[2]
+    if key is None:
+        attendance.mark(world.db, "omar.farah", pid, world.activity_id, day, "present")
+        return
+    with pytest.raises(ArenaError) as caught:
+        attendance.mark(world.db, "omar.farah", pid, world.activity_id, day, "present")
+    assert caught.value.key == key
+    assert rows(world, "SELECT count(*) FROM attendance")[0][0] == 0
+
+
+def test_past_marks_are_allowed_and_flagged_late(world: World) -> None:
+    saved = attendance.mark(world.db, "omar.farah", world.people[3], world.activity_id, MONDAY, "present")
+    assert saved.late
+
+
+def test_partial_hours_in_half_steps_up_to_the_plan(world: World) -> None:
+    pid = world.people[4]
+    for bad in (0, 0.3, 6.5, "x"):
+        with pytest.raises(ArenaError):
+            attendance.mark(world.db, "omar.farah", pid, world.activity_id, TODAY, "partial", hours=bad)
+    assert attendance.mark(world.db, "omar.farah", pid, world.activity_id, TODAY, "partial", hours=2.5).hours == 2.5
+
+
+def test_absence_codes_are_data(world: World) -> None:
+    codes = {c.code: c for c in attendance.absence_codes(world.db)}
+    assert codes["OGILTIG"].category == "unexcused" and not codes["OGILTIG"].excused
+    saved = attendance.mark(world.db, "omar.farah", world.people[5], world.activity_id, TODAY, "excused",
+                            reason="intervju")
+    assert saved.reason_code == "INTERVJU" and saved.hours == 0
+    with pytest.raises(ArenaError):
+        attendance.mark(world.db, "omar.farah", world.people[5], world.activity_id, TODAY, "excused", reason="SJUK")
+
+
+def test_cancelled_session_has_no_absence_and_refuses_marks(world: World) -> None:
+    attendance.mark(world.db, "omar.farah", world.people[6], world.activity_id, TODAY, "unexcused")
+    attendance.cancel_session(world.db, "omar.farah", world.activity_id, TODAY)
+    assert rows(world, "SELECT count(*) FROM attendance")[0][0] == 0
+    with pytest.raises(ArenaError) as caught:
+        attendance.mark(world.db, "omar.farah", world.people[6], world.activity_id, TODAY, "present")
+    assert caught.value.key == "att.cancelled"
+    attendance.uncancel_session(world.db, "omar.farah", world.activity_id, TODAY)
+    attendance.mark(world.db, "omar.farah", world.people[6], world.activity_id, TODAY, "present")
+
+
+def test_exited_people_leave_the_roll_call_the_day_after(world: World) -> None:
+    pid = world.people[7]
+    milestones.exit_participant(world.db, "omar.farah", pid, "arbete", MONDAY)
+    assert pid in [r.participant_id for r in attendance.roll_call(world.db, world.activity_id, MONDAY)]
+    assert pid not in [r.participant_id for r in attendance.roll_call(world.db, world.activity_id, TODAY)]
+    with pytest.raises(ArenaError) as caught:
+        attendance.mark(world.db, "omar.farah", pid, world.activity_id, TODAY, "present")
+    assert caught.value.key == "att.exited"
+
+
+def test_enrolment_not_started_is_not_in_the_list(world: World) -> None:
+    early = attendance.roll_call(world.db, world.activity_id, dt.date(2026, 8, 31))
+    assert early == []
+
+
+def test_present_elsewhere_is_a_hint_not_a_block(world: World) -> None:
+    from store import activities
+
+    other = activities.create(world.db, "setup", "Jobbsök", (3, 3, 3, 3, 3))
+    pid = world.people[8]
+    activities.enrol(world.db, "setup", pid, other, dt.date(2026, 9, 1))
+    attendance.mark(world.db, "omar.farah", pid, other, TODAY, "present")
+    roll = {r.participant_id: r for r in attendance.roll_call(world.db, world.activity_id, TODAY)}
+    assert roll[pid].elsewhere == "Jobbsök"
+    attendance.mark(world.db, "omar.farah", pid, world.activity_id, TODAY, "present")
+
+
+def test_clear_and_restore(world: World) -> None:
+    pid = world.people[9]
+    attendance.mark(world.db, "omar.farah", pid, world.activity_id, TODAY, "sick")
+    before = attendance.get_mark(world.db, pid, world.activity_id, TODAY)
+    attendance.clear(world.db, "omar.farah", pid, world.activity_id, TODAY)
+    assert attendance.get_mark(world.db, pid, world.activity_id, TODAY) is None
+    attendance.restore(world.db, "omar.farah", pid, world.activity_id, TODAY, before)
+    assert attendance.get_mark(world.db, pid, world.activity_id, TODAY).status == "sick"
+    kinds = [k for (k,) in rows(world, "SELECT kind FROM change_log WHERE tbl = 'attendance' ORDER BY seq")]
+    assert kinds == ["upsert", "delete", "upsert"]
+
+
+def test_week_grid_counts_planned_against_attended(world: World) -> None:
+    pid = world.people[10]
+    attendance.mark(world.db, "omar.farah", pid, world.activity_id, MONDAY, "present")
+    attendance.mark(world.db, "omar.farah", pid, world.activity_id, TODAY, "partial", hours=2)
+    grid = {r.participant_id: r for r in attendance.week_grid(world.db, world.activity_id, MONDAY)}
+    assert grid[pid].planned_week == 28 and grid[pid].attended_week == 8 and grid[pid].shortfall == 20
+
+
+# --------------------------------------------------------------------------------------------- import
+
+def write_csv(path: Path, lines: list[str]) -> Path:
+    path.write_text("personnummer,activity,date,status,hours,reason,note\n" + "\n".join(lines) + "\n",
+                    encoding="utf-8")
+    return path
+
+
+def numbers(world: World) -> list[str]:
+    return [n for (n,) in rows(world, "SELECT personnummer FROM participant ORDER BY last_name")]
+
+
+def test_import_reports_bad_rows_by_line_and_is_idempotent(world: World, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture) -> None:
+    from store import cases
+
+    for pid, number in zip(world.people[:3], ("19850612-1238", "19900101-0017", "19720229-1238")):
+        cases.update(world.db, "setup", pid, personnummer=number)
+    file = write_csv(tmp_path / "in.csv", [
+        "198506121238,Arbetsträning café,2026-11-23,present,,,",
+        "900101-0017,Arbetsträning café,2026-11-23,partial,3,,kom sent",
+        "19720229-1238,Arbetsträning café,2026-11-23,sick,,,",
+        "19720229-1230,Arbetsträning café,2026-11-23,present,,,",  # bad check digit
+        "198506121238,Arbetsträning café,2026-12-24,present,,,",  # future
+        "198506121238,Arbetsträning café,2026-06-19,present,,,",  # midsommarafton
+        "198506121238,Okänd aktivitet,2026-11-23,present,,,",
+        "198506121238,Arbetsträning café,2026-11-20,närvarande,,,",  # bad status
+    ])
+    code = cli.main(["import", "attendance", str(file), "--db", str(world.path), "--user", "lena.leder"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert [line.split(":")[0] for line in err.strip().splitlines()] == [f"rad {n}" for n in (5, 6, 7, 8, 9)]
+    assert rows(world, "SELECT count(*) FROM attendance")[0][0] == 3
+    seq = rows(world, "SELECT max(seq) FROM change_log")[0][0]
+    cli.main(["import", "attendance", str(file), "--db", str(world.path)])
+    assert rows(world, "SELECT max(seq) FROM change_log")[0][0] == seq  # nothing changed the second time
+    assert rows(world, "SELECT hours, note FROM attendance WHERE status = 'partial'") == [(3.0, "kom sent")]
+
+
+def test_import_all_or_nothing(world: World, tmp_path: Path) -> None:
+    from store import cases
+
+    cases.update(world.db, "setup", world.people[0], personnummer="19850612-1238")
+    file = write_csv(tmp_path / "in.csv", ["198506121238,Arbetsträning café,2026-11-23,present,,,",
+                                           "000000-0000,Arbetsträning café,2026-11-23,present,,,"])
+    assert cli.main(["import", "attendance", str(file), "--db", str(world.path), "--all-or-nothing"]) == 2
+    assert rows(world, "SELECT count(*) FROM attendance")[0][0] == 0

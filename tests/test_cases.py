@@ -1,0 +1,152 @@
+"""Lookup, registration, duplicates, editing, the access log."""
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from store import audit, cases, db, identity
+from store.i18n import ArenaError
+
+from .conftest import DATA, World
+
+
+def add(world: World, first: str, last: str, number: str = "", protected: bool = False) -> str:
+    return cases.register(world.db, "setup", cases.NewParticipant(
+        first_name=first, last_name=last, gender="K", referral_date="2026-10-01", personnummer=number,
+        protected=protected))
+
+
+@pytest.fixture
+def people(world: World) -> dict[str, str]:
+    return {
+        "ostberg": add(world, "Hassan", "Östberg", "19781227-3139"),
+        "muller": add(world, "Sofia", "Müller"),
+        "asa": add(world, "Asa", "Lund"),
+        "ek": add(world, "Anna-Karin", "Ek"),
+        "andersson": add(world, "Per", "Andersson", "850612-1238"),
+        "coord": add(world, "Ali", "Warsame", identity_coord()),
+        "protected": add(world, "Birgitta", "Skydd", protected_number(),
+                         protected=True),
+    }
+
+
+def identity_coord() -> str:
+    return "19" + identity.with_check_digit("850672123")
+
+
+def protected_number() -> str:
+    return "20" + identity.with_check_digit("020101123")
+
+
+def ids(world: World, query: str) -> list[str]:
+    return [h.participant.id for h in cases.search(world.db, query)]
+
+
+@pytest.mark.parametrize("query,who", [
+    ("ostberg", "ostberg"), ("ÖSTBERG", "ostberg"), ("muller", "muller"), ("Åsa", "asa"), ("asa lund", "asa"),
+    ("anna ek", "ek"), ("ek anna-karin", "ek"), ("anderson", "andersson"), ("andrsson", "andersson"), ("anderssno", "andersson"),
+    ("hasan östberg", "ostberg"),
+])
+def test_names_are_case_diacritic_order_and_typo_tolerant(world: World, people: dict, query: str, who: str) -> None:
+    assert people[who] in ids(world, query)[:3]
+
+
+@pytest.mark.parametrize("query", ["19781227-3139", "781227-3139", "7812273139", "197812273139", "781227 3139",
+                                   "781227", "19781227"])
+def test_numbers_in_every_common_form(world: World, people: dict, query: str) -> None:
+    assert ids(world, query)[0] == people["ostberg"]
+
+
+def test_shared_vectors_through_the_search(world: World) -> None:
+    vectors = json.loads((DATA / "personnummer.json").read_text(encoding="utf-8"))
+    for i, case in enumerate(vectors["valid_personnummer"][:6] + vectors["valid_samordningsnummer"][:4]):
+        pid = add(world, "Test", f"Vektor{i}", case["input"])
+        assert ids(world, case["canonical"])[0] == pid
+        assert ids(world, case["input"])[0] == pid
+
+
+def test_ranking_exact_number_then_exact_name_then_prefix_then_fuzzy(world: World, people: dict) -> None:
+    add(world, "Per", "Anders")
+    add(world, "Per", "Andersén")
+    hits = cases.search(world.db, "anders")
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True)
+    assert hits[0].participant.last_name in ("Anders", "Andersén")
+    assert any(h.participant.id == people["andersson"] for h in hits)
+    assert hits[0].matched_on != hits[-1].matched_on
+
+
+def test_protected_identity_is_masked(world: World, people: dict) -> None:
+    person = cases.get(world.db, people["protected"])
+    assert "*" in person.display_number() and person.personnummer not in person.display_number()
+
+
+def test_invalid_number_on_registration_says_what_is_wrong(world: World) -> None:
+    with pytest.raises(identity.IdentityNumberError) as caught:
+        add(world, "Fel", "Nummer", "19781227-3138")
+    assert "kontrollsiffran" in str(caught.value)
+    with pytest.raises(ArenaError):
+        add(world, "", "Utan förnamn")
+
+
+def test_probable_duplicates(world: World, people: dict) -> None:
+    same_number = cases.NewParticipant("Hasse", "Östberg", "M", "2026-11-01", personnummer="781227-3139")
+    assert [h.why for h in cases.probable_duplicates(world.db, same_number)] == ["number"]
+    with pytest.raises(ArenaError):
+        cases.register(world.db, "omar.farah", same_number)
+    other_number = "19" + identity.with_check_digit("781227314")
+    similar = cases.NewParticipant("Hasan", "Östberg", "M", "2026-11-01", personnummer=other_number)
+    assert [h.why for h in cases.probable_duplicates(world.db, similar)] == ["similar_name_birth"]
+    pid = cases.register(world.db, "omar.farah", similar, duplicate_override=True)
+    assert [e.action for e in audit.events(world.db, participant_id=pid)] == ["create_despite_duplicate"]
+
+
+def test_edit_goes_through_the_change_log(world: World, people: dict) -> None:
+    changed = cases.update(world.db, "omar.farah", people["muller"], first_name="Sofie", plan_fri=4)
+    assert changed["first_name"] == ["Sofia", "Sofie"]
+    history = cases.history(world.db, people["muller"])
+    assert history[0].by == "omar.farah" and history[0].changes["first_name"] == ["Sofia", "Sofie"]
+    assert people["muller"] in ids(world, "sofie muller")
+
+
+def test_opening_outside_the_caseload_needs_a_reason_and_is_logged(world: World) -> None:
+    karins = world.people[0]  # every fifth person belongs to Karin Ek
+    with pytest.raises(ArenaError) as caught:
+        cases.open_case(world.db, "omar.farah", karins)
+    assert caught.value.key == "acc.reason_required"
+    cases.open_case(world.db, "omar.farah", karins, reason="Vikarierar")
+    cases.open_case(world.db, "omar.farah", world.people[1])
+    events = audit.events(world.db, user="omar.farah")
+    assert [(e.action, e.participant_id, e.reason) for e in events] == [
+        ("view", world.people[1], ""), ("view", karins, "Vikarierar")] or \
+        sorted((e.action, e.participant_id, e.reason) for e in events) == sorted(
+        [("view", world.people[1], ""), ("view", karins, "Vikarierar")])
+
+
+def test_audit_events_cannot_be_changed_or_deleted(world: World) -> None:
+    audit.write(world.db, "omar.farah", "view", world.people[1])
+    con = sqlite3.connect(world.path)
+    for sql in ("UPDATE audit_event SET reason = 'x'", "DELETE FROM audit_event"):
+        with pytest.raises(sqlite3.IntegrityError):
+            con.execute(sql)
+    con.close()
+
+
+def test_notes_are_append_only_with_corrections(world: World) -> None:
+    first = cases.add_note(world.db, "omar.farah", world.people[1], "Ringde, inget svar")
+    cases.add_note(world.db, "omar.farah", world.people[1], "Rättelse: svarade på sms", refers_to=first)
+    notes = cases.notes(world.db, world.people[1])
+    assert len(notes) == 2 and {n.refers_to for n in notes} == {None, first}
+
+
+def test_find_cli_prints_ranked_json_and_audits(world: World, people: dict, capsys: pytest.CaptureFixture) -> None:
+    from tui import cli
+
+    assert cli.main(["find", "ostberg", "--db", str(world.path), "--format", "json", "--user", "karin.ek"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert found[0]["id"] == people["ostberg"] and found[0]["personnummer"] == "197812273139"
+    assert set(found[0]) == {"id", "personnummer", "name", "score", "matched_on"}
+    events = audit.events(db.open(world.path), user="karin.ek")
+    assert [(e.action, e.detail) for e in events] == [("search", "ostberg")]

@@ -1,0 +1,121 @@
+"""The närvarorapport is a view of the attendance rows; the figures match hand counts."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from store import attendance, milestones, overview, report
+from tui import cli
+
+from .conftest import TODAY, World
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str) -> str:
+    import os
+
+    result = subprocess.run([sys.executable, "-m", "tui.cli", *args], capture_output=True, text=True, cwd=ROOT,
+                            env={**os.environ, "ARENA_TODAY": TODAY.isoformat()}, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_report_totals_rebuild_from_the_exported_rows(demo_db: Path) -> None:
+    out = run("report", "narvaro", "--db", str(demo_db), "--month", "2026-11")
+    lines = list(csv.DictReader(io.StringIO(out.lstrip("\ufeff"))))
+    exported = list(csv.DictReader(io.StringIO(run("export", "--db", str(demo_db), "--what", "attendance")
+                                               .lstrip("\ufeff"))))
+    participants = list(csv.DictReader(io.StringIO(run("export", "--db", str(demo_db), "--what", "participants")
+                                                   .lstrip("\ufeff"))))
+    number_of = {p["id"]: p["personnummer"] or p["reserve_number"] for p in participants}
+    attended: dict[str, float] = defaultdict(float)
+    unexcused: dict[str, int] = defaultdict(int)
+    for row in exported:
+        if row["date"].startswith("2026-11"):
+            key = number_of[row["participant_id"]]
+            attended[key] += float(row["hours"])
+            unexcused[key] += row["status"] == "unexcused"
+    totals = {r["personnummer"]: r for r in lines if r["week"] == "total"}
+    assert totals, out[:500]
+    checked = 0
+    for number, row in totals.items():
+        if "*" in number:
+            continue  # protected identity: masked in the report
+        assert float(row["attended_hours"]) == pytest.approx(attended.get(number, 0.0))
+        assert int(row["unexcused_count"]) == unexcused.get(number, 0)
+        checked += 1
+    assert checked > 50
+    assert sum(attended.values()) > 0
+
+
+def test_holidays_have_no_planned_hours_and_unexcused_dates_are_listed(world: World) -> None:
+    pid = world.people[1]  # plan 6 6 6 6 4 from 2026-09-01
+    attendance.mark(world.db, "x", pid, world.activity_id, dt.date(2026, 11, 23), "unexcused")
+    attendance.mark(world.db, "x", pid, world.activity_id, dt.date(2026, 11, 24), "sick")
+    dec = report.build(world.db, "x", "2026-12", participant=pid)
+    person = dec.people[0]
+    weeks = {line.week: line for line in person.weeks}
+    # week 52: 21-25 Dec; julafton (de facto, Thursday) and juldagen (Friday) are holidays
+    assert weeks["2026-W52"].planned == 6 + 6 + 6 + 0 + 0
+    nov = report.build(world.db, "x", "2026-11", participant=pid)
+    line = {x.week: x for x in nov.people[0].weeks}["2026-W48"]
+    assert line.unexcused == 1 and line.absence == {"OGILTIG": 6.0, "SJUK": 6.0}
+    assert nov.people[0].unexcused_dates == ["2026-11-23"]
+
+
+def test_xlsx_has_a_frozen_header_and_widths(world: World, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    out = tmp_path / "r.xlsx"
+    assert cli.main(["report", "narvaro", "--db", str(world.path), "--month", "2026-11", "--caseworker",
+                     "omar.farah", "--format", "xlsx", "--out", str(out)]) == 0
+    sheet = load_workbook(out).active
+    assert sheet.freeze_panes == "A2"
+    assert sheet["A1"].value == "personnummer" and sheet["A1"].font.bold
+    assert sheet.column_dimensions["B"].width >= 20
+    assert sheet.max_row == 1 + 20 * 6  # 20 of Omar's people × (5 weeks + total)
+
+
+def test_every_report_run_is_audited(world: World) -> None:
+    report.build(world.db, "omar.farah", "2026-11", caseworker="omar.farah")
+    from store import audit
+
+    assert [e.action for e in audit.events(world.db, user="omar.farah")] == ["report"]
+
+
+def test_figures_match_hand_counts(world: World) -> None:
+    # 25 people: index even → K (13), odd → M (12); two exits this year, one to work
+    milestones.exit_participant(world.db, "x", world.people[0], "arbete", dt.date(2026, 11, 2))
+    milestones.exit_participant(world.db, "x", world.people[1], "flytt", dt.date(2026, 11, 3))
+    for pid in world.people[2:6]:
+        attendance.mark(world.db, "x", pid, world.activity_id, dt.date(2026, 11, 16), "present")
+    f = overview.figures(world.db, today=TODAY)
+    assert f.active == {"K": 12, "M": 11, "X": 0}
+    assert f.time_in_programme["3-6"] == {"K": 0, "M": 0, "X": 0} or sum(f.time_in_programme["0-3"].values()) == 23
+    assert sum(f.exits["Arbete"].values()) == 1 and f.exits["Arbete"]["K"] == 1 and f.exits["Flytt"]["M"] == 1
+    assert f.work_or_study_share["all"] == 0.5 and f.work_or_study_share["K"] == 1.0
+    week47 = next(w for w in f.weekly_rate if w[0] == dt.date(2026, 11, 16))
+    assert week47[2] == 24  # four people × 6 h on Monday
+    caseloads = {name: n for name, n, _ in f.caseloads}
+    assert caseloads == {"Omar Farah": 19, "Karin Ek": 4}
+    only_karin = overview.figures(world.db, overview.Filter(caseworker_login="karin.ek"), today=TODAY)
+    assert sum(only_karin.active.values()) == 4
+
+
+def test_my_day_lists_what_needs_attention(world: World) -> None:
+    pid = world.people[1]
+    attendance.mark(world.db, "x", pid, world.activity_id, dt.date(2026, 11, 23), "unexcused")
+    day = overview.my_day(world.db, "omar.farah", TODAY)
+    assert [s.name for s in day.sessions] == ["Arbetsträning café"]
+    assert [i.participant_id for i in day.unexcused] == [pid]
+    assert len(day.below) == 20  # nobody attended last week: everyone in Omar's caseload is below plan
+    assert all("ms.alert.no_plan" in r.alert_keys for r in day.alerts)
+    assert pid not in {i.participant_id for i in day.silent}
