@@ -40,6 +40,7 @@ class SearchScreen(Screen):
         self.hits: list[SearchHit] = []
         self._timer: Timer | None = None
         self._query = ""
+        self._focus_when_ready = False  # Enter was pressed before the results arrived
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -98,6 +99,9 @@ class SearchScreen(Screen):
             age = p.age(today)
             table.add_row(person_name(p.name, p.protected), p.display_number(), "" if age is None else str(age),
                           p.caseworker_name or "", status, h.stage or "", Text(h.matched_on, style="dim"), key=p.id)
+        if self._focus_when_ready and hits:
+            self._focus_when_ready = False
+            table.focus()
         status = self.query_one("#search-status", Static)
         if len(query) < 2:
             status.update(t("search.hint"))
@@ -106,10 +110,8 @@ class SearchScreen(Screen):
 
     @on(Input.Submitted, "#search-input")
     def _submitted(self) -> None:
+        self._focus_when_ready = True
         self.run_search_now()
-        table = self.query_one(ResultTable)
-        if table.row_count:
-            table.focus()
 
     def open_selected(self) -> None:
         table = self.query_one(ResultTable)

@@ -1,0 +1,331 @@
+"""The screens, driven by a Pilot pressing real keys, checked on the SQLite file afterwards."""
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+import pytest
+
+from store import db
+from tui.app import ArenaApp
+
+from .conftest import TODAY, World
+
+
+async def settle(pilot, app: ArenaApp, rounds: int = 3) -> None:  # noqa: ANN001
+    for _ in range(rounds):
+        await pilot.pause(0.05)
+        app.write_lane.wait_idle(10)
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.05)
+
+
+def count(world: World, sql: str, *params: object) -> int:
+    con = sqlite3.connect(world.path)
+    try:
+        return con.execute(sql, params).fetchone()[0]
+    finally:
+        con.close()
+
+
+def make_app(world: World, login: str = "omar.farah") -> ArenaApp:
+    return ArenaApp(db.open(world.path), login)
+
+
+class Keys:
+    """Presses keys and counts them, so a test can assert how many a task took."""
+
+    def __init__(self, pilot) -> None:  # noqa: ANN001
+        self.pilot = pilot
+        self.n = 0
+
+    async def __call__(self, *keys: str) -> None:
+        self.n += len(keys)
+        await self.pilot.press(*keys)
+
+
+@pytest.mark.parametrize("key,screen", [("f2", "SearchScreen"), ("f3", "AttendanceScreen"),
+                                        ("f4", "MilestonesScreen"), ("f5", "OverviewScreen"),
+                                        ("f1", "HelpScreen")])
+async def test_every_f_key_opens_its_screen(world: World, key: str, screen: str) -> None:
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press(key)
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == screen
+        assert "v. 48" in app.sub_title and "Omar Farah" in app.sub_title
+
+
+async def test_roll_call_of_25_in_at_most_30_keys(world: World) -> None:
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        press = Keys(pilot)
+        await press("f3")
+        await settle(pilot, app)
+        await press("enter")
+        await settle(pilot, app)
+        for _ in range(25):
+            await press("n")
+        await settle(pilot, app)
+        assert press.n <= 30
+        assert count(world, "SELECT count(*) FROM attendance WHERE date = ? AND status = 'present'"
+                     " AND recorded_by = 'omar.farah'", TODAY.isoformat()) == 25
+        assert count(world, "SELECT count(*) FROM change_log WHERE tbl = 'attendance'") == 25
+        assert "25/25" in str(app.screen.query_one("#roll-header").render())
+
+
+async def test_mark_keys_undo_all_present_and_cancel(world: World) -> None:
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f3")
+        await settle(pilot, app)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        await pilot.press("s", "b", "o")
+        await settle(pilot, app)
+        await pilot.press("d")
+        await settle(pilot, app)
+        await pilot.press("2", ".", "5", "enter")
+        await settle(pilot, app)
+        statuses = sqlite3.connect(world.path).execute(
+            "SELECT p.last_name, a.status, a.hours FROM attendance a JOIN participant p ON p.id = a.participant_id"
+            " ORDER BY p.last_name").fetchall()
+        assert statuses == [("Andersson", "sick", 0.0), ("Berg", "vab", 0.0), ("Carlsson", "unexcused", 0.0),
+                            ("Dahl", "partial", 2.5)]
+        await pilot.press("ctrl+z")
+        await settle(pilot, app)
+        assert count(world, "SELECT count(*) FROM attendance") == 3
+        await pilot.press("ctrl+z", "ctrl+z")
+        await settle(pilot, app)
+        assert count(world, "SELECT count(*) FROM attendance") == 1
+        await pilot.press("A")
+        await settle(pilot, app)
+        assert "24" in str(app.screen.query_one(".dialog-question").render())
+        await pilot.press("y")
+        await settle(pilot, app)
+        assert count(world, "SELECT count(*) FROM attendance WHERE status = 'present'") == 24
+        await pilot.press("x")
+        await settle(pilot, app)
+        await pilot.press("y")
+        await settle(pilot, app)
+        assert count(world, "SELECT count(*) FROM attendance") == 0
+        assert count(world, "SELECT count(*) FROM session_cancel") == 1
+
+
+async def test_a_future_day_refuses_marks_with_a_message(world: World) -> None:
+    app = make_app(world)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f3")
+        await settle(pilot, app)
+        await pilot.press("right_square_bracket")
+        await settle(pilot, app)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        await pilot.press("n")
+        await settle(pilot, app)
+        assert count(world, "SELECT count(*) FROM attendance") == 0
+        messages = [n.message for n in app._notifications]
+        assert any("EJ SPARAT" in m and "inte hänt än" in m for m in messages), messages
+
+
+async def test_a_holiday_shows_its_name_and_no_sessions(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ARENA_TODAY", "2026-12-25")
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f3")
+        await settle(pilot, app)
+        assert "Juldagen" in str(app.screen.query_one("#session-empty").render())
+        assert app.screen.query_one("#sessions").row_count == 0
+
+
+async def test_search_opens_own_case_without_reason_and_logs_the_view(world: World) -> None:
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f2")
+        await pilot.press(*"asa aberg")
+        await settle(pilot, app)
+        table = app.screen.query_one("#results")
+        assert table.row_count == 1
+        await pilot.press("enter")
+        await settle(pilot, app)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "CaseCardScreen"
+        assert "Åberg, Åsa" in str(app.screen.query_one("#card-header").render())
+        assert count(world, "SELECT count(*) FROM audit_event WHERE action = 'view' AND reason = ''") == 1
+
+
+async def test_outside_caseload_asks_for_a_reason_escape_shows_nothing(world: World) -> None:
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f2")
+        await pilot.press(*"andersson", "enter")
+        await settle(pilot, app)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "ChoiceDialog"
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "SearchScreen"
+        assert count(world, "SELECT count(*) FROM audit_event WHERE action = 'view'") == 0
+        await pilot.press("enter")
+        await settle(pilot, app)
+        await pilot.press("enter")  # the first common reason
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "CaseCardScreen"
+        assert count(world, "SELECT count(*) FROM audit_event WHERE action = 'view' AND reason LIKE 'Vikarierar%'"
+                     " AND detail = 'outside caseload'") == 1
+
+
+async def test_registration_form_explains_a_bad_number_and_saves_a_good_one(world: World) -> None:
+    app = make_app(world)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f2", "ctrl+n")
+        await settle(pilot, app)
+        await pilot.press(*"19781227-3138")
+        await settle(pilot, app)
+        assert "kontrollsiffran" in str(app.screen.query_one("#reg-number-error").render())
+        await pilot.press(*["backspace"] * 1, "9", "tab")
+        assert "19781227-3139" in str(app.screen.query_one("#reg-number-error").render())
+        await pilot.press(*"Hassan", "tab", *"Östberg", "tab", "M", "ctrl+s")
+        await settle(pilot, app)
+        await settle(pilot, app)
+        assert count(world, "SELECT count(*) FROM participant WHERE personnummer = '197812273139'") == 1
+        assert type(app.screen).__name__ == "CaseCardScreen"
+
+
+async def test_f4_achieve_and_plan_next(world: World) -> None:
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f4")
+        await settle(pilot, app)
+        board = app.screen.query_one("#board")
+        pid = board.coordinate_to_cell_key(board.cursor_coordinate).row_key.value
+        await pilot.press("a")
+        await settle(pilot, app)
+        await pilot.press("enter")  # achieved today
+        await settle(pilot, app)
+        await pilot.press("enter")  # the suggested next stage
+        await settle(pilot, app)
+        await pilot.press("enter")  # planned in two weeks
+        await settle(pilot, app)
+        rows = sqlite3.connect(world.path).execute(
+            "SELECT stage_code, status, planned_date FROM milestone WHERE participant_id = ? ORDER BY updated_at, "
+            "rowid", (pid,)).fetchall()
+        assert rows[0][:2] == ("anvisning", "achieved")
+        assert rows[-1] == ("kartlaggning", "planned", (TODAY + dt.timedelta(days=14)).isoformat())
+
+
+async def test_f4_exit_with_outcome(world: World) -> None:
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f4")
+        await settle(pilot, app)
+        board = app.screen.query_one("#board")
+        pid = board.coordinate_to_cell_key(board.cursor_coordinate).row_key.value
+        await pilot.press("e")
+        await settle(pilot, app)
+        await pilot.press("down", "enter")  # studier
+        await settle(pilot, app)
+        await pilot.press("enter")  # today
+        await settle(pilot, app)
+        assert count(world, "SELECT count(*) FROM participant WHERE id = ? AND status = 'exited'"
+                     " AND exit_outcome = 'studier'", pid) == 1
+        assert app.screen.query_one("#board").row_count == 19
+
+
+async def test_f5_item_opens_the_case_card(world: World) -> None:
+    from store import attendance
+
+    attendance.mark(world.db, "x", world.people[1], world.activity_id, dt.date(2026, 11, 23), "unexcused")
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f5")
+        await settle(pilot, app)
+        app.screen.query_one("#ov-unexcused").focus()
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "CaseCardScreen"
+        assert app.screen.participant.id == world.people[1]
+
+
+async def test_unknown_login_gets_the_first_run_dialog(world: World) -> None:
+    app = make_app(world, login="ny.person")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "ChoiceDialog"
+        await pilot.press("up", "enter")  # "create a new caseworker"
+        await pilot.press(*"Nina Ny", "enter")
+        await settle(pilot, app)
+        assert count(world, "SELECT count(*) FROM caseworker WHERE login = 'ny.person' AND name = 'Nina Ny'") == 1
+        assert type(app.screen).__name__ == "OverviewScreen"
+
+
+# ------------------------------------------------------------------------------------------ snapshots
+
+def snapshot_app(world: World) -> ArenaApp:
+    from store import attendance
+
+    for i, status in enumerate(("present", "sick", "partial", "unexcused", "vab")):
+        attendance.mark(world.db, "x", world.people[i], world.activity_id, dt.date(2026, 11, 23), status,
+                        hours=3 if status == "partial" else None)
+    return make_app(world)
+
+
+def test_snapshot_roll_call(world: World, snap_compare) -> None:  # noqa: ANN001
+    app = snapshot_app(world)
+
+    async def before(pilot) -> None:  # noqa: ANN001
+        await settle(pilot, app)
+        await pilot.press("f3")
+        await settle(pilot, app)
+        await pilot.press("enter")
+        await settle(pilot, app)
+
+    assert snap_compare(app, terminal_size=(120, 36), run_before=before)
+
+
+def test_snapshot_week_grid(world: World, snap_compare) -> None:  # noqa: ANN001
+    app = snapshot_app(world)
+
+    async def before(pilot) -> None:  # noqa: ANN001
+        await settle(pilot, app)
+        await pilot.press("f3")
+        await settle(pilot, app)
+        await pilot.press("w")
+        await settle(pilot, app)
+
+    assert snap_compare(app, terminal_size=(120, 36), run_before=before)
+
+
+def test_snapshot_milestones(world: World, snap_compare) -> None:  # noqa: ANN001
+    app = snapshot_app(world)
+
+    async def before(pilot) -> None:  # noqa: ANN001
+        await settle(pilot, app)
+        await pilot.press("f4")
+        await settle(pilot, app)
+
+    assert snap_compare(app, terminal_size=(120, 36), run_before=before)
+
+
+def test_snapshot_overview(world: World, snap_compare) -> None:  # noqa: ANN001
+    app = snapshot_app(world)
+
+    async def before(pilot) -> None:  # noqa: ANN001
+        await settle(pilot, app)
+        await pilot.press("f5")
+        await settle(pilot, app)
+
+    assert snap_compare(app, terminal_size=(120, 36), run_before=before)
