@@ -393,8 +393,9 @@ def board(db: Database, login: str, today: dt.date | None = None) -> list[BoardR
             " ORDER BY p.last_name COLLATE NOCASE, p.first_name COLLATE NOCASE", (login,)).all()
         items: dict[str, list[Milestone]] = {}
         for r in conn.exec_driver_sql(
-                _SELECT + " JOIN participant p ON p.id = m.participant_id JOIN caseworker c ON c.id = p.caseworker_id"
-                " WHERE c.login = ? AND p.status = 'active'"
+                "WITH mine AS MATERIALIZED (SELECT p.id FROM participant p JOIN caseworker c ON c.id = p.caseworker_id"
+                " WHERE c.login = ? AND p.status = 'active') "
+                + _SELECT + " JOIN mine ON mine.id = m.participant_id"
                 " ORDER BY m.period, coalesce(m.achieved_date, m.planned_date), s.sort", (login,)):
             items.setdefault(r[1], []).append(_ms(r))
     rows = []

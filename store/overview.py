@@ -153,19 +153,29 @@ def figures(db: Database, flt: Filter | None = None, today: dt.date | None = Non
                 " GROUP BY b, p.gender", (iso, iso, iso, *params)):
             tip[b][g] = n
         monday = clock.week_monday(today)
-        weekly = []
-        for i in range(weeks, 0, -1):
-            start = monday - dt.timedelta(weeks=i)
-            days = [start + dt.timedelta(days=k) for k in range(5)]
-            first, last = days[0].isoformat(), days[-1].isoformat()
-            planned = conn.exec_driver_sql(
-                f"SELECT coalesce(sum({planned_hours_sql(days)}), 0) FROM participant p"
-                f" WHERE p.referral_date <= ? AND (p.exit_date IS NULL OR p.exit_date >= ?){cond}",
-                (first, last, *params)).scalar_one()
-            attended = conn.exec_driver_sql(
-                "SELECT coalesce(sum(t.hours), 0) FROM attendance t JOIN participant p ON p.id = t.participant_id"
-                f" WHERE t.date BETWEEN ? AND ?{cond}", (first, last, *params)).scalar_one()
-            weekly.append((start, float(planned), float(attended)))
+        starts = [monday - dt.timedelta(weeks=i) for i in range(weeks, 0, -1)]
+        weekdays = [[s + dt.timedelta(days=k) for k in range(5)] for s in starts]
+        # planned: one pass over the participants, one sum per week
+        sums = ", ".join(
+            f"coalesce(sum(CASE WHEN p.referral_date <= '{d[0].isoformat()}' AND (p.exit_date IS NULL OR"
+            f" p.exit_date >= '{d[-1].isoformat()}') THEN {planned_hours_sql(d)} ELSE 0 END), 0)" for d in weekdays)
+        planned_weeks = conn.exec_driver_sql(f"SELECT {sums} FROM participant p WHERE 1 = 1{cond}",
+                                             tuple(params)).first()
+        # attended: one indexed range over the attendance dates, grouped by day
+        first, last = weekdays[0][0].isoformat(), weekdays[-1][-1].isoformat()
+        if cond:
+            per_day = conn.exec_driver_sql(  # from the (few) matching people into their attendance
+                "SELECT t.date, sum(t.hours) FROM participant p CROSS JOIN attendance t"
+                f" ON t.participant_id = p.id AND t.date BETWEEN ? AND ? WHERE 1 = 1{cond} GROUP BY t.date",
+                (first, last, *params)).all()
+        else:
+            per_day = conn.exec_driver_sql("SELECT date, sum(hours) FROM attendance WHERE date BETWEEN ? AND ?"
+                                           " GROUP BY date", (first, last)).all()
+        attended_by_week: dict[dt.date, float] = {}
+        for day, hours in per_day:
+            start = clock.week_monday(dt.date.fromisoformat(day))
+            attended_by_week[start] = attended_by_week.get(start, 0.0) + hours
+        weekly = [(s, float(planned_weeks[i]), attended_by_week.get(s, 0.0)) for i, s in enumerate(starts)]
         exits: dict[str, dict[str, int]] = {}
         ws = {g: [0, 0] for g in (*GENDERS, "all")}
         year_start = dt.date(today.year, 1, 1).isoformat()

@@ -214,5 +214,13 @@ def _m3_sync(conn: Connection) -> None:
     """)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_m1_core, _m2_search, _m3_sync]
+def _m4_figures(conn: Connection) -> None:
+    """Covering indexes for the overview and figures: attendance by date with its hours and person."""
+    _exec_script(conn, """
+    CREATE INDEX attendance_date_hours ON attendance(date, participant_id, hours, status);
+    CREATE INDEX attendance_participant_date ON attendance(participant_id, date, hours, status);
+    """)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_m1_core, _m2_search, _m3_sync, _m4_figures]
 LATEST = len(MIGRATIONS)
