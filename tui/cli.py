@@ -106,7 +106,18 @@ def build_parser() -> argparse.ArgumentParser:
                    choices=("referral", "assessment", "plan", "intervention", "exit"))
     p.add_argument("--after")
 
+    p = sub.add_parser("sync", parents=[common], help="synka med den centrala utdelningen")
+    p.add_argument("--share", required=True, help="katalogen på utdelningen (t.ex. en monterad SMB-utdelning)")
+    p.add_argument("--key", help="programnyckeln (standard: arena.key i datakatalogen)")
+
+    p = sub.add_parser("keys", parents=[common], help="programnyckel för synk")
+    p.add_argument("action", choices=("new",))
+    p.add_argument("file")
     return parser
+
+
+def default_key() -> Path:
+    return Path(os.environ.get("ARENA_KEY") or _data_dir() / "arena.key")
 
 
 def _open_db(args: argparse.Namespace, *, must_exist: bool = True):  # noqa: ANN202

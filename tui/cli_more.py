@@ -50,4 +50,30 @@ def cmd_stages(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"report": cmd_report, "stages": cmd_stages}
+def cmd_sync(args: argparse.Namespace) -> int:
+    from store import sync
+    from tui.cli import default_key
+
+    key = sync.load_key(args.key or default_key())
+    share = sync.DirShare(args.share)
+    database = _open_db(args)
+    try:
+        summary = sync.sync(database, share, key)
+    except OSError as error:
+        raise ArenaError("sync.share_failed", path=args.share, detail=error.strerror or str(error)) from error
+    for problem in summary.problems:
+        sys.stderr.write(f"arena: {t('sync.quarantined', detail=problem)}\n")
+    print(t("sync.summary", sent=summary.sent, received=summary.received, conflicts=summary.conflicts,
+            quarantined=summary.quarantined) + (" " + t("sync.waiting", n=summary.waiting) if summary.waiting else ""))
+    return 0
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    from store import sync
+
+    path = sync.new_key(args.file)
+    print(t("sync.key_created", path=path))
+    return 0
+
+
+COMMANDS = {"report": cmd_report, "stages": cmd_stages, "sync": cmd_sync, "keys": cmd_keys}

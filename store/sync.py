@@ -1,0 +1,454 @@
+"""Nightly sync through a central file share: immutable, encrypted op files; a deterministic merge.
+
+The share never holds a live database. Each workstation writes only `ops/<workstation-id>/` files named
+`<first-seq>-<last-seq>.ops`, each written to a temporary name, fsynced, then renamed, never reused. A
+file holds this workstation's change-log entries in that sequence range, compressed and encrypted with
+AES-GCM under the programme key; the authenticated header binds workstation id and range, so a file
+cannot be swapped, renamed or replayed unnoticed.
+
+Merging is a fold: every op ever seen for a row (local and remote, kept in `change_log`) is replayed in
+hybrid-logical-clock order, so every workstation that has the same ops has the same row, whatever the
+order of arrival. Per field the last writer wins; a milestone's status never moves back unless the op
+was an explicit correction; a delete loses against an edit it had not seen; overwritten values go to
+`conflict`. A row whose parent has not arrived waits in `sync_pending` and is retried every sync.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import struct
+import time
+import uuid
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy.exc import IntegrityError
+
+from store import changes, clock, names
+from store.db import Database, Tx
+from store.i18n import ArenaError
+
+MAGIC = b"ARENA-OPS-1\n"
+NAME = re.compile(r"^(\d{12})-(\d{12})\.ops$")
+MAX_OPS_PER_FILE = 5000
+FUTURE_LIMIT_MS = 24 * 3600 * 1000
+STATUS_RANK = {"planned": 0, "started": 1, "achieved": 2, "cancelled": 3}
+
+
+# ---------------------------------------------------------------------------------------------- share
+
+class Share(Protocol):
+    """What the sync needs of the central store: list, read, write once. A file share implements it
+    here; an object store or a PostgreSQL table of blobs could implement the same three calls."""
+
+    def workstations(self) -> list[str]: ...
+    def files(self, workstation: str) -> list[str]: ...
+    def read(self, workstation: str, name: str) -> bytes: ...
+    def write_once(self, workstation: str, name: str, data: bytes) -> None: ...
+
+
+class DirShare:
+    """A directory, local or a mounted SMB share: `ops/<workstation>/<name>`."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+        if not self.root.is_dir():
+            raise ArenaError("sync.share_missing", path=str(root))
+        self.ops = self.root / "ops"
+
+    def workstations(self) -> list[str]:
+        if not self.ops.is_dir():
+            return []
+        return sorted(p.name for p in self.ops.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+    def files(self, workstation: str) -> list[str]:
+        folder = self.ops / workstation
+        if not folder.is_dir():
+            return []
+        return sorted(p.name for p in folder.iterdir() if NAME.match(p.name))
+
+    def read(self, workstation: str, name: str) -> bytes:
+        return (self.ops / workstation / name).read_bytes()
+
+    def write_once(self, workstation: str, name: str, data: bytes) -> None:
+        folder = self.ops / workstation
+        folder.mkdir(parents=True, exist_ok=True)
+        final = folder / name
+        if final.exists():
+            raise FileExistsError(str(final))
+        tmp = folder / f".{name}.{uuid.uuid4().hex}.tmp"
+        with open(tmp, "wb") as out:
+            out.write(data)
+            out.flush()
+            try:
+                os.fsync(out.fileno())
+            except OSError:
+                pass  # some network file systems do not offer fsync; the rename still publishes whole files
+        os.rename(tmp, final)
+
+
+# ------------------------------------------------------------------------------------------------ key
+
+def new_key(path: str | os.PathLike[str]) -> Path:
+    target = Path(path)
+    if target.exists():
+        raise ArenaError("sync.key_exists", path=str(target))
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(base64.b64encode(os.urandom(32)).decode() + "\n")
+    return target
+
+
+def load_key(path: str | os.PathLike[str]) -> bytes:
+    target = Path(path)
+    if not target.is_file():
+        raise ArenaError("sync.no_key", path=str(target))
+    try:
+        key = base64.b64decode(target.read_text().strip(), validate=True)
+    except (ValueError, OSError) as error:
+        raise ArenaError("sync.bad_key", path=str(target)) from error
+    if len(key) != 32:
+        raise ArenaError("sync.bad_key", path=str(target))
+    return key
+
+
+# --------------------------------------------------------------------------------------- file format
+
+class BadFile(Exception):
+    """A file that must not be applied: damaged, truncated, foreign, renamed or replayed."""
+
+
+def encode(key: bytes, workstation: str, first: int, last: int, ops: list[dict]) -> bytes:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    header = json.dumps({"v": 1, "ws": workstation, "first": first, "last": last, "count": len(ops)},
+                        sort_keys=True).encode()
+    nonce = os.urandom(12)
+    body = zlib.compress(json.dumps(ops, ensure_ascii=False, sort_keys=True).encode(), 6)
+    sealed = AESGCM(key).encrypt(nonce, body, MAGIC + header)
+    return MAGIC + struct.pack(">I", len(header)) + header + nonce + sealed
+
+
+def decode(key: bytes, data: bytes, workstation: str, name: str) -> tuple[dict, list[dict]]:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    match = NAME.match(name)
+    if not match:
+        raise BadFile("name")
+    if not data.startswith(MAGIC) or len(data) < len(MAGIC) + 4 + 12 + 16:
+        raise BadFile("not an Arena file or truncated")
+    (size,) = struct.unpack(">I", data[len(MAGIC):len(MAGIC) + 4])
+    start = len(MAGIC) + 4
+    header_bytes = data[start:start + size]
+    try:
+        header = json.loads(header_bytes)
+    except ValueError as error:
+        raise BadFile("damaged header") from error
+    if header.get("ws") != workstation:
+        raise BadFile("file belongs to another workstation")
+    if (header.get("first"), header.get("last")) != (int(match[1]), int(match[2])):
+        raise BadFile("file name does not match its sequence range (renamed or replayed)")
+    nonce = data[start + size:start + size + 12]
+    try:
+        body = AESGCM(key).decrypt(nonce, data[start + size + 12:], MAGIC + header_bytes)
+        ops = json.loads(zlib.decompress(body))
+    except InvalidTag as error:
+        raise BadFile("cannot be decrypted: damaged, or made with another programme key") from error
+    except (zlib.error, ValueError) as error:
+        raise BadFile("damaged content") from error
+    seqs = [op.get("seq") for op in ops]
+    if len(ops) != header.get("count") or seqs != list(range(header["first"], header["last"] + 1)) \
+            or any(op.get("ws") != workstation for op in ops):
+        raise BadFile("content does not match its header")
+    return header, ops
+
+
+# ---------------------------------------------------------------------------------------------- fold
+
+def _fold(table: str, ops: list[tuple]) -> tuple[dict[str, Any] | None, dict[str, tuple]]:
+    """Replay (hlc, ws, kind, changes, by) in HLC order; return the row's values (None: deleted) and,
+    per field, the op that set the winning value."""
+    values: dict[str, Any] = {}
+    setter: dict[str, tuple] = {}
+    exists = False
+    for op in sorted(ops, key=lambda o: o[0]):
+        hlc, ws, kind, delta, by = op
+        if kind == "delete":
+            seen = {f: old for f, (old, _) in delta.items()}
+            concurrent_edit = any(f in seen and seen[f] != v for f, v in values.items())
+            if exists and not concurrent_edit:
+                exists = False  # a tombstone; the values stay so that an unseen later edit can revive the row
+            continue
+        for f, (old, new) in delta.items():
+            if table == "milestone" and f == "status" and f in values:
+                correction = STATUS_RANK.get(old, -1) > STATUS_RANK.get(new, -1)
+                if not correction and STATUS_RANK.get(new, -1) < STATUS_RANK.get(values[f], -1):
+                    continue  # a status never moves back through a merge, only by an explicit correction
+            values[f] = new
+            setter[f] = op
+        exists = True
+    return (values if exists else None), setter
+
+
+def _materialize(tx: Tx, table: str, row_id: str, incoming: tuple | None) -> None:
+    pk = changes.SYNCED[table]
+    rows = tx.conn.exec_driver_sql(
+        "SELECT hlc, workstation_id, kind, changes, by FROM change_log WHERE tbl = ? AND row_id = ?",
+        (table, row_id)).all()
+    ops = [(h, ws, k, json.loads(c), by) for h, ws, k, c, by in rows]
+    state, setter = _fold(table, ops)
+    result = tx.conn.exec_driver_sql(f"SELECT * FROM {table} WHERE {pk} = ?", (row_id,)).mappings().first()
+    current = {k: v for k, v in result.items() if k != pk and k not in changes.GENERATED.get(table, ())} \
+        if result else None
+    if incoming is not None:
+        _record_conflicts(tx, table, row_id, incoming, state, setter, current)
+    if state is None:
+        if current is not None:
+            tx.conn.exec_driver_sql(f"DELETE FROM {table} WHERE {pk} = ?", (row_id,))
+        return
+    if current is None:
+        cols = list(state)
+        tx.conn.exec_driver_sql(
+            f"INSERT INTO {table} ({pk}{''.join(', ' + c for c in cols)}) VALUES (?{', ?' * len(cols)})",
+            (row_id, *(state[c] for c in cols)))
+    else:
+        diff = {c: v for c, v in state.items() if current.get(c) != v}
+        if diff:
+            tx.conn.exec_driver_sql(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in diff)} WHERE {pk} = ?",
+                                    (*diff.values(), row_id))
+    if table == "participant":
+        names.index_participant(tx.conn, row_id, state.get("first_name", ""), state.get("last_name", ""))
+
+
+def _record_conflicts(tx: Tx, table: str, row_id: str, incoming: tuple, state: dict | None,
+                      setter: dict[str, tuple], current: dict | None) -> None:
+    hlc, ws, kind, delta, by = incoming
+    if kind != "upsert" or table in ("note", "audit_event"):
+        return
+    now = clock.now().isoformat()
+
+    def keep(field_: str, kept: Any, lost: Any, lost_hlc: str, lost_by: str, lost_ws: str) -> None:
+        tx.conn.exec_driver_sql(
+            "INSERT INTO conflict (id, tbl, row_id, field, kept_value, lost_value, lost_hlc, lost_by,"
+            " lost_workstation, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (changes.new_id(), table, row_id, field_, json.dumps(kept, ensure_ascii=False),
+             json.dumps(lost, ensure_ascii=False), lost_hlc, lost_by, lost_ws, now))
+
+    for f, (old, new) in delta.items():
+        if f in ("recorded_at", "updated_at", "created_at", "late"):
+            continue
+        winner = (state or {}).get(f)
+        if state is not None and winner != new:
+            win_op = setter.get(f)
+            if win_op is not None and win_op[0] > hlc:
+                keep(f, winner, new, hlc, by, ws)  # the incoming value lost to a later one
+        elif current is not None and current.get(f) not in (old, new):
+            # the incoming value won over a local value it had not seen: keep what was overwritten
+            loser_hlc = tx.conn.exec_driver_sql(
+                "SELECT hlc, by, workstation_id FROM change_log WHERE tbl = ? AND row_id = ? AND hlc < ?"
+                " AND changes LIKE ? ORDER BY hlc DESC LIMIT 1", (table, row_id, hlc, f'%"{f}"%')).first()
+            if loser_hlc:
+                keep(f, new, current.get(f), loser_hlc[0], loser_hlc[1], loser_hlc[2])
+
+
+# --------------------------------------------------------------------------------------------- sync
+
+@dataclass
+class Summary:
+    sent: int = 0
+    received: int = 0
+    conflicts: int = 0
+    quarantined: int = 0
+    waiting: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def _setting(conn, key: str, default: str) -> str:  # noqa: ANN001
+    row = conn.exec_driver_sql("SELECT value FROM setting WHERE key = ?", (key,)).first()
+    return row[0] if row else default
+
+
+def publish(db: Database, share: Share, key: bytes) -> int:
+    """Write this workstation's not yet published change-log entries to the share; return how many."""
+    me = db.workstation_id
+    sent = 0
+    while True:
+        with db.read() as conn:
+            done = int(_setting(conn, "sync.published", "0"))
+            rows = conn.exec_driver_sql(
+                "SELECT op_id, ws_seq, hlc, tbl, row_id, kind, changes, at, by FROM change_log"
+                " WHERE workstation_id = ? AND ws_seq > ? ORDER BY ws_seq LIMIT ?",
+                (me, done, MAX_OPS_PER_FILE)).all()
+        if not rows:
+            return sent
+        ops = [{"op": r[0], "ws": me, "seq": r[1], "hlc": r[2], "tbl": r[3], "row": r[4], "kind": r[5],
+                "changes": json.loads(r[6]), "at": r[7], "by": r[8]} for r in rows]
+        first, last = ops[0]["seq"], ops[-1]["seq"]
+        name = f"{first:012d}-{last:012d}.ops"
+        try:
+            share.write_once(me, name, encode(key, me, first, last, ops))
+        except FileExistsError:
+            # written by an earlier run that was stopped before it could note it: check, then go on
+            try:
+                decode(key, share.read(me, name), me, name)
+            except BadFile as error:
+                raise ArenaError("sync.own_file_bad", name=name, reason=str(error)) from error
+        with db.write("sync") as tx:
+            tx.conn.exec_driver_sql("INSERT INTO setting (key, value) VALUES ('sync.published', ?)"
+                                    " ON CONFLICT(key) DO UPDATE SET value = excluded.value", (str(last),))
+        sent += len(ops)
+
+
+def _quarantine(db: Database, file: str, reason: str) -> bool:
+    with db.write("sync") as tx:
+        if tx.conn.exec_driver_sql("SELECT 1 FROM quarantine WHERE file = ?", (file,)).first():
+            return False
+        tx.conn.exec_driver_sql("INSERT INTO quarantine (file, reason, detected_at) VALUES (?, ?, ?)",
+                                (file, reason, clock.now().isoformat()))
+    return True
+
+
+def _apply(db: Database, workstation: str, name: str, ops: list[dict], last: int, summary: Summary) -> None:
+    now_ms = int(time.time() * 1000)
+    with db.write("sync") as tx:
+        before = tx.conn.exec_driver_sql("SELECT count(*) FROM conflict").scalar_one()
+        for op in ops:
+            if tx.conn.exec_driver_sql("SELECT 1 FROM change_log WHERE op_id = ?", (op["op"],)).first():
+                continue
+            if op["tbl"] not in changes.SYNCED or op["kind"] not in ("upsert", "delete"):
+                summary.quarantined += _quarantine_in(tx, f"{workstation}/{name}#{op['seq']}", "unknown table")
+                continue
+            if changes.parse_hlc(op["hlc"])[0] > now_ms + FUTURE_LIMIT_MS:
+                summary.quarantined += _quarantine_in(tx, f"{workstation}/{name}#{op['seq']}",
+                                                      f"stamped in the future: {op['hlc'][:13]}")
+                continue
+            changes.observe(tx, op["hlc"])
+            tx.conn.exec_driver_sql(
+                "INSERT INTO change_log (op_id, workstation_id, ws_seq, hlc, tbl, row_id, kind, changes, at, by)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (op["op"], workstation, op["seq"], op["hlc"], op["tbl"], op["row"], op["kind"],
+                 json.dumps(op["changes"], ensure_ascii=False, sort_keys=True), op["at"], op["by"]))
+            incoming = (op["hlc"], workstation, op["kind"], op["changes"], op["by"])
+            _try_materialize(tx, op["tbl"], op["row"], incoming, op)
+            summary.received += 1
+        tx.conn.exec_driver_sql(
+            "INSERT INTO sync_peer (workstation_id, applied_seq, last_file, last_seen) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT(workstation_id) DO UPDATE SET applied_seq = excluded.applied_seq,"
+            " last_file = excluded.last_file, last_seen = excluded.last_seen",
+            (workstation, last, name, clock.now().isoformat()))
+        summary.conflicts += tx.conn.exec_driver_sql("SELECT count(*) FROM conflict").scalar_one() - before
+
+
+def _quarantine_in(tx: Tx, file: str, reason: str) -> int:
+    tx.conn.exec_driver_sql("INSERT OR IGNORE INTO quarantine (file, reason, detected_at) VALUES (?, ?, ?)",
+                            (file, reason, clock.now().isoformat()))
+    return 1
+
+
+def _try_materialize(tx: Tx, table: str, row_id: str, incoming: tuple | None, op: dict | None) -> bool:
+    savepoint = tx.conn.begin_nested()
+    try:
+        _materialize(tx, table, row_id, incoming)
+    except IntegrityError as error:
+        savepoint.rollback()
+        if op is not None:
+            tx.conn.exec_driver_sql(
+                "INSERT OR IGNORE INTO sync_pending (op_id, workstation_id, seq, payload, waiting_for)"
+                " VALUES (?, ?, ?, ?, ?)", (op["op"], op["ws"], op["seq"], json.dumps([table, row_id]),
+                                            str(error.orig)[:200]))
+        return False
+    savepoint.commit()
+    return True
+
+
+def _retry_pending(db: Database) -> int:
+    with db.write("sync") as tx:
+        for op_id, payload in tx.conn.exec_driver_sql("SELECT op_id, payload FROM sync_pending ORDER BY seq").all():
+            table, row_id = json.loads(payload)
+            if _try_materialize(tx, table, row_id, None, None):
+                tx.conn.exec_driver_sql("DELETE FROM sync_pending WHERE op_id = ?", (op_id,))
+        return tx.conn.exec_driver_sql("SELECT count(*) FROM sync_pending").scalar_one()
+
+
+def pull(db: Database, share: Share, key: bytes, summary: Summary) -> None:
+    me = db.workstation_id
+    with db.read() as conn:
+        applied = dict(conn.exec_driver_sql("SELECT workstation_id, applied_seq FROM sync_peer").all())
+        known_bad = {f for (f,) in conn.exec_driver_sql("SELECT file FROM quarantine")}
+    for ws in share.workstations():
+        if ws == me:
+            continue
+        done = applied.get(ws, 0)
+        listed = []
+        for name in share.files(ws):
+            m = NAME.match(name)
+            listed.append((int(m[1]), int(m[2]), name))
+        for first, last, name in sorted(listed):
+            if last <= done or f"{ws}/{name}" in known_bad:
+                continue
+            if first > done + 1:
+                break  # a gap: the file in between is not visible yet; wait, never skip
+            try:
+                _, ops = decode(key, share.read(ws, name), ws, name)
+            except (BadFile, OSError) as error:
+                if _quarantine(db, f"{ws}/{name}", str(error)):
+                    summary.quarantined += 1
+                    summary.problems.append(f"{ws}/{name}: {error}")
+                continue
+            _apply(db, ws, name, [op for op in ops if op["seq"] > done], last, summary)
+            done = last
+
+
+def sync(db: Database, share: Share, key: bytes) -> Summary:
+    """Publish, then apply every other workstation's files, then retry rows that waited for a parent."""
+    summary = Summary()
+    summary.sent = publish(db, share, key)
+    pull(db, share, key, summary)
+    summary.waiting = _retry_pending(db)
+    return summary
+
+
+# ------------------------------------------------------------------------------------------ conflicts
+
+@dataclass(frozen=True)
+class Conflict:
+    id: str
+    tbl: str
+    row_id: str
+    field: str
+    kept: Any
+    lost: Any
+    lost_hlc: str
+    lost_by: str
+    detected_at: str
+
+
+def conflicts(db: Database, include_resolved: bool = False) -> list[Conflict]:
+    with db.read() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT id, tbl, row_id, field, kept_value, lost_value, lost_hlc, lost_by, detected_at FROM conflict"
+            + ("" if include_resolved else " WHERE resolved = 0") + " ORDER BY detected_at DESC, id").all()
+    return [Conflict(r[0], r[1], r[2], r[3], json.loads(r[4]), json.loads(r[5]), r[6], r[7], r[8]) for r in rows]
+
+
+def restore_conflict(db: Database, login: str, conflict_id: str) -> None:
+    """Put the lost value back: a new, ordinary change that syncs like any other."""
+    with db.write(login) as tx:
+        row = tx.conn.exec_driver_sql("SELECT tbl, row_id, field, lost_value FROM conflict WHERE id = ? AND"
+                                      " resolved = 0", (conflict_id,)).first()
+        if row is None:
+            raise ArenaError("err.not_found", what=conflict_id[:40])
+        table, row_id, f, lost = row
+        if table not in changes.SYNCED or f not in _columns(tx, table):
+            raise ArenaError("err.not_found", what=f)
+        changes.upsert(tx, table, row_id, {f: json.loads(lost)})
+        tx.conn.exec_driver_sql("UPDATE conflict SET resolved = 1 WHERE id = ?", (conflict_id,))
+
+
+def _columns(tx: Tx, table: str) -> set[str]:
+    return {r[1] for r in tx.conn.exec_driver_sql(f"PRAGMA table_info({table})")}

@@ -1,0 +1,328 @@
+"""Sync through a real directory (and a real SMB share when ARENA_TEST_SMB is set): real SQLite files,
+real subprocesses killed mid-sync, damaged files, skewed clocks, random orders."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from store import attendance, cases, db, sync
+from tui import cli
+
+from .conftest import TODAY, make_world
+
+ROOT = Path(__file__).resolve().parent.parent
+TABLES = ("participants", "caseworkers", "activities", "enrolments", "attendance", "milestones", "notes")
+SHARES = ["dir"] + (["smb"] if os.environ.get("ARENA_TEST_SMB") else [])
+
+
+@pytest.fixture(params=SHARES)
+def share_dir(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    if request.param == "dir":
+        path = tmp_path / "share"
+        path.mkdir()
+        yield path
+        return
+    path = Path(os.environ["ARENA_TEST_SMB"]) / f"t-{uuid.uuid4().hex[:10]}"
+    path.mkdir()
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def key(tmp_path: Path) -> Path:
+    return sync.new_key(tmp_path / "arena.key")
+
+
+def export(path: Path, what: str) -> str:
+    import io
+
+    from store import export as exp
+
+    out = io.StringIO()
+    exp.write(db.open(path), "check", what, "csv", out)
+    return out.getvalue()
+
+
+def assert_same(*paths: Path) -> None:
+    for what in TABLES:
+        outputs = {export(p, what) for p in paths}
+        assert len(outputs) == 1, f"{what} differs between workstations"
+
+
+def run_sync(path: Path, share: Path, key: Path) -> sync.Summary:
+    database = db.open(path)
+    try:
+        return sync.sync(database, sync.DirShare(share), sync.load_key(key))
+    finally:
+        database.dispose()
+
+
+def test_three_workstations_converge_and_keep_conflicts(tmp_path: Path, share_dir: Path, key: Path) -> None:
+    a = make_world(tmp_path / "a.db")
+    b_path, c_path = tmp_path / "b.db", tmp_path / "c.db"
+    db.open(b_path).dispose()
+    db.open(c_path).dispose()
+    run_sync(a.path, share_dir, key)
+    assert run_sync(b_path, share_dir, key).received > 0  # a new workstation joins with one sync
+    run_sync(c_path, share_dir, key)
+    assert_same(a.path, b_path, c_path)
+    # the same person marked differently at two sites the same morning
+    pid, aid = a.people[3], a.activity_id
+    attendance.mark(a.db, "omar.farah", pid, aid, TODAY, "present")
+    b = db.open(b_path)
+    time.sleep(0.01)
+    attendance.mark(b, "lena.leder", pid, aid, TODAY, "sick")
+    cases.update(b, "karin.ek", a.people[4], phone="070-1111111")
+    cases.update(a.db, "omar.farah", a.people[4], phone="070-2222222")
+    cases.add_note(b, "karin.ek", a.people[4], "Samtal om praktik")
+    cases.add_note(a.db, "omar.farah", a.people[4], "Samtal om SFI")
+    b.dispose()
+    csv_file = tmp_path / "paper.csv"
+    csv_file.write_text("participant_id,activity,date,status,hours,reason,note\n"
+                        f"{a.people[5]},Arbetsträning café,2026-11-23,partial,3,,\n", encoding="utf-8")
+    assert cli.main(["import", "attendance", str(csv_file), "--db", str(c_path), "--user", "lena.leder"]) == 0
+    for order in ((c_path, b_path, a.path), (a.path, b_path, c_path)):
+        for path in order:
+            run_sync(path, share_dir, key)
+    assert_same(a.path, b_path, c_path)
+    con = sqlite3.connect(a.path)
+    assert con.execute("SELECT count(*) FROM attendance WHERE participant_id = ? AND date = ?",
+                       (pid, TODAY.isoformat())).fetchone()[0] == 1
+    assert con.execute("SELECT status FROM attendance WHERE participant_id = ? AND date = ?",
+                       (pid, TODAY.isoformat())).fetchone()[0] == "sick"  # the later mark wins
+    assert con.execute("SELECT count(*) FROM note WHERE participant_id = ?", (a.people[4],)).fetchone()[0] == 2
+    kept = [sqlite3.connect(p).execute("SELECT tbl, field FROM conflict").fetchall() for p in (a.path, b_path)]
+    assert ("attendance", "status") in kept[0] + kept[1]
+    assert ("participant", "phone") in kept[0] + kept[1]
+
+
+def test_delete_against_a_concurrent_edit_keeps_the_edit(tmp_path: Path, share_dir: Path, key: Path) -> None:
+    a = make_world(tmp_path / "a.db", n=5)
+    b_path = tmp_path / "b.db"
+    db.open(b_path).dispose()
+    attendance.mark(a.db, "x", a.people[1], a.activity_id, TODAY, "present")
+    run_sync(a.path, share_dir, key)
+    run_sync(b_path, share_dir, key)
+    b = db.open(b_path)
+    attendance.clear(a.db, "x", a.people[1], a.activity_id, TODAY)  # A deletes
+    time.sleep(0.01)
+    attendance.mark(b, "y", a.people[1], a.activity_id, TODAY, "partial", hours=2)  # B edits, unaware
+    b.dispose()
+    for path in (a.path, b_path, a.path):
+        run_sync(path, share_dir, key)
+    assert_same(a.path, b_path)
+    assert sqlite3.connect(a.path).execute("SELECT status, hours FROM attendance").fetchall() == [("partial", 2.0)]
+
+
+def test_milestone_status_never_moves_back_through_a_merge(tmp_path: Path, share_dir: Path, key: Path) -> None:
+    from store import milestones
+
+    a = make_world(tmp_path / "a.db", n=3)
+    mid = milestones.plan(a.db, "x", a.people[1], "kartlaggning", TODAY)
+    b_path = tmp_path / "b.db"
+    run_sync(a.path, share_dir, key)
+    run_sync(b_path, share_dir, key)
+    milestones.set_status(a.db, "x", mid, "achieved", achieved=TODAY)
+    time.sleep(0.01)
+    b = db.open(b_path)
+    milestones.set_status(b, "y", mid, "started")  # later clock, but behind in the state machine
+    b.dispose()
+    for path in (a.path, b_path, a.path):
+        run_sync(path, share_dir, key)
+    assert_same(a.path, b_path)
+    assert sqlite3.connect(b_path).execute("SELECT status FROM milestone WHERE id = ?", (mid,)).fetchone() == (
+        "achieved",)
+
+
+def test_damaged_foreign_renamed_and_replayed_files_are_quarantined(tmp_path: Path, share_dir: Path,
+                                                                    key: Path) -> None:
+    a = make_world(tmp_path / "a.db", n=4)
+    b_path = tmp_path / "b.db"
+    run_sync(a.path, share_dir, key)
+    ws = a.db.workstation_id
+    folder = share_dir / "ops" / ws
+    good = sorted(folder.iterdir())[0]
+    data = good.read_bytes()
+    fake = "f" * 8 + "-0000-4000-8000-" + "0" * 12
+    stranger = "e" * 8 + "-0000-4000-8000-" + "0" * 12
+    last = int(good.name[13:25])
+    other_key = sync.load_key(sync.new_key(tmp_path / "other.key"))
+    for damaged, reason in ((data[:-1] + bytes([data[-1] ^ 1]), "cannot be decrypted"),
+                            (data[: len(data) // 2], "cannot be decrypted"),
+                            (data[:5], "truncated")):
+        copy = tmp_path / f"share-{len(damaged)}"
+        shutil.copytree(share_dir, copy)
+        (copy / "ops" / ws / good.name).write_bytes(damaged)
+        c_path = tmp_path / f"c-{len(damaged)}.db"
+        summary = run_sync(c_path, copy, key)
+        assert summary.quarantined == 1 and summary.received == 0 and reason in summary.problems[0]
+        assert sqlite3.connect(c_path).execute("SELECT count(*) FROM participant").fetchone() == (0,)
+    bad = {
+        share_dir / "ops" / fake / good.name: data,  # renamed into another workstation's folder
+        folder / f"{last + 1:012d}-{last + 1:012d}.ops": data,  # an old file replayed under the next range
+        share_dir / "ops" / stranger / "000000000001-000000000001.ops": sync.encode(  # made with another key
+            other_key, stranger, 1, 1, [{"op": "x", "ws": stranger, "seq": 1}]),
+    }
+    for path, content in bad.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+    summary = run_sync(b_path, share_dir, key)
+    assert summary.received > 0 and summary.quarantined == 3
+    quarantined = {f for (f,) in sqlite3.connect(b_path).execute("SELECT file FROM quarantine")}
+    assert quarantined == {f"{fake}/{good.name}", f"{ws}/{last + 1:012d}-{last + 1:012d}.ops",
+                           f"{stranger}/000000000001-000000000001.ops"}
+    assert run_sync(b_path, share_dir, key).quarantined == 0  # reported once, never applied
+    assert len(sqlite3.connect(b_path).execute("SELECT * FROM participant").fetchall()) == 4
+    assert_same(a.path, b_path)
+
+
+def test_a_gap_waits_for_the_missing_file(tmp_path: Path, share_dir: Path, key: Path, monkeypatch) -> None:
+    monkeypatch.setattr(sync, "MAX_OPS_PER_FILE", 5)
+    a = make_world(tmp_path / "a.db", n=10)
+    run_sync(a.path, share_dir, key)
+    files = sorted((share_dir / "ops" / a.db.workstation_id).iterdir())
+    assert len(files) > 3
+    hidden = files[1].rename(files[1].with_name(".hidden"))
+    b_path = tmp_path / "b.db"
+    run_sync(b_path, share_dir, key)
+    con = sqlite3.connect(b_path)
+    assert con.execute("SELECT applied_seq FROM sync_peer").fetchone()[0] == 5
+    hidden.rename(files[1])
+    run_sync(b_path, share_dir, key)
+    assert_same(a.path, b_path)
+
+
+def test_skewed_clocks(tmp_path: Path, share_dir: Path, key: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    a = make_world(tmp_path / "a.db", n=4)
+    b_path = tmp_path / "b.db"
+    run_sync(a.path, share_dir, key)
+    run_sync(b_path, share_dir, key)
+    real = time.time
+    b = db.open(b_path)
+    monkeypatch.setattr(time, "time", lambda: real() - 3 * 3600)  # B's clock three hours behind
+    cases.update(b, "y", a.people[1], phone="1")
+    monkeypatch.setattr(time, "time", real)
+    cases.update(a.db, "x", a.people[1], phone="2")  # A wrote later in real time
+    monkeypatch.setattr(time, "time", lambda: real() + 2 * 86400)  # B a whole day and more ahead
+    cases.update(b, "y", a.people[2], phone="future")
+    monkeypatch.setattr(time, "time", real)
+    b.dispose()
+    for path in (a.path, b_path, a.path):
+        run_sync(path, share_dir, key)
+    con = sqlite3.connect(a.path)
+    assert con.execute("SELECT phone FROM participant WHERE id = ?", (a.people[2],)).fetchone() == ("",)
+    assert con.execute("SELECT count(*) FROM quarantine WHERE reason LIKE 'stamped in the future%'").fetchone()[0] == 1
+    phones = {sqlite3.connect(p).execute("SELECT phone FROM participant WHERE id = ?", (a.people[1],)).fetchone()
+              for p in (a.path, b_path)}
+    assert len(phones) == 1
+
+
+def test_cli_sync_and_keys(tmp_path: Path, share_dir: Path, capsys: pytest.CaptureFixture) -> None:
+    a = make_world(tmp_path / "a.db", n=3)
+    key_file = tmp_path / "k.key"
+    assert cli.main(["keys", "new", str(key_file)]) == 0
+    assert cli.main(["keys", "new", str(key_file)]) == 2
+    assert (key_file.stat().st_mode & 0o777) == 0o600
+    assert cli.main(["sync", "--db", str(a.path), "--share", str(share_dir), "--key", str(tmp_path / "none")]) == 2
+    assert "Programnyckeln" in capsys.readouterr().err
+    assert cli.main(["sync", "--db", str(a.path), "--share", str(tmp_path / "nowhere"), "--key", str(key_file)]) == 2
+    assert cli.main(["sync", "--db", str(a.path), "--share", str(share_dir), "--key", str(key_file)]) == 0
+    assert "skickade" in capsys.readouterr().out
+    assert not any(b"Hassan" in f.read_bytes() or b"Andersson" in f.read_bytes()
+                   for f in share_dir.rglob("*.ops"))  # no plain personal data on the share
+
+
+def test_kill_9_during_sync_loses_and_doubles_nothing(tmp_path: Path, share_dir: Path, key: Path) -> None:
+    a = make_world(tmp_path / "a.db", n=25)
+    b_path = tmp_path / "b.db"
+    db.open(b_path).dispose()
+    rng = random.Random(7)
+    env = {**os.environ, "ARENA_TODAY": TODAY.isoformat()}
+    days = [d for d in (TODAY - dt.timedelta(days=i) for i in range(1, 60)) if d.weekday() < 5
+            and d >= dt.date(2026, 9, 1)]
+    trials = int(os.environ.get("ARENA_SYNC_KILLS", "30"))
+    for trial in range(trials):
+        day = days[trial % len(days)]
+        for pid in a.people[1:]:
+            try:
+                attendance.mark(a.db, "x", pid, a.activity_id, day, rng.choice(("present", "sick", "unexcused")))
+            except Exception:  # noqa: BLE001 -- holidays in the range are refused; fine here
+                break
+        target = a.path if trial % 2 == 0 else b_path
+        child = subprocess.Popen([sys.executable, "-m", "tui.cli", "sync", "--db", str(target), "--share",
+                                  str(share_dir), "--key", str(key)], cwd=ROOT, env=env,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.2, 1.2))
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    for path in (a.path, b_path, a.path, b_path):
+        run_sync(path, share_dir, key)
+    ws_a = a.db.workstation_id
+    local = sqlite3.connect(a.path).execute("SELECT max(ws_seq) FROM change_log WHERE workstation_id = ?",
+                                            (ws_a,)).fetchone()[0]
+    applied = sqlite3.connect(b_path).execute("SELECT applied_seq FROM sync_peer WHERE workstation_id = ?",
+                                              (ws_a,)).fetchone()[0]
+    assert applied == local
+    assert_same(a.path, b_path)
+    for path in (a.path, b_path):
+        con = sqlite3.connect(path)
+        assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert con.execute("SELECT count(*) FROM (SELECT op_id FROM change_log GROUP BY op_id"
+                           " HAVING count(*) > 1)").fetchone()[0] == 0
+
+
+@settings(max_examples=int(os.environ.get("ARENA_SYNC_EXAMPLES", "8")), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data(), stations=st.integers(3, 5))
+def test_property_random_work_and_orders_converge(tmp_path_factory: pytest.TempPathFactory, data,  # noqa: ANN001
+                                                  stations: int) -> None:
+    base = tmp_path_factory.mktemp("prop")
+    share = base / "share"
+    share.mkdir()
+    key_file = sync.new_key(base / "k.key")
+    a = make_world(base / "ws0.db", n=6)
+    paths = [a.path] + [base / f"ws{i}.db" for i in range(1, stations)]
+    run_sync(a.path, share, key_file)
+    for p in paths[1:]:
+        run_sync(p, share, key_file)
+    days = [dt.date(2026, 11, 23), dt.date(2026, 11, 24), dt.date(2026, 11, 20)]
+    marked: set[tuple[str, str]] = set()
+    for _ in range(data.draw(st.integers(5, 25), label="steps")):
+        i = data.draw(st.integers(0, stations - 1), label="station")
+        action = data.draw(st.sampled_from(["mark", "phone", "note", "sync", "sync"]), label="action")
+        pid = a.people[data.draw(st.integers(0, 5), label="person")]
+        database = db.open(paths[i])
+        try:
+            if action == "mark":
+                day = data.draw(st.sampled_from(days), label="day")
+                attendance.mark(database, f"u{i}", pid, a.activity_id, day,
+                                data.draw(st.sampled_from(["present", "sick", "vab", "unexcused"]), label="status"))
+                marked.add((pid, day.isoformat()))
+            elif action == "phone":
+                cases.update(database, f"u{i}", pid, phone=f"07{data.draw(st.integers(0, 99))}")
+            elif action == "note":
+                cases.add_note(database, f"u{i}", pid, f"anteckning {i}")
+            else:
+                sync.sync(database, sync.DirShare(share), sync.load_key(key_file))
+        finally:
+            database.dispose()
+    order = data.draw(st.permutations(paths), label="final order")
+    for _ in range(2):
+        for p in order:
+            run_sync(p, share, key_file)
+    assert_same(*paths)
+    got = {(r[0], r[1]) for r in sqlite3.connect(paths[0]).execute("SELECT participant_id, date FROM attendance")}
+    assert marked <= got
+    a.db.dispose()
