@@ -452,3 +452,17 @@ def restore_conflict(db: Database, login: str, conflict_id: str) -> None:
 
 def _columns(tx: Tx, table: str) -> set[str]:
     return {r[1] for r in tx.conn.exec_driver_sql(f"PRAGMA table_info({table})")}
+
+
+def remembered(db: Database, key: str) -> str | None:
+    with db.read() as conn:
+        row = conn.exec_driver_sql("SELECT value FROM setting WHERE key = ?", (key,)).first()
+    return row[0] if row else None
+
+
+def remember(db: Database, share: str, key_path: str) -> None:
+    """Keep the share and key of the last successful sync, so the TUI's `y` needs no questions."""
+    with db.write("sync") as tx:
+        for k, v in (("sync.share", str(share)), ("sync.key", str(key_path))):
+            tx.conn.exec_driver_sql("INSERT INTO setting (key, value) VALUES (?, ?)"
+                                    " ON CONFLICT(key) DO UPDATE SET value = excluded.value", (k, v))

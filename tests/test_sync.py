@@ -163,7 +163,10 @@ def test_damaged_foreign_renamed_and_replayed_files_are_quarantined(tmp_path: Pa
                             (data[: len(data) // 2], "cannot be decrypted"),
                             (data[:5], "truncated")):
         copy = tmp_path / f"share-{len(damaged)}"
-        shutil.copytree(share_dir, copy)
+        for source in share_dir.rglob("*.ops"):  # bytes only: SMB offers no metadata to copy
+            target = copy / source.relative_to(share_dir)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(source.read_bytes())
         (copy / "ops" / ws / good.name).write_bytes(damaged)
         c_path = tmp_path / f"c-{len(damaged)}.db"
         summary = run_sync(c_path, copy, key)
@@ -326,3 +329,42 @@ def test_property_random_work_and_orders_converge(tmp_path_factory: pytest.TempP
     got = {(r[0], r[1]) for r in sqlite3.connect(paths[0]).execute("SELECT participant_id, date FROM attendance")}
     assert marked <= got
     a.db.dispose()
+
+
+async def test_sync_and_conflict_restore_from_the_tui(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tui.app import ArenaApp
+
+    from .test_tui import settle
+
+    monkeypatch.setenv("ARENA_DATA_DIR", str(tmp_path))
+    share = tmp_path / "share"
+    share.mkdir()
+    key = sync.new_key(tmp_path / "arena.key")
+    a = make_world(tmp_path / "a.db", n=3)
+    b_path = tmp_path / "b.db"
+    run_sync(a.path, share, key)
+    run_sync(b_path, share, key)
+    b = db.open(b_path)
+    cases.update(b, "karin.ek", a.people[1], phone="070-B")
+    b.dispose()
+    run_sync(b_path, share, key)
+    cases.update(a.db, "omar.farah", a.people[1], phone="070-A")
+    app = ArenaApp(db.open(a.path), "omar.farah")
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f5", "y")
+        await settle(pilot, app)
+        await pilot.press(*str(share), "enter")  # first time: the share is asked for, then remembered
+        await settle(pilot, app)
+        await settle(pilot, app)
+        assert any("Synk klar" in n.message for n in app._notifications)
+        assert sync.remembered(a.db, "sync.share") == str(share)
+        await pilot.press("k")
+        await settle(pilot, app)
+        table = app.screen.query_one("#conflicts")
+        assert table.row_count == 1
+        await pilot.press("r")
+        await settle(pilot, app)
+    con = sqlite3.connect(a.path)
+    assert con.execute("SELECT phone FROM participant WHERE id = ?", (a.people[1],)).fetchone() == ("070-B",)
+    assert con.execute("SELECT resolved FROM conflict").fetchone() == (1,)

@@ -54,13 +54,17 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from store import sync
     from tui.cli import default_key
 
-    key = sync.load_key(args.key or default_key())
+    from pathlib import Path
+
+    key_path = Path(args.key or default_key()).resolve()
+    key = sync.load_key(key_path)
     share = sync.DirShare(args.share)
     database = _open_db(args)
     try:
         summary = sync.sync(database, share, key)
     except OSError as error:
         raise ArenaError("sync.share_failed", path=args.share, detail=error.strerror or str(error)) from error
+    sync.remember(database, str(Path(args.share).resolve()), str(key_path))
     for problem in summary.problems:
         sys.stderr.write(f"arena: {t('sync.quarantined', detail=problem)}\n")
     print(t("sync.summary", sent=summary.sent, received=summary.received, conflicts=summary.conflicts,

@@ -28,6 +28,7 @@ def sections() -> list[tuple[str, list[Binding]]]:
     from tui.screens.milestones import BoardTable
     from tui.screens.overview import OverviewScreen
     from tui.screens.search import RegisterScreen, SearchScreen
+    from tui.screens.syncscreen import ConflictsScreen
     from tui.screens.weekgrid import WeekGridScreen, WeekTable
 
     def only(bindings: list) -> list[Binding]:
@@ -42,6 +43,7 @@ def sections() -> list[tuple[str, list[Binding]]]:
         (t("key.milestones") + " (F4)", only(BoardTable.BINDINGS)),
         (t("help.card"), only(CaseCardScreen.BINDINGS) + MILESTONE_BINDINGS),
         (t("key.overview") + " (F5)", only(OverviewScreen.BINDINGS)),
+        (t("key.conflicts"), only(ConflictsScreen.BINDINGS)),
     ]
 
 

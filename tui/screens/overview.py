@@ -60,6 +60,8 @@ class OverviewScreen(Screen):
     BINDINGS = [
         Binding("R", "report", t("key.report"), id="report"),
         Binding("f", "figures", t("key.figures"), id="figures"),
+        Binding("y", "sync", t("key.sync"), id="sync"),
+        Binding("k", "conflicts", t("key.conflicts"), id="conflicts"),
     ]
 
     def __init__(self) -> None:
@@ -181,6 +183,16 @@ class OverviewScreen(Screen):
     # ------------------------------------------------------------------ actions
     def action_report(self) -> None:
         write_report(self.app, caseworker=self.app.login)
+
+    def action_sync(self) -> None:
+        from tui.screens.syncscreen import start_sync
+
+        start_sync(self.app)
+
+    def action_conflicts(self) -> None:
+        from tui.screens.syncscreen import ConflictsScreen
+
+        self.app.push_screen(ConflictsScreen())
 
     def action_figures(self) -> None:
         tabs = self.query_one(TabbedContent)

@@ -1,0 +1,91 @@
+"""Sync from the TUI (`y` on F5, in a worker, progress in the footer line) and the conflicts screen (`k`)."""
+from __future__ import annotations
+
+import json
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from store import sync
+from store.i18n import t
+from tui.dialogs import PromptDialog
+from tui.workers import call_store
+
+
+def start_sync(app: App) -> None:
+    """Sync with the share remembered from the last sync (asked for the first time)."""
+    from tui.cli import default_key
+
+    def run(share_path: str) -> None:
+        def job() -> sync.Summary:
+            key_path = sync.remembered(app.db, "sync.key") or str(default_key())
+            summary = sync.sync(app.db, sync.DirShare(share_path), sync.load_key(key_path))
+            sync.remember(app.db, share_path, key_path)
+            return summary
+
+        def done(s: sync.Summary) -> None:
+            text = t("sync.summary", sent=s.sent, received=s.received, conflicts=s.conflicts, quarantined=s.quarantined)
+            if s.waiting:
+                text += " " + t("sync.waiting", n=s.waiting)
+            app.notify(text, timeout=10, severity="warning" if s.conflicts or s.quarantined else "information")
+            if hasattr(app.screen, "reload"):
+                app.screen.reload()
+
+        app.notify(t("sync.running"), timeout=3)
+        call_store(app, job, done=done, group="sync")
+
+    share = sync.remembered(app.db, "sync.share")
+    if share:
+        run(share)
+        return
+    app.push_screen(PromptDialog(t("sync.share_prompt"), check=lambda s: s.strip() or None),
+                    lambda value: run(str(value)) if value else None)
+
+
+class ConflictsScreen(Screen):
+    BINDINGS = [Binding("escape", "app.pop_screen", t("key.back"), id="back"),
+                Binding("r", "restore", t("key.restore"), id="restore")]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(t("conf.title"), id="conf-title", classes="pane-title")
+        yield DataTable(id="conflicts", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for key, width in (("conf.col.when", 17), ("conf.col.what", 24), ("conf.col.kept", 22),
+                           ("conf.col.lost", 22), ("conf.col.by", 16)):
+            table.add_column(t(key), width=width)
+        table.focus()
+        self.reload()
+
+    def reload(self) -> None:
+        call_store(self, sync.conflicts, self.app.db, done=self._show, group="conflicts")
+
+    def _show(self, items: list[sync.Conflict]) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        for c in items:
+            table.add_row(c.detected_at[:16].replace("T", " "), f"{c.tbl}.{c.field}", _value(c.kept),
+                          Text(_value(c.lost), style="yellow"), c.lost_by, key=c.id)
+        self.query_one("#conf-title", Static).update(t("conf.title") + f" ({len(items)})"
+                                                     if items else t("conf.none"))
+
+    def action_restore(self) -> None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return
+        cid = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        db, login = self.app.db, self.app.login
+        self.app.write_lane.submit(lambda: sync.restore_conflict(db, login, cid),
+                                   lambda _: (self.app.notify(t("conf.restored"), timeout=4), self.reload()),
+                                   lambda m: self.app.notify(m, severity="error", timeout=8))
+
+
+def _value(value: object) -> str:
+    text = "–" if value is None else (value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+    return text if len(text) <= 30 else text[:29] + "…"
