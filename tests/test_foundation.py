@@ -154,3 +154,18 @@ def test_export_choices_match_the_store() -> None:
     from store import export
 
     assert tuple(cli.EXPORT_WHAT) == tuple(export.WHAT)
+
+
+def test_readme_lists_every_key_and_the_two_commands() -> None:
+    code = ("from store.i18n import set_language; set_language('en')\n"
+            "from tui.screens.help import sections\n"
+            "for title, bindings in sections():\n"
+            "    for b in bindings: print(b.description)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [d for d in result.stdout.splitlines() if f"| {d} |" not in readme]
+    assert not missing
+    assert "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/arena --demo" in readme
+    assert "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/pytest" in readme
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/pytest" in ci
