@@ -218,6 +218,7 @@ def _m4_figures(conn: Connection) -> None:
     """Covering indexes for the overview and figures: attendance by date with its hours and person."""
     _exec_script(conn, """
     CREATE INDEX attendance_date_hours ON attendance(date, participant_id, hours, status);
+    DROP INDEX attendance_date;
     CREATE INDEX attendance_participant_date ON attendance(participant_id, date, hours, status);
     """)
 

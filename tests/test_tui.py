@@ -283,49 +283,15 @@ def snapshot_app(world: World) -> ArenaApp:
     return make_app(world)
 
 
-def test_snapshot_roll_call(world: World, snap_compare) -> None:  # noqa: ANN001
+@pytest.mark.parametrize("keys", [["f3", "enter"], ["f3", "w"], ["f4"], ["f5"]],
+                         ids=["roll_call", "week_grid", "milestones", "overview"])
+def test_snapshot(world: World, snap_compare, keys: list[str]) -> None:  # noqa: ANN001
     app = snapshot_app(world)
 
     async def before(pilot) -> None:  # noqa: ANN001
         await settle(pilot, app)
-        await pilot.press("f3")
-        await settle(pilot, app)
-        await pilot.press("enter")
-        await settle(pilot, app)
-
-    assert snap_compare(app, terminal_size=(120, 36), run_before=before)
-
-
-def test_snapshot_week_grid(world: World, snap_compare) -> None:  # noqa: ANN001
-    app = snapshot_app(world)
-
-    async def before(pilot) -> None:  # noqa: ANN001
-        await settle(pilot, app)
-        await pilot.press("f3")
-        await settle(pilot, app)
-        await pilot.press("w")
-        await settle(pilot, app)
-
-    assert snap_compare(app, terminal_size=(120, 36), run_before=before)
-
-
-def test_snapshot_milestones(world: World, snap_compare) -> None:  # noqa: ANN001
-    app = snapshot_app(world)
-
-    async def before(pilot) -> None:  # noqa: ANN001
-        await settle(pilot, app)
-        await pilot.press("f4")
-        await settle(pilot, app)
-
-    assert snap_compare(app, terminal_size=(120, 36), run_before=before)
-
-
-def test_snapshot_overview(world: World, snap_compare) -> None:  # noqa: ANN001
-    app = snapshot_app(world)
-
-    async def before(pilot) -> None:  # noqa: ANN001
-        await settle(pilot, app)
-        await pilot.press("f5")
-        await settle(pilot, app)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot, app)
 
     assert snap_compare(app, terminal_size=(120, 36), run_before=before)

@@ -38,3 +38,9 @@ def person_name(name: str, protected: bool) -> Text:
     if protected:
         text.append(f" [{t('protected')}]", style="bold magenta")
     return text
+
+
+def add_columns(table, *spec: tuple[str, str, int | None]) -> None:  # noqa: ANN001
+    """Columns from (key, catalog key of the label, width or None for the rest of the line)."""
+    for key, label, width in spec:
+        table.add_column(t(label), key=key, width=width)

@@ -21,7 +21,7 @@ from store import attendance, calendar, clock
 from store.attendance import Mark, RollRow, Session
 from store.i18n import t
 from tui.dialogs import ConfirmDialog
-from tui.labels import mark_text, person_name
+from tui.labels import add_columns, mark_text, person_name
 from tui.markkeys import MARK_BINDINGS, MarkKeys
 from tui.workers import call_store
 
@@ -89,10 +89,8 @@ class RollTable(MarkKeys, DataTable):
         keep = self.cursor_row
         self.clear(columns=not self.columns)
         if not self.columns:
-            self.add_column(t("att.col.name"), key="name", width=36)
-            self.add_column(t("att.col.planned"), key="planned", width=7)
-            self.add_column(t("att.col.mark"), key="mark", width=24)
-            self.add_column(t("att.col.info"), key="info")
+            add_columns(self, ("name", "att.col.name", 36), ("planned", "att.col.planned", 7),
+                        ("mark", "att.col.mark", 24), ("info", "att.col.info", None))
         for pid in self.visible():
             row = self.people[pid]
             self.add_row(person_name(row.name, row.protected), f"{row.planned_hours:g}", mark_text(row.mark),
@@ -275,10 +273,8 @@ class AttendanceScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one(SessionTable)
-        table.add_column(t("att.col.activity"), key="activity", width=26)
-        table.add_column(t("att.col.hours"), key="hours", width=4)
-        table.add_column(t("att.col.marked"), key="marked", width=9)
-        table.add_column(t("att.col.state"), key="state", width=9)
+        add_columns(table, ("activity", "att.col.activity", 26), ("hours", "att.col.hours", 4),
+                    ("marked", "att.col.marked", 9), ("state", "att.col.state", 9))
         self.load_day()
         table.focus()
 

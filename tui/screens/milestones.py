@@ -9,7 +9,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from store import milestones
 from store.i18n import t
-from tui.labels import person_name
+from tui.labels import add_columns, person_name
 from tui.msactions import MILESTONE_BINDINGS, MilestoneKeys
 from tui.workers import call_store
 
@@ -49,12 +49,8 @@ class MilestonesScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one(BoardTable)
-        table.add_column(t("ms.col.stage"), key="stage", width=20)
-        table.add_column(t("att.col.name"), key="name", width=30)
-        table.add_column(t("ms.col.status"), key="status", width=10)
-        table.add_column(t("ms.col.days"), key="days", width=12)
-        table.add_column(t("ms.col.planned"), key="planned", width=11)
-        table.add_column(t("ms.col.alert"), key="alert")
+        add_columns(table, ("stage", "ms.col.stage", 20), ("name", "att.col.name", 30), ("status", "ms.col.status", 10),
+                    ("days", "ms.col.days", 12), ("planned", "ms.col.planned", 11), ("alert", "ms.col.alert", None))
         table.focus()
 
     def on_screen_resume(self) -> None:

@@ -14,7 +14,7 @@ from textual.widgets.option_list import Option
 from store import cases, clock, identity, staff
 from store.cases import DuplicateHint, NewParticipant, SearchHit
 from store.i18n import ArenaError, t
-from tui.labels import person_name
+from tui.labels import add_columns, person_name
 from tui.workers import call_store
 
 DEBOUNCE = 0.15
@@ -50,14 +50,9 @@ class SearchScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(ResultTable)
-        table.add_column(t("att.col.name"), key="name", width=34)
-        table.add_column(t("search.col.number"), key="number", width=15)
-        table.add_column(t("search.col.age"), key="age", width=5)
-        table.add_column(t("search.col.cw"), key="cw", width=16)
-        table.add_column(t("search.col.status"), key="status", width=9)
-        table.add_column(t("search.col.stage"), key="stage", width=18)
-        table.add_column(t("search.col.why"), key="why")
+        add_columns(self.query_one(ResultTable), ("name", "att.col.name", 34), ("number", "search.col.number", 15),
+                    ("age", "search.col.age", 5), ("cw", "search.col.cw", 16), ("status", "search.col.status", 9),
+                    ("stage", "search.col.stage", 18), ("why", "search.col.why", None))
         self.query_one(Input).focus()
 
     def action_focus_search(self) -> None:
