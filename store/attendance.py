@@ -310,11 +310,14 @@ def _planned_expr(days: list[dt.date]) -> str:
 
 
 def week_grid(db: Database, activity_id: str, monday: dt.date) -> list[WeekRow]:
+    """The week's marks at one activity; planned vs attended counts the days up to today only, so a
+    Tuesday does not show Wednesday to Friday as missing."""
     days = week_days(monday)
     first, last = days[0].isoformat(), days[-1].isoformat()
+    so_far = [d for d in days if d <= clock.today()]
     with db.read() as conn:
         people = conn.exec_driver_sql(
-            f"SELECT DISTINCT p.id, p.last_name || ', ' || p.first_name, {_planned_expr(days)},"
+            f"SELECT DISTINCT p.id, p.last_name || ', ' || p.first_name, {_planned_expr(so_far)},"
             "  (SELECT coalesce(sum(t.hours), 0) FROM attendance t WHERE t.participant_id = p.id"
             "   AND t.date BETWEEN ?2 AND ?3)"
             " FROM enrolment e JOIN participant p ON p.id = e.participant_id"

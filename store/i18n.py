@@ -197,7 +197,7 @@ CATALOG.update({
                     "Pilarna flyttar, bokstaven markerar.",
                     "✓ present · ◐ partial · S sick · B VAB · G excused · O unexcused · · unmarked · ✱ holiday. "
                     "Arrows move, the letter marks."),
-    "week.col.plan": ("Plan v.", "Plan wk"), "week.col.done": ("Utfört", "Done"), "week.col.short": ("Saknas", "Short"),
+    "week.col.plan": ("Plan hittills", "Plan so far"), "week.col.done": ("Utfört", "Done"), "week.col.short": ("Saknas", "Short"),
     # dialogs
     "dlg.yes": ("Ja", "Yes"), "dlg.no": ("Nej", "No"), "dlg.ok": ("OK", "OK"), "dlg.cancel": ("Avbryt", "Cancel"),
     "dlg.reason_title": ("{name} ligger utanför din ärendelista. Ange anledning (loggas):",

@@ -89,8 +89,8 @@ class RollTable(MarkKeys, DataTable):
         keep = self.cursor_row
         self.clear(columns=not self.columns)
         if not self.columns:
-            add_columns(self, ("name", "att.col.name", 36), ("planned", "att.col.planned", 7),
-                        ("mark", "att.col.mark", 24), ("info", "att.col.info", None))
+            add_columns(self, ("name", "att.col.name", 30), ("planned", "att.col.planned", 6),
+                        ("mark", "att.col.mark", 21), ("info", "att.col.info", None))
         for pid in self.visible():
             row = self.people[pid]
             self.add_row(person_name(row.name, row.protected), f"{row.planned_hours:g}", mark_text(row.mark),
@@ -273,8 +273,8 @@ class AttendanceScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one(SessionTable)
-        add_columns(table, ("activity", "att.col.activity", 26), ("hours", "att.col.hours", 4),
-                    ("marked", "att.col.marked", 9), ("state", "att.col.state", 9))
+        add_columns(table, ("activity", "att.col.activity", 24), ("hours", "att.col.hours", 3),
+                    ("marked", "att.col.marked", 10))
         self.load_day()
         table.focus()
 
@@ -292,8 +292,10 @@ class AttendanceScreen(Screen):
         keep = table.cursor_row
         table.clear()
         for s in sessions:
-            state = Text(t("sess." + s.state), style={"open": "yellow", "done": "green", "cancelled": "dim"}[s.state])
-            table.add_row(s.name, f"{s.hours:g}", f"{s.marked}/{s.enrolled}", state, key=s.activity_id)
+            # the count carries the state: yellow open, green done, "inställd" dimmed
+            marked = t("sess.cancelled") if s.state == "cancelled" else f"{s.marked}/{s.enrolled}"
+            style = {"open": "yellow", "done": "green", "cancelled": "dim"}[s.state]
+            table.add_row(s.name, f"{s.hours:g}", Text(marked, style=style), key=s.activity_id)
         if sessions:
             table.move_cursor(row=min(keep, len(sessions) - 1))
         empty = self.query_one("#session-empty", Static)

@@ -136,13 +136,13 @@ class WeekGridScreen(Screen):
         table.add_column(t("att.col.name"), key="name", width=30)
         today = clock.today()
         for day in table.days:
-            label = f"{calendar.WEEKDAY_SHORT[language()][day.weekday()]} {day.day}/{day.month}"
+            label = Text(f"{calendar.WEEKDAY_SHORT[language()][day.weekday()]} {day.day}/{day.month}")
             if calendar.holiday_name(day):
-                label += " ✱"
+                label.append(" ✱")
             elif day == today:
-                label = f"[{label}]"
+                label.stylize("bold reverse")
             table.add_column(label, key=day.isoformat(), width=9)
-        table.add_column(t("week.col.plan"), key="plan", width=8)
+        table.add_column(t("week.col.plan"), key="plan", width=13)
         table.add_column(t("week.col.done"), key="done", width=8)
         table.add_column(t("week.col.short"), key="short", width=8)
         for r in rows:
@@ -155,4 +155,6 @@ class WeekGridScreen(Screen):
             short = Text(f"{r.shortfall:g}", style="bold red") if r.shortfall > 0 else Text("0", style="green")
             table.add_row(r.name, *cells, f"{r.planned_week:g}", f"{r.attended_week:g}", short, key=r.participant_id)
         if rows:
-            table.move_cursor(row=min(keep.row, len(rows) - 1), column=max(1, min(keep.column, 5)))
+            column = keep.column if keep.column >= 1 else 1 + next(
+                (i for i, d in enumerate(table.days) if d == today), 0)
+            table.move_cursor(row=min(keep.row, len(rows) - 1), column=max(1, min(column, 5)))
