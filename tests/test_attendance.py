@@ -194,3 +194,36 @@ def test_import_all_or_nothing(world: World, tmp_path: Path) -> None:
                                            "000000-0000,Arbetsträning café,2026-11-23,present,,,"])
     assert cli.main(["import", "attendance", str(file), "--db", str(world.path), "--all-or-nothing"]) == 2
     assert rows(world, "SELECT count(*) FROM attendance")[0][0] == 0
+
+
+def test_two_windows_on_one_database_both_write(world: World) -> None:
+    """Two app instances (two engines, two threads) mark at the same time: WAL and busy_timeout make the
+    second wait for the first instead of failing; no mark is lost."""
+    import threading
+
+    from store import db
+
+    other = db.open(world.path)
+    errors: list[Exception] = []
+
+    def marker(database, people: list[str], status: str) -> None:  # noqa: ANN001
+        try:
+            for pid in people:
+                attendance.mark(database, status, pid, world.activity_id, MONDAY, status)
+        except Exception as error:  # noqa: BLE001
+            errors.append(error)
+
+    threads = [threading.Thread(target=marker, args=(world.db, world.people[:12], "present")),
+               threading.Thread(target=marker, args=(other, world.people[12:], "sick"))]
+    with world.db.write("holder"):  # one window holds the write lock for a moment
+        for thread in threads:
+            thread.start()
+        import time
+
+        time.sleep(0.3)
+    for thread in threads:
+        thread.join(30)
+    other.dispose()
+    assert not errors
+    assert rows(world, "SELECT status, count(*) FROM attendance GROUP BY status ORDER BY status") == [
+        ("present", 12), ("sick", 13)]

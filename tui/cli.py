@@ -20,6 +20,10 @@ EXPORT_WHAT = ("participants", "caseworkers", "activities", "enrolments", "atten
                "audit")
 
 
+# `arena --demo` builds a unit-sized programme (sessions of 40-70 people); `arena demo` scales to 100 000.
+DEMO_PARTICIPANTS = 400
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2
         sys.stderr.write(f"arena: {t('cli.bad_usage', detail=message)}\n")
@@ -218,7 +222,7 @@ def run_tui(args: argparse.Namespace) -> int:
         path = demo_db()
         if not path.exists():
             print(t("demo.building", path=path), flush=True)
-            demo.build(str(path), 2000, 1, 40)
+            demo.build(str(path), DEMO_PARTICIPANTS, 1, 40)
     else:
         path = Path(getattr(args, "db", None) or default_db())
     from tui.app import run
