@@ -295,3 +295,18 @@ def test_snapshot(world: World, snap_compare, keys: list[str]) -> None:  # noqa:
             await settle(pilot, app)
 
     assert snap_compare(app, terminal_size=(120, 36), run_before=before)
+
+
+async def test_caseload_report_from_f5_is_written_as_xlsx(world: World) -> None:
+    from openpyxl import load_workbook
+
+    app = make_app(world)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f5", "R")
+        await settle(pilot, app)
+        assert any("rapporter" in n.message for n in app._notifications)
+    path = world.path.parent / "rapporter" / "narvaro-2026-11-omar.farah.xlsx"
+    sheet = load_workbook(path).active
+    assert sheet.max_row == 1 + 20 * 6
+    assert count(world, "SELECT count(*) FROM audit_event WHERE action = 'report'") == 1
