@@ -262,6 +262,60 @@ def bench_memory(path: Path) -> Result:
     return Result("memory_f5", mb, None, "MB peak RSS", "< 300 MB", mb < 300)
 
 
+def _sync_1000(path: Path) -> tuple[float, int, int]:
+    """Seconds to publish 1 000 fresh marks and apply them on a second workstation; bytes on the share."""
+    from store import attendance, db, sync
+
+    with tempfile.TemporaryDirectory() as tmp:
+        a_path, b_path, share = Path(tmp) / "a.db", Path(tmp) / "b.db", Path(tmp) / "share"
+        share.mkdir()
+        shutil.copy(path, a_path)
+        shutil.copy(path, b_path)
+        con = sqlite3.connect(b_path)  # the copy becomes a workstation of its own
+        con.execute("UPDATE workstation SET id = 'bench-b' WHERE is_local = 1")
+        con.commit()
+        con.close()
+        key = sync.load_key(sync.new_key(Path(tmp) / "k.key"))
+        a, b = db.open(a_path), db.open(b_path)
+        # both start level: everything before now counts as published and applied
+        with a.write("bench") as tx:
+            top = tx.conn.exec_driver_sql("SELECT coalesce(max(ws_seq), 0) FROM change_log"
+                                          " WHERE workstation_id = ?", (a.workstation_id,)).scalar_one()
+            tx.conn.exec_driver_sql("INSERT OR REPLACE INTO setting (key, value) VALUES ('sync.published', ?)",
+                                    (str(top),))
+        with b.write("bench") as tx:
+            tx.conn.exec_driver_sql("INSERT OR REPLACE INTO sync_peer (workstation_id, applied_seq) VALUES (?, ?)",
+                                    (a.workstation_id, top))
+            tx.conn.exec_driver_sql("INSERT OR REPLACE INTO setting (key, value) VALUES ('sync.published', ?)",
+                                    (str(10**9),))
+        day = TODAY - dt.timedelta(days=1)
+        done = 0
+        for s in attendance.sessions(a, day):
+            for r in attendance.roll_call(a, s.activity_id, day):
+                if done < 1000:
+                    attendance.mark(a, "bench", r.participant_id, s.activity_id, day, "vab")
+                    done += 1
+        start = time.perf_counter()
+        sync.sync(a, sync.DirShare(share), key)
+        summary = sync.sync(b, sync.DirShare(share), key)
+        seconds = time.perf_counter() - start
+        written = sum(f.stat().st_size for f in share.rglob("*.ops"))
+        size = path.stat().st_size
+        a.dispose()
+        b.dispose()
+        assert summary.received > 0.9 * done, summary  # re-marking an identical mark logs nothing
+    return seconds, written, size
+
+
+def bench_sync(small: Path, large: Path) -> list[Result]:
+    s_small, _, _ = _sync_1000(small)
+    s_large, written, size = _sync_1000(large)
+    share = written / size
+    return [Result("sync_changes", s_large * 1000, s_small * 1000, "ms (large vs small DB)", "≤ 1.3×",
+                   s_large / s_small <= 1.3),
+            Result("sync_bytes", written / 1024, size / 1024, "KiB on the share vs DB file", "≪ 1 %", share < 0.01)]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="10 000 participants instead of 100 000")
@@ -278,6 +332,9 @@ def main() -> int:
                      ("memory_f5", lambda: bench_memory(path))):
         print(f"· {name}", flush=True)
         results.append(fn())
+    print("· sync_changes, sync_bytes", flush=True)
+    small = scale_db(n // 10 if args.quick else 10_000, days)
+    results += bench_sync(small, path)
     rows = sqlite3.connect(path).execute("SELECT count(*) FROM attendance").fetchone()[0]
     print(f"\nscale database: {n} participants, {rows} attendance rows ({path.stat().st_size // 2**20} MB)\n")
     print(f"{'name':16} {'ours':>12} {'baseline':>12} {'ratio':>8}  {'goal':14} result")
