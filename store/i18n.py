@@ -214,6 +214,7 @@ CATALOG.update({
                       "Välj vem du är, eller skapa en ny handläggare.",
                       "The login “{login}” is not a caseworker in this database. Pick who you are, or create one."),
     "first.create": ("Skapa ny handläggare ”{login}” med namnet:", "Create a caseworker “{login}” named:"),
+    "first.created": ("Välkommen, {name}! Du är nu handläggare i Arena.", "Welcome, {name}! You are now a caseworker in Arena."),
     "first.name_placeholder": ("För- och efternamn", "First and last name"),
     # help
     "help.title": ("Hjälp – alla tangenter", "Help – all keys"),

@@ -51,3 +51,21 @@ def create(db: Database, actor: str, login: str, name: str, role: str = "casewor
     found = by_login(db, login)
     assert found is not None and found.id == row_id
     return found
+
+
+def resolve(db: Database, os_login: str) -> Caseworker | None:
+    """The caseworker for an OS login: the same login, or the one picked at first start on this station."""
+    found = by_login(db, os_login)
+    if found is not None:
+        return found
+    with db.read() as conn:
+        row = conn.exec_driver_sql("SELECT value FROM setting WHERE key = ?", (f"login.{os_login}",)).first()
+    return by_login(db, row[0]) if row else None
+
+
+def remember(db: Database, os_login: str, caseworker_login: str) -> None:
+    """Map an OS login to a caseworker on this workstation (a local setting, never synced)."""
+    with db.write(os_login) as tx:
+        tx.conn.exec_driver_sql("INSERT INTO setting (key, value) VALUES (?, ?)"
+                                " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                                (f"login.{os_login}", caseworker_login))

@@ -310,3 +310,16 @@ async def test_caseload_report_from_f5_is_written_as_xlsx(world: World) -> None:
     sheet = load_workbook(path).active
     assert sheet.max_row == 1 + 20 * 6
     assert count(world, "SELECT count(*) FROM audit_event WHERE action = 'report'") == 1
+
+
+async def test_first_run_pick_is_remembered_for_the_os_login(world: World) -> None:
+    app = make_app(world, login="okand.dator")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("enter")  # the first caseworker in the list (Karin Ek)
+        await settle(pilot, app)
+        assert app.user is not None and app.user.login == "karin.ek"
+    again = make_app(world, login="okand.dator")
+    async with again.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, again)
+        assert type(again.screen).__name__ == "OverviewScreen" and again.login == "karin.ek"

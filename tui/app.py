@@ -57,10 +57,12 @@ class ArenaApp(App):
         call_store(self, self._load_startup, done=self._started, failed=self._fatal, group="startup")
 
     def _load_startup(self) -> tuple[staff.Caseworker | None, list[attendance.AbsenceCode]]:
-        return staff.by_login(self.db, self.login), attendance.absence_codes(self.db)
+        return staff.resolve(self.db, self.login), attendance.absence_codes(self.db)
 
     def _started(self, result: tuple[staff.Caseworker | None, list[attendance.AbsenceCode]]) -> None:
         self.user, self.absence_codes = result
+        if self.user is not None:
+            self.login = self.user.login
         if self.user is None:
             self._first_run()
             return
@@ -92,8 +94,12 @@ class ArenaApp(App):
         if value is None:
             self.exit(return_code=2, message=t("acc.unknown_user", login=self.login))
             return
+        os_login = self.login
+
         def chosen(cw: staff.Caseworker | None) -> None:
             if cw is not None:
+                self.write_lane.submit(lambda: staff.remember(self.db, os_login, cw.login),
+                                       lambda _: None, lambda m: self.notify(m, severity="error"))
                 self.user, self.login = cw, cw.login
                 self._go()
                 return
@@ -103,7 +109,7 @@ class ArenaApp(App):
 
         def created(cw: staff.Caseworker) -> None:
             self.user = cw
-            self.notify(t("reg.saved"), timeout=2)
+            self.notify(t("first.created", name=cw.name), timeout=3)
             self._go()
 
         call_store(self, staff.by_login, self.db, str(value), done=chosen, failed=self._fatal)
