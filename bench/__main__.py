@@ -188,8 +188,9 @@ def bench_report(path: Path) -> Result:
 
     one = timed(lambda: report.build(database, "bench", "2026-11", participant=ids[0]))
     caseload = timed(lambda: report.build(database, "bench", "2026-11", caseworker=login))
-    print(f"  report: one person {one * 1000:.1f} ms, caseload of {login} {caseload * 1000:.0f} ms")
-    ours = caseload
+    print(f"  report: one person {one * 1000:.1f} ms; all of {login}'s demo caseload {caseload * 1000:.0f} ms")
+    ours = timed(lambda: report.build(database, "bench", "2026-11", participant_ids=ids))
+    print(f"  report: a caseload of 60 {ours * 1000:.0f} ms")
     database.dispose()
     return Result("report_month", ours * 1000, None, "ms", "< 1 s", ours < 1)
 

@@ -304,6 +304,7 @@ CATALOG.update({
     "ov.col.count": ("Antal", "Count"), "ov.col.dates": ("Datum", "Dates"), "ov.col.hours": ("Utfört/plan", "Done/plan"),
     "ov.col.last": ("Senast", "Last"),
     "fig.all_sites": ("Alla platser", "All sites"), "fig.all_caseworkers": ("Alla handläggare", "All caseworkers"),
+    "fig.all_activities": ("Alla aktiviteter", "All activities"),
     "fig.women": ("Kvinnor", "Women"), "fig.men": ("Män", "Men"), "fig.other": ("Annat", "Other"),
     "fig.total": ("Totalt", "Total"), "fig.active": ("Aktiva deltagare", "Active participants"),
     "fig.time": ("Tid i programmet", "Time in programme"), "fig.months": ("mån", "months"),

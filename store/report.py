@@ -60,7 +60,7 @@ def _week_key(day: dt.date) -> str:
 
 
 def build(db: Database, login: str, month: str, *, participant: str | None = None,
-          caseworker: str | None = None) -> Report:
+          caseworker: str | None = None, participant_ids: list[str] | None = None) -> Report:
     year, mon = validate.month(month)
     first = dt.date(year, mon, 1)
     last = dt.date(year, mon, pycal.monthrange(year, mon)[1])
@@ -76,6 +76,8 @@ def build(db: Database, login: str, month: str, *, participant: str | None = Non
         if found is None:
             raise ArenaError("att.unknown_person", value=str(participant)[:40])
         where, params = " AND p.id = ?", [found.id]
+    elif participant_ids is not None:
+        where, params = f" AND p.id IN ({', '.join('?' * len(participant_ids))})", list(participant_ids)
     elif caseworker:
         with db.read() as conn:
             if conn.exec_driver_sql("SELECT 1 FROM caseworker WHERE login = ?", (caseworker,)).first() is None:

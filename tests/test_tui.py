@@ -323,3 +323,57 @@ async def test_first_run_pick_is_remembered_for_the_os_login(world: World) -> No
     async with again.run_test(size=(120, 40)) as pilot:
         await settle(pilot, again)
         assert type(again.screen).__name__ == "OverviewScreen" and again.login == "karin.ek"
+
+
+async def test_f4_enter_offers_the_milestone_actions(world: World) -> None:
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f4")
+        await settle(pilot, app)
+        board = app.screen.query_one("#board")
+        pid = board.coordinate_to_cell_key(board.cursor_coordinate).row_key.value
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "ChoiceDialog"
+        await pilot.press("down", "enter")  # p: set planned date
+        await settle(pilot, app)
+        await pilot.press(*["backspace"] * 10, *"2026-12-01", "enter")
+        await settle(pilot, app)
+    assert count(world, "SELECT count(*) FROM milestone WHERE participant_id = ? AND planned_date = '2026-12-01'",
+                 pid) == 1
+
+
+async def test_identity_vectors_through_the_search_box(world: World) -> None:
+    import json
+
+    from store import cases
+
+    from .conftest import DATA
+
+    vectors = json.loads((DATA / "personnummer.json").read_text(encoding="utf-8"))
+    picked = vectors["valid_personnummer"][:5] + vectors["valid_samordningsnummer"][:3]
+    ids = {}
+    for i, case in enumerate(picked):
+        ids[case["input"]] = cases.register(world.db, "setup", cases.NewParticipant(
+            first_name="Vektor", last_name=f"Nummer{i}", gender="X", referral_date="2026-10-01",
+            personnummer=case["input"]))
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f2")
+        for case in picked:
+            box = app.screen.query_one("#search-input")
+            box.value = ""
+            await pilot.press(*case["input"])
+            await settle(pilot, app)
+            table = app.screen.query_one("#results")
+            assert table.row_count >= 1
+            first = table.coordinate_to_cell_key((0, 0)).row_key.value
+            assert first == ids[case["input"]], case
+        box = app.screen.query_one("#search-input")
+        box.value = ""
+        for bad in vectors["invalid"][:3]:
+            box.value = bad
+            await settle(pilot, app)
+            assert app.screen.query_one("#results").row_count == 0

@@ -9,13 +9,15 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from store import milestones
 from store.i18n import t
+from tui.dialogs import ChoiceDialog
 from tui.labels import add_columns, person_name
 from tui.msactions import MILESTONE_BINDINGS, MilestoneKeys
 from tui.workers import call_store
 
 
 class BoardTable(MilestoneKeys, DataTable):
-    BINDINGS = [Binding("enter", "open_case", t("key.open"), id="open_case"), *MILESTONE_BINDINGS]
+    BINDINGS = [Binding("enter", "edit", t("key.edit"), id="edit_milestone"),
+                Binding("o", "open_case", t("key.open"), id="open_case"), *MILESTONE_BINDINGS]
 
     def __init__(self, **kwargs) -> None:  # noqa: ANN003
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
@@ -33,6 +35,24 @@ class BoardTable(MilestoneKeys, DataTable):
 
     def changed(self) -> None:
         self.screen.reload()
+
+    def action_edit(self) -> None:
+        """Enter: what to do with this person's current milestone, as a short menu of the same keys."""
+        row = self._row()
+        if row is None:
+            return
+        choices = [("ms_achieve", f"a  {t('key.achieve')}"), ("ms_plan_date", f"p  {t('key.plan_date')}"),
+                   ("ms_cancel", f"c  {t('key.cancel_ms')}"), ("ms_exit", f"e  {t('key.exit')}"),
+                   ("ms_note", f"Ctrl+N  {t('key.note')}"), ("open_case", f"o  {t('key.open')}")]
+        if row.milestone is None:
+            choices = choices[3:]
+
+        def chosen(action: object) -> None:
+            if action:
+                getattr(self, f"action_{action}")()
+
+        stage = row.milestone.stage_label if row.milestone else "–"
+        self.app.push_screen(ChoiceDialog(f"{row.name} · {stage}", choices), chosen)
 
     def action_open_case(self) -> None:
         row = self._row()

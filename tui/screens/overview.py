@@ -82,6 +82,7 @@ class OverviewScreen(Screen):
                 with Horizontal(id="fig-filters"):
                     yield Select([], prompt=t("fig.all_sites"), id="fig-site")
                     yield Select([], prompt=t("fig.all_caseworkers"), id="fig-cw")
+                    yield Select([], prompt=t("fig.all_activities"), id="fig-activity")
                 with VerticalScroll():
                     yield Static("", id="fig-text")
                     yield Static(t("fig.trend"), classes="pane-title")
@@ -161,6 +162,10 @@ class OverviewScreen(Screen):
         sites = sorted({c.site for c in cws if c.site})
         call_store(self, overview.sites, self.app.db, done=lambda s: self.query_one("#fig-site", Select).set_options(
             [(x, x) for x in s] or [(x, x) for x in sites]), group="sites")
+        from store import activities
+
+        call_store(self, activities.all_activities, self.app.db, group="activities",
+                   done=lambda acts: self.query_one("#fig-activity", Select).set_options([(a.name, a.id) for a in acts]))
 
     @on(Select.Changed)
     def _filter_changed(self) -> None:
@@ -169,8 +174,10 @@ class OverviewScreen(Screen):
     def reload_figures(self) -> None:
         site = self.query_one("#fig-site", Select).value
         cw = self.query_one("#fig-cw", Select).value
+        activity = self.query_one("#fig-activity", Select).value
         flt = overview.Filter(site=site if isinstance(site, str) else None,
-                              caseworker_login=cw if isinstance(cw, str) else None)
+                              caseworker_login=cw if isinstance(cw, str) else None,
+                              activity_id=activity if isinstance(activity, str) else None)
         call_store(self, overview.figures, self.app.db, flt, done=self._show_figures, group="figures")
 
     def _show_figures(self, f: overview.Figures) -> None:
