@@ -70,7 +70,7 @@ class MilestonesScreen(Screen):
     def on_mount(self) -> None:
         table = self.query_one(BoardTable)
         add_columns(table, ("stage", "ms.col.stage", 20), ("name", "att.col.name", 30), ("status", "ms.col.status", 10),
-                    ("days", "ms.col.days", 12), ("planned", "ms.col.planned", 11), ("alert", "ms.col.alert", None))
+                    ("days", "ms.col.days", 14), ("planned", "ms.col.planned", 11), ("alert", "ms.col.alert", None))
         table.focus()
 
     def on_screen_resume(self) -> None:
