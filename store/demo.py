@@ -10,7 +10,7 @@ import random
 import uuid
 from dataclasses import dataclass
 
-from store import calendar, changes, clock, db as dbmod, identity, names
+from store import calendar, changes, clock, db as dbmod, identity, names, schema
 
 FEMALE = ("Anna", "Maria", "Fatima", "Amina", "Sara", "Eva", "Karin", "Åsa", "Ingrid", "Leila", "Hodan", "Zahra",
           "Elin", "Linnéa", "Märta", "Ebba", "Sofia", "Aisha", "Nour", "Mona", "Birgitta", "Johanna", "Ayan",
@@ -71,7 +71,13 @@ def build(path: str, participants: int = 2000, seed: int = 1, days: int = 40,
         cur = raw.cursor()
         cur.execute("PRAGMA synchronous=OFF")
         cur.execute("BEGIN IMMEDIATE")
+        for name in schema.DAY_TOTAL_TRIGGER_NAMES:  # bulk load first, then the day totals in one pass
+            cur.execute(f"DROP TRIGGER {name}")
         count_att = _fill(cur, rng, uid, participants, days, today)
+        cur.execute("DELETE FROM attendance_day")
+        cur.execute("INSERT INTO attendance_day (date, hours, marks)"
+                    " SELECT date, sum(hours), count(*) FROM attendance GROUP BY date")
+        schema.create_day_total_triggers(cur)
         cur.execute("COMMIT")
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("ANALYZE")
@@ -90,6 +96,12 @@ def _fill(cur, rng: random.Random, uid, n: int, days: int, today: dt.date) -> in
         caseworkers.append(cid)
         cur.execute("INSERT INTO caseworker (id, login, name, role, site) VALUES (?, ?, ?, ?, ?)",
                     (cid, login, name, "admin" if i == 0 else "caseworker", SITES[i % len(SITES)]))
+    if n > 5000:  # a large programme has more caseworkers, not larger caseloads (about 80 each)
+        for i in range(max(0, n // 80 - len(caseworkers))):
+            cid = uid()
+            caseworkers.append(cid)
+            cur.execute("INSERT INTO caseworker (id, login, name, role, site) VALUES (?, ?, ?, 'caseworker', ?)",
+                        (cid, f"handl.{i + 1:04d}", f"Handläggare {i + 1:04d}", SITES[i % len(SITES)]))
     leader_login = "lena.leder"
     leader = uid()
     cur.execute("INSERT INTO caseworker (id, login, name, role, site) VALUES (?, ?, ?, 'leader', ?)",

@@ -168,9 +168,9 @@ def figures(db: Database, flt: Filter | None = None, today: dt.date | None = Non
                 "SELECT t.date, sum(t.hours) FROM participant p CROSS JOIN attendance t"
                 f" ON t.participant_id = p.id AND t.date BETWEEN ? AND ? WHERE 1 = 1{cond} GROUP BY t.date",
                 (first, last, *params)).all()
-        else:
-            per_day = conn.exec_driver_sql("SELECT date, sum(hours) FROM attendance WHERE date BETWEEN ? AND ?"
-                                           " GROUP BY date", (first, last)).all()
+        else:  # the whole programme: the per-day totals the triggers keep
+            per_day = conn.exec_driver_sql("SELECT date, hours FROM attendance_day WHERE date BETWEEN ? AND ?",
+                                           (first, last)).all()
         attended_by_week: dict[dt.date, float] = {}
         for day, hours in per_day:
             start = clock.week_monday(dt.date.fromisoformat(day))

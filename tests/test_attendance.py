@@ -227,3 +227,14 @@ def test_two_windows_on_one_database_both_write(world: World) -> None:
     assert not errors
     assert rows(world, "SELECT status, count(*) FROM attendance GROUP BY status ORDER BY status") == [
         ("present", 12), ("sick", 13)]
+
+
+def test_day_totals_follow_every_mark_change(world: World) -> None:
+    attendance.mark(world.db, "x", world.people[1], world.activity_id, MONDAY, "present")
+    attendance.mark(world.db, "x", world.people[2], world.activity_id, MONDAY, "partial", hours=2)
+    attendance.mark(world.db, "x", world.people[2], world.activity_id, MONDAY, "partial", hours=3.5)
+    attendance.mark(world.db, "x", world.people[3], world.activity_id, TODAY, "present")
+    attendance.clear(world.db, "x", world.people[1], world.activity_id, MONDAY)
+    totals = rows(world, "SELECT date, hours, marks FROM attendance_day WHERE marks > 0 ORDER BY date")
+    raw = rows(world, "SELECT date, sum(hours), count(*) FROM attendance GROUP BY date ORDER BY date")
+    assert totals == raw == [(MONDAY.isoformat(), 3.5, 1), (TODAY.isoformat(), 6.0, 1)]
