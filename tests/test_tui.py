@@ -377,3 +377,13 @@ async def test_identity_vectors_through_the_search_box(world: World) -> None:
             box.value = bad
             await settle(pilot, app)
             assert app.screen.query_one("#results").row_count == 0
+
+
+async def test_exit_right_after_start_leaves_no_error(demo_db) -> None:  # noqa: ANN001
+    """Quitting while the first screen's reads are still running must not turn their answers into errors."""
+    app = ArenaApp(db.open(demo_db), "anna.lind", exit_after_ready=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(20):
+            await pilot.pause(0.05)
+    assert not (demo_db.parent / "arena-fel.log").exists()
+    assert app.return_code in (0, None)

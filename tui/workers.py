@@ -34,17 +34,22 @@ def call_store(node: DOMNode, fn: Callable[..., Any], *args: Any, done: Callable
             result = fn(*args, **kwargs)
         except Exception as error:  # noqa: BLE001 -- every failure becomes a message, never a traceback
             message = _describe(error)
-            _deliver(app, failed or (lambda m: app.notify(m, severity="error", timeout=8)), message)
+            _deliver(app, failed or (lambda m: app.notify(m, severity="error", timeout=8)), message, node)
             return
-        _deliver(app, done, result)
+        _deliver(app, done, result, node)
 
     node.run_worker(job, thread=True, group=group, exclusive=exclusive, exit_on_error=False)
 
 
-def _deliver(app: Any, callback: Callable[[Any], None], value: Any) -> None:
+def _deliver(app: Any, callback: Callable[[Any], None], value: Any, node: DOMNode | None = None) -> None:
     """Run `callback(value)` on the UI thread. A bug in the callback is a bug: it reaches the app's
-    error handler (log file, one clear line) instead of vanishing with the worker thread."""
+    error handler (log file, one clear line) instead of vanishing with the worker thread. A read whose
+    screen has closed meanwhile is dropped (writes are delivered to the app, which outlives screens)."""
     def guarded() -> None:
+        if node is not None and node is not app and not node.is_attached:
+            return
+        if getattr(app, "_exit", False):
+            return
         try:
             callback(value)
         except Exception as error:  # noqa: BLE001
