@@ -202,14 +202,19 @@ async def test_registration_form_explains_a_bad_number_and_saves_a_good_one(worl
         assert type(app.screen).__name__ == "CaseCardScreen"
 
 
+async def open_board(pilot, app: ArenaApp) -> str:  # noqa: ANN001
+    """F4, and the id of the person under the cursor."""
+    await settle(pilot, app)
+    await pilot.press("f4")
+    await settle(pilot, app)
+    board = app.screen.query_one("#board")
+    return board.coordinate_to_cell_key(board.cursor_coordinate).row_key.value
+
+
 async def test_f4_achieve_and_plan_next(world: World) -> None:
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, app)
-        await pilot.press("f4")
-        await settle(pilot, app)
-        board = app.screen.query_one("#board")
-        pid = board.coordinate_to_cell_key(board.cursor_coordinate).row_key.value
+        pid = await open_board(pilot, app)
         await pilot.press("a")
         await settle(pilot, app)
         await pilot.press("enter")  # achieved today
@@ -228,11 +233,7 @@ async def test_f4_achieve_and_plan_next(world: World) -> None:
 async def test_f4_exit_with_outcome(world: World) -> None:
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, app)
-        await pilot.press("f4")
-        await settle(pilot, app)
-        board = app.screen.query_one("#board")
-        pid = board.coordinate_to_cell_key(board.cursor_coordinate).row_key.value
+        pid = await open_board(pilot, app)
         await pilot.press("e")
         await settle(pilot, app)
         await pilot.press("down", "enter")  # studier
@@ -328,11 +329,7 @@ async def test_first_run_pick_is_remembered_for_the_os_login(world: World) -> No
 async def test_f4_enter_offers_the_milestone_actions(world: World) -> None:
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, app)
-        await pilot.press("f4")
-        await settle(pilot, app)
-        board = app.screen.query_one("#board")
-        pid = board.coordinate_to_cell_key(board.cursor_coordinate).row_key.value
+        pid = await open_board(pilot, app)
         await pilot.press("enter")
         await settle(pilot, app)
         assert type(app.screen).__name__ == "ChoiceDialog"
