@@ -81,7 +81,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "sync.waiting": ("{n} rader väntar på data från en annan arbetsstation.", "{n} rows wait for data from another workstation."),
     "sync.share_failed": ("Utdelningen {path} kunde inte läsas eller skrivas: {detail}. Inget gick förlorat; kör synken igen.",
                           "The share {path} could not be read or written: {detail}. Nothing was lost; run the sync again."),
-    "sync.quarantined": ("i karantän (tillämpas inte): {detail}", "quarantined (not applied): {detail}"),
+    "sync.problem": ("inte tillämpad: {detail}", "not applied: {detail}"),
     "sync.key_exists": ("Filen {path} finns redan – skriver inte över en nyckel.",
                         "The file {path} already exists – not overwriting a key."),
     "sync.key_created": ("Programnyckel skapad: {path}. Kopiera den till varje arbetsstation, aldrig till utdelningen.",

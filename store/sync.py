@@ -394,8 +394,13 @@ def pull(db: Database, share: Share, key: bytes, summary: Summary) -> None:
             if first > done + 1:
                 break  # a gap: the file in between is not visible yet; wait, never skip
             try:
-                _, ops = decode(key, share.read(ws, name), ws, name)
-            except (BadFile, OSError) as error:
+                data = share.read(ws, name)
+            except OSError as error:  # the share hiccuped: not the file's fault, try again next sync
+                summary.problems.append(f"{ws}/{name}: {error.strerror or error}")
+                break
+            try:
+                _, ops = decode(key, data, ws, name)
+            except BadFile as error:
                 if _quarantine(db, f"{ws}/{name}", str(error)):
                     summary.quarantined += 1
                     summary.problems.append(f"{ws}/{name}: {error}")

@@ -66,7 +66,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
         raise ArenaError("sync.share_failed", path=args.share, detail=error.strerror or str(error)) from error
     sync.remember(database, str(Path(args.share).resolve()), str(key_path))
     for problem in summary.problems:
-        sys.stderr.write(f"arena: {t('sync.quarantined', detail=problem)}\n")
+        sys.stderr.write(f"arena: {t('sync.problem', detail=problem)}\n")
     print(t("sync.summary", sent=summary.sent, received=summary.received, conflicts=summary.conflicts,
             quarantined=summary.quarantined) + (" " + t("sync.waiting", n=summary.waiting) if summary.waiting else ""))
     return 0
