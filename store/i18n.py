@@ -91,6 +91,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "cli.bad_usage": ("Fel användning: {detail}", "Bad usage: {detail}"),
     "cli.file_missing": ("Filen {path} finns inte eller kan inte läsas.", "The file {path} does not exist or cannot be read."),
     "cli.db_missing": ("Databasen {path} finns inte.", "The database {path} does not exist."),
+    "cli.db_created": ("Ny tom databas för den här arbetsstationen: {path}", "New empty database for this workstation: {path}"),
     "cli.interrupted": ("Avbrutet.", "Interrupted."),
     "cli.unexpected": ("Oväntat fel: {detail}", "Unexpected error: {detail}"),
     "imp.line": ("rad {line}: {reason}", "line {line}: {reason}"),

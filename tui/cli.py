@@ -221,10 +221,19 @@ def run_tui(args: argparse.Namespace) -> int:
     if args.demo and not getattr(args, "db", None):
         path = demo_db()
         if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
             print(t("demo.building", path=path), flush=True)
             demo.build(str(path), DEMO_PARTICIPANTS, 1, 40)
+    elif getattr(args, "db", None):
+        path = Path(args.db)  # an explicit file must exist: a typo should not start an empty programme
     else:
-        path = Path(getattr(args, "db", None) or default_db())
+        path = default_db()
+        if not path.exists():  # a new workstation: an empty database; `arena sync` fills it
+            from store import db
+
+            path.parent.mkdir(parents=True, exist_ok=True)
+            print(t("cli.db_created", path=path), flush=True)
+            db.open(path).dispose()
     from tui.app import run
 
     return run(str(path), login=_login(args), exit_after_ready=args.exit_after_ready)
