@@ -271,7 +271,7 @@ def bench_memory(path: Path) -> Result:
 
 def _sync_1000(path: Path) -> tuple[float, int, int]:
     """Seconds to publish 1 000 fresh marks and apply them on a second workstation; bytes on the share."""
-    from store import attendance, db, sync
+    from store import attendance, db, settings, sync
 
     with tempfile.TemporaryDirectory() as tmp:
         a_path, b_path, share = Path(tmp) / "a.db", Path(tmp) / "b.db", Path(tmp) / "share"
@@ -288,13 +288,11 @@ def _sync_1000(path: Path) -> tuple[float, int, int]:
         with a.write("bench") as tx:
             top = tx.conn.exec_driver_sql("SELECT coalesce(max(ws_seq), 0) FROM change_log"
                                           " WHERE workstation_id = ?", (a.workstation_id,)).scalar_one()
-            tx.conn.exec_driver_sql("INSERT OR REPLACE INTO setting (key, value) VALUES ('sync.published', ?)",
-                                    (str(top),))
+            settings.write(tx.conn, "sync.published", str(top))
         with b.write("bench") as tx:
             tx.conn.exec_driver_sql("INSERT OR REPLACE INTO sync_peer (workstation_id, applied_seq) VALUES (?, ?)",
                                     (a.workstation_id, top))
-            tx.conn.exec_driver_sql("INSERT OR REPLACE INTO setting (key, value) VALUES ('sync.published', ?)",
-                                    (str(10**9),))
+            settings.write(tx.conn, "sync.published", str(10**9))
         day = TODAY - dt.timedelta(days=1)
         done = 0
         for s in attendance.sessions(a, day):

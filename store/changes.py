@@ -13,6 +13,7 @@ import time
 import uuid
 from typing import Any
 
+from store import settings
 from store.db import Tx
 
 # Tables whose rows are shared between workstations; value = primary key column.
@@ -54,16 +55,14 @@ def parse_hlc(stamp: str) -> tuple[int, int]:
 def _load_hlc(tx: Tx) -> list[int]:
     state = getattr(tx, "_hlc", None)
     if state is None:
-        row = tx.conn.exec_driver_sql("SELECT value FROM setting WHERE key = 'hlc'").first()
-        state = [0, 0] if row is None else [int(x) for x in row[0].split(":")]
+        stored = settings.read(tx.conn, "hlc")
+        state = [0, 0] if stored is None else [int(x) for x in stored.split(":")]
         tx._hlc = state  # type: ignore[attr-defined]
     return state
 
 
 def _save_hlc(tx: Tx, state: list[int]) -> None:
-    tx.conn.exec_driver_sql(
-        "INSERT INTO setting (key, value) VALUES ('hlc', ?) "
-        "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (f"{state[0]}:{state[1]}",))
+    settings.write(tx.conn, "hlc", f"{state[0]}:{state[1]}")
 
 
 def tick(tx: Tx) -> str:

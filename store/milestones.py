@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from store import audit, cases, changes, clock, validate
+from store import audit, cases, changes, clock, settings, validate
 from store.db import Database, Tx
 from store.i18n import ArenaError, language, t
 
@@ -66,8 +66,8 @@ class Milestone:
 
 def setting(db: Database, key: str) -> str:
     with db.read() as conn:
-        row = conn.exec_driver_sql("SELECT value FROM setting WHERE key = ?", (key,)).first()
-    return row[0] if row else DEFAULTS[key]
+        value = settings.read(conn, key)
+    return DEFAULTS[key] if value is None else value
 
 
 def threshold(db: Database, key: str) -> int:
@@ -82,8 +82,7 @@ def set_setting(db: Database, login: str, key: str, value: str) -> None:
         raise ArenaError("cli.bad_usage", detail=f"setting {key}")
     int(validate.number(value))
     with db.write(login) as tx:
-        tx.conn.exec_driver_sql("INSERT INTO setting (key, value) VALUES (?, ?)"
-                                " ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, str(int(float(value)))))
+        settings.write(tx.conn, key, str(int(float(value))))
         audit.record(tx, "setting", detail=f"{key}={value}")
 
 

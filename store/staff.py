@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from store import changes, validate
+from store import changes, settings, validate
 from store.db import Database, Tx
 from store.i18n import ArenaError
 
@@ -59,13 +59,11 @@ def resolve(db: Database, os_login: str) -> Caseworker | None:
     if found is not None:
         return found
     with db.read() as conn:
-        row = conn.exec_driver_sql("SELECT value FROM setting WHERE key = ?", (f"login.{os_login}",)).first()
-    return by_login(db, row[0]) if row else None
+        mapped = settings.read(conn, f"login.{os_login}")
+    return by_login(db, mapped) if mapped else None
 
 
 def remember(db: Database, os_login: str, caseworker_login: str) -> None:
     """Map an OS login to a caseworker on this workstation (a local setting, never synced)."""
     with db.write(os_login) as tx:
-        tx.conn.exec_driver_sql("INSERT INTO setting (key, value) VALUES (?, ?)"
-                                " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                                (f"login.{os_login}", caseworker_login))
+        settings.write(tx.conn, f"login.{os_login}", caseworker_login)

@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
 
-from store import changes, clock, names
+from store import changes, clock, names, settings
 from store.db import Database, Tx
 from store.i18n import ArenaError
 
@@ -268,18 +268,13 @@ class Summary:
     problems: list[str] = field(default_factory=list)
 
 
-def _setting(conn, key: str, default: str) -> str:  # noqa: ANN001
-    row = conn.exec_driver_sql("SELECT value FROM setting WHERE key = ?", (key,)).first()
-    return row[0] if row else default
-
-
 def publish(db: Database, share: Share, key: bytes) -> int:
     """Write this workstation's not yet published change-log entries to the share; return how many."""
     me = db.workstation_id
     sent = 0
     while True:
         with db.read() as conn:
-            done = int(_setting(conn, "sync.published", "0"))
+            done = int(settings.read(conn, "sync.published") or 0)
             rows = conn.exec_driver_sql(
                 "SELECT op_id, ws_seq, hlc, tbl, row_id, kind, changes, at, by FROM change_log"
                 " WHERE workstation_id = ? AND ws_seq > ? ORDER BY ws_seq LIMIT ?",
@@ -299,8 +294,7 @@ def publish(db: Database, share: Share, key: bytes) -> int:
             except BadFile as error:
                 raise ArenaError("sync.own_file_bad", name=name, reason=str(error)) from error
         with db.write("sync") as tx:
-            tx.conn.exec_driver_sql("INSERT INTO setting (key, value) VALUES ('sync.published', ?)"
-                                    " ON CONFLICT(key) DO UPDATE SET value = excluded.value", (str(last),))
+            settings.write(tx.conn, "sync.published", str(last))
         sent += len(ops)
 
 
@@ -461,13 +455,11 @@ def _columns(tx: Tx, table: str) -> set[str]:
 
 def remembered(db: Database, key: str) -> str | None:
     with db.read() as conn:
-        row = conn.exec_driver_sql("SELECT value FROM setting WHERE key = ?", (key,)).first()
-    return row[0] if row else None
+        return settings.read(conn, key)
 
 
 def remember(db: Database, share: str, key_path: str) -> None:
     """Keep the share and key of the last successful sync, so the TUI's `y` needs no questions."""
     with db.write("sync") as tx:
-        for k, v in (("sync.share", str(share)), ("sync.key", str(key_path))):
-            tx.conn.exec_driver_sql("INSERT INTO setting (key, value) VALUES (?, ?)"
-                                    " ON CONFLICT(key) DO UPDATE SET value = excluded.value", (k, v))
+        settings.write(tx.conn, "sync.share", str(share))
+        settings.write(tx.conn, "sync.key", str(key_path))
