@@ -74,6 +74,7 @@ async def test_roll_call_of_25_in_at_most_30_keys(world: World) -> None:
                      " AND recorded_by = 'omar.farah'", TODAY.isoformat()) == 25
         assert count(world, "SELECT count(*) FROM change_log WHERE tbl = 'attendance'") == 25
         assert "25/25" in str(app.screen.query_one("#roll-header").render())
+        assert str(app.screen.query_one("#sessions").get_cell(world.activity_id, "marked")) == "25/25"
 
 
 async def test_mark_keys_undo_all_present_and_cancel(world: World) -> None:

@@ -7,7 +7,7 @@ the reason if it failed).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rich.text import Text
 from textual import on
@@ -150,7 +150,7 @@ class RollTable(MarkKeys, DataTable):
             self.update_cell(pid, "info", self._info(row, error))
         if isinstance(self.screen, AttendanceScreen):
             self.screen.refresh_roll_header()
-            self.screen.reload_sessions()
+            self.screen.session_marked(self.activity_id, self.day, self.marked_count())
 
     def _failed(self, pid: str, message: str) -> None:
         row = self.people.get(pid)
@@ -281,7 +281,7 @@ class AttendanceScreen(Screen):
     # ------------------------------------------------------------------ day and sessions
     def load_day(self) -> None:
         self.query_one("#day-line", Static).update(calendar.day_line(self.day))
-        call_store(self, attendance.sessions, self.app.db, self.day, done=self._show_sessions, group="sessions")
+        self.reload_sessions()
 
     def reload_sessions(self) -> None:
         call_store(self, attendance.sessions, self.app.db, self.day, done=self._show_sessions, group="sessions")
@@ -292,16 +292,21 @@ class AttendanceScreen(Screen):
         keep = table.cursor_row
         table.clear()
         for s in sessions:
-            # the count carries the state: yellow open, green done, "inställd" dimmed
-            marked = t("sess.cancelled") if s.state == "cancelled" else f"{s.marked}/{s.enrolled}"
-            style = {"open": "yellow", "done": "green", "cancelled": "dim"}[s.state]
-            table.add_row(s.name, f"{s.hours:g}", Text(marked, style=style), key=s.activity_id)
+            table.add_row(s.name, f"{s.hours:g}", _marked_cell(s), key=s.activity_id)
         if sessions:
             table.move_cursor(row=min(keep, len(sessions) - 1))
         empty = self.query_one("#session-empty", Static)
         holiday = calendar.holiday_name(self.day)
         empty.update(t("att.holiday_line", name=holiday) if holiday else ("" if sessions else t("att.no_sessions")))
         self.refresh_roll_header()
+
+    def session_marked(self, activity_id: str | None, day: dt.date, marked: int) -> None:
+        """A mark was committed: update that session's count in place (no query per key press)."""
+        index = next((i for i, s in enumerate(self.sessions) if s.activity_id == activity_id), None)
+        if index is None or day != self.day:
+            return
+        self.sessions[index] = session = replace(self.sessions[index], marked=marked)
+        self.query_one(SessionTable).update_cell(session.activity_id, "marked", _marked_cell(session))
 
     def open_current_session(self) -> None:
         table = self.query_one(SessionTable)
@@ -403,3 +408,9 @@ class AttendanceScreen(Screen):
     @on(DataTable.RowSelected, "#sessions")
     def _session_selected(self, event: DataTable.RowSelected) -> None:
         self.open_current_session()
+
+
+def _marked_cell(session: Session) -> Text:
+    """The count carries the state: yellow open, green done, "inställd" dimmed."""
+    marked = t("sess.cancelled") if session.state == "cancelled" else f"{session.marked}/{session.enrolled}"
+    return Text(marked, style={"open": "yellow", "done": "green", "cancelled": "dim"}[session.state])
