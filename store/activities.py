@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from store import changes, validate
+from store import access, changes, validate
 from store.db import Database
 from store.i18n import ArenaError
 from store.schema import WEEKDAYS
@@ -33,6 +33,7 @@ def create(db: Database, login: str, name: str, hours: tuple[float, ...], *, kin
             raise ArenaError("att.bad_hours", max=12)
         values[f"hours_{day}"] = h
     with db.write(login) as tx:
+        access.require(tx.conn, login, access.ADMIN)
         if tx.conn.exec_driver_sql("SELECT 1 FROM activity WHERE name = ?", (name,)).first():
             raise ArenaError("act.exists", name=name)
         if leader_login:
@@ -55,6 +56,7 @@ def enrol(db: Database, login: str, participant_id: str, activity_id: str, start
     if end is not None and end < start:
         raise ArenaError("err.bad_date", value=end.isoformat())
     with db.write(login) as tx:
+        access.require(tx.conn, login, access.CASE_WRITE)
         for table, row_id in (("participant", participant_id), ("activity", activity_id)):
             if tx.conn.exec_driver_sql(f"SELECT 1 FROM {table} WHERE id = ?", (row_id,)).first() is None:
                 raise ArenaError("err.not_found", what=row_id[:40])

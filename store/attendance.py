@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from store import calendar, changes, clock, identity, validate
+from store import access, calendar, changes, clock, identity, validate
 from store.db import Database, Tx
 from store.i18n import ArenaError, language
 from store.schema import WEEKDAYS
@@ -200,6 +200,7 @@ def _check_reason(tx: Tx, status: str, reason: str | None) -> str | None:
 def _mark_in(tx: Tx, participant_id: str, activity_id: str, day: dt.date, status: str,
              hours: float | None = None, reason: str | None = None, note: str = "") -> Mark:
     _check_day(day)
+    access.require(tx.conn, tx.login, access.ATTENDANCE, activity_id=activity_id)
     if status not in STATUSES:
         raise ArenaError("att.bad_status", value=str(status)[:40])
     planned = _session_context(tx, participant_id, activity_id, day)
@@ -237,6 +238,7 @@ def mark(db: Database, login: str, participant_id: str, activity_id: str, day: d
 def clear(db: Database, login: str, participant_id: str, activity_id: str, day: dt.date) -> None:
     _check_day(day)
     with db.write(login) as tx:
+        access.require(tx.conn, login, access.ATTENDANCE, activity_id=activity_id)
         changes.delete(tx, "attendance", changes.natural_id("attendance", participant_id, activity_id, day.isoformat()))
 
 
@@ -254,6 +256,7 @@ def mark_all_present(db: Database, login: str, activity_id: str, day: dt.date) -
     """Mark every still-unmarked person present, in one transaction; return their ids."""
     todo = [r.participant_id for r in roll_call(db, activity_id, day) if r.mark is None]
     with db.write(login) as tx:
+        access.require(tx.conn, login, access.ATTENDANCE, activity_id=activity_id)
         for pid in todo:
             _mark_in(tx, pid, activity_id, day, "present")
     return todo
@@ -271,6 +274,7 @@ def cancel_session(db: Database, login: str, activity_id: str, day: dt.date, rea
     _check_day(day)
     reason = validate.text(reason, "anledning", max_len=200)
     with db.write(login) as tx:
+        access.require(tx.conn, login, access.ATTENDANCE, activity_id=activity_id)
         ids = [r[0] for r in tx.conn.exec_driver_sql(
             "SELECT id FROM attendance WHERE activity_id = ? AND date = ?", (activity_id, day.isoformat()))]
         for row_id in ids:
@@ -283,6 +287,7 @@ def cancel_session(db: Database, login: str, activity_id: str, day: dt.date, rea
 
 def uncancel_session(db: Database, login: str, activity_id: str, day: dt.date) -> None:
     with db.write(login) as tx:
+        access.require(tx.conn, login, access.ATTENDANCE, activity_id=activity_id)
         changes.delete(tx, "session_cancel", changes.natural_id("session_cancel", activity_id, day.isoformat()))
 
 

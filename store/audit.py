@@ -34,9 +34,15 @@ def write(db: Database, login: str, action: str, participant_id: str | None = No
         return record(tx, action, participant_id, reason, detail)
 
 
-def events(db: Database, *, user: str | None = None, participant_id: str | None = None,
-           since: str | None = None, until: str | None = None, limit: int = 1000) -> list[AuditEvent]:
+def events(db: Database, actor: str, *, user: str | None = None, participant_id: str | None = None,
+           since: str | None = None, until: str | None = None, outside_only: bool = False,
+           limit: int = 1000) -> list[AuditEvent]:
+    """The access log for review (administrators only), newest first."""
+    from store import access
+
     where, params = [], []
+    if outside_only:
+        where.append("detail = 'outside caseload'")
     if user:
         where.append("user_login = ?")
         params.append(user)
@@ -54,4 +60,5 @@ def events(db: Database, *, user: str | None = None, participant_id: str | None 
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY at DESC, id LIMIT ?"
     with db.read() as conn:
+        access.require(conn, actor, access.ADMIN)
         return [AuditEvent(*row) for row in conn.exec_driver_sql(sql, (*params, limit))]

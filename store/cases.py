@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from store import audit, changes, clock, identity, names, validate
+from store import access, audit, changes, clock, identity, names, validate
 from store.db import Database, Tx
 from store.i18n import ArenaError
 from store.schema import WEEKDAYS
@@ -182,6 +182,7 @@ def register(db: Database, login: str, p: NewParticipant, *, duplicate_override:
     """Create a participant (and the 'anvisning' milestone); return the internal id."""
     values = _clean(p)
     with db.write(login) as tx:
+        access.require(tx.conn, login, access.CASE_WRITE)
         if values["personnummer"]:
             taken = tx.conn.exec_driver_sql("SELECT 1 FROM participant WHERE personnummer = ?",
                                             (values["personnummer"],)).first()
@@ -222,6 +223,7 @@ def update(db: Database, login: str, participant_id: str, **fields: object) -> d
         reserve_number=fields.get("reserve_number", current.reserve_number or ""))
     values = _clean(merged)
     with db.write(login) as tx:
+        access.require(tx.conn, login, access.CASE_WRITE)
         if values["personnummer"] and values["personnummer"] != current.personnummer:
             taken = tx.conn.exec_driver_sql("SELECT 1 FROM participant WHERE personnummer = ? AND id != ?",
                                             (values["personnummer"], participant_id)).first()
@@ -281,13 +283,14 @@ def _stage_labels(conn, ids: list[str], lang: str) -> dict[str, str]:  # noqa: A
     return result
 
 
-def search(db: Database, query: str, *, limit: int = 50, lang: str = "sv") -> list[SearchHit]:
+def search(db: Database, query: str, *, login: str, limit: int = 50, lang: str = "sv") -> list[SearchHit]:
     """Ranked: exact number > exact name > prefix > fuzzy. Uses indexes only."""
     query = (query or "").strip()[:100]
-    if not query:
-        return []
     scored: dict[str, tuple[int, str]] = {}
     with db.read() as conn:
+        access.require(conn, login, access.CASE_READ)
+        if not query:
+            return []
         if identity.looks_like_number(query):
             digits = identity.digits_of(query)
             try:
@@ -349,6 +352,8 @@ def in_caseload(db: Database, login: str, participant_id: str) -> bool:
 def open_case(db: Database, login: str, participant_id: str, reason: str = "") -> Participant:
     """Read a case for display: outside one's own caseload a reason is required; always audited."""
     reason = validate.text(reason, "anledning", max_len=300)
+    with db.read() as conn:
+        access.require(conn, login, access.CASE_READ)
     own = in_caseload(db, login, participant_id)
     if not own and not reason:
         raise ArenaError("acc.reason_required")
@@ -381,6 +386,7 @@ class Note:
 def add_note(db: Database, login: str, participant_id: str, text: str, refers_to: str | None = None) -> str:
     body = validate.text(text, "anteckning", max_len=4000, required=True, multiline=True)
     with db.write(login) as tx:
+        access.require(tx.conn, login, access.CASE_WRITE)
         return add_note_in(tx, participant_id, body, refers_to)
 
 

@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterator
 from typing import IO
 
-from store import audit
+from store import access, audit
 from store.db import Database
 
 QUERIES: dict[str, tuple[tuple[str, ...], str]] = {
@@ -73,6 +73,8 @@ def _cell(value: object) -> object:
 
 def write(db: Database, login: str, what: str, fmt: str, out: IO[str]) -> int:
     """Write one table to `out`; audit the export first (who took what out). Returns the row count."""
+    with db.read() as conn:
+        access.require(conn, login, access.ADMIN)
     audit.write(db, login, "export", detail=f"{what} {fmt}")
     columns, data = rows(db, what)
     count = 0

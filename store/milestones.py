@@ -10,14 +10,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from store import audit, cases, changes, clock, settings, validate
+from store import access, audit, cases, changes, clock, settings, validate
 from store.db import Database, Tx
 from store.i18n import ArenaError, language, t
 
 STATUSES = ("planned", "started", "achieved", "cancelled")
 RANK = {"planned": 0, "started": 1, "achieved": 2, "cancelled": 3}
 KINDS = ("referral", "assessment", "plan", "intervention", "exit")
-DEFAULTS = {"alert.stale_days": "60", "alert.plan_days": "30", "alert.silent_days": "30"}
+DEFAULTS = {"alert.stale_days": "60", "alert.plan_days": "30", "alert.silent_days": "30",
+            "lock.idle_minutes": "10"}  # minutes without a key press before the screen locks
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ def set_setting(db: Database, login: str, key: str, value: str) -> None:
         raise ArenaError("cli.bad_usage", detail=f"setting {key}")
     int(validate.number(value))
     with db.write(login) as tx:
+        access.require(tx.conn, login, access.ADMIN)
         settings.write(tx.conn, key, str(int(float(value))))
         audit.record(tx, "setting", detail=f"{key}={value}")
 
@@ -111,6 +113,7 @@ def add_stage(db: Database, login: str, code: str, label_sv: str, label_en: str,
     if kind not in KINDS:
         raise ArenaError("cli.bad_usage", detail=f"--kind {', '.join(KINDS)}")
     with db.write(login) as tx:
+        access.require(tx.conn, login, access.ADMIN)
         if tx.conn.exec_driver_sql("SELECT 1 FROM milestone_stage WHERE code = ?", (code,)).first():
             raise ArenaError("ms.stage_exists", value=code)
         if after:
@@ -131,6 +134,7 @@ def add_stage(db: Database, login: str, code: str, label_sv: str, label_en: str,
 
 def rename_stage(db: Database, login: str, code: str, label_sv: str | None, label_en: str | None) -> Stage:
     with db.write(login) as tx:
+        access.require(tx.conn, login, access.ADMIN)
         row = tx.conn.exec_driver_sql("SELECT label_sv, label_en FROM milestone_stage WHERE code = ?", (code,)).first()
         if row is None:
             raise ArenaError("ms.bad_stage", value=code)
@@ -241,6 +245,7 @@ def plan_in(tx: Tx, participant_id: str, stage_code: str, planned: dt.date | Non
 def plan(db: Database, login: str, participant_id: str, stage_code: str, planned: dt.date | None,
          note: str = "") -> str:
     with db.write(login) as tx:
+        access.require(tx.conn, login, access.CASE_WRITE)
         return plan_in(tx, participant_id, stage_code, planned, note)
 
 
@@ -282,11 +287,13 @@ def set_status_in(tx: Tx, milestone_id: str, status: str, *, achieved: dt.date |
 def set_status(db: Database, login: str, milestone_id: str, status: str, *, achieved: dt.date | None = None,
                reason: str = "") -> None:
     with db.write(login) as tx:
+        access.require(tx.conn, login, access.CASE_WRITE)
         set_status_in(tx, milestone_id, status, achieved=achieved, reason=reason)
 
 
 def set_planned(db: Database, login: str, milestone_id: str, planned: dt.date) -> None:
     with db.write(login) as tx:
+        access.require(tx.conn, login, access.CASE_WRITE)
         row = tx.conn.exec_driver_sql("SELECT participant_id FROM milestone WHERE id = ?", (milestone_id,)).first()
         if row is None:
             raise ArenaError("err.not_found", what=milestone_id[:40])
@@ -301,6 +308,7 @@ def achieve_and_plan_next(db: Database, login: str, milestone_id: str, achieved:
                           next_code: str | None, next_planned: dt.date | None) -> str | None:
     """`a` in F4: this milestone achieved and the next one planned, in one transaction."""
     with db.write(login) as tx:
+        access.require(tx.conn, login, access.CASE_WRITE)
         set_status_in(tx, milestone_id, "achieved", achieved=achieved)
         if next_code:
             pid = tx.conn.exec_driver_sql("SELECT participant_id FROM milestone WHERE id = ?",
@@ -315,6 +323,7 @@ def exit_participant(db: Database, login: str, participant_id: str, outcome: str
     if not outcome:
         raise ArenaError("ms.exit_outcome")
     with db.write(login) as tx:
+        access.require(tx.conn, login, access.CASE_WRITE)
         name, referral, status, _, cw = _person(tx, participant_id)
         if status == "exited":
             raise ArenaError("ms.already_exited", name=name)
@@ -345,6 +354,7 @@ def exit_participant(db: Database, login: str, participant_id: str, outcome: str
 def reenter(db: Database, login: str, participant_id: str, day: dt.date) -> None:
     """Start a new programme period: active again, a new anvisning, the old periods kept as they were."""
     with db.write(login) as tx:
+        access.require(tx.conn, login, access.CASE_WRITE)
         name, _, status, exit_date, cw = _person(tx, participant_id)
         if status != "exited":
             raise ArenaError("ms.not_exited", name=name)
@@ -386,6 +396,7 @@ def board(db: Database, login: str, today: dt.date | None = None) -> list[BoardR
     today = today or clock.today()
     stale, plan_days = threshold(db, "alert.stale_days"), threshold(db, "alert.plan_days")
     with db.read() as conn:
+        access.require(conn, login, access.CASE_READ)
         people = conn.exec_driver_sql(
             "SELECT p.id, p.last_name || ', ' || p.first_name, p.protected, p.referral_date FROM participant p"
             " JOIN caseworker c ON c.id = p.caseworker_id WHERE c.login = ? AND p.status = 'active'"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from store import calendar, clock, milestones
+from store import access, calendar, clock, milestones
 from store.attendance import Session, sessions
 from store.db import Database
 
@@ -49,6 +49,8 @@ class MyDay:
 
 def my_day(db: Database, login: str, today: dt.date | None = None) -> MyDay:
     today = today or clock.today()
+    with db.read() as conn:
+        access.require(conn, login, access.CASE_READ)
     monday = clock.week_monday(today)
     last_monday = monday - dt.timedelta(days=7)
     last_week = [last_monday + dt.timedelta(days=i) for i in range(5)]
@@ -203,8 +205,10 @@ def figures(db: Database, flt: Filter | None = None, today: dt.date | None = Non
         counts = {cid: (n, women) for cid, n, women in conn.exec_driver_sql(  # from the caseload index alone
             "SELECT p.caseworker_id, count(*), coalesce(sum(p.gender = 'K'), 0) FROM participant p"
             f" WHERE p.status = 'active'{cond} GROUP BY p.caseworker_id", tuple(params))}
-        caseloads = sorted(((name, *counts.get(cid, (0, 0))) for cid, name in conn.exec_driver_sql(
-            "SELECT id, name FROM caseworker WHERE role != 'leader'")), key=lambda r: (-r[1], r[0]))
+        # every caseworker, even one without cases (free capacity); an administrator only with cases
+        caseloads = sorted(((name, *counts.get(cid, (0, 0))) for cid, name, role in conn.exec_driver_sql(
+            "SELECT id, name, role FROM caseworker WHERE role != 'leader' AND active = 1")
+            if role == "caseworker" or cid in counts), key=lambda r: (-r[1], r[0]))
     return Figures(active, tip, weekly, exits, share, caseloads)
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import IO
 
-from store import audit, calendar, cases, identity, validate
+from store import access, audit, calendar, cases, identity, validate
 from store.db import Database
 from store.i18n import ArenaError, t
 from store.overview import day_plan_sql
@@ -62,6 +62,8 @@ def _week_key(day: dt.date) -> str:
 def build(db: Database, login: str, month: str, *, participant: str | None = None,
           caseworker: str | None = None, participant_ids: list[str] | None = None) -> Report:
     year, mon = validate.month(month)
+    with db.read() as conn:
+        access.require(conn, login, access.REPORT)
     first = dt.date(year, mon, 1)
     last = dt.date(year, mon, pycal.monthrange(year, mon)[1])
     days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]

@@ -54,3 +54,11 @@ def number(value: object) -> float:
     if result != result or result in (float("inf"), float("-inf")):
         raise ArenaError("err.bad_number", value=raw[:40])
     return result
+
+
+def login(value: object) -> str:
+    """A login: what an OS account name can be (letters, digits, . _ - @), at most 64 characters."""
+    raw = text(value, "login", max_len=64, required=True)
+    if not re.fullmatch(r"[\w.@-]+", raw):
+        raise ArenaError("err.bad_login", value=raw[:40])
+    return raw

@@ -41,13 +41,14 @@ NAMES = [("Anna", "Andersson"), ("Björn", "Berg"), ("Cecilia", "Carlsson"), ("D
 def make_world(path: Path, n: int = 25, *, referral: dt.date = dt.date(2026, 9, 1)) -> World:
     database = db.open(path)
     with database.write("setup") as tx:
+        staff.create_in(tx, "setup", "Sara Systemansvarig", role="admin")
         staff.create_in(tx, "omar.farah", "Omar Farah")
         staff.create_in(tx, "karin.ek", "Karin Ek")
         staff.create_in(tx, "lena.leder", "Lena Leder", role="leader")
     omar = staff.by_login(database, "omar.farah")
     karin = staff.by_login(database, "karin.ek")
     aid = activities.create(database, "setup", "Arbetsträning café", (6, 6, 6, 6, 4), kind="arbetsträning",
-                            site="Centrum", leader_login="omar.farah")
+                            site="Centrum", leader_login="lena.leder")
     people = []
     for i in range(n):
         first, last = NAMES[i % len(NAMES)]

@@ -209,7 +209,7 @@ def test_two_windows_on_one_database_both_write(world: World) -> None:
     def marker(database, people: list[str], status: str) -> None:  # noqa: ANN001
         try:
             for pid in people:
-                attendance.mark(database, status, pid, world.activity_id, MONDAY, status)
+                attendance.mark(database, "omar.farah", pid, world.activity_id, MONDAY, status)
         except Exception as error:  # noqa: BLE001
             errors.append(error)
 
@@ -230,11 +230,11 @@ def test_two_windows_on_one_database_both_write(world: World) -> None:
 
 
 def test_day_totals_follow_every_mark_change(world: World) -> None:
-    attendance.mark(world.db, "x", world.people[1], world.activity_id, MONDAY, "present")
-    attendance.mark(world.db, "x", world.people[2], world.activity_id, MONDAY, "partial", hours=2)
-    attendance.mark(world.db, "x", world.people[2], world.activity_id, MONDAY, "partial", hours=3.5)
-    attendance.mark(world.db, "x", world.people[3], world.activity_id, TODAY, "present")
-    attendance.clear(world.db, "x", world.people[1], world.activity_id, MONDAY)
+    attendance.mark(world.db, "omar.farah", world.people[1], world.activity_id, MONDAY, "present")
+    attendance.mark(world.db, "omar.farah", world.people[2], world.activity_id, MONDAY, "partial", hours=2)
+    attendance.mark(world.db, "omar.farah", world.people[2], world.activity_id, MONDAY, "partial", hours=3.5)
+    attendance.mark(world.db, "omar.farah", world.people[3], world.activity_id, TODAY, "present")
+    attendance.clear(world.db, "omar.farah", world.people[1], world.activity_id, MONDAY)
     totals = rows(world, "SELECT date, hours, marks FROM attendance_day WHERE marks > 0 ORDER BY date")
     raw = rows(world, "SELECT date, sum(hours), count(*) FROM attendance GROUP BY date ORDER BY date")
     assert totals == raw == [(MONDAY.isoformat(), 3.5, 1), (TODAY.isoformat(), 6.0, 1)]

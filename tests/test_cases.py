@@ -41,7 +41,7 @@ def protected_number() -> str:
 
 
 def ids(world: World, query: str) -> list[str]:
-    return [h.participant.id for h in cases.search(world.db, query)]
+    return [h.participant.id for h in cases.search(world.db, query, login="omar.farah")]
 
 
 @pytest.mark.parametrize("query,who", [
@@ -70,7 +70,7 @@ def test_shared_vectors_through_the_search(world: World) -> None:
 def test_ranking_exact_number_then_exact_name_then_prefix_then_fuzzy(world: World, people: dict) -> None:
     add(world, "Per", "Anders")
     add(world, "Per", "Andersén")
-    hits = cases.search(world.db, "anders")
+    hits = cases.search(world.db, "anders", login="omar.farah")
     scores = [h.score for h in hits]
     assert scores == sorted(scores, reverse=True)
     assert hits[0].participant.last_name in ("Anders", "Andersén")
@@ -100,7 +100,7 @@ def test_probable_duplicates(world: World, people: dict) -> None:
     similar = cases.NewParticipant("Hasan", "Östberg", "M", "2026-11-01", personnummer=other_number)
     assert [h.why for h in cases.probable_duplicates(world.db, similar)] == ["similar_name_birth"]
     pid = cases.register(world.db, "omar.farah", similar, duplicate_override=True)
-    assert [e.action for e in audit.events(world.db, participant_id=pid)] == ["create_despite_duplicate"]
+    assert [e.action for e in audit.events(world.db, "setup", participant_id=pid)] == ["create_despite_duplicate"]
 
 
 def test_edit_goes_through_the_change_log(world: World, people: dict) -> None:
@@ -118,7 +118,7 @@ def test_opening_outside_the_caseload_needs_a_reason_and_is_logged(world: World)
     assert caught.value.key == "acc.reason_required"
     cases.open_case(world.db, "omar.farah", karins, reason="Vikarierar")
     cases.open_case(world.db, "omar.farah", world.people[1])
-    events = audit.events(world.db, user="omar.farah")
+    events = audit.events(world.db, "setup", user="omar.farah")
     assert [(e.action, e.participant_id, e.reason) for e in events] == [
         ("view", world.people[1], ""), ("view", karins, "Vikarierar")] or \
         sorted((e.action, e.participant_id, e.reason) for e in events) == sorted(
@@ -148,5 +148,5 @@ def test_find_cli_prints_ranked_json_and_audits(world: World, people: dict, caps
     found = json.loads(capsys.readouterr().out)
     assert found[0]["id"] == people["ostberg"] and found[0]["personnummer"] == "197812273139"
     assert set(found[0]) == {"id", "personnummer", "name", "score", "matched_on"}
-    events = audit.events(db.open(world.path), user="karin.ek")
+    events = audit.events(db.open(world.path), "setup", user="karin.ek")
     assert [(e.action, e.detail) for e in events] == [("search", "ostberg")]

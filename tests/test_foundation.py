@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, "ARENA_TODAY": TODAY.isoformat(), **(env or {})}
+    full_env = {**os.environ, "ARENA_TODAY": TODAY.isoformat(), "ARENA_USER": "anna.lind", **(env or {})}
     return subprocess.run([sys.executable, "-m", "tui.cli", *args], capture_output=True, text=True, cwd=ROOT,
                           env=full_env, timeout=120)
 

@@ -23,7 +23,7 @@ def run(*args: str) -> str:
     import os
 
     result = subprocess.run([sys.executable, "-m", "tui.cli", *args], capture_output=True, text=True, cwd=ROOT,
-                            env={**os.environ, "ARENA_TODAY": TODAY.isoformat()}, timeout=120)
+                            env={**os.environ, "ARENA_TODAY": TODAY.isoformat(), "ARENA_USER": "anna.lind"}, timeout=120)
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -58,14 +58,14 @@ def test_report_totals_rebuild_from_the_exported_rows(demo_db: Path) -> None:
 
 def test_holidays_have_no_planned_hours_and_unexcused_dates_are_listed(world: World) -> None:
     pid = world.people[1]  # plan 6 6 6 6 4 from 2026-09-01
-    attendance.mark(world.db, "x", pid, world.activity_id, dt.date(2026, 11, 23), "unexcused")
-    attendance.mark(world.db, "x", pid, world.activity_id, dt.date(2026, 11, 24), "sick")
-    dec = report.build(world.db, "x", "2026-12", participant=pid)
+    attendance.mark(world.db, "omar.farah", pid, world.activity_id, dt.date(2026, 11, 23), "unexcused")
+    attendance.mark(world.db, "omar.farah", pid, world.activity_id, dt.date(2026, 11, 24), "sick")
+    dec = report.build(world.db, "omar.farah", "2026-12", participant=pid)
     person = dec.people[0]
     weeks = {line.week: line for line in person.weeks}
     # week 52: 21-25 Dec; julafton (de facto, Thursday) and juldagen (Friday) are holidays
     assert weeks["2026-W52"].planned == 6 + 6 + 6 + 0 + 0
-    nov = report.build(world.db, "x", "2026-11", participant=pid)
+    nov = report.build(world.db, "omar.farah", "2026-11", participant=pid)
     line = {x.week: x for x in nov.people[0].weeks}["2026-W48"]
     assert line.unexcused == 1 and line.absence == {"OGILTIG": 6.0, "SJUK": 6.0}
     assert nov.people[0].unexcused_dates == ["2026-11-23"]
@@ -76,7 +76,7 @@ def test_xlsx_has_a_frozen_header_and_widths(world: World, tmp_path: Path) -> No
 
     out = tmp_path / "r.xlsx"
     assert cli.main(["report", "narvaro", "--db", str(world.path), "--month", "2026-11", "--caseworker",
-                     "omar.farah", "--format", "xlsx", "--out", str(out)]) == 0
+                     "omar.farah", "--format", "xlsx", "--out", str(out), "--user", "omar.farah"]) == 0
     sheet = load_workbook(out).active
     assert sheet.freeze_panes == "A2"
     assert sheet["A1"].value == "personnummer" and sheet["A1"].font.bold
@@ -88,15 +88,15 @@ def test_every_report_run_is_audited(world: World) -> None:
     report.build(world.db, "omar.farah", "2026-11", caseworker="omar.farah")
     from store import audit
 
-    assert [e.action for e in audit.events(world.db, user="omar.farah")] == ["report"]
+    assert [e.action for e in audit.events(world.db, "setup", user="omar.farah")] == ["report"]
 
 
 def test_figures_match_hand_counts(world: World) -> None:
     # 25 people: index even → K (13), odd → M (12); two exits this year, one to work
-    milestones.exit_participant(world.db, "x", world.people[0], "arbete", dt.date(2026, 11, 2))
-    milestones.exit_participant(world.db, "x", world.people[1], "flytt", dt.date(2026, 11, 3))
+    milestones.exit_participant(world.db, "omar.farah", world.people[0], "arbete", dt.date(2026, 11, 2))
+    milestones.exit_participant(world.db, "omar.farah", world.people[1], "flytt", dt.date(2026, 11, 3))
     for pid in world.people[2:6]:
-        attendance.mark(world.db, "x", pid, world.activity_id, dt.date(2026, 11, 16), "present")
+        attendance.mark(world.db, "omar.farah", pid, world.activity_id, dt.date(2026, 11, 16), "present")
     f = overview.figures(world.db, today=TODAY)
     assert f.active == {"K": 12, "M": 11, "X": 0}
     assert f.time_in_programme["3-6"] == {"K": 0, "M": 0, "X": 0} or sum(f.time_in_programme["0-3"].values()) == 23
@@ -112,7 +112,7 @@ def test_figures_match_hand_counts(world: World) -> None:
 
 def test_my_day_lists_what_needs_attention(world: World) -> None:
     pid = world.people[1]
-    attendance.mark(world.db, "x", pid, world.activity_id, dt.date(2026, 11, 23), "unexcused")
+    attendance.mark(world.db, "omar.farah", pid, world.activity_id, dt.date(2026, 11, 23), "unexcused")
     day = overview.my_day(world.db, "omar.farah", TODAY)
     assert [s.name for s in day.sessions] == ["Arbetsträning café"]
     assert [i.participant_id for i in day.unexcused] == [pid]

@@ -112,11 +112,11 @@ def test_delete_against_a_concurrent_edit_keeps_the_edit(tmp_path: Path, share_d
     a = make_world(tmp_path / "a.db", n=5)
     b_path = tmp_path / "b.db"
     db.open(b_path).dispose()
-    attendance.mark(a.db, "x", a.people[1], a.activity_id, TODAY, "present")
+    attendance.mark(a.db, "omar.farah", a.people[1], a.activity_id, TODAY, "present")
     run_sync(a.path, share_dir, key)
     run_sync(b_path, share_dir, key)
     b = db.open(b_path)
-    attendance.clear(a.db, "x", a.people[1], a.activity_id, TODAY)  # A deletes
+    attendance.clear(a.db, "omar.farah", a.people[1], a.activity_id, TODAY)  # A deletes
     time.sleep(0.01)
     attendance.mark(b, "y", a.people[1], a.activity_id, TODAY, "partial", hours=2)  # B edits, unaware
     b.dispose()
@@ -130,11 +130,11 @@ def test_milestone_status_never_moves_back_through_a_merge(tmp_path: Path, share
     from store import milestones
 
     a = make_world(tmp_path / "a.db", n=3)
-    mid = milestones.plan(a.db, "x", a.people[1], "kartlaggning", TODAY)
+    mid = milestones.plan(a.db, "omar.farah", a.people[1], "kartlaggning", TODAY)
     b_path = tmp_path / "b.db"
     run_sync(a.path, share_dir, key)
     run_sync(b_path, share_dir, key)
-    milestones.set_status(a.db, "x", mid, "achieved", achieved=TODAY)
+    milestones.set_status(a.db, "omar.farah", mid, "achieved", achieved=TODAY)
     time.sleep(0.01)
     b = db.open(b_path)
     milestones.set_status(b, "y", mid, "started")  # later clock, but behind in the state machine
@@ -217,7 +217,7 @@ def test_skewed_clocks(tmp_path: Path, share_dir: Path, key: Path, monkeypatch: 
     monkeypatch.setattr(time, "time", lambda: real() - 3 * 3600)  # B's clock three hours behind
     cases.update(b, "y", a.people[1], phone="1")
     monkeypatch.setattr(time, "time", real)
-    cases.update(a.db, "x", a.people[1], phone="2")  # A wrote later in real time
+    cases.update(a.db, "omar.farah", a.people[1], phone="2")  # A wrote later in real time
     monkeypatch.setattr(time, "time", lambda: real() + 2 * 86400)  # B a whole day and more ahead
     cases.update(b, "y", a.people[2], phone="future")
     monkeypatch.setattr(time, "time", real)
@@ -260,7 +260,7 @@ def test_kill_9_during_sync_loses_and_doubles_nothing(tmp_path: Path, share_dir:
         day = days[trial % len(days)]
         for pid in a.people[1:]:
             try:
-                attendance.mark(a.db, "x", pid, a.activity_id, day, rng.choice(("present", "sick", "unexcused")))
+                attendance.mark(a.db, "omar.farah", pid, a.activity_id, day, rng.choice(("present", "sick", "unexcused")))
             except Exception:  # noqa: BLE001 -- holidays in the range are refused; fine here
                 break
         target = a.path if trial % 2 == 0 else b_path

@@ -249,7 +249,7 @@ async def test_f4_exit_with_outcome(world: World) -> None:
 async def test_f5_item_opens_the_case_card(world: World) -> None:
     from store import attendance
 
-    attendance.mark(world.db, "x", world.people[1], world.activity_id, dt.date(2026, 11, 23), "unexcused")
+    attendance.mark(world.db, "omar.farah", world.people[1], world.activity_id, dt.date(2026, 11, 23), "unexcused")
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, app)
@@ -262,25 +262,13 @@ async def test_f5_item_opens_the_case_card(world: World) -> None:
         assert app.screen.participant.id == world.people[1]
 
 
-async def test_unknown_login_gets_the_first_run_dialog(world: World) -> None:
-    app = make_app(world, login="ny.person")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, app)
-        assert type(app.screen).__name__ == "ChoiceDialog"
-        await pilot.press("up", "enter")  # "create a new caseworker"
-        await pilot.press(*"Nina Ny", "enter")
-        await settle(pilot, app)
-        assert count(world, "SELECT count(*) FROM caseworker WHERE login = 'ny.person' AND name = 'Nina Ny'") == 1
-        assert type(app.screen).__name__ == "OverviewScreen"
-
-
 # ------------------------------------------------------------------------------------------ snapshots
 
 def snapshot_app(world: World) -> ArenaApp:
     from store import attendance
 
     for i, status in enumerate(("present", "sick", "partial", "unexcused", "vab")):
-        attendance.mark(world.db, "x", world.people[i], world.activity_id, dt.date(2026, 11, 23), status,
+        attendance.mark(world.db, "omar.farah", world.people[i], world.activity_id, dt.date(2026, 11, 23), status,
                         hours=3 if status == "partial" else None)
     return make_app(world)
 
@@ -312,19 +300,6 @@ async def test_caseload_report_from_f5_is_written_as_xlsx(world: World) -> None:
     sheet = load_workbook(path).active
     assert sheet.max_row == 1 + 20 * 6
     assert count(world, "SELECT count(*) FROM audit_event WHERE action = 'report'") == 1
-
-
-async def test_first_run_pick_is_remembered_for_the_os_login(world: World) -> None:
-    app = make_app(world, login="okand.dator")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, app)
-        await pilot.press("enter")  # the first caseworker in the list (Karin Ek)
-        await settle(pilot, app)
-        assert app.user is not None and app.user.login == "karin.ek"
-    again = make_app(world, login="okand.dator")
-    async with again.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, again)
-        assert type(again.screen).__name__ == "OverviewScreen" and again.login == "karin.ek"
 
 
 async def test_f4_enter_offers_the_milestone_actions(world: World) -> None:

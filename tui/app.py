@@ -5,14 +5,16 @@ Every screen reads through `call_store` (a thread worker) and writes through the
 """
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 
-from store import attendance, calendar, clock, db, staff
+from store import attendance, calendar, clock, db, milestones, staff, validate
 from store.i18n import ArenaError, t
-from tui.dialogs import ChoiceDialog
+from tui.dialogs import ChoiceDialog, PromptDialog
 from tui.workers import WriteLane, call_store
 
 STYLESHEET = Path(__file__).resolve().parent.parent / "screens.css"
@@ -49,18 +51,24 @@ class ArenaApp(App):
         self.start_mode = start_mode
         self.write_lane = WriteLane(self)
         self.absence_codes: list[attendance.AbsenceCode] = []
+        self.locked = False
+        self.idle_seconds = 600.0
+        self._last_input = time.monotonic()
 
     # ------------------------------------------------------------------ start-up
     def on_mount(self) -> None:
         self._set_subtitle()
         self.set_interval(60, self._set_subtitle)
+        self.set_interval(5, self._lock_when_idle)
         call_store(self, self._load_startup, done=self._started, failed=self._fatal, group="startup")
 
-    def _load_startup(self) -> tuple[staff.Caseworker | None, list[attendance.AbsenceCode]]:
-        return staff.resolve(self.db, self.login), attendance.absence_codes(self.db)
+    def _load_startup(self) -> tuple:
+        return (staff.resolve(self.db, self.login), attendance.absence_codes(self.db),
+                milestones.threshold(self.db, "lock.idle_minutes"))
 
-    def _started(self, result: tuple[staff.Caseworker | None, list[attendance.AbsenceCode]]) -> None:
-        self.user, self.absence_codes = result
+    def _started(self, result: tuple) -> None:
+        self.user, self.absence_codes, idle_minutes = result
+        self.idle_seconds = idle_minutes * 60.0
         if self.user is not None:
             self.login = self.user.login
         if self.user is None:
@@ -70,9 +78,36 @@ class ArenaApp(App):
 
     def _go(self) -> None:
         self._set_subtitle()
+        if self.user is not None and self.user.role == "leader":
+            self.start_mode = "attendance"  # the roll call is the leader's part of Arena
         self.switch_mode(self.start_mode)
         if self.exit_after_ready:
             self.call_after_refresh(self.exit)
+
+    # ------------------------------------------------------------------ roles and locking
+    MODE_ROLES = {"overview": ("caseworker", "admin"), "search": ("caseworker", "admin"),
+                  "milestones": ("caseworker", "admin"), "attendance": ("caseworker", "admin", "leader")}
+
+    def action_switch_mode(self, mode: str) -> None:
+        role = self.user.role if self.user else ""
+        if role not in self.MODE_ROLES.get(mode, ()):
+            self.notify(t("acc.mode_denied", role=t(f"role.{role}") if role else "?"), severity="warning")
+            return
+        self.switch_mode(mode)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.locked and action != "quit":
+            return False  # nothing but the lock screen (and quitting) while locked
+        return super().check_action(action, parameters)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown)):
+            self._last_input = time.monotonic()
+        await super().on_event(event)
+
+    def _lock_when_idle(self) -> None:
+        if not self.locked and self.user is not None and time.monotonic() - self._last_input >= self.idle_seconds:
+            self.action_lock()
 
     def _fatal(self, message: str) -> None:
         self.exit(return_code=2, message=message)
@@ -82,37 +117,51 @@ class ArenaApp(App):
         self.sub_title = f"{t('app.user', name=name)} · {calendar.day_line(clock.today())}"
 
     def _first_run(self) -> None:
+        """This OS login is not a user yet. On a new database its first user becomes the administrator;
+        otherwise one picks oneself from the users and proves it with one's PIN (or chooses one)."""
         def load(cws: list[staff.Caseworker]) -> None:
-            options: list[tuple[object, str]] = [(c.login, f"{c.name} ({c.login})") for c in cws]
-            options.append((None, t("first.create", login=self.login)))
-            self.push_screen(ChoiceDialog(t("first.unknown", login=self.login), options,
-                                          with_text=t("first.name_placeholder")), self._first_run_chosen)
+            if not cws:
+                self.push_screen(PromptDialog(t("first.empty", login=self.login), placeholder=t("first.name_placeholder"),
+                                              check=lambda text: validate.text(text, t("first.name_placeholder"),
+                                                                               max_len=120, required=True)),
+                                 self._create_first_user)
+                return
+            options: list[tuple[object, str]] = [(c, f"{c.name} ({c.login}, {t('role.' + c.role)})") for c in cws]
+            self.push_screen(ChoiceDialog(t("first.unknown", login=self.login), options), self._first_run_chosen)
 
         call_store(self, staff.all_caseworkers, self.db, done=load, failed=self._fatal)
 
-    def _first_run_chosen(self, value: object) -> None:
-        if value is None:
+    def _create_first_user(self, name: object) -> None:
+        if not name:
+            self.exit(return_code=2, message=t("acc.unknown_user", login=self.login))
+            return
+
+        def created(cw: staff.Caseworker) -> None:
+            self.user = cw
+            self.notify(t("first.created", name=cw.name), timeout=4)
+            self._go()
+
+        self.write_lane.submit(lambda: staff.create(self.db, self.login, self.login, str(name), role="admin"),
+                               created, self._fatal)
+
+    def _first_run_chosen(self, cw: object) -> None:
+        from tui.screens.lock import LockScreen
+
+        if not isinstance(cw, staff.Caseworker):
             self.exit(return_code=2, message=t("acc.unknown_user", login=self.login))
             return
         os_login = self.login
 
-        def chosen(cw: staff.Caseworker | None) -> None:
-            if cw is not None:
-                self.write_lane.submit(lambda: staff.remember(self.db, os_login, cw.login),
-                                       lambda _: None, lambda m: self.notify(m, severity="error"))
-                self.user, self.login = cw, cw.login
-                self._go()
+        def proven(ok: bool | None) -> None:
+            if not ok:
+                self._first_run()
                 return
-            # a typed name: create a caseworker for this login
-            self.write_lane.submit(lambda: staff.create(self.db, self.login, self.login, str(value)), created,
-                                   lambda m: self._fatal(m))
-
-        def created(cw: staff.Caseworker) -> None:
-            self.user = cw
-            self.notify(t("first.created", name=cw.name), timeout=3)
+            self.write_lane.submit(lambda: staff.remember(self.db, os_login, cw.login),
+                                   lambda _: None, lambda m: self.notify(m, severity="error"))
+            self.user, self.login = cw, cw.login
             self._go()
 
-        call_store(self, staff.by_login, self.db, str(value), done=chosen, failed=self._fatal)
+        self.push_screen(LockScreen(cw.login, cw.name, can_cancel=True), proven)
 
     # ------------------------------------------------------------------ actions
     def action_help(self) -> None:
@@ -124,13 +173,23 @@ class ArenaApp(App):
     def action_lock(self) -> None:
         from tui.screens.lock import LockScreen
 
-        if not isinstance(self.screen, LockScreen):
-            self.push_screen(LockScreen())
+        if self.locked or self.user is None:
+            return
+        self.locked = True
+
+        def unlocked(_: bool | None) -> None:
+            self.locked = False
+            self._last_input = time.monotonic()
+
+        self.push_screen(LockScreen(self.login, self.user.name), unlocked)
 
     def open_case(self, participant_id: str, name: str) -> None:
         """Open a case card: inside one's caseload at once, otherwise only after a logged reason."""
         from tui.screens.card import CaseCardScreen, ask_reason
 
+        if self.user is not None and self.user.role == "leader":  # the store refuses too; say so at once
+            self.notify(t("acc.denied", role=t("role.leader"), action=t("acc.action.case.read")), severity="warning")
+            return
         def opened(participant: object) -> None:
             self.push_screen(CaseCardScreen(participant))
 

@@ -192,7 +192,7 @@ def cmd_find(args: argparse.Namespace) -> int:
 
     database = _open_db(args)
     query = validate.text(args.query, "sökning", max_len=100)
-    hits = cases.search(database, query)
+    hits = cases.search(database, query, login=_login(args))
     audit.write(database, _login(args), "search", detail=query)
     if args.format == "json":
         print(json.dumps([{"id": h.participant.id, "personnummer": h.participant.personnummer,

@@ -284,7 +284,10 @@ class AttendanceScreen(Screen):
         self.reload_sessions()
 
     def reload_sessions(self) -> None:
-        call_store(self, attendance.sessions, self.app.db, self.day, done=self._show_sessions, group="sessions")
+        user = self.app.user
+        leader = user.login if user is not None and user.role == "leader" else None  # own activities only
+        call_store(self, attendance.sessions, self.app.db, self.day, leader, done=self._show_sessions,
+                   group="sessions")
 
     def _show_sessions(self, sessions: list[Session]) -> None:
         self.sessions = sessions

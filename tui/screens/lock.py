@@ -1,24 +1,85 @@
-"""The lock screen (ctrl+l): hides everything personal until the user comes back."""
+"""The lock screen (ctrl+l, inactivity, or confirming who one is at first start).
+
+A full screen, not a modal: nothing personal from the screen below shows through. The user's PIN
+unlocks it; a user without a PIN chooses one here (twice). Wrong PINs are counted and logged by the
+store, which also makes the next try wait after too many.
+"""
 from __future__ import annotations
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Label
+from textual.widgets import Input, Label
 
-from store.i18n import t
+from store import access, staff
+from store.i18n import ArenaError, t
+from tui.workers import call_store
 
 
-class LockScreen(Screen[None]):
-    """A full screen, not a modal: nothing of the screen below shows through."""
+class LockScreen(Screen[bool]):
+    """Dismissed with True once unlocked; with False only when `can_cancel` (first-start claim)."""
 
-    BINDINGS = [Binding("enter", "unlock", t("dlg.ok"))]
+    BINDINGS = [Binding("escape", "cancel", t("dlg.cancel"), show=False)]
+
+    def __init__(self, login: str, name: str, *, can_cancel: bool = False) -> None:
+        super().__init__()
+        self.login = login
+        self.user_name = name
+        self.can_cancel = can_cancel
+        self.choosing = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog lock"):
             yield Label(t("lock.title"), classes="dialog-question")
-            yield Label(t("lock.prompt"))
+            yield Label(t("lock.user", name=self.user_name), id="lock-user")
+            yield Label("", id="lock-prompt")
+            yield Input(password=True, id="pin", placeholder=t("lock.pin"), max_length=access.PIN_MAX)
+            yield Input(password=True, id="pin2", placeholder=t("lock.pin_again"), max_length=access.PIN_MAX,
+                        classes="hidden")
+            yield Label("", id="lock-error", classes="error")
 
-    def action_unlock(self) -> None:
-        self.dismiss(None)
+    def on_mount(self) -> None:
+        self.query_one("#pin", Input).focus()
+        call_store(self, staff.has_pin, self.app.db, self.login, done=self._show_mode, group="lock")
+
+    def _show_mode(self, has_pin: bool) -> None:
+        self.choosing = not has_pin
+        self.query_one("#pin2", Input).set_class(not self.choosing, "hidden")
+        self.query_one("#lock-prompt", Label).update(t("lock.choose" if self.choosing else "lock.prompt"))
+
+    @on(Input.Submitted, "#pin")
+    def _first(self, event: Input.Submitted) -> None:
+        if self.choosing:
+            try:
+                access.check_new_pin(event.value)
+            except ArenaError as error:
+                self._error(str(error))
+                return
+            self.query_one("#pin2", Input).focus()
+            return
+        pin = event.value
+        self.app.write_lane.submit(lambda: staff.unlock(self.app.db, self.login, pin), self._unlocked, self._error)
+
+    @on(Input.Submitted, "#pin2")
+    def _second(self, event: Input.Submitted) -> None:
+        pin = self.query_one("#pin", Input).value
+        if event.value != pin:
+            self._error(t("pin.mismatch"))
+            return
+        self.app.write_lane.submit(lambda: staff.set_pin(self.app.db, self.login, pin), self._unlocked,
+                                   self._error)
+
+    def _unlocked(self, _: object) -> None:
+        self.dismiss(True)
+
+    def _error(self, message: str) -> None:
+        self.query_one("#lock-error", Label).update(message)
+        for field in self.query(Input):
+            field.value = ""
+        self.query_one("#pin", Input).focus()
+
+    def action_cancel(self) -> None:
+        if self.can_cancel:
+            self.dismiss(False)

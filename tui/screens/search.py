@@ -72,7 +72,7 @@ class SearchScreen(Screen):
             return
         from store.i18n import language
 
-        call_store(self, cases.search, self.app.db, query, lang=language(),
+        call_store(self, cases.search, self.app.db, query, login=self.app.login, lang=language(),
                    done=lambda hits: self._show(query, hits), group="search")
 
     def run_search_now(self) -> None:

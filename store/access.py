@@ -1,0 +1,163 @@
+"""Who may do what (roles), and the PIN that unlocks a locked session.
+
+Every store function that reads or writes personal data asks `require` first, so the CLI and the TUI
+obey the same rules: a refusal is an `AccessDenied` with a sentence in the user's language.
+
+Roles (DOMAIN: OSL 26:1, Lag 2001:454):
+- caseworker (handläggare): own caseload freely, other cases with a stated reason (`cases.open_case`);
+- leader (aktivitetsledare): the roll call of the activities they lead; names only, no identity numbers,
+  no notes, no case cards;
+- admin (administratör): everything a caseworker may, plus stages, codes, users, settings, export,
+  access review and gallring.
+
+A database without any user is being set up: the first user is created by whoever runs Arena first and
+becomes an administrator. From then on an unknown login is refused.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+
+from store import clock, settings
+from store.i18n import ArenaError
+
+CASE_READ = "case.read"  # open a card, notes, history, identity numbers, search, caseload lists
+CASE_WRITE = "case.write"  # register, edit, notes, milestones, exits, enrolments
+ATTENDANCE = "attendance"  # roll call and week grid; a leader only for their own activities
+REPORT = "report"  # närvarorapport and programme figures
+ADMIN = "admin"  # stages, codes, users, settings, export, access review, gallring
+
+ALLOWED: dict[str, frozenset[str]] = {
+    CASE_READ: frozenset({"caseworker", "admin"}),
+    CASE_WRITE: frozenset({"caseworker", "admin"}),
+    ATTENDANCE: frozenset({"caseworker", "admin", "leader"}),
+    REPORT: frozenset({"caseworker", "admin"}),
+    ADMIN: frozenset({"admin"}),
+}
+
+PIN_MIN, PIN_MAX = 4, 64
+MAX_FAILED = 5  # wrong PINs in a row before unlocking waits
+BLOCK_MINUTES = 5
+# scrypt cost: about 50 ms per try on a workstation; stored with the hash so it can be raised later.
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+
+
+class AccessDenied(ArenaError):
+    """The user's role does not allow this; nothing was read or written."""
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    login: str
+    role: str
+
+
+def user(conn: Connection, login: str) -> User | None:
+    row = conn.exec_driver_sql("SELECT id, login, role FROM caseworker WHERE login = ? AND active = 1",
+                               (login,)).first()
+    return User(*row) if row else None
+
+
+def _setting_up(conn: Connection) -> bool:
+    return conn.exec_driver_sql("SELECT 1 FROM caseworker LIMIT 1").first() is None
+
+
+def require(conn: Connection, login: str, action: str, *, activity_id: str | None = None) -> User:
+    """The acting user if `action` is allowed for them; otherwise AccessDenied."""
+    found = user(conn, login)
+    if found is None:
+        if _setting_up(conn):
+            return User("", login, "admin")
+        raise AccessDenied("acc.unknown_user", login=login)
+    if found.role not in ALLOWED[action]:
+        raise AccessDenied("acc.denied", role=_role_label(found.role), action=_action_label(action))
+    if found.role == "leader" and activity_id is not None:
+        leads = conn.exec_driver_sql("SELECT 1 FROM activity WHERE id = ? AND leader_id = ?",
+                                     (activity_id, found.id)).first()
+        if leads is None:
+            raise AccessDenied("acc.not_your_activity")
+    return found
+
+
+def allowed(conn: Connection, login: str, action: str) -> bool:
+    try:
+        require(conn, login, action)
+    except AccessDenied:
+        return False
+    return True
+
+
+def _role_label(role: str) -> str:
+    from store.i18n import t
+
+    return t(f"role.{role}")
+
+
+def _action_label(action: str) -> str:
+    from store.i18n import t
+
+    return t(f"acc.action.{action}")
+
+
+# ------------------------------------------------------------------------------------------------- PIN
+
+def hash_pin(pin: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(pin.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${digest.hex()}"
+
+
+def pin_matches(pin: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        tried = hashlib.scrypt(pin.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
+                               dklen=len(digest) // 2)
+    except (ValueError, MemoryError):
+        return False
+    return hmac.compare_digest(tried.hex(), digest)
+
+
+def check_new_pin(pin: str) -> str:
+    if not PIN_MIN <= len(pin) <= PIN_MAX:
+        raise ArenaError("pin.length", min=PIN_MIN, max=PIN_MAX)
+    if any(ord(c) < 32 or ord(c) == 127 for c in pin):
+        raise ArenaError("err.control_chars")
+    if len(set(pin)) == 1 or pin in "0123456789" or pin in "9876543210":
+        raise ArenaError("pin.too_simple")
+    return pin
+
+
+@dataclass(frozen=True)
+class FailState:
+    count: int
+    blocked_until: dt.datetime | None
+
+
+def fail_state(conn: Connection, login: str) -> FailState:
+    """Failed unlock attempts on this workstation (a local setting: a lock is a local matter)."""
+    raw = settings.read(conn, f"pin.failed.{login}") or "0|"
+    count, _, until = raw.partition("|")
+    return FailState(int(count or 0), dt.datetime.fromisoformat(until) if until else None)
+
+
+def record_failure(conn: Connection, login: str) -> FailState:
+    state = fail_state(conn, login)
+    count = state.count + 1
+    until = None
+    if count >= MAX_FAILED:
+        # each wrong PIN past the limit doubles the wait: guessing 4 digits takes years, a typo a coffee
+        until = clock.now() + dt.timedelta(minutes=BLOCK_MINUTES * 2 ** min(count - MAX_FAILED, 8))
+    settings.write(conn, f"pin.failed.{login}", f"{count}|{until.isoformat() if until else ''}")
+    return FailState(count, until)
+
+
+def clear_failures(conn: Connection, login: str) -> None:
+    settings.write(conn, f"pin.failed.{login}", "0|")

@@ -1,0 +1,201 @@
+"""Roles, PIN and lock: the same refusal through the store, the CLI and the TUI; checked on the file."""
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from store import access, attendance, cases, db, milestones, staff
+from store.i18n import ArenaError
+from tui import cli
+
+from .conftest import TODAY, World
+from .test_tui import count, make_app, settle
+
+
+# ------------------------------------------------------------------------------------------------ store
+
+def test_each_role_gets_what_it_needs_and_nothing_more(world: World) -> None:
+    pid = world.people[1]
+    # the leader takes the roll call of the activity they lead ...
+    attendance.mark(world.db, "lena.leder", pid, world.activity_id, TODAY, "present")
+    # ... but reads no case, no identity numbers, no notes, and changes no case
+    for refused in (lambda: cases.open_case(world.db, "lena.leder", pid, reason="nyfiken"),
+                    lambda: cases.search(world.db, "Berg", login="lena.leder"),
+                    lambda: cases.add_note(world.db, "lena.leder", pid, "hej"),
+                    lambda: milestones.plan(world.db, "lena.leder", pid, "kartlaggning", TODAY)):
+        with pytest.raises(access.AccessDenied, match="aktivitetsledare"):
+            refused()
+    # a caseworker administers nothing; an unknown login does nothing at all
+    with pytest.raises(access.AccessDenied, match="administrera"):
+        milestones.add_stage(world.db, "omar.farah", "ny", "Ny", "New")
+    with pytest.raises(access.AccessDenied, match="administrera"):
+        staff.create(world.db, "omar.farah", "kompis", "Kompis")
+    with pytest.raises(access.AccessDenied, match="finns inte"):
+        attendance.mark(world.db, "inkräktare", world.people[2], world.activity_id, TODAY, "present")
+    assert count(world, "SELECT count(*) FROM attendance") == 1
+    assert count(world, "SELECT count(*) FROM note") == 0
+    assert count(world, "SELECT count(*) FROM caseworker WHERE login = 'kompis'") == 0
+
+
+def test_a_leader_marks_only_their_own_activity(world: World) -> None:
+    from store import activities
+
+    other = activities.create(world.db, "setup", "Snickeri", (6, 6, 6, 6, 4), leader_login="omar.farah")
+    activities.enrol(world.db, "setup", world.people[0], other, dt.date(2026, 9, 1))
+    with pytest.raises(access.AccessDenied, match="inte ledare"):
+        attendance.mark(world.db, "lena.leder", world.people[0], other, TODAY, "present")
+    assert [s.name for s in attendance.sessions(world.db, TODAY, "lena.leder")] == ["Arbetsträning café"]
+
+
+def test_deactivated_user_can_no_longer_act(world: World) -> None:
+    staff.deactivate(world.db, "setup", "karin.ek")
+    with pytest.raises(access.AccessDenied):
+        attendance.mark(world.db, "karin.ek", world.people[0], world.activity_id, TODAY, "present")
+    with pytest.raises(ArenaError):
+        staff.deactivate(world.db, "setup", "setup")
+
+
+def test_pin_is_hashed_and_wrong_tries_are_limited_and_logged(world: World) -> None:
+    with pytest.raises(ArenaError, match="för enkel"):
+        staff.set_pin(world.db, "omar.farah", "1111")
+    staff.set_pin(world.db, "omar.farah", "2580")
+    stored = sqlite3.connect(world.path).execute(
+        "SELECT pin_hash FROM caseworker WHERE login = 'omar.farah'").fetchone()[0]
+    assert stored.startswith("scrypt$") and "2580" not in stored
+    staff.unlock(world.db, "omar.farah", "2580")
+    for left in (4, 3, 2, 1):
+        with pytest.raises(access.AccessDenied, match=f"{left} försök kvar"):
+            staff.unlock(world.db, "omar.farah", "0000")
+    with pytest.raises(access.AccessDenied, match="För många"):
+        staff.unlock(world.db, "omar.farah", "0000")
+    with pytest.raises(access.AccessDenied, match="För många"):  # even the right PIN waits now
+        staff.unlock(world.db, "omar.farah", "2580")
+    assert count(world, "SELECT count(*) FROM audit_event WHERE action = 'unlock_failed'"
+                        " AND user_login = 'omar.farah'") == 5
+    # changing the PIN needs the current one; an administrator can clear a forgotten one
+    staff.reset_pin(world.db, "setup", "omar.farah")
+    assert not staff.has_pin(world.db, "omar.farah")
+    staff.set_pin(world.db, "omar.farah", "1357")
+    with pytest.raises(access.AccessDenied):
+        staff.set_pin(world.db, "omar.farah", "9753", current_pin="2580")
+    staff.set_pin(world.db, "omar.farah", "9753", current_pin="1357")
+    staff.unlock(world.db, "omar.farah", "9753")
+
+
+# -------------------------------------------------------------------------------------- CLI and TUI agree
+
+def test_a_leader_is_refused_a_case_lookup_in_the_cli_and_the_tui(world: World,
+                                                                  capsys: pytest.CaptureFixture) -> None:
+    assert cli.main(["find", "Berg", "--db", str(world.path), "--user", "lena.leder"]) == 2
+    err = capsys.readouterr().err
+    assert "aktivitetsledare" in err and "Traceback" not in err
+    assert cli.main(["stages", "add", "ny", "--sv", "Ny", "--db", str(world.path), "--user", "omar.farah"]) == 2
+    assert "administrera" in capsys.readouterr().err
+    assert count(world, "SELECT count(*) FROM milestone_stage WHERE code = 'ny'") == 0
+    assert count(world, "SELECT count(*) FROM audit_event WHERE action = 'search'") == 0
+
+
+async def test_a_leader_in_the_tui_gets_the_roll_call_and_nothing_else(world: World) -> None:
+    app = make_app(world, login="lena.leder")
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "AttendanceScreen"
+        for key in ("f2", "f4", "f5"):
+            await pilot.press(key)
+            await settle(pilot, app)
+            assert type(app.screen).__name__ == "AttendanceScreen"
+        assert any("inte öppen för din roll" in n.message for n in app._notifications)
+        await pilot.press("enter", "n")  # the leader's roll call: first person present
+        await settle(pilot, app)
+        app.open_case(world.people[0], "Anna Andersson")  # what the case key would do
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "AttendanceScreen"
+    assert count(world, "SELECT count(*) FROM attendance WHERE recorded_by = 'lena.leder'") == 1
+    assert count(world, "SELECT count(*) FROM audit_event WHERE action = 'view'") == 0
+
+
+# ------------------------------------------------------------------------------------------ first start
+
+async def test_first_start_on_an_empty_database_makes_the_administrator(tmp_path: Path) -> None:
+    from tui.app import ArenaApp
+
+    path = tmp_path / "ny.db"
+    database = db.open(path)
+    app = ArenaApp(database, "nina.ny")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "PromptDialog"
+        await pilot.press(*"Nina Ny", "enter")
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "OverviewScreen"
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT name, role FROM caseworker WHERE login = 'nina.ny'").fetchall() == [("Nina Ny", "admin")]
+
+
+async def test_an_unknown_login_proves_who_it_is_with_the_pin(world: World) -> None:
+    staff.set_pin(world.db, "karin.ek", "2468")
+    app = make_app(world, login="okand.dator")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "ChoiceDialog"
+        await pilot.press("enter")  # Karin Ek, first by name
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "LockScreen"
+        await pilot.press(*"1357", "enter")
+        await settle(pilot, app)
+        assert "Fel PIN-kod" in str(app.screen.query_one("#lock-error").render())
+        assert app.user is None
+        await pilot.press(*"2468", "enter")
+        await settle(pilot, app)
+        assert app.user is not None and app.user.login == "karin.ek"
+        assert type(app.screen).__name__ == "OverviewScreen"
+    assert count(world, "SELECT count(*) FROM audit_event WHERE action = 'unlock_failed'") == 1
+    again = make_app(world, login="okand.dator")  # remembered on this workstation
+    async with again.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, again)
+        assert type(again.screen).__name__ == "OverviewScreen" and again.login == "karin.ek"
+
+
+async def test_a_user_without_a_pin_chooses_one_when_first_locked(world: World) -> None:
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("ctrl+l")
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "LockScreen"
+        await pilot.press(*"2580", "enter", *"2850", "enter")  # typo in the repeat
+        await settle(pilot, app)
+        assert "olika" in str(app.screen.query_one("#lock-error").render())
+        await pilot.press(*"2580", "enter", *"2580", "enter")
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "OverviewScreen"
+    assert staff.has_pin(world.db, "omar.farah")
+    staff.unlock(world.db, "omar.farah", "2580")
+
+
+async def test_lock_hides_everything_and_only_the_pin_opens_it(world: World) -> None:
+    staff.set_pin(world.db, "omar.farah", "2580")
+    milestones.set_setting(world.db, "setup", "lock.idle_minutes", "3")
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        assert app.idle_seconds == 180
+        await pilot.press("f3")
+        await settle(pilot, app)
+        app._last_input = time.monotonic() - 181  # three minutes without a key
+        app._lock_when_idle()
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "LockScreen"
+        shown = "\n".join(str(w.render()) for w in app.screen.query("Label"))
+        assert "Arbetsträning" not in shown and "Andersson" not in shown
+        for key in ("f2", "f5", "escape", "ctrl+p"):
+            await pilot.press(key)
+            await settle(pilot, app)
+            assert type(app.screen).__name__ == "LockScreen"
+        await pilot.press(*"2580", "enter")
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "AttendanceScreen"
