@@ -34,6 +34,88 @@ def write(db: Database, login: str, action: str, participant_id: str | None = No
         return record(tx, action, participant_id, reason, detail)
 
 
+@dataclass(frozen=True)
+class AuditFilter:
+    """What an administrator narrows the access log to; every part optional."""
+
+    user: str = ""  # a login
+    case: str = ""  # a personnummer/samordningsnummer in any format, or an internal id
+    since: str = ""  # YYYY-MM-DD, inclusive
+    until: str = ""  # YYYY-MM-DD, inclusive
+    outside_only: bool = False  # only views of cases outside the viewer's own caseload
+
+    def sql(self, conn) -> tuple[str, list]:  # noqa: ANN001
+        """A WHERE clause over audit_event (alias e); refuses a bad date or an unknown case clearly."""
+        import datetime as dt
+
+        from store import identity, validate
+
+        where, params = [], []
+        if self.user.strip():
+            where.append("e.user_login = ?")
+            params.append(validate.text(self.user, "login", max_len=64))
+        if self.case.strip():
+            case = validate.text(self.case, "ärende", max_len=64)
+            pid = None
+            if identity.looks_like_number(case):
+                number = identity.parse(case)
+                pid = conn.exec_driver_sql("SELECT id FROM participant WHERE personnummer = ?",
+                                           (number.canonical,)).scalar()
+            # a gallrad case is gone from participant but its internal id stays in the log
+            where.append("e.participant_id = ?")
+            params.append(pid or case)
+        if self.since.strip():
+            where.append("e.at >= ?")
+            params.append(validate.date(self.since).isoformat())
+        if self.until.strip():
+            where.append("e.at < ?")
+            params.append((validate.date(self.until) + dt.timedelta(days=1)).isoformat())
+        if self.outside_only:
+            where.append("e.detail = 'outside caseload'")
+        return (" WHERE " + " AND ".join(where)) if where else "", params
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    at: str
+    user_login: str
+    user_name: str
+    action: str
+    participant_id: str | None
+    participant: str  # "Surname, First (number)" or "" or "(gallrad)"
+    reason: str
+    detail: str
+
+
+def review(db: Database, actor: str, flt: AuditFilter, *, limit: int = 2000) -> list[ReviewRow]:
+    """The access log for an administrator's review, newest first, with who and whose case."""
+    import datetime as dt
+
+    from store import access, identity
+
+    with db.read() as conn:
+        access.require(conn, actor, access.ADMIN)
+        where, params = flt.sql(conn)
+        rows = conn.exec_driver_sql(
+            "SELECT e.at, e.user_login, coalesce(c.name, ''), e.action, e.participant_id,"
+            " p.id, p.last_name || ', ' || p.first_name, p.personnummer, p.protected, e.reason, e.detail"
+            " FROM audit_event e LEFT JOIN caseworker c ON c.login = e.user_login"
+            " LEFT JOIN participant p ON p.id = e.participant_id" + where +
+            " ORDER BY e.at DESC, e.id LIMIT ?", (*params, limit)).all()
+    result = []
+    for at, login, name, action, pid, found, pname, pnr, protected, reason, detail in rows:
+        if pid and found is None:
+            who = "(gallrad)"
+        elif pid:
+            number = identity.parse(pnr, dt.date(9999, 1, 1)) if pnr else None
+            shown = (number.masked() if protected else number.formatted()) if number else ""
+            who = f"{pname} ({shown})" if shown else pname
+        else:
+            who = ""
+        result.append(ReviewRow(at, login, name, action, pid, who, reason, detail))
+    return result
+
+
 def events(db: Database, actor: str, *, user: str | None = None, participant_id: str | None = None,
            since: str | None = None, until: str | None = None, outside_only: bool = False,
            limit: int = 1000) -> list[AuditEvent]:

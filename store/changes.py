@@ -148,3 +148,10 @@ def delete(tx: Tx, table: str, row_id: str) -> dict[str, Any] | None:
     tx.conn.exec_driver_sql(f"DELETE FROM {table} WHERE {pk} = ?", (row_id,))
     log(tx, table, row_id, "delete", {k: [v, None] for k, v in old.items()})
     return old
+
+
+def purge(tx: Tx, table: str, row_id: str) -> None:
+    """Delete one row for good (gallring): the tombstone carries no values, so no personal data travels."""
+    pk = SYNCED[table]
+    if tx.conn.exec_driver_sql(f"DELETE FROM {table} WHERE {pk} = ?", (row_id,)).rowcount:
+        log(tx, table, row_id, "delete", {})

@@ -50,17 +50,24 @@ QUERIES: dict[str, tuple[tuple[str, ...], str]] = {
               "SELECT id, participant_id, author_login, created_at, text, refers_to FROM note"
               " ORDER BY participant_id, created_at, id"),
     "audit": (("id", "at", "user_login", "action", "participant_id", "reason", "detail"),
-              "SELECT id, at, user_login, action, participant_id, reason, detail FROM audit_event ORDER BY at, id"),
+              "SELECT e.id, e.at, e.user_login, e.action, e.participant_id, e.reason, e.detail FROM audit_event e"
+              "{where} ORDER BY e.at, e.id"),
 }
 WHAT = tuple(QUERIES)
 
 
-def rows(db: Database, what: str) -> tuple[tuple[str, ...], Iterator[tuple]]:
+def rows(db: Database, what: str, audit_filter: audit.AuditFilter | None = None
+         ) -> tuple[tuple[str, ...], Iterator[tuple]]:
     columns, sql = QUERIES[what]
+    where, params = "", []
+    if what == "audit":
+        with db.read() as conn:  # checked now, so a bad filter is refused before anything is written
+            where, params = (audit_filter or audit.AuditFilter()).sql(conn)
+        sql = sql.format(where=where)
 
     def generate() -> Iterator[tuple]:
         with db.read() as conn:
-            yield from conn.exec_driver_sql(sql)
+            yield from conn.exec_driver_sql(sql, tuple(params))
 
     return columns, generate()
 
@@ -71,12 +78,13 @@ def _cell(value: object) -> object:
     return "" if value is None else value
 
 
-def write(db: Database, login: str, what: str, fmt: str, out: IO[str]) -> int:
+def write(db: Database, login: str, what: str, fmt: str, out: IO[str],
+          audit_filter: audit.AuditFilter | None = None) -> int:
     """Write one table to `out`; audit the export first (who took what out). Returns the row count."""
     with db.read() as conn:
         access.require(conn, login, access.ADMIN)
+    columns, data = rows(db, what, audit_filter)
     audit.write(db, login, "export", detail=f"{what} {fmt}")
-    columns, data = rows(db, what)
     count = 0
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\r\n")

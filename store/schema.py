@@ -267,6 +267,15 @@ def _m6_caseload_index(conn: Connection) -> None:
     """)
 
 
+def _m7_gallring(conn: Connection) -> None:
+    """The deletion log of gallring: internal id, dates and counts, never personal data (local)."""
+    _exec_script(conn, """
+    CREATE TABLE gallring_log (
+        id TEXT PRIMARY KEY, participant_id TEXT NOT NULL, last_entry TEXT NOT NULL, as_of TEXT NOT NULL,
+        removed_at TEXT NOT NULL, removed_by TEXT NOT NULL, counts TEXT NOT NULL);
+    """)
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [_m1_core, _m2_search, _m3_sync, _m4_figures, _m5_day_totals,
-                                                  _m6_caseload_index]
+                                                  _m6_caseload_index, _m7_gallring]
 LATEST = len(MIGRATIONS)

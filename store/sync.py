@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
 
-from store import changes, clock, names, settings
+from store import changes, clock, names, retention, settings
 from store.db import Database, Tx
 from store.i18n import ArenaError
 
@@ -97,9 +97,18 @@ def new_key(path: str | os.PathLike[str]) -> Path:
     target = Path(path)
     if target.exists():
         raise ArenaError("sync.key_exists", path=str(target))
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write(base64.b64encode(os.urandom(32)).decode() + "\n")
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as error:
+        raise ArenaError("sync.key_write", path=str(target), detail=error.strerror or str(error)) from error
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(base64.b64encode(os.urandom(32)).decode() + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+    except OSError as error:  # a full disk: no half key file left behind
+        target.unlink(missing_ok=True)
+        raise ArenaError("sync.key_write", path=str(target), detail=error.strerror or str(error)) from error
     return target
 
 
@@ -184,6 +193,8 @@ def _fold(table: str, ops: list[tuple]) -> tuple[dict[str, Any] | None, dict[str
             if exists and not concurrent_edit:
                 exists = False  # a tombstone; the values stay so that an unseen later edit can revive the row
             continue
+        if not delta:
+            continue  # an entry emptied by gallring: it sets nothing
         for f, (old, new) in delta.items():
             if table == "milestone" and f == "status" and f in values:
                 correction = STATUS_RANK.get(old, -1) > STATUS_RANK.get(new, -1)
@@ -329,6 +340,8 @@ def _apply(db: Database, workstation: str, name: str, ops: list[dict], last: int
                  json.dumps(op["changes"], ensure_ascii=False, sort_keys=True), op["at"], op["by"]))
             incoming = (op["hlc"], workstation, op["kind"], op["changes"], op["by"])
             _try_materialize(tx, op["tbl"], op["row"], incoming, op)
+            if op["kind"] == "delete" and not op["changes"]:  # gallring elsewhere: purge the history here too
+                retention.redact(tx.conn, op["tbl"], op["row"])
             summary.received += 1
         tx.conn.exec_driver_sql(
             "INSERT INTO sync_peer (workstation_id, applied_seq, last_file, last_seen) VALUES (?, ?, ?, ?)"

@@ -199,3 +199,57 @@ async def test_lock_hides_everything_and_only_the_pin_opens_it(world: World) -> 
         await pilot.press(*"2580", "enter")
         await settle(pilot, app)
         assert type(app.screen).__name__ == "AttendanceScreen"
+
+
+# ------------------------------------------------------------------------------------------ access review
+
+async def test_access_review_filters_views_outside_the_caseload(world: World) -> None:
+    from textual.widgets import DataTable
+
+    cases.open_case(world.db, "karin.ek", world.people[1], reason="Vikarierar för Omar")
+    cases.open_case(world.db, "omar.farah", world.people[1])
+    cases.open_case(world.db, "omar.farah", world.people[2])
+    app = make_app(world, login="omar.farah")
+    async with app.run_test(size=(120, 40)) as pilot:  # a caseworker has no review key
+        await settle(pilot, app)
+        await pilot.press("g")
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "OverviewScreen"
+    app = make_app(world, login="setup")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("g")
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "AccessReviewScreen"
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == 3
+        await pilot.press("ctrl+o")
+        await settle(pilot, app)
+        assert table.row_count == 1
+        row = [str(c) for c in table.get_row_at(0)]
+        assert row[1] == "Karin Ek" and "Vikarierar för Omar" in row[4] and "Berg" in row[3]
+        await pilot.press("ctrl+o", *"omar.farah", "enter")
+        await settle(pilot, app)
+        assert table.row_count == 2
+        await pilot.press("tab", "tab", *"2026-13-01", "enter")  # a date that does not exist
+        await settle(pilot, app)
+        assert "inget datum" in str(app.screen.query_one("#rv-status").render())
+
+
+def test_audit_export_takes_the_same_filter_and_only_for_administrators(world: World, tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture) -> None:
+    import csv
+
+    cases.open_case(world.db, "karin.ek", world.people[1], reason="Vikarierar")
+    cases.open_case(world.db, "omar.farah", world.people[1])
+    out = tmp_path / "granskning.csv"
+    assert cli.main(["export", "--what", "audit", "--outside", "--db", str(world.path), "--user", "setup",
+                     "--out", str(out)]) == 0
+    rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
+    assert [(r["user_login"], r["reason"]) for r in rows] == [("karin.ek", "Vikarierar")]
+    capsys.readouterr()
+    assert cli.main(["export", "--what", "audit", "--db", str(world.path), "--user", "omar.farah",
+                     "--out", str(tmp_path / "nej.csv")]) == 2
+    assert "administrera" in capsys.readouterr().err and not (tmp_path / "nej.csv").exists()
+    assert cli.main(["export", "--what", "audit", "--since", "igår", "--db", str(world.path), "--user", "setup"]) == 2
+    assert "inget datum" in capsys.readouterr().err

@@ -51,7 +51,7 @@ def export(path: Path, what: str) -> str:
     from store import export as exp
 
     out = io.StringIO()
-    exp.write(db.open(path), "check", what, "csv", out)
+    exp.write(db.open(path), "setup", what, "csv", out)
     return out.getvalue()
 
 

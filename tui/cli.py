@@ -83,6 +83,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--what", required=True, choices=EXPORT_WHAT)
     p.add_argument("--format", default="csv", choices=("csv", "jsonl"))
     p.add_argument("--out")
+    review = p.add_argument_group("--what audit (granskning / access review)")
+    review.add_argument("--by", default="", help="bara den här användaren / only this user (login)")
+    review.add_argument("--case", default="", help="bara det här ärendet / only this case (personnummer)")
+    review.add_argument("--since", default="", help="från och med / from (YYYY-MM-DD)")
+    review.add_argument("--until", default="", help="till och med / to (YYYY-MM-DD)")
+    review.add_argument("--outside", action="store_true",
+                        help="bara läsningar utanför egen ärendelista / only views outside own caseload")
 
     p = sub.add_parser("import", parents=[common], help="importera närvaro från CSV")
     p.add_argument("kind", choices=("attendance",))
@@ -117,6 +124,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("keys", parents=[common], help="programnyckel för synk")
     p.add_argument("action", choices=("new",))
     p.add_argument("file")
+
+    p = sub.add_parser("users", parents=[common], help="användare och roller (administratör)")
+    p.add_argument("action", choices=("list", "add", "role", "deactivate", "reset-pin"))
+    p.add_argument("login", nargs="?")
+    p.add_argument("--name")
+    p.add_argument("--role", choices=("caseworker", "leader", "admin"))
+    p.add_argument("--site", default="")
+
+    p = sub.add_parser("settings", parents=[common], help="inställningar: larmgränser, låsningstid")
+    p.add_argument("key", nargs="?")
+    p.add_argument("value", nargs="?")
+
+    p = sub.add_parser("gallra", parents=[common], help="gallra ärenden äldre än fem år (administratör)")
+    p.add_argument("--dry-run", action="store_true", help="visa bara vad som skulle gallras")
+    p.add_argument("--as-of", default="", help="räkna från detta datum / count from (YYYY-MM-DD)")
     return parser
 
 
@@ -161,11 +183,22 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     database = _open_db(args)
     out = _out(args)
+    ok = False
     try:
-        export.write(database, _login(args), args.what, args.format, out)
+        flt = None
+        if args.what == "audit":
+            from store import audit
+
+            flt = audit.AuditFilter(args.by, args.case, args.since, args.until, args.outside)
+        elif args.by or args.case or args.since or args.until or args.outside:
+            raise ArenaError("cli.bad_usage", detail="--by/--case/--since/--until/--outside: --what audit")
+        export.write(database, _login(args), args.what, args.format, out, flt)
+        ok = True
     finally:
         if out is not sys.stdout:
             out.close()
+            if not ok:  # a refused or failed export leaves no half or empty file behind
+                Path(args.out).unlink(missing_ok=True)
     return 0
 
 

@@ -81,3 +81,63 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"report": cmd_report, "stages": cmd_stages, "sync": cmd_sync, "keys": cmd_keys}
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    from store import staff
+
+    database = _open_db(args)
+    actor = _login(args)
+    if args.action != "list" and not args.login:
+        raise ArenaError("cli.bad_usage", detail="LOGIN")
+    if args.action == "add":
+        if not args.name:
+            raise ArenaError("cli.bad_usage", detail="--name")
+        staff.create(database, actor, args.login, args.name, args.role or "caseworker", args.site)
+    elif args.action == "role":
+        if not args.role:
+            raise ArenaError("cli.bad_usage", detail="--role")
+        staff.set_role(database, actor, args.login, args.role)
+    elif args.action == "deactivate":
+        staff.deactivate(database, actor, args.login)
+    elif args.action == "reset-pin":
+        staff.reset_pin(database, actor, args.login)
+    if args.action != "list":
+        print(t("user.done", login=args.login))
+        return 0
+    for user, active, has_pin in staff.all_users(database, actor):
+        state = t("user.active") if active else t("user.inactive")
+        print(f"{user.login:24} {user.name:28} {t('role.' + user.role):18} {state:10} "
+              f"{t('user.pin') if has_pin else t('user.no_pin')}")
+    return 0
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    from store import milestones
+
+    database = _open_db(args)
+    if args.key is not None:
+        if args.value is None:
+            raise ArenaError("cli.bad_usage", detail="VALUE")
+        milestones.set_setting(database, _login(args), args.key, args.value)
+    for key in milestones.DEFAULTS:
+        print(f"{key:22} {milestones.setting(database, key)}")
+    return 0
+
+
+def cmd_gallra(args: argparse.Namespace) -> int:
+    from store import clock, retention, validate
+
+    as_of = validate.date(args.as_of) if args.as_of else clock.today()
+    database = _open_db(args)
+    login = _login(args)
+    result = retention.plan(database, login, as_of) if args.dry_run else retention.run(database, login, as_of)
+    for c in result.remove:
+        counts = ", ".join(f"{k} {v}" for k, v in c.counts.items())
+        print(f"{c.participant_id}  {t('gallra.last', day=c.last_entry)}  {counts}")
+    key = "gallra.would" if args.dry_run else "gallra.done"
+    print(t(key, n=len(result.remove), cutoff=result.cutoff.isoformat(), kept=result.kept_for_research))
+    return 0
+
+
+COMMANDS.update({"users": cmd_users, "settings": cmd_settings, "gallra": cmd_gallra})

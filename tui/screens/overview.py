@@ -62,6 +62,7 @@ class OverviewScreen(Screen):
         Binding("f", "figures", t("key.figures"), id="figures"),
         Binding("y", "sync", t("key.sync"), id="sync"),
         Binding("k", "conflicts", t("key.conflicts"), id="conflicts"),
+        Binding("g", "review", t("key.review"), id="review"),
     ]
 
     def __init__(self) -> None:
@@ -200,6 +201,17 @@ class OverviewScreen(Screen):
         from tui.screens.syncscreen import ConflictsScreen
 
         self.app.push_screen(ConflictsScreen())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "review":  # administrators only (the store refuses everyone else, too)
+            user = self.app.user
+            return user is not None and user.role == "admin"
+        return super().check_action(action, parameters)
+
+    def action_review(self) -> None:
+        from tui.screens.review import AccessReviewScreen
+
+        self.app.push_screen(AccessReviewScreen())
 
     def action_figures(self) -> None:
         tabs = self.query_one(TabbedContent)

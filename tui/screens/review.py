@@ -1,0 +1,78 @@
+"""Access review (administrators, `g` on F5): the access log filtered by user, case and period, with
+"views outside own caseload" and their stated reasons one switch away. The same filter as
+`arena export --what audit --by … --case … --since … --until … --outside`."""
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Static
+
+from store import audit
+from store.i18n import t
+from tui.labels import add_columns
+from tui.workers import call_store
+
+
+class AccessReviewScreen(Screen):
+    BINDINGS = [Binding("escape", "app.pop_screen", t("key.back"), id="back"),
+                Binding("ctrl+o", "toggle_outside", t("key.outside_only"), id="outside")]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(t("rv.title"), classes="pane-title")
+        with Horizontal(id="rv-filters"):
+            yield Input(placeholder=t("rv.user"), id="rv-user", max_length=64)
+            yield Input(placeholder=t("rv.case"), id="rv-case", max_length=64)
+            yield Input(placeholder=t("rv.since"), id="rv-since", max_length=10)
+            yield Input(placeholder=t("rv.until"), id="rv-until", max_length=10)
+            yield Checkbox(t("rv.outside"), id="rv-outside")
+        yield Static("", id="rv-status")
+        yield DataTable(id="rv-table", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        add_columns(self.query_one(DataTable), ("at", "rv.col.at", 16), ("user", "rv.col.user", 20),
+                    ("action", "rv.col.action", 18), ("case", "rv.col.case", 30), ("reason", "rv.col.reason", 24),
+                    ("detail", "rv.col.detail", 20))
+        self.query_one("#rv-user", Input).focus()
+        self.reload()
+
+    def current_filter(self) -> audit.AuditFilter:
+        value = {field: self.query_one(f"#rv-{field}", Input).value for field in ("user", "case", "since", "until")}
+        return audit.AuditFilter(value["user"], value["case"], value["since"], value["until"],
+                                 self.query_one("#rv-outside", Checkbox).value)
+
+    def reload(self) -> None:
+        call_store(self, audit.review, self.app.db, self.app.login, self.current_filter(), done=self._show,
+                   failed=self._refused, group="review")
+
+    @on(Input.Submitted)
+    @on(Checkbox.Changed)
+    def _apply(self) -> None:
+        self.reload()
+
+    def action_toggle_outside(self) -> None:
+        box = self.query_one("#rv-outside", Checkbox)
+        box.value = not box.value  # Checkbox.Changed reloads
+
+    def _refused(self, message: str) -> None:
+        self.query_one("#rv-status", Static).update(Text(message, style="bold red"))
+
+    def _show(self, rows: list[audit.ReviewRow]) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        for r in rows:
+            outside = r.detail == "outside caseload"
+            table.add_row(r.at[:16].replace("T", " "), r.user_name or r.user_login, _action(r.action),
+                          r.participant, Text(r.reason, style="yellow") if outside else r.reason,
+                          t("rv.outside_short") if outside else r.detail)
+        self.query_one("#rv-status", Static).update(t("rv.count", n=len(rows)))
+
+
+def _action(code: str) -> str:
+    label = t(f"audit.action.{code}")
+    return code if label == f"audit.action.{code}" else label
