@@ -27,6 +27,7 @@ def sections() -> list[tuple[str, list[Binding]]]:
     from tui.screens.card import CaseCardScreen
     from tui.screens.milestones import BoardTable
     from tui.screens.overview import OverviewScreen
+    from tui.screens.review import AccessReviewScreen
     from tui.screens.search import RegisterScreen, SearchScreen
     from tui.screens.syncscreen import ConflictsScreen
     from tui.screens.weekgrid import WeekGridScreen, WeekTable
@@ -44,6 +45,7 @@ def sections() -> list[tuple[str, list[Binding]]]:
         (t("help.card"), only(CaseCardScreen.BINDINGS) + MILESTONE_BINDINGS),
         (t("key.overview") + " (F5)", only(OverviewScreen.BINDINGS)),
         (t("key.conflicts"), only(ConflictsScreen.BINDINGS)),
+        (t("key.review"), only(AccessReviewScreen.BINDINGS)),
     ]
 
 
