@@ -375,7 +375,7 @@ CATALOG.update({
                  "Access review – who read, searched and exported what"),
     "rv.user": ("Användare (inloggning)", "User (login)"), "rv.case": ("Ärende (personnummer)", "Case (id number)"),
     "rv.since": ("Från ÅÅÅÅ-MM-DD", "From YYYY-MM-DD"), "rv.until": ("Till ÅÅÅÅ-MM-DD", "To YYYY-MM-DD"),
-    "rv.outside": ("Bara utanför egen ärendelista", "Outside own caseload only"),
+    "rv.outside": ("Utanför ärendelistan", "Outside caseload"),
     "rv.outside_short": ("utanför ärendelistan", "outside caseload"),
     "rv.count": ("{n} händelser. Enter i ett fält filtrerar.", "{n} events. Enter in a field filters."),
     "rv.col.at": ("När", "When"), "rv.col.user": ("Användare", "User"), "rv.col.action": ("Händelse", "Event"),

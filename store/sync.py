@@ -351,6 +351,32 @@ def _apply(db: Database, workstation: str, name: str, ops: list[dict], last: int
         summary.conflicts += tx.conn.exec_driver_sql("SELECT count(*) FROM conflict").scalar_one() - before
 
 
+def _same_number_twice(tx: Tx, row_id: str) -> None:
+    """Two workstations registered the same identity number as two people. Both rows are kept (nothing
+    recorded is lost); the one with the smaller id keeps the number, the other loses it through a new
+    logged change, so every workstation ends the same whatever the order; the pair is listed in
+    `conflict` for a caseworker to merge or correct."""
+    ops = [(h, ws, k, json.loads(c), by) for h, ws, k, c, by in tx.conn.exec_driver_sql(
+        "SELECT hlc, workstation_id, kind, changes, by FROM change_log WHERE tbl = 'participant' AND row_id = ?",
+        (row_id,))]
+    state, _ = _fold("participant", ops)
+    number = (state or {}).get("personnummer")
+    other = tx.conn.exec_driver_sql("SELECT id FROM participant WHERE personnummer = ? AND id != ?",
+                                    (number, row_id)).scalar()
+    if number is None or other is None:
+        raise IntegrityError("participant.personnummer", None, Exception("participant.personnummer"))
+    keeper, loser = sorted((row_id, other))
+    changes.log(tx, "participant", loser, "upsert", {"personnummer": [number, None]})
+    _materialize(tx, "participant", loser, None)
+    if loser != row_id:
+        _materialize(tx, "participant", row_id, None)
+    tx.conn.exec_driver_sql(
+        "INSERT INTO conflict (id, tbl, row_id, field, kept_value, lost_value, lost_hlc, lost_by,"
+        " lost_workstation, detected_at) VALUES (?, 'participant', ?, 'personnummer', ?, ?, ?, 'sync', ?, ?)",
+        (changes.new_id(), loser, json.dumps(f"samma nummer som {keeper}"), json.dumps(number),
+         ops[-1][0] if ops else "", tx.workstation_id, clock.now().isoformat()))
+
+
 def _quarantine_in(tx: Tx, file: str, reason: str) -> int:
     tx.conn.exec_driver_sql("INSERT OR IGNORE INTO quarantine (file, reason, detected_at) VALUES (?, ?, ?)",
                             (file, reason, clock.now().isoformat()))
@@ -360,7 +386,12 @@ def _quarantine_in(tx: Tx, file: str, reason: str) -> int:
 def _try_materialize(tx: Tx, table: str, row_id: str, incoming: tuple | None, op: dict | None) -> bool:
     savepoint = tx.conn.begin_nested()
     try:
-        _materialize(tx, table, row_id, incoming)
+        try:
+            _materialize(tx, table, row_id, incoming)
+        except IntegrityError as error:
+            if table != "participant" or "participant.personnummer" not in str(error.orig):
+                raise
+            _same_number_twice(tx, row_id)
     except IntegrityError as error:
         savepoint.rollback()
         if op is not None:
@@ -450,7 +481,10 @@ def conflicts(db: Database, include_resolved: bool = False) -> list[Conflict]:
 
 def restore_conflict(db: Database, login: str, conflict_id: str) -> None:
     """Put the lost value back: a new, ordinary change that syncs like any other."""
+    from store import access
+
     with db.write(login) as tx:
+        access.require(tx.conn, login, access.CASE_WRITE)
         row = tx.conn.exec_driver_sql("SELECT tbl, row_id, field, lost_value FROM conflict WHERE id = ? AND"
                                       " resolved = 0", (conflict_id,)).first()
         if row is None:

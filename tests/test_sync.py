@@ -368,3 +368,31 @@ async def test_sync_and_conflict_restore_from_the_tui(tmp_path: Path, monkeypatc
     con = sqlite3.connect(a.path)
     assert con.execute("SELECT phone FROM participant WHERE id = ?", (a.people[1],)).fetchone() == ("070-B",)
     assert con.execute("SELECT resolved FROM conflict").fetchone() == (1,)
+
+
+@pytest.mark.parametrize("order", ["ab", "ba"])
+def test_same_number_registered_on_two_stations_becomes_a_reviewed_pair(tmp_path: Path, share_dir: Path, key: Path,
+                                                                      order: str) -> None:
+    a = make_world(tmp_path / "a.db", n=2)
+    b_path = tmp_path / "b.db"
+    run_sync(a.path, share_dir, key)
+    run_sync(b_path, share_dir, key)
+    b = db.open(b_path)
+    cw = cases.get(a.db, a.people[0]).caseworker_id
+    same = "19850612-1238"
+    for database, first in ((a.db, "Sara"), (b, "Sahra")):  # the same person, typed a little differently
+        cases.register(database, "omar.farah", cases.NewParticipant(
+            first_name=first, last_name="Ahmed", gender="K", referral_date="2026-11-02", personnummer=same,
+            caseworker_id=cw, plan=(8, 8, 8, 8, 8)))
+    paths = {"a": a.path, "b": b_path}
+    for name in order + order:
+        summary = run_sync(paths[name], share_dir, key)
+        assert summary.waiting == 0
+    assert_same(a.path, b_path)
+    for path in paths.values():
+        con = sqlite3.connect(path)
+        rows = con.execute("SELECT first_name, personnummer FROM participant WHERE last_name = 'Ahmed'"
+                           " ORDER BY id").fetchall()
+        assert len(rows) == 2 and sorted(r[1] is None for r in rows) == [False, True]  # both kept, one number
+        assert con.execute("SELECT count(*) FROM conflict WHERE field = 'personnummer'").fetchone()[0] >= 1
+        assert con.execute("SELECT count(*) FROM sync_pending").fetchone()[0] == 0

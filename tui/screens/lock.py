@@ -57,6 +57,7 @@ class LockScreen(Screen[bool]):
             except ArenaError as error:
                 self._error(str(error))
                 return
+            self.query_one("#lock-error", Label).update("")
             self.query_one("#pin2", Input).focus()
             return
         pin = event.value
