@@ -253,8 +253,11 @@ CATALOG.update({
                       "Välj dig själv och bekräfta med din PIN-kod (saknas du: be en administratör lägga till dig).",
                       "The login “{login}” is not linked to a user on this computer. Pick yourself and confirm "
                       "with your PIN (not listed? ask an administrator to add you)."),
-    "first.empty": ("Databasen har inga användare än. Du (”{login}”) blir den första, med rollen administratör. "
-                    "Ditt namn:", "The database has no users yet. You (“{login}”) become the first, as "
+    "first.empty": ("Databasen har inga användare än. Är det här en ny arbetsstation i ett befintligt program: "
+                    "avbryt (Esc) och kör ”arena sync” först. Annars blir du (”{login}”) den första användaren, "
+                    "med rollen administratör. Ditt namn:",
+                    "The database has no users yet. If this is a new workstation of an existing programme, cancel "
+                    "(Esc) and run “arena sync” first. Otherwise you (“{login}”) become the first user, as "
                     "administrator. Your name:"),
     "first.created": ("Välkommen, {name}! Du är administratör i Arena.", "Welcome, {name}! You are an administrator in Arena."),
     "first.name_placeholder": ("För- och efternamn", "First and last name"),
