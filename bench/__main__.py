@@ -103,7 +103,7 @@ def bench_mark_one(path: Path) -> Result:
         todo = todo[:1000]
         start = time.perf_counter()
         for pid, aid in todo:
-            attendance.mark(database, "bench", pid, aid, day, "sick")
+            attendance.mark(database, "anna.lind", pid, aid, day, "sick")
         ours = (time.perf_counter() - start) / len(todo)
         database.dispose()
         # baseline: raw sqlite3 INSERT + COMMIT of the same rows into the same table of the same database
@@ -192,10 +192,10 @@ def bench_report(path: Path) -> Result:
     ids = [r[0] for r in con.execute("SELECT id FROM participant WHERE status = 'active' LIMIT 60")]
     con.close()
 
-    one = timed(lambda: report.build(database, "bench", "2026-11", participant=ids[0]))
-    caseload = timed(lambda: report.build(database, "bench", "2026-11", caseworker=login))
+    one = timed(lambda: report.build(database, "anna.lind", "2026-11", participant=ids[0]))
+    caseload = timed(lambda: report.build(database, "anna.lind", "2026-11", caseworker=login))
     print(f"  report: one person {one * 1000:.1f} ms; all of {login}'s demo caseload {caseload * 1000:.0f} ms")
-    ours = timed(lambda: report.build(database, "bench", "2026-11", participant_ids=ids))
+    ours = timed(lambda: report.build(database, "anna.lind", "2026-11", participant_ids=ids))
     print(f"  report: a caseload of 60 {ours * 1000:.0f} ms")
     database.dispose()
     return Result("report_month", ours * 1000, None, "ms", "< 1 s", ours < 1)
@@ -298,7 +298,7 @@ def _sync_1000(path: Path) -> tuple[float, int, int]:
         for s in attendance.sessions(a, day):
             for r in attendance.roll_call(a, s.activity_id, day):
                 if done < 1000:
-                    attendance.mark(a, "bench", r.participant_id, s.activity_id, day, "vab")
+                    attendance.mark(a, "anna.lind", r.participant_id, s.activity_id, day, "vab")
                     done += 1
         start = time.perf_counter()
         sync.sync(a, sync.DirShare(share), key)
