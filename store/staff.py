@@ -62,6 +62,8 @@ def set_role(db: Database, actor: str, login: str, role: str) -> None:
         raise ArenaError("user.bad_role", value=role, roles=", ".join(ROLES))
     with db.write(actor) as tx:
         access.require(tx.conn, actor, access.ADMIN)
+        if login == actor:  # an administrator cannot demote themselves and leave nobody to undo it
+            raise ArenaError("user.not_self")
         changes.upsert(tx, "caseworker", _id_of(tx, login), {"role": role})
         audit.record(tx, "user_role", detail=f"{login}: {role}")
 

@@ -253,3 +253,13 @@ def test_audit_export_takes_the_same_filter_and_only_for_administrators(world: W
     assert "administrera" in capsys.readouterr().err and not (tmp_path / "nej.csv").exists()
     assert cli.main(["export", "--what", "audit", "--since", "igår", "--db", str(world.path), "--user", "setup"]) == 2
     assert "inget datum" in capsys.readouterr().err
+
+
+def test_roles_are_changed_by_an_administrator_but_never_on_oneself(world: World) -> None:
+    staff.set_role(world.db, "setup", "karin.ek", "admin")
+    assert staff.by_login(world.db, "karin.ek").role == "admin"
+    with pytest.raises(ArenaError, match="egen roll"):
+        staff.set_role(world.db, "setup", "setup", "caseworker")
+    with pytest.raises(access.AccessDenied):
+        staff.set_role(world.db, "omar.farah", "omar.farah", "admin")
+    assert staff.by_login(world.db, "omar.farah").role == "caseworker"
