@@ -382,5 +382,10 @@ def test_snapshot_of_the_guarded_screens(world: World, snap_compare, login: str,
         for key in keys:
             await pilot.press(key)
             await settle(pilot, app)
+        from textual.widgets import Input
+
+        for field in app.screen.query(Input):  # a steady text cursor: a blinking one makes the picture flaky
+            field.cursor_blink = False
+        await settle(pilot, app)
 
     assert snap_compare(app, terminal_size=(120, 36), run_before=before)
