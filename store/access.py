@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection
 
 from store import clock, settings
-from store.i18n import ArenaError
+from store.i18n import ArenaError, t
 
 CASE_READ = "case.read"  # open a card, notes, history, identity numbers, search, caseload lists
 CASE_WRITE = "case.write"  # register, edit, notes, milestones, exits, enrolments
@@ -75,8 +75,8 @@ def require(conn: Connection, login: str, action: str, *, activity_id: str | Non
         if _setting_up(conn):
             return User("", login, "admin")
         raise AccessDenied("acc.unknown_user", login=login)
-    if found.role not in ALLOWED[action]:
-        raise AccessDenied("acc.denied", role=_role_label(found.role), action=_action_label(action))
+    if not may(found.role, action):
+        raise refusal(found.role, action)
     if found.role == "leader" and activity_id is not None:
         leads = conn.exec_driver_sql("SELECT 1 FROM activity WHERE id = ? AND leader_id = ?",
                                      (activity_id, found.id)).first()
@@ -93,16 +93,13 @@ def allowed(conn: Connection, login: str, action: str) -> bool:
     return True
 
 
-def _role_label(role: str) -> str:
-    from store.i18n import t
+def may(role: str, action: str) -> bool:
+    """The role table alone, for a screen that hides what the store would refuse anyway."""
+    return role in ALLOWED[action]
 
-    return t(f"role.{role}")
 
-
-def _action_label(action: str) -> str:
-    from store.i18n import t
-
-    return t(f"acc.action.{action}")
+def refusal(role: str, action: str) -> AccessDenied:
+    return AccessDenied("acc.denied", role=t(f"role.{role}"), action=t(f"acc.action.{action}"))
 
 
 # ------------------------------------------------------------------------------------------------- PIN

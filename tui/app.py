@@ -12,7 +12,7 @@ from textual import events
 from textual.app import App
 from textual.binding import Binding
 
-from store import attendance, calendar, clock, db, milestones, staff, validate
+from store import access, attendance, calendar, clock, db, milestones, staff, validate
 from store.i18n import ArenaError, t
 from tui.dialogs import ChoiceDialog, PromptDialog
 from tui.workers import WriteLane, call_store
@@ -78,19 +78,23 @@ class ArenaApp(App):
 
     def _go(self) -> None:
         self._set_subtitle()
-        if self.user is not None and self.user.role == "leader":
+        if not self.may(self.MODE_ACTIONS[self.start_mode]):
             self.start_mode = "attendance"  # the roll call is the leader's part of Arena
         self.switch_mode(self.start_mode)
         if self.exit_after_ready:
             self.call_after_refresh(self.exit)
 
     # ------------------------------------------------------------------ roles and locking
-    MODE_ROLES = {"overview": ("caseworker", "admin"), "search": ("caseworker", "admin"),
-                  "milestones": ("caseworker", "admin"), "attendance": ("caseworker", "admin", "leader")}
+    MODE_ACTIONS = {"overview": access.CASE_READ, "search": access.CASE_READ, "milestones": access.CASE_READ,
+                    "attendance": access.ATTENDANCE}
+
+    def may(self, action: str) -> bool:
+        """What the store allows this user's role (it checks again on every call)."""
+        return self.user is not None and access.may(self.user.role, action)
 
     def action_switch_mode(self, mode: str) -> None:
-        role = self.user.role if self.user else ""
-        if role not in self.MODE_ROLES.get(mode, ()):
+        if not self.may(self.MODE_ACTIONS[mode]):
+            role = self.user.role if self.user else ""
             self.notify(t("acc.mode_denied", role=t(f"role.{role}") if role else "?"), severity="warning")
             return
         self.switch_mode(mode)
@@ -187,8 +191,8 @@ class ArenaApp(App):
         """Open a case card: inside one's caseload at once, otherwise only after a logged reason."""
         from tui.screens.card import CaseCardScreen, ask_reason
 
-        if self.user is not None and self.user.role == "leader":  # the store refuses too; say so at once
-            self.notify(t("acc.denied", role=t("role.leader"), action=t("acc.action.case.read")), severity="warning")
+        if self.user is not None and not self.may(access.CASE_READ):  # the store refuses too; say so at once
+            self.notify(str(access.refusal(self.user.role, access.CASE_READ)), severity="warning")
             return
         def opened(participant: object) -> None:
             self.push_screen(CaseCardScreen(participant))

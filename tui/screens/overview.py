@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Select, Sparkline, Static, TabbedContent, TabPane
 
-from store import clock, overview, report, staff
+from store import access, clock, overview, report, staff
 from store.i18n import t
 from tui.labels import person_name
 from tui.workers import call_store
@@ -204,8 +204,7 @@ class OverviewScreen(Screen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "review":  # administrators only (the store refuses everyone else, too)
-            user = self.app.user
-            return user is not None and user.role == "admin"
+            return self.app.may(access.ADMIN)
         return super().check_action(action, parameters)
 
     def action_review(self) -> None:
