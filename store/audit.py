@@ -89,8 +89,6 @@ class ReviewRow:
 
 def review(db: Database, actor: str, flt: AuditFilter, *, limit: int = 2000) -> list[ReviewRow]:
     """The access log for an administrator's review, newest first, with who and whose case."""
-    import datetime as dt
-
     from store import access, identity
 
     with db.read() as conn:
@@ -107,9 +105,7 @@ def review(db: Database, actor: str, flt: AuditFilter, *, limit: int = 2000) -> 
         if pid and found is None:
             who = "(gallrad)"
         elif pid:
-            number = identity.parse(pnr, dt.date(9999, 1, 1)) if pnr else None
-            shown = (number.masked() if protected else number.formatted()) if number else ""
-            who = f"{pname} ({shown})" if shown else pname
+            who = f"{pname} ({identity.shown(pnr, bool(protected))})" if pnr else pname
         else:
             who = ""
         result.append(ReviewRow(at, login, name, action, pid, who, reason, detail))
@@ -117,14 +113,11 @@ def review(db: Database, actor: str, flt: AuditFilter, *, limit: int = 2000) -> 
 
 
 def events(db: Database, actor: str, *, user: str | None = None, participant_id: str | None = None,
-           since: str | None = None, until: str | None = None, outside_only: bool = False,
-           limit: int = 1000) -> list[AuditEvent]:
+           since: str | None = None, until: str | None = None, limit: int = 1000) -> list[AuditEvent]:
     """The access log for review (administrators only), newest first."""
     from store import access
 
     where, params = [], []
-    if outside_only:
-        where.append("detail = 'outside caseload'")
     if user:
         where.append("user_login = ?")
         params.append(user)

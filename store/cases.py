@@ -49,8 +49,7 @@ class Participant:
     def display_number(self) -> str:
         if not self.personnummer:
             return self.reserve_number or "—"
-        number = identity.parse(self.personnummer, dt.date(9999, 1, 1))
-        return number.masked() if self.protected else number.formatted()
+        return identity.shown(self.personnummer, self.protected)
 
     def age(self, today: dt.date | None = None) -> int | None:
         if not self.birth_date:

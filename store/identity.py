@@ -100,6 +100,12 @@ def is_valid(text: str, today: dt.date | None = None) -> bool:
     return True
 
 
+def shown(stored: str, protected: bool) -> str:
+    """A stored 12-digit number as a person may see it: masked for a protected identity."""
+    number = parse(stored, dt.date(9999, 1, 1))  # stored numbers were checked when saved
+    return number.masked() if protected else number.formatted()
+
+
 def digits_of(text: str) -> str:
     """The digits a user typed, for prefix search ("850612", "19850612-12")."""
     return re.sub(r"[\s\-+]", "", text or "")
