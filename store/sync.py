@@ -206,13 +206,15 @@ def _fold(table: str, ops: list[tuple]) -> tuple[dict[str, Any] | None, dict[str
     return (values if exists else None), setter
 
 
+def _ops_of(tx: Tx, table: str, row_id: str) -> list[tuple]:
+    """Every op seen for a row, as (hlc, ws, kind, changes, by) for `_fold`."""
+    return [(h, ws, k, json.loads(c), by) for h, ws, k, c, by in tx.conn.exec_driver_sql(
+        "SELECT hlc, workstation_id, kind, changes, by FROM change_log WHERE tbl = ? AND row_id = ?", (table, row_id))]
+
+
 def _materialize(tx: Tx, table: str, row_id: str, incoming: tuple | None) -> None:
     pk = changes.SYNCED[table]
-    rows = tx.conn.exec_driver_sql(
-        "SELECT hlc, workstation_id, kind, changes, by FROM change_log WHERE tbl = ? AND row_id = ?",
-        (table, row_id)).all()
-    ops = [(h, ws, k, json.loads(c), by) for h, ws, k, c, by in rows]
-    state, setter = _fold(table, ops)
+    state, setter = _fold(table, _ops_of(tx, table, row_id))
     result = tx.conn.exec_driver_sql(f"SELECT * FROM {table} WHERE {pk} = ?", (row_id,)).mappings().first()
     current = {k: v for k, v in result.items() if k != pk and k not in changes.GENERATED.get(table, ())} \
         if result else None
@@ -356,9 +358,7 @@ def _same_number_twice(tx: Tx, row_id: str) -> None:
     recorded is lost); the one with the smaller id keeps the number, the other loses it through a new
     logged change, so every workstation ends the same whatever the order; the pair is listed in
     `conflict` for a caseworker to merge or correct."""
-    ops = [(h, ws, k, json.loads(c), by) for h, ws, k, c, by in tx.conn.exec_driver_sql(
-        "SELECT hlc, workstation_id, kind, changes, by FROM change_log WHERE tbl = 'participant' AND row_id = ?",
-        (row_id,))]
+    ops = _ops_of(tx, "participant", row_id)
     state, _ = _fold("participant", ops)
     number = (state or {}).get("personnummer")
     other = tx.conn.exec_driver_sql("SELECT id FROM participant WHERE personnummer = ? AND id != ?",
@@ -374,7 +374,7 @@ def _same_number_twice(tx: Tx, row_id: str) -> None:
         "INSERT INTO conflict (id, tbl, row_id, field, kept_value, lost_value, lost_hlc, lost_by,"
         " lost_workstation, detected_at) VALUES (?, 'participant', ?, 'personnummer', ?, ?, ?, 'sync', ?, ?)",
         (changes.new_id(), loser, json.dumps(f"samma nummer som {keeper}"), json.dumps(number),
-         ops[-1][0] if ops else "", tx.workstation_id, clock.now().isoformat()))
+         max((op[0] for op in ops), default=""), tx.workstation_id, clock.now().isoformat()))
 
 
 def _quarantine_in(tx: Tx, file: str, reason: str) -> int:
