@@ -278,18 +278,28 @@ def snapshot_app(world: World) -> ArenaApp:
     return make_app(world)
 
 
-@pytest.mark.parametrize("keys", [["f3", "enter"], ["f3", "w"], ["f4"], ["f5"]],
-                         ids=["roll_call", "week_grid", "milestones", "overview"])
-def test_snapshot(world: World, snap_compare, keys: list[str]) -> None:  # noqa: ANN001
-    app = snapshot_app(world)
+def pressing(app: ArenaApp, keys: list[str]):  # noqa: ANN201
+    """A snapshot's run_before: settle, press each key and settle; then hold text cursors steady (a
+    blinking one would make the picture depend on the moment it is taken)."""
+    from textual.widgets import Input
 
     async def before(pilot) -> None:  # noqa: ANN001
         await settle(pilot, app)
         for key in keys:
             await pilot.press(key)
             await settle(pilot, app)
+        for field in app.screen.query(Input):
+            field.cursor_blink = False
+        await settle(pilot, app)
 
-    assert snap_compare(app, terminal_size=(120, 36), run_before=before)
+    return before
+
+
+@pytest.mark.parametrize("keys", [["f3", "enter"], ["f3", "w"], ["f4"], ["f5"]],
+                         ids=["roll_call", "week_grid", "milestones", "overview"])
+def test_snapshot(world: World, snap_compare, keys: list[str]) -> None:  # noqa: ANN001
+    app = snapshot_app(world)
+    assert snap_compare(app, terminal_size=(120, 36), run_before=pressing(app, keys))
 
 
 async def test_caseload_report_from_f5_is_written_as_xlsx(world: World) -> None:
@@ -376,16 +386,4 @@ def test_snapshot_of_the_guarded_screens(world: World, snap_compare, login: str,
                                            "participant_id": world.people[1], "reason": "Vikarierar för Omar",
                                            "detail": "outside caseload"})
     app = make_app(world, login=login)
-
-    async def before(pilot) -> None:  # noqa: ANN001
-        await settle(pilot, app)
-        for key in keys:
-            await pilot.press(key)
-            await settle(pilot, app)
-        from textual.widgets import Input
-
-        for field in app.screen.query(Input):  # a steady text cursor: a blinking one makes the picture flaky
-            field.cursor_blink = False
-        await settle(pilot, app)
-
-    assert snap_compare(app, terminal_size=(120, 36), run_before=before)
+    assert snap_compare(app, terminal_size=(120, 36), run_before=pressing(app, keys))
