@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 
 from store import changes, clock, names, retention, settings
 from store.db import Database, Tx
-from store.i18n import ArenaError
+from store.i18n import ArenaError, t
 
 MAGIC = b"ARENA-OPS-1\n"
 NAME = re.compile(r"^(\d{12})-(\d{12})\.ops$")
@@ -52,7 +52,7 @@ class Share(Protocol):
 
 
 class DirShare:
-    """A directory, local or a mounted SMB share: `ops/<workstation>/<name>`."""
+    """A directory, local or a mounted SMB share: `ops/<workstation>/<name>` (ops files and snapshots)."""
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
@@ -69,7 +69,7 @@ class DirShare:
         folder = self.ops / workstation
         if not folder.is_dir():
             return []
-        return sorted(p.name for p in folder.iterdir() if NAME.match(p.name))
+        return sorted(p.name for p in folder.iterdir() if not p.name.startswith(".") and p.is_file())
 
     def read(self, workstation: str, name: str) -> bytes:
         return (self.ops / workstation / name).read_bytes()
@@ -279,6 +279,18 @@ class Summary:
     quarantined: int = 0
     waiting: int = 0
     problems: list[str] = field(default_factory=list)
+    started_from: str = ""  # the snapshot a new workstation started from
+    from_snapshot: int = 0  # the change-log entries it brought
+    snapshot: str = ""  # the snapshot this sync published
+
+    def line(self) -> str:
+        """The one-line report, for the command line and the app alike."""
+        parts = [t("sync.summary", sent=self.sent, received=self.received, conflicts=self.conflicts,
+                   quarantined=self.quarantined)]
+        parts += [t("sync.waiting", n=self.waiting)] if self.waiting else []
+        parts += [t("sync.started_from", name=self.started_from, n=self.from_snapshot)] if self.started_from else []
+        parts += [t("sync.snapshot_written", name=self.snapshot)] if self.snapshot else []
+        return " ".join(parts)
 
 
 def publish(db: Database, share: Share, key: bytes) -> int:
@@ -425,7 +437,8 @@ def pull(db: Database, share: Share, key: bytes, summary: Summary) -> None:
         listed = []
         for name in share.files(ws):
             m = NAME.match(name)
-            listed.append((int(m[1]), int(m[2]), name))
+            if m:
+                listed.append((int(m[1]), int(m[2]), name))
         for first, last, name in sorted(listed):
             if last <= done or f"{ws}/{name}" in known_bad:
                 continue
@@ -447,12 +460,21 @@ def pull(db: Database, share: Share, key: bytes, summary: Summary) -> None:
             done = last
 
 
-def sync(db: Database, share: Share, key: bytes) -> Summary:
-    """Publish, then apply every other workstation's files, then retry rows that waited for a parent."""
+def sync(db: Database, share: Share, key: bytes, *, from_snapshot: bool = True,
+         write_snapshot: bool | None = None) -> Summary:
+    """Publish, then (a new workstation) start from the newest snapshot, then apply every other
+    workstation's files, then retry rows that waited for a parent, then publish a snapshot when one is
+    due (`write_snapshot=None`), always (True) or never (False)."""
+    from store import snapshot
+
     summary = Summary()
     summary.sent = publish(db, share, key)
+    if from_snapshot and snapshot.eligible(db):
+        summary.started_from = snapshot.bootstrap(db, share, key, summary) or ""
     pull(db, share, key, summary)
     summary.waiting = _retry_pending(db)
+    if write_snapshot or (write_snapshot is None and snapshot.due(db, share)):
+        summary.snapshot = snapshot.write(db, share, key) or ""
     return summary
 
 

@@ -3,12 +3,13 @@ reaching another workstation through a real share directory."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from pathlib import Path
 
 import pytest
 
-from store import activities, attendance, cases, db, identity, retention, sync
+from store import activities, attendance, cases, db, identity, retention, snapshot, sync
 from tui import cli
 
 from .conftest import TODAY, make_world
@@ -97,6 +98,19 @@ def test_gallring_removes_the_case_everywhere_and_logs_no_personal_data(old_worl
         assert count(path, "SELECT count(*) FROM sync_pending") == 0
     # the research exception and the recent case are untouched; the next run finds nothing more
     assert retention.plan(old_world.db, "setup", TODAY).remove == []
+
+    # a snapshot carries none of it, so a workstation that starts from one never holds it, not even briefly
+    name = sync.sync(old_world.db, share, sync.load_key(key), write_snapshot=True).snapshot
+    me = old_world.db.workstation_id
+    _, frames = snapshot.decode(sync.load_key(key), share.read(me, name), me, name)
+    carried = json.dumps([entry for frame in frames for entry in frame], ensure_ascii=False)
+    assert gone in carried  # the tombstones travel …
+    assert not any(word in carried for word in ("Gammalsson", "850612", "bageri"))  # … the person does not
+    late = db.open(tmp_path / "c.db")
+    assert sync.sync(late, share, sync.load_key(key)).started_from
+    late.dispose()
+    assert count(tmp_path / "c.db", "SELECT count(*) FROM participant") == 5
+    assert count(tmp_path / "c.db", "SELECT count(*) FROM change_log WHERE changes LIKE '%Gammalsson%'") == 0
 
 
 def test_cutoff_is_five_calendar_years() -> None:

@@ -304,7 +304,7 @@ def test_property_random_work_and_orders_converge(tmp_path_factory: pytest.TempP
     marked: set[tuple[str, str]] = set()
     for _ in range(data.draw(st.integers(5, 25), label="steps")):
         i = data.draw(st.integers(0, stations - 1), label="station")
-        action = data.draw(st.sampled_from(["mark", "phone", "note", "sync", "sync"]), label="action")
+        action = data.draw(st.sampled_from(["mark", "phone", "note", "sync", "sync", "snapshot"]), label="action")
         pid = a.people[data.draw(st.integers(0, 5), label="person")]
         database = db.open(paths[i])
         try:
@@ -318,9 +318,16 @@ def test_property_random_work_and_orders_converge(tmp_path_factory: pytest.TempP
             elif action == "note":
                 cases.add_note(database, "omar.farah", pid, f"anteckning {i}")
             else:
-                sync.sync(database, sync.DirShare(share), sync.load_key(key_file))
+                sync.sync(database, sync.DirShare(share), sync.load_key(key_file), write_snapshot=action == "snapshot")
         finally:
             database.dispose()
+    # two workstations join late: one starts from the newest snapshot (if any), one replays every file
+    late, replaying = base / "late.db", base / "replaying.db"
+    run_sync(late, share, key_file)
+    database = db.open(replaying)
+    sync.sync(database, sync.DirShare(share), sync.load_key(key_file), from_snapshot=False)
+    database.dispose()
+    paths += [late, replaying]
     order = data.draw(st.permutations(paths), label="final order")
     for _ in range(2):
         for p in order:

@@ -120,6 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sync", parents=[common], help="synka med den centrala utdelningen")
     p.add_argument("--share", required=True, help="katalogen på utdelningen (t.ex. en monterad SMB-utdelning)")
     p.add_argument("--key", help="programnyckeln (standard: arena.key i datakatalogen)")
+    p.add_argument("--snapshot", action="store_true",
+                   help="publicera en ögonblicksbild nu (annars när många ändringar saknar en)")
 
     p = sub.add_parser("keys", parents=[common], help="programnyckel för synk")
     p.add_argument("action", choices=("new",))

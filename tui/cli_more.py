@@ -61,14 +61,13 @@ def cmd_sync(args: argparse.Namespace) -> int:
     share = sync.DirShare(args.share)
     database = _open_db(args)
     try:
-        summary = sync.sync(database, share, key)
+        summary = sync.sync(database, share, key, write_snapshot=True if args.snapshot else None)
     except OSError as error:
         raise ArenaError("sync.share_failed", path=args.share, detail=error.strerror or str(error)) from error
     sync.remember(database, str(Path(args.share).resolve()), str(key_path))
     for problem in summary.problems:
         sys.stderr.write(f"arena: {t('sync.problem', detail=problem)}\n")
-    print(t("sync.summary", sent=summary.sent, received=summary.received, conflicts=summary.conflicts,
-            quarantined=summary.quarantined) + (" " + t("sync.waiting", n=summary.waiting) if summary.waiting else ""))
+    print(summary.line())
     return 0
 
 

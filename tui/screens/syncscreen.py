@@ -27,10 +27,7 @@ def start_sync(app: App) -> None:
             return summary
 
         def done(s: sync.Summary) -> None:
-            text = t("sync.summary", sent=s.sent, received=s.received, conflicts=s.conflicts, quarantined=s.quarantined)
-            if s.waiting:
-                text += " " + t("sync.waiting", n=s.waiting)
-            app.notify(text, timeout=10, severity="warning" if s.conflicts or s.quarantined else "information")
+            app.notify(s.line(), timeout=10, severity="warning" if s.conflicts or s.quarantined else "information")
             if hasattr(app.screen, "reload"):
                 app.screen.reload()
 

@@ -1,0 +1,314 @@
+"""Snapshots: one file from which a new workstation joins without replaying every ops file.
+
+A snapshot holds every change-log entry a workstation has seen up to a version vector (per origin
+workstation: the highest sequence number applied without a gap; for itself: the highest published), in
+one encrypted, authenticated file `ops/<workstation>/snapshot-<ops covered>.snap` beside its ops files.
+It is compacted in the two ways that cannot change what any workstation ends with: thousands of files
+become one, read in one pass; entries emptied by gallring are left out (they set nothing in the merge,
+and the old ops files still hold their original values, which a full replay would read back in until
+the tombstone arrives). Entries that were later overwritten are kept: the case card's history shows
+them, and the merge of a row needs every entry to treat a late, concurrent op exactly as a full replay.
+
+A new workstation (one that has never applied anything from another) loads the newest snapshot that
+decodes in one local transaction: it inserts the entries into its change log, folds each row once,
+in parent-before-child order, and records the vector as its peers' high-water marks. The ordinary
+pull then applies every ops file past the vector. Because the merge is a fold of the change log and
+the change log after this equals the one a full replay builds, the tables are the same (a test holds
+bootstrap + later ops against a full replay, byte for byte).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import struct
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+
+from store import changes, clock, names, settings
+from store.db import Database, Tx
+from store.sync import BadFile, Share, Summary, _fold, _quarantine, _try_materialize
+
+MAGIC = b"ARENA-SNAP-1\n"
+NAME = re.compile(r"^snapshot-(\d{12})\.snap$")
+FRAME_OPS = 20_000
+BATCH_ROWS = 2_000
+EVERY_DEFAULT = 20_000
+# Parents before children, so rows land without waiting for a foreign key.
+TABLE_ORDER = ("caseworker", "absence_code", "milestone_stage", "exit_outcome", "activity", "participant",
+               "enrolment", "attendance", "session_cancel", "milestone", "note", "audit_event")
+
+
+@dataclass(frozen=True)
+class Listed:
+    workstation: str
+    name: str
+    covered: int
+
+
+def name_for(covered: int) -> str:
+    return f"snapshot-{covered:012d}.snap"
+
+
+def listed(share: Share) -> list[Listed]:
+    """Every snapshot on the share, the one covering most ops first."""
+    found = []
+    for ws in share.workstations():
+        for name in share.files(ws):
+            match = NAME.match(name)
+            if match:
+                found.append(Listed(ws, name, int(match[1])))
+    return sorted(found, key=lambda s: (-s.covered, s.workstation))
+
+
+def vector(conn, workstation_id: str) -> dict[str, int]:  # noqa: ANN001 -- a SQLAlchemy connection
+    """What this workstation has without a gap: its own published ops and every peer's applied ones."""
+    seen = {ws: seq for ws, seq in conn.exec_driver_sql("SELECT workstation_id, applied_seq FROM sync_peer")
+            if seq > 0 and ws != workstation_id}
+    published = int(settings.read(conn, "sync.published") or 0)
+    if published:
+        seen[workstation_id] = published
+    return dict(sorted(seen.items()))
+
+
+# ---------------------------------------------------------------------------------------- writing
+
+def _entries(conn, covered: dict[str, int]) -> Iterator[dict]:  # noqa: ANN001
+    for table in TABLE_ORDER:
+        rows = conn.exec_driver_sql(
+            "SELECT op_id, workstation_id, ws_seq, hlc, row_id, kind, changes, at, by FROM change_log"
+            " WHERE tbl = ? AND NOT (kind = 'upsert' AND changes = '{}') ORDER BY row_id, hlc", (table,))
+        for op_id, ws, seq, hlc, row_id, kind, delta, at, by in rows:
+            if seq is not None and seq <= covered.get(ws, 0):
+                yield {"op": op_id, "ws": ws, "seq": seq, "hlc": hlc, "tbl": table, "row": row_id,
+                       "kind": kind, "changes": json.loads(delta), "at": at, "by": by}
+
+
+def encode(key: bytes, workstation: str, covered: dict[str, int], entries: Iterator[dict]) -> bytes:
+    """Frames of at most FRAME_OPS entries, each sealed with the header and its index, so a file cut
+    short, frames swapped or a header edited all fail to decrypt."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    plain: list[bytes] = []
+    chunk: list[dict] = []
+    count = 0
+    for entry in entries:
+        chunk.append(entry)
+        count += 1
+        if len(chunk) == FRAME_OPS:
+            plain.append(zlib.compress(json.dumps(chunk, ensure_ascii=False, sort_keys=True).encode(), 6))
+            chunk = []
+    if chunk or not plain:
+        plain.append(zlib.compress(json.dumps(chunk, ensure_ascii=False, sort_keys=True).encode(), 6))
+    header = json.dumps({"v": 1, "ws": workstation, "vector": covered, "covered": sum(covered.values()),
+                         "count": count, "frames": len(plain)}, sort_keys=True).encode()
+    aead = AESGCM(key)
+    out = [MAGIC, struct.pack(">I", len(header)), header]
+    for index, body in enumerate(plain):
+        nonce = os.urandom(12)
+        sealed = aead.encrypt(nonce, body, MAGIC + header + struct.pack(">I", index))
+        out += [struct.pack(">I", len(sealed)), nonce, sealed]
+    return b"".join(out)
+
+
+def write(db: Database, share: Share, key: bytes) -> str | None:
+    """Publish a snapshot of everything this workstation has without a gap; None if it has nothing new."""
+    me = db.workstation_id
+    with db.read() as conn:  # one read transaction: the vector and the entries agree
+        covered = vector(conn, me)
+        total = sum(covered.values())
+        name = name_for(total)
+        if total == 0 or name in share.files(me):
+            return None
+        data = encode(key, me, covered, _entries(conn, covered))
+    try:
+        share.write_once(me, name, data)
+    except FileExistsError:
+        return None  # an earlier run wrote it and was stopped before it could say so
+    return name
+
+
+def due(db: Database, share: Share) -> bool:
+    """Time for a new snapshot: the ops no snapshot covers reach `sync.snapshot_every` (default 20 000) and
+    a quarter of the newest snapshot, so snapshots grow geometrically and all of them together stay
+    within a few times the newest one."""
+    with db.read() as conn:
+        every = int(settings.read(conn, "sync.snapshot_every") or EVERY_DEFAULT)
+        total = sum(vector(conn, db.workstation_id).values())
+    newest = max((s.covered for s in listed(share)), default=0)
+    return total - newest >= max(every, newest // 4)
+
+
+# ---------------------------------------------------------------------------------------- reading
+
+def decode(key: bytes, data: bytes, workstation: str, name: str) -> tuple[dict, Iterator[list[dict]]]:
+    """Check the header now; decrypt and check the frames as they are read (raising BadFile)."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    match = NAME.match(name)
+    if not match:
+        raise BadFile("name")
+    if not data.startswith(MAGIC) or len(data) < len(MAGIC) + 4:
+        raise BadFile("not an Arena snapshot or truncated")
+    start = len(MAGIC) + 4
+    (size,) = struct.unpack(">I", data[len(MAGIC):start])
+    header_bytes = data[start:start + size]
+    try:
+        header = json.loads(header_bytes)
+        covered = {str(ws): int(seq) for ws, seq in header["vector"].items()}
+        frames, count = int(header["frames"]), int(header["count"])
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise BadFile("damaged header") from error
+    if header.get("ws") != workstation:
+        raise BadFile("snapshot belongs to another workstation")
+    if sum(covered.values()) != int(match[1]) or header.get("covered") != int(match[1]):
+        raise BadFile("file name does not match what it covers (renamed)")
+
+    def frames_of() -> Iterator[list[dict]]:
+        aead = AESGCM(key)
+        at, seen = start + size, 0
+        for index in range(frames):
+            if at + 4 > len(data):
+                raise BadFile("truncated")
+            (length,) = struct.unpack(">I", data[at:at + 4])
+            nonce, sealed = data[at + 4:at + 16], data[at + 16:at + 16 + length]
+            at += 16 + length
+            try:
+                entries = json.loads(zlib.decompress(aead.decrypt(nonce, sealed, MAGIC + header_bytes
+                                                                  + struct.pack(">I", index))))
+            except InvalidTag as error:
+                raise BadFile("cannot be decrypted: damaged, or made with another programme key") from error
+            except (zlib.error, ValueError) as error:
+                raise BadFile("damaged content") from error
+            for entry in entries:
+                if entry.get("seq", 0) > covered.get(entry.get("ws"), 0) or entry.get("tbl") not in changes.SYNCED \
+                        or entry.get("kind") not in ("upsert", "delete"):
+                    raise BadFile("content does not match its header")
+            seen += len(entries)
+            yield entries
+        if seen != count or at != len(data):
+            raise BadFile("content does not match its header")
+
+    return header, frames_of()
+
+
+def eligible(db: Database) -> bool:
+    """Only a workstation that has never applied another's work starts from a snapshot."""
+    with db.read() as conn:
+        return conn.exec_driver_sql("SELECT count(*) FROM sync_peer WHERE applied_seq > 0").scalar_one() == 0
+
+
+def bootstrap(db: Database, share: Share, key: bytes, summary: Summary) -> str | None:
+    """Start from the newest snapshot that decodes; a damaged one is quarantined and the next tried. None:
+    no usable snapshot (the pull then replays every ops file, which gives the same result, slower)."""
+    for snap in listed(share):
+        if snap.workstation == db.workstation_id:
+            continue
+        where = f"{snap.workstation}/{snap.name}"
+        try:
+            data = share.read(snap.workstation, snap.name)
+        except OSError as error:
+            summary.problems.append(f"{where}: {error.strerror or error}")
+            continue
+        try:
+            header, frames = decode(key, data, snap.workstation, snap.name)
+            with db.write("sync") as tx:
+                summary.from_snapshot = _load(tx, header["vector"], frames, snap.name)
+        except BadFile as error:
+            if _quarantine(db, where, str(error)):
+                summary.quarantined += 1
+                summary.problems.append(f"{where}: {error}")
+            continue
+        return where
+    return None
+
+
+def _load(tx: Tx, covered: dict[str, int], frames: Iterator[list[dict]], name: str) -> int:
+    me = tx.workstation_id
+    local_rows = set(tx.conn.exec_driver_sql("SELECT DISTINCT tbl, row_id FROM change_log").all())
+    existing = {table: {r for (r,) in tx.conn.exec_driver_sql(f"SELECT {pk} FROM {table}")}
+                for table, pk in changes.SYNCED.items()}
+    newest, loaded = "", 0
+    pending: list[list[dict]] = []  # the entries of one row, rows in file order
+    for entries in frames:
+        fresh = [e for e in entries if e["ws"] != me]
+        loaded += len(fresh)
+        if not fresh:
+            continue
+        tx.conn.exec_driver_sql(
+            "INSERT OR IGNORE INTO change_log (op_id, workstation_id, ws_seq, hlc, tbl, row_id, kind, changes, at, by)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(e["op"], e["ws"], e["seq"], e["hlc"], e["tbl"], e["row"], e["kind"],
+              json.dumps(e["changes"], ensure_ascii=False, sort_keys=True), e["at"], e["by"]) for e in fresh])
+        for e in fresh:
+            newest = max(newest, e["hlc"])
+            if pending and (pending[-1][0]["tbl"], pending[-1][0]["row"]) == (e["tbl"], e["row"]):
+                pending[-1].append(e)
+            else:
+                if len(pending) >= BATCH_ROWS:
+                    _materialize_rows(tx, pending[:-1], local_rows, existing)
+                    pending = pending[-1:]
+                pending.append([e])
+    _materialize_rows(tx, pending, local_rows, existing)
+    if newest:
+        changes.observe(tx, newest)
+    now = clock.now().isoformat()
+    for ws, seq in covered.items():
+        if ws != me:
+            tx.conn.exec_driver_sql(
+                "INSERT INTO sync_peer (workstation_id, applied_seq, last_file, last_seen) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT(workstation_id) DO UPDATE SET applied_seq = max(applied_seq, excluded.applied_seq),"
+                " last_file = excluded.last_file, last_seen = excluded.last_seen", (ws, seq, name, now))
+    return loaded
+
+
+def _materialize_rows(tx: Tx, rows: list[list[dict]], local_rows: set, existing: dict[str, set]) -> None:
+    """Fold each row once and insert the new ones in bulk; a row this database already has (or has its own
+    ops for), and every row of a batch that breaks a constraint, goes through the sync's own one-row path,
+    which parks a row whose parent is missing in `sync_pending`."""
+    fresh: dict[str, list[tuple[str, dict]]] = {}
+    one_by_one: list[tuple[str, str, dict]] = []
+    for entries in rows:
+        table, row_id = entries[0]["tbl"], entries[0]["row"]
+        if (table, row_id) in local_rows or row_id in existing[table]:
+            one_by_one.append((table, row_id, entries[-1]))
+            continue
+        state, _ = _fold(table, [(e["hlc"], e["ws"], e["kind"], e["changes"], e["by"]) for e in entries])
+        if state is not None:
+            fresh.setdefault(table, []).append((row_id, state))
+    for table in TABLE_ORDER:
+        batch = fresh.get(table, [])
+        if not batch:
+            continue
+        savepoint = tx.conn.begin_nested()
+        try:
+            _insert(tx, table, batch)
+        except IntegrityError:
+            savepoint.rollback()
+            one_by_one += [(table, row_id, {}) for row_id, _ in batch]
+            continue
+        savepoint.commit()
+    for table, row_id, last in sorted(one_by_one, key=lambda r: TABLE_ORDER.index(r[0])):
+        if not last:
+            last = dict(zip(("op", "ws", "seq"), tx.conn.exec_driver_sql(
+                "SELECT op_id, workstation_id, ws_seq FROM change_log WHERE tbl = ? AND row_id = ?"
+                " ORDER BY hlc DESC LIMIT 1", (table, row_id)).one()))
+        _try_materialize(tx, table, row_id, None, last)
+
+
+def _insert(tx: Tx, table: str, batch: list[tuple[str, dict]]) -> None:
+    pk = changes.SYNCED[table]
+    shapes: dict[tuple[str, ...], list[tuple]] = {}
+    for row_id, state in batch:
+        cols = tuple(sorted(state))
+        shapes.setdefault(cols, []).append((row_id, *(state[c] for c in cols)))
+    for cols, values in shapes.items():
+        tx.conn.exec_driver_sql(
+            f"INSERT INTO {table} ({pk}{''.join(', ' + c for c in cols)}) VALUES (?{', ?' * len(cols)})", values)
+    if table == "participant":
+        for row_id, state in batch:
+            names.index_participant(tx.conn, row_id, state.get("first_name", ""), state.get("last_name", ""))

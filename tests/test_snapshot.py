@@ -1,0 +1,196 @@
+"""Snapshots: a new workstation that starts from one ends exactly where a full replay of every ops file
+ends; a damaged, renamed or foreign snapshot is quarantined and the replay takes over."""
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from store import attendance, cases, changes, db, milestones, snapshot, sync
+from tui import cli
+
+from .conftest import TODAY, make_world
+from .test_sync import assert_same, key, run_sync, share_dir  # noqa: F401 -- fixtures shared with the sync tests
+
+YESTERDAY = TODAY - dt.timedelta(days=1)
+
+
+def history(path: Path, *leaving_out: Path) -> list[tuple]:
+    """The change log without the ops of these workstations (each test export logs an audit event)."""
+    ids = [sqlite3.connect(p).execute("SELECT id FROM workstation WHERE is_local = 1").fetchone()[0]
+           for p in (path, *leaving_out)]
+    return sqlite3.connect(path).execute(
+        "SELECT op_id, workstation_id, ws_seq, hlc, tbl, row_id, kind, changes, at, by FROM change_log"
+        f" WHERE workstation_id NOT IN ({', '.join('?' * len(ids))}) ORDER BY op_id", ids).fetchall()
+
+
+def sync_with(path: Path, share: Path, key_file: Path, **options: object) -> sync.Summary:
+    database = db.open(path)
+    try:
+        return sync.sync(database, sync.DirShare(share), sync.load_key(key_file), **options)
+    finally:
+        database.dispose()
+
+
+def busy_programme(tmp_path: Path, share: Path, key_file: Path) -> tuple[Path, Path, Path, str]:
+    """Three workstations with a history that exercises every merge rule; B's work is older than the
+    snapshot A publishes but reaches the share only after it, so it must fold in among the snapshot's ops."""
+    a = make_world(tmp_path / "a.db", n=10)
+    b_path, c_path = tmp_path / "b.db", tmp_path / "c.db"
+    for path in (a.path, b_path, c_path):
+        run_sync(path, share, key_file)
+    mid = milestones.plan(a.db, "omar.farah", a.people[1], "kartlaggning", TODAY)
+    for pid in a.people:
+        attendance.mark(a.db, "omar.farah", pid, a.activity_id, YESTERDAY, "present")
+    run_sync(a.path, share, key_file)
+    run_sync(b_path, share, key_file)
+
+    b = db.open(b_path)  # B works offline: these ops are stamped before A's next ones
+    cases.update(b, "karin.ek", a.people[2], phone="070-1111111")
+    attendance.mark(b, "lena.leder", a.people[3], a.activity_id, TODAY, "sick")
+    attendance.clear(b, "omar.farah", a.people[4], a.activity_id, YESTERDAY)
+    milestones.set_status(b, "karin.ek", mid, "started")
+    cases.add_note(b, "karin.ek", a.people[2], "Ringde om praktikplats")
+    b.dispose()
+    time.sleep(0.01)
+
+    cases.update(a.db, "omar.farah", a.people[2], phone="070-2222222")
+    attendance.mark(a.db, "omar.farah", a.people[3], a.activity_id, TODAY, "present")
+    attendance.mark(a.db, "omar.farah", a.people[4], a.activity_id, YESTERDAY, "partial", hours=3)
+    milestones.set_status(a.db, "omar.farah", mid, "achieved", achieved=TODAY)
+    attendance.clear(a.db, "omar.farah", a.people[5], a.activity_id, YESTERDAY)
+    cases.add_note(a.db, "omar.farah", a.people[2], "Möte bokat")
+    a.db.dispose()
+    assert cli.main(["sync", "--db", str(a.path), "--share", str(share), "--key", str(key_file),
+                     "--snapshot"]) == 0
+
+    run_sync(b_path, share, key_file)  # B's older work arrives after the snapshot
+    c = db.open(c_path)
+    run_sync(c_path, share, key_file)
+    cases.update(c, "karin.ek", a.people[6], address="Storgatan 1")
+    attendance.mark(c, "lena.leder", a.people[7], a.activity_id, TODAY, "vab")
+    c.dispose()
+    run_sync(c_path, share, key_file)
+    a_again = db.open(a.path)  # and A goes on after its snapshot
+    attendance.mark(a_again, "omar.farah", a.people[8], a.activity_id, TODAY, "unexcused")
+    a_again.dispose()
+    run_sync(a.path, share, key_file)
+    return a.path, b_path, c_path, mid
+
+
+def test_starting_from_a_snapshot_equals_a_full_replay(tmp_path: Path, share_dir: Path, key: Path,
+                                                       capsys: pytest.CaptureFixture) -> None:
+    a, b, c, mid = busy_programme(tmp_path, share_dir, key)
+    capsys.readouterr()
+    snaps = snapshot.listed(sync.DirShare(share_dir))
+    assert len(snaps) == 1 and snaps[0].covered > 0
+
+    fresh, replayed = tmp_path / "d.db", tmp_path / "e.db"
+    db.open(fresh).dispose()  # a new workstation: an empty database
+    assert cli.main(["sync", "--db", str(fresh), "--share", str(share_dir), "--key", str(key)]) == 0
+    on_share = sum(int(f.name[13:25]) - int(f.name[:12]) + 1 for f in share_dir.glob("ops/*/*.ops"))
+    after = on_share - snaps[0].covered  # ops published after the snapshot: the only files it replays
+    assert 0 < after < on_share
+    assert (f"{after} mottagna" in (out := capsys.readouterr().out)
+            and f"Startade från ögonblicksbilden {snaps[0].workstation}/{snaps[0].name} ({snaps[0].covered} "
+            in out), out
+    full = sync_with(replayed, share_dir, key, from_snapshot=False)
+    assert (full.started_from, full.received) == ("", on_share)
+    # before anyone syncs again: the new workstations hold what the share holds, whichever way they came
+    assert_same(fresh, replayed)
+    assert history(fresh) == history(replayed, fresh)
+    for path in (a, b, c, fresh, replayed, a, b):
+        run_sync(path, share_dir, key)
+    assert_same(a, b, c, fresh, replayed)
+    assert history(fresh, replayed) == history(replayed, fresh)
+    con = sqlite3.connect(fresh)
+    assert con.execute("SELECT status FROM milestone WHERE id = ?", (mid,)).fetchall() == [("achieved",)]
+    assert con.execute("SELECT count(*) FROM note").fetchone()[0] == 2
+    assert con.execute("SELECT count(*) FROM sync_pending").fetchone()[0] == 0
+    # the name index came along: the new workstation finds people by name
+    d = db.open(fresh)
+    someone = cases.get(d, sqlite3.connect(a).execute("SELECT id FROM participant LIMIT 1").fetchone()[0])
+    assert someone.id in [hit.participant.id for hit in cases.search(d, someone.last_name, login="setup")]
+    d.dispose()
+
+
+def test_a_new_workstation_joins_when_the_ops_a_snapshot_covers_are_archived(tmp_path: Path, key: Path) -> None:
+    share = tmp_path / "share"
+    share.mkdir()
+    a, b, c, _ = busy_programme(tmp_path, share, key)
+    snap = snapshot.listed(sync.DirShare(share))[0]
+    header, _ = snapshot.decode(sync.load_key(key), (share / "ops" / snap.workstation / snap.name).read_bytes(),
+                                snap.workstation, snap.name)
+    covered = header["vector"]
+    archived = 0
+    for file in share.glob("ops/*/*.ops"):
+        if int(file.name[13:25]) <= covered.get(file.parent.name, 0):
+            file.unlink()  # an administrator archived the files the snapshot covers
+            archived += 1
+    assert archived > 0
+    fresh = tmp_path / "d.db"
+    assert sync_with(fresh, share, key).started_from
+    assert sync_with(fresh, share, key).waiting == 0
+    for path in (a, b, c, fresh):
+        run_sync(path, share, key)
+    assert_same(a, b, c, fresh)
+
+
+def test_every_table_is_loaded_parents_first() -> None:
+    assert sorted(snapshot.TABLE_ORDER) == sorted(changes.SYNCED)
+
+
+@pytest.mark.parametrize("damage", ["flipped", "truncated", "renamed", "foreign"])
+def test_a_bad_snapshot_is_quarantined_and_the_replay_takes_over(tmp_path: Path, key: Path, damage: str) -> None:
+    share = tmp_path / "share"
+    share.mkdir()
+    a, *_ = busy_programme(tmp_path, share, key)
+    snap = snapshot.listed(sync.DirShare(share))[0]
+    file = share / "ops" / snap.workstation / snap.name
+    data = bytearray(file.read_bytes())
+    if damage == "flipped":
+        data[len(data) // 2] ^= 0x01
+        file.write_bytes(bytes(data))
+    elif damage == "truncated":
+        file.write_bytes(bytes(data[:-100]))
+    elif damage == "renamed":
+        file.rename(file.with_name(snapshot.name_for(snap.covered + 1)))
+    else:  # made with another programme key
+        other = sync.load_key(sync.new_key(tmp_path / "other.key"))
+        database = db.open(a)
+        with database.read() as conn:
+            covered = snapshot.vector(conn, database.workstation_id)
+        database.dispose()
+        file.write_bytes(snapshot.encode(other, snap.workstation, covered, iter([])))
+    fresh = tmp_path / "d.db"
+    summary = sync_with(fresh, share, key)
+    assert summary.started_from == "" and summary.quarantined == 1
+    assert sqlite3.connect(fresh).execute("SELECT count(*) FROM quarantine").fetchone()[0] == 1
+    run_sync(a, share, key)
+    run_sync(fresh, share, key)
+    assert_same(a, fresh)
+
+
+def test_a_snapshot_is_published_when_enough_ops_lack_one(tmp_path: Path, key: Path) -> None:
+    share = tmp_path / "share"
+    share.mkdir()
+    a = make_world(tmp_path / "a.db", n=5)
+    with a.db.write("setup") as tx:
+        from store import settings
+
+        settings.write(tx.conn, "sync.snapshot_every", "10")
+    first = sync_with(a.path, share, key)
+    assert first.snapshot  # the world's setup is more than 10 ops
+    assert sync_with(a.path, share, key).snapshot == ""  # nothing new: no second one
+    for pid in a.people[:3]:
+        attendance.mark(a.db, "omar.farah", pid, a.activity_id, TODAY, "present")
+    assert sync_with(a.path, share, key).snapshot == ""  # 3 new ops: fewer than sync.snapshot_every
+    newest = snapshot.listed(sync.DirShare(share))[0].covered
+    for day in (YESTERDAY, YESTERDAY - dt.timedelta(days=3), YESTERDAY - dt.timedelta(days=4)):
+        for pid in a.people:
+            attendance.mark(a.db, "omar.farah", pid, a.activity_id, day, "sick")
+    assert sync_with(a.path, share, key).snapshot == snapshot.name_for(newest + 18)
+    a.db.dispose()
