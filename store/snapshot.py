@@ -196,19 +196,23 @@ def decode(key: bytes, data: bytes, workstation: str, name: str) -> tuple[dict, 
     return header, frames_of()
 
 
-def eligible(db: Database) -> bool:
-    """Only a workstation that has never applied another's work starts from a snapshot."""
+def is_new(db: Database) -> bool:
+    """A workstation that has never applied another's work: it starts from the newest snapshot."""
     with db.read() as conn:
         return conn.exec_driver_sql("SELECT count(*) FROM sync_peer WHERE applied_seq > 0").scalar_one() == 0
 
 
-def bootstrap(db: Database, share: Share, key: bytes, summary: Summary) -> str | None:
-    """Start from the newest snapshot that decodes; a damaged one is quarantined and the next tried. None:
-    no usable snapshot (the pull then replays every ops file, which gives the same result, slower)."""
+def load_newest(db: Database, share: Share, key: bytes, summary: Summary, beyond: dict[str, int]) -> str | None:
+    """Load the newest snapshot that decodes and reaches past `beyond` for some workstation (empty: any),
+    for a new workstation or one whose pull stopped at a gap (a file archived, lost or quarantined); a
+    damaged one is quarantined and the next tried. None: no usable snapshot (the pull then replays the ops
+    files, which gives the same result, only slower, or waits at the gap)."""
+    with db.read() as conn:
+        known_bad = {f for (f,) in conn.exec_driver_sql("SELECT file FROM quarantine")}
     for snap in listed(share):
-        if snap.workstation == db.workstation_id:
-            continue
         where = f"{snap.workstation}/{snap.name}"
+        if snap.workstation == db.workstation_id or where in known_bad:
+            continue
         try:
             data = share.read(snap.workstation, snap.name)
         except OSError as error:
@@ -216,8 +220,10 @@ def bootstrap(db: Database, share: Share, key: bytes, summary: Summary) -> str |
             continue
         try:
             header, frames = decode(key, data, snap.workstation, snap.name)
+            if beyond and not any(header["vector"].get(ws, 0) > seq for ws, seq in beyond.items()):
+                continue  # it does not reach past where we stopped
             with db.write("sync") as tx:
-                summary.from_snapshot = _load(tx, header["vector"], frames, snap.name)
+                summary.from_snapshot += _load(tx, header["vector"], frames, snap.name)
         except BadFile as error:
             if _quarantine(db, where, str(error)):
                 summary.quarantined += 1
@@ -228,32 +234,33 @@ def bootstrap(db: Database, share: Share, key: bytes, summary: Summary) -> str |
 
 
 def _load(tx: Tx, covered: dict[str, int], frames: Iterator[list[dict]], name: str) -> int:
+    """Add the entries this database lacks (past each peer's high-water mark; never our own) to the change
+    log, fold every row they touch, and move the high-water marks up to the snapshot's vector."""
     me = tx.workstation_id
-    local_rows = set(tx.conn.exec_driver_sql("SELECT DISTINCT tbl, row_id FROM change_log").all())
-    existing = {table: {r for (r,) in tx.conn.exec_driver_sql(f"SELECT {pk} FROM {table}")}
-                for table, pk in changes.SYNCED.items()}
+    have = dict(tx.conn.exec_driver_sql("SELECT workstation_id, applied_seq FROM sync_peer").all())
+    before = tx.conn.exec_driver_sql("SELECT coalesce(max(seq), 0) FROM change_log").scalar_one()
     newest, loaded = "", 0
-    pending: list[list[dict]] = []  # the entries of one row, rows in file order
+    rows: list[list[dict]] = []  # the entries of one row each, rows in file order
     for entries in frames:
-        fresh = [e for e in entries if e["ws"] != me]
-        loaded += len(fresh)
+        fresh = [e for e in entries if e["ws"] != me and e["seq"] > have.get(e["ws"], 0)]
         if not fresh:
             continue
-        tx.conn.exec_driver_sql(
+        inserted = tx.conn.exec_driver_sql(
             "INSERT OR IGNORE INTO change_log (op_id, workstation_id, ws_seq, hlc, tbl, row_id, kind, changes, at, by)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(e["op"], e["ws"], e["seq"], e["hlc"], e["tbl"], e["row"], e["kind"],
               json.dumps(e["changes"], ensure_ascii=False, sort_keys=True), e["at"], e["by"]) for e in fresh])
+        loaded += max(inserted.rowcount, 0)
         for e in fresh:
             newest = max(newest, e["hlc"])
-            if pending and (pending[-1][0]["tbl"], pending[-1][0]["row"]) == (e["tbl"], e["row"]):
-                pending[-1].append(e)
-            else:
-                if len(pending) >= BATCH_ROWS:
-                    _materialize_rows(tx, pending[:-1], local_rows, existing)
-                    pending = pending[-1:]
-                pending.append([e])
-    _materialize_rows(tx, pending, local_rows, existing)
+            if rows and (rows[-1][0]["tbl"], rows[-1][0]["row"]) == (e["tbl"], e["row"]):
+                rows[-1].append(e)
+                continue
+            if len(rows) >= BATCH_ROWS:  # every row so far is complete: this entry starts a new one
+                _materialize_rows(tx, rows, before)
+                rows = []
+            rows.append([e])
+    _materialize_rows(tx, rows, before)
     if newest:
         changes.observe(tx, newest)
     now = clock.now().isoformat()
@@ -266,22 +273,26 @@ def _load(tx: Tx, covered: dict[str, int], frames: Iterator[list[dict]], name: s
     return loaded
 
 
-def _materialize_rows(tx: Tx, rows: list[list[dict]], local_rows: set, existing: dict[str, set]) -> None:
-    """Fold each row once and insert the new ones in bulk; a row this database already has (or has its own
-    ops for), and every row of a batch that breaks a constraint, goes through the sync's own one-row path,
-    which parks a row whose parent is missing in `sync_pending`."""
-    fresh: dict[str, list[tuple[str, dict]]] = {}
-    one_by_one: list[tuple[str, str, dict]] = []
+def _materialize_rows(tx: Tx, rows: list[list[dict]], before: int) -> None:
+    """Fold each new row once and insert them in bulk. A row this database already had (in its table or its
+    change log, whose entries must join the fold), and every row of a batch that breaks a constraint, goes
+    through the sync's own one-row path, which parks a row whose parent is missing in `sync_pending`."""
+    by_table: dict[str, list[list[dict]]] = {}
     for entries in rows:
-        table, row_id = entries[0]["tbl"], entries[0]["row"]
-        if (table, row_id) in local_rows or row_id in existing[table]:
-            one_by_one.append((table, row_id, entries[-1]))
-            continue
-        state, _ = _fold(table, [(e["hlc"], e["ws"], e["kind"], e["changes"], e["by"]) for e in entries])
-        if state is not None:
-            fresh.setdefault(table, []).append((row_id, state))
+        by_table.setdefault(entries[0]["tbl"], []).append(entries)
+    one_by_one: list[tuple[str, str]] = []
     for table in TABLE_ORDER:
-        batch = fresh.get(table, [])
+        group = by_table.get(table, [])
+        known = _known(tx, table, [entries[0]["row"] for entries in group], before)
+        batch = []
+        for entries in group:
+            row_id = entries[0]["row"]
+            if row_id in known:
+                one_by_one.append((table, row_id))
+                continue
+            state, _ = _fold(table, [(e["hlc"], e["ws"], e["kind"], e["changes"], e["by"]) for e in entries])
+            if state is not None:
+                batch.append((row_id, state))
         if not batch:
             continue
         savepoint = tx.conn.begin_nested()
@@ -289,15 +300,29 @@ def _materialize_rows(tx: Tx, rows: list[list[dict]], local_rows: set, existing:
             _insert(tx, table, batch)
         except IntegrityError:
             savepoint.rollback()
-            one_by_one += [(table, row_id, {}) for row_id, _ in batch]
+            one_by_one += [(table, row_id) for row_id, _ in batch]
             continue
         savepoint.commit()
-    for table, row_id, last in sorted(one_by_one, key=lambda r: TABLE_ORDER.index(r[0])):
-        if not last:
-            last = dict(zip(("op", "ws", "seq"), tx.conn.exec_driver_sql(
-                "SELECT op_id, workstation_id, ws_seq FROM change_log WHERE tbl = ? AND row_id = ?"
-                " ORDER BY hlc DESC LIMIT 1", (table, row_id)).one()))
+    for table, row_id in sorted(one_by_one, key=lambda r: TABLE_ORDER.index(r[0])):
+        last = dict(zip(("op", "ws", "seq"), tx.conn.exec_driver_sql(
+            "SELECT op_id, workstation_id, ws_seq FROM change_log WHERE tbl = ? AND row_id = ?"
+            " ORDER BY hlc DESC LIMIT 1", (table, row_id)).one()))
         _try_materialize(tx, table, row_id, None, last)
+
+
+def _known(tx: Tx, table: str, row_ids: list[str], before: int) -> set[str]:
+    """Of these rows, the ones this database had before the snapshot: in the table or in the change log."""
+    pk = changes.SYNCED[table]
+    known: set[str] = set()
+    for i in range(0, len(row_ids), 500):
+        part = row_ids[i:i + 500]
+        marks = ", ".join("?" * len(part))
+        known.update(r for (r,) in tx.conn.exec_driver_sql(f"SELECT {pk} FROM {table} WHERE {pk} IN ({marks})", tuple(part)))
+        if before:
+            known.update(r for (r,) in tx.conn.exec_driver_sql(
+                f"SELECT row_id FROM change_log WHERE tbl = ? AND seq <= ? AND row_id IN ({marks})",
+                (table, before, *part)))
+    return known
 
 
 def _insert(tx: Tx, table: str, batch: list[tuple[str, dict]]) -> None:

@@ -279,7 +279,7 @@ class Summary:
     quarantined: int = 0
     waiting: int = 0
     problems: list[str] = field(default_factory=list)
-    started_from: str = ""  # the snapshot a new workstation started from
+    read_snapshot: str = ""  # the snapshot a new or gapped workstation read
     from_snapshot: int = 0  # the change-log entries it brought
     snapshot: str = ""  # the snapshot this sync published
 
@@ -288,7 +288,7 @@ class Summary:
         parts = [t("sync.summary", sent=self.sent, received=self.received, conflicts=self.conflicts,
                    quarantined=self.quarantined)]
         parts += [t("sync.waiting", n=self.waiting)] if self.waiting else []
-        parts += [t("sync.started_from", name=self.started_from, n=self.from_snapshot)] if self.started_from else []
+        parts += [t("sync.read_snapshot", name=self.read_snapshot, n=self.from_snapshot)] if self.read_snapshot else []
         parts += [t("sync.snapshot_written", name=self.snapshot)] if self.snapshot else []
         return " ".join(parts)
 
@@ -425,8 +425,10 @@ def _retry_pending(db: Database) -> int:
         return tx.conn.exec_driver_sql("SELECT count(*) FROM sync_pending").scalar_one()
 
 
-def pull(db: Database, share: Share, key: bytes, summary: Summary) -> None:
+def pull(db: Database, share: Share, key: bytes, summary: Summary) -> dict[str, int]:
+    """Apply every other workstation's files in sequence; return where a gap stopped it, per workstation."""
     me = db.workstation_id
+    gaps: dict[str, int] = {}
     with db.read() as conn:
         applied = dict(conn.exec_driver_sql("SELECT workstation_id, applied_seq FROM sync_peer").all())
         known_bad = {f for (f,) in conn.exec_driver_sql("SELECT file FROM quarantine")}
@@ -443,6 +445,7 @@ def pull(db: Database, share: Share, key: bytes, summary: Summary) -> None:
             if last <= done or f"{ws}/{name}" in known_bad:
                 continue
             if first > done + 1:
+                gaps[ws] = done
                 break  # a gap: the file in between is not visible yet; wait, never skip
             try:
                 data = share.read(ws, name)
@@ -458,20 +461,27 @@ def pull(db: Database, share: Share, key: bytes, summary: Summary) -> None:
                 continue
             _apply(db, ws, name, [op for op in ops if op["seq"] > done], last, summary)
             done = last
+    return gaps
 
 
 def sync(db: Database, share: Share, key: bytes, *, from_snapshot: bool = True,
          write_snapshot: bool | None = None) -> Summary:
-    """Publish, then (a new workstation) start from the newest snapshot, then apply every other
-    workstation's files, then retry rows that waited for a parent, then publish a snapshot when one is
-    due (`write_snapshot=None`), always (True) or never (False)."""
+    """Publish; a new workstation starts from the newest snapshot; apply every other workstation's files;
+    where a file is missing (archived, lost, quarantined) and a snapshot covers it, read that and go on;
+    retry rows that waited for a parent; publish a snapshot when one is due (`write_snapshot=None`),
+    always (True) or never (False). `from_snapshot=False` replays every file (tests compare the two)."""
     from store import snapshot
 
     summary = Summary()
     summary.sent = publish(db, share, key)
-    if from_snapshot and snapshot.eligible(db):
-        summary.started_from = snapshot.bootstrap(db, share, key, summary) or ""
-    pull(db, share, key, summary)
+    if from_snapshot and snapshot.is_new(db):
+        summary.read_snapshot = snapshot.load_newest(db, share, key, summary, {}) or ""
+    gaps = pull(db, share, key, summary)
+    if from_snapshot and gaps:
+        read = snapshot.load_newest(db, share, key, summary, gaps)
+        if read:
+            summary.read_snapshot = read
+            pull(db, share, key, summary)
     summary.waiting = _retry_pending(db)
     if write_snapshot or (write_snapshot is None and snapshot.due(db, share)):
         summary.snapshot = snapshot.write(db, share, key) or ""

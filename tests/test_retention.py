@@ -107,7 +107,7 @@ def test_gallring_removes_the_case_everywhere_and_logs_no_personal_data(old_worl
     assert gone in carried  # the tombstones travel …
     assert not any(word in carried for word in ("Gammalsson", "850612", "bageri"))  # … the person does not
     late = db.open(tmp_path / "c.db")
-    assert sync.sync(late, share, sync.load_key(key)).started_from
+    assert sync.sync(late, share, sync.load_key(key)).read_snapshot
     late.dispose()
     assert count(tmp_path / "c.db", "SELECT count(*) FROM participant") == 5
     assert count(tmp_path / "c.db", "SELECT count(*) FROM change_log WHERE changes LIKE '%Gammalsson%'") == 0

@@ -13,7 +13,7 @@ from store import attendance, cases, changes, db, milestones, snapshot, sync
 from tui import cli
 
 from .conftest import TODAY, make_world
-from .test_sync import assert_same, key, run_sync, share_dir  # noqa: F401 -- fixtures shared with the sync tests
+from .test_sync import assert_same, export, key, run_sync, share_dir  # noqa: F401 -- fixtures shared with the sync tests
 
 YESTERDAY = TODAY - dt.timedelta(days=1)
 
@@ -95,10 +95,10 @@ def test_starting_from_a_snapshot_equals_a_full_replay(tmp_path: Path, share_dir
     after = on_share - snaps[0].covered  # ops published after the snapshot: the only files it replays
     assert 0 < after < on_share
     assert (f"{after} mottagna" in (out := capsys.readouterr().out)
-            and f"Startade från ögonblicksbilden {snaps[0].workstation}/{snaps[0].name} ({snaps[0].covered} "
+            and f"Läste ögonblicksbilden {snaps[0].workstation}/{snaps[0].name} ({snaps[0].covered} "
             in out), out
     full = sync_with(replayed, share_dir, key, from_snapshot=False)
-    assert (full.started_from, full.received) == ("", on_share)
+    assert (full.read_snapshot, full.received) == ("", on_share)
     # before anyone syncs again: the new workstations hold what the share holds, whichever way they came
     assert_same(fresh, replayed)
     assert history(fresh) == history(replayed, fresh)
@@ -132,11 +132,44 @@ def test_a_new_workstation_joins_when_the_ops_a_snapshot_covers_are_archived(tmp
             archived += 1
     assert archived > 0
     fresh = tmp_path / "d.db"
-    assert sync_with(fresh, share, key).started_from
+    assert sync_with(fresh, share, key).read_snapshot
     assert sync_with(fresh, share, key).waiting == 0
     for path in (a, b, c, fresh):
         run_sync(path, share, key)
     assert_same(a, b, c, fresh)
+
+
+def test_a_workstation_behind_an_archived_or_damaged_file_catches_up_from_a_snapshot(tmp_path: Path,
+                                                                                     key: Path) -> None:
+    share = tmp_path / "share"
+    share.mkdir()
+    a = make_world(tmp_path / "a.db", n=6)
+    b_path = tmp_path / "b.db"
+    run_sync(a.path, share, key)
+    run_sync(b_path, share, key)
+    b = db.open(b_path)  # B is away for a while, with work of its own
+    cases.update(b, "karin.ek", a.people[1], phone="070-3333333")
+    b.dispose()
+    for day, status in ((YESTERDAY, "present"), (TODAY, "sick")):
+        for pid in a.people:
+            attendance.mark(a.db, "omar.farah", pid, a.activity_id, day, status)
+        run_sync(a.path, share, key)
+    assert sync_with(a.path, share, key, write_snapshot=True).snapshot
+    cases.add_note(a.db, "omar.farah", a.people[2], "Efter ögonblicksbilden")
+    run_sync(a.path, share, key)
+    files = sorted((share / "ops" / a.db.workstation_id).glob("*.ops"))
+    assert len(files) == 4
+    files[1].unlink()  # archived by an administrator
+    files[2].write_bytes(files[2].read_bytes()[:-10])  # damaged
+    assert sync_with(b_path, share, key, from_snapshot=False).waiting == 0
+    assert export(b_path, "notes") != export(a.path, "notes")  # replaying alone, B waits at the gap
+    summary = sync_with(b_path, share, key)
+    assert summary.read_snapshot and summary.from_snapshot > 0
+    run_sync(a.path, share, key)
+    assert_same(a.path, b_path)
+    assert sqlite3.connect(a.path).execute("SELECT phone FROM participant WHERE id = ?",
+                                           (a.people[1],)).fetchone() == ("070-3333333",)
+    a.db.dispose()
 
 
 def test_every_table_is_loaded_parents_first() -> None:
@@ -167,7 +200,7 @@ def test_a_bad_snapshot_is_quarantined_and_the_replay_takes_over(tmp_path: Path,
         file.write_bytes(snapshot.encode(other, snap.workstation, covered, iter([])))
     fresh = tmp_path / "d.db"
     summary = sync_with(fresh, share, key)
-    assert summary.started_from == "" and summary.quarantined == 1
+    assert summary.read_snapshot == "" and summary.quarantined == 1
     assert sqlite3.connect(fresh).execute("SELECT count(*) FROM quarantine").fetchone()[0] == 1
     run_sync(a, share, key)
     run_sync(fresh, share, key)
