@@ -18,7 +18,8 @@ STATUSES = ("planned", "started", "achieved", "cancelled")
 RANK = {"planned": 0, "started": 1, "achieved": 2, "cancelled": 3}
 KINDS = ("referral", "assessment", "plan", "intervention", "exit")
 DEFAULTS = {"alert.stale_days": "60", "alert.plan_days": "30", "alert.silent_days": "30",
-            "lock.idle_minutes": "10"}  # minutes without a key press before the screen locks
+            "lock.idle_minutes": "10",  # minutes without a key press before the screen locks
+            "sync.snapshot_every": "20000"}  # ops no snapshot covers before this workstation writes one
 
 
 @dataclass(frozen=True)

@@ -30,13 +30,12 @@ from sqlalchemy.exc import IntegrityError
 
 from store import changes, clock, names, settings
 from store.db import Database, Tx
-from store.sync import BadFile, Share, Summary, _fold, _quarantine, _try_materialize
+from store.sync import NAME as OPS_NAME, BadFile, Share, Summary, _fold, _quarantine, _try_materialize
 
 MAGIC = b"ARENA-SNAP-1\n"
 NAME = re.compile(r"^snapshot-(\d{12})\.snap$")
 FRAME_OPS = 20_000
 BATCH_ROWS = 2_000
-EVERY_DEFAULT = 20_000
 # Parents before children, so rows land without waiting for a foreign key.
 TABLE_ORDER = ("caseworker", "absence_code", "milestone_stage", "exit_outcome", "activity", "participant",
                "enrolment", "attendance", "session_cancel", "milestone", "note", "audit_event")
@@ -135,8 +134,10 @@ def due(db: Database, share: Share) -> bool:
     """Time for a new snapshot: the ops no snapshot covers reach `sync.snapshot_every` (default 20 000) and
     a quarter of the newest snapshot, so snapshots grow geometrically and all of them together stay
     within a few times the newest one."""
+    from store import milestones
+
+    every = milestones.threshold(db, "sync.snapshot_every")
     with db.read() as conn:
-        every = int(settings.read(conn, "sync.snapshot_every") or EVERY_DEFAULT)
         total = sum(vector(conn, db.workstation_id).values())
     newest = max((s.covered for s in listed(share)), default=0)
     return total - newest >= max(every, newest // 4)
@@ -194,6 +195,26 @@ def decode(key: bytes, data: bytes, workstation: str, name: str) -> tuple[dict, 
             raise BadFile("content does not match its header")
 
     return header, frames_of()
+
+
+def archivable(share: Share, key: bytes) -> tuple[str, list[str]]:
+    """The newest snapshot that decodes whole, and the files it makes unnecessary: every ops file whose
+    last sequence number it covers, and every older snapshot. Paths are relative to the share."""
+    for snap in listed(share):
+        try:
+            header, frames = decode(key, share.read(snap.workstation, snap.name), snap.workstation, snap.name)
+            for _ in frames:
+                pass
+        except BadFile:
+            continue
+        covered, spare = header["vector"], []
+        for ws in share.workstations():
+            for name in share.files(ws):
+                ops, older = OPS_NAME.match(name), NAME.match(name)
+                if (ops and int(ops[2]) <= covered.get(ws, 0)) or (older and int(older[1]) < snap.covered):
+                    spare.append(f"ops/{ws}/{name}")
+        return f"{snap.workstation}/{snap.name}", spare
+    return "", []
 
 
 def is_new(db: Database) -> bool:

@@ -117,20 +117,27 @@ def test_starting_from_a_snapshot_equals_a_full_replay(tmp_path: Path, share_dir
     d.dispose()
 
 
-def test_a_new_workstation_joins_when_the_ops_a_snapshot_covers_are_archived(tmp_path: Path, key: Path) -> None:
+def test_a_new_workstation_joins_when_the_ops_a_snapshot_covers_are_archived(tmp_path: Path, key: Path,
+                                                                             capsys: pytest.CaptureFixture) -> None:
     share = tmp_path / "share"
     share.mkdir()
     a, b, c, _ = busy_programme(tmp_path, share, key)
-    snap = snapshot.listed(sync.DirShare(share))[0]
-    header, _ = snapshot.decode(sync.load_key(key), (share / "ops" / snap.workstation / snap.name).read_bytes(),
-                                snap.workstation, snap.name)
-    covered = header["vector"]
-    archived = 0
-    for file in share.glob("ops/*/*.ops"):
-        if int(file.name[13:25]) <= covered.get(file.parent.name, 0):
-            file.unlink()  # an administrator archived the files the snapshot covers
-            archived += 1
-    assert archived > 0
+    assert sync_with(c, share, key, write_snapshot=True).snapshot  # an older one (A's) and a newer one (C's)
+    later = db.open(b)  # and work goes on after it
+    pid, aid = sqlite3.connect(a).execute("SELECT participant_id, activity_id FROM enrolment").fetchone()
+    attendance.mark(later, "lena.leder", pid, aid, YESTERDAY - dt.timedelta(days=3), "unexcused")
+    later.dispose()
+    run_sync(b, share, key)
+    capsys.readouterr()
+    assert cli.main(["sync", "--share", str(share), "--key", str(key), "--archivable"]) == 0
+    listing = capsys.readouterr()
+    spare = listing.out.split()
+    assert "kan flyttas från utdelningen" in listing.err
+    assert any(p.endswith(".snap") for p in spare) and any(p.endswith(".ops") for p in spare)
+    for path in spare:
+        (share / path).unlink()  # an administrator moved them to an archive
+    remaining = [p for p in share.glob("ops/*/*") if p.suffix == ".ops"]
+    assert remaining  # the work after the newest snapshot stays
     fresh = tmp_path / "d.db"
     assert sync_with(fresh, share, key).read_snapshot
     assert sync_with(fresh, share, key).waiting == 0
@@ -211,10 +218,7 @@ def test_a_snapshot_is_published_when_enough_ops_lack_one(tmp_path: Path, key: P
     share = tmp_path / "share"
     share.mkdir()
     a = make_world(tmp_path / "a.db", n=5)
-    with a.db.write("setup") as tx:
-        from store import settings
-
-        settings.write(tx.conn, "sync.snapshot_every", "10")
+    assert cli.main(["settings", "sync.snapshot_every", "10", "--db", str(a.path), "--user", "setup"]) == 0
     first = sync_with(a.path, share, key)
     assert first.snapshot  # the world's setup is more than 10 ops
     assert sync_with(a.path, share, key).snapshot == ""  # nothing new: no second one

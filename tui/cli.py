@@ -122,6 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--key", help="programnyckeln (standard: arena.key i datakatalogen)")
     p.add_argument("--snapshot", action="store_true",
                    help="publicera en ögonblicksbild nu (annars när många ändringar saknar en)")
+    p.add_argument("--archivable", action="store_true",
+                   help="synka inte: lista filerna på utdelningen som den nyaste ögonblicksbilden gör onödiga")
 
     p = sub.add_parser("keys", parents=[common], help="programnyckel för synk")
     p.add_argument("action", choices=("new",))
@@ -134,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--role", choices=("caseworker", "leader", "admin"))
     p.add_argument("--site", default="")
 
-    p = sub.add_parser("settings", parents=[common], help="inställningar: larmgränser, låsningstid")
+    p = sub.add_parser("settings", parents=[common], help="inställningar: larmgränser, låsningstid, ögonblicksbilder")
     p.add_argument("key", nargs="?")
     p.add_argument("value", nargs="?")
 

@@ -59,6 +59,15 @@ def cmd_sync(args: argparse.Namespace) -> int:
     key_path = Path(args.key or default_key()).resolve()
     key = sync.load_key(key_path)
     share = sync.DirShare(args.share)
+    if args.archivable:
+        from store import snapshot
+
+        newest, spare = snapshot.archivable(share, key)
+        for path in spare:
+            print(path)
+        sys.stderr.write(t("sync.archivable", name=newest, n=len(spare)) + "\n" if newest
+                         else t("sync.no_snapshot") + "\n")
+        return 0
     database = _open_db(args)
     try:
         summary = sync.sync(database, share, key, write_snapshot=True if args.snapshot else None)
