@@ -321,6 +321,64 @@ def bench_sync(small: Path, large: Path) -> list[Result]:
             Result("sync_bytes", written / 1024, size / 1024, "KiB on the share vs DB file", "≪ 1 %", share < 0.01)]
 
 
+def bench_bootstrap(participants: int, days: int) -> list[Result]:
+    """A new workstation joining: from a snapshot against replaying every ops file (the baseline), on a
+    history made through the store (registrations, enrolments, a roll call a day, some marks changed)."""
+    from store import activities, attendance, cases, db, staff, sync
+
+    with tempfile.TemporaryDirectory() as tmp:
+        base, share = Path(tmp), Path(tmp) / "share"
+        share.mkdir()
+        key = sync.load_key(sync.new_key(base / "k.key"))
+        a = db.open(base / "a.db")
+        with a.write("bench") as tx:
+            staff.create_in(tx, "bench", "Bench Admin", role="admin")
+        aid = activities.create(a, "bench", "Arbetsträning", (6, 6, 6, 6, 4), kind="arbetsträning", site="Centrum",
+                                capacity=participants)
+        me = staff.by_login(a, "bench").id
+        start = TODAY - dt.timedelta(days=days * 7 // 5 + 7)
+        people = []
+        for i in range(participants):
+            pid = cases.register(a, "bench", cases.NewParticipant(
+                first_name=f"Namn{i}", last_name=f"Efternamn{i % 97}", gender="KM"[i % 2],
+                referral_date=start.isoformat(), caseworker_id=me, plan=(6, 6, 6, 6, 4)))
+            activities.enrol(a, "bench", pid, aid, start)
+            people.append(pid)
+        rng, day, marked = random.Random(5), start, 0
+        while marked < days:
+            day += dt.timedelta(days=1)
+            try:
+                attendance.mark_all_present(a, "bench", aid, day)
+            except Exception:  # noqa: BLE001 -- weekends and holidays are refused
+                continue
+            for pid in rng.sample(people, max(1, participants // 20)):
+                attendance.mark(a, "bench", pid, aid, day, "sick")
+            marked += 1
+        sync.sync(a, sync.DirShare(share), key, write_snapshot=False)
+        ops_bytes = sum(f.stat().st_size for f in share.rglob("*.ops"))
+        t0 = time.perf_counter()
+        sync.sync(a, sync.DirShare(share), key, write_snapshot=True)
+        write_s = time.perf_counter() - t0
+        snap_bytes = sum(f.stat().st_size for f in share.rglob("*.snap"))
+        with a.read() as conn:
+            ops = conn.exec_driver_sql("SELECT count(*) FROM change_log").scalar_one()
+        a.dispose()
+        timings = {}
+        for name, from_snapshot in (("replay", False), ("snapshot", True)):
+            new = db.open(base / f"{name}.db")
+            t0 = time.perf_counter()
+            summary = sync.sync(new, sync.DirShare(share), key, from_snapshot=from_snapshot, write_snapshot=False)
+            timings[name] = time.perf_counter() - t0
+            assert summary.waiting == 0 and bool(summary.read_snapshot) == from_snapshot, summary
+            new.dispose()
+    print(f"  join: {ops} ops; replay {timings['replay']:.2f} s, snapshot {timings['snapshot']:.2f} s,"
+          f" writing the snapshot {write_s:.2f} s", flush=True)
+    return [Result("join_snapshot", timings["snapshot"], timings["replay"], "s (snapshot vs replaying every file)",
+                   "≤ 0.5×", timings["snapshot"] <= 0.5 * timings["replay"]),
+            Result("snapshot_bytes", snap_bytes / 1024, ops_bytes / 1024, "KiB (snapshot vs all ops files)", "≤ 1.2×",
+                   snap_bytes <= 1.2 * ops_bytes)]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="10 000 participants instead of 100 000")
@@ -340,6 +398,8 @@ def main() -> int:
     print("· sync_changes, sync_bytes", flush=True)
     small = scale_db(n // 10 if args.quick else 10_000, days)
     results += bench_sync(small, path)
+    print("· join_snapshot, snapshot_bytes", flush=True)
+    results += bench_bootstrap(500, 10) if args.quick else bench_bootstrap(2000, 20)
     rows = sqlite3.connect(path).execute("SELECT count(*) FROM attendance").fetchone()[0]
     print(f"\nscale database: {n} participants, {rows} attendance rows ({path.stat().st_size // 2**20} MB)\n")
     print(f"{'name':16} {'ours':>12} {'baseline':>12} {'ratio':>8}  {'goal':14} result")
