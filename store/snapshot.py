@@ -223,13 +223,25 @@ def is_new(db: Database) -> bool:
         return conn.exec_driver_sql("SELECT count(*) FROM sync_peer WHERE applied_seq > 0").scalar_one() == 0
 
 
-def load_newest(db: Database, share: Share, key: bytes, summary: Summary, beyond: dict[str, int]) -> str | None:
-    """Load the newest snapshot that decodes and reaches past `beyond` for some workstation (empty: any),
-    for a new workstation or one whose pull stopped at a gap (a file archived, lost or quarantined); a
-    damaged one is quarantined and the next tried. None: no usable snapshot (the pull then replays the ops
-    files, which gives the same result, only slower, or waits at the gap)."""
+def worth_reading(db: Database, share: Share, gaps: dict[str, int]) -> bool:
+    """After a pull: a snapshot may hold what the ops files no longer do. Look when the pull stopped at a
+    gap (a file archived, lost or quarantined – or only late) or when a snapshot has appeared that this
+    workstation has not looked at (its files may all have been archived, leaving no gap to notice)."""
+    if gaps:
+        return True
+    newest = next((s for s in listed(share) if s.workstation != db.workstation_id), None)
+    with db.read() as conn:
+        return newest is not None and settings.read(conn, "sync.snapshot_seen") != f"{newest.workstation}/{newest.name}"
+
+
+def load_newest(db: Database, share: Share, key: bytes, summary: Summary) -> str | None:
+    """Load the newest snapshot that decodes, if it holds ops this workstation lacks (for some workstation
+    in its vector, past our high-water mark); a damaged one is quarantined and the next tried. None: no
+    snapshot needed or usable (the pull replays the ops files, which gives the same result, only slower,
+    or waits at the gap)."""
     with db.read() as conn:
         known_bad = {f for (f,) in conn.exec_driver_sql("SELECT file FROM quarantine")}
+        have = dict(conn.exec_driver_sql("SELECT workstation_id, applied_seq FROM sync_peer").all())
     for snap in listed(share):
         where = f"{snap.workstation}/{snap.name}"
         if snap.workstation == db.workstation_id or where in known_bad:
@@ -241,16 +253,17 @@ def load_newest(db: Database, share: Share, key: bytes, summary: Summary, beyond
             continue
         try:
             header, frames = decode(key, data, snap.workstation, snap.name)
-            if beyond and not any(header["vector"].get(ws, 0) > seq for ws, seq in beyond.items()):
-                continue  # it does not reach past where we stopped
+            lacking = any(seq > have.get(ws, 0) for ws, seq in header["vector"].items() if ws != db.workstation_id)
             with db.write("sync") as tx:
-                summary.from_snapshot += _load(tx, header["vector"], frames, snap.name)
+                settings.write(tx.conn, "sync.snapshot_seen", where)
+                if lacking:
+                    summary.from_snapshot += _load(tx, header["vector"], frames, snap.name)
         except BadFile as error:
             if _quarantine(db, where, str(error)):
                 summary.quarantined += 1
                 summary.problems.append(f"{where}: {error}")
             continue
-        return where
+        return where if lacking else None
     return None
 
 

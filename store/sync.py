@@ -467,7 +467,7 @@ def pull(db: Database, share: Share, key: bytes, summary: Summary) -> dict[str, 
 def sync(db: Database, share: Share, key: bytes, *, from_snapshot: bool = True,
          write_snapshot: bool | None = None) -> Summary:
     """Publish; a new workstation starts from the newest snapshot; apply every other workstation's files;
-    where a file is missing (archived, lost, quarantined) and a snapshot covers it, read that and go on;
+    where files are missing (archived, lost, quarantined) and a snapshot holds them, read that and go on;
     retry rows that waited for a parent; publish a snapshot when one is due (`write_snapshot=None`),
     always (True) or never (False). `from_snapshot=False` replays every file (tests compare the two)."""
     from store import snapshot
@@ -475,10 +475,10 @@ def sync(db: Database, share: Share, key: bytes, *, from_snapshot: bool = True,
     summary = Summary()
     summary.sent = publish(db, share, key)
     if from_snapshot and snapshot.is_new(db):
-        summary.read_snapshot = snapshot.load_newest(db, share, key, summary, {}) or ""
+        summary.read_snapshot = snapshot.load_newest(db, share, key, summary) or ""
     gaps = pull(db, share, key, summary)
-    if from_snapshot and gaps:
-        read = snapshot.load_newest(db, share, key, summary, gaps)
+    if from_snapshot and snapshot.worth_reading(db, share, gaps):
+        read = snapshot.load_newest(db, share, key, summary)
         if read:
             summary.read_snapshot = read
             pull(db, share, key, summary)
