@@ -9,12 +9,14 @@ and the old ops files still hold their original values, which a full replay woul
 the tombstone arrives). Entries that were later overwritten are kept: the case card's history shows
 them, and the merge of a row needs every entry to treat a late, concurrent op exactly as a full replay.
 
-A new workstation (one that has never applied anything from another) loads the newest snapshot that
-decodes in one local transaction: it inserts the entries into its change log, folds each row once,
-in parent-before-child order, and records the vector as its peers' high-water marks. The ordinary
-pull then applies every ops file past the vector. Because the merge is a fold of the change log and
-the change log after this equals the one a full replay builds, the tables are the same (a test holds
-bootstrap + later ops against a full replay, byte for byte).
+A new workstation (one that has never applied another's work) loads the newest snapshot that decodes,
+in one local transaction: it inserts the entries it lacks into its change log, folds each row once, in
+parent-before-child order, and takes the vector as its peers' high-water marks. The ordinary pull then
+applies every ops file past the vector. A workstation that has been away reads a snapshot the same
+way when its pull stops at a gap or a snapshot appears that it has not looked at, so ops files a
+snapshot covers may be archived off the share. Because the merge is a fold of the change log and the
+change log after this equals the one a full replay builds, the tables are the same (tests hold it
+byte for byte).
 """
 from __future__ import annotations
 
