@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection
 
 from store import clock, settings
+from store.db import run
 from store.i18n import ArenaError, t
 
 CASE_READ = "case.read"  # open a card, notes, history, identity numbers, search, caseload lists
@@ -59,8 +60,7 @@ class User:
 
 
 def user(conn: Connection, login: str) -> User | None:
-    row = conn.exec_driver_sql("SELECT id, login, role FROM caseworker WHERE login = ? AND active = 1",
-                               (login,)).first()
+    row = run(conn, "SELECT id, login, role FROM caseworker WHERE login = ? AND active = 1", (login,)).fetchone()
     return User(*row) if row else None
 
 
@@ -78,8 +78,7 @@ def require(conn: Connection, login: str, action: str, *, activity_id: str | Non
     if not may(found.role, action):
         raise refusal(found.role, action)
     if found.role == "leader" and activity_id is not None:
-        leads = conn.exec_driver_sql("SELECT 1 FROM activity WHERE id = ? AND leader_id = ?",
-                                     (activity_id, found.id)).first()
+        leads = run(conn, "SELECT 1 FROM activity WHERE id = ? AND leader_id = ?", (activity_id, found.id)).fetchone()
         if leads is None:
             raise AccessDenied("acc.not_your_activity")
     return found

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from store import access, calendar, changes, clock, identity, validate
-from store.db import Database, Tx
+from store.db import Database, Tx, run
 from store.i18n import ArenaError, language
 from store.schema import WEEKDAYS
 
@@ -153,9 +153,8 @@ def get_mark(db: Database, participant_id: str, activity_id: str, day: dt.date) 
 
 
 def _get_mark(conn, participant_id: str, activity_id: str, iso: str) -> Mark | None:  # noqa: ANN001
-    r = conn.exec_driver_sql(
-        "SELECT status, hours, reason_code, note, recorded_by, recorded_at, late FROM attendance"
-        " WHERE participant_id = ? AND activity_id = ? AND date = ?", (participant_id, activity_id, iso)).first()
+    r = run(conn, "SELECT status, hours, reason_code, note, recorded_by, recorded_at, late FROM attendance"
+                  " WHERE participant_id = ? AND activity_id = ? AND date = ?", (participant_id, activity_id, iso)).fetchone()
     return Mark(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6])) if r else None
 
 
@@ -163,12 +162,11 @@ def _session_context(tx: Tx, participant_id: str, activity_id: str, day: dt.date
     """Check every rule for marking this person at this session; return the planned hours."""
     iso = day.isoformat()
     plan, hours = _weekday_col("plan", day), _weekday_col("hours", day)
-    act = tx.conn.exec_driver_sql(f"SELECT name, {hours} FROM activity WHERE id = ?", (activity_id,)).first()
+    act = run(tx.conn, f"SELECT name, {hours} FROM activity WHERE id = ?", (activity_id,)).fetchone()
     if act is None:
         raise ArenaError("att.unknown_activity", value=activity_id)
-    person = tx.conn.exec_driver_sql(
-        f"SELECT first_name || ' ' || last_name, exit_date, {plan} FROM participant WHERE id = ?",
-        (participant_id,)).first()
+    person = run(tx.conn, f"SELECT first_name || ' ' || last_name, exit_date, {plan} FROM participant WHERE id = ?",
+                 (participant_id,)).fetchone()
     if person is None:
         raise ArenaError("att.unknown_person", value=participant_id)
     if act[1] <= 0:
@@ -176,13 +174,11 @@ def _session_context(tx: Tx, participant_id: str, activity_id: str, day: dt.date
                          weekday=calendar.WEEKDAY_LONG[language()][day.weekday()])
     if person[1] and person[1] < iso:
         raise ArenaError("att.exited", name=person[0], date=person[1])
-    enrolled = tx.conn.exec_driver_sql(
-        "SELECT 1 FROM enrolment WHERE participant_id = ? AND activity_id = ? AND start_date <= ?"
-        " AND (end_date IS NULL OR end_date >= ?)", (participant_id, activity_id, iso, iso)).first()
+    enrolled = run(tx.conn, "SELECT 1 FROM enrolment WHERE participant_id = ? AND activity_id = ? AND start_date <= ?"
+                            " AND (end_date IS NULL OR end_date >= ?)", (participant_id, activity_id, iso, iso)).fetchone()
     if not enrolled:
         raise ArenaError("att.not_enrolled", name=person[0], activity=act[0], date=iso)
-    if tx.conn.exec_driver_sql("SELECT 1 FROM session_cancel WHERE activity_id = ? AND date = ?",
-                               (activity_id, iso)).first():
+    if run(tx.conn, "SELECT 1 FROM session_cancel WHERE activity_id = ? AND date = ?", (activity_id, iso)).fetchone():
         raise ArenaError("att.cancelled", date=iso)
     return min(act[1], person[2])
 
@@ -191,7 +187,7 @@ def _check_reason(tx: Tx, status: str, reason: str | None) -> str | None:
     if status not in ABSENT:
         return None
     code = (reason or DEFAULT_REASON[status]).strip().upper()
-    row = tx.conn.exec_driver_sql("SELECT category FROM absence_code WHERE code = ?", (code,)).first()
+    row = run(tx.conn, "SELECT category FROM absence_code WHERE code = ?", (code,)).fetchone()
     if row is None or row[0] != status:
         raise ArenaError("att.bad_reason", value=code[:40])
     return code

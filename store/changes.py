@@ -14,7 +14,7 @@ import uuid
 from typing import Any
 
 from store import settings
-from store.db import Tx
+from store.db import Tx, run
 
 # Tables whose rows are shared between workstations; value = primary key column.
 SYNCED: dict[str, str] = {
@@ -89,9 +89,8 @@ def observe(tx: Tx, remote: str) -> None:
 def _next_ws_seq(tx: Tx) -> int:
     seq = getattr(tx, "_ws_seq", None)
     if seq is None:
-        seq = tx.conn.exec_driver_sql(
-            "SELECT coalesce(max(ws_seq), 0) FROM change_log WHERE workstation_id = ?",
-            (tx.workstation_id,)).scalar_one()
+        seq = run(tx.conn, "SELECT coalesce(max(ws_seq), 0) FROM change_log WHERE workstation_id = ?",
+                  (tx.workstation_id,)).fetchone()[0]
     seq += 1
     tx._ws_seq = seq  # type: ignore[attr-defined]
     return seq
@@ -99,7 +98,7 @@ def _next_ws_seq(tx: Tx) -> int:
 
 def log(tx: Tx, table: str, row_id: str, kind: str, changes: dict[str, list[Any]]) -> str:
     hlc = tick(tx)
-    tx.conn.exec_driver_sql(
+    run(tx.conn,
         "INSERT INTO change_log (op_id, workstation_id, ws_seq, hlc, tbl, row_id, kind, changes, at, by)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%S', 'now', 'localtime'), ?)",
         (new_id(), tx.workstation_id, _next_ws_seq(tx), hlc, table, row_id, kind,
@@ -111,19 +110,17 @@ def upsert(tx: Tx, table: str, row_id: str, values: dict[str, Any]) -> dict[str,
     """Insert or update one row and log the changed fields; return {field: [old, new]} (empty: no change)."""
     pk = SYNCED[table]
     cols = [c for c in values if c != pk]
-    current = tx.conn.exec_driver_sql(
-        f"SELECT {', '.join(cols) if cols else pk} FROM {table} WHERE {pk} = ?", (row_id,)).first()
+    current = run(tx.conn, f"SELECT {', '.join(cols) if cols else pk} FROM {table} WHERE {pk} = ?",
+                  (row_id,)).fetchone()
     if current is None:
-        tx.conn.exec_driver_sql(
-            f"INSERT INTO {table} ({pk}{''.join(', ' + c for c in cols)}) VALUES (?{', ?' * len(cols)})",
+        run(tx.conn, f"INSERT INTO {table} ({pk}{''.join(', ' + c for c in cols)}) VALUES (?{', ?' * len(cols)})",
             (row_id, *(values[c] for c in cols)))
         changes = {c: [None, values[c]] for c in cols}
     else:
         changes = {c: [old, values[c]] for c, old in zip(cols, current) if old != values[c]}
         if not changes:
             return {}
-        tx.conn.exec_driver_sql(
-            f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in changes)} WHERE {pk} = ?",
+        run(tx.conn, f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in changes)} WHERE {pk} = ?",
             (*(values[c] for c in changes), row_id))
     log(tx, table, row_id, "upsert", changes)
     return changes

@@ -39,6 +39,16 @@ def _translate(error: BaseException) -> StoreError:
     return StoreError("err.db_other", detail=str(getattr(error, "orig", error)))
 
 
+def run(conn: Connection, sql: str, params: tuple | list = ()) -> sqlite3.Cursor:
+    """One statement straight to the driver, inside the connection's current transaction. For the hot
+    path of a mark and the change log: SQLAlchemy's per-statement bookkeeping costs more than these
+    indexed statements do. A broken constraint is raised as SQLAlchemy's IntegrityError, as elsewhere."""
+    try:
+        return conn.connection.driver_connection.execute(sql, params)
+    except sqlite3.IntegrityError as error:
+        raise exc.IntegrityError(sql, params, error) from error
+
+
 @dataclass
 class Tx:
     """An open write transaction: the connection, who is writing, and from which workstation."""

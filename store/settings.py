@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
+from store.db import run
+
 
 def read(conn: Connection, key: str) -> str | None:
-    row = conn.exec_driver_sql("SELECT value FROM setting WHERE key = ?", (key,)).first()
+    row = run(conn, "SELECT value FROM setting WHERE key = ?", (key,)).fetchone()
     return row[0] if row else None
 
 
 def write(conn: Connection, key: str, value: str) -> None:
-    conn.exec_driver_sql("INSERT INTO setting (key, value) VALUES (?, ?)"
-                         " ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+    run(conn, "INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (key, value))
