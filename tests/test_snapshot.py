@@ -236,3 +236,49 @@ def test_a_snapshot_is_published_when_enough_ops_lack_one(tmp_path: Path, key: P
             attendance.mark(a.db, "omar.farah", pid, a.activity_id, day, "sick")
     assert sync_with(a.path, share, key).snapshot == snapshot.name_for(newest + 18)
     a.db.dispose()
+
+
+def test_kill_9_while_a_new_workstation_starts_from_a_snapshot(tmp_path: Path, key: Path) -> None:
+    import os
+    import random
+    import signal
+    import subprocess
+    import sys
+
+    share = tmp_path / "share"
+    share.mkdir()
+    a = make_world(tmp_path / "a.db", n=25)
+    day = dt.date(2026, 9, 1)
+    while day < TODAY:
+        if day.weekday() < 5:
+            try:
+                attendance.mark_all_present(a.db, "omar.farah", a.activity_id, day)
+            except Exception:  # noqa: BLE001 -- holidays are refused
+                pass
+        day += dt.timedelta(days=1)
+    assert sync_with(a.path, share, key, write_snapshot=True).snapshot
+    fresh = tmp_path / "d.db"
+    db.open(fresh).dispose()
+    env = {**os.environ, "ARENA_TODAY": TODAY.isoformat()}
+    rng = random.Random(11)
+    root = Path(__file__).resolve().parent.parent
+    for _ in range(int(os.environ.get("ARENA_SNAPSHOT_KILLS", "8"))):
+        child = subprocess.Popen([sys.executable, "-m", "tui.cli", "sync", "--db", str(fresh), "--share", str(share),
+                                  "--key", str(key)], cwd=root, env=env,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.3, 1.2))
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        con = sqlite3.connect(fresh)
+        assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        # all or nothing: either the snapshot is in (with its high-water marks) or none of it is
+        rows, peers = (con.execute("SELECT count(*) FROM attendance").fetchone()[0],
+                       con.execute("SELECT count(*) FROM sync_peer").fetchone()[0])
+        assert (rows == 0) == (peers == 0)
+        con.close()
+    sync_with(fresh, share, key)
+    assert_same(a.path, fresh)
+    con = sqlite3.connect(fresh)
+    assert con.execute("SELECT count(*) FROM (SELECT op_id FROM change_log GROUP BY op_id"
+                       " HAVING count(*) > 1)").fetchone()[0] == 0
+    a.db.dispose()
