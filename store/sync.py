@@ -365,28 +365,40 @@ def _apply(db: Database, workstation: str, name: str, ops: list[dict], last: int
         summary.conflicts += tx.conn.exec_driver_sql("SELECT count(*) FROM conflict").scalar_one() - before
 
 
-def _same_number_twice(tx: Tx, row_id: str) -> None:
-    """Two workstations registered the same identity number as two people. Both rows are kept (nothing
-    recorded is lost); the one with the smaller id keeps the number, the other loses it through a new
-    logged change, so every workstation ends the same whatever the order; the pair is listed in
-    `conflict` for a caseworker to merge or correct."""
-    ops = _ops_of(tx, "participant", row_id)
-    state, _ = _fold("participant", ops)
-    number = (state or {}).get("personnummer")
-    other = tx.conn.exec_driver_sql("SELECT id FROM participant WHERE personnummer = ? AND id != ?",
-                                    (number, row_id)).scalar()
-    if number is None or other is None:
-        raise IntegrityError("participant.personnummer", None, Exception("participant.personnummer"))
+# Fields two workstations may give the same value in two different rows before they sync.
+UNIQUE = {"participant": "personnummer", "caseworker": "login"}
+SAME_AS = {"participant": "samma nummer som {keeper}", "caseworker": "samma inloggning som {keeper}"}
+
+
+def _apart(table: str, value: str, loser: str) -> str | None:
+    """What the row that gives way gets instead: no number (a caseworker adds the right one), or its
+    login with its id appended (still a valid login, so an administrator can deactivate or keep it)."""
+    return None if table == "participant" else f"{value[:55]}.{loser[:8]}"
+
+
+def _same_value_twice(tx: Tx, table: str, row_id: str) -> None:
+    """Two workstations registered the same identity number as two people, or the same login as two
+    users. Both rows are kept (nothing recorded is lost); the one with the smaller id keeps the value,
+    the other gives it up through a new logged change, so every workstation ends the same whatever the
+    order; the pair is listed in `conflict` for review (merge, correct or deactivate)."""
+    field_ = UNIQUE[table]
+    ops = _ops_of(tx, table, row_id)
+    state, _ = _fold(table, ops)
+    value = (state or {}).get(field_)
+    other = tx.conn.exec_driver_sql(f"SELECT id FROM {table} WHERE {field_} = ? AND id != ?",
+                                    (value, row_id)).scalar()
+    if value is None or other is None:
+        raise IntegrityError(f"{table}.{field_}", None, Exception(f"{table}.{field_}"))
     keeper, loser = sorted((row_id, other))
-    changes.log(tx, "participant", loser, "upsert", {"personnummer": [number, None]})
-    _materialize(tx, "participant", loser, None)
+    changes.log(tx, table, loser, "upsert", {field_: [value, _apart(table, value, loser)]})
+    _materialize(tx, table, loser, None)
     if loser != row_id:
-        _materialize(tx, "participant", row_id, None)
+        _materialize(tx, table, row_id, None)
     tx.conn.exec_driver_sql(
         "INSERT INTO conflict (id, tbl, row_id, field, kept_value, lost_value, lost_hlc, lost_by,"
-        " lost_workstation, detected_at) VALUES (?, 'participant', ?, 'personnummer', ?, ?, ?, 'sync', ?, ?)",
-        (changes.new_id(), loser, json.dumps(f"samma nummer som {keeper}"), json.dumps(number),
-         max((op[0] for op in ops), default=""), tx.workstation_id, clock.now().isoformat()))
+        " lost_workstation, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'sync', ?, ?)",
+        (changes.new_id(), table, loser, field_, json.dumps(SAME_AS[table].format(keeper=keeper)),
+         json.dumps(value), max((op[0] for op in ops), default=""), tx.workstation_id, clock.now().isoformat()))
 
 
 def _quarantine_in(tx: Tx, file: str, reason: str) -> int:
@@ -401,9 +413,9 @@ def _try_materialize(tx: Tx, table: str, row_id: str, incoming: tuple | None, op
         try:
             _materialize(tx, table, row_id, incoming)
         except IntegrityError as error:
-            if table != "participant" or "participant.personnummer" not in str(error.orig):
+            if table not in UNIQUE or f"{table}.{UNIQUE[table]}" not in str(error.orig):
                 raise
-            _same_number_twice(tx, row_id)
+            _same_value_twice(tx, table, row_id)
     except IntegrityError as error:
         savepoint.rollback()
         if op is not None:

@@ -403,3 +403,35 @@ def test_same_number_registered_on_two_stations_becomes_a_reviewed_pair(tmp_path
         assert len(rows) == 2 and sorted(r[1] is None for r in rows) == [False, True]  # both kept, one number
         assert con.execute("SELECT count(*) FROM conflict WHERE field = 'personnummer'").fetchone()[0] >= 1
         assert con.execute("SELECT count(*) FROM sync_pending").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("order", ["ab", "ba"])
+def test_same_login_added_on_two_stations_keeps_both_users_and_their_work(tmp_path: Path, share_dir: Path,
+                                                                          key: Path, order: str) -> None:
+    from store import staff
+
+    a = make_world(tmp_path / "a.db", n=2)
+    b_path = tmp_path / "b.db"
+    run_sync(a.path, share_dir, key)
+    run_sync(b_path, share_dir, key)
+    b = db.open(b_path)
+    registered = {}
+    for database, name in ((a.db, "Nadia Nilsson"), (b, "Nadja Nilsson")):  # two sites, one new colleague
+        cw = staff.create(database, "setup", "nadia.nilsson", name)
+        registered[name] = cases.register(database, "setup", cases.NewParticipant(
+            first_name="Ny", last_name=name.split()[0], gender="K", referral_date="2026-11-02",
+            caseworker_id=cw.id, plan=(8, 8, 8, 8, 8)))
+    b.dispose()
+    paths = {"a": a.path, "b": b_path}
+    for name in order + order:
+        assert run_sync(paths[name], share_dir, key).waiting == 0
+    assert_same(a.path, b_path)
+    for path in paths.values():
+        con = sqlite3.connect(path)
+        logins = [r[0] for r in con.execute("SELECT login FROM caseworker WHERE name LIKE 'Nad%' ORDER BY id")]
+        assert logins[0] == "nadia.nilsson" and logins[1].startswith("nadia.nilsson.")  # both kept, apart
+        # what each site registered under its new colleague arrived everywhere, nothing waits
+        assert con.execute("SELECT count(*) FROM participant WHERE id IN (?, ?)",
+                           tuple(registered.values())).fetchone()[0] == 2
+        assert con.execute("SELECT count(*) FROM conflict WHERE field = 'login'").fetchone()[0] >= 1
+        assert con.execute("SELECT count(*) FROM sync_pending").fetchone()[0] == 0
