@@ -28,6 +28,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from store import changes, clock, names, settings
@@ -65,7 +66,7 @@ def listed(share: Share) -> list[Listed]:
     return sorted(found, key=lambda s: (-s.covered, s.workstation))
 
 
-def vector(conn, workstation_id: str) -> dict[str, int]:  # noqa: ANN001 -- a SQLAlchemy connection
+def vector(conn: Connection, workstation_id: str) -> dict[str, int]:
     """What this workstation has without a gap: its own published ops and every peer's applied ones."""
     seen = {ws: seq for ws, seq in conn.exec_driver_sql("SELECT workstation_id, applied_seq FROM sync_peer")
             if seq > 0 and ws != workstation_id}
@@ -77,7 +78,7 @@ def vector(conn, workstation_id: str) -> dict[str, int]:  # noqa: ANN001 -- a SQ
 
 # ---------------------------------------------------------------------------------------- writing
 
-def _entries(conn, covered: dict[str, int]) -> Iterator[dict]:  # noqa: ANN001
+def _entries(conn: Connection, covered: dict[str, int]) -> Iterator[dict]:
     for table in TABLE_ORDER:
         rows = conn.exec_driver_sql(
             "SELECT op_id, workstation_id, ws_seq, hlc, row_id, kind, changes, at, by FROM change_log"
