@@ -12,9 +12,9 @@ them, and the merge of a row needs every entry to treat a late, concurrent op ex
 A new workstation (one that has never applied another's work) loads the newest snapshot that decodes,
 in one local transaction: it inserts the entries it lacks into its change log, folds each row once, in
 parent-before-child order, and takes the vector as its peers' high-water marks. The ordinary pull then
-applies every ops file past the vector. A workstation that has been away reads a snapshot the same
-way when its pull stops at a gap or a snapshot appears that it has not looked at, so ops files a
-snapshot covers may be archived off the share. Because the merge is a fold of the change log and the
+applies every ops file past the vector. A workstation that has been away reads the newest snapshot
+the same way the first time it sees it (only the entries it lacks), so ops files a snapshot covers
+may be archived off the share. Because the merge is a fold of the change log and the
 change log after this equals the one a full replay builds, the tables are the same (tests hold it
 byte for byte).
 """
@@ -37,6 +37,7 @@ from store.sync import NAME as OPS_NAME, BadFile, Share, Summary, _fold, _quaran
 
 MAGIC = b"ARENA-SNAP-1\n"
 NAME = re.compile(r"^snapshot-(\d{12})\.snap$")
+ENTRY_KEYS = {"op", "ws", "seq", "hlc", "tbl", "row", "kind", "changes", "at", "by"}
 FRAME_OPS = 20_000
 BATCH_ROWS = 2_000
 # Parents before children, so rows land without waiting for a foreign key.
@@ -189,8 +190,8 @@ def decode(key: bytes, data: bytes, workstation: str, name: str) -> tuple[dict, 
             except (zlib.error, ValueError) as error:
                 raise BadFile("damaged content") from error
             for entry in entries:
-                if entry.get("seq", 0) > covered.get(entry.get("ws"), 0) or entry.get("tbl") not in changes.SYNCED \
-                        or entry.get("kind") not in ("upsert", "delete"):
+                if not ENTRY_KEYS <= entry.keys() or entry["seq"] > covered.get(entry["ws"], 0) \
+                        or entry["tbl"] not in changes.SYNCED or entry["kind"] not in ("upsert", "delete"):
                     raise BadFile("content does not match its header")
             seen += len(entries)
             yield entries
@@ -226,15 +227,16 @@ def is_new(db: Database) -> bool:
         return conn.exec_driver_sql("SELECT count(*) FROM sync_peer WHERE applied_seq > 0").scalar_one() == 0
 
 
-def worth_reading(db: Database, share: Share, gaps: dict[str, int]) -> bool:
-    """After a pull: a snapshot may hold what the ops files no longer do. Look when the pull stopped at a
-    gap (a file archived, lost or quarantined – or only late) or when a snapshot has appeared that this
-    workstation has not looked at (its files may all have been archived, leaving no gap to notice)."""
-    if gaps:
-        return True
-    newest = next((s for s in listed(share) if s.workstation != db.workstation_id), None)
+def worth_reading(db: Database, share: Share) -> bool:
+    """After a pull: a snapshot may hold what the ops files no longer do (archived, lost, quarantined),
+    whether or not a later file shows the gap. Only a snapshot this workstation has not looked at can:
+    what one it has looked at held was loaded then, and the high-water marks have only grown since."""
     with db.read() as conn:
-        return newest is not None and settings.read(conn, "sync.snapshot_seen") != f"{newest.workstation}/{newest.name}"
+        seen = settings.read(conn, "sync.snapshot_seen")
+        known_bad = {f for (f,) in conn.exec_driver_sql("SELECT file FROM quarantine")}
+    usable = [f"{s.workstation}/{s.name}" for s in listed(share) if s.workstation != db.workstation_id]
+    usable = [where for where in usable if where not in known_bad]
+    return bool(usable) and usable[0] != seen
 
 
 def load_newest(db: Database, share: Share, key: bytes, summary: Summary) -> str | None:

@@ -437,10 +437,9 @@ def _retry_pending(db: Database) -> int:
         return tx.conn.exec_driver_sql("SELECT count(*) FROM sync_pending").scalar_one()
 
 
-def pull(db: Database, share: Share, key: bytes, summary: Summary) -> dict[str, int]:
-    """Apply every other workstation's files in sequence; return where a gap stopped it, per workstation."""
+def pull(db: Database, share: Share, key: bytes, summary: Summary) -> None:
+    """Apply every other workstation's files in sequence, each up to its first gap."""
     me = db.workstation_id
-    gaps: dict[str, int] = {}
     with db.read() as conn:
         applied = dict(conn.exec_driver_sql("SELECT workstation_id, applied_seq FROM sync_peer").all())
         known_bad = {f for (f,) in conn.exec_driver_sql("SELECT file FROM quarantine")}
@@ -457,7 +456,6 @@ def pull(db: Database, share: Share, key: bytes, summary: Summary) -> dict[str, 
             if last <= done or f"{ws}/{name}" in known_bad:
                 continue
             if first > done + 1:
-                gaps[ws] = done
                 break  # a gap: the file in between is not visible yet; wait, never skip
             try:
                 data = share.read(ws, name)
@@ -473,7 +471,6 @@ def pull(db: Database, share: Share, key: bytes, summary: Summary) -> dict[str, 
                 continue
             _apply(db, ws, name, [op for op in ops if op["seq"] > done], last, summary)
             done = last
-    return gaps
 
 
 def sync(db: Database, share: Share, key: bytes, *, from_snapshot: bool = True,
@@ -488,8 +485,8 @@ def sync(db: Database, share: Share, key: bytes, *, from_snapshot: bool = True,
     summary.sent = publish(db, share, key)
     if from_snapshot and snapshot.is_new(db):
         summary.read_snapshot = snapshot.load_newest(db, share, key, summary) or ""
-    gaps = pull(db, share, key, summary)
-    if from_snapshot and snapshot.worth_reading(db, share, gaps):
+    pull(db, share, key, summary)
+    if from_snapshot and snapshot.worth_reading(db, share):
         read = snapshot.load_newest(db, share, key, summary)
         if read:
             summary.read_snapshot = read
