@@ -31,9 +31,10 @@ from dataclasses import dataclass
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from store import changes, clock, names, settings
+from store import changes, names, settings
 from store.db import Database, Tx
-from store.sync import NAME as OPS_NAME, BadFile, Share, Summary, _fold, _quarantine, _try_materialize
+from store.sync import (NAME as OPS_NAME, BadFile, Share, Summary, _fold, _quarantine, _try_materialize, advance,
+                        applied, quarantined)
 
 MAGIC = b"ARENA-SNAP-1\n"
 NAME = re.compile(r"^snapshot-(\d{12})\.snap$")
@@ -69,8 +70,7 @@ def listed(share: Share) -> list[Listed]:
 
 def vector(conn: Connection, workstation_id: str) -> dict[str, int]:
     """What this workstation has without a gap: its own published ops and every peer's applied ones."""
-    seen = {ws: seq for ws, seq in conn.exec_driver_sql("SELECT workstation_id, applied_seq FROM sync_peer")
-            if seq > 0 and ws != workstation_id}
+    seen = {ws: seq for ws, seq in applied(conn).items() if seq > 0 and ws != workstation_id}
     published = int(settings.read(conn, "sync.published") or 0)
     if published:
         seen[workstation_id] = published
@@ -134,7 +134,7 @@ def write(db: Database, share: Share, key: bytes) -> str | None:
     return name
 
 
-def due(db: Database, share: Share) -> bool:
+def due(db: Database, snaps: list[Listed]) -> bool:
     """Time for a new snapshot: the ops no snapshot covers reach `sync.snapshot_every` (default 20 000) and
     a quarter of the newest snapshot, so snapshots grow geometrically and all of them together stay
     within a few times the newest one."""
@@ -143,7 +143,7 @@ def due(db: Database, share: Share) -> bool:
     every = milestones.threshold(db, "sync.snapshot_every")
     with db.read() as conn:
         total = sum(vector(conn, db.workstation_id).values())
-    newest = max((s.covered for s in listed(share)), default=0)
+    newest = max((s.covered for s in snaps), default=0)
     return total - newest >= max(every, newest // 4)
 
 
@@ -224,30 +224,29 @@ def archivable(share: Share, key: bytes) -> tuple[str, list[str]]:
 def is_new(db: Database) -> bool:
     """A workstation that has never applied another's work: it starts from the newest snapshot."""
     with db.read() as conn:
-        return conn.exec_driver_sql("SELECT count(*) FROM sync_peer WHERE applied_seq > 0").scalar_one() == 0
+        return not any(applied(conn).values())
 
 
-def worth_reading(db: Database, share: Share) -> bool:
+def worth_reading(db: Database, snaps: list[Listed]) -> bool:
     """After a pull: a snapshot may hold what the ops files no longer do (archived, lost, quarantined),
     whether or not a later file shows the gap. Only a snapshot this workstation has not looked at can:
     what one it has looked at held was loaded then, and the high-water marks have only grown since."""
     with db.read() as conn:
         seen = settings.read(conn, "sync.snapshot_seen")
-        known_bad = {f for (f,) in conn.exec_driver_sql("SELECT file FROM quarantine")}
-    usable = [f"{s.workstation}/{s.name}" for s in listed(share) if s.workstation != db.workstation_id]
+        known_bad = quarantined(conn)
+    usable = [f"{s.workstation}/{s.name}" for s in snaps if s.workstation != db.workstation_id]
     usable = [where for where in usable if where not in known_bad]
     return bool(usable) and usable[0] != seen
 
 
-def load_newest(db: Database, share: Share, key: bytes, summary: Summary) -> str | None:
+def load_newest(db: Database, share: Share, snaps: list[Listed], key: bytes, summary: Summary) -> str | None:
     """Load the newest snapshot that decodes, if it holds ops this workstation lacks (for some workstation
     in its vector, past our high-water mark); a damaged one is quarantined and the next tried. None: no
     snapshot needed or usable (the pull replays the ops files, which gives the same result, only slower,
     or waits at the gap)."""
     with db.read() as conn:
-        known_bad = {f for (f,) in conn.exec_driver_sql("SELECT file FROM quarantine")}
-        have = dict(conn.exec_driver_sql("SELECT workstation_id, applied_seq FROM sync_peer").all())
-    for snap in listed(share):
+        known_bad, have = quarantined(conn), applied(conn)
+    for snap in snaps:
         where = f"{snap.workstation}/{snap.name}"
         if snap.workstation == db.workstation_id or where in known_bad:
             continue
@@ -276,7 +275,7 @@ def _load(tx: Tx, covered: dict[str, int], frames: Iterator[list[dict]], name: s
     """Add the entries this database lacks (past each peer's high-water mark; never our own) to the change
     log, fold every row they touch, and move the high-water marks up to the snapshot's vector."""
     me = tx.workstation_id
-    have = dict(tx.conn.exec_driver_sql("SELECT workstation_id, applied_seq FROM sync_peer").all())
+    have = applied(tx.conn)
     before = tx.conn.exec_driver_sql("SELECT coalesce(max(seq), 0) FROM change_log").scalar_one()
     newest, loaded = "", 0
     rows: list[list[dict]] = []  # the entries of one row each, rows in file order
@@ -302,13 +301,9 @@ def _load(tx: Tx, covered: dict[str, int], frames: Iterator[list[dict]], name: s
     _materialize_rows(tx, rows, before)
     if newest:
         changes.observe(tx, newest)
-    now = clock.now().isoformat()
     for ws, seq in covered.items():
         if ws != me:
-            tx.conn.exec_driver_sql(
-                "INSERT INTO sync_peer (workstation_id, applied_seq, last_file, last_seen) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT(workstation_id) DO UPDATE SET applied_seq = max(applied_seq, excluded.applied_seq),"
-                " last_file = excluded.last_file, last_seen = excluded.last_seen", (ws, seq, name, now))
+            advance(tx, ws, seq, name)
     return loaded
 
 

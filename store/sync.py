@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from store import changes, clock, names, retention, settings
@@ -323,6 +324,23 @@ def publish(db: Database, share: Share, key: bytes) -> int:
         sent += len(ops)
 
 
+def applied(conn: Connection) -> dict[str, int]:
+    """Each peer's high-water mark: the last sequence number applied from it without a gap."""
+    return dict(conn.exec_driver_sql("SELECT workstation_id, applied_seq FROM sync_peer").all())
+
+
+def quarantined(conn: Connection) -> set[str]:
+    return {f for (f,) in conn.exec_driver_sql("SELECT file FROM quarantine")}
+
+
+def advance(tx: Tx, workstation: str, seq: int, file: str) -> None:
+    """Move a peer's high-water mark up to `seq` (never down), noting the file that brought it there."""
+    tx.conn.exec_driver_sql(
+        "INSERT INTO sync_peer (workstation_id, applied_seq, last_file, last_seen) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT(workstation_id) DO UPDATE SET applied_seq = max(applied_seq, excluded.applied_seq),"
+        " last_file = excluded.last_file, last_seen = excluded.last_seen", (workstation, seq, file, clock.now().isoformat()))
+
+
 def _quarantine(db: Database, file: str, reason: str) -> bool:
     with db.write("sync") as tx:
         if tx.conn.exec_driver_sql("SELECT 1 FROM quarantine WHERE file = ?", (file,)).first():
@@ -357,11 +375,7 @@ def _apply(db: Database, workstation: str, name: str, ops: list[dict], last: int
             if op["kind"] == "delete" and not op["changes"]:  # gallring elsewhere: purge the history here too
                 retention.redact(tx.conn, op["tbl"], op["row"])
             summary.received += 1
-        tx.conn.exec_driver_sql(
-            "INSERT INTO sync_peer (workstation_id, applied_seq, last_file, last_seen) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT(workstation_id) DO UPDATE SET applied_seq = excluded.applied_seq,"
-            " last_file = excluded.last_file, last_seen = excluded.last_seen",
-            (workstation, last, name, clock.now().isoformat()))
+        advance(tx, workstation, last, name)
         summary.conflicts += tx.conn.exec_driver_sql("SELECT count(*) FROM conflict").scalar_one() - before
 
 
@@ -441,12 +455,12 @@ def pull(db: Database, share: Share, key: bytes, summary: Summary) -> None:
     """Apply every other workstation's files in sequence, each up to its first gap."""
     me = db.workstation_id
     with db.read() as conn:
-        applied = dict(conn.exec_driver_sql("SELECT workstation_id, applied_seq FROM sync_peer").all())
-        known_bad = {f for (f,) in conn.exec_driver_sql("SELECT file FROM quarantine")}
+        done_by = applied(conn)
+        known_bad = quarantined(conn)
     for ws in share.workstations():
         if ws == me:
             continue
-        done = applied.get(ws, 0)
+        done = done_by.get(ws, 0)
         listed = []
         for name in share.files(ws):
             m = NAME.match(name)
@@ -483,16 +497,17 @@ def sync(db: Database, share: Share, key: bytes, *, from_snapshot: bool = True,
 
     summary = Summary()
     summary.sent = publish(db, share, key)
+    snaps = snapshot.listed(share)  # once per sync: one listing of every folder on a slow share is enough
     if from_snapshot and snapshot.is_new(db):
-        summary.read_snapshot = snapshot.load_newest(db, share, key, summary) or ""
+        summary.read_snapshot = snapshot.load_newest(db, share, snaps, key, summary) or ""
     pull(db, share, key, summary)
-    if from_snapshot and snapshot.worth_reading(db, share):
-        read = snapshot.load_newest(db, share, key, summary)
+    if from_snapshot and snapshot.worth_reading(db, snaps):
+        read = snapshot.load_newest(db, share, snaps, key, summary)
         if read:
             summary.read_snapshot = read
             pull(db, share, key, summary)
     summary.waiting = _retry_pending(db)
-    if write_snapshot or (write_snapshot is None and snapshot.due(db, share)):
+    if write_snapshot or (write_snapshot is None and snapshot.due(db, snaps)):
         summary.snapshot = snapshot.write(db, share, key) or ""
     return summary
 
