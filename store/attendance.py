@@ -6,14 +6,13 @@ transaction and returns what is now stored; only then may a screen show the mark
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from store import access, calendar, changes, clock, identity, validate
+from store import access, calendar, changes, clock, identity, tabular, validate
 from store.db import Database, Tx, run
-from store.i18n import ArenaError, language
+from store.i18n import ArenaError, language, t
 from store.schema import WEEKDAYS
 
 STATUSES = ("present", "partial", "sick", "vab", "excused", "unexcused")
@@ -387,23 +386,31 @@ class ImportReport:
     rejected: list[tuple[int, str]] = field(default_factory=list)
 
 
+IMPORT_SPEC: dict[str, tuple[str, ...]] = {
+    "personnummer": ("samordningsnummer", "personal_number", "pnr"),
+    "participant_id": ("deltagar_id",),
+    "activity": ("aktivitet",),
+    "date": ("datum",),
+    "status": ("närvaro",),
+    "hours": ("timmar", "tim"),
+    "reason": ("orsak", "frånvaroorsak"),
+    "note": ("anteckning", "notering", "kommentar"),
+}
+
+
 def import_csv(db: Database, login: str, path: str | Path, *, all_or_nothing: bool = False) -> ImportReport:
-    """Import a paper list: each row through the same `mark` rules as a key press."""
+    """Import a paper list (CSV or XLSX, as Excel writes it): each row through the same `mark` rules as a
+    key press. A file that cannot be read raises one ArenaError naming why; a bad row is refused by line."""
     report = ImportReport()
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            header = [h.strip() for h in (reader.fieldnames or [])]
-            id_col = "participant_id" if "participant_id" in header else "personnummer"
-            needed = {id_col, "activity", "date", "status"}
-            if not needed <= set(header):
-                raise ArenaError("imp.header", columns=",".join(IMPORT_COLUMNS))
-            rows = [(i + 2, {(k or "").strip(): (v or "").strip() for k, v in r.items()})
-                    for i, r in enumerate(reader)]
-    except (OSError, UnicodeDecodeError) as error:
-        raise ArenaError("cli.file_missing", path=str(path)) from error
-    except csv.Error as error:
-        raise ArenaError("imp.header", columns=",".join(IMPORT_COLUMNS)) from error
+    with tabular.read(path) as table:
+        cols = tabular.columns(table.header, IMPORT_SPEC, ("activity", "date", "status"), str(path))
+        if "personnummer" not in cols and "participant_id" not in cols:
+            tabular.columns(table.header, IMPORT_SPEC, ("personnummer",), str(path))
+        id_col = "personnummer" if "personnummer" in cols else "participant_id"
+        rows = []
+        for r in table.rows():
+            row = {key: r.get(name) for key, name in cols.items()}
+            rows.append((r.line, row, r.extra))
 
     with db.read() as conn:
         activities = {name.casefold(): aid for aid, name in conn.exec_driver_sql("SELECT id, name FROM activity")}
@@ -428,13 +435,16 @@ def import_csv(db: Database, login: str, path: str | Path, *, all_or_nothing: bo
     def one(tx: Tx, row: dict) -> bool:
         pid, aid, day = resolve(tx, row)
         status = row.get("status", "").lower()
-        hours = row.get("hours") or None
+        hours = tabular.decimal(row["hours"]) if row.get("hours") else None
         before = _get_mark(tx.conn, pid, aid, day.isoformat())
         after = _mark_in(tx, pid, aid, day, status, hours, row.get("reason") or None, row.get("note", ""))
         return before != after
 
     def run(tx: Tx) -> None:
-        for line, row in rows:
+        for line, row, extra in rows:
+            if extra:
+                report.rejected.append((line, t("tab.extra_cells", cells=", ".join(extra)[:80])))
+                continue
             try:
                 savepoint = tx.conn.begin_nested()
                 try:

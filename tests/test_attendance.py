@@ -238,3 +238,46 @@ def test_day_totals_follow_every_mark_change(world: World) -> None:
     totals = rows(world, "SELECT date, hours, marks FROM attendance_day WHERE marks > 0 ORDER BY date")
     raw = rows(world, "SELECT date, sum(hours), count(*) FROM attendance GROUP BY date ORDER BY date")
     assert totals == raw == [(MONDAY.isoformat(), 3.5, 1), (TODAY.isoformat(), 6.0, 1)]
+
+
+def test_import_reads_what_swedish_excel_writes(world: World, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture) -> None:
+    """Semicolons, Windows-1252, CRLF, Swedish headers and an unquoted decimal comma: all read."""
+    from store import cases
+
+    cases.update(world.db, "setup", world.people[0], personnummer="19850612-1238")
+    file = tmp_path / "lista.csv"
+    file.write_bytes("Personnummer;Aktivitet;Datum;Status;Timmar;Orsak;Anteckning\r\n"
+                     "198506121238;Arbetsträning café;2026-11-23;partial;3,5;;kom sent – bussen\r\n"
+                     .encode("cp1252"))
+    assert cli.main(["import", "attendance", str(file), "--db", str(world.path), "--user", "lena.leder"]) == 0
+    assert rows(world, "SELECT hours, note FROM attendance") == [(3.5, "kom sent – bussen")]
+
+
+def test_import_an_unquoted_decimal_comma_in_a_comma_file_is_a_refused_row(world: World, tmp_path: Path,
+                                                                           capsys: pytest.CaptureFixture) -> None:
+    from store import cases
+
+    cases.update(world.db, "setup", world.people[0], personnummer="19850612-1238")
+    file = tmp_path / "lista.csv"
+    file.write_text("personnummer,activity,date,status,hours\n"
+                    "198506121238,Arbetsträning café,2026-11-23,partial,3,5\n", encoding="utf-8")
+    assert cli.main(["import", "attendance", str(file), "--db", str(world.path), "--user", "lena.leder"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("rad 2: fler fält än rubrikraden") and "Traceback" not in err
+    assert rows(world, "SELECT count(*) FROM attendance")[0][0] == 0
+
+
+@pytest.mark.parametrize("content,expected", [
+    (None, "finns inte"),
+    (b"namn;telefon\r\nAnna;070\r\n", "saknar activity, date, status"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "gamla Excel-formatet"),
+])
+def test_import_names_the_true_reason_a_file_cannot_be_used(world: World, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture, content, expected) -> None:  # noqa: ANN001
+    file = tmp_path / "lista.csv"
+    if content is not None:
+        file.write_bytes(content)
+    assert cli.main(["import", "attendance", str(file), "--db", str(world.path), "--user", "lena.leder"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert expected in err and len(err.splitlines()) == 1

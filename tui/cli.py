@@ -210,8 +210,6 @@ def cmd_import(args: argparse.Namespace) -> int:
     from store import attendance
 
     database = _open_db(args)
-    if not Path(args.file).is_file():
-        raise ArenaError("cli.file_missing", path=args.file)
     report = attendance.import_csv(database, _login(args), args.file, all_or_nothing=args.all_or_nothing)
     for line, reason in report.rejected:
         sys.stderr.write(t("imp.line", line=line, reason=reason) + "\n")

@@ -1,0 +1,194 @@
+"""The one table reader and the one CSV writer: what Excel on a Swedish PC writes is read, what we write
+opens there, a file that cannot be read is named with its true reason, and a formula never survives."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+from pathlib import Path
+
+import pytest
+
+from store import tabular
+from store.i18n import ArenaError, set_language
+
+HEADER = ["personnummer", "förnamn", "efternamn", "timmar"]
+
+
+@pytest.fixture(autouse=True)
+def _swedish():
+    set_language("sv")
+    yield
+    set_language("sv")
+
+
+def rows_of(path: Path) -> list[tuple[int, dict[str, str], tuple[str, ...]]]:
+    with tabular.read(path) as table:
+        return [(r.line, r.cells, r.extra) for r in table.rows()]
+
+
+@pytest.mark.parametrize("encoding,newline,delimiter", [
+    ("utf-8-sig", "\r\n", ";"),  # Excel-sv "CSV UTF-8"
+    ("cp1252", "\r\n", ";"),  # Excel-sv "CSV (semikolonavgränsad)"
+    ("utf-8", "\n", ","),
+    ("utf-8", "\r\n", "\t"),
+    ("utf-16", "\r\n", "\t"),  # Excel's "Unicode text"
+])
+def test_reads_what_excel_writes(tmp_path: Path, encoding: str, newline: str, delimiter: str) -> None:
+    d = delimiter
+    text = newline.join([d.join(HEADER), d.join(["19850612-1238", "Åsa", "Öberg", '"3,5"']),
+                         d.join(["", "", "", ""]),  # Excel writes empty formatted rows
+                         d.join(["900101-0017", '"Ann ""Lill"""', '"Ek' + newline + 'Ström"', "4"])]) + newline
+    path = tmp_path / "in.csv"
+    path.write_bytes(text.encode(encoding))
+    with tabular.read(path) as table:
+        assert table.header == HEADER and table.delimiter == delimiter
+        got = [(r.line, r.cells) for r in table.rows()]
+    assert got == [(2, {"personnummer": "19850612-1238", "förnamn": "Åsa", "efternamn": "Öberg", "timmar": "3,5"}),
+                   (4, {"personnummer": "900101-0017", "förnamn": 'Ann "Lill"', "efternamn": "Ek" + newline + "Ström",
+                        "timmar": "4"})]
+    assert tabular.decimal(got[0][1]["timmar"]) == 3.5
+
+
+def test_line_numbers_count_physical_lines_after_a_multiline_field(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text('a;b\n1;"x\ny\nz"\n2;w\n', encoding="utf-8")
+    assert [line for line, _, _ in rows_of(path)] == [2, 5]
+
+
+def test_extra_nonempty_cells_are_reported(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text("personnummer,timmar\n198506121238,3,5\n", encoding="utf-8")
+    [(line, cells, extra)] = rows_of(path)
+    assert (line, cells, extra) == (2, {"personnummer": "198506121238", "timmar": "3"}, ("5",))
+
+
+def test_a_very_long_field_is_read(tmp_path: Path) -> None:
+    note = "å" * 300_000
+    path = tmp_path / "in.csv"
+    path.write_text(f'a;note\n1;"{note}"\n', encoding="utf-8")
+    [(_, cells, _)] = rows_of(path)
+    assert cells["note"] == note
+
+
+def test_a_runaway_quote_is_named_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text('a;b\n1;2\n3;"never closed' + "x" * (tabular.MAX_FIELD + 10) + "\n", encoding="utf-8")
+    with pytest.raises(ArenaError) as caught:
+        rows_of(path)
+    assert caught.value.key == "tab.field_too_long" and "rad 3" in str(caught.value)
+
+
+def test_xlsx_is_read_by_content_with_typed_cells(tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["Personnummer", "Anvisningsdatum", "Timmar", None])
+    ws.append([198506121238, dt.datetime(2026, 11, 2), 3.5, None])
+    ws.append([None, None, None, None])
+    ws.append(["900101-0017", dt.date(2026, 11, 3), 8.0, None])
+    path = tmp_path / "anvisningar.csv"  # wrong extension: the content decides
+    book.save(path)
+    with tabular.read(path) as table:
+        assert table.kind == "xlsx" and table.header == ["Personnummer", "Anvisningsdatum", "Timmar"]
+        got = [(r.line, r.cells) for r in table.rows()]
+    assert got == [(2, {"Personnummer": "198506121238", "Anvisningsdatum": "2026-11-02", "Timmar": "3.5"}),
+                   (4, {"Personnummer": "900101-0017", "Anvisningsdatum": "2026-11-03", "Timmar": "8"})]
+
+
+@pytest.mark.parametrize("make,key", [
+    (lambda p: None, "tab.missing"),
+    (lambda p: p.mkdir(), "tab.directory"),
+    (lambda p: p.write_bytes(b""), "tab.empty"),
+    (lambda p: p.write_bytes(b"\xef\xbb\xbf\r\n\r\n"), "tab.empty"),
+    (lambda p: p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600), "tab.xls"),
+    (lambda p: p.write_bytes(b"PK\x03\x04 not really a zip"), "tab.xlsx_broken"),
+    (lambda p: p.write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), "tab.binary"),
+    (lambda p: p.write_bytes(b"a;b\r\n1;\x81\x8d\r\n"), "tab.encoding"),
+])
+def test_a_file_that_cannot_be_read_is_named_with_the_true_reason(tmp_path: Path, make, key: str) -> None:  # noqa: ANN001
+    path = tmp_path / "in.csv"
+    make(path)
+    with pytest.raises(ArenaError) as caught:
+        rows_of(path)
+    assert caught.value.key == key
+    assert str(path) in str(caught.value) and "\n" not in str(caught.value)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads everything")
+def test_permission_denied_is_said(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text("a\n1\n")
+    path.chmod(0)
+    with pytest.raises(ArenaError) as caught:
+        rows_of(path)
+    assert caught.value.key == "tab.permission"
+
+
+def test_columns_by_alias_and_a_header_that_lacks_one() -> None:
+    spec = {"first_name": ("förnamn",), "last_name": ("efternamn",), "gender": ("kön",)}
+    assert tabular.columns(["Förnamn", " EFTERNAMN ", "x"], spec, ("first_name", "last_name")) == {
+        "first_name": "Förnamn", "last_name": " EFTERNAMN "}
+    with pytest.raises(ArenaError) as caught:
+        tabular.columns(["Förnamn", "x"], spec, ("first_name", "last_name"), "in.csv")
+    assert "last_name" in str(caught.value) and "Förnamn, x" in str(caught.value)
+
+
+@pytest.mark.parametrize("text,value", [("3,5", 3.5), ("3.5", 3.5), ("1 234,5", 1234.5), ("1\u00a0234,5", 1234.5),
+                                        ("1.234,5", 1234.5), (" 8 ", 8.0)])
+def test_decimal(text: str, value: float) -> None:
+    assert tabular.decimal(text) == value
+
+
+def test_decimal_refuses_words() -> None:
+    with pytest.raises(ArenaError):
+        tabular.decimal("tre")
+
+
+# ------------------------------------------------------------------------------------------- writing
+
+DANGEROUS = ["=HYPERLINK(\"http://x\";\"klicka\")", "+46701234567", "-2+3", "@SUM(A1)", "\t=1+1", "\r=1+1",
+             "  =1+1", "＝1+1"]
+
+
+def test_swedish_dialect_is_what_excel_sv_expects(tmp_path: Path) -> None:
+    path = tmp_path / "out.csv"
+    with tabular.open_csv(path, tabular.dialect("excel-sv")) as out:
+        w = tabular.writer(out, tabular.dialect("excel-sv"))
+        w.header(["namn", "timmar", "datum"])
+        w.row(["Åsa Öberg", 3.5, dt.date(2026, 11, 2)])
+        w.row(["Bo", 8.0, None])
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    assert raw.decode("utf-8-sig") == "namn;timmar;datum\r\nÅsa Öberg;3,5;2026-11-02\r\nBo;8;\r\n"
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+
+
+def test_english_and_language_default() -> None:
+    assert tabular.to_string(["h", "x"], [[3.5, "a,b"]], tabular.dialect("excel-en")) == 'h,x\r\n3.5,"a,b"\r\n'
+    set_language("en")
+    assert tabular.dialect().name == "excel-en"
+    set_language("sv")
+    assert tabular.dialect().name == "excel-sv"
+    with pytest.raises(ArenaError):
+        tabular.dialect("excel-fr")
+
+
+@pytest.mark.parametrize("name", ["excel-sv", "excel-en", "rfc4180"])
+def test_no_formula_survives_a_round_trip(name: str) -> None:
+    """Every dangerous text comes back from a CSV parser starting with an apostrophe, so no spreadsheet
+    evaluates it; the text itself is intact after the apostrophe; our own negative numbers stay numbers."""
+    d = tabular.dialect(name)
+    text = tabular.to_string(["note", "n"], [[cell, -1.5] for cell in DANGEROUS], d)
+    parsed = list(csv.reader(io.StringIO(text), delimiter=d.delimiter))[1:]
+    for cell, (written, number) in zip(DANGEROUS, parsed):
+        assert written == "'" + cell
+        assert written[0] not in "=+-@\t\r"
+        assert number == ("-1,5" if d.decimal == "," else "-1.5")
+    assert len(parsed) == len(DANGEROUS)
+
+
+def test_harmless_text_is_untouched() -> None:
+    assert [tabular.neutralise(s) for s in ["Åsa", "a=b", "3-2", "", "'quoted"]] == ["Åsa", "a=b", "3-2", "", "'quoted"]
