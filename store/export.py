@@ -1,17 +1,18 @@
 """`arena export`: every table a caseworker may take out, in stable columns and a stable order.
 
-CSV is UTF-8 with a byte-order mark so Excel opens å/ä/ö right; JSONL is one object a line. Identity
-numbers are 12-digit. A protected person's address is never exported.
+CSV goes through `store.tabular`'s writer: in the user's Excel dialect by default (Swedish: `;`, decimal
+comma, UTF-8 with a byte-order mark, CRLF), text that a spreadsheet would run as a formula neutralised.
+JSONL is one object a line, UTF-8 without a byte-order mark. Identity numbers are 12-digit. A protected
+person's address is never exported.
 """
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterator
 from typing import IO
 
-from store import access, audit
+from store import access, audit, tabular
 from store.db import Database
 
 QUERIES: dict[str, tuple[tuple[str, ...], str]] = {
@@ -72,14 +73,8 @@ def rows(db: Database, what: str, audit_filter: audit.AuditFilter | None = None
     return columns, generate()
 
 
-def _cell(value: object) -> object:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return "" if value is None else value
-
-
 def write(db: Database, login: str, what: str, fmt: str, out: IO[str],
-          audit_filter: audit.AuditFilter | None = None) -> int:
+          audit_filter: audit.AuditFilter | None = None, dialect: tabular.Dialect | None = None) -> int:
     """Write one table to `out`; audit the export first (who took what out). Returns the row count."""
     with db.read() as conn:
         access.require(conn, login, access.ADMIN)
@@ -87,10 +82,10 @@ def write(db: Database, login: str, what: str, fmt: str, out: IO[str],
     audit.write(db, login, "export", detail=f"{what} {fmt}")
     count = 0
     if fmt == "csv":
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(columns)
+        writer = tabular.writer(out, dialect)
+        writer.header(columns)
         for row in data:
-            writer.writerow([_cell(v) for v in row])
+            writer.row(row)
             count += 1
     else:
         for row in data:
@@ -99,7 +94,8 @@ def write(db: Database, login: str, what: str, fmt: str, out: IO[str],
     return count
 
 
-def to_string(db: Database, login: str, what: str, fmt: str = "csv") -> str:
+def to_string(db: Database, login: str, what: str, fmt: str = "csv",
+              dialect: tabular.Dialect | None = None) -> str:
     buffer = io.StringIO()
-    write(db, login, what, fmt, buffer)
+    write(db, login, what, fmt, buffer, dialect=dialect)
     return buffer.getvalue()

@@ -245,7 +245,7 @@ def test_audit_export_takes_the_same_filter_and_only_for_administrators(world: W
     out = tmp_path / "granskning.csv"
     assert cli.main(["export", "--what", "audit", "--outside", "--db", str(world.path), "--user", "setup",
                      "--out", str(out)]) == 0
-    rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
+    rows = list(csv.DictReader(out.open(encoding="utf-8-sig"), delimiter=";"))
     assert [(r["user_login"], r["reason"]) for r in rows] == [("karin.ek", "Vikarierar")]
     capsys.readouterr()
     assert cli.main(["export", "--what", "audit", "--db", str(world.path), "--user", "omar.farah",

@@ -119,8 +119,8 @@ def test_export_is_stable_and_excel_friendly(demo_db: Path, tmp_path: Path) -> N
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads UTF-8
     lines = raw.decode("utf-8-sig").splitlines()
-    assert lines[0].startswith("id,personnummer")
-    numbers = [line.split(",")[1] for line in lines[1:] if line.split(",")[1]]
+    assert lines[0].startswith("id;personnummer")  # Swedish Excel: semicolons
+    numbers = [line.split(";")[1] for line in lines[1:] if line.split(";")[1]]
     assert numbers and all(len(n) == 12 and n.isdigit() for n in numbers)
     again = run_cli("export", "--db", str(demo_db), "--what", "participants")
     assert again.stdout.splitlines()[1:] == lines[1:]

@@ -192,3 +192,66 @@ def test_no_formula_survives_a_round_trip(name: str) -> None:
 
 def test_harmless_text_is_untouched() -> None:
     assert [tabular.neutralise(s) for s in ["Åsa", "a=b", "3-2", "", "'quoted"]] == ["Åsa", "a=b", "3-2", "", "'quoted"]
+
+
+# ------------------------------------------------------------------------------------------- exports
+
+def test_export_csv_swedish_excel_and_no_formula_survives(world, tmp_path: Path) -> None:  # noqa: ANN001
+    """`arena export --format csv` under Swedish: `;`, decimal comma, BOM, CRLF, 0600; a note that is a
+    formula opens as text (read back with the csv module and with openpyxl after a round trip)."""
+    from store import attendance, cases
+    from tui import cli
+
+    from .conftest import TODAY
+
+    cases.update(world.db, "setup", world.people[0], first_name="=HYPERLINK(\"http://evil\";\"x\")")
+    attendance.mark(world.db, "omar.farah", world.people[1], world.activity_id, TODAY, "partial", hours=3.5,
+                    note="@SUM(1+1)*cmd|' /C calc'!A0")
+    out = tmp_path / "närvaro.csv"
+    assert cli.main(["export", "--what", "attendance", "--db", str(world.path), "--user", "setup",
+                     "--out", str(out)]) == 0
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw and oct(out.stat().st_mode & 0o777) == "0o600"
+    [row] = list(csv.DictReader(raw.decode("utf-8-sig").splitlines(), delimiter=";"))
+    assert row["hours"] == "3,5" and row["note"] == "'@SUM(1+1)*cmd|' /C calc'!A0"
+    people = tmp_path / "p.csv"
+    assert cli.main(["export", "--what", "participants", "--db", str(world.path), "--user", "setup",
+                     "--out", str(people)]) == 0
+    names = [r["first_name"] for r in csv.DictReader(people.read_text(encoding="utf-8-sig").splitlines(),
+                                                     delimiter=";")]
+    assert "'=HYPERLINK(\"http://evil\";\"x\")" in names and not any(n.startswith("=") for n in names)
+    # What a spreadsheet would do with it: put the cells into a sheet the way Excel does (a text starting
+    # with "=" becomes a formula in openpyxl, as in Excel) and see that none of them is one.
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for r in csv.reader(people.read_text(encoding="utf-8-sig").splitlines(), delimiter=";"):
+        book.active.append(r)
+    assert not [c.value for row in book.active.iter_rows() for c in row if c.data_type == "f"]
+
+
+def test_export_english_dialect_and_jsonl_has_no_bom(world, tmp_path: Path) -> None:  # noqa: ANN001
+    import json
+
+    from tui import cli
+
+    out = tmp_path / "p.jsonl"
+    assert cli.main(["export", "--what", "participants", "--format", "jsonl", "--db", str(world.path),
+                     "--user", "setup", "--out", str(out)]) == 0
+    raw = out.read_bytes()
+    assert not raw.startswith(b"\xef\xbb\xbf")
+    assert all(json.loads(line)["id"] for line in raw.decode("utf-8").splitlines())
+    en = tmp_path / "p.csv"
+    assert cli.main(["export", "--what", "activities", "--lang", "en", "--db", str(world.path), "--user", "setup",
+                     "--out", str(en)]) == 0
+    header = en.read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.startswith("id,name,") and ";" not in header
+    assert cli.main(["export", "--what", "activities", "--dialect", "excel-sv", "--lang", "en",
+                     "--db", str(world.path), "--user", "setup", "--out", str(en)]) == 0
+    assert en.read_text(encoding="utf-8-sig").startswith("id;name;")
+
+
+def test_cli_dialects_match_the_store() -> None:
+    from tui import cli
+
+    assert cli.CSV_DIALECTS == tuple(tabular.DIALECTS)

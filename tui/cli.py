@@ -20,6 +20,9 @@ EXPORT_WHAT = ("participants", "caseworkers", "activities", "enrolments", "atten
                "audit")
 
 
+# Same as store.tabular.DIALECTS (a test checks).
+CSV_DIALECTS = ("excel-sv", "excel-en", "rfc4180")
+
 # `arena --demo` builds a unit-sized programme (sessions of 40-70 people); `arena demo` scales to 100 000.
 DEMO_PARTICIPANTS = 400
 
@@ -82,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", parents=[common], help="exportera en tabell som CSV eller JSONL")
     p.add_argument("--what", required=True, choices=EXPORT_WHAT)
     p.add_argument("--format", default="csv", choices=("csv", "jsonl"))
+    p.add_argument("--dialect", choices=CSV_DIALECTS, default=None,
+                   help="CSV: excel-sv (; och decimalkomma, standard på svenska), excel-en (, och punkt), rfc4180")
     p.add_argument("--out")
     review = p.add_argument_group("--what audit (granskning / access review)")
     review.add_argument("--by", default="", help="bara den här användaren / only this user (login)")
@@ -159,10 +164,13 @@ def _open_db(args: argparse.Namespace, *, must_exist: bool = True):  # noqa: ANN
     return db.open(path)
 
 
-def _out(args: argparse.Namespace, binary: bool = False):  # noqa: ANN202
+def _out(args: argparse.Namespace, binary: bool = False, bom: bool = False):  # noqa: ANN202
+    """The --out file (owner-only) or stdout. A byte-order mark only where asked (CSV for Excel), never in JSON."""
     if getattr(args, "out", None):
         try:
-            return open(args.out, "wb" if binary else "w", encoding=None if binary else "utf-8-sig",
+            fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.fchmod(fd, 0o600)
+            return open(fd, "wb" if binary else "w", encoding=None if binary else ("utf-8-sig" if bom else "utf-8"),
                         newline=None if binary else "")
         except OSError as error:
             raise ArenaError("cli.file_missing", path=args.out) from error
@@ -183,10 +191,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from store import export
+    from store import export, tabular
 
+    dialect = tabular.dialect(args.dialect) if args.format == "csv" else None
+    if args.dialect and args.format != "csv":
+        raise ArenaError("cli.bad_usage", detail="--dialect: --format csv")
     database = _open_db(args)
-    out = _out(args)
+    out = _out(args, bom=bool(dialect and dialect.bom))
     ok = False
     try:
         flt = None
@@ -196,7 +207,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             flt = audit.AuditFilter(args.by, args.case, args.since, args.until, args.outside)
         elif args.by or args.case or args.since or args.until or args.outside:
             raise ArenaError("cli.bad_usage", detail="--by/--case/--since/--until/--outside: --what audit")
-        export.write(database, _login(args), args.what, args.format, out, flt)
+        export.write(database, _login(args), args.what, args.format, out, flt, dialect)
         ok = True
     finally:
         if out is not sys.stdout:

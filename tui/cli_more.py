@@ -21,7 +21,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         with _out(args, binary=True) as out:
             report.write_xlsx(built, out)
     else:
-        out = _out(args)
+        out = _out(args, bom=True)
         try:
             report.write_csv(built, out)
         finally:
