@@ -132,7 +132,7 @@ def _clean(p: NewParticipant) -> dict:
     if p.personnummer and p.personnummer.strip():
         number = identity.parse(p.personnummer)
         values["personnummer"] = number.canonical
-        values["birth_date"] = number.birth_date.isoformat()
+        values["birth_date"] = number.birth_date.isoformat() if number.birth_date else None
     else:
         values["personnummer"] = None
         values["birth_date"] = None

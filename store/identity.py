@@ -27,8 +27,13 @@ class IdentityNumberError(ArenaError):
 @dataclass(frozen=True)
 class IdentityNumber:
     canonical: str  # twelve digits, YYYYMMDDNNNC
-    birth_date: dt.date
+    birth_date: dt.date | None  # None: a samordningsnummer given without an established birth date
     coordination: bool  # samordningsnummer: day + 60
+    birth_year: int = 0
+
+    @property
+    def birth_known(self) -> bool:
+        return self.birth_date is not None
 
     @property
     def ten(self) -> str:
@@ -37,7 +42,7 @@ class IdentityNumber:
     def formatted(self, today: dt.date | None = None) -> str:
         """YYYYMMDD-NNNC, the form on Swedish documents since 2000s; '+' from the year of the 100th birthday."""
         today = today or clock.today()
-        sep = "+" if today.year - self.birth_date.year >= 100 else "-"
+        sep = "+" if today.year - self.birth_year >= 100 else "-"
         return f"{self.canonical[:8]}{sep}{self.canonical[8:]}"
 
     def masked(self) -> str:
@@ -76,20 +81,34 @@ def parse(text: str, today: dt.date | None = None) -> IdentityNumber:
             year -= 100
         if sep == "+":
             year -= 100
-    try:
-        born = dt.date(year, mm, day)
-    except ValueError:
-        raise IdentityNumberError("date", raw.strip()) from None
-    if century is None and sep != "+" and born > today:
-        born = born.replace(year=born.year - 100)
-    if born > today:
-        raise IdentityNumberError("future", raw.strip())
+    # Skatteverket gives a samordningsnummer with month 00 and/or day 60 when the birth date is not
+    # established: valid, with the birth date (and so the age) unknown; only the year is known.
+    unknown = dd >= 60 and (mm == 0 or dd == 60)
+    if unknown:
+        if not (mm <= 12 and dd - 60 <= 31):
+            raise IdentityNumberError("date", raw.strip())
+        born = None
+        if century is None and sep != "+" and year > today.year:
+            year -= 100
+        if year > today.year:
+            raise IdentityNumberError("future", raw.strip())
+        coordination = True
+    else:
+        try:
+            born = dt.date(year, mm, day)
+        except ValueError:
+            raise IdentityNumberError("date", raw.strip()) from None
+        if century is None and sep != "+" and born > today:
+            born = born.replace(year=born.year - 100)
+        if born > today:
+            raise IdentityNumberError("future", raw.strip())
+        year = born.year
     ten = yymmdd + tail
     if tail[:3] == "000":
         raise IdentityNumberError("birth_number", raw.strip())
     if not luhn_ok(ten):
         raise IdentityNumberError("check_digit", raw.strip())
-    return IdentityNumber(f"{born.year:04d}{ten[2:]}", born, coordination)
+    return IdentityNumber(f"{year:04d}{ten[2:]}", born, coordination, year)
 
 
 def is_valid(text: str, today: dt.date | None = None) -> bool:

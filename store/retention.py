@@ -52,7 +52,8 @@ def cutoff_for(as_of: dt.date) -> dt.date:
 
 
 _LAST_ENTRY = """
-SELECT p.id, substr(p.birth_date, 9, 2),
+SELECT p.id, coalesce(substr(p.birth_date, 9, 2),  -- unknown birth date: the day the number gives, if any
+  printf('%02d', CAST(substr(p.personnummer, 7, 2) AS INTEGER) % 60)),
   max(p.referral_date, substr(p.created_at, 1, 10), coalesce(p.exit_date, ''),
       coalesce((SELECT max(date) FROM attendance WHERE participant_id = p.id), ''),
       coalesce((SELECT max(max(coalesce(planned_date, '')), max(coalesce(achieved_date, '')),

@@ -68,3 +68,31 @@ def test_every_format_of_one_number_gives_the_same_canonical(born: dt.date, seri
     forms = [canonical, f"{canonical[:8]}-{canonical[8:]}", f"{ten[:6]}-{ten[6:]}", ten, f"{ten[:6]} {ten[6:]}"]
     parsed = {identity.parse(f, TODAY).canonical for f in forms}
     assert parsed == {canonical}
+
+
+@pytest.mark.parametrize("case", VECTORS["valid_samordningsnummer_unknown_birth_date"], ids=lambda c: c["input"])
+def test_samordningsnummer_with_unknown_birth_date_is_valid(case: dict) -> None:
+    """Month 00 or day 60: Skatteverket could not establish the birth date. Valid; only the year is known."""
+    number = identity.parse(case["input"], TODAY)
+    assert number.canonical == case["canonical"]
+    assert number.coordination and number.birth_date is None and not number.birth_known
+    assert number.birth_year == int(case["canonical"][:4])
+    sep = "+" if TODAY.year - number.birth_year >= 100 else "-"
+    assert number.formatted(TODAY) == case["canonical"][:8] + sep + case["canonical"][8:]
+
+
+def test_unknown_birth_date_person_registers_is_found_and_gallring_reads_the_day(world) -> None:  # noqa: ANN001
+    """A person with such a number is registered (age unknown) and found by the number; gallring's
+    research-day exception reads the day the number gives (month 00, day 65 = the 5th: kept) and a
+    wholly unknown date (day 60) is not exempt."""
+    from store import cases, retention
+
+    kept, gone = world.people[0], world.people[1]
+    cases.update(world.db, "setup", kept, personnummer="19" + identity.with_check_digit("850065123"))
+    cases.update(world.db, "setup", gone, personnummer="19" + identity.with_check_digit("920060456"))
+    person = cases.get(world.db, gone)
+    assert person.birth_date is None and person.age() is None
+    assert gone in [h.participant.id for h in cases.search(world.db, person.personnummer[:8], login="setup")]
+    plan = retention.plan(world.db, "setup", dt.date(2040, 1, 1))
+    removed = {c.participant_id for c in plan.remove}
+    assert gone in removed and kept not in removed

@@ -116,7 +116,7 @@ class CaseCardScreen(Screen):
         self.timeline = timeline
         p = person
         age = p.age()
-        header = Text(t("card.header", name=p.name, number=p.display_number(), age="–" if age is None else age,
+        header = Text(t("card.header", name=p.name, number=p.display_number(), age=t("id.age_unknown") if age is None else t("card.age", age=age),
                         gender=p.gender, cw=p.caseworker_name or "–", referral=p.referral_date,
                         days=p.days_in_programme()))
         if p.protected:

@@ -188,8 +188,9 @@ class RegisterScreen(ModalScreen[object]):
         except identity.IdentityNumberError as error:
             label.update(str(error))
             return
-        kind = "samordningsnummer" if number.coordination else "personnummer"
-        label.update(Text(f"✓ {number.formatted()} ({kind}, {number.birth_date.isoformat()})", style="green"))
+        kind = t("id.kind_coordination") if number.coordination else t("id.kind_personal")
+        born = number.birth_date.isoformat() if number.birth_date else t("id.birth_unknown")
+        label.update(Text(f"✓ {number.formatted()} ({kind}, {born})", style="green"))
 
     def _form(self) -> NewParticipant:
         def value(widget_id: str) -> str:
