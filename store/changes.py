@@ -43,6 +43,11 @@ def natural_id(*parts: object) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
+# The counter never passes this: one more event moves the stamp on by a millisecond instead, so every
+# stamp keeps its fixed width (and text order stays time order in SQL); comparisons in Python are numeric.
+MAX_COUNTER = 99_999
+
+
 def format_hlc(ms: int, counter: int, workstation_id: str) -> str:
     return f"{ms:013d}-{counter:05d}-{workstation_id}"
 
@@ -50,6 +55,13 @@ def format_hlc(ms: int, counter: int, workstation_id: str) -> str:
 def parse_hlc(stamp: str) -> tuple[int, int]:
     ms, counter, _ = stamp.split("-", 2)
     return int(ms), int(counter)
+
+
+def hlc_key(stamp: str) -> tuple[int, int, str]:
+    """The order of two stamps, numerically: a counter of six digits (written by an older release) still
+    sorts after one of five."""
+    ms, counter, ws = stamp.split("-", 2)
+    return int(ms), int(counter), ws
 
 
 def _load_hlc(tx: Tx) -> list[int]:
@@ -71,6 +83,8 @@ def tick(tx: Tx) -> str:
     now_ms = int(time.time() * 1000)
     if now_ms > state[0]:
         state[0], state[1] = now_ms, 0
+    elif state[1] >= MAX_COUNTER:
+        state[0], state[1] = state[0] + 1, 0
     else:
         state[1] += 1
     _save_hlc(tx, state)
@@ -81,6 +95,8 @@ def observe(tx: Tx, remote: str) -> None:
     """Move our clock past a remote stamp so our next local write orders after what we have seen."""
     state = _load_hlc(tx)
     ms, counter = parse_hlc(remote)
+    if counter > MAX_COUNTER:  # a stamp from an older release: carry into milliseconds
+        ms, counter = ms + counter // (MAX_COUNTER + 1), counter % (MAX_COUNTER + 1)
     if (ms, counter) > (state[0], state[1]):
         state[0], state[1] = ms, counter
         _save_hlc(tx, state)

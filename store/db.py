@@ -72,6 +72,10 @@ class Database:
                     "SELECT id FROM workstation WHERE is_local = 1").scalar_one()
         return self._workstation_id
 
+    def forget_workstation(self) -> None:
+        """The sync gave this database a new workstation identity: read it again."""
+        self._workstation_id = None
+
     @contextmanager
     def read(self) -> Iterator[Connection]:
         with self.engine.connect() as conn:
@@ -83,10 +87,13 @@ class Database:
     @contextmanager
     def write(self, login: str) -> Iterator[Tx]:
         """One write transaction, committed when the block ends; any failure raises StoreError."""
-        ws = self.workstation_id
         try:
             with self.engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn:
                 with conn.begin():
+                    # read under the write lock: another process's sync may have given this database a
+                    # new identity (a restore or a copy was detected) since this one last looked
+                    ws = run(conn, "SELECT id FROM workstation WHERE is_local = 1").fetchone()[0]
+                    self._workstation_id = ws
                     yield Tx(conn, login, ws)
         except (exc.OperationalError, exc.DatabaseError, sqlite3.Error) as error:
             raise _translate(error) from error

@@ -276,6 +276,15 @@ def _m7_gallring(conn: Connection) -> None:
     """)
 
 
+def _m8_sync_healing(conn: Connection) -> None:
+    """A quarantined file is tried again when its content (or the key) changes; a row waiting for a
+    parent notes the sync it started waiting at, so one that waits longer than a sync is reported."""
+    _exec_script(conn, """
+    ALTER TABLE quarantine ADD COLUMN fingerprint TEXT;
+    ALTER TABLE sync_pending ADD COLUMN first_sync INTEGER NOT NULL DEFAULT 0;
+    """)
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [_m1_core, _m2_search, _m3_sync, _m4_figures, _m5_day_totals,
-                                                  _m6_caseload_index, _m7_gallring]
+                                                  _m6_caseload_index, _m7_gallring, _m8_sync_healing]
 LATEST = len(MIGRATIONS)

@@ -290,7 +290,7 @@ def _load(tx: Tx, covered: dict[str, int], frames: Iterator[list[dict]], name: s
               json.dumps(e["changes"], ensure_ascii=False, sort_keys=True), e["at"], e["by"]) for e in fresh])
         loaded += max(inserted.rowcount, 0)
         for e in fresh:
-            newest = max(newest, e["hlc"])
+            newest = max(newest, e["hlc"], key=lambda h: changes.hlc_key(h) if h else (-1, -1, ""))
             if rows and (rows[-1][0]["tbl"], rows[-1][0]["row"]) == (e["tbl"], e["row"]):
                 rows[-1].append(e)
                 continue
@@ -338,9 +338,9 @@ def _materialize_rows(tx: Tx, rows: list[list[dict]], before: int) -> None:
             continue
         savepoint.commit()
     for table, row_id in sorted(one_by_one, key=lambda r: TABLE_ORDER.index(r[0])):
-        last = dict(zip(("op", "ws", "seq"), tx.conn.exec_driver_sql(
-            "SELECT op_id, workstation_id, ws_seq FROM change_log WHERE tbl = ? AND row_id = ?"
-            " ORDER BY hlc DESC LIMIT 1", (table, row_id)).one()))
+        last = dict(zip(("op", "ws", "seq", "hlc"), max(tx.conn.exec_driver_sql(
+            "SELECT op_id, workstation_id, ws_seq, hlc FROM change_log WHERE tbl = ? AND row_id = ?",
+            (table, row_id)).all(), key=lambda r: changes.hlc_key(r[3]))))
         _try_materialize(tx, table, row_id, None, last)
 
 

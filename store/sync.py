@@ -15,6 +15,8 @@ was an explicit correction; a delete loses against an edit it had not seen; over
 from __future__ import annotations
 
 import base64
+import errno
+import hashlib
 import json
 import os
 import re
@@ -24,7 +26,8 @@ import uuid
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
@@ -38,13 +41,22 @@ NAME = re.compile(r"^(\d{12})-(\d{12})\.ops$")
 MAX_OPS_PER_FILE = 5000
 FUTURE_LIMIT_MS = 24 * 3600 * 1000
 STATUS_RANK = {"planned": 0, "started": 1, "achieved": 2, "cancelled": 3}
+T = TypeVar("T")
 
 
 # ---------------------------------------------------------------------------------------------- share
 
 class Share(Protocol):
     """What the sync needs of the central store: list, read, write once. A file share implements it
-    here; an object store or a PostgreSQL table of blobs could implement the same three calls."""
+    here; an object store or a PostgreSQL table of blobs can implement the same calls.
+
+    - `workstations()` lists the folders that hold files; names starting with "." are reserved (the
+      share's marker lives in `MARKER_FOLDER`) and never listed.
+    - `files(ws)` lists a folder's file names; `read(ws, name)` returns the bytes or raises
+      FileNotFoundError (any other OSError means the share itself could not be reached).
+    - `write_once(ws, name, data)` publishes a whole file under a new name, or raises `Collision` (a
+      FileExistsError) when the name is taken; it never overwrites and leaves nothing half-written.
+    """
 
     def workstations(self) -> list[str]: ...
     def files(self, workstation: str) -> list[str]: ...
@@ -52,44 +64,185 @@ class Share(Protocol):
     def write_once(self, workstation: str, name: str, data: bytes) -> None: ...
 
 
+class Collision(FileExistsError):
+    """The name is taken on the share. The sync compares contents: never taken as "already sent"."""
+
+
+# Errors of a network share that pass: retried a few times before the sync gives up on the share.
+TRANSIENT = {errno.EIO, errno.EAGAIN, errno.EBUSY, errno.ETIMEDOUT, errno.ECONNRESET, errno.ECONNABORTED,
+             errno.ENOTCONN, errno.EHOSTDOWN, errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ESTALE,
+             errno.ENOENT}
+RETRY_DELAYS = (0.1, 0.3, 0.6, 1.0, 2.0, 3.0)  # about 7 s: a FUSE/SMB mount that blinks comes back
+
+
+def retrying(action: Callable[[], T], *, missing_is_final: bool = True) -> T:
+    """Run a share operation, retrying while the share is briefly unreachable. A missing file is an
+    answer (raised at once) unless `missing_is_final` is False (a folder that must be there)."""
+    for delay in (*RETRY_DELAYS, None):
+        try:
+            return action()
+        except (FileExistsError, IsADirectoryError, NotADirectoryError, PermissionError):
+            raise
+        except FileNotFoundError:
+            if missing_is_final or delay is None:
+                raise
+        except OSError as error:
+            if error.errno not in TRANSIENT or delay is None:
+                raise
+        time.sleep(delay)
+    raise AssertionError("unreachable")
+
+
 class DirShare:
     """A directory, local or a mounted SMB share: `ops/<workstation>/<name>` (ops files and snapshots)."""
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
-        if not self.root.is_dir():
-            raise ArenaError("sync.share_missing", path=str(root))
+        try:
+            retrying(lambda: os.listdir(self.root), missing_is_final=False)
+        except OSError as error:
+            raise ArenaError("sync.share_missing", path=str(root)) from error
         self.ops = self.root / "ops"
 
+    def __str__(self) -> str:
+        return str(self.root)
+
     def workstations(self) -> list[str]:
-        if not self.ops.is_dir():
-            return []
-        return sorted(p.name for p in self.ops.iterdir() if p.is_dir() and not p.name.startswith("."))
+        def listing() -> list[str]:
+            if not self.ops.is_dir():
+                os.listdir(self.root)  # the share itself gone raises here; an empty share lists nothing
+                return []
+            return sorted(e.name for e in os.scandir(self.ops) if e.is_dir() and not e.name.startswith("."))
+        return retrying(listing)
 
     def files(self, workstation: str) -> list[str]:
         folder = self.ops / workstation
-        if not folder.is_dir():
-            return []
-        return sorted(p.name for p in folder.iterdir() if not p.name.startswith(".") and p.is_file())
+
+        def listing() -> list[str]:
+            if not folder.is_dir():
+                os.listdir(self.root)
+                return []
+            return sorted(e.name for e in os.scandir(folder) if not e.name.startswith(".") and e.is_file())
+        return retrying(listing)
 
     def read(self, workstation: str, name: str) -> bytes:
-        return (self.ops / workstation / name).read_bytes()
+        return retrying((self.ops / workstation / name).read_bytes)
 
     def write_once(self, workstation: str, name: str, data: bytes) -> None:
         folder = self.ops / workstation
-        folder.mkdir(parents=True, exist_ok=True)
         final = folder / name
-        if final.exists():
-            raise FileExistsError(str(final))
+        retrying(lambda: folder.mkdir(parents=True, exist_ok=True))
+        if retrying(final.exists):
+            raise Collision(str(final))
         tmp = folder / f".{name}.{uuid.uuid4().hex}.tmp"
-        with open(tmp, "wb") as out:
-            out.write(data)
-            out.flush()
+        try:
+            with open(tmp, "wb") as out:
+                out.write(data)
+                out.flush()
+                try:
+                    os.fsync(out.fileno())
+                except OSError:
+                    pass  # some network file systems do not offer fsync; the rename still publishes whole files
             try:
-                os.fsync(out.fileno())
+                os.link(tmp, final)  # atomic and never replaces: two writers of one name cannot both win
+            except FileExistsError as error:
+                raise Collision(str(final)) from error
+            except OSError:  # no hard links on this share (SMB without unix extensions)
+                if final.exists():
+                    raise Collision(str(final)) from None
+                os.rename(tmp, final)
+        finally:
+            try:
+                tmp.unlink(missing_ok=True)  # a full share or a lost connection leaves no .tmp behind
             except OSError:
-                pass  # some network file systems do not offer fsync; the rename still publishes whole files
-        os.rename(tmp, final)
+                pass
+
+
+# -------------------------------------------------------------------------------------------- marker
+
+MARKER_FOLDER, MARKER = ".share", "arena-share"
+MARKER_MAGIC = b"ARENA-SHARE-1\n"
+
+
+def _seal(key: bytes, payload: dict) -> bytes:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    nonce = os.urandom(12)
+    return MARKER_MAGIC + nonce + AESGCM(key).encrypt(nonce, json.dumps(payload).encode(), MARKER_MAGIC)
+
+
+def _open_marker(key: bytes, data: bytes) -> str:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    if not data.startswith(MARKER_MAGIC):
+        raise BadFile("not an Arena share marker")
+    nonce = data[len(MARKER_MAGIC):len(MARKER_MAGIC) + 12]
+    try:
+        return str(json.loads(AESGCM(key).decrypt(nonce, data[len(MARKER_MAGIC) + 12:], MARKER_MAGIC))["programme"])
+    except (InvalidTag, ValueError, KeyError, TypeError) as error:
+        raise BadFile("cannot be decrypted with this key") from error
+
+
+def _read_marker(share: Share, patient: bool) -> bytes | None:
+    """The marker's bytes, or None. `patient`: a marker seen before is looked for again for a few
+    seconds (a network mount that blinks can list an empty directory for a moment)."""
+    for delay in (*(RETRY_DELAYS if patient else ()), None):
+        try:
+            return share.read(MARKER_FOLDER, MARKER)
+        except FileNotFoundError:
+            if delay is None:
+                return None
+        time.sleep(delay)
+    return None
+
+
+def check_share(db: Database, share: Share, key: bytes) -> str:
+    """Prove that this is the programme's share and that the key is right, before anything is read or
+    written; return the programme id. The first sync on a share writes its marker (a programme id sealed
+    with the key); a database that has seen a marker refuses a share without one (an empty mount point)."""
+    with db.read() as conn:
+        known = settings.read(conn, "sync.programme")
+    data = _read_marker(share, patient=bool(known))
+    if data is None:
+        if known:
+            raise ArenaError("sync.not_mounted", path=str(share))
+        _key_fits_existing_files(share, key)
+        try:
+            share.write_once(MARKER_FOLDER, MARKER, _seal(key, {"v": 1, "programme": str(uuid.uuid4())}))
+        except FileExistsError:
+            pass  # another workstation wrote it first: use theirs
+        data = share.read(MARKER_FOLDER, MARKER)
+    try:
+        programme = _open_marker(key, data)
+    except BadFile as error:
+        raise ArenaError("sync.wrong_key", path=str(share)) from error
+    if known and known != programme:
+        raise ArenaError("sync.other_programme", path=str(share))
+    if not known:
+        with db.write("sync") as tx:
+            settings.write(tx.conn, "sync.programme", programme)
+    return programme
+
+
+def _key_fits_existing_files(share: Share, key: bytes) -> None:
+    """Before a marker is written on a share that already holds files (from a release without markers):
+    the key must open at least one of them, or it is the wrong key and writing a marker would lock out
+    every workstation that has the right one."""
+    tried = 0
+    for ws in share.workstations():
+        for name in share.files(ws):
+            if not NAME.match(name):
+                continue
+            tried += 1
+            try:
+                decode(key, share.read(ws, name), ws, name)
+                return
+            except BadFile:
+                if tried >= 8:
+                    break
+    if tried:
+        raise ArenaError("sync.wrong_key", path=str(share))
 
 
 # ------------------------------------------------------------------------------------------------ key
@@ -186,7 +339,7 @@ def _fold(table: str, ops: list[tuple]) -> tuple[dict[str, Any] | None, dict[str
     values: dict[str, Any] = {}
     setter: dict[str, tuple] = {}
     exists = False
-    for op in sorted(ops, key=lambda o: o[0]):
+    for op in sorted(ops, key=lambda o: changes.hlc_key(o[0])):
         hlc, ws, kind, delta, by = op
         if kind == "delete":
             seen = {f: old for f, (old, _) in delta.items()}
@@ -259,13 +412,14 @@ def _record_conflicts(tx: Tx, table: str, row_id: str, incoming: tuple, state: d
         winner = (state or {}).get(f)
         if state is not None and winner != new:
             win_op = setter.get(f)
-            if win_op is not None and win_op[0] > hlc:
+            if win_op is not None and changes.hlc_key(win_op[0]) > changes.hlc_key(hlc):
                 keep(f, winner, new, hlc, by, ws)  # the incoming value lost to a later one
         elif current is not None and current.get(f) not in (old, new):
             # the incoming value won over a local value it had not seen: keep what was overwritten
-            loser_hlc = tx.conn.exec_driver_sql(
-                "SELECT hlc, by, workstation_id FROM change_log WHERE tbl = ? AND row_id = ? AND hlc < ?"
-                " AND changes LIKE ? ORDER BY hlc DESC LIMIT 1", (table, row_id, hlc, f'%"{f}"%')).first()
+            earlier = [r for r in tx.conn.exec_driver_sql(
+                "SELECT hlc, by, workstation_id FROM change_log WHERE tbl = ? AND row_id = ? AND changes LIKE ?",
+                (table, row_id, f'%"{f}"%')) if changes.hlc_key(r[0]) < changes.hlc_key(hlc)]
+            loser_hlc = max(earlier, key=lambda r: changes.hlc_key(r[0]), default=None)
             if loser_hlc:
                 keep(f, new, current.get(f), loser_hlc[0], loser_hlc[1], loser_hlc[2])
 
@@ -277,51 +431,156 @@ class Summary:
     sent: int = 0
     received: int = 0
     conflicts: int = 0
-    quarantined: int = 0
-    waiting: int = 0
+    quarantined: int = 0  # files quarantined by this sync
+    waiting: int = 0  # rows waiting for a parent
+    stale: int = 0  # of those, rows that already waited at an earlier sync
     problems: list[str] = field(default_factory=list)
+    stuck: dict[str, int] = field(default_factory=dict)  # peer -> high-water mark it cannot get past
+    requested: list[str] = field(default_factory=list)  # peers asked for a snapshot to fill a gap
+    ahead: int = 0  # ops stamped more than a day ahead of this workstation's clock (applied)
+    forked: str = ""  # the workstation id this database gave up (restored or copied)
     read_snapshot: str = ""  # the snapshot a new or gapped workstation read
     from_snapshot: int = 0  # the change-log entries it brought
     snapshot: str = ""  # the snapshot this sync published
+    answered: int = 0  # snapshot requests of others this sync answered
+
+    @property
+    def ok(self) -> bool:
+        """Everything recorded anywhere that this sync could see is here, and ours is out: nothing waits
+        but rows that arrived this very sync ahead of their parent."""
+        return not (self.problems or self.stuck or self.stale)
 
     def line(self) -> str:
-        """The one-line report, for the command line and the app alike."""
-        parts = [t("sync.summary", sent=self.sent, received=self.received, conflicts=self.conflicts,
-                   quarantined=self.quarantined)]
+        """The one-line report, for the command line and the app alike: "Synk klar" only when nothing is
+        stranded; otherwise what waits, why, and what to do."""
+        counts = dict(sent=self.sent, received=self.received, conflicts=self.conflicts, quarantined=self.quarantined)
+        parts = [t("sync.summary" if self.ok else "sync.incomplete", **counts)]
+        parts += [t("sync.forked", old=self.forked[:8])] if self.forked else []
+        parts += [t("sync.ahead", n=self.ahead)] if self.ahead else []
         parts += [t("sync.waiting", n=self.waiting)] if self.waiting else []
+        if self.stuck:
+            parts += [t("sync.stuck", n=len(self.stuck), ws=", ".join(w[:8] for w in sorted(self.stuck)))]
+            parts += [t("sync.requested")] if self.requested else []
         parts += [t("sync.read_snapshot", name=self.read_snapshot, n=self.from_snapshot)] if self.read_snapshot else []
         parts += [t("sync.snapshot_written", name=self.snapshot)] if self.snapshot else []
+        if self.problems:
+            parts += [t("sync.problems_fix", n=len(self.problems))]
+        elif self.stale:
+            parts += [t("sync.stale_fix", n=self.stale)]
         return " ".join(parts)
 
 
-def publish(db: Database, share: Share, key: bytes) -> int:
-    """Write this workstation's not yet published change-log entries to the share; return how many."""
-    me = db.workstation_id
+def _ops_of_file(rows: list) -> list[dict]:
+    return [{"op": r[0], "ws": r[9], "seq": r[1], "hlc": r[2], "tbl": r[3], "row": r[4], "kind": r[5],
+             "changes": json.loads(r[6]), "at": r[7], "by": r[8]} for r in rows]
+
+
+def publish(db: Database, share: Share, key: bytes, summary: Summary | None = None) -> int:
+    """Write this workstation's not yet published change-log entries to the share; return how many.
+    First its own folder is read back: files there that this database did not write (it was restored
+    from a backup, or copied to a second PC) make it take a new identity (`_fork`). A name that is
+    taken is compared: the same ops are an earlier run's, other ops are a copy's, never "already sent"."""
+    summary = summary if summary is not None else Summary()
+    _reconcile_own_folder(db, share, key, summary)
     sent = 0
     while True:
+        me = db.workstation_id
         with db.read() as conn:
             done = int(settings.read(conn, "sync.published") or 0)
             rows = conn.exec_driver_sql(
-                "SELECT op_id, ws_seq, hlc, tbl, row_id, kind, changes, at, by FROM change_log"
+                "SELECT op_id, ws_seq, hlc, tbl, row_id, kind, changes, at, by, workstation_id FROM change_log"
                 " WHERE workstation_id = ? AND ws_seq > ? ORDER BY ws_seq LIMIT ?",
                 (me, done, MAX_OPS_PER_FILE)).all()
         if not rows:
             return sent
-        ops = [{"op": r[0], "ws": me, "seq": r[1], "hlc": r[2], "tbl": r[3], "row": r[4], "kind": r[5],
-                "changes": json.loads(r[6]), "at": r[7], "by": r[8]} for r in rows]
+        ops = _ops_of_file(rows)
         first, last = ops[0]["seq"], ops[-1]["seq"]
         name = f"{first:012d}-{last:012d}.ops"
         try:
             share.write_once(me, name, encode(key, me, first, last, ops))
         except FileExistsError:
-            # written by an earlier run that was stopped before it could note it: check, then go on
             try:
-                decode(key, share.read(me, name), me, name)
+                _, theirs = decode(key, share.read(me, name), me, name)
             except BadFile as error:
                 raise ArenaError("sync.own_file_bad", name=name, reason=str(error)) from error
+            if [op["op"] for op in theirs] != [op["op"] for op in ops]:
+                _fork(db, share, key, summary)  # a copy of this database published under our name
+                continue
+            # else: written by an earlier run that was stopped before it could note it
         with db.write("sync") as tx:
             settings.write(tx.conn, "sync.published", str(last))
         sent += len(ops)
+
+
+def _own_files(share: Share, me: str, after: int) -> list[tuple[int, int, str]]:
+    found = []
+    for name in share.files(me):
+        match = NAME.match(name)
+        if match and int(match[2]) > after:
+            found.append((int(match[1]), int(match[2]), name))
+    return sorted(found)
+
+
+def _reconcile_own_folder(db: Database, share: Share, key: bytes, summary: Summary) -> None:
+    """Our folder past what this database thinks it published: files an earlier, stopped run wrote
+    (our own ops: note them as published) or files this database never wrote (fork)."""
+    me = db.workstation_id
+    with db.read() as conn:
+        published = int(settings.read(conn, "sync.published") or 0)
+    top = published
+    for first, last, name in _own_files(share, me, published):
+        try:
+            _, ops = decode(key, share.read(me, name), me, name)
+        except BadFile as error:
+            raise ArenaError("sync.own_file_bad", name=name, reason=str(error)) from error
+        with db.read() as conn:
+            mine = dict(conn.exec_driver_sql(
+                "SELECT ws_seq, op_id FROM change_log WHERE workstation_id = ? AND ws_seq BETWEEN ? AND ?",
+                (me, first, last)).all())
+        if any(mine.get(op["seq"]) != op["op"] for op in ops):
+            _fork(db, share, key, summary)
+            return
+        if first <= top + 1:
+            top = max(top, last)
+    if top > published:
+        with db.write("sync") as tx:
+            settings.write(tx.conn, "sync.published", str(top))
+
+
+def _fork(db: Database, share: Share, key: bytes, summary: Summary) -> None:
+    """This database is not the only one writing as this workstation: it was restored from a backup (the
+    share holds what it did after the backup) or copied to a second PC (the twin publishes too). Either
+    way it takes a new workstation identity: its own entries that are not on the share move to the new
+    id (numbered from 1, published from there), and the old id becomes an ordinary peer whose files the
+    pull applies from where this database's knowledge of them ends."""
+    old = db.workstation_id
+    with db.read() as conn:
+        published = int(settings.read(conn, "sync.published") or 0)
+    on_share: set[str] = set()
+    for _, _, name in _own_files(share, old, 0):
+        try:
+            on_share.update(op["op"] for op in decode(key, share.read(old, name), old, name)[1])
+        except BadFile:
+            continue
+    new = str(uuid.uuid4())
+    with db.write("sync") as tx:
+        # Entries up to what this database published stay ours under the old id (their files may have been
+        # archived off the share); later ones the share does not hold move: they were never published.
+        moving = [op_id for op_id, in tx.conn.exec_driver_sql(
+            "SELECT op_id FROM change_log WHERE workstation_id = ? AND ws_seq > ? ORDER BY ws_seq",
+            (old, published)) if op_id not in on_share]
+        for seq, op_id in enumerate(moving, 1):
+            tx.conn.exec_driver_sql("UPDATE change_log SET workstation_id = ?, ws_seq = ? WHERE op_id = ?",
+                                    (new, seq, op_id))
+        name = tx.conn.exec_driver_sql("SELECT name FROM workstation WHERE id = ?", (old,)).scalar() or "arbetsstation"
+        tx.conn.exec_driver_sql("UPDATE workstation SET is_local = 0 WHERE id = ?", (old,))
+        tx.conn.exec_driver_sql("INSERT INTO workstation (id, name, is_local, created_at) VALUES (?, ?, 1, ?)",
+                                (new, name, clock.now().isoformat()))
+        advance(tx, old, published, "fork")
+        settings.write(tx.conn, "sync.published", "0")
+        settings.write(tx.conn, "sync.forked_from", old)
+    db.forget_workstation()
+    summary.forked = old
 
 
 def applied(conn: Connection) -> dict[str, int]:
@@ -341,13 +600,28 @@ def advance(tx: Tx, workstation: str, seq: int, file: str) -> None:
         " last_file = excluded.last_file, last_seen = excluded.last_seen", (workstation, seq, file, clock.now().isoformat()))
 
 
-def _quarantine(db: Database, file: str, reason: str) -> bool:
+def fingerprint(key: bytes, data: bytes) -> str:
+    """What a quarantined file is judged by: its content and the key it was tried with. When either
+    changes (the file was repaired or copied back, the right key is in place) it is tried again."""
+    return hashlib.sha256(hashlib.sha256(key).digest() + data).hexdigest()[:32]
+
+
+def _quarantine(db: Database, file: str, reason: str, fp: str | None = None) -> bool:
+    """Note a file that must not be applied; True when it is news (new, or changed and still bad)."""
     with db.write("sync") as tx:
-        if tx.conn.exec_driver_sql("SELECT 1 FROM quarantine WHERE file = ?", (file,)).first():
+        seen = tx.conn.exec_driver_sql("SELECT fingerprint FROM quarantine WHERE file = ?", (file,)).first()
+        if seen is not None and (fp is None or seen[0] == fp):
             return False
-        tx.conn.exec_driver_sql("INSERT INTO quarantine (file, reason, detected_at) VALUES (?, ?, ?)",
-                                (file, reason, clock.now().isoformat()))
+        tx.conn.exec_driver_sql(
+            "INSERT INTO quarantine (file, reason, detected_at, fingerprint) VALUES (?, ?, ?, ?) ON CONFLICT(file)"
+            " DO UPDATE SET reason = excluded.reason, detected_at = excluded.detected_at,"
+            " fingerprint = excluded.fingerprint", (file, reason, clock.now().isoformat(), fp))
     return True
+
+
+def _release(db: Database, file: str) -> None:
+    with db.write("sync") as tx:
+        tx.conn.exec_driver_sql("DELETE FROM quarantine WHERE file = ?", (file,))
 
 
 def _apply(db: Database, workstation: str, name: str, ops: list[dict], last: int, summary: Summary) -> None:
@@ -361,9 +635,7 @@ def _apply(db: Database, workstation: str, name: str, ops: list[dict], last: int
                 summary.quarantined += _quarantine_in(tx, f"{workstation}/{name}#{op['seq']}", "unknown table")
                 continue
             if changes.parse_hlc(op["hlc"])[0] > now_ms + FUTURE_LIMIT_MS:
-                summary.quarantined += _quarantine_in(tx, f"{workstation}/{name}#{op['seq']}",
-                                                      f"stamped in the future: {op['hlc'][:13]}")
-                continue
+                summary.ahead += 1  # applied all the same: the HLC keeps the order; the clock is reported
             changes.observe(tx, op["hlc"])
             tx.conn.exec_driver_sql(
                 "INSERT INTO change_log (op_id, workstation_id, ws_seq, hlc, tbl, row_id, kind, changes, at, by)"
@@ -412,7 +684,7 @@ def _same_value_twice(tx: Tx, table: str, row_id: str) -> None:
         "INSERT INTO conflict (id, tbl, row_id, field, kept_value, lost_value, lost_hlc, lost_by,"
         " lost_workstation, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'sync', ?, ?)",
         (changes.new_id(), table, loser, field_, json.dumps(SAME_AS[table].format(keeper=keeper)),
-         json.dumps(value), max((op[0] for op in ops), default=""), tx.workstation_id, clock.now().isoformat()))
+         json.dumps(value), max((op[0] for op in ops), key=changes.hlc_key, default=""), tx.workstation_id, clock.now().isoformat()))
 
 
 def _quarantine_in(tx: Tx, file: str, reason: str) -> int:
@@ -434,29 +706,33 @@ def _try_materialize(tx: Tx, table: str, row_id: str, incoming: tuple | None, op
         savepoint.rollback()
         if op is not None:
             tx.conn.exec_driver_sql(
-                "INSERT OR IGNORE INTO sync_pending (op_id, workstation_id, seq, payload, waiting_for)"
-                " VALUES (?, ?, ?, ?, ?)", (op["op"], op["ws"], op["seq"], json.dumps([table, row_id]),
-                                            str(error.orig)[:200]))
+                "INSERT OR IGNORE INTO sync_pending (op_id, workstation_id, seq, payload, waiting_for, first_sync)"
+                " VALUES (?, ?, ?, ?, ?, ?)", (op["op"], op["ws"], op["seq"], json.dumps([table, row_id]),
+                                               str(error.orig)[:200], int(settings.read(tx.conn, "sync.count") or 0)))
         return False
     savepoint.commit()
     return True
 
 
-def _retry_pending(db: Database) -> int:
+def _retry_pending(db: Database, summary: Summary) -> None:
     with db.write("sync") as tx:
         for op_id, payload in tx.conn.exec_driver_sql("SELECT op_id, payload FROM sync_pending ORDER BY seq").all():
             table, row_id = json.loads(payload)
             if _try_materialize(tx, table, row_id, None, None):
                 tx.conn.exec_driver_sql("DELETE FROM sync_pending WHERE op_id = ?", (op_id,))
-        return tx.conn.exec_driver_sql("SELECT count(*) FROM sync_pending").scalar_one()
+        this = int(settings.read(tx.conn, "sync.count") or 0)
+        summary.waiting, summary.stale = tx.conn.exec_driver_sql(
+            "SELECT count(*), count(*) FILTER (WHERE first_sync < ?) FROM sync_pending", (this,)).one()
 
 
 def pull(db: Database, share: Share, key: bytes, summary: Summary) -> None:
-    """Apply every other workstation's files in sequence, each up to its first gap."""
+    """Apply every other workstation's files in sequence, each up to its first gap. A quarantined file
+    is read again and applied once it has changed; a later file that overlaps it goes on past it."""
     me = db.workstation_id
     with db.read() as conn:
         done_by = applied(conn)
-        known_bad = quarantined(conn)
+        known_bad = dict(conn.exec_driver_sql("SELECT file, fingerprint FROM quarantine").all())
+    summary.stuck = {}
     for ws in share.workstations():
         if ws == me:
             continue
@@ -467,49 +743,148 @@ def pull(db: Database, share: Share, key: bytes, summary: Summary) -> None:
             if m:
                 listed.append((int(m[1]), int(m[2]), name))
         for first, last, name in sorted(listed):
-            if last <= done or f"{ws}/{name}" in known_bad:
+            where = f"{ws}/{name}"
+            if last <= done:
                 continue
             if first > done + 1:
                 break  # a gap: the file in between is not visible yet; wait, never skip
             try:
                 data = share.read(ws, name)
-            except OSError as error:  # the share hiccuped: not the file's fault, try again next sync
-                summary.problems.append(f"{ws}/{name}: {error.strerror or error}")
+            except FileNotFoundError:
+                continue  # listed a moment ago, moved since: a gap if nothing else covers it
+            except OSError as error:  # the share is unreachable: not the file's fault, try again next sync
+                summary.problems.append(f"{where}: {error.strerror or error}")
                 break
+            fp = fingerprint(key, data)
+            if where in known_bad and known_bad[where] == fp:
+                continue  # unchanged since it was found bad
             try:
                 _, ops = decode(key, data, ws, name)
             except BadFile as error:
-                if _quarantine(db, f"{ws}/{name}", str(error)):
+                if _quarantine(db, where, str(error), fp):
                     summary.quarantined += 1
-                    summary.problems.append(f"{ws}/{name}: {error}")
+                    summary.problems.append(f"{where}: {error}")
                 continue
+            if where in known_bad:
+                _release(db, where)  # repaired, copied back, or the right key is in place again
             _apply(db, ws, name, [op for op in ops if op["seq"] > done], last, summary)
             done = last
+        if any(last > done for _, last, _ in listed):
+            summary.stuck[ws] = done
+
+
+REQUEST = re.compile(r"^want-([0-9a-f-]{36})-(\d{12})\.req$")
+
+
+def _ask_for_snapshots(db: Database, share: Share, key: bytes, summary: Summary) -> None:
+    """For every peer this workstation cannot get past (a damaged, missing or moved file), leave a
+    request in our folder; the owner answers it with a snapshot at its next sync, which fills the gap."""
+    me = db.workstation_id
+    for ws, done in sorted(summary.stuck.items()):
+        try:
+            share.write_once(me, f"want-{ws}-{done:012d}.req", _seal(key, {"v": 1, "from": me, "ws": ws, "after": done}))
+        except FileExistsError:
+            pass  # asked before; the answer is on its way
+        summary.requested.append(ws)
+
+
+def _requests_for_me(db: Database, share: Share) -> list[str]:
+    """Requests addressed to this workstation that it has not answered yet."""
+    me = db.workstation_id
+    with db.read() as conn:
+        answered = set(json.loads(settings.read(conn, "sync.answered") or "[]"))
+    found = []
+    for ws in share.workstations():
+        if ws == me:
+            continue
+        for name in share.files(ws):
+            match = REQUEST.match(name)
+            if match and match[1] == me and f"{ws}/{name}" not in answered:
+                found.append(f"{ws}/{name}")
+    return found
 
 
 def sync(db: Database, share: Share, key: bytes, *, from_snapshot: bool = True,
          write_snapshot: bool | None = None) -> Summary:
-    """Publish; a new workstation starts from the newest snapshot; apply every other workstation's files;
-    where files are missing (archived, lost, quarantined) and a snapshot holds them, read that and go on;
-    retry rows that waited for a parent; publish a snapshot when one is due (`write_snapshot=None`),
-    always (True) or never (False). `from_snapshot=False` replays every file (tests compare the two)."""
+    """Prove the share; publish (after reading our own folder back); a new workstation starts from the
+    newest snapshot; apply every other workstation's files; where files are missing (archived, lost,
+    quarantined) and a snapshot holds them, read that and go on; retry rows that waited for a parent;
+    ask the owners of what is still missing for a snapshot, answer others' requests; publish a snapshot
+    when one is due (`write_snapshot=None`), always (True) or never (False). `from_snapshot=False`
+    replays every file (tests compare the two). The result is remembered for `status()`."""
     from store import snapshot
 
     summary = Summary()
-    summary.sent = publish(db, share, key)
-    snaps = snapshot.listed(share)  # once per sync: one listing of every folder on a slow share is enough
-    if from_snapshot and snapshot.is_new(db):
-        summary.read_snapshot = snapshot.load_newest(db, share, snaps, key, summary) or ""
-    pull(db, share, key, summary)
-    if from_snapshot and snapshot.worth_reading(db, snaps):
-        read = snapshot.load_newest(db, share, snaps, key, summary)
-        if read:
-            summary.read_snapshot = read
-            pull(db, share, key, summary)
-    summary.waiting = _retry_pending(db)
-    if write_snapshot or (write_snapshot is None and snapshot.due(db, snaps)):
-        summary.snapshot = snapshot.write(db, share, key) or ""
+    check_share(db, share, key)
+    with db.write("sync") as tx:
+        settings.write(tx.conn, "sync.count", str(int(settings.read(tx.conn, "sync.count") or 0) + 1))
+    try:
+        summary.sent = publish(db, share, key, summary)
+        snaps = snapshot.listed(share)  # once per sync: one listing of every folder on a slow share is enough
+        if from_snapshot and snapshot.is_new(db):
+            summary.read_snapshot = snapshot.load_newest(db, share, snaps, key, summary) or ""
+        pull(db, share, key, summary)
+        if from_snapshot and snapshot.worth_reading(db, snaps):
+            read = snapshot.load_newest(db, share, snaps, key, summary)
+            if read:
+                summary.read_snapshot = read
+                pull(db, share, key, summary)
+        _retry_pending(db, summary)
+        requests = _requests_for_me(db, share)
+        if write_snapshot or requests or (write_snapshot is None and snapshot.due(db, snaps)):
+            summary.snapshot = snapshot.write(db, share, key) or ""
+            if requests:
+                summary.answered = len(requests)
+                with db.write("sync") as tx:
+                    done = json.loads(settings.read(tx.conn, "sync.answered") or "[]")
+                    settings.write(tx.conn, "sync.answered", json.dumps(sorted(set(done) | set(requests))))
+        if summary.stuck:
+            _ask_for_snapshots(db, share, key, summary)
+    except OSError as error:
+        summary.problems.append(f"{share}: {error.strerror or error}")
+        _remember_result(db, summary)
+        raise
+    _remember_result(db, summary)
     return summary
+
+
+def _remember_result(db: Database, summary: Summary) -> None:
+    with db.write("sync") as tx:
+        settings.write(tx.conn, "sync.last", json.dumps({
+            "at": clock.now().isoformat(), "ok": summary.ok, "line": summary.line(), "stuck": summary.stuck,
+            "problems": summary.problems[:20]}, ensure_ascii=False))
+
+
+@dataclass(frozen=True)
+class Status:
+    last_at: str  # "" when this workstation has never synced
+    last_line: str
+    last_ok: bool
+    waiting: int  # rows waiting for a parent
+    quarantined: list[str]  # files not applied, with the reason
+    pending_own: int  # our own entries not yet on the share
+
+    @property
+    def needs_a_person(self) -> bool:
+        return not self.last_at or not self.last_ok or bool(self.quarantined)
+
+
+def status(db: Database) -> Status:
+    """What the last sync did and what waits now, without touching the share."""
+    with db.read() as conn:
+        last = json.loads(settings.read(conn, "sync.last") or "{}")
+        published = int(settings.read(conn, "sync.published") or 0)
+        own = conn.exec_driver_sql("SELECT count(*) FROM change_log WHERE workstation_id = ? AND ws_seq > ?",
+                                   (db.workstation_id, published)).scalar_one()
+        waiting = conn.exec_driver_sql("SELECT count(*) FROM sync_pending").scalar_one()
+        done = applied(conn)
+        bad = []
+        for file, reason in conn.exec_driver_sql("SELECT file, reason FROM quarantine ORDER BY file"):
+            m = NAME.match(file.split("/", 1)[-1])
+            if m and int(m[2]) <= done.get(file.split("/", 1)[0], 0):
+                continue  # what it held arrived another way (a snapshot, a later file)
+            bad.append(f"{file}: {reason}")
+    return Status(last.get("at", ""), last.get("line", ""), bool(last.get("ok", False)), waiting, bad, own)
 
 
 # ------------------------------------------------------------------------------------------ conflicts

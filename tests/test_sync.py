@@ -163,7 +163,7 @@ def test_damaged_foreign_renamed_and_replayed_files_are_quarantined(tmp_path: Pa
                             (data[: len(data) // 2], "cannot be decrypted"),
                             (data[:5], "truncated")):
         copy = tmp_path / f"share-{len(damaged)}"
-        for source in share_dir.rglob("*.ops"):  # bytes only: SMB offers no metadata to copy
+        for source in (f for f in share_dir.rglob("*") if f.is_file()):  # bytes only: SMB offers no metadata
             target = copy / source.relative_to(share_dir)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(source.read_bytes())
@@ -218,15 +218,27 @@ def test_skewed_clocks(tmp_path: Path, share_dir: Path, key: Path, monkeypatch: 
     cases.update(b, "karin.ek", a.people[1], phone="1")
     monkeypatch.setattr(time, "time", real)
     cases.update(a.db, "omar.farah", a.people[1], phone="2")  # A wrote later in real time
-    monkeypatch.setattr(time, "time", lambda: real() + 2 * 86400)  # B a whole day and more ahead
+    monkeypatch.setattr(time, "time", lambda: real() + 2 * 86400)  # B's clock ran two days ahead for one write
     cases.update(b, "karin.ek", a.people[2], phone="future")
     monkeypatch.setattr(time, "time", real)
+    for i in range(3):  # later work on B inherits the future stamp through its HLC: none of it may wait
+        cases.add_note(b, "karin.ek", a.people[3], f"efter klockfelet {i}")
     b.dispose()
-    for path in (a.path, b_path, a.path):
-        run_sync(path, share_dir, key)
+    run_sync(a.path, share_dir, key)
+    reported = run_sync(b_path, share_dir, key)
+    received = run_sync(a.path, share_dir, key)
+    assert received.ahead == 4 and received.ok and "klocka" in received.line()  # applied, reported
+    assert reported.ahead == 0
     con = sqlite3.connect(a.path)
-    assert con.execute("SELECT phone FROM participant WHERE id = ?", (a.people[2],)).fetchone() == ("",)
-    assert con.execute("SELECT count(*) FROM quarantine WHERE reason LIKE 'stamped in the future%'").fetchone()[0] == 1
+    assert con.execute("SELECT phone FROM participant WHERE id = ?", (a.people[2],)).fetchone() == ("future",)
+    assert con.execute("SELECT count(*) FROM note WHERE text LIKE 'efter klockfelet%'").fetchone() == (3,)
+    assert con.execute("SELECT count(*) FROM quarantine").fetchone() == (0,)
+    cases.update(a.db, "omar.farah", a.people[2], phone="later")  # A's HLC moved past the future stamp
+    for path in (a.path, b_path):
+        run_sync(path, share_dir, key)
+    assert_same(a.path, b_path)
+    assert sqlite3.connect(b_path).execute("SELECT phone FROM participant WHERE id = ?",
+                                           (a.people[2],)).fetchone() == ("later",)
     phones = {sqlite3.connect(p).execute("SELECT phone FROM participant WHERE id = ?", (a.people[1],)).fetchone()
               for p in (a.path, b_path)}
     assert len(phones) == 1

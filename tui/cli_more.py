@@ -51,11 +51,17 @@ def cmd_stages(args: argparse.Namespace) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
+    """Exit 0 only when nothing is stranded; 1 when the sync ran but something waits or failed (the
+    last line says what and what to do); 2 for bad usage, a missing key or an unreachable share."""
     from store import sync
     from tui.cli import default_key
 
     from pathlib import Path
 
+    if args.status:
+        return _sync_status(args)
+    if not args.share:
+        raise ArenaError("cli.bad_usage", detail="--share")
     key_path = Path(args.key or default_key()).resolve()
     key = sync.load_key(key_path)
     share = sync.DirShare(args.share)
@@ -77,7 +83,22 @@ def cmd_sync(args: argparse.Namespace) -> int:
     for problem in summary.problems:
         sys.stderr.write(f"arena: {t('sync.problem', detail=problem)}\n")
     print(summary.line())
-    return 0
+    return 0 if summary.ok else 1
+
+
+def _sync_status(args: argparse.Namespace) -> int:
+    from store import sync
+
+    state = sync.status(_open_db(args))
+    print(t("sync.status_last", at=state.last_at[:16].replace("T", " "), line=state.last_line)
+          if state.last_at else t("sync.status_never"))
+    if state.pending_own:
+        print(t("sync.status_own", n=state.pending_own))
+    if state.waiting:
+        print(t("sync.status_waiting", n=state.waiting))
+    for item in state.quarantined:
+        print(t("sync.status_quarantine", detail=item))
+    return 1 if state.needs_a_person else 0
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
