@@ -57,11 +57,12 @@ def name_for(covered: int) -> str:
     return f"snapshot-{covered:012d}.snap"
 
 
-def listed(share: Share) -> list[Listed]:
-    """Every snapshot on the share, the one covering most ops first."""
+def listed(share: Share, marks: dict[str, int] | None = None) -> list[Listed]:
+    """Every snapshot on the share, the one covering most ops first. With the caller's high-water marks
+    the ops files already applied are not listed (on PostgreSQL: not even read from the index)."""
     found = []
     for ws in share.workstations():
-        for name in share.files(ws):
+        for name in share.files(ws, after=(marks or {}).get(ws, 0)):
             match = NAME.match(name)
             if match:
                 found.append(Listed(ws, name, int(match[1])))
@@ -124,7 +125,7 @@ def write(db: Database, share: Share, key: bytes) -> str | None:
         covered = vector(conn, me)
         total = sum(covered.values())
         name = name_for(total)
-        if total == 0 or name in share.files(me):
+        if total == 0 or name in share.files(me, after=covered.get(me, 0)):
             return None
         data = encode(key, me, covered, _entries(conn, covered))
     try:

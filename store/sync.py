@@ -47,21 +47,35 @@ T = TypeVar("T")
 # ---------------------------------------------------------------------------------------------- share
 
 class Share(Protocol):
-    """What the sync needs of the central store: list, read, write once. A file share implements it
-    here; an object store or a PostgreSQL table of blobs can implement the same calls.
+    """What the sync needs of the central store: list, read, write once. A directory (`DirShare`, a
+    mounted file share) implements it here; a PostgreSQL table of blobs (`store.pgshare.PgShare`) too.
 
     - `workstations()` lists the folders that hold files; names starting with "." are reserved (the
       share's marker lives in `MARKER_FOLDER`) and never listed.
-    - `files(ws)` lists a folder's file names; `read(ws, name)` returns the bytes or raises
-      FileNotFoundError (any other OSError means the share itself could not be reached).
+    - `files(ws, after)` lists a folder's file names: the ops files whose last sequence number is past
+      `after` (the caller's high-water mark: on PostgreSQL an index range, not a listing of everything)
+      and every other file (snapshots, requests).
+    - `read(ws, name)` returns the bytes or raises FileNotFoundError (any other OSError means the share
+      itself could not be reached).
     - `write_once(ws, name, data)` publishes a whole file under a new name, or raises `Collision` (a
       FileExistsError) when the name is taken; it never overwrites and leaves nothing half-written.
+    - `close()` lets go of the connection, if any.
     """
 
     def workstations(self) -> list[str]: ...
-    def files(self, workstation: str) -> list[str]: ...
+    def files(self, workstation: str, after: int = 0) -> list[str]: ...
     def read(self, workstation: str, name: str) -> bytes: ...
     def write_once(self, workstation: str, name: str, data: bytes) -> None: ...
+    def close(self) -> None: ...
+
+
+def open_share(spec: str) -> Share:
+    """`postgresql://user@host/db` is a PostgreSQL hub; anything else a directory."""
+    if spec.startswith(("postgresql://", "postgres://")):
+        from store.pgshare import PgShare
+
+        return PgShare(spec)
+    return DirShare(spec)
 
 
 class Collision(FileExistsError):
@@ -115,7 +129,7 @@ class DirShare:
             return sorted(e.name for e in os.scandir(self.ops) if e.is_dir() and not e.name.startswith("."))
         return retrying(listing)
 
-    def files(self, workstation: str) -> list[str]:
+    def files(self, workstation: str, after: int = 0) -> list[str]:
         folder = self.ops / workstation
 
         def listing() -> list[str]:
@@ -123,7 +137,7 @@ class DirShare:
                 os.listdir(self.root)
                 return []
             return sorted(e.name for e in os.scandir(folder) if not e.name.startswith(".") and e.is_file())
-        return retrying(listing)
+        return [n for n in retrying(listing) if not (m := NAME.match(n)) or int(m[2]) > after]
 
     def read(self, workstation: str, name: str) -> bytes:
         return retrying((self.ops / workstation / name).read_bytes)
@@ -243,6 +257,9 @@ def _key_fits_existing_files(share: Share, key: bytes) -> None:
                     break
     if tried:
         raise ArenaError("sync.wrong_key", path=str(share))
+
+    def close(self) -> None:
+        pass
 
 
 # ------------------------------------------------------------------------------------------------ key
@@ -514,7 +531,7 @@ def publish(db: Database, share: Share, key: bytes, summary: Summary | None = No
 
 def _own_files(share: Share, me: str, after: int) -> list[tuple[int, int, str]]:
     found = []
-    for name in share.files(me):
+    for name in share.files(me, after=after):
         match = NAME.match(name)
         if match and int(match[2]) > after:
             found.append((int(match[1]), int(match[2]), name))
@@ -738,7 +755,7 @@ def pull(db: Database, share: Share, key: bytes, summary: Summary) -> None:
             continue
         done = done_by.get(ws, 0)
         listed = []
-        for name in share.files(ws):
+        for name in share.files(ws, after=done):
             m = NAME.match(name)
             if m:
                 listed.append((int(m[1]), int(m[2]), name))
@@ -793,11 +810,12 @@ def _requests_for_me(db: Database, share: Share) -> list[str]:
     me = db.workstation_id
     with db.read() as conn:
         answered = set(json.loads(settings.read(conn, "sync.answered") or "[]"))
+        done_by = applied(conn)
     found = []
     for ws in share.workstations():
         if ws == me:
             continue
-        for name in share.files(ws):
+        for name in share.files(ws, after=done_by.get(ws, 0)):  # requests, not the ops files already read
             match = REQUEST.match(name)
             if match and match[1] == me and f"{ws}/{name}" not in answered:
                 found.append(f"{ws}/{name}")
@@ -820,7 +838,9 @@ def sync(db: Database, share: Share, key: bytes, *, from_snapshot: bool = True,
         settings.write(tx.conn, "sync.count", str(int(settings.read(tx.conn, "sync.count") or 0) + 1))
     try:
         summary.sent = publish(db, share, key, summary)
-        snaps = snapshot.listed(share)  # once per sync: one listing of every folder on a slow share is enough
+        with db.read() as conn:
+            marks = applied(conn)
+        snaps = snapshot.listed(share, marks)  # once per sync: one listing of every folder on a slow share is enough
         if from_snapshot and snapshot.is_new(db):
             summary.read_snapshot = snapshot.load_newest(db, share, snaps, key, summary) or ""
         pull(db, share, key, summary)
@@ -842,6 +862,10 @@ def sync(db: Database, share: Share, key: bytes, *, from_snapshot: bool = True,
             _ask_for_snapshots(db, share, key, summary)
     except OSError as error:
         summary.problems.append(f"{share}: {error.strerror or error}")
+        _remember_result(db, summary)
+        raise
+    except ArenaError as error:  # a PostgreSQL hub that failed: said in one sentence, remembered as failed
+        summary.problems.append(str(error))
         _remember_result(db, summary)
         raise
     _remember_result(db, summary)
@@ -938,6 +962,10 @@ def remembered(db: Database, key: str) -> str | None:
 
 def remember(db: Database, share: str, key_path: str) -> None:
     """Keep the share and key of the last successful sync, so the TUI's `y` needs no questions."""
+    if share.startswith(("postgresql://", "postgres://")):
+        from store.pgshare import shown
+
+        share = shown(share)  # never a password in the database: it belongs in ~/.pgpass
     with db.write("sync") as tx:
         settings.write(tx.conn, "sync.share", str(share))
         settings.write(tx.conn, "sync.key", str(key_path))

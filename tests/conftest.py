@@ -87,3 +87,58 @@ def demo_db(tmp_path: Path, demo_template: Path) -> Path:
     target = tmp_path / "demo.db"
     shutil.copy(demo_template, target)
     return target
+
+
+# ------------------------------------------------------------------------------- the sync's hubs
+
+HUBS = ["dir"] + (["smb"] if os.environ.get("ARENA_TEST_SMB") else []) + ["pg"]
+
+
+@pytest.fixture(scope="session")
+def pg_server():  # noqa: ANN201
+    """One real PostgreSQL server per test session (per xdist worker); skipped without the binaries,
+    except in CI, where a missing server is a failure."""
+    from . import pgserver
+
+    bindir = pgserver.binaries()
+    if bindir is None:
+        message = "PostgreSQL server binaries (initdb, pg_ctl) not found: apt-get install postgresql"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    server = pgserver.PgServer(bindir).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=HUBS)
+def hub_factory(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    """Makes fresh, empty hubs of one kind: a directory, a folder on the SMB share, a PostgreSQL schema."""
+    import uuid
+
+    from .hubs import DirHub, PgHub
+
+    made = []
+
+    def make():  # noqa: ANN202
+        if request.param == "dir":
+            path = tmp_path_factory.mktemp("share")
+            hub = DirHub(path)
+        elif request.param == "smb":
+            path = Path(os.environ["ARENA_TEST_SMB"]) / f"t-{uuid.uuid4().hex[:10]}"
+            path.mkdir()
+            hub = DirHub(path, "smb")
+        else:
+            server = request.getfixturevalue("pg_server")
+            hub = PgHub(server, server.new_schema())
+        made.append(hub)
+        return hub
+
+    yield make
+    for hub in made:
+        hub.close()
+
+
+@pytest.fixture
+def hub(hub_factory):  # noqa: ANN001, ANN201
+    return hub_factory()

@@ -1,5 +1,6 @@
 """Snapshots: a new workstation that starts from one ends exactly where a full replay of every ops file
-ends; a damaged, renamed or foreign snapshot is quarantined and the replay takes over."""
+ends; a damaged, renamed or foreign snapshot is quarantined and the replay takes over. Every test runs on
+every hub (directory, SMB share, PostgreSQL)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,7 +14,7 @@ from store import attendance, cases, changes, db, milestones, snapshot, sync
 from tui import cli
 
 from .conftest import TODAY, make_world
-from .test_sync import assert_same, export, key, run_sync, share_dir  # noqa: F401 -- fixtures shared with the sync tests
+from .test_sync import assert_same, export, key, run_sync  # noqa: F401 -- a fixture shared with the sync tests
 
 YESTERDAY = TODAY - dt.timedelta(days=1)
 
@@ -27,15 +28,22 @@ def history(path: Path, *leaving_out: Path) -> list[tuple]:
         f" WHERE workstation_id NOT IN ({', '.join('?' * len(ids))}) ORDER BY op_id", ids).fetchall()
 
 
-def sync_with(path: Path, share: Path, key_file: Path, **options: object) -> sync.Summary:
-    database = db.open(path)
+sync_with = run_sync
+
+
+def ops_names(hub) -> list[tuple[str, str]]:  # noqa: ANN001
+    return [(ws, name) for ws in hub.workstations() for name in hub.names(ws) if name.endswith(".ops")]
+
+
+def listed(hub) -> list[snapshot.Listed]:  # noqa: ANN001
+    share = hub.share()
     try:
-        return sync.sync(database, sync.DirShare(share), sync.load_key(key_file), **options)
+        return snapshot.listed(share)
     finally:
-        database.dispose()
+        share.close()
 
 
-def busy_programme(tmp_path: Path, share: Path, key_file: Path) -> tuple[Path, Path, Path, str]:
+def busy_programme(tmp_path: Path, share, key_file: Path) -> tuple[Path, Path, Path, str]:  # noqa: ANN001
     """Three workstations with a history that exercises every merge rule; B's work is older than the
     snapshot A publishes but reaches the share only after it, so it must fold in among the snapshot's ops."""
     a = make_world(tmp_path / "a.db", n=10)
@@ -64,7 +72,7 @@ def busy_programme(tmp_path: Path, share: Path, key_file: Path) -> tuple[Path, P
     attendance.clear(a.db, "omar.farah", a.people[5], a.activity_id, YESTERDAY)
     cases.add_note(a.db, "omar.farah", a.people[2], "Möte bokat")
     a.db.dispose()
-    assert cli.main(["sync", "--db", str(a.path), "--share", str(share), "--key", str(key_file),
+    assert cli.main(["sync", "--db", str(a.path), "--share", share.spec, "--key", str(key_file),
                      "--snapshot"]) == 0
 
     run_sync(b_path, share, key_file)  # B's older work arrives after the snapshot
@@ -81,29 +89,29 @@ def busy_programme(tmp_path: Path, share: Path, key_file: Path) -> tuple[Path, P
     return a.path, b_path, c_path, mid
 
 
-def test_starting_from_a_snapshot_equals_a_full_replay(tmp_path: Path, share_dir: Path, key: Path,
+def test_starting_from_a_snapshot_equals_a_full_replay(tmp_path: Path, hub, key: Path,  # noqa: ANN001
                                                        capsys: pytest.CaptureFixture) -> None:
-    a, b, c, mid = busy_programme(tmp_path, share_dir, key)
+    a, b, c, mid = busy_programme(tmp_path, hub, key)
     capsys.readouterr()
-    snaps = snapshot.listed(sync.DirShare(share_dir))
+    snaps = listed(hub)
     assert len(snaps) == 1 and snaps[0].covered > 0
 
     fresh, replayed = tmp_path / "d.db", tmp_path / "e.db"
     db.open(fresh).dispose()  # a new workstation: an empty database
-    assert cli.main(["sync", "--db", str(fresh), "--share", str(share_dir), "--key", str(key)]) == 0
-    on_share = sum(int(f.name[13:25]) - int(f.name[:12]) + 1 for f in share_dir.glob("ops/*/*.ops"))
+    assert cli.main(["sync", "--db", str(fresh), "--share", hub.spec, "--key", str(key)]) == 0
+    on_share = sum(int(name[13:25]) - int(name[:12]) + 1 for _, name in ops_names(hub))
     after = on_share - snaps[0].covered  # ops published after the snapshot: the only files it replays
     assert 0 < after < on_share
     assert (f"{after} mottagna" in (out := capsys.readouterr().out)
             and f"Läste ögonblicksbilden {snaps[0].workstation}/{snaps[0].name} ({snaps[0].covered} "
             in out), out
-    full = sync_with(replayed, share_dir, key, from_snapshot=False)
+    full = sync_with(replayed, hub, key, from_snapshot=False)
     assert (full.read_snapshot, full.received) == ("", on_share)
     # before anyone syncs again: the new workstations hold what the share holds, whichever way they came
     assert_same(fresh, replayed)
     assert history(fresh) == history(replayed, fresh)
     for path in (a, b, c, fresh, replayed, a, b):
-        run_sync(path, share_dir, key)
+        run_sync(path, hub, key)
     assert_same(a, b, c, fresh, replayed)
     assert history(fresh, replayed) == history(replayed, fresh)
     con = sqlite3.connect(fresh)
@@ -117,10 +125,9 @@ def test_starting_from_a_snapshot_equals_a_full_replay(tmp_path: Path, share_dir
     d.dispose()
 
 
-def test_a_new_workstation_joins_when_the_ops_a_snapshot_covers_are_archived(tmp_path: Path, key: Path,
+def test_a_new_workstation_joins_when_the_ops_a_snapshot_covers_are_archived(tmp_path: Path, key: Path, hub,  # noqa: ANN001
                                                                              capsys: pytest.CaptureFixture) -> None:
-    share = tmp_path / "share"
-    share.mkdir()
+    share = hub
     a, b, c, _ = busy_programme(tmp_path, share, key)
     assert sync_with(c, share, key, write_snapshot=True).snapshot  # an older one (A's) and a newer one (C's)
     later = db.open(b)  # and work goes on after it
@@ -129,14 +136,15 @@ def test_a_new_workstation_joins_when_the_ops_a_snapshot_covers_are_archived(tmp
     later.dispose()
     run_sync(b, share, key)
     capsys.readouterr()
-    assert cli.main(["sync", "--share", str(share), "--key", str(key), "--archivable"]) == 0
+    assert cli.main(["sync", "--share", share.spec, "--key", str(key), "--archivable"]) == 0
     listing = capsys.readouterr()
     spare = listing.out.split()
     assert "kan flyttas från utdelningen" in listing.err
     assert any(p.endswith(".snap") for p in spare) and any(p.endswith(".ops") for p in spare)
     for path in spare:
-        (share / path).unlink()  # an administrator moved them to an archive
-    remaining = [p for p in share.glob("ops/*/*") if p.suffix == ".ops"]
+        _, ws, name = path.split("/")
+        share.remove(ws, name)  # an administrator moved them to an archive
+    remaining = ops_names(share)
     assert remaining  # the work after the newest snapshot stays
     fresh = tmp_path / "d.db"
     assert sync_with(fresh, share, key).read_snapshot
@@ -148,9 +156,8 @@ def test_a_new_workstation_joins_when_the_ops_a_snapshot_covers_are_archived(tmp
 
 @pytest.mark.parametrize("tail", ["a file after the gap", "nothing after it"])
 def test_a_workstation_behind_archived_or_damaged_files_catches_up_from_a_snapshot(tmp_path: Path, key: Path,
-                                                                                   tail: str) -> None:
-    share = tmp_path / "share"
-    share.mkdir()
+                                                                                   tail: str, hub) -> None:  # noqa: ANN001
+    share = hub
     a = make_world(tmp_path / "a.db", n=6)
     b_path = tmp_path / "b.db"
     run_sync(a.path, share, key)
@@ -167,11 +174,12 @@ def test_a_workstation_behind_archived_or_damaged_files_catches_up_from_a_snapsh
     if tail == "a file after the gap":
         cases.add_note(a.db, "omar.farah", a.people[2], "Efter ögonblicksbilden")
         run_sync(a.path, share, key)
-    files = sorted((share / "ops" / a.db.workstation_id).glob("*.ops"))
-    files[1].unlink()  # archived by an administrator
-    files[2].write_bytes(files[2].read_bytes()[:-10])  # damaged
+    ws = a.db.workstation_id
+    files = [name for name in share.names(ws) if name.endswith(".ops")]
+    share.remove(ws, files[1])  # archived by an administrator
+    share.put(ws, files[2], share.get(ws, files[2])[:-10])  # damaged
     if tail == "nothing after it":
-        files[3].unlink()  # the snapshot's last file archived too: no gap left for B to notice
+        share.remove(ws, files[3])  # the snapshot's last file archived too: no gap left for B to notice
     assert sync_with(b_path, share, key, from_snapshot=False).waiting == 0
     assert export(b_path, "notes") != export(a.path, "notes")  # replaying alone, B stays behind
     summary = sync_with(b_path, share, key)
@@ -189,27 +197,27 @@ def test_every_table_is_loaded_parents_first() -> None:
 
 
 @pytest.mark.parametrize("damage", ["flipped", "truncated", "renamed", "foreign"])
-def test_a_bad_snapshot_is_quarantined_and_the_replay_takes_over(tmp_path: Path, key: Path, damage: str) -> None:
-    share = tmp_path / "share"
-    share.mkdir()
+def test_a_bad_snapshot_is_quarantined_and_the_replay_takes_over(tmp_path: Path, key: Path, damage: str,
+                                                                 hub) -> None:  # noqa: ANN001
+    share = hub
     a, *_ = busy_programme(tmp_path, share, key)
-    snap = snapshot.listed(sync.DirShare(share))[0]
-    file = share / "ops" / snap.workstation / snap.name
-    data = bytearray(file.read_bytes())
+    snap = listed(share)[0]
+    data = bytearray(share.get(snap.workstation, snap.name))
     if damage == "flipped":
         data[len(data) // 2] ^= 0x01
-        file.write_bytes(bytes(data))
+        share.put(snap.workstation, snap.name, bytes(data))
     elif damage == "truncated":
-        file.write_bytes(bytes(data[:-100]))
+        share.put(snap.workstation, snap.name, bytes(data[:-100]))
     elif damage == "renamed":
-        file.rename(file.with_name(snapshot.name_for(snap.covered + 1)))
+        share.remove(snap.workstation, snap.name)
+        share.put(snap.workstation, snapshot.name_for(snap.covered + 1), bytes(data))
     else:  # made with another programme key
         other = sync.load_key(sync.new_key(tmp_path / "other.key"))
         database = db.open(a)
         with database.read() as conn:
             covered = snapshot.vector(conn, database.workstation_id)
         database.dispose()
-        file.write_bytes(snapshot.encode(other, snap.workstation, covered, iter([])))
+        share.put(snap.workstation, snap.name, snapshot.encode(other, snap.workstation, covered, iter([])))
     fresh = tmp_path / "d.db"
     summary = sync_with(fresh, share, key)
     assert summary.read_snapshot == "" and summary.quarantined == 1
@@ -219,9 +227,8 @@ def test_a_bad_snapshot_is_quarantined_and_the_replay_takes_over(tmp_path: Path,
     assert_same(a, fresh)
 
 
-def test_a_snapshot_is_published_when_enough_ops_lack_one(tmp_path: Path, key: Path) -> None:
-    share = tmp_path / "share"
-    share.mkdir()
+def test_a_snapshot_is_published_when_enough_ops_lack_one(tmp_path: Path, key: Path, hub) -> None:  # noqa: ANN001
+    share = hub
     a = make_world(tmp_path / "a.db", n=5)
     assert cli.main(["settings", "sync.snapshot_every", "10", "--db", str(a.path), "--user", "setup"]) == 0
     first = sync_with(a.path, share, key)
@@ -230,7 +237,7 @@ def test_a_snapshot_is_published_when_enough_ops_lack_one(tmp_path: Path, key: P
     for pid in a.people[:3]:
         attendance.mark(a.db, "omar.farah", pid, a.activity_id, TODAY, "present")
     assert sync_with(a.path, share, key).snapshot == ""  # 3 new ops: fewer than sync.snapshot_every
-    newest = snapshot.listed(sync.DirShare(share))[0].covered
+    newest = listed(share)[0].covered
     for day in (YESTERDAY, YESTERDAY - dt.timedelta(days=3), YESTERDAY - dt.timedelta(days=4)):
         for pid in a.people:
             attendance.mark(a.db, "omar.farah", pid, a.activity_id, day, "sick")
@@ -238,15 +245,14 @@ def test_a_snapshot_is_published_when_enough_ops_lack_one(tmp_path: Path, key: P
     a.db.dispose()
 
 
-def test_kill_9_while_a_new_workstation_starts_from_a_snapshot(tmp_path: Path, key: Path) -> None:
+def test_kill_9_while_a_new_workstation_starts_from_a_snapshot(tmp_path: Path, key: Path, hub) -> None:  # noqa: ANN001
     import os
     import random
     import signal
     import subprocess
     import sys
 
-    share = tmp_path / "share"
-    share.mkdir()
+    share = hub
     a = make_world(tmp_path / "a.db", n=25)
     day = dt.date(2026, 9, 1)
     while day < TODAY:
@@ -263,7 +269,7 @@ def test_kill_9_while_a_new_workstation_starts_from_a_snapshot(tmp_path: Path, k
     rng = random.Random(11)
     root = Path(__file__).resolve().parent.parent
     for _ in range(int(os.environ.get("ARENA_SNAPSHOT_KILLS", "8"))):
-        child = subprocess.Popen([sys.executable, "-m", "tui.cli", "sync", "--db", str(fresh), "--share", str(share),
+        child = subprocess.Popen([sys.executable, "-m", "tui.cli", "sync", "--db", str(fresh), "--share", share.spec,
                                   "--key", str(key)], cwd=root, env=env,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(0.3, 1.2))

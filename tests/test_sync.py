@@ -1,17 +1,16 @@
-"""Sync through a real directory (and a real SMB share when ARENA_TEST_SMB is set): real SQLite files,
-real subprocesses killed mid-sync, damaged files, skewed clocks, random orders."""
+"""Sync through every hub: a real directory, a real SMB share (ARENA_TEST_SMB) and a real PostgreSQL
+server (tests/pgserver.py) — real SQLite files, real subprocesses killed mid-sync, damaged files, skewed
+clocks, random orders, each on all three."""
 from __future__ import annotations
 
 import datetime as dt
 import os
 import random
-import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -21,25 +20,10 @@ from store import attendance, cases, db, sync
 from tui import cli
 
 from .conftest import TODAY, make_world
+from .hubs import copy_files
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = ("participants", "caseworkers", "activities", "enrolments", "attendance", "milestones", "notes")
-SHARES = ["dir"] + (["smb"] if os.environ.get("ARENA_TEST_SMB") else [])
-
-
-@pytest.fixture(params=SHARES)
-def share_dir(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
-    if request.param == "dir":
-        path = tmp_path / "share"
-        path.mkdir()
-        yield path
-        return
-    path = Path(os.environ["ARENA_TEST_SMB"]) / f"t-{uuid.uuid4().hex[:10]}"
-    path.mkdir()
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
-
-
 @pytest.fixture
 def key(tmp_path: Path) -> Path:
     return sync.new_key(tmp_path / "arena.key")
@@ -61,22 +45,24 @@ def assert_same(*paths: Path) -> None:
         assert len(outputs) == 1, f"{what} differs between workstations"
 
 
-def run_sync(path: Path, share: Path, key: Path) -> sync.Summary:
+def run_sync(path: Path, hub, key: Path, **options: object) -> sync.Summary:  # noqa: ANN001 -- a tests.hubs hub
     database = db.open(path)
+    share = hub.share()
     try:
-        return sync.sync(database, sync.DirShare(share), sync.load_key(key))
+        return sync.sync(database, share, sync.load_key(key), **options)
     finally:
+        share.close()
         database.dispose()
 
 
-def test_three_workstations_converge_and_keep_conflicts(tmp_path: Path, share_dir: Path, key: Path) -> None:
+def test_three_workstations_converge_and_keep_conflicts(tmp_path: Path, hub, key: Path) -> None:
     a = make_world(tmp_path / "a.db")
     b_path, c_path = tmp_path / "b.db", tmp_path / "c.db"
     db.open(b_path).dispose()
     db.open(c_path).dispose()
-    run_sync(a.path, share_dir, key)
-    assert run_sync(b_path, share_dir, key).received > 0  # a new workstation joins with one sync
-    run_sync(c_path, share_dir, key)
+    run_sync(a.path, hub, key)
+    assert run_sync(b_path, hub, key).received > 0  # a new workstation joins with one sync
+    run_sync(c_path, hub, key)
     assert_same(a.path, b_path, c_path)
     # the same person marked differently at two sites the same morning
     pid, aid = a.people[3], a.activity_id
@@ -95,7 +81,7 @@ def test_three_workstations_converge_and_keep_conflicts(tmp_path: Path, share_di
     assert cli.main(["import", "attendance", str(csv_file), "--db", str(c_path), "--user", "lena.leder"]) == 0
     for order in ((c_path, b_path, a.path), (a.path, b_path, c_path)):
         for path in order:
-            run_sync(path, share_dir, key)
+            run_sync(path, hub, key)
     assert_same(a.path, b_path, c_path)
     con = sqlite3.connect(a.path)
     assert con.execute("SELECT count(*) FROM attendance WHERE participant_id = ? AND date = ?",
@@ -108,110 +94,103 @@ def test_three_workstations_converge_and_keep_conflicts(tmp_path: Path, share_di
     assert ("participant", "phone") in kept[0] + kept[1]
 
 
-def test_delete_against_a_concurrent_edit_keeps_the_edit(tmp_path: Path, share_dir: Path, key: Path) -> None:
+def test_delete_against_a_concurrent_edit_keeps_the_edit(tmp_path: Path, hub, key: Path) -> None:
     a = make_world(tmp_path / "a.db", n=5)
     b_path = tmp_path / "b.db"
     db.open(b_path).dispose()
     attendance.mark(a.db, "omar.farah", a.people[1], a.activity_id, TODAY, "present")
-    run_sync(a.path, share_dir, key)
-    run_sync(b_path, share_dir, key)
+    run_sync(a.path, hub, key)
+    run_sync(b_path, hub, key)
     b = db.open(b_path)
     attendance.clear(a.db, "omar.farah", a.people[1], a.activity_id, TODAY)  # A deletes
     time.sleep(0.01)
     attendance.mark(b, "karin.ek", a.people[1], a.activity_id, TODAY, "partial", hours=2)  # B edits, unaware
     b.dispose()
     for path in (a.path, b_path, a.path):
-        run_sync(path, share_dir, key)
+        run_sync(path, hub, key)
     assert_same(a.path, b_path)
     assert sqlite3.connect(a.path).execute("SELECT status, hours FROM attendance").fetchall() == [("partial", 2.0)]
 
 
-def test_milestone_status_never_moves_back_through_a_merge(tmp_path: Path, share_dir: Path, key: Path) -> None:
+def test_milestone_status_never_moves_back_through_a_merge(tmp_path: Path, hub, key: Path) -> None:
     from store import milestones
 
     a = make_world(tmp_path / "a.db", n=3)
     mid = milestones.plan(a.db, "omar.farah", a.people[1], "kartlaggning", TODAY)
     b_path = tmp_path / "b.db"
-    run_sync(a.path, share_dir, key)
-    run_sync(b_path, share_dir, key)
+    run_sync(a.path, hub, key)
+    run_sync(b_path, hub, key)
     milestones.set_status(a.db, "omar.farah", mid, "achieved", achieved=TODAY)
     time.sleep(0.01)
     b = db.open(b_path)
     milestones.set_status(b, "karin.ek", mid, "started")  # later clock, but behind in the state machine
     b.dispose()
     for path in (a.path, b_path, a.path):
-        run_sync(path, share_dir, key)
+        run_sync(path, hub, key)
     assert_same(a.path, b_path)
     assert sqlite3.connect(b_path).execute("SELECT status FROM milestone WHERE id = ?", (mid,)).fetchone() == (
         "achieved",)
 
 
-def test_damaged_foreign_renamed_and_replayed_files_are_quarantined(tmp_path: Path, share_dir: Path,
+def test_damaged_foreign_renamed_and_replayed_files_are_quarantined(tmp_path: Path, hub, hub_factory,  # noqa: ANN001
                                                                     key: Path) -> None:
     a = make_world(tmp_path / "a.db", n=4)
     b_path = tmp_path / "b.db"
-    run_sync(a.path, share_dir, key)
+    run_sync(a.path, hub, key)
     ws = a.db.workstation_id
-    folder = share_dir / "ops" / ws
-    good = sorted(folder.iterdir())[0]
-    data = good.read_bytes()
+    good = hub.names(ws)[0]
+    data = hub.get(ws, good)
     fake = "f" * 8 + "-0000-4000-8000-" + "0" * 12
     stranger = "e" * 8 + "-0000-4000-8000-" + "0" * 12
-    last = int(good.name[13:25])
+    last = int(good[13:25])
     other_key = sync.load_key(sync.new_key(tmp_path / "other.key"))
     for damaged, reason in ((data[:-1] + bytes([data[-1] ^ 1]), "cannot be decrypted"),
                             (data[: len(data) // 2], "cannot be decrypted"),
                             (data[:5], "truncated")):
-        copy = tmp_path / f"share-{len(damaged)}"
-        for source in (f for f in share_dir.rglob("*") if f.is_file()):  # bytes only: SMB offers no metadata
-            target = copy / source.relative_to(share_dir)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(source.read_bytes())
-        (copy / "ops" / ws / good.name).write_bytes(damaged)
+        copy = hub_factory()
+        copy_files(hub, copy)
+        copy.put(ws, good, damaged)
         c_path = tmp_path / f"c-{len(damaged)}.db"
         summary = run_sync(c_path, copy, key)
         assert summary.quarantined == 1 and summary.received == 0 and reason in summary.problems[0]
         assert sqlite3.connect(c_path).execute("SELECT count(*) FROM participant").fetchone() == (0,)
-    bad = {
-        share_dir / "ops" / fake / good.name: data,  # renamed into another workstation's folder
-        folder / f"{last + 1:012d}-{last + 1:012d}.ops": data,  # an old file replayed under the next range
-        share_dir / "ops" / stranger / "000000000001-000000000001.ops": sync.encode(  # made with another key
-            other_key, stranger, 1, 1, [{"op": "x", "ws": stranger, "seq": 1}]),
-    }
-    for path, content in bad.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
-    summary = run_sync(b_path, share_dir, key)
+    hub.put(fake, good, data)  # renamed into another workstation's folder
+    hub.put(ws, f"{last + 1:012d}-{last + 1:012d}.ops", data)  # an old file replayed under the next range
+    hub.put(stranger, "000000000001-000000000001.ops", sync.encode(  # made with another key
+        other_key, stranger, 1, 1, [{"op": "x", "ws": stranger, "seq": 1}]))
+    summary = run_sync(b_path, hub, key)
     assert summary.received > 0 and summary.quarantined == 3
     quarantined = {f for (f,) in sqlite3.connect(b_path).execute("SELECT file FROM quarantine")}
-    assert quarantined == {f"{fake}/{good.name}", f"{ws}/{last + 1:012d}-{last + 1:012d}.ops",
+    assert quarantined == {f"{fake}/{good}", f"{ws}/{last + 1:012d}-{last + 1:012d}.ops",
                            f"{stranger}/000000000001-000000000001.ops"}
-    assert run_sync(b_path, share_dir, key).quarantined == 0  # reported once, never applied
+    assert run_sync(b_path, hub, key).quarantined == 0  # reported once, never applied
     assert len(sqlite3.connect(b_path).execute("SELECT * FROM participant").fetchall()) == 4
     assert_same(a.path, b_path)
 
 
-def test_a_gap_waits_for_the_missing_file(tmp_path: Path, share_dir: Path, key: Path, monkeypatch) -> None:
+def test_a_gap_waits_for_the_missing_file(tmp_path: Path, hub, key: Path, monkeypatch) -> None:
     monkeypatch.setattr(sync, "MAX_OPS_PER_FILE", 5)
     a = make_world(tmp_path / "a.db", n=10)
-    run_sync(a.path, share_dir, key)
-    files = sorted((share_dir / "ops" / a.db.workstation_id).iterdir())
+    run_sync(a.path, hub, key)
+    ws = a.db.workstation_id
+    files = hub.names(ws)
     assert len(files) > 3
-    hidden = files[1].rename(files[1].with_name(".hidden"))
+    hidden = hub.get(ws, files[1])
+    hub.remove(ws, files[1])
     b_path = tmp_path / "b.db"
-    run_sync(b_path, share_dir, key)
+    run_sync(b_path, hub, key)
     con = sqlite3.connect(b_path)
     assert con.execute("SELECT applied_seq FROM sync_peer").fetchone()[0] == 5
-    hidden.rename(files[1])
-    run_sync(b_path, share_dir, key)
+    hub.put(ws, files[1], hidden)
+    run_sync(b_path, hub, key)
     assert_same(a.path, b_path)
 
 
-def test_skewed_clocks(tmp_path: Path, share_dir: Path, key: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_skewed_clocks(tmp_path: Path, hub, key: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     a = make_world(tmp_path / "a.db", n=4)
     b_path = tmp_path / "b.db"
-    run_sync(a.path, share_dir, key)
-    run_sync(b_path, share_dir, key)
+    run_sync(a.path, hub, key)
+    run_sync(b_path, hub, key)
     real = time.time
     b = db.open(b_path)
     monkeypatch.setattr(time, "time", lambda: real() - 3 * 3600)  # B's clock three hours behind
@@ -224,9 +203,9 @@ def test_skewed_clocks(tmp_path: Path, share_dir: Path, key: Path, monkeypatch: 
     for i in range(3):  # later work on B inherits the future stamp through its HLC: none of it may wait
         cases.add_note(b, "karin.ek", a.people[3], f"efter klockfelet {i}")
     b.dispose()
-    run_sync(a.path, share_dir, key)
-    reported = run_sync(b_path, share_dir, key)
-    received = run_sync(a.path, share_dir, key)
+    run_sync(a.path, hub, key)
+    reported = run_sync(b_path, hub, key)
+    received = run_sync(a.path, hub, key)
     assert received.ahead == 4 and received.ok and "klocka" in received.line()  # applied, reported
     assert reported.ahead == 0
     con = sqlite3.connect(a.path)
@@ -235,7 +214,7 @@ def test_skewed_clocks(tmp_path: Path, share_dir: Path, key: Path, monkeypatch: 
     assert con.execute("SELECT count(*) FROM quarantine").fetchone() == (0,)
     cases.update(a.db, "omar.farah", a.people[2], phone="later")  # A's HLC moved past the future stamp
     for path in (a.path, b_path):
-        run_sync(path, share_dir, key)
+        run_sync(path, hub, key)
     assert_same(a.path, b_path)
     assert sqlite3.connect(b_path).execute("SELECT phone FROM participant WHERE id = ?",
                                            (a.people[2],)).fetchone() == ("later",)
@@ -244,22 +223,21 @@ def test_skewed_clocks(tmp_path: Path, share_dir: Path, key: Path, monkeypatch: 
     assert len(phones) == 1
 
 
-def test_cli_sync_and_keys(tmp_path: Path, share_dir: Path, capsys: pytest.CaptureFixture) -> None:
+def test_cli_sync_and_keys(tmp_path: Path, hub, capsys: pytest.CaptureFixture) -> None:
     a = make_world(tmp_path / "a.db", n=3)
     key_file = tmp_path / "k.key"
     assert cli.main(["keys", "new", str(key_file)]) == 0
     assert cli.main(["keys", "new", str(key_file)]) == 2
     assert (key_file.stat().st_mode & 0o777) == 0o600
-    assert cli.main(["sync", "--db", str(a.path), "--share", str(share_dir), "--key", str(tmp_path / "none")]) == 2
+    assert cli.main(["sync", "--db", str(a.path), "--share", hub.spec, "--key", str(tmp_path / "none")]) == 2
     assert "Programnyckeln" in capsys.readouterr().err
     assert cli.main(["sync", "--db", str(a.path), "--share", str(tmp_path / "nowhere"), "--key", str(key_file)]) == 2
-    assert cli.main(["sync", "--db", str(a.path), "--share", str(share_dir), "--key", str(key_file)]) == 0
+    assert cli.main(["sync", "--db", str(a.path), "--share", hub.spec, "--key", str(key_file)]) == 0
     assert "skickade" in capsys.readouterr().out
-    assert not any(b"Hassan" in f.read_bytes() or b"Andersson" in f.read_bytes()
-                   for f in share_dir.rglob("*.ops"))  # no plain personal data on the share
+    assert not any(b"Hassan" in blob or b"Andersson" in blob for blob in hub.blobs())  # nothing plain on the hub
 
 
-def test_kill_9_during_sync_loses_and_doubles_nothing(tmp_path: Path, share_dir: Path, key: Path) -> None:
+def test_kill_9_during_sync_loses_and_doubles_nothing(tmp_path: Path, hub, key: Path) -> None:
     a = make_world(tmp_path / "a.db", n=25)
     b_path = tmp_path / "b.db"
     db.open(b_path).dispose()
@@ -277,13 +255,13 @@ def test_kill_9_during_sync_loses_and_doubles_nothing(tmp_path: Path, share_dir:
                 break
         target = a.path if trial % 2 == 0 else b_path
         child = subprocess.Popen([sys.executable, "-m", "tui.cli", "sync", "--db", str(target), "--share",
-                                  str(share_dir), "--key", str(key)], cwd=ROOT, env=env,
+                                  hub.spec, "--key", str(key)], cwd=ROOT, env=env,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(0.2, 1.2))
         child.send_signal(signal.SIGKILL)
         child.wait()
     for path in (a.path, b_path, a.path, b_path):
-        run_sync(path, share_dir, key)
+        run_sync(path, hub, key)
     ws_a = a.db.workstation_id
     local = sqlite3.connect(a.path).execute("SELECT max(ws_seq) FROM change_log WHERE workstation_id = ?",
                                             (ws_a,)).fetchone()[0]
@@ -301,17 +279,16 @@ def test_kill_9_during_sync_loses_and_doubles_nothing(tmp_path: Path, share_dir:
 @settings(max_examples=int(os.environ.get("ARENA_SYNC_EXAMPLES", "8")), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data(), stations=st.integers(3, 5))
-def test_property_random_work_and_orders_converge(tmp_path_factory: pytest.TempPathFactory, data,  # noqa: ANN001
-                                                  stations: int) -> None:
+def test_property_random_work_and_orders_converge(tmp_path_factory: pytest.TempPathFactory, hub_factory,  # noqa: ANN001
+                                                  data, stations: int) -> None:
     base = tmp_path_factory.mktemp("prop")
-    share = base / "share"
-    share.mkdir()
+    hub = hub_factory()
     key_file = sync.new_key(base / "k.key")
     a = make_world(base / "ws0.db", n=6)
     paths = [a.path] + [base / f"ws{i}.db" for i in range(1, stations)]
-    run_sync(a.path, share, key_file)
+    run_sync(a.path, hub, key_file)
     for p in paths[1:]:
-        run_sync(p, share, key_file)
+        run_sync(p, hub, key_file)
     days = [dt.date(2026, 11, 23), dt.date(2026, 11, 24), dt.date(2026, 11, 20)]
     marked: set[tuple[str, str]] = set()
     for _ in range(data.draw(st.integers(5, 25), label="steps")):
@@ -330,34 +307,37 @@ def test_property_random_work_and_orders_converge(tmp_path_factory: pytest.TempP
             elif action == "note":
                 cases.add_note(database, "omar.farah", pid, f"anteckning {i}")
             else:
-                sync.sync(database, sync.DirShare(share), sync.load_key(key_file), write_snapshot=action == "snapshot")
+                share = hub.share()
+                try:
+                    sync.sync(database, share, sync.load_key(key_file), write_snapshot=action == "snapshot")
+                finally:
+                    share.close()
         finally:
             database.dispose()
     # two workstations join late: one starts from the newest snapshot (if any), one replays every file
     late, replaying = base / "late.db", base / "replaying.db"
-    run_sync(late, share, key_file)
-    database = db.open(replaying)
-    sync.sync(database, sync.DirShare(share), sync.load_key(key_file), from_snapshot=False)
-    database.dispose()
+    run_sync(late, hub, key_file)
+    run_sync(replaying, hub, key_file, from_snapshot=False)
     paths += [late, replaying]
     order = data.draw(st.permutations(paths), label="final order")
     for _ in range(2):
         for p in order:
-            run_sync(p, share, key_file)
+            run_sync(p, hub, key_file)
     assert_same(*paths)
     got = {(r[0], r[1]) for r in sqlite3.connect(paths[0]).execute("SELECT participant_id, date FROM attendance")}
     assert marked <= got
     a.db.dispose()
 
 
-async def test_sync_and_conflict_restore_from_the_tui(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_sync_and_conflict_restore_from_the_tui(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     hub) -> None:  # noqa: ANN001
+    from store.pgshare import shown
     from tui.app import ArenaApp
 
     from .test_tui import settle
 
     monkeypatch.setenv("ARENA_DATA_DIR", str(tmp_path))
-    share = tmp_path / "share"
-    share.mkdir()
+    share = hub
     key = sync.new_key(tmp_path / "arena.key")
     a = make_world(tmp_path / "a.db", n=3)
     b_path = tmp_path / "b.db"
@@ -373,11 +353,11 @@ async def test_sync_and_conflict_restore_from_the_tui(tmp_path: Path, monkeypatc
         await settle(pilot, app)
         await pilot.press("f5", "y")
         await settle(pilot, app)
-        await pilot.press(*str(share), "enter")  # first time: the share is asked for, then remembered
+        await pilot.press(*hub.spec, "enter")  # first time: the share is asked for, then remembered
         await settle(pilot, app)
         await settle(pilot, app)
         assert any("Synk klar" in n.message for n in app._notifications)
-        assert sync.remembered(a.db, "sync.share") == str(share)
+        assert sync.remembered(a.db, "sync.share") == shown(hub.spec)  # a PostgreSQL password is not kept
         await pilot.press("k")
         await settle(pilot, app)
         table = app.screen.query_one("#conflicts")
@@ -390,12 +370,12 @@ async def test_sync_and_conflict_restore_from_the_tui(tmp_path: Path, monkeypatc
 
 
 @pytest.mark.parametrize("order", ["ab", "ba"])
-def test_same_number_registered_on_two_stations_becomes_a_reviewed_pair(tmp_path: Path, share_dir: Path, key: Path,
+def test_same_number_registered_on_two_stations_becomes_a_reviewed_pair(tmp_path: Path, hub, key: Path,
                                                                       order: str) -> None:
     a = make_world(tmp_path / "a.db", n=2)
     b_path = tmp_path / "b.db"
-    run_sync(a.path, share_dir, key)
-    run_sync(b_path, share_dir, key)
+    run_sync(a.path, hub, key)
+    run_sync(b_path, hub, key)
     b = db.open(b_path)
     cw = cases.get(a.db, a.people[0]).caseworker_id
     same = "19850612-1238"
@@ -405,7 +385,7 @@ def test_same_number_registered_on_two_stations_becomes_a_reviewed_pair(tmp_path
             caseworker_id=cw, plan=(8, 8, 8, 8, 8)))
     paths = {"a": a.path, "b": b_path}
     for name in order + order:
-        summary = run_sync(paths[name], share_dir, key)
+        summary = run_sync(paths[name], hub, key)
         assert summary.waiting == 0
     assert_same(a.path, b_path)
     for path in paths.values():
@@ -418,14 +398,14 @@ def test_same_number_registered_on_two_stations_becomes_a_reviewed_pair(tmp_path
 
 
 @pytest.mark.parametrize("order", ["ab", "ba"])
-def test_same_login_added_on_two_stations_keeps_both_users_and_their_work(tmp_path: Path, share_dir: Path,
+def test_same_login_added_on_two_stations_keeps_both_users_and_their_work(tmp_path: Path, hub,
                                                                           key: Path, order: str) -> None:
     from store import staff
 
     a = make_world(tmp_path / "a.db", n=2)
     b_path = tmp_path / "b.db"
-    run_sync(a.path, share_dir, key)
-    run_sync(b_path, share_dir, key)
+    run_sync(a.path, hub, key)
+    run_sync(b_path, hub, key)
     b = db.open(b_path)
     registered = {}
     for database, name in ((a.db, "Nadia Nilsson"), (b, "Nadja Nilsson")):  # two sites, one new colleague
@@ -436,7 +416,7 @@ def test_same_login_added_on_two_stations_keeps_both_users_and_their_work(tmp_pa
     b.dispose()
     paths = {"a": a.path, "b": b_path}
     for name in order + order:
-        assert run_sync(paths[name], share_dir, key).waiting == 0
+        assert run_sync(paths[name], hub, key).waiting == 0
     assert_same(a.path, b_path)
     for path in paths.values():
         con = sqlite3.connect(path)

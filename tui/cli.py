@@ -123,7 +123,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--after")
 
     p = sub.add_parser("sync", parents=[common], help="synka med den centrala utdelningen")
-    p.add_argument("--share", help="katalogen på utdelningen (t.ex. en monterad SMB-utdelning)")
+    p.add_argument("--share",
+                   help="navet: katalogen på utdelningen (t.ex. en monterad SMB-utdelning) eller postgresql://användare@värd/databas")
+    p.add_argument("--import-share", metavar="KATALOG",
+                   help="flytta till PostgreSQL: kopiera utdelningens filer till servern (en gång, tål omkörning), synka sedan")
     p.add_argument("--status", action="store_true",
                    help="synka inte: visa senaste synken och vad som väntar (slutstatus 1 om något behöver en person)")
     p.add_argument("--key", help="programnyckeln (standard: arena.key i datakatalogen)")

@@ -64,7 +64,18 @@ def cmd_sync(args: argparse.Namespace) -> int:
         raise ArenaError("cli.bad_usage", detail="--share")
     key_path = Path(args.key or default_key()).resolve()
     key = sync.load_key(key_path)
-    share = sync.DirShare(args.share)
+    share = sync.open_share(args.share)
+    try:
+        return _sync_with(args, share, key, key_path)
+    finally:
+        share.close()
+
+
+def _sync_with(args: argparse.Namespace, share, key: bytes, key_path) -> int:  # noqa: ANN001
+    from store import sync
+
+    from pathlib import Path
+
     if args.archivable:
         from store import snapshot
 
@@ -74,12 +85,15 @@ def cmd_sync(args: argparse.Namespace) -> int:
         sys.stderr.write(t("sync.archivable", name=newest, n=len(spare)) + "\n" if newest
                          else t("sync.no_snapshot") + "\n")
         return 0
+    if args.import_share:
+        _import_share(args.import_share, share, key)
     database = _open_db(args)
     try:
         summary = sync.sync(database, share, key, write_snapshot=True if args.snapshot else None)
     except OSError as error:
         raise ArenaError("sync.share_failed", path=args.share, detail=error.strerror or str(error)) from error
-    sync.remember(database, str(Path(args.share).resolve()), str(key_path))
+    is_url = args.share.startswith(("postgresql://", "postgres://"))
+    sync.remember(database, args.share if is_url else str(Path(args.share).resolve()), str(key_path))
     for problem in summary.problems:
         sys.stderr.write(f"arena: {t('sync.problem', detail=problem)}\n")
     print(summary.line())
@@ -99,6 +113,23 @@ def _sync_status(args: argparse.Namespace) -> int:
     for item in state.quarantined:
         print(t("sync.status_quarantine", detail=item))
     return 1 if state.needs_a_person else 0
+
+
+def _import_share(directory: str, share, key: bytes) -> None:  # noqa: ANN001
+    """Copy a file share's files to the PostgreSQL hub before the sync; collisions stop everything."""
+    from store import pgshare, sync
+
+    if not isinstance(share, pgshare.PgShare):
+        raise ArenaError("sync.import_needs_pg")
+    try:
+        result = pgshare.import_share(sync.DirShare(directory), share, key)
+    except OSError as error:
+        raise ArenaError("sync.share_failed", path=directory, detail=error.strerror or str(error)) from error
+    if result.collisions:
+        raise ArenaError("sync.import_collision", n=len(result.collisions), name=result.collisions[0])
+    print(t("sync.imported", path=directory, copied=result.copied, present=result.present))
+    if result.ignored:
+        sys.stderr.write(f"arena: {t('sync.import_ignored', n=result.ignored)}\n")
 
 
 def cmd_keys(args: argparse.Namespace) -> int:

@@ -22,7 +22,11 @@ def start_sync(app: App) -> None:
     def run(share_path: str) -> None:
         def job() -> sync.Summary:
             key_path = sync.remembered(app.db, "sync.key") or str(default_key())
-            summary = sync.sync(app.db, sync.DirShare(share_path), sync.load_key(key_path))
+            share = sync.open_share(share_path)
+            try:
+                summary = sync.sync(app.db, share, sync.load_key(key_path))
+            finally:
+                share.close()
             sync.remember(app.db, share_path, key_path)
             return summary
 

@@ -1,0 +1,109 @@
+"""A real PostgreSQL server for the tests: Debian's initdb/pg_ctl on a temporary directory and a loopback
+port, started once per test session (once per xdist worker), stopped at the end.
+
+Each test gets its own role-less schema on it (a fresh hub) and a URL whose search_path names that
+schema, the way IT sets up a programme (one role, one schema). initdb refuses to run as root, so as root
+the server runs as the `postgres` user through runuser. The binaries are looked for in PATH and in
+/usr/lib/postgresql/*/bin; without them the tests that need the server are skipped, except under CI
+(CI=true), where that is a failure: `.ci/run` installs the postgresql package first.
+"""
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ADMIN_PASSWORD = "arena-test-admin"
+ROLE, ROLE_PASSWORD = "arena", "arena-test-pw"
+
+
+def binaries() -> Path | None:
+    found = shutil.which("pg_ctl")
+    if found:
+        return Path(found).parent
+    versions = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"),
+                      key=lambda p: int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0)
+    return Path(versions[-1]).parent if versions else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PgServer:
+    def __init__(self, bindir: Path) -> None:
+        self.bindir = bindir
+        self.root = Path(tempfile.mkdtemp(prefix="arena-pg-"))
+        self.data = self.root / "data"
+        self.port = _free_port()
+        self.as_root = os.geteuid() == 0
+
+    def _run(self, *argv: str, **kwargs) -> subprocess.CompletedProcess:  # noqa: ANN003
+        cmd = [str(a) for a in argv]
+        if self.as_root:
+            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        return subprocess.run(cmd, check=True, capture_output=True, text=True, **kwargs)
+
+    def start(self) -> PgServer:
+        os.chmod(self.root, 0o755)
+        if self.as_root:
+            shutil.chown(self.root, "postgres", "postgres")
+        pwfile = self.root / "pw"
+        pwfile.write_text(ADMIN_PASSWORD + "\n")
+        if self.as_root:
+            shutil.chown(pwfile, "postgres", "postgres")
+        self._run(self.bindir / "initdb", "-D", self.data, "-U", "postgres", "--auth=scram-sha-256",
+                  f"--pwfile={pwfile}", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
+        conf = self.data / "postgresql.conf"
+        with open(conf, "a") as out:  # a test server: fast, small, loopback only
+            out.write(f"\nlisten_addresses = '127.0.0.1'\nport = {self.port}\nunix_socket_directories = '{self.root}'\n"
+                      "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nshared_buffers = 32MB\n"
+                      "max_connections = 200\nlog_min_messages = fatal\n")
+        self._run(self.bindir / "pg_ctl", "-D", self.data, "-l", self.root / "log", "-w", "-t", "60", "start")
+        with self.admin() as conn:
+            conn.execute(f"CREATE ROLE {ROLE} LOGIN PASSWORD '{ROLE_PASSWORD}'")
+            conn.execute(f"CREATE DATABASE arena OWNER {ROLE}")
+        return self
+
+    def stop(self) -> None:
+        try:
+            self._run(self.bindir / "pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop")
+        except subprocess.CalledProcessError:
+            pass
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def admin(self, dbname: str = "postgres"):  # noqa: ANN201
+        import psycopg
+
+        return psycopg.connect(host="127.0.0.1", port=self.port, user="postgres", password=ADMIN_PASSWORD,
+                               dbname=dbname, autocommit=True)
+
+    def url(self, schema: str, *, user: str = ROLE, password: str = ROLE_PASSWORD) -> str:
+        return (f"postgresql://{user}:{password}@127.0.0.1:{self.port}/arena"
+                f"?options=-csearch_path%3D{schema}")
+
+    def new_schema(self) -> str:
+        """A fresh, empty hub: one schema owned by the programme's role, as the README tells IT."""
+        schema = f"hub_{uuid.uuid4().hex[:12]}"
+        with self.admin("arena") as conn:
+            conn.execute(f"CREATE SCHEMA {schema} AUTHORIZATION {ROLE}")
+        return schema
+
+    def drop_schema(self, schema: str) -> None:
+        with self.admin("arena") as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+    def wait_until(self, check, timeout: float = 20.0) -> None:  # noqa: ANN001
+        end = time.monotonic() + timeout
+        while not check():
+            if time.monotonic() > end:
+                raise TimeoutError("condition not met")
+            time.sleep(0.02)
