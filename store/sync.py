@@ -121,6 +121,9 @@ class DirShare:
     def __str__(self) -> str:
         return str(self.root)
 
+    def close(self) -> None:
+        pass  # nothing held open between calls
+
     def workstations(self) -> list[str]:
         def listing() -> list[str]:
             if not self.ops.is_dir():
