@@ -123,12 +123,15 @@ def add_stage(db: Database, login: str, code: str, label_sv: str, label_en: str,
                 raise ArenaError("ms.bad_stage", value=after)
             nxt = tx.conn.exec_driver_sql("SELECT min(sort) FROM milestone_stage WHERE sort > ?", (row[0],)).scalar()
             sort = (row[0] + nxt) // 2 if nxt is not None and nxt - row[0] > 1 else row[0] + 1
-            if nxt is not None and nxt - row[0] <= 1:
-                tx.conn.exec_driver_sql("UPDATE milestone_stage SET sort = sort + 10 WHERE sort > ?", (row[0],))
+            if nxt is not None and nxt - row[0] <= 1:  # make room, row by row through the change log
+                for later, later_sort in tx.conn.exec_driver_sql(
+                        "SELECT code, sort FROM milestone_stage WHERE sort > ?", (row[0],)).all():
+                    changes.upsert(tx, "milestone_stage", later, {"sort": later_sort + 10})
         else:
             sort = (tx.conn.exec_driver_sql("SELECT max(sort) FROM milestone_stage WHERE kind != 'exit'").scalar() or 0) + 1
-        tx.conn.exec_driver_sql("INSERT INTO milestone_stage (code, label_sv, label_en, kind, sort) VALUES (?, ?, ?, ?, ?)",
-                                (code, label_sv, label_en, kind, sort))
+        # through the change log, so the stage reaches every workstation (and the milestones that use it)
+        changes.upsert(tx, "milestone_stage", code, {"label_sv": label_sv, "label_en": label_en, "kind": kind,
+                                                     "sort": sort, "active": 1})
         audit.record(tx, "stage_add", detail=code)
     return next(s for s in stages(db) if s.code == code)
 
@@ -141,7 +144,7 @@ def rename_stage(db: Database, login: str, code: str, label_sv: str | None, labe
             raise ArenaError("ms.bad_stage", value=code)
         sv = validate.text(label_sv, "label", max_len=80) or row[0]
         en = validate.text(label_en, "label", max_len=80) or row[1]
-        tx.conn.exec_driver_sql("UPDATE milestone_stage SET label_sv = ?, label_en = ? WHERE code = ?", (sv, en, code))
+        changes.upsert(tx, "milestone_stage", code, {"label_sv": sv, "label_en": en})
         audit.record(tx, "stage_rename", detail=f"{code}: {row[0]} → {sv}")
     return next(s for s in stages(db, include_inactive=True) if s.code == code)
 

@@ -153,13 +153,7 @@ class DirShare:
             raise Collision(str(final))
         tmp = folder / f".{name}.{uuid.uuid4().hex}.tmp"
         try:
-            with open(tmp, "wb") as out:
-                out.write(data)
-                out.flush()
-                try:
-                    os.fsync(out.fileno())
-                except OSError:
-                    pass  # some network file systems do not offer fsync; the rename still publishes whole files
+            _write_file(tmp, data)
             try:
                 os.link(tmp, final)  # atomic and never replaces: two writers of one name cannot both win
             except FileExistsError as error:
@@ -173,6 +167,16 @@ class DirShare:
                 tmp.unlink(missing_ok=True)  # a full share or a lost connection leaves no .tmp behind
             except OSError:
                 pass
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    with open(path, "wb") as out:
+        out.write(data)
+        out.flush()
+        try:
+            os.fsync(out.fileno())
+        except OSError:
+            pass  # some network file systems do not offer fsync; the rename still publishes whole files
 
 
 # -------------------------------------------------------------------------------------------- marker
@@ -386,9 +390,36 @@ def _ops_of(tx: Tx, table: str, row_id: str) -> list[tuple]:
         "SELECT hlc, workstation_id, kind, changes, by FROM change_log WHERE tbl = ? AND row_id = ?", (table, row_id))]
 
 
+def _purged(tx: Tx, participant_id: Any) -> bool:
+    """Gallring removed this case (a purge tombstone: a delete that carries no values)."""
+    return participant_id is not None and tx.conn.exec_driver_sql(
+        "SELECT 1 FROM change_log WHERE tbl = 'participant' AND row_id = ? AND kind = 'delete' AND changes = '{}'",
+        (participant_id,)).first() is not None
+
+
+def _purge_case(tx: Tx, participant_id: str) -> None:
+    """A purge arrived: what was added to the case here or elsewhere meanwhile goes too (gallring wins over
+    a concurrent edit), with the values in its change-log entries, so no personal data stays anywhere."""
+    for table, _ in retention.CHILDREN:
+        pk = changes.SYNCED[table]
+        for (row_id,) in tx.conn.exec_driver_sql(f"SELECT {pk} FROM {table} WHERE participant_id = ?",
+                                                 (participant_id,)).all():
+            tx.conn.exec_driver_sql(f"DELETE FROM {table} WHERE {pk} = ?", (row_id,))
+            retention.redact(tx.conn, table, row_id)
+
+
 def _materialize(tx: Tx, table: str, row_id: str, incoming: tuple | None) -> None:
     pk = changes.SYNCED[table]
     state, setter = _fold(table, _ops_of(tx, table, row_id))
+    if (table == "participant" and _purged(tx, row_id)) or (
+            table != "audit_event" and state is not None and _purged(tx, state.get("participant_id"))):
+        # an op on a case gallring removed, concurrent with the purge or later: dropped, its values emptied
+        # (the access log keeps its internal ids, as gallring itself does)
+        if table == "participant":
+            _purge_case(tx, row_id)
+        tx.conn.exec_driver_sql(f"DELETE FROM {table} WHERE {pk} = ?", (row_id,))
+        retention.redact(tx.conn, table, row_id)
+        return
     result = tx.conn.exec_driver_sql(f"SELECT * FROM {table} WHERE {pk} = ?", (row_id,)).mappings().first()
     current = {k: v for k, v in result.items() if k != pk and k not in changes.GENERATED.get(table, ())} \
         if result else None
@@ -671,40 +702,47 @@ def _apply(db: Database, workstation: str, name: str, ops: list[dict], last: int
         summary.conflicts += tx.conn.exec_driver_sql("SELECT count(*) FROM conflict").scalar_one() - before
 
 
-# Fields two workstations may give the same value in two different rows before they sync.
-UNIQUE = {"participant": "personnummer", "caseworker": "login"}
+# A value of a UNIQUE column that two workstations may give two different rows before they sync: every
+# single-column UNIQUE of a synced table (found in SQLite's own message, so a new one needs no code here).
+UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: (\w+)\.(\w+)$")
 SAME_AS = {"participant": "samma nummer som {keeper}", "caseworker": "samma inloggning som {keeper}"}
 
 
-def _apart(table: str, value: str, loser: str) -> str | None:
-    """What the row that gives way gets instead: no number (a caseworker adds the right one), or its
-    login with its id appended (still a valid login, so an administrator can deactivate or keep it)."""
-    return None if table == "participant" else f"{value[:55]}.{loser[:8]}"
+def _apart(table: str, field_: str, value: Any, loser: str) -> Any:
+    """What the row that gives way gets instead: no number (a caseworker adds the right one); otherwise
+    its value with the row's id appended (still a valid login or name, so an administrator can keep,
+    rename or deactivate it)."""
+    if table == "participant" and field_ == "personnummer":
+        return None
+    if table == "caseworker":
+        return f"{str(value)[:55]}.{loser[:8]}"
+    return f"{value} ({loser[:8]})"
 
 
-def _same_value_twice(tx: Tx, table: str, row_id: str) -> None:
-    """Two workstations registered the same identity number as two people, or the same login as two
-    users. Both rows are kept (nothing recorded is lost); the one with the smaller id keeps the value,
-    the other gives it up through a new logged change, so every workstation ends the same whatever the
-    order; the pair is listed in `conflict` for review (merge, correct or deactivate)."""
-    field_ = UNIQUE[table]
+def _same_value_twice(tx: Tx, table: str, field_: str, row_id: str) -> None:
+    """Two workstations gave two rows the same unique value: one identity number to two people, one
+    login to two users, one name to two activities. Both rows are kept (nothing recorded is lost); the
+    one with the smaller id keeps the value, the other gives it up through a new logged change, so
+    every workstation ends the same whatever the order; the pair is listed in `conflict` for review."""
+    pk = changes.SYNCED[table]
     ops = _ops_of(tx, table, row_id)
     state, _ = _fold(table, ops)
     value = (state or {}).get(field_)
-    other = tx.conn.exec_driver_sql(f"SELECT id FROM {table} WHERE {field_} = ? AND id != ?",
+    other = tx.conn.exec_driver_sql(f"SELECT {pk} FROM {table} WHERE {field_} = ? AND {pk} != ?",
                                     (value, row_id)).scalar()
     if value is None or other is None:
         raise IntegrityError(f"{table}.{field_}", None, Exception(f"{table}.{field_}"))
     keeper, loser = sorted((row_id, other))
-    changes.log(tx, table, loser, "upsert", {field_: [value, _apart(table, value, loser)]})
+    changes.log(tx, table, loser, "upsert", {field_: [value, _apart(table, field_, value, loser)]})
     _materialize(tx, table, loser, None)
     if loser != row_id:
         _materialize(tx, table, row_id, None)
+    same = SAME_AS.get(table, "samma {field} som {keeper}").format(keeper=keeper, field=field_)
     tx.conn.exec_driver_sql(
         "INSERT INTO conflict (id, tbl, row_id, field, kept_value, lost_value, lost_hlc, lost_by,"
         " lost_workstation, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'sync', ?, ?)",
-        (changes.new_id(), table, loser, field_, json.dumps(SAME_AS[table].format(keeper=keeper)),
-         json.dumps(value), max((op[0] for op in ops), key=changes.hlc_key, default=""), tx.workstation_id, clock.now().isoformat()))
+        (changes.new_id(), table, loser, field_, json.dumps(same), json.dumps(value, ensure_ascii=False),
+         max((op[0] for op in ops), key=changes.hlc_key, default=""), tx.workstation_id, clock.now().isoformat()))
 
 
 def _quarantine_in(tx: Tx, file: str, reason: str) -> int:
@@ -719,9 +757,10 @@ def _try_materialize(tx: Tx, table: str, row_id: str, incoming: tuple | None, op
         try:
             _materialize(tx, table, row_id, incoming)
         except IntegrityError as error:
-            if table not in UNIQUE or f"{table}.{UNIQUE[table]}" not in str(error.orig):
+            same = UNIQUE_FAILED.search(str(error.orig))
+            if not same or same[1] != table or same[2] == changes.SYNCED[table]:
                 raise
-            _same_value_twice(tx, table, row_id)
+            _same_value_twice(tx, table, same[2], row_id)
     except IntegrityError as error:
         savepoint.rollback()
         if op is not None:
