@@ -18,7 +18,7 @@ from tui import cli
 
 from .conftest import TODAY, make_world
 from .test_retention import old_world  # noqa: F401 -- fixture
-from .test_sync import assert_same, key, run_sync, share_dir  # noqa: F401 -- fixtures
+from .test_sync import assert_same, key, run_sync  # noqa: F401 -- fixtures
 
 NOTES = "SELECT count(*) FROM note WHERE text LIKE ?"
 
@@ -43,7 +43,7 @@ def add_notes(path: Path, pid: str, text: str, n: int) -> None:
     database.dispose()
 
 
-def two_stations(tmp_path: Path, share: Path, key: Path, n: int = 4):  # noqa: ANN201
+def two_stations(tmp_path: Path, share, key: Path, n: int = 4):  # noqa: ANN201
     a = make_world(tmp_path / "a.db", n=n)
     b_path = tmp_path / "b.db"
     run_sync(a.path, share, key)
@@ -52,36 +52,36 @@ def two_stations(tmp_path: Path, share: Path, key: Path, n: int = 4):  # noqa: A
 
 
 def test_a_database_restored_from_a_backup_gets_its_work_back_and_its_new_work_out(
-        tmp_path: Path, share_dir: Path, key: Path) -> None:
-    a, b_path = two_stations(tmp_path, share_dir, key)
+        tmp_path: Path, hub, key: Path) -> None:
+    a, b_path = two_stations(tmp_path, hub, key)
     pid = a.people[1]
     backup = tmp_path / "backup.db"
     copy_db(a.path, backup)
     add_notes(a.path, pid, "efter backupen", 15)  # a day's work, published that night
-    run_sync(a.path, share_dir, key)
+    run_sync(a.path, hub, key)
     a.db.dispose()
     for suffix in ("-wal", "-shm"):
         Path(f"{a.path}{suffix}").unlink(missing_ok=True)
     shutil.copy(backup, a.path)  # the disk died; IT restores last week's backup
     add_notes(a.path, pid, "efter återställningen", 4)  # new work reuses the sequence numbers published before
-    first = run_sync(a.path, share_dir, key)
+    first = run_sync(a.path, hub, key)
     assert first.forked and first.ok and first.sent == 4
     assert notes(a.path, "efter backupen%") == 15  # its own folder read back: the lost day is here again
-    run_sync(b_path, share_dir, key)
+    run_sync(b_path, hub, key)
     assert notes(b_path, "efter återställningen%") == 4  # and the new work left
     assert_same(a.path, b_path)
-    assert run_sync(a.path, share_dir, key).ok
+    assert run_sync(a.path, hub, key).ok
 
 
-def test_a_database_copied_to_a_second_pc_splits_into_two_workstations(tmp_path: Path, share_dir: Path,
+def test_a_database_copied_to_a_second_pc_splits_into_two_workstations(tmp_path: Path, hub,
                                                                          key: Path) -> None:
-    a, b_path = two_stations(tmp_path, share_dir, key)
+    a, b_path = two_stations(tmp_path, hub, key)
     c_path = tmp_path / "c.db"
     copy_db(a.path, c_path)  # a laptop replaced by copying the file: both run on
     add_notes(a.path, a.people[1], "på A", 3)
     add_notes(c_path, a.people[2], "på kopian", 3)
     for path in (a.path, c_path, b_path, a.path, c_path):
-        summary = run_sync(path, share_dir, key)
+        summary = run_sync(path, hub, key)
     assert summary.ok
     ids = {sqlite3.connect(p).execute("SELECT id FROM workstation WHERE is_local = 1").fetchone()[0]
            for p in (a.path, c_path, b_path)}
@@ -92,36 +92,39 @@ def test_a_database_copied_to_a_second_pc_splits_into_two_workstations(tmp_path:
     add_notes(c_path, a.people[2], "senare på kopian", 2)  # and both go on publishing apart
     add_notes(a.path, a.people[1], "senare på A", 2)
     for path in (c_path, a.path, b_path, c_path, a.path):
-        assert run_sync(path, share_dir, key).ok
+        assert run_sync(path, hub, key).ok
     assert_same(a.path, b_path, c_path)
 
 
-def test_the_same_name_written_twice_is_a_collision_never_already_sent(tmp_path: Path, share_dir: Path) -> None:
-    share = sync.DirShare(share_dir)
-    share.write_once("ws", "000000000001-000000000001.ops", b"one")
+def test_the_same_name_written_twice_is_a_collision_never_already_sent(tmp_path: Path, hub) -> None:
+    share = hub.share()
+    ws = "a" * 8 + "-0000-4000-8000-" + "0" * 12
+    share.write_once(ws, "000000000001-000000000001.ops", b"one")
     with pytest.raises(sync.Collision):
-        share.write_once("ws", "000000000001-000000000001.ops", b"two")
-    assert share.read("ws", "000000000001-000000000001.ops") == b"one"
+        share.write_once(ws, "000000000001-000000000001.ops", b"two")
+    assert share.read(ws, "000000000001-000000000001.ops") == b"one"
+    share.close()
 
 
-def _three_files(tmp_path: Path, share: Path, key: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+def _three_files(tmp_path: Path, share, key: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
     monkeypatch.setattr(sync, "MAX_OPS_PER_FILE", 5)
     a, b_path = two_stations(tmp_path, share, key, n=2)
     add_notes(a.path, a.people[1], "anteckning", 15)
     run_sync(a.path, share, key)
-    files = sorted(p for p in (share / "ops" / a.db.workstation_id).iterdir() if p.suffix == ".ops")
-    return a, b_path, files[-2]  # a file with later files behind it
+    me = a.db.workstation_id
+    files = [n for n in share.names(me) if n.endswith(".ops")]
+    return a, b_path, (me, files[-2])  # a file with later files behind it
 
 
 def test_a_damaged_file_that_is_repaired_is_retried_and_nothing_waits_behind_it(
-        tmp_path: Path, share_dir: Path, key: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    a, b_path, victim = _three_files(tmp_path, share_dir, key, monkeypatch)
-    good = victim.read_bytes()
-    victim.write_bytes(good[:-7] + b"garbage")
-    broken = run_sync(b_path, share_dir, key)
+        tmp_path: Path, hub, key: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    a, b_path, victim = _three_files(tmp_path, hub, key, monkeypatch)
+    good = hub.get(*victim)
+    hub.put(*victim, good[:-7] + b"garbage")
+    broken = run_sync(b_path, hub, key)
     assert broken.quarantined == 1 and not broken.ok and "ofullständig" in broken.line()
-    victim.write_bytes(good)  # IT copies the file back from the backup of the share
-    healed = run_sync(b_path, share_dir, key)
+    hub.put(*victim, good)  # IT copies the file back from the backup of the share
+    healed = run_sync(b_path, hub, key)
     assert healed.ok and notes(b_path, "anteckning%") == 15
     assert sqlite3.connect(b_path).execute("SELECT count(*) FROM quarantine").fetchone() == (0,)
     assert_same(a.path, b_path)
@@ -129,44 +132,44 @@ def test_a_damaged_file_that_is_repaired_is_retried_and_nothing_waits_behind_it(
 
 @pytest.mark.parametrize("accident", ["damaged", "missing"])
 def test_a_file_lost_for_good_is_filled_by_a_snapshot_the_owner_is_asked_for(
-        tmp_path: Path, share_dir: Path, key: Path, monkeypatch: pytest.MonkeyPatch, accident: str) -> None:
-    a, b_path, victim = _three_files(tmp_path, share_dir, key, monkeypatch)
+        tmp_path: Path, hub, key: Path, monkeypatch: pytest.MonkeyPatch, accident: str) -> None:
+    a, b_path, victim = _three_files(tmp_path, hub, key, monkeypatch)
     if accident == "damaged":
-        victim.write_bytes(victim.read_bytes()[:40])
+        hub.put(*victim, hub.get(*victim)[:40])
     else:
-        victim.unlink()  # moved or deleted by someone tidying the share
-    waiting = run_sync(b_path, share_dir, key)
+        hub.remove(*victim)  # moved or deleted by someone tidying the share
+    waiting = run_sync(b_path, hub, key)
     assert not waiting.ok and waiting.stuck and waiting.requested
-    answer = run_sync(a.path, share_dir, key)  # the owner's next unattended sync answers with a snapshot
+    answer = run_sync(a.path, hub, key)  # the owner's next unattended sync answers with a snapshot
     assert answer.answered == 1 and answer.snapshot
-    healed = run_sync(b_path, share_dir, key)
+    healed = run_sync(b_path, hub, key)
     assert healed.ok and notes(b_path, "anteckning%") == 15
     assert_same(a.path, b_path)
-    assert run_sync(a.path, share_dir, key).answered == 0  # answered once
+    assert run_sync(a.path, hub, key).answered == 0  # answered once
 
 
-def test_a_night_with_the_wrong_key_quarantines_nothing(tmp_path: Path, share_dir: Path, key: Path,
+def test_a_night_with_the_wrong_key_quarantines_nothing(tmp_path: Path, hub, key: Path,
                                                         capsys: pytest.CaptureFixture) -> None:
-    a, b_path = two_stations(tmp_path, share_dir, key)
+    a, b_path = two_stations(tmp_path, hub, key)
     add_notes(a.path, a.people[1], "natten", 3)
-    run_sync(a.path, share_dir, key)
+    run_sync(a.path, hub, key)
     wrong = sync.new_key(tmp_path / "wrong.key")
     for _ in range(2):  # every night until it is fixed: exit 2, one line naming the cause and the fix
-        assert cli.main(["sync", "--db", str(b_path), "--share", str(share_dir), "--key", str(wrong)]) == 2
+        assert cli.main(["sync", "--db", str(b_path), "--share", hub.spec, "--key", str(wrong)]) == 2
         assert "Programnyckeln passar inte" in capsys.readouterr().err
     con = sqlite3.connect(b_path)
     assert con.execute("SELECT count(*) FROM quarantine").fetchone() == (0,)
-    assert run_sync(b_path, share_dir, key).ok and notes(b_path, "natten%") == 3
+    assert run_sync(b_path, hub, key).ok and notes(b_path, "natten%") == 3
     # a new workstation with the wrong key on a share that has files but no marker yet writes none
-    (share_dir / "ops" / ".share" / "arena-share").unlink()
+    hub.remove(sync.MARKER_FOLDER, sync.MARKER)
     with pytest.raises(ArenaError, match="passar inte"):
-        run_sync(tmp_path / "c.db", share_dir, wrong)
-    assert not (share_dir / "ops" / ".share" / "arena-share").exists()
+        run_sync(tmp_path / "c.db", hub, wrong)
+    assert sync.MARKER not in hub.names(sync.MARKER_FOLDER)
 
 
-def test_an_unmounted_share_is_refused(tmp_path: Path, share_dir: Path, key: Path,
+def test_an_unmounted_share_is_refused(tmp_path: Path, hub, key: Path,
                                        capsys: pytest.CaptureFixture) -> None:
-    a, _ = two_stations(tmp_path, share_dir, key)
+    a, _ = two_stations(tmp_path, hub, key)
     add_notes(a.path, a.people[1], "osänd", 2)
     mount_point = tmp_path / "mnt"
     mount_point.mkdir()  # the share did not mount: the empty mount point is there
@@ -178,15 +181,17 @@ def test_an_unmounted_share_is_refused(tmp_path: Path, share_dir: Path, key: Pat
         sync.RETRY_DELAYS = monkeypatch_delays
     assert "verkar inte vara monterad" in capsys.readouterr().err
     assert list(mount_point.iterdir()) == []  # nothing "sent" into it
-    assert run_sync(a.path, share_dir, key).sent == 2
+    assert run_sync(a.path, hub, key).sent == 2
 
 
-def test_a_share_that_goes_away_mid_sync_is_never_synk_klar(tmp_path: Path, share_dir: Path, key: Path,
+def test_a_share_that_goes_away_mid_sync_is_never_synk_klar(tmp_path: Path, hub, key: Path,
                                                           monkeypatch: pytest.MonkeyPatch,
                                                           capsys: pytest.CaptureFixture) -> None:
-    a, b_path = two_stations(tmp_path, share_dir, key)
+    if hub.kind == "pg":
+        pytest.skip("a file share's failure; PostgreSQL's own are tested with the hub")
+    a, b_path = two_stations(tmp_path, hub, key)
     add_notes(a.path, a.people[1], "mitt i", 3)
-    run_sync(a.path, share_dir, key)
+    run_sync(a.path, hub, key)
     real_read = sync.DirShare.read
 
     def read_then_vanish(self: sync.DirShare, ws: str, name: str) -> bytes:
@@ -196,19 +201,21 @@ def test_a_share_that_goes_away_mid_sync_is_never_synk_klar(tmp_path: Path, shar
 
     monkeypatch.setattr(sync.DirShare, "read", read_then_vanish)
     monkeypatch.setattr(sync, "RETRY_DELAYS", (0.01,))
-    status = cli.main(["sync", "--db", str(b_path), "--share", str(share_dir), "--key", str(key)])
+    status = cli.main(["sync", "--db", str(b_path), "--share", hub.spec, "--key", str(key)])
     out = capsys.readouterr()
     assert status == 1 and "Synk klar" not in out.out and "ofullständig" in out.out
     assert cli.main(["sync", "--status", "--db", str(b_path)]) == 1
     assert "ofullständig" in capsys.readouterr().out
     monkeypatch.setattr(sync.DirShare, "read", real_read)
-    assert cli.main(["sync", "--db", str(b_path), "--share", str(share_dir), "--key", str(key)]) == 0
+    assert cli.main(["sync", "--db", str(b_path), "--share", hub.spec, "--key", str(key)]) == 0
     assert cli.main(["sync", "--status", "--db", str(b_path)]) == 0
 
 
 def test_a_full_share_leaves_no_tmp_file_and_the_next_sync_sends_everything(
-        tmp_path: Path, share_dir: Path, key: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    a, b_path = two_stations(tmp_path, share_dir, key)
+        tmp_path: Path, hub, key: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if hub.kind == "pg":
+        pytest.skip("a file share's failure; PostgreSQL's own are tested with the hub")
+    a, b_path = two_stations(tmp_path, hub, key)
     add_notes(a.path, a.people[1], "full", 3)
     real_write = sync._write_file
 
@@ -219,11 +226,11 @@ def test_a_full_share_leaves_no_tmp_file_and_the_next_sync_sends_everything(
 
     monkeypatch.setattr(sync, "_write_file", disk_full)
     with pytest.raises(OSError):
-        run_sync(a.path, share_dir, key)
-    assert not [p for p in share_dir.rglob("*") if p.name.endswith(".tmp")]
+        run_sync(a.path, hub, key)
+    assert not [p for p in hub.path.rglob("*") if p.name.endswith(".tmp")]
     monkeypatch.setattr(sync, "_write_file", real_write)
-    assert run_sync(a.path, share_dir, key).sent == 3
-    run_sync(b_path, share_dir, key)
+    assert run_sync(a.path, hub, key).sent == 3
+    run_sync(b_path, hub, key)
     assert notes(b_path, "full%") == 3
 
 
@@ -246,15 +253,15 @@ def test_the_hlc_counter_never_overflows_and_compares_as_a_number(tmp_path: Path
 
 
 @pytest.mark.parametrize("order", ["ab", "ba"])
-def test_gallring_wins_over_an_edit_made_meanwhile_elsewhere(old_world, tmp_path: Path, share_dir: Path,  # noqa: ANN001
+def test_gallring_wins_over_an_edit_made_meanwhile_elsewhere(old_world, tmp_path: Path, hub,  # noqa: ANN001
                                                              key: Path, order: str) -> None:
     from store import retention
 
     from .test_retention import count
 
     b_path = tmp_path / "b.db"
-    run_sync(old_world.path, share_dir, key)
-    run_sync(b_path, share_dir, key)
+    run_sync(old_world.path, hub, key)
+    run_sync(b_path, hub, key)
     gone = old_world.ids["Gammalsson"]
     assert [c.participant_id for c in retention.run(old_world.db, "setup", TODAY).remove] == [gone]
     b = db.open(b_path)  # B has not heard: a note and a new phone number for the same person
@@ -263,7 +270,7 @@ def test_gallring_wins_over_an_edit_made_meanwhile_elsewhere(old_world, tmp_path
     b.dispose()
     paths = {"a": old_world.path, "b": b_path}
     for name in order + order:
-        summary = run_sync(paths[name], share_dir, key)
+        summary = run_sync(paths[name], hub, key)
     assert summary.ok
     for path in paths.values():
         assert count(path, "SELECT count(*) FROM participant WHERE id = ?", gone) == 0
@@ -275,11 +282,11 @@ def test_gallring_wins_over_an_edit_made_meanwhile_elsewhere(old_world, tmp_path
 
 
 @pytest.mark.parametrize("order", ["ab", "ba"])
-def test_the_same_activity_name_on_two_stations_keeps_both_and_their_work(tmp_path: Path, share_dir: Path,
+def test_the_same_activity_name_on_two_stations_keeps_both_and_their_work(tmp_path: Path, hub,
                                                                           key: Path, order: str) -> None:
     from store import activities, attendance
 
-    a, b_path = two_stations(tmp_path, share_dir, key)
+    a, b_path = two_stations(tmp_path, hub, key)
     b = db.open(b_path)
     made = {}
     for database, who in ((a.db, a.people[1]), (b, a.people[2])):  # two sites start "Svenska för jobb" the same day
@@ -291,7 +298,7 @@ def test_the_same_activity_name_on_two_stations_keeps_both_and_their_work(tmp_pa
     b.dispose()
     paths = {"a": a.path, "b": b_path}
     for name in order + order:
-        assert run_sync(paths[name], share_dir, key).waiting == 0
+        assert run_sync(paths[name], hub, key).waiting == 0
     assert_same(a.path, b_path)
     for path in paths.values():
         con = sqlite3.connect(path)
@@ -302,16 +309,16 @@ def test_the_same_activity_name_on_two_stations_keeps_both_and_their_work(tmp_pa
         assert con.execute("SELECT count(*) FROM sync_pending").fetchone() == (0,)
 
 
-def test_a_stage_added_on_one_station_reaches_the_others_with_its_milestones(tmp_path: Path, share_dir: Path,
+def test_a_stage_added_on_one_station_reaches_the_others_with_its_milestones(tmp_path: Path, hub,
                                                                               key: Path) -> None:
     from store import milestones
 
-    a, b_path = two_stations(tmp_path, share_dir, key)
+    a, b_path = two_stations(tmp_path, hub, key)
     milestones.add_stage(a.db, "setup", "korkort", "Körkortsutbildning", "Driving licence", after="kartlaggning")
     milestones.rename_stage(a.db, "setup", "kartlaggning", "Kartläggning och mål", None)
     mid = milestones.plan(a.db, "omar.farah", a.people[1], "korkort", TODAY)
     for path in (a.path, b_path):
-        assert run_sync(path, share_dir, key).waiting == 0
+        assert run_sync(path, hub, key).waiting == 0
     b = db.open(b_path)
     stages = {s.code: s for s in milestones.stages(b)}
     assert stages["korkort"].label_sv == "Körkortsutbildning"
