@@ -29,6 +29,7 @@ class Mark:
     recorded_by: str
     recorded_at: str
     late: bool
+    cancelled: bool = False  # the session was cancelled: the mark is kept but counts for nothing
 
 
 @dataclass(frozen=True)
@@ -71,10 +72,18 @@ class RollRow:
     planned_hours: float
     mark: Mark | None
     elsewhere: str | None  # name of another activity where the person is already marked present today
+    edits: int = 0  # how many times this mark has been written (more than one: it was changed)
 
     @property
     def name(self) -> str:
         return f"{self.last_name}, {self.first_name}"
+
+
+def live_sql(alias: str = "t") -> str:
+    """SQL condition: the mark belongs to a session that took place. Marks of a cancelled session are
+    kept (un-cancelling brings them back) but count neither as hours nor as absence."""
+    return (f"NOT EXISTS (SELECT 1 FROM session_cancel sc WHERE sc.activity_id = {alias}.activity_id"
+            f" AND sc.date = {alias}.date)")
 
 
 def absence_codes(db: Database) -> list[AbsenceCode]:
@@ -95,6 +104,18 @@ def _check_day(day: dt.date) -> None:
     holiday = calendar.holiday_name(day)
     if holiday:
         raise ArenaError("att.holiday", date=day.isoformat(), holiday=holiday)
+
+
+def refusal(day: dt.date, cancelled: bool = False) -> str | None:
+    """Why no mark can be recorded at a session on this day (the same words `mark` raises), or None.
+    Screens ask first, so a refused key leaves the cursor where it is."""
+    try:
+        _check_day(day)
+    except ArenaError as error:
+        return str(error)
+    if cancelled:
+        return str(ArenaError("att.cancelled", date=day.isoformat()))
+    return None
 
 
 def sessions(db: Database, day: dt.date, leader_login: str | None = None) -> list[Session]:
@@ -132,7 +153,8 @@ def roll_call(db: Database, activity_id: str, day: dt.date) -> list[RollRow]:
             "  t.status, t.hours, t.reason_code, t.note, t.recorded_by, t.recorded_at, t.late,"
             "  (SELECT a2.name FROM attendance t2 JOIN activity a2 ON a2.id = t2.activity_id"
             "    WHERE t2.participant_id = p.id AND t2.date = ?2 AND t2.activity_id != ?1"
-            "    AND t2.status IN ('present', 'partial') LIMIT 1)"
+            "    AND t2.status IN ('present', 'partial') AND " + live_sql("t2") + " LIMIT 1),"
+            "  (SELECT count(*) FROM change_log c WHERE c.tbl = 'attendance' AND c.row_id = t.id AND c.kind = 'upsert')"
             " FROM enrolment e JOIN participant p ON p.id = e.participant_id JOIN activity a ON a.id = e.activity_id"
             " LEFT JOIN attendance t ON t.participant_id = p.id AND t.activity_id = e.activity_id AND t.date = ?2"
             " WHERE e.activity_id = ?1 AND e.start_date <= ?2 AND (e.end_date IS NULL OR e.end_date >= ?2)"
@@ -142,7 +164,7 @@ def roll_call(db: Database, activity_id: str, day: dt.date) -> list[RollRow]:
     result = []
     for r in rows:
         mark = Mark(r[5], r[6], r[7], r[8], r[9], r[10], bool(r[11])) if r[5] else None
-        result.append(RollRow(r[0], r[1], r[2], bool(r[3]), r[4], mark, r[12]))
+        result.append(RollRow(r[0], r[1], r[2], bool(r[3]), r[4], mark, r[12], r[13] if mark else 0))
     return result
 
 
@@ -247,6 +269,24 @@ def restore(db: Database, login: str, participant_id: str, activity_id: str, day
                 previous.reason_code, previous.note)
 
 
+def restore_many(db: Database, login: str, activity_id: str, day: dt.date,
+                 previous: list[tuple[str, Mark | None]]) -> dict[str, Mark | None]:
+    """Undo of a whole action (all present, a clear): every person back to their earlier state, in one
+    transaction – all or nothing. Returns what is now stored per person."""
+    _check_day(day)
+    result: dict[str, Mark | None] = {}
+    with db.write(login) as tx:
+        access.require(tx.conn, login, access.ATTENDANCE, activity_id=activity_id)
+        for pid, mark_before in previous:
+            if mark_before is None:
+                changes.delete(tx, "attendance", changes.natural_id("attendance", pid, activity_id, day.isoformat()))
+                result[pid] = None
+            else:
+                result[pid] = _mark_in(tx, pid, activity_id, day, mark_before.status, mark_before.hours,
+                                       mark_before.reason_code, mark_before.note)
+    return result
+
+
 def mark_all_present(db: Database, login: str, activity_id: str, day: dt.date) -> list[str]:
     """Mark every still-unmarked person present, in one transaction; return their ids."""
     todo = [r.participant_id for r in roll_call(db, activity_id, day) if r.mark is None]
@@ -263,27 +303,37 @@ def is_cancelled(db: Database, activity_id: str, day: dt.date) -> bool:
                                     (activity_id, day.isoformat())).first() is not None
 
 
+def marks_in_session(db: Database, activity_id: str, day: dt.date) -> int:
+    """How many marks a cancellation (or un-cancellation) of this session affects."""
+    with db.read() as conn:
+        return conn.exec_driver_sql("SELECT count(*) FROM attendance WHERE activity_id = ? AND date = ?",
+                                    (activity_id, day.isoformat())).scalar_one()
+
+
 def cancel_session(db: Database, login: str, activity_id: str, day: dt.date, reason: str = "") -> int:
-    """The session did not take place: nobody is absent. Existing marks for it are removed (and logged).
-    Returns how many marks were removed."""
+    """The session did not take place: nobody is absent. Marks already recorded for it are kept as they
+    are – shown as belonging to a cancelled session, counted neither as hours nor as absence – and come
+    back with `uncancel_session`. Returns how many marks that affects."""
     _check_day(day)
     reason = validate.text(reason, "anledning", max_len=200)
     with db.write(login) as tx:
         access.require(tx.conn, login, access.ATTENDANCE, activity_id=activity_id)
         ids = [r[0] for r in tx.conn.exec_driver_sql(
             "SELECT id FROM attendance WHERE activity_id = ? AND date = ?", (activity_id, day.isoformat()))]
-        for row_id in ids:
-            changes.delete(tx, "attendance", row_id)
         changes.upsert(tx, "session_cancel", changes.natural_id("session_cancel", activity_id, day.isoformat()), {
             "activity_id": activity_id, "date": day.isoformat(), "reason": reason,
             "recorded_by": login, "recorded_at": clock.now().isoformat()})
     return len(ids)
 
 
-def uncancel_session(db: Database, login: str, activity_id: str, day: dt.date) -> None:
+def uncancel_session(db: Database, login: str, activity_id: str, day: dt.date) -> int:
+    """The session took place after all: its kept marks count again. Returns how many."""
+    _check_day(day)
     with db.write(login) as tx:
         access.require(tx.conn, login, access.ATTENDANCE, activity_id=activity_id)
         changes.delete(tx, "session_cancel", changes.natural_id("session_cancel", activity_id, day.isoformat()))
+        return tx.conn.exec_driver_sql("SELECT count(*) FROM attendance WHERE activity_id = ? AND date = ?",
+                                       (activity_id, day.isoformat())).scalar_one()
 
 
 # ------------------------------------------------------------------------------------------ week grid
@@ -320,16 +370,17 @@ def week_grid(db: Database, activity_id: str, monday: dt.date) -> list[WeekRow]:
         people = conn.exec_driver_sql(
             f"SELECT DISTINCT p.id, p.last_name || ', ' || p.first_name, {_planned_expr(so_far)},"
             "  (SELECT coalesce(sum(t.hours), 0) FROM attendance t WHERE t.participant_id = p.id"
-            "   AND t.date BETWEEN ?2 AND ?3)"
+            "   AND t.date BETWEEN ?2 AND ?3 AND " + live_sql("t") + ")"
             " FROM enrolment e JOIN participant p ON p.id = e.participant_id"
             " WHERE e.activity_id = ?1 AND e.start_date <= ?3 AND (e.end_date IS NULL OR e.end_date >= ?2)"
             "  AND (p.exit_date IS NULL OR p.exit_date >= ?2)"
             " ORDER BY p.last_name COLLATE NOCASE, p.first_name COLLATE NOCASE", (activity_id, first, last)).all()
         marks: dict[str, dict[str, Mark]] = {}
         for r in conn.exec_driver_sql(
-                "SELECT participant_id, date, status, hours, reason_code, note, recorded_by, recorded_at, late"
+                "SELECT participant_id, date, status, hours, reason_code, note, recorded_by, recorded_at, late,"
+                " NOT " + live_sql("attendance") +
                 " FROM attendance WHERE activity_id = ? AND date BETWEEN ? AND ?", (activity_id, first, last)):
-            marks.setdefault(r[0], {})[r[1]] = Mark(r[2], r[3], r[4], r[5], r[6], r[7], bool(r[8]))
+            marks.setdefault(r[0], {})[r[1]] = Mark(r[2], r[3], r[4], r[5], r[6], r[7], bool(r[8]), bool(r[9]))
     return [WeekRow(pid, name, marks.get(pid, {}), planned, attended) for pid, name, planned, attended in people]
 
 
@@ -365,11 +416,12 @@ def person_weeks(db: Database, participant_id: str, weeks: int = 8, until: dt.da
             attended = 0.0
             for r in conn.exec_driver_sql(
                     "SELECT t.date, a.name, t.status, t.hours, t.reason_code, t.note, t.recorded_by, t.recorded_at,"
-                    " t.late FROM attendance t JOIN activity a ON a.id = t.activity_id"
+                    " t.late, NOT " + live_sql("t") + " FROM attendance t JOIN activity a ON a.id = t.activity_id"
                     " WHERE t.participant_id = ? AND t.date BETWEEN ? AND ? ORDER BY t.date, a.name",
                     (participant_id, days[0].isoformat(), days[-1].isoformat())):
-                cells.setdefault(r[0], []).append((r[1], Mark(r[2], r[3], r[4], r[5], r[6], r[7], bool(r[8]))))
-                attended += r[3]
+                mark = Mark(r[2], r[3], r[4], r[5], r[6], r[7], bool(r[8]), bool(r[9]))
+                cells.setdefault(r[0], []).append((r[1], mark))
+                attended += 0 if mark.cancelled else r[3]
             result.append(PersonWeek(start, planned, attended, cells))
     return result
 

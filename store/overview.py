@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from store import access, calendar, clock, milestones
-from store.attendance import Session, sessions
+from store.attendance import Session, live_sql, sessions
 from store.db import Database
 
 # planned hours of one attendance row's session: min(activity hours, person's plan) on that weekday
@@ -70,14 +70,14 @@ def my_day(db: Database, login: str, today: dt.date | None = None) -> MyDay:
                 "SELECT p.id, p.last_name || ', ' || p.first_name, p.protected, count(*), group_concat(t.date, ' ')"
                 " FROM participant p JOIN attendance t ON t.participant_id = p.id"
                 " WHERE p.caseworker_id = ? AND p.status = 'active' AND t.status = 'unexcused'"
-                " AND t.date BETWEEN ? AND ? GROUP BY p.id ORDER BY count(*) DESC, 2",
+                " AND t.date BETWEEN ? AND ? AND " + live_sql("t") + " GROUP BY p.id ORDER BY count(*) DESC, 2",
                 (me, monday.isoformat(), today.isoformat())):
             result.unexcused.append(Item(pid, name, bool(prot), " ".join(sorted(dates.split())), (n,)))
         planned = planned_hours_sql(last_week)
         for pid, name, prot, plan, done in conn.exec_driver_sql(
                 f"SELECT p.id, p.last_name || ', ' || p.first_name, p.protected, {planned},"
                 " (SELECT coalesce(sum(t.hours), 0) FROM attendance t WHERE t.participant_id = p.id"
-                "   AND t.date BETWEEN ? AND ?) AS done"
+                "   AND t.date BETWEEN ? AND ? AND " + live_sql("t") + ") AS done"
                 f" {caseload} AND p.referral_date <= ? ORDER BY ({planned}) - done DESC, 2",
                 (last_week[0].isoformat(), last_week[-1].isoformat(), me, last_week[0].isoformat())):
             if done < plan:
@@ -178,11 +178,14 @@ def figures(db: Database, flt: Filter | None = None, today: dt.date | None = Non
         if cond:
             per_day = conn.exec_driver_sql(  # from the (few) matching people into their attendance
                 "SELECT t.date, sum(t.hours) FROM participant p CROSS JOIN attendance t"
-                f" ON t.participant_id = p.id AND t.date BETWEEN ? AND ? WHERE 1 = 1{cond} GROUP BY t.date",
+                f" ON t.participant_id = p.id AND t.date BETWEEN ? AND ? WHERE {live_sql('t')}{cond} GROUP BY t.date",
                 (first, last, *params)).all()
         else:  # the whole programme: the per-day totals the triggers keep
             per_day = conn.exec_driver_sql("SELECT date, hours FROM attendance_day WHERE date BETWEEN ? AND ?",
                                            (first, last)).all()
+            per_day += [(day, -hours) for day, hours in conn.exec_driver_sql(  # kept marks of cancelled sessions
+                "SELECT t.date, sum(t.hours) FROM session_cancel sc JOIN attendance t ON t.activity_id = sc.activity_id"
+                " AND t.date = sc.date WHERE sc.date BETWEEN ? AND ? GROUP BY t.date", (first, last))]
         attended_by_week: dict[dt.date, float] = {}
         for day, hours in per_day:
             start = clock.week_monday(dt.date.fromisoformat(day))

@@ -15,6 +15,7 @@ from typing import IO
 from store import access, audit, calendar, cases, identity, validate
 from store.db import Database
 from store.i18n import ArenaError, t
+from store.attendance import live_sql
 from store.overview import day_plan_sql
 
 PLAN = ("plan_mon", "plan_tue", "plan_wed", "plan_thu", "plan_fri")
@@ -102,7 +103,8 @@ def build(db: Database, login: str, month: str, *, participant: str | None = Non
                         f"SELECT t.participant_id, t.date, t.status, t.reason_code, t.hours, {day_plan_sql('t')}"
                         " FROM attendance t JOIN activity a ON a.id = t.activity_id JOIN participant p"
                         " ON p.id = t.participant_id WHERE t.date BETWEEN ? AND ?"
-                        f" AND t.participant_id IN ({', '.join('?' * len(part))}) ORDER BY t.date",
+                        f" AND t.participant_id IN ({', '.join('?' * len(part))}) AND {live_sql('t')}"
+                        " ORDER BY t.date",
                         (first.isoformat(), last.isoformat(), *part)):
                     rows.setdefault(r[0], []).append(r)
     result = []

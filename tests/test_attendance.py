@@ -88,15 +88,42 @@ def test_absence_codes_are_data(world: World) -> None:
         attendance.mark(world.db, "omar.farah", world.people[5], world.activity_id, TODAY, "excused", reason="SJUK")
 
 
-def test_cancelled_session_has_no_absence_and_refuses_marks(world: World) -> None:
+def test_cancelling_keeps_the_marks_and_uncancelling_brings_them_back(world: World) -> None:
+    from store import overview, report
+
     attendance.mark(world.db, "omar.farah", world.people[6], world.activity_id, TODAY, "unexcused")
-    attendance.cancel_session(world.db, "omar.farah", world.activity_id, TODAY)
-    assert rows(world, "SELECT count(*) FROM attendance")[0][0] == 0
+    attendance.mark(world.db, "omar.farah", world.people[7], world.activity_id, TODAY, "present")
+    assert attendance.marks_in_session(world.db, world.activity_id, TODAY) == 2
+
+    def counted() -> tuple[float, int, float]:
+        rep = report.build(world.db, "omar.farah", "2026-11")
+        hours = sum(p.total.attended for p in rep.people)
+        unexcused = sum(p.total.unexcused for p in rep.people)
+        return hours, unexcused, overview.figures(world.db, today=TODAY + dt.timedelta(days=7)).weekly_rate[-1][2]
+
+    assert counted() == (6.0, 1, 6.0)
+    assert attendance.cancel_session(world.db, "omar.farah", world.activity_id, TODAY) == 2
+    kept = rows(world, "SELECT participant_id, status FROM attendance ORDER BY status")
+    assert kept == [(world.people[7], "present"), (world.people[6], "unexcused")]
+    assert counted() == (0.0, 0, 0.0)  # kept, but neither hours nor absence
+    week = attendance.week_grid(world.db, world.activity_id, MONDAY)
+    assert week[7].marks[TODAY.isoformat()].cancelled and week[7].attended_week == 0
     with pytest.raises(ArenaError) as caught:
         attendance.mark(world.db, "omar.farah", world.people[6], world.activity_id, TODAY, "present")
     assert caught.value.key == "att.cancelled"
-    attendance.uncancel_session(world.db, "omar.farah", world.activity_id, TODAY)
-    attendance.mark(world.db, "omar.farah", world.people[6], world.activity_id, TODAY, "present")
+    assert attendance.uncancel_session(world.db, "omar.farah", world.activity_id, TODAY) == 2
+    assert counted() == (6.0, 1, 6.0)
+    # the cancellation went through the change log, the marks were never touched by it
+    assert rows(world, "SELECT kind FROM change_log WHERE tbl = 'session_cancel' ORDER BY seq") == [("upsert",), ("delete",)]
+    assert rows(world, "SELECT count(*) FROM change_log WHERE tbl = 'attendance'")[0][0] == 2
+
+
+def test_undo_of_a_whole_action_is_one_transaction(world: World) -> None:
+    attendance.mark(world.db, "omar.farah", world.people[0], world.activity_id, TODAY, "sick")
+    done = attendance.mark_all_present(world.db, "omar.farah", world.activity_id, TODAY)
+    assert len(done) == 24
+    attendance.restore_many(world.db, "omar.farah", world.activity_id, TODAY, [(pid, None) for pid in done])
+    assert rows(world, "SELECT participant_id, status FROM attendance") == [(world.people[0], "sick")]
 
 
 def test_exited_people_leave_the_roll_call_the_day_after(world: World) -> None:

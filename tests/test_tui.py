@@ -115,10 +115,20 @@ async def test_mark_keys_undo_all_present_and_cancel(world: World) -> None:
         assert count(world, "SELECT count(*) FROM attendance WHERE status = 'present'") == 24
         await pilot.press("x")
         await settle(pilot, app)
+        assert "25 markeringar sparas" in str(app.screen.query_one(".dialog-question").render())
         await pilot.press("y")
         await settle(pilot, app)
-        assert count(world, "SELECT count(*) FROM attendance") == 0
+        assert count(world, "SELECT count(*) FROM attendance") == 25  # kept, counted for nothing
         assert count(world, "SELECT count(*) FROM session_cancel") == 1
+        await pilot.press("ctrl+z")  # undoes the cancellation: the marks count again
+        await settle(pilot, app)
+        assert count(world, "SELECT count(*) FROM session_cancel") == 0
+        await pilot.press("ctrl+z")  # undoes all present, whole
+        await settle(pilot, app)
+        assert count(world, "SELECT count(*) FROM attendance") == 1
+        await pilot.press("ctrl+z")  # and the first mark, three steps back
+        await settle(pilot, app)
+        assert count(world, "SELECT count(*) FROM attendance") == 0
 
 
 async def test_a_future_day_refuses_marks_with_a_message(world: World) -> None:

@@ -5,6 +5,7 @@ Every screen reads through `call_store` (a thread worker) and writes through the
 """
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
@@ -54,9 +55,62 @@ class ArenaApp(App):
         self.locked = False
         self.idle_seconds = 600.0
         self._last_input = time.monotonic()
+        self._typed: asyncio.Queue[events.Key] | None = None
+        self._released: set[int] = set()
+        self._key_pump: asyncio.Task | None = None
+        self.opening = 0  # screens being opened after a read (a case card): keys wait for them
+
+    # ------------------------------------------------------------------ key delivery
+    # Textual hands each key to whatever has focus the moment the key is taken off the queue. Typed
+    # fast, a key would then reach a dialog that is not yet composed (and vanish), or the field a Tab
+    # typed just before has not yet left. So every key waits here until everything the previous keys
+    # set off has been processed and the screen on top has its focus; then it is delivered as usual.
+    async def _pump_keys(self) -> None:
+        assert self._typed is not None
+        while True:
+            event = await self._typed.get()
+            await self._settled()
+            released = events.Key(event.key, event.character)
+            released.set_sender(self)
+            self._released.add(id(released))
+            self.post_message(released)
+
+    async def _settled(self) -> None:
+        """Return once the app and every widget of the screen on top have processed all they were sent,
+        the screen is mounted and holds its focus, and no screen is being opened (bounded: never hangs)."""
+        deadline = time.monotonic() + 5.0
+        while time.monotonic() < deadline:
+            screen = self.screen
+            before = (screen, screen.focused)
+            nodes = [self, *screen.walk_children(with_self=True)]
+            pending = 0
+            drained = asyncio.Event()
+
+            def one_done() -> None:
+                nonlocal pending
+                pending -= 1
+                if pending == 0:
+                    drained.set()
+
+            for node in nodes:
+                if node.call_later(one_done):
+                    pending += 1
+            if pending:
+                try:
+                    await asyncio.wait_for(drained.wait(), timeout=max(deadline - time.monotonic(), 0.01))
+                except TimeoutError:
+                    return
+            screen = self.screen
+            waiting_focus = screen.focused is None and any(w.focusable for w in screen.walk_children())
+            if (screen, screen.focused) == before and screen.is_mounted and not waiting_focus and not self.opening:
+                return
+            if self.opening or waiting_focus:
+                await asyncio.sleep(0.005)  # a read in a worker or a focus not yet given: look again shortly
 
     # ------------------------------------------------------------------ start-up
     def on_mount(self) -> None:
+        self._typed = asyncio.Queue()
+        self._key_pump = asyncio.create_task(self._pump_keys())
         self._set_subtitle()
         self.set_interval(60, self._set_subtitle)
         self.set_interval(5, self._lock_when_idle)
@@ -107,6 +161,12 @@ class ArenaApp(App):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown)):
             self._last_input = time.monotonic()
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if id(event) in self._released:
+                self._released.discard(id(event))
+            elif self._typed is not None:
+                self._typed.put_nowait(event)  # in the order typed, each once the screen is ready for it
+                return
         await super().on_event(event)
 
     def _lock_when_idle(self) -> None:
@@ -231,6 +291,8 @@ class ArenaApp(App):
         self._close_messages_no_wait()
 
     def on_unmount(self) -> None:
+        if self._key_pump is not None:
+            self._key_pump.cancel()
         self.write_lane.close()
 
 

@@ -11,9 +11,12 @@ STYLE = {"present": "green", "partial": "yellow", "sick": "cyan", "vab": "cyan",
          "unexcused": "bold red"}
 
 
-def mark_text(mark: Mark | None) -> Text:
+def mark_text(mark: Mark | None, cancelled: bool = False) -> Text:
+    """A mark as a word; one of a cancelled session is kept, shown struck through and dim."""
     if mark is None:
         return Text(t("st.none"), style="dim")
+    if cancelled or mark.cancelled:
+        return Text(f"{SYMBOL[mark.status]} {t('st.' + mark.status)}", style="dim strike")
     label = f"{SYMBOL[mark.status]} {t('st.' + mark.status)}"
     if mark.status in ("present", "partial"):
         label += f" {mark.hours:g} h"

@@ -7,7 +7,7 @@ the reason if it failed).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from rich.text import Text
 from textual import on
@@ -28,10 +28,11 @@ from tui.workers import call_store
 
 @dataclass
 class UndoStep:
-    participant_id: str
-    activity_id: str
-    day: dt.date
-    previous: Mark | None
+    """One whole action on one session's roll call: a mark, a clear, all present (`marks`: each person's
+    earlier state), or a cancellation or its undoing."""
+
+    kind: str  # "marks", "cancel" or "uncancel"
+    previous: list[tuple[str, Mark | None]] = field(default_factory=list)
 
 
 class SessionTable(DataTable):
@@ -61,40 +62,47 @@ class RollTable(MarkKeys, DataTable):
         self.activity_id: str | None = None
         self.activity_name = ""
         self.day = clock.today()
+        self.cancelled = False
         self.people: dict[str, RollRow] = {}
         self.order: list[str] = []
-        self.undo_stack: list[UndoStep] = []
         self.name_filter = ""
 
     # ------------------------------------------------------------------ loading and drawing
-    def show(self, activity_id: str, activity_name: str, day: dt.date, rows: list[RollRow]) -> None:
-        if activity_id != self.activity_id or day != self.day:
-            self.undo_stack.clear()
-        self.activity_id, self.activity_name, self.day = activity_id, activity_name, day
+    def show(self, activity_id: str, activity_name: str, day: dt.date, rows: list[RollRow], cancelled: bool) -> None:
+        same = (activity_id, day) == (self.activity_id, self.day)
+        self.activity_id, self.activity_name, self.day, self.cancelled = activity_id, activity_name, day, cancelled
         self.people = {r.participant_id: r for r in rows}
         self.order = [r.participant_id for r in rows]
         self.redraw()
-        first_unmarked = next((i for i, pid in enumerate(self.visible()) if self.people[pid].mark is None), 0)
-        self.move_cursor(row=first_unmarked)
+        if not same:
+            first_unmarked = next((i for i, pid in enumerate(self.visible()) if self.people[pid].mark is None), 0)
+            self.move_cursor(row=first_unmarked)
+
+    def close(self) -> None:
+        """No roll call: nothing here may take a mark (the day changed to one without this session)."""
+        self.activity_id, self.activity_name, self.people, self.order = None, "", {}, []
+        self.clear()
+        if isinstance(self.screen, AttendanceScreen):
+            self.screen.refresh_roll_header()
 
     def visible(self) -> list[str]:
         if not self.name_filter:
             return self.order
         from store.names import fold
 
-        wanted = fold(self.name_filter)
-        return [pid for pid in self.order if wanted in fold(self.people[pid].name)]
+        wanted = fold(self.name_filter).split()  # every word, in any order: "ahmed lars" finds "Ahmed, Lars"
+        return [pid for pid in self.order if all(w in fold(self.people[pid].name) for w in wanted)]
 
     def redraw(self) -> None:
         keep = self.cursor_row
         self.clear(columns=not self.columns)
         if not self.columns:
-            add_columns(self, ("name", "att.col.name", 30), ("planned", "att.col.planned", 6),
-                        ("mark", "att.col.mark", 21), ("info", "att.col.info", None))
+            add_columns(self, ("name", "att.col.name", 30), ("mark", "att.col.mark", 21),
+                        ("planned", "att.col.planned", 6), ("info", "att.col.info", None))
         for pid in self.visible():
             row = self.people[pid]
-            self.add_row(person_name(row.name, row.protected), f"{row.planned_hours:g}", mark_text(row.mark),
-                         self._info(row), key=pid)
+            self.add_row(person_name(row.name, row.protected), mark_text(row.mark, self.cancelled),
+                         f"{row.planned_hours:g}", self._info(row), key=pid)
         if self.row_count:
             self.move_cursor(row=min(keep, self.row_count - 1))
         self.screen.refresh_roll_header() if isinstance(self.screen, AttendanceScreen) else None
@@ -103,10 +111,14 @@ class RollTable(MarkKeys, DataTable):
         if error:
             return Text(error, style="bold red")
         parts = []
+        if row.mark and self.cancelled:
+            parts.append(t("att.kept_cancelled"))
         if row.elsewhere:
             parts.append(t("att.elsewhere", activity=row.elsewhere))
         if row.mark and row.mark.late:
             parts.append(t("att.late"))
+        if row.mark and row.edits > 1:
+            parts.append(t("att.edited", n=row.edits - 1, by=row.mark.recorded_by))
         return Text(" · ".join(parts), style="dim")
 
     def current(self) -> RollRow | None:
@@ -118,13 +130,28 @@ class RollTable(MarkKeys, DataTable):
     def marked_count(self) -> int:
         return sum(1 for r in self.people.values() if r.mark is not None)
 
+    def _refused(self, row: RollRow) -> bool:
+        """Rules the screen already knows (future day, weekend, cancelled session): say why on the row and
+        keep the cursor, so a fast roll call skips nobody."""
+        reason = attendance.refusal(self.day, self.cancelled)
+        if reason is None:
+            return False
+        self.update_cell(row.participant_id, "info", Text(reason, style="bold red"))
+        self.app.notify(t("att.failed", name=row.name, error=reason), severity="error", timeout=6)
+        return True
+
     # ------------------------------------------------------------------ writes
     def _submit(self, row: RollRow, status: str, *, hours: float | None = None, reason: str | None = None,
                 note: str = "", advance: bool = True) -> None:
+        if self._refused(row):
+            return
+        screen = self.screen
+        assert isinstance(screen, AttendanceScreen)
         lane = self.app.write_lane
         db, login, aid, day = self.app.db, self.app.login, self.activity_id, self.day
         self.update_cell(row.participant_id, "mark", Text(t("st.saving"), style="italic dim"))
         previous = row.mark
+        index = self.cursor_row
         if advance and self.cursor_row < self.row_count - 1:
             self.move_cursor(row=self.cursor_row + 1)
 
@@ -132,68 +159,70 @@ class RollTable(MarkKeys, DataTable):
             return attendance.mark(db, login, row.participant_id, aid, day, status, hours, reason, note)
 
         def done(saved: Mark) -> None:
-            self.undo_stack.append(UndoStep(row.participant_id, aid, day, previous))
-            self._set_mark(row.participant_id, saved)
+            screen.remember(aid, day, UndoStep("marks", [(row.participant_id, previous)]))
+            self._set_mark(row.participant_id, saved, aid=aid, day=day)
             self.app.notify(t("att.saved", name=row.name, status=t("st." + status)), timeout=2)
 
-        lane.submit(write, done, lambda message: self._failed(row.participant_id, message))
+        def failed(message: str) -> None:
+            self._failed(row.participant_id, message, aid=aid, day=day)
+            if advance and self.cursor_row == index + 1 and (aid, day) == (self.activity_id, self.day):
+                self.move_cursor(row=index)  # nothing typed since: back to the person who was not marked
 
-    def _set_mark(self, pid: str, mark: Mark | None, error: str = "") -> None:
+        lane.submit(write, done, failed)
+
+    def _set_mark(self, pid: str, mark: Mark | None, error: str = "", *, aid: str | None, day: dt.date) -> None:
+        if (aid, day) != (self.activity_id, self.day):
+            return  # committed for a roll call no longer on screen; it shows when that one is opened
         row = self.people.get(pid)
         if row is None:
             return
-        row = RollRow(row.participant_id, row.first_name, row.last_name, row.protected, row.planned_hours,
-                      mark, row.elsewhere)
+        edits = row.edits + (1 if mark is not None and mark != row.mark else 0)
+        row = replace(row, mark=mark, edits=edits)
         self.people[pid] = row
         if pid in self.visible():
-            self.update_cell(pid, "mark", mark_text(mark))
+            self.update_cell(pid, "mark", mark_text(mark, self.cancelled))
             self.update_cell(pid, "info", self._info(row, error))
         if isinstance(self.screen, AttendanceScreen):
             self.screen.refresh_roll_header()
             self.screen.session_marked(self.activity_id, self.day, self.marked_count())
 
-    def _failed(self, pid: str, message: str) -> None:
-        row = self.people.get(pid)
+    def _failed(self, pid: str, message: str, *, aid: str | None, day: dt.date) -> None:
+        row = self.people.get(pid) if (aid, day) == (self.activity_id, self.day) else None
         if row is not None:
-            self._set_mark(pid, row.mark, error=message)
-            self.app.notify(t("att.failed", name=row.name, error=message), severity="error", timeout=8)
+            self._set_mark(pid, row.mark, error=message, aid=aid, day=day)
+        self.app.notify(t("att.failed", name=row.name if row else "", error=message), severity="error", timeout=8)
 
     def action_clear_mark(self) -> None:
         row = self.current()
-        if row is None or row.mark is None:
+        if row is None or row.mark is None or self._refused(row):
             return
+        screen = self.screen
+        assert isinstance(screen, AttendanceScreen)
         db, login, aid, day, previous = self.app.db, self.app.login, self.activity_id, self.day, row.mark
 
         def done(_: object) -> None:
-            self.undo_stack.append(UndoStep(row.participant_id, aid, day, previous))
-            self._set_mark(row.participant_id, None)
+            screen.remember(aid, day, UndoStep("marks", [(row.participant_id, previous)]))
+            self._set_mark(row.participant_id, None, aid=aid, day=day)
 
         self.app.write_lane.submit(lambda: attendance.clear(db, login, row.participant_id, aid, day), done,
-                                   lambda m: self._failed(row.participant_id, m))
+                                   lambda m: self._failed(row.participant_id, m, aid=aid, day=day))
 
     def action_undo(self) -> None:
-        if not self.undo_stack:
-            self.app.notify(t("att.nothing_to_undo"), timeout=2)
-            return
-        step = self.undo_stack.pop()
-        db, login = self.app.db, self.app.login
-        row = self.people.get(step.participant_id)
-
-        def done(restored: Mark | None) -> None:
-            self._set_mark(step.participant_id, restored)
-            if row is not None:
-                self.app.notify(t("att.undone", name=row.name), timeout=2)
-
-        self.app.write_lane.submit(
-            lambda: attendance.restore(db, login, step.participant_id, step.activity_id, step.day, step.previous),
-            done, lambda m: self._failed(step.participant_id, m))
+        screen = self.screen
+        if isinstance(screen, AttendanceScreen) and self.activity_id is not None:
+            screen.undo(self.activity_id, self.day)
 
     def action_all_present(self) -> None:
         if self.activity_id is None:
             return
+        row = self.current()
+        if row is not None and self._refused(row):
+            return
         todo = sum(1 for r in self.people.values() if r.mark is None)
         if not todo:
             return
+        screen = self.screen
+        assert isinstance(screen, AttendanceScreen)
         db, login, aid, day = self.app.db, self.app.login, self.activity_id, self.day
 
         def confirmed(ok: bool | None) -> None:
@@ -201,39 +230,46 @@ class RollTable(MarkKeys, DataTable):
                 return
 
             def done(ids: list[str]) -> None:
-                for pid in ids:
-                    self.undo_stack.append(UndoStep(pid, aid, day, None))
+                screen.remember(aid, day, UndoStep("marks", [(pid, None) for pid in ids]))
                 self.app.notify(t("att.all_done", n=len(ids)), timeout=3)
-                self.screen.reload_roll()
+                screen.reload_roll()
 
             self.app.write_lane.submit(lambda: attendance.mark_all_present(db, login, aid, day), done,
                                        lambda m: self.app.notify(m, severity="error", timeout=8))
 
-        self.app.push_screen(ConfirmDialog(t("att.confirm_all", n=todo)), confirmed)
+        self.app.push_screen(ConfirmDialog(t("att.confirm_all", n=todo, activity=self.activity_name,
+                                             date=calendar.day_line(day))), confirmed)
 
     def action_cancel_session(self) -> None:
         if self.activity_id is None:
             return
         screen = self.screen
         assert isinstance(screen, AttendanceScreen)
+        reason = attendance.refusal(self.day)
+        if reason:
+            self.app.notify(reason, severity="error", timeout=6)
+            return
         db, login, aid, day = self.app.db, self.app.login, self.activity_id, self.day
-        if screen.current_session_cancelled():
-            def undo_cancel(ok: bool | None) -> None:
+        marked = self.marked_count()  # what is on screen is what the dialog counts
+        where = f"{self.activity_name} {calendar.day_line(day)}"
+        if self.cancelled:
+            def uncancelled(ok: bool | None) -> None:
                 if ok:
                     self.app.write_lane.submit(lambda: attendance.uncancel_session(db, login, aid, day),
-                                               lambda _: screen.reload_roll(),
+                                               lambda _: (screen.remember(aid, day, UndoStep("uncancel")),
+                                                          screen.reload_roll()),
                                                lambda m: self.app.notify(m, severity="error", timeout=8))
-            self.app.push_screen(ConfirmDialog(t("att.confirm_uncancel")), undo_cancel)
+            self.app.push_screen(ConfirmDialog(t("att.confirm_uncancel", session=where, n=marked)), uncancelled)
             return
 
         def confirmed(ok: bool | None) -> None:
             if ok:
                 self.app.write_lane.submit(lambda: attendance.cancel_session(db, login, aid, day),
-                                           lambda _: screen.reload_roll(),
+                                           lambda _: (screen.remember(aid, day, UndoStep("cancel")),
+                                                      screen.reload_roll()),
                                            lambda m: self.app.notify(m, severity="error", timeout=8))
 
-        self.app.push_screen(ConfirmDialog(t("att.confirm_cancel", activity=self.activity_name,
-                                             date=day.isoformat())), confirmed)
+        self.app.push_screen(ConfirmDialog(t("att.confirm_cancel", session=where, n=marked)), confirmed)
 
     def action_filter(self) -> None:
         screen = self.screen
@@ -256,7 +292,8 @@ class AttendanceScreen(Screen):
         super().__init__()
         self.day = clock.today()
         self.sessions: list[Session] = []
-        self.session_id: str | None = None
+        self.session_id: str | None = None  # the session whose roll call is open (or follows the day)
+        self.undo_steps: dict[tuple[str, dt.date], list[UndoStep]] = {}  # per session, several steps back
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -279,17 +316,22 @@ class AttendanceScreen(Screen):
         table.focus()
 
     # ------------------------------------------------------------------ day and sessions
-    def load_day(self) -> None:
+    def load_day(self, *, follow: bool = False) -> None:
+        """Show self.day's sessions; with `follow`, then open the same activity's roll call that day
+        (or say there is none)."""
         self.query_one("#day-line", Static).update(calendar.day_line(self.day))
-        self.reload_sessions()
+        self.reload_sessions(follow=follow)
 
-    def reload_sessions(self) -> None:
+    def reload_sessions(self, *, follow: bool = False) -> None:
         user = self.app.user
         leader = user.login if user is not None and user.role == "leader" else None  # own activities only
-        call_store(self, attendance.sessions, self.app.db, self.day, leader, done=self._show_sessions,
-                   group="sessions")
+        day = self.day
+        call_store(self, attendance.sessions, self.app.db, day, leader,
+                   done=lambda found: self._show_sessions(day, found, follow), group="sessions")
 
-    def _show_sessions(self, sessions: list[Session]) -> None:
+    def _show_sessions(self, day: dt.date, sessions: list[Session], follow: bool = False) -> None:
+        if day != self.day:
+            return  # an older day's list arriving late
         self.sessions = sessions
         table = self.query_one(SessionTable)
         keep = table.cursor_row
@@ -297,10 +339,17 @@ class AttendanceScreen(Screen):
         for s in sessions:
             table.add_row(s.name, f"{s.hours:g}", _marked_cell(s), key=s.activity_id)
         if sessions:
-            table.move_cursor(row=min(keep, len(sessions) - 1))
+            index = next((i for i, s in enumerate(sessions) if s.activity_id == self.session_id), None)
+            table.move_cursor(row=index if index is not None else min(keep, len(sessions) - 1))
         empty = self.query_one("#session-empty", Static)
         holiday = calendar.holiday_name(self.day)
         empty.update(t("att.holiday_line", name=holiday) if holiday else ("" if sessions else t("att.no_sessions")))
+        if follow and self.session_id is not None:
+            if self.current_session() is not None:
+                self.reload_roll()
+            else:
+                self.notify(t("att.no_session_that_day", day=calendar.day_line(self.day)), timeout=4)
+                table.focus()
         self.refresh_roll_header()
 
     def session_marked(self, activity_id: str | None, day: dt.date, marked: int) -> None:
@@ -322,8 +371,9 @@ class AttendanceScreen(Screen):
         """Jump straight to today's roll call of one activity (from F5)."""
         self.day = clock.today()
         self.session_id = activity_id
-        self.load_day()
-        self.reload_roll(focus=True)
+        self.query_one(RollTable).close()
+        self.load_day(follow=True)
+        self.query_one(RollTable).focus()
 
     def current_session(self) -> Session | None:
         return next((s for s in self.sessions if s.activity_id == self.session_id), None)
@@ -333,20 +383,23 @@ class AttendanceScreen(Screen):
         return bool(session and session.cancelled)
 
     def reload_roll(self, focus: bool = False) -> None:
-        if self.session_id is None:
-            return
-        aid, day = self.session_id, self.day
         session = self.current_session()
-        name = session.name if session else ""
+        if session is None:
+            return
+        aid, day, name = session.activity_id, self.day, session.name
 
-        def show(rows: list[RollRow]) -> None:
+        def show(result: tuple[list[RollRow], bool]) -> None:
+            if (aid, day) != (self.session_id, self.day):
+                return  # the day or session changed while this was read
+            rows, cancelled = result
             roll = self.query_one(RollTable)
-            roll.show(aid, name, day, rows)
+            roll.show(aid, name, day, rows, cancelled)
             if focus:
                 roll.focus()
             self.reload_sessions()
 
-        call_store(self, attendance.roll_call, self.app.db, aid, day, done=show, group="roll")
+        call_store(self, lambda: (attendance.roll_call(self.app.db, aid, day),
+                                  attendance.is_cancelled(self.app.db, aid, day)), done=show, group="roll")
 
     def refresh_roll_header(self) -> None:
         roll = self.query_one(RollTable)
@@ -356,25 +409,61 @@ class AttendanceScreen(Screen):
             return
         text = t("att.roll_header", activity=roll.activity_name, day=calendar.day_line(roll.day),
                  marked=roll.marked_count(), enrolled=len(roll.people))
-        session = next((s for s in self.sessions if s.activity_id == roll.activity_id), None)
-        if session and session.cancelled and roll.day == self.day:
+        if roll.cancelled:
             text += " · " + t("att.session_cancelled")
         elif roll.day > clock.today():
             text += " · " + t("att.future_day")
         header.update(text)
 
     def action_change_day(self, delta: int) -> None:
-        self.day += dt.timedelta(days=delta)
-        self._day_changed()
+        self._go_to(self.day + dt.timedelta(days=delta))
 
     def action_today(self) -> None:
-        self.day = clock.today()
-        self._day_changed()
+        self._go_to(clock.today())
 
-    def _day_changed(self) -> None:
-        self.load_day()
-        if self.session_id is not None:
-            self.reload_roll()
+    def _go_to(self, day: dt.date) -> None:
+        """The roll call on screen always belongs to the day in the header: it closes at once (so no key
+        can mark the old day) and reopens for the same activity on the new day if it has a session."""
+        roll = self.query_one(RollTable)
+        was_open = roll.activity_id is not None
+        self.day = day
+        roll.close()
+        self.load_day(follow=was_open)
+
+    # ------------------------------------------------------------------ undo
+    def remember(self, activity_id: str | None, day: dt.date, step: UndoStep) -> None:
+        if activity_id is not None:
+            self.undo_steps.setdefault((activity_id, day), []).append(step)
+
+    def undo(self, activity_id: str, day: dt.date) -> None:
+        """Undo the last whole action on this session, after every write already queued has landed."""
+        def now(_: object) -> None:
+            steps = self.undo_steps.get((activity_id, day), [])
+            if not steps:
+                self.notify(t("att.nothing_to_undo"), timeout=2)
+                return
+            step = steps.pop()
+            db, login = self.app.db, self.app.login
+
+            def failed(message: str) -> None:
+                steps.append(step)
+                self.notify(t("att.undo_failed", error=message), severity="error", timeout=8)
+
+            if step.kind == "cancel":
+                job = lambda: attendance.uncancel_session(db, login, activity_id, day)  # noqa: E731
+            elif step.kind == "uncancel":
+                job = lambda: attendance.cancel_session(db, login, activity_id, day)  # noqa: E731
+            else:
+                job = lambda: attendance.restore_many(db, login, activity_id, day, step.previous)  # noqa: E731
+
+            def done(_: object) -> None:
+                self.notify(t("att.undone_n", what=t("att.undo." + step.kind), n=len(step.previous)), timeout=3)
+                if (activity_id, day) == (self.session_id, self.day):
+                    self.reload_roll()
+
+            self.app.write_lane.submit(job, done, failed)
+
+        self.app.write_lane.submit(lambda: None, now, lambda m: None)
 
     def action_week_grid(self) -> None:
         session = self.current_session()
