@@ -380,12 +380,40 @@ def bench_bootstrap(participants: int, days: int) -> list[Result]:
                    snap_bytes <= 1.2 * ops_bytes)]
 
 
+def bench_pin_guess() -> Result:
+    """One offline PIN guess at the default cost (the one stored with every new hash) against the cost
+    before issue 17 (N=2**14): what a copied hash costs an attacker per try."""
+    import statistics
+
+    from store import access
+
+    os.environ.pop("ARENA_SCRYPT_N", None)
+    stored = access.hash_pin("246801")
+    assert stored.split("$")[1] == str(access.SCRYPT_N)
+    ours = statistics.median(timed(lambda: access.pin_matches("135790", stored)) for _ in range(5))
+    old = "scrypt$16384$8$1$" + stored.split("$", 4)[4]
+    base = statistics.median(timed(lambda: access.pin_matches("135790", old)) for _ in range(5))
+    return Result("pin_guess", ours, base, "s per guess", ">= 0.25 s", ours >= 0.25)
+
+
+def _print(results: list[Result]) -> None:
+    print(f"{'name':16} {'ours':>12} {'baseline':>12} {'ratio':>8}  {'goal':14} result")
+    for r in results:
+        base = f"{r.baseline:.3f}" if r.baseline is not None else "—"
+        ratio = f"{r.ratio:.2f}×" if r.ratio is not None else "—"
+        print(f"{r.name:16} {r.ours:12.3f} {base:>12} {ratio:>8}  {r.goal:14} {'pass' if r.ok else 'FAIL'}  ({r.unit})")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="10 000 participants instead of 100 000")
     parser.add_argument("--json", help="also write the results as JSON to this file")
+    parser.add_argument("--pin", action="store_true", help="only the PIN hash cost (no database needed)")
     args = parser.parse_args()
     os.environ["ARENA_TODAY"] = TODAY.isoformat()
+    if args.pin:
+        _print([bench_pin_guess()])
+        return 0
     n, days = (10_000, 40) if args.quick else (100_000, 40)
     path = scale_db(n, days)
     results = []
@@ -393,7 +421,7 @@ def main() -> int:
                      ("mark_one", lambda: bench_mark_one(path)), ("search_p95", lambda: bench_search(path)),
                      ("overview", lambda: bench_overview(path)), ("report_month", lambda: bench_report(path)),
                      ("roll_call_keys", bench_roll_call_keys), ("cold_start", lambda: bench_cold_start(path)),
-                     ("memory_f5", lambda: bench_memory(path))):
+                     ("memory_f5", lambda: bench_memory(path)), ("pin_guess", bench_pin_guess)):
         print(f"· {name}", flush=True)
         results.append(fn())
     print("· sync_changes, sync_bytes", flush=True)
@@ -403,11 +431,7 @@ def main() -> int:
     results += bench_bootstrap(500, 10) if args.quick else bench_bootstrap(2000, 20)
     rows = sqlite3.connect(path).execute("SELECT count(*) FROM attendance").fetchone()[0]
     print(f"\nscale database: {n} participants, {rows} attendance rows ({path.stat().st_size // 2**20} MB)\n")
-    print(f"{'name':16} {'ours':>12} {'baseline':>12} {'ratio':>8}  {'goal':14} result")
-    for r in results:
-        base = f"{r.baseline:.3f}" if r.baseline is not None else "—"
-        ratio = f"{r.ratio:.2f}×" if r.ratio is not None else "—"
-        print(f"{r.name:16} {r.ours:12.3f} {base:>12} {ratio:>8}  {r.goal:14} {'pass' if r.ok else 'FAIL'}  ({r.unit})")
+    _print(results)
     if args.json:
         Path(args.json).write_text(json.dumps([{**asdict(r), "ratio": r.ratio} for r in results], indent=1))
     return 0

@@ -73,6 +73,13 @@ CATALOG: dict[str, tuple[str, str]] = {
                             "The case is outside your caseload – give a reason."),
     "acc.unknown_user": ("Användaren ”{login}” finns inte i Arena. Be en administratör lägga till dig.",
                          "User “{login}” does not exist in Arena. Ask an administrator to add you."),
+    "acc.not_mapped": ("Inloggningen ”{os_login}” är kopplad till ”{login}” på den här datorn; du kan inte agera "
+                       "som ”{claimed}”.", "The login “{os_login}” is mapped to “{login}” on this workstation; you "
+                       "cannot act as “{claimed}”."),
+    "acc.unmapped": ("Inloggningen ”{os_login}” är inte kopplad till någon användare här. Starta Arena och välj "
+                     "dig själv, eller ange --user INLOGGNING (med den användarens PIN-kod).",
+                     "The login “{os_login}” is not mapped to a user here. Start Arena and pick yourself, or "
+                     "give --user LOGIN (with that user's PIN)."),
     "acc.denied": ("Som {role} får du inte {action}.", "As {role} you may not {action}."),
     "acc.not_your_activity": ("Du är inte ledare för den här aktiviteten.", "You do not lead this activity."),
     "acc.action.case.read": ("läsa ärenden", "read cases"),
@@ -101,9 +108,18 @@ CATALOG: dict[str, tuple[str, str]] = {
                     "Removed {n} cases with their last entry before {cutoff} ({kept} kept: born on day 5, 15 or "
                     "25). Other workstations remove them at their next sync."),
     "user.done": ("Klart: {login}.", "Done: {login}."),
+    "user.setup_code": ("Engångskod för {login}: {code}  (lämna den personligen; den gäller en gång, för att välja "
+                        "PIN-kod)", "Setup code for {login}: {code}  (hand it over in person; it sets the PIN once)"),
     "err.bad_login": ("”{value}” är ingen giltig inloggning (bokstäver, siffror, . _ - @).",
                       "“{value}” is not a valid login (letters, digits, . _ - @)."),
-    "pin.length": ("PIN-koden ska ha {min}–{max} tecken.", "The PIN must have {min}–{max} characters."),
+    "pin.length": ("PIN-koden ska vara minst {min} siffror eller en lösenfras på minst {phrase} tecken (högst {max}).",
+                   "The PIN must be at least {min} digits or a passphrase of at least {phrase} characters (at most {max})."),
+    "pin.none": ("”{login}” har ingen PIN-kod än. Be en administratör om en engångskod (arena users reset-pin) "
+                 "och välj PIN-koden med den när Arena startar.",
+                 "“{login}” has no PIN yet. Ask an administrator for a setup code (arena users reset-pin) and "
+                 "choose the PIN with it when Arena starts."),
+    "pin.wrong_code": ("Fel engångskod. {left} försök kvar innan det spärras en stund.",
+                       "Wrong setup code. {left} tries left before it is blocked for a while."),
     "pin.too_simple": ("PIN-koden är för enkel (inte samma tecken eller en rak serie).",
                        "The PIN is too simple (not one repeated character or a straight run)."),
     "pin.wrong": ("Fel PIN-kod. {left} försök kvar innan upplåsningen spärras en stund.",
@@ -187,6 +203,9 @@ CATALOG: dict[str, tuple[str, str]] = {
     "cli.file_missing": ("Filen {path} finns inte eller kan inte läsas.", "The file {path} does not exist or cannot be read."),
     "cli.db_missing": ("Databasen {path} finns inte.", "The database {path} does not exist."),
     "cli.db_created": ("Ny tom databas för den här arbetsstationen: {path}", "New empty database for this workstation: {path}"),
+    "cli.pin_prompt": ("PIN-kod för {login}: ", "PIN for {login}: "),
+    "cli.pin_needed": ("PIN-koden behövs: kör i en terminal eller skicka den på standard in med --pin-stdin.",
+                       "The PIN is needed: run in a terminal or send it on standard input with --pin-stdin."),
     "cli.interrupted": ("Avbrutet.", "Interrupted."),
     "cli.unexpected": ("Oväntat fel: {detail}", "Unexpected error: {detail}"),
     # reading and writing tables (store/tabular.py)
@@ -481,14 +500,23 @@ CATALOG.update({
     "audit.action.view": ("Läste ärende", "Read case"), "audit.action.search": ("Sökte", "Searched"),
     "audit.action.export": ("Export", "Export"), "audit.action.report": ("Rapport", "Report"),
     "audit.action.unlock_failed": ("Fel PIN-kod", "Wrong PIN"), "audit.action.pin_set": ("Ny PIN-kod", "New PIN"),
-    "audit.action.pin_reset": ("PIN nollställd", "PIN reset"), "audit.action.user_role": ("Ny roll", "New role"),
+    "audit.action.pin_reset": ("PIN nollställd", "PIN reset"),
+    "audit.action.setup_code": ("Engångskod utfärdad", "Setup code issued"),
+    "audit.action.refused": ("Nekad", "Refused"), "audit.action.user_role": ("Ny roll", "New role"),
     "audit.action.user_deactivated": ("Användare inaktiverad", "User deactivated"),
     "audit.action.setting": ("Inställning", "Setting"),
     "audit.action.create_despite_duplicate": ("Registrerad trots dubblett", "Registered despite duplicate"),
     "lock.title": ("Låst", "Locked"),
     "lock.user": ("Användare: {name}", "User: {name}"),
     "lock.prompt": ("Skriv din PIN-kod och tryck Enter.", "Type your PIN and press Enter."),
-    "lock.choose": ("Du har ingen PIN-kod än. Välj en (minst 4 tecken), skriv den två gånger.",
-                    "You have no PIN yet. Choose one (at least 4 characters) and type it twice."),
+    "lock.choose": ("Du har ingen PIN-kod än. Skriv engångskoden du fick av administratören och välj en "
+                    "PIN-kod (minst 6 siffror eller en lösenfras), två gånger.",
+                    "You have no PIN yet. Type the setup code your administrator gave you and choose a PIN "
+                    "(at least 6 digits or a passphrase), twice."),
+    "lock.code": ("Engångskod", "Setup code"),
+    "lock.start": ("Arena startar", "Arena is starting"),
+    "app.demo": ("DEMO", "DEMO"),
+    "lock.demo": ("Demodatabas med påhittade personer – alla användares PIN-kod är 135790.",
+                  "Demo database of made-up people – every user's PIN is 135790."),
     "lock.pin": ("PIN-kod", "PIN"), "lock.pin_again": ("PIN-kod igen", "PIN again"),
 })

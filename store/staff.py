@@ -57,6 +57,21 @@ def create(db: Database, actor: str, login: str, name: str, role: str = "casewor
     return found
 
 
+def add(db: Database, actor: str, login: str, name: str, role: str = "caseworker", site: str = "") -> str:
+    """A new user (administrators) without a PIN: returns the one-time setup code with which that user,
+    and nobody else, chooses a PIN. On an empty database the actor is the first user being set up."""
+    code = access.new_setup_code()
+    hashed = access.hash_setup_code(code)
+    with db.write(actor) as tx:
+        access.require(tx.conn, actor, access.ADMIN)
+        if tx.conn.exec_driver_sql("SELECT 1 FROM caseworker WHERE login = ?", (login,)).first():
+            raise ArenaError("user.exists", login=login)
+        row_id = create_in(tx, login, name, role, site)
+        changes.upsert(tx, "caseworker", row_id, {"pin_hash": hashed})
+        audit.record(tx, "setup_code", detail=login)
+    return code
+
+
 def set_role(db: Database, actor: str, login: str, role: str) -> None:
     if role not in ROLES:
         raise ArenaError("user.bad_role", value=role, roles=", ".join(ROLES))
@@ -87,15 +102,54 @@ def _id_of(tx: Tx, login: str) -> str:
 
 # ------------------------------------------------------------------------------------------------- PIN
 
+DEMO_PIN = "135790"  # every user's PIN in a database built by `arena demo`; never in a real one
+
+
 def has_pin(db: Database, login: str) -> bool:
     with db.read() as conn:
-        return bool(conn.exec_driver_sql("SELECT pin_hash FROM caseworker WHERE login = ?", (login,)).scalar())
+        stored = conn.exec_driver_sql("SELECT pin_hash FROM caseworker WHERE login = ?", (login,)).scalar()
+    return bool(stored) and not access.is_setup_hash(stored)
 
 
-def set_pin(db: Database, login: str, new_pin: str, current_pin: str | None = None) -> None:
-    """Choose or change one's own PIN; changing it needs the current one."""
+def is_demo(db: Database) -> bool:
+    """A database built by `arena demo`: every user's PIN is DEMO_PIN and any OS login may be any user."""
+    with db.read() as conn:
+        return settings.read(conn, "demo") == "1"
+
+
+def setting_up(db: Database) -> bool:
+    """No user at all yet: the first one becomes the administrator (there is nobody to impersonate)."""
+    with db.read() as conn:
+        return conn.exec_driver_sql("SELECT 1 FROM caseworker LIMIT 1").first() is None
+
+
+def identify(db: Database, os_login: str, claimed: str | None = None) -> str:
+    """Whom this OS login may act as: the user it is mapped to (same login, or mapped at a first start on
+    this workstation). Claiming another user (`--user`) is refused once the OS login is mapped; an
+    unmapped OS login may name a user, whose PIN must then prove it. In a demo database any OS login may
+    act as any user (all with the demo PIN). The caller still has to `unlock` with the PIN."""
+    if setting_up(db):
+        return claimed or os_login
+    mapped = resolve(db, os_login)
+    if claimed and claimed != (mapped.login if mapped else None):
+        if mapped is not None and not is_demo(db):
+            raise access.AccessDenied("acc.not_mapped", os_login=os_login, login=mapped.login, claimed=claimed)
+        if by_login(db, claimed) is None:
+            raise access.AccessDenied("acc.unknown_user", login=claimed)
+        return claimed
+    if mapped is None:
+        raise access.AccessDenied("acc.unmapped", os_login=os_login)
+    return mapped.login
+
+
+def set_pin(db: Database, login: str, new_pin: str, current_pin: str | None = None, *,
+            setup_code: str | None = None) -> None:
+    """Choose or change one's own PIN: changing it needs the current PIN, a first PIN the one-time setup
+    code an administrator handed over (`issue_setup_code`). Nobody claims an account without either."""
     access.check_new_pin(new_pin)
-    if has_pin(db, login):
+    if setup_code is not None:
+        unlock(db, login, setup_code, setup=True)
+    else:
         unlock(db, login, current_pin or "")
     hashed = access.hash_pin(new_pin)
     with db.write(login) as tx:
@@ -103,25 +157,39 @@ def set_pin(db: Database, login: str, new_pin: str, current_pin: str | None = No
         audit.record(tx, "pin_set")
 
 
-def reset_pin(db: Database, actor: str, login: str) -> None:
-    """An administrator clears a forgotten PIN; the user chooses a new one at the next lock."""
+def issue_setup_code(db: Database, actor: str, login: str) -> str:
+    """A new one-time setup code for `login` (administrators), replacing any PIN or earlier code. Only
+    its hash is stored (and synced, so the user may set the PIN at any workstation); the code is shown
+    once, to the administrator, who hands it over."""
+    code = access.new_setup_code()
+    hashed = access.hash_setup_code(code)
     with db.write(actor) as tx:
         access.require(tx.conn, actor, access.ADMIN)
-        changes.upsert(tx, "caseworker", _id_of(tx, login), {"pin_hash": None})
+        changes.upsert(tx, "caseworker", _id_of(tx, login), {"pin_hash": hashed})
         access.clear_failures(tx.conn, login)
-        audit.record(tx, "pin_reset", detail=login)
+        audit.record(tx, "setup_code", detail=login)
+    return code
 
 
-def unlock(db: Database, login: str, pin: str) -> None:
-    """Check a PIN; wrong ones are counted and logged, and after too many the next try must wait."""
+def reset_pin(db: Database, actor: str, login: str) -> str:
+    """An administrator clears a forgotten PIN: the user sets a new one with the returned setup code."""
+    return issue_setup_code(db, actor, login)
+
+
+def unlock(db: Database, login: str, pin: str, *, setup: bool = False) -> None:
+    """Check a PIN (or, with `setup`, a setup code); wrong ones are counted and logged, and after too
+    many the next try must wait. A user without a PIN is refused here: only a setup code lets them in."""
     with db.write(login) as tx:
         stored = tx.conn.exec_driver_sql("SELECT pin_hash FROM caseworker WHERE login = ? AND active = 1",
                                          (login,)).scalar()
         state = access.fail_state(tx.conn, login)
         now = clock.now()
+        given = access.normal_setup_code(pin) if setup else pin
         if state.blocked_until is not None and now < state.blocked_until:
             outcome = "blocked"
-        elif stored and access.pin_matches(pin, stored):
+        elif not setup and (not stored or access.is_setup_hash(stored)):
+            outcome = "no_pin"
+        elif stored and access.is_setup_hash(stored) == setup and access.pin_matches(given, stored):
             access.clear_failures(tx.conn, login)
             outcome = "ok"
         else:
@@ -131,8 +199,10 @@ def unlock(db: Database, login: str, pin: str) -> None:
     if outcome == "blocked":
         assert state.blocked_until is not None
         raise access.AccessDenied("pin.blocked", time=state.blocked_until.strftime("%H:%M"))
+    if outcome == "no_pin":
+        raise access.AccessDenied("pin.none", login=login)
     if outcome == "wrong":
-        raise access.AccessDenied("pin.wrong", left=access.MAX_FAILED - state.count)
+        raise access.AccessDenied("pin.wrong_code" if setup else "pin.wrong", left=max(access.MAX_FAILED - state.count, 0))
 
 
 def all_users(db: Database, actor: str) -> list[tuple[Caseworker, bool, bool]]:
@@ -140,7 +210,7 @@ def all_users(db: Database, actor: str) -> list[tuple[Caseworker, bool, bool]]:
     with db.read() as conn:
         access.require(conn, actor, access.ADMIN)
         return [(Caseworker(*r[:5]), bool(r[5]), bool(r[6])) for r in conn.exec_driver_sql(
-            f"SELECT {_COLS}, active, pin_hash IS NOT NULL FROM caseworker ORDER BY active DESC, name")]
+            f"SELECT {_COLS}, active, pin_hash LIKE 'scrypt$%' FROM caseworker ORDER BY active DESC, name")]
 
 
 def resolve(db: Database, os_login: str) -> Caseworker | None:

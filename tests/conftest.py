@@ -2,17 +2,49 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from store import activities, cases, clock, db, staff
-from store.i18n import set_language
+# PIN hashes in the suite use a low scrypt cost so hundreds of unlocks stay fast (subprocesses inherit
+# it); test_access proves that without this variable the real cost is used.
+os.environ["ARENA_SCRYPT_N"] = "1024"
+
+from store import access, activities, cases, changes, clock, db, staff  # noqa: E402
+from store.i18n import set_language  # noqa: E402
 
 TODAY = dt.date(2026, 11, 24)  # a Tuesday, week 48
 DATA = Path(__file__).parent / "data"
+PIN = "246801"  # every user's PIN in make_world
+DEMO_PIN = staff.DEMO_PIN
+
+
+class _EndlessPin(io.StringIO):
+    """Standard input for in-process `cli.main([... "--pin-stdin"])` calls: the world's PIN, every time."""
+
+    def __init__(self, pin: str) -> None:
+        super().__init__()
+        self.pin = pin
+
+    def readline(self, *_: object) -> str:  # type: ignore[override]
+        return self.pin + "\n"
+
+    def isatty(self) -> bool:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def pin_on_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", _EndlessPin(PIN))
+
+
+def stdin_pin(monkeypatch: pytest.MonkeyPatch, pin: str) -> None:
+    """What the next in-process `--pin-stdin` reads (another user's PIN, a wrong one, the demo PIN)."""
+    monkeypatch.setattr(sys, "stdin", _EndlessPin(pin))
 
 
 @pytest.fixture(autouse=True)
@@ -41,10 +73,11 @@ NAMES = [("Anna", "Andersson"), ("Björn", "Berg"), ("Cecilia", "Carlsson"), ("D
 def make_world(path: Path, n: int = 25, *, referral: dt.date = dt.date(2026, 9, 1)) -> World:
     database = db.open(path)
     with database.write("setup") as tx:
-        staff.create_in(tx, "setup", "Sara Systemansvarig", role="admin")
-        staff.create_in(tx, "omar.farah", "Omar Farah")
-        staff.create_in(tx, "karin.ek", "Karin Ek")
-        staff.create_in(tx, "lena.leder", "Lena Leder", role="leader")
+        hashed = access.hash_pin(PIN)
+        for login, name, role in (("setup", "Sara Systemansvarig", "admin"), ("omar.farah", "Omar Farah", "caseworker"),
+                                  ("karin.ek", "Karin Ek", "caseworker"), ("lena.leder", "Lena Leder", "leader")):
+            row_id = staff.create_in(tx, login, name, role=role)
+            changes.upsert(tx, "caseworker", row_id, {"pin_hash": hashed})
     omar = staff.by_login(database, "omar.farah")
     karin = staff.by_login(database, "karin.ek")
     aid = activities.create(database, "setup", "Arbetsträning café", (6, 6, 6, 6, 4), kind="arbetsträning",

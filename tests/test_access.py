@@ -12,7 +12,7 @@ from store import access, attendance, cases, db, milestones, staff
 from store.i18n import ArenaError
 from tui import cli
 
-from .conftest import TODAY, World
+from .conftest import PIN, TODAY, World
 from .test_tui import count, make_app, settle
 
 
@@ -60,40 +60,80 @@ def test_deactivated_user_can_no_longer_act(world: World) -> None:
 
 
 def test_pin_is_hashed_and_wrong_tries_are_limited_and_logged(world: World) -> None:
-    with pytest.raises(ArenaError, match="för enkel"):
-        staff.set_pin(world.db, "omar.farah", "1111")
-    staff.set_pin(world.db, "omar.farah", "2580")
+    for weak, why in (("2580", "minst 6 siffror"), ("111111", "för enkel"), ("456789", "för enkel"),
+                      ("kort fras", "lösenfras")):
+        with pytest.raises(ArenaError, match=why):
+            staff.set_pin(world.db, "omar.farah", weak, current_pin=PIN)
+    staff.set_pin(world.db, "omar.farah", "258013", current_pin=PIN)
     stored = sqlite3.connect(world.path).execute(
         "SELECT pin_hash FROM caseworker WHERE login = 'omar.farah'").fetchone()[0]
-    assert stored.startswith("scrypt$") and "2580" not in stored
-    staff.unlock(world.db, "omar.farah", "2580")
+    assert stored.startswith("scrypt$") and "258013" not in stored
+    staff.unlock(world.db, "omar.farah", "258013")
     for left in (4, 3, 2, 1):
         with pytest.raises(access.AccessDenied, match=f"{left} försök kvar"):
-            staff.unlock(world.db, "omar.farah", "0000")
+            staff.unlock(world.db, "omar.farah", "000000")
     with pytest.raises(access.AccessDenied, match="För många"):
-        staff.unlock(world.db, "omar.farah", "0000")
+        staff.unlock(world.db, "omar.farah", "000000")
     with pytest.raises(access.AccessDenied, match="För många"):  # even the right PIN waits now
-        staff.unlock(world.db, "omar.farah", "2580")
+        staff.unlock(world.db, "omar.farah", "258013")
     assert count(world, "SELECT count(*) FROM audit_event WHERE action = 'unlock_failed'"
                         " AND user_login = 'omar.farah'") == 5
-    # changing the PIN needs the current one; an administrator can clear a forgotten one
-    staff.reset_pin(world.db, "setup", "omar.farah")
-    assert not staff.has_pin(world.db, "omar.farah")
-    staff.set_pin(world.db, "omar.farah", "1357")
+    # changing the PIN needs the current one
     with pytest.raises(access.AccessDenied):
-        staff.set_pin(world.db, "omar.farah", "9753", current_pin="2580")
-    staff.set_pin(world.db, "omar.farah", "9753", current_pin="1357")
-    staff.unlock(world.db, "omar.farah", "9753")
+        staff.set_pin(world.db, "karin.ek", "975310", current_pin="258013")
+    staff.set_pin(world.db, "karin.ek", "975310", current_pin=PIN)
+    staff.unlock(world.db, "karin.ek", "975310")
+    staff.set_pin(world.db, "karin.ek", "en lång lösenfras", current_pin="975310")  # a passphrase will do too
+    staff.unlock(world.db, "karin.ek", "en lång lösenfras")
+
+
+def test_a_forgotten_pin_is_replaced_only_with_the_setup_code(world: World) -> None:
+    code = staff.reset_pin(world.db, "setup", "omar.farah")
+    assert not staff.has_pin(world.db, "omar.farah")
+    with pytest.raises(access.AccessDenied, match="ingen PIN-kod"):  # the old PIN is gone ...
+        staff.unlock(world.db, "omar.farah", PIN)
+    with pytest.raises(access.AccessDenied, match="ingen PIN-kod"):  # ... and nobody chooses one without the code
+        staff.set_pin(world.db, "omar.farah", "258013")
+    with pytest.raises(access.AccessDenied, match="Fel engångskod"):
+        staff.set_pin(world.db, "omar.farah", "258013", setup_code="AAAA-BBBB-CCCC")
+    with pytest.raises(access.AccessDenied):  # the code is no PIN
+        staff.unlock(world.db, "omar.farah", code)
+    staff.set_pin(world.db, "omar.farah", "258013", setup_code=code.lower().replace("-", " "))
+    staff.unlock(world.db, "omar.farah", "258013")
+    with pytest.raises(access.AccessDenied):  # once
+        staff.set_pin(world.db, "omar.farah", "369147", setup_code=code)
+    stored = sqlite3.connect(world.path).execute("SELECT pin_hash FROM caseworker WHERE login = 'omar.farah'")
+    assert code not in stored.fetchone()[0]
+    with pytest.raises(access.AccessDenied, match="administrera"):  # only administrators issue codes
+        staff.reset_pin(world.db, "karin.ek", "omar.farah")
+
+
+def test_the_real_pin_cost_is_the_default(tmp_path: Path) -> None:
+    """The suite hashes cheaply (ARENA_SCRYPT_N in conftest); a real run uses the full cost (>= 0.25 s a
+    guess, measured in bench/) — shown by what a subprocess without the override stores."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "ARENA_SCRYPT_N"}
+    code = "from store import access; print(access.hash_pin('246801').split('$')[1])"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True,
+                            cwd=Path(__file__).resolve().parent.parent)
+    assert int(result.stdout) == access.SCRYPT_N >= 2**16
+    env["ARENA_SCRYPT_N"] = str(2**20)  # the override only ever lowers the cost
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True,
+                            cwd=Path(__file__).resolve().parent.parent)
+    assert int(result.stdout) == access.SCRYPT_N
 
 
 # -------------------------------------------------------------------------------------- CLI and TUI agree
 
 def test_a_leader_is_refused_a_case_lookup_in_the_cli_and_the_tui(world: World,
                                                                   capsys: pytest.CaptureFixture) -> None:
-    assert cli.main(["find", "Berg", "--db", str(world.path), "--user", "lena.leder"]) == 2
+    assert cli.main(["find", "Berg", "--db", str(world.path), "--user", "lena.leder", "--pin-stdin"]) == 2
     err = capsys.readouterr().err
     assert "aktivitetsledare" in err and "Traceback" not in err
-    assert cli.main(["stages", "add", "ny", "--sv", "Ny", "--db", str(world.path), "--user", "omar.farah"]) == 2
+    assert cli.main(["stages", "add", "ny", "--sv", "Ny", "--db", str(world.path), "--user", "omar.farah", "--pin-stdin"]) == 2
     assert "administrera" in capsys.readouterr().err
     assert count(world, "SELECT count(*) FROM milestone_stage WHERE code = 'ny'") == 0
     assert count(world, "SELECT count(*) FROM audit_event WHERE action = 'search'") == 0
@@ -137,48 +177,109 @@ async def test_first_start_on_an_empty_database_makes_the_administrator(tmp_path
 
 
 async def test_an_unknown_login_proves_who_it_is_with_the_pin(world: World) -> None:
-    staff.set_pin(world.db, "karin.ek", "2468")
-    app = make_app(world, login="okand.dator")
+    from tui.app import ArenaApp
+
+    app = ArenaApp(db.open(world.path), "okand.dator")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, app)
         assert type(app.screen).__name__ == "ChoiceDialog"
         await pilot.press("enter")  # Karin Ek, first by name
         await settle(pilot, app)
         assert type(app.screen).__name__ == "LockScreen"
-        await pilot.press(*"1357", "enter")
+        await pilot.press(*"135799", "enter")
         await settle(pilot, app)
         assert "Fel PIN-kod" in str(app.screen.query_one("#lock-error").render())
         assert app.user is None
-        await pilot.press(*"2468", "enter")
+        await pilot.press(*PIN, "enter")
         await settle(pilot, app)
         assert app.user is not None and app.user.login == "karin.ek"
         assert type(app.screen).__name__ == "OverviewScreen"
     assert count(world, "SELECT count(*) FROM audit_event WHERE action = 'unlock_failed'") == 1
-    again = make_app(world, login="okand.dator")  # remembered on this workstation
+    again = ArenaApp(db.open(world.path), "okand.dator")  # remembered on this workstation, and asked again
     async with again.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, again)
+        assert type(again.screen).__name__ == "LockScreen" and again.user is None
+        assert "Karin Ek" in str(again.screen.query_one("#lock-user").render())
+        await pilot.press(*PIN, "enter")
         await settle(pilot, again)
         assert type(again.screen).__name__ == "OverviewScreen" and again.login == "karin.ek"
 
 
-async def test_a_user_without_a_pin_chooses_one_when_first_locked(world: World) -> None:
+async def test_a_new_user_sets_the_pin_only_with_the_setup_code(world: World) -> None:
+    """On main a user without a PIN chose one on the lock screen: whoever sat down first owned the account."""
+    from tui.app import ArenaApp
+
+    code = staff.reset_pin(world.db, "setup", "omar.farah")
+    app = ArenaApp(db.open(world.path), "omar.farah")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "LockScreen"
+        assert "engångskod" in str(app.screen.query_one("#lock-prompt").render())
+        await pilot.press(*"ABCD-EFGH-JKLM", "enter", *"258013", "enter", *"258013", "enter")  # a guessed code
+        await settle(pilot, app)
+        assert "Fel engångskod" in str(app.screen.query_one("#lock-error").render())
+        assert app.user is None and not staff.has_pin(world.db, "omar.farah")
+        await pilot.press(*code, "enter", *"258013", "enter", *"258031", "enter")  # typo in the repeat
+        await settle(pilot, app)
+        assert "olika" in str(app.screen.query_one("#lock-error").render())
+        await pilot.press("enter", *"258013", "enter", *"258013", "enter")  # the code is kept
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "OverviewScreen" and app.user.login == "omar.farah"
+    staff.unlock(world.db, "omar.farah", "258013")
+
+
+async def test_every_start_asks_the_pin_and_the_lock_survives_a_restart(world: World) -> None:
+    """On main: lock, five wrong PINs, ctrl+q, start again as the same login: the overview, no PIN."""
+    from tui.app import ArenaApp
+
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, app)
         await pilot.press("ctrl+l")
         await settle(pilot, app)
-        assert type(app.screen).__name__ == "LockScreen"
-        await pilot.press(*"2580", "enter", *"2850", "enter")  # typo in the repeat
+        for _ in range(5):
+            await pilot.press(*"000000", "enter")
+            await settle(pilot, app)
+        assert "För många" in str(app.screen.query_one("#lock-error").render())
+        await pilot.press("ctrl+q")
         await settle(pilot, app)
-        assert "olika" in str(app.screen.query_one("#lock-error").render())
-        await pilot.press(*"2580", "enter", *"2580", "enter")
+    again = ArenaApp(db.open(world.path), "omar.farah")
+    async with again.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, again)
+        assert type(again.screen).__name__ == "LockScreen" and again.user is None
+        shown = "\n".join(str(w.render()) for w in again.screen.query("Label"))
+        assert "Andersson" not in shown
+        for key in ("f2", "f3", "f5", "escape"):  # escape at the start quits; nothing opens
+            await pilot.press(key)
+            await settle(pilot, again)
+            assert again.user is None and type(again.screen).__name__ != "OverviewScreen"
+    third = ArenaApp(db.open(world.path), "omar.farah")
+    async with third.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, third)
+        await pilot.press(*PIN, "enter")  # the right PIN still waits out the block
+        await settle(pilot, third)
+        assert "För många" in str(third.screen.query_one("#lock-error").render()) and third.user is None
+
+
+async def test_a_wrong_pin_given_up_front_opens_nothing(world: World) -> None:
+    from tui.app import ArenaApp
+
+    app = ArenaApp(db.open(world.path), "omar.farah", pin="000000")
+    async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, app)
-        assert type(app.screen).__name__ == "OverviewScreen"
-    assert staff.has_pin(world.db, "omar.farah")
-    staff.unlock(world.db, "omar.farah", "2580")
+        assert type(app.screen).__name__ == "LockScreen" and app.user is None
+
+
+async def test_the_tui_refuses_another_user_than_the_mapped_one(world: World) -> None:
+    from tui.app import ArenaApp
+
+    app = ArenaApp(db.open(world.path), "omar.farah", claimed="setup", pin=PIN)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+    assert app.return_code == 2 and app.user is None
 
 
 async def test_lock_hides_everything_and_only_the_pin_opens_it(world: World) -> None:
-    staff.set_pin(world.db, "omar.farah", "2580")
     milestones.set_setting(world.db, "setup", "lock.idle_minutes", "3")
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -196,7 +297,7 @@ async def test_lock_hides_everything_and_only_the_pin_opens_it(world: World) -> 
             await pilot.press(key)
             await settle(pilot, app)
             assert type(app.screen).__name__ == "LockScreen"
-        await pilot.press(*"2580", "enter")
+        await pilot.press(*PIN, "enter")
         await settle(pilot, app)
         assert type(app.screen).__name__ == "AttendanceScreen"
 
@@ -243,15 +344,15 @@ def test_audit_export_takes_the_same_filter_and_only_for_administrators(world: W
     cases.open_case(world.db, "karin.ek", world.people[1], reason="Vikarierar")
     cases.open_case(world.db, "omar.farah", world.people[1])
     out = tmp_path / "granskning.csv"
-    assert cli.main(["export", "--what", "audit", "--outside", "--db", str(world.path), "--user", "setup",
+    assert cli.main(["export", "--what", "audit", "--outside", "--db", str(world.path), "--user", "setup", "--pin-stdin",
                      "--out", str(out)]) == 0
     rows = list(csv.DictReader(out.open(encoding="utf-8-sig"), delimiter=";"))
     assert [(r["user_login"], r["reason"]) for r in rows] == [("karin.ek", "Vikarierar")]
     capsys.readouterr()
-    assert cli.main(["export", "--what", "audit", "--db", str(world.path), "--user", "omar.farah",
+    assert cli.main(["export", "--what", "audit", "--db", str(world.path), "--user", "omar.farah", "--pin-stdin",
                      "--out", str(tmp_path / "nej.csv")]) == 2
     assert "administrera" in capsys.readouterr().err and not (tmp_path / "nej.csv").exists()
-    assert cli.main(["export", "--what", "audit", "--since", "igår", "--db", str(world.path), "--user", "setup"]) == 2
+    assert cli.main(["export", "--what", "audit", "--since", "igår", "--db", str(world.path), "--user", "setup", "--pin-stdin"]) == 2
     assert "inget datum" in capsys.readouterr().err
 
 

@@ -202,13 +202,14 @@ def test_import_reports_bad_rows_by_line_and_is_idempotent(world: World, tmp_pat
         "198506121238,Okänd aktivitet,2026-11-23,present,,,",
         "198506121238,Arbetsträning café,2026-11-20,närvarande,,,",  # bad status
     ])
-    code = cli.main(["import", "attendance", str(file), "--db", str(world.path), "--user", "lena.leder"])
+    code = cli.main(["import", "attendance", str(file), "--db", str(world.path), "--user", "lena.leder", "--pin-stdin"])
     err = capsys.readouterr().err
     assert code == 2
     assert [line.split(":")[0] for line in err.strip().splitlines()] == [f"rad {n}" for n in (5, 6, 7, 8, 9)]
     assert rows(world, "SELECT count(*) FROM attendance")[0][0] == 3
     seq = rows(world, "SELECT max(seq) FROM change_log")[0][0]
-    cli.main(["import", "attendance", str(file), "--db", str(world.path)])
+    assert cli.main(["import", "attendance", str(file), "--db", str(world.path), "--user", "lena.leder",
+                     "--pin-stdin"]) == 2
     assert rows(world, "SELECT max(seq) FROM change_log")[0][0] == seq  # nothing changed the second time
     assert rows(world, "SELECT hours, note FROM attendance WHERE status = 'partial'") == [(3.0, "kom sent")]
 
@@ -219,7 +220,8 @@ def test_import_all_or_nothing(world: World, tmp_path: Path) -> None:
     cases.update(world.db, "setup", world.people[0], personnummer="19850612-1238")
     file = write_csv(tmp_path / "in.csv", ["198506121238,Arbetsträning café,2026-11-23,present,,,",
                                            "000000-0000,Arbetsträning café,2026-11-23,present,,,"])
-    assert cli.main(["import", "attendance", str(file), "--db", str(world.path), "--all-or-nothing"]) == 2
+    assert cli.main(["import", "attendance", str(file), "--db", str(world.path), "--all-or-nothing",
+                     "--user", "setup", "--pin-stdin"]) == 2
     assert rows(world, "SELECT count(*) FROM attendance")[0][0] == 0
 
 

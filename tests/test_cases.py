@@ -144,7 +144,7 @@ def test_notes_are_append_only_with_corrections(world: World) -> None:
 def test_find_cli_prints_ranked_json_and_audits(world: World, people: dict, capsys: pytest.CaptureFixture) -> None:
     from tui import cli
 
-    assert cli.main(["find", "ostberg", "--db", str(world.path), "--format", "json", "--user", "karin.ek"]) == 0
+    assert cli.main(["find", "ostberg", "--db", str(world.path), "--format", "json", "--user", "karin.ek", "--pin-stdin"]) == 0
     found = json.loads(capsys.readouterr().out)
     assert found[0]["id"] == people["ostberg"] and found[0]["personnummer"] == "197812273139"
     assert set(found[0]) == {"id", "personnummer", "name", "score", "matched_on"}

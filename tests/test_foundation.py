@@ -13,14 +13,19 @@ import pytest
 from store import db, demo, schema
 from tui import cli
 
-from .conftest import TODAY
+from .conftest import DEMO_PIN, TODAY
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+def run_cli(*args: str, env: dict | None = None, pin: str | None = DEMO_PIN) -> subprocess.CompletedProcess:
+    """The real `arena` as the demo administrator; a subcommand that acts as a person gets the PIN on stdin."""
+    from tui.cli import PERSON_COMMANDS
+
     full_env = {**os.environ, "ARENA_TODAY": TODAY.isoformat(), "ARENA_USER": "anna.lind", **(env or {})}
-    return subprocess.run([sys.executable, "-m", "tui.cli", *args], capture_output=True, text=True, cwd=ROOT,
+    person = pin is not None and any(a in PERSON_COMMANDS for a in args)
+    return subprocess.run([sys.executable, "-m", "tui.cli", *args, *(["--pin-stdin"] if person else [])],
+                          input=f"{pin}\n" if person else "", capture_output=True, text=True, cwd=ROOT,
                           env=full_env, timeout=120)
 
 

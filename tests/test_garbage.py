@@ -56,7 +56,8 @@ def cli_garbage(db: str, tmp: str) -> list[list[str]]:
         *[["gallra", "--as-of", bad] for bad in BAD_DATES],
         ["demo", "--participants", "-5"],
     ]
-    return [[*args, "--db", db, "--user", "setup"] for args in cases]
+    return [[*args, "--db", db, "--user", "setup", *(["--pin-stdin"] if args[0] in cli.PERSON_COMMANDS else [])]
+            for args in cases]
 
 
 def test_every_cli_subcommand_refuses_garbage_cleanly(world: World, tmp_path: Path,

@@ -96,10 +96,10 @@ def test_alerts_use_settings_not_literals(world: World) -> None:
 
 def test_stages_are_data_added_and_renamed_from_the_cli(world: World, capsys: pytest.CaptureFixture) -> None:
     assert cli.main(["stages", "add", "yrkessvenska", "--sv", "Yrkessvenska", "--en", "Vocational Swedish",
-                     "--after", "sfi", "--db", str(world.path), "--user", "setup"]) == 0
-    assert cli.main(["stages", "rename", "jobbsok", "--sv", "Jobbsökarstöd", "--db", str(world.path), "--user", "setup"]) == 0
+                     "--after", "sfi", "--db", str(world.path), "--user", "setup", "--pin-stdin"]) == 0
+    assert cli.main(["stages", "rename", "jobbsok", "--sv", "Jobbsökarstöd", "--db", str(world.path), "--user", "setup", "--pin-stdin"]) == 0
     codes = [s.code for s in milestones.stages(world.db)]
     assert codes.index("yrkessvenska") == codes.index("sfi") + 1
     assert {s.code: s.label_sv for s in milestones.stages(world.db)}["jobbsok"] == "Jobbsökarstöd"
-    assert cli.main(["stages", "add", "sfi", "--sv", "igen", "--db", str(world.path), "--user", "setup"]) == 2
+    assert cli.main(["stages", "add", "sfi", "--sv", "igen", "--db", str(world.path), "--user", "setup", "--pin-stdin"]) == 2
     assert "finns redan" in capsys.readouterr().err

@@ -14,7 +14,7 @@ import pytest
 from store import attendance, milestones, overview, report
 from tui import cli
 
-from .conftest import TODAY, World
+from .conftest import DEMO_PIN, TODAY, World
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,8 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def run(*args: str) -> str:
     import os
 
-    result = subprocess.run([sys.executable, "-m", "tui.cli", *args], capture_output=True, text=True, cwd=ROOT,
-                            env={**os.environ, "ARENA_TODAY": TODAY.isoformat(), "ARENA_USER": "anna.lind"}, timeout=120)
+    result = subprocess.run([sys.executable, "-m", "tui.cli", *args, "--pin-stdin"], input=f"{DEMO_PIN}\n",
+                            capture_output=True, text=True, cwd=ROOT, timeout=120,
+                            env={**os.environ, "ARENA_TODAY": TODAY.isoformat(), "ARENA_USER": "anna.lind"})
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -76,7 +77,7 @@ def test_xlsx_has_a_frozen_header_and_widths(world: World, tmp_path: Path) -> No
 
     out = tmp_path / "r.xlsx"
     assert cli.main(["report", "narvaro", "--db", str(world.path), "--month", "2026-11", "--caseworker",
-                     "omar.farah", "--format", "xlsx", "--out", str(out), "--user", "omar.farah"]) == 0
+                     "omar.farah", "--format", "xlsx", "--out", str(out), "--user", "omar.farah", "--pin-stdin"]) == 0
     sheet = load_workbook(out).active
     assert sheet.freeze_panes == "A2"
     assert sheet["A1"].value == "personnummer" and sheet["A1"].font.bold

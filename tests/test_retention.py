@@ -54,7 +54,7 @@ def count(path: Path, sql: str, *params: object) -> int:
 def test_dry_run_lists_only_the_old_case_and_changes_nothing(old_world, capsys: pytest.CaptureFixture) -> None:
     before = count(old_world.path, "SELECT count(*) FROM change_log")
     assert cli.main(["gallra", "--db", str(old_world.path), "--dry-run", "--as-of", TODAY.isoformat(),
-                     "--user", "setup"]) == 0
+                     "--user", "setup", "--pin-stdin"]) == 0
     out = capsys.readouterr().out
     assert old_world.ids["Gammalsson"] in out
     assert old_world.ids["Forskarsdotter"] not in out and old_world.ids["Nyligen"] not in out
@@ -73,7 +73,7 @@ def test_gallring_removes_the_case_everywhere_and_logs_no_personal_data(old_worl
     assert count(tmp_path / "b.db", "SELECT count(*) FROM participant WHERE last_name = 'Gammalsson'") == 1
 
     # a caseworker may not; the administrator may
-    assert cli.main(["gallra", "--db", str(old_world.path), "--user", "omar.farah"]) == 2
+    assert cli.main(["gallra", "--db", str(old_world.path), "--user", "omar.farah", "--pin-stdin"]) == 2
     assert count(old_world.path, "SELECT count(*) FROM participant") == 6
     result = retention.run(old_world.db, "setup", TODAY)
     gone = old_world.ids["Gammalsson"]

@@ -230,7 +230,7 @@ def test_a_bad_snapshot_is_quarantined_and_the_replay_takes_over(tmp_path: Path,
 def test_a_snapshot_is_published_when_enough_ops_lack_one(tmp_path: Path, key: Path, hub) -> None:  # noqa: ANN001
     share = hub
     a = make_world(tmp_path / "a.db", n=5)
-    assert cli.main(["settings", "sync.snapshot_every", "10", "--db", str(a.path), "--user", "setup"]) == 0
+    assert cli.main(["settings", "sync.snapshot_every", "10", "--db", str(a.path), "--user", "setup", "--pin-stdin"]) == 0
     first = sync_with(a.path, share, key)
     assert first.snapshot  # the world's setup is more than 10 ops
     assert sync_with(a.path, share, key).snapshot == ""  # nothing new: no second one

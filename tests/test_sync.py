@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from store import attendance, cases, db, sync
 from tui import cli
 
-from .conftest import TODAY, make_world
+from .conftest import PIN, TODAY, make_world
 from .hubs import copy_files
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,7 +78,7 @@ def test_three_workstations_converge_and_keep_conflicts(tmp_path: Path, hub, key
     csv_file = tmp_path / "paper.csv"
     csv_file.write_text("participant_id,activity,date,status,hours,reason,note\n"
                         f"{a.people[5]},Arbetsträning café,2026-11-23,partial,3,,\n", encoding="utf-8")
-    assert cli.main(["import", "attendance", str(csv_file), "--db", str(c_path), "--user", "lena.leder"]) == 0
+    assert cli.main(["import", "attendance", str(csv_file), "--db", str(c_path), "--user", "lena.leder", "--pin-stdin"]) == 0
     for order in ((c_path, b_path, a.path), (a.path, b_path, c_path)):
         for path in order:
             run_sync(path, hub, key)
@@ -348,7 +348,7 @@ async def test_sync_and_conflict_restore_from_the_tui(tmp_path: Path, monkeypatc
     b.dispose()
     run_sync(b_path, share, key)
     cases.update(a.db, "omar.farah", a.people[1], phone="070-A")
-    app = ArenaApp(db.open(a.path), "omar.farah")
+    app = ArenaApp(db.open(a.path), "omar.farah", pin=PIN)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await settle(pilot, app)
         await pilot.press("f5", "y")

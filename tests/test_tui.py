@@ -11,7 +11,7 @@ from textual.worker import WorkerCancelled
 from store import db
 from tui.app import ArenaApp
 
-from .conftest import TODAY, World
+from .conftest import DEMO_PIN, PIN, TODAY, World
 
 
 async def settle(pilot, app: ArenaApp, rounds: int = 3) -> None:  # noqa: ANN001
@@ -34,7 +34,9 @@ def count(world: World, sql: str, *params: object) -> int:
 
 
 def make_app(world: World, login: str = "omar.farah") -> ArenaApp:
-    return ArenaApp(db.open(world.path), login)
+    """The app as `login` with the world's PIN given up front (the store checks it); tests of the PIN
+    prompt itself start an app without one."""
+    return ArenaApp(db.open(world.path), login, pin=PIN)
 
 
 class Keys:
@@ -380,7 +382,7 @@ async def test_identity_vectors_through_the_search_box(world: World) -> None:
 
 async def test_exit_right_after_start_leaves_no_error(demo_db) -> None:  # noqa: ANN001
     """Quitting while the first screen's reads are still running must not turn their answers into errors."""
-    app = ArenaApp(db.open(demo_db), "anna.lind", exit_after_ready=True)
+    app = ArenaApp(db.open(demo_db), "anna.lind", pin=DEMO_PIN, exit_after_ready=True)
     async with app.run_test(size=(120, 40)) as pilot:
         for _ in range(20):
             await pilot.pause(0.05)

@@ -35,8 +35,10 @@ class ArenaApp(App):
         Binding("ctrl+q", "quit", t("key.quit"), id="quit", priority=True),
     ]
 
-    def __init__(self, database: db.Database, login: str, *, exit_after_ready: bool = False,
-                 start_mode: str = "overview") -> None:
+    def __init__(self, database: db.Database, login: str, *, claimed: str | None = None, pin: str | None = None,
+                 exit_after_ready: bool = False, start_mode: str = "overview") -> None:
+        """`login` is the OS login; `claimed` a user named with --user. The app asks the PIN of the user
+        they resolve to at every start; `pin` (scripts and tests) is checked by the store instead of typed."""
         from tui.screens.attendance import AttendanceScreen
         from tui.screens.milestones import MilestonesScreen
         from tui.screens.overview import OverviewScreen
@@ -47,6 +49,9 @@ class ArenaApp(App):
         super().__init__()
         self.db = database
         self.login = login
+        self.claimed = claimed
+        self._pin = pin
+        self.demo = False
         self.user: staff.Caseworker | None = None
         self.exit_after_ready = exit_after_ready
         self.start_mode = start_mode
@@ -117,17 +122,52 @@ class ArenaApp(App):
         call_store(self, self._load_startup, done=self._started, failed=self._fatal, group="startup")
 
     def _load_startup(self) -> tuple:
-        return (staff.resolve(self.db, self.login), attendance.absence_codes(self.db),
+        """Who this start is for (identity, not yet proven) and whether a given PIN proves it."""
+        refused: str | None = None
+        user = None
+        try:
+            user = staff.by_login(self.db, staff.identify(self.db, self.login, self.claimed))
+        except access.AccessDenied as error:
+            if error.key != "acc.unmapped":  # an unmapped login picks itself below; a false claim ends here
+                refused = str(error)
+        proven = False
+        if user is not None and self._pin is not None:
+            try:
+                staff.unlock(self.db, user.login, self._pin)
+                proven = True
+            except access.AccessDenied:
+                proven = False
+        self._pin = None
+        return (user, refused, proven, staff.is_demo(self.db), attendance.absence_codes(self.db),
                 milestones.threshold(self.db, "lock.idle_minutes"))
 
     def _started(self, result: tuple) -> None:
-        self.user, self.absence_codes, idle_minutes = result
+        from tui.screens.lock import LockScreen
+
+        user, refused, proven, self.demo, self.absence_codes, idle_minutes = result
         self.idle_seconds = idle_minutes * 60.0
-        if self.user is not None:
-            self.login = self.user.login
-        if self.user is None:
+        if self.demo:
+            self.title = f"{t('app.title')} · {t('app.demo')}"
+        if refused:
+            self._fatal(refused)
+            return
+        if user is None:
             self._first_run()
             return
+        if proven:
+            self._begin(user)
+            return
+
+        def unlocked(ok: bool | None) -> None:  # an unlocked session never survives a restart
+            if ok:
+                self._begin(user)
+            else:
+                self.exit(return_code=0)
+
+        self.push_screen(LockScreen(user.login, user.name, can_cancel=True, starting=True), unlocked)
+
+    def _begin(self, user: staff.Caseworker) -> None:
+        self.user, self.login = user, user.login
         self._go()
 
     def _go(self) -> None:
@@ -296,11 +336,11 @@ class ArenaApp(App):
         self.write_lane.close()
 
 
-def run(path: str, *, login: str, exit_after_ready: bool = False) -> int:
+def run(path: str, *, login: str, claimed: str | None = None, exit_after_ready: bool = False) -> int:
     if not Path(path).exists():
         raise ArenaError("cli.db_missing", path=path)
     database = db.open(path)
-    app = ArenaApp(database, login, exit_after_ready=exit_after_ready)
+    app = ArenaApp(database, login, claimed=claimed, exit_after_ready=exit_after_ready)
     app.run()
     database.dispose()
     if app.return_code and app.return_code != 0:

@@ -23,6 +23,11 @@ EXPORT_WHAT = ("participants", "caseworkers", "activities", "enrolments", "atten
 # Same as store.tabular.DIALECTS (a test checks).
 CSV_DIALECTS = ("excel-sv", "excel-en", "rfc4180")
 
+# The subcommands that act as a person: each proves who with the PIN (--pin-stdin for scripts). `demo`
+# and `keys` touch no one's data; `sync` runs as the workstation (the nightly job), not as a person.
+PERSON_COMMANDS = ("export", "import", "find", "report", "stages", "users", "settings", "gallra")
+
+
 # `arena --demo` builds a unit-sized programme (sessions of 40-70 people); `arena demo` scales to 100 000.
 DEMO_PARTICIPANTS = 400
 
@@ -50,14 +55,37 @@ def demo_db() -> Path:
     return _data_dir() / "demo.db"
 
 
-def _login(args: argparse.Namespace) -> str:
-    user = getattr(args, "user", None) or os.environ.get("ARENA_USER")
-    if user:
-        return user
+def os_login() -> str:
+    """The operating system's login of whoever runs Arena: the identity a user is mapped from."""
     try:
         return getpass.getuser()
     except Exception:  # noqa: BLE001 -- no login name in this environment
         return "okand"
+
+
+def claimed_user(args: argparse.Namespace) -> str | None:
+    """A user named with --user (or ARENA_USER): a claim that the PIN must prove, never an identity."""
+    return getattr(args, "user", None) or os.environ.get("ARENA_USER") or None
+
+
+def read_pin(args: argparse.Namespace, login: str) -> str:
+    """The PIN from standard input (--pin-stdin, for scripts) or typed at the terminal, never echoed."""
+    if getattr(args, "pin_stdin", False):
+        return sys.stdin.readline().rstrip("\r\n")
+    if sys.stdin is not None and sys.stdin.isatty():
+        return getpass.getpass(t("cli.pin_prompt", login=login))
+    raise ArenaError("cli.pin_needed")
+
+
+def _actor(args: argparse.Namespace, database) -> str:  # noqa: ANN001
+    """The user this command acts as, proven: the OS login's mapped user (or the one --user names, where
+    that is allowed) and that user's PIN. Every subcommand that acts as a person calls this first."""
+    from store import staff
+
+    login = staff.identify(database, os_login(), claimed_user(args))
+    if not staff.setting_up(database):  # on an empty database nobody can be impersonated yet
+        staff.unlock(database, login, read_pin(args, login))
+    return login
 
 
 def _common() -> argparse.ArgumentParser:
@@ -68,8 +96,17 @@ def _common() -> argparse.ArgumentParser:
     return common
 
 
+def _person() -> argparse.ArgumentParser:
+    """Options of every subcommand that acts as a person (it needs that person's PIN)."""
+    person = argparse.ArgumentParser(add_help=False)
+    person.add_argument("--pin-stdin", action="store_true",
+                        help="läs PIN-koden från standard in / read the PIN from standard input (scripts)")
+    return person
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _common()
+    person = _person()
     parser = _Parser(prog="arena", parents=[common],
                      description="Arena – handläggarterminal för Arena Arbetsmarknad. Utan underkommando "
                                  "öppnas terminalgränssnittet.")
@@ -82,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--days", type=int, default=40)
 
-    p = sub.add_parser("export", parents=[common], help="exportera en tabell som CSV eller JSONL")
+    p = sub.add_parser("export", parents=[common, person], help="exportera en tabell som CSV eller JSONL")
     p.add_argument("--what", required=True, choices=EXPORT_WHAT)
     p.add_argument("--format", default="csv", choices=("csv", "jsonl"))
     p.add_argument("--dialect", choices=CSV_DIALECTS, default=None,
@@ -96,16 +133,16 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("--outside", action="store_true",
                         help="bara läsningar utanför egen ärendelista / only views outside own caseload")
 
-    p = sub.add_parser("import", parents=[common], help="importera närvaro från CSV")
+    p = sub.add_parser("import", parents=[common, person], help="importera närvaro från CSV")
     p.add_argument("kind", choices=("attendance",))
     p.add_argument("file")
     p.add_argument("--all-or-nothing", action="store_true")
 
-    p = sub.add_parser("find", parents=[common], help="sök deltagare på namn eller nummer")
+    p = sub.add_parser("find", parents=[common, person], help="sök deltagare på namn eller nummer")
     p.add_argument("query")
     p.add_argument("--format", default="table", choices=("table", "json"))
 
-    p = sub.add_parser("report", parents=[common], help="närvarorapport per månad")
+    p = sub.add_parser("report", parents=[common, person], help="närvarorapport per månad")
     p.add_argument("kind", choices=("narvaro",))
     p.add_argument("--month", required=True)
     p.add_argument("--participant")
@@ -113,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="csv", choices=("csv", "xlsx"))
     p.add_argument("--out")
 
-    p = sub.add_parser("stages", parents=[common], help="programsteg: lista, lägg till, byt namn")
+    p = sub.add_parser("stages", parents=[common, person], help="programsteg: lista, lägg till, byt namn")
     p.add_argument("action", choices=("list", "add", "rename"))
     p.add_argument("code", nargs="?")
     p.add_argument("--sv")
@@ -139,18 +176,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=("new",))
     p.add_argument("file")
 
-    p = sub.add_parser("users", parents=[common], help="användare och roller (administratör)")
+    p = sub.add_parser("users", parents=[common, person], help="användare och roller (administratör)")
     p.add_argument("action", choices=("list", "add", "role", "deactivate", "reset-pin"))
     p.add_argument("login", nargs="?")
     p.add_argument("--name")
     p.add_argument("--role", choices=("caseworker", "leader", "admin"))
     p.add_argument("--site", default="")
 
-    p = sub.add_parser("settings", parents=[common], help="inställningar: larmgränser, låsningstid, ögonblicksbilder")
+    p = sub.add_parser("settings", parents=[common, person], help="inställningar: larmgränser, låsningstid, ögonblicksbilder")
     p.add_argument("key", nargs="?")
     p.add_argument("value", nargs="?")
 
-    p = sub.add_parser("gallra", parents=[common], help="gallra ärenden äldre än fem år (administratör)")
+    p = sub.add_parser("gallra", parents=[common, person], help="gallra ärenden äldre än fem år (administratör)")
     p.add_argument("--dry-run", action="store_true", help="visa bara vad som skulle gallras")
     p.add_argument("--as-of", default="", help="räkna från detta datum / count from (YYYY-MM-DD)")
     return parser
@@ -202,6 +239,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.dialect and args.format != "csv":
         raise ArenaError("cli.bad_usage", detail="--dialect: --format csv")
     database = _open_db(args)
+    login = _actor(args, database)
     out = _out(args, bom=bool(dialect and dialect.bom))
     ok = False
     try:
@@ -212,7 +250,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             flt = audit.AuditFilter(args.by, args.case, args.since, args.until, args.outside)
         elif args.by or args.case or args.since or args.until or args.outside:
             raise ArenaError("cli.bad_usage", detail="--by/--case/--since/--until/--outside: --what audit")
-        export.write(database, _login(args), args.what, args.format, out, flt, dialect)
+        export.write(database, login, args.what, args.format, out, flt, dialect)
         ok = True
     finally:
         if out is not sys.stdout:
@@ -226,7 +264,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     from store import attendance
 
     database = _open_db(args)
-    report = attendance.import_csv(database, _login(args), args.file, all_or_nothing=args.all_or_nothing)
+    login = _actor(args, database)
+    report = attendance.import_csv(database, login, args.file, all_or_nothing=args.all_or_nothing)
     for line, reason in report.rejected:
         sys.stderr.write(t("imp.line", line=line, reason=reason) + "\n")
     if args.all_or_nothing and report.rejected:
@@ -242,9 +281,10 @@ def cmd_find(args: argparse.Namespace) -> int:
     from store import audit, cases, validate
 
     database = _open_db(args)
+    login = _actor(args, database)
     query = validate.text(args.query, "sökning", max_len=100)
-    hits = cases.search(database, query, login=_login(args))
-    audit.write(database, _login(args), "search", detail=query)
+    hits = cases.search(database, query, login=login)
+    audit.write(database, login, "search", detail=query)
     if args.format == "json":
         print(json.dumps([{"id": h.participant.id, "personnummer": h.participant.personnummer,
                            "name": h.participant.name, "score": h.score, "matched_on": h.matched_on}
@@ -287,7 +327,7 @@ def run_tui(args: argparse.Namespace) -> int:
             db.open(path).dispose()
     from tui.app import run
 
-    return run(str(path), login=_login(args), exit_after_ready=args.exit_after_ready)
+    return run(str(path), login=os_login(), claimed=claimed_user(args), exit_after_ready=args.exit_after_ready)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,7 +5,7 @@ import argparse
 import sys
 
 from store.i18n import ArenaError, t
-from tui.cli import _login, _open_db, _out
+from tui.cli import _actor, _open_db, _out
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -13,7 +13,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     validate.month(args.month)  # a bad month is refused before anything is opened
     database = _open_db(args)
-    built = report.build(database, _login(args), args.month, participant=args.participant,
+    built = report.build(database, _actor(args, database), args.month, participant=args.participant,
                          caseworker=args.caseworker)
     if args.format == "xlsx":
         if not args.out:
@@ -36,7 +36,7 @@ def cmd_stages(args: argparse.Namespace) -> int:
     from store import milestones
 
     database = _open_db(args)
-    login = _login(args)
+    login = _actor(args, database)
     if args.action in ("add", "rename") and not args.code:
         raise ArenaError("cli.bad_usage", detail=t("stages.code_needed"))
     if args.action == "add":
@@ -147,13 +147,14 @@ def cmd_users(args: argparse.Namespace) -> int:
     from store import staff
 
     database = _open_db(args)
-    actor = _login(args)
+    actor = _actor(args, database)
     if args.action != "list" and not args.login:
         raise ArenaError("cli.bad_usage", detail="LOGIN")
     if args.action == "add":
         if not args.name:
             raise ArenaError("cli.bad_usage", detail="--name")
-        staff.create(database, actor, args.login, args.name, args.role or "caseworker", args.site)
+        code = staff.add(database, actor, args.login, args.name, args.role or "caseworker", args.site)
+        print(t("user.setup_code", login=args.login, code=code))
     elif args.action == "role":
         if not args.role:
             raise ArenaError("cli.bad_usage", detail="--role")
@@ -161,7 +162,7 @@ def cmd_users(args: argparse.Namespace) -> int:
     elif args.action == "deactivate":
         staff.deactivate(database, actor, args.login)
     elif args.action == "reset-pin":
-        staff.reset_pin(database, actor, args.login)
+        print(t("user.setup_code", login=args.login, code=staff.reset_pin(database, actor, args.login)))
     if args.action != "list":
         print(t("user.done", login=args.login))
         return 0
@@ -176,10 +177,11 @@ def cmd_settings(args: argparse.Namespace) -> int:
     from store import milestones
 
     database = _open_db(args)
+    login = _actor(args, database)
     if args.key is not None:
         if args.value is None:
             raise ArenaError("cli.bad_usage", detail="VALUE")
-        milestones.set_setting(database, _login(args), args.key, args.value)
+        milestones.set_setting(database, login, args.key, args.value)
     for key in milestones.DEFAULTS:
         print(f"{key:22} {milestones.setting(database, key)}")
     return 0
@@ -190,7 +192,7 @@ def cmd_gallra(args: argparse.Namespace) -> int:
 
     as_of = validate.date(args.as_of) if args.as_of else clock.today()
     database = _open_db(args)
-    login = _login(args)
+    login = _actor(args, database)
     result = retention.plan(database, login, as_of) if args.dry_run else retention.run(database, login, as_of)
     for c in result.remove:
         counts = ", ".join(f"{k} {v}" for k, v in c.counts.items())

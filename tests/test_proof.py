@@ -1,0 +1,117 @@
+"""Identity is proven, not claimed, on every way in: the real `arena` command in a subprocess.
+
+Each test is an attack that worked on the main branch before issue 17 (named in its docstring).
+The OS login a subprocess runs as is set through LOGNAME, which is what `getpass.getuser()` reads.
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from tui import cli
+
+from .conftest import DEMO_PIN, PIN, TODAY, World
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def arena(*args: str, os_login: str = "okand.dator", stdin: str | None = None, user: str | None = None,
+          **env: str) -> subprocess.CompletedProcess:
+    full_env = {**{k: v for k, v in os.environ.items() if k != "ARENA_USER"}, "ARENA_TODAY": TODAY.isoformat(),
+                "LOGNAME": os_login, "USER": os_login, **env}
+    if user is not None:
+        full_env["ARENA_USER"] = user
+    return subprocess.run([sys.executable, "-m", "tui.cli", *args], capture_output=True, text=True, cwd=ROOT,
+                          env=full_env, input=stdin if stdin is not None else "", timeout=120)
+
+
+def audit_count(path: Path, action: str) -> int:
+    return sqlite3.connect(path).execute("SELECT count(*) FROM audit_event WHERE action = ?", (action,)).fetchone()[0]
+
+
+def test_a_named_user_without_the_pin_exports_nothing(demo_db: Path) -> None:
+    """On main `ARENA_USER=anna.lind arena export --what participants` exported the whole programme."""
+    refused = arena("export", "--what", "participants", "--db", str(demo_db), user="anna.lind")
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert "PIN-koden behövs" in refused.stderr and len(refused.stderr.splitlines()) == 1
+    wrong = arena("export", "--what", "participants", "--db", str(demo_db), "--pin-stdin", user="anna.lind",
+                  stdin="000000\n")
+    assert wrong.returncode == 2 and wrong.stdout == "" and "Fel PIN-kod" in wrong.stderr
+    assert audit_count(demo_db, "export") == 0 and audit_count(demo_db, "unlock_failed") == 1
+    # the demo: any OS login may act as any demo user with the documented demo PIN
+    ok = arena("export", "--what", "participants", "--db", str(demo_db), "--pin-stdin", user="anna.lind",
+               stdin=f"{DEMO_PIN}\n")
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.count("\n") > 100 and audit_count(demo_db, "export") == 1
+
+
+def test_every_subcommand_that_acts_as_a_person_wants_the_pin(world: World, tmp_path: Path) -> None:
+    parser = cli.build_parser()
+    choices = parser._subparsers._group_actions[0].choices
+    for name, sub in choices.items():
+        has = any("--pin-stdin" in a.option_strings for a in sub._actions)
+        assert has == (name in cli.PERSON_COMMANDS), name
+    attempts = [["find", "Berg"], ["export", "--what", "participants"], ["report", "narvaro", "--month", "2026-11"],
+                ["stages", "list"], ["users", "list"], ["settings"], ["gallra", "--dry-run"],
+                ["import", "attendance", str(tmp_path / "x.csv")]]
+    (tmp_path / "x.csv").write_text("personnummer,activity,date,status,hours,reason,note\n", encoding="utf-8")
+    for argv in attempts:
+        result = arena(*argv, "--db", str(world.path), "--pin-stdin", os_login="setup", stdin="999999\n")
+        assert result.returncode == 2 and result.stdout == "", (argv, result.stdout)
+        assert "Fel PIN-kod" in result.stderr or "För många" in result.stderr, (argv, result.stderr)
+
+
+def test_the_os_login_acts_as_its_mapped_user_and_no_one_else(world: World) -> None:
+    """On main `--user` (or ARENA_USER) made anyone the administrator."""
+    mine = arena("find", "Berg", "--db", str(world.path), "--pin-stdin", os_login="omar.farah", stdin=f"{PIN}\n")
+    assert mine.returncode == 0, mine.stderr
+    assert "Berg" in mine.stdout
+    # the administrator's PIN does not help: this OS login is omar.farah, not the administrator
+    other = arena("export", "--what", "participants", "--db", str(world.path), "--pin-stdin", "--user", "setup",
+                  os_login="omar.farah", stdin=f"{PIN}\n")
+    assert other.returncode == 2 and other.stdout == "" and "kopplad till" in other.stderr
+    # an OS login mapped at a first start on this workstation is held to that user as well
+    with world.db.write("setup") as tx:
+        from store import settings
+
+        settings.write(tx.conn, "login.dator17", "karin.ek")
+    claimed = arena("find", "Berg", "--db", str(world.path), "--pin-stdin", os_login="dator17", user="setup",
+                    stdin=f"{PIN}\n")
+    assert claimed.returncode == 2 and "kopplad till" in claimed.stderr
+    assert arena("find", "Berg", "--db", str(world.path), "--pin-stdin", os_login="dator17",
+                 stdin=f"{PIN}\n").returncode == 0
+    # an unmapped login names nobody by default and must prove a named user with that user's PIN
+    nobody = arena("find", "Berg", "--db", str(world.path), "--pin-stdin", stdin=f"{PIN}\n")
+    assert nobody.returncode == 2 and "inte kopplad" in nobody.stderr
+    assert audit_count(world.path, "search") == 2
+
+
+def test_a_new_user_has_no_pin_until_the_setup_code_is_used(world: World) -> None:
+    """On main every user made with `arena users add` started without a PIN and anyone could choose it."""
+    added = arena("users", "add", "nadia.nilsson", "--name", "Nadia Nilsson", "--db", str(world.path), "--pin-stdin",
+                  os_login="setup", stdin=f"{PIN}\n")
+    assert added.returncode == 0, added.stderr
+    code = added.stdout.split("nadia.nilsson: ")[1].split()[0]
+    assert len(code.replace("-", "")) == 12
+    for pin in ("", "000000", code):  # no PIN, a guess, or the code itself: nothing opens
+        tried = arena("find", "Berg", "--db", str(world.path), "--pin-stdin", os_login="nadia.nilsson",
+                      stdin=f"{pin}\n")
+        assert tried.returncode == 2 and tried.stdout == "" and "ingen PIN-kod" in tried.stderr
+    listed = arena("users", "list", "--db", str(world.path), "--pin-stdin", os_login="setup", stdin=f"{PIN}\n")
+    assert "nadia.nilsson" in listed.stdout and "ingen PIN" in listed.stdout.split("nadia.nilsson")[1].splitlines()[0]
+    stored = sqlite3.connect(world.path).execute(
+        "SELECT pin_hash FROM caseworker WHERE login = 'nadia.nilsson'").fetchone()[0]
+    assert code not in stored and code.replace("-", "") not in stored
+
+
+def test_the_nightly_sync_runs_as_the_workstation_without_a_pin(world: World, tmp_path: Path) -> None:
+    key = tmp_path / "arena.key"
+    assert arena("keys", "new", str(key)).returncode == 0
+    share = tmp_path / "share"
+    share.mkdir()
+    result = arena("sync", "--db", str(world.path), "--share", str(share), "--key", str(key), os_login="arena-sync")
+    assert result.returncode == 0, result.stderr
+    assert any((share / "ops").rglob("*.ops"))
