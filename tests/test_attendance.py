@@ -279,7 +279,7 @@ def test_import_reads_what_swedish_excel_writes(world: World, tmp_path: Path,
     file.write_bytes("Personnummer;Aktivitet;Datum;Status;Timmar;Orsak;Anteckning\r\n"
                      "198506121238;Arbetsträning café;2026-11-23;partial;3,5;;kom sent – bussen\r\n"
                      .encode("cp1252"))
-    assert cli.main(["import", "attendance", str(file), "--db", str(world.path), "--user", "lena.leder"]) == 0
+    assert cli.main(["import", "attendance", str(file), "--db", str(world.path), "--user", "lena.leder", "--pin-stdin"]) == 0
     assert rows(world, "SELECT hours, note FROM attendance") == [(3.5, "kom sent – bussen")]
 
 
@@ -291,7 +291,7 @@ def test_import_an_unquoted_decimal_comma_in_a_comma_file_is_a_refused_row(world
     file = tmp_path / "lista.csv"
     file.write_text("personnummer,activity,date,status,hours\n"
                     "198506121238,Arbetsträning café,2026-11-23,partial,3,5\n", encoding="utf-8")
-    assert cli.main(["import", "attendance", str(file), "--db", str(world.path), "--user", "lena.leder"]) == 2
+    assert cli.main(["import", "attendance", str(file), "--db", str(world.path), "--user", "lena.leder", "--pin-stdin"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("rad 2: fler fält än rubrikraden") and "Traceback" not in err
     assert rows(world, "SELECT count(*) FROM attendance")[0][0] == 0
@@ -307,6 +307,6 @@ def test_import_names_the_true_reason_a_file_cannot_be_used(world: World, tmp_pa
     file = tmp_path / "lista.csv"
     if content is not None:
         file.write_bytes(content)
-    assert cli.main(["import", "attendance", str(file), "--db", str(world.path), "--user", "lena.leder"]) == 2
+    assert cli.main(["import", "attendance", str(file), "--db", str(world.path), "--user", "lena.leder", "--pin-stdin"]) == 2
     err = capsys.readouterr().err.strip()
     assert expected in err and len(err.splitlines()) == 1
