@@ -1,0 +1,71 @@
+"""Marking attendance: one mark through the store, and the roll call as a caseworker types it."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import sqlite3
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from bench.core import Context, Goal, Result, benchmark, interleave, last_workday, ms, result
+
+BATCH = 50
+
+
+@benchmark("mark_one")
+def mark_one(ctx: Context) -> Result:
+    """One mark through attendance.mark (rules, change log, HLC, commit) against the same work done the
+    simplest way: one transaction writing the attendance row and its change-log entry with raw sqlite3,
+    same file, same pragmas. Interleaved in batches on the same copy, so both see the same page cache."""
+    from store import attendance, db
+
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "m.db"
+        shutil.copy(ctx.path, copy)
+        database = db.open(copy)
+        day = last_workday()
+        todo = []
+        for s in attendance.sessions(database, day):
+            todo += [(r.participant_id, s.activity_id) for r in attendance.roll_call(database, s.activity_id, day)]
+            if len(todo) >= BATCH * (ctx.runs + 1):
+                break
+        batches = iter([todo[i:i + BATCH] for i in range(0, len(todo), BATCH)])
+        raw_batches = iter([todo[i:i + BATCH] for i in range(0, len(todo), BATCH)])
+        con = sqlite3.connect(copy, isolation_level=None)
+        for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=FULL"):
+            con.execute(f"PRAGMA {pragma}")
+        ws = "bench-raw"  # its own sequence, so the raw entries never collide with ours
+        seq = [10**9]
+
+        def ours() -> float:
+            rows = next(batches)
+            start = time.perf_counter()
+            for pid, aid in rows:
+                attendance.mark(database, "anna.lind", pid, aid, day, "sick")
+            return (time.perf_counter() - start) / len(rows)
+
+        def raw() -> float:
+            rows = next(raw_batches)
+            other = (day - dt.timedelta(days=7)).isoformat() + "r"  # a key no real row has
+            start = time.perf_counter()
+            for pid, aid in rows:
+                rid = str(uuid.uuid4())
+                seq[0] += 1
+                con.execute("BEGIN IMMEDIATE")
+                con.execute("INSERT OR REPLACE INTO attendance (id, participant_id, activity_id, date, status, hours,"
+                            " reason_code, note, recorded_by, recorded_at, late) VALUES (?, ?, ?, ?, 'sick', 0,"
+                            " 'SJUK', '', 'raw', '2026-11-24T09:00:00', 1)", (rid, pid, aid, other))
+                con.execute("INSERT INTO change_log (op_id, workstation_id, ws_seq, hlc, tbl, row_id, kind, changes,"
+                            " at, by) VALUES (?, ?, ?, ?, 'attendance', ?, 'upsert', ?, '2026-11-24T09:00:00', 'raw')",
+                            (str(uuid.uuid4()), ws, seq[0], f"{seq[0]:013d}-00000-{ws}", rid,
+                             json.dumps({"status": [None, "sick"], "participant_id": [None, pid]})))
+                con.execute("COMMIT")
+            return (time.perf_counter() - start) / len(rows)
+
+        a, b = interleave(ours, raw, ctx.runs)
+        con.close()
+        database.dispose()
+    return result("mark_one", ms(a), ms(b), f"ms per mark (batches of {BATCH})", Goal("≤ 2×", ratio=2))

@@ -1,0 +1,194 @@
+"""The roll call as a caseworker types it: opening a group of 25, then a burst of mark keys.
+
+Driven in the real app with Textual's Pilot (headless) on a copy of the scale database that has one
+real-sized group (25 people, its own leader). The baseline is a bare Textual app with a DataTable of the
+same 25 rows where a key updates one cell: what any roll call must cost at the least.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import shutil
+import sqlite3
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from bench.core import TODAY, Context, Goal, Result, benchmark, interleave, ms, result
+
+GROUP = 25
+BURST = 20
+LEADER = "bench.leder"
+
+
+def group_of_25(source: Path, target: Path) -> str:
+    """Copy the scale database and add one activity with 25 active people and a leader of its own."""
+    from store import activities, db, staff
+
+    shutil.copy(source, target)
+    database = db.open(target)
+    staff.create(database, "anna.lind", LEADER, "Bench Ledare", role="leader")
+    aid = activities.create(database, "anna.lind", "Bench grupp", (6, 6, 6, 6, 4), kind="arbetsträning",
+                            site="Ryd", leader_login=LEADER, capacity=GROUP)
+    with sqlite3.connect(target) as con:
+        con.execute("UPDATE caseworker SET pin_hash = (SELECT pin_hash FROM caseworker WHERE login = 'anna.lind')"
+                    " WHERE login = ?", (LEADER,))  # the demo PIN, as the generator gives every demo user
+        people = [r[0] for r in con.execute("SELECT id FROM participant WHERE status = 'active'"
+                                            " AND referral_date < '2026-09-01' ORDER BY id LIMIT ?", (GROUP,))]
+    for pid in people:
+        activities.enrol(database, "anna.lind", pid, aid, TODAY - dt.timedelta(days=60))
+    database.dispose()
+    return aid
+
+
+def workdays(n: int) -> list[dt.date]:
+    from store import calendar
+
+    days, day = [], TODAY
+    while len(days) < n:
+        if calendar.is_workday(day):
+            days.append(day)
+        day -= dt.timedelta(days=1)
+    return days
+
+
+KEY_GAP = 0.02  # keys typed ahead at 50 a second, faster than any caseworker
+
+
+async def _type(app, keys: str) -> list[float]:  # noqa: ANN001
+    """Send keys the way the terminal driver does, KEY_GAP apart, without waiting for the app to catch up
+    (Pilot.press waits for the screen to settle after every key: that would hide a slow screen)."""
+    from textual import events
+
+    sent = []
+    for key in keys:
+        event = events.Key("enter" if key == "\n" else key, "\r" if key == "\n" else key)
+        event.set_sender(app)
+        sent.append(time.perf_counter())
+        app._driver.send_message(event)
+        await asyncio.sleep(KEY_GAP)
+    return sent
+
+
+async def _until(pilot, condition, timeout: float = 30.0) -> None:  # noqa: ANN001
+    deadline = time.perf_counter() + timeout
+    while not condition():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("the app did not get there in time")
+        await pilot.pause(0.001)
+
+
+async def _ours(path: Path, aid: str, day: dt.date, key: str) -> tuple[float, float, float, int]:
+    """Open the group's roll call and type a burst; returns (open s, key-to-saved median s, marks/s,
+    marks in the database)."""
+    from store import db
+    from store.staff import DEMO_PIN
+    from tui.app import ArenaApp
+    from tui.screens.attendance import AttendanceScreen, RollTable
+
+    os.environ["ARENA_TODAY"] = day.isoformat()
+    database = db.open(path)
+    app = ArenaApp(database, LEADER, pin=DEMO_PIN)
+    saved: dict[str, float] = {}
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _until(pilot, lambda: isinstance(app.screen, AttendanceScreen) and app.screen.sessions)
+        roll = app.screen.query_one(RollTable)
+        original = roll._set_mark
+
+        def stamped(pid: str, mark, error: str = "", **kwargs) -> None:  # noqa: ANN001, ANN003
+            original(pid, mark, error, **kwargs)
+            roll.call_after_refresh(lambda: saved.setdefault(pid, time.perf_counter()))
+
+        roll._set_mark = stamped
+        shown: list[float] = []
+        original_show = roll.show
+
+        def show(*args, **kwargs) -> None:  # noqa: ANN002, ANN003
+            original_show(*args, **kwargs)
+            roll.call_after_refresh(lambda: shown.append(time.perf_counter()))
+
+        roll.show = show
+        start = (await _type(app, "\n"))[0]
+        await _until(pilot, lambda: shown and roll.has_focus)
+        opened = shown[0] - start
+        order = list(roll.order)
+        pressed = await _type(app, key * BURST)
+        await _until(pilot, lambda: len(saved) >= BURST)
+        last = max(saved.values())
+    database.dispose()
+    with sqlite3.connect(path) as con:
+        count = con.execute("SELECT count(*) FROM attendance WHERE activity_id = ? AND date = ?",
+                            (aid, day.isoformat())).fetchone()[0]
+    delays = [saved[pid] - t for pid, t in zip(order, pressed)]
+    return opened, statistics.median(delays), BURST / (last - pressed[0]), count
+
+
+async def _bare() -> tuple[float, float]:
+    """A bare DataTable of 25 rows; a key updates one cell and moves on. (key-to-shown median, keys/s)"""
+    from textual.app import App, ComposeResult
+    from textual.binding import Binding
+    from textual.widgets import DataTable
+
+    shown: dict[int, float] = {}
+
+    class Table(DataTable):
+        BINDINGS = [Binding("n", "mark", "mark")]
+
+        def action_mark(self) -> None:
+            row = self.cursor_row
+            self.update_cell(str(row), "mark", "närvarande")
+            self.move_cursor(row=row + 1)
+            self.call_after_refresh(lambda: shown.setdefault(row, time.perf_counter()))
+
+    class Bare(App):
+        def compose(self) -> ComposeResult:
+            table = Table(cursor_type="row")
+            table.add_column("Namn", width=30, key="name")
+            table.add_column("Plan", width=6, key="plan")
+            table.add_column("Närvaro", width=21, key="mark")
+            table.add_column("Info", key="info")
+            for i in range(GROUP):
+                table.add_row(f"Efternamn{i}, Förnamn", "6", "", "", key=str(i))
+            yield table
+
+    app = Bare()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        pressed = await _type(app, "n" * BURST)
+        await _until(pilot, lambda: len(shown) >= BURST)
+    delays = [shown[i] - t for i, t in enumerate(pressed)]
+    return statistics.median(delays), BURST / (max(shown.values()) - pressed[0])
+
+
+@benchmark("roll_call")
+def roll_call(ctx: Context) -> list[Result]:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "group.db"
+        aid = group_of_25(ctx.path, path)
+        days = iter(workdays(ctx.runs + 1))
+        keys = iter("nsnsnsnsnsnsnsns")
+        ours_runs: list[tuple] = []
+        bare_runs: list[tuple] = []
+
+        def ours() -> float:
+            ours_runs.append(asyncio.run(_ours(path, aid, next(days), next(keys))))
+            return 0.0
+
+        def bare() -> float:
+            bare_runs.append(asyncio.run(_bare()))
+            return 0.0
+
+        interleave(ours, bare, ctx.runs)
+        os.environ["ARENA_TODAY"] = TODAY.isoformat()
+    ours_runs = ours_runs[1:]  # the warm-up round
+    bare_runs = bare_runs[1:]
+    all_saved = all(r[3] == BURST for r in ours_runs)
+    return [result("roll_call_open", ms([r[0] for r in ours_runs]), None, f"ms, Enter to {GROUP} rows shown",
+                   Goal("≤ 100 ms", most=100)),
+            result("roll_call_delay", ms([r[1] for r in ours_runs]), ms([b[0] for b in bare_runs]),
+                   "ms key-to-saved median vs bare DataTable", Goal("≤ 1.5×", ratio=1.5), extra_ok=all_saved),
+            result("roll_call_rate", [r[2] for r in ours_runs], [b[1] for b in bare_runs],
+                   f"marks/s saved and shown, burst of {BURST}", Goal("≥ 30/s", least=30), extra_ok=all_saved,
+                   note="" if all_saved else "NOT every mark reached the database")]

@@ -1,0 +1,185 @@
+"""The nightly sync: moving a day's changes between workstations, and a new workstation joining."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import shutil
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+
+from bench.core import TODAY, Context, Goal, Result, benchmark, interleave, last_workday, ms, result
+
+PER_ROUND = 500
+STATUSES = ("vab", "sick")
+
+
+def _two_workstations(source: Path, tmp: Path):  # noqa: ANN202
+    """Two copies of `source` that are level (everything before now published and applied)."""
+    from store import db, settings, sync
+
+    a_path, b_path, share = tmp / "a.db", tmp / "b.db", tmp / "share"
+    share.mkdir()
+    shutil.copy(source, a_path)
+    shutil.copy(source, b_path)
+    with sqlite3.connect(b_path) as con:  # the copy becomes a workstation of its own
+        con.execute("UPDATE workstation SET id = 'bench-b' WHERE is_local = 1")
+    key = sync.load_key(sync.new_key(tmp / "k.key"))
+    a, b = db.open(a_path), db.open(b_path)
+    with a.write("bench") as tx:
+        top = tx.conn.exec_driver_sql("SELECT coalesce(max(ws_seq), 0) FROM change_log"
+                                      " WHERE workstation_id = ?", (a.workstation_id,)).scalar_one()
+        settings.write(tx.conn, "sync.published", str(top))
+    with b.write("bench") as tx:
+        tx.conn.exec_driver_sql("INSERT OR REPLACE INTO sync_peer (workstation_id, applied_seq) VALUES (?, ?)",
+                                (a.workstation_id, top))
+        settings.write(tx.conn, "sync.published", str(10**9))
+    return a, b, share, key
+
+
+@benchmark("sync_changes")
+def sync_changes(ctx: Context) -> list[Result]:
+    """A day's marks (500 per round) published by one workstation and applied by another through the
+    share (encrypted ops files, change log, last-writer-wins) against moving the same rows the simplest
+    way: SELECT them on A, one JSON file on the share, INSERT OR REPLACE them on B in one transaction.
+    Bytes: the ops files written against that JSON file of the same rows."""
+    from store import attendance, sync
+
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = Path(tmpdir)
+        a, b, share, key = _two_workstations(ctx.path, tmp)
+        day = last_workday()
+        people = []
+        for s in attendance.sessions(a, day):
+            people += [(r.participant_id, s.activity_id) for r in attendance.roll_call(a, s.activity_id, day)]
+            if len(people) >= PER_ROUND:
+                break
+        people = people[:PER_ROUND]
+        rounds = [0]
+        ops_bytes: list[float] = []
+        json_bytes: list[float] = []
+        marked: list[tuple[str, str]] = []
+
+        def mark_round() -> None:
+            status = STATUSES[rounds[0] % 2]
+            rounds[0] += 1
+            for pid, aid in people:
+                attendance.mark(a, "anna.lind", pid, aid, day, status)
+
+        def ours() -> float:
+            mark_round()
+            before = {f: f.stat().st_size for f in share.rglob("*.ops")}
+            start = time.perf_counter()
+            sync.sync(a, sync.DirShare(share), key, write_snapshot=False)
+            summary = sync.sync(b, sync.DirShare(share), key, write_snapshot=False)
+            seconds = time.perf_counter() - start
+            assert summary.received >= 0.9 * len(people), summary
+            ops_bytes.append(sum(f.stat().st_size - before.get(f, 0) for f in share.rglob("*.ops")))
+            return seconds
+
+        src = sqlite3.connect(tmp / "a.db")
+        dst = sqlite3.connect(tmp / "b.db", isolation_level=None)
+        dst.execute("PRAGMA synchronous=FULL")
+        cols = [c[1] for c in src.execute("PRAGMA table_info(attendance)")]
+        iso = day.isoformat()
+
+        def base() -> float:
+            start = time.perf_counter()
+            rows = []
+            for pid, aid in people:
+                rows += src.execute(f"SELECT {', '.join(cols)} FROM attendance WHERE participant_id = ?"
+                                    " AND activity_id = ? AND date = ?", (pid, aid, iso)).fetchall()
+            path = share / "raw.json"
+            path.write_text(json.dumps(rows))
+            json_bytes.append(path.stat().st_size)
+            got = json.loads(path.read_text())
+            dst.execute("BEGIN IMMEDIATE")
+            dst.executemany(f"INSERT OR REPLACE INTO attendance ({', '.join(cols)})"
+                            f" VALUES ({', '.join('?' * len(cols))})", got)
+            dst.execute("COMMIT")
+            return time.perf_counter() - start
+
+        a_s, b_s = interleave(ours, base, ctx.runs)
+        src.close()
+        dst.close()
+        a.dispose()
+        b.dispose()
+    return [result("sync_changes", ms(a_s), ms(b_s), f"ms for {PER_ROUND} marks, A→share→B vs raw copy",
+                   Goal("≤ 5×", ratio=5)),
+            result("sync_bytes", [x / 1024 for x in ops_bytes], [x / 1024 for x in json_bytes],
+                   "KiB ops files vs the same rows as JSON", Goal("≤ 2×", ratio=2))]
+
+
+def build_history(base: Path, participants: int, days: int) -> tuple:
+    """A programme's history made through the store: registrations, enrolments, a roll call a day, some
+    marks changed. Returns the database (open) and the day after the last marked day."""
+    from store import activities, attendance, cases, db, staff
+
+    a = db.open(base / "a.db")
+    with a.write("bench") as tx:
+        staff.create_in(tx, "bench", "Bench Admin", role="admin")
+    aid = activities.create(a, "bench", "Arbetsträning", (6, 6, 6, 6, 4), kind="arbetsträning", site="Centrum",
+                            capacity=participants)
+    me = staff.by_login(a, "bench").id
+    start = TODAY - dt.timedelta(days=days * 7 // 5 + 7)
+    people = []
+    for i in range(participants):
+        pid = cases.register(a, "bench", cases.NewParticipant(
+            first_name=f"Namn{i}", last_name=f"Efternamn{i % 97}", gender="KM"[i % 2],
+            referral_date=start.isoformat(), caseworker_id=me, plan=(6, 6, 6, 6, 4)))
+        activities.enrol(a, "bench", pid, aid, start)
+        people.append(pid)
+    rng, day, marked = random.Random(5), start, 0
+    while marked < days:
+        day += dt.timedelta(days=1)
+        try:
+            attendance.mark_all_present(a, "bench", aid, day)
+        except Exception:  # noqa: BLE001 -- weekends and holidays are refused
+            continue
+        for pid in rng.sample(people, max(1, participants // 20)):
+            attendance.mark(a, "bench", pid, aid, day, "sick")
+        marked += 1
+    return a, aid, people, day
+
+
+@benchmark("join_snapshot")
+def join_snapshot(ctx: Context) -> list[Result]:
+    """A new workstation joining: from a snapshot against replaying every ops file (the baseline)."""
+    from store import db, sync
+
+    participants, days = (500, 10) if ctx.quick else (2000, 20)
+    with tempfile.TemporaryDirectory() as tmp:
+        base, share = Path(tmp), Path(tmp) / "share"
+        share.mkdir()
+        key = sync.load_key(sync.new_key(base / "k.key"))
+        a, *_ = build_history(base, participants, days)
+        sync.sync(a, sync.DirShare(share), key, write_snapshot=False)
+        ops_bytes = sum(f.stat().st_size for f in share.rglob("*.ops"))
+        t0 = time.perf_counter()
+        sync.sync(a, sync.DirShare(share), key, write_snapshot=True)
+        write_s = time.perf_counter() - t0
+        snap_bytes = sum(f.stat().st_size for f in share.rglob("*.snap"))
+        a.dispose()
+        count = [0]
+
+        def join(from_snapshot: bool) -> float:
+            count[0] += 1
+            path = base / f"j{count[0]}.db"
+            new = db.open(path)
+            t = time.perf_counter()
+            summary = sync.sync(new, sync.DirShare(share), key, from_snapshot=from_snapshot, write_snapshot=False)
+            seconds = time.perf_counter() - t
+            assert summary.waiting == 0 and bool(summary.read_snapshot) == from_snapshot, summary
+            new.dispose()
+            path.unlink()
+            return seconds
+
+        runs = max(3, ctx.runs if ctx.quick else 3)  # replay takes tens of seconds at full size
+        s, r = interleave(lambda: join(True), lambda: join(False), runs, warm=0)
+    print(f"  writing the snapshot took {write_s:.2f} s", flush=True)
+    return [result("join_snapshot", s, r, "s, snapshot vs replaying every file", Goal("≤ 0.5×", ratio=0.5),
+                   note=f"{runs} runs"),
+            result("snapshot_bytes", snap_bytes / 1024, ops_bytes / 1024, "KiB, snapshot vs all ops files",
+                   Goal("≤ 1.2×", ratio=1.2))]
