@@ -168,7 +168,7 @@ class PgShare:
                     if self.conn is None or self.conn.closed:
                         self._connect()
                     return action(self.conn)
-                except (pg_errors.DiskFull, pg_errors.InsufficientPrivilege):
+                except (pg_errors.DiskFull, pg_errors.InsufficientPrivilege, pg_errors.InvalidSchemaName):
                     raise
                 except psycopg.OperationalError:
                     if delay is None or (self.conn is not None and not self.conn.closed and not self.conn.broken):
@@ -192,7 +192,7 @@ class PgShare:
             yield
         except pg_errors.DiskFull as error:
             raise ArenaError("sync.pg_full", where=self.where) from error
-        except pg_errors.InsufficientPrivilege as error:
+        except (pg_errors.InsufficientPrivilege, pg_errors.InvalidSchemaName) as error:
             raise ArenaError("sync.pg_denied", where=self.where, detail=_first_line(error)) from error
         except (pg_errors.InvalidAuthorizationSpecification, pg_errors.InvalidPassword) as error:
             raise ArenaError("sync.pg_auth", where=self.where, detail=_first_line(error)) from error
@@ -225,15 +225,23 @@ class Imported:
 
 
 def import_share(source, target: PgShare, key: bytes) -> Imported:  # noqa: ANN001 -- any Share
-    """Copy every ops file and snapshot of a file share to the hub, once: a file already there with the same
-    bytes is skipped, so a rerun (or an import stopped half-way) copies only what is missing. A name taken
-    by different bytes is a collision unless both decode to the same ops (a workstation stopped after
-    writing a file and re-sent its range elsewhere); it is reported, never overwritten."""
+    """Copy a file share's marker, ops files, snapshots and snapshot requests to the hub, byte for byte,
+    once: a file already there with the same bytes is skipped, so a rerun (or an import stopped half-way)
+    copies only what is missing. A name taken by different bytes is a collision unless both decode to the
+    same ops (a workstation stopped after writing a file and re-sent its range elsewhere); it is reported,
+    never overwritten. The marker comes first: the hub is then the same programme's share."""
+    from store import sync
+
     result = Imported()
-    for ws in source.workstations():
+    folders = [sync.MARKER_FOLDER] + source.workstations()
+    for ws in folders:
         have = target.digests(ws)
-        for name in source.files(ws):
-            if not (OPS_NAME.match(name) or SNAP_NAME.match(name)):
+        names = source.files(ws)
+        if ws == sync.MARKER_FOLDER:
+            names = [sync.MARKER] if _exists(source, ws, sync.MARKER) else []
+        for name in names:
+            if not (ws == sync.MARKER_FOLDER or OPS_NAME.match(name) or SNAP_NAME.match(name)
+                    or sync.REQUEST.match(name)):
                 result.ignored += 1
                 continue
             data = source.read(ws, name)
@@ -251,11 +259,16 @@ def import_share(source, target: PgShare, key: bytes) -> Imported:  # noqa: ANN0
                 target.write_once(ws, name, data)
                 result.copied += 1
             except FileExistsError:  # another workstation importing the same file at the same moment
-                if hashlib.sha256(target.read(ws, name)).digest() == digest:
-                    result.present += 1
-                else:
-                    result.collisions.append(f"{ws}/{name}")
+                result.collisions.append(f"{ws}/{name}")
     return result
+
+
+def _exists(share, ws: str, name: str) -> bool:  # noqa: ANN001
+    try:
+        share.read(ws, name)
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def _same_ops(key: bytes, ours: bytes, theirs: bytes, ws: str, name: str) -> bool:

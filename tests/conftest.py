@@ -133,13 +133,7 @@ def pg_server():  # noqa: ANN201
     except in CI, where a missing server is a failure."""
     from . import pgserver
 
-    bindir = pgserver.binaries()
-    if bindir is None:
-        message = "PostgreSQL server binaries (initdb, pg_ctl) not found: apt-get install postgresql"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    server = pgserver.PgServer(bindir).start()
+    server = pgserver.start_or_skip()
     yield server
     server.stop()
 

@@ -1,0 +1,151 @@
+"""A fleet's night on PostgreSQL against the same night on the file share (`sync_fleet_pg`).
+
+50 workstations, one programme: each site takes the roll call of its own activity and writes a few notes
+and phone numbers; then every workstation syncs twice (the first round publishes, the second brings
+everyone everything), once through a directory and once through PostgreSQL, with the same databases and
+the same work. The PostgreSQL hub is `ARENA_BENCH_PG` (a URL whose schema is empty) or a throwaway
+server started here from the `postgresql` package's initdb/pg_ctl on a temporary directory and a
+loopback port (as root, run as the postgres user).
+"""
+from __future__ import annotations
+
+import glob
+import os
+import random
+import shutil
+import socket
+import sqlite3
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from bench.core import TODAY, Context, Goal, Result, benchmark, result
+
+STATIONS, PER_SITE = 50, 12
+
+
+class _Server:
+    def __init__(self) -> None:
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+        bindir = Path(shutil.which("pg_ctl") or (found[-1] if found else "")).parent
+        if not (bindir / "initdb").exists():
+            raise SystemExit("sync_fleet_pg needs PostgreSQL: apt-get install postgresql, or set ARENA_BENCH_PG")
+        self.bindir, self.root = bindir, Path(tempfile.mkdtemp(prefix="arena-bench-pg-"))
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        os.chmod(self.root, 0o755)
+        if os.geteuid() == 0:
+            shutil.chown(self.root, "postgres", "postgres")
+        data = self.root / "data"
+        self._run("initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
+        with open(data / "postgresql.conf", "a") as out:  # durable like a real server: fsync stays on
+            out.write(f"\nlisten_addresses = '127.0.0.1'\nport = {self.port}\nunix_socket_directories = '{self.root}'\n")
+        self._run("pg_ctl", "-D", data, "-l", self.root / "log", "-w", "start")
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, tool: str, *args: object) -> None:
+        cmd = [str(self.bindir / tool), *map(str, args)]
+        if os.geteuid() == 0:
+            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        subprocess.run(cmd, check=True, capture_output=True)
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", self.root / "data", "-m", "fast", "-w", "stop")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _programme(base: Path, share_dir: Path, key: bytes) -> list[tuple[str, list[str]]]:
+    """One programme of STATIONS sites (an activity of PER_SITE people each), every workstation joined
+    through the file share and level."""
+    import datetime as dt
+
+    from store import activities, cases, db, staff, sync
+
+    first = db.open(base / "dir-0.db")
+    with first.write("bench") as tx:
+        staff.create_in(tx, "bench", "Bench Admin", role="admin")
+    me = staff.by_login(first, "bench").id
+    start = TODAY - dt.timedelta(days=30)
+    sites = []
+    for i in range(STATIONS):
+        aid = activities.create(first, "bench", f"Aktivitet {i}", (6, 6, 6, 6, 4), kind="arbetsträning",
+                                site=f"Ort {i}", capacity=PER_SITE)
+        people = []
+        for j in range(PER_SITE):
+            pid = cases.register(first, "bench", cases.NewParticipant(
+                first_name=f"Namn{i}x{j}", last_name=f"Efternamn{j}", gender="KM"[j % 2],
+                referral_date=start.isoformat(), caseworker_id=me, plan=(6, 6, 6, 6, 4)))
+            activities.enrol(first, "bench", pid, aid, start)
+            people.append(pid)
+        sites.append((aid, people))
+    sync.sync(first, sync.DirShare(share_dir), key, write_snapshot=True)
+    first.dispose()
+    for _ in range(2):  # the fleet joins from the snapshot, then everyone is level
+        for i in range(STATIONS):
+            station = db.open(base / f"dir-{i}.db")
+            sync.sync(station, sync.DirShare(share_dir), key, write_snapshot=False)
+            station.dispose()
+    return sites
+
+
+def _night(base: Path, kind: str, spec: str, key: bytes, sites: list[tuple[str, list[str]]]) -> tuple[float, int]:
+    from store import attendance, cases, db, sync
+
+    for i, (aid, people) in enumerate(sites):  # the same day of work at every site, on both hubs
+        station = db.open(base / f"{kind}-{i}.db")
+        rng = random.Random(i)
+        for pid in people:
+            attendance.mark(station, "bench", pid, aid, TODAY, rng.choice(("present", "present", "sick", "unexcused")))
+        for pid in rng.sample(people, 3):
+            cases.add_note(station, "bench", pid, f"Samtal {i}")
+            cases.update(station, "bench", pid, phone=f"070-{i:03d}{rng.randrange(10**4):04d}")
+        station.dispose()
+    start, received = time.perf_counter(), 0
+    for _ in range(2):
+        for i in range(STATIONS):
+            station = db.open(base / f"{kind}-{i}.db")
+            share = sync.open_share(spec)
+            try:
+                summary = sync.sync(station, share, key, write_snapshot=False)
+            finally:
+                share.close()
+                station.dispose()
+            assert summary.ok, summary.line()
+            received += summary.received
+    seconds = time.perf_counter() - start
+    for i in (0, STATIONS - 1):  # the night brought everyone everything
+        count = sqlite3.connect(base / f"{kind}-{i}.db").execute(
+            "SELECT count(*) FROM attendance WHERE date = ?", (TODAY.isoformat(),)).fetchone()[0]
+        assert count == STATIONS * PER_SITE, (kind, i, count)
+    return seconds, received
+
+
+@benchmark("sync_fleet_pg")
+def sync_fleet_pg(ctx: Context) -> Result:
+    """50 workstations' night through PostgreSQL against the same night through the file share."""
+    from store import pgshare, sync
+
+    server = None if os.environ.get("ARENA_BENCH_PG") else _Server()
+    url = os.environ.get("ARENA_BENCH_PG") or server.url
+    try:
+        with tempfile.TemporaryDirectory() as tmpdir:
+            base, share_dir = Path(tmpdir), Path(tmpdir) / "share"
+            share_dir.mkdir()
+            key = sync.load_key(sync.new_key(base / "k.key"))
+            sites = _programme(base, share_dir, key)
+            hub = sync.open_share(url)  # the programme moves its files to PostgreSQL, as --import-share does
+            pgshare.import_share(sync.DirShare(share_dir), hub, key)
+            hub.close()
+            for i in range(STATIONS):
+                shutil.copy(base / f"dir-{i}.db", base / f"pg-{i}.db")
+            dir_s, dir_ops = _night(base, "dir", str(share_dir), key, sites)
+            pg_s, pg_ops = _night(base, "pg", url, key, sites)
+    finally:
+        if server is not None:
+            server.stop()
+    print(f"  {STATIONS} workstations, {pg_ops} ops applied in the night: PostgreSQL {pg_s:.1f} s,"
+          f" file share {dir_s:.1f} s", flush=True)
+    return result("sync_fleet_pg", pg_s, dir_s, f"s, {STATIONS} workstations' night (PostgreSQL vs file share)",
+                  Goal("≤ 1.5×", ratio=1.5), note=f"{pg_ops} ops applied", extra_ok=pg_ops == dir_ops)
