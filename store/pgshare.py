@@ -155,6 +155,9 @@ class PgShare:
     def _connect(self) -> None:
         params = {**DEFAULTS, **conninfo.conninfo_to_dict(self.url)}
         self.conn = psycopg.connect(**params, autocommit=True)
+        if self.conn.execute("SHOW synchronous_commit").fetchone()[0] == "off":
+            # a file counts as published once the server said so: it must survive the server's crash
+            self.conn.execute("SET synchronous_commit = on")
 
     def _call(self, action):  # noqa: ANN001, ANN202
         """Run one statement (or one transaction); every call is idempotent, so a connection lost on the way
