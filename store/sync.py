@@ -966,6 +966,47 @@ class Conflict:
     lost_hlc: str
     lost_by: str
     detected_at: str
+    who: str = ""  # the person (or user, or activity) the row belongs to, in words
+    day: str = ""  # the date the row is about (a mark's day, a milestone's date), if any
+    what: str = ""  # the field in words ("Närvaro", "Telefon")
+
+
+# How a conflicting row is named: the person (through participant_id), a user, an activity.
+_WHO = {
+    "participant": "SELECT first_name || ' ' || last_name FROM participant WHERE id = ?",
+    "caseworker": "SELECT name FROM caseworker WHERE id = ?",
+    "activity": "SELECT name FROM activity WHERE id = ?",
+}
+_DAY = {"attendance": "date", "session_cancel": "date", "milestone": "coalesce(achieved_date, planned_date)",
+        "enrolment": "start_date"}
+
+
+def _describe(conn: Connection, table: str, row_id: str) -> tuple[str, str]:
+    pk = changes.SYNCED.get(table, "id")
+    who, day = "", ""
+    try:
+        cols = {r[1] for r in conn.exec_driver_sql(f"PRAGMA table_info({table})")}
+        if table in _WHO:
+            who = conn.exec_driver_sql(_WHO[table], (row_id,)).scalar() or ""
+        elif "participant_id" in cols:
+            pid = conn.exec_driver_sql(f"SELECT participant_id FROM {table} WHERE {pk} = ?", (row_id,)).scalar()
+            who = conn.exec_driver_sql(_WHO["participant"], (pid,)).scalar() or "" if pid else ""
+        if table in _DAY:
+            day = conn.exec_driver_sql(f"SELECT {_DAY[table]} FROM {table} WHERE {pk} = ?", (row_id,)).scalar() or ""
+    except Exception:  # noqa: BLE001 -- a name is a courtesy; a row gone by gallring has none
+        pass
+    return who, str(day)
+
+
+def field_words(table: str, field_: str) -> str:
+    """The field in the user's words ("Närvaro" for attendance.status); the column name as a last resort."""
+    key = f"field.{table}.{field_}"
+    words = t(key)
+    if words == key:
+        words = t(f"field.{field_}")
+        if words == f"field.{field_}":
+            return field_.replace("_", " ")
+    return words
 
 
 def conflicts(db: Database, include_resolved: bool = False) -> list[Conflict]:
@@ -973,24 +1014,48 @@ def conflicts(db: Database, include_resolved: bool = False) -> list[Conflict]:
         rows = conn.exec_driver_sql(
             "SELECT id, tbl, row_id, field, kept_value, lost_value, lost_hlc, lost_by, detected_at FROM conflict"
             + ("" if include_resolved else " WHERE resolved = 0") + " ORDER BY detected_at DESC, id").all()
-    return [Conflict(r[0], r[1], r[2], r[3], json.loads(r[4]), json.loads(r[5]), r[6], r[7], r[8]) for r in rows]
+        return [Conflict(r[0], r[1], r[2], r[3], json.loads(r[4]), json.loads(r[5]), r[6], r[7], r[8],
+                         *_describe(conn, r[1], r[2]), field_words(r[1], r[3])) for r in rows]
+
+
+# Fields that are set together: restoring one restores the rest as the overwritten op left them.
+_SET_TOGETHER = {"attendance": ("status", "hours", "reason"), "milestone": ("status", "achieved_date", "planned_date")}
+_NEVER_RESTORED = {"recorded_at", "updated_at", "created_at", "late"}
 
 
 def restore_conflict(db: Database, login: str, conflict_id: str) -> None:
-    """Put the lost value back: a new, ordinary change that syncs like any other."""
+    """Put the whole overwritten value back – a mark's status with its hours and reason, never half of
+    it – as a new, ordinary change that syncs like any other."""
     from store import access
 
     with db.write(login) as tx:
         access.require(tx.conn, login, access.CASE_WRITE)
-        row = tx.conn.exec_driver_sql("SELECT tbl, row_id, field, lost_value FROM conflict WHERE id = ? AND"
+        row = tx.conn.exec_driver_sql("SELECT tbl, row_id, field, lost_value, lost_hlc FROM conflict WHERE id = ? AND"
                                       " resolved = 0", (conflict_id,)).first()
         if row is None:
             raise ArenaError("err.not_found", what=conflict_id[:40])
-        table, row_id, f, lost = row
-        if table not in changes.SYNCED or f not in _columns(tx, table):
+        table, row_id, f, lost, lost_hlc = row
+        columns = _columns(tx, table)
+        if table not in changes.SYNCED or f not in columns:
             raise ArenaError("err.not_found", what=f)
-        changes.upsert(tx, table, row_id, {f: json.loads(lost)})
-        tx.conn.exec_driver_sql("UPDATE conflict SET resolved = 1 WHERE id = ?", (conflict_id,))
+        values = {f: json.loads(lost)}
+        together = _SET_TOGETHER.get(table, ())
+        if f in together:
+            op = tx.conn.exec_driver_sql("SELECT changes FROM change_log WHERE tbl = ? AND row_id = ? AND hlc = ?",
+                                         (table, row_id, lost_hlc)).scalar()
+            if op:
+                state = _state_after(tx, table, row_id, lost_hlc)
+                values.update({c: state[c] for c in together if c in state and c in columns and c != f})
+        changes.upsert(tx, table, row_id, values)
+        tx.conn.exec_driver_sql("UPDATE conflict SET resolved = 1 WHERE id = ? OR (tbl = ? AND row_id = ? AND"
+                                " lost_hlc = ? AND resolved = 0)", (conflict_id, table, row_id, lost_hlc))
+
+
+def _state_after(tx: Tx, table: str, row_id: str, hlc: str) -> dict[str, Any]:
+    """The row as it stood right after the op stamped `hlc` (the value a conflict overwrote, whole)."""
+    upto = changes.hlc_key(hlc)
+    state, _ = _fold(table, [op for op in _ops_of(tx, table, row_id) if changes.hlc_key(op[0]) <= upto])
+    return state or {}
 
 
 def _columns(tx: Tx, table: str) -> set[str]:

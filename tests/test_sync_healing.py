@@ -328,3 +328,27 @@ def test_a_stage_added_on_one_station_reaches_the_others_with_its_milestones(tmp
     assert sqlite3.connect(b_path).execute("SELECT stage_code FROM milestone WHERE id = ?", (mid,)).fetchone() == (
         "korkort",)
     assert_same(a.path, b_path)
+
+
+def test_a_conflict_names_person_date_and_field_and_restores_the_whole_value(tmp_path: Path, hub, key: Path) -> None:
+    from store import attendance
+
+    a, b_path = two_stations(tmp_path, hub, key)
+    pid = a.people[1]
+    attendance.mark(a.db, "omar.farah", pid, a.activity_id, TODAY, "partial", hours=3)
+    b = db.open(b_path)
+    time.sleep(0.01)
+    attendance.mark(b, "lena.leder", pid, a.activity_id, TODAY, "sick")  # later: wins
+    b.dispose()
+    for path in (a.path, b_path, a.path):
+        run_sync(path, hub, key)
+    found = [c for c in sync.conflicts(a.db) if c.tbl == "attendance" and c.field == "status"]
+    assert found, "the overwritten mark is listed"
+    conflict = found[0]
+    assert conflict.who == "Björn Berg" and conflict.day == TODAY.isoformat() and conflict.what == "Närvaro"
+    assert conflict.lost == "partial"
+    sync.restore_conflict(a.db, "omar.farah", conflict.id)
+    row = sqlite3.connect(a.path).execute("SELECT status, hours FROM attendance WHERE participant_id = ? AND date = ?",
+                                          (pid, TODAY.isoformat())).fetchone()
+    assert row == ("partial", 3.0)  # the whole mark, never "sick, 3 h" or "partial, 0 h"
+    assert not [c for c in sync.conflicts(a.db) if c.row_id == conflict.row_id]

@@ -58,8 +58,8 @@ class ConflictsScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for key, width in (("conf.col.when", 17), ("conf.col.what", 24), ("conf.col.kept", 22),
-                           ("conf.col.lost", 22), ("conf.col.by", 16)):
+        for key, width in (("conf.col.when", 16), ("conf.col.who", 20), ("conf.col.day", 10), ("conf.col.what", 18),
+                           ("conf.col.kept", 16), ("conf.col.lost", 16), ("conf.col.by", 12)):
             table.add_column(t(key), width=width)
         table.focus()
         self.reload()
@@ -71,8 +71,8 @@ class ConflictsScreen(Screen):
         table = self.query_one(DataTable)
         table.clear()
         for c in items:
-            table.add_row(c.detected_at[:16].replace("T", " "), f"{c.tbl}.{c.field}", _value(c.kept),
-                          Text(_value(c.lost), style="yellow"), c.lost_by, key=c.id)
+            table.add_row(c.detected_at[:16].replace("T", " "), c.who or "–", c.day[:10] or "–", c.what,
+                          _value(c.kept), Text(_value(c.lost), style="yellow"), c.lost_by, key=c.id)
         self.query_one("#conf-title", Static).update(t("conf.title") + f" ({len(items)})"
                                                      if items else t("conf.none"))
 
@@ -88,5 +88,7 @@ class ConflictsScreen(Screen):
 
 
 def _value(value: object) -> str:
+    if isinstance(value, str) and t(f"st.{value}") != f"st.{value}":
+        value = t(f"st.{value}")  # a mark's status in words
     text = "–" if value is None else (value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
     return text if len(text) <= 30 else text[:29] + "…"
