@@ -188,6 +188,8 @@ CATALOG: dict[str, tuple[str, str]] = {
                        "The programme key does not fit the share {path}. Copy the right arena.key to this workstation and run the sync again."),
     "sync.other_programme": ("{path} är ett annat programs utdelning. Ange rätt utdelning.",
                              "{path} is another programme's share. Give the right share."),
+    "sync.key_prompt": ("Var finns programnyckeln (arena.key)? Den saknas i {path}:",
+                        "Where is the programme key (arena.key)? It is not at {path}:"),
     "sync.status_never": ("Aldrig synkad.", "Never synced."),
     "sync.status_last": ("Senaste synk {at}: {line}", "Last sync {at}: {line}"),
     "sync.status_own": ("{n} egna ändringar väntar på att skickas.", "{n} own changes wait to be sent."),

@@ -875,7 +875,11 @@ def sync(db: Database, share: Share, key: bytes, *, from_snapshot: bool = True,
     from store import snapshot
 
     summary = Summary()
-    check_share(db, share, key)
+    try:
+        check_share(db, share, key)
+    except ArenaError as error:  # remembered for --status and F5, then said to the caller
+        _remember_result(db, summary, str(error))
+        raise
     with db.write("sync") as tx:
         settings.write(tx.conn, "sync.count", str(int(settings.read(tx.conn, "sync.count") or 0) + 1))
     try:
@@ -914,11 +918,11 @@ def sync(db: Database, share: Share, key: bytes, *, from_snapshot: bool = True,
     return summary
 
 
-def _remember_result(db: Database, summary: Summary) -> None:
+def _remember_result(db: Database, summary: Summary, error: str = "") -> None:
     with db.write("sync") as tx:
         settings.write(tx.conn, "sync.last", json.dumps({
-            "at": clock.now().isoformat(), "ok": summary.ok, "line": summary.line(), "stuck": summary.stuck,
-            "problems": summary.problems[:20]}, ensure_ascii=False))
+            "at": clock.now().isoformat(), "ok": summary.ok and not error, "line": error or summary.line(),
+            "stuck": summary.stuck, "problems": summary.problems[:20]}, ensure_ascii=False))
 
 
 @dataclass(frozen=True)

@@ -352,3 +352,46 @@ def test_a_conflict_names_person_date_and_field_and_restores_the_whole_value(tmp
                                           (pid, TODAY.isoformat())).fetchone()
     assert row == ("partial", 3.0)  # the whole mark, never "sick, 3 h" or "partial, 0 h"
     assert not [c for c in sync.conflicts(a.db) if c.row_id == conflict.row_id]
+
+
+async def test_f5_asks_for_the_share_and_the_key_once_and_keeps_the_result_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from textual.widgets import Static
+
+    from tui.app import ArenaApp
+
+    from .test_tui import settle
+
+    monkeypatch.setenv("ARENA_DATA_DIR", str(tmp_path / "data"))  # no arena.key here
+    monkeypatch.delenv("ARENA_KEY", raising=False)
+    monkeypatch.setattr(sync, "RETRY_DELAYS", (0.01,))
+    share = tmp_path / "share"
+    share.mkdir()
+    key_file = sync.new_key(tmp_path / "elsewhere.key")
+    a = make_world(tmp_path / "a.db", n=3)
+    app = ArenaApp(db.open(a.path), "omar.farah")
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f5", "y")
+        await settle(pilot, app)
+        await pilot.press(*str(share), "enter")  # the share, once
+        await settle(pilot, app)
+        await pilot.press(*str(tmp_path / "missing.key"), "enter")  # a wrong path is said in the dialog
+        await settle(pilot, app)
+        assert "saknas" in str(app.screen.query_one("#prompt-error").render())
+        app.screen.query_one("Input").value = ""
+        await pilot.press(*str(key_file), "enter")  # the key, once
+        await settle(pilot, app)
+        await settle(pilot, app)
+        assert any("Synk klar" in n.message for n in app._notifications)
+        assert "Synk klar" in str(app.screen.query_one("#ov-sync", Static).render())
+        shutil.rmtree(share)  # the share goes away: the next sync fails, and asks for nothing
+        share.mkdir()
+        app._notifications.clear()
+        await pilot.press("y")
+        await settle(pilot, app)
+        await settle(pilot, app)
+        assert app.screen.__class__.__name__ == "OverviewScreen"  # no dialog
+        assert any("verkar inte vara monterad" in n.message for n in app._notifications)
+        assert "verkar inte vara monterad" in str(app.screen.query_one("#ov-sync", Static).render())
+    assert sync.remembered(a.db, "sync.key") == str(key_file.resolve())

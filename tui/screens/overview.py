@@ -71,6 +71,7 @@ class OverviewScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield Static("", id="ov-sync", classes="muted")
         with TabbedContent(id="ov-tabs"):
             with TabPane(t("ov.title"), id="tab-myday"):
                 with VerticalScroll(id="myday"):
@@ -110,7 +111,12 @@ class OverviewScreen(Screen):
         self.reload()
 
     def reload(self) -> None:
+        from store import sync
+        from tui.screens.syncscreen import sync_line
+
         call_store(self, overview.my_day, self.app.db, self.app.login, done=self._show, group="myday")
+        call_store(self, sync.status, self.app.db, group="sync-line",
+                   done=lambda state: self.query_one("#ov-sync", Static).update(sync_line(state)))
         self.reload_figures()
 
     def _fill(self, table_id: str, rows: list[tuple], empty_cols: int) -> None:

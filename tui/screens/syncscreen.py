@@ -16,34 +16,73 @@ from tui.workers import call_store
 
 
 def start_sync(app: App) -> None:
-    """Sync with the share remembered from the last sync (asked for the first time)."""
+    """Sync with the share and key remembered from before; each is asked for once (the key only when it
+    is not in the data directory), remembered as soon as it is given – a failed sync does not ask again –
+    and the result stays visible as F5's sync line."""
+    from pathlib import Path
+
     from tui.cli import default_key
 
-    def run(share_path: str) -> None:
+    def run(share_path: str, key_path: str) -> None:
         def job() -> sync.Summary:
-            key_path = sync.remembered(app.db, "sync.key") or str(default_key())
+            sync.remember(app.db, share_path, key_path)
+            key = sync.load_key(key_path)
             share = sync.open_share(share_path)
             try:
-                summary = sync.sync(app.db, share, sync.load_key(key_path))
+                return sync.sync(app.db, share, key)
             finally:
                 share.close()
-            sync.remember(app.db, share_path, key_path)
-            return summary
 
         def done(s: sync.Summary) -> None:
-            app.notify(s.line(), timeout=10, severity="warning" if s.conflicts or s.quarantined else "information")
+            app.notify(s.line(), timeout=15, severity="information" if s.ok and not s.conflicts else
+                       "warning" if s.ok else "error")
+            if hasattr(app.screen, "reload"):
+                app.screen.reload()
+
+        def failed(message: str) -> None:
+            app.notify(message, severity="error", timeout=15)
             if hasattr(app.screen, "reload"):
                 app.screen.reload()
 
         app.notify(t("sync.running"), timeout=3)
-        call_store(app, job, done=done, group="sync")
+        call_store(app, job, done=done, failed=failed, group="sync")
+
+    def with_share(share_path: str) -> None:
+        key_path = sync.remembered(app.db, "sync.key")
+        if key_path:
+            run(share_path, key_path)
+        elif default_key().is_file():
+            run(share_path, str(default_key()))
+        else:
+            app.push_screen(PromptDialog(t("sync.key_prompt", path=default_key()), check=_key_file),
+                            lambda value: run(share_path, str(value)) if value else None)
 
     share = sync.remembered(app.db, "sync.share")
     if share:
-        run(share)
+        with_share(share)
         return
     app.push_screen(PromptDialog(t("sync.share_prompt"), check=lambda s: s.strip() or None),
-                    lambda value: run(str(value)) if value else None)
+                    lambda value: with_share(str(value)) if value else None)
+
+
+def _key_file(text: str) -> str | None:
+    from pathlib import Path
+
+    if not text.strip():
+        return None
+    path = Path(text.strip()).expanduser()
+    sync.load_key(path)  # a missing or invalid key is said in the dialog, not after the sync
+    return str(path.resolve())
+
+
+def sync_line(state: sync.Status) -> str:
+    """F5's sync line: the last sync's result and what waits now."""
+    parts = [t("sync.status_last", at=state.last_at[:16].replace("T", " "), line=state.last_line)
+             if state.last_at else t("sync.status_never")]
+    parts += [t("sync.status_own", n=state.pending_own)] if state.pending_own else []
+    parts += [t("sync.status_waiting", n=state.waiting)] if state.waiting and state.last_at else []
+    parts += [t("sync.status_quarantine", detail=str(len(state.quarantined)))] if state.quarantined else []
+    return " ".join(parts)
 
 
 class ConflictsScreen(Screen):
