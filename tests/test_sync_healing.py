@@ -16,7 +16,7 @@ from store import cases, changes, db, sync
 from store.i18n import ArenaError
 from tui import cli
 
-from .conftest import TODAY, make_world
+from .conftest import PIN, TODAY, make_world
 from .test_retention import old_world  # noqa: F401 -- fixture
 from .test_sync import assert_same, key, run_sync  # noqa: F401 -- fixtures
 
@@ -369,7 +369,7 @@ async def test_f5_asks_for_the_share_and_the_key_once_and_keeps_the_result_line(
     share.mkdir()
     key_file = sync.new_key(tmp_path / "elsewhere.key")
     a = make_world(tmp_path / "a.db", n=3)
-    app = ArenaApp(db.open(a.path), "omar.farah")
+    app = ArenaApp(db.open(a.path), "omar.farah", pin=PIN)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await settle(pilot, app)
         await pilot.press("f5", "y")
