@@ -3,15 +3,19 @@
 `call_store` runs one read in a thread worker and hands the result back on the UI thread. `WriteLane`
 is the app's single, ordered write queue: key presses enqueue marks in the order they were pressed,
 one thread commits them one by one, and each screen shows a mark only when its commit has returned.
+The writing thread never waits for the screen: committed results queue up and the UI thread takes all
+that have arrived in one go, so a burst of marks costs one redraw per frame, not one per mark.
 """
 from __future__ import annotations
 
+import collections
 import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from textual import events
 from textual.dom import DOMNode
 
 from store.i18n import ArenaError, t
@@ -78,13 +82,21 @@ class WriteLane:
         self._thread.start()
         self._idle = threading.Event()
         self._idle.set()
+        self._results: collections.deque[tuple[Callable[[Any], None], Any]] = collections.deque()
+        self._flush_posted = threading.Lock()  # held while a flush is on its way to the UI thread
+        self._outstanding = 0  # submitted and not yet shown (read and written on the UI thread only)
 
     def submit(self, fn: Callable[[], Any], done: Callable[[Any], None], failed: Callable[[str], None]) -> None:
+        self._outstanding += 1
         self._idle.clear()
         self._jobs.put(WriteJob(fn, done, failed))
 
     def pending(self) -> int:
         return self._jobs.qsize()
+
+    def settled(self) -> bool:
+        """On the UI thread: every submitted write has been committed and shown (a burst of marks is over)."""
+        return self._outstanding <= 0
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         return self._idle.wait(timeout)
@@ -108,4 +120,23 @@ class WriteLane:
                 self._idle.set()
 
     def _deliver(self, callback: Callable[[Any], None], value: Any) -> None:
-        _deliver(self._app, callback, value)  # if the app has closed, the write is committed all the same
+        """Queue the result for the UI thread without waiting for it (if the app has closed, the write is
+        committed all the same)."""
+        self._results.append((callback, value))
+        if self._flush_posted.acquire(blocking=False):  # else the flush on its way takes this one too
+            # post_message is thread-safe and returns at once (call_from_thread would wait for the screen)
+            if not self._app.post_message(events.Callback(callback=self._flush)):
+                self._flush_posted.release()
+
+    def _flush(self) -> None:
+        """On the UI thread: show every result that has arrived, in commit order."""
+        self._flush_posted.release()
+        while self._results:
+            callback, value = self._results.popleft()
+            self._outstanding -= 1
+            if getattr(self._app, "_exit", False):
+                continue
+            try:
+                callback(value)
+            except Exception as error:  # noqa: BLE001 -- a bug in a callback reaches the app's handler
+                self._app._handle_exception(error)

@@ -66,6 +66,7 @@ class RollTable(MarkKeys, DataTable):
         self.people: dict[str, RollRow] = {}
         self.order: list[str] = []
         self.name_filter = ""
+        self._summary_due = False  # a header/session-count refresh is queued for the marks just shown
 
     # ------------------------------------------------------------------ loading and drawing
     def show(self, activity_id: str, activity_name: str, day: dt.date, rows: list[RollRow], cancelled: bool) -> None:
@@ -161,7 +162,8 @@ class RollTable(MarkKeys, DataTable):
         def done(saved: Mark) -> None:
             screen.remember(aid, day, UndoStep("marks", [(row.participant_id, previous)]))
             self._set_mark(row.participant_id, saved, aid=aid, day=day)
-            self.app.notify(t("att.saved", name=row.name, status=t("st." + status)), timeout=2)
+            if lane.settled():  # during a burst the rows say it; one toast, for the last mark
+                self.app.notify(t("att.saved", name=row.name, status=t("st." + status)), timeout=2)
 
         def failed(message: str) -> None:
             self._failed(row.participant_id, message, aid=aid, day=day)
@@ -182,6 +184,12 @@ class RollTable(MarkKeys, DataTable):
         if pid in self.visible():
             self.update_cell(pid, "mark", mark_text(mark, self.cancelled))
             self.update_cell(pid, "info", self._info(row, error))
+        if not self._summary_due:  # once for all the marks shown in one go, not once per mark
+            self._summary_due = True
+            self.call_later(self._refresh_summary)
+
+    def _refresh_summary(self) -> None:
+        self._summary_due = False
         if isinstance(self.screen, AttendanceScreen):
             self.screen.refresh_roll_header()
             self.screen.session_marked(self.activity_id, self.day, self.marked_count())
