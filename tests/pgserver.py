@@ -40,10 +40,11 @@ def _free_port() -> int:
 class PgServer:
     def __init__(self, bindir: Path) -> None:
         self.bindir = bindir
-        self.root = Path(tempfile.mkdtemp(prefix="arena-pg-"))
+        self.as_root = os.geteuid() == 0
+        # as root the server runs as postgres, which must reach its directory: /tmp, whatever TMPDIR says
+        self.root = Path(tempfile.mkdtemp(prefix="arena-pg-", dir="/tmp" if self.as_root else None))
         self.data = self.root / "data"
         self.port = _free_port()
-        self.as_root = os.geteuid() == 0
 
     def _run(self, *argv: str, **kwargs) -> subprocess.CompletedProcess:  # noqa: ANN003
         cmd = [str(a) for a in argv]

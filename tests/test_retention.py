@@ -63,10 +63,10 @@ def test_dry_run_lists_only_the_old_case_and_changes_nothing(old_world, capsys: 
     assert count(old_world.path, "SELECT count(*) FROM participant") == 6
 
 
-def test_gallring_removes_the_case_everywhere_and_logs_no_personal_data(old_world, tmp_path: Path) -> None:
+def test_gallring_removes_the_case_everywhere_and_logs_no_personal_data(old_world, tmp_path: Path,
+                                                                        hub) -> None:  # noqa: ANN001 -- every hub
     key = sync.new_key(tmp_path / "arena.key")
-    (tmp_path / "share").mkdir()
-    share = sync.DirShare(tmp_path / "share")
+    share = hub.share()
     other = db.open(tmp_path / "b.db")
     sync.sync(old_world.db, share, sync.load_key(key))
     sync.sync(other, share, sync.load_key(key))
@@ -111,6 +111,7 @@ def test_gallring_removes_the_case_everywhere_and_logs_no_personal_data(old_worl
     late.dispose()
     assert count(tmp_path / "c.db", "SELECT count(*) FROM participant") == 5
     assert count(tmp_path / "c.db", "SELECT count(*) FROM change_log WHERE changes LIKE '%Gammalsson%'") == 0
+    share.close()
 
 
 def test_cutoff_is_five_calendar_years() -> None:
