@@ -45,6 +45,14 @@ def assert_same(*paths: Path) -> None:
         assert len(outputs) == 1, f"{what} differs between workstations"
 
 
+def copy_db(source: Path, target: Path) -> None:
+    """A file-level copy, as a backup tool or a disk image makes it (the WAL folded in)."""
+    con, out = sqlite3.connect(source), sqlite3.connect(target)
+    con.backup(out)
+    out.close()
+    con.close()
+
+
 def run_sync(path: Path, hub, key: Path, **options: object) -> sync.Summary:  # noqa: ANN001 -- a tests.hubs hub
     database = db.open(path)
     share = hub.share()
@@ -290,18 +298,42 @@ def test_property_random_work_and_orders_converge(tmp_path_factory: pytest.TempP
     for p in paths[1:]:
         run_sync(p, hub, key_file)
     days = [dt.date(2026, 11, 23), dt.date(2026, 11, 24), dt.date(2026, 11, 20)]
-    marked: set[tuple[str, str]] = set()
-    for _ in range(data.draw(st.integers(5, 25), label="steps")):
-        i = data.draw(st.integers(0, stations - 1), label="station")
-        action = data.draw(st.sampled_from(["mark", "phone", "note", "sync", "sync", "snapshot"]), label="action")
+    a.db.dispose()  # every station is opened per step: a restore replaces the file underneath
+    safe: set[tuple[str, str]] = set()  # marks that reached the share
+    unsynced: dict[Path, set[tuple[str, str]]] = {p: set() for p in paths}  # marks only in one database
+    backups: dict[Path, tuple[Path, set]] = {}
+    for step in range(data.draw(st.integers(5, 25), label="steps")):
+        i = data.draw(st.integers(0, len(paths) - 1), label="station")
+        action = data.draw(st.sampled_from(["mark", "phone", "note", "sync", "sync", "snapshot", "backup",
+                                            "restore", "clone", "clock"]), label="action")
         pid = a.people[data.draw(st.integers(0, 5), label="person")]
-        database = db.open(paths[i])
+        path = paths[i]
+        if action == "backup":
+            copy_db(path, base / f"backup-{i}.db")
+            backups[path] = (base / f"backup-{i}.db", set(unsynced[path]))
+            continue
+        if action == "restore":  # the work done since the backup and never synced is gone with the disk
+            if path in backups:
+                copy_db(backups[path][0], path)
+                unsynced[path] = set(backups[path][1])
+            continue
+        if action == "clone":  # the database copied to another PC; both go on
+            if len(paths) < 7:
+                twin = base / f"clone-{step}.db"
+                copy_db(path, twin)
+                paths.append(twin)
+                unsynced[twin] = set(unsynced[path])
+            continue
+        database = db.open(path)
+        real_time = time.time
         try:
-            if action == "mark":
+            if action in ("mark", "clock"):
+                if action == "clock":  # this workstation's clock ran two days ahead for this one write
+                    time.time = lambda: real_time() + 2 * 86400  # type: ignore[assignment]
                 day = data.draw(st.sampled_from(days), label="day")
                 attendance.mark(database, "omar.farah", pid, a.activity_id, day,
                                 data.draw(st.sampled_from(["present", "sick", "vab", "unexcused"]), label="status"))
-                marked.add((pid, day.isoformat()))
+                unsynced[path].add((pid, day.isoformat()))
             elif action == "phone":
                 cases.update(database, "omar.farah", pid, phone=f"07{data.draw(st.integers(0, 99))}")
             elif action == "note":
@@ -312,8 +344,12 @@ def test_property_random_work_and_orders_converge(tmp_path_factory: pytest.TempP
                     sync.sync(database, share, sync.load_key(key_file), write_snapshot=action == "snapshot")
                 finally:
                     share.close()
+                safe |= unsynced[path]
+                unsynced[path] = set()
         finally:
+            time.time = real_time  # type: ignore[assignment]
             database.dispose()
+    marked = safe.union(*unsynced.values())
     # two workstations join late: one starts from the newest snapshot (if any), one replays every file
     late, replaying = base / "late.db", base / "replaying.db"
     run_sync(late, hub, key_file)
@@ -326,7 +362,6 @@ def test_property_random_work_and_orders_converge(tmp_path_factory: pytest.TempP
     assert_same(*paths)
     got = {(r[0], r[1]) for r in sqlite3.connect(paths[0]).execute("SELECT participant_id, date FROM attendance")}
     assert marked <= got
-    a.db.dispose()
 
 
 async def test_sync_and_conflict_restore_from_the_tui(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
