@@ -169,3 +169,21 @@ def hub_factory(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
 @pytest.fixture
 def hub(hub_factory):  # noqa: ANN001, ANN201
     return hub_factory()
+
+
+# ------------------------------------------------------------------ writes past the change log
+# Store tests whose databases are checked after every test (tests/changelog_guard.py).
+CHANGE_LOG_GUARDED = {"test_attendance", "test_cases", "test_milestones", "test_retention", "test_access",
+                      "test_identity", "test_report", "test_garbage", "test_sync_healing"}
+
+
+@pytest.fixture(autouse=True)
+def no_write_past_the_change_log(request: pytest.FixtureRequest, tmp_path: Path):  # noqa: ANN201
+    yield
+    if request.module.__name__.rsplit(".", 1)[-1] not in CHANGE_LOG_GUARDED:
+        return
+    from .changelog_guard import unlogged
+
+    found = {str(p.relative_to(tmp_path)): unlogged(p) for p in tmp_path.rglob("*.db")}
+    found = {name: problems[:5] for name, problems in found.items() if problems}
+    assert not found, f"synced tables written outside store.changes: {found}"

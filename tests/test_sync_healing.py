@@ -395,3 +395,20 @@ async def test_f5_asks_for_the_share_and_the_key_once_and_keeps_the_result_line(
         assert any("verkar inte vara monterad" in n.message for n in app._notifications)
         assert "verkar inte vara monterad" in str(app.screen.query_one("#ov-sync", Static).render())
     assert sync.remembered(a.db, "sync.key") == str(key_file.resolve())
+
+
+def test_the_change_log_guard_sees_a_write_past_the_change_log(tmp_path_factory: pytest.TempPathFactory) -> None:
+    from .changelog_guard import unlogged
+
+    path = tmp_path_factory.mktemp("guard") / "raw.db"  # outside tmp_path: the guard itself checks that one
+    w = make_world(path, n=2)
+    w.db.dispose()
+    assert unlogged(path) == []
+    con = sqlite3.connect(path)
+    con.execute("UPDATE participant SET phone = '070' WHERE id = ?", (w.people[0],))
+    con.execute("INSERT INTO milestone_stage (code, label_sv, label_en, kind, sort) VALUES ('raw', 'r', 'r',"
+                " 'intervention', 99)")
+    con.commit()
+    con.close()
+    found = unlogged(path)
+    assert len(found) == 2 and "phone" in found[0] and "milestone_stage raw" in found[1]
