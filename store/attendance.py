@@ -127,10 +127,10 @@ def sessions(db: Database, day: dt.date, leader_login: str | None = None) -> lis
     sql = (
         f"SELECT a.id, a.name, a.site, a.{col},"
         # an exit ends the person's enrolments (store.milestones.exit_participant), so the enrolment
-        # dates alone say who is on the list: counted from an index, without reading participants
-        " (SELECT count(*) FROM enrolment e"
-        "   WHERE e.activity_id = a.id AND e.start_date <= ?1 AND (e.end_date IS NULL OR e.end_date >= ?1)),"
-        " (SELECT count(*) FROM attendance t WHERE t.activity_id = a.id AND t.date = ?1),"
+        # dates alone say who is on the list; both counts come from totals the triggers keep
+        # (store.schema: SESSION_TOTAL_TRIGGERS), a few rows per activity whatever the session's size
+        " (SELECT coalesce(sum(e.delta), 0) FROM enrolment_step e WHERE e.activity_id = a.id AND e.date <= ?1),"
+        " coalesce((SELECT t.marks FROM session_marks t WHERE t.activity_id = a.id AND t.date = ?1), 0),"
         " EXISTS (SELECT 1 FROM session_cancel s WHERE s.activity_id = a.id AND s.date = ?1)"
         f" FROM activity a WHERE a.active = 1 AND a.{col} > 0")
     params: tuple = (iso,)

@@ -285,6 +285,81 @@ def _m8_sync_healing(conn: Connection) -> None:
     """)
 
 
+# Per-session totals, kept by triggers like attendance_day: the marks of each activity and day, and the
+# enrolment count as steps (+1 on the first day, -1 the day after the last), so a session's "marked/enrolled"
+# reads a handful of rows whatever the size of the programme.
+SESSION_TOTAL_TRIGGERS = """
+    CREATE TRIGGER session_marks_insert AFTER INSERT ON attendance BEGIN
+        INSERT INTO session_marks (activity_id, date, marks) VALUES (NEW.activity_id, NEW.date, 1)
+        ON CONFLICT (activity_id, date) DO UPDATE SET marks = marks + 1; END;
+    CREATE TRIGGER session_marks_delete AFTER DELETE ON attendance BEGIN
+        UPDATE session_marks SET marks = marks - 1 WHERE activity_id = OLD.activity_id AND date = OLD.date; END;
+    CREATE TRIGGER session_marks_update AFTER UPDATE OF activity_id, date ON attendance BEGIN
+        UPDATE session_marks SET marks = marks - 1 WHERE activity_id = OLD.activity_id AND date = OLD.date;
+        INSERT INTO session_marks (activity_id, date, marks) VALUES (NEW.activity_id, NEW.date, 1)
+        ON CONFLICT (activity_id, date) DO UPDATE SET marks = marks + 1; END;
+    CREATE TRIGGER enrolment_steps_insert AFTER INSERT ON enrolment BEGIN
+        INSERT INTO enrolment_step (activity_id, date, delta) VALUES (NEW.activity_id, NEW.start_date, 1)
+        ON CONFLICT (activity_id, date) DO UPDATE SET delta = delta + 1;
+        INSERT INTO enrolment_step (activity_id, date, delta)
+        SELECT NEW.activity_id, date(NEW.end_date, '+1 day'), -1 WHERE NEW.end_date IS NOT NULL
+        ON CONFLICT (activity_id, date) DO UPDATE SET delta = delta - 1; END;
+    CREATE TRIGGER enrolment_steps_delete AFTER DELETE ON enrolment BEGIN
+        UPDATE enrolment_step SET delta = delta - 1 WHERE activity_id = OLD.activity_id AND date = OLD.start_date;
+        UPDATE enrolment_step SET delta = delta + 1
+        WHERE OLD.end_date IS NOT NULL AND activity_id = OLD.activity_id AND date = date(OLD.end_date, '+1 day'); END;
+    CREATE TRIGGER enrolment_steps_update AFTER UPDATE OF activity_id, start_date, end_date ON enrolment BEGIN
+        UPDATE enrolment_step SET delta = delta - 1 WHERE activity_id = OLD.activity_id AND date = OLD.start_date;
+        UPDATE enrolment_step SET delta = delta + 1
+        WHERE OLD.end_date IS NOT NULL AND activity_id = OLD.activity_id AND date = date(OLD.end_date, '+1 day');
+        INSERT INTO enrolment_step (activity_id, date, delta) VALUES (NEW.activity_id, NEW.start_date, 1)
+        ON CONFLICT (activity_id, date) DO UPDATE SET delta = delta + 1;
+        INSERT INTO enrolment_step (activity_id, date, delta)
+        SELECT NEW.activity_id, date(NEW.end_date, '+1 day'), -1 WHERE NEW.end_date IS NOT NULL
+        ON CONFLICT (activity_id, date) DO UPDATE SET delta = delta - 1; END;
+"""
+SESSION_TOTAL_TRIGGER_NAMES = ("session_marks_insert", "session_marks_delete", "session_marks_update",
+                               "enrolment_steps_insert", "enrolment_steps_delete", "enrolment_steps_update")
+SESSION_TOTALS_FILL = """
+    DELETE FROM session_marks;
+    INSERT INTO session_marks (activity_id, date, marks)
+        SELECT activity_id, date, count(*) FROM attendance GROUP BY activity_id, date;
+    DELETE FROM enrolment_step;
+    INSERT INTO enrolment_step (activity_id, date, delta) SELECT activity_id, date, sum(delta) FROM (
+        SELECT activity_id, start_date AS date, 1 AS delta FROM enrolment
+        UNION ALL SELECT activity_id, date(end_date, '+1 day'), -1 FROM enrolment WHERE end_date IS NOT NULL)
+        GROUP BY activity_id, date;
+"""
+
+
+def create_session_total_triggers(conn) -> None:  # noqa: ANN001 -- a SQLAlchemy or a sqlite3 connection
+    run = conn.exec_driver_sql if hasattr(conn, "exec_driver_sql") else conn.execute
+    for body in SESSION_TOTAL_TRIGGERS.split("END;"):
+        if body.strip():
+            run(body + "END;")
+
+
+def fill_session_totals(conn) -> None:  # noqa: ANN001 -- after a bulk load with the triggers dropped
+    run = conn.exec_driver_sql if hasattr(conn, "exec_driver_sql") else conn.execute
+    for statement in SESSION_TOTALS_FILL.split(";"):
+        if statement.strip():
+            run(statement)
+
+
+def _m9_session_totals(conn: Connection) -> None:
+    """F3's and F5's session counts ("12/25 marked") from totals kept by triggers, not by counting the
+    session's enrolments and marks (which grew with the size of the programme's sessions)."""
+    _exec_script(conn, """
+    CREATE TABLE session_marks (activity_id TEXT NOT NULL, date TEXT NOT NULL, marks INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (activity_id, date)) WITHOUT ROWID;
+    CREATE TABLE enrolment_step (activity_id TEXT NOT NULL, date TEXT NOT NULL, delta INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (activity_id, date)) WITHOUT ROWID;
+    """)
+    fill_session_totals(conn)
+    create_session_total_triggers(conn)
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [_m1_core, _m2_search, _m3_sync, _m4_figures, _m5_day_totals,
-                                                  _m6_caseload_index, _m7_gallring, _m8_sync_healing]
+                                                  _m6_caseload_index, _m7_gallring, _m8_sync_healing,
+                                                  _m9_session_totals]
 LATEST = len(MIGRATIONS)

@@ -310,3 +310,44 @@ def test_import_names_the_true_reason_a_file_cannot_be_used(world: World, tmp_pa
     assert cli.main(["import", "attendance", str(file), "--db", str(world.path), "--user", "lena.leder", "--pin-stdin"]) == 2
     err = capsys.readouterr().err.strip()
     assert expected in err and len(err.splitlines()) == 1
+
+
+def _counted(world: World, day: dt.date) -> tuple[int, int]:
+    """A session's marked/enrolled counted the slow way, straight from the rows."""
+    iso = day.isoformat()
+    (marked,), = rows(world, "SELECT count(*) FROM attendance WHERE activity_id = ? AND date = ?", world.activity_id, iso)
+    (enrolled,), = rows(world, "SELECT count(*) FROM enrolment WHERE activity_id = ? AND start_date <= ?"
+                               " AND (end_date IS NULL OR end_date >= ?)", world.activity_id, iso, iso)
+    return marked, enrolled
+
+
+def test_session_counts_kept_by_triggers_match_the_rows(world: World, tmp_path: Path) -> None:
+    """The totals behind "marked/enrolled" follow every way a mark or an enrolment changes, and a
+    database from before them gets them filled by the migration."""
+    def shown(day: dt.date) -> tuple[int, int]:
+        session = next(s for s in attendance.sessions(world.db, day) if s.activity_id == world.activity_id)
+        return session.marked, session.enrolled
+
+    for pid in world.people[:6]:
+        attendance.mark(world.db, "omar.farah", pid, world.activity_id, TODAY, "present")
+    attendance.mark(world.db, "omar.farah", world.people[0], world.activity_id, TODAY, "sick")  # an update
+    attendance.clear(world.db, "omar.farah", world.people[1], world.activity_id, TODAY)
+    attendance.mark(world.db, "omar.farah", world.people[2], world.activity_id, MONDAY, "present")
+    milestones.exit_participant(world.db, "omar.farah", world.people[7], "arbete", MONDAY)  # ends enrolments
+    for day in (MONDAY, TODAY, dt.date(2026, 8, 31)):
+        assert shown(day) == _counted(world, day), day
+    assert shown(TODAY) == (5, 24)
+    # an older database (before the totals) gets them from its rows
+    with sqlite3.connect(world.path) as con:
+        con.executescript("DROP TABLE session_marks; DROP TABLE enrolment_step; PRAGMA user_version = 8;"
+                          + "".join(f"DROP TRIGGER {n};" for n in ("session_marks_insert", "session_marks_delete",
+                                    "session_marks_update", "enrolment_steps_insert", "enrolment_steps_delete",
+                                    "enrolment_steps_update")))
+    from store import db
+
+    reopened = db.open(world.path)
+    try:
+        session = next(s for s in attendance.sessions(reopened, TODAY) if s.activity_id == world.activity_id)
+        assert (session.marked, session.enrolled) == _counted(world, TODAY) == (5, 24)
+    finally:
+        reopened.dispose()

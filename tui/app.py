@@ -39,13 +39,8 @@ class ArenaApp(App):
                  exit_after_ready: bool = False, start_mode: str = "overview") -> None:
         """`login` is the OS login; `claimed` a user named with --user. The app asks the PIN of the user
         they resolve to at every start; `pin` (scripts and tests) is checked by the store instead of typed."""
-        from tui.screens.attendance import AttendanceScreen
-        from tui.screens.milestones import MilestonesScreen
-        from tui.screens.overview import OverviewScreen
-        from tui.screens.search import SearchScreen
-
-        self.MODES = {"overview": OverviewScreen, "search": SearchScreen, "attendance": AttendanceScreen,
-                      "milestones": MilestonesScreen}
+        # each screen module is imported when its mode is first shown, not at start-up
+        self.MODES = {mode: _lazy_screen(mode) for mode in ("overview", "search", "attendance", "milestones")}
         super().__init__()
         self.db = database
         self.login = login
@@ -175,6 +170,12 @@ class ArenaApp(App):
         if not self.may(self.MODE_ACTIONS[self.start_mode]):
             self.start_mode = "attendance"  # the roll call is the leader's part of Arena
         self.switch_mode(self.start_mode)
+        if self.exit_after_ready and self.start_mode != "overview":
+            self.call_after_refresh(self.exit)
+
+    def first_screen_filled(self) -> None:
+        """The first screen shows its data (F5 calls this when "Min dag" is drawn): `--exit-after-ready`
+        (start-up measurements) exits once that is painted."""
         if self.exit_after_ready:
             self.call_after_refresh(self.exit)
 
@@ -334,6 +335,20 @@ class ArenaApp(App):
         if self._key_pump is not None:
             self._key_pump.cancel()
         self.write_lane.close()
+
+
+_SCREENS = {"overview": ("tui.screens.overview", "OverviewScreen"), "search": ("tui.screens.search", "SearchScreen"),
+            "attendance": ("tui.screens.attendance", "AttendanceScreen"),
+            "milestones": ("tui.screens.milestones", "MilestonesScreen")}
+
+
+def _lazy_screen(mode: str):  # noqa: ANN202
+    def make():  # noqa: ANN202
+        import importlib
+
+        module, name = _SCREENS[mode]
+        return getattr(importlib.import_module(module), name)()
+    return make
 
 
 def run(path: str, *, login: str, claimed: str | None = None, exit_after_ready: bool = False) -> int:

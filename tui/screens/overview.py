@@ -104,8 +104,8 @@ class OverviewScreen(Screen):
             table = self.query_one(f"#{table_id}", ListTable)
             for key, width in columns:
                 table.add_column(t(key), width=width)
-        call_store(self, staff.all_caseworkers, self.app.db, done=self._filters, group="filters")
         self.query_one("#ov-sessions", ListTable).focus()
+        self._figures_loaded = False  # the figures and their filters are read when their tab is first shown
 
     def on_screen_resume(self) -> None:
         self.reload()
@@ -117,7 +117,15 @@ class OverviewScreen(Screen):
         call_store(self, overview.my_day, self.app.db, self.app.login, done=self._show, group="myday")
         call_store(self, sync.status, self.app.db, group="sync-line",
                    done=lambda state: self.query_one("#ov-sync", Static).update(sync_line(state)))
-        self.reload_figures()
+        if self.query_one(TabbedContent).active == "tab-figures":
+            self.reload_figures()
+
+    @on(TabbedContent.TabActivated, "#ov-tabs")
+    def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "tab-figures" and not self._figures_loaded:
+            self._figures_loaded = True
+            call_store(self, staff.all_caseworkers, self.app.db, done=self._filters, group="filters")
+            self.reload_figures()
 
     def _fill(self, table_id: str, rows: list[tuple], empty_cols: int) -> None:
         table = self.query_one(f"#{table_id}", ListTable)
@@ -151,6 +159,7 @@ class OverviewScreen(Screen):
                               ("ov-below", "ov.below", len(day.below)), ("ov-alerts", "ov.alerts", len(day.alerts)),
                               ("ov-silent", "ov.silent", len(day.silent))):
             self.query_one(f"#{key}-title", Static).update(f"{t(title, days=30)} ({n})")
+        self.app.first_screen_filled()
 
     def act(self, table_id: str, key: str) -> None:
         if not key:
