@@ -21,23 +21,16 @@ from tui import cli
 
 from .conftest import TODAY, make_world
 from .hubs import DirHub, PgHub
-from .pgserver import start_or_skip
 from .test_sync import assert_same, run_sync
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
-def own_server():  # noqa: ANN201
-    """A server of its own for the tests that stop it or fill its disk, not to disturb the shared one."""
-    server = start_or_skip()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
-def pg(own_server) -> PgHub:  # noqa: ANN001
-    return PgHub(own_server, own_server.new_schema())
+def pg(pg_server) -> PgHub:  # noqa: ANN001 -- the session's server: tests here stop it (and start it again)
+    hub = PgHub(pg_server, pg_server.new_schema())
+    yield hub
+    hub.close()
 
 
 @pytest.fixture
