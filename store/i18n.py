@@ -153,6 +153,8 @@ CATALOG: dict[str, tuple[str, str]] = {
                      "The PostgreSQL server {where} refused the login ({detail}). Check the user and password (~/.pgpass) with IT."),
     "sync.pg_lost": ("Förbindelsen med PostgreSQL-servern {where} bröts mitt i synken ({detail}). Det som hann tas emot är sparat; kör synken igen.",
                      "The connection to the PostgreSQL server {where} was lost mid-sync ({detail}). What arrived is saved; run the sync again."),
+    "sync.pg_bad_url": ("{where} är ingen giltig PostgreSQL-adress ({detail}). Skriv den som postgresql://användare@värd/databas.",
+                        "{where} is not a valid PostgreSQL address ({detail}). Write it as postgresql://user@host/database."),
     "sync.pg_full": ("PostgreSQL-servern {where} har fullt på disken. Inget gick förlorat; be IT frigöra utrymme och kör synken igen.",
                      "The PostgreSQL server {where} has a full disk. Nothing was lost; ask IT to free space and run the sync again."),
     "sync.pg_denied": ("PostgreSQL-rollen saknar behörighet på {where} ({detail}). IT ger rollen sitt schema enligt README.",

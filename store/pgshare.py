@@ -153,7 +153,10 @@ class PgShare:
     # ----------------------------------------------------------------------------------- internals
 
     def _connect(self) -> None:
-        params = {**DEFAULTS, **conninfo.conninfo_to_dict(self.url)}
+        try:
+            params = {**DEFAULTS, **conninfo.conninfo_to_dict(self.url)}
+        except psycopg.Error as error:
+            raise ArenaError("sync.pg_bad_url", where=self.where, detail=_first_line(error)) from error
         self.conn = psycopg.connect(**params, autocommit=True)
         if self.conn.execute("SHOW synchronous_commit").fetchone()[0] == "off":
             # a file counts as published once the server said so: it must survive the server's crash
@@ -204,6 +207,8 @@ class PgShare:
             if any(s in text for s in ("authentication failed", "no password supplied", "no pg_hba.conf entry")) \
                     or ('role "' in text and "does not exist" in text):
                 raise ArenaError("sync.pg_auth", where=self.where, detail=_first_line(error)) from error
+            if connecting and ("invalid" in text and ("value" in text or "option" in text)):
+                raise ArenaError("sync.pg_bad_url", where=self.where, detail=_first_line(error)) from error
             if connecting:
                 raise ArenaError("sync.pg_connect", where=self.where, detail=_first_line(error)) from error
             raise ArenaError("sync.pg_lost", where=self.where, detail=_first_line(error)) from error

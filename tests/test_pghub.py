@@ -80,6 +80,13 @@ def test_a_server_that_cannot_be_reached_is_one_line_and_changes_nothing(tmp_pat
     assert state(a.path) == before
 
 
+def test_a_malformed_address_is_said_as_such(tmp_path: Path, key: Path, capsys: pytest.CaptureFixture) -> None:
+    a = make_world(tmp_path / "a.db", n=2)
+    for url in ("postgresql://[arena", "postgresql://arena@127.0.0.1/arena?sslmode=ibland"):
+        code, out, err = cli_sync(capsys, "--db", str(a.path), "--share", url, "--key", str(key))
+        assert code == 2 and err.count("\n") == 1 and "ingen giltig PostgreSQL-adress" in err, err
+
+
 def test_a_wrong_password_or_role_is_said_as_such(tmp_path: Path, key: Path, pg: PgHub,
                                                   capsys: pytest.CaptureFixture) -> None:
     a = make_world(tmp_path / "a.db", n=2)
