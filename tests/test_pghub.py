@@ -345,3 +345,32 @@ def test_arena_help_does_not_load_the_postgresql_driver() -> None:
             "print('psycopg' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_the_readme_tables_serve_a_role_that_may_only_select_and_insert(tmp_path: Path, key: Path,
+                                                                        pg_server) -> None:  # noqa: ANN001
+    """IT creates the tables from the README itself and grants the role no more than SELECT and INSERT:
+    the sync works on exactly that (Arena never updates or deletes a row on the hub)."""
+    import re
+    import uuid
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### PostgreSQL as the hub"):]
+    tables_sql = re.findall(r"```sql\n(.*?)```", section, re.S)[1]
+    schema = f"it_{uuid.uuid4().hex[:12]}"
+    with pg_server.admin("arena") as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")  # the administrator's, not the role's
+        conn.execute(tables_sql.replace("arena.arena_", f"{schema}.arena_"))
+        conn.execute(f"GRANT USAGE ON SCHEMA {schema} TO arena")
+        conn.execute(f"GRANT SELECT, INSERT ON {schema}.arena_workstation, {schema}.arena_file TO arena")
+    hub = PgHub.__new__(PgHub)
+    hub.server, hub.schema, hub.spec = pg_server, schema, pg_server.url(schema)
+    a = make_world(tmp_path / "a.db", n=3)
+    b_path = tmp_path / "b.db"
+    for path in (a.path, b_path):
+        assert run_sync(path, hub, key).ok
+    cases.update(a.db, "omar.farah", a.people[1], phone="070-5555555")
+    for path in (a.path, b_path):
+        assert run_sync(path, hub, key, write_snapshot=True).ok
+    assert_same(a.path, b_path)
+    pg_server.drop_schema(schema)
