@@ -1,28 +1,32 @@
-"""Child process for the crash test: marks people through the roll call's store function and reports
-each mark on stdout only after `attendance.mark` has returned (committed). The parent SIGKILLs it."""
+"""The child of the crash test (run through tests/fork_server.py): it marks people through the roll
+call's store function and reports each mark on stdout only after `attendance.mark` has returned
+(committed). The parent SIGKILLs it."""
 from __future__ import annotations
 
 import datetime as dt
-import sys
+import os
 
 from store import attendance, calendar, db
 
+DAYS = (dt.date(2026, 9, 1), dt.date(2026, 11, 24))
 
-def main() -> None:
-    path, status, offset = sys.argv[1], sys.argv[2], int(sys.argv[3])
+
+def warm(path: str, activity_id: str) -> None:
+    """What every child would do first, done once in the fork server (holiday tables, SQLAlchemy's
+    caches); the engine is disposed, so no connection crosses the fork."""
     database = db.open(path)
-    activity_id = sys.argv[4]
-    days = [d for d in calendar.workdays(dt.date(2026, 9, 1), dt.date(2026, 11, 24))]
+    attendance.roll_call(database, activity_id, list(calendar.workdays(*DAYS))[-1])
+    database.dispose()
+
+
+def mark_until_killed(path: str, activity_id: str, status: str, offset: int) -> None:
+    database = db.open(path)
+    days = list(calendar.workdays(*DAYS))
     people = [r.participant_id for r in attendance.roll_call(database, activity_id, days[-1])]
     combos = [(p, d) for d in days for p in people]
     i = offset % len(combos)
     while True:
         pid, day = combos[i]
         attendance.mark(database, "omar.farah", pid, activity_id, day, status)
-        sys.stdout.write(f"{pid} {day.isoformat()} {status}\n")
-        sys.stdout.flush()
+        os.write(1, f"{pid} {day.isoformat()} {status}\n".encode())  # one write: a line is whole or absent
         i = (i + 1) % len(combos)
-
-
-if __name__ == "__main__":
-    main()

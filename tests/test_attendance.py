@@ -13,6 +13,7 @@ from store.i18n import ArenaError
 from tui import cli
 
 from .conftest import TODAY, World
+from .waiting import thread_is_in, wait_until
 
 MONDAY = dt.date(2026, 11, 23)
 
@@ -244,12 +245,13 @@ def test_two_windows_on_one_database_both_write(world: World) -> None:
 
     threads = [threading.Thread(target=marker, args=(world.db, world.people[:12], "present")),
                threading.Thread(target=marker, args=(other, world.people[12:], "sick"))]
-    with world.db.write("holder"):  # one window holds the write lock for a moment
+    with world.db.write("holder"):  # one window holds the write lock until both others wait for it
         for thread in threads:
             thread.start()
-        import time
-
-        time.sleep(0.3)
+        for thread in threads:  # BEGIN IMMEDIATE cannot return while the lock is held
+            wait_until(lambda t=thread: thread_is_in(t, "store/db.py", "_begin") or not t.is_alive(),
+                       f"{thread.name} to wait for the write lock")
+        assert all(thread.is_alive() for thread in threads) and not errors
     for thread in threads:
         thread.join(30)
     other.dispose()

@@ -14,6 +14,7 @@ from store import attendance, cases, changes, db, milestones, snapshot, sync
 from tui import cli
 
 from .conftest import TODAY, make_world
+from .waiting import ForkServer, next_millisecond
 from .test_sync import assert_same, export, key, run_sync  # noqa: F401 -- a fixture shared with the sync tests
 
 YESTERDAY = TODAY - dt.timedelta(days=1)
@@ -63,7 +64,7 @@ def busy_programme(tmp_path: Path, share, key_file: Path) -> tuple[Path, Path, P
     milestones.set_status(b, "karin.ek", mid, "started")
     cases.add_note(b, "karin.ek", a.people[2], "Ringde om praktikplats")
     b.dispose()
-    time.sleep(0.01)
+    next_millisecond()  # the next write gets a later clock
 
     cases.update(a.db, "omar.farah", a.people[2], phone="070-2222222")
     attendance.mark(a.db, "omar.farah", a.people[3], a.activity_id, TODAY, "present")
@@ -246,11 +247,10 @@ def test_a_snapshot_is_published_when_enough_ops_lack_one(tmp_path: Path, key: P
 
 
 def test_kill_9_while_a_new_workstation_starts_from_a_snapshot(tmp_path: Path, key: Path, hub) -> None:  # noqa: ANN001
+    import contextlib
     import os
     import random
     import signal
-    import subprocess
-    import sys
 
     share = hub
     a = make_world(tmp_path / "a.db", n=25)
@@ -267,21 +267,20 @@ def test_kill_9_while_a_new_workstation_starts_from_a_snapshot(tmp_path: Path, k
     db.open(fresh).dispose()
     env = {**os.environ, "ARENA_TODAY": TODAY.isoformat()}
     rng = random.Random(11)
-    root = Path(__file__).resolve().parent.parent
-    for _ in range(int(os.environ.get("ARENA_SNAPSHOT_KILLS", "8"))):
-        child = subprocess.Popen([sys.executable, "-m", "tui.cli", "sync", "--db", str(fresh), "--share", share.spec,
-                                  "--key", str(key)], cwd=root, env=env,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.3, 1.2))
-        child.send_signal(signal.SIGKILL)
-        child.wait()
-        con = sqlite3.connect(fresh)
-        assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        # all or nothing: either the snapshot is in (with its high-water marks) or none of it is
-        rows, peers = (con.execute("SELECT count(*) FROM attendance").fetchone()[0],
-                       con.execute("SELECT count(*) FROM sync_peer").fetchone()[0])
-        assert (rows == 0) == (peers == 0)
-        con.close()
+    with ForkServer("tui.cli", "store.sync", "store.snapshot", env=env) as server:  # real processes, started fast
+        for _ in range(int(os.environ.get("ARENA_SNAPSHOT_KILLS", "8"))):
+            child = server.start("tui.cli:main", ["sync", "--db", str(fresh), "--share", share.spec, "--key", str(key)])
+            time.sleep(rng.uniform(0.0, 0.6))  # the kill moment, anywhere in reading the snapshot (or after)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGKILL)
+            list(server.lines())
+            con = sqlite3.connect(fresh)
+            assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+            # all or nothing: either the snapshot is in (with its high-water marks) or none of it is
+            rows, peers = (con.execute("SELECT count(*) FROM attendance").fetchone()[0],
+                           con.execute("SELECT count(*) FROM sync_peer").fetchone()[0])
+            assert (rows == 0) == (peers == 0)
+            con.close()
     sync_with(fresh, share, key)
     assert_same(a.path, fresh)
     con = sqlite3.connect(fresh)

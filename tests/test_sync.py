@@ -3,13 +3,12 @@ server (tests/pgserver.py) — real SQLite files, real subprocesses killed mid-s
 clocks, random orders, each on all three."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import random
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -21,8 +20,8 @@ from tui import cli
 
 from .conftest import PIN, TODAY, make_world
 from .hubs import copy_files
+from .waiting import ForkServer, next_millisecond
 
-ROOT = Path(__file__).resolve().parent.parent
 TABLES = ("participants", "caseworkers", "activities", "enrolments", "attendance", "milestones", "notes")
 @pytest.fixture
 def key(tmp_path: Path) -> Path:
@@ -76,7 +75,7 @@ def test_three_workstations_converge_and_keep_conflicts(tmp_path: Path, hub, key
     pid, aid = a.people[3], a.activity_id
     attendance.mark(a.db, "omar.farah", pid, aid, TODAY, "present")
     b = db.open(b_path)
-    time.sleep(0.01)
+    next_millisecond()  # the next write gets a later clock
     attendance.mark(b, "lena.leder", pid, aid, TODAY, "sick")
     cases.update(b, "karin.ek", a.people[4], phone="070-1111111")
     cases.update(a.db, "omar.farah", a.people[4], phone="070-2222222")
@@ -111,7 +110,7 @@ def test_delete_against_a_concurrent_edit_keeps_the_edit(tmp_path: Path, hub, ke
     run_sync(b_path, hub, key)
     b = db.open(b_path)
     attendance.clear(a.db, "omar.farah", a.people[1], a.activity_id, TODAY)  # A deletes
-    time.sleep(0.01)
+    next_millisecond()  # the next write gets a later clock
     attendance.mark(b, "karin.ek", a.people[1], a.activity_id, TODAY, "partial", hours=2)  # B edits, unaware
     b.dispose()
     for path in (a.path, b_path, a.path):
@@ -129,7 +128,7 @@ def test_milestone_status_never_moves_back_through_a_merge(tmp_path: Path, hub, 
     run_sync(a.path, hub, key)
     run_sync(b_path, hub, key)
     milestones.set_status(a.db, "omar.farah", mid, "achieved", achieved=TODAY)
-    time.sleep(0.01)
+    next_millisecond()  # the next write gets a later clock
     b = db.open(b_path)
     milestones.set_status(b, "karin.ek", mid, "started")  # later clock, but behind in the state machine
     b.dispose()
@@ -254,20 +253,22 @@ def test_kill_9_during_sync_loses_and_doubles_nothing(tmp_path: Path, hub, key: 
     days = [d for d in (TODAY - dt.timedelta(days=i) for i in range(1, 60)) if d.weekday() < 5
             and d >= dt.date(2026, 9, 1)]
     trials = int(os.environ.get("ARENA_SYNC_KILLS", "30"))
-    for trial in range(trials):
-        day = days[trial % len(days)]
-        for pid in a.people[1:]:
-            try:
-                attendance.mark(a.db, "omar.farah", pid, a.activity_id, day, rng.choice(("present", "sick", "unexcused")))
-            except Exception:  # noqa: BLE001 -- holidays in the range are refused; fine here
-                break
-        target = a.path if trial % 2 == 0 else b_path
-        child = subprocess.Popen([sys.executable, "-m", "tui.cli", "sync", "--db", str(target), "--share",
-                                  hub.spec, "--key", str(key)], cwd=ROOT, env=env,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.2, 1.2))
-        child.send_signal(signal.SIGKILL)
-        child.wait()
+    with ForkServer("tui.cli", "store.sync", "store.snapshot", env=env) as server:  # real processes, started fast
+        for trial in range(trials):
+            day = days[trial % len(days)]
+            for pid in a.people[1:]:
+                try:
+                    attendance.mark(a.db, "omar.farah", pid, a.activity_id, day,
+                                    rng.choice(("present", "sick", "unexcused")))
+                except Exception:  # noqa: BLE001 -- holidays in the range are refused; fine here
+                    break
+            target = a.path if trial % 2 == 0 else b_path
+            child = server.start("tui.cli:main", ["sync", "--db", str(target), "--share", hub.spec,
+                                                  "--key", str(key)])
+            time.sleep(rng.uniform(0.0, 0.6))  # the kill moment, anywhere in the sync (or after it)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGKILL)
+            list(server.lines())
     for path in (a.path, b_path, a.path, b_path):
         run_sync(path, hub, key)
     ws_a = a.db.workstation_id

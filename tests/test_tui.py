@@ -6,23 +6,17 @@ import sqlite3
 
 import pytest
 
-from textual.worker import WorkerCancelled
-
 from store import db
 from tui.app import ArenaApp
 
 from .conftest import DEMO_PIN, PIN, TODAY, World
+from .waiting import until_quiet, wait_until_async
 
 
 async def settle(pilot, app: ArenaApp, rounds: int = 3) -> None:  # noqa: ANN001
-    for _ in range(rounds):
-        await pilot.pause(0.05)
-        app.write_lane.wait_idle(10)
-        try:
-            await app.workers.wait_for_complete()
-        except WorkerCancelled:
-            pass  # an exclusive reader replaced by a newer one; the next round waits for that one
-        await pilot.pause(0.05)
+    """Wait until the app is quiet: messages handled, writes committed, reads answered, no debounce pending
+    (a condition, not a fixed time; `rounds` is kept for callers and no longer needed)."""
+    await until_quiet(pilot, app)
 
 
 def count(world: World, sql: str, *params: object) -> int:
@@ -384,8 +378,7 @@ async def test_exit_right_after_start_leaves_no_error(demo_db) -> None:  # noqa:
     """Quitting while the first screen's reads are still running must not turn their answers into errors."""
     app = ArenaApp(db.open(demo_db), "anna.lind", pin=DEMO_PIN, exit_after_ready=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        for _ in range(20):
-            await pilot.pause(0.05)
+        await wait_until_async(lambda: not app.is_running, "the app to close by itself once ready")
     assert not (demo_db.parent / "arena-fel.log").exists()
     assert app.return_code in (0, None)
 

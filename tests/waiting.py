@@ -1,0 +1,185 @@
+"""Waiting for a condition instead of sleeping: the app going quiet after a key, a value in the database,
+a thread blocked where the test wants it. Every wait has a timeout that fails the test with what it was
+still waiting for, so a slow machine makes a test slower, never wrong, and a hang is reported, not
+sat out."""
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+TIMEOUT = 30.0  # seconds: far beyond any honest wait on a loaded 2-core machine; only a hang reaches it
+_WORKERS_PY = ("tui/workers.py", "tui\\workers.py")
+
+
+def wait_until(condition: Callable[[], object], what: str, timeout: float = TIMEOUT, step: float = 0.005) -> object:
+    """Poll `condition` until it returns something true (and return that); fail the test after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"waited {timeout:.0f} s for {what}")
+        time.sleep(step)
+
+
+async def wait_until_async(condition: Callable[[], object], what: str, timeout: float = TIMEOUT,
+                           step: float = 0.005) -> object:
+    """`wait_until` for the event loop: sleeps with asyncio so the app keeps running meanwhile."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"waited {timeout:.0f} s for {what}")
+        await asyncio.sleep(step)
+
+
+def next_millisecond() -> None:
+    """Return once the wall clock has moved to a later millisecond, so the next write gets a later HLC
+    stamp than the previous one (what a test of 'the later write wins' needs)."""
+    start = int(time.time() * 1000)
+    wait_until(lambda: int(time.time() * 1000) > start, "the clock to reach the next millisecond", step=0.0005)
+
+
+def thread_is_in(thread: threading.Thread, filename_end: str, function: str) -> bool:
+    """Whether `thread` is currently running (or blocked) inside `function` of a file ending `filename_end`."""
+    frame = sys._current_frames().get(thread.ident or -1)
+    while frame is not None:
+        code = frame.f_code
+        if code.co_name == function and code.co_filename.endswith(filename_end):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _store_calls_running() -> int:
+    """Threads inside a `call_store` job (a cancelled worker's thread runs on and still delivers)."""
+    running = 0
+    for frame in sys._current_frames().values():
+        while frame is not None:
+            if frame.f_code.co_name == "job" and frame.f_code.co_filename.endswith(_WORKERS_PY):
+                running += 1
+                break
+            frame = frame.f_back
+    return running
+
+
+def busy(app) -> list[str]:  # noqa: ANN001
+    """What the app is still doing: writes queued or committing, workers running, store calls in threads,
+    short one-shot timers (a search's debounce) pending on a screen. Empty when it is quiet."""
+    from textual.worker import WorkerState
+
+    doing: list[str] = []
+    lane = getattr(app, "write_lane", None)
+    if lane is not None and not lane.wait_idle(0):
+        doing.append("the write lane")
+    workers = [w.name or repr(w) for w in app.workers if w.state in (WorkerState.PENDING, WorkerState.RUNNING)]
+    if workers:
+        doing.append("workers " + ", ".join(workers))
+    if _store_calls_running():
+        doing.append("a store call in a thread")
+    for screen in app.screen_stack:
+        for timer in list(getattr(screen, "_timers", ())):
+            task = getattr(timer, "_task", None)
+            if timer._repeat == 0 and timer._interval <= 1.0 and task is not None and not task.done():
+                doing.append(f"timer {timer.name} on {type(screen).__name__}")
+    return doing
+
+
+async def until_quiet(pilot, app, timeout: float = TIMEOUT) -> None:  # noqa: ANN001
+    """Wait until every queued message is handled and `busy(app)` is empty twice in a row (an answer that
+    arrives may start the next read or open a screen); fail the test with what was still busy."""
+    deadline = time.monotonic() + timeout
+    quiet = 0
+    while quiet < 2:
+        if getattr(app, "_exit", False) or not app.is_running:
+            return
+        await pilot.pause()
+        doing = busy(app)
+        if doing:
+            quiet = 0
+            if time.monotonic() > deadline:
+                pytest.fail(f"the app was still busy after {timeout:.0f} s: {'; '.join(doing)}")
+            await asyncio.sleep(0.005)
+        else:
+            quiet += 1
+
+
+async def eventually(pilot, check: Callable[[], Awaitable[object] | object], what: str,  # noqa: ANN001
+                     timeout: float = TIMEOUT) -> None:
+    """Press nothing; let the app run until `check()` is true, failing with `what` after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if asyncio.iscoroutine(value):
+            value = await value
+        if value:
+            return
+        if time.monotonic() > deadline:
+            pytest.fail(f"waited {timeout:.0f} s for {what}")
+        await pilot.pause()
+
+
+class ForkServer:
+    """tests/fork_server.py as a context manager: `start()` forks a child running a call and returns its
+    pid; `lines()` reads what the children print until the current one has ended."""
+
+    def __init__(self, *preload: str, env: dict[str, str] | None = None) -> None:
+        root = Path(__file__).resolve().parent.parent
+        self.process = subprocess.Popen([sys.executable, str(root / "tests" / "fork_server.py"), *preload],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
+                                        env={**(env or os.environ), "PYTHONPATH": str(root)}, cwd=root)
+        self.status: int | None = None
+
+    def __enter__(self) -> ForkServer:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.process.stdin.close()
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def _send(self, call: str, args: tuple, fork: bool) -> None:
+        import json
+
+        self.process.stdin.write(json.dumps({"call": call, "args": list(args), "fork": fork}) + "\n")
+        self.process.stdin.flush()
+
+    def run_here(self, call: str, *args: object) -> None:
+        """Run `call` in the server itself (a warm-up), and wait for it."""
+        self._send(call, args, fork=False)
+        assert list(self.lines()) == [] and self.status == 0, f"the warm-up {call} failed"
+
+    def start(self, call: str, *args: object) -> int:
+        self._send(call, args, fork=True)
+        started = self.process.stdout.readline()
+        assert started.startswith("child "), f"the fork server said {started!r} (its stderr is above)"
+        self.status = None
+        return int(started.split()[1])
+
+    def lines(self):  # noqa: ANN201
+        """The lines the current child prints, until it has ended (then `status` is its wait status)."""
+        for line in self.process.stdout:
+            if line.startswith("end "):
+                self.status = int(line.split()[1])
+                return
+            yield line
+        raise AssertionError("the fork server ended")
+
+    def readable(self, timeout: float) -> bool:
+        import select
+
+        return bool(select.select([self.process.stdout], [], [], timeout)[0])
