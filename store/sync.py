@@ -18,6 +18,7 @@ import base64
 import errno
 import hashlib
 import json
+import logging
 import os
 import re
 import struct
@@ -36,6 +37,7 @@ from store import changes, clock, names, retention, settings
 from store.db import Database, Tx
 from store.i18n import ArenaError, t
 
+log = logging.getLogger(__name__)
 MAGIC = b"ARENA-OPS-1\n"
 NAME = re.compile(r"^(\d{12})-(\d{12})\.ops$")
 MAX_OPS_PER_FILE = 5000
@@ -919,6 +921,8 @@ def sync(db: Database, share: Share, key: bytes, *, from_snapshot: bool = True,
 
 
 def _remember_result(db: Database, summary: Summary, error: str = "") -> None:
+    log.log(logging.INFO if summary.ok and not error else logging.WARNING, "sync %s: %s%s", db.path,
+            error or summary.line(), "".join(f"\n  {problem}" for problem in summary.problems))
     with db.write("sync") as tx:
         settings.write(tx.conn, "sync.last", json.dumps({
             "at": clock.now().isoformat(), "ok": summary.ok and not error, "line": error or summary.line(),

@@ -6,6 +6,7 @@ Every screen reads through `call_store` (a thread worker) and writes through the
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from pathlib import Path
 
@@ -13,10 +14,12 @@ from textual import events
 from textual.app import App
 from textual.binding import Binding
 
-from store import access, attendance, calendar, clock, db, milestones, staff, validate
+from store import access, attendance, calendar, clock, db, logs, milestones, staff, validate
 from store.i18n import ArenaError, t
 from tui.dialogs import ChoiceDialog, PromptDialog
 from tui.workers import WriteLane, call_store
+
+log = logging.getLogger(__name__)
 
 STYLESHEET = Path(__file__).resolve().parent.parent / "screens.css"
 
@@ -315,21 +318,16 @@ class ArenaApp(App):
         call_store(self, cases.in_caseload, self.db, self.login, participant_id, done=check, group="open_case")
 
     def _fatal_error(self) -> None:
-        """An unexpected error: the traceback goes to a log file, the user reads one clear line.
+        """An unexpected error (Textual calls this with the exception being handled): the traceback goes
+        to the log file beside the database, the user reads one clear line, the app closes.
 
         Every mark shown as saved was committed before it was shown, so nothing is lost by exiting.
         """
-        import traceback
-
-        log = Path(self.db.path).resolve().parent / "arena-fel.log"
-        try:
-            with open(log, "a", encoding="utf-8") as out:
-                out.write(f"--- {clock.now().isoformat()} {self.login}\n{traceback.format_exc()}\n")
-        except OSError:
-            log = Path("-")
+        if not logging.getLogger("tui").handlers:  # an app started without the CLI (tests, embedding)
+            logs.setup(self.db.path)
+        log.critical("unexpected error (user %s); the app closes", self.login, exc_info=True)
         self.bell()
-        self._exit_renderables.append(t("app.crashed", log=str(log)))
-        self._close_messages_no_wait()
+        self.exit(return_code=1, message=t("app.crashed", log=str(logs.log_path(self.db.path))))
 
     def on_unmount(self) -> None:
         if self._key_pump is not None:

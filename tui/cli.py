@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 import os
 import sys
 from pathlib import Path
 
 from store.i18n import ArenaError, set_language, t
+
+log = logging.getLogger("tui.cli")  # by name: also when run as `python -m tui.cli`
 
 
 # Same as store.export.WHAT (a test checks); spelled out so `--help` need not import the store.
@@ -93,6 +96,8 @@ def _common() -> argparse.ArgumentParser:
     common.add_argument("--db", default=argparse.SUPPRESS, help="databasfil / database file")
     common.add_argument("--lang", choices=("sv", "en"), default=argparse.SUPPRESS, help="språk / language")
     common.add_argument("--user", default=argparse.SUPPRESS, help="inloggning / login (default: OS login)")
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="logga även till standard fel / log to stderr too (the log file is beside the database)")
     return common
 
 
@@ -334,6 +339,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     set_language(getattr(args, "lang", None) or os.environ.get("ARENA_LANG", "sv"))
+    _log_beside_database(args)
+    command = args.command or "app"
     try:
         if args.command is None:
             return run_tui(args)
@@ -341,16 +348,27 @@ def main(argv: list[str] | None = None) -> int:
             _register_late_commands()
         return COMMANDS[args.command](args)
     except ArenaError as error:
+        log.warning("arena %s: %s", command, error)
         sys.stderr.write(f"arena: {error}\n")
         return 2
     except KeyboardInterrupt:
+        log.warning("arena %s: interrupted", command)
         sys.stderr.write(f"arena: {t('cli.interrupted')}\n")
         return 130
     except BrokenPipeError:
         return 0
-    except Exception as error:  # noqa: BLE001 -- never a traceback on the screen
+    except Exception as error:  # noqa: BLE001 -- never a traceback on the screen: it goes to the log file
+        log.error("arena %s failed", command, exc_info=error)
         sys.stderr.write(f"arena: {t('cli.unexpected', detail=f'{type(error).__name__}: {error}')}\n")
         return 1
+
+
+def _log_beside_database(args: argparse.Namespace) -> None:
+    """The log file goes beside the database the command works on (when its folder exists)."""
+    from store import logs
+
+    path = Path(getattr(args, "db", None) or (demo_db() if getattr(args, "demo", False) else default_db()))
+    logs.setup(path if path.parent.is_dir() else None, verbose=bool(getattr(args, "verbose", False)))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ that have arrived in one go, so a burst of marks costs one redraw per frame, not
 from __future__ import annotations
 
 import collections
+import logging
 import queue
 import threading
 from collections.abc import Callable
@@ -21,9 +22,15 @@ from textual.dom import DOMNode
 from store.i18n import ArenaError, t
 
 
+log = logging.getLogger(__name__)
+
+
 def _describe(error: BaseException) -> str:
+    """The line a failed store call shows; the failure is logged (an unexpected one with its traceback)."""
     if isinstance(error, ArenaError):
+        log.info("refused: %s", error)
         return str(error)
+    log.error("a store call failed", exc_info=error)
     return t("cli.unexpected", detail=f"{type(error).__name__}: {error}")
 
 

@@ -1,0 +1,81 @@
+"""Errors leave a trace: the log file beside the database holds every failure with its traceback and
+every sync with its summary; the screen gets one line, never a traceback."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from store import logs, sync
+from tui import cli
+
+from .conftest import World
+from .test_tui import make_app, settle
+
+
+@pytest.fixture(autouse=True)
+def no_log_handlers_left() -> None:
+    yield
+    logs.setup(None)  # the next test starts without this test's file handler
+
+
+def test_an_unexpected_cli_error_is_one_line_on_screen_and_a_traceback_in_the_log(
+        world: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    def broken(args) -> int:  # noqa: ANN001
+        raise RuntimeError("the disk said no")
+
+    monkeypatch.setitem(cli.COMMANDS, "find", broken)
+    assert cli.main(["find", "Berg", "--db", str(world.path)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "the disk said no" in err and "Traceback" not in err
+    text = (world.path.parent / "arena.log").read_text(encoding="utf-8")
+    assert "ERROR tui.cli [" in text and "Traceback (most recent call last)" in text
+    assert 'raise RuntimeError("the disk said no")' in text
+
+
+def test_verbose_also_logs_to_stderr(world: World, monkeypatch: pytest.MonkeyPatch,
+                                     capsys: pytest.CaptureFixture) -> None:
+    def broken(args) -> int:  # noqa: ANN001
+        raise RuntimeError("the disk said no")
+
+    monkeypatch.setitem(cli.COMMANDS, "find", broken)
+    assert cli.main(["find", "Berg", "--db", str(world.path), "-v"]) == 1
+    err = capsys.readouterr().err
+    assert "ERROR tui.cli [" in err and "Traceback (most recent call last)" in err
+
+
+def test_every_sync_leaves_its_summary_in_the_log(world: World, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture) -> None:
+    share = tmp_path / "share"
+    share.mkdir()
+    key = sync.new_key(tmp_path / "arena.key")
+    assert cli.main(["sync", "--db", str(world.path), "--share", str(share), "--key", str(key)]) == 0
+    summary = capsys.readouterr().out.strip().splitlines()[-1]
+    text = (world.path.parent / "arena.log").read_text(encoding="utf-8")
+    assert "INFO store.sync [" in text and f"] sync {world.path}: {summary}\n" in text
+
+
+def test_the_log_file_rotates_and_is_owner_only(tmp_path: Path) -> None:
+    path = logs.setup(tmp_path / "arena.db")
+    assert path == tmp_path / "arena.log" and path.stat().st_mode & 0o777 == 0o600
+    for i in range(3000):
+        logging.getLogger("store.test").info("line %d %s", i, "x" * 400)
+    assert (tmp_path / "arena.log.1").exists() and path.stat().st_size <= logs.MAX_BYTES
+
+
+async def test_an_unexpected_error_in_the_app_closes_it_with_one_line_and_logs_the_traceback(world: World) -> None:
+    app = make_app(world)
+
+    def boom() -> None:
+        raise RuntimeError("a bug in a screen")
+
+    with pytest.raises(RuntimeError, match="a bug in a screen"):  # the Pilot re-raises it for the test
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot, app)
+            app.call_later(boom)
+            await settle(pilot, app)
+    assert app.return_code == 1
+    text = (world.path.parent / "arena.log").read_text(encoding="utf-8")
+    assert "CRITICAL tui.app [" in text and "] unexpected error (user omar.farah); the app closes" in text
+    assert 'raise RuntimeError("a bug in a screen")' in text
