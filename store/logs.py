@@ -43,6 +43,8 @@ def setup(db_path: str | os.PathLike[str] | None, *, verbose: bool = False) -> P
             handlers, path = [], None
     if verbose:
         handlers.append(logging.StreamHandler(sys.stderr))
+    if not handlers:
+        handlers.append(logging.NullHandler())  # not Python's last resort, which would print on the screen
     formatter = logging.Formatter(FORMAT)
     for name in _LOGGERS:
         logger = logging.getLogger(name)
@@ -54,4 +56,14 @@ def setup(db_path: str | os.PathLike[str] | None, *, verbose: bool = False) -> P
             setattr(handler, _OURS, True)
             handler.setFormatter(formatter)
             logger.addHandler(handler)
+    return path
+
+
+def ensure(db_path: str | os.PathLike[str]) -> Path:
+    """The log file of `db_path`, set up unless the arena loggers already write to it (an app started
+    without the CLI – tests, embedding – still leaves its trace)."""
+    path = log_path(db_path)
+    writing = [h for h in logging.getLogger("tui").handlers if isinstance(h, logging.FileHandler)]
+    if not any(Path(h.baseFilename) == path for h in writing):
+        setup(db_path)
     return path

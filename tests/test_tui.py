@@ -357,6 +357,7 @@ async def test_identity_vectors_through_the_search_box(world: World) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, app)
         await pilot.press("f2")
+        await settle(pilot, app)
         for case in picked:
             box = app.screen.query_one("#search-input")
             box.value = ""

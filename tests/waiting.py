@@ -75,14 +75,22 @@ def _store_calls_running() -> int:
 
 
 def busy(app) -> list[str]:  # noqa: ANN001
-    """What the app is still doing: writes queued or committing, workers running, store calls in threads,
-    short one-shot timers (a search's debounce) pending on a screen. Empty when it is quiet."""
+    """What the app is still doing: keys typed but not yet delivered or handled, a screen opening, writes
+    queued or committing, workers running, store calls in threads, short one-shot timers (a search's
+    debounce) pending on a screen. Empty when it is quiet."""
     from textual.worker import WorkerState
 
     doing: list[str] = []
     lane = getattr(app, "write_lane", None)
     if lane is not None and not lane.wait_idle(0):
         doing.append("the write lane")
+    typed = getattr(app, "_typed", None)  # the app's own key queue: each key waits there for its screen
+    if typed is not None and (typed.qsize() or not getattr(typed, "_getters", True)):
+        doing.append("typed keys not yet delivered")
+    if getattr(app, "_released", None):
+        doing.append("delivered keys not yet handled")
+    if getattr(app, "opening", 0):
+        doing.append("a screen opening")
     workers = [w.name or repr(w) for w in app.workers if w.state in (WorkerState.PENDING, WorkerState.RUNNING)]
     if workers:
         doing.append("workers " + ", ".join(workers))

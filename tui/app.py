@@ -323,11 +323,10 @@ class ArenaApp(App):
 
         Every mark shown as saved was committed before it was shown, so nothing is lost by exiting.
         """
-        if not logging.getLogger("tui").handlers:  # an app started without the CLI (tests, embedding)
-            logs.setup(self.db.path)
+        path = logs.ensure(self.db.path)
         log.critical("unexpected error (user %s); the app closes", self.login, exc_info=True)
         self.bell()
-        self.exit(return_code=1, message=t("app.crashed", log=str(logs.log_path(self.db.path))))
+        self.exit(return_code=1, message=t("app.crashed", log=str(path)))
 
     def on_unmount(self) -> None:
         if self._key_pump is not None:
