@@ -82,8 +82,8 @@ def busy(app) -> list[str]:  # noqa: ANN001
 
     doing: list[str] = []
     lane = getattr(app, "write_lane", None)
-    if lane is not None and not lane.wait_idle(0):
-        doing.append("the write lane")
+    if lane is not None and (not lane.wait_idle(0) or not getattr(lane, "settled", lambda: True)()):
+        doing.append("writes not yet committed and shown")
     typed = getattr(app, "_typed", None)  # the app's own key queue: each key waits there for its screen
     if typed is not None and (typed.qsize() or not getattr(typed, "_getters", True)):
         doing.append("typed keys not yet delivered")
