@@ -886,8 +886,8 @@ def sync(db: Database, share: Share, key: bytes, *, from_snapshot: bool = True,
         settings.write(tx.conn, "sync.count", str(int(settings.read(tx.conn, "sync.count") or 0) + 1))
     try:
         summary.sent = publish(db, share, key, summary)
-        with db.read() as conn:
-            marks = applied(conn)
+        with db.read() as conn:  # snapshots only: not the ops files applied or (our own) published
+            marks = {**applied(conn), db.workstation_id: int(settings.read(conn, "sync.published") or 0)}
         snaps = snapshot.listed(share, marks)  # once per sync: one listing of every folder on a slow share is enough
         if from_snapshot and snapshot.is_new(db):
             summary.read_snapshot = snapshot.load_newest(db, share, snaps, key, summary) or ""

@@ -374,3 +374,30 @@ def test_the_readme_tables_serve_a_role_that_may_only_select_and_insert(tmp_path
         assert run_sync(path, hub, key, write_snapshot=True).ok
     assert_same(a.path, b_path)
     pg_server.drop_schema(schema)
+
+
+def test_a_steady_sync_lists_only_what_is_new(tmp_path: Path, key: Path, pg: PgHub,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once a workstation has applied a file, no later sync lists it again: listing is by high-water mark."""
+    from store import pgshare
+
+    monkeypatch.setattr(sync, "MAX_OPS_PER_FILE", 10)
+    a = make_world(tmp_path / "a.db", n=6)
+    b_path = tmp_path / "b.db"
+    for path in (a.path, b_path, a.path, b_path):
+        run_sync(path, pg, key)
+    cases.update(a.db, "omar.farah", a.people[1], phone="070-6666666")
+    run_sync(a.path, pg, key)
+    listed, real_files = [], pgshare.PgShare.files
+
+    def files(self, ws: str, after: int = 0) -> list[str]:  # noqa: ANN001
+        names = real_files(self, ws, after)
+        listed.extend(names)
+        return names
+
+    monkeypatch.setattr(pgshare.PgShare, "files", files)
+    for path in (a.path, b_path):
+        assert run_sync(path, pg, key).ok
+    ops = [name for name in listed if name.endswith(".ops")]
+    assert len(pg.names(a.db.workstation_id)) >= 4 and set(ops) == {pg.names(a.db.workstation_id)[-1]}, ops  # only the new file
+    assert_same(a.path, b_path)
