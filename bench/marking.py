@@ -55,9 +55,9 @@ def mark_one(ctx: Context) -> Result:
                 rid = str(uuid.uuid4())
                 seq[0] += 1
                 con.execute("BEGIN IMMEDIATE")
-                con.execute("INSERT OR REPLACE INTO attendance (id, participant_id, activity_id, date, status, hours,"
-                            " reason_code, note, recorded_by, recorded_at, late) VALUES (?, ?, ?, ?, 'sick', 0,"
-                            " 'SJUK', '', 'raw', '2026-11-24T09:00:00', 1)", (rid, pid, aid, other))
+                con.execute("INSERT OR REPLACE INTO attendance (id, participant_id, activity_id, session_id, date,"
+                            " status, hours, reason_code, note, recorded_by, recorded_at, late) VALUES (?1, ?2, ?3, ?3,"
+                            " ?4, 'sick', 0, 'SJUK', '', 'raw', '2026-11-24T09:00:00', 1)", (rid, pid, aid, other))
                 con.execute("INSERT INTO change_log (op_id, workstation_id, ws_seq, hlc, tbl, row_id, kind, changes,"
                             " at, by) VALUES (?, ?, ?, ?, 'attendance', ?, 'upsert', ?, '2026-11-24T09:00:00', 'raw')",
                             (str(uuid.uuid4()), ws, seq[0], f"{seq[0]:013d}-00000-{ws}", rid,

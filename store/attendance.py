@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from store import access, calendar, changes, clock, identity, tabular, validate
+from store import access, activities, calendar, changes, clock, identity, tabular, validate
 from store.db import Database, Tx, run
 from store.i18n import ArenaError, language, t
 from store.schema import WEEKDAYS
@@ -48,13 +48,25 @@ class AbsenceCode:
 
 @dataclass(frozen=True)
 class Session:
+    """One activity session on one day: 'Jobbsök fm 08:30–12:00', its hours, enrolled and marked."""
+
     activity_id: str
-    name: str
+    name: str  # the activity's name
     site: str
     hours: float
     enrolled: int
     marked: int
     cancelled: bool
+    session_id: str = ""
+    session: str = ""  # the session's name ('fm'); '' for an activity's one all-day session
+    start: str = ""
+    end: str = ""
+    capacity: int = 0
+
+    @property
+    def title(self) -> str:
+        times = f"{self.start}–{self.end}" if self.start and self.end else ""
+        return " ".join(part for part in (self.name, self.session, times) if part)
 
     @property
     def state(self) -> str:
@@ -82,7 +94,7 @@ class RollRow:
 def live_sql(alias: str = "t") -> str:
     """SQL condition: the mark belongs to a session that took place. Marks of a cancelled session are
     kept (un-cancelling brings them back) but count neither as hours nor as absence."""
-    return (f"NOT EXISTS (SELECT 1 FROM session_cancel sc WHERE sc.activity_id = {alias}.activity_id"
+    return (f"NOT EXISTS (SELECT 1 FROM session_cancel sc WHERE sc.session_id = {alias}.session_id"
             f" AND sc.date = {alias}.date)")
 
 
@@ -122,45 +134,66 @@ def sessions(db: Database, day: dt.date, leader_login: str | None = None) -> lis
     """The day's activity sessions with marked/enrolled counts; none on weekends and holidays."""
     if day.weekday() >= 5 or calendar.holiday_name(day, "sv"):
         return []
-    col = _weekday_col("hours", day)
     iso = day.isoformat()
+    hours = activities.hours_sql(day)
     sql = (
-        f"SELECT a.id, a.name, a.site, a.{col},"
+        f"SELECT a.id, a.name, a.site, {hours},"
         # an exit ends the person's enrolments (store.milestones.exit_participant), so the enrolment
-        # dates alone say who is on the list; both counts come from totals the triggers keep
-        # (store.schema: SESSION_TOTAL_TRIGGERS), a few rows per activity whatever the session's size
-        " (SELECT coalesce(sum(e.delta), 0) FROM enrolment_step e WHERE e.activity_id = a.id AND e.date <= ?1),"
-        " coalesce((SELECT t.marks FROM session_marks t WHERE t.activity_id = a.id AND t.date = ?1), 0),"
-        " EXISTS (SELECT 1 FROM session_cancel s WHERE s.activity_id = a.id AND s.date = ?1)"
-        f" FROM activity a WHERE a.active = 1 AND a.{col} > 0")
+        # dates alone say who is on the list; both counts come from totals the triggers keep per session
+        # (store.schema: SESSION_TOTAL_TRIGGERS), a few rows per session whatever its size
+        " (SELECT coalesce(sum(e.delta), 0) FROM enrolment_step e WHERE e.session_id = s.id AND e.date <= ?1),"
+        " coalesce((SELECT t.marks FROM session_marks t WHERE t.session_id = s.id AND t.date = ?1), 0),"
+        " EXISTS (SELECT 1 FROM session_cancel c WHERE c.session_id = s.id AND c.date = ?1),"
+        " s.id, s.name, s.start_time, s.end_time, s.capacity"
+        " FROM activity_session s JOIN activity a ON a.id = s.activity_id"
+        f" WHERE a.active = 1 AND s.active = 1 AND (s.end_date IS NULL OR s.end_date >= ?1) AND {hours} > 0")
     params: tuple = (iso,)
     if leader_login:
         sql += " AND a.leader_id = (SELECT id FROM caseworker WHERE login = ?2)"
         params = (iso, leader_login)
-    sql += " ORDER BY a.name"
+    sql += " ORDER BY a.name, s.start_time, s.name"
     with db.read() as conn:
-        return [Session(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6])) for r in conn.exec_driver_sql(sql, params)]
+        return [Session(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), *r[7:]) for r in conn.exec_driver_sql(sql, params)]
 
 
-def roll_call(db: Database, activity_id: str, day: dt.date) -> list[RollRow]:
+def attendance_id(participant_id: str, activity_id: str, session_id: str, iso: str) -> str:
+    """A mark's id from its natural key (participant, activity, session, date). An activity's own session
+    (the one every activity had before sessions existed) keeps the id marks had then."""
+    if session_id == activity_id:
+        return changes.natural_id("attendance", participant_id, activity_id, iso)
+    return changes.natural_id("attendance", participant_id, activity_id, session_id, iso)
+
+
+def _cancel_id(activity_id: str, session_id: str, iso: str) -> str:
+    if session_id == activity_id:
+        return changes.natural_id("session_cancel", activity_id, iso)
+    return changes.natural_id("session_cancel", activity_id, session_id, iso)
+
+
+def _sid(conn, activity_id: str, session_id: str | None, day: dt.date) -> str:  # noqa: ANN001
+    return session_id or activities.find_session(conn, activity_id, None, day)
+
+
+def roll_call(db: Database, activity_id: str, day: dt.date, session_id: str | None = None) -> list[RollRow]:
     """Enrolled, active participants of one session, by surname, with today's mark and planned hours."""
     iso = day.isoformat()
     plan = _weekday_col("plan", day)
-    hours = _weekday_col("hours", day)
     with db.read() as conn:
+        sid = _sid(conn, activity_id, session_id, day)
         rows = conn.exec_driver_sql(
-            f"SELECT p.id, p.first_name, p.last_name, p.protected, min(a.{hours}, p.{plan}),"
+            f"SELECT p.id, p.first_name, p.last_name, p.protected, min({activities.hours_sql(day, '?3')}, p.{plan}),"
             "  t.status, t.hours, t.reason_code, t.note, t.recorded_by, t.recorded_at, t.late,"
-            "  (SELECT a2.name FROM attendance t2 JOIN activity a2 ON a2.id = t2.activity_id"
-            "    WHERE t2.participant_id = p.id AND t2.date = ?2 AND t2.activity_id != ?1"
+            "  (SELECT a2.name || CASE s2.name WHEN '' THEN '' ELSE ' ' || s2.name END FROM attendance t2"
+            "    JOIN activity a2 ON a2.id = t2.activity_id JOIN activity_session s2 ON s2.id = t2.session_id"
+            "    WHERE t2.participant_id = p.id AND t2.date = ?2 AND t2.session_id != ?3"
             "    AND t2.status IN ('present', 'partial') AND " + live_sql("t2") + " LIMIT 1),"
             "  (SELECT count(*) FROM change_log c WHERE c.tbl = 'attendance' AND c.row_id = t.id AND c.kind = 'upsert')"
-            " FROM enrolment e JOIN participant p ON p.id = e.participant_id JOIN activity a ON a.id = e.activity_id"
-            " LEFT JOIN attendance t ON t.participant_id = p.id AND t.activity_id = e.activity_id AND t.date = ?2"
-            " WHERE e.activity_id = ?1 AND e.start_date <= ?2 AND (e.end_date IS NULL OR e.end_date >= ?2)"
-            "  AND (p.exit_date IS NULL OR p.exit_date >= ?2)"
+            " FROM enrolment e JOIN participant p ON p.id = e.participant_id"
+            " LEFT JOIN attendance t ON t.participant_id = p.id AND t.session_id = e.session_id AND t.date = ?2"
+            " WHERE e.session_id = ?3 AND e.activity_id = ?1 AND e.start_date <= ?2"
+            "  AND (e.end_date IS NULL OR e.end_date >= ?2) AND (p.exit_date IS NULL OR p.exit_date >= ?2)"
             " GROUP BY p.id ORDER BY p.last_name COLLATE NOCASE, p.first_name COLLATE NOCASE, p.id",
-            (activity_id, iso)).all()
+            (activity_id, iso, sid)).all()
     result = []
     for r in rows:
         mark = Mark(r[5], r[6], r[7], r[8], r[9], r[10], bool(r[11])) if r[5] else None
@@ -168,24 +201,31 @@ def roll_call(db: Database, activity_id: str, day: dt.date) -> list[RollRow]:
     return result
 
 
-def get_mark(db: Database, participant_id: str, activity_id: str, day: dt.date) -> Mark | None:
+def get_mark(db: Database, participant_id: str, activity_id: str, day: dt.date,
+             session_id: str | None = None) -> Mark | None:
     with db.read() as conn:
-        return _get_mark(conn, participant_id, activity_id, day.isoformat())
+        return _get_mark(conn, participant_id, _sid(conn, activity_id, session_id, day), day.isoformat())
 
 
-def _get_mark(conn, participant_id: str, activity_id: str, iso: str) -> Mark | None:  # noqa: ANN001
+def _get_mark(conn, participant_id: str, session_id: str, iso: str) -> Mark | None:  # noqa: ANN001
     r = run(conn, "SELECT status, hours, reason_code, note, recorded_by, recorded_at, late FROM attendance"
-                  " WHERE participant_id = ? AND activity_id = ? AND date = ?", (participant_id, activity_id, iso)).fetchone()
+                  " WHERE participant_id = ? AND session_id = ? AND date = ?", (participant_id, session_id, iso)).fetchone()
     return Mark(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6])) if r else None
 
 
-def _session_context(tx: Tx, participant_id: str, activity_id: str, day: dt.date) -> float:
+def _session_context(tx: Tx, participant_id: str, activity_id: str, session_id: str, day: dt.date) -> float:
     """Check every rule for marking this person at this session; return the planned hours."""
     iso = day.isoformat()
-    plan, hours = _weekday_col("plan", day), _weekday_col("hours", day)
-    act = run(tx.conn, f"SELECT name, {hours} FROM activity WHERE id = ?", (activity_id,)).fetchone()
+    plan = _weekday_col("plan", day)
+    act = run(tx.conn, "SELECT a.name || CASE s.name WHEN '' THEN '' ELSE ' ' || s.name END,"
+                       f" {activities.hours_sql(day, 's.id')}, s.end_date FROM activity_session s"
+                       " JOIN activity a ON a.id = s.activity_id WHERE s.id = ? AND s.activity_id = ?",
+              (session_id, activity_id)).fetchone()
     if act is None:
         raise ArenaError("att.unknown_activity", value=activity_id)
+    if act[2] is not None and act[2] < iso:
+        raise ArenaError("att.no_session", activity=act[0],
+                         weekday=calendar.WEEKDAY_LONG[language()][day.weekday()])
     person = run(tx.conn, f"SELECT first_name || ' ' || last_name, exit_date, {plan} FROM participant WHERE id = ?",
                  (participant_id,)).fetchone()
     if person is None:
@@ -195,11 +235,11 @@ def _session_context(tx: Tx, participant_id: str, activity_id: str, day: dt.date
                          weekday=calendar.WEEKDAY_LONG[language()][day.weekday()])
     if person[1] and person[1] < iso:
         raise ArenaError("att.exited", name=person[0], date=person[1])
-    enrolled = run(tx.conn, "SELECT 1 FROM enrolment WHERE participant_id = ? AND activity_id = ? AND start_date <= ?"
-                            " AND (end_date IS NULL OR end_date >= ?)", (participant_id, activity_id, iso, iso)).fetchone()
+    enrolled = run(tx.conn, "SELECT 1 FROM enrolment WHERE participant_id = ? AND session_id = ? AND start_date <= ?"
+                            " AND (end_date IS NULL OR end_date >= ?)", (participant_id, session_id, iso, iso)).fetchone()
     if not enrolled:
         raise ArenaError("att.not_enrolled", name=person[0], activity=act[0], date=iso)
-    if run(tx.conn, "SELECT 1 FROM session_cancel WHERE activity_id = ? AND date = ?", (activity_id, iso)).fetchone():
+    if run(tx.conn, "SELECT 1 FROM session_cancel WHERE session_id = ? AND date = ?", (session_id, iso)).fetchone():
         raise ArenaError("att.cancelled", date=iso)
     return min(act[1], person[2])
 
@@ -215,12 +255,14 @@ def _check_reason(tx: Tx, status: str, reason: str | None) -> str | None:
 
 
 def _mark_in(tx: Tx, participant_id: str, activity_id: str, day: dt.date, status: str,
-             hours: float | None = None, reason: str | None = None, note: str = "") -> Mark:
+             hours: float | None = None, reason: str | None = None, note: str = "",
+             session_id: str | None = None) -> Mark:
     _check_day(day)
     access.require(tx.conn, tx.login, access.ATTENDANCE, activity_id=activity_id)
     if status not in STATUSES:
         raise ArenaError("att.bad_status", value=str(status)[:40])
-    planned = _session_context(tx, participant_id, activity_id, day)
+    session_id = _sid(tx.conn, activity_id, session_id, day)
+    planned = _session_context(tx, participant_id, activity_id, session_id, day)
     if status == "present":
         hours = planned
     elif status == "partial":
@@ -234,83 +276,91 @@ def _mark_in(tx: Tx, participant_id: str, activity_id: str, day: dt.date, status
     note = validate.text(note, "anteckning", max_len=500)
     now = clock.now().isoformat()
     late = day < clock.today()
-    row_id = changes.natural_id("attendance", participant_id, activity_id, day.isoformat())
-    current = _get_mark(tx.conn, participant_id, activity_id, day.isoformat())
+    row_id = attendance_id(participant_id, activity_id, session_id, day.isoformat())
+    current = _get_mark(tx.conn, participant_id, session_id, day.isoformat())
     if current and (current.status, current.hours, current.reason_code, current.note) == (status, hours, code, note):
         return current  # re-marking the same thing changes nothing (and logs nothing)
     changes.upsert(tx, "attendance", row_id, {
-        "participant_id": participant_id, "activity_id": activity_id, "date": day.isoformat(),
+        "participant_id": participant_id, "activity_id": activity_id, "session_id": session_id,
+        "date": day.isoformat(),
         "status": status, "hours": float(hours), "reason_code": code, "note": note,
         "recorded_by": tx.login, "recorded_at": now, "late": 1 if late else 0})
     return Mark(status, float(hours), code, note, tx.login, now, late)
 
 
 def mark(db: Database, login: str, participant_id: str, activity_id: str, day: dt.date, status: str,
-         hours: float | None = None, reason: str | None = None, note: str = "") -> Mark:
-    """Record one mark; committed before it returns. Raises ArenaError (rule) or StoreError (disk, lock)."""
+         hours: float | None = None, reason: str | None = None, note: str = "", *,
+         session_id: str | None = None) -> Mark:
+    """Record one mark; committed before it returns. Raises ArenaError (rule) or StoreError (disk, lock).
+    Without `session_id`: the activity's only session that day."""
     with db.write(login) as tx:
-        return _mark_in(tx, participant_id, activity_id, day, status, hours, reason, note)
+        return _mark_in(tx, participant_id, activity_id, day, status, hours, reason, note, session_id)
 
 
-def clear(db: Database, login: str, participant_id: str, activity_id: str, day: dt.date) -> None:
+def clear(db: Database, login: str, participant_id: str, activity_id: str, day: dt.date, *,
+          session_id: str | None = None) -> None:
     _check_day(day)
     with db.write(login) as tx:
         access.require(tx.conn, login, access.ATTENDANCE, activity_id=activity_id)
-        changes.delete(tx, "attendance", changes.natural_id("attendance", participant_id, activity_id, day.isoformat()))
+        sid = _sid(tx.conn, activity_id, session_id, day)
+        changes.delete(tx, "attendance", attendance_id(participant_id, activity_id, sid, day.isoformat()))
 
 
 def restore(db: Database, login: str, participant_id: str, activity_id: str, day: dt.date,
-            previous: Mark | None) -> Mark | None:
+            previous: Mark | None, *, session_id: str | None = None) -> Mark | None:
     """Put back an earlier state (undo): the mark it had, or no mark."""
     if previous is None:
-        clear(db, login, participant_id, activity_id, day)
+        clear(db, login, participant_id, activity_id, day, session_id=session_id)
         return None
     return mark(db, login, participant_id, activity_id, day, previous.status, previous.hours,
-                previous.reason_code, previous.note)
+                previous.reason_code, previous.note, session_id=session_id)
 
 
 def restore_many(db: Database, login: str, activity_id: str, day: dt.date,
-                 previous: list[tuple[str, Mark | None]]) -> dict[str, Mark | None]:
+                 previous: list[tuple[str, Mark | None]], *, session_id: str | None = None) -> dict[str, Mark | None]:
     """Undo of a whole action (all present, a clear): every person back to their earlier state, in one
     transaction – all or nothing. Returns what is now stored per person."""
     _check_day(day)
     result: dict[str, Mark | None] = {}
     with db.write(login) as tx:
         access.require(tx.conn, login, access.ATTENDANCE, activity_id=activity_id)
+        sid = _sid(tx.conn, activity_id, session_id, day)
         for pid, mark_before in previous:
             if mark_before is None:
-                changes.delete(tx, "attendance", changes.natural_id("attendance", pid, activity_id, day.isoformat()))
+                changes.delete(tx, "attendance", attendance_id(pid, activity_id, sid, day.isoformat()))
                 result[pid] = None
             else:
                 result[pid] = _mark_in(tx, pid, activity_id, day, mark_before.status, mark_before.hours,
-                                       mark_before.reason_code, mark_before.note)
+                                       mark_before.reason_code, mark_before.note, sid)
     return result
 
 
-def mark_all_present(db: Database, login: str, activity_id: str, day: dt.date) -> list[str]:
+def mark_all_present(db: Database, login: str, activity_id: str, day: dt.date, *,
+                     session_id: str | None = None) -> list[str]:
     """Mark every still-unmarked person present, in one transaction; return their ids."""
-    todo = [r.participant_id for r in roll_call(db, activity_id, day) if r.mark is None]
+    todo = [r.participant_id for r in roll_call(db, activity_id, day, session_id) if r.mark is None]
     with db.write(login) as tx:
         access.require(tx.conn, login, access.ATTENDANCE, activity_id=activity_id)
         for pid in todo:
-            _mark_in(tx, pid, activity_id, day, "present")
+            _mark_in(tx, pid, activity_id, day, "present", session_id=session_id)
     return todo
 
 
-def is_cancelled(db: Database, activity_id: str, day: dt.date) -> bool:
+def is_cancelled(db: Database, activity_id: str, day: dt.date, *, session_id: str | None = None) -> bool:
     with db.read() as conn:
-        return conn.exec_driver_sql("SELECT 1 FROM session_cancel WHERE activity_id = ? AND date = ?",
-                                    (activity_id, day.isoformat())).first() is not None
+        return conn.exec_driver_sql("SELECT 1 FROM session_cancel WHERE session_id = ? AND date = ?",
+                                    (_sid(conn, activity_id, session_id, day), day.isoformat())).first() is not None
 
 
-def marks_in_session(db: Database, activity_id: str, day: dt.date) -> int:
+def marks_in_session(db: Database, activity_id: str, day: dt.date, *, session_id: str | None = None) -> int:
     """How many marks a cancellation (or un-cancellation) of this session affects."""
     with db.read() as conn:
-        return conn.exec_driver_sql("SELECT count(*) FROM attendance WHERE activity_id = ? AND date = ?",
-                                    (activity_id, day.isoformat())).scalar_one()
+        return conn.exec_driver_sql("SELECT count(*) FROM attendance WHERE session_id = ? AND date = ?",
+                                    (_sid(conn, activity_id, session_id, day), day.isoformat())).scalar_one()
 
 
-def cancel_session(db: Database, login: str, activity_id: str, day: dt.date, reason: str = "") -> int:
+def cancel_session(db: Database, login: str, activity_id: str, day: dt.date, reason: str = "", *,
+                   session_id: str | None = None) -> int:
     """The session did not take place: nobody is absent. Marks already recorded for it are kept as they
     are – shown as belonging to a cancelled session, counted neither as hours nor as absence – and come
     back with `uncancel_session`. Returns how many marks that affects."""
@@ -318,22 +368,25 @@ def cancel_session(db: Database, login: str, activity_id: str, day: dt.date, rea
     reason = validate.text(reason, "anledning", max_len=200)
     with db.write(login) as tx:
         access.require(tx.conn, login, access.ATTENDANCE, activity_id=activity_id)
+        sid = _sid(tx.conn, activity_id, session_id, day)
         ids = [r[0] for r in tx.conn.exec_driver_sql(
-            "SELECT id FROM attendance WHERE activity_id = ? AND date = ?", (activity_id, day.isoformat()))]
-        changes.upsert(tx, "session_cancel", changes.natural_id("session_cancel", activity_id, day.isoformat()), {
-            "activity_id": activity_id, "date": day.isoformat(), "reason": reason,
+            "SELECT id FROM attendance WHERE session_id = ? AND date = ?", (sid, day.isoformat()))]
+        changes.upsert(tx, "session_cancel", _cancel_id(activity_id, sid, day.isoformat()), {
+            "activity_id": activity_id, "session_id": sid, "date": day.isoformat(), "reason": reason,
             "recorded_by": login, "recorded_at": clock.now().isoformat()})
     return len(ids)
 
 
-def uncancel_session(db: Database, login: str, activity_id: str, day: dt.date) -> int:
+def uncancel_session(db: Database, login: str, activity_id: str, day: dt.date, *,
+                     session_id: str | None = None) -> int:
     """The session took place after all: its kept marks count again. Returns how many."""
     _check_day(day)
     with db.write(login) as tx:
         access.require(tx.conn, login, access.ATTENDANCE, activity_id=activity_id)
-        changes.delete(tx, "session_cancel", changes.natural_id("session_cancel", activity_id, day.isoformat()))
-        return tx.conn.exec_driver_sql("SELECT count(*) FROM attendance WHERE activity_id = ? AND date = ?",
-                                       (activity_id, day.isoformat())).scalar_one()
+        sid = _sid(tx.conn, activity_id, session_id, day)
+        changes.delete(tx, "session_cancel", _cancel_id(activity_id, sid, day.isoformat()))
+        return tx.conn.exec_driver_sql("SELECT count(*) FROM attendance WHERE session_id = ? AND date = ?",
+                                       (sid, day.isoformat())).scalar_one()
 
 
 # ------------------------------------------------------------------------------------------ week grid
@@ -360,37 +413,42 @@ def _planned_expr(days: list[dt.date]) -> str:
     return " + ".join(f"p.{c}" for c in cols) if cols else "0"
 
 
-def week_grid(db: Database, activity_id: str, monday: dt.date) -> list[WeekRow]:
-    """The week's marks at one activity; planned vs attended counts the days up to today only, so a
+def week_grid(db: Database, activity_id: str, monday: dt.date, session_id: str | None = None) -> list[WeekRow]:
+    """The week's marks at one session; planned vs attended counts the days up to today only, so a
     Tuesday does not show Wednesday to Friday as missing."""
     days = week_days(monday)
     first, last = days[0].isoformat(), days[-1].isoformat()
     so_far = [d for d in days if d <= clock.today()]
     with db.read() as conn:
+        sid = _sid(conn, activity_id, session_id, monday)
         people = conn.exec_driver_sql(
             f"SELECT DISTINCT p.id, p.last_name || ', ' || p.first_name, {_planned_expr(so_far)},"
             "  (SELECT coalesce(sum(t.hours), 0) FROM attendance t WHERE t.participant_id = p.id"
             "   AND t.date BETWEEN ?2 AND ?3 AND " + live_sql("t") + ")"
             " FROM enrolment e JOIN participant p ON p.id = e.participant_id"
-            " WHERE e.activity_id = ?1 AND e.start_date <= ?3 AND (e.end_date IS NULL OR e.end_date >= ?2)"
+            " WHERE e.session_id = ?1 AND e.start_date <= ?3 AND (e.end_date IS NULL OR e.end_date >= ?2)"
             "  AND (p.exit_date IS NULL OR p.exit_date >= ?2)"
-            " ORDER BY p.last_name COLLATE NOCASE, p.first_name COLLATE NOCASE", (activity_id, first, last)).all()
+            " ORDER BY p.last_name COLLATE NOCASE, p.first_name COLLATE NOCASE", (sid, first, last)).all()
         marks: dict[str, dict[str, Mark]] = {}
         for r in conn.exec_driver_sql(
                 "SELECT participant_id, date, status, hours, reason_code, note, recorded_by, recorded_at, late,"
                 " NOT " + live_sql("attendance") +
-                " FROM attendance WHERE activity_id = ? AND date BETWEEN ? AND ?", (activity_id, first, last)):
+                " FROM attendance WHERE session_id = ? AND date BETWEEN ? AND ?", (sid, first, last)):
             marks.setdefault(r[0], {})[r[1]] = Mark(r[2], r[3], r[4], r[5], r[6], r[7], bool(r[8]), bool(r[9]))
     return [WeekRow(pid, name, marks.get(pid, {}), planned, attended) for pid, name, planned, attended in people]
 
 
-def session_plans(db: Database, activity_id: str) -> dict[str, tuple[float, ...]]:
-    """Planned hours per weekday of each enrolled person at this activity: min(session, person's plan)."""
-    cols = ", ".join(f"min(a.hours_{d}, p.plan_{d})" for d in ("mon", "tue", "wed", "thu", "fri"))
+def session_plans(db: Database, activity_id: str, session_id: str | None = None,
+                  day: dt.date | None = None) -> dict[str, tuple[float, ...]]:
+    """Planned hours per weekday of each enrolled person at this session, with the session's hours valid
+    on `day` (default today): min(session, person's plan)."""
+    day = day or clock.today()
     with db.read() as conn:
-        return {r[0]: tuple(r[1:]) for r in conn.exec_driver_sql(
-            f"SELECT DISTINCT p.id, {cols} FROM enrolment e JOIN participant p ON p.id = e.participant_id"
-            " JOIN activity a ON a.id = e.activity_id WHERE e.activity_id = ?", (activity_id,))}
+        sid = _sid(conn, activity_id, session_id, day)
+        hours = activities._week_hours(conn, sid, day)
+        return {r[0]: tuple(min(h, p) for h, p in zip(hours, r[1:])) for r in conn.exec_driver_sql(
+            "SELECT DISTINCT p.id, p.plan_mon, p.plan_tue, p.plan_wed, p.plan_thu, p.plan_fri FROM enrolment e"
+            " JOIN participant p ON p.id = e.participant_id WHERE e.session_id = ?", (sid,))}
 
 
 @dataclass(frozen=True)
@@ -415,8 +473,9 @@ def person_weeks(db: Database, participant_id: str, weeks: int = 8, until: dt.da
             cells: dict[str, list[tuple[str, Mark]]] = {}
             attended = 0.0
             for r in conn.exec_driver_sql(
-                    "SELECT t.date, a.name, t.status, t.hours, t.reason_code, t.note, t.recorded_by, t.recorded_at,"
-                    " t.late, NOT " + live_sql("t") + " FROM attendance t JOIN activity a ON a.id = t.activity_id"
+                    "SELECT t.date, a.name || CASE s.name WHEN '' THEN '' ELSE ' ' || s.name END, t.status, t.hours,"
+                    " t.reason_code, t.note, t.recorded_by, t.recorded_at, t.late, NOT " + live_sql("t") + " FROM attendance t"
+                    " JOIN activity a ON a.id = t.activity_id JOIN activity_session s ON s.id = t.session_id"
                     " WHERE t.participant_id = ? AND t.date BETWEEN ? AND ? ORDER BY t.date, a.name",
                     (participant_id, days[0].isoformat(), days[-1].isoformat())):
                 mark = Mark(r[2], r[3], r[4], r[5], r[6], r[7], bool(r[8]), bool(r[9]))
@@ -428,7 +487,7 @@ def person_weeks(db: Database, participant_id: str, weeks: int = 8, until: dt.da
 
 # --------------------------------------------------------------------------------------------- import
 
-IMPORT_COLUMNS = ("personnummer", "activity", "date", "status", "hours", "reason", "note")
+IMPORT_COLUMNS = ("personnummer", "activity", "session", "date", "status", "hours", "reason", "note")
 
 
 @dataclass
@@ -442,6 +501,7 @@ IMPORT_SPEC: dict[str, tuple[str, ...]] = {
     "personnummer": ("samordningsnummer", "personal_number", "pnr"),
     "participant_id": ("deltagar_id",),
     "activity": ("aktivitet",),
+    "session": ("pass",),
     "date": ("datum",),
     "status": ("närvaro",),
     "hours": ("timmar", "tim"),
@@ -465,9 +525,9 @@ def import_csv(db: Database, login: str, path: str | Path, *, all_or_nothing: bo
             rows.append((r.line, row, r.extra))
 
     with db.read() as conn:
-        activities = {name.casefold(): aid for aid, name in conn.exec_driver_sql("SELECT id, name FROM activity")}
+        known = {name.casefold(): aid for aid, name in conn.exec_driver_sql("SELECT id, name FROM activity")}
 
-    def resolve(tx: Tx, row: dict) -> tuple[str, str, dt.date]:
+    def resolve(tx: Tx, row: dict) -> tuple[str, str, str, dt.date]:
         if id_col == "participant_id":
             pid = row.get("participant_id", "")
             if not tx.conn.exec_driver_sql("SELECT 1 FROM participant WHERE id = ?", (pid,)).first():
@@ -479,17 +539,19 @@ def import_csv(db: Database, login: str, path: str | Path, *, all_or_nothing: bo
             if not found:
                 raise ArenaError("att.unknown_person", value=number.formatted())
             pid = found[0]
-        aid = activities.get(row.get("activity", "").casefold())
+        aid = known.get(row.get("activity", "").casefold())
         if aid is None:
             raise ArenaError("att.unknown_activity", value=row.get("activity", "")[:60])
-        return pid, aid, validate.date(row.get("date", ""))
+        day = validate.date(row.get("date", ""))
+        # the session column may be left out (or empty) where the activity has one session that day
+        return pid, aid, activities.find_session(tx.conn, aid, row.get("session") or None, day), day
 
     def one(tx: Tx, row: dict) -> bool:
-        pid, aid, day = resolve(tx, row)
+        pid, aid, sid, day = resolve(tx, row)
         status = row.get("status", "").lower()
         hours = tabular.decimal(row["hours"]) if row.get("hours") else None
-        before = _get_mark(tx.conn, pid, aid, day.isoformat())
-        after = _mark_in(tx, pid, aid, day, status, hours, row.get("reason") or None, row.get("note", ""))
+        before = _get_mark(tx.conn, pid, sid, day.isoformat())
+        after = _mark_in(tx, pid, aid, day, status, hours, row.get("reason") or None, row.get("note", ""), sid)
         return before != after
 
     def run(tx: Tx) -> None:

@@ -366,7 +366,9 @@ def enrolments(db: Database, participant_id: str, day: dt.date | None = None) ->
     iso = (day or clock.today()).isoformat()
     with db.read() as conn:
         return [name for (name,) in conn.exec_driver_sql(
-            "SELECT a.name FROM enrolment e JOIN activity a ON a.id = e.activity_id WHERE e.participant_id = ?"
+            "SELECT a.name || CASE s.name WHEN '' THEN '' ELSE ' ' || s.name END FROM enrolment e"
+            " JOIN activity a ON a.id = e.activity_id JOIN activity_session s ON s.id = e.session_id"
+            " WHERE e.participant_id = ?"
             " AND e.start_date <= ? AND (e.end_date IS NULL OR e.end_date >= ?) ORDER BY a.name",
             (participant_id, iso, iso))]
 

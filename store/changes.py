@@ -18,7 +18,8 @@ from store.db import Tx, run
 
 # Tables whose rows are shared between workstations; value = primary key column.
 SYNCED: dict[str, str] = {
-    "caseworker": "id", "participant": "id", "activity": "id", "enrolment": "id", "attendance": "id",
+    "caseworker": "id", "participant": "id", "activity": "id", "activity_session": "id", "session_hours": "id",
+    "enrolment": "id", "attendance": "id",
     "session_cancel": "id", "absence_code": "code", "milestone_stage": "code", "exit_outcome": "code",
     "milestone": "id", "note": "id", "audit_event": "id",
 }

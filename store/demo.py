@@ -125,6 +125,11 @@ def _fill(cur, rng: random.Random, uid, n: int, days: int, today: dt.date) -> in
             "INSERT INTO activity (id, name, kind, site, leader_id, capacity, hours_mon, hours_tue, hours_wed,"
             " hours_thu, hours_fri) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (aid, name, kind, SITES[i % len(SITES)], lead, 25, *hours))
+        # one all-day session per activity, with the activity's id (as the schema-10 migration makes them)
+        cur.execute("INSERT INTO activity_session (id, activity_id, name, capacity) VALUES (?, ?, '', 25)", (aid, aid))
+        cur.execute("INSERT INTO session_hours (id, session_id, valid_from, hours_mon, hours_tue, hours_wed,"
+                    " hours_thu, hours_fri) VALUES (?, ?, '', ?, ?, ?, ?, ?)",
+                    (changes.natural_id("session_hours", aid, ""), aid, *hours))
 
     workdays = calendar.workdays(today - dt.timedelta(days=int(days * 1.6) + 14), today - dt.timedelta(days=1))
     workdays = workdays[-days:] if days else []
@@ -253,13 +258,13 @@ def _flush(cur, people: list, enrol: list, milestones: list, tokens_rows: list, 
         " protected, address, phone, referral_date, caseworker_id, site, plan_mon, plan_tue, plan_wed, plan_thu,"
         " plan_fri, status, exit_date, exit_outcome, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", people)
-    cur.executemany("INSERT INTO enrolment (id, participant_id, activity_id, start_date, end_date)"
-                    " VALUES (?, ?, ?, ?, ?)", enrol)
+    cur.executemany("INSERT INTO enrolment (id, participant_id, activity_id, start_date, end_date, session_id)"
+                    " VALUES (?1, ?2, ?3, ?4, ?5, ?3)", enrol)
     cur.executemany("INSERT INTO milestone (id, participant_id, stage_code, status, planned_date, achieved_date,"
                     " caseworker_id, note, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", milestones)
     cur.executemany("INSERT INTO name_token (token, participant_id) VALUES (?, ?)", tokens_rows)
     cur.executemany(
-        "INSERT INTO attendance (id, participant_id, activity_id, date, status, hours, reason_code, note,"
-        " recorded_by, recorded_at, late) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", attendance)
+        "INSERT INTO attendance (id, participant_id, activity_id, session_id, date, status, hours, reason_code, note,"
+        " recorded_by, recorded_at, late) VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", attendance)
     for pending in (people, enrol, milestones, tokens_rows, attendance):
         pending.clear()

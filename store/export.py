@@ -32,15 +32,18 @@ QUERIES: dict[str, tuple[tuple[str, ...], str]] = {
         "SELECT a.id, a.name, a.kind, a.site, c.login, a.capacity, a.hours_mon, a.hours_tue, a.hours_wed,"
         " a.hours_thu, a.hours_fri, a.active FROM activity a LEFT JOIN caseworker c ON c.id = a.leader_id"
         " ORDER BY a.name"),
-    "enrolments": (("id", "participant_id", "activity", "start_date", "end_date"),
-                   "SELECT e.id, e.participant_id, a.name, e.start_date, e.end_date FROM enrolment e"
-                   " JOIN activity a ON a.id = e.activity_id ORDER BY e.participant_id, a.name, e.start_date, e.id"),
+    "enrolments": (("id", "participant_id", "activity", "session", "start_date", "end_date", "capacity_reason"),
+                   "SELECT e.id, e.participant_id, a.name, s.name, e.start_date, e.end_date, e.capacity_reason"
+                   " FROM enrolment e JOIN activity a ON a.id = e.activity_id"
+                   " LEFT JOIN activity_session s ON s.id = e.session_id"
+                   " ORDER BY e.participant_id, a.name, e.start_date, e.id"),
     "attendance": (
-        ("id", "participant_id", "personnummer", "activity", "date", "status", "hours", "reason", "note",
+        ("id", "participant_id", "personnummer", "activity", "session", "date", "status", "hours", "reason", "note",
          "recorded_by", "recorded_at", "late"),
-        "SELECT t.id, t.participant_id, p.personnummer, a.name, t.date, t.status, t.hours, t.reason_code, t.note,"
-        " t.recorded_by, t.recorded_at, t.late FROM attendance t JOIN participant p ON p.id = t.participant_id"
-        " JOIN activity a ON a.id = t.activity_id ORDER BY t.date, a.name, t.participant_id"),
+        "SELECT t.id, t.participant_id, p.personnummer, a.name, s.name, t.date, t.status, t.hours, t.reason_code,"
+        " t.note, t.recorded_by, t.recorded_at, t.late FROM attendance t JOIN participant p ON p.id = t.participant_id"
+        " JOIN activity a ON a.id = t.activity_id JOIN activity_session s ON s.id = t.session_id"
+        " ORDER BY t.date, a.name, s.start_time, s.name, t.participant_id"),
     "milestones": (
         ("id", "participant_id", "stage", "status", "planned_date", "achieved_date", "caseworker_login", "note",
          "period"),

@@ -12,11 +12,15 @@ from store import access, calendar, clock, milestones
 from store.attendance import Session, live_sql, sessions
 from store.db import Database
 
-# planned hours of one attendance row's session: min(activity hours, person's plan) on that weekday
-_DAY_PLAN = ("CASE CAST(strftime('%w', {t}.date) AS INTEGER)"
-             " WHEN 1 THEN min(a.hours_mon, p.plan_mon) WHEN 2 THEN min(a.hours_tue, p.plan_tue)"
-             " WHEN 3 THEN min(a.hours_wed, p.plan_wed) WHEN 4 THEN min(a.hours_thu, p.plan_thu)"
-             " WHEN 5 THEN min(a.hours_fri, p.plan_fri) ELSE 0 END")
+# planned hours of one attendance row's session: min(session hours valid that day, person's plan) on
+# that weekday (session hours change from a date on, so an old mark keeps the hours it had)
+_SESSION_DAY = ("(SELECT CASE CAST(strftime('%w', {t}.date) AS INTEGER) WHEN 1 THEN h.hours_mon WHEN 2 THEN h.hours_tue"
+                " WHEN 3 THEN h.hours_wed WHEN 4 THEN h.hours_thu WHEN 5 THEN h.hours_fri ELSE 0 END"
+                " FROM session_hours h WHERE h.session_id = {t}.session_id AND h.valid_from <= {t}.date"
+                " ORDER BY h.valid_from DESC LIMIT 1)")
+_DAY_PLAN = ("min(coalesce(" + _SESSION_DAY + ", 0), CASE CAST(strftime('%w', {t}.date) AS INTEGER)"
+             " WHEN 1 THEN p.plan_mon WHEN 2 THEN p.plan_tue WHEN 3 THEN p.plan_wed WHEN 4 THEN p.plan_thu"
+             " WHEN 5 THEN p.plan_fri ELSE 0 END)")
 
 
 def day_plan_sql(alias: str = "t") -> str:
@@ -184,7 +188,7 @@ def figures(db: Database, flt: Filter | None = None, today: dt.date | None = Non
             per_day = conn.exec_driver_sql("SELECT date, hours FROM attendance_day WHERE date BETWEEN ? AND ?",
                                            (first, last)).all()
             per_day += [(day, -hours) for day, hours in conn.exec_driver_sql(  # kept marks of cancelled sessions
-                "SELECT t.date, sum(t.hours) FROM session_cancel sc JOIN attendance t ON t.activity_id = sc.activity_id"
+                "SELECT t.date, sum(t.hours) FROM session_cancel sc JOIN attendance t ON t.session_id = sc.session_id"
                 " AND t.date = sc.date WHERE sc.date BETWEEN ? AND ? GROUP BY t.date", (first, last))]
         attended_by_week: dict[dt.date, float] = {}
         for day, hours in per_day:

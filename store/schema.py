@@ -285,10 +285,11 @@ def _m8_sync_healing(conn: Connection) -> None:
     """)
 
 
-# Per-session totals, kept by triggers like attendance_day: the marks of each activity and day, and the
+# Migration 9 as released (per activity; migration 10 keys the totals by session). Per-session totals, kept by
+# triggers like attendance_day: the marks of each activity and day, and the
 # enrolment count as steps (+1 on the first day, -1 the day after the last), so a session's "marked/enrolled"
 # reads a handful of rows whatever the size of the programme.
-SESSION_TOTAL_TRIGGERS = """
+SESSION_TOTAL_TRIGGERS_V9 = """
     CREATE TRIGGER session_marks_insert AFTER INSERT ON attendance BEGIN
         INSERT INTO session_marks (activity_id, date, marks) VALUES (NEW.activity_id, NEW.date, 1)
         ON CONFLICT (activity_id, date) DO UPDATE SET marks = marks + 1; END;
@@ -318,9 +319,9 @@ SESSION_TOTAL_TRIGGERS = """
         SELECT NEW.activity_id, date(NEW.end_date, '+1 day'), -1 WHERE NEW.end_date IS NOT NULL
         ON CONFLICT (activity_id, date) DO UPDATE SET delta = delta - 1; END;
 """
-SESSION_TOTAL_TRIGGER_NAMES = ("session_marks_insert", "session_marks_delete", "session_marks_update",
+SESSION_TOTAL_TRIGGER_NAMES_V9 = ("session_marks_insert", "session_marks_delete", "session_marks_update",
                                "enrolment_steps_insert", "enrolment_steps_delete", "enrolment_steps_update")
-SESSION_TOTALS_FILL = """
+SESSION_TOTALS_FILL_V9 = """
     DELETE FROM session_marks;
     INSERT INTO session_marks (activity_id, date, marks)
         SELECT activity_id, date, count(*) FROM attendance GROUP BY activity_id, date;
@@ -329,6 +330,80 @@ SESSION_TOTALS_FILL = """
         SELECT activity_id, start_date AS date, 1 AS delta FROM enrolment
         UNION ALL SELECT activity_id, date(end_date, '+1 day'), -1 FROM enrolment WHERE end_date IS NOT NULL)
         GROUP BY activity_id, date;
+"""
+
+
+def _create_session_total_triggers_v9(conn) -> None:  # noqa: ANN001 -- a SQLAlchemy or a sqlite3 connection
+    run = conn.exec_driver_sql if hasattr(conn, "exec_driver_sql") else conn.execute
+    for body in SESSION_TOTAL_TRIGGERS_V9.split("END;"):
+        if body.strip():
+            run(body + "END;")
+
+
+def _fill_session_totals_v9(conn) -> None:  # noqa: ANN001
+    run = conn.exec_driver_sql if hasattr(conn, "exec_driver_sql") else conn.execute
+    for statement in SESSION_TOTALS_FILL_V9.split(";"):
+        if statement.strip():
+            run(statement)
+
+
+def _m9_session_totals(conn: Connection) -> None:
+    """F3's and F5's session counts ("12/25 marked") from totals kept by triggers, not by counting the
+    session's enrolments and marks (which grew with the size of the programme's sessions)."""
+    _exec_script(conn, """
+    CREATE TABLE session_marks (activity_id TEXT NOT NULL, date TEXT NOT NULL, marks INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (activity_id, date)) WITHOUT ROWID;
+    CREATE TABLE enrolment_step (activity_id TEXT NOT NULL, date TEXT NOT NULL, delta INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (activity_id, date)) WITHOUT ROWID;
+    """)
+    _fill_session_totals_v9(conn)
+    _create_session_total_triggers_v9(conn)
+
+
+
+# The session totals as they are since migration 10: per activity session and day (the marks) and per
+# session and date (the enrolment steps: +1 on the first day, -1 the day after the last).
+SESSION_TOTAL_TRIGGERS = """
+    CREATE TRIGGER session_marks_insert AFTER INSERT ON attendance BEGIN
+        INSERT INTO session_marks (session_id, date, marks) VALUES (NEW.session_id, NEW.date, 1)
+        ON CONFLICT (session_id, date) DO UPDATE SET marks = marks + 1; END;
+    CREATE TRIGGER session_marks_delete AFTER DELETE ON attendance BEGIN
+        UPDATE session_marks SET marks = marks - 1 WHERE session_id = OLD.session_id AND date = OLD.date; END;
+    CREATE TRIGGER session_marks_update AFTER UPDATE OF session_id, date ON attendance BEGIN
+        UPDATE session_marks SET marks = marks - 1 WHERE session_id = OLD.session_id AND date = OLD.date;
+        INSERT INTO session_marks (session_id, date, marks) VALUES (NEW.session_id, NEW.date, 1)
+        ON CONFLICT (session_id, date) DO UPDATE SET marks = marks + 1; END;
+    CREATE TRIGGER enrolment_steps_insert AFTER INSERT ON enrolment BEGIN
+        INSERT INTO enrolment_step (session_id, date, delta) VALUES (NEW.session_id, NEW.start_date, 1)
+        ON CONFLICT (session_id, date) DO UPDATE SET delta = delta + 1;
+        INSERT INTO enrolment_step (session_id, date, delta)
+        SELECT NEW.session_id, date(NEW.end_date, '+1 day'), -1 WHERE NEW.end_date IS NOT NULL
+        ON CONFLICT (session_id, date) DO UPDATE SET delta = delta - 1; END;
+    CREATE TRIGGER enrolment_steps_delete AFTER DELETE ON enrolment BEGIN
+        UPDATE enrolment_step SET delta = delta - 1 WHERE session_id = OLD.session_id AND date = OLD.start_date;
+        UPDATE enrolment_step SET delta = delta + 1
+        WHERE OLD.end_date IS NOT NULL AND session_id = OLD.session_id AND date = date(OLD.end_date, '+1 day'); END;
+    CREATE TRIGGER enrolment_steps_update AFTER UPDATE OF session_id, start_date, end_date ON enrolment BEGIN
+        UPDATE enrolment_step SET delta = delta - 1 WHERE session_id = OLD.session_id AND date = OLD.start_date;
+        UPDATE enrolment_step SET delta = delta + 1
+        WHERE OLD.end_date IS NOT NULL AND session_id = OLD.session_id AND date = date(OLD.end_date, '+1 day');
+        INSERT INTO enrolment_step (session_id, date, delta) VALUES (NEW.session_id, NEW.start_date, 1)
+        ON CONFLICT (session_id, date) DO UPDATE SET delta = delta + 1;
+        INSERT INTO enrolment_step (session_id, date, delta)
+        SELECT NEW.session_id, date(NEW.end_date, '+1 day'), -1 WHERE NEW.end_date IS NOT NULL
+        ON CONFLICT (session_id, date) DO UPDATE SET delta = delta - 1; END;
+"""
+SESSION_TOTAL_TRIGGER_NAMES = ("session_marks_insert", "session_marks_delete", "session_marks_update",
+                               "enrolment_steps_insert", "enrolment_steps_delete", "enrolment_steps_update")
+SESSION_TOTALS_FILL = """
+    DELETE FROM session_marks;
+    INSERT INTO session_marks (session_id, date, marks)
+        SELECT session_id, date, count(*) FROM attendance GROUP BY session_id, date;
+    DELETE FROM enrolment_step;
+    INSERT INTO enrolment_step (session_id, date, delta) SELECT session_id, date, sum(delta) FROM (
+        SELECT session_id, start_date AS date, 1 AS delta FROM enrolment
+        UNION ALL SELECT session_id, date(end_date, '+1 day'), -1 FROM enrolment WHERE end_date IS NOT NULL)
+        GROUP BY session_id, date;
 """
 
 
@@ -346,20 +421,107 @@ def fill_session_totals(conn) -> None:  # noqa: ANN001 -- after a bulk load with
             run(statement)
 
 
-def _m9_session_totals(conn: Connection) -> None:
-    """F3's and F5's session counts ("12/25 marked") from totals kept by triggers, not by counting the
-    session's enrolments and marks (which grew with the size of the programme's sessions)."""
+SESSION_HOURS_ALWAYS = ""  # valid_from of hours that hold from the session's start
+
+
+def _m10_sessions(conn: Connection) -> None:
+    """An activity has one or more sessions (e.g. "fm" 08:30–12:00, "em" 13:00–16:00), each with hours per
+    weekday that change from a date on (`session_hours`, one row per version, so past reports stay
+    right). A mark's natural key becomes (participant, activity, session, date).
+
+    Every existing activity becomes one all-day session whose id is the activity's own id, so every
+    workstation derives the same rows from the same activity; enrolments, marks and cancellations point
+    at it without a logged change (a synced row that lacks `session_id` means the activity's own session,
+    see `store.sync._fold`). The new rows are logged too, so a workstation that receives an activity from
+    before its own upgrade also receives its session."""
     _exec_script(conn, """
-    CREATE TABLE session_marks (activity_id TEXT NOT NULL, date TEXT NOT NULL, marks INTEGER NOT NULL DEFAULT 0,
-        PRIMARY KEY (activity_id, date)) WITHOUT ROWID;
-    CREATE TABLE enrolment_step (activity_id TEXT NOT NULL, date TEXT NOT NULL, delta INTEGER NOT NULL DEFAULT 0,
-        PRIMARY KEY (activity_id, date)) WITHOUT ROWID;
+    CREATE TABLE activity_session (
+        id TEXT PRIMARY KEY, activity_id TEXT NOT NULL REFERENCES activity(id),
+        name TEXT NOT NULL DEFAULT '', start_time TEXT NOT NULL DEFAULT '', end_time TEXT NOT NULL DEFAULT '',
+        capacity INTEGER NOT NULL DEFAULT 25, end_date TEXT, active INTEGER NOT NULL DEFAULT 1);
+    CREATE INDEX activity_session_activity ON activity_session(activity_id);
+    CREATE TABLE session_hours (
+        id TEXT PRIMARY KEY, session_id TEXT NOT NULL REFERENCES activity_session(id),
+        valid_from TEXT NOT NULL DEFAULT '',
+        hours_mon REAL NOT NULL DEFAULT 0, hours_tue REAL NOT NULL DEFAULT 0, hours_wed REAL NOT NULL DEFAULT 0,
+        hours_thu REAL NOT NULL DEFAULT 0, hours_fri REAL NOT NULL DEFAULT 0);
+    CREATE INDEX session_hours_from ON session_hours(session_id, valid_from);
+    INSERT INTO activity_session (id, activity_id, name, capacity, active)
+        SELECT id, id, '', capacity, active FROM activity;
+    CREATE TABLE attendance_v10 (
+        id TEXT PRIMARY KEY,
+        participant_id TEXT NOT NULL REFERENCES participant(id),
+        activity_id TEXT NOT NULL REFERENCES activity(id),
+        session_id TEXT NOT NULL REFERENCES activity_session(id),
+        date TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('present', 'partial', 'sick', 'vab', 'excused', 'unexcused')),
+        hours REAL NOT NULL DEFAULT 0,
+        reason_code TEXT REFERENCES absence_code(code),
+        note TEXT NOT NULL DEFAULT '',
+        recorded_by TEXT NOT NULL, recorded_at TEXT NOT NULL,
+        late INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (participant_id, activity_id, session_id, date));
+    INSERT INTO attendance_v10 (id, participant_id, activity_id, session_id, date, status, hours, reason_code, note,
+        recorded_by, recorded_at, late)
+        SELECT id, participant_id, activity_id, activity_id, date, status, hours, reason_code, note,
+        recorded_by, recorded_at, late FROM attendance;
+    DROP TABLE attendance;
+    ALTER TABLE attendance_v10 RENAME TO attendance;
+    CREATE INDEX attendance_session_date ON attendance(session_id, date);
+    CREATE INDEX attendance_date_hours ON attendance(date, participant_id, hours, status);
+    CREATE TABLE session_cancel_v10 (
+        id TEXT PRIMARY KEY, activity_id TEXT NOT NULL REFERENCES activity(id),
+        session_id TEXT NOT NULL REFERENCES activity_session(id), date TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT '', recorded_by TEXT NOT NULL, recorded_at TEXT NOT NULL,
+        UNIQUE (session_id, date));
+    INSERT INTO session_cancel_v10 (id, activity_id, session_id, date, reason, recorded_by, recorded_at)
+        SELECT id, activity_id, activity_id, date, reason, recorded_by, recorded_at FROM session_cancel;
+    DROP TABLE session_cancel;
+    ALTER TABLE session_cancel_v10 RENAME TO session_cancel;
+    ALTER TABLE enrolment ADD COLUMN session_id TEXT REFERENCES activity_session(id);
+    ALTER TABLE enrolment ADD COLUMN capacity_reason TEXT NOT NULL DEFAULT '';
+    UPDATE enrolment SET session_id = activity_id;
+    CREATE INDEX enrolment_session_span ON enrolment(session_id, start_date, end_date);
+    DROP TRIGGER enrolment_steps_insert;
+    DROP TRIGGER enrolment_steps_delete;
+    DROP TRIGGER enrolment_steps_update;
+    DROP TABLE session_marks;
+    DROP TABLE enrolment_step;
+    CREATE TABLE session_marks (session_id TEXT NOT NULL, date TEXT NOT NULL, marks INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (session_id, date)) WITHOUT ROWID;
+    CREATE TABLE enrolment_step (session_id TEXT NOT NULL, date TEXT NOT NULL, delta INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (session_id, date)) WITHOUT ROWID;
     """)
+    create_day_total_triggers(conn)
     fill_session_totals(conn)
     create_session_total_triggers(conn)
+    _log_migrated_sessions(conn)
+
+
+def _log_migrated_sessions(conn: Connection) -> None:
+    from store import changes
+    from store.db import Tx
+
+    hour_cols = ", ".join(f"hours_{d}" for d in WEEKDAYS)
+    activities = conn.exec_driver_sql(f"SELECT id, {hour_cols} FROM activity ORDER BY id").all()
+    ws = conn.exec_driver_sql("SELECT id FROM workstation WHERE is_local = 1").scalar()
+    tx = Tx(conn, "migration", ws or "")
+    for aid, *hours in activities:
+        values = {"session_id": aid, "valid_from": SESSION_HOURS_ALWAYS}
+        values.update({f"hours_{d}": h for d, h in zip(WEEKDAYS, hours)})
+        hours_id = changes.natural_id("session_hours", aid, SESSION_HOURS_ALWAYS)
+        if ws is None:  # no workstation yet: nothing to publish from, nothing anyone else lacks
+            cols = ", ".join(values)
+            conn.exec_driver_sql(f"INSERT INTO session_hours (id, {cols}) VALUES (?{', ?' * len(values)})",
+                                 (hours_id, *values.values()))
+            continue
+        session = conn.exec_driver_sql("SELECT activity_id, name, start_time, end_time, capacity, end_date, active"
+                                       " FROM activity_session WHERE id = ?", (aid,)).mappings().one()
+        changes.log(tx, "activity_session", aid, "upsert", {k: [None, v] for k, v in session.items()})
+        changes.upsert(tx, "session_hours", hours_id, values)
 
 
 MIGRATIONS: list[Callable[[Connection], None]] = [_m1_core, _m2_search, _m3_sync, _m4_figures, _m5_day_totals,
                                                   _m6_caseload_index, _m7_gallring, _m8_sync_healing,
-                                                  _m9_session_totals]
+                                                  _m9_session_totals, _m10_sessions]
 LATEST = len(MIGRATIONS)

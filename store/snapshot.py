@@ -42,7 +42,8 @@ ENTRY_KEYS = {"op", "ws", "seq", "hlc", "tbl", "row", "kind", "changes", "at", "
 FRAME_OPS = 20_000
 BATCH_ROWS = 2_000
 # Parents before children, so rows land without waiting for a foreign key.
-TABLE_ORDER = ("caseworker", "absence_code", "milestone_stage", "exit_outcome", "activity", "participant",
+TABLE_ORDER = ("caseworker", "absence_code", "milestone_stage", "exit_outcome", "activity", "activity_session",
+               "session_hours", "participant",
                "enrolment", "attendance", "session_cancel", "milestone", "note", "audit_event")
 
 

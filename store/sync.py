@@ -42,6 +42,9 @@ MAGIC = b"ARENA-OPS-1\n"
 NAME = re.compile(r"^(\d{12})-(\d{12})\.ops$")
 MAX_OPS_PER_FILE = 5000
 FUTURE_LIMIT_MS = 24 * 3600 * 1000
+# Rows that name a session since schema 10; ops from before name only the activity (whose own session
+# has the activity's id).
+SESSION_CHILDREN = ("attendance", "session_cancel", "enrolment")
 STATUS_RANK = {"planned": 0, "started": 1, "achieved": 2, "cancelled": 3}
 T = TypeVar("T")
 
@@ -383,6 +386,8 @@ def _fold(table: str, ops: list[tuple]) -> tuple[dict[str, Any] | None, dict[str
             values[f] = new
             setter[f] = op
         exists = True
+    if table in SESSION_CHILDREN and values.get("session_id") is None and "activity_id" in values:
+        values["session_id"] = values["activity_id"]  # written before sessions existed: the activity's own
     return (values if exists else None), setter
 
 

@@ -60,6 +60,7 @@ class RollTable(MarkKeys, DataTable):
     def __init__(self, **kwargs) -> None:  # noqa: ANN003
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.activity_id: str | None = None
+        self.session_id: str | None = None  # the activity session whose roll call this is
         self.activity_name = ""
         self.day = clock.today()
         self.cancelled = False
@@ -69,9 +70,12 @@ class RollTable(MarkKeys, DataTable):
         self._summary_due = False  # a header/session-count refresh is queued for the marks just shown
 
     # ------------------------------------------------------------------ loading and drawing
-    def show(self, activity_id: str, activity_name: str, day: dt.date, rows: list[RollRow], cancelled: bool) -> None:
-        same = (activity_id, day) == (self.activity_id, self.day)
+    def show(self, activity_id: str, activity_name: str, day: dt.date, rows: list[RollRow], cancelled: bool,
+             session_id: str | None = None) -> None:
+        session_id = session_id or activity_id
+        same = (session_id, day) == (self.session_id, self.day)
         self.activity_id, self.activity_name, self.day, self.cancelled = activity_id, activity_name, day, cancelled
+        self.session_id = session_id
         self.people = {r.participant_id: r for r in rows}
         self.order = [r.participant_id for r in rows]
         self.redraw()
@@ -81,7 +85,7 @@ class RollTable(MarkKeys, DataTable):
 
     def close(self) -> None:
         """No roll call: nothing here may take a mark (the day changed to one without this session)."""
-        self.activity_id, self.activity_name, self.people, self.order = None, "", {}, []
+        self.activity_id, self.session_id, self.activity_name, self.people, self.order = None, None, "", {}, []
         self.clear()
         if isinstance(self.screen, AttendanceScreen):
             self.screen.refresh_roll_header()
@@ -149,7 +153,7 @@ class RollTable(MarkKeys, DataTable):
         screen = self.screen
         assert isinstance(screen, AttendanceScreen)
         lane = self.app.write_lane
-        db, login, aid, day = self.app.db, self.app.login, self.activity_id, self.day
+        db, login, aid, day, sid = self.app.db, self.app.login, self.activity_id, self.day, self.session_id
         self.update_cell(row.participant_id, "mark", Text(t("st.saving"), style="italic dim"))
         previous = row.mark
         index = self.cursor_row
@@ -157,23 +161,25 @@ class RollTable(MarkKeys, DataTable):
             self.move_cursor(row=self.cursor_row + 1)
 
         def write() -> Mark:
-            return attendance.mark(db, login, row.participant_id, aid, day, status, hours, reason, note)
+            return attendance.mark(db, login, row.participant_id, aid, day, status, hours, reason, note,
+                                   session_id=sid)
 
         def done(saved: Mark) -> None:
-            screen.remember(aid, day, UndoStep("marks", [(row.participant_id, previous)]))
-            self._set_mark(row.participant_id, saved, aid=aid, day=day)
+            screen.remember(sid, day, UndoStep("marks", [(row.participant_id, previous)]))
+            self._set_mark(row.participant_id, saved, aid=sid, day=day)
             if lane.settled():  # during a burst the rows say it; one toast, for the last mark
                 self.app.notify(t("att.saved", name=row.name, status=t("st." + status)), timeout=2)
 
         def failed(message: str) -> None:
-            self._failed(row.participant_id, message, aid=aid, day=day)
-            if advance and self.cursor_row == index + 1 and (aid, day) == (self.activity_id, self.day):
+            self._failed(row.participant_id, message, aid=sid, day=day)
+            if advance and self.cursor_row == index + 1 and (sid, day) == (self.session_id, self.day):
                 self.move_cursor(row=index)  # nothing typed since: back to the person who was not marked
 
         lane.submit(write, done, failed)
 
     def _set_mark(self, pid: str, mark: Mark | None, error: str = "", *, aid: str | None, day: dt.date) -> None:
-        if (aid, day) != (self.activity_id, self.day):
+        """`aid`: the session the write was for (a session id)."""
+        if (aid, day) != (self.session_id, self.day):
             return  # committed for a roll call no longer on screen; it shows when that one is opened
         row = self.people.get(pid)
         if row is None:
@@ -192,10 +198,10 @@ class RollTable(MarkKeys, DataTable):
         self._summary_due = False
         if isinstance(self.screen, AttendanceScreen):
             self.screen.refresh_roll_header()
-            self.screen.session_marked(self.activity_id, self.day, self.marked_count())
+            self.screen.session_marked(self.session_id, self.day, self.marked_count())
 
     def _failed(self, pid: str, message: str, *, aid: str | None, day: dt.date) -> None:
-        row = self.people.get(pid) if (aid, day) == (self.activity_id, self.day) else None
+        row = self.people.get(pid) if (aid, day) == (self.session_id, self.day) else None
         if row is not None:
             self._set_mark(pid, row.mark, error=message, aid=aid, day=day)
         self.app.notify(t("att.failed", name=row.name if row else "", error=message), severity="error", timeout=8)
@@ -207,18 +213,19 @@ class RollTable(MarkKeys, DataTable):
         screen = self.screen
         assert isinstance(screen, AttendanceScreen)
         db, login, aid, day, previous = self.app.db, self.app.login, self.activity_id, self.day, row.mark
+        sid = self.session_id
 
         def done(_: object) -> None:
-            screen.remember(aid, day, UndoStep("marks", [(row.participant_id, previous)]))
-            self._set_mark(row.participant_id, None, aid=aid, day=day)
+            screen.remember(sid, day, UndoStep("marks", [(row.participant_id, previous)]))
+            self._set_mark(row.participant_id, None, aid=sid, day=day)
 
-        self.app.write_lane.submit(lambda: attendance.clear(db, login, row.participant_id, aid, day), done,
-                                   lambda m: self._failed(row.participant_id, m, aid=aid, day=day))
+        self.app.write_lane.submit(lambda: attendance.clear(db, login, row.participant_id, aid, day, session_id=sid),
+                                   done, lambda m: self._failed(row.participant_id, m, aid=sid, day=day))
 
     def action_undo(self) -> None:
         screen = self.screen
-        if isinstance(screen, AttendanceScreen) and self.activity_id is not None:
-            screen.undo(self.activity_id, self.day)
+        if isinstance(screen, AttendanceScreen) and self.activity_id is not None and self.session_id is not None:
+            screen.undo(self.activity_id, self.session_id, self.day)
 
     def action_all_present(self) -> None:
         if self.activity_id is None:
@@ -231,18 +238,18 @@ class RollTable(MarkKeys, DataTable):
             return
         screen = self.screen
         assert isinstance(screen, AttendanceScreen)
-        db, login, aid, day = self.app.db, self.app.login, self.activity_id, self.day
+        db, login, aid, day, sid = self.app.db, self.app.login, self.activity_id, self.day, self.session_id
 
         def confirmed(ok: bool | None) -> None:
             if not ok:
                 return
 
             def done(ids: list[str]) -> None:
-                screen.remember(aid, day, UndoStep("marks", [(pid, None) for pid in ids]))
+                screen.remember(sid, day, UndoStep("marks", [(pid, None) for pid in ids]))
                 self.app.notify(t("att.all_done", n=len(ids)), timeout=3)
                 screen.reload_roll()
 
-            self.app.write_lane.submit(lambda: attendance.mark_all_present(db, login, aid, day), done,
+            self.app.write_lane.submit(lambda: attendance.mark_all_present(db, login, aid, day, session_id=sid), done,
                                        lambda m: self.app.notify(m, severity="error", timeout=8))
 
         self.app.push_screen(ConfirmDialog(t("att.confirm_all", n=todo, activity=self.activity_name,
@@ -257,14 +264,14 @@ class RollTable(MarkKeys, DataTable):
         if reason:
             self.app.notify(reason, severity="error", timeout=6)
             return
-        db, login, aid, day = self.app.db, self.app.login, self.activity_id, self.day
+        db, login, aid, day, sid = self.app.db, self.app.login, self.activity_id, self.day, self.session_id
         marked = self.marked_count()  # what is on screen is what the dialog counts
         where = f"{self.activity_name} {calendar.day_line(day)}"
         if self.cancelled:
             def uncancelled(ok: bool | None) -> None:
                 if ok:
-                    self.app.write_lane.submit(lambda: attendance.uncancel_session(db, login, aid, day),
-                                               lambda _: (screen.remember(aid, day, UndoStep("uncancel")),
+                    self.app.write_lane.submit(lambda: attendance.uncancel_session(db, login, aid, day, session_id=sid),
+                                               lambda _: (screen.remember(sid, day, UndoStep("uncancel")),
                                                           screen.reload_roll()),
                                                lambda m: self.app.notify(m, severity="error", timeout=8))
             self.app.push_screen(ConfirmDialog(t("att.confirm_uncancel", session=where, n=marked)), uncancelled)
@@ -272,8 +279,8 @@ class RollTable(MarkKeys, DataTable):
 
         def confirmed(ok: bool | None) -> None:
             if ok:
-                self.app.write_lane.submit(lambda: attendance.cancel_session(db, login, aid, day),
-                                           lambda _: (screen.remember(aid, day, UndoStep("cancel")),
+                self.app.write_lane.submit(lambda: attendance.cancel_session(db, login, aid, day, session_id=sid),
+                                           lambda _: (screen.remember(sid, day, UndoStep("cancel")),
                                                       screen.reload_roll()),
                                            lambda m: self.app.notify(m, severity="error", timeout=8))
 
@@ -319,7 +326,7 @@ class AttendanceScreen(Screen):
     def on_mount(self) -> None:
         table = self.query_one(SessionTable)
         add_columns(table, ("activity", "att.col.activity", 24), ("hours", "att.col.hours", 3),
-                    ("marked", "att.col.marked", 10))
+                    ("marked", "att.col.marked", 10), ("places", "att.col.places", 7))
         self.load_day()
         table.focus()
 
@@ -345,9 +352,9 @@ class AttendanceScreen(Screen):
         keep = table.cursor_row
         table.clear()
         for s in sessions:
-            table.add_row(s.name, f"{s.hours:g}", _marked_cell(s), key=s.activity_id)
+            table.add_row(s.title, f"{s.hours:g}", _marked_cell(s), _places_cell(s), key=s.session_id)
         if sessions:
-            index = next((i for i, s in enumerate(sessions) if s.activity_id == self.session_id), None)
+            index = next((i for i, s in enumerate(sessions) if s.session_id == self.session_id), None)
             table.move_cursor(row=index if index is not None else min(keep, len(sessions) - 1))
         empty = self.query_one("#session-empty", Static)
         holiday = calendar.holiday_name(self.day)
@@ -360,13 +367,13 @@ class AttendanceScreen(Screen):
                 table.focus()
         self.refresh_roll_header()
 
-    def session_marked(self, activity_id: str | None, day: dt.date, marked: int) -> None:
+    def session_marked(self, session_id: str | None, day: dt.date, marked: int) -> None:
         """A mark was committed: update that session's count in place (no query per key press)."""
-        index = next((i for i, s in enumerate(self.sessions) if s.activity_id == activity_id), None)
+        index = next((i for i, s in enumerate(self.sessions) if s.session_id == session_id), None)
         if index is None or day != self.day:
             return
         self.sessions[index] = session = replace(self.sessions[index], marked=marked)
-        self.query_one(SessionTable).update_cell(session.activity_id, "marked", _marked_cell(session))
+        self.query_one(SessionTable).update_cell(session.session_id, "marked", _marked_cell(session))
 
     def open_current_session(self) -> None:
         table = self.query_one(SessionTable)
@@ -375,16 +382,16 @@ class AttendanceScreen(Screen):
         self.session_id = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         self.reload_roll(focus=True)
 
-    def open_session(self, activity_id: str) -> None:
-        """Jump straight to today's roll call of one activity (from F5)."""
+    def open_session(self, session_id: str) -> None:
+        """Jump straight to today's roll call of one session (from F5)."""
         self.day = clock.today()
-        self.session_id = activity_id
+        self.session_id = session_id
         self.query_one(RollTable).close()
         self.load_day(follow=True)
         self.query_one(RollTable).focus()
 
     def current_session(self) -> Session | None:
-        return next((s for s in self.sessions if s.activity_id == self.session_id), None)
+        return next((s for s in self.sessions if s.session_id == self.session_id), None)
 
     def current_session_cancelled(self) -> bool:
         session = self.current_session()
@@ -394,20 +401,20 @@ class AttendanceScreen(Screen):
         session = self.current_session()
         if session is None:
             return
-        aid, day, name = session.activity_id, self.day, session.name
+        aid, sid, day, name = session.activity_id, session.session_id, self.day, session.title
 
         def show(result: tuple[list[RollRow], bool]) -> None:
-            if (aid, day) != (self.session_id, self.day):
+            if (sid, day) != (self.session_id, self.day):
                 return  # the day or session changed while this was read
             rows, cancelled = result
             roll = self.query_one(RollTable)
-            roll.show(aid, name, day, rows, cancelled)
+            roll.show(aid, name, day, rows, cancelled, sid)
             if focus:
                 roll.focus()
             self.reload_sessions()
 
-        call_store(self, lambda: (attendance.roll_call(self.app.db, aid, day),
-                                  attendance.is_cancelled(self.app.db, aid, day)), done=show, group="roll")
+        call_store(self, lambda: (attendance.roll_call(self.app.db, aid, day, sid),
+                                  attendance.is_cancelled(self.app.db, aid, day, session_id=sid)), done=show, group="roll")
 
     def refresh_roll_header(self) -> None:
         roll = self.query_one(RollTable)
@@ -439,14 +446,16 @@ class AttendanceScreen(Screen):
         self.load_day(follow=was_open)
 
     # ------------------------------------------------------------------ undo
-    def remember(self, activity_id: str | None, day: dt.date, step: UndoStep) -> None:
-        if activity_id is not None:
-            self.undo_steps.setdefault((activity_id, day), []).append(step)
+    def remember(self, session_id: str | None, day: dt.date, step: UndoStep) -> None:
+        if session_id is not None:
+            self.undo_steps.setdefault((session_id, day), []).append(step)
 
-    def undo(self, activity_id: str, day: dt.date) -> None:
+    def undo(self, activity_id: str, session_id: str, day: dt.date) -> None:
         """Undo the last whole action on this session, after every write already queued has landed."""
+        sid = session_id
+
         def now(_: object) -> None:
-            steps = self.undo_steps.get((activity_id, day), [])
+            steps = self.undo_steps.get((sid, day), [])
             if not steps:
                 self.notify(t("att.nothing_to_undo"), timeout=2)
                 return
@@ -458,15 +467,16 @@ class AttendanceScreen(Screen):
                 self.notify(t("att.undo_failed", error=message), severity="error", timeout=8)
 
             if step.kind == "cancel":
-                job = lambda: attendance.uncancel_session(db, login, activity_id, day)  # noqa: E731
+                job = lambda: attendance.uncancel_session(db, login, activity_id, day, session_id=sid)  # noqa: E731
             elif step.kind == "uncancel":
-                job = lambda: attendance.cancel_session(db, login, activity_id, day)  # noqa: E731
+                job = lambda: attendance.cancel_session(db, login, activity_id, day, session_id=sid)  # noqa: E731
             else:
-                job = lambda: attendance.restore_many(db, login, activity_id, day, step.previous)  # noqa: E731
+                job = lambda: attendance.restore_many(db, login, activity_id, day, step.previous,  # noqa: E731
+                                                      session_id=sid)
 
             def done(_: object) -> None:
                 self.notify(t("att.undone_n", what=t("att.undo." + step.kind), n=len(step.previous)), timeout=3)
-                if (activity_id, day) == (self.session_id, self.day):
+                if (sid, day) == (self.session_id, self.day):
                     self.reload_roll()
 
             self.app.write_lane.submit(job, done, failed)
@@ -485,7 +495,8 @@ class AttendanceScreen(Screen):
             return
         from tui.screens.weekgrid import WeekGridScreen
 
-        self.app.push_screen(WeekGridScreen(session.activity_id, session.name, clock.week_monday(self.day)))
+        self.app.push_screen(WeekGridScreen(session.activity_id, session.title, clock.week_monday(self.day),
+                                            session.session_id))
 
     # ------------------------------------------------------------------ filter
     def show_filter(self) -> None:
@@ -508,6 +519,12 @@ class AttendanceScreen(Screen):
     @on(DataTable.RowSelected, "#sessions")
     def _session_selected(self, event: DataTable.RowSelected) -> None:
         self.open_current_session()
+
+
+def _places_cell(session: Session) -> Text:
+    """Enrolled of capacity; red when over (an override was given a reason)."""
+    full = session.capacity and session.enrolled > session.capacity
+    return Text(f"{session.enrolled}/{session.capacity}", style="red" if full else "")
 
 
 def _marked_cell(session: Session) -> Text:

@@ -145,7 +145,7 @@ class OverviewScreen(Screen):
         for row in day.alerts:
             self.names[row.participant_id] = row.name
         state_style = {"open": "yellow", "done": "green", "cancelled": "dim"}
-        self._fill("ov-sessions", [("s:" + s.activity_id, s.name, f"{s.marked}/{s.enrolled}",
+        self._fill("ov-sessions", [("s:" + s.session_id, s.title, f"{s.marked}/{s.enrolled}",
                                     Text(t("sess." + s.state), style=state_style[s.state])) for s in day.sessions], 3)
         self._fill("ov-unexcused", [(i.participant_id, person_name(i.name, i.protected), str(i.numbers[0]), i.detail)
                                     for i in day.unexcused], 3)

@@ -61,7 +61,7 @@ class WeekTable(MarkKeys, DataTable):
     def _submit(self, cell: Cell, status: str, *, hours: float | None = None, reason: str | None = None,
                 note: str = "", advance: bool = True) -> None:
         screen = self.screen
-        db, login, aid = self.app.db, self.app.login, screen.activity_id
+        db, login, aid, sid = self.app.db, self.app.login, screen.activity_id, screen.session_id
 
         def done(_: Mark) -> None:
             self.app.notify(t("att.saved", name=cell.name, status=t("st." + status)), timeout=2)
@@ -71,7 +71,8 @@ class WeekTable(MarkKeys, DataTable):
             self.app.notify(t("att.failed", name=cell.name, error=message), severity="error", timeout=8)
 
         self.app.write_lane.submit(
-            lambda: attendance.mark(db, login, cell.participant_id, aid, cell.day, status, hours, reason, note),
+            lambda: attendance.mark(db, login, cell.participant_id, aid, cell.day, status, hours, reason, note,
+                                    session_id=sid),
             done, failed)
         if advance and self.cursor_row < self.row_count - 1:
             self.move_cursor(row=self.cursor_row + 1)
@@ -81,8 +82,9 @@ class WeekTable(MarkKeys, DataTable):
         if cell is None or cell.mark is None:
             return
         screen = self.screen
-        db, login, aid = self.app.db, self.app.login, screen.activity_id
-        self.app.write_lane.submit(lambda: attendance.clear(db, login, cell.participant_id, aid, cell.day),
+        db, login, aid, sid = self.app.db, self.app.login, screen.activity_id, screen.session_id
+        self.app.write_lane.submit(lambda: attendance.clear(db, login, cell.participant_id, aid, cell.day,
+                                                            session_id=sid),
                                    lambda _: screen.reload(),
                                    lambda m: self.app.notify(m, severity="error", timeout=8))
 
@@ -93,9 +95,10 @@ class WeekTable(MarkKeys, DataTable):
 class WeekGridScreen(Screen):
     BINDINGS = [Binding("escape", "app.pop_screen", t("key.back"), id="back")]
 
-    def __init__(self, activity_id: str, activity_name: str, monday: dt.date) -> None:
+    def __init__(self, activity_id: str, activity_name: str, monday: dt.date, session_id: str | None = None) -> None:
         super().__init__()
         self.activity_id = activity_id
+        self.session_id = session_id
         self.activity_name = activity_name
         self.monday = monday
         self.plans: dict[str, tuple[float, ...]] = {}
@@ -120,8 +123,8 @@ class WeekGridScreen(Screen):
 
     def reload(self) -> None:
         monday = self.monday
-        call_store(self, lambda: (attendance.week_grid(self.app.db, self.activity_id, monday),
-                                  attendance.session_plans(self.app.db, self.activity_id)),
+        call_store(self, lambda: (attendance.week_grid(self.app.db, self.activity_id, monday, self.session_id),
+                                  attendance.session_plans(self.app.db, self.activity_id, self.session_id)),
                    done=lambda result: self._show(monday, *result), group="week")
 
     def _show(self, monday: dt.date, rows: list[WeekRow], plans: dict[str, tuple[float, ...]]) -> None:
