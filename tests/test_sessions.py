@@ -29,8 +29,8 @@ def session_of(database: db.Database, aid: str, name: str) -> str:
 
 
 def test_migration_turns_each_activity_into_one_all_day_session_and_keeps_every_mark(tmp_path: Path) -> None:
-    path = tmp_path / "v9.db"
-    old = db.open(path, upto=9)
+    path = tmp_path / "v8.db"
+    old = db.open(path, upto=8)  # before the session totals (9) and the sessions (10)
     with old.write("setup") as tx:
         tx.conn.exec_driver_sql(
             "INSERT INTO participant (id, first_name, last_name, gender, referral_date, created_at)"
@@ -59,6 +59,8 @@ def test_migration_turns_each_activity_into_one_all_day_session_and_keeps_every_
             "activity_session", "session_hours"]
         assert conn.exec_driver_sql("SELECT marks, hours FROM attendance_day WHERE date = ?",
                                     (MONDAY.isoformat(),)).one() == (1, 6)
+    # the totals behind "marked/enrolled" are filled from the rows, per session
+    assert [(s.session_id, s.marked, s.enrolled) for s in attendance.sessions(new, MONDAY)] == [("a1", 1, 1)]
     with new.write("setup") as tx:
         staff.create_in(tx, "setup", "Sara", role="admin")
     # marking the same person, activity and day again is the same row (no second one)
