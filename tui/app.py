@@ -21,11 +21,27 @@ from tui.workers import WriteLane, call_store
 
 log = logging.getLogger(__name__)
 
-STYLESHEET = Path(__file__).resolve().parent.parent / "screens.css"
+
+def stylesheet() -> Path | None:
+    """The one stylesheet, screens.css: an installed wheel carries it as the package data of `tui.style`;
+    in the repository (a checkout, an editable install) it is the top-level file itself."""
+    from importlib.resources import files
+
+    try:
+        packaged = files("tui.style").joinpath("screens.css")
+        if packaged.is_file():
+            return Path(str(packaged))
+    except ModuleNotFoundError:
+        pass
+    beside = Path(__file__).resolve().parent.parent / "screens.css"
+    return beside if beside.is_file() else None
+
+
+STYLESHEET = stylesheet()
 
 
 class ArenaApp(App):
-    CSS_PATH = str(STYLESHEET) if STYLESHEET.exists() else None
+    CSS_PATH = str(STYLESHEET) if STYLESHEET else None
     TITLE = t("app.title")
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
