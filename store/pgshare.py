@@ -31,7 +31,6 @@ from psycopg import conninfo, errors as pg_errors
 
 from store.i18n import ArenaError
 
-SCHEMES = ("postgresql://", "postgres://")
 OPS_NAME = re.compile(r"^(\d{12})-(\d{12})\.ops$")
 SNAP_NAME = re.compile(r"^snapshot-(\d{12})\.snap$")
 
@@ -61,10 +60,6 @@ CREATE INDEX IF NOT EXISTS arena_file_after ON arena_file (workstation, last_seq
 # is noticed within seconds (the URL may override each of these).
 DEFAULTS = {"connect_timeout": "10", "keepalives": "1", "keepalives_idle": "10", "keepalives_interval": "5",
             "keepalives_count": "3", "tcp_user_timeout": "30000", "application_name": "arena-sync"}
-
-
-def is_url(spec: str) -> bool:
-    return spec.startswith(SCHEMES)
 
 
 def shown(url: str) -> str:
@@ -244,9 +239,10 @@ def import_share(source, target: PgShare, key: bytes) -> Imported:  # noqa: ANN0
     folders = [sync.MARKER_FOLDER] + source.workstations()
     for ws in folders:
         have = target.digests(ws)
-        names = source.files(ws)
-        if ws == sync.MARKER_FOLDER:
+        if ws == sync.MARKER_FOLDER:  # a reserved folder: not listed, looked for by name
             names = [sync.MARKER] if _exists(source, ws, sync.MARKER) else []
+        else:
+            names = source.files(ws)
         for name in names:
             if not (ws == sync.MARKER_FOLDER or OPS_NAME.match(name) or SNAP_NAME.match(name)
                     or sync.REQUEST.match(name)):

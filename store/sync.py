@@ -74,9 +74,13 @@ class Share(Protocol):
     def close(self) -> None: ...
 
 
+def is_database_url(spec: str) -> bool:
+    return spec.startswith(("postgresql://", "postgres://"))
+
+
 def open_share(spec: str) -> Share:
     """`postgresql://user@host/db` is a PostgreSQL hub; anything else a directory."""
-    if spec.startswith(("postgresql://", "postgres://")):
+    if is_database_url(spec):
         from store.pgshare import PgShare
 
         return PgShare(spec)
@@ -1082,7 +1086,7 @@ def remembered(db: Database, key: str) -> str | None:
 
 def remember(db: Database, share: str, key_path: str) -> None:
     """Keep the share and key of the last successful sync, so the TUI's `y` needs no questions."""
-    if share.startswith(("postgresql://", "postgres://")):
+    if is_database_url(share):
         from store.pgshare import shown
 
         share = shown(share)  # never a password in the database: it belongs in ~/.pgpass

@@ -92,8 +92,8 @@ def _sync_with(args: argparse.Namespace, share, key: bytes, key_path) -> int:  #
         summary = sync.sync(database, share, key, write_snapshot=True if args.snapshot else None)
     except OSError as error:
         raise ArenaError("sync.share_failed", path=args.share, detail=error.strerror or str(error)) from error
-    is_url = args.share.startswith(("postgresql://", "postgres://"))
-    sync.remember(database, args.share if is_url else str(Path(args.share).resolve()), str(key_path))
+    sync.remember(database, args.share if sync.is_database_url(args.share) else str(Path(args.share).resolve()),
+                  str(key_path))
     for problem in summary.problems:
         sys.stderr.write(f"arena: {t('sync.problem', detail=problem)}\n")
     print(summary.line())
