@@ -62,8 +62,12 @@ def main() -> int:
             traceback.print_exc()
             errors += 1
             continue
-        results += out if isinstance(out, list) else [out]
+        done = out if isinstance(out, list) else [out]
+        results += done
         print(f"  ({time.perf_counter() - start:.0f} s)", flush=True)
+        core.print_table(done, header=False)  # as it comes: a long run that is stopped still says something
+        if args.json:
+            Path(args.json).write_text(json.dumps([r.as_dict() for r in results], indent=1, ensure_ascii=False))
     if ctx._paths:
         path = ctx.path if ctx.participants in ctx._paths else next(iter(ctx._paths.values()))
         rows = sqlite3.connect(path).execute("SELECT count(*) FROM attendance").fetchone()[0]

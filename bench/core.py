@@ -211,8 +211,10 @@ def fmt(v: float) -> str:
     return f"{v:.3g}" if abs(v) < 1000 else f"{v:,.0f}".replace(",", " ")
 
 
-def print_table(results: list[Result]) -> None:
-    print(f"{'name':18} {'ours (median, spread)':>26} {'baseline (median, spread)':>28} {'ratio':>8}  {'goal':22} result")
+def print_table(results: list[Result], header: bool = True) -> None:
+    if header:
+        print(f"{'name':18} {'ours (median, spread)':>26} {'baseline (median, spread)':>28} {'ratio':>8}  {'goal':22}"
+              " result")
     for r in results:
         ours = f"{fmt(r.ours.median)} ({r.ours.spread()})" if r.ours.spread() else fmt(r.ours.median)
         if r.baseline is None:

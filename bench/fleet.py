@@ -56,8 +56,9 @@ class _Server:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def _programme(base: Path, share_dir: Path, key: bytes) -> list[tuple[str, list[str]]]:
-    """One programme of STATIONS sites (an activity of PER_SITE people each), every workstation joined
+def _programme(base: Path, share_dir: Path, key: bytes, stations: int = STATIONS,
+               days_back: int = 30) -> list[tuple[str, list[str]]]:
+    """One programme of `stations` sites (an activity of PER_SITE people each), every workstation joined
     through the file share and level."""
     import datetime as dt
 
@@ -67,9 +68,9 @@ def _programme(base: Path, share_dir: Path, key: bytes) -> list[tuple[str, list[
     with first.write("bench") as tx:
         staff.create_in(tx, "bench", "Bench Admin", role="admin")
     me = staff.by_login(first, "bench").id
-    start = TODAY - dt.timedelta(days=30)
+    start = TODAY - dt.timedelta(days=days_back)
     sites = []
-    for i in range(STATIONS):
+    for i in range(stations):
         aid = activities.create(first, "bench", f"Aktivitet {i}", (6, 6, 6, 6, 4), kind="arbetsträning",
                                 site=f"Ort {i}", capacity=PER_SITE)
         people = []
@@ -83,7 +84,7 @@ def _programme(base: Path, share_dir: Path, key: bytes) -> list[tuple[str, list[
     sync.sync(first, sync.DirShare(share_dir), key, write_snapshot=True)
     first.dispose()
     for _ in range(2):  # the fleet joins from the snapshot, then everyone is level
-        for i in range(STATIONS):
+        for i in range(stations):
             station = db.open(base / f"dir-{i}.db")
             sync.sync(station, sync.DirShare(share_dir), key, write_snapshot=False)
             station.dispose()
@@ -150,3 +151,59 @@ def sync_fleet_pg(ctx: Context) -> Result:
     return result("sync_fleet_pg", pg_s, dir_s, f"s, {STATIONS} workstations' night (PostgreSQL vs file share)",
                   Goal("≤ 1.5×", ratio=1.5), note=f"{pg_ops} ops applied; one night on each hub, one after the other (not interleaved)",
                   extra_ok=pg_ops == dir_ops)
+
+
+@benchmark("sync_fleet")
+def sync_fleet(ctx: Context) -> list[Result]:
+    """A fleet over many working days on the file share: every night each workstation syncs once (with
+    snapshots whenever the store finds one due, as in real use) after a day of roll calls and notes.
+    The same work every day, so the last nights must cost what the first ones did (the baseline), and
+    the share must stay proportional to the ops files."""
+    import datetime as dt
+
+    from store import attendance, calendar, cases, db, sync
+
+    stations, days = (10, 10) if ctx.quick else (STATIONS, 30)
+    workdays, day = [], TODAY
+    while len(workdays) < days:
+        if calendar.is_workday(day):
+            workdays.append(day)
+        day -= dt.timedelta(days=1)
+    workdays.reverse()
+    nights: list[float] = []
+    worst = (0.0, "")
+    with tempfile.TemporaryDirectory() as tmpdir:
+        base, share_dir = Path(tmpdir), Path(tmpdir) / "share"
+        share_dir.mkdir()
+        key = sync.load_key(sync.new_key(base / "k.key"))
+        sites = _programme(base, share_dir, key, stations, days_back=(TODAY - workdays[0]).days + 7)
+        for n, day in enumerate(workdays):
+            for i, (aid, people) in enumerate(sites[:stations]):
+                station = db.open(base / f"dir-{i}.db")
+                rng = random.Random(n * 1000 + i)
+                for pid in people:
+                    attendance.mark(station, "bench", pid, aid, day,
+                                    rng.choice(("present", "present", "sick", "unexcused")))
+                cases.add_note(station, "bench", rng.choice(people), f"Samtal {day}")
+                station.dispose()
+            night = 0.0
+            for i in range(stations):
+                station = db.open(base / f"dir-{i}.db")
+                start = time.perf_counter()
+                summary = sync.sync(station, sync.DirShare(share_dir), key)
+                seconds = time.perf_counter() - start
+                station.dispose()
+                assert summary.ok, summary.line()
+                night += seconds
+                if seconds > worst[0]:
+                    worst = (seconds, f"night {n + 1}, workstation {i}" + (", wrote a snapshot" if summary.snapshot else ""))
+            nights.append(night)
+            print(f"  night {n + 1}: {night:.1f} s", flush=True)
+        ops = sum(f.stat().st_size for f in share_dir.rglob("*.ops"))
+        total = sum(f.stat().st_size for f in share_dir.rglob("*") if f.is_file())
+    k = max(ctx.runs, 5) if days >= 10 else max(1, days // 2)
+    return [result("sync_fleet_night", nights[-k:], nights[1:k + 1],
+                   f"s per night, {stations} workstations: last {k} of {days} nights vs the first (after the 1st)",
+                   Goal("≤ 1.5×", ratio=1.5), note=f"slowest single sync {worst[0]:.2f} s ({worst[1]})"),
+            result("sync_fleet_share", total / 1024, ops / 1024, f"KiB on the share vs its ops files after {days} nights",
+                   Goal("≤ 2×", ratio=2))]

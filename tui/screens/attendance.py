@@ -428,7 +428,11 @@ class AttendanceScreen(Screen):
             text += " · " + t("att.session_cancelled")
         elif roll.day > clock.today():
             text += " · " + t("att.future_day")
-        header.update(text)
+        # a new count of the same width cannot change the header's height: repaint it, no new layout
+        # of the whole screen (during a burst of marks that layout was most of each frame)
+        same_width = len(text) == len(getattr(header, "_arena_text", ""))
+        header._arena_text = text  # type: ignore[attr-defined]
+        header.update(text, layout=not same_width)
 
     def action_change_day(self, delta: int) -> None:
         self._go_to(self.day + dt.timedelta(days=delta))
