@@ -115,3 +115,51 @@ def test_the_nightly_sync_runs_as_the_workstation_without_a_pin(world: World, tm
     result = arena("sync", "--db", str(world.path), "--share", str(share), "--key", str(key), os_login="arena-sync")
     assert result.returncode == 0, result.stderr
     assert any((share / "ops").rglob("*.ops"))
+
+
+# ------------------------------------------------------------------------------------------------ files
+
+def test_out_never_replaces_the_database(world: World) -> None:
+    """On main `report … --out arena.db` exited 0 and the database was the report."""
+    import stat
+
+    for argv in (["report", "narvaro", "--month", "2026-11", "--format", "xlsx"], ["export", "--what", "attendance"]):
+        for force in ([], ["--force"]):
+            result = arena(*argv, "--db", str(world.path), "--out", str(world.path), *force, "--pin-stdin",
+                           os_login="setup", stdin=f"{PIN}\n")
+            assert result.returncode == 2 and "databas" in result.stderr, (argv, force, result.stderr)
+    wal = world.path.with_name(world.path.name + "-wal")
+    if wal.exists():
+        assert arena("export", "--what", "notes", "--db", str(world.path), "--out", str(wal), "--force",
+                     "--pin-stdin", os_login="setup", stdin=f"{PIN}\n").returncode == 2
+    assert sqlite3.connect(world.path).execute("SELECT count(*) FROM participant").fetchone()[0] == 25
+    assert stat.S_IMODE(world.path.stat().st_mode) == 0o600
+
+
+def test_out_keeps_an_existing_file_unless_forced_and_a_failure_deletes_nothing(world: World,
+                                                                               tmp_path: Path) -> None:
+    """On main a refused or failed export deleted whatever file was at --out; files were 0644."""
+    import stat
+
+    folder = tmp_path / "ut"
+    folder.mkdir()
+    kept = folder / "viktig.csv"
+    kept.write_text("mitt eget arbete\n", encoding="utf-8")
+    result = arena("export", "--what", "participants", "--db", str(world.path), "--out", str(kept), "--pin-stdin",
+                   os_login="setup", stdin=f"{PIN}\n")
+    assert result.returncode == 2 and "--force" in result.stderr
+    refused = arena("export", "--what", "audit", "--db", str(world.path), "--out", str(kept), "--force",
+                    "--pin-stdin", os_login="omar.farah", stdin=f"{PIN}\n")  # a caseworker may not
+    assert refused.returncode == 2 and "administrera" in refused.stderr
+    assert kept.read_text(encoding="utf-8") == "mitt eget arbete\n"
+    assert sorted(p.name for p in folder.iterdir()) == ["viktig.csv"]  # no temporary file left either
+    forced = arena("export", "--what", "participants", "--db", str(world.path), "--out", str(kept), "--force",
+                   "--pin-stdin", os_login="setup", stdin=f"{PIN}\n")
+    assert forced.returncode == 0, forced.stderr
+    assert "personnummer" in kept.read_text(encoding="utf-8-sig")
+    new = folder / "rapport.xlsx"
+    made = arena("report", "narvaro", "--month", "2026-11", "--format", "xlsx", "--db", str(world.path),
+                 "--out", str(new), "--pin-stdin", os_login="setup", stdin=f"{PIN}\n")
+    assert made.returncode == 0, made.stderr
+    for path in (kept, new):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path

@@ -318,6 +318,7 @@ async def test_caseload_report_from_f5_is_written_as_xlsx(world: World) -> None:
         await settle(pilot, app)
         assert any("rapporter" in n.message for n in app._notifications)
     path = world.path.parent / "rapporter" / "narvaro-2026-11-omar.farah.xlsx"
+    assert path.stat().st_mode & 0o777 == 0o600  # secret data: owner-only, like the database
     sheet = load_workbook(path).active
     assert sheet.max_row == 1 + 20 * 6
     assert count(world, "SELECT count(*) FROM audit_event WHERE action = 'report'") == 1

@@ -130,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dialect", choices=CSV_DIALECTS, default=None,
                    help="CSV: excel-sv (; och decimalkomma, standard på svenska), excel-en (, och punkt), rfc4180")
     p.add_argument("--out")
+    p.add_argument("--force", action="store_true", help="ersätt en befintlig fil / replace an existing file")
     review = p.add_argument_group("--what audit (granskning / access review)")
     review.add_argument("--by", default="", help="bara den här användaren / only this user (login)")
     review.add_argument("--case", default="", help="bara det här ärendet / only this case (personnummer)")
@@ -154,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--caseworker")
     p.add_argument("--format", default="csv", choices=("csv", "xlsx"))
     p.add_argument("--out")
+    p.add_argument("--force", action="store_true", help="ersätt en befintlig fil / replace an existing file")
 
     p = sub.add_parser("stages", parents=[common, person], help="programsteg: lista, lägg till, byt namn")
     p.add_argument("action", choices=("list", "add", "rename"))
@@ -212,16 +214,30 @@ def _open_db(args: argparse.Namespace, *, must_exist: bool = True):  # noqa: ANN
 
 
 def _out(args: argparse.Namespace, binary: bool = False, bom: bool = False):  # noqa: ANN202
-    """The --out file (owner-only) or stdout. A byte-order mark only where asked (CSV for Excel), never in JSON."""
+    """A context manager yielding the --out file or stdout. The file is written under a temporary name
+    (owner-only) and renamed when complete; it never replaces the database or, without --force, an
+    existing file, and a refused or failed run leaves whatever was there untouched. A byte-order mark
+    only where asked (CSV for Excel), never in JSON."""
+    import contextlib
+
+    if not getattr(args, "out", None):
+        return contextlib.nullcontext(sys.stdout.buffer if binary else sys.stdout)
+    from store import files
+
+    return files.replacing(args.out, force=getattr(args, "force", False), binary=binary,
+                           encoding="utf-8-sig" if bom else "utf-8", protect=(_db_path(args),))
+
+
+def _db_path(args: argparse.Namespace) -> Path:
+    return Path(getattr(args, "db", None) or default_db())
+
+
+def _check_out(args: argparse.Namespace) -> None:
+    """Refuse a bad --out before any work is done (and before anything is logged as read)."""
     if getattr(args, "out", None):
-        try:
-            fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            os.fchmod(fd, 0o600)
-            return open(fd, "wb" if binary else "w", encoding=None if binary else ("utf-8-sig" if bom else "utf-8"),
-                        newline=None if binary else "")
-        except OSError as error:
-            raise ArenaError("cli.file_missing", path=args.out) from error
-    return sys.stdout.buffer if binary else sys.stdout
+        from store import files
+
+        files.check_target(args.out, force=getattr(args, "force", False), protect=(_db_path(args),))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -243,25 +259,18 @@ def cmd_export(args: argparse.Namespace) -> int:
     dialect = tabular.dialect(args.dialect) if args.format == "csv" else None
     if args.dialect and args.format != "csv":
         raise ArenaError("cli.bad_usage", detail="--dialect: --format csv")
+    _check_out(args)
     database = _open_db(args)
     login = _actor(args, database)
-    out = _out(args, bom=bool(dialect and dialect.bom))
-    ok = False
-    try:
-        flt = None
-        if args.what == "audit":
-            from store import audit
+    flt = None
+    if args.what == "audit":
+        from store import audit
 
-            flt = audit.AuditFilter(args.by, args.case, args.since, args.until, args.outside)
-        elif args.by or args.case or args.since or args.until or args.outside:
-            raise ArenaError("cli.bad_usage", detail="--by/--case/--since/--until/--outside: --what audit")
+        flt = audit.AuditFilter(args.by, args.case, args.since, args.until, args.outside)
+    elif args.by or args.case or args.since or args.until or args.outside:
+        raise ArenaError("cli.bad_usage", detail="--by/--case/--since/--until/--outside: --what audit")
+    with _out(args, bom=bool(dialect and dialect.bom)) as out:
         export.write(database, login, args.what, args.format, out, flt, dialect)
-        ok = True
-    finally:
-        if out is not sys.stdout:
-            out.close()
-            if not ok:  # a refused or failed export leaves no half or empty file behind
-                Path(args.out).unlink(missing_ok=True)
     return 0
 
 

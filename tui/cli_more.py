@@ -5,28 +5,25 @@ import argparse
 import sys
 
 from store.i18n import ArenaError, t
-from tui.cli import _actor, _open_db, _out
+from tui.cli import _actor, _check_out, _open_db, _out
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     from store import report, validate
 
     validate.month(args.month)  # a bad month is refused before anything is opened
+    if args.format == "xlsx" and not args.out:
+        raise ArenaError("report.xlsx_needs_out")
+    _check_out(args)
     database = _open_db(args)
     built = report.build(database, _actor(args, database), args.month, participant=args.participant,
                          caseworker=args.caseworker)
     if args.format == "xlsx":
-        if not args.out:
-            raise ArenaError("report.xlsx_needs_out")
         with _out(args, binary=True) as out:
             report.write_xlsx(built, out)
     else:
-        out = _out(args, bom=True)
-        try:
+        with _out(args, bom=True) as out:
             report.write_csv(built, out)
-        finally:
-            if out is not sys.stdout:
-                out.close()
     if args.out:
         print(report.summary(built))
     return 0

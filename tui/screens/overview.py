@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Select, Sparkline, Static, TabbedContent, TabPane
 
-from store import access, clock, overview, report, staff
+from store import access, clock, files, overview, report, staff
 from store.i18n import t
 from tui.labels import person_name
 from tui.workers import call_store
@@ -33,10 +33,8 @@ def write_report(app: App, *, participant: str | None = None, caseworker: str | 
     def run() -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         built = report.build(db, login, month, participant=participant, caseworker=caseworker)
-        tmp = path.with_suffix(".tmp")
-        with open(tmp, "wb") as out:
+        with files.replacing(path, force=True, binary=True, protect=(db.path,)) as out:  # owner-only
             report.write_xlsx(built, out)
-        tmp.replace(path)
         return path
 
     call_store(app, run, done=lambda p: app.notify(t("report.saved", path=p), timeout=10), group="report")
