@@ -90,6 +90,30 @@ def require(conn: Connection, login: str, action: str, *, activity_id: str | Non
     return found
 
 
+def require_case(conn: Connection, login: str, participant_id: str, action: str = CASE_READ) -> User:
+    """The acting user if they may read this person's case: their role allows `action`, and the case is in
+    their caseload or they opened it today with a stated reason (`cases.open_case`, logged as outside).
+    Otherwise AccessDenied; the store checks this on every read of one case, not only the screen."""
+    found = require(conn, login, action)
+    if not found.id:  # a database being set up has no cases
+        return found
+    if run(conn, "SELECT 1 FROM participant WHERE id = ? AND caseworker_id = ?", (participant_id, found.id)).fetchone():
+        return found
+    opened = run(conn, "SELECT 1 FROM audit_event WHERE participant_id = ? AND user_login = ? AND action = 'view'"
+                       " AND at >= ? LIMIT 1", (participant_id, login, clock.today().isoformat())).fetchone()
+    if opened is None:
+        raise AccessDenied("acc.reason_required")
+    return found
+
+
+def sees_protected(conn: Connection, user: User, participant_id: str) -> bool:
+    """Protected identity (skyddad identitet) is shown only to the responsible caseworker and administrators."""
+    if user.role == "admin" or not user.id:
+        return True
+    return run(conn, "SELECT 1 FROM participant WHERE id = ? AND caseworker_id = ?",
+               (participant_id, user.id)).fetchone() is not None
+
+
 def allowed(conn: Connection, login: str, action: str) -> bool:
     try:
         require(conn, login, action)

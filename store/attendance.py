@@ -174,11 +174,13 @@ def _sid(conn, activity_id: str, session_id: str | None, day: dt.date) -> str:  
     return session_id or activities.find_session(conn, activity_id, None, day)
 
 
-def roll_call(db: Database, activity_id: str, day: dt.date, session_id: str | None = None) -> list[RollRow]:
+def roll_call(db: Database, login: str, activity_id: str, day: dt.date,
+              session_id: str | None = None) -> list[RollRow]:
     """Enrolled, active participants of one session, by surname, with today's mark and planned hours."""
     iso = day.isoformat()
     plan = _weekday_col("plan", day)
     with db.read() as conn:
+        access.require(conn, login, access.ATTENDANCE, activity_id=activity_id)
         sid = _sid(conn, activity_id, session_id, day)
         rows = conn.exec_driver_sql(
             f"SELECT p.id, p.first_name, p.last_name, p.protected, min({activities.hours_sql(day, '?3')}, p.{plan}),"
@@ -201,9 +203,10 @@ def roll_call(db: Database, activity_id: str, day: dt.date, session_id: str | No
     return result
 
 
-def get_mark(db: Database, participant_id: str, activity_id: str, day: dt.date,
+def get_mark(db: Database, login: str, participant_id: str, activity_id: str, day: dt.date,
              session_id: str | None = None) -> Mark | None:
     with db.read() as conn:
+        access.require(conn, login, access.ATTENDANCE, activity_id=activity_id)
         return _get_mark(conn, participant_id, _sid(conn, activity_id, session_id, day), day.isoformat())
 
 
@@ -338,7 +341,7 @@ def restore_many(db: Database, login: str, activity_id: str, day: dt.date,
 def mark_all_present(db: Database, login: str, activity_id: str, day: dt.date, *,
                      session_id: str | None = None) -> list[str]:
     """Mark every still-unmarked person present, in one transaction; return their ids."""
-    todo = [r.participant_id for r in roll_call(db, activity_id, day, session_id) if r.mark is None]
+    todo = [r.participant_id for r in roll_call(db, login, activity_id, day, session_id) if r.mark is None]
     with db.write(login) as tx:
         access.require(tx.conn, login, access.ATTENDANCE, activity_id=activity_id)
         for pid in todo:
@@ -352,9 +355,11 @@ def is_cancelled(db: Database, activity_id: str, day: dt.date, *, session_id: st
                                     (_sid(conn, activity_id, session_id, day), day.isoformat())).first() is not None
 
 
-def marks_in_session(db: Database, activity_id: str, day: dt.date, *, session_id: str | None = None) -> int:
+def marks_in_session(db: Database, login: str, activity_id: str, day: dt.date, *,
+                     session_id: str | None = None) -> int:
     """How many marks a cancellation (or un-cancellation) of this session affects."""
     with db.read() as conn:
+        access.require(conn, login, access.ATTENDANCE, activity_id=activity_id)
         return conn.exec_driver_sql("SELECT count(*) FROM attendance WHERE session_id = ? AND date = ?",
                                     (_sid(conn, activity_id, session_id, day), day.isoformat())).scalar_one()
 
@@ -413,13 +418,15 @@ def _planned_expr(days: list[dt.date]) -> str:
     return " + ".join(f"p.{c}" for c in cols) if cols else "0"
 
 
-def week_grid(db: Database, activity_id: str, monday: dt.date, session_id: str | None = None) -> list[WeekRow]:
+def week_grid(db: Database, login: str, activity_id: str, monday: dt.date,
+              session_id: str | None = None) -> list[WeekRow]:
     """The week's marks at one session; planned vs attended counts the days up to today only, so a
     Tuesday does not show Wednesday to Friday as missing."""
     days = week_days(monday)
     first, last = days[0].isoformat(), days[-1].isoformat()
     so_far = [d for d in days if d <= clock.today()]
     with db.read() as conn:
+        access.require(conn, login, access.ATTENDANCE, activity_id=activity_id)
         sid = _sid(conn, activity_id, session_id, monday)
         people = conn.exec_driver_sql(
             f"SELECT DISTINCT p.id, p.last_name || ', ' || p.first_name, {_planned_expr(so_far)},"
@@ -438,12 +445,13 @@ def week_grid(db: Database, activity_id: str, monday: dt.date, session_id: str |
     return [WeekRow(pid, name, marks.get(pid, {}), planned, attended) for pid, name, planned, attended in people]
 
 
-def session_plans(db: Database, activity_id: str, session_id: str | None = None,
+def session_plans(db: Database, login: str, activity_id: str, session_id: str | None = None,
                   day: dt.date | None = None) -> dict[str, tuple[float, ...]]:
     """Planned hours per weekday of each enrolled person at this session, with the session's hours valid
     on `day` (default today): min(session, person's plan)."""
     day = day or clock.today()
     with db.read() as conn:
+        access.require(conn, login, access.ATTENDANCE, activity_id=activity_id)
         sid = _sid(conn, activity_id, session_id, day)
         hours = activities._week_hours(conn, sid, day)
         return {r[0]: tuple(min(h, p) for h, p in zip(hours, r[1:])) for r in conn.exec_driver_sql(
@@ -459,12 +467,14 @@ class PersonWeek:
     cells: dict[str, list[tuple[str, Mark]]] = field(default_factory=dict)  # iso date -> [(activity, mark)]
 
 
-def person_weeks(db: Database, participant_id: str, weeks: int = 8, until: dt.date | None = None) -> list[PersonWeek]:
+def person_weeks(db: Database, login: str, participant_id: str, weeks: int = 8,
+                 until: dt.date | None = None) -> list[PersonWeek]:
     """One person's recent weeks (newest first): planned vs attended and every mark, for the case card."""
     until = until or clock.today()
     monday = clock.week_monday(until)
     result = []
     with db.read() as conn:
+        access.require_case(conn, login, participant_id)
         for i in range(weeks):
             start = monday - dt.timedelta(weeks=i)
             days = week_days(start)

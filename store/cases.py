@@ -74,26 +74,39 @@ def _row(r) -> Participant:  # noqa: ANN001
     return Participant(*r[:7], bool(r[7]), *r[8:14], tuple(r[14:19]), *r[19:22])
 
 
-def get(db: Database, participant_id: str) -> Participant:
+def get(db: Database, login: str, participant_id: str) -> Participant:
+    """One case, for a user who may read it (own caseload, or opened today with a reason)."""
     with db.read() as conn:
-        r = conn.exec_driver_sql(_SELECT + " WHERE p.id = ?", (participant_id,)).first()
+        access.require_case(conn, login, participant_id)
+        return _get(conn, participant_id)
+
+
+def _get(conn, participant_id: str) -> Participant:  # noqa: ANN001
+    r = conn.exec_driver_sql(_SELECT + " WHERE p.id = ?", (participant_id,)).first()
     if r is None:
         raise ArenaError("err.not_found", what=participant_id)
     return _row(r)
 
 
-def get_many(db: Database, ids: list[str]) -> list[Participant]:
+def get_many(db: Database, login: str, ids: list[str]) -> list[Participant]:
+    """Several people for a list (search results): name, number and the protected marker."""
+    with db.read() as conn:
+        access.require(conn, login, access.CASE_READ)
+        return _get_many(conn, ids)
+
+
+def _get_many(conn, ids: list[str]) -> list[Participant]:  # noqa: ANN001
     if not ids:
         return []
-    with db.read() as conn:
-        rows = conn.exec_driver_sql(_SELECT + f" WHERE p.id IN ({', '.join('?' * len(ids))})", tuple(ids)).all()
+    rows = conn.exec_driver_sql(_SELECT + f" WHERE p.id IN ({', '.join('?' * len(ids))})", tuple(ids)).all()
     by_id = {r[0]: _row(r) for r in rows}
     return [by_id[i] for i in ids if i in by_id]
 
 
-def by_number(db: Database, text: str) -> Participant | None:
+def by_number(db: Database, login: str, text: str) -> Participant | None:
     number = identity.parse(text)
     with db.read() as conn:
+        access.require(conn, login, access.CASE_READ)
         r = conn.exec_driver_sql(_SELECT + " WHERE p.personnummer = ?", (number.canonical,)).first()
     return _row(r) if r else None
 
@@ -152,12 +165,13 @@ class DuplicateHint:
     why: str  # "number", "name_birth", "similar_name_birth"
 
 
-def probable_duplicates(db: Database, p: NewParticipant) -> list[DuplicateHint]:
+def probable_duplicates(db: Database, login: str, p: NewParticipant) -> list[DuplicateHint]:
     """'Menade du …?': same number; same name and birth date; similar name with the same birth date."""
     values = _clean(p)
     hints: list[DuplicateHint] = []
     seen: set[str] = set()
     with db.read() as conn:
+        access.require(conn, login, access.CASE_WRITE)
         if values["personnummer"]:
             r = conn.exec_driver_sql(_SELECT + " WHERE p.personnummer = ?", (values["personnummer"],)).first()
             if r:
@@ -210,7 +224,8 @@ def update(db: Database, login: str, participant_id: str, **fields: object) -> d
     unknown = set(fields) - set(EDITABLE) - {"personnummer"}
     if unknown:
         raise ArenaError("cli.bad_usage", detail=", ".join(sorted(unknown)))
-    current = get(db, participant_id)
+    with db.read() as conn:
+        current = _get(conn, participant_id)
     merged = NewParticipant(
         first_name=fields.get("first_name", current.first_name), last_name=fields.get("last_name", current.last_name),
         gender=fields.get("gender", current.gender), referral_date=fields.get("referral_date", current.referral_date),
@@ -335,7 +350,7 @@ def search(db: Database, query: str, *, login: str, limit: int = 50, lang: str =
         ranked = sorted(scored.items(), key=lambda kv: -kv[1][0])[: limit * 2]
         ids = [pid for pid, _ in ranked]
         stages = _stage_labels(conn, ids, lang)
-    people = {p.id: p for p in get_many(db, ids)}
+        people = {p.id: p for p in _get_many(conn, ids)}
     hits = [SearchHit(people[pid], score, why, stages.get(pid)) for pid, (score, why) in ranked if pid in people]
     hits.sort(key=lambda h: (-h.score, h.participant.last_name, h.participant.first_name, h.participant.id))
     return hits[:limit]
@@ -356,15 +371,17 @@ def open_case(db: Database, login: str, participant_id: str, reason: str = "") -
     own = in_caseload(db, login, participant_id)
     if not own and not reason:
         raise ArenaError("acc.reason_required")
-    participant = get(db, participant_id)
+    with db.read() as conn:
+        participant = _get(conn, participant_id)
     audit.write(db, login, "view", participant_id, reason=reason, detail="" if own else "outside caseload")
     return participant
 
 
-def enrolments(db: Database, participant_id: str, day: dt.date | None = None) -> list[str]:
+def enrolments(db: Database, login: str, participant_id: str, day: dt.date | None = None) -> list[str]:
     """Names of the activities the person is enrolled in on `day` (default today)."""
     iso = (day or clock.today()).isoformat()
     with db.read() as conn:
+        access.require_case(conn, login, participant_id)
         return [name for (name,) in conn.exec_driver_sql(
             "SELECT a.name || CASE s.name WHEN '' THEN '' ELSE ' ' || s.name END FROM enrolment e"
             " JOIN activity a ON a.id = e.activity_id JOIN activity_session s ON s.id = e.session_id"
@@ -397,8 +414,9 @@ def add_note_in(tx: Tx, participant_id: str, text: str, refers_to: str | None = 
                                        "refers_to": refers_to})
 
 
-def notes(db: Database, participant_id: str) -> list[Note]:
+def notes(db: Database, login: str, participant_id: str) -> list[Note]:
     with db.read() as conn:
+        access.require_case(conn, login, participant_id)
         return [Note(*r) for r in conn.exec_driver_sql(
             "SELECT id, created_at, author_login, text, refers_to FROM note WHERE participant_id = ?"
             " ORDER BY created_at DESC, id", (participant_id,))]
@@ -413,11 +431,16 @@ class HistoryEntry:
     changes: dict = field(default_factory=dict)
 
 
-def history(db: Database, participant_id: str, limit: int = 500) -> list[HistoryEntry]:
-    """The case's change log: the person's own row and the rows that belong to the person."""
+def history(db: Database, login: str, participant_id: str, limit: int = 500) -> list[HistoryEntry]:
+    """The case's change log: the person's own row and the rows that belong to the person. For a person
+    with protected identity the number, address and phone are masked here, in the store, for everyone
+    but the responsible caseworker and administrators."""
     import json
 
     with db.read() as conn:
+        user = access.require_case(conn, login, participant_id)
+        hide = not access.sees_protected(conn, user, participant_id) and bool(conn.exec_driver_sql(
+            "SELECT protected FROM participant WHERE id = ?", (participant_id,)).scalar())
         rows = conn.exec_driver_sql(
             "SELECT at, by, tbl, kind, changes, seq FROM change_log WHERE tbl = 'participant' AND row_id = ?1"
             " UNION ALL SELECT cl.at, cl.by, cl.tbl, cl.kind, cl.changes, cl.seq FROM change_log cl"
@@ -428,4 +451,33 @@ def history(db: Database, participant_id: str, limit: int = 500) -> list[History
             "   SELECT id FROM attendance WHERE participant_id = ?1)"
             " ORDER BY 1 DESC, 6 DESC LIMIT ?2",
             (participant_id, limit)).all()
-    return [HistoryEntry(at, by, tbl, kind, json.loads(ch)) for at, by, tbl, kind, ch, _ in rows]
+    return [HistoryEntry(at, by, tbl, kind, redact_protected(json.loads(ch)) if hide else json.loads(ch))
+            for at, by, tbl, kind, ch, _ in rows]
+
+
+PROTECTED_FIELDS = ("personnummer", "pnr10", "address", "phone", "reserve_number", "birth_date")
+HIDDEN = "•••"
+
+
+def redact_protected(values: dict) -> dict:
+    """A participant row's fields (or change-log old/new pairs) with what reveals a protected identity
+    hidden: the number masked like on the card, address, phone and birth date not at all."""
+    def hide(field: str, value: object) -> object:
+        if value in (None, ""):
+            return value
+        if field == "personnummer":
+            try:
+                return identity.shown(str(value), True)
+            except identity.IdentityNumberError:
+                return HIDDEN
+        return HIDDEN
+
+    out = {}
+    for field_name, value in values.items():
+        if field_name not in PROTECTED_FIELDS:
+            out[field_name] = value
+        elif isinstance(value, list):
+            out[field_name] = [hide(field_name, v) for v in value]
+        else:
+            out[field_name] = hide(field_name, value)
+    return out

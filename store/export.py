@@ -60,8 +60,10 @@ QUERIES: dict[str, tuple[tuple[str, ...], str]] = {
 WHAT = tuple(QUERIES)
 
 
-def rows(db: Database, what: str, audit_filter: audit.AuditFilter | None = None
+def rows(db: Database, login: str, what: str, audit_filter: audit.AuditFilter | None = None
          ) -> tuple[tuple[str, ...], Iterator[tuple]]:
+    with db.read() as conn:
+        access.require(conn, login, access.ADMIN)
     columns, sql = QUERIES[what]
     where, params = "", []
     if what == "audit":
@@ -81,7 +83,7 @@ def write(db: Database, login: str, what: str, fmt: str, out: IO[str],
     """Write one table to `out`; audit the export first (who took what out). Returns the row count."""
     with db.read() as conn:
         access.require(conn, login, access.ADMIN)
-    columns, data = rows(db, what, audit_filter)
+    columns, data = rows(db, login, what, audit_filter)
     audit.write(db, login, "export", detail=f"{what} {fmt}")
     count = 0
     if fmt == "csv":

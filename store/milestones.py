@@ -161,9 +161,10 @@ def _ms(r) -> Milestone:  # noqa: ANN001
     return Milestone(r[0], r[1], r[2], label, r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13])
 
 
-def timeline(db: Database, participant_id: str) -> list[Milestone]:
+def timeline(db: Database, login: str, participant_id: str) -> list[Milestone]:
     """All periods, oldest first: by period, then date, then stage order."""
     with db.read() as conn:
+        access.require_case(conn, login, participant_id)
         return [_ms(r) for r in conn.exec_driver_sql(
             _SELECT + " WHERE m.participant_id = ? ORDER BY m.period, coalesce(m.achieved_date, m.planned_date),"
             " s.sort, m.id", (participant_id,))]
@@ -193,12 +194,14 @@ def next_stage(all_stages: list[Stage], current: Milestone | None) -> Stage | No
     return later[0] if later else None
 
 
-def get(db: Database, milestone_id: str) -> Milestone:
+def get(db: Database, login: str, milestone_id: str) -> Milestone:
     with db.read() as conn:
         r = conn.exec_driver_sql(_SELECT + " WHERE m.id = ?", (milestone_id,)).first()
-    if r is None:
-        raise ArenaError("err.not_found", what=milestone_id[:40])
-    return _ms(r)
+        if r is None:
+            raise ArenaError("err.not_found", what=milestone_id[:40])
+        found = _ms(r)
+        access.require_case(conn, login, found.participant_id)
+    return found
 
 
 def _person(tx: Tx, participant_id: str) -> tuple:

@@ -140,11 +140,13 @@ class Figures:
         return sum(a for _, _, a in self.weekly_rate[-4:]) / planned if planned else None
 
 
-def figures(db: Database, flt: Filter | None = None, today: dt.date | None = None, weeks: int = 6) -> Figures:
+def figures(db: Database, login: str, flt: Filter | None = None, today: dt.date | None = None,
+            weeks: int = 6) -> Figures:
     flt = flt or Filter()
     today = today or clock.today()
     cond, params = flt.sql()
     with db.read() as conn:
+        access.require(conn, login, access.REPORT)
         active = {g: 0 for g in GENDERS}
         tip = {b: {g: 0 for g in GENDERS} for b in BUCKETS}
         # ISO dates compare as text: cheaper than date arithmetic on every row

@@ -70,10 +70,12 @@ def build(db: Database, login: str, month: str, *, participant: str | None = Non
     days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
     where, params = "", []
     if participant:
-        found = cases.by_number(db, participant) if identity.looks_like_number(participant) else None
+        found = cases.by_number(db, login, participant) if identity.looks_like_number(participant) else None
         if found is None:
             try:
-                found = cases.get(db, participant)
+                found = cases.get(db, login, participant)
+            except access.AccessDenied:
+                raise
             except ArenaError:
                 found = None
         if found is None:

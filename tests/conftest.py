@@ -95,6 +95,18 @@ def make_world(path: Path, n: int = 25, *, referral: dt.date = dt.date(2026, 9, 
     return World(path, database, aid, people)
 
 
+def reader(database: db.Database, participant_id: str) -> str:
+    """A login that may read this case in a test: its caseworker's, or (a case in nobody's caseload) the
+    administrator's after opening it with a logged reason, as the store requires."""
+    with database.read() as conn:
+        login = conn.exec_driver_sql("SELECT c.login FROM participant p JOIN caseworker c ON c.id = p.caseworker_id"
+                                     " WHERE p.id = ?", (participant_id,)).scalar()
+    if login:
+        return login
+    cases.open_case(database, "setup", participant_id, reason="test")
+    return "setup"
+
+
 @pytest.fixture
 def world(tmp_path: Path) -> World:
     w = make_world(tmp_path / "arena.db")

@@ -94,20 +94,20 @@ def test_cancelling_keeps_the_marks_and_uncancelling_brings_them_back(world: Wor
 
     attendance.mark(world.db, "omar.farah", world.people[6], world.activity_id, TODAY, "unexcused")
     attendance.mark(world.db, "omar.farah", world.people[7], world.activity_id, TODAY, "present")
-    assert attendance.marks_in_session(world.db, world.activity_id, TODAY) == 2
+    assert attendance.marks_in_session(world.db, "omar.farah", world.activity_id, TODAY) == 2
 
     def counted() -> tuple[float, int, float]:
         rep = report.build(world.db, "omar.farah", "2026-11")
         hours = sum(p.total.attended for p in rep.people)
         unexcused = sum(p.total.unexcused for p in rep.people)
-        return hours, unexcused, overview.figures(world.db, today=TODAY + dt.timedelta(days=7)).weekly_rate[-1][2]
+        return hours, unexcused, overview.figures(world.db, "setup", today=TODAY + dt.timedelta(days=7)).weekly_rate[-1][2]
 
     assert counted() == (6.0, 1, 6.0)
     assert attendance.cancel_session(world.db, "omar.farah", world.activity_id, TODAY) == 2
     kept = rows(world, "SELECT participant_id, status FROM attendance ORDER BY status")
     assert kept == [(world.people[7], "present"), (world.people[6], "unexcused")]
     assert counted() == (0.0, 0, 0.0)  # kept, but neither hours nor absence
-    week = attendance.week_grid(world.db, world.activity_id, MONDAY)
+    week = attendance.week_grid(world.db, "omar.farah", world.activity_id, MONDAY)
     assert week[7].marks[TODAY.isoformat()].cancelled and week[7].attended_week == 0
     with pytest.raises(ArenaError) as caught:
         attendance.mark(world.db, "omar.farah", world.people[6], world.activity_id, TODAY, "present")
@@ -130,15 +130,15 @@ def test_undo_of_a_whole_action_is_one_transaction(world: World) -> None:
 def test_exited_people_leave_the_roll_call_the_day_after(world: World) -> None:
     pid = world.people[7]
     milestones.exit_participant(world.db, "omar.farah", pid, "arbete", MONDAY)
-    assert pid in [r.participant_id for r in attendance.roll_call(world.db, world.activity_id, MONDAY)]
-    assert pid not in [r.participant_id for r in attendance.roll_call(world.db, world.activity_id, TODAY)]
+    assert pid in [r.participant_id for r in attendance.roll_call(world.db, "omar.farah", world.activity_id, MONDAY)]
+    assert pid not in [r.participant_id for r in attendance.roll_call(world.db, "omar.farah", world.activity_id, TODAY)]
     with pytest.raises(ArenaError) as caught:
         attendance.mark(world.db, "omar.farah", pid, world.activity_id, TODAY, "present")
     assert caught.value.key == "att.exited"
 
 
 def test_enrolment_not_started_is_not_in_the_list(world: World) -> None:
-    early = attendance.roll_call(world.db, world.activity_id, dt.date(2026, 8, 31))
+    early = attendance.roll_call(world.db, "omar.farah", world.activity_id, dt.date(2026, 8, 31))
     assert early == []
 
 
@@ -149,7 +149,7 @@ def test_present_elsewhere_is_a_hint_not_a_block(world: World) -> None:
     pid = world.people[8]
     activities.enrol(world.db, "setup", pid, other, dt.date(2026, 9, 1))
     attendance.mark(world.db, "omar.farah", pid, other, TODAY, "present")
-    roll = {r.participant_id: r for r in attendance.roll_call(world.db, world.activity_id, TODAY)}
+    roll = {r.participant_id: r for r in attendance.roll_call(world.db, "omar.farah", world.activity_id, TODAY)}
     assert roll[pid].elsewhere == "Jobbsök"
     attendance.mark(world.db, "omar.farah", pid, world.activity_id, TODAY, "present")
 
@@ -157,11 +157,11 @@ def test_present_elsewhere_is_a_hint_not_a_block(world: World) -> None:
 def test_clear_and_restore(world: World) -> None:
     pid = world.people[9]
     attendance.mark(world.db, "omar.farah", pid, world.activity_id, TODAY, "sick")
-    before = attendance.get_mark(world.db, pid, world.activity_id, TODAY)
+    before = attendance.get_mark(world.db, "omar.farah", pid, world.activity_id, TODAY)
     attendance.clear(world.db, "omar.farah", pid, world.activity_id, TODAY)
-    assert attendance.get_mark(world.db, pid, world.activity_id, TODAY) is None
+    assert attendance.get_mark(world.db, "omar.farah", pid, world.activity_id, TODAY) is None
     attendance.restore(world.db, "omar.farah", pid, world.activity_id, TODAY, before)
-    assert attendance.get_mark(world.db, pid, world.activity_id, TODAY).status == "sick"
+    assert attendance.get_mark(world.db, "omar.farah", pid, world.activity_id, TODAY).status == "sick"
     kinds = [k for (k,) in rows(world, "SELECT kind FROM change_log WHERE tbl = 'attendance' ORDER BY seq")]
     assert kinds == ["upsert", "delete", "upsert"]
 
@@ -170,7 +170,7 @@ def test_week_grid_counts_planned_against_attended(world: World) -> None:
     pid = world.people[10]
     attendance.mark(world.db, "omar.farah", pid, world.activity_id, MONDAY, "present")
     attendance.mark(world.db, "omar.farah", pid, world.activity_id, TODAY, "partial", hours=2)
-    grid = {r.participant_id: r for r in attendance.week_grid(world.db, world.activity_id, MONDAY)}
+    grid = {r.participant_id: r for r in attendance.week_grid(world.db, "omar.farah", world.activity_id, MONDAY)}
     # Monday and Tuesday (today) so far: 6 + 6 planned
     assert grid[pid].planned_week == 12 and grid[pid].attended_week == 8 and grid[pid].shortfall == 4
 

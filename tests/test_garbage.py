@@ -83,7 +83,7 @@ def test_sql_looking_text_is_only_text(world: World) -> None:
     from store import cases
 
     cases.add_note(world.db, "omar.farah", world.people[0], SQL)
-    assert [n.text for n in cases.notes(world.db, world.people[0])] == [SQL]
+    assert [n.text for n in cases.notes(world.db, "karin.ek", world.people[0])] == [SQL]
     assert cases.search(world.db, SQL, login="omar.farah") == []
     con = sqlite3.connect(world.path)
     assert con.execute("SELECT count(*) FROM participant").fetchone()[0] == 25

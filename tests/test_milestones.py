@@ -10,11 +10,11 @@ from store import attendance, cases, milestones
 from store.i18n import ArenaError
 from tui import cli
 
-from .conftest import TODAY, World
+from .conftest import TODAY, World, reader
 
 
 def current(world: World, pid: str) -> milestones.Milestone:
-    found = milestones.current_of(milestones.timeline(world.db, pid))
+    found = milestones.current_of(milestones.timeline(world.db, reader(world.db, pid), pid))
     assert found is not None
     return found
 
@@ -28,8 +28,8 @@ def test_forward_moves_and_correction_needs_a_reason(world: World) -> None:
         milestones.set_status(world.db, "omar.farah", mid, "started")
     assert caught.value.key == "ms.backwards"
     milestones.set_status(world.db, "omar.farah", mid, "started", reason="Fel person markerad")
-    assert milestones.get(world.db, mid).status == "started" and milestones.get(world.db, mid).achieved_date is None
-    assert any("Fel person markerad" in n.text for n in cases.notes(world.db, pid))
+    assert milestones.get(world.db, "omar.farah", mid).status == "started" and milestones.get(world.db, "omar.farah", mid).achieved_date is None
+    assert any("Fel person markerad" in n.text for n in cases.notes(world.db, "omar.farah", pid))
     con = sqlite3.connect(world.path)
     assert con.execute("SELECT reason FROM audit_event WHERE action = 'milestone_correction'").fetchall() == [
         ("Fel person markerad",)]
@@ -67,17 +67,17 @@ def test_exit_needs_outcome_and_re_entry_keeps_history(world: World) -> None:
     with pytest.raises(ArenaError):
         milestones.exit_participant(world.db, "omar.farah", pid, "lotto", TODAY)
     milestones.exit_participant(world.db, "omar.farah", pid, "arbete", dt.date(2026, 11, 20))
-    person = cases.get(world.db, pid)
+    person = cases.get(world.db, "omar.farah", pid)
     assert person.status == "exited" and person.exit_outcome == "arbete"
-    assert pid not in [r.participant_id for r in attendance.roll_call(world.db, world.activity_id, TODAY)]
+    assert pid not in [r.participant_id for r in attendance.roll_call(world.db, "omar.farah", world.activity_id, TODAY)]
     assert pid in [h.participant.id for h in cases.search(world.db, person.last_name, login="omar.farah")]
     with pytest.raises(ArenaError):
         milestones.exit_participant(world.db, "omar.farah", pid, "arbete", TODAY)
     milestones.reenter(world.db, "omar.farah", pid, TODAY)
-    items = milestones.timeline(world.db, pid)
+    items = milestones.timeline(world.db, reader(world.db, pid), pid)
     assert [m.period for m in items].count(1) >= 2 and items[-1].period == 2
     assert current(world, pid).stage_code == "anvisning"
-    assert cases.get(world.db, pid).status == "active"
+    assert cases.get(world.db, "omar.farah", pid).status == "active"
 
 
 def test_alerts_use_settings_not_literals(world: World) -> None:

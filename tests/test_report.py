@@ -98,7 +98,7 @@ def test_figures_match_hand_counts(world: World) -> None:
     milestones.exit_participant(world.db, "omar.farah", world.people[1], "flytt", dt.date(2026, 11, 3))
     for pid in world.people[2:6]:
         attendance.mark(world.db, "omar.farah", pid, world.activity_id, dt.date(2026, 11, 16), "present")
-    f = overview.figures(world.db, today=TODAY)
+    f = overview.figures(world.db, "setup", today=TODAY)
     assert f.active == {"K": 12, "M": 11, "X": 0}
     assert f.time_in_programme["3-6"] == {"K": 0, "M": 0, "X": 0} or sum(f.time_in_programme["0-3"].values()) == 23
     assert sum(f.exits["Arbete"].values()) == 1 and f.exits["Arbete"]["K"] == 1 and f.exits["Flytt"]["M"] == 1
@@ -107,7 +107,7 @@ def test_figures_match_hand_counts(world: World) -> None:
     assert week47[2] == 24  # four people × 6 h on Monday
     caseloads = {name: n for name, n, _ in f.caseloads}
     assert caseloads == {"Omar Farah": 19, "Karin Ek": 4}
-    only_karin = overview.figures(world.db, overview.Filter(caseworker_login="karin.ek"), today=TODAY)
+    only_karin = overview.figures(world.db, "setup", overview.Filter(caseworker_login="karin.ek"), today=TODAY)
     assert sum(only_karin.active.values()) == 4
 
 

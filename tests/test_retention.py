@@ -27,7 +27,7 @@ def person(first: str, last: str, born: str, referral: str, cw: str) -> cases.Ne
 @pytest.fixture
 def old_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
     w = make_world(tmp_path / "a.db", n=3)
-    cw = cases.get(w.db, w.people[0]).caseworker_id
+    cw = cases.get(w.db, "karin.ek", w.people[0]).caseworker_id
     monkeypatch.setenv("ARENA_TODAY", OLD_DAY)  # the old cases are made back then
     ids = {}
     for first, last, born in (("Gunnel", "Gammalsson", "1985-06-12"), ("Rut", "Forskarsdotter", "1985-06-15"),

@@ -13,7 +13,7 @@ import pytest
 from store import attendance, cases, changes, db, milestones, snapshot, sync
 from tui import cli
 
-from .conftest import TODAY, make_world
+from .conftest import TODAY, make_world, reader
 from .waiting import ForkServer, next_millisecond
 from .test_sync import assert_same, export, key, run_sync  # noqa: F401 -- a fixture shared with the sync tests
 
@@ -121,7 +121,8 @@ def test_starting_from_a_snapshot_equals_a_full_replay(tmp_path: Path, hub, key:
     assert con.execute("SELECT count(*) FROM sync_pending").fetchone()[0] == 0
     # the name index came along: the new workstation finds people by name
     d = db.open(fresh)
-    someone = cases.get(d, sqlite3.connect(a).execute("SELECT id FROM participant LIMIT 1").fetchone()[0])
+    someone_id = sqlite3.connect(a).execute("SELECT id FROM participant LIMIT 1").fetchone()[0]
+    someone = cases.get(d, reader(d, someone_id), someone_id)
     assert someone.id in [hit.participant.id for hit in cases.search(d, someone.last_name, login="setup")]
     d.dispose()
 

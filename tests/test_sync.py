@@ -413,7 +413,7 @@ def test_same_number_registered_on_two_stations_becomes_a_reviewed_pair(tmp_path
     run_sync(a.path, hub, key)
     run_sync(b_path, hub, key)
     b = db.open(b_path)
-    cw = cases.get(a.db, a.people[0]).caseworker_id
+    cw = cases.get(a.db, "karin.ek", a.people[0]).caseworker_id
     same = "19850612-1238"
     for database, first in ((a.db, "Sara"), (b, "Sahra")):  # the same person, typed a little differently
         cases.register(database, "omar.farah", cases.NewParticipant(

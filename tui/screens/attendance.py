@@ -413,7 +413,7 @@ class AttendanceScreen(Screen):
                 roll.focus()
             self.reload_sessions()
 
-        call_store(self, lambda: (attendance.roll_call(self.app.db, aid, day, sid),
+        call_store(self, lambda: (attendance.roll_call(self.app.db, self.app.login, aid, day, sid),
                                   attendance.is_cancelled(self.app.db, aid, day, session_id=sid)), done=show, group="roll")
 
     def refresh_roll_header(self) -> None:

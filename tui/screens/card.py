@@ -101,12 +101,12 @@ class CaseCardScreen(Screen):
 
     # ------------------------------------------------------------------ loading
     def reload(self) -> None:
-        db, pid = self.app.db, self.participant.id
+        db, login, pid = self.app.db, self.app.login, self.participant.id
 
         def load() -> tuple:
-            return (cases.get(db, pid), milestones.timeline(db, pid), milestones.stages(db),
-                    attendance.person_weeks(db, pid, weeks=8), cases.notes(db, pid), cases.history(db, pid, 300),
-                    cases.enrolments(db, pid))
+            return (cases.get(db, login, pid), milestones.timeline(db, login, pid), milestones.stages(db),
+                    attendance.person_weeks(db, login, pid, weeks=8), cases.notes(db, login, pid),
+                    cases.history(db, login, pid, 300), cases.enrolments(db, login, pid))
 
         call_store(self, load, done=self._show, group="card")
 

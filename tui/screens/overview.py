@@ -192,7 +192,7 @@ class OverviewScreen(Screen):
         flt = overview.Filter(site=site if isinstance(site, str) else None,
                               caseworker_login=cw if isinstance(cw, str) else None,
                               activity_id=activity if isinstance(activity, str) else None)
-        call_store(self, overview.figures, self.app.db, flt, done=self._show_figures, group="figures")
+        call_store(self, overview.figures, self.app.db, self.app.login, flt, done=self._show_figures, group="figures")
 
     def _show_figures(self, f: overview.Figures) -> None:
         self.query_one("#fig-text", Static).update(figures_text(f))

@@ -227,7 +227,7 @@ class RegisterScreen(ModalScreen[object]):
 
             self.app.push_screen(DuplicateDialog(hints), decided)
 
-        call_store(self, cases.probable_duplicates, self.app.db, person, done=checked,
+        call_store(self, cases.probable_duplicates, self.app.db, self.app.login, person, done=checked,
                    failed=lambda m: error.update(m), group="register")
 
     def _register(self, person: NewParticipant, *, override: bool) -> None:

@@ -104,7 +104,7 @@ class ConflictsScreen(Screen):
         self.reload()
 
     def reload(self) -> None:
-        call_store(self, sync.conflicts, self.app.db, done=self._show, group="conflicts")
+        call_store(self, sync.conflicts, self.app.db, self.app.login, done=self._show, group="conflicts")
 
     def _show(self, items: list[sync.Conflict]) -> None:
         table = self.query_one(DataTable)

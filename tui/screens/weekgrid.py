@@ -123,8 +123,8 @@ class WeekGridScreen(Screen):
 
     def reload(self) -> None:
         monday = self.monday
-        call_store(self, lambda: (attendance.week_grid(self.app.db, self.activity_id, monday, self.session_id),
-                                  attendance.session_plans(self.app.db, self.activity_id, self.session_id)),
+        call_store(self, lambda: (attendance.week_grid(self.app.db, self.app.login, self.activity_id, monday, self.session_id),
+                                  attendance.session_plans(self.app.db, self.app.login, self.activity_id, self.session_id)),
                    done=lambda result: self._show(monday, *result), group="week")
 
     def _show(self, monday: dt.date, rows: list[WeekRow], plans: dict[str, tuple[float, ...]]) -> None:
