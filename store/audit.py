@@ -28,6 +28,20 @@ def record(tx: Tx, action: str, participant_id: str | None = None, reason: str =
         "participant_id": participant_id, "reason": reason, "detail": detail[:500]})
 
 
+def refused(db: Database, login: str, error: Exception) -> None:
+    """Log a refused attempt (an access rule said no), so the access review sees tries as well as reads.
+    Wrong PINs are logged where they are counted (`staff.unlock`). Never raises: a refusal stays one."""
+    from store.access import AccessDenied
+
+    key = getattr(error, "key", "")
+    if not isinstance(error, AccessDenied) or key.startswith("pin.") or key == "acc.reason_required":  # the reason dialog is the normal way in
+        return
+    try:
+        write(db, login, "refused", detail=f"{key}: {error}")
+    except Exception:  # noqa: BLE001 -- a read-only or busy database must not hide the refusal itself
+        pass
+
+
 def write(db: Database, login: str, action: str, participant_id: str | None = None, reason: str = "",
           detail: str = "") -> str:
     with db.write(login) as tx:

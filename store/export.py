@@ -60,6 +60,9 @@ QUERIES: dict[str, tuple[tuple[str, ...], str]] = {
 WHAT = tuple(QUERIES)
 
 
+PERSONAL = ("participants", "enrolments", "attendance", "milestones", "notes")
+
+
 def rows(db: Database, login: str, what: str, audit_filter: audit.AuditFilter | None = None
          ) -> tuple[tuple[str, ...], Iterator[tuple]]:
     with db.read() as conn:
@@ -79,12 +82,24 @@ def rows(db: Database, login: str, what: str, audit_filter: audit.AuditFilter | 
 
 
 def write(db: Database, login: str, what: str, fmt: str, out: IO[str],
-          audit_filter: audit.AuditFilter | None = None, dialect: tabular.Dialect | None = None) -> int:
-    """Write one table to `out`; audit the export first (who took what out). Returns the row count."""
+          audit_filter: audit.AuditFilter | None = None, dialect: tabular.Dialect | None = None,
+          reason: str = "") -> int:
+    """Write one table to `out`; audit the export first (who took what out). Returns the row count.
+    Every table but the access log holds people outside anyone's caseload: it needs a reason, and the
+    export is logged as an outside read."""
+    from store import validate
+
+    reason = validate.text(reason, "anledning", max_len=300)
     with db.read() as conn:
         access.require(conn, login, access.ADMIN)
+    personal = what in PERSONAL
+    if personal and not reason:
+        raise access.AccessDenied("acc.reason_required_export")
     columns, data = rows(db, login, what, audit_filter)
-    audit.write(db, login, "export", detail=f"{what} {fmt}")
+    with db.write(login) as tx:
+        audit.record(tx, "export", reason=reason, detail=f"{what} {fmt}")
+        if personal:
+            audit.record(tx, "export", reason=reason, detail="outside caseload")
     count = 0
     if fmt == "csv":
         writer = tabular.writer(out, dialect)
@@ -100,7 +115,7 @@ def write(db: Database, login: str, what: str, fmt: str, out: IO[str],
 
 
 def to_string(db: Database, login: str, what: str, fmt: str = "csv",
-              dialect: tabular.Dialect | None = None) -> str:
+              dialect: tabular.Dialect | None = None, reason: str = "") -> str:
     buffer = io.StringIO()
-    write(db, login, what, fmt, buffer, dialect=dialect)
+    write(db, login, what, fmt, buffer, dialect=dialect, reason=reason)
     return buffer.getvalue()

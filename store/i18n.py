@@ -80,6 +80,12 @@ CATALOG: dict[str, tuple[str, str]] = {
                      "dig själv, eller ange --user INLOGGNING (med den användarens PIN-kod).",
                      "The login “{os_login}” is not mapped to a user here. Start Arena and pick yourself, or "
                      "give --user LOGIN (with that user's PIN)."),
+    "acc.reason_required_bulk": ("{n} av {total} personer ligger utanför din ärendelista – ange en anledning "
+                                 "(--reason) så loggas läsningen av var och en.",
+                                 "{n} of {total} people are outside your caseload – give a reason (--reason) and "
+                                 "the read of each is logged."),
+    "acc.reason_required_export": ("En export läser hela programmet – ange en anledning (--reason); den loggas.",
+                                   "An export reads the whole programme – give a reason (--reason); it is logged."),
     "acc.denied": ("Som {role} får du inte {action}.", "As {role} you may not {action}."),
     "acc.not_your_activity": ("Du är inte ledare för den här aktiviteten.", "You do not lead this activity."),
     "acc.action.case.read": ("läsa ärenden", "read cases"),

@@ -61,10 +61,13 @@ def _week_key(day: dt.date) -> str:
 
 
 def build(db: Database, login: str, month: str, *, participant: str | None = None,
-          caseworker: str | None = None, participant_ids: list[str] | None = None) -> Report:
+          caseworker: str | None = None, participant_ids: list[str] | None = None, reason: str = "") -> Report:
+    """The närvarorapport. People outside the user's caseload (not opened today with a reason) are an
+    outside read of each: the report is refused without a `reason`, and with one each is logged as outside."""
     year, mon = validate.month(month)
+    reason = validate.text(reason, "anledning", max_len=300)
     with db.read() as conn:
-        access.require(conn, login, access.REPORT)
+        user = access.require(conn, login, access.REPORT)
     first = dt.date(year, mon, 1)
     last = dt.date(year, mon, pycal.monthrange(year, mon)[1])
     days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
@@ -97,6 +100,9 @@ def build(db: Database, login: str, month: str, *, participant: str | None = Non
             " ORDER BY p.last_name COLLATE NOCASE, p.first_name COLLATE NOCASE, p.id",
             (last.isoformat(), first.isoformat(), *params)).all()
         ids = [r[0] for r in people]
+        outside = access.outside_caseload(conn, user, ids)
+        if outside and not reason:
+            raise access.AccessDenied("acc.reason_required_bulk", n=len(outside), total=len(ids))
         rows: dict[str, list] = {}
         if ids:
             for chunk in range(0, len(ids), 500):
@@ -133,9 +139,12 @@ def build(db: Database, login: str, month: str, *, participant: str | None = Non
         number = _number(pnr, reserve, bool(protected))
         result.append(PersonReport(pid, number, name, [weeks[k] for k in sorted(weeks)], total,
                                    sorted(set(unexcused_dates))))
-    audit.write(db, login, "report", participant_id=result[0].participant_id if participant and result else None,
-                detail=f"narvaro {year}-{mon:02d}" + (f" caseworker={caseworker}" if caseworker else "")
-                + f" people={len(result)}")
+    with db.write(login) as tx:
+        audit.record(tx, "report", participant_id=result[0].participant_id if participant and result else None,
+                     reason=reason, detail=f"narvaro {year}-{mon:02d}" + (f" caseworker={caseworker}" if caseworker else "")
+                     + f" people={len(result)}")
+        for pid in outside:  # each person outside the caseload is a read the access review must see
+            audit.record(tx, "report", participant_id=pid, reason=reason, detail="outside caseload")
     return Report(year, mon, codes, result)
 
 

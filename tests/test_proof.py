@@ -42,10 +42,10 @@ def test_a_named_user_without_the_pin_exports_nothing(demo_db: Path) -> None:
     assert wrong.returncode == 2 and wrong.stdout == "" and "Fel PIN-kod" in wrong.stderr
     assert audit_count(demo_db, "export") == 0 and audit_count(demo_db, "unlock_failed") == 1
     # the demo: any OS login may act as any demo user with the documented demo PIN
-    ok = arena("export", "--what", "participants", "--db", str(demo_db), "--pin-stdin", user="anna.lind",
+    ok = arena("export", "--what", "participants", "--reason", "Demo", "--db", str(demo_db), "--pin-stdin", user="anna.lind",
                stdin=f"{DEMO_PIN}\n")
     assert ok.returncode == 0, ok.stderr
-    assert ok.stdout.count("\n") > 100 and audit_count(demo_db, "export") == 1
+    assert ok.stdout.count("\n") > 100 and audit_count(demo_db, "export") == 2  # the export, read as outside
 
 
 def test_every_subcommand_that_acts_as_a_person_wants_the_pin(world: World, tmp_path: Path) -> None:
@@ -153,13 +153,58 @@ def test_out_keeps_an_existing_file_unless_forced_and_a_failure_deletes_nothing(
     assert refused.returncode == 2 and "administrera" in refused.stderr
     assert kept.read_text(encoding="utf-8") == "mitt eget arbete\n"
     assert sorted(p.name for p in folder.iterdir()) == ["viktig.csv"]  # no temporary file left either
-    forced = arena("export", "--what", "participants", "--db", str(world.path), "--out", str(kept), "--force",
+    forced = arena("export", "--what", "participants", "--reason", "Uppföljning", "--db", str(world.path), "--out", str(kept), "--force",
                    "--pin-stdin", os_login="setup", stdin=f"{PIN}\n")
     assert forced.returncode == 0, forced.stderr
     assert "personnummer" in kept.read_text(encoding="utf-8-sig")
     new = folder / "rapport.xlsx"
-    made = arena("report", "narvaro", "--month", "2026-11", "--format", "xlsx", "--db", str(world.path),
+    made = arena("report", "narvaro", "--month", "2026-11", "--reason", "Månadsrapport", "--format", "xlsx",
+                 "--db", str(world.path),
                  "--out", str(new), "--pin-stdin", os_login="setup", stdin=f"{PIN}\n")
     assert made.returncode == 0, made.stderr
     for path in (kept, new):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+# ------------------------------------------------------------------------------------- reads beyond one's caseload
+
+def test_a_report_beyond_the_caseload_needs_a_reason_and_logs_each_person_as_outside(world: World) -> None:
+    """On main karin.ek (caseload 5 of 25 here) got everyone's report with personnummer, no reason asked, and
+    the access review's "outside only" filter missed it; refused attempts were not logged."""
+    def outside_reads() -> list[tuple]:
+        return sqlite3.connect(world.path).execute(
+            "SELECT participant_id, reason FROM audit_event WHERE user_login = 'karin.ek' AND action = 'report'"
+            " AND detail = 'outside caseload'").fetchall()
+
+    refused = arena("report", "narvaro", "--month", "2026-11", "--db", str(world.path), "--pin-stdin",
+                    os_login="karin.ek", stdin=f"{PIN}\n")
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert "20 av 25" in refused.stderr and "--reason" in refused.stderr
+    assert outside_reads() == []
+    assert sqlite3.connect(world.path).execute(
+        "SELECT count(*) FROM audit_event WHERE user_login = 'karin.ek' AND action = 'refused'").fetchone()[0] == 1
+    own = arena("report", "narvaro", "--month", "2026-11", "--caseworker", "karin.ek", "--db", str(world.path),
+                "--pin-stdin", os_login="karin.ek", stdin=f"{PIN}\n")
+    assert own.returncode == 0 and outside_reads() == []  # one's own caseload needs no reason
+    done = arena("report", "narvaro", "--month", "2026-11", "--reason", "Månadsrapport till soc", "--db",
+                 str(world.path), "--pin-stdin", os_login="karin.ek", stdin=f"{PIN}\n")
+    assert done.returncode == 0, done.stderr
+    reads = outside_reads()
+    assert len(reads) == 20 and {r[1] for r in reads} == {"Månadsrapport till soc"}
+    assert set(world.people) - {r[0] for r in reads} == set(world.people[::5])  # Karin's own five are not outside
+    # the access review's filter sees them
+    review = arena("export", "--what", "audit", "--outside", "--by", "karin.ek", "--db", str(world.path),
+                   "--pin-stdin", os_login="setup", stdin=f"{PIN}\n")
+    assert review.returncode == 0 and review.stdout.count("outside caseload") == 20
+
+
+def test_an_export_of_personal_data_needs_a_reason_and_is_logged_as_outside(world: World) -> None:
+    refused = arena("export", "--what", "participants", "--db", str(world.path), "--pin-stdin",
+                    os_login="setup", stdin=f"{PIN}\n")
+    assert refused.returncode == 2 and refused.stdout == "" and "--reason" in refused.stderr
+    done = arena("export", "--what", "participants", "--reason", "Årsuppföljning", "--db", str(world.path),
+                 "--pin-stdin", os_login="setup", stdin=f"{PIN}\n")
+    assert done.returncode == 0
+    assert sqlite3.connect(world.path).execute(
+        "SELECT reason FROM audit_event WHERE action = 'export' AND detail = 'outside caseload'").fetchall() == [
+        ("Årsuppföljning",)]

@@ -30,11 +30,11 @@ def run(*args: str) -> str:
 
 
 def test_report_totals_rebuild_from_the_exported_rows(demo_db: Path) -> None:
-    out = run("report", "narvaro", "--db", str(demo_db), "--month", "2026-11")
+    out = run("report", "narvaro", "--db", str(demo_db), "--month", "2026-11", "--reason", "Månadsrapport")
     lines = list(csv.DictReader(io.StringIO(out.lstrip("\ufeff"))))
-    exported = list(csv.DictReader(io.StringIO(run("export", "--db", str(demo_db), "--what", "attendance", "--dialect", "rfc4180")
+    exported = list(csv.DictReader(io.StringIO(run("export", "--db", str(demo_db), "--what", "attendance", "--dialect", "rfc4180", "--reason", "test")
                                                .lstrip("\ufeff"))))
-    participants = list(csv.DictReader(io.StringIO(run("export", "--db", str(demo_db), "--what", "participants", "--dialect", "rfc4180")
+    participants = list(csv.DictReader(io.StringIO(run("export", "--db", str(demo_db), "--what", "participants", "--dialect", "rfc4180", "--reason", "test")
                                                    .lstrip("\ufeff"))))
     number_of = {p["id"]: p["personnummer"] or p["reserve_number"] for p in participants}
     attended: dict[str, float] = defaultdict(float)

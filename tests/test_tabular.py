@@ -208,14 +208,14 @@ def test_export_csv_swedish_excel_and_no_formula_survives(world, tmp_path: Path)
     attendance.mark(world.db, "omar.farah", world.people[1], world.activity_id, TODAY, "partial", hours=3.5,
                     note="@SUM(1+1)*cmd|' /C calc'!A0")
     out = tmp_path / "närvaro.csv"
-    assert cli.main(["export", "--what", "attendance", "--db", str(world.path), "--user", "setup", "--pin-stdin",
+    assert cli.main(["export", "--what", "attendance", "--reason", "test", "--db", str(world.path), "--user", "setup", "--pin-stdin",
                      "--out", str(out)]) == 0
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw and oct(out.stat().st_mode & 0o777) == "0o600"
     [row] = list(csv.DictReader(raw.decode("utf-8-sig").splitlines(), delimiter=";"))
     assert row["hours"] == "3,5" and row["note"] == "'@SUM(1+1)*cmd|' /C calc'!A0"
     people = tmp_path / "p.csv"
-    assert cli.main(["export", "--what", "participants", "--db", str(world.path), "--user", "setup", "--pin-stdin",
+    assert cli.main(["export", "--what", "participants", "--reason", "test", "--db", str(world.path), "--user", "setup", "--pin-stdin",
                      "--out", str(people)]) == 0
     names = [r["first_name"] for r in csv.DictReader(people.read_text(encoding="utf-8-sig").splitlines(),
                                                      delimiter=";")]
@@ -236,7 +236,7 @@ def test_export_english_dialect_and_jsonl_has_no_bom(world, tmp_path: Path) -> N
     from tui import cli
 
     out = tmp_path / "p.jsonl"
-    assert cli.main(["export", "--what", "participants", "--format", "jsonl", "--db", str(world.path),
+    assert cli.main(["export", "--what", "participants", "--reason", "test", "--format", "jsonl", "--db", str(world.path),
                      "--user", "setup", "--pin-stdin", "--out", str(out)]) == 0
     raw = out.read_bytes()
     assert not raw.startswith(b"\xef\xbb\xbf")
@@ -247,7 +247,7 @@ def test_export_english_dialect_and_jsonl_has_no_bom(world, tmp_path: Path) -> N
     header = en.read_text(encoding="utf-8-sig").splitlines()[0]
     assert header.startswith("id,name,") and ";" not in header
     assert cli.main(["export", "--what", "activities", "--dialect", "excel-sv", "--lang", "en",
-                     "--db", str(world.path), "--user", "setup", "--pin-stdin", "--out", str(en)]) == 0
+                     "--db", str(world.path), "--user", "setup", "--pin-stdin", "--out", str(en), "--force"]) == 0
     assert en.read_text(encoding="utf-8-sig").startswith("id;name;")
 
 

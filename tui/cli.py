@@ -85,10 +85,21 @@ def _actor(args: argparse.Namespace, database) -> str:  # noqa: ANN001
     that is allowed) and that user's PIN. Every subcommand that acts as a person calls this first."""
     from store import staff
 
-    login = staff.identify(database, os_login(), claimed_user(args))
+    global _ACTING
+    try:
+        login = staff.identify(database, os_login(), claimed_user(args))
+    except ArenaError as error:  # a claim refused: logged under the OS login that made it
+        from store import audit
+
+        audit.refused(database, os_login(), error)
+        raise
     if not staff.setting_up(database):  # on an empty database nobody can be impersonated yet
         staff.unlock(database, login, read_pin(args, login))
+    _ACTING = (database, login)
     return login
+
+
+_ACTING = None  # (database, login) once a subcommand's user is proven: its refusals are logged
 
 
 def _common() -> argparse.ArgumentParser:
@@ -131,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="CSV: excel-sv (; och decimalkomma, standard på svenska), excel-en (, och punkt), rfc4180")
     p.add_argument("--out")
     p.add_argument("--force", action="store_true", help="ersätt en befintlig fil / replace an existing file")
+    p.add_argument("--reason", default="", help="varför (loggas) / why (logged): needed for personal data")
     review = p.add_argument_group("--what audit (granskning / access review)")
     review.add_argument("--by", default="", help="bara den här användaren / only this user (login)")
     review.add_argument("--case", default="", help="bara det här ärendet / only this case (personnummer)")
@@ -156,6 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="csv", choices=("csv", "xlsx"))
     p.add_argument("--out")
     p.add_argument("--force", action="store_true", help="ersätt en befintlig fil / replace an existing file")
+    p.add_argument("--reason", default="", help="varför, för personer utanför din ärendelista (loggas) / why, "
+                                                "for people outside your caseload (logged)")
 
     p = sub.add_parser("stages", parents=[common, person], help="programsteg: lista, lägg till, byt namn")
     p.add_argument("action", choices=("list", "add", "rename"))
@@ -270,7 +284,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     elif args.by or args.case or args.since or args.until or args.outside:
         raise ArenaError("cli.bad_usage", detail="--by/--case/--since/--until/--outside: --what audit")
     with _out(args, bom=bool(dialect and dialect.bom)) as out:
-        export.write(database, login, args.what, args.format, out, flt, dialect)
+        export.write(database, login, args.what, args.format, out, flt, dialect, reason=args.reason)
     return 0
 
 
@@ -345,6 +359,8 @@ def run_tui(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global _ACTING
+    _ACTING = None
     parser = build_parser()
     args = parser.parse_args(argv)
     set_language(getattr(args, "lang", None) or os.environ.get("ARENA_LANG", "sv"))
@@ -358,6 +374,10 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except ArenaError as error:
         log.warning("arena %s: %s", command, error)
+        if _ACTING is not None:
+            from store import audit
+
+            audit.refused(_ACTING[0], _ACTING[1], error)
         sys.stderr.write(f"arena: {error}\n")
         return 2
     except KeyboardInterrupt:

@@ -17,7 +17,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     _check_out(args)
     database = _open_db(args)
     built = report.build(database, _actor(args, database), args.month, participant=args.participant,
-                         caseworker=args.caseworker)
+                         caseworker=args.caseworker, reason=args.reason)
     if args.format == "xlsx":
         with _out(args, binary=True) as out:
             report.write_xlsx(built, out)

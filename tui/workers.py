@@ -34,6 +34,14 @@ def _describe(error: BaseException) -> str:
     return t("cli.unexpected", detail=f"{type(error).__name__}: {error}")
 
 
+def _log_refusal(app: Any, error: BaseException) -> None:
+    """A refusal by the store is logged (in this worker thread) before it is shown."""
+    from store import access, audit
+
+    if isinstance(error, access.AccessDenied) and getattr(app, "user", None) is not None:
+        audit.refused(app.db, app.login, error)
+
+
 def call_store(node: DOMNode, fn: Callable[..., Any], *args: Any, done: Callable[[Any], None],
                failed: Callable[[str], None] | None = None, group: str = "load", exclusive: bool = True,
                **kwargs: Any) -> None:
@@ -44,6 +52,7 @@ def call_store(node: DOMNode, fn: Callable[..., Any], *args: Any, done: Callable
         try:
             result = fn(*args, **kwargs)
         except Exception as error:  # noqa: BLE001 -- every failure becomes a message, never a traceback
+            _log_refusal(app, error)
             message = _describe(error)
             _deliver(app, failed or (lambda m: app.notify(m, severity="error", timeout=8)), message, node)
             return
@@ -120,6 +129,7 @@ class WriteLane:
             try:
                 result = job.fn()
             except Exception as error:  # noqa: BLE001
+                _log_refusal(self._app, error)
                 self._deliver(job.failed, _describe(error))
             else:
                 self._deliver(job.done, result)

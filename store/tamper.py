@@ -1,0 +1,119 @@
+"""Tamper evidence for the access log: a hash chain per workstation, the append-only triggers kept.
+
+Every audit event a workstation writes carries that workstation's id, its own sequence number and a
+SHA-256 link over the previous link and the event's fields. The three travel with the row through the
+ordinary change log, so every workstation holds every chain and checks it: when a database is opened
+and after every sync. An event edited after it was written (triggers dropped with the sqlite3 shell,
+row and change-log entry changed) no longer matches its link, here and on every workstation it
+reaches; the finding is kept and shown by `arena sync --status` and on F5 for administrators. A missing
+append-only trigger is put back when the database is opened, and that is recorded too.
+
+What this does not do: someone who can run the sqlite3 shell on a workstation can also recompute a
+chain of events that have not left the workstation yet; events already synced keep their original
+links everywhere else. Must not import textual or rich.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+
+from store import clock, settings
+from store.db import run
+
+FIELDS = ("id", "at", "user_login", "action", "participant_id", "reason", "detail")
+AUDIT_TRIGGERS = {
+    "audit_event_no_update": "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event"
+                             " BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END",
+    "audit_event_no_delete": "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event"
+                             " BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END",
+}
+
+
+def link(previous: str, values: dict) -> str:
+    body = json.dumps([values.get(f) for f in FIELDS], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(f"{previous}\n{body}".encode()).hexdigest()
+
+
+def next_link(conn: Connection, workstation_id: str, values: dict) -> dict:
+    """The chain fields of a new event of this workstation (inside the writing transaction)."""
+    last = run(conn, "SELECT seq, chain FROM audit_event WHERE ws = ? ORDER BY seq DESC LIMIT 1",
+               (workstation_id,)).fetchone()
+    seq, previous = (last[0] + 1, last[1] or "") if last else (1, "")
+    return {"ws": workstation_id, "seq": seq, "chain": link(previous, values)}
+
+
+@dataclass(frozen=True)
+class Finding:
+    workstation: str
+    seq: int
+    event_id: str
+    user_login: str
+    at: str
+
+
+def verify(conn: Connection) -> list[Finding]:
+    """Every event whose link does not follow from the one before it on its workstation's chain. A gap
+    in a chain (events not received yet) is not a break: checking that chain resumes after it."""
+    broken: list[Finding] = []
+    previous: dict[str, tuple[int, str]] = {}
+    rows = run(conn, "SELECT ws, seq, chain, " + ", ".join(FIELDS) + " FROM audit_event WHERE ws IS NOT NULL"
+                     " ORDER BY ws, seq")
+    for ws, seq, chain, *values in rows:
+        row = dict(zip(FIELDS, values))
+        seen = previous.get(ws)
+        if seq == 1:
+            before = ""
+        elif seen is not None and seen[0] == seq - 1:
+            before = seen[1]
+        else:  # a gap: cannot judge this one, take its link as given
+            previous[ws] = (seq, chain)
+            continue
+        if chain != link(before, row):
+            broken.append(Finding(ws, seq, row["id"], row["user_login"], row["at"]))
+        previous[ws] = (seq, chain)
+    return broken
+
+
+def restore_triggers(conn: Connection) -> list[str]:
+    """Put back any append-only trigger someone dropped; return the names restored."""
+    present = {name for (name,) in run(conn, "SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    restored = []
+    for name, ddl in AUDIT_TRIGGERS.items():
+        if name not in present:
+            conn.exec_driver_sql(ddl)
+            restored.append(name)
+    return restored
+
+
+def check(conn: Connection) -> list[Finding]:
+    """Restore the triggers, verify every chain and remember the result (a local setting) for the
+    status line; inside a write transaction."""
+    restored = restore_triggers(conn)
+    broken = verify(conn)
+    state = json.loads(settings.read(conn, "tamper") or "{}")
+    if restored:
+        state["triggers"] = {"at": clock.now().isoformat(timespec="seconds"), "names": restored}
+    state["broken"] = [f.__dict__ for f in broken]
+    state["checked"] = clock.now().isoformat(timespec="seconds")
+    settings.write(conn, "tamper", json.dumps(state, ensure_ascii=False))
+    return broken
+
+
+@dataclass(frozen=True)
+class State:
+    broken: list[Finding]
+    triggers_restored_at: str  # "" when no trigger was ever missing
+    checked: str
+
+    @property
+    def clean(self) -> bool:
+        return not self.broken and not self.triggers_restored_at
+
+
+def state(conn: Connection) -> State:
+    raw = json.loads(settings.read(conn, "tamper") or "{}")
+    return State([Finding(**f) for f in raw.get("broken", [])], raw.get("triggers", {}).get("at", ""),
+                 raw.get("checked", ""))

@@ -1,0 +1,105 @@
+"""Tamper evidence: the access log's triggers come back and a forged event is found, here and wherever
+it syncs to. The attack is the one from issue 17, done with the real sqlite3 shell (Python's module)."""
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from store import cases, db, sync, tamper
+
+from .conftest import PIN, TODAY, World, make_world
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def forge(path: Path, participant_id: str, as_login: str) -> None:
+    """Drop the append-only triggers and make a view look like someone else's, in the row and in its
+    change-log entry (what went to, or will go to, the other workstations)."""
+    con = sqlite3.connect(path)
+    with con:
+        con.execute("DROP TRIGGER audit_event_no_update")
+        con.execute("DROP TRIGGER audit_event_no_delete")
+        event_id, who = con.execute("SELECT id, user_login FROM audit_event WHERE participant_id = ? AND action = 'view'",
+                                    (participant_id,)).fetchone()
+        con.execute("UPDATE audit_event SET user_login = ? WHERE id = ?", (as_login, event_id))
+        con.execute("UPDATE change_log SET changes = replace(changes, ?, ?) WHERE tbl = 'audit_event' AND row_id = ?",
+                    (f'"{who}"', f'"{as_login}"', event_id))
+    con.close()
+
+
+def triggers(path: Path) -> set[str]:
+    return {r[0] for r in sqlite3.connect(path).execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                                                        " AND tbl_name = 'audit_event'")}
+
+
+def test_a_forged_view_is_found_at_open_and_the_triggers_come_back(world: World) -> None:
+    """On main the triggers stayed dropped and the forged event was the truth."""
+    cases.open_case(world.db, "omar.farah", world.people[0], reason="Vikarierar")  # Karin's case
+    cases.open_case(world.db, "omar.farah", world.people[1])
+    world.db.dispose()
+    with db.open(world.path).read() as conn:
+        assert tamper.state(conn).clean
+    forge(world.path, world.people[0], "karin.ek")
+    assert triggers(world.path) == set()
+    reopened = db.open(world.path)
+    assert triggers(world.path) == {"audit_event_no_update", "audit_event_no_delete"}
+    with reopened.read() as conn:
+        found = tamper.state(conn)
+    assert [f.user_login for f in found.broken] == ["karin.ek"] and found.triggers_restored_at
+    # an edit now is refused again
+    con = sqlite3.connect(world.path)
+    try:
+        con.execute("UPDATE audit_event SET reason = 'x'")
+        raise AssertionError("the trigger did not come back")
+    except sqlite3.IntegrityError:
+        pass
+    finally:
+        con.close()
+    # `arena sync --status` says so and exits non-zero
+    env = {**os.environ, "ARENA_TODAY": TODAY.isoformat()}
+    status = subprocess.run([sys.executable, "-m", "tui.cli", "sync", "--status", "--db", str(world.path)],
+                            capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    assert status.returncode == 1
+    assert "manipulerad" in status.stdout and "karin.ek" in status.stdout and "återställdes" in status.stdout
+
+
+def test_a_forged_event_is_flagged_at_the_workstation_that_receives_it(tmp_path: Path) -> None:
+    """On main the forgery synced to every workstation as the truth."""
+    a = make_world(tmp_path / "a.db", n=5)
+    key_file = sync.new_key(tmp_path / "arena.key")
+    share = tmp_path / "share"
+    share.mkdir()
+    cases.open_case(a.db, "omar.farah", a.people[0], reason="Nyfiken")
+    a.db.dispose()
+    forge(a.path, a.people[0], "karin.ek")  # before it was published
+    b_path = tmp_path / "b.db"
+    for path in (a.path, b_path):
+        database = db.open(path)
+        summary = sync.sync(database, sync.open_share(str(share)), sync.load_key(key_file))
+        database.dispose()
+    assert any("manipulerad" in p for p in summary.problems)
+    with db.open(b_path).read() as conn:
+        assert [f.user_login for f in tamper.state(conn).broken] == ["karin.ek"]
+    assert sqlite3.connect(b_path).execute(
+        "SELECT count(*) FROM audit_event WHERE user_login = 'karin.ek' AND action = 'view'").fetchone()[0] == 1
+
+
+async def test_f5_tells_the_administrator_and_only_the_administrator(world: World) -> None:
+    from tui.app import ArenaApp
+
+    from .test_tui import settle
+
+    cases.open_case(world.db, "omar.farah", world.people[1])
+    world.db.dispose()
+    forge(world.path, world.people[1], "karin.ek")
+    for login, shown in (("setup", True), ("omar.farah", False)):
+        app = ArenaApp(db.open(world.path), login, pin=PIN)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot, app)
+            line = app.screen.query_one("#ov-tamper")
+            assert line.display == shown, login
+            if shown:
+                assert "manipulerad" in str(line.render())
