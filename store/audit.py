@@ -23,9 +23,12 @@ class AuditEvent:
 
 
 def record(tx: Tx, action: str, participant_id: str | None = None, reason: str = "", detail: str = "") -> str:
-    return changes.insert(tx, "audit_event", {
-        "at": clock.now().isoformat(), "user_login": tx.login, "action": action,
-        "participant_id": participant_id, "reason": reason, "detail": detail[:500]})
+    """Append one event, linked into this workstation's hash chain (store.tamper)."""
+    from store import tamper
+
+    values = {"id": changes.new_id(), "at": clock.now().isoformat(), "user_login": tx.login, "action": action,
+              "participant_id": participant_id, "reason": reason, "detail": detail[:500]}
+    return changes.insert(tx, "audit_event", {**values, **tamper.next_link(tx.conn, tx.workstation_id, values)})
 
 
 def refused(db: Database, login: str, error: Exception) -> None:

@@ -155,6 +155,16 @@ def _ensure_workstation(engine: Engine) -> None:
                     (str(uuid.uuid4()), host or "arbetsstation", clock.now().isoformat()))
 
 
+def _check_tamper(engine: Engine) -> None:
+    """At every open: put back a dropped append-only trigger and check the access log's hash chains; what
+    is found is kept for `arena sync --status` and F5 (store.tamper)."""
+    from store import tamper
+
+    with engine.connect() as conn:  # deferred: it writes (and locks) only when it found something
+        with conn.begin():
+            tamper.check(conn)
+
+
 def open(path: str | os.PathLike[str], *, upto: int | None = None) -> Database:  # noqa: A001
     """Open (creating if needed) the database at `path`, or ':memory:'; upgrade it to the latest schema."""
     path = str(path)
@@ -173,6 +183,8 @@ def open(path: str | os.PathLike[str], *, upto: int | None = None) -> Database: 
         migrate(engine, path, upto)
         if upto is None or upto >= 1:
             _ensure_workstation(engine)
+        if upto is None:
+            _check_tamper(engine)
     except ArenaError:
         engine.dispose()
         raise

@@ -237,6 +237,12 @@ CATALOG: dict[str, tuple[str, str]] = {
     "file.is_dir": ("{path} är en mapp – ange ett filnamn.", "{path} is a folder – give a file name."),
     "file.cannot_write": ("Kunde inte skriva {path}: {detail}. Ingen fil ändrades.",
                           "Could not write {path}: {detail}. No file was changed."),
+    "tamper.broken": ("Åtkomstloggen är manipulerad: {n} händelse(r) stämmer inte med sin hashkedja (första: "
+                      "{who} {at}). Kontakta systemansvarig; händelserna är flaggade, inte borttagna.",
+                      "The access log has been tampered with: {n} event(s) do not match their hash chain (first: "
+                      "{who} {at}). Contact the system administrator; the events are flagged, not removed."),
+    "tamper.triggers": ("Åtkomstloggens skydd mot ändringar saknades och återställdes {at}.",
+                        "The access log's protection against changes was missing and was restored at {at}."),
     "cli.pin_prompt": ("PIN-kod för {login}: ", "PIN for {login}: "),
     "cli.pin_needed": ("PIN-koden behövs: kör i en terminal eller skicka den på standard in med --pin-stdin.",
                        "The PIN is needed: run in a terminal or send it on standard input with --pin-stdin."),

@@ -521,7 +521,19 @@ def _log_migrated_sessions(conn: Connection) -> None:
         changes.upsert(tx, "session_hours", hours_id, values)
 
 
+def _m11_audit_chain(conn: Connection) -> None:
+    """Tamper evidence: each audit event carries its workstation, that workstation's sequence number and a
+    hash link to the one before (store.tamper). Events from before have none and are not judged."""
+    _exec_script(conn, """
+    ALTER TABLE audit_event ADD COLUMN ws TEXT;
+    ALTER TABLE audit_event ADD COLUMN seq INTEGER;
+    ALTER TABLE audit_event ADD COLUMN chain TEXT;
+    CREATE INDEX audit_event_chain ON audit_event(ws, seq);
+    """)
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [_m1_core, _m2_search, _m3_sync, _m4_figures, _m5_day_totals,
                                                   _m6_caseload_index, _m7_gallring, _m8_sync_healing,
-                                                  _m9_session_totals, _m10_sessions]
+                                                  _m9_session_totals, _m10_sessions,
+                                                  _m11_audit_chain]
 LATEST = len(MIGRATIONS)

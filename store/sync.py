@@ -917,6 +917,7 @@ def sync(db: Database, share: Share, key: bytes, *, from_snapshot: bool = True,
                     settings.write(tx.conn, "sync.answered", json.dumps(sorted(set(done) | set(requests))))
         if summary.stuck:
             _ask_for_snapshots(db, share, key, summary)
+        _check_tamper(db, summary)
     except OSError as error:
         summary.problems.append(f"{share}: {error.strerror or error}")
         _remember_result(db, summary)
@@ -927,6 +928,16 @@ def sync(db: Database, share: Share, key: bytes, *, from_snapshot: bool = True,
         raise
     _remember_result(db, summary)
     return summary
+
+
+def _check_tamper(db: Database, summary: Summary) -> None:
+    """Every workstation checks every chain it holds after a sync: a forged event is flagged wherever it arrives."""
+    from store import tamper
+
+    with db.write("sync") as tx:
+        broken = tamper.check(tx.conn)
+    if broken:
+        summary.problems.append(t("tamper.broken", n=len(broken), who=broken[0].user_login, at=broken[0].at[:16]))
 
 
 def _remember_result(db: Database, summary: Summary, error: str = "") -> None:

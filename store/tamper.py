@@ -93,12 +93,14 @@ def check(conn: Connection) -> list[Finding]:
     status line; inside a write transaction."""
     restored = restore_triggers(conn)
     broken = verify(conn)
-    state = json.loads(settings.read(conn, "tamper") or "{}")
+    old = settings.read(conn, "tamper") or "{}"
+    state = json.loads(old)
     if restored:
         state["triggers"] = {"at": clock.now().isoformat(timespec="seconds"), "names": restored}
     state["broken"] = [f.__dict__ for f in broken]
-    state["checked"] = clock.now().isoformat(timespec="seconds")
-    settings.write(conn, "tamper", json.dumps(state, ensure_ascii=False))
+    new = json.dumps(state, ensure_ascii=False, sort_keys=True)
+    if new != json.dumps(json.loads(old), ensure_ascii=False, sort_keys=True) and (restored or broken or old != "{}"):
+        settings.write(conn, "tamper", new)  # written only when something changed: opening writes nothing
     return broken
 
 
@@ -106,14 +108,32 @@ def check(conn: Connection) -> list[Finding]:
 class State:
     broken: list[Finding]
     triggers_restored_at: str  # "" when no trigger was ever missing
-    checked: str
 
     @property
     def clean(self) -> bool:
         return not self.broken and not self.triggers_restored_at
 
 
+def lines(db, login: str) -> list[str]:  # noqa: ANN001
+    """What an administrator is told (F5, `arena sync --status`); checked again now."""
+    from store import access
+
+    with db.read() as conn:
+        access.require(conn, login, access.ADMIN)
+        return describe(state(conn))
+
+
+def describe(found: "State") -> list[str]:
+    from store.i18n import t
+
+    out = []
+    if found.triggers_restored_at:
+        out.append(t("tamper.triggers", at=found.triggers_restored_at[:16].replace("T", " ")))
+    if found.broken:
+        out.append(t("tamper.broken", n=len(found.broken), who=found.broken[0].user_login, at=found.broken[0].at[:16]))
+    return out
+
+
 def state(conn: Connection) -> State:
     raw = json.loads(settings.read(conn, "tamper") or "{}")
-    return State([Finding(**f) for f in raw.get("broken", [])], raw.get("triggers", {}).get("at", ""),
-                 raw.get("checked", ""))
+    return State([Finding(**f) for f in raw.get("broken", [])], raw.get("triggers", {}).get("at", ""))

@@ -85,7 +85,6 @@ def _actor(args: argparse.Namespace, database) -> str:  # noqa: ANN001
     that is allowed) and that user's PIN. Every subcommand that acts as a person calls this first."""
     from store import staff
 
-    global _ACTING
     try:
         login = staff.identify(database, os_login(), claimed_user(args))
     except ArenaError as error:  # a claim refused: logged under the OS login that made it
@@ -95,11 +94,8 @@ def _actor(args: argparse.Namespace, database) -> str:  # noqa: ANN001
         raise
     if not staff.setting_up(database):  # on an empty database nobody can be impersonated yet
         staff.unlock(database, login, read_pin(args, login))
-    _ACTING = (database, login)
+    args.acting = (database, login)  # from here on, a refusal is logged under this user (see main)
     return login
-
-
-_ACTING = None  # (database, login) once a subcommand's user is proven: its refusals are logged
 
 
 def _common() -> argparse.ArgumentParser:
@@ -359,8 +355,6 @@ def run_tui(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    global _ACTING
-    _ACTING = None
     parser = build_parser()
     args = parser.parse_args(argv)
     set_language(getattr(args, "lang", None) or os.environ.get("ARENA_LANG", "sv"))
@@ -374,10 +368,11 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except ArenaError as error:
         log.warning("arena %s: %s", command, error)
-        if _ACTING is not None:
+        acting = getattr(args, "acting", None)
+        if acting is not None:
             from store import audit
 
-            audit.refused(_ACTING[0], _ACTING[1], error)
+            audit.refused(*acting, error)
         sys.stderr.write(f"arena: {error}\n")
         return 2
     except KeyboardInterrupt:

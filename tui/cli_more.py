@@ -100,7 +100,8 @@ def _sync_with(args: argparse.Namespace, share, key: bytes, key_path) -> int:  #
 def _sync_status(args: argparse.Namespace) -> int:
     from store import sync
 
-    state = sync.status(_open_db(args))
+    database = _open_db(args)  # opening checks the access log's triggers and chains (store.tamper)
+    state = sync.status(database)
     print(t("sync.status_last", at=state.last_at[:16].replace("T", " "), line=state.last_line)
           if state.last_at else t("sync.status_never"))
     if state.pending_own:
@@ -109,7 +110,13 @@ def _sync_status(args: argparse.Namespace) -> int:
         print(t("sync.status_waiting", n=state.waiting))
     for item in state.quarantined:
         print(t("sync.status_quarantine", detail=item))
-    return 1 if state.needs_a_person else 0
+    from store import tamper
+
+    with database.read() as conn:
+        evidence = tamper.state(conn)
+    for line in tamper.describe(evidence):
+        print(line)
+    return 1 if state.needs_a_person or not evidence.clean else 0
 
 
 def _import_share(directory: str, share, key: bytes) -> None:  # noqa: ANN001

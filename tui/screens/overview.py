@@ -21,6 +21,13 @@ from tui.labels import person_name
 from tui.workers import call_store
 
 
+def tamper_lines(database, login: str) -> list[str]:  # noqa: ANN001
+    """The F5 line for administrators: the access log's chains and triggers, as found at open and sync."""
+    from store import tamper
+
+    return tamper.lines(database, login)
+
+
 def write_report(app: App, *, participant: str | None = None, caseworker: str | None = None,
                  month: str | None = None) -> None:
     """Write the närvarorapport as XLSX in a `rapporter` folder beside the database; notify the path."""
@@ -70,6 +77,7 @@ class OverviewScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="ov-sync", classes="muted")
+        yield Static("", id="ov-tamper", classes="error hidden")
         with TabbedContent(id="ov-tabs"):
             with TabPane(t("ov.title"), id="tab-myday"):
                 with VerticalScroll(id="myday"):
@@ -124,6 +132,14 @@ class OverviewScreen(Screen):
             self._figures_loaded = True
             call_store(self, staff.all_caseworkers, self.app.db, done=self._filters, group="filters")
             self.reload_figures()
+        if self.app.may(access.ADMIN):  # a broken access log is the administrators' to see and act on
+            call_store(self, tamper_lines, self.app.db, self.app.login, done=self._show_tamper, group="tamper")
+        self.reload_figures()
+
+    def _show_tamper(self, lines: list[str]) -> None:
+        line = self.query_one("#ov-tamper", Static)
+        line.update("\n".join(lines))
+        line.set_class(not lines, "hidden")
 
     def _fill(self, table_id: str, rows: list[tuple], empty_cols: int) -> None:
         table = self.query_one(f"#{table_id}", ListTable)
