@@ -29,7 +29,7 @@ def mark_one(ctx: Context) -> Result:
         day = last_workday()
         todo = []
         for s in attendance.sessions(database, day):
-            todo += [(r.participant_id, s.activity_id) for r in attendance.roll_call(database, s.activity_id, day)]
+            todo += [(r.participant_id, s.activity_id) for r in attendance.roll_call(database, "anna.lind", s.activity_id, day)]
             if len(todo) >= BATCH * (ctx.runs + 1):
                 break
         batches = iter([todo[i:i + BATCH] for i in range(0, len(todo), BATCH)])

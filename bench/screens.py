@@ -118,7 +118,7 @@ def overview_f5(ctx: Context) -> Result:
     database = db.open(ctx.path)
     con = sqlite3.connect(ctx.path)
     login = most_connected_login(ctx.path)
-    a, b = interleave(lambda: (overview.my_day(database, login, TODAY), overview.figures(database, today=TODAY)),
+    a, b = interleave(lambda: (overview.my_day(database, login, TODAY), overview.figures(database, login, today=TODAY)),
                       lambda: straight_overview(con, login, TODAY), ctx.runs)
     con.close()
     database.dispose()
@@ -134,7 +134,7 @@ def _screen_reads(path: Path) -> dict:
     return {"db": database, "F3 sessions": lambda: attendance.sessions(database, day),
             "F4 board": lambda: milestones.board(database, login, TODAY),
             "F5 my day": lambda: overview.my_day(database, login, TODAY),
-            "figures": lambda: overview.figures(database, today=TODAY)}
+            "figures": lambda: overview.figures(database, login, today=TODAY)}
 
 
 @benchmark("growth")
@@ -160,7 +160,7 @@ def report_month(ctx: Context) -> Result:
     con = sqlite3.connect(ctx.path)
     ids = [r[0] for r in con.execute("SELECT id FROM participant WHERE status = 'active' LIMIT 60")]
     con.close()
-    samples = [clock(lambda: report.build(database, "anna.lind", "2026-11", participant_ids=ids))
+    samples = [clock(lambda: report.build(database, "anna.lind", "2026-11", participant_ids=ids, reason="bench"))
                for _ in range(ctx.runs)]
     database.dispose()
     return result("report_month", ms(samples), None, "ms, a caseload of 60, one month", Goal("< 1 s", most=1000))

@@ -53,7 +53,7 @@ def sync_changes(ctx: Context) -> list[Result]:
         day = last_workday()
         people = []
         for s in attendance.sessions(a, day):
-            people += [(r.participant_id, s.activity_id) for r in attendance.roll_call(a, s.activity_id, day)]
+            people += [(r.participant_id, s.activity_id) for r in attendance.roll_call(a, "anna.lind", s.activity_id, day)]
             if len(people) >= PER_ROUND:
                 break
         people = people[:PER_ROUND]

@@ -342,7 +342,7 @@ def test_a_conflict_names_person_date_and_field_and_restores_the_whole_value(tmp
     b.dispose()
     for path in (a.path, b_path, a.path):
         run_sync(path, hub, key)
-    found = [c for c in sync.conflicts(a.db) if c.tbl == "attendance" and c.field == "status"]
+    found = [c for c in sync.conflicts(a.db, "setup") if c.tbl == "attendance" and c.field == "status"]
     assert found, "the overwritten mark is listed"
     conflict = found[0]
     assert conflict.who == "Björn Berg" and conflict.day == TODAY.isoformat() and conflict.what == "Närvaro"
@@ -351,7 +351,7 @@ def test_a_conflict_names_person_date_and_field_and_restores_the_whole_value(tmp
     row = sqlite3.connect(a.path).execute("SELECT status, hours FROM attendance WHERE participant_id = ? AND date = ?",
                                           (pid, TODAY.isoformat())).fetchone()
     assert row == ("partial", 3.0)  # the whole mark, never "sick, 3 h" or "partial, 0 h"
-    assert not [c for c in sync.conflicts(a.db) if c.row_id == conflict.row_id]
+    assert not [c for c in sync.conflicts(a.db, "setup") if c.row_id == conflict.row_id]
 
 
 async def test_f5_asks_for_the_share_and_the_key_once_and_keeps_the_result_line(
