@@ -160,9 +160,12 @@ def _check_tamper(engine: Engine) -> None:
     is found is kept for `arena sync --status` and F5 (store.tamper)."""
     from store import tamper
 
-    with engine.connect() as conn:  # deferred: it writes (and locks) only when it found something
-        with conn.begin():
-            tamper.check(conn)
+    try:
+        with engine.connect() as conn:  # deferred: it writes (and locks) only when there is something new
+            with conn.begin():
+                tamper.check(conn, full=False)
+    except exc.OperationalError:  # busy (a sync is writing): that sync checks every chain itself
+        pass
 
 
 def open(path: str | os.PathLike[str], *, upto: int | None = None) -> Database:  # noqa: A001

@@ -523,13 +523,13 @@ def _log_migrated_sessions(conn: Connection) -> None:
 
 def _m11_audit_chain(conn: Connection) -> None:
     """Tamper evidence: each audit event carries its workstation, that workstation's sequence number and a
-    hash link to the one before (store.tamper). Events from before have none and are not judged."""
-    _exec_script(conn, """
-    ALTER TABLE audit_event ADD COLUMN ws TEXT;
-    ALTER TABLE audit_event ADD COLUMN seq INTEGER;
-    ALTER TABLE audit_event ADD COLUMN chain TEXT;
-    CREATE INDEX audit_event_chain ON audit_event(ws, seq);
-    """)
+    hash link to the one before (store.tamper). Events from before have none and are not judged.
+    Idempotent: a database whose version number was set back keeps the columns it has."""
+    have = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(audit_event)")}
+    for column, kind in (("ws", "TEXT"), ("seq", "INTEGER"), ("chain", "TEXT")):
+        if column not in have:
+            conn.exec_driver_sql(f"ALTER TABLE audit_event ADD COLUMN {column} {kind}")
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS audit_event_chain ON audit_event(ws, seq)")
 
 
 MIGRATIONS: list[Callable[[Connection], None]] = [_m1_core, _m2_search, _m3_sync, _m4_figures, _m5_day_totals,

@@ -54,13 +54,23 @@ class Finding:
     at: str
 
 
-def verify(conn: Connection) -> list[Finding]:
-    """Every event whose link does not follow from the one before it on its workstation's chain. A gap
-    in a chain (events not received yet) is not a break: checking that chain resumes after it."""
+def verify(conn: Connection, since: dict[str, list] | None = None) -> tuple[list[Finding], dict[str, list]]:
+    """Every event whose link does not follow from the one before it on its workstation's chain, and the
+    last link checked per workstation. `since` (those last links from an earlier check) checks only what
+    came after them, provided each is still what it was. A gap in a chain (events not received yet) is
+    not a break: checking that chain resumes after it."""
     broken: list[Finding] = []
     previous: dict[str, tuple[int, str]] = {}
+    where, params = "", []
+    for ws, (seq, chain) in (since or {}).items():
+        now = run(conn, "SELECT chain FROM audit_event WHERE ws = ? AND seq = ?", (ws, seq)).fetchone()
+        if now is not None and now[0] == chain:
+            previous[ws] = (seq, chain)
+    if previous:
+        where = " AND NOT (" + " OR ".join("(ws = ? AND seq <= ?)" for _ in previous) + ")"
+        params = [v for ws, (seq, _) in previous.items() for v in (ws, seq)]
     rows = run(conn, "SELECT ws, seq, chain, " + ", ".join(FIELDS) + " FROM audit_event WHERE ws IS NOT NULL"
-                     " ORDER BY ws, seq")
+                     + where + " ORDER BY ws, seq", params)
     for ws, seq, chain, *values in rows:
         row = dict(zip(FIELDS, values))
         seen = previous.get(ws)
@@ -74,7 +84,7 @@ def verify(conn: Connection) -> list[Finding]:
         if chain != link(before, row):
             broken.append(Finding(ws, seq, row["id"], row["user_login"], row["at"]))
         previous[ws] = (seq, chain)
-    return broken
+    return broken, {ws: [seq, chain] for ws, (seq, chain) in previous.items()}
 
 
 def restore_triggers(conn: Connection) -> list[str]:
@@ -88,18 +98,24 @@ def restore_triggers(conn: Connection) -> list[str]:
     return restored
 
 
-def check(conn: Connection) -> list[Finding]:
-    """Restore the triggers, verify every chain and remember the result (a local setting) for the
-    status line; inside a write transaction."""
+def check(conn: Connection, *, full: bool = True) -> list[Finding]:
+    """Restore the triggers, verify the chains and remember the result (a local setting) for the status
+    line; inside a write transaction. Opening a database checks what came since the last check (it
+    stays fast with years of events), and every event when a trigger had been dropped (the way to edit
+    one); every sync checks every chain from the start."""
     restored = restore_triggers(conn)
-    broken = verify(conn)
+    full = full or bool(restored)  # someone dropped the triggers to change events: check every one
     old = settings.read(conn, "tamper") or "{}"
     state = json.loads(old)
+    found, state["verified"] = verify(conn, None if full else state.get("verified"))
+    known = [] if full else [Finding(**f) for f in state.get("broken", [])]
+    broken = known + [f for f in found if f not in known]
     if restored:
         state["triggers"] = {"at": clock.now().isoformat(timespec="seconds"), "names": restored}
     state["broken"] = [f.__dict__ for f in broken]
+    state = {k: v for k, v in state.items() if v}  # nothing found and nothing to resume from: stays empty
     new = json.dumps(state, ensure_ascii=False, sort_keys=True)
-    if new != json.dumps(json.loads(old), ensure_ascii=False, sort_keys=True) and (restored or broken or old != "{}"):
+    if new != json.dumps(json.loads(old), ensure_ascii=False, sort_keys=True):
         settings.write(conn, "tamper", new)  # written only when something changed: opening writes nothing
     return broken
 
