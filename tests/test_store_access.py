@@ -34,6 +34,8 @@ NO_PERSONAL_DATA = {
     "store.names.index_participant": "a building block inside a checked write transaction",
     "store.retention.redact": "a building block inside gallring's checked transaction",
     "store.schema.create_day_total_triggers": "schema",
+    "store.schema.create_session_total_triggers": "schema",
+    "store.schema.fill_session_totals": "schema (totals after a bulk load)",
     "store.settings.read": "this workstation's local settings",
     "store.settings.write": "this workstation's local settings",
     "store.staff.all_caseworkers": "staff names for pickers (no participant data)",
