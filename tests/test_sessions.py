@@ -12,7 +12,7 @@ from store import activities, attendance, audit, cases, changes, db, report, sch
 from store.activities import SessionSpec
 from store.i18n import ArenaError
 
-from .conftest import TODAY, make_world
+from .conftest import TODAY, make_world, reader
 
 MONDAY = dt.date(2026, 11, 23)
 
@@ -95,26 +95,26 @@ def test_two_sessions_a_day_each_with_its_own_mark_and_hours(tmp_path: Path) -> 
         rows = conn.exec_driver_sql("SELECT session_id, status, hours FROM attendance WHERE activity_id = ?"
                                     " ORDER BY hours DESC", (aid,)).all()
     assert rows == [(fm, "present", 3.5), (em, "sick", 0)]
-    assert [r.participant_id for r in attendance.roll_call(world.db, aid, TODAY, fm)] == [pid]
+    assert [r.participant_id for r in attendance.roll_call(world.db, "omar.farah", aid, TODAY, fm)] == [pid]
     # Friday has no afternoon session
     friday = dt.date(2026, 11, 20)
     assert [s.session for s in attendance.sessions(world.db, friday) if s.activity_id == aid] == ["fm"]
     attendance.cancel_session(world.db, "omar.farah", aid, TODAY, session_id=em)
     assert attendance.is_cancelled(world.db, aid, TODAY, session_id=em)
     assert not attendance.is_cancelled(world.db, aid, TODAY, session_id=fm)
-    assert attendance.get_mark(world.db, pid, aid, TODAY, fm).status == "present"
+    assert attendance.get_mark(world.db, "omar.farah", pid, aid, TODAY, fm).status == "present"
 
 
 def test_new_hours_apply_from_a_date_and_the_past_keeps_its_own(tmp_path: Path) -> None:
     world = make_world(tmp_path / "a.db", n=2)
     pid = world.people[0]
     attendance.mark(world.db, "omar.farah", pid, world.activity_id, MONDAY, "sick")
-    before = report.build(world.db, "setup", "2026-11").people
+    before = report.build(world.db, "setup", "2026-11", reason="Månadsrapport").people
     activities.edit_session(world.db, "setup", world.activity_id, hours=(2, 2, 2, 2, 2), valid_from=TODAY)
-    after = report.build(world.db, "setup", "2026-11").people
+    after = report.build(world.db, "setup", "2026-11", reason="Månadsrapport").people
     assert before[0].total.absence == after[0].total.absence == {"SJUK": 6}  # Monday's sick hours stay 6
-    assert attendance.roll_call(world.db, world.activity_id, MONDAY)[0].planned_hours == 6
-    assert attendance.roll_call(world.db, world.activity_id, TODAY)[0].planned_hours == 2
+    assert attendance.roll_call(world.db, "omar.farah", world.activity_id, MONDAY)[0].planned_hours == 6
+    assert attendance.roll_call(world.db, "omar.farah", world.activity_id, TODAY)[0].planned_hours == 2
     assert attendance.mark(world.db, "omar.farah", pid, world.activity_id, TODAY, "present").hours == 2
 
 
@@ -131,7 +131,7 @@ def test_capacity_is_enforced_and_an_override_needs_a_reason_that_is_logged(tmp_
     assert any(e.action == "enrol_over_capacity" and e.reason == "Beslut av chef" for e in events)
     # a place that frees up later does not help before it does
     for pid in (world.people[0], world.people[2]):
-        activities.end_enrolment(world.db, "setup", activities.enrolments(world.db, pid)[0].id, dt.date(2026, 11, 30))
+        activities.end_enrolment(world.db, "setup", activities.enrolments(world.db, reader(world.db, pid), pid)[0].id, dt.date(2026, 11, 30))
     with pytest.raises(ArenaError, match="fullt"):
         activities.enrol(world.db, "setup", world.people[3], aid, TODAY, session="fm")
     activities.enrol(world.db, "setup", world.people[3], aid, dt.date(2026, 12, 1), session="fm")
@@ -148,10 +148,10 @@ def test_one_person_never_in_two_sessions_at_the_same_time(tmp_path: Path) -> No
     with pytest.raises(ArenaError, match="Redan inskriven"):
         activities.enrol(world.db, "setup", pid, aid, dt.date(2026, 11, 16), session="fm")
     # after the morning session ends, SFI fits; a move to the afternoon keeps the history
-    eid = activities.enrolments(world.db, pid)[0].id
+    eid = activities.enrolments(world.db, reader(world.db, pid), pid)[0].id
     new = activities.move(world.db, "setup", eid, session_of(world.db, aid, "em"), dt.date(2026, 11, 16))
     activities.enrol(world.db, "setup", pid, other, dt.date(2026, 11, 16))
-    spans = {e.id: (e.title, e.start_date, e.end_date) for e in activities.enrolments(world.db, pid)}
+    spans = {e.id: (e.title, e.start_date, e.end_date) for e in activities.enrolments(world.db, reader(world.db, pid), pid)}
     assert spans[eid] == ("Jobbsök fm 08:30–12:00", "2026-11-02", "2026-11-15")
     assert spans[new] == ("Jobbsök em 13:00–16:00", "2026-11-16", None)
 
@@ -162,7 +162,7 @@ def test_close_ends_sessions_and_enrolments_and_keeps_the_marks(tmp_path: Path) 
     assert activities.close(world.db, "setup", world.activity_id, MONDAY) == 3
     assert attendance.sessions(world.db, TODAY) == []
     assert [s.enrolled for s in attendance.sessions(world.db, MONDAY)] == [3]
-    assert attendance.get_mark(world.db, world.people[0], world.activity_id, MONDAY).status == "present"
+    assert attendance.get_mark(world.db, "omar.farah", world.people[0], world.activity_id, MONDAY).status == "present"
     assert [a.name for a in activities.all_activities(world.db)] == []
     assert [a.closed for a in activities.all_activities(world.db, include_closed=True)] == [True]
 
@@ -191,7 +191,7 @@ def test_sessions_and_marks_sync_and_the_same_activity_name_on_two_workstations_
     names_a = sorted(x.name for x in activities.all_activities(a.db))
     assert names_a == sorted(x.name for x in activities.all_activities(b))
     assert len([n for n in names_a if n.startswith("Friskvård")]) == 2
-    assert any(c.tbl == "activity" and c.field == "name" for c in sync.conflicts(b) + sync.conflicts(a.db))
+    assert any(c.tbl == "activity" and c.field == "name" for c in sync.conflicts(b, "setup") + sync.conflicts(a.db, "setup"))
     with sqlite3.connect(tmp_path / "b.db") as con:
         assert con.execute("SELECT count(*) FROM sync_pending").fetchone()[0] == 0
     b.dispose()
