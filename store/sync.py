@@ -1038,11 +1038,11 @@ def field_words(table: str, field_: str) -> str:
 
 
 def conflicts(db: Database, login: str, include_resolved: bool = False) -> list[Conflict]:
-    """Overwritten values kept for review (administrators: they hold whole rows of anyone's case)."""
+    """Overwritten values kept for review (caseworkers and administrators; never an activity leader)."""
     from store import access
 
     with db.read() as conn:
-        access.require(conn, login, access.ADMIN)
+        access.require(conn, login, access.CASE_READ)
         rows = conn.exec_driver_sql(
             "SELECT id, tbl, row_id, field, kept_value, lost_value, lost_hlc, lost_by, detected_at FROM conflict"
             + ("" if include_resolved else " WHERE resolved = 0") + " ORDER BY detected_at DESC, id").all()
