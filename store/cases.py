@@ -98,6 +98,22 @@ def by_number(db: Database, text: str) -> Participant | None:
     return _row(r) if r else None
 
 
+def find_one(db: Database, login: str, text: str) -> str | None:
+    """A participant's id from what a command line gives: the id, a reserve number or an identity number."""
+    text = (text or "").strip()
+    with db.read() as conn:
+        access.require(conn, login, access.CASE_READ)
+        r = conn.exec_driver_sql("SELECT id FROM participant WHERE id = ? OR reserve_number = ?", (text, text)).first()
+        if r:
+            return r[0]
+        try:
+            number = identity.parse(text)
+        except ArenaError:
+            return None  # neither an id, a reserve number nor an identity number: nobody
+        r = conn.exec_driver_sql("SELECT id FROM participant WHERE personnummer = ?", (number.canonical,)).first()
+    return r[0] if r else None
+
+
 @dataclass
 class NewParticipant:
     first_name: str

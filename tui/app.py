@@ -16,7 +16,7 @@ from textual.binding import Binding
 
 from store import access, attendance, calendar, clock, db, logs, milestones, staff, validate
 from store.i18n import ArenaError, t
-from tui.dialogs import ChoiceDialog, PromptDialog
+from tui.dialogs import ChoiceDialog, FormDialog
 from tui.workers import WriteLane, call_store
 
 log = logging.getLogger(__name__)
@@ -243,30 +243,44 @@ class ArenaApp(App):
     def _first_run(self) -> None:
         """This OS login is not a user yet. On a new database its first user becomes the administrator;
         otherwise one picks oneself from the users and proves it with one's PIN (or chooses one)."""
-        def load(cws: list[staff.Caseworker]) -> None:
+        def load(found: tuple[list[staff.Caseworker], bool]) -> None:
+            cws, joining = found
+            if not cws and joining:
+                self.exit(return_code=2, message=t("init.joining"))
+                return
             if not cws:
-                self.push_screen(PromptDialog(t("first.empty", login=self.login), placeholder=t("first.name_placeholder"),
-                                              check=lambda text: validate.text(text, t("first.name_placeholder"),
-                                                                               max_len=120, required=True)),
-                                 self._create_first_user)
+                self.push_screen(FormDialog(t("first.empty", login=self.login), [
+                    ("name", t("first.name_placeholder"), "", False), ("login", t("first.login"), self.login, False),
+                    ("pin", t("init.ask_pin", n=staff.FIRST_PIN_DIGITS).rstrip(": "), "", True),
+                    ("pin_again", t("init.ask_pin_again").rstrip(": "), "", True)], check=_first_admin_form),
+                    self._create_first_user)
                 return
             options: list[tuple[object, str]] = [(c, f"{c.name} ({c.login}, {t('role.' + c.role)})") for c in cws]
             self.push_screen(ChoiceDialog(t("first.unknown", login=self.login), options), self._first_run_chosen)
 
-        call_store(self, staff.all_caseworkers, self.db, done=load, failed=self._fatal)
+        call_store(self, lambda: (staff.all_caseworkers(self.db), staff.joining(self.db)), done=load,
+                   failed=self._fatal)
 
-    def _create_first_user(self, name: object) -> None:
-        if not name:
+    def _create_first_user(self, form: object) -> None:
+        """The first start on an empty database: its first administrator, with a PIN (as `arena init`)."""
+        if not isinstance(form, dict):
             self.exit(return_code=2, message=t("acc.unknown_user", login=self.login))
             return
 
         def created(cw: staff.Caseworker) -> None:
-            self.user = cw
+            self.user, self.login = cw, cw.login
             self.notify(t("first.created", name=cw.name), timeout=4)
             self._go()
 
-        self.write_lane.submit(lambda: staff.create(self.db, self.login, self.login, str(name), role="admin"),
-                               created, self._fatal)
+        os_login = self.login
+
+        def write() -> staff.Caseworker:
+            cw = staff.first_admin(self.db, form["login"], form["name"], form["pin"])
+            if cw.login != os_login:
+                staff.remember(self.db, os_login, cw.login)
+            return cw
+
+        self.write_lane.submit(write, created, self._fatal)
 
     def _first_run_chosen(self, cw: object) -> None:
         from tui.screens.lock import LockScreen
@@ -348,6 +362,15 @@ class ArenaApp(App):
         if self._key_pump is not None:
             self._key_pump.cancel()
         self.write_lane.close()
+
+
+def _first_admin_form(form: dict[str, str]) -> dict[str, str]:
+    validate.text(form["name"], t("first.name_placeholder"), max_len=120, required=True)
+    form["login"] = validate.login(form["login"].strip())
+    staff.check_first_pin(form["pin"])
+    if form["pin"] != form["pin_again"]:
+        raise ArenaError("pin.mismatch")
+    return form
 
 
 _SCREENS = {"overview": ("tui.screens.overview", "OverviewScreen"), "search": ("tui.screens.search", "SearchScreen"),

@@ -28,7 +28,8 @@ CSV_DIALECTS = ("excel-sv", "excel-en", "rfc4180")
 
 # The subcommands that act as a person: each proves who with the PIN (--pin-stdin for scripts). `demo`
 # and `keys` touch no one's data; `sync` runs as the workstation (the nightly job), not as a person.
-PERSON_COMMANDS = ("export", "import", "find", "report", "stages", "users", "settings", "gallra")
+PERSON_COMMANDS = ("export", "import", "find", "report", "stages", "users", "settings", "gallra", "activities", "enrol",
+                   "unenrol")
 
 
 # `arena --demo` builds a unit-sized programme (sessions of 40-70 people); `arena demo` scales to 100 000.
@@ -192,6 +193,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("key", nargs="?")
     p.add_argument("value", nargs="?")
 
+    from tui import cli_setup
+
+    cli_setup.add_parsers(sub, common, person)
+
     p = sub.add_parser("gallra", parents=[common, person], help="gallra ärenden äldre än fem år (administratör)")
     p.add_argument("--dry-run", action="store_true", help="visa bara vad som skulle gallras")
     p.add_argument("--as-of", default="", help="räkna från detta datum / count from (YYYY-MM-DD)")
@@ -306,9 +311,10 @@ COMMANDS = {"demo": cmd_demo, "export": cmd_export, "import": cmd_import, "find"
 
 def _register_late_commands() -> None:
     """Subcommands whose modules are larger; imported only when used."""
-    from tui import cli_more
+    from tui import cli_more, cli_setup
 
     COMMANDS.update(cli_more.COMMANDS)
+    COMMANDS.update(cli_setup.COMMANDS)
 
 
 def run_tui(args: argparse.Namespace) -> int:

@@ -116,3 +116,52 @@ class ChoiceDialog(ModalScreen[object]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class FormDialog(ModalScreen[object]):
+    """A few labelled fields (key, label, value, secret). Enter moves to the next field and, on the last,
+    submits; CTRL+S submits from anywhere. `check` turns {key: text} into the value or raises ArenaError,
+    shown inline (nothing is lost: the fields keep what was typed)."""
+
+    BINDINGS = [Binding("escape", "cancel", t("dlg.cancel")), Binding("ctrl+s", "submit", t("key.save"))]
+
+    def __init__(self, question: str, fields: list[tuple[str, str, str, bool]],
+                 check: Callable[[dict[str, str]], object]) -> None:
+        super().__init__()
+        self.question = question
+        self.fields = fields
+        self.check = check
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog form-dialog"):
+            yield Label(self.question, classes="dialog-question")
+            for key, label, value, secret in self.fields:
+                yield Label(label, classes="form-label")
+                yield Input(value, password=secret, id=f"form-{key}")
+            yield Label("", id="form-error", classes="error")
+
+    def on_mount(self) -> None:
+        self.query(Input).first().focus()
+
+    def values(self) -> dict[str, str]:
+        return {key: self.query_one(f"#form-{key}", Input).value for key, *_ in self.fields}
+
+    @on(Input.Submitted)
+    def _next(self, event: Input.Submitted) -> None:
+        inputs = list(self.query(Input))
+        index = inputs.index(event.input)
+        if index < len(inputs) - 1:
+            inputs[index + 1].focus()
+            return
+        self.action_submit()
+
+    def action_submit(self) -> None:
+        try:
+            result = self.check(self.values())
+        except ArenaError as error:
+            self.query_one("#form-error", Label).update(str(error))
+            return
+        self.dismiss(result)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -65,7 +65,13 @@ class CaseCardScreen(Screen):
         Binding("escape", "app.pop_screen", t("key.back"), id="back"),
         Binding("ctrl+e", "edit", t("key.edit"), id="edit"),
         Binding("r", "report", t("key.report"), id="report"),
+        Binding("i", "enrolments", t("key.enrolments"), id="enrolments"),
     ]
+
+    def action_enrolments(self) -> None:
+        from tui.screens.enrolment import EnrolmentScreen
+
+        self.app.push_screen(EnrolmentScreen(self.participant.id, self.participant.name), lambda _: self.reload())
 
     def __init__(self, participant: Participant) -> None:
         super().__init__()

@@ -22,6 +22,8 @@ def _key_name(key: str) -> str:
 def sections() -> list[tuple[str, list[Binding]]]:
     """(title, bindings) for every screen; also used by the README key tables' test."""
     from tui.app import ArenaApp
+    from tui.screens.activities import ActivitiesScreen
+    from tui.screens.enrolment import EnrolmentScreen
     from tui.msactions import MILESTONE_BINDINGS
     from tui.screens.attendance import AttendanceScreen, RollTable, SessionTable
     from tui.screens.card import CaseCardScreen
@@ -43,7 +45,9 @@ def sections() -> list[tuple[str, list[Binding]]]:
         (t("key.week"), only(WeekTable.BINDINGS) + only(WeekGridScreen.BINDINGS)),
         (t("key.milestones") + " (F4)", only(BoardTable.BINDINGS)),
         (t("help.card"), only(CaseCardScreen.BINDINGS) + MILESTONE_BINDINGS),
+        (t("key.enrolments") + " (i)", only(EnrolmentScreen.BINDINGS)),
         (t("key.overview") + " (F5)", only(OverviewScreen.BINDINGS)),
+        (t("key.activities") + " (a)", only(ActivitiesScreen.BINDINGS)),
         (t("key.conflicts"), only(ConflictsScreen.BINDINGS)),
         (t("key.review"), only(AccessReviewScreen.BINDINGS)),
     ]

@@ -63,6 +63,7 @@ class OverviewScreen(Screen):
         Binding("y", "sync", t("key.sync"), id="sync"),
         Binding("k", "conflicts", t("key.conflicts"), id="conflicts"),
         Binding("g", "review", t("key.review"), id="review"),
+        Binding("a", "activities", t("key.activities"), id="activities"),
     ]
 
     def __init__(self) -> None:
@@ -218,9 +219,14 @@ class OverviewScreen(Screen):
         self.app.push_screen(ConflictsScreen())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "review":  # administrators only (the store refuses everyone else, too)
+        if action in ("review", "activities"):  # administrators only (the store refuses everyone else, too)
             return self.app.may(access.ADMIN)
         return super().check_action(action, parameters)
+
+    def action_activities(self) -> None:
+        from tui.screens.activities import ActivitiesScreen
+
+        self.app.push_screen(ActivitiesScreen())
 
     def action_review(self) -> None:
         from tui.screens.review import AccessReviewScreen
