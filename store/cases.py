@@ -130,6 +130,11 @@ class NewParticipant:
     reserve_number: str = ""
 
 
+def clean(p: NewParticipant) -> dict:
+    """A participant's fields validated as registration does (the referral import uses it too)."""
+    return _clean(p)
+
+
 def _clean(p: NewParticipant) -> dict:
     values: dict = {
         "first_name": validate.text(p.first_name, "förnamn", max_len=80, required=True),
@@ -198,22 +203,27 @@ def register(db: Database, login: str, p: NewParticipant, *, duplicate_override:
     values = _clean(p)
     with db.write(login) as tx:
         access.require(tx.conn, login, access.CASE_WRITE)
-        if values["personnummer"]:
-            taken = tx.conn.exec_driver_sql("SELECT 1 FROM participant WHERE personnummer = ?",
-                                            (values["personnummer"],)).first()
-            if taken:
-                raise ArenaError("id.duplicate", value=values["personnummer"])
-        values["created_at"] = clock.now().isoformat()
-        values["status"] = "active"
-        pid = changes.insert(tx, "participant", values)
-        names.index_participant(tx.conn, pid, values["first_name"], values["last_name"])
-        changes.insert(tx, "milestone", {
-            "participant_id": pid, "stage_code": "anvisning", "status": "achieved",
-            "planned_date": values["referral_date"], "achieved_date": values["referral_date"],
-            "caseworker_id": values["caseworker_id"], "note": "", "period": 1,
-            "updated_at": clock.now().isoformat()})
+        pid = register_in(tx, values)
         if duplicate_override:
             audit.record(tx, "create_despite_duplicate", pid, detail="probable duplicate shown and overridden")
+    return pid
+
+
+def register_in(tx: Tx, values: dict) -> str:
+    """Insert a cleaned participant and its 'anvisning' milestone inside an open transaction."""
+    if values["personnummer"]:
+        taken = tx.conn.exec_driver_sql("SELECT 1 FROM participant WHERE personnummer = ?",
+                                        (values["personnummer"],)).first()
+        if taken:
+            raise ArenaError("id.duplicate", value=values["personnummer"])
+    values = {**values, "created_at": clock.now().isoformat(), "status": "active"}
+    pid = changes.insert(tx, "participant", values)
+    names.index_participant(tx.conn, pid, values["first_name"], values["last_name"])
+    changes.insert(tx, "milestone", {
+        "participant_id": pid, "stage_code": "anvisning", "status": "achieved",
+        "planned_date": values["referral_date"], "achieved_date": values["referral_date"],
+        "caseworker_id": values["caseworker_id"], "note": "", "period": 1,
+        "updated_at": clock.now().isoformat()})
     return pid
 
 

@@ -312,6 +312,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "tab.extra_cells": ("fler fält än rubrikraden har ({cells}) – ett decimaltal med komma i en kommaseparerad fil måste stå inom citattecken",
                         "more fields than the header has ({cells}) – a decimal comma in a comma-separated file must be quoted"),
     "tab.bad_dialect": ("Okänd CSV-dialekt ”{value}” (välj {known}).", "Unknown CSV dialect “{value}” (choose {known})."),
+    "imp.no_number": ("varken personnummer eller reservnummer – ange ett av dem",
+                      "neither an identity number nor a reserve number – give one of them"),
     "imp.line": ("rad {line}: {reason}", "line {line}: {reason}"),
     "imp.header": ("Fel rubrikrad: behöver {columns}.", "Wrong header: needs {columns}."),
     "imp.summary": ("{ok} rader importerade, {unchanged} oförändrade, {bad} avvisade.",

@@ -142,3 +142,30 @@ async def test_the_administrator_adds_an_activity_and_enrols_someone_from_the_ca
         assert activities.enrolments(database, pid)[0].end_date == TODAY.isoformat()
     assert aid
     database.dispose()
+
+
+def test_referral_import_updates_by_number_refuses_by_line_and_reads_xlsx(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    from store import referrals
+
+    database = db.open(tmp_path / "arena.db")
+    staff.first_admin(database, "sara", "Sara Admin", PIN)
+    first = tmp_path / "a.csv"
+    first.write_text("personnummer,first_name,last_name,gender,referral_date,plan\n"
+                     "190905271474,Åsa,Öberg,K,2026-11-02,8\n", encoding="utf-8")
+    assert referrals.import_file(database, "sara", first).imported == 1
+    changed = tmp_path / "b.xlsx"
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Personnummer", "Förnamn", "Efternamn", "Kön", "Anvisningsdatum", "Veckoplan"])
+    sheet.append(["19090527-1474", "Åsa", "Öberg-Lind", "K", "2026-11-02", "6 6 6 6 4"])
+    sheet.append(["", "Utan", "Nummer", "M", "2026-11-02", "8"])
+    book.save(changed)
+    refused = referrals.import_file(database, "sara", changed, all_or_nothing=True)
+    assert refused.imported == 0 and [line for line, _ in refused.rejected] == [3]
+    report = referrals.import_file(database, "sara", changed)
+    assert (report.imported, report.unchanged, len(report.rejected)) == (1, 0, 1)
+    con = sqlite3.connect(tmp_path / "arena.db")
+    assert con.execute("SELECT last_name, plan_fri FROM participant").fetchall() == [("Öberg-Lind", 4.0)]
+    database.dispose()

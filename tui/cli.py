@@ -140,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="bara läsningar utanför egen ärendelista / only views outside own caseload")
 
     p = sub.add_parser("import", parents=[common, person], help="importera närvaro från CSV")
-    p.add_argument("kind", choices=("attendance",))
+    p.add_argument("kind", choices=("attendance", "participants"))
     p.add_argument("file")
     p.add_argument("--all-or-nothing", action="store_true")
 
@@ -271,11 +271,12 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from store import attendance
+    from store import attendance, referrals
 
     database = _open_db(args)
     login = _actor(args, database)
-    report = attendance.import_csv(database, login, args.file, all_or_nothing=args.all_or_nothing)
+    run = referrals.import_file if args.kind == "participants" else attendance.import_csv
+    report = run(database, login, args.file, all_or_nothing=args.all_or_nothing)
     for line, reason in report.rejected:
         sys.stderr.write(t("imp.line", line=line, reason=reason) + "\n")
     if args.all_or_nothing and report.rejected:
