@@ -307,7 +307,7 @@ def hours_sql(day: dt.date, session: str = "s.id") -> str:
             f" AND h.valid_from <= '{day.isoformat()}' ORDER BY h.valid_from DESC LIMIT 1), 0)")
 
 
-def _week_hours(conn: Connection, session_id: str, day: dt.date) -> tuple[float, ...]:
+def week_hours(conn: Connection, session_id: str, day: dt.date) -> tuple[float, ...]:
     row = run(conn, "SELECT hours_mon, hours_tue, hours_wed, hours_thu, hours_fri FROM session_hours"
                     " WHERE session_id = ? AND valid_from <= ? ORDER BY valid_from DESC LIMIT 1",
               (session_id, day.isoformat())).fetchone()
@@ -337,7 +337,7 @@ def sessions_of(conn: Connection, activity_id: str | None, day: dt.date, *, incl
     if not include_ended:
         sql += " AND (s.end_date IS NULL OR s.end_date >= ?1)"
     sql += " ORDER BY a.name COLLATE NOCASE, s.start_time, s.name COLLATE NOCASE"
-    return [ActivitySession(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], _week_hours(conn, r[0], day), r[8])
+    return [ActivitySession(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], week_hours(conn, r[0], day), r[8])
             for r in conn.exec_driver_sql(sql, tuple(params)).all()]
 
 

@@ -306,7 +306,7 @@ class ArenaApp(App):
         from tui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(key_sections()))
 
     def action_lock(self) -> None:
         from tui.screens.lock import LockScreen
@@ -385,6 +385,40 @@ def _lazy_screen(mode: str):  # noqa: ANN202
         module, name = _SCREENS[mode]
         return getattr(importlib.import_module(module), name)()
     return make
+
+
+def key_sections() -> list[tuple[str, list[Binding]]]:
+    """(title, bindings) for every screen, registered here for the help screen (F1); also used by the
+    README key tables' test."""
+    from tui.screens.activities import ActivitiesScreen
+    from tui.screens.enrolment import EnrolmentScreen
+    from tui.msactions import MILESTONE_BINDINGS
+    from tui.screens.attendance import AttendanceScreen, RollTable, SessionTable
+    from tui.screens.card import CaseCardScreen
+    from tui.screens.milestones import BoardTable
+    from tui.screens.overview import OverviewScreen
+    from tui.screens.review import AccessReviewScreen
+    from tui.screens.search import RegisterScreen, SearchScreen
+    from tui.screens.syncscreen import ConflictsScreen
+    from tui.screens.weekgrid import WeekGridScreen, WeekTable
+
+    def only(bindings: list) -> list[Binding]:
+        return [b for b in bindings if isinstance(b, Binding)]
+
+    return [
+        (t("help.global"), only(ArenaApp.BINDINGS) + [Binding("ctrl+p", "command_palette", t("help.palette"))]),
+        (t("key.search") + " (F2)", only(SearchScreen.BINDINGS) + only(RegisterScreen.BINDINGS)),
+        (t("key.attendance") + " (F3)", only(SessionTable.BINDINGS) + only(RollTable.BINDINGS)
+         + only(AttendanceScreen.BINDINGS)),
+        (t("key.week"), only(WeekTable.BINDINGS) + only(WeekGridScreen.BINDINGS)),
+        (t("key.milestones") + " (F4)", only(BoardTable.BINDINGS)),
+        (t("help.card"), only(CaseCardScreen.BINDINGS) + MILESTONE_BINDINGS),
+        (t("key.enrolments") + " (i)", only(EnrolmentScreen.BINDINGS)),
+        (t("key.overview") + " (F5)", only(OverviewScreen.BINDINGS)),
+        (t("key.activities") + " (a)", only(ActivitiesScreen.BINDINGS)),
+        (t("key.conflicts"), only(ConflictsScreen.BINDINGS)),
+        (t("key.review"), only(AccessReviewScreen.BINDINGS)),
+    ]
 
 
 def run(path: str, *, login: str, claimed: str | None = None, exit_after_ready: bool = False) -> int:
