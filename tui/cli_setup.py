@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from store.i18n import ArenaError, t
-from tui.cli import _actor, _open_db, default_db, os_login
+from tui.cli_base import actor as _actor, default_db, open_db as _open_db, os_login
 
 
 def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,
