@@ -455,12 +455,12 @@ def enrol(db: Database, login: str, participant_id: str, activity_id: str, start
             raise ArenaError("err.not_found", what=participant_id[:40])
         if tx.conn.exec_driver_sql("SELECT 1 FROM activity WHERE id = ?", (activity_id,)).first() is None:
             raise ArenaError("err.not_found", what=activity_id[:40])
-        return _enrol_in(tx, participant_id, activity_id, find_session(tx.conn, activity_id, session, start),
+        return enrol_in(tx, participant_id, activity_id, find_session(tx.conn, activity_id, session, start),
                          start, end, reason)
 
 
-def _enrol_in(tx: Tx, participant_id: str, activity_id: str, session_id: str, start: dt.date, end: dt.date | None,
-              reason: str, skip: str | None = None) -> str:
+def enrol_in(tx: Tx, participant_id: str, activity_id: str, session_id: str, start: dt.date, end: dt.date | None,
+             reason: str, skip: str | None = None) -> str:
     found = sessions_of(tx.conn, activity_id, start, include_ended=True, session_id=session_id)
     if not found:
         raise ArenaError("act.unknown_session", name=session_id[:20])
@@ -505,7 +505,7 @@ def move(db: Database, login: str, enrolment_id: str, session_id: str, from_day:
         from_iso = max(from_day.isoformat(), start)
         if end is not None and from_iso > end:
             raise ArenaError("act.end_before_start", date=from_iso)
-        new = _enrol_in(tx, pid, target, session_id, dt.date.fromisoformat(from_iso),
+        new = enrol_in(tx, pid, target, session_id, dt.date.fromisoformat(from_iso),
                         dt.date.fromisoformat(end) if end else None, reason, skip=enrolment_id)
         # moved on (or before) its first day: the old enrolment ends the day before it starts, i.e. it never
         # ran and is on no roll call, but stays in the history

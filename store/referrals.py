@@ -112,7 +112,7 @@ def import_file(db: Database, login: str, path: str | Path, *, all_or_nothing: b
                 "SELECT 1 FROM enrolment WHERE participant_id = ? AND session_id = ? AND (end_date IS NULL"
                 " OR end_date >= ?)", (pid, sid, start.isoformat())).first()
             if not already:
-                activities._enrol_in(tx, pid, aid, sid, start, None, "")
+                activities.enrol_in(tx, pid, aid, sid, start, None, "")
                 changed = True
         return changed
 
