@@ -6,6 +6,7 @@ identity), unique when present and stored in its 12-digit form. Every change goe
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from store import access, audit, changes, clock, identity, names, validate
@@ -308,6 +309,9 @@ def _stage_labels(conn, ids: list[str], lang: str) -> dict[str, str]:  # noqa: A
     return result
 
 
+_RESERVE = re.compile(r"^[A-Za-z]{1,6}[- ]?\d{1,10}$")
+
+
 def search(db: Database, query: str, *, login: str, limit: int = 50, lang: str = "sv") -> list[SearchHit]:
     """Ranked: exact number > exact name > prefix > fuzzy. Uses indexes only."""
     query = (query or "").strip()[:100]
@@ -340,7 +344,14 @@ def search(db: Database, query: str, *, login: str, limit: int = 50, lang: str =
                     scored.setdefault(pid, (600, "nummerprefix"))
             for (pid,) in conn.exec_driver_sql("SELECT id FROM participant WHERE reserve_number = ?", (query,)):
                 scored.setdefault(pid, (900, "reservnummer"))
-        else:
+        elif _RESERVE.match(query):
+            # a reserve number as shown ("RES-000006"): few people have one, the scan stays small
+            for (pid,) in conn.exec_driver_sql(
+                    "SELECT id FROM participant WHERE reserve_number IS NOT NULL"
+                    " AND upper(replace(replace(reserve_number, ' ', ''), '-', '')) = ?",
+                    (re.sub(r"[\s-]", "", query).upper(),)):
+                scored[pid] = (900, "reservnummer")
+        if not scored and not identity.looks_like_number(query):
             qtokens = list(dict.fromkeys(names.tokens(query)))[:5]
             per_token = [_name_candidates(conn, q) for q in qtokens]
             if qtokens and all(per_token):
@@ -361,9 +372,12 @@ def search(db: Database, query: str, *, login: str, limit: int = 50, lang: str =
         ranked = sorted(scored.items(), key=lambda kv: -kv[1][0])[: limit * 2]
         ids = [pid for pid, _ in ranked]
         stages = _stage_labels(conn, ids, lang)
+        me = conn.exec_driver_sql("SELECT id FROM caseworker WHERE login = ?", (login,)).scalar()
     people = {p.id: p for p in get_many(db, ids)}
     hits = [SearchHit(people[pid], score, why, stages.get(pid)) for pid, (score, why) in ranked if pid in people]
-    hits.sort(key=lambda h: (-h.score, h.participant.last_name, h.participant.first_name, h.participant.id))
+    # among equally good matches, one's own caseload first
+    hits.sort(key=lambda h: (-h.score, h.participant.caseworker_id != me, h.participant.last_name,
+                             h.participant.first_name, h.participant.id))
     return hits[:limit]
 
 
@@ -382,6 +396,8 @@ def open_case(db: Database, login: str, participant_id: str, reason: str = "") -
     own = in_caseload(db, login, participant_id)
     if not own and not reason:
         raise ArenaError("acc.reason_required")
+    if not own:
+        reason = access.check_reason(reason)
     participant = get(db, participant_id)
     audit.write(db, login, "view", participant_id, reason=reason, detail="" if own else "outside caseload")
     return participant

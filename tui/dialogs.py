@@ -83,11 +83,13 @@ class ChoiceDialog(ModalScreen[object]):
 
     BINDINGS = [Binding("escape", "cancel", t("dlg.cancel"))]
 
-    def __init__(self, question: str, options: list[tuple[object, str]], *, with_text: str | None = None) -> None:
+    def __init__(self, question: str, options: list[tuple[object, str]], *, with_text: str | None = None,
+                 check: Callable[[str], object] | None = None) -> None:
         super().__init__()
         self.question = question
         self.options = options
         self.with_text = with_text
+        self.check = check or (lambda text: text)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -111,8 +113,14 @@ class ChoiceDialog(ModalScreen[object]):
 
     @on(Input.Submitted, "#choice-text")
     def _typed(self, event: Input.Submitted) -> None:
-        if event.value.strip():
-            self.dismiss(event.value.strip())
+        if not event.value.strip():
+            return
+        try:
+            value = self.check(event.value.strip())
+        except ArenaError as error:
+            self.query_one("#choice-error", Label).update(str(error))
+            return
+        self.dismiss(value)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -59,7 +59,7 @@ class ListTable(DataTable):
 class OverviewScreen(Screen):
     BINDINGS = [
         Binding("R", "report", t("key.report"), id="report"),
-        Binding("f", "figures", t("key.figures"), id="figures"),
+        Binding("f,F", "figures", t("key.figures"), id="figures", key_display="F"),
         Binding("y", "sync", t("key.sync"), id="sync"),
         Binding("k", "conflicts", t("key.conflicts"), id="conflicts"),
         Binding("g", "review", t("key.review"), id="review"),
@@ -236,6 +236,10 @@ class OverviewScreen(Screen):
     def action_figures(self) -> None:
         tabs = self.query_one(TabbedContent)
         tabs.active = "tab-figures" if tabs.active == "tab-myday" else "tab-myday"
+        # focus on something that takes no letters, so the next F (or any key of this screen) works
+        target = self.query_one("#fig-text").parent if tabs.active == "tab-figures" else self.query_one("#ov-sessions")
+        if target is not None and target.focusable:
+            target.focus()
 
 
 
