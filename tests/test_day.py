@@ -90,10 +90,13 @@ async def test_a_caseworkers_day(world: World) -> None:
         assert rows(world, "SELECT reason, participant_id FROM audit_event WHERE action = 'view' AND reason != ''") \
             == [("ringde om sin praktik", world.people[0])]
 
-        # a milestone achieved on the card, at once: today, the suggested next stage, planned in two weeks
+        # milestones on the card, typed at once: the referral's next stage planned, then achieved today
         await type_fast(pilot, app, "a", "enter", "enter", "enter")
-        assert rows(world, "SELECT count(*) FROM milestone WHERE participant_id = ? AND status = 'achieved'"
-                           " AND achieved_date = ?", world.people[0], TODAY.isoformat()) == [(1,)]
+        assert rows(world, "SELECT stage_code, status FROM milestone WHERE participant_id = ? ORDER BY rowid",
+                    world.people[0]) == [("anvisning", "achieved"), ("kartlaggning", "planned")]
+        await type_fast(pilot, app, "a", "enter", "enter", "enter")
+        assert rows(world, "SELECT status, achieved_date FROM milestone WHERE participant_id = ?"
+                           " AND stage_code = 'kartlaggning'", world.people[0]) == [("achieved", TODAY.isoformat())]
 
         # the monthly report for the caseload, from F5
         await type_fast(pilot, app, "f5", "R")

@@ -79,7 +79,17 @@ class MilestoneKeys:
 
                 self.app.push_screen(ChoiceDialog(t("ms.next_prompt"), choices), got_next)
 
-            call_store(self, milestones.stages, db, done=got_stages, group="stages")
+            release = self.app.hold_keys()  # keys typed next belong to the stage dialog that follows
+
+            def stages_read(all_stages: list[milestones.Stage]) -> None:
+                release()
+                got_stages(all_stages)
+
+            def failed(message: str) -> None:
+                release()
+                self.app.notify(message, severity="error", timeout=8)
+
+            call_store(self, milestones.stages, db, done=stages_read, failed=failed, group="stages")
 
         self.app.push_screen(PromptDialog(t("ms.achieved_prompt", stage=current.stage_label, name=name),
                                           clock.today().isoformat(), check=_past_date), got_date)
@@ -143,7 +153,17 @@ class MilestoneKeys:
             self.app.push_screen(ChoiceDialog(t("ms.exit_prompt"), [(o.code, o.label) for o in outcomes]),
                                  got_outcome)
 
-        call_store(self, milestones.outcomes, db, done=got_outcomes, group="outcomes")
+        release = self.app.hold_keys()  # keys typed next belong to the outcome dialog
+
+        def outcomes_read(outcomes: list[milestones.Outcome]) -> None:
+            release()
+            got_outcomes(outcomes)
+
+        def failed(message: str) -> None:
+            release()
+            self.app.notify(message, severity="error", timeout=8)
+
+        call_store(self, milestones.outcomes, db, done=outcomes_read, failed=failed, group="outcomes")
 
     def action_ms_reenter(self) -> None:
         target = self.target()
