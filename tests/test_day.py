@@ -65,7 +65,8 @@ async def test_a_caseworkers_day(world: World) -> None:
         assert len(found) == 1
         lars = found[0][0]
         assert type(app.screen).__name__ == "CaseCardScreen" and app.screen.participant.id == lars
-        activities.enrol(world.db, "setup", lars, world.activity_id, TODAY)  # (the enrolment screen is #16's)
+        activities.enrol(world.db, "setup", lars, world.activity_id, TODAY,  # (no enrolment keys on the card yet)
+                         reason="plats ordnad med handledaren")
         assert rows(world, "SELECT count(*) FROM enrolment WHERE participant_id = ?", lars) == [(1,)]
 
         # marked in the afternoon: the roll call reopened, found by the filter in any name order
