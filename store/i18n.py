@@ -442,6 +442,7 @@ CATALOG.update({
     "week.col.plan": ("Plan hittills", "Plan so far"), "week.col.done": ("Utfört", "Done"), "week.col.short": ("Saknas", "Short"),
     # dialogs
     "dlg.yes": ("Ja", "Yes"), "dlg.no": ("Nej", "No"), "dlg.ok": ("OK", "OK"), "dlg.cancel": ("Avbryt", "Cancel"),
+    "dlg.next": ("Nästa fält", "Next field"),
     "dlg.reason_title": ("{name} ligger utanför din ärendelista. Ange anledning (loggas):",
                          "{name} is outside your caseload. Give a reason (logged):"),
     "dlg.reason.other": ("Annan anledning (skriv nedan)", "Other reason (type below)"),

@@ -131,7 +131,10 @@ class FormDialog(ModalScreen[object]):
     submits; CTRL+S submits from anywhere. `check` turns {key: text} into the value or raises ArenaError,
     shown inline (nothing is lost: the fields keep what was typed)."""
 
-    BINDINGS = [Binding("escape", "cancel", t("dlg.cancel")), Binding("ctrl+s", "submit", t("key.save"))]
+    # Enter is handled before the field sees it, so the move to the next field happens before the next key
+    # is delivered: typing straight on after Enter lands in the next field, never in the one just left.
+    BINDINGS = [Binding("escape", "cancel", t("dlg.cancel")), Binding("ctrl+s", "submit", t("key.save")),
+                Binding("enter", "next_field", t("dlg.next"), show=False, priority=True)]
 
     def __init__(self, question: str, fields: list[tuple[str, str, str, bool]],
                  check: Callable[[dict[str, str]], object]) -> None:
@@ -154,10 +157,10 @@ class FormDialog(ModalScreen[object]):
     def values(self) -> dict[str, str]:
         return {key: self.query_one(f"#form-{key}", Input).value for key, *_ in self.fields}
 
-    @on(Input.Submitted)
-    def _next(self, event: Input.Submitted) -> None:
+    def action_next_field(self) -> None:
         inputs = list(self.query(Input))
-        index = inputs.index(event.input)
+        focused = self.focused
+        index = inputs.index(focused) if focused in inputs else len(inputs) - 1
         if index < len(inputs) - 1:
             inputs[index + 1].focus()
             return
