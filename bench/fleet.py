@@ -126,7 +126,7 @@ def _night(base: Path, kind: str, spec: str, key: bytes, sites: list[tuple[str, 
 @benchmark("sync_fleet_pg")
 def sync_fleet_pg(ctx: Context) -> Result:
     """50 workstations' night through PostgreSQL against the same night through the file share."""
-    from store import pgshare, sync
+    from store import hubmove, sync
 
     server = None if os.environ.get("ARENA_BENCH_PG") else _Server()
     url = os.environ.get("ARENA_BENCH_PG") or server.url
@@ -137,7 +137,7 @@ def sync_fleet_pg(ctx: Context) -> Result:
             key = sync.load_key(sync.new_key(base / "k.key"))
             sites = _programme(base, share_dir, key)
             hub = sync.open_share(url)  # the programme moves its files to PostgreSQL, as --import-share does
-            pgshare.import_share(sync.DirShare(share_dir), hub, key)
+            hubmove.import_share(sync.DirShare(share_dir), hub, key)
             hub.close()
             for i in range(STATIONS):
                 shutil.copy(base / f"dir-{i}.db", base / f"pg-{i}.db")

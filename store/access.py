@@ -234,6 +234,9 @@ def record_failure(conn: Connection, login: str) -> FailState:
     if count >= MAX_FAILED:
         # each wrong PIN past the limit doubles the wait: guessing 4 digits takes years, a typo a coffee
         until = clock.now() + dt.timedelta(minutes=BLOCK_MINUTES * 2 ** min(count - MAX_FAILED, 8))
+        # blocked until a whole minute, the one the message names: "efter 22:05" lets a try through at
+        # 22:05:00 and not a second earlier, so the message and the clock agree
+        until = (until + dt.timedelta(seconds=59)).replace(second=0, microsecond=0)
     settings.write(conn, f"pin.failed.{login}", f"{count}|{until.isoformat() if until else ''}")
     return FailState(count, until)
 
@@ -241,3 +244,18 @@ def record_failure(conn: Connection, login: str) -> FailState:
 def clear_failures(conn: Connection, login: str) -> None:
     if fail_state(conn, login).count:  # a right PIN writes nothing unless there was something to clear
         settings.write(conn, f"pin.failed.{login}", "0|")
+
+
+# The listed reasons for reading a case outside one's caseload (catalog keys); anything else must be a
+# few words of one's own, so the access log says why, not "x".
+REASON_KEYS = ("dlg.reason.cover", "dlg.reason.call", "dlg.reason.bistand", "dlg.reason.roll")
+
+
+def check_reason(reason: str) -> str:
+    from store.i18n import CATALOG
+
+    text = " ".join(reason.split())
+    listed = {label for key in REASON_KEYS for label in CATALOG[key]}
+    if text in listed or (len(text.split()) >= 3 and len(text) >= 12):
+        return text
+    raise ArenaError("acc.reason_short")

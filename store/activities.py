@@ -24,6 +24,10 @@ from store.db import Database, Tx, run
 from store.i18n import ArenaError
 from store.schema import SESSION_HOURS_ALWAYS, WEEKDAYS
 
+class SessionFull(ArenaError):
+    """The session has no place left: enrolling anyway needs a reason (kept and logged)."""
+
+
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:.]?([0-5]\d)$")
 
 
@@ -99,6 +103,29 @@ def parse_hours(text: str) -> tuple[float, ...]:
     return tuple(validate.number(p) for p in parts)
 
 
+def parse_session(text: str, default_hours: str | None = None) -> SessionSpec:
+    """'fm=08:30-12:00/3.5,3.5,3.5,3.5,3.5/12': name, times, hours Monday–Friday (optional: the length
+    of the session every weekday), places (optional: the activity's capacity)."""
+    name, _, rest = text.partition("=")
+    parts = rest.split("/") if rest else [""]
+    times = parts[0]
+    start, _, end = times.partition("-")
+    start, end = check_times(start, end)
+    if len(parts) > 1 and parts[1].strip():
+        hours = parse_hours(parts[1])
+    elif default_hours:
+        hours = parse_hours(default_hours)
+    elif start and end:
+        h0, m0 = map(int, start.split(":"))
+        h1, m1 = map(int, end.split(":"))
+        length = round(((h1 * 60 + m1) - (h0 * 60 + m0)) / 30) / 2  # in half hours, as marks are
+        hours = (length,) * 5
+    else:
+        raise ArenaError("reg.bad_plan")
+    capacity = int(validate.number(parts[2])) if len(parts) > 2 and parts[2].strip() else None
+    return SessionSpec(name.strip(), hours, start, end, capacity)
+
+
 def parse_time(value: str) -> str:
     value = (value or "").strip()
     if not value:
@@ -109,7 +136,7 @@ def parse_time(value: str) -> str:
     return f"{int(m[1]):02d}:{m[2]}"
 
 
-def _check_times(start: str, end: str) -> tuple[str, str]:
+def check_times(start: str, end: str) -> tuple[str, str]:
     start, end = parse_time(start), parse_time(end)
     if bool(start) != bool(end) or (start and start >= end):
         raise ArenaError("act.bad_times", start=start or "–", end=end or "–")
@@ -166,7 +193,7 @@ def _capacity(value: object) -> int:
 
 def _add_session(tx: Tx, activity_id: str, spec: SessionSpec, default_capacity: int) -> str:
     name = validate.text(spec.name, "pass", max_len=20)
-    start, end = _check_times(spec.start, spec.end)
+    start, end = check_times(spec.start, spec.end)
     sid = session_id_for(activity_id, name)
     if tx.conn.exec_driver_sql("SELECT 1 FROM activity_session WHERE activity_id = ? AND (id = ? OR name = ?"
                                " COLLATE NOCASE)", (activity_id, sid, name)).first():
@@ -237,7 +264,7 @@ def edit_session(db: Database, login: str, session_id: str, *, name: str | None 
                                        " COLLATE NOCASE AND id != ?", (row[0], values["name"], session_id)).first():
                 raise ArenaError("act.session_exists", name=values["name"] or "–")
         if start is not None or end is not None:
-            values["start_time"], values["end_time"] = _check_times(
+            values["start_time"], values["end_time"] = check_times(
                 row[2] if start is None else start, row[3] if end is None else end)
         if capacity is not None:
             values["capacity"] = _capacity(capacity)
@@ -280,11 +307,17 @@ def hours_sql(day: dt.date, session: str = "s.id") -> str:
             f" AND h.valid_from <= '{day.isoformat()}' ORDER BY h.valid_from DESC LIMIT 1), 0)")
 
 
-def _week_hours(conn: Connection, session_id: str, day: dt.date) -> tuple[float, ...]:
+def week_hours(conn: Connection, session_id: str, day: dt.date) -> tuple[float, ...]:
     row = run(conn, "SELECT hours_mon, hours_tue, hours_wed, hours_thu, hours_fri FROM session_hours"
                     " WHERE session_id = ? AND valid_from <= ? ORDER BY valid_from DESC LIMIT 1",
               (session_id, day.isoformat())).fetchone()
     return tuple(row) if row else (0.0,) * 5
+
+
+def open_sessions(db: Database, day: dt.date) -> list[ActivitySession]:
+    """Every session running on `day`, with enrolled of capacity (for choosing where to enrol)."""
+    with db.read() as conn:
+        return sessions_of(conn, None, day)
 
 
 def sessions_of(conn: Connection, activity_id: str | None, day: dt.date, *, include_ended: bool = False,
@@ -304,7 +337,7 @@ def sessions_of(conn: Connection, activity_id: str | None, day: dt.date, *, incl
     if not include_ended:
         sql += " AND (s.end_date IS NULL OR s.end_date >= ?1)"
     sql += " ORDER BY a.name COLLATE NOCASE, s.start_time, s.name COLLATE NOCASE"
-    return [ActivitySession(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], _week_hours(conn, r[0], day), r[8])
+    return [ActivitySession(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], week_hours(conn, r[0], day), r[8])
             for r in conn.exec_driver_sql(sql, tuple(params)).all()]
 
 
@@ -391,7 +424,7 @@ def _check_enrolment(tx: Tx, participant_id: str, session: ActivitySession, star
         (session.id, s_iso, e_iso))}
     most = max(_enrolled_at(tx.conn, session.id, d, skip) for d in starts)
     if most >= session.capacity and not reason:
-        raise ArenaError("act.full", session=session.title, n=most, capacity=session.capacity)
+        raise SessionFull("act.full", session=session.title, n=most, capacity=session.capacity)
     # no two sessions of one person at the same time
     for other_sid, o_start, o_end in tx.conn.exec_driver_sql(
             "SELECT session_id, start_date, end_date FROM enrolment WHERE participant_id = ? AND id != ?"
@@ -422,12 +455,12 @@ def enrol(db: Database, login: str, participant_id: str, activity_id: str, start
             raise ArenaError("err.not_found", what=participant_id[:40])
         if tx.conn.exec_driver_sql("SELECT 1 FROM activity WHERE id = ?", (activity_id,)).first() is None:
             raise ArenaError("err.not_found", what=activity_id[:40])
-        return _enrol_in(tx, participant_id, activity_id, find_session(tx.conn, activity_id, session, start),
+        return enrol_in(tx, participant_id, activity_id, find_session(tx.conn, activity_id, session, start),
                          start, end, reason)
 
 
-def _enrol_in(tx: Tx, participant_id: str, activity_id: str, session_id: str, start: dt.date, end: dt.date | None,
-              reason: str, skip: str | None = None) -> str:
+def enrol_in(tx: Tx, participant_id: str, activity_id: str, session_id: str, start: dt.date, end: dt.date | None,
+             reason: str, skip: str | None = None) -> str:
     found = sessions_of(tx.conn, activity_id, start, include_ended=True, session_id=session_id)
     if not found:
         raise ArenaError("act.unknown_session", name=session_id[:20])
@@ -472,11 +505,11 @@ def move(db: Database, login: str, enrolment_id: str, session_id: str, from_day:
         from_iso = max(from_day.isoformat(), start)
         if end is not None and from_iso > end:
             raise ArenaError("act.end_before_start", date=from_iso)
-        new = _enrol_in(tx, pid, target, session_id, dt.date.fromisoformat(from_iso),
+        new = enrol_in(tx, pid, target, session_id, dt.date.fromisoformat(from_iso),
                         dt.date.fromisoformat(end) if end else None, reason, skip=enrolment_id)
+        # moved on (or before) its first day: the old enrolment ends the day before it starts, i.e. it never
+        # ran and is on no roll call, but stays in the history
         before = (dt.date.fromisoformat(from_iso) - dt.timedelta(days=1)).isoformat()
-        if before < start:  # moved before it began: the old enrolment never ran; end it on its first day
-            before = start
         changes.upsert(tx, "enrolment", enrolment_id, {"end_date": before})
         return new
 

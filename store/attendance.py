@@ -453,7 +453,7 @@ def session_plans(db: Database, login: str, activity_id: str, session_id: str | 
     with db.read() as conn:
         access.require(conn, login, access.ATTENDANCE, activity_id=activity_id)
         sid = _sid(conn, activity_id, session_id, day)
-        hours = activities._week_hours(conn, sid, day)
+        hours = activities.week_hours(conn, sid, day)
         return {r[0]: tuple(min(h, p) for h, p in zip(hours, r[1:])) for r in conn.exec_driver_sql(
             "SELECT DISTINCT p.id, p.plan_mon, p.plan_tue, p.plan_wed, p.plan_thu, p.plan_fri FROM enrolment e"
             " JOIN participant p ON p.id = e.participant_id WHERE e.session_id = ?", (sid,))}

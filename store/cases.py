@@ -6,6 +6,7 @@ identity), unique when present and stored in its 12-digit form. Every change goe
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from store import access, audit, changes, clock, identity, names, validate
@@ -111,6 +112,22 @@ def by_number(db: Database, login: str, text: str) -> Participant | None:
     return _row(r) if r else None
 
 
+def find_one(db: Database, login: str, text: str) -> str | None:
+    """A participant's id from what a command line gives: the id, a reserve number or an identity number."""
+    text = (text or "").strip()
+    with db.read() as conn:
+        access.require(conn, login, access.CASE_READ)
+        r = conn.exec_driver_sql("SELECT id FROM participant WHERE id = ? OR reserve_number = ?", (text, text)).first()
+        if r:
+            return r[0]
+        try:
+            number = identity.parse(text)
+        except ArenaError:
+            return None  # neither an id, a reserve number nor an identity number: nobody
+        r = conn.exec_driver_sql("SELECT id FROM participant WHERE personnummer = ?", (number.canonical,)).first()
+    return r[0] if r else None
+
+
 @dataclass
 class NewParticipant:
     first_name: str
@@ -125,6 +142,11 @@ class NewParticipant:
     phone: str = ""
     site: str = ""
     reserve_number: str = ""
+
+
+def clean(p: NewParticipant) -> dict:
+    """A participant's fields validated as registration does (the referral import uses it too)."""
+    return _clean(p)
 
 
 def _clean(p: NewParticipant) -> dict:
@@ -196,22 +218,27 @@ def register(db: Database, login: str, p: NewParticipant, *, duplicate_override:
     values = _clean(p)
     with db.write(login) as tx:
         access.require(tx.conn, login, access.CASE_WRITE)
-        if values["personnummer"]:
-            taken = tx.conn.exec_driver_sql("SELECT 1 FROM participant WHERE personnummer = ?",
-                                            (values["personnummer"],)).first()
-            if taken:
-                raise ArenaError("id.duplicate", value=values["personnummer"])
-        values["created_at"] = clock.now().isoformat()
-        values["status"] = "active"
-        pid = changes.insert(tx, "participant", values)
-        names.index_participant(tx.conn, pid, values["first_name"], values["last_name"])
-        changes.insert(tx, "milestone", {
-            "participant_id": pid, "stage_code": "anvisning", "status": "achieved",
-            "planned_date": values["referral_date"], "achieved_date": values["referral_date"],
-            "caseworker_id": values["caseworker_id"], "note": "", "period": 1,
-            "updated_at": clock.now().isoformat()})
+        pid = register_in(tx, values)
         if duplicate_override:
             audit.record(tx, "create_despite_duplicate", pid, detail="probable duplicate shown and overridden")
+    return pid
+
+
+def register_in(tx: Tx, values: dict) -> str:
+    """Insert a cleaned participant and its 'anvisning' milestone inside an open transaction."""
+    if values["personnummer"]:
+        taken = tx.conn.exec_driver_sql("SELECT 1 FROM participant WHERE personnummer = ?",
+                                        (values["personnummer"],)).first()
+        if taken:
+            raise ArenaError("id.duplicate", value=values["personnummer"])
+    values = {**values, "created_at": clock.now().isoformat(), "status": "active"}
+    pid = changes.insert(tx, "participant", values)
+    names.index_participant(tx.conn, pid, values["first_name"], values["last_name"])
+    changes.insert(tx, "milestone", {
+        "participant_id": pid, "stage_code": "anvisning", "status": "achieved",
+        "planned_date": values["referral_date"], "achieved_date": values["referral_date"],
+        "caseworker_id": values["caseworker_id"], "note": "", "period": 1,
+        "updated_at": clock.now().isoformat()})
     return pid
 
 
@@ -297,6 +324,9 @@ def _stage_labels(conn, ids: list[str], lang: str) -> dict[str, str]:  # noqa: A
     return result
 
 
+_RESERVE = re.compile(r"^[A-Za-z]{1,6}[- ]?\d{1,10}$")
+
+
 def search(db: Database, query: str, *, login: str, limit: int = 50, lang: str = "sv") -> list[SearchHit]:
     """Ranked: exact number > exact name > prefix > fuzzy. Uses indexes only."""
     query = (query or "").strip()[:100]
@@ -329,7 +359,14 @@ def search(db: Database, query: str, *, login: str, limit: int = 50, lang: str =
                     scored.setdefault(pid, (600, "nummerprefix"))
             for (pid,) in conn.exec_driver_sql("SELECT id FROM participant WHERE reserve_number = ?", (query,)):
                 scored.setdefault(pid, (900, "reservnummer"))
-        else:
+        elif _RESERVE.match(query):
+            # a reserve number as shown ("RES-000006"): few people have one, the scan stays small
+            for (pid,) in conn.exec_driver_sql(
+                    "SELECT id FROM participant WHERE reserve_number IS NOT NULL"
+                    " AND upper(replace(replace(reserve_number, ' ', ''), '-', '')) = ?",
+                    (re.sub(r"[\s-]", "", query).upper(),)):
+                scored[pid] = (900, "reservnummer")
+        if not scored and not identity.looks_like_number(query):
             qtokens = list(dict.fromkeys(names.tokens(query)))[:5]
             per_token = [_name_candidates(conn, q) for q in qtokens]
             if qtokens and all(per_token):
@@ -350,9 +387,12 @@ def search(db: Database, query: str, *, login: str, limit: int = 50, lang: str =
         ranked = sorted(scored.items(), key=lambda kv: -kv[1][0])[: limit * 2]
         ids = [pid for pid, _ in ranked]
         stages = _stage_labels(conn, ids, lang)
+        me = conn.exec_driver_sql("SELECT id FROM caseworker WHERE login = ?", (login,)).scalar()
         people = {p.id: p for p in _get_many(conn, ids)}
     hits = [SearchHit(people[pid], score, why, stages.get(pid)) for pid, (score, why) in ranked if pid in people]
-    hits.sort(key=lambda h: (-h.score, h.participant.last_name, h.participant.first_name, h.participant.id))
+    # among equally good matches, one's own caseload first
+    hits.sort(key=lambda h: (-h.score, h.participant.caseworker_id != me, h.participant.last_name,
+                             h.participant.first_name, h.participant.id))
     return hits[:limit]
 
 
@@ -371,6 +411,8 @@ def open_case(db: Database, login: str, participant_id: str, reason: str = "") -
     own = in_caseload(db, login, participant_id)
     if not own and not reason:
         raise ArenaError("acc.reason_required")
+    if not own:
+        reason = access.check_reason(reason)
     with db.read() as conn:
         participant = _get(conn, participant_id)
     audit.write(db, login, "view", participant_id, reason=reason, detail="" if own else "outside caseload")

@@ -14,7 +14,7 @@ import uuid
 from typing import Any
 
 from store import settings
-from store.db import Tx, run
+from store.tx import Tx, run
 
 # Tables whose rows are shared between workstations; value = primary key column.
 SYNCED: dict[str, str] = {

@@ -12,13 +12,13 @@ import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.pool import StaticPool
 
 from store import clock, schema
+from store.tx import Tx, run  # noqa: F401 -- the transaction and the driver call, as store.db names them
 from store.i18n import ArenaError
 
 BUSY_TIMEOUT_MS = 5000
@@ -37,25 +37,6 @@ def _translate(error: BaseException) -> StoreError:
     if "readonly" in text or "read-only" in text:
         return StoreError("err.db_readonly")
     return StoreError("err.db_other", detail=str(getattr(error, "orig", error)))
-
-
-def run(conn: Connection, sql: str, params: tuple | list = ()) -> sqlite3.Cursor:
-    """One statement straight to the driver, inside the connection's current transaction. For the hot
-    path of a mark and the change log: SQLAlchemy's per-statement bookkeeping costs more than these
-    indexed statements do. A broken constraint is raised as SQLAlchemy's IntegrityError, as elsewhere."""
-    try:
-        return conn.connection.driver_connection.execute(sql, params)
-    except sqlite3.IntegrityError as error:
-        raise exc.IntegrityError(sql, params, error) from error
-
-
-@dataclass
-class Tx:
-    """An open write transaction: the connection, who is writing, and from which workstation."""
-
-    conn: Connection
-    login: str
-    workstation_id: str
 
 
 class Database:

@@ -115,21 +115,36 @@ def _fill(cur, rng: random.Random, uid, n: int, days: int, today: dt.date) -> in
     leader = uid()
     cur.execute("INSERT INTO caseworker (id, login, name, role, site) VALUES (?, ?, ?, 'leader', ?)",
                 (leader, leader_login, "Lena Ledare", SITES[0]))
+    logins = {cid: login for cid, (login, _) in zip(caseworkers, CASEWORKERS)}
+    logins[leader] = leader_login
     n_act = min(len(ACTIVITIES), 8 + n // 500)
-    activities = []
-    for i, (name, kind, hours) in enumerate(ACTIVITIES[:n_act]):
+    templates = ACTIVITIES[:n_act]
+    # each kind of activity runs in groups of 12-25 people (a new group opens when the others are full)
+    groups: dict[int, list[list]] = {i: [] for i in range(n_act)}  # template -> [[aid, capacity, taken, leader]]
+
+    def group_with_room(t: int) -> list:
+        for group in groups[t]:
+            if group[2] < group[1]:
+                return group
+        name, kind, hours = templates[t]
+        number = len(groups[t]) + 1
         aid = uid()
-        lead = leader if i % 3 == 0 else caseworkers[i % len(caseworkers)]
-        activities.append((aid, hours))
+        lead = leader if t % 3 == 0 else caseworkers[(t + number) % len(caseworkers)]
+        capacity = rng.randrange(12, 26)
         cur.execute(
             "INSERT INTO activity (id, name, kind, site, leader_id, capacity, hours_mon, hours_tue, hours_wed,"
             " hours_thu, hours_fri) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (aid, name, kind, SITES[i % len(SITES)], lead, 25, *hours))
-        # one all-day session per activity, with the activity's id (as the schema-10 migration makes them)
-        cur.execute("INSERT INTO activity_session (id, activity_id, name, capacity) VALUES (?, ?, '', 25)", (aid, aid))
+            (aid, name if number == 1 else f"{name} grupp {number}", kind, SITES[(t + number) % len(SITES)], lead,
+             capacity, *hours))
+        # one all-day session per group, with the activity's id (as the schema-10 migration makes them)
+        cur.execute("INSERT INTO activity_session (id, activity_id, name, capacity) VALUES (?, ?, '', ?)",
+                    (aid, aid, capacity))
         cur.execute("INSERT INTO session_hours (id, session_id, valid_from, hours_mon, hours_tue, hours_wed,"
                     " hours_thu, hours_fri) VALUES (?, ?, '', ?, ?, ?, ?, ?)",
                     (changes.natural_id("session_hours", aid, ""), aid, *hours))
+        group = [aid, capacity, 0, logins.get(lead, leader_login)]
+        groups[t].append(group)
+        return group
 
     workdays = calendar.workdays(today - dt.timedelta(days=int(days * 1.6) + 14), today - dt.timedelta(days=1))
     workdays = workdays[-days:] if days else []
@@ -168,10 +183,22 @@ def _fill(cur, rng: random.Random, uid, n: int, days: int, today: dt.date) -> in
         exit_date = (referral + dt.timedelta(days=rng.randrange(45, (today - referral).days))) if exited else None
         outcome = rng.choice(OUTCOMES) if exited else None
         pid = uid()
-        # enrolments: 1-3 activities; the weekly plan is what they add up to, at most `cap` hours a day
+        # enrolments: 1-3 activities that never share a day beyond `cap` hours; the weekly plan is what
+        # they add up to. Only people whose enrolment reaches the shown weeks take a place in a group.
         start = referral + dt.timedelta(days=rng.randrange(1, 10))
-        chosen = rng.sample(activities, k=min(len(activities), rng.choice((1, 2, 2, 3))))
-        plan = tuple(min(cap, sum(hours[d] for _, hours in chosen)) for d in range(5))
+        in_window = exit_date is None or exit_date >= history_start
+        wanted = rng.choice((1, 2, 2, 3))
+        used = [0, 0, 0, 0, 0]
+        chosen: list[tuple[list, tuple]] = []
+        for t in rng.sample(range(n_act), k=n_act):
+            hours = templates[t][2]
+            if len(chosen) < wanted and all(used[d] + hours[d] <= cap for d in range(5)):
+                group = group_with_room(t) if in_window else rng.choice(groups[t] or [group_with_room(t)])
+                if in_window:
+                    group[2] += 1
+                chosen.append((group, hours))
+                used = [used[d] + hours[d] for d in range(5)]
+        plan = tuple(used)
         people.append((pid, pnr, reserve, first, last, "K" if female else "M",
                        born.isoformat() if pnr else None, 1 if rng.random() < 0.02 else 0,
                        f"Storgatan {rng.randrange(1, 90)}, Linköping", f"07{rng.randrange(0, 10**8):08d}",
@@ -181,40 +208,45 @@ def _fill(cur, rng: random.Random, uid, n: int, days: int, today: dt.date) -> in
         toks = sorted(set(names.tokens(f"{first} {last}")))
         vocab.update(toks)
         tokens_rows.extend((t, pid) for t in toks)
-        left = list(plan)
-        share = {}
-        for aid, hours in chosen:  # split each day's plan over the person's activities
-            share[aid] = tuple(min(hours[d], left[d]) for d in range(5))
-            left = [left[d] - share[aid][d] for d in range(5)]
         propensity = rng.random() ** 3 * 0.25  # most people rarely skip, a few often
-        for aid, hours in chosen:
-            eid = uid()
-            enrol.append((eid, pid, aid, start.isoformat(), exit_date.isoformat() if exit_date else None))
-            if start > today:
-                continue
+        for group, _ in chosen:
+            enrol.append((uid(), pid, group[0], start.isoformat(), exit_date.isoformat() if exit_date else None))
+        if start <= today and chosen:
             for d in workdays:
                 if d < start or d < history_start or (exit_date and d > exit_date):
                     continue
-                planned = share[aid][d.weekday()]
-                if not planned:
-                    continue
+                # one state per person and day, the same at every activity that day
                 r = rng.random()
                 if r < propensity:
-                    status, att_h, reason = "unexcused", 0.0, "OGILTIG"
+                    status, reason = "unexcused", "OGILTIG"
                 elif r < propensity + 0.06:
-                    status, att_h, reason = "sick", 0.0, "SJUK"
+                    status, reason = "sick", "SJUK"
                 elif r < propensity + 0.08:
-                    status, att_h, reason = ("vab", 0.0, "VAB") if female or r < propensity + 0.07 else (
-                        "excused", 0.0, "LAKARE")
+                    status, reason = ("vab", "VAB") if female or r < propensity + 0.07 else ("excused", "LAKARE")
                 elif r < propensity + 0.10:
-                    status, att_h, reason = "excused", 0.0, rng.choice(("LAKARE", "MYNDIGHET", "INTERVJU", "GILTIG"))
-                elif r < propensity + 0.14 and planned >= 2:
-                    status, att_h, reason = "partial", float(max(0.5, planned - rng.choice((0.5, 1, 2)))), None
+                    status, reason = "excused", rng.choice(("LAKARE", "MYNDIGHET", "INTERVJU", "GILTIG"))
+                elif r < propensity + 0.14:
+                    status, reason = "partial", None
                 else:
-                    status, att_h, reason = "present", float(planned), None
-                attendance.append((changes.natural_id("attendance", pid, aid, d.isoformat()),
-                                   pid, aid, d.isoformat(), status, att_h, reason, "", CASEWORKERS[0][0],
-                                   f"{d.isoformat()}T09:05:00", 0))
+                    status, reason = "present", None
+                late = rng.random() < 0.03  # a paper list typed in a day or two later
+                for group, hours in chosen:
+                    planned = hours[d.weekday()]
+                    if not planned:
+                        continue
+                    mark, att_h = status, 0.0
+                    if status == "present" or (status == "partial" and planned < 2):
+                        mark, att_h = "present", float(planned)
+                    elif status == "partial":
+                        att_h = float(max(0.5, planned - rng.choice((0.5, 1, 2))))
+                    # recorded by the group's leader, a few minutes into the session (08:00 or 13:00)
+                    begins = 8 if planned >= 4 or d.weekday() % 2 == 0 else 13
+                    when = d + dt.timedelta(days=rng.choice((1, 1, 2)) if late else 0)
+                    clock_time = f"{begins + (3 if late else 0):02d}:{rng.randrange(5, 50):02d}:00"
+                    attendance.append((changes.natural_id("attendance", pid, group[0], d.isoformat()),
+                                       pid, group[0], d.isoformat(), mark, att_h, reason if att_h == 0 else None,
+                                       "", group[3], f"{min(when, today).isoformat()}T{clock_time}",
+                                       1 if late else 0))
         # milestones
         kart = referral + dt.timedelta(days=rng.randrange(7, 21))
         plan_date = kart + dt.timedelta(days=rng.randrange(7, 30))

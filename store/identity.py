@@ -111,6 +111,21 @@ def parse(text: str, today: dt.date | None = None) -> IdentityNumber:
     return IdentityNumber(f"{year:04d}{ten[2:]}", born, coordination, year)
 
 
+def corrected(text: str, today: dt.date | None = None) -> str | None:
+    """For a number whose only fault is its check digit: the number with the right one ("menade du …?")."""
+    try:
+        parse(text, today)
+    except IdentityNumberError as error:
+        if error.reason != "check_digit":
+            return None
+        digits = digits_of(text)
+        for last in "0123456789":
+            candidate = text.strip()[:-1] + last
+            if digits and is_valid(candidate, today):
+                return parse(candidate, today).formatted(today)
+    return None
+
+
 def is_valid(text: str, today: dt.date | None = None) -> bool:
     try:
         parse(text, today)

@@ -365,8 +365,8 @@ def reenter(db: Database, login: str, participant_id: str, day: dt.date) -> None
         name, _, status, exit_date, cw = _person(tx, participant_id)
         if status != "exited":
             raise ArenaError("ms.not_exited", name=name)
-        if exit_date and day.isoformat() <= exit_date:
-            raise ArenaError("ms.before_referral", date=day.isoformat(), referral=exit_date)
+        if exit_date and day.isoformat() < exit_date:  # the day of the exit itself is allowed
+            raise ArenaError("ms.before_exit", date=day.isoformat(), exit=exit_date)
         if day > clock.today():
             raise ArenaError("ms.future", date=day.isoformat())
         period = _period(tx, participant_id) + 1

@@ -189,8 +189,11 @@ def figures(db: Database, login: str, flt: Filter | None = None, today: dt.date 
         else:  # the whole programme: the per-day totals the triggers keep
             per_day = conn.exec_driver_sql("SELECT date, hours FROM attendance_day WHERE date BETWEEN ? AND ?",
                                            (first, last)).all()
-            per_day += [(day, -hours) for day, hours in conn.exec_driver_sql(  # kept marks of cancelled sessions
-                "SELECT t.date, sum(t.hours) FROM session_cancel sc JOIN attendance t ON t.session_id = sc.session_id"
+            # kept marks of cancelled sessions; CROSS JOIN: from the few cancellations into their marks
+            # (left to itself the planner walked the period's attendance first: 4 s at 10 000 people)
+            per_day += [(day, -hours) for day, hours in conn.exec_driver_sql(
+                "SELECT t.date, sum(t.hours) FROM session_cancel sc CROSS JOIN attendance t"
+                " ON t.session_id = sc.session_id"
                 " AND t.date = sc.date WHERE sc.date BETWEEN ? AND ? GROUP BY t.date", (first, last))]
         attended_by_week: dict[dt.date, float] = {}
         for day, hours in per_day:

@@ -24,7 +24,6 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 
 import psycopg
 from psycopg import conninfo, errors as pg_errors
@@ -115,7 +114,7 @@ class PgShare:
     def write_once(self, workstation: str, name: str, data: bytes) -> None:
         """Insert the file; if the name is taken, the same bytes are fine (a rerun whose answer was lost)
         and different bytes a `Collision`, as on the file share: never an overwrite."""
-        from store.sync import Collision
+        from store.share import Collision
 
         digest = hashlib.sha256(data).digest()
 
@@ -161,7 +160,7 @@ class PgShare:
         """Run one statement (or one transaction); every call is idempotent, so a connection lost on the way
         (a server restarted, a network that blinked) is reopened and the call repeated for a few seconds,
         as the file share retries a mount that blinks. Then it is one sentence and the sync stops."""
-        from store.sync import RETRY_DELAYS
+        from store.share import RETRY_DELAYS
 
         with self._talking():
             for delay in (*RETRY_DELAYS, None):
@@ -215,70 +214,3 @@ def _first_line(error: Exception) -> str:
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
     text = lines[0] if lines else type(error).__name__
     return re.sub(r"^connection failed: ", "", text)[:200]
-
-
-# -------------------------------------------------------------------------------- --import-share
-
-@dataclass
-class Imported:
-    copied: int = 0
-    present: int = 0  # already on the hub with the same content (or the same ops): an earlier import
-    ignored: int = 0  # not Arena files (a stray document on the share)
-    collisions: list[str] = field(default_factory=list)
-
-
-def import_share(source, target: PgShare, key: bytes) -> Imported:  # noqa: ANN001 -- any Share
-    """Copy a file share's marker, ops files, snapshots and snapshot requests to the hub, byte for byte,
-    once: a file already there with the same bytes is skipped, so a rerun (or an import stopped half-way)
-    copies only what is missing. A name taken by different bytes is a collision unless both decode to the
-    same ops (a workstation stopped after writing a file and re-sent its range elsewhere); it is reported,
-    never overwritten. The marker comes first: the hub is then the same programme's share."""
-    from store import sync
-
-    result = Imported()
-    folders = [sync.MARKER_FOLDER] + source.workstations()
-    for ws in folders:
-        have = target.digests(ws)
-        if ws == sync.MARKER_FOLDER:  # a reserved folder: not listed, looked for by name
-            names = [sync.MARKER] if _exists(source, ws, sync.MARKER) else []
-        else:
-            names = source.files(ws)
-        for name in names:
-            if not (ws == sync.MARKER_FOLDER or OPS_NAME.match(name) or SNAP_NAME.match(name)
-                    or sync.REQUEST.match(name)):
-                result.ignored += 1
-                continue
-            data = source.read(ws, name)
-            digest = hashlib.sha256(data).digest()
-            if have.get(name) == digest:
-                result.present += 1
-                continue
-            if name in have:
-                if OPS_NAME.match(name) and _same_ops(key, data, target.read(ws, name), ws, name):
-                    result.present += 1
-                else:
-                    result.collisions.append(f"{ws}/{name}")
-                continue
-            try:
-                target.write_once(ws, name, data)
-                result.copied += 1
-            except FileExistsError:  # another workstation importing the same file at the same moment
-                result.collisions.append(f"{ws}/{name}")
-    return result
-
-
-def _exists(share, ws: str, name: str) -> bool:  # noqa: ANN001
-    try:
-        share.read(ws, name)
-    except FileNotFoundError:
-        return False
-    return True
-
-
-def _same_ops(key: bytes, ours: bytes, theirs: bytes, ws: str, name: str) -> bool:
-    from store import sync
-
-    try:
-        return sync.decode(key, ours, ws, name)[1] == sync.decode(key, theirs, ws, name)[1]
-    except sync.BadFile:
-        return False

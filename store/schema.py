@@ -500,7 +500,7 @@ def _m10_sessions(conn: Connection) -> None:
 
 def _log_migrated_sessions(conn: Connection) -> None:
     from store import changes
-    from store.db import Tx
+    from store.tx import Tx
 
     hour_cols = ", ".join(f"hours_{d}" for d in WEEKDAYS)
     activities = conn.exec_driver_sql(f"SELECT id, {hour_cols} FROM activity ORDER BY id").all()

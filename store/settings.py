@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
-from store.db import run
+from store.tx import run
 
 
 def read(conn: Connection, key: str) -> str | None:

@@ -72,6 +72,45 @@ def add(db: Database, actor: str, login: str, name: str, role: str = "caseworker
     return code
 
 
+FIRST_PIN_DIGITS = access.PIN_MIN
+
+
+def check_first_pin(pin: str) -> str:
+    """The first administrator's PIN: as every PIN (at least six digits, or a passphrase)."""
+    return access.check_new_pin(pin or "")
+
+
+def first_admin(db: Database, login: str, name: str, pin: str) -> Caseworker:
+    """Make the first administrator of a new programme, with a PIN, in one transaction. Refused once the
+    database has any user (the programme exists: a new workstation joins it with `arena sync`)."""
+    login = validate.login(login)
+    name = validate.text(name, "namn", max_len=120, required=True)
+    hashed = access.hash_pin(check_first_pin(pin))
+    with db.write(login) as tx:
+        if tx.conn.exec_driver_sql("SELECT 1 FROM caseworker LIMIT 1").first() is not None:
+            raise ArenaError("init.has_users")
+        if settings.read(tx.conn, "workstation.joining"):
+            raise ArenaError("init.joining")
+        row_id = create_in(tx, login, name, "admin")
+        changes.upsert(tx, "caseworker", row_id, {"pin_hash": hashed})
+        audit.record(tx, "pin_set")
+    found = by_login(db, login)
+    assert found is not None
+    return found
+
+
+def mark_joining(db: Database) -> None:
+    """This new workstation joins an existing programme: it gets no user of its own (the programme's
+    users arrive with the first `arena sync`), and its first start does not make one."""
+    with db.write("init") as tx:
+        settings.write(tx.conn, "workstation.joining", "1")
+
+
+def joining(db: Database) -> bool:
+    with db.read() as conn:
+        return bool(settings.read(conn, "workstation.joining"))
+
+
 def set_role(db: Database, actor: str, login: str, role: str) -> None:
     if role not in ROLES:
         raise ArenaError("user.bad_role", value=role, roles=", ".join(ROLES))

@@ -168,12 +168,16 @@ async def test_first_start_on_an_empty_database_makes_the_administrator(tmp_path
     app = ArenaApp(database, "nina.ny")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, app)
-        assert type(app.screen).__name__ == "PromptDialog"
-        await pilot.press(*"Nina Ny", "enter")
+        assert type(app.screen).__name__ == "FormDialog"
+        await pilot.press(*"Nina Ny", "enter", "enter", *"1234", "enter", *"1234", "enter")  # login kept: nina.ny
+        await settle(pilot, app)
+        assert "minst 6 siffror" in str(app.screen.query_one("#form-error").render())
+        await pilot.press("shift+tab", *"246813", "tab", *"246813", "enter")  # a field is selected on focus
         await settle(pilot, app)
         assert type(app.screen).__name__ == "OverviewScreen"
     con = sqlite3.connect(path)
     assert con.execute("SELECT name, role FROM caseworker WHERE login = 'nina.ny'").fetchall() == [("Nina Ny", "admin")]
+    assert staff.has_pin(db.open(path), "nina.ny")
 
 
 async def test_an_unknown_login_proves_who_it_is_with_the_pin(world: World) -> None:
@@ -341,13 +345,13 @@ def test_audit_export_takes_the_same_filter_and_only_for_administrators(world: W
                                                                       capsys: pytest.CaptureFixture) -> None:
     import csv
 
-    cases.open_case(world.db, "karin.ek", world.people[1], reason="Vikarierar")
+    cases.open_case(world.db, "karin.ek", world.people[1], reason="Vikarierar för Omar")
     cases.open_case(world.db, "omar.farah", world.people[1])
     out = tmp_path / "granskning.csv"
     assert cli.main(["export", "--what", "audit", "--outside", "--db", str(world.path), "--user", "setup", "--pin-stdin",
                      "--out", str(out)]) == 0
     rows = list(csv.DictReader(out.open(encoding="utf-8-sig"), delimiter=";"))
-    assert [(r["user_login"], r["reason"]) for r in rows] == [("karin.ek", "Vikarierar")]
+    assert [(r["user_login"], r["reason"]) for r in rows] == [("karin.ek", "Vikarierar för Omar")]
     capsys.readouterr()
     assert cli.main(["export", "--what", "audit", "--db", str(world.path), "--user", "omar.farah", "--pin-stdin",
                      "--out", str(tmp_path / "nej.csv")]) == 2

@@ -116,13 +116,13 @@ def test_opening_outside_the_caseload_needs_a_reason_and_is_logged(world: World)
     with pytest.raises(ArenaError) as caught:
         cases.open_case(world.db, "omar.farah", karins)
     assert caught.value.key == "acc.reason_required"
-    cases.open_case(world.db, "omar.farah", karins, reason="Vikarierar")
+    cases.open_case(world.db, "omar.farah", karins, reason="Vikarierar för Karin Ek")
     cases.open_case(world.db, "omar.farah", world.people[1])
     events = audit.events(world.db, "setup", user="omar.farah")
     assert [(e.action, e.participant_id, e.reason) for e in events] == [
-        ("view", world.people[1], ""), ("view", karins, "Vikarierar")] or \
+        ("view", world.people[1], ""), ("view", karins, "Vikarierar för Karin Ek")] or \
         sorted((e.action, e.participant_id, e.reason) for e in events) == sorted(
-        [("view", world.people[1], ""), ("view", karins, "Vikarierar")])
+        [("view", world.people[1], ""), ("view", karins, "Vikarierar för Karin Ek")])
 
 
 def test_audit_events_cannot_be_changed_or_deleted(world: World) -> None:
@@ -150,3 +150,37 @@ def test_find_cli_prints_ranked_json_and_audits(world: World, people: dict, caps
     assert set(found[0]) == {"id", "personnummer", "name", "score", "matched_on"}
     events = audit.events(db.open(world.path), "setup", user="karin.ek")
     assert [(e.action, e.detail) for e in events] == [("search", "ostberg")]
+
+
+def test_reserve_numbers_as_shown_are_found(world: World) -> None:
+    pid = cases.register(world.db, "setup", cases.NewParticipant(
+        first_name="Nadia", last_name="Okänd", gender="K", referral_date="2026-10-01", reserve_number="RES-000006"))
+    for query in ("RES-000006", "res-000006", "RES000006"):
+        assert [h.participant.id for h in cases.search(world.db, query, login="omar.farah")] == [pid], query
+
+
+def test_a_wrong_check_digit_is_explained_with_the_right_number() -> None:
+    assert identity.corrected("19781227-3138") == "19781227-3139"
+    assert identity.corrected("19781227-3139") is None  # nothing wrong
+    assert identity.corrected("19781332-3139") is None  # the date is wrong, not the check digit
+
+
+def test_own_caseload_first_among_equals(world: World) -> None:
+    from store import staff
+
+    karin = staff.by_login(world.db, "karin.ek").id
+    omar = staff.by_login(world.db, "omar.farah").id
+    for cw in (karin, omar, karin):
+        cases.register(world.db, "setup", cases.NewParticipant(
+            first_name="Lars", last_name="Ahmed", gender="M", referral_date="2026-10-01", caseworker_id=cw))
+    hits = cases.search(world.db, "Lars Ahmed", login="omar.farah")
+    assert [h.participant.caseworker_id for h in hits] == [omar, karin, karin]
+
+
+def test_a_reason_for_an_outside_read_is_a_few_words_or_a_listed_one(world: World) -> None:
+    outside = world.people[0]  # karin's caseload
+    with pytest.raises(ArenaError) as caught:
+        cases.open_case(world.db, "omar.farah", outside, "x")
+    assert caught.value.key == "acc.reason_short"
+    cases.open_case(world.db, "omar.farah", outside, "Deltagaren har kontaktat mig")
+    cases.open_case(world.db, "omar.farah", outside, "ringde om tider för praktiken")

@@ -103,3 +103,14 @@ def test_stages_are_data_added_and_renamed_from_the_cli(world: World, capsys: py
     assert {s.code: s.label_sv for s in milestones.stages(world.db)}["jobbsok"] == "Jobbsökarstöd"
     assert cli.main(["stages", "add", "sfi", "--sv", "igen", "--db", str(world.path), "--user", "setup", "--pin-stdin"]) == 2
     assert "finns redan" in capsys.readouterr().err
+
+
+def test_re_entry_on_the_day_of_the_exit(world: World) -> None:
+    pid = world.people[2]
+    milestones.exit_participant(world.db, "omar.farah", pid, "flytt", TODAY)
+    milestones.reenter(world.db, "omar.farah", pid, TODAY)
+    assert cases.get(world.db, pid).status == "active"
+    milestones.exit_participant(world.db, "omar.farah", pid, "flytt", TODAY)
+    with pytest.raises(ArenaError) as caught:
+        milestones.reenter(world.db, "omar.farah", pid, TODAY - dt.timedelta(days=1))
+    assert caught.value.key == "ms.before_exit"

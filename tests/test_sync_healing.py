@@ -19,6 +19,7 @@ from tui import cli
 from .conftest import PIN, TODAY, make_world
 from .test_retention import old_world  # noqa: F401 -- fixture
 from .test_sync import assert_same, key, run_sync  # noqa: F401 -- fixtures
+from .waiting import next_millisecond
 
 NOTES = "SELECT count(*) FROM note WHERE text LIKE ?"
 
@@ -337,7 +338,7 @@ def test_a_conflict_names_person_date_and_field_and_restores_the_whole_value(tmp
     pid = a.people[1]
     attendance.mark(a.db, "omar.farah", pid, a.activity_id, TODAY, "partial", hours=3)
     b = db.open(b_path)
-    time.sleep(0.01)
+    next_millisecond()  # the next write gets a later clock
     attendance.mark(b, "lena.leder", pid, a.activity_id, TODAY, "sick")  # later: wins
     b.dispose()
     for path in (a.path, b_path, a.path):

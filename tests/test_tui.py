@@ -252,6 +252,11 @@ async def test_f4_exit_with_outcome(world: World) -> None:
         await settle(pilot, app)
         await pilot.press("enter")  # today
         await settle(pilot, app)
+        question = str(app.screen.query_one(".dialog-question").render())
+        assert "Studier" in question and TODAY.isoformat() in question  # the confirmation names what happens
+        assert count(world, "SELECT count(*) FROM participant WHERE id = ? AND status = 'exited'", pid) == 0
+        await pilot.press("y")
+        await settle(pilot, app)
         assert count(world, "SELECT count(*) FROM participant WHERE id = ? AND status = 'exited'"
                      " AND exit_outcome = 'studier'", pid) == 1
         assert app.screen.query_one("#board").row_count == 19

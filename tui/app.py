@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from textual import events
@@ -16,7 +17,7 @@ from textual.binding import Binding
 
 from store import access, attendance, calendar, clock, db, logs, milestones, staff, validate
 from store.i18n import ArenaError, t
-from tui.dialogs import ChoiceDialog, PromptDialog
+from tui.dialogs import ChoiceDialog, FormDialog
 from tui.workers import WriteLane, call_store
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,10 @@ class ArenaApp(App):
         self._typed: asyncio.Queue[events.Key] | None = None
         self._released: set[int] = set()
         self._key_pump: asyncio.Task | None = None
-        self.opening = 0  # screens being opened after a read (a case card): keys wait for them
+        self._holding = False
+        self._in_flight: events.Key | None = None
+        self._landed = False
+        self._holds: dict[int, float] = {}  # screens being opened after a read: keys wait for them
 
     # ------------------------------------------------------------------ key delivery
     # Textual hands each key to whatever has focus the moment the key is taken off the queue. Typed
@@ -88,43 +92,94 @@ class ArenaApp(App):
         assert self._typed is not None
         while True:
             event = await self._typed.get()
-            await self._settled()
-            released = events.Key(event.key, event.character)
-            released.set_sender(self)
-            self._released.add(id(released))
-            self.post_message(released)
+            self._holding = True
+            try:
+                await self._settled()
+                released = events.Key(event.key, event.character)
+                released.set_sender(self)
+                self._released.add(id(released))
+                self._in_flight, self._landed = released, False
+                self.post_message(released)
+                await self._delivered(released)
+            finally:
+                self._holding = False
+                self._in_flight = None
+
+    async def _barrier(self) -> bool:
+        """Wait until the app and every widget of the screen on top have processed what they hold now.
+        False if that took too long (a wedged widget must not stop the keyboard)."""
+        nodes = [self, *self.screen.walk_children(with_self=True)]
+        pending = 0
+        drained = asyncio.Event()
+
+        def one_done() -> None:
+            nonlocal pending
+            pending -= 1
+            if pending == 0:
+                drained.set()
+
+        for node in nodes:
+            if node.call_later(one_done):
+                pending += 1
+        if not pending:
+            return True
+        try:
+            await asyncio.wait_for(drained.wait(), timeout=5.0)
+        except TimeoutError:
+            return False
+        return True
+
+    async def _delivered(self, event: events.Key) -> None:
+        """Until the key has done what it does: stopped by the widget that took it (a letter in a
+        field), or handed up to the app and its bindings run (a Tab, a key of the screen)."""
+        for _ in range(100):
+            if self._landed or event._stop_propagation:
+                return
+            if not await self._barrier():
+                return
 
     async def _settled(self) -> None:
-        """Return once the app and every widget of the screen on top have processed all they were sent,
-        the screen is mounted and holds its focus, and no screen is being opened (bounded: never hangs)."""
+        """Return once the screen on top is mounted and holds its focus and no screen is being opened
+        after a read (bounded: never hangs)."""
         deadline = time.monotonic() + 5.0
         while time.monotonic() < deadline:
-            screen = self.screen
-            before = (screen, screen.focused)
-            nodes = [self, *screen.walk_children(with_self=True)]
-            pending = 0
-            drained = asyncio.Event()
-
-            def one_done() -> None:
-                nonlocal pending
-                pending -= 1
-                if pending == 0:
-                    drained.set()
-
-            for node in nodes:
-                if node.call_later(one_done):
-                    pending += 1
-            if pending:
-                try:
-                    await asyncio.wait_for(drained.wait(), timeout=max(deadline - time.monotonic(), 0.01))
-                except TimeoutError:
-                    return
+            before = (self.screen, self.screen.focused)
+            if not await self._barrier():
+                return
             screen = self.screen
             waiting_focus = screen.focused is None and any(w.focusable for w in screen.walk_children())
-            if (screen, screen.focused) == before and screen.is_mounted and not waiting_focus and not self.opening:
+            # quiet: nothing the previous keys set off (a Submitted on its way to dismiss a dialog) is queued
+            busy = any(node._message_queue.qsize() for node in (self, *screen.walk_children(with_self=True)))
+            if ((screen, screen.focused) == before and screen.is_mounted and not waiting_focus and not busy
+                    and not self.opening):
                 return
             if self.opening or waiting_focus:
                 await asyncio.sleep(0.005)  # a read in a worker or a focus not yet given: look again shortly
+
+    def hold_keys(self) -> Callable[[], None]:
+        """Keys typed from now wait until the returned release is called: for a screen that shows only
+        after a read in a worker (a case card, a roll call, search results after Enter). A hold that is
+        never released stops counting after a few seconds, so the keyboard never stays stuck."""
+        token = object()
+        self._holds[id(token)] = time.monotonic()
+
+        def release() -> None:
+            self._holds.pop(id(token), None)
+            token  # noqa: B018 -- kept alive so its id is not reused while held
+
+        return release
+
+    @property
+    def opening(self) -> bool:
+        now = time.monotonic()
+        for key, since in list(self._holds.items()):
+            if now - since > 3.0:
+                del self._holds[key]
+        return bool(self._holds)
+
+    def keys_waiting(self) -> int:
+        """Keys typed but not yet delivered (tests wait for none)."""
+        return (self._typed.qsize() if self._typed is not None else 0) + (1 if self._holding else 0)
 
     # ------------------------------------------------------------------ start-up
     def on_mount(self) -> None:
@@ -212,6 +267,18 @@ class ArenaApp(App):
             self.notify(t("acc.mode_denied", role=t(f"role.{role}") if role else "?"), severity="warning")
             return
         self.switch_mode(mode)
+        if mode == "search":
+            self._to_search_field()
+
+    def _to_search_field(self) -> None:
+        """F2 always lands in the search field: a case card (or dialog) left open on top of the search
+        closes first, so letters typed next can never reach the card's keys."""
+        from tui.screens.search import SearchScreen
+
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, SearchScreen):
+            self.pop_screen()
+        if isinstance(self.screen, SearchScreen) and self.screen.is_mounted:
+            self.screen.action_focus_search()  # (a new search screen focuses its field when it mounts)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.locked and action != "quit":
@@ -221,10 +288,19 @@ class ArenaApp(App):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown)):
             self._last_input = time.monotonic()
-        if isinstance(event, events.Key) and not event.is_forwarded:
+        if isinstance(event, events.Key):
+            if event.is_forwarded:
+                await super().on_event(event)  # a key handed up to the app: its bindings run here
+                if event is self._in_flight:
+                    self._landed = True
+                return
             if id(event) in self._released:
                 self._released.discard(id(event))
-            elif self._typed is not None:
+                await super().on_event(event)
+                if not event.is_forwarded:
+                    self._landed = True  # a priority binding took it
+                return
+            if self._typed is not None:
                 self._typed.put_nowait(event)  # in the order typed, each once the screen is ready for it
                 return
         await super().on_event(event)
@@ -243,30 +319,44 @@ class ArenaApp(App):
     def _first_run(self) -> None:
         """This OS login is not a user yet. On a new database its first user becomes the administrator;
         otherwise one picks oneself from the users and proves it with one's PIN (or chooses one)."""
-        def load(cws: list[staff.Caseworker]) -> None:
+        def load(found: tuple[list[staff.Caseworker], bool]) -> None:
+            cws, joining = found
+            if not cws and joining:
+                self.exit(return_code=2, message=t("init.joining"))
+                return
             if not cws:
-                self.push_screen(PromptDialog(t("first.empty", login=self.login), placeholder=t("first.name_placeholder"),
-                                              check=lambda text: validate.text(text, t("first.name_placeholder"),
-                                                                               max_len=120, required=True)),
-                                 self._create_first_user)
+                self.push_screen(FormDialog(t("first.empty", login=self.login), [
+                    ("name", t("first.name_placeholder"), "", False), ("login", t("first.login"), self.login, False),
+                    ("pin", t("init.ask_pin", n=staff.FIRST_PIN_DIGITS).rstrip(": "), "", True),
+                    ("pin_again", t("init.ask_pin_again").rstrip(": "), "", True)], check=_first_admin_form),
+                    self._create_first_user)
                 return
             options: list[tuple[object, str]] = [(c, f"{c.name} ({c.login}, {t('role.' + c.role)})") for c in cws]
             self.push_screen(ChoiceDialog(t("first.unknown", login=self.login), options), self._first_run_chosen)
 
-        call_store(self, staff.all_caseworkers, self.db, done=load, failed=self._fatal)
+        call_store(self, lambda: (staff.all_caseworkers(self.db), staff.joining(self.db)), done=load,
+                   failed=self._fatal)
 
-    def _create_first_user(self, name: object) -> None:
-        if not name:
+    def _create_first_user(self, form: object) -> None:
+        """The first start on an empty database: its first administrator, with a PIN (as `arena init`)."""
+        if not isinstance(form, dict):
             self.exit(return_code=2, message=t("acc.unknown_user", login=self.login))
             return
 
         def created(cw: staff.Caseworker) -> None:
-            self.user = cw
+            self.user, self.login = cw, cw.login
             self.notify(t("first.created", name=cw.name), timeout=4)
             self._go()
 
-        self.write_lane.submit(lambda: staff.create(self.db, self.login, self.login, str(name), role="admin"),
-                               created, self._fatal)
+        os_login = self.login
+
+        def write() -> staff.Caseworker:
+            cw = staff.first_admin(self.db, form["login"], form["name"], form["pin"])
+            if cw.login != os_login:
+                staff.remember(self.db, os_login, cw.login)
+            return cw
+
+        self.write_lane.submit(write, created, self._fatal)
 
     def _first_run_chosen(self, cw: object) -> None:
         from tui.screens.lock import LockScreen
@@ -292,7 +382,7 @@ class ArenaApp(App):
         from tui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(key_sections()))
 
     def action_lock(self) -> None:
         from tui.screens.lock import LockScreen
@@ -314,24 +404,41 @@ class ArenaApp(App):
         if self.user is not None and not self.may(access.CASE_READ):  # the store refuses too; say so at once
             self.notify(str(access.refusal(self.user.role, access.CASE_READ)), severity="warning")
             return
+        # keys typed after Enter wait until the card (or the reason dialog) is on screen
+        release = self.hold_keys()
+
         def opened(participant: object) -> None:
+            release()
             self.push_screen(CaseCardScreen(participant))
+
+        def failed(message: str) -> None:
+            release()
+            self.notify(message, severity="error", timeout=8)
 
         def with_reason(reason: str) -> None:
             from store import cases
 
             call_store(self, cases.open_case, self.db, self.login, participant_id, reason, done=opened,
-                       group="open_case")
+                       failed=failed, group="open_case", exclusive=False)
 
         def check(own: bool) -> None:
+            nonlocal release
             if own:
                 with_reason("")
-            else:
-                ask_reason(self, name, with_reason)
+                return
+            release()
+
+            def given(reason: str) -> None:
+                nonlocal release
+                release = self.hold_keys()
+                with_reason(reason)
+
+            ask_reason(self, name, given)
 
         from store import cases
 
-        call_store(self, cases.in_caseload, self.db, self.login, participant_id, done=check, group="open_case")
+        call_store(self, cases.in_caseload, self.db, self.login, participant_id, done=check, failed=failed,
+                   group="open_case", exclusive=False)
 
     def _fatal_error(self) -> None:
         """An unexpected error (Textual calls this with the exception being handled): the traceback goes
@@ -350,6 +457,15 @@ class ArenaApp(App):
         self.write_lane.close()
 
 
+def _first_admin_form(form: dict[str, str]) -> dict[str, str]:
+    validate.text(form["name"], t("first.name_placeholder"), max_len=120, required=True)
+    form["login"] = validate.login(form["login"].strip())
+    staff.check_first_pin(form["pin"])
+    if form["pin"] != form["pin_again"]:
+        raise ArenaError("pin.mismatch")
+    return form
+
+
 _SCREENS = {"overview": ("tui.screens.overview", "OverviewScreen"), "search": ("tui.screens.search", "SearchScreen"),
             "attendance": ("tui.screens.attendance", "AttendanceScreen"),
             "milestones": ("tui.screens.milestones", "MilestonesScreen")}
@@ -362,6 +478,40 @@ def _lazy_screen(mode: str):  # noqa: ANN202
         module, name = _SCREENS[mode]
         return getattr(importlib.import_module(module), name)()
     return make
+
+
+def key_sections() -> list[tuple[str, list[Binding]]]:
+    """(title, bindings) for every screen, registered here for the help screen (F1); also used by the
+    README key tables' test."""
+    from tui.screens.activities import ActivitiesScreen
+    from tui.screens.enrolment import EnrolmentScreen
+    from tui.msactions import MILESTONE_BINDINGS
+    from tui.screens.attendance import AttendanceScreen, RollTable, SessionTable
+    from tui.screens.card import CaseCardScreen
+    from tui.screens.milestones import BoardTable
+    from tui.screens.overview import OverviewScreen
+    from tui.screens.review import AccessReviewScreen
+    from tui.screens.search import RegisterScreen, SearchScreen
+    from tui.screens.syncscreen import ConflictsScreen
+    from tui.screens.weekgrid import WeekGridScreen, WeekTable
+
+    def only(bindings: list) -> list[Binding]:
+        return [b for b in bindings if isinstance(b, Binding)]
+
+    return [
+        (t("help.global"), only(ArenaApp.BINDINGS) + [Binding("ctrl+p", "command_palette", t("help.palette"))]),
+        (t("key.search") + " (F2)", only(SearchScreen.BINDINGS) + only(RegisterScreen.BINDINGS)),
+        (t("key.attendance") + " (F3)", only(SessionTable.BINDINGS) + only(RollTable.BINDINGS)
+         + only(AttendanceScreen.BINDINGS)),
+        (t("key.week"), only(WeekTable.BINDINGS) + only(WeekGridScreen.BINDINGS)),
+        (t("key.milestones") + " (F4)", only(BoardTable.BINDINGS)),
+        (t("help.card"), only(CaseCardScreen.BINDINGS) + MILESTONE_BINDINGS),
+        (t("key.enrolments") + " (i)", only(EnrolmentScreen.BINDINGS)),
+        (t("key.overview") + " (F5)", only(OverviewScreen.BINDINGS)),
+        (t("key.activities") + " (a)", only(ActivitiesScreen.BINDINGS)),
+        (t("key.conflicts"), only(ConflictsScreen.BINDINGS)),
+        (t("key.review"), only(AccessReviewScreen.BINDINGS)),
+    ]
 
 
 def run(path: str, *, login: str, claimed: str | None = None, exit_after_ready: bool = False) -> int:

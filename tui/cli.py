@@ -7,13 +7,14 @@ for bad usage or input, never a traceback.
 from __future__ import annotations
 
 import argparse
-import getpass
 import logging
 import os
 import sys
 from pathlib import Path
 
 from store.i18n import ArenaError, set_language, t
+from tui.cli_base import (actor as _actor, check_out as _check_out, claimed_user, default_db,  # noqa: F401
+                          default_key, demo_db, open_db as _open_db, os_login, out as _out, read_pin)
 
 log = logging.getLogger("tui.cli")  # by name: also when run as `python -m tui.cli`
 
@@ -28,7 +29,8 @@ CSV_DIALECTS = ("excel-sv", "excel-en", "rfc4180")
 
 # The subcommands that act as a person: each proves who with the PIN (--pin-stdin for scripts). `demo`
 # and `keys` touch no one's data; `sync` runs as the workstation (the nightly job), not as a person.
-PERSON_COMMANDS = ("export", "import", "find", "report", "stages", "users", "settings", "gallra")
+PERSON_COMMANDS = ("export", "import", "find", "report", "stages", "users", "settings", "gallra", "activities", "enrol",
+                   "unenrol")
 
 
 # `arena --demo` builds a unit-sized programme (sessions of 40-70 people); `arena demo` scales to 100 000.
@@ -39,63 +41,6 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2
         sys.stderr.write(f"arena: {t('cli.bad_usage', detail=message)}\n")
         raise SystemExit(2)
-
-
-def _data_dir() -> Path:
-    override = os.environ.get("ARENA_DATA_DIR")
-    if override:
-        return Path(override)
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("arena", appauthor=False))
-
-
-def default_db() -> Path:
-    return _data_dir() / "arena.db"
-
-
-def demo_db() -> Path:
-    return _data_dir() / "demo.db"
-
-
-def os_login() -> str:
-    """The operating system's login of whoever runs Arena: the identity a user is mapped from."""
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 -- no login name in this environment
-        return "okand"
-
-
-def claimed_user(args: argparse.Namespace) -> str | None:
-    """A user named with --user (or ARENA_USER): a claim that the PIN must prove, never an identity."""
-    return getattr(args, "user", None) or os.environ.get("ARENA_USER") or None
-
-
-def read_pin(args: argparse.Namespace, login: str) -> str:
-    """The PIN from standard input (--pin-stdin, for scripts) or typed at the terminal, never echoed."""
-    if getattr(args, "pin_stdin", False):
-        return sys.stdin.readline().rstrip("\r\n")
-    if sys.stdin is not None and sys.stdin.isatty():
-        return getpass.getpass(t("cli.pin_prompt", login=login))
-    raise ArenaError("cli.pin_needed")
-
-
-def _actor(args: argparse.Namespace, database) -> str:  # noqa: ANN001
-    """The user this command acts as, proven: the OS login's mapped user (or the one --user names, where
-    that is allowed) and that user's PIN. Every subcommand that acts as a person calls this first."""
-    from store import staff
-
-    try:
-        login = staff.identify(database, os_login(), claimed_user(args))
-    except ArenaError as error:  # a claim refused: logged under the OS login that made it
-        from store import audit
-
-        audit.refused(database, os_login(), error)
-        raise
-    if not staff.setting_up(database):  # on an empty database nobody can be impersonated yet
-        staff.unlock(database, login, read_pin(args, login))
-    args.acting = (database, login)  # from here on, a refusal is logged under this user (see main)
-    return login
 
 
 def _common() -> argparse.ArgumentParser:
@@ -148,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="bara läsningar utanför egen ärendelista / only views outside own caseload")
 
     p = sub.add_parser("import", parents=[common, person], help="importera närvaro från CSV")
-    p.add_argument("kind", choices=("attendance",))
+    p.add_argument("kind", choices=("attendance", "participants"))
     p.add_argument("file")
     p.add_argument("--all-or-nothing", action="store_true")
 
@@ -204,50 +149,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("key", nargs="?")
     p.add_argument("value", nargs="?")
 
+    from tui import cli_setup
+
+    cli_setup.add_parsers(sub, common, person)
+
     p = sub.add_parser("gallra", parents=[common, person], help="gallra ärenden äldre än fem år (administratör)")
     p.add_argument("--dry-run", action="store_true", help="visa bara vad som skulle gallras")
     p.add_argument("--as-of", default="", help="räkna från detta datum / count from (YYYY-MM-DD)")
     return parser
-
-
-def default_key() -> Path:
-    return Path(os.environ.get("ARENA_KEY") or _data_dir() / "arena.key")
-
-
-def _open_db(args: argparse.Namespace, *, must_exist: bool = True):  # noqa: ANN202
-    from store import db
-
-    path = Path(getattr(args, "db", None) or default_db())
-    if must_exist and not path.exists():
-        raise ArenaError("cli.db_missing", path=str(path))
-    return db.open(path)
-
-
-def _out(args: argparse.Namespace, binary: bool = False, bom: bool = False):  # noqa: ANN202
-    """A context manager yielding the --out file or stdout. The file is written under a temporary name
-    (owner-only) and renamed when complete; it never replaces the database or, without --force, an
-    existing file, and a refused or failed run leaves whatever was there untouched. A byte-order mark
-    only where asked (CSV for Excel), never in JSON."""
-    import contextlib
-
-    if not getattr(args, "out", None):
-        return contextlib.nullcontext(sys.stdout.buffer if binary else sys.stdout)
-    from store import files
-
-    return files.replacing(args.out, force=getattr(args, "force", False), binary=binary,
-                           encoding="utf-8-sig" if bom else "utf-8", protect=(_db_path(args),))
-
-
-def _db_path(args: argparse.Namespace) -> Path:
-    return Path(getattr(args, "db", None) or default_db())
-
-
-def _check_out(args: argparse.Namespace) -> None:
-    """Refuse a bad --out before any work is done (and before anything is logged as read)."""
-    if getattr(args, "out", None):
-        from store import files
-
-        files.check_target(args.out, force=getattr(args, "force", False), protect=(_db_path(args),))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -285,11 +194,12 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from store import attendance
+    from store import attendance, referrals
 
     database = _open_db(args)
     login = _actor(args, database)
-    report = attendance.import_csv(database, login, args.file, all_or_nothing=args.all_or_nothing)
+    run = referrals.import_file if args.kind == "participants" else attendance.import_csv
+    report = run(database, login, args.file, all_or_nothing=args.all_or_nothing)
     for line, reason in report.rejected:
         sys.stderr.write(t("imp.line", line=line, reason=reason) + "\n")
     if args.all_or_nothing and report.rejected:
@@ -325,9 +235,10 @@ COMMANDS = {"demo": cmd_demo, "export": cmd_export, "import": cmd_import, "find"
 
 def _register_late_commands() -> None:
     """Subcommands whose modules are larger; imported only when used."""
-    from tui import cli_more
+    from tui import cli_more, cli_setup
 
     COMMANDS.update(cli_more.COMMANDS)
+    COMMANDS.update(cli_setup.COMMANDS)
 
 
 def run_tui(args: argparse.Namespace) -> int:

@@ -5,7 +5,7 @@ import argparse
 import sys
 
 from store.i18n import ArenaError, t
-from tui.cli import _actor, _check_out, _open_db, _out
+from tui.cli_base import actor as _actor, check_out as _check_out, open_db as _open_db, out as _out
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -51,7 +51,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     """Exit 0 only when nothing is stranded; 1 when the sync ran but something waits or failed (the
     last line says what and what to do); 2 for bad usage, a missing key or an unreachable share."""
     from store import sync
-    from tui.cli import default_key
+    from tui.cli_base import default_key
 
     from pathlib import Path
 
@@ -121,12 +121,12 @@ def _sync_status(args: argparse.Namespace) -> int:
 
 def _import_share(directory: str, share, key: bytes) -> None:  # noqa: ANN001
     """Copy a file share's files to the PostgreSQL hub before the sync; collisions stop everything."""
-    from store import pgshare, sync
+    from store import hubmove, pgshare, sync
 
     if not isinstance(share, pgshare.PgShare):
         raise ArenaError("sync.import_needs_pg")
     try:
-        result = pgshare.import_share(sync.DirShare(directory), share, key)
+        result = hubmove.import_share(sync.DirShare(directory), share, key)
     except OSError as error:
         raise ArenaError("sync.share_failed", path=directory, detail=error.strerror or str(error)) from error
     if result.collisions:

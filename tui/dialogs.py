@@ -83,11 +83,13 @@ class ChoiceDialog(ModalScreen[object]):
 
     BINDINGS = [Binding("escape", "cancel", t("dlg.cancel"))]
 
-    def __init__(self, question: str, options: list[tuple[object, str]], *, with_text: str | None = None) -> None:
+    def __init__(self, question: str, options: list[tuple[object, str]], *, with_text: str | None = None,
+                 check: Callable[[str], object] | None = None) -> None:
         super().__init__()
         self.question = question
         self.options = options
         self.with_text = with_text
+        self.check = check or (lambda text: text)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -111,8 +113,66 @@ class ChoiceDialog(ModalScreen[object]):
 
     @on(Input.Submitted, "#choice-text")
     def _typed(self, event: Input.Submitted) -> None:
-        if event.value.strip():
-            self.dismiss(event.value.strip())
+        if not event.value.strip():
+            return
+        try:
+            value = self.check(event.value.strip())
+        except ArenaError as error:
+            self.query_one("#choice-error", Label).update(str(error))
+            return
+        self.dismiss(value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class FormDialog(ModalScreen[object]):
+    """A few labelled fields (key, label, value, secret). Enter moves to the next field and, on the last,
+    submits; CTRL+S submits from anywhere. `check` turns {key: text} into the value or raises ArenaError,
+    shown inline (nothing is lost: the fields keep what was typed)."""
+
+    # Enter is handled before the field sees it, so the move to the next field happens before the next key
+    # is delivered: typing straight on after Enter lands in the next field, never in the one just left.
+    BINDINGS = [Binding("escape", "cancel", t("dlg.cancel")), Binding("ctrl+s", "submit", t("key.save")),
+                Binding("enter", "next_field", t("dlg.next"), show=False, priority=True)]
+
+    def __init__(self, question: str, fields: list[tuple[str, str, str, bool]],
+                 check: Callable[[dict[str, str]], object]) -> None:
+        super().__init__()
+        self.question = question
+        self.fields = fields
+        self.check = check
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog form-dialog"):
+            yield Label(self.question, classes="dialog-question")
+            for key, label, value, secret in self.fields:
+                yield Label(label, classes="form-label")
+                yield Input(value, password=secret, id=f"form-{key}")
+            yield Label("", id="form-error", classes="error")
+
+    def on_mount(self) -> None:
+        self.query(Input).first().focus()
+
+    def values(self) -> dict[str, str]:
+        return {key: self.query_one(f"#form-{key}", Input).value for key, *_ in self.fields}
+
+    def action_next_field(self) -> None:
+        inputs = list(self.query(Input))
+        focused = self.focused
+        index = inputs.index(focused) if focused in inputs else len(inputs) - 1
+        if index < len(inputs) - 1:
+            inputs[index + 1].focus()
+            return
+        self.action_submit()
+
+    def action_submit(self) -> None:
+        try:
+            result = self.check(self.values())
+        except ArenaError as error:
+            self.query_one("#form-error", Label).update(str(error))
+            return
+        self.dismiss(result)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -10,8 +10,8 @@ import datetime as dt
 from textual.binding import Binding
 
 from store import cases, clock, milestones, validate
-from store.i18n import t
-from tui.dialogs import ChoiceDialog, PromptDialog
+from store.i18n import ArenaError, t
+from tui.dialogs import ChoiceDialog, ConfirmDialog, PromptDialog
 from tui.workers import call_store
 
 MILESTONE_BINDINGS = [
@@ -26,6 +26,14 @@ MILESTONE_BINDINGS = [
 
 def _date(text: str) -> dt.date:
     return validate.date(text.strip() or clock.today().isoformat())
+
+
+def _past_date(text: str) -> dt.date:
+    """A date something happened (achieved, exit, re-entry): refused in the dialog where it was typed."""
+    day = _date(text)
+    if day > clock.today():
+        raise ArenaError("ms.future_date", date=day.isoformat())
+    return day
 
 
 class MilestoneKeys:
@@ -71,10 +79,20 @@ class MilestoneKeys:
 
                 self.app.push_screen(ChoiceDialog(t("ms.next_prompt"), choices), got_next)
 
-            call_store(self, milestones.stages, db, done=got_stages, group="stages")
+            release = self.app.hold_keys()  # keys typed next belong to the stage dialog that follows
+
+            def stages_read(all_stages: list[milestones.Stage]) -> None:
+                release()
+                got_stages(all_stages)
+
+            def failed(message: str) -> None:
+                release()
+                self.app.notify(message, severity="error", timeout=8)
+
+            call_store(self, milestones.stages, db, done=stages_read, failed=failed, group="stages")
 
         self.app.push_screen(PromptDialog(t("ms.achieved_prompt", stage=current.stage_label, name=name),
-                                          clock.today().isoformat(), check=_date), got_date)
+                                          clock.today().isoformat(), check=_past_date), got_date)
 
     def action_ms_plan_date(self) -> None:
         target = self.target()
@@ -93,14 +111,14 @@ class MilestoneKeys:
         target = self.target()
         if target is None or target[2] is None:
             return
-        _, _, current = target
+        _, name, current = target
         db, login = self.app.db, self.app.login
 
         def got(reason: object) -> None:
             if reason:
                 self._write(lambda: milestones.set_status(db, login, current.id, "cancelled", reason=str(reason)))
 
-        self.app.push_screen(PromptDialog(t("ms.reason_prompt"),
+        self.app.push_screen(PromptDialog(f"{name} · {current.stage_label}: {t('ms.reason_prompt')}",
                                           check=lambda s: validate.text(s, t("ms.reason_prompt"), required=True)), got)
 
     def action_ms_exit(self) -> None:
@@ -111,22 +129,41 @@ class MilestoneKeys:
         db, login = self.app.db, self.app.login
 
         def got_outcomes(outcomes: list[milestones.Outcome]) -> None:
+            labels = {o.code: o.label for o in outcomes}
+
             def got_outcome(code: object) -> None:
                 if not code:
                     return
 
                 def got_date(day: object) -> None:
-                    if day is not None:
-                        self._write(lambda: milestones.exit_participant(db, login, pid, str(code), day),
-                                    "ms.exited")
+                    if day is None:
+                        return
+
+                    def confirmed(ok: bool | None) -> None:
+                        if ok:
+                            self._write(lambda: milestones.exit_participant(db, login, pid, str(code), day),
+                                        "ms.exited")
+
+                    self.app.push_screen(ConfirmDialog(t("ms.confirm_exit", name=name, date=day.isoformat(),
+                                                         outcome=labels.get(str(code), code))), confirmed)
 
                 self.app.push_screen(PromptDialog(t("ms.exit_date", name=name), clock.today().isoformat(),
-                                                  check=_date), got_date)
+                                                  check=_past_date), got_date)
 
             self.app.push_screen(ChoiceDialog(t("ms.exit_prompt"), [(o.code, o.label) for o in outcomes]),
                                  got_outcome)
 
-        call_store(self, milestones.outcomes, db, done=got_outcomes, group="outcomes")
+        release = self.app.hold_keys()  # keys typed next belong to the outcome dialog
+
+        def outcomes_read(outcomes: list[milestones.Outcome]) -> None:
+            release()
+            got_outcomes(outcomes)
+
+        def failed(message: str) -> None:
+            release()
+            self.app.notify(message, severity="error", timeout=8)
+
+        call_store(self, milestones.outcomes, db, done=outcomes_read, failed=failed, group="outcomes")
 
     def action_ms_reenter(self) -> None:
         target = self.target()
@@ -139,20 +176,20 @@ class MilestoneKeys:
             if day is not None:
                 self._write(lambda: milestones.reenter(db, login, pid, day))
 
-        self.app.push_screen(PromptDialog(t("ms.reenter_prompt", name=name), clock.today().isoformat(), check=_date),
-                             got)
+        self.app.push_screen(PromptDialog(t("ms.reenter_prompt", name=name), clock.today().isoformat(),
+                                          check=_past_date), got)
 
     def action_ms_note(self) -> None:
         target = self.target()
         if target is None:
             return
-        pid = target[0]
+        pid, name = target[0], target[1]
         db, login = self.app.db, self.app.login
 
         def got(text: object) -> None:
             if text:
                 self._write(lambda: cases.add_note(db, login, pid, str(text)), "card.note_added")
 
-        self.app.push_screen(PromptDialog(t("card.note_prompt"),
+        self.app.push_screen(PromptDialog(f"{name}: {t('card.note_prompt')}",
                                           check=lambda s: validate.text(s, t("card.tab.notes"), max_len=4000,
                                                                         required=True)), got)

@@ -7,6 +7,7 @@ the reason if it failed).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from rich.text import Text
@@ -309,6 +310,7 @@ class AttendanceScreen(Screen):
         self.sessions: list[Session] = []
         self.session_id: str | None = None  # the session whose roll call is open (or follows the day)
         self.undo_steps: dict[tuple[str, dt.date], list[UndoStep]] = {}  # per session, several steps back
+        self._day_release: Callable[[], None] = lambda: None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -347,6 +349,7 @@ class AttendanceScreen(Screen):
     def _show_sessions(self, day: dt.date, sessions: list[Session], follow: bool = False) -> None:
         if day != self.day:
             return  # an older day's list arriving late
+        self._day_release()
         self.sessions = sessions
         table = self.query_one(SessionTable)
         keep = table.cursor_row
@@ -361,7 +364,7 @@ class AttendanceScreen(Screen):
         empty.update(t("att.holiday_line", name=holiday) if holiday else ("" if sessions else t("att.no_sessions")))
         if follow and self.session_id is not None:
             if self.current_session() is not None:
-                self.reload_roll()
+                self.reload_roll(focus=self.query_one(RollTable).has_focus)
             else:
                 self.notify(t("att.no_session_that_day", day=calendar.day_line(self.day)), timeout=4)
                 table.focus()
@@ -402,8 +405,10 @@ class AttendanceScreen(Screen):
         if session is None:
             return
         aid, sid, day, name = session.activity_id, session.session_id, self.day, session.title
+        release = self.app.hold_keys() if focus else (lambda: None)  # keys typed after Enter mark this roll
 
         def show(result: tuple[list[RollRow], bool]) -> None:
+            release()
             if (sid, day) != (self.session_id, self.day):
                 return  # the day or session changed while this was read
             rows, cancelled = result
@@ -413,8 +418,13 @@ class AttendanceScreen(Screen):
                 roll.focus()
             self.reload_sessions()
 
+        def failed(message: str) -> None:
+            release()
+            self.notify(message, severity="error", timeout=8)
+
         call_store(self, lambda: (attendance.roll_call(self.app.db, self.app.login, aid, day, sid),
-                                  attendance.is_cancelled(self.app.db, aid, day, session_id=sid)), done=show, group="roll")
+                                  attendance.is_cancelled(self.app.db, aid, day, session_id=sid)), done=show,
+                   failed=failed, group="roll")
 
     def refresh_roll_header(self) -> None:
         roll = self.query_one(RollTable)
@@ -447,6 +457,7 @@ class AttendanceScreen(Screen):
         was_open = roll.activity_id is not None
         self.day = day
         roll.close()
+        self._day_release = self.app.hold_keys()  # keys typed next act on the new day's roll call
         self.load_day(follow=was_open)
 
     # ------------------------------------------------------------------ undo

@@ -24,12 +24,13 @@ from tui.labels import cell_symbol
 from tui.msactions import MILESTONE_BINDINGS, MilestoneKeys
 from tui.workers import call_store
 
-REASONS = ("dlg.reason.cover", "dlg.reason.call", "dlg.reason.bistand", "dlg.reason.roll")
 
 
 def ask_reason(app: App, name: str, then: Callable[[str], None]) -> None:
     """The access-reason modal: common reasons plus free text; Escape cancels and nothing is opened."""
-    options: list[tuple[object, str]] = [(t(key), t(key)) for key in REASONS]
+    from store.access import REASON_KEYS, check_reason
+
+    options: list[tuple[object, str]] = [(t(key), t(key)) for key in REASON_KEYS]
     options.append((None, t("dlg.reason.other")))
 
     def chosen(reason: object) -> None:
@@ -37,40 +38,46 @@ def ask_reason(app: App, name: str, then: Callable[[str], None]) -> None:
             then(str(reason))
 
     app.push_screen(ChoiceDialog(t("dlg.reason_title", name=name or "—"), options,
-                                 with_text=t("dlg.reason_placeholder")), chosen)
+                                 with_text=t("dlg.reason_placeholder"), check=check_reason), chosen)
 
 
-class TimelineTable(MilestoneKeys, DataTable):
-    BINDINGS = MILESTONE_BINDINGS
-
-    def target(self) -> tuple[str, str, milestones.Milestone | None] | None:
-        screen = self.screen
-        assert isinstance(screen, CaseCardScreen)
-        p = screen.participant
-        return p.id, p.name, milestones.current_of(screen.timeline)
-
-    def changed(self) -> None:
-        self.screen.reload()
+class TimelineTable(DataTable):
+    """The milestones tab; its keys are the card's (they work on every tab)."""
 
 
 class NotesTable(DataTable):
-    BINDINGS = [Binding("ctrl+n", "note", t("key.note"), id="note")]
-
-    def action_note(self) -> None:
-        self.screen.query_one(TimelineTable).action_ms_note()
+    """The notes tab; Ctrl+N is the card's."""
 
 
-class CaseCardScreen(Screen):
+class CaseCardScreen(MilestoneKeys, Screen):
+    """The card's keys are bound on the screen, so they work the moment it opens, whichever tab has
+    focus, and show in the footer. The screen holds keys typed ahead until its first load is shown."""
+
     BINDINGS = [
         Binding("escape", "app.pop_screen", t("key.back"), id="back"),
         Binding("ctrl+e", "edit", t("key.edit"), id="edit"),
         Binding("r", "report", t("key.report"), id="report"),
+        Binding("i", "enrolments", t("key.enrolments"), id="enrolments"),
+        *MILESTONE_BINDINGS,
     ]
+
+    def action_enrolments(self) -> None:
+        from tui.screens.enrolment import EnrolmentScreen
+
+        self.app.push_screen(EnrolmentScreen(self.participant.id, self.participant.name), lambda _: self.reload())
 
     def __init__(self, participant: Participant) -> None:
         super().__init__()
         self.participant = participant
         self.timeline: list[milestones.Milestone] = []
+        self._loaded = False
+        self._release: Callable[[], None] | None = None
+
+    def target(self) -> tuple[str, str, milestones.Milestone | None] | None:
+        return self.participant.id, self.participant.name, milestones.current_of(self.timeline)
+
+    def changed(self) -> None:
+        self.reload()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -108,9 +115,25 @@ class CaseCardScreen(Screen):
                     attendance.person_weeks(db, login, pid, weeks=8), cases.notes(db, login, pid),
                     cases.history(db, login, pid, 300), cases.enrolments(db, login, pid))
 
-        call_store(self, load, done=self._show, group="card")
+        if not self._loaded and self._release is None:
+            self._release = self.app.hold_keys()  # keys typed ahead wait until the card shows what they act on
+
+        def failed(message: str) -> None:
+            self._first_shown()
+            self.app.notify(message, severity="error", timeout=8)
+
+        call_store(self, load, done=self._show, failed=failed, group="card")
+
+    def _first_shown(self) -> None:
+        self._loaded = True
+        if self._release is not None:
+            self._release()
+
+    def on_unmount(self) -> None:
+        self._first_shown()
 
     def _show(self, data: tuple) -> None:
+        self._first_shown()
         person, timeline, all_stages, weeks, notes, history, enrolled = data
         self.participant = person
         self.timeline = timeline

@@ -64,10 +64,11 @@ class ListTable(DataTable):
 class OverviewScreen(Screen):
     BINDINGS = [
         Binding("R", "report", t("key.report"), id="report"),
-        Binding("f", "figures", t("key.figures"), id="figures"),
+        Binding("f,F", "figures", t("key.figures"), id="figures", key_display="F"),
         Binding("y", "sync", t("key.sync"), id="sync"),
         Binding("k", "conflicts", t("key.conflicts"), id="conflicts"),
         Binding("g", "review", t("key.review"), id="review"),
+        Binding("a", "activities", t("key.activities"), id="activities"),
     ]
 
     def __init__(self) -> None:
@@ -232,9 +233,14 @@ class OverviewScreen(Screen):
         self.app.push_screen(ConflictsScreen())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "review":  # administrators only (the store refuses everyone else, too)
+        if action in ("review", "activities"):  # administrators only (the store refuses everyone else, too)
             return self.app.may(access.ADMIN)
         return super().check_action(action, parameters)
+
+    def action_activities(self) -> None:
+        from tui.screens.activities import ActivitiesScreen
+
+        self.app.push_screen(ActivitiesScreen())
 
     def action_review(self) -> None:
         from tui.screens.review import AccessReviewScreen
@@ -244,6 +250,10 @@ class OverviewScreen(Screen):
     def action_figures(self) -> None:
         tabs = self.query_one(TabbedContent)
         tabs.active = "tab-figures" if tabs.active == "tab-myday" else "tab-myday"
+        # focus on something that takes no letters, so the next F (or any key of this screen) works
+        target = self.query_one("#fig-text").parent if tabs.active == "tab-figures" else self.query_one("#ov-sessions")
+        if target is not None and target.focusable:
+            target.focus()
 
 
 

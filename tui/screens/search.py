@@ -1,6 +1,8 @@
 """F2 Sök: one field, ranked results as you type (debounced, in a worker); ctrl+n registers a person."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -41,6 +43,7 @@ class SearchScreen(Screen):
         self._timer: Timer | None = None
         self._query = ""
         self._focus_when_ready = False  # Enter was pressed before the results arrived
+        self._release: Callable[[], None] = lambda: None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -72,8 +75,12 @@ class SearchScreen(Screen):
             return
         from store.i18n import language
 
+        def failed(message: str) -> None:
+            self._show(query, [])
+            self.app.notify(message, severity="error", timeout=8)
+
         call_store(self, cases.search, self.app.db, query, login=self.app.login, lang=language(),
-                   done=lambda hits: self._show(query, hits), group="search")
+                   done=lambda hits: self._show(query, hits), failed=failed, group="search")
 
     def run_search_now(self) -> None:
         """Used by Enter in the field: search at once (no debounce)."""
@@ -94,19 +101,33 @@ class SearchScreen(Screen):
             age = p.age(today)
             table.add_row(person_name(p.name, p.protected), p.display_number(), "" if age is None else str(age),
                           p.caseworker_name or "", status, h.stage or "", Text(h.matched_on, style="dim"), key=p.id)
-        if self._focus_when_ready and hits:
+        if self._focus_when_ready:
             self._focus_when_ready = False
-            table.focus()
+            self._release()  # keys typed after Enter were waiting for these results
+            if hits:
+                table.focus()
         status = self.query_one("#search-status", Static)
         if len(query) < 2:
             status.update(t("search.hint"))
         else:
-            status.update(t("search.count", n=len(hits)) if hits else t("search.none"))
+            hint = None if hits else identity.corrected(query)
+            status.update(t("search.count", n=len(hits)) if hits else
+                          t("id.check_digit_hint", number=hint) if hint else t("search.none"))
+
+    def on_screen_resume(self) -> None:
+        """Back from a case card (an exit, a re-entry, an edit): the results show what is stored now."""
+        if len(self._query.strip()) >= 2 and self.is_mounted:
+            self._run_search()
 
     @on(Input.Submitted, "#search-input")
     def _submitted(self) -> None:
-        self._focus_when_ready = True
+        if not self._focus_when_ready:
+            self._focus_when_ready = True
+            self._release = self.app.hold_keys()
         self.run_search_now()
+
+    def on_unmount(self) -> None:
+        self._release()
 
     def open_selected(self) -> None:
         table = self.query_one(ResultTable)

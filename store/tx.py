@@ -1,0 +1,31 @@
+"""An open write transaction (`Tx`) and one statement straight to the driver (`run`).
+
+Apart from `store.db` so that what runs inside a transaction – the change log, the settings, the
+migrations that log changes – needs nothing of the engine factory, which needs the migrations: no
+module imports itself back through another.
+"""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, exc
+
+
+def run(conn: Connection, sql: str, params: tuple | list = ()) -> sqlite3.Cursor:
+    """One statement straight to the driver, inside the connection's current transaction. For the hot
+    path of a mark and the change log: SQLAlchemy's per-statement bookkeeping costs more than these
+    indexed statements do. A broken constraint is raised as SQLAlchemy's IntegrityError, as elsewhere."""
+    try:
+        return conn.connection.driver_connection.execute(sql, params)
+    except sqlite3.IntegrityError as error:
+        raise exc.IntegrityError(sql, params, error) from error
+
+
+@dataclass
+class Tx:
+    """An open write transaction: the connection, who is writing, and from which workstation."""
+
+    conn: Connection
+    login: str
+    workstation_id: str

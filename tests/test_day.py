@@ -1,0 +1,110 @@
+"""A caseworker's day through the Pilot, typed at full speed, with the database checked after every step."""
+from __future__ import annotations
+
+import sqlite3
+
+from textual.widgets import Input
+
+from store import activities
+
+from .conftest import TODAY, World
+from .test_keys import type_fast
+from .test_tui import make_app, settle
+
+
+def rows(world: World, sql: str, *params: object) -> list[tuple]:
+    con = sqlite3.connect(world.path)
+    try:
+        return con.execute(sql, params).fetchall()
+    finally:
+        con.close()
+
+
+def today_marks(world: World) -> list[tuple]:
+    return rows(world, "SELECT p.last_name, t.status FROM attendance t JOIN participant p ON p.id = t.participant_id"
+                       " WHERE t.date = ? ORDER BY p.last_name", TODAY.isoformat())
+
+
+async def test_a_caseworkers_day(world: World) -> None:
+    app = make_app(world, "omar.farah")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        # logged in as Omar; nothing written by starting
+        assert app.user is not None and app.user.login == "omar.farah"
+        assert rows(world, "SELECT count(*) FROM attendance") == [(0,)]
+
+        # the morning roll call: three marks
+        await type_fast(pilot, app, "f3", "enter", "n", "n", "s")
+        assert today_marks(world) == [("Andersson", "present"), ("Berg", "present"), ("Carlsson", "sick")]
+
+        # a refusal: tomorrow cannot be marked, the cursor stays on the person and the row says why
+        await type_fast(pilot, app, "right_square_bracket")
+        roll = app.screen.query_one("#roll")
+        before = roll.cursor_row
+        await type_fast(pilot, app, "n")
+        assert roll.cursor_row == before
+        assert "har inte hänt än" in str(roll.get_row_at(before)[-1])
+        assert rows(world, "SELECT count(*) FROM attendance WHERE date > ?", TODAY.isoformat()) == [(0,)]
+        await type_fast(pilot, app, "t")
+
+        # cancel and un-cancel: the three marks are kept throughout
+        await type_fast(pilot, app, "x", "y")
+        assert rows(world, "SELECT count(*) FROM session_cancel") == [(1,)] and len(today_marks(world)) == 3
+        await type_fast(pilot, app, "x", "y")
+        assert rows(world, "SELECT count(*) FROM session_cancel") == [(0,)] and len(today_marks(world)) == 3
+
+        # all present, then undo of all present: back to the three, whole
+        await type_fast(pilot, app, "A", "y")
+        assert len(today_marks(world)) == 25
+        await type_fast(pilot, app, "ctrl+z")
+        assert today_marks(world) == [("Andersson", "present"), ("Berg", "present"), ("Carlsson", "sick")]
+
+        # a new participant registered (the card opens), then enrolled
+        await type_fast(pilot, app, "f2", "ctrl+n", "tab", *"Lars", "tab", *"Ahmed", "tab", "M", "ctrl+s")
+        found = rows(world, "SELECT id FROM participant WHERE first_name = 'Lars' AND last_name = 'Ahmed'")
+        assert len(found) == 1
+        lars = found[0][0]
+        assert type(app.screen).__name__ == "CaseCardScreen" and app.screen.participant.id == lars
+        activities.enrol(world.db, "setup", lars, world.activity_id, TODAY,  # (no enrolment keys on the card yet)
+                         reason="plats ordnad med handledaren")
+        assert rows(world, "SELECT count(*) FROM enrolment WHERE participant_id = ?", lars) == [(1,)]
+
+        # marked in the afternoon: the roll call reopened, found by the filter in any name order
+        await type_fast(pilot, app, "escape", "f3", "escape", "enter", "slash", *"ahmed lars", "enter", "n")
+        assert rows(world, "SELECT status, recorded_by FROM attendance WHERE participant_id = ?", lars) == [
+            ("present", "omar.farah")]
+
+        # the week grid shows the week, Lars included
+        await type_fast(pilot, app, "w")
+        assert type(app.screen).__name__ == "WeekGridScreen"
+        assert lars in app.screen.query_one("#week").rows_by_id
+        await type_fast(pilot, app, "escape")
+
+        # a case outside the caseload: a one-letter reason is refused, a few words are logged
+        await type_fast(pilot, app, "f2", "ctrl+a", "backspace", *"andersson", "enter", "enter")
+        assert type(app.screen).__name__ == "ChoiceDialog"
+        await type_fast(pilot, app, "end", "enter", "x", "enter")
+        assert type(app.screen).__name__ == "ChoiceDialog"
+        assert rows(world, "SELECT count(*) FROM audit_event WHERE action = 'view' AND reason != ''") == [(0,)]
+        await type_fast(pilot, app, "backspace", *"ringde om sin praktik", "enter")
+        assert type(app.screen).__name__ == "CaseCardScreen"
+        assert rows(world, "SELECT reason, participant_id FROM audit_event WHERE action = 'view' AND reason != ''") \
+            == [("ringde om sin praktik", world.people[0])]
+
+        # milestones on the card, typed at once: the referral's next stage planned, then achieved today
+        await type_fast(pilot, app, "a", "enter", "enter", "enter")
+        assert rows(world, "SELECT stage_code, status FROM milestone WHERE participant_id = ? ORDER BY rowid",
+                    world.people[0]) == [("anvisning", "achieved"), ("kartlaggning", "planned")]
+        await type_fast(pilot, app, "a", "enter", "enter", "enter")
+        assert rows(world, "SELECT status, achieved_date FROM milestone WHERE participant_id = ?"
+                           " AND stage_code = 'kartlaggning'", world.people[0]) == [("achieved", TODAY.isoformat())]
+
+        # the monthly report for the caseload, from F5
+        await type_fast(pilot, app, "f5", "R")
+        for _ in range(100):
+            if rows(world, "SELECT count(*) FROM audit_event WHERE action = 'report'") == [(1,)]:
+                break
+            await settle(pilot, app, rounds=1)
+        assert rows(world, "SELECT count(*) FROM audit_event WHERE action = 'report'") == [(1,)]
+        assert (world.path.parent / "rapporter" / "narvaro-2026-11-omar.farah.xlsx").exists()
+        assert app.screen.query(Input) is not None

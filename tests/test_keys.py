@@ -1,0 +1,121 @@
+"""Every key goes to what was on screen when it was pressed: sequences typed at full speed (all keys
+queued at once, nothing waited for in between), then the database is checked."""
+from __future__ import annotations
+
+import sqlite3
+
+from textual import events
+from textual.widgets import Input, TabbedContent
+
+from tui.app import ArenaApp
+
+from .conftest import TODAY, World
+from .test_tui import count, make_app, settle
+
+
+def _char(key: str) -> str | None:
+    return {"space": " ", "tab": "\t", "enter": "\r", "full_stop": "."}.get(key, key if len(key) == 1 else None)
+
+
+async def type_fast(pilot, app: ArenaApp, *keys: str) -> None:  # noqa: ANN001
+    """Queue every key at once, as a fast typist's terminal does, and only then wait."""
+    for key in keys:
+        event = events.Key(key, _char(key))
+        event.set_sender(app)
+        app._driver.send_message(event)
+    for _ in range(200):
+        await settle(pilot, app, rounds=1)
+        if not app.keys_waiting() and not app.opening:
+            break
+    await settle(pilot, app)
+
+
+def marks(world: World) -> list[tuple]:
+    con = sqlite3.connect(world.path)
+    try:
+        return con.execute("SELECT p.last_name, a.status, a.hours, a.date FROM attendance a"
+                           " JOIN participant p ON p.id = a.participant_id ORDER BY a.date, p.last_name").fetchall()
+    finally:
+        con.close()
+
+
+async def test_dialog_keys_typed_ahead_keep_their_digits(world: World) -> None:
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await type_fast(pilot, app, "f3", "enter", "o", "d", "3", "enter", "d", "2", "full_stop", "5", "enter", "n")
+        day = TODAY.isoformat()
+        assert marks(world) == [("Andersson", "unexcused", 0.0, day), ("Berg", "partial", 3.0, day),
+                                ("Carlsson", "partial", 2.5, day), ("Dahl", "present", 6.0, day)]
+
+
+async def test_day_change_moves_the_roll_call_with_it(world: World) -> None:
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        # Tuesday's roll call, one mark; [ goes to Monday and the next mark is Monday's
+        await type_fast(pilot, app, "f3", "enter", "n", "left_square_bracket", "n")
+        assert marks(world) == [("Andersson", "present", 6.0, "2026-11-23"), ("Andersson", "present", 6.0, TODAY.isoformat())]
+        header = str(app.screen.query_one("#roll-header").render())
+        assert "mån 23 nov" in header and "Arbetsträning café" in header
+        # [ again: Sunday has no session, the roll call closes and a key records nothing
+        await type_fast(pilot, app, "left_square_bracket", "n", "s")
+        assert len(marks(world)) == 2
+        assert "Välj ett pass" in str(app.screen.query_one("#roll-header").render())
+
+
+async def test_a_refused_mark_keeps_the_cursor_and_says_why(world: World) -> None:
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await type_fast(pilot, app, "f3", "enter", "n", "x", "enter")
+        assert count(world, "SELECT count(*) FROM session_cancel") == 1
+        roll = app.screen.query_one("#roll")
+        before = roll.cursor_row
+        await type_fast(pilot, app, "n", "n", "s")
+        assert roll.cursor_row == before  # nobody skipped
+        assert "inställt" in str(roll.get_row_at(before)[-1])
+        assert marks(world) == [("Andersson", "present", 6.0, TODAY.isoformat())]  # kept through the cancel
+
+
+async def test_f2_after_a_case_card_lands_in_the_search_field(world: World) -> None:
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        # Berg is in omar's caseload: the card opens without a reason
+        await type_fast(pilot, app, "f2", *"berg", "enter", "enter")
+        assert type(app.screen).__name__ == "CaseCardScreen"
+        await type_fast(pilot, app, "f2", *"karin")
+        assert type(app.screen).__name__ == "SearchScreen"
+        assert app.screen.query_one("#search-input", Input).value == "karin"
+        assert count(world, "SELECT count(*) FROM audit_event WHERE action = 'report'") == 0
+
+
+async def test_card_keys_work_the_moment_it_opens(world: World) -> None:
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await type_fast(pilot, app, "f2", *"berg", "enter", "enter", "ctrl+n", *"Ringde om tid", "enter")
+        assert count(world, "SELECT count(*) FROM note WHERE text = 'Ringde om tid'") == 1
+        footer_keys = {k for k, b in app.screen.active_bindings.items() if b.binding.show}
+        assert {"a", "p", "c", "e", "ctrl+n", "r"} <= footer_keys
+
+
+async def test_tab_typed_fast_moves_to_the_next_field(world: World) -> None:
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await type_fast(pilot, app, "f2", "ctrl+n", "tab", *"Lars", "tab", *"Ahmed", "tab", "M", "ctrl+s")
+        assert count(world, "SELECT count(*) FROM participant WHERE first_name = 'Lars' AND last_name = 'Ahmed'") == 1
+
+
+async def test_f_on_f5_switches_to_the_figures_and_back(world: World) -> None:
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await type_fast(pilot, app, "f5", "F")
+        assert app.screen.query_one(TabbedContent).active == "tab-figures"
+        await type_fast(pilot, app, "F")
+        assert app.screen.query_one(TabbedContent).active == "tab-myday"
+        await type_fast(pilot, app, "f")
+        assert app.screen.query_one(TabbedContent).active == "tab-figures"

@@ -1,0 +1,171 @@
+"""Setting a programme up without the demo: `arena init`, `arena activities`, `arena enrol/unenrol` as
+real subprocesses, and the administration screen and the enrolment screen through the Pilot."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from store import activities, cases, db, staff
+
+from .conftest import TODAY
+
+ROOT = Path(__file__).resolve().parent.parent
+PIN = "246813"
+
+
+def arena(*args: str, stdin: str = "", os_login: str = "sara") -> subprocess.CompletedProcess:
+    env = {**{k: v for k, v in os.environ.items() if k != "ARENA_USER"}, "ARENA_TODAY": TODAY.isoformat(),
+           "LOGNAME": os_login, "USER": os_login}
+    return subprocess.run([sys.executable, "-m", "tui.cli", *args], capture_output=True, text=True, cwd=ROOT,
+                          env=env, input=stdin, timeout=120)
+
+
+def test_init_makes_the_first_administrator_and_never_overwrites(tmp_path: Path) -> None:
+    path = tmp_path / "arena.db"
+    short = arena("init", "--db", str(path), "--admin", "sara.admin", "--name", "Sara Admin", stdin="1234\n")
+    assert short.returncode == 2 and "minst 6 siffror" in short.stderr and not path.exists()
+    none = arena("init", "--db", str(path))  # no terminal and no --admin: nothing to ask on
+    assert none.returncode == 2 and "Ingen terminal" in none.stderr and not path.exists()
+    made = arena("init", "--db", str(path), "--admin", "sara.admin", "--name", "Sara Admin", stdin=f"{PIN}\n")
+    assert made.returncode == 0, made.stderr
+    again = arena("init", "--db", str(path), "--admin", "x.y", stdin=f"{PIN}\n")
+    assert again.returncode == 2 and "finns redan" in again.stderr
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT login, name, role, pin_hash LIKE 'scrypt$%' FROM caseworker").fetchall() == [
+        ("sara.admin", "Sara Admin", "admin", 1)]
+    # the OS login that ran init is that administrator here; the PIN proves it
+    listed = arena("users", "list", "--db", str(path), "--pin-stdin", stdin=f"{PIN}\n")
+    assert listed.returncode == 0 and "sara.admin" in listed.stdout, listed.stderr
+    # a workstation that joins: no user of its own, and the first start does not make one
+    joined = arena("init", "--db", str(tmp_path / "b.db"), "--join")
+    assert joined.returncode == 0 and "arena sync" in joined.stdout
+    database = db.open(tmp_path / "b.db")
+    assert staff.setting_up(database) and staff.joining(database)
+    database.dispose()
+
+
+def test_activities_and_enrolments_from_the_command_line(tmp_path: Path) -> None:
+    path = tmp_path / "arena.db"
+    assert arena("init", "--db", str(path), "--admin", "sara", "--name", "Sara", stdin=f"{PIN}\n").returncode == 0
+    pin = f"{PIN}\n"
+    add = arena("activities", "add", "Jobbsök", "--db", str(path), "--pin-stdin", "--capacity", "1", "--site", "Centrum",
+                "--session", "fm=08:30-12:00", "--session", "em=13:00-16:00/3,3,3,3,0", stdin=pin)
+    assert add.returncode == 0, add.stderr
+    bad = arena("activities", "add", "X", "--db", str(path), "--pin-stdin", "--session", "fm=12:00-08:00", stdin=pin)
+    assert bad.returncode == 2 and "går inte ihop" in bad.stderr
+    wrong_pin = arena("activities", "add", "Y", "--db", str(path), "--pin-stdin", "--hours", "6 6 6 6 4", stdin="999999\n")
+    assert wrong_pin.returncode == 2 and "Fel PIN-kod" in wrong_pin.stderr
+    database = db.open(path)
+    people = [cases.register(database, "sara", cases.NewParticipant(f"P{i}", "Berg", "K", "2026-11-01",
+                                                                    reserve_number=f"RES-{i}")) for i in range(2)]
+    database.dispose()
+    ok = arena("enrol", "RES-0", "Jobbsök", "--session", "fm", "--from", "2026-11-02", "--db", str(path), "--pin-stdin",
+               stdin=pin)
+    assert ok.returncode == 0, ok.stderr
+    which = arena("enrol", "RES-1", "Jobbsök", "--from", "2026-11-02", "--db", str(path), "--pin-stdin", stdin=pin)
+    assert which.returncode == 2 and "flera pass" in which.stderr
+    full = arena("enrol", "RES-1", "Jobbsök", "--session", "fm", "--from", "2026-11-02", "--db", str(path),
+                 "--pin-stdin", stdin=pin)
+    assert full.returncode == 2 and "fullt" in full.stderr
+    forced = arena("enrol", "RES-1", "Jobbsök", "--session", "fm", "--from", "2026-11-02", "--reason", "Beslut",
+                   "--db", str(path), "--pin-stdin", stdin=pin)
+    assert forced.returncode == 0, forced.stderr
+    hours = arena("activities", "edit", "Jobbsök", "--session", "em", "--hours", "2 2 2 2 2", "--from", "2026-12-01",
+                  "--db", str(path), "--pin-stdin", stdin=pin)
+    assert hours.returncode == 0, hours.stderr
+    ended = arena("unenrol", "RES-0", "Jobbsök", "--session", "fm", "--last", "2026-11-30", "--db", str(path),
+                  "--pin-stdin", stdin=pin)
+    assert ended.returncode == 0, ended.stderr
+    listed = arena("activities", "list", "--db", str(path), "--pin-stdin", stdin=pin)
+    assert "08:30–12:00" in listed.stdout and "2/1 platser" in listed.stdout, listed.stdout
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT count(*), sum(capacity_reason = 'Beslut') FROM enrolment").fetchone() == (2, 1)
+    assert con.execute("SELECT count(*) FROM audit_event WHERE action = 'enrol_over_capacity'").fetchone() == (1,)
+    assert con.execute("SELECT valid_from, hours_mon FROM session_hours h JOIN activity_session s"
+                       " ON s.id = h.session_id WHERE s.name = 'em' ORDER BY valid_from").fetchall() == [
+        ("", 3.0), ("2026-12-01", 2.0)]
+    # every one of these writes is in the change log, so it syncs
+    assert con.execute("SELECT count(*) FROM change_log WHERE tbl IN ('activity', 'activity_session',"
+                       " 'session_hours', 'enrolment')").fetchone()[0] >= 8
+
+
+async def test_the_administrator_adds_an_activity_and_enrols_someone_from_the_card(tmp_path: Path) -> None:
+    from tui.app import ArenaApp
+
+    from .test_access import settle
+
+    database = db.open(tmp_path / "arena.db")
+    staff.first_admin(database, "sara", "Sara Admin", PIN)
+    pid = cases.register(database, "sara", cases.NewParticipant("Ali", "Berg", "M", "2026-11-01"))
+    app = ArenaApp(database, "sara")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        if type(app.screen).__name__ == "LockScreen":  # the PIN at every start
+            await pilot.press(*PIN, "enter")
+            await settle(pilot, app)
+        await pilot.press("a")
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "ActivitiesScreen"
+        await pilot.press("ctrl+n")
+        await settle(pilot, app)
+        await pilot.press(*"Jobbsök", "enter", *"fm=08:30-12:00; em=13:00-16:00", "ctrl+s")
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "ActivitiesScreen"
+        aid = activities.find(database, "Jobbsök")
+        assert [(s.name, s.times) for s in activities.all_activities(database)[0].sessions] == [
+            ("fm", "08:30–12:00"), ("em", "13:00–16:00")]
+        await pilot.press("escape")
+        await settle(pilot, app)
+        app.open_case(pid, "Berg, Ali")
+        await settle(pilot, app)
+        if type(app.screen).__name__ == "ChoiceDialog":  # outside the caseload: a reason first
+            await pilot.press("enter")
+            await settle(pilot, app)
+        await pilot.press("i")
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "EnrolmentScreen"
+        await pilot.press("ctrl+n")
+        await settle(pilot, app)
+        await pilot.press("down", "enter")  # the afternoon session
+        await settle(pilot, app)
+        await pilot.press("enter", "enter")  # from today, no end
+        await settle(pilot, app)
+        found = activities.enrolments(database, pid)
+        assert [(e.title, e.start_date, e.end_date) for e in found] == [
+            ("Jobbsök em 13:00–16:00", TODAY.isoformat(), None)]
+        await pilot.press("x", "enter")  # ends today
+        await settle(pilot, app)
+        assert activities.enrolments(database, pid)[0].end_date == TODAY.isoformat()
+    assert aid
+    database.dispose()
+
+
+def test_referral_import_updates_by_number_refuses_by_line_and_reads_xlsx(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    from store import referrals
+
+    database = db.open(tmp_path / "arena.db")
+    staff.first_admin(database, "sara", "Sara Admin", PIN)
+    first = tmp_path / "a.csv"
+    first.write_text("personnummer,first_name,last_name,gender,referral_date,plan\n"
+                     "190905271474,Åsa,Öberg,K,2026-11-02,8\n", encoding="utf-8")
+    assert referrals.import_file(database, "sara", first).imported == 1
+    changed = tmp_path / "b.xlsx"
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Personnummer", "Förnamn", "Efternamn", "Kön", "Anvisningsdatum", "Veckoplan"])
+    sheet.append(["19090527-1474", "Åsa", "Öberg-Lind", "K", "2026-11-02", "6 6 6 6 4"])
+    sheet.append(["", "Utan", "Nummer", "M", "2026-11-02", "8"])
+    book.save(changed)
+    refused = referrals.import_file(database, "sara", changed, all_or_nothing=True)
+    assert refused.imported == 0 and [line for line, _ in refused.rejected] == [3]
+    report = referrals.import_file(database, "sara", changed)
+    assert (report.imported, report.unchanged, len(report.rejected)) == (1, 0, 1)
+    con = sqlite3.connect(tmp_path / "arena.db")
+    assert con.execute("SELECT last_name, plan_fri FROM participant").fetchall() == [("Öberg-Lind", 4.0)]
+    database.dispose()

@@ -1,0 +1,109 @@
+"""What every `arena` command shares, the CLI's and the app's sync screen alike: where the data lives
+(the database, the demo database, the programme key), who is acting (proven with the PIN) and where
+output goes. Imports nothing heavy and nothing of the screen."""
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
+
+from store.i18n import ArenaError, t
+
+
+def data_dir() -> Path:
+    override = os.environ.get("ARENA_DATA_DIR")
+    if override:
+        return Path(override)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("arena", appauthor=False))
+
+
+def default_db() -> Path:
+    return data_dir() / "arena.db"
+
+
+def demo_db() -> Path:
+    return data_dir() / "demo.db"
+
+
+def os_login() -> str:
+    """The operating system's login of whoever runs Arena: the identity a user is mapped from."""
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 -- no login name in this environment
+        return "okand"
+
+
+def claimed_user(args: argparse.Namespace) -> str | None:
+    """A user named with --user (or ARENA_USER): a claim that the PIN must prove, never an identity."""
+    return getattr(args, "user", None) or os.environ.get("ARENA_USER") or None
+
+
+def read_pin(args: argparse.Namespace, login: str) -> str:
+    """The PIN from standard input (--pin-stdin, for scripts) or typed at the terminal, never echoed."""
+    if getattr(args, "pin_stdin", False):
+        return sys.stdin.readline().rstrip("\r\n")
+    if sys.stdin is not None and sys.stdin.isatty():
+        return getpass.getpass(t("cli.pin_prompt", login=login))
+    raise ArenaError("cli.pin_needed")
+
+
+def actor(args: argparse.Namespace, database) -> str:  # noqa: ANN001
+    """The user this command acts as, proven: the OS login's mapped user (or the one --user names, where
+    that is allowed) and that user's PIN. Every subcommand that acts as a person calls this first."""
+    from store import staff
+
+    try:
+        login = staff.identify(database, os_login(), claimed_user(args))
+    except ArenaError as error:  # a claim refused: logged under the OS login that made it
+        from store import audit
+
+        audit.refused(database, os_login(), error)
+        raise
+    if not staff.setting_up(database):  # on an empty database nobody can be impersonated yet
+        staff.unlock(database, login, read_pin(args, login))
+    args.acting = (database, login)  # from here on, a refusal is logged under this user (see cli.main)
+    return login
+
+
+def default_key() -> Path:
+    return Path(os.environ.get("ARENA_KEY") or data_dir() / "arena.key")
+
+
+def open_db(args: argparse.Namespace, *, must_exist: bool = True):  # noqa: ANN202
+    from store import db
+
+    path = Path(getattr(args, "db", None) or default_db())
+    if must_exist and not path.exists():
+        raise ArenaError("cli.db_missing", path=str(path))
+    return db.open(path)
+
+
+def out(args: argparse.Namespace, binary: bool = False, bom: bool = False):  # noqa: ANN202
+    """A context manager yielding the --out file or stdout. The file is written under a temporary name
+    (owner-only) and renamed when complete; it never replaces the database or, without --force, an
+    existing file, and a refused or failed run leaves whatever was there untouched. A byte-order mark
+    only where asked (CSV for Excel), never in JSON."""
+    import contextlib
+
+    if not getattr(args, "out", None):
+        return contextlib.nullcontext(sys.stdout.buffer if binary else sys.stdout)
+    from store import files
+
+    return files.replacing(args.out, force=getattr(args, "force", False), binary=binary,
+                           encoding="utf-8-sig" if bom else "utf-8", protect=(db_path(args),))
+
+
+def db_path(args: argparse.Namespace) -> Path:
+    return Path(getattr(args, "db", None) or default_db())
+
+
+def check_out(args: argparse.Namespace) -> None:
+    """Refuse a bad --out before any work is done (and before anything is logged as read)."""
+    if getattr(args, "out", None):
+        from store import files
+
+        files.check_target(args.out, force=getattr(args, "force", False), protect=(db_path(args),))

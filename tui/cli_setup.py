@@ -1,0 +1,214 @@
+"""Setting a programme up from the command line: `init`, `activities`, `enrol`/`unenrol` and the referral
+import (`import participants`). Imported only when one of them runs; every rule lives in `store`."""
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+
+from store.i18n import ArenaError, t
+from tui.cli_base import actor as _actor, default_db, open_db as _open_db, os_login
+
+
+def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,
+                person: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("init", parents=[common], help="ny databas med första administratören / new database")
+    p.add_argument("--admin", metavar="LOGIN", help="för skript: administratörens inloggning, PIN-koden på stdin")
+    p.add_argument("--name", help="administratörens namn (med --admin)")
+    p.add_argument("--join", action="store_true",
+                   help="ny arbetsstation i ett befintligt program: ingen egen användare, kör sedan arena sync")
+
+    p = sub.add_parser("activities", parents=[common, person], help="aktiviteter och pass (administratör)")
+    p.add_argument("action", choices=("list", "add", "edit", "close"))
+    p.add_argument("name", nargs="?", help="aktivitetens namn")
+    p.add_argument("--rename", help="nytt namn (edit)")
+    p.add_argument("--kind")
+    p.add_argument("--site")
+    p.add_argument("--leader", help="aktivitetsledarens inloggning ('' tar bort)")
+    p.add_argument("--capacity", type=int, help="platser per pass")
+    p.add_argument("--hours", help="timmar mån–fre för ett heldagspass, t.ex. '6 6 6 6 4'")
+    p.add_argument("--session", action="append", default=[], metavar="NAMN=TT:MM-TT:MM[/TIMMAR][/PLATSER]",
+                   help="ett pass, t.ex. fm=08:30-12:00/3.5,3.5,3.5,3.5,3.5 (upprepa för fler)")
+    p.add_argument("--from", dest="from_date", help="nya timmar gäller från detta datum (edit; standard idag)")
+    p.add_argument("--end", help="passet/aktiviteten slutar efter detta datum (edit --session NAMN / close)")
+
+    for name, helptext in (("enrol", "skriv in en deltagare i en aktivitet/ett pass"),
+                           ("unenrol", "avsluta en inskrivning")):
+        p = sub.add_parser(name, parents=[common, person], help=helptext)
+        p.add_argument("person", help="personnummer, reservnummer eller deltagar-id")
+        p.add_argument("activity")
+        p.add_argument("--session", help="passets namn (behövs när aktiviteten har flera)")
+        if name == "enrol":
+            p.add_argument("--from", dest="from_date", required=True, help="första dag (ÅÅÅÅ-MM-DD)")
+            p.add_argument("--to", dest="to_date", help="sista dag (ÅÅÅÅ-MM-DD)")
+            p.add_argument("--reason", default="", help="anledning när passet är fullt (loggas)")
+        else:
+            p.add_argument("--last", dest="last_date", required=True, help="sista dag (ÅÅÅÅ-MM-DD)")
+
+
+# ------------------------------------------------------------------------------------------------ init
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """A new workstation database: with its first administrator, or (--join) empty for `arena sync`."""
+    from store import db, staff, validate
+
+    path = Path(getattr(args, "db", None) or default_db())
+    if path.exists():
+        raise ArenaError("init.exists", path=str(path))
+    if args.join:
+        database = db.open(path)
+        staff.mark_joining(database)
+        database.dispose()
+        print(t("init.joined", path=path))
+        return 0
+    if args.admin:
+        login, name = args.admin, args.name or args.admin
+        pin = sys.stdin.readline().strip()
+        if not pin:
+            raise ArenaError("init.no_pin")
+    else:
+        if not sys.stdin.isatty():
+            raise ArenaError("init.not_a_terminal")
+        name = args.name or input(t("init.ask_name"))
+        validate.text(name, "namn", max_len=120, required=True)
+        login = input(t("init.ask_login", login=os_login())).strip() or os_login()
+        validate.login(login)
+        pin = getpass.getpass(t("init.ask_pin", n=staff.FIRST_PIN_DIGITS))
+        staff.check_first_pin(pin)
+        if getpass.getpass(t("init.ask_pin_again")) != pin:
+            raise ArenaError("pin.mismatch")
+    # every check before the file exists, so a refused init leaves nothing behind
+    validate.login(login)
+    validate.text(name, "namn", max_len=120, required=True)
+    staff.check_first_pin(pin)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    database = db.open(path)
+    try:
+        staff.first_admin(database, login, name, pin)
+        if login != os_login():  # this OS account is that administrator on this workstation
+            staff.remember(database, os_login(), login)
+    except BaseException:
+        database.dispose()
+        for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            leftover.unlink(missing_ok=True)
+        raise
+    database.dispose()
+    print(t("init.done", path=path, login=login))
+    return 0
+
+
+COMMANDS = {"init": cmd_init}
+
+
+# ------------------------------------------------------------------------------------------ activities
+
+def cmd_activities(args: argparse.Namespace) -> int:
+    from store import activities, clock, validate
+
+    database = _open_db(args)
+    actor = _actor(args, database)
+    if args.action == "list":
+        for act in activities.all_activities(database, include_closed=True):
+            leader = act.leader_login or "–"
+            state = t("act.closed") if act.closed else ""
+            print(f"{act.name:30} {act.kind:14} {act.site:14} {leader:16} {state}".rstrip())
+            for s in act.sessions:
+                hours = " ".join(f"{h:g}" for h in s.hours)
+                ends = f"  {t('act.ends', date=s.end_date)}" if s.end_date else ""
+                print(f"    {s.name or '–':8} {s.times or t('act.all_day'):13} {hours:20} "
+                      f"{t('act.places', n=s.enrolled, capacity=s.capacity)}{ends}")
+        return 0
+    if not args.name:
+        raise ArenaError("cli.bad_usage", detail="NAMN")
+    if args.action == "add":
+        if args.session and args.hours and len(args.session) > 1:
+            raise ArenaError("cli.bad_usage", detail="--hours: ett pass / one session")
+        specs = [activities.parse_session(s, args.hours) for s in args.session] or None
+        hours = activities.parse_hours(args.hours) if args.hours and not specs else None
+        if specs is None and hours is None:
+            raise ArenaError("cli.bad_usage", detail="--hours eller/or --session")
+        activities.create(database, actor, args.name, hours, kind=args.kind or "", site=args.site or "",
+                          leader_login=args.leader or None, capacity=args.capacity or 25, sessions=specs)
+        print(t("act.added", name=args.name))
+        return 0
+    aid = activities.find(database, args.name)
+    if args.action == "close":
+        last = validate.date(args.end) if args.end else clock.today()
+        ended = activities.close(database, actor, aid, last)
+        print(t("act.closed_now", name=args.name, date=last.isoformat(), n=ended))
+        return 0
+    # edit: the activity's own fields, then each --session (an existing one is changed, a new one added)
+    activities.edit(database, actor, aid, name=args.rename, kind=args.kind, site=args.site,
+                    leader_login=args.leader, capacity=args.capacity if not args.session else None)
+    since = validate.date(args.from_date) if args.from_date else clock.today()
+    with database.read() as conn:
+        existing = {s.name.casefold(): s for s in activities.sessions_of(conn, aid, since, include_ended=True)}
+    for text in args.session or ([""] if args.hours or args.end else []):
+        name = text.partition("=")[0].strip()
+        if name.casefold() in existing and "=" not in text:  # only the session's name: hours/end/capacity
+            s = existing[name.casefold()]
+            activities.edit_session(database, actor, s.id, capacity=args.capacity,
+                                    end_date=validate.date(args.end) if args.end else "",
+                                    hours=activities.parse_hours(args.hours) if args.hours else None,
+                                    valid_from=since)
+        elif name.casefold() in existing:
+            spec = activities.parse_session(text, args.hours)
+            activities.edit_session(database, actor, existing[name.casefold()].id, start=spec.start, end=spec.end,
+                                    capacity=spec.capacity or args.capacity,
+                                    end_date=validate.date(args.end) if args.end else "",
+                                    hours=spec.hours, valid_from=since)
+        else:
+            activities.add_session(database, actor, aid, activities.parse_session(text, args.hours))
+    print(t("act.saved", name=args.rename or args.name))
+    return 0
+
+
+# ------------------------------------------------------------------------------------------- enrolment
+
+def _person(database, actor: str, text: str) -> str:  # noqa: ANN001
+    from store import cases
+
+    found = cases.find_one(database, actor, text)
+    if found is None:
+        raise ArenaError("att.unknown_person", value=text[:40])
+    return found
+
+
+def cmd_enrol(args: argparse.Namespace) -> int:
+    from store import activities, validate
+
+    database = _open_db(args)
+    actor = _actor(args, database)
+    start = validate.date(args.from_date)
+    end = validate.date(args.to_date) if args.to_date else None
+    pid = _person(database, actor, args.person)
+    aid = activities.find(database, args.activity)
+    activities.enrol(database, actor, pid, aid, start, end, session=args.session, reason=args.reason)
+    print(t("enrol.done", person=args.person, activity=args.activity, session=args.session or "",
+            start=start.isoformat()).replace("  ", " "))
+    return 0
+
+
+def cmd_unenrol(args: argparse.Namespace) -> int:
+    from store import activities, validate
+
+    database = _open_db(args)
+    actor = _actor(args, database)
+    last = validate.date(args.last_date)
+    pid = _person(database, actor, args.person)
+    aid = activities.find(database, args.activity)
+    with database.read() as conn:
+        sid = activities.find_session(conn, aid, args.session, last) if args.session else None
+    open_ones = [e for e in activities.enrolments(database, pid) if e.activity_id == aid
+                 and (sid is None or e.session_id == sid) and e.start_date <= last.isoformat()
+                 and (e.end_date is None or e.end_date > last.isoformat())]
+    if not open_ones:
+        raise ArenaError("enrol.none", person=args.person, activity=args.activity)
+    for e in open_ones:
+        activities.end_enrolment(database, actor, e.id, last)
+    print(t("enrol.ended", person=args.person, activity=args.activity, date=last.isoformat()))
+    return 0
+
+
+COMMANDS.update({"activities": cmd_activities, "enrol": cmd_enrol, "unenrol": cmd_unenrol})

@@ -1,0 +1,208 @@
+"""Activities administration (`a` on F5, administrators): every activity and its sessions with times,
+hours per weekday, enrolled of capacity, leader and site; add, edit, add a session, change a session
+(new hours apply from a date on), close. The same store calls as `arena activities …`."""
+from __future__ import annotations
+
+import datetime as dt
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from store import access, activities, clock, validate
+from store.i18n import ArenaError, t
+from tui.dialogs import FormDialog, PromptDialog
+from tui.labels import add_columns
+from tui.workers import call_store
+
+
+def _optional_date(text: str) -> dt.date | None:
+    return validate.date(text) if text.strip() else None
+
+
+class ActivitiesScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", t("key.back"), id="back"),
+        Binding("ctrl+n", "add_activity", t("key.new_activity"), id="new_activity"),
+        Binding("ctrl+e", "edit_activity", t("key.edit"), id="edit_activity"),
+        Binding("s", "add_session", t("key.new_session"), id="new_session"),
+        Binding("h", "edit_session", t("key.edit_session"), id="edit_session"),
+        Binding("c", "close_activity", t("key.close_activity"), id="close_activity"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: dict[str, tuple[activities.Activity, activities.ActivitySession | None]] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(t("adm.title"), classes="pane-title")
+        yield DataTable(id="adm-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="adm-status", classes="muted")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        add_columns(self.query_one(DataTable), ("activity", "att.col.activity", 22), ("session", "adm.col.session", 6),
+                    ("times", "adm.col.times", 11), ("hours", "adm.col.hours", 19), ("places", "att.col.places", 7),
+                    ("leader", "adm.col.leader", 14), ("site", "att.col.site", None))
+        self.query_one(DataTable).focus()
+        self.reload()
+
+    def reload(self) -> None:
+        call_store(self, activities.all_activities, self.app.db, include_closed=True, done=self._show, group="adm")
+
+    def _show(self, found: list[activities.Activity]) -> None:
+        table = self.query_one(DataTable)
+        keep = table.cursor_row
+        table.clear()
+        self.rows = {}
+        for act in found:
+            style = "dim" if act.closed else ""
+            for s in act.sessions or [None]:
+                key = s.id if s else act.id
+                self.rows[key] = (act, s)
+                ends = f" → {s.end_date}" if s and s.end_date else ""
+                table.add_row(Text(act.name, style=style), s.name if s and s.name else "–",
+                              (s.times or t("act.all_day")) if s else "", " ".join(f"{h:g}" for h in s.hours) + ends
+                              if s else "", f"{s.enrolled}/{s.capacity}" if s else "", act.leader_login or "–",
+                              act.site, key=key)
+        if table.row_count:
+            table.move_cursor(row=min(keep, table.row_count - 1))
+        self.query_one("#adm-status", Static).update(t("adm.count", n=len(found)) if found else t("adm.empty"))
+
+    def current(self) -> tuple[activities.Activity, activities.ActivitySession | None] | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        return self.rows.get(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+    def _write(self, fn, saved) -> None:  # noqa: ANN001 -- a store call; the message, or one from its result
+        def done(result: object) -> None:
+            self.app.notify(saved(result) if callable(saved) else saved, timeout=3)
+            self.reload()
+
+        self.app.write_lane.submit(fn, done, lambda m: self.app.notify(m, severity="error", timeout=8))
+
+    # ------------------------------------------------------------------ actions
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in {"add_activity", "edit_activity", "add_session", "edit_session", "close_activity"}:
+            return self.app.may(access.ADMIN)
+        return super().check_action(action, parameters)
+
+    def action_add_activity(self) -> None:
+        db, login = self.app.db, self.app.login
+
+        def check(v: dict[str, str]) -> dict:
+            name = validate.text(v["name"], t("adm.f.name"), max_len=80, required=True)
+            capacity = int(validate.number(v["capacity"] or "25"))
+            sessions = [activities.parse_session(part.strip(), v["hours"] or None)
+                        for part in v["sessions"].split(";") if part.strip()]
+            if not sessions:
+                sessions = [activities.SessionSpec("", activities.parse_hours(v["hours"] or ""))]
+            return {"name": name, "kind": v["kind"], "site": v["site"], "leader": v["leader"].strip() or None,
+                    "capacity": capacity, "sessions": sessions}
+
+        def save(v: object) -> None:
+            if isinstance(v, dict):
+                self._write(lambda: activities.create(db, login, v["name"], kind=v["kind"], site=v["site"],
+                                                      leader_login=v["leader"], capacity=v["capacity"],
+                                                      sessions=v["sessions"]),
+                            t("act.added", name=v["name"]))
+
+        self.app.push_screen(FormDialog(t("adm.new"), [
+            ("name", t("adm.f.name"), "", False), ("sessions", t("adm.f.sessions"), "", False),
+            ("hours", t("adm.f.hours"), "", False), ("capacity", t("adm.f.capacity"), "25", False),
+            ("leader", t("adm.f.leader"), "", False), ("site", t("adm.f.site"), "", False),
+            ("kind", t("adm.f.kind"), "", False)], check), save)
+
+    def action_edit_activity(self) -> None:
+        found = self.current()
+        if found is None:
+            return
+        act, _ = found
+        db, login = self.app.db, self.app.login
+
+        def check(v: dict[str, str]) -> dict:
+            validate.text(v["name"], t("adm.f.name"), max_len=80, required=True)
+            return v
+
+        def save(v: object) -> None:
+            if isinstance(v, dict):
+                self._write(lambda: activities.edit(db, login, act.id, name=v["name"], kind=v["kind"], site=v["site"],
+                                                    leader_login=v["leader"].strip()),
+                            t("act.saved", name=v["name"]))
+
+        self.app.push_screen(FormDialog(t("adm.edit", name=act.name), [
+            ("name", t("adm.f.name"), act.name, False), ("leader", t("adm.f.leader"), act.leader_login or "", False),
+            ("site", t("adm.f.site"), act.site, False), ("kind", t("adm.f.kind"), act.kind, False)], check), save)
+
+    def action_add_session(self) -> None:
+        found = self.current()
+        if found is None:
+            return
+        act, _ = found
+        db, login = self.app.db, self.app.login
+
+        def check(v: dict[str, str]) -> activities.SessionSpec:
+            spec = activities.parse_session(f"{v['name']}={v['times']}", v["hours"] or None)
+            if not spec.name:
+                raise ArenaError("err.required", field=t("adm.f.session"))
+            capacity = int(validate.number(v["capacity"])) if v["capacity"].strip() else None
+            return activities.SessionSpec(spec.name, spec.hours, spec.start, spec.end, capacity)
+
+        def save(spec: object) -> None:
+            if isinstance(spec, activities.SessionSpec):
+                self._write(lambda: activities.add_session(db, login, act.id, spec), t("act.saved", name=act.name))
+
+        self.app.push_screen(FormDialog(t("adm.new_session", name=act.name), [
+            ("name", t("adm.f.session"), "", False), ("times", t("adm.f.times"), "", False),
+            ("hours", t("adm.f.hours"), "", False), ("capacity", t("adm.f.capacity"), str(act.capacity), False)],
+            check), save)
+
+    def action_edit_session(self) -> None:
+        found = self.current()
+        if found is None or found[1] is None:
+            return
+        act, s = found
+        assert s is not None
+        db, login = self.app.db, self.app.login
+
+        def check(v: dict[str, str]) -> dict:
+            start, _, end = v["times"].partition("-")
+            times = activities.check_times(start, end)
+            return {"times": times, "hours": activities.parse_hours(v["hours"]),
+                    "from": _optional_date(v["from"]) or clock.today(), "capacity": int(validate.number(v["capacity"])),
+                    "end": _optional_date(v["end"]), "name": v["name"]}
+
+        def save(v: object) -> None:
+            if isinstance(v, dict):
+                changed_hours = v["hours"] != s.hours
+                self._write(lambda: activities.edit_session(
+                    db, login, s.id, name=v["name"] if s.name else None, start=v["times"][0], end=v["times"][1],
+                    capacity=v["capacity"], end_date=v["end"], hours=v["hours"] if changed_hours else None,
+                    valid_from=v["from"]), t("act.saved", name=act.name))
+
+        self.app.push_screen(FormDialog(t("adm.edit_session", name=s.title), [
+            ("name", t("adm.f.session"), s.name, False),
+            ("times", t("adm.f.times"), f"{s.start}-{s.end}" if s.start else "", False),
+            ("hours", t("adm.f.hours_week"), " ".join(f"{h:g}" for h in s.hours), False),
+            ("from", t("adm.f.from"), clock.today().isoformat(), False),
+            ("capacity", t("adm.f.capacity"), str(s.capacity), False),
+            ("end", t("adm.f.end"), s.end_date or "", False)], check), save)
+
+    def action_close_activity(self) -> None:
+        found = self.current()
+        if found is None:
+            return
+        act, _ = found
+        db, login = self.app.db, self.app.login
+
+        def save(last: object) -> None:
+            if isinstance(last, dt.date):
+                self._write(lambda: activities.close(db, login, act.id, last),
+                            lambda n: t("act.closed_now", name=act.name, date=last.isoformat(), n=n))
+
+        self.app.push_screen(PromptDialog(t("adm.close", name=act.name), clock.today().isoformat(),
+                                          check=validate.date), save)

@@ -1,0 +1,156 @@
+"""A person's enrolments (`i` on the case card): which activity session, from when, until when. Add one
+(capacity shown; a full session asks for a reason, which is logged), end one, move one to another
+session from a date on. The roll call of a day is built from the enrolments valid that day."""
+from __future__ import annotations
+
+import datetime as dt
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from store import activities, clock, validate
+from store.i18n import t
+from tui.dialogs import ChoiceDialog, FormDialog, PromptDialog
+from tui.labels import add_columns
+from tui.workers import call_store
+
+
+def _dates(v: dict[str, str]) -> tuple[dt.date, dt.date | None]:
+    start = validate.date(v["from"])
+    end = validate.date(v["to"]) if v.get("to", "").strip() else None
+    return start, end
+
+
+class EnrolmentScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape", "back", t("key.back"), id="back"),
+        Binding("ctrl+n", "add", t("key.enrol"), id="enrol"),
+        Binding("x", "end", t("key.unenrol"), id="unenrol"),
+        Binding("m", "move", t("key.move_session"), id="move"),
+    ]
+
+    def __init__(self, participant_id: str, name: str) -> None:
+        super().__init__()
+        self.participant_id = participant_id
+        self.person = name
+        self.rows: dict[str, activities.Enrolment] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(t("enr.title", name=self.person), classes="pane-title")
+        yield DataTable(id="enr-table", cursor_type="row", zebra_stripes=True)
+        yield Static(t("enr.help"), classes="muted")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        add_columns(self.query_one(DataTable), ("session", "enr.col.session", 36), ("from", "enr.col.from", 11),
+                    ("to", "enr.col.to", 11))
+        self.query_one(DataTable).focus()
+        self.reload()
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def reload(self) -> None:
+        call_store(self, activities.enrolments, self.app.db, self.participant_id, done=self._show, group="enr")
+
+    def _show(self, found: list[activities.Enrolment]) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        self.rows = {e.id: e for e in found}
+        for e in found:
+            table.add_row(e.title, e.start_date, e.end_date or "–", key=e.id)
+
+    def current(self) -> activities.Enrolment | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        return self.rows.get(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+    def _write(self, fn, message: str, on_full=None) -> None:  # noqa: ANN001
+        """Run a store write; a full session asks for a reason and tries again with it."""
+        def attempt() -> tuple[bool, str]:
+            try:
+                fn()
+            except activities.SessionFull as full:
+                if on_full is None:
+                    raise
+                return False, str(full)
+            return True, message
+
+        def done(outcome: tuple[bool, str]) -> None:
+            ok, text = outcome
+            if not ok:
+                self.app.push_screen(PromptDialog(text + " " + t("enr.reason"),
+                                                  check=lambda r: validate.text(r, "anledning", max_len=200,
+                                                                                required=True)),
+                                     lambda reason: reason and self._write(lambda: on_full(reason), message))
+                return
+            self.app.notify(text, timeout=3)
+            self.reload()
+
+        self.app.write_lane.submit(attempt, done, lambda text: self.app.notify(text, severity="error", timeout=8))
+
+    def _pick_session(self, title: str, then, activity_id: str | None = None) -> None:  # noqa: ANN001
+        def show(found: list[activities.ActivitySession]) -> None:
+            options = [(s, f"{s.title} · {t('act.places', n=s.enrolled, capacity=s.capacity)}") for s in found
+                       if activity_id is None or s.activity_id == activity_id]
+            if not options:
+                self.app.notify(t("enr.no_sessions"), severity="warning")
+                return
+            self.app.push_screen(ChoiceDialog(title, options), lambda s: s and then(s))
+
+        call_store(self, activities.open_sessions, self.app.db, clock.today(), done=show, group="enr-pick")
+
+    def action_add(self) -> None:
+        db, login, pid = self.app.db, self.app.login, self.participant_id
+
+        def chosen(s: activities.ActivitySession) -> None:
+            def save(v: object) -> None:
+                if not isinstance(v, tuple):
+                    return
+                start, end = v
+                self._write(lambda: activities.enrol(db, login, pid, s.activity_id, start, end, session=s.name or None),
+                            t("enr.added", session=s.title),
+                            on_full=lambda reason: activities.enrol(db, login, pid, s.activity_id, start, end,
+                                                                    session=s.name or None, reason=reason))
+
+            self.app.push_screen(FormDialog(t("enr.add", session=s.title), [
+                ("from", t("enr.col.from"), clock.today().isoformat(), False),
+                ("to", t("enr.to_optional"), "", False)], _dates), save)
+
+        self._pick_session(t("enr.pick"), chosen)
+
+    def action_end(self) -> None:
+        e = self.current()
+        if e is None:
+            return
+        db, login = self.app.db, self.app.login
+
+        def save(last: object) -> None:
+            if isinstance(last, dt.date):
+                self._write(lambda: activities.end_enrolment(db, login, e.id, last),
+                            t("enr.ended", session=e.title, date=last.isoformat()))
+
+        self.app.push_screen(PromptDialog(t("enr.end", session=e.title), clock.today().isoformat(),
+                                          check=validate.date), save)
+
+    def action_move(self) -> None:
+        e = self.current()
+        if e is None:
+            return
+        db, login = self.app.db, self.app.login
+
+        def chosen(s: activities.ActivitySession) -> None:
+            def save(day: object) -> None:
+                if isinstance(day, dt.date):
+                    self._write(lambda: activities.move(db, login, e.id, s.id, day),
+                                t("enr.moved", session=s.title, date=day.isoformat()),
+                                on_full=lambda reason: activities.move(db, login, e.id, s.id, day, reason))
+
+            self.app.push_screen(PromptDialog(t("enr.move_from", session=s.title), clock.today().isoformat(),
+                                              check=validate.date), save)
+
+        self._pick_session(t("enr.pick_move", session=e.title), chosen, e.activity_id)
