@@ -103,7 +103,7 @@ def reader(database: db.Database, participant_id: str) -> str:
                                      " WHERE p.id = ?", (participant_id,)).scalar()
     if login:
         return login
-    cases.open_case(database, "setup", participant_id, reason="test")
+    cases.open_case(database, "setup", participant_id, reason="Kontroll i test")
     return "setup"
 
 

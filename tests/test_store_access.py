@@ -21,6 +21,11 @@ NO_PERSONAL_DATA = {
     "store.access.outside_caseload": "the access rule itself, given the already checked user",
     "store.activities.all_activities": "activity names and hours",
     "store.activities.find": "an activity's id by its name",
+    "store.activities.open_sessions": "sessions open for enrolment, with places",
+    "store.activities.week_hours": "a session's hours",
+    "store.staff.joining": "whether this workstation is joining (a flag)",
+    "store.staff.mark_joining": "whether this workstation is joining (a flag)",
+    "store.tx.run": "the driver call every checked function uses inside its transaction",
     "store.activities.find_session": "a session's id by its name",
     "store.activities.sessions_of": "sessions and how many are enrolled (no names)",
     "store.attendance.absence_codes": "the code list",
@@ -127,11 +132,11 @@ def test_protected_identity_is_redacted_in_the_history_by_the_store(world: World
     """On main the case card's History tab of a protected person showed the full number and address."""
     pid = world.people[0]  # Karin Ek's
     cases.update(world.db, "karin.ek", pid, personnummer="19850612-1238", address="Hemliga vägen 1", protected=True)
-    cases.open_case(world.db, "omar.farah", pid, reason="Vikarierar")
+    cases.open_case(world.db, "omar.farah", pid, reason="Vikarierar för Karin")
     shown = repr([h.changes for h in cases.history(world.db, "omar.farah", pid)])
     assert "198506121238" not in shown and "Hemliga" not in shown and "8506121238" not in shown
     assert "•••" in shown
     for allowed in ("karin.ek", "setup"):  # the responsible caseworker and the administrator see it
         if allowed == "setup":
-            cases.open_case(world.db, "setup", pid, reason="Granskning")
+            cases.open_case(world.db, "setup", pid, reason="Granskning av loggen")
         assert "Hemliga" in repr([h.changes for h in cases.history(world.db, allowed, pid)])

@@ -37,7 +37,7 @@ def triggers(path: Path) -> set[str]:
 
 def test_a_forged_view_is_found_at_open_and_the_triggers_come_back(world: World) -> None:
     """On main the triggers stayed dropped and the forged event was the truth."""
-    cases.open_case(world.db, "omar.farah", world.people[0], reason="Vikarierar")  # Karin's case
+    cases.open_case(world.db, "omar.farah", world.people[0], reason="Vikarierar för Karin")  # Karin's case
     cases.open_case(world.db, "omar.farah", world.people[1])
     world.db.dispose()
     with db.open(world.path).read() as conn:
@@ -72,7 +72,7 @@ def test_a_forged_event_is_flagged_at_the_workstation_that_receives_it(tmp_path:
     key_file = sync.new_key(tmp_path / "arena.key")
     share = tmp_path / "share"
     share.mkdir()
-    cases.open_case(a.db, "omar.farah", a.people[0], reason="Nyfiken")
+    cases.open_case(a.db, "omar.farah", a.people[0], reason="Nyfiken på ärendet")
     a.db.dispose()
     forge(a.path, a.people[0], "karin.ek")  # before it was published
     b_path = tmp_path / "b.db"
