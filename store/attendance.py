@@ -64,6 +64,11 @@ class Session:
     capacity: int = 0
 
     @property
+    def short(self) -> str:
+        """'Jobbsök fm': what fits in the session list (the roll call's header has the times)."""
+        return f"{self.name} {self.session}" if self.session else self.name
+
+    @property
     def title(self) -> str:
         times = f"{self.start}–{self.end}" if self.start and self.end else ""
         return " ".join(part for part in (self.name, self.session, times) if part)

@@ -55,6 +55,11 @@ def cli_garbage(db: str, tmp: str) -> list[list[str]]:
         ["settings", SQL, "3"],
         *[["gallra", "--as-of", bad] for bad in BAD_DATES],
         ["demo", "--participants", "-5"],
+        ["init", "--admin", SQL], ["init", "--join"],
+        ["activities", "add", HUGE, "--hours", "åtta"], ["activities", "add", "ok", "--session", "fm=25:00-26:00"],
+        ["activities", "edit", SQL], ["activities", "close", "ingen", "--end", "2026-02-30"],
+        ["enrol", SQL, "Kaffe", "--from", "2026-02-30"], ["enrol", CONTROL, "Kaffe", "--from", "2026-11-02"],
+        ["unenrol", "19850612-1230", "x", "--last", "igår"],
     ]
     return [[*args, "--db", db, "--user", "setup", *(["--pin-stdin"] if args[0] in cli.PERSON_COMMANDS else [])]
             for args in cases]

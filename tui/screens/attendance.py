@@ -355,7 +355,7 @@ class AttendanceScreen(Screen):
         keep = table.cursor_row
         table.clear()
         for s in sessions:
-            table.add_row(s.title, f"{s.hours:g}", _marked_cell(s), _places_cell(s), key=s.session_id)
+            table.add_row(s.short, f"{s.hours:g}", _marked_cell(s), _places_cell(s), key=s.session_id)
         if sessions:
             index = next((i for i, s in enumerate(sessions) if s.session_id == self.session_id), None)
             table.move_cursor(row=index if index is not None else min(keep, len(sessions) - 1))
