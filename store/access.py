@@ -132,6 +132,15 @@ def sees_protected(conn: Connection, user: User, participant_id: str) -> bool:
                (participant_id, user.id)).fetchone() is not None
 
 
+def tamper_lines(db, login: str) -> list[str]:  # noqa: ANN001
+    """What an administrator is told about the access log's chains and triggers (F5)."""
+    from store import tamper
+
+    with db.read() as conn:
+        require(conn, login, ADMIN)
+        return tamper.describe(tamper.state(conn))
+
+
 def allowed(conn: Connection, login: str, action: str) -> bool:
     try:
         require(conn, login, action)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection
 
 from store import clock, settings
-from store.db import run
+from store.tx import run
 
 FIELDS = ("id", "at", "user_login", "action", "participant_id", "reason", "detail")
 AUDIT_TRIGGERS = {
@@ -128,15 +128,6 @@ class State:
     @property
     def clean(self) -> bool:
         return not self.broken and not self.triggers_restored_at
-
-
-def lines(db, login: str) -> list[str]:  # noqa: ANN001
-    """What an administrator is told (F5, `arena sync --status`); checked again now."""
-    from store import access
-
-    with db.read() as conn:
-        access.require(conn, login, access.ADMIN)
-        return describe(state(conn))
 
 
 def describe(found: "State") -> list[str]:

@@ -134,12 +134,12 @@ async def test_the_administrator_adds_an_activity_and_enrols_someone_from_the_ca
         await settle(pilot, app)
         await pilot.press("enter", "enter")  # from today, no end
         await settle(pilot, app)
-        found = activities.enrolments(database, pid)
+        found = activities.enrolments(database, "sara", pid)
         assert [(e.title, e.start_date, e.end_date) for e in found] == [
             ("Jobbsök em 13:00–16:00", TODAY.isoformat(), None)]
         await pilot.press("x", "enter")  # ends today
         await settle(pilot, app)
-        assert activities.enrolments(database, pid)[0].end_date == TODAY.isoformat()
+        assert activities.enrolments(database, "sara", pid)[0].end_date == TODAY.isoformat()
     assert aid
     database.dispose()
 

@@ -200,7 +200,7 @@ def cmd_unenrol(args: argparse.Namespace) -> int:
     aid = activities.find(database, args.activity)
     with database.read() as conn:
         sid = activities.find_session(conn, aid, args.session, last) if args.session else None
-    open_ones = [e for e in activities.enrolments(database, pid) if e.activity_id == aid
+    open_ones = [e for e in activities.enrolments(database, actor, pid) if e.activity_id == aid
                  and (sid is None or e.session_id == sid) and e.start_date <= last.isoformat()
                  and (e.end_date is None or e.end_date > last.isoformat())]
     if not open_ones:

@@ -54,7 +54,7 @@ class EnrolmentScreen(Screen[None]):
         self.dismiss(None)
 
     def reload(self) -> None:
-        call_store(self, activities.enrolments, self.app.db, self.participant_id, done=self._show, group="enr")
+        call_store(self, activities.enrolments, self.app.db, self.app.login, self.participant_id, done=self._show, group="enr")
 
     def _show(self, found: list[activities.Enrolment]) -> None:
         table = self.query_one(DataTable)

@@ -23,9 +23,7 @@ from tui.workers import call_store
 
 def tamper_lines(database, login: str) -> list[str]:  # noqa: ANN001
     """The F5 line for administrators: the access log's chains and triggers, as found at open and sync."""
-    from store import tamper
-
-    return tamper.lines(database, login)
+    return access.tamper_lines(database, login)
 
 
 def write_report(app: App, *, participant: str | None = None, caseworker: str | None = None,
