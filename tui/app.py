@@ -132,6 +132,10 @@ class ArenaApp(App):
     async def _delivered(self, event: events.Key) -> None:
         """Until the key has done what it does: stopped by the widget that took it (a letter in a
         field), or handed up to the app and its bindings run (a Tab, a key of the screen)."""
+        for _ in range(50):  # most keys land within a few turns of the event loop: no barrier needed
+            if self._landed or event._stop_propagation:
+                return
+            await asyncio.sleep(0)
         for _ in range(100):
             if self._landed or event._stop_propagation:
                 return
@@ -141,6 +145,8 @@ class ArenaApp(App):
     async def _settled(self) -> None:
         """Return once the screen on top is mounted and holds its focus and no screen is being opened
         after a read (bounded: never hangs)."""
+        if self._ready_now():
+            return
         deadline = time.monotonic() + 5.0
         while time.monotonic() < deadline:
             before = (self.screen, self.screen.focused)
@@ -155,6 +161,16 @@ class ArenaApp(App):
                 return
             if self.opening or waiting_focus:
                 await asyncio.sleep(0.005)  # a read in a worker or a focus not yet given: look again shortly
+
+    def _ready_now(self) -> bool:
+        """The cheap check first: the screen is built, has its focus, nothing is queued anywhere on it."""
+        screen = self.screen
+        if not screen.is_mounted or self.opening or self._message_queue.qsize():
+            return False
+        nodes = list(screen.walk_children(with_self=True))
+        if screen.focused is None and any(w.focusable for w in nodes):
+            return False
+        return not any(node._message_queue.qsize() for node in nodes)
 
     def hold_keys(self) -> Callable[[], None]:
         """Keys typed from now wait until the returned release is called: for a screen that shows only
@@ -266,7 +282,9 @@ class ArenaApp(App):
             role = self.user.role if self.user else ""
             self.notify(t("acc.mode_denied", role=t(f"role.{role}") if role else "?"), severity="warning")
             return
+        release = self.hold_keys()  # keys typed next go to the new mode's screen once it is shown
         self.switch_mode(mode)
+        self.call_after_refresh(lambda: self.call_after_refresh(release))
         if mode == "search":
             self._to_search_field()
 
