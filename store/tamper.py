@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection
 
 from store import clock, settings
-from store.db import run
+from store.tx import run
 
 FIELDS = ("id", "at", "user_login", "action", "participant_id", "reason", "detail")
 AUDIT_TRIGGERS = {
