@@ -355,6 +355,23 @@ CATALOG: dict[str, tuple[str, str]] = {
 }
 
 
+def num(value: float | int, decimals: int = 1) -> str:
+    """A number as the user's language writes it: `31,5` in Swedish, `31.5` in English; whole numbers
+    without decimals, a no-break space between thousands in Swedish."""
+    value = round(float(value), decimals)
+    text = f"{value:,.{decimals}f}" if not value.is_integer() else f"{int(value):,d}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if _lang == "sv":
+        return text.replace(",", "\u00a0").replace(".", ",")
+    return text
+
+
+def plural(key: str, n: int, **params: object) -> str:
+    """`key.one` for 1, `key.many` otherwise ("1 träff", "3 träffar"), the count written by `num`."""
+    return t(f"{key}.{'one' if n == 1 else 'many'}", n=num(n), **params)
+
+
 def set_language(lang: str) -> None:
     global _lang
     if lang not in ("sv", "en"):
@@ -624,8 +641,62 @@ CATALOG.update({
     "field.protected": ("Skyddad identitet", "Protected identity"), "field.referral_date": ("Remissdatum", "Referral date"),
     "conf.restored": ("Värdet är återställt (synkas som en ny ändring).", "The value is restored (syncs as a new change)."),
     "sync.running": ("Synkar …", "Syncing …"),
+    "rep.title": ("Närvarorapport", "Attendance report"),
+    "rep.total": ("Totalt", "Total"),
+    "rep.week": ("v. {week}", "wk {week}"),
+    "rep.no_period": ("Ange en månad (ÅÅÅÅ-MM) eller ett från- och ett till-datum.",
+                      "Give a month (YYYY-MM) or a from and a to date."),
+    "rep.backwards": ("Perioden {start}–{end} slutar före sin början.", "The period {start}–{end} ends before it starts."),
+    "rep.too_long": ("En rapport täcker högst ett år.", "A report covers at most one year."),
+    "rep.scope_all": ("alla", "everyone"),
+    "rep.scope_selection": ("urval", "selection"),
+    "rep.scope_caseload": ("handläggare {login}", "caseworker {login}"),
+    "rep.scope_activity": ("aktivitet {name}", "activity {name}"),
+    "rep.col.number": ("Personnummer", "Identity number"),
+    "rep.col.name": ("Namn", "Name"),
+    "rep.col.caseworker": ("Handläggare", "Caseworker"),
+    "rep.col.week": ("Vecka", "Week"),
+    "rep.col.planned": ("Planerade timmar", "Planned hours"),
+    "rep.col.attended": ("Närvarotimmar", "Attended hours"),
+    "rep.col.absence": ("Frånvaro: {label} (tim)", "Absence: {label} (h)"),
+    "rep.col.absence_hours": ("Frånvarotimmar", "Absence hours"),
+    "rep.col.unexcused_count": ("Ogiltig frånvaro (antal)", "Unexcused absences (count)"),
+    "rep.col.unexcused_dates": ("Datum för ogiltig frånvaro", "Dates of unexcused absence"),
+    "rep.col.date": ("Datum", "Date"),
+    "rep.col.activity": ("Aktivitet", "Activity"),
+    "rep.col.code": ("Frånvaroorsak", "Absence reason"),
+    "rep.col.hours": ("Timmar", "Hours"),
+    "rep.col.unexcused": ("Ogiltig", "Unexcused"),
+    "rep.sheet_summary": ("Sammanställning", "Summary"),
+    "rep.sheet_absences": ("Frånvaro", "Absences"),
+    "rep.yes": ("ja", "yes"),
+    "rep.absences": ("Frånvaro", "Absences"),
+    "rep.no_absences": ("Ingen registrerad frånvaro under perioden.", "No absence recorded in the period."),
+    "rep.notes": ("Anteckningar vid närvaromarkeringar", "Notes on attendance marks"),
+    "rep.signature": ("Datum och underskrift: ______________________________   Namnförtydligande: ______________________",
+                      "Date and signature: ______________________________   Name in print: ______________________"),
+    "rep.period": ("Period", "Period"),
+    "rep.made": ("Rapporten gjord", "Report made"),
+    "rep.made_note": ("{date} (planerade timmar räknas till och med denna dag)",
+                      "{date} (planned hours counted up to and including this day)"),
+    "rep.pdf_too_many": ("{people} deltagare är för många för en PDF (högst {max}): välj XLSX eller CSV.",
+                         "{people} participants are too many for one PDF (at most {max}): choose XLSX or CSV."),
+    "rep.nobody": ("Ingen deltagare i urvalet under perioden.", "No participant in the selection during the period."),
+    "rep.write": ("Skriv rapport", "Write report"),
+    "rep.dialog_title": ("Närvarorapport: period, urval och format", "Attendance report: period, selection and format"),
+    "rep.month_label": ("Månad (ÅÅÅÅ-MM) – eller från och till (ÅÅÅÅ-MM-DD):",
+                        "Month (YYYY-MM) – or from and to (YYYY-MM-DD):"),
+    "rep.from_placeholder": ("från ÅÅÅÅ-MM-DD", "from YYYY-MM-DD"),
+    "rep.to_placeholder": ("till ÅÅÅÅ-MM-DD", "to YYYY-MM-DD"),
+    "rep.scope_participant": ("Deltagaren {name}", "The participant {name}"),
+    "rep.scope_my_caseload": ("Min ärendelista", "My caseload"),
+    "rep.scope_an_activity": ("En aktivitets deltagare", "An activity's participants"),
+    "rep.scope_everyone": ("Hela programmet", "The whole programme"),
+    "rep.choose_activity": ("Välj aktivitet", "Choose activity"),
+    "rep.choose_activity_first": ("Välj en aktivitet först.", "Choose an activity first."),
+    "rep.file_prefix": ("narvarorapport", "attendance-report"),
     "report.summary": ("Närvarorapport {month}: {people} deltagare.", "Attendance report {month}: {people} participants."),
-    "report.xlsx_needs_out": ("XLSX kräver --out FIL.", "XLSX needs --out FILE."),
+    "report.xlsx_needs_out": ("XLSX och PDF kräver --out FIL.", "XLSX and PDF need --out FILE."),
     "stages.code_needed": ("ange stegets kod", "give the stage code"),
     "report.saved": ("Närvarorapporten är sparad: {path}", "The attendance report is saved: {path}"),
     "key.review": ("Granskning", "Access review"),

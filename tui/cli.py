@@ -103,10 +103,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", parents=[common, person], help="närvarorapport per månad")
     p.add_argument("kind", choices=("narvaro",))
-    p.add_argument("--month", required=True)
+    p.add_argument("--month", help="ÅÅÅÅ-MM / YYYY-MM")
+    p.add_argument("--from", dest="start", help="från och med / from (YYYY-MM-DD)")
+    p.add_argument("--to", dest="end", help="till och med / to (YYYY-MM-DD)")
     p.add_argument("--participant")
     p.add_argument("--caseworker")
-    p.add_argument("--format", default="csv", choices=("csv", "xlsx"))
+    p.add_argument("--activity")
+    p.add_argument("--format", default="csv", choices=("csv", "xlsx", "pdf"))
+    p.add_argument("--dialect", choices=CSV_DIALECTS, default=None)
     p.add_argument("--out")
     p.add_argument("--force", action="store_true", help="ersätt en befintlig fil / replace an existing file")
     p.add_argument("--reason", default="", help="varför, för personer utanför din ärendelista (loggas) / why, "

@@ -210,9 +210,9 @@ class CaseCardScreen(MilestoneKeys, Screen):
         self.app.push_screen(EditScreen(self.participant), lambda changed: self.reload() if changed else None)
 
     def action_report(self) -> None:
-        from tui.screens.overview import write_report
+        from tui.screens.reportdialog import ask_and_write
 
-        write_report(self.app, participant=self.participant.id)
+        ask_and_write(self.app, participant=self.participant.id, participant_name=self.participant.name)
 
 
 def _short(value: object) -> str:
