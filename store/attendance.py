@@ -13,7 +13,7 @@ from pathlib import Path
 
 from store import access, activities, calendar, changes, clock, identity, tabular, validate
 from store.db import Database, Tx, run
-from store.i18n import ArenaError, language, t
+from store.i18n import ArenaError, language, num, t
 from store.schema import WEEKDAYS
 
 STATUSES = ("present", "partial", "sick", "vab", "excused", "unexcused")
@@ -298,7 +298,7 @@ def _check_mark(tx: Tx, participant_id: str, activity_id: str, day: dt.date, sta
         max_hours = max(planned, 0.5)
         hours = validate.number(hours if hours is not None else "")
         if not (0.5 <= hours <= max_hours) or (hours * 2) != int(hours * 2):
-            raise ArenaError("att.bad_hours", max=f"{max_hours:g}")
+            raise ArenaError("att.bad_hours", max=num(max_hours))
     else:
         hours = 0.0
     code = _check_reason(tx, status, reason)

@@ -53,6 +53,8 @@ class ArenaApp(App):
         Binding("f5", "switch_mode('overview')", t("key.overview"), id="mode_overview"),
         Binding("ctrl+l", "lock", t("key.lock"), id="lock", show=False),
         Binding("ctrl+q", "quit", t("key.quit"), id="quit", priority=True),
+        # Textual's own palette binding says "palette" in English; this one speaks the user's language.
+        Binding("ctrl+p", "command_palette", t("help.palette"), show=False, priority=True),
     ]
 
     def __init__(self, database: db.Database, login: str, *, claimed: str | None = None, pin: str | None = None,
@@ -396,6 +398,24 @@ class ArenaApp(App):
         self.push_screen(LockScreen(cw.login, cw.name, can_cancel=True), proven)
 
     # ------------------------------------------------------------------ actions
+    # ------------------------------------------------------------------ command palette
+    def get_system_commands(self, screen):  # noqa: ANN001, ANN201
+        """Textual's own palette commands, said in the user's language; every binding of the screen too."""
+        from textual.app import SystemCommand
+
+        yield SystemCommand(t("cmd.theme"), t("cmd.theme_help"), self.action_change_theme)
+        yield SystemCommand(t("key.quit"), t("cmd.quit_help"), self.action_quit)
+        if screen.query("HelpPanel"):
+            yield SystemCommand(t("cmd.keys"), t("cmd.keys_hide"), self.action_hide_help_panel)
+        else:
+            yield SystemCommand(t("cmd.keys"), t("cmd.keys_show"), self.action_show_help_panel)
+
+    def action_command_palette(self) -> None:
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self) and not self.locked:
+            self.push_screen(CommandPalette(id="--command-palette", placeholder=t("cmd.placeholder")))
+
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen
 

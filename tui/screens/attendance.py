@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from store import attendance, calendar, clock
 from store.attendance import Mark, RollRow, Session
-from store.i18n import t
+from store.i18n import num, t
 from tui.dialogs import ConfirmDialog
 from tui.labels import add_columns, mark_text, person_name
 from tui.markkeys import MARK_BINDINGS, MarkKeys
@@ -108,7 +108,7 @@ class RollTable(MarkKeys, DataTable):
         for pid in self.visible():
             row = self.people[pid]
             self.add_row(person_name(row.name, row.protected), mark_text(row.mark, self.cancelled),
-                         f"{row.planned_hours:g}", self._info(row), key=pid)
+                         num(row.planned_hours), self._info(row), key=pid)
         if self.row_count:
             self.move_cursor(row=min(keep, self.row_count - 1))
         self.screen.refresh_roll_header() if isinstance(self.screen, AttendanceScreen) else None
@@ -362,7 +362,7 @@ class AttendanceScreen(Screen):
         keep = table.cursor_row
         table.clear()
         for s in sessions:
-            table.add_row(s.short, f"{s.hours:g}", _marked_cell(s), _places_cell(s), key=s.session_id)
+            table.add_row(s.short, num(s.hours), _marked_cell(s), _places_cell(s), key=s.session_id)
         if sessions:
             index = next((i for i, s in enumerate(sessions) if s.session_id == self.session_id), None)
             table.move_cursor(row=index if index is not None else min(keep, len(sessions) - 1))

@@ -195,7 +195,7 @@ class OverviewScreen(Screen):
         rates = [(a / p if p else 0.0) for _, p, a in f.weekly_rate]
         self.query_one("#fig-trend", Sparkline).data = rates or [0.0]
         self.query_one("#fig-trend-text", Static).update(
-            "  ".join(f"v.{m.isocalendar()[1]}: {r:.0%}" for (m, _, _), r in zip(f.weekly_rate, rates)))
+            "  ".join(f"{t('rep.week', week=m.isocalendar()[1])}: {r:.0%}" for (m, _, _), r in zip(f.weekly_rate, rates)))
 
     # ------------------------------------------------------------------ actions
     def action_report(self) -> None:
