@@ -21,16 +21,19 @@ import json
 import os
 import sqlite3
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from store.db import Database, Tx
+from store.db import run as db_run
 from store.i18n import ArenaError
 
 CHUNK = 200  # rows per write transaction: a few tens of milliseconds of write lock
 CHECK_CHUNK = 2000  # rows per read transaction while checking
+BUDGET = 0.1  # seconds a bulk write transaction may hold the write lock
 
 
 @dataclass
@@ -130,21 +133,23 @@ def run(db: Database, login: str, rows: Iterable[tuple[int, Any]], *,
         if all_or_nothing and report.rejected:
             return report
         for chunk in staging.chunks(CHUNK):
-            db.yield_to_waiters()
-            done: list[Any] = []
-            try:
-                with db.write(login, bulk=True) as tx:
-                    _write_chunk(tx, chunk, write, all_or_nothing, report, done, counts := [0, 0])
-            except _Abort as abort:
-                report.rejected.append(abort.failed)
-                _undo(db, login, staging, undo)
-                report.imported = report.unchanged = 0
-                report.undone = True
-                return report
-            report.imported += counts[0]
-            report.unchanged += counts[1]
-            if all_or_nothing:
-                staging.remember(done)
+            while chunk:
+                db.yield_to_waiters()
+                done: list[Any] = []
+                try:
+                    with db.write(login, bulk=True) as tx:
+                        used = _write_chunk(tx, chunk, write, all_or_nothing, report, done, counts := [0, 0])
+                except _Abort as abort:
+                    report.rejected.append(abort.failed)
+                    _undo(db, login, staging, undo)
+                    report.imported = report.unchanged = 0
+                    report.undone = True
+                    return report
+                chunk = chunk[used:]
+                report.imported += counts[0]
+                report.unchanged += counts[1]
+                if all_or_nothing:
+                    staging.remember(done)
     report.rejected.sort()
     return report
 
@@ -156,26 +161,38 @@ class _Abort(Exception):
 
 
 def _write_chunk(tx: Tx, chunk: list[tuple[int, Any]], write: Callable[[Tx, Any], tuple[bool, Any]],
-                 all_or_nothing: bool, report: BulkReport, done: list[Any], counts: list[int]) -> None:
+                 all_or_nothing: bool, report: BulkReport, done: list[Any], counts: list[int]) -> int:
+    """Write rows of `chunk` until it ends or the transaction has held the lock for BUDGET seconds (on a
+    slow disk fewer rows go in one transaction, so a waiting mark never waits long); return how many."""
+    started = time.monotonic()
+    used = 0
     for line, payload in chunk:
-        savepoint = tx.conn.begin_nested()
+        if used and time.monotonic() - started > BUDGET:
+            break
+        used += 1
+        # A savepoint per row, straight to the driver (SQLAlchemy's nested transactions cost more than
+        # the row): a refused row leaves no trace, the others stay.
+        db_run(tx.conn, "SAVEPOINT bulk_row")
         try:
             changed, before = write(tx, payload)
         except ArenaError as error:
-            savepoint.rollback()
+            db_run(tx.conn, "ROLLBACK TO bulk_row")
+            db_run(tx.conn, "RELEASE bulk_row")
             if all_or_nothing:
                 raise _Abort((line, str(error))) from None  # leaves the transaction: none of this chunk
             report.rejected.append((line, str(error)))
             continue
         except BaseException:
-            savepoint.rollback()
+            db_run(tx.conn, "ROLLBACK TO bulk_row")
+            db_run(tx.conn, "RELEASE bulk_row")
             raise
-        savepoint.commit()
+        db_run(tx.conn, "RELEASE bulk_row")
         if changed:
             counts[0] += 1
             done.append(before)
         else:
             counts[1] += 1
+    return used
 
 
 def _undo(db: Database, login: str, staging: Staging, undo: Callable[[Tx, Any], None]) -> None:
