@@ -736,6 +736,7 @@ CATALOG.update({
     "audit.action.stage_add": ("Nytt programsteg", "Stage added"),
     "audit.action.stage_rename": ("Programsteg omdöpt", "Stage renamed"),
     "key.name.space": ("mellanslag", "space"),
+    "key.palette": ("Kommandon", "Commands"),
     "cmd.theme": ("Färgtema", "Theme"), "cmd.theme_help": ("Byt färgtema", "Change the colour theme"),
     "cmd.quit_help": ("Avsluta Arena", "Quit Arena"), "cmd.keys": ("Tangenter", "Keys"),
     "cmd.keys_show": ("Visa hjälp för fältet och tangenterna som gäller", "Show help for the field and the keys that apply"),

@@ -10,7 +10,7 @@ from pathlib import Path
 from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select
 
@@ -42,7 +42,7 @@ class ReportDialog(ModalScreen[ReportRequest | None]):
             scopes.append((t("rep.scope_participant", name=self.participant_name), "participant"))
         scopes += [(t("rep.scope_my_caseload"), "caseload"), (t("rep.scope_an_activity"), "activity"),
                    (t("rep.scope_everyone"), "all")]
-        with Vertical(classes="dialog form", id="report-dialog"):
+        with VerticalScroll(classes="dialog form", id="report-dialog"):
             yield Label(t("rep.dialog_title"), classes="dialog-question")
             yield Label(t("rep.month_label"))
             yield Input(clock.today().strftime("%Y-%m"), id="rep-month", placeholder="ÅÅÅÅ-MM")
