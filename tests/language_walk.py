@@ -16,11 +16,11 @@ def screen_text(app) -> str:  # noqa: ANN001
     return "".join(html.unescape(re.sub(r"<[^>]+>", "", p)) for p in pieces).replace("\u00a0", " ")
 
 
-async def walk(path: str, login: str) -> list[str]:
+async def walk(path: str, login: str, pin: str) -> list[str]:
     from store import db
     from tui.app import ArenaApp
 
-    app = ArenaApp(db.open(path), login)
+    app = ArenaApp(db.open(path), login, pin=pin)
     shots: list[str] = []
     async with app.run_test(size=(140, 45), notifications=True) as pilot:
         async def settle() -> None:
@@ -80,6 +80,6 @@ if __name__ == "__main__":
     from store.i18n import set_language
 
     set_language(sys.argv[2])
-    for shot in asyncio.run(walk(sys.argv[1], sys.argv[3] if len(sys.argv) > 3 else "omar.farah")):
+    for shot in asyncio.run(walk(sys.argv[1], sys.argv[3], sys.argv[4])):
         print(shot)
         print("\f")

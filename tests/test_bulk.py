@@ -15,7 +15,7 @@ import pytest
 from store import attendance, calendar, db
 from tui import cli
 
-from .conftest import TODAY, World
+from .conftest import PIN, TODAY, World
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,12 +71,14 @@ def test_a_mark_is_saved_within_a_second_while_a_big_import_runs(world: World, t
     extra = attendance.roll_call(world.db, world.activity_id, TODAY)[0].participant_id
     env = {**os.environ, "ARENA_TODAY": TODAY.isoformat(), "ARENA_USER": "lena.leder"}
     importer = subprocess.Popen([sys.executable, "-m", "tui.cli", "import", "attendance", str(file), "--db",
-                                 str(world.path)], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True)
+                                 str(world.path), "--user", "lena.leder", "--pin-stdin"], cwd=ROOT, env=env,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    importer.stdin.write(PIN + "\n")
+    importer.stdin.close()
     try:
         deadline = time.monotonic() + 120
         while count(world.path, "SELECT count(*) FROM attendance") == 0:  # the import is writing
-            assert importer.poll() is None, importer.communicate()
+            assert importer.poll() is None, importer.stderr.read()
             assert time.monotonic() < deadline
             time.sleep(0.01)
         original = db.BUSY_TIMEOUT_MS
@@ -87,7 +89,8 @@ def test_a_mark_is_saved_within_a_second_while_a_big_import_runs(world: World, t
             marker.dispose()
         finally:
             db.BUSY_TIMEOUT_MS = original
-        out, err = importer.communicate(timeout=300)
+        out, err = importer.stdout.read(), importer.stderr.read()
+        importer.wait(300)
     finally:
         if importer.poll() is None:
             importer.kill()
@@ -109,7 +112,7 @@ def test_all_or_nothing_writes_nothing_when_a_row_is_refused(world: World, tmp_p
         out.write(f"{world.people[0]};Arbetsträning café;2026-12-24;present;\r\n")  # future: refused
     seq = count(world.path, "SELECT coalesce(max(seq), 0) FROM change_log")
     assert cli.main(["import", "attendance", str(file), "--db", str(world.path), "--user", "lena.leder",
-                     "--all-or-nothing"]) == 2
+                     "--all-or-nothing", "--pin-stdin"]) == 2
     assert count(world.path, "SELECT count(*) FROM attendance") == 0
     assert count(world.path, "SELECT coalesce(max(seq), 0) FROM change_log") == seq
     assert not list(world.path.parent.glob(".arena-import-*"))  # the staging file is gone

@@ -19,7 +19,7 @@ import pytest
 from store import attendance
 from store.i18n import CATALOG, num, set_language, t
 
-from .conftest import NAMES, TODAY, World
+from .conftest import NAMES, PIN, TODAY, World
 
 ROOT = Path(__file__).resolve().parent.parent
 WORD = re.compile(r"[A-Za-zÅÄÖåäöÉéÜü]+")
@@ -82,7 +82,8 @@ def test_plural_forms_agree(n: int, sv: str, en: str) -> None:
 
 
 def walk(world: World, lang: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "tests.language_walk", str(world.path), lang], cwd=ROOT,
+    result = subprocess.run([sys.executable, "-m", "tests.language_walk", str(world.path), lang, "omar.farah", PIN],
+                            cwd=ROOT,
                             capture_output=True, text=True, timeout=600,
                             env={**os.environ, "ARENA_TODAY": TODAY.isoformat()})
     assert result.returncode == 0, result.stderr[-2000:]
@@ -104,8 +105,9 @@ def test_every_screen_and_dialog_speaks_one_language(world: World, lang: str) ->
 
 
 def cli(args: list[str], lang: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "tui.cli", *args, "--lang", lang], cwd=ROOT,
-                            capture_output=True, text=True, timeout=120,
+    person = ["--user", "omar.farah", "--pin-stdin"] if args and args[0] in ("report", "import", "find") else []
+    result = subprocess.run([sys.executable, "-m", "tui.cli", *args, *person, "--lang", lang], cwd=ROOT,
+                            input=PIN + "\n", capture_output=True, text=True, timeout=120,
                             env={**os.environ, "ARENA_TODAY": TODAY.isoformat(), "ARENA_USER": "omar.farah"})
     return result.stdout + result.stderr
 
