@@ -533,7 +533,7 @@ CATALOG.update({
     "help.title": ("Hjälp – alla tangenter", "Help – all keys"),
     "help.global": ("Överallt", "Everywhere"),
     "help.card": ("Akten (Enter på en träff)", "Case card (Enter on a result)"),
-    "help.palette": ("Kommandopalett", "Command palette"),
+    "help.palette": ("Kommandon", "Commands"),
     # search
     "search.placeholder": ("Namn, personnummer eller samordningsnummer …", "Name, personal or coordination number …"),
     "search.col.number": ("Nummer", "Number"), "search.col.age": ("Ålder", "Age"),
@@ -736,7 +736,6 @@ CATALOG.update({
     "audit.action.stage_add": ("Nytt programsteg", "Stage added"),
     "audit.action.stage_rename": ("Programsteg omdöpt", "Stage renamed"),
     "key.name.space": ("mellanslag", "space"),
-    "key.palette": ("Kommandon", "Commands"),
     "cmd.theme": ("Färgtema", "Theme"), "cmd.theme_help": ("Byt färgtema", "Change the colour theme"),
     "cmd.quit_help": ("Avsluta Arena", "Quit Arena"), "cmd.keys": ("Tangenter", "Keys"),
     "cmd.keys_show": ("Visa hjälp för fältet och tangenterna som gäller", "Show help for the field and the keys that apply"),

@@ -54,7 +54,7 @@ class ArenaApp(App):
         Binding("ctrl+l", "lock", t("key.lock"), id="lock", show=False),
         Binding("ctrl+q", "quit", t("key.quit"), id="quit", priority=True),
         # Textual's own palette binding says "palette" in English; this one speaks the user's language.
-        Binding("ctrl+p", "command_palette", t("key.palette"), show=False, priority=True),
+        Binding("ctrl+p", "command_palette", t("help.palette"), show=False, priority=True),
     ]
 
     def __init__(self, database: db.Database, login: str, *, claimed: str | None = None, pin: str | None = None,
