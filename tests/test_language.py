@@ -48,7 +48,7 @@ def foreign_words(text: str, lang: str, data: set[str]) -> list[str]:
 def world_data(world: World) -> set[str]:
     words = {w.casefold() for first, last in NAMES for w in (first, last)}
     words |= {"arbetsträning", "café", "omar", "farah", "karin", "lena", "leder", "sara", "systemansvarig",
-              "centrum"}
+              "centrum", "setup"}
     return words
 
 
