@@ -68,7 +68,7 @@ def test_a_mark_is_saved_within_a_second_while_a_big_import_runs(world: World, t
     import still writes every row."""
     file = tmp_path / "stor.csv"
     rows = big_file(world, file, passes=4)
-    extra = attendance.roll_call(world.db, world.activity_id, TODAY)[0].participant_id
+    extra = attendance.roll_call(world.db, "lena.leder", world.activity_id, TODAY)[0].participant_id
     env = {**os.environ, "ARENA_TODAY": TODAY.isoformat(), "ARENA_USER": "lena.leder"}
     importer = subprocess.Popen([sys.executable, "-m", "tui.cli", "import", "attendance", str(file), "--db",
                                  str(world.path), "--user", "lena.leder", "--pin-stdin"], cwd=ROOT, env=env,
@@ -144,7 +144,7 @@ def test_all_or_nothing_undoes_written_chunks_when_a_row_fails_late(world: World
     monkeypatch.setattr(attendance, "_mark_in", real)
     assert result.imported == 0 and len(result.rejected) == 1
     assert count(world.path, "SELECT count(*) FROM attendance") == 1
-    assert attendance.get_mark(world.db, world.people[0], world.activity_id, dt.date(2026, 11, 23)).status == "sick"
+    assert attendance.get_mark(world.db, "lena.leder", world.people[0], world.activity_id, dt.date(2026, 11, 23)).status == "sick"
 
 
 def test_an_interactive_write_goes_before_the_next_chunk(world: World) -> None:

@@ -126,28 +126,30 @@ def test_my_day_lists_what_needs_attention(world: World) -> None:
 
 def test_planned_hours_count_only_up_to_the_day_the_report_is_made(world: World) -> None:
     """Someone registered today has missed nothing yet: the rest of the month is not planned-but-absent."""
-    from store import cases
+    from store import cases, staff
 
     pid = cases.register(world.db, "omar.farah", cases.NewParticipant(
         first_name="Ny", last_name="Deltagare", gender="K", referral_date=TODAY.isoformat(),
-        plan=(8, 8, 8, 8, 8)))
-    person = report.build(world.db, "omar.farah", "2026-11", participant=pid).people[0]
+        plan=(8, 8, 8, 8, 8), caseworker_id=staff.by_login(world.db, "omar.farah").id))
+    person = report.build(world.db, "omar.farah", "2026-11", participant=pid, reason="Ny deltagare").people[0]
     assert person.total.planned == 8  # today (Tuesday 24 Nov) only, not 48
-    whole = report.build(world.db, "omar.farah", "2026-11", participant=pid, today=dt.date(2026, 12, 1))
+    whole = report.build(world.db, "omar.farah", "2026-11", participant=pid, today=dt.date(2026, 12, 1),
+                         reason="Ny deltagare")
     assert whole.people[0].total.planned == 8 * 5  # 24-30 Nov: Tue-Fri and Mon 30 = 5 days
 
 
 def test_period_from_to_and_activity_scope(world: World) -> None:
     attendance.mark(world.db, "omar.farah", world.people[1], world.activity_id, dt.date(2026, 11, 23), "unexcused",
                     note="ringde inte")
-    built = report.build(world.db, "omar.farah", start="2026-11-16", end="2026-11-24", activity=world.activity_id)
+    built = report.build(world.db, "omar.farah", start="2026-11-16", end="2026-11-24", activity=world.activity_id,
+                         reason="Månadsrapport")
     assert built.count >= 1 and built.period == "2026-11-16–2026-11-24"
     person = next(p for p in built.people if p.participant_id == world.people[1])
     assert [w.label for w in person.weeks] == ["v. 47", "v. 48"]
     assert [(a.date, a.unexcused) for a in person.absences] == [("2026-11-23", True)]
     assert [n.text for n in person.notes] == ["ringde inte"]
     with pytest.raises(Exception) as caught:
-        report.build(world.db, "omar.farah", start="2026-11-24", end="2026-11-01")
+        report.build(world.db, "omar.farah", start="2026-11-24", end="2026-11-01", reason="x")
     assert "slutar före" in str(caught.value)
 
 
