@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection
 
 from store import clock, settings
-from store.db import run
+from store.tx import run
 from store.i18n import ArenaError, t
 
 CASE_READ = "case.read"  # open a card, notes, history, identity numbers, search, caseload lists

@@ -7,12 +7,13 @@ transaction and returns what is now stored; only then may a screen show the mark
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from store import access, activities, calendar, changes, clock, identity, tabular, validate
 from store.db import Database, Tx, run
-from store.i18n import ArenaError, language, t
+from store.i18n import ArenaError, language, num, t
 from store.schema import WEEKDAYS
 
 STATUSES = ("present", "partial", "sick", "vab", "excused", "unexcused")
@@ -265,23 +266,8 @@ def _check_reason(tx: Tx, status: str, reason: str | None) -> str | None:
 def _mark_in(tx: Tx, participant_id: str, activity_id: str, day: dt.date, status: str,
              hours: float | None = None, reason: str | None = None, note: str = "",
              session_id: str | None = None) -> Mark:
-    _check_day(day)
-    access.require(tx.conn, tx.login, access.ATTENDANCE, activity_id=activity_id)
-    if status not in STATUSES:
-        raise ArenaError("att.bad_status", value=str(status)[:40])
-    session_id = _sid(tx.conn, activity_id, session_id, day)
-    planned = _session_context(tx, participant_id, activity_id, session_id, day)
-    if status == "present":
-        hours = planned
-    elif status == "partial":
-        max_hours = max(planned, 0.5)
-        hours = validate.number(hours if hours is not None else "")
-        if not (0.5 <= hours <= max_hours) or (hours * 2) != int(hours * 2):
-            raise ArenaError("att.bad_hours", max=f"{max_hours:g}")
-    else:
-        hours = 0.0
-    code = _check_reason(tx, status, reason)
-    note = validate.text(note, "anteckning", max_len=500)
+    status, hours, code, note, session_id = _check_mark(tx, participant_id, activity_id, day, status, hours,
+                                                        reason, note, session_id)
     now = clock.now().isoformat()
     late = day < clock.today()
     row_id = attendance_id(participant_id, activity_id, session_id, day.isoformat())
@@ -294,6 +280,30 @@ def _mark_in(tx: Tx, participant_id: str, activity_id: str, day: dt.date, status
         "status": status, "hours": float(hours), "reason_code": code, "note": note,
         "recorded_by": tx.login, "recorded_at": now, "late": 1 if late else 0})
     return Mark(status, float(hours), code, note, tx.login, now, late)
+
+
+def _check_mark(tx: Tx, participant_id: str, activity_id: str, day: dt.date, status: str, hours: float | None,
+                reason: str | None, note: str, session_id: str | None
+                ) -> tuple[str, float, str | None, str, str]:
+    """Every rule of a mark, reading only: (status, hours, reason code, note, session) as they would be written."""
+    _check_day(day)
+    access.require(tx.conn, tx.login, access.ATTENDANCE, activity_id=activity_id)
+    if status not in STATUSES:
+        raise ArenaError("att.bad_status", value=str(status)[:40])
+    session_id = _sid(tx.conn, activity_id, session_id, day)
+    planned = _session_context(tx, participant_id, activity_id, session_id, day)
+    if status == "present":
+        hours = planned
+    elif status == "partial":
+        max_hours = max(planned, 0.5)
+        hours = validate.number(hours if hours is not None else "")
+        if not (0.5 <= hours <= max_hours) or (hours * 2) != int(hours * 2):
+            raise ArenaError("att.bad_hours", max=num(max_hours))
+    else:
+        hours = 0.0
+    code = _check_reason(tx, status, reason)
+    note = validate.text(note, "anteckning", max_len=500)
+    return status, float(hours), code, note, session_id
 
 
 def mark(db: Database, login: str, participant_id: str, activity_id: str, day: dt.date, status: str,
@@ -526,79 +536,65 @@ IMPORT_SPEC: dict[str, tuple[str, ...]] = {
 
 
 def import_csv(db: Database, login: str, path: str | Path, *, all_or_nothing: bool = False) -> ImportReport:
-    """Import a paper list (CSV or XLSX, as Excel writes it): each row through the same `mark` rules as a
-    key press. A file that cannot be read raises one ArenaError naming why; a bad row is refused by line."""
-    report = ImportReport()
+    """Import a paper list (CSV or XLSX, as Excel writes it): each row through the same rules as a key
+    press. A file that cannot be read raises one ArenaError naming why; a bad row is refused by line.
+    Rows are checked without the write lock and written in short chunks (`store.bulk`), so the roll call
+    goes on while a big file is imported."""
+    from store import bulk
+
     with tabular.read(path) as table:
         cols = tabular.columns(table.header, IMPORT_SPEC, ("activity", "date", "status"), str(path))
         if "personnummer" not in cols and "participant_id" not in cols:
             tabular.columns(table.header, IMPORT_SPEC, ("personnummer",), str(path))
         id_col = "personnummer" if "personnummer" in cols else "participant_id"
-        rows = []
-        for r in table.rows():
-            row = {key: r.get(name) for key, name in cols.items()}
-            rows.append((r.line, row, r.extra))
+        with db.read() as conn:
+            known = {name.casefold(): aid for aid, name in conn.exec_driver_sql("SELECT id, name FROM activity")}
+        refused: list[tuple[int, str]] = []
 
-    with db.read() as conn:
-        known = {name.casefold(): aid for aid, name in conn.exec_driver_sql("SELECT id, name FROM activity")}
+        def rows() -> Iterator[tuple[int, dict]]:
+            for r in table.rows():
+                if r.extra:
+                    refused.append((r.line, t("tab.extra_cells", cells=", ".join(r.extra)[:80])))
+                    continue
+                yield r.line, {key: r.get(name) for key, name in cols.items()}
 
-    def resolve(tx: Tx, row: dict) -> tuple[str, str, str, dt.date]:
-        if id_col == "participant_id":
-            pid = row.get("participant_id", "")
-            if not tx.conn.exec_driver_sql("SELECT 1 FROM participant WHERE id = ?", (pid,)).first():
-                raise ArenaError("att.unknown_person", value=pid[:40])
-        else:
-            number = identity.parse(row.get("personnummer", ""))
-            found = tx.conn.exec_driver_sql("SELECT id FROM participant WHERE personnummer = ?",
-                                            (number.canonical,)).first()
-            if not found:
-                raise ArenaError("att.unknown_person", value=number.formatted())
-            pid = found[0]
-        aid = known.get(row.get("activity", "").casefold())
-        if aid is None:
-            raise ArenaError("att.unknown_activity", value=row.get("activity", "")[:60])
-        day = validate.date(row.get("date", ""))
-        # the session column may be left out (or empty) where the activity has one session that day
-        return pid, aid, activities.find_session(tx.conn, aid, row.get("session") or None, day), day
-
-    def one(tx: Tx, row: dict) -> bool:
-        pid, aid, sid, day = resolve(tx, row)
-        status = row.get("status", "").lower()
-        hours = tabular.decimal(row["hours"]) if row.get("hours") else None
-        before = _get_mark(tx.conn, pid, sid, day.isoformat())
-        after = _mark_in(tx, pid, aid, day, status, hours, row.get("reason") or None, row.get("note", ""), sid)
-        return before != after
-
-    def run(tx: Tx) -> None:
-        for line, row, extra in rows:
-            if extra:
-                report.rejected.append((line, t("tab.extra_cells", cells=", ".join(extra)[:80])))
-                continue
-            try:
-                savepoint = tx.conn.begin_nested()
-                try:
-                    changed = one(tx, row)
-                except BaseException:
-                    savepoint.rollback()
-                    raise
-                savepoint.commit()
-            except ArenaError as error:
-                report.rejected.append((line, str(error)))
-                continue
-            if changed:
-                report.imported += 1
+        def check(tx: Tx, row: dict) -> list:
+            if id_col == "participant_id":
+                pid = row.get("participant_id", "")
+                if not run(tx.conn, "SELECT 1 FROM participant WHERE id = ?", (pid,)).fetchone():
+                    raise ArenaError("att.unknown_person", value=pid[:40])
             else:
-                report.unchanged += 1
+                number = identity.parse(row.get("personnummer", ""))
+                found = run(tx.conn, "SELECT id FROM participant WHERE personnummer = ?", (number.canonical,)).fetchone()
+                if not found:
+                    raise ArenaError("att.unknown_person", value=number.formatted())
+                pid = found[0]
+            aid = known.get(row.get("activity", "").casefold())
+            if aid is None:
+                raise ArenaError("att.unknown_activity", value=row.get("activity", "")[:60])
+            day = validate.date(row.get("date", ""))
+            # the session column may be left out (or empty) where the activity has one session that day
+            sid = activities.find_session(tx.conn, aid, row.get("session") or None, day)
+            hours = tabular.decimal(row["hours"]) if row.get("hours") else None
+            status, hours, code, note, sid = _check_mark(tx, pid, aid, day, row.get("status", "").lower(), hours,
+                                                         row.get("reason") or None, row.get("note", ""), sid)
+            return [pid, aid, sid, day.isoformat(), status, hours, code, note]
 
-    try:
-        with db.write(login) as tx:
-            run(tx)
-            if all_or_nothing and report.rejected:
-                raise _RollBack
-    except _RollBack:
-        report.imported = report.unchanged = 0
-    return report
+        def write(tx: Tx, staged: list) -> tuple[bool, list]:
+            pid, aid, sid, iso, status, hours, code, note = staged
+            before = _get_mark(tx.conn, pid, sid, iso)
+            after = _mark_in(tx, pid, aid, dt.date.fromisoformat(iso), status, hours, code, note, sid)
+            undo = [pid, aid, sid, iso, None if before is None else
+                    [before.status, before.hours, before.reason_code, before.note]]
+            return before != after, undo
 
+        def undo(tx: Tx, value: list) -> None:
+            pid, aid, sid, iso, before = value
+            if before is None:
+                changes.delete(tx, "attendance", attendance_id(pid, aid, sid, iso))
+            else:
+                _mark_in(tx, pid, aid, dt.date.fromisoformat(iso), *before, sid)
 
-class _RollBack(Exception):
-    """Leaves the import's transaction without committing (--all-or-nothing)."""
+        result = bulk.run(db, login, rows(), check=check, write=write, undo=undo, all_or_nothing=all_or_nothing,
+                          rejected=refused)
+    return ImportReport(result.imported, result.unchanged, sorted(result.rejected))

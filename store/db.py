@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -66,8 +68,12 @@ class Database:
                 conn.rollback()
 
     @contextmanager
-    def write(self, login: str) -> Iterator[Tx]:
-        """One write transaction, committed when the block ends; any failure raises StoreError."""
+    def write(self, login: str, *, bulk: bool = False) -> Iterator[Tx]:
+        """One write transaction, committed when the block ends; any failure raises StoreError.
+
+        An interactive write (a mark, a form) announces itself while it waits and writes, so a bulk
+        writer (`bulk=True`, an import in chunks) lets it go first between two chunks."""
+        token = None if bulk else self._announce()
         try:
             with self.engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn:
                 with conn.begin():
@@ -78,9 +84,77 @@ class Database:
                     yield Tx(conn, login, ws)
         except (exc.OperationalError, exc.DatabaseError, sqlite3.Error) as error:
             raise _translate(error) from error
+        finally:
+            if token is not None:
+                try:
+                    os.unlink(token)
+                except OSError:
+                    pass
+
+    def _waiting_dir(self) -> str | None:
+        return None if self.path == ":memory:" else self.path + ".writers"
+
+    def _announce(self) -> str | None:
+        folder = self._waiting_dir()
+        if folder is None:
+            return None
+        token = os.path.join(folder, f"{os.getpid()}-{threading.get_ident()}")
+        try:
+            fd = os.open(token, os.O_CREAT | os.O_WRONLY, 0o600)
+        except FileNotFoundError:
+            try:
+                os.mkdir(folder, 0o700)
+                fd = os.open(token, os.O_CREAT | os.O_WRONLY, 0o600)
+            except OSError:
+                return None
+        except OSError:
+            return None
+        os.close(fd)
+        return token
+
+    def yield_to_waiters(self, limit: float = 2.0) -> None:
+        """Between two chunks of a bulk write: wait (at most `limit` seconds) while an interactive write
+        of any process on this database is waiting or writing. Tokens of processes that died are removed."""
+        folder = self._waiting_dir()
+        if folder is None:
+            return
+        deadline = time.monotonic() + limit
+        me = os.getpid()
+        while True:
+            try:
+                names = os.listdir(folder)
+            except OSError:
+                return
+            alive = False
+            for name in names:
+                pid = int(name.split("-", 1)[0]) if name.split("-", 1)[0].isdigit() else 0
+                if pid != me and not _alive(pid):
+                    try:
+                        os.unlink(os.path.join(folder, name))
+                    except OSError:
+                        pass
+                    continue
+                alive = True
+            if not alive or time.monotonic() > deadline:
+                return
+            time.sleep(0.002)
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    if os.name == "nt":  # os.kill would end the process there; a stale token costs at most `limit`
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
 
 
 def _make_engine(path: str) -> Engine:
@@ -115,6 +189,15 @@ def _make_engine(path: str) -> Engine:
 def migrate(engine: Engine, path: str, upto: int | None = None) -> int:
     """Apply pending migrations (up to `upto`, for tests); return the resulting schema version."""
     target = schema.LATEST if upto is None else upto
+    # Reading the version takes no lock: a database that is up to date is opened without ever asking for
+    # the write lock, so `arena find` or a second window opens while a long import is writing.
+    with engine.connect() as conn:
+        version = conn.exec_driver_sql("PRAGMA user_version").scalar_one()
+        conn.rollback()
+    if version > schema.LATEST:
+        raise ArenaError("err.db_newer", path=path, found=version, known=schema.LATEST)
+    if version >= target:
+        return version
     with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn:
         with conn.begin():
             version = conn.exec_driver_sql("PRAGMA user_version").scalar_one()
@@ -127,6 +210,11 @@ def migrate(engine: Engine, path: str, upto: int | None = None) -> int:
 
 
 def _ensure_workstation(engine: Engine) -> None:
+    with engine.connect() as conn:  # the usual case, a known workstation: no write lock
+        known = conn.exec_driver_sql("SELECT 1 FROM workstation WHERE is_local = 1").first() is not None
+        conn.rollback()
+    if known:
+        return
     with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn:
         with conn.begin():
             if conn.exec_driver_sql("SELECT 1 FROM workstation WHERE is_local = 1").first() is None:

@@ -5,7 +5,11 @@ user's language. Code, identifiers and comments stay English; Swedish words live
 """
 from __future__ import annotations
 
+import re
+
 _lang = "sv"
+_NUMBER_SPEC = re.compile(r"\{(\w+):(?:g|\.\d+f|d)\}")
+_PLURAL = re.compile(r"\{(\w+)\|([^|{}]*)\|([^|{}]*)\}")
 
 CATALOG: dict[str, tuple[str, str]] = {
     # identity numbers
@@ -114,13 +118,13 @@ CATALOG: dict[str, tuple[str, str]] = {
     "user.active": ("aktiv", "active"), "user.inactive": ("inaktiv", "inactive"),
     "user.pin": ("PIN satt", "PIN set"), "user.no_pin": ("ingen PIN", "no PIN"),
     "gallra.last": ("senaste post {day}", "last entry {day}"),
-    "gallra.would": ("Skulle gallra {n} ärenden med senaste post före {cutoff} ({kept} sparas: födda dag 5, 15 "
+    "gallra.would": ("Skulle gallra {n} {n|ärende|ärenden} med senaste post före {cutoff} ({kept} sparas: födda dag 5, 15 "
                      "eller 25). Ingenting är ändrat.",
-                     "Would remove {n} cases with their last entry before {cutoff} ({kept} kept: born on day 5, "
+                     "Would remove {n} {n|case|cases} with their last entry before {cutoff} ({kept} kept: born on day 5, "
                      "15 or 25). Nothing was changed."),
-    "gallra.done": ("Gallrade {n} ärenden med senaste post före {cutoff} ({kept} sparas: födda dag 5, 15 eller "
+    "gallra.done": ("Gallrade {n} {n|ärende|ärenden} med senaste post före {cutoff} ({kept} sparas: födda dag 5, 15 eller "
                     "25). Borttagningen når övriga arbetsstationer vid nästa synk.",
-                    "Removed {n} cases with their last entry before {cutoff} ({kept} kept: born on day 5, 15 or "
+                    "Removed {n} {n|case|cases} with their last entry before {cutoff} ({kept} kept: born on day 5, 15 or "
                     "25). Other workstations remove them at their next sync."),
     "user.done": ("Klart: {login}.", "Done: {login}."),
     "user.setup_code": ("Engångskod för {login}: {code}  (lämna den personligen; den gäller en gång, för att välja "
@@ -152,14 +156,14 @@ CATALOG: dict[str, tuple[str, str]] = {
                      "Sync done: {sent} sent, {received} received, {conflicts} conflicts, {quarantined} quarantined."),
     "sync.own_file_bad": ("Vår egen fil {name} på utdelningen är skadad ({reason}) – kontakta IT.",
                           "Our own file {name} on the share is damaged ({reason}) – contact IT."),
-    "sync.read_snapshot": ("Läste ögonblicksbilden {name} ({n} ändringar).",
-                           "Read the snapshot {name} ({n} changes)."),
-    "sync.archivable": ("{n} filer täcks av ögonblicksbilden {name} och kan flyttas från utdelningen.",
-                        "{n} files are covered by the snapshot {name} and may be moved off the share."),
+    "sync.read_snapshot": ("Läste ögonblicksbilden {name} ({n} {n|ändring|ändringar}).",
+                           "Read the snapshot {name} ({n} {n|change|changes})."),
+    "sync.archivable": ("{n} {n|fil|filer} täcks av ögonblicksbilden {name} och kan flyttas från utdelningen.",
+                        "{n} {n|file is|files are} covered by the snapshot {name} and may be moved off the share."),
     "sync.no_snapshot": ("Ingen läsbar ögonblicksbild på utdelningen – låt alla filer ligga kvar.",
                          "No readable snapshot on the share – leave every file where it is."),
     "sync.snapshot_written": ("Ögonblicksbild publicerad: {name}.", "Snapshot published: {name}."),
-    "sync.waiting": ("{n} rader väntar på data från en annan arbetsstation.", "{n} rows wait for data from another workstation."),
+    "sync.waiting": ("{n} {n|rad väntar|rader väntar} på data från en annan arbetsstation.", "{n} {n|row waits|rows wait} for data from another workstation."),
     "sync.share_failed": ("Utdelningen {path} kunde inte läsas eller skrivas: {detail}. Inget gick förlorat; kör synken igen.",
                           "The share {path} could not be read or written: {detail}. Nothing was lost; run the sync again."),
     "sync.pg_connect": ("PostgreSQL-servern {where} går inte att nå ({detail}). Inget ändrades; kontrollera adressen och nätet och kör synken igen.",
@@ -344,15 +348,32 @@ CATALOG: dict[str, tuple[str, str]] = {
                       "neither an identity number nor a reserve number – give one of them"),
     "imp.line": ("rad {line}: {reason}", "line {line}: {reason}"),
     "imp.header": ("Fel rubrikrad: behöver {columns}.", "Wrong header: needs {columns}."),
-    "imp.summary": ("{ok} rader importerade, {unchanged} oförändrade, {bad} avvisade.",
-                    "{ok} rows imported, {unchanged} unchanged, {bad} rejected."),
-    "imp.none": ("Inget importerades (--all-or-nothing) eftersom {bad} rader avvisades.",
-                 "Nothing was imported (--all-or-nothing) because {bad} rows were rejected."),
+    "imp.summary": ("{ok} {ok|rad|rader} {ok|importerad|importerade}, {unchanged} {unchanged|oförändrad|oförändrade}, {bad} {bad|avvisad|avvisade}.",
+                    "{ok} {ok|row|rows} imported, {unchanged} unchanged, {bad} rejected."),
+    "imp.none": ("Inget importerades (--all-or-nothing) eftersom {bad} {bad|rad|rader} avvisades.",
+                 "Nothing was imported (--all-or-nothing) because {bad} {bad|row was|rows were} rejected."),
     "demo.built": ("Demodatabas skapad: {path} ({participants} deltagare, {attendance} närvarorader).",
                    "Demo database built: {path} ({participants} participants, {attendance} attendance rows)."),
     "demo.building": ("Skapar demodatabasen {path} första gången …", "Building the demo database {path} on first use …"),
     "demo.exists": ("Databasen {path} finns redan – välj en ny fil.", "The database {path} already exists – choose a new file."),
 }
+
+
+def num(value: float | int, decimals: int = 1) -> str:
+    """A number as the user's language writes it: `31,5` in Swedish, `31.5` in English; whole numbers
+    without decimals, a no-break space between thousands in Swedish."""
+    value = round(float(value), decimals)
+    text = f"{value:,.{decimals}f}" if not value.is_integer() else f"{int(value):,d}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if _lang == "sv":
+        return text.replace(",", "\u00a0").replace(".", ",")
+    return text
+
+
+def plural(key: str, n: int, **params: object) -> str:
+    """`key.one` for 1, `key.many` otherwise ("1 träff", "3 träffar"), the count written by `num`."""
+    return t(f"{key}.{'one' if n == 1 else 'many'}", n=num(n), **params)
 
 
 def set_language(lang: str) -> None:
@@ -372,6 +393,12 @@ def t(key: str, **params: object) -> str:
     if entry is None:
         return key
     text = entry[0] if _lang == "sv" else entry[1]
+    if params:
+        # Numbers the way the language writes them: "31,5" in Swedish, whatever the catalog's format spec.
+        params = {k: num(v, 2) if isinstance(v, float) else v for k, v in params.items()}
+        text = _NUMBER_SPEC.sub(r"{\1}", text)
+        # Plural forms in the text itself: "{n} {n|träff|träffar}" – one for exactly 1, the other otherwise.
+        text = _PLURAL.sub(lambda m: m.group(2) if params.get(m.group(1)) == 1 else m.group(3), text)
     try:
         return text.format(**params)
     except (KeyError, IndexError):
@@ -429,7 +456,7 @@ CATALOG.update({
     "att.failed": ("EJ SPARAT: {name}: {error}", "NOT SAVED: {name}: {error}"),
     "att.undone": ("Ångrat: {name}", "Undone: {name}"), "att.nothing_to_undo": ("Inget att ångra.", "Nothing to undo."),
     "att.confirm_all": ("Markera {n} omarkerade som närvarande på {activity} {date}?",
-                        "Mark {n} unmarked people present at {activity} {date}?"),
+                        "Mark {n} unmarked {n|person|people} present at {activity} {date}?"),
     "att.confirm_cancel": ("Ställ in passet {session}? Ingen blir frånvarande. {n} markeringar sparas men räknas "
                            "inte så länge passet är inställt.",
                            "Cancel the session {session}? Nobody becomes absent. {n} marks are kept but do not "
@@ -506,13 +533,13 @@ CATALOG.update({
     "help.title": ("Hjälp – alla tangenter", "Help – all keys"),
     "help.global": ("Överallt", "Everywhere"),
     "help.card": ("Akten (Enter på en träff)", "Case card (Enter on a result)"),
-    "help.palette": ("Kommandopalett", "Command palette"),
+    "help.palette": ("Kommandon", "Commands"),
     # search
     "search.placeholder": ("Namn, personnummer eller samordningsnummer …", "Name, personal or coordination number …"),
     "search.col.number": ("Nummer", "Number"), "search.col.age": ("Ålder", "Age"),
     "search.col.cw": ("Handläggare", "Caseworker"), "search.col.status": ("Status", "Status"),
     "search.col.stage": ("Steg", "Stage"), "search.col.why": ("Träff", "Match"),
-    "search.none": ("Inga träffar.", "No matches."), "search.count": ("{n} träffar", "{n} matches"),
+    "search.none": ("Inga träffar.", "No matches."), "search.count": ("{n} {n|träff|träffar}", "{n} {n|match|matches}"),
     "search.hint": ("Skriv minst två tecken. Enter öppnar akten, Ctrl+N registrerar ny deltagare.",
                     "Type at least two characters. Enter opens the case, Ctrl+N registers a new participant."),
     "status.active": ("aktiv", "active"), "status.exited": ("avslutad", "exited"),
@@ -624,8 +651,62 @@ CATALOG.update({
     "field.protected": ("Skyddad identitet", "Protected identity"), "field.referral_date": ("Remissdatum", "Referral date"),
     "conf.restored": ("Värdet är återställt (synkas som en ny ändring).", "The value is restored (syncs as a new change)."),
     "sync.running": ("Synkar …", "Syncing …"),
-    "report.summary": ("Närvarorapport {month}: {people} deltagare.", "Attendance report {month}: {people} participants."),
-    "report.xlsx_needs_out": ("XLSX kräver --out FIL.", "XLSX needs --out FILE."),
+    "rep.title": ("Närvarorapport", "Attendance report"),
+    "rep.total": ("Totalt", "Total"),
+    "rep.week": ("v. {week}", "wk {week}"),
+    "rep.no_period": ("Ange en månad (ÅÅÅÅ-MM) eller ett från- och ett till-datum.",
+                      "Give a month (YYYY-MM) or a from and a to date."),
+    "rep.backwards": ("Perioden {start}–{end} slutar före sin början.", "The period {start}–{end} ends before it starts."),
+    "rep.too_long": ("En rapport täcker högst ett år.", "A report covers at most one year."),
+    "rep.scope_all": ("alla", "everyone"),
+    "rep.scope_selection": ("urval", "selection"),
+    "rep.scope_caseload": ("handläggare {login}", "caseworker {login}"),
+    "rep.scope_activity": ("aktivitet {name}", "activity {name}"),
+    "rep.col.number": ("Personnummer", "Identity number"),
+    "rep.col.name": ("Namn", "Name"),
+    "rep.col.caseworker": ("Handläggare", "Caseworker"),
+    "rep.col.week": ("Vecka", "Week"),
+    "rep.col.planned": ("Planerade timmar", "Planned hours"),
+    "rep.col.attended": ("Närvarotimmar", "Attended hours"),
+    "rep.col.absence": ("Frånvaro: {label} (tim)", "Absence: {label} (h)"),
+    "rep.col.absence_hours": ("Frånvarotimmar", "Absence hours"),
+    "rep.col.unexcused_count": ("Ogiltig frånvaro (antal)", "Unexcused absences (count)"),
+    "rep.col.unexcused_dates": ("Datum för ogiltig frånvaro", "Dates of unexcused absence"),
+    "rep.col.date": ("Datum", "Date"),
+    "rep.col.activity": ("Aktivitet", "Activity"),
+    "rep.col.code": ("Frånvaroorsak", "Absence reason"),
+    "rep.col.hours": ("Timmar", "Hours"),
+    "rep.col.unexcused": ("Ogiltig", "Unexcused"),
+    "rep.sheet_summary": ("Sammanställning", "Summary"),
+    "rep.sheet_absences": ("Frånvaro", "Absences"),
+    "rep.yes": ("ja", "yes"),
+    "rep.absences": ("Frånvaro", "Absences"),
+    "rep.no_absences": ("Ingen registrerad frånvaro under perioden.", "No absence recorded in the period."),
+    "rep.notes": ("Anteckningar vid närvaromarkeringar", "Notes on attendance marks"),
+    "rep.signature": ("Datum och underskrift: ______________________________   Namnförtydligande: ______________________",
+                      "Date and signature: ______________________________   Name in print: ______________________"),
+    "rep.period": ("Period", "Period"),
+    "rep.made": ("Rapporten gjord", "Report made"),
+    "rep.made_note": ("{date} (planerade timmar räknas till och med denna dag)",
+                      "{date} (planned hours counted up to and including this day)"),
+    "rep.pdf_too_many": ("{people} deltagare är för många för en PDF (högst {max}): välj XLSX eller CSV.",
+                         "{people} participants are too many for one PDF (at most {max}): choose XLSX or CSV."),
+    "rep.nobody": ("Ingen deltagare i urvalet under perioden.", "No participant in the selection during the period."),
+    "rep.write": ("Skriv rapport", "Write report"),
+    "rep.dialog_title": ("Närvarorapport: period, urval och format", "Attendance report: period, selection and format"),
+    "rep.month_label": ("Månad (ÅÅÅÅ-MM) – eller från och till (ÅÅÅÅ-MM-DD):",
+                        "Month (YYYY-MM) – or from and to (YYYY-MM-DD):"),
+    "rep.from_placeholder": ("från ÅÅÅÅ-MM-DD", "from YYYY-MM-DD"),
+    "rep.to_placeholder": ("till ÅÅÅÅ-MM-DD", "to YYYY-MM-DD"),
+    "rep.scope_participant": ("Deltagaren {name}", "The participant {name}"),
+    "rep.scope_my_caseload": ("Min ärendelista", "My caseload"),
+    "rep.scope_an_activity": ("En aktivitets deltagare", "An activity's participants"),
+    "rep.scope_everyone": ("Hela programmet", "The whole programme"),
+    "rep.choose_activity": ("Välj aktivitet", "Choose activity"),
+    "rep.choose_activity_first": ("Välj en aktivitet först.", "Choose an activity first."),
+    "rep.file_prefix": ("narvarorapport", "attendance-report"),
+    "report.summary": ("Närvarorapport {month}: {people} deltagare.", "Attendance report {month}: {people} {people|participant|participants}."),
+    "report.xlsx_needs_out": ("XLSX och PDF kräver --out FIL.", "XLSX and PDF need --out FILE."),
     "stages.code_needed": ("ange stegets kod", "give the stage code"),
     "report.saved": ("Närvarorapporten är sparad: {path}", "The attendance report is saved: {path}"),
     "key.review": ("Granskning", "Access review"),
@@ -636,7 +717,7 @@ CATALOG.update({
     "rv.since": ("Från ÅÅÅÅ-MM-DD", "From YYYY-MM-DD"), "rv.until": ("Till ÅÅÅÅ-MM-DD", "To YYYY-MM-DD"),
     "rv.outside": ("Utanför ärendelistan", "Outside caseload"),
     "rv.outside_short": ("utanför ärendelistan", "outside caseload"),
-    "rv.count": ("{n} händelser. Enter i ett fält filtrerar.", "{n} events. Enter in a field filters."),
+    "rv.count": ("{n} {n|händelse|händelser}. Enter i ett fält filtrerar.", "{n} {n|event|events}. Enter in a field filters."),
     "rv.col.at": ("När", "When"), "rv.col.user": ("Användare", "User"), "rv.col.action": ("Händelse", "Event"),
     "rv.col.case": ("Ärende", "Case"), "rv.col.reason": ("Anledning", "Reason"), "rv.col.detail": ("Detalj", "Detail"),
     "audit.action.view": ("Läste ärende", "Read case"), "audit.action.search": ("Sökte", "Searched"),
@@ -648,6 +729,58 @@ CATALOG.update({
     "audit.action.refused": ("Nekad", "Refused"), "audit.action.user_role": ("Ny roll", "New role"),
     "audit.action.user_deactivated": ("Användare inaktiverad", "User deactivated"),
     "audit.action.setting": ("Inställning", "Setting"),
+    "audit.action.exit": ("Avslut", "Exit"), "audit.action.reentry": ("Återinskrivning", "Re-entry"),
+    "audit.action.milestone_cancel": ("Milstolpe avbruten", "Milestone cancelled"),
+    "audit.action.milestone_correct": ("Milstolpe rättad", "Milestone corrected"),
+    "audit.action.milestone_reopen": ("Milstolpe återöppnad", "Milestone reopened"),
+    "audit.action.stage_add": ("Nytt programsteg", "Stage added"),
+    "audit.action.stage_rename": ("Programsteg omdöpt", "Stage renamed"),
+    "key.name.space": ("mellanslag", "space"),
+    "cmd.theme": ("Färgtema", "Theme"), "cmd.theme_help": ("Byt färgtema", "Change the colour theme"),
+    "cmd.quit_help": ("Avsluta Arena", "Quit Arena"), "cmd.keys": ("Tangenter", "Keys"),
+    "cmd.keys_show": ("Visa hjälp för fältet och tangenterna som gäller", "Show help for the field and the keys that apply"),
+    "cmd.keys_hide": ("Dölj hjälpen för tangenterna", "Hide the help for the keys"),
+    "cmd.placeholder": ("Sök kommandon …", "Search commands …"),
+    "gender.K": ("K", "F"), "gender.M": ("M", "M"), "gender.X": ("X", "X"),
+    "match.personnummer": ("personnummer", "identity number"),
+    "match.samordningsnummer": ("samordningsnummer", "coordination number"),
+    "match.nummerprefix": ("början av nummer", "number prefix"), "match.namn": ("namn", "name"),
+    "match.namnprefix": ("början av namn", "name prefix"), "match.likt_namn": ("likt namn", "similar name"),
+    "match.reservnummer": ("reservnummer", "reserve number"),
+    "hist.participant": ("deltagare", "participant"), "hist.attendance": ("närvaro", "attendance"),
+    "hist.milestone": ("milstolpe", "milestone"), "hist.note": ("anteckning", "note"),
+    "hist.enrolment": ("inskrivning", "enrolment"), "hist.upsert": ("ändrad", "changed"),
+    "hist.delete": ("borttagen", "removed"),
+    "field.author_login": ("författare", "author"), "field.text": ("text", "text"),
+    "field.refers_to": ("gäller", "refers to"), "field.participant_id": ("deltagare", "participant"),
+    "field.activity_id": ("aktivitet", "activity"), "field.date": ("datum", "date"),
+    "field.status": ("status", "status"), "field.hours": ("timmar", "hours"),
+    "field.reason_code": ("orsak", "reason"), "field.note": ("anteckning", "note"),
+    "field.recorded_by": ("registrerad av", "recorded by"), "field.late": ("sen registrering", "recorded late"),
+    "field.first_name": ("förnamn", "first name"), "field.last_name": ("efternamn", "last name"),
+    "field.personnummer": ("personnummer", "identity number"), "field.gender": ("kön", "gender"),
+    "field.caseworker_id": ("handläggare", "caseworker"), "field.referral_date": ("anvisningsdatum", "referral date"),
+    "field.stage_code": ("steg", "stage"), "field.planned_date": ("planerat datum", "planned date"),
+    "field.achieved_date": ("uppnått datum", "achieved date"), "field.start_date": ("startdatum", "start date"),
+    "field.end_date": ("slutdatum", "end date"), "field.exit_date": ("avslutsdatum", "exit date"),
+    "field.exit_outcome": ("utfall", "outcome"), "field.phone": ("telefon", "phone"),
+    "field.address": ("adress", "address"), "field.site": ("enhet", "site"), "field.protected": ("skyddad", "protected"),
+    "field.birth_date": ("födelsedatum", "date of birth"), "field.reserve_number": ("reservnummer", "reserve number"),
+    "field.period": ("period", "period"),
+    "field.capacity_reason": ("skäl att gå över platsantalet", "reason to exceed the places"),
+    "field.session_id": ("pass", "session"), "field.name": ("namn", "name"), "field.kind": ("typ", "kind"),
+    "field.capacity": ("platser", "places"), "field.leader_id": ("aktivitetsledare", "activity leader"),
+    "field.plan_mon": ("plan mån", "plan Mon"), "field.plan_tue": ("plan tis", "plan Tue"),
+    "field.plan_wed": ("plan ons", "plan Wed"), "field.plan_thu": ("plan tor", "plan Thu"),
+    "field.plan_fri": ("plan fre", "plan Fri"),
+    # argparse's own messages, said in the user's language (tui/cli.py translates them)
+    "arg.invalid_choice": ("ogiltigt val: {value} (välj bland {choices})", "invalid choice: {value} (choose from {choices})"),
+    "arg.name.kind": ("vad (t.ex. attendance)", "what (e.g. attendance)"), "arg.name.file": ("fil", "file"),
+    "arg.name.query": ("sökord", "search words"), "arg.name.action": ("åtgärd", "action"),
+    "arg.required": ("följande argument krävs: {names}", "the following arguments are required: {names}"),
+    "arg.unrecognized": ("okända argument: {names}", "unrecognized arguments: {names}"),
+    "arg.expected_one": ("{name} behöver ett värde", "{name} expects a value"),
+    "arg.invalid_int": ("{name}: ”{value}” är inget heltal", "{name}: “{value}” is not a whole number"),
     "audit.action.create_despite_duplicate": ("Registrerad trots dubblett", "Registered despite duplicate"),
     "lock.title": ("Låst", "Locked"),
     "lock.user": ("Användare: {name}", "User: {name}"),

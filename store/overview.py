@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from store.i18n import num
 from store import access, calendar, clock, milestones
 from store.attendance import Session, live_sql, sessions
 from store.db import Database
@@ -85,7 +86,7 @@ def my_day(db: Database, login: str, today: dt.date | None = None) -> MyDay:
                 f" {caseload} AND p.referral_date <= ? ORDER BY ({planned}) - done DESC, 2",
                 (last_week[0].isoformat(), last_week[-1].isoformat(), me, last_week[0].isoformat())):
             if done < plan:
-                result.below.append(Item(pid, name, bool(prot), f"{done:g}/{plan:g} h", (plan, done)))
+                result.below.append(Item(pid, name, bool(prot), f"{num(done)}/{num(plan)} h", (plan, done)))
         since = (today - dt.timedelta(days=silent_days)).isoformat()
         for pid, name, prot, last in conn.exec_driver_sql(
                 "SELECT p.id, p.last_name || ', ' || p.first_name, p.protected, max("

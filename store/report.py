@@ -1,29 +1,42 @@
-"""The monthly närvarorapport for the social-assistance caseworker: a view of the attendance rows.
+"""The närvarorapport: the document the social-assistance caseworker decides next month's payment from.
 
-Per participant and ISO week (the days of the week that fall in the month): planned hours (holidays and
-weekends none; only days within the programme period), attended hours, absence hours per absence code
-(the session's planned hours), the number of unexcused absences and their dates; then month totals.
+Per participant, for a month or any from–to period: name, identity number, caseworker, planned and
+attended hours per ISO week ("v. 45") and in total, each absence with its date, code and hours
+(unexcused ones highlighted), the notes on marks, and a signature line. Planned hours count only up to
+the day the report is made: a person registered today has not yet missed the rest of the month.
+
+Written as PDF (fpdf2, with the DejaVu font shipped in `store/fonts`, so å ä ö print), as XLSX
+(openpyxl's write-only, streaming workbook) and as a flat CSV (`store.tabular`'s writer) for systems.
+People are read in chunks and handed to the writers one at a time, so the whole programme's report runs
+in bounded memory. Every run is written to the access log. Never imports textual or rich.
 """
 from __future__ import annotations
 
 import calendar as pycal
-import csv
 import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO
 
-from store import access, audit, calendar, cases, identity, validate
-from store.db import Database
-from store.i18n import ArenaError, t
+from store import access, audit, calendar, cases, clock, identity, tabular, validate
 from store.attendance import live_sql
+from store.db import Database
+from store.i18n import ArenaError, language, num, t
 from store.overview import day_plan_sql
 
 PLAN = ("plan_mon", "plan_tue", "plan_wed", "plan_thu", "plan_fri")
+CHUNK = 500
+PDF_MAX_PEOPLE = 2000  # fpdf2 keeps the whole document in memory; larger runs go to XLSX or CSV
+XLSX_SHEET_PER_PERSON = 40
+FONTS = Path(__file__).resolve().parent / "fonts"
 
 
 @dataclass
 class Line:
-    week: str  # "2026-W45" or "total"
+    week: str  # ISO key "2026-W45", or "total"
     planned: float = 0.0
     attended: float = 0.0
     absence: dict[str, float] = field(default_factory=dict)  # code -> hours
@@ -36,23 +49,75 @@ class Line:
         for code, hours in other.absence.items():
             self.absence[code] = self.absence.get(code, 0.0) + hours
 
+    @property
+    def label(self) -> str:
+        if self.week == "total":
+            return t("rep.total")
+        return t("rep.week", week=int(self.week.split("-W")[1]))
+
+
+@dataclass(frozen=True)
+class Absence:
+    date: str
+    activity: str
+    code: str
+    label: str
+    hours: float
+    unexcused: bool
+
+
+@dataclass(frozen=True)
+class MarkNote:
+    date: str
+    activity: str
+    text: str
+
 
 @dataclass
 class PersonReport:
     participant_id: str
     number: str
     name: str
+    caseworker: str
+    protected: bool
     weeks: list[Line]
     total: Line
     unexcused_dates: list[str]
+    absences: list[Absence] = field(default_factory=list)
+    notes: list[MarkNote] = field(default_factory=list)
+
+
+@dataclass
+class Code:
+    code: str
+    label: str
+    excused: bool
 
 
 @dataclass
 class Report:
-    year: int
-    month: int
-    codes: list[str]
-    people: list[PersonReport]
+    start: dt.date
+    end: dt.date
+    made: dt.date  # planned hours count up to and including this day
+    codes: list[Code]
+    count: int
+    people: Iterable[PersonReport]  # a list, or a one-pass generator for a streamed run
+    scope: str = ""  # what the report covers, in words: a name, "handläggare X", "aktivitet Y", "alla"
+
+    # The report of one calendar month keeps its year/month for the summary line and older callers.
+    @property
+    def year(self) -> int:
+        return self.start.year
+
+    @property
+    def month(self) -> int:
+        return self.start.month
+
+    @property
+    def period(self) -> str:
+        whole_month = (self.start.day == 1 and self.end.month == self.start.month and self.end.year == self.start.year
+                       and self.end.day == pycal.monthrange(self.end.year, self.end.month)[1])
+        return self.start.strftime("%Y-%m") if whole_month else f"{self.start.isoformat()}–{self.end.isoformat()}"
 
 
 def _week_key(day: dt.date) -> str:
@@ -60,18 +125,34 @@ def _week_key(day: dt.date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def build(db: Database, login: str, month: str, *, participant: str | None = None,
-          caseworker: str | None = None, participant_ids: list[str] | None = None, reason: str = "") -> Report:
-    """The närvarorapport. People outside the user's caseload (not opened today with a reason) are an
-    outside read of each: the report is refused without a `reason`, and with one each is logged as outside."""
-    year, mon = validate.month(month)
+def period_of(month: str | None = None, start: object = None, end: object = None) -> tuple[dt.date, dt.date]:
+    """A month ("2026-11") or a from–to pair of dates; refused in one sentence if neither or backwards."""
+    if month:
+        year, mon = validate.month(month)
+        return dt.date(year, mon, 1), dt.date(year, mon, pycal.monthrange(year, mon)[1])
+    if not start or not end:
+        raise ArenaError("rep.no_period")
+    first, last = validate.date(start), validate.date(end)
+    if last < first:
+        raise ArenaError("rep.backwards", start=first.isoformat(), end=last.isoformat())
+    if (last - first).days > 366:
+        raise ArenaError("rep.too_long")
+    return first, last
+
+
+def build(db: Database, login: str, month: str | None = None, *, start: object = None, end: object = None,
+          participant: str | None = None, caseworker: str | None = None, activity: str | None = None,
+          participant_ids: list[str] | None = None, stream: bool = False, today: dt.date | None = None,
+          reason: str = "") -> Report:
+    """The report for one participant, a caseworker's caseload, an activity's participants, a list of ids
+    or (none of these) everyone. `stream=True` gives people as a one-pass generator (whole programme)."""
+    first, last = period_of(month, start, end)
+    made = today or clock.today()
     reason = validate.text(reason, "anledning", max_len=300)
     with db.read() as conn:
         user = access.require(conn, login, access.REPORT)
-    first = dt.date(year, mon, 1)
-    last = dt.date(year, mon, pycal.monthrange(year, mon)[1])
-    days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
-    where, params = "", []
+    where, params, scope = "", [], t("rep.scope_all")
+    found = None
     if participant:
         found = cases.by_number(db, login, participant) if identity.looks_like_number(participant) else None
         if found is None:
@@ -84,68 +165,114 @@ def build(db: Database, login: str, month: str, *, participant: str | None = Non
         if found is None:
             raise ArenaError("att.unknown_person", value=str(participant)[:40])
         where, params = " AND p.id = ?", [found.id]
+        scope = t("protected") if found.protected else f"{found.last_name} {found.first_name}"
     elif participant_ids is not None:
         where, params = f" AND p.id IN ({', '.join('?' * len(participant_ids))})", list(participant_ids)
+        scope = t("rep.scope_selection")
     elif caseworker:
         with db.read() as conn:
             if conn.exec_driver_sql("SELECT 1 FROM caseworker WHERE login = ?", (caseworker,)).first() is None:
                 raise ArenaError("acc.unknown_user", login=str(caseworker)[:64])
         where, params = " AND p.caseworker_id = (SELECT id FROM caseworker WHERE login = ?)", [caseworker]
+        scope = t("rep.scope_caseload", login=caseworker)
+    elif activity:
+        with db.read() as conn:
+            row = conn.exec_driver_sql("SELECT id, name FROM activity WHERE id = ? OR name = ? COLLATE NOCASE",
+                                       (activity, activity)).first()
+        if row is None:
+            raise ArenaError("att.unknown_activity", value=str(activity)[:60])
+        where = (" AND p.id IN (SELECT e.participant_id FROM enrolment e WHERE e.activity_id = ?"
+                 " AND e.start_date <= ? AND (e.end_date IS NULL OR e.end_date >= ?))")
+        params = [row[0], last.isoformat(), first.isoformat()]
+        scope = t("rep.scope_activity", name=row[1])
+    lang = language()
     with db.read() as conn:
-        codes = [c for (c,) in conn.exec_driver_sql("SELECT code FROM absence_code ORDER BY sort, code")]
+        codes = [Code(c, sv if lang == "sv" else en, bool(ex)) for c, sv, en, ex in conn.exec_driver_sql(
+            "SELECT code, label_sv, label_en, excused FROM absence_code ORDER BY sort, code")]
         people = conn.exec_driver_sql(
             "SELECT p.id, p.personnummer, p.reserve_number, p.protected, p.last_name || ', ' || p.first_name,"
-            " p.referral_date, p.exit_date, " + ", ".join(f"p.{c}" for c in PLAN) +
-            " FROM participant p WHERE p.referral_date <= ? AND (p.exit_date IS NULL OR p.exit_date >= ?)" + where +
+            " p.referral_date, p.exit_date, coalesce(c.name, ''), " + ", ".join(f"p.{c}" for c in PLAN) +
+            " FROM participant p LEFT JOIN caseworker c ON c.id = p.caseworker_id"
+            " WHERE p.referral_date <= ? AND (p.exit_date IS NULL OR p.exit_date >= ?)" + where +
             " ORDER BY p.last_name COLLATE NOCASE, p.first_name COLLATE NOCASE, p.id",
             (last.isoformat(), first.isoformat(), *params)).all()
-        ids = [r[0] for r in people]
-        outside = access.outside_caseload(conn, user, ids)
-        if outside and not reason:
-            raise access.AccessDenied("acc.reason_required_bulk", n=len(outside), total=len(ids))
-        rows: dict[str, list] = {}
-        if ids:
-            for chunk in range(0, len(ids), 500):
-                part = tuple(ids[chunk:chunk + 500])
-                for r in conn.exec_driver_sql(
-                        f"SELECT t.participant_id, t.date, t.status, t.reason_code, t.hours, {day_plan_sql('t')}"
-                        " FROM attendance t JOIN activity a ON a.id = t.activity_id JOIN participant p"
-                        " ON p.id = t.participant_id WHERE t.date BETWEEN ? AND ?"
-                        f" AND t.participant_id IN ({', '.join('?' * len(part))}) AND {live_sql('t')}"
-                        " ORDER BY t.date",
-                        (first.isoformat(), last.isoformat(), *part)):
-                    rows.setdefault(r[0], []).append(r)
-    result = []
-    for pid, pnr, reserve, protected, name, referral, exit_date, *plan in people:
-        weeks: dict[str, Line] = {}
-        for day in days:
-            if day.weekday() < 5:
-                line = weeks.setdefault(_week_key(day), Line(_week_key(day)))
-                active = referral <= day.isoformat() and (exit_date is None or day.isoformat() <= exit_date)
-                if active and calendar.is_workday(day):
-                    line.planned += plan[day.weekday()]
-        unexcused_dates: list[str] = []
-        for _, date, status, code, hours, session_plan in rows.get(pid, []):
-            line = weeks.setdefault(_week_key(dt.date.fromisoformat(date)), Line(_week_key(dt.date.fromisoformat(date))))
-            line.attended += hours
-            if code:
-                line.absence[code] = line.absence.get(code, 0.0) + session_plan
-            if status == "unexcused":
-                line.unexcused += 1
-                unexcused_dates.append(date)
-        total = Line("total")
-        for line in weeks.values():
-            total.add(line)
-        number = _number(pnr, reserve, bool(protected))
-        result.append(PersonReport(pid, number, name, [weeks[k] for k in sorted(weeks)], total,
-                                   sorted(set(unexcused_dates))))
+        outside = access.outside_caseload(conn, user, [r[0] for r in people])
+    if outside and not reason:
+        raise access.AccessDenied("acc.reason_required_bulk", n=len(outside), total=len(people))
     with db.write(login) as tx:
-        audit.record(tx, "report", participant_id=result[0].participant_id if participant and result else None,
-                     reason=reason, detail=f"narvaro {year}-{mon:02d}" + (f" caseworker={caseworker}" if caseworker else "")
-                     + f" people={len(result)}")
+        audit.record(tx, "report", participant_id=found.id if found else None, reason=reason,
+                     detail=f"narvaro {first.isoformat()}..{last.isoformat()}"
+                     + (f" caseworker={caseworker}" if caseworker else "")
+                     + (f" activity={activity}" if activity else "") + f" people={len(people)}")
         for pid in outside:  # each person outside the caseload is a read the access review must see
             audit.record(tx, "report", participant_id=pid, reason=reason, detail="outside caseload")
-    return Report(year, mon, codes, result)
+    generated = _people(db, people, first, last, made, {c.code: c for c in codes})
+    return Report(first, last, made, codes, len(people), generated if stream else list(generated), scope)
+
+
+def _people(db: Database, people: list, first: dt.date, last: dt.date, made: dt.date,
+            codes: dict[str, Code]) -> Iterator[PersonReport]:
+    days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    workdays = {d for d in days if calendar.is_workday(d)}
+    counted_until = min(last, made)
+    for at in range(0, len(people), CHUNK):
+        chunk = people[at:at + CHUNK]
+        rows: dict[str, list] = {}
+        with db.read() as conn:
+            ids = tuple(r[0] for r in chunk)
+            for r in conn.exec_driver_sql(
+                    f"SELECT t.participant_id, t.date, t.status, t.reason_code, t.hours, {day_plan_sql('t')},"
+                    " a.name, t.note FROM attendance t JOIN activity a ON a.id = t.activity_id JOIN participant p"
+                    " ON p.id = t.participant_id WHERE t.date BETWEEN ? AND ?"
+                    f" AND t.participant_id IN ({', '.join('?' * len(ids))}) AND {live_sql('t')}"
+                    " ORDER BY t.date, a.name",
+                    (first.isoformat(), last.isoformat(), *ids)):
+                rows.setdefault(r[0], []).append(r)
+        for pid, pnr, reserve, protected, name, referral, exit_date, cw, *plan in chunk:
+            yield _person(pid, pnr, reserve, bool(protected), name, referral, exit_date, cw, plan,
+                          rows.pop(pid, []), days, workdays, counted_until, codes)
+
+
+def _person(pid: str, pnr: str | None, reserve: str | None, protected: bool, name: str, referral: str,
+            exit_date: str | None, cw: str, plan: list[float], rows: list, days: list[dt.date],
+            workdays: set[dt.date], counted_until: dt.date, codes: dict[str, Code]) -> PersonReport:
+    weeks: dict[str, Line] = {}
+    for day in days:
+        if day.weekday() < 5:
+            line = weeks.setdefault(_week_key(day), Line(_week_key(day)))
+            iso = day.isoformat()
+            active = referral <= iso and (exit_date is None or iso <= exit_date)
+            if active and day in workdays and day <= counted_until:
+                line.planned += plan[day.weekday()]
+    unexcused_dates: list[str] = []
+    absences: list[Absence] = []
+    notes: list[MarkNote] = []
+    for _, date, status, code, hours, session_plan, activity, note in rows:
+        key = _week_key(dt.date.fromisoformat(date))
+        line = weeks.setdefault(key, Line(key))
+        line.attended += hours
+        if code:
+            line.absence[code] = line.absence.get(code, 0.0) + session_plan
+            known = codes.get(code)
+            absences.append(Absence(date, activity, code, known.label if known else code, session_plan,
+                                    status == "unexcused"))
+        if status == "unexcused":
+            line.unexcused += 1
+            unexcused_dates.append(date)
+        if note:
+            notes.append(MarkNote(date, activity, note))
+    total = Line("total")
+    for line in weeks.values():
+        total.add(line)
+    return PersonReport(pid, _number(pnr, reserve, protected), name, cw, protected,
+                        [weeks[k] for k in sorted(weeks)], total, sorted(set(unexcused_dates)), absences, notes)
+
+
+def activities(db: Database) -> list[tuple[str, str]]:
+    """The activities a report can be made for: (id, name), by name."""
+    with db.read() as conn:
+        return [(r[0], r[1]) for r in conn.exec_driver_sql(
+            "SELECT id, name FROM activity WHERE active = 1 ORDER BY name COLLATE NOCASE")]
 
 
 def _number(pnr: str | None, reserve: str | None, protected: bool) -> str:
@@ -154,47 +281,267 @@ def _number(pnr: str | None, reserve: str | None, protected: bool) -> str:
     return pnr if not protected else identity.parse(pnr, dt.date(9999, 1, 1)).masked()
 
 
+# ------------------------------------------------------------------------------------------ flat table
+
 def columns(report: Report) -> list[str]:
-    return (["personnummer", "name", "week", "planned_hours", "attended_hours"]
-            + [f"absence_{c.lower()}" for c in report.codes] + ["unexcused_count", "unexcused_dates"])
+    return ([t("rep.col.number"), t("rep.col.name"), t("rep.col.caseworker"), t("rep.col.week"),
+             t("rep.col.planned"), t("rep.col.attended")]
+            + [t("rep.col.absence", label=c.label) for c in report.codes]
+            + [t("rep.col.unexcused_count"), t("rep.col.unexcused_dates")])
 
 
-def table(report: Report) -> list[list]:
+def person_rows(report: Report, person: PersonReport) -> list[list]:
     out = []
-    for person in report.people:
-        for line in [*person.weeks, person.total]:
-            dates = " ".join(person.unexcused_dates) if line.week == "total" else " ".join(
-                d for d in person.unexcused_dates if _week_key(dt.date.fromisoformat(d)) == line.week)
-            out.append([person.number, person.name, line.week, round(line.planned, 2), round(line.attended, 2)]
-                       + [round(line.absence.get(c, 0.0), 2) for c in report.codes] + [line.unexcused, dates])
+    for line in [*person.weeks, person.total]:
+        dates = " ".join(person.unexcused_dates) if line.week == "total" else " ".join(
+            d for d in person.unexcused_dates if _week_key(dt.date.fromisoformat(d)) == line.week)
+        out.append([person.number, person.name, person.caseworker, line.label, round(line.planned, 2),
+                    round(line.attended, 2)]
+                   + [round(line.absence.get(c.code, 0.0), 2) for c in report.codes] + [line.unexcused, dates])
     return out
 
 
-def write_csv(report: Report, out: IO[str]) -> None:
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns(report))
-    writer.writerows(table(report))
+def table(report: Report) -> list[list]:
+    return [row for person in report.people for row in person_rows(report, person)]
+
+
+def write_csv(report: Report, out: IO[str], dialect: tabular.Dialect | None = None) -> int:
+    writer = tabular.writer(out, dialect)
+    writer.header(columns(report))
+    for person in report.people:
+        for row in person_rows(report, person):
+            writer.row(row)
+    return writer.count
+
+
+# ------------------------------------------------------------------------------------------------ xlsx
+
+def _sheet_title(name: str, taken: set[str]) -> str:
+    base = re.sub(r"[\[\]:*?/\\]", " ", name).strip()[:28] or "-"
+    title, n = base, 2
+    while title.casefold() in taken:
+        title, n = f"{base[:25]} {n}", n + 1
+    taken.add(title.casefold())
+    return title
 
 
 def write_xlsx(report: Report, out: IO[bytes]) -> None:
+    """A streaming (write-only) workbook: a summary sheet (every person, per week and total), an absence
+    sheet (unexcused in bold red) and, for up to XLSX_SHEET_PER_PERSON people, one sheet per person laid
+    out as the document. Text is stored as text: nothing in a name or note becomes a formula."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    book = Workbook()
-    sheet = book.active
-    sheet.title = f"Närvaro {report.year}-{report.month:02d}"
-    sheet.append(columns(report))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in table(report):
-        sheet.append(row)
-    sheet.freeze_panes = "A2"
-    widths = [15, 30, 10, 14, 15] + [12] * len(report.codes) + [15, 40]
+    book = Workbook(write_only=True)
+    bold, red = Font(bold=True), Font(bold=True, color="C00000")
+    fill = PatternFill("solid", fgColor="FDE2E2")
+
+    def cell(sheet, value, font=None, highlight=False):  # noqa: ANN001, ANN202
+        c = WriteOnlyCell(sheet, value=value)
+        if isinstance(value, str):
+            c.data_type = "s"  # a text starting with "=" is a text, never a formula
+        if font is not None:
+            c.font = font
+        if highlight:
+            c.fill = fill
+        return c
+
+    def header(sheet, names: list[str]) -> None:  # noqa: ANN001
+        sheet.append([cell(sheet, n, bold) for n in names])
+
+    summary = book.create_sheet(t("rep.sheet_summary"))
+    summary.freeze_panes = "A2"
+    widths = [15, 30, 22, 10, 14, 15] + [12] * len(report.codes) + [15, 40]
     for i, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = width
+        summary.column_dimensions[get_column_letter(i)].width = width
+    header(summary, columns(report))
+    absences = book.create_sheet(t("rep.sheet_absences"))
+    absences.freeze_panes = "A2"
+    for i, width in enumerate([15, 30, 12, 24, 24, 10, 10], start=1):
+        absences.column_dimensions[get_column_letter(i)].width = width
+    header(absences, [t("rep.col.number"), t("rep.col.name"), t("rep.col.date"), t("rep.col.activity"),
+                      t("rep.col.code"), t("rep.col.hours"), t("rep.col.unexcused")])
+    own_sheets = report.count <= XLSX_SHEET_PER_PERSON
+    taken = {summary.title.casefold(), absences.title.casefold()}
+    for person in report.people:
+        for row in person_rows(report, person):
+            total = row[3] == t("rep.total")
+            summary.append([cell(summary, v, bold if total else None) for v in row])
+        for a in person.absences:
+            font = red if a.unexcused else None
+            absences.append([cell(absences, v, font, a.unexcused) for v in
+                             (person.number, person.name, a.date, a.activity, a.label, a.hours,
+                              t("rep.yes") if a.unexcused else "")])
+        if own_sheets:
+            _person_sheet(book.create_sheet(_sheet_title(person.name, taken)), report, person, cell, bold, red)
     book.save(out)
 
 
+def _person_sheet(sheet, report: Report, person: PersonReport, cell, bold, red) -> None:  # noqa: ANN001
+    from openpyxl.utils import get_column_letter
+
+    for i, width in enumerate([24, 16, 16, 16, 16, 30], start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = width
+    from openpyxl.styles import Font
+
+    sheet.append([cell(sheet, t("rep.title"), Font(bold=True, size=14))])
+    for label, value in _facts(report, person):
+        sheet.append([cell(sheet, label, bold), cell(sheet, value)])
+    sheet.append([])
+    sheet.append([cell(sheet, n, bold) for n in (t("rep.col.week"), t("rep.col.planned"), t("rep.col.attended"),
+                                                   t("rep.col.absence_hours"), t("rep.col.unexcused_count"))])
+    for line in [*person.weeks, person.total]:
+        font = bold if line.week == "total" else None
+        sheet.append([cell(sheet, v, font) for v in (line.label, round(line.planned, 2), round(line.attended, 2),
+                                                     round(sum(line.absence.values()), 2), line.unexcused)])
+    sheet.append([])
+    sheet.append([cell(sheet, t("rep.absences"), bold)])
+    if person.absences:
+        sheet.append([cell(sheet, n, bold) for n in (t("rep.col.date"), t("rep.col.activity"), t("rep.col.code"),
+                                                       t("rep.col.hours"), t("rep.col.unexcused"))])
+        for a in person.absences:
+            font = red if a.unexcused else None
+            sheet.append([cell(sheet, v, font, a.unexcused) for v in
+                          (a.date, a.activity, a.label, a.hours, t("rep.yes") if a.unexcused else "")])
+    else:
+        sheet.append([cell(sheet, t("rep.no_absences"))])
+    if person.notes:
+        sheet.append([])
+        sheet.append([cell(sheet, t("rep.notes"), bold)])
+        for n in person.notes:
+            sheet.append([cell(sheet, n.date), cell(sheet, n.activity), cell(sheet, n.text)])
+    sheet.append([])
+    sheet.append([cell(sheet, t("rep.signature"))])
+
+
+def _facts(report: Report, person: PersonReport) -> list[tuple[str, str]]:
+    return [(t("rep.col.name"), person.name), (t("rep.col.number"), person.number or "–"),
+            (t("rep.col.caseworker"), person.caseworker or "–"),
+            (t("rep.period"), f"{report.start.isoformat()} – {report.end.isoformat()}"),
+            (t("rep.made"), t("rep.made_note", date=report.made.isoformat()))]
+
+
+# ------------------------------------------------------------------------------------------------- pdf
+
+def write_pdf(report: Report, out: IO[bytes]) -> None:
+    """One A4 page (or more) per participant: facts, the week table, absences (unexcused in bold red),
+    notes on marks, and a signature line. DejaVu Sans from the package: å ä ö and – print."""
+    if report.count > PDF_MAX_PEOPLE:
+        raise ArenaError("rep.pdf_too_many", people=report.count, max=PDF_MAX_PEOPLE)
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.set_auto_page_break(auto=True, margin=18)
+    pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+    pdf.set_title(t("rep.title"))
+    pdf.set_creator("Arena")
+    width = 180
+    any_page = False
+    for person in report.people:
+        any_page = True
+        pdf.add_page()
+        pdf.set_font("DejaVu", "B", 15)
+        pdf.cell(width, 9, t("rep.title"), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("DejaVu", "", 10)
+        for label, value in _facts(report, person):
+            pdf.set_font("DejaVu", "B", 10)
+            pdf.cell(45, 6, label)
+            pdf.set_font("DejaVu", "", 10)
+            pdf.multi_cell(width - 45, 6, value, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(3)
+        cols = [(t("rep.col.week"), 30), (t("rep.col.planned"), 35), (t("rep.col.attended"), 35),
+                (t("rep.col.absence_hours"), 40), (t("rep.col.unexcused_count"), 40)]
+        pdf.set_font("DejaVu", "B", 9)
+        for name, w in cols:
+            pdf.cell(w, 7, name, border=1)
+        pdf.ln()
+        for line in [*person.weeks, person.total]:
+            pdf.set_font("DejaVu", "B" if line.week == "total" else "", 9)
+            values = [line.label, num(line.planned), num(line.attended), num(sum(line.absence.values())),
+                      str(line.unexcused)]
+            for (_, w), value in zip(cols, values):
+                pdf.cell(w, 6, value, border=1, align="L" if value == values[0] else "R")
+            pdf.ln()
+        pdf.ln(4)
+        pdf.set_font("DejaVu", "B", 11)
+        pdf.cell(width, 7, t("rep.absences"), new_x="LMARGIN", new_y="NEXT")
+        if not person.absences:
+            pdf.set_font("DejaVu", "", 9)
+            pdf.cell(width, 6, t("rep.no_absences"), new_x="LMARGIN", new_y="NEXT")
+        else:
+            acols = [(t("rep.col.date"), 25), (t("rep.col.activity"), 55), (t("rep.col.code"), 50),
+                     (t("rep.col.hours"), 20), (t("rep.col.unexcused"), 30)]
+            pdf.set_font("DejaVu", "B", 9)
+            for name, w in acols:
+                pdf.cell(w, 7, name, border=1)
+            pdf.ln()
+            for a in person.absences:
+                pdf.set_font("DejaVu", "B" if a.unexcused else "", 9)
+                pdf.set_text_color(192, 0, 0) if a.unexcused else pdf.set_text_color(0, 0, 0)
+                for (_, w), value in zip(acols, (a.date, _fit(pdf, a.activity, w), _fit(pdf, a.label, w),
+                                                 num(a.hours), t("rep.yes") if a.unexcused else "")):
+                    pdf.cell(w, 6, value, border=1)
+                pdf.ln()
+            pdf.set_text_color(0, 0, 0)
+        if person.notes:
+            pdf.ln(3)
+            pdf.set_font("DejaVu", "B", 11)
+            pdf.cell(width, 7, t("rep.notes"), new_x="LMARGIN", new_y="NEXT")
+            pdf.set_font("DejaVu", "", 9)
+            for n in person.notes:
+                pdf.multi_cell(width, 5, f"{n.date}  {n.activity}: {n.text}", new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(14)
+        pdf.set_font("DejaVu", "", 10)
+        pdf.cell(width, 6, t("rep.signature"), new_x="LMARGIN", new_y="NEXT")
+    if not any_page:
+        pdf.add_page()
+        pdf.set_font("DejaVu", "", 11)
+        pdf.cell(width, 8, t("rep.nobody"))
+    out.write(bytes(pdf.output()))
+
+
+def _fit(pdf, text: str, width: float) -> str:  # noqa: ANN001
+    if pdf.get_string_width(text) <= width - 2:
+        return text
+    while text and pdf.get_string_width(text + "…") > width - 2:
+        text = text[:-1]
+    return text + "…"
+
+
+# ---------------------------------------------------------------------------------------------- files
+
+def file_name(report: Report, fmt: str) -> str:
+    """What the file is: `narvarorapport-2026-11-Lind-Anna.pdf`, `…-handlaggare-omar.farah.xlsx`."""
+    scope = unicodedata.normalize("NFKD", report.scope).encode("ascii", "ignore").decode()
+    scope = re.sub(r"[^A-Za-z0-9.]+", "-", scope).strip("-")[:60] or "rapport"
+    return f"{t('rep.file_prefix')}-{report.period.replace('–', '--')}-{scope}.{fmt}"
+
+
+def write_file(report: Report, path: Path, fmt: str, dialect: tabular.Dialect | None = None) -> Path:
+    """Write under a temporary name, owner-only (0600), then rename: no half report is ever left behind."""
+    import os
+
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+        if fmt == "csv":
+            d = dialect or tabular.dialect()
+            with open(fd, "w", encoding="utf-8-sig" if d.bom else "utf-8", newline="") as out:
+                write_csv(report, out, d)
+        else:
+            with open(fd, "wb") as binary:
+                (write_pdf if fmt == "pdf" else write_xlsx)(report, binary)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
 def summary(report: Report) -> str:
-    return t("report.summary", people=len(report.people), month=f"{report.year}-{report.month:02d}")
+    return t("report.summary", people=report.count, month=report.period)

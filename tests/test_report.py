@@ -31,7 +31,7 @@ def run(*args: str) -> str:
 
 def test_report_totals_rebuild_from_the_exported_rows(demo_db: Path) -> None:
     out = run("report", "narvaro", "--db", str(demo_db), "--month", "2026-11", "--reason", "Månadsrapport")
-    lines = list(csv.DictReader(io.StringIO(out.lstrip("\ufeff"))))
+    lines = list(csv.DictReader(io.StringIO(out.lstrip("\ufeff")), delimiter=";"))  # Swedish Excel dialect
     exported = list(csv.DictReader(io.StringIO(run("export", "--db", str(demo_db), "--what", "attendance", "--dialect", "rfc4180", "--reason", "test")
                                                .lstrip("\ufeff"))))
     participants = list(csv.DictReader(io.StringIO(run("export", "--db", str(demo_db), "--what", "participants", "--dialect", "rfc4180", "--reason", "test")
@@ -44,14 +44,14 @@ def test_report_totals_rebuild_from_the_exported_rows(demo_db: Path) -> None:
             key = number_of[row["participant_id"]]
             attended[key] += float(row["hours"])
             unexcused[key] += row["status"] == "unexcused"
-    totals = {r["personnummer"]: r for r in lines if r["week"] == "total"}
+    totals = {r["Personnummer"]: r for r in lines if r["Vecka"] == "Totalt"}
     assert totals, out[:500]
     checked = 0
     for number, row in totals.items():
         if "*" in number:
             continue  # protected identity: masked in the report
-        assert float(row["attended_hours"]) == pytest.approx(attended.get(number, 0.0))
-        assert int(row["unexcused_count"]) == unexcused.get(number, 0)
+        assert float(row["Närvarotimmar"].replace(",", ".")) == pytest.approx(attended.get(number, 0.0))
+        assert int(row["Ogiltig frånvaro (antal)"]) == unexcused.get(number, 0)
         checked += 1
     assert checked > 50
     assert sum(attended.values()) > 0
@@ -61,7 +61,7 @@ def test_holidays_have_no_planned_hours_and_unexcused_dates_are_listed(world: Wo
     pid = world.people[1]  # plan 6 6 6 6 4 from 2026-09-01
     attendance.mark(world.db, "omar.farah", pid, world.activity_id, dt.date(2026, 11, 23), "unexcused")
     attendance.mark(world.db, "omar.farah", pid, world.activity_id, dt.date(2026, 11, 24), "sick")
-    dec = report.build(world.db, "omar.farah", "2026-12", participant=pid)
+    dec = report.build(world.db, "omar.farah", "2026-12", participant=pid, today=dt.date(2027, 1, 8))
     person = dec.people[0]
     weeks = {line.week: line for line in person.weeks}
     # week 52: 21-25 Dec; julafton (de facto, Thursday) and juldagen (Friday) are holidays
@@ -78,11 +78,13 @@ def test_xlsx_has_a_frozen_header_and_widths(world: World, tmp_path: Path) -> No
     out = tmp_path / "r.xlsx"
     assert cli.main(["report", "narvaro", "--db", str(world.path), "--month", "2026-11", "--caseworker",
                      "omar.farah", "--format", "xlsx", "--out", str(out), "--user", "omar.farah", "--pin-stdin"]) == 0
-    sheet = load_workbook(out).active
+    book = load_workbook(out)
+    sheet = book["Sammanställning"]
     assert sheet.freeze_panes == "A2"
-    assert sheet["A1"].value == "personnummer" and sheet["A1"].font.bold
+    assert sheet["A1"].value == "Personnummer" and sheet["A1"].font.bold
     assert sheet.column_dimensions["B"].width >= 20
     assert sheet.max_row == 1 + 20 * 6  # 20 of Omar's people × (5 weeks + total)
+    assert len(book.sheetnames) == 2 + 20  # summary, absences, one sheet per person
 
 
 def test_every_report_run_is_audited(world: World) -> None:
@@ -120,3 +122,74 @@ def test_my_day_lists_what_needs_attention(world: World) -> None:
     assert len(day.below) == 20  # nobody attended last week: everyone in Omar's caseload is below plan
     assert all("ms.alert.no_plan" in r.alert_keys for r in day.alerts)
     assert pid not in {i.participant_id for i in day.silent}
+
+
+def test_planned_hours_count_only_up_to_the_day_the_report_is_made(world: World) -> None:
+    """Someone registered today has missed nothing yet: the rest of the month is not planned-but-absent."""
+    from store import cases, staff
+
+    pid = cases.register(world.db, "omar.farah", cases.NewParticipant(
+        first_name="Ny", last_name="Deltagare", gender="K", referral_date=TODAY.isoformat(),
+        plan=(8, 8, 8, 8, 8), caseworker_id=staff.by_login(world.db, "omar.farah").id))
+    person = report.build(world.db, "omar.farah", "2026-11", participant=pid, reason="Ny deltagare").people[0]
+    assert person.total.planned == 8  # today (Tuesday 24 Nov) only, not 48
+    whole = report.build(world.db, "omar.farah", "2026-11", participant=pid, today=dt.date(2026, 12, 1),
+                         reason="Ny deltagare")
+    assert whole.people[0].total.planned == 8 * 5  # 24-30 Nov: Tue-Fri and Mon 30 = 5 days
+
+
+def test_period_from_to_and_activity_scope(world: World) -> None:
+    attendance.mark(world.db, "omar.farah", world.people[1], world.activity_id, dt.date(2026, 11, 23), "unexcused",
+                    note="ringde inte")
+    built = report.build(world.db, "omar.farah", start="2026-11-16", end="2026-11-24", activity=world.activity_id,
+                         reason="Månadsrapport")
+    assert built.count >= 1 and built.period == "2026-11-16–2026-11-24"
+    person = next(p for p in built.people if p.participant_id == world.people[1])
+    assert [w.label for w in person.weeks] == ["v. 47", "v. 48"]
+    assert [(a.date, a.unexcused) for a in person.absences] == [("2026-11-23", True)]
+    assert [n.text for n in person.notes] == ["ringde inte"]
+    with pytest.raises(Exception) as caught:
+        report.build(world.db, "omar.farah", start="2026-11-24", end="2026-11-01", reason="x")
+    assert "slutar före" in str(caught.value)
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_pdf_and_xlsx_documents(world: World, tmp_path: Path, lang: str) -> None:
+    """The PDF carries the person's name with å/ä/ö, the Swedish (or English) headings, each absence and
+    the signature line; the XLSX has a sheet per person with the unexcused absence in red; both 0600."""
+    from store import cases
+    from store.i18n import set_language
+
+    set_language(lang)
+    try:
+        pid = world.people[1]
+        cases.update(world.db, "setup", pid, first_name="Åsa-Märta", last_name="Öhrström")
+        attendance.mark(world.db, "omar.farah", pid, world.activity_id, dt.date(2026, 11, 23), "unexcused",
+                        note="=cmd|' /C calc'!A0")
+        built = report.build(world.db, "omar.farah", "2026-11", participant=pid)
+        pdf = report.write_file(built, tmp_path / report.file_name(built, "pdf"), "pdf")
+        assert pdf.name == ("narvarorapport" if lang == "sv" else "attendance-report") + "-2026-11-Ohrstrom-Asa-Marta.pdf"
+        assert oct(pdf.stat().st_mode & 0o777) == "0o600"
+        text = _pdf_text(pdf)
+        assert "Öhrström, Åsa-Märta" in text
+        assert ("Närvarorapport" if lang == "sv" else "Attendance report") in text
+        assert ("underskrift" if lang == "sv" else "signature") in text and "2026-11-23" in text
+        assert ("v. 48" if lang == "sv" else "wk 48") in text
+        built = report.build(world.db, "omar.farah", "2026-11", participant=pid)
+        xlsx = report.write_file(built, tmp_path / "r.xlsx", "xlsx")
+        from openpyxl import load_workbook
+
+        book = load_workbook(xlsx)
+        sheet = book[book.sheetnames[2]]
+        cells = [c for row in sheet.iter_rows() for c in row if c.value is not None]
+        unexcused = [c for c in cells if c.value == "2026-11-23"]
+        assert unexcused and unexcused[0].font.color.rgb.endswith("C00000")
+        assert not [c for c in cells if c.data_type == "f"]  # the note is text, not a formula
+    finally:
+        set_language("sv")
+
+
+def _pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(path).pages)

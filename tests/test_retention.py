@@ -58,7 +58,7 @@ def test_dry_run_lists_only_the_old_case_and_changes_nothing(old_world, capsys: 
     out = capsys.readouterr().out
     assert old_world.ids["Gammalsson"] in out
     assert old_world.ids["Forskarsdotter"] not in out and old_world.ids["Nyligen"] not in out
-    assert "Skulle gallra 1 ärenden" in out and "1 sparas" in out and "Gammalsson" not in out
+    assert "Skulle gallra 1 ärende med" in out and "1 sparas" in out and "Gammalsson" not in out
     assert count(old_world.path, "SELECT count(*) FROM change_log") == before
     assert count(old_world.path, "SELECT count(*) FROM participant") == 6
 

@@ -313,20 +313,38 @@ def test_snapshot(world: World, snap_compare, keys: list[str]) -> None:  # noqa:
     assert snap_compare(app, terminal_size=(120, 36), run_before=pressing(app, keys))
 
 
-async def test_caseload_report_from_f5_is_written_as_xlsx(world: World) -> None:
-    from openpyxl import load_workbook
+async def test_report_dialog_writes_my_caseload_for_a_chosen_period(world: World) -> None:
+    """F5, R: the dialog asks for the period, whom and the format; the file is named for what it holds,
+    owner-only, and the run is in the access log."""
+    from pypdf import PdfReader
 
     app = make_app(world)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await settle(pilot, app)
         await pilot.press("f5", "R")
         await settle(pilot, app)
+        assert app.screen.query_one("#rep-month").value == "2026-11"
+        await pilot.press("tab", *"2026-11-16", "tab", *"2026-11-24", "ctrl+s")
+        await settle(pilot, app)
         assert any("rapporter" in n.message for n in app._notifications)
-    path = world.path.parent / "rapporter" / "narvaro-2026-11-omar.farah.xlsx"
-    assert path.stat().st_mode & 0o777 == 0o600  # secret data: owner-only, like the database
-    sheet = load_workbook(path).active
-    assert sheet.max_row == 1 + 20 * 6
+    path = world.path.parent / "rapporter" / "narvarorapport-2026-11-16--2026-11-24-handlaggare-omar.farah.pdf"
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert len(PdfReader(path).pages) >= 20  # 20 of Omar's people, a page each
     assert count(world, "SELECT count(*) FROM audit_event WHERE action = 'report'") == 1
+
+
+async def test_report_dialog_refuses_a_backwards_period_in_place(world: World) -> None:
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f5", "R")
+        await settle(pilot, app)
+        await pilot.press("tab", *"2026-11-24", "tab", *"2026-11-01", "enter")
+        await settle(pilot, app)
+        assert "slutar före" in str(app.screen.query_one("#rep-error").render())
+        await pilot.press("escape")
+        await settle(pilot, app)
+    assert count(world, "SELECT count(*) FROM audit_event WHERE action = 'report'") == 0
 
 
 async def test_f4_enter_offers_the_milestone_actions(world: World) -> None:

@@ -53,6 +53,8 @@ class ArenaApp(App):
         Binding("f5", "switch_mode('overview')", t("key.overview"), id="mode_overview"),
         Binding("ctrl+l", "lock", t("key.lock"), id="lock", show=False),
         Binding("ctrl+q", "quit", t("key.quit"), id="quit", priority=True),
+        # Textual's own palette binding says "palette" in English; this one speaks the user's language.
+        Binding("ctrl+p", "command_palette", t("help.palette"), show=False, priority=True),
     ]
 
     def __init__(self, database: db.Database, login: str, *, claimed: str | None = None, pin: str | None = None,
@@ -132,6 +134,10 @@ class ArenaApp(App):
     async def _delivered(self, event: events.Key) -> None:
         """Until the key has done what it does: stopped by the widget that took it (a letter in a
         field), or handed up to the app and its bindings run (a Tab, a key of the screen)."""
+        for _ in range(50):  # most keys land within a few turns of the event loop: no barrier needed
+            if self._landed or event._stop_propagation:
+                return
+            await asyncio.sleep(0)
         for _ in range(100):
             if self._landed or event._stop_propagation:
                 return
@@ -141,6 +147,8 @@ class ArenaApp(App):
     async def _settled(self) -> None:
         """Return once the screen on top is mounted and holds its focus and no screen is being opened
         after a read (bounded: never hangs)."""
+        if self._ready_now():
+            return
         deadline = time.monotonic() + 5.0
         while time.monotonic() < deadline:
             before = (self.screen, self.screen.focused)
@@ -155,6 +163,16 @@ class ArenaApp(App):
                 return
             if self.opening or waiting_focus:
                 await asyncio.sleep(0.005)  # a read in a worker or a focus not yet given: look again shortly
+
+    def _ready_now(self) -> bool:
+        """The cheap check first: the screen is built, has its focus, nothing is queued anywhere on it."""
+        screen = self.screen
+        if not screen.is_mounted or self.opening or self._message_queue.qsize():
+            return False
+        nodes = list(screen.walk_children(with_self=True))
+        if screen.focused is None and any(w.focusable for w in nodes):
+            return False
+        return not any(node._message_queue.qsize() for node in nodes)
 
     def hold_keys(self) -> Callable[[], None]:
         """Keys typed from now wait until the returned release is called: for a screen that shows only
@@ -266,7 +284,9 @@ class ArenaApp(App):
             role = self.user.role if self.user else ""
             self.notify(t("acc.mode_denied", role=t(f"role.{role}") if role else "?"), severity="warning")
             return
+        release = self.hold_keys()  # keys typed next go to the new mode's screen once it is shown
         self.switch_mode(mode)
+        self.call_after_refresh(lambda: self.call_after_refresh(release))
         if mode == "search":
             self._to_search_field()
 
@@ -378,6 +398,24 @@ class ArenaApp(App):
         self.push_screen(LockScreen(cw.login, cw.name, can_cancel=True), proven)
 
     # ------------------------------------------------------------------ actions
+    # ------------------------------------------------------------------ command palette
+    def get_system_commands(self, screen):  # noqa: ANN001, ANN201
+        """Textual's own palette commands, said in the user's language; every binding of the screen too."""
+        from textual.app import SystemCommand
+
+        yield SystemCommand(t("cmd.theme"), t("cmd.theme_help"), self.action_change_theme)
+        yield SystemCommand(t("key.quit"), t("cmd.quit_help"), self.action_quit)
+        if screen.query("HelpPanel"):
+            yield SystemCommand(t("cmd.keys"), t("cmd.keys_hide"), self.action_hide_help_panel)
+        else:
+            yield SystemCommand(t("cmd.keys"), t("cmd.keys_show"), self.action_show_help_panel)
+
+    def action_command_palette(self) -> None:
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self) and not self.locked:
+            self.push_screen(CommandPalette(id="--command-palette", placeholder=t("cmd.placeholder")))
+
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -37,9 +38,36 @@ PERSON_COMMANDS = ("export", "import", "find", "report", "stages", "users", "set
 DEMO_PARTICIPANTS = 400
 
 
+_ARGPARSE = [  # argparse speaks English; its usual messages are said again from the catalog
+    (re.compile(r"argument (?P<name>[^:]+): invalid choice: (?P<value>.+?) \(choose from (?P<choices>.+)\)$"),
+     "arg.invalid_choice"),
+    (re.compile(r"the following arguments are required: (?P<names>.+)$"), "arg.required"),
+    (re.compile(r"unrecognized arguments: (?P<names>.+)$"), "arg.unrecognized"),
+    (re.compile(r"argument (?P<name>[^:]+): expected one argument$"), "arg.expected_one"),
+    (re.compile(r"argument (?P<name>[^:]+): invalid int value: (?P<value>.+)$"), "arg.invalid_int"),
+]
+
+
+def _arg_name(name: str) -> str:
+    text = t(f"arg.name.{name}")
+    return name if text == f"arg.name.{name}" else text
+
+
+def _said(message: str) -> str:
+    for pattern, key in _ARGPARSE:
+        m = pattern.match(message)
+        if m:
+            params = m.groupdict()
+            if "names" in params:  # positional arguments by the names the catalog gives them
+                params["names"] = ", ".join(_arg_name(n.strip()) for n in params["names"].split(","))
+            detail = t(key, **{k: v.replace("'", "") for k, v in params.items()})
+            return f"{params['name']}: {detail}" if "name" in params and key == "arg.invalid_choice" else detail
+    return message
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2
-        sys.stderr.write(f"arena: {t('cli.bad_usage', detail=message)}\n")
+        sys.stderr.write(f"arena: {t('cli.bad_usage', detail=_said(message))}\n")
         raise SystemExit(2)
 
 
@@ -103,10 +131,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", parents=[common, person], help="närvarorapport per månad")
     p.add_argument("kind", choices=("narvaro",))
-    p.add_argument("--month", required=True)
+    p.add_argument("--month", help="ÅÅÅÅ-MM / YYYY-MM")
+    p.add_argument("--from", dest="start", help="från och med / from (YYYY-MM-DD)")
+    p.add_argument("--to", dest="end", help="till och med / to (YYYY-MM-DD)")
     p.add_argument("--participant")
     p.add_argument("--caseworker")
-    p.add_argument("--format", default="csv", choices=("csv", "xlsx"))
+    p.add_argument("--activity")
+    p.add_argument("--format", default="csv", choices=("csv", "xlsx", "pdf"))
+    p.add_argument("--dialect", choices=CSV_DIALECTS, default=None)
     p.add_argument("--out")
     p.add_argument("--force", action="store_true", help="ersätt en befintlig fil / replace an existing file")
     p.add_argument("--reason", default="", help="varför, för personer utanför din ärendelista (loggas) / why, "
@@ -226,7 +258,7 @@ def cmd_find(args: argparse.Namespace) -> int:
     else:
         for h in hits:
             p = h.participant
-            print(f"{h.score:5d}  {p.display_number():15}  {p.name:35}  {h.matched_on}")
+            print(f"{h.score:5d}  {p.display_number():15}  {p.name:35}  {t('match.' + h.matched_on.replace(' ', '_'))}")
     return 0
 
 
@@ -265,7 +297,20 @@ def run_tui(args: argparse.Namespace) -> int:
     return run(str(path), login=os_login(), claimed=claimed_user(args), exit_after_ready=args.exit_after_ready)
 
 
+def _early_language(argv: list[str]) -> None:
+    """The language before parsing, so argparse's refusals are said in it too."""
+    lang = os.environ.get("ARENA_LANG", "sv")
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            lang = argv[i + 1]
+        elif arg.startswith("--lang="):
+            lang = arg.split("=", 1)[1]
+    if lang in ("sv", "en"):
+        set_language(lang)
+
+
 def main(argv: list[str] | None = None) -> int:
+    _early_language(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     set_language(getattr(args, "lang", None) or os.environ.get("ARENA_LANG", "sv"))

@@ -9,21 +9,26 @@ from tui.cli_base import actor as _actor, check_out as _check_out, open_db as _o
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from store import report, validate
+    from store import report, tabular
 
-    validate.month(args.month)  # a bad month is refused before anything is opened
-    if args.format == "xlsx" and not args.out:
+    report.period_of(args.month, args.start, args.end)  # a bad period is refused before anything is opened
+    if args.month and (args.start or args.end):
+        raise ArenaError("cli.bad_usage", detail="--month | --from/--to")
+    dialect = tabular.dialect(args.dialect) if args.format == "csv" else None
+    if args.format != "csv" and not args.out:
         raise ArenaError("report.xlsx_needs_out")
     _check_out(args)
     database = _open_db(args)
-    built = report.build(database, _actor(args, database), args.month, participant=args.participant,
-                         caseworker=args.caseworker, reason=args.reason)
-    if args.format == "xlsx":
-        with _out(args, binary=True) as out:
-            report.write_xlsx(built, out)
+    # The whole programme streams (bounded memory); one person or a caseload is small anyway.
+    built = report.build(database, _actor(args, database), args.month, start=args.start, end=args.end,
+                         participant=args.participant, caseworker=args.caseworker, activity=args.activity,
+                         stream=True, reason=args.reason)
+    if args.format == "csv":
+        with _out(args, bom=bool(args.out) and dialect.bom) as out:
+            report.write_csv(built, out, dialect)
     else:
-        with _out(args, bom=True) as out:
-            report.write_csv(built, out)
+        with _out(args, binary=True) as out:
+            (report.write_pdf if args.format == "pdf" else report.write_xlsx)(built, out)
     if args.out:
         print(report.summary(built))
     return 0

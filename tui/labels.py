@@ -4,7 +4,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from store.attendance import Mark
-from store.i18n import t
+from store.i18n import num, t
 
 SYMBOL = {"present": "✓", "partial": "◐", "sick": "S", "vab": "B", "excused": "G", "unexcused": "O"}
 STYLE = {"present": "green", "partial": "yellow", "sick": "cyan", "vab": "cyan", "excused": "blue",
@@ -19,7 +19,7 @@ def mark_text(mark: Mark | None, cancelled: bool = False) -> Text:
         return Text(f"{SYMBOL[mark.status]} {t('st.' + mark.status)}", style="dim strike")
     label = f"{SYMBOL[mark.status]} {t('st.' + mark.status)}"
     if mark.status in ("present", "partial"):
-        label += f" {mark.hours:g} h"
+        label += f" {num(mark.hours)} h"
     elif mark.reason_code and mark.status == "excused":
         label += f" ({mark.reason_code.lower()})"
     if mark.note:
@@ -32,7 +32,7 @@ def cell_symbol(mark: Mark | None) -> Text:
         return Text("·", style="dim")
     text = SYMBOL[mark.status]
     if mark.status == "partial":
-        text += f"{mark.hours:g}"
+        text += num(mark.hours)
     return Text(text, style=STYLE[mark.status])
 
 

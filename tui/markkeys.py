@@ -8,7 +8,7 @@ from __future__ import annotations
 from textual.binding import Binding
 
 from store import validate
-from store.i18n import ArenaError, t
+from store.i18n import ArenaError, num, t
 from tui.dialogs import ChoiceDialog, PromptDialog
 
 
@@ -38,14 +38,14 @@ class MarkKeys:
         def check(text: str) -> float:
             hours = validate.number(text)
             if not (0.5 <= hours <= top) or hours * 2 != int(hours * 2):
-                raise ArenaError("att.bad_hours", max=f"{top:g}")
+                raise ArenaError("att.bad_hours", max=num(top))
             return hours
 
         def chosen(hours: object) -> None:
             if hours is not None:
                 self._submit(row, "partial", hours=float(hours))
 
-        self.app.push_screen(PromptDialog(t("att.hours_prompt", name=row.name, max=f"{top:g}"), check=check),
+        self.app.push_screen(PromptDialog(t("att.hours_prompt", name=row.name, max=num(top)), check=check),
                              chosen)
 
     def action_mark_excused(self) -> None:

@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from store import attendance, calendar, clock
 from store.attendance import Mark, RollRow, Session
-from store.i18n import t
+from store.i18n import num, t
 from tui.dialogs import ConfirmDialog
 from tui.labels import add_columns, mark_text, person_name
 from tui.markkeys import MARK_BINDINGS, MarkKeys
@@ -103,12 +103,12 @@ class RollTable(MarkKeys, DataTable):
         keep = self.cursor_row
         self.clear(columns=not self.columns)
         if not self.columns:
-            add_columns(self, ("name", "att.col.name", 30), ("mark", "att.col.mark", 21),
+            add_columns(self, ("name", "att.col.name", 26), ("mark", "att.col.mark", 20),
                         ("planned", "att.col.planned", 6), ("info", "att.col.info", None))
         for pid in self.visible():
             row = self.people[pid]
             self.add_row(person_name(row.name, row.protected), mark_text(row.mark, self.cancelled),
-                         f"{row.planned_hours:g}", self._info(row), key=pid)
+                         num(row.planned_hours), self._info(row), key=pid)
         if self.row_count:
             self.move_cursor(row=min(keep, self.row_count - 1))
         self.screen.refresh_roll_header() if isinstance(self.screen, AttendanceScreen) else None
@@ -311,6 +311,7 @@ class AttendanceScreen(Screen):
         self.session_id: str | None = None  # the session whose roll call is open (or follows the day)
         self.undo_steps: dict[tuple[str, dt.date], list[UndoStep]] = {}  # per session, several steps back
         self._day_release: Callable[[], None] = lambda: None
+        self._open_when_mounted = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -326,11 +327,17 @@ class AttendanceScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        if not self.query(SessionTable):
+            return  # a screen replaced while it was being built (a mode switched twice): nothing to set up
         table = self.query_one(SessionTable)
         add_columns(table, ("activity", "att.col.activity", 24), ("hours", "att.col.hours", 3),
                     ("marked", "att.col.marked", 10), ("places", "att.col.places", 7))
+        self._day_release = self.app.hold_keys()  # Enter typed right after F3 opens the first session
         self.load_day()
         table.focus()
+        if self._open_when_mounted:
+            self._open_when_mounted = False
+            self.open_session(self.session_id or "")
 
     # ------------------------------------------------------------------ day and sessions
     def load_day(self, *, follow: bool = False) -> None:
@@ -355,7 +362,7 @@ class AttendanceScreen(Screen):
         keep = table.cursor_row
         table.clear()
         for s in sessions:
-            table.add_row(s.short, f"{s.hours:g}", _marked_cell(s), _places_cell(s), key=s.session_id)
+            table.add_row(s.short, num(s.hours), _marked_cell(s), _places_cell(s), key=s.session_id)
         if sessions:
             index = next((i for i, s in enumerate(sessions) if s.session_id == self.session_id), None)
             table.move_cursor(row=index if index is not None else min(keep, len(sessions) - 1))
@@ -389,6 +396,9 @@ class AttendanceScreen(Screen):
         """Jump straight to today's roll call of one session (from F5)."""
         self.day = clock.today()
         self.session_id = session_id
+        if not self.query(RollTable):  # the screen is still being built: it opens this session when mounted
+            self._open_when_mounted = True
+            return
         self.query_one(RollTable).close()
         self.load_day(follow=True)
         self.query_one(RollTable).focus()

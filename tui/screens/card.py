@@ -18,7 +18,7 @@ from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Sel
 
 from store import attendance, cases, clock, milestones, staff
 from store.cases import Participant
-from store.i18n import t
+from store.i18n import num, t
 from tui.dialogs import ChoiceDialog
 from tui.labels import cell_symbol
 from tui.msactions import MILESTONE_BINDINGS, MilestoneKeys
@@ -140,7 +140,7 @@ class CaseCardScreen(MilestoneKeys, Screen):
         p = person
         age = p.age()
         header = Text(t("card.header", name=p.name, number=p.display_number(), age=t("id.age_unknown") if age is None else t("card.age", age=age),
-                        gender=p.gender, cw=p.caseworker_name or "–", referral=p.referral_date,
+                        gender=t(f"gender.{p.gender}"), cw=p.caseworker_name or "–", referral=p.referral_date,
                         days=p.days_in_programme()))
         if p.protected:
             header.append(f"  [{t('protected')}]", style="bold magenta")
@@ -182,8 +182,8 @@ class CaseCardScreen(MilestoneKeys, Screen):
                 for _, m in marks:
                     cell.append_text(cell_symbol(m))
                 cells.append(cell if marks else Text("·", style="dim"))
-            done = Text(f"{w.attended:g}", style="bold red" if w.attended < w.planned else "green")
-            table.add_row(f"v. {w.monday.isocalendar()[1]}", f"{w.planned:g}", done, *cells)
+            done = Text(num(w.attended), style="bold red" if w.attended < w.planned else "green")
+            table.add_row(t("rep.week", week=w.monday.isocalendar()[1]), num(w.planned), done, *cells)
         # milestones
         table = self.query_one("#card-timeline", DataTable)
         table.clear()
@@ -201,18 +201,25 @@ class CaseCardScreen(MilestoneKeys, Screen):
         table = self.query_one("#card-history", DataTable)
         table.clear()
         for h in history:
-            change = "; ".join(f"{k}: {_short(v[0])} → {_short(v[1])}" for k, v in h.changes.items()
+            change = "; ".join(f"{_label('field', k)}: {_short(v[0])} → {_short(v[1])}" for k, v in h.changes.items()
                                if k not in ("recorded_at", "updated_at", "created_at"))
-            table.add_row(h.at[:16].replace("T", " "), h.by, f"{h.table} {h.kind}", change)
+            table.add_row(h.at[:16].replace("T", " "), h.by, f"{_label('hist', h.table)} {_label('hist', h.kind)}",
+                          change)
 
     # ------------------------------------------------------------------ actions
     def action_edit(self) -> None:
         self.app.push_screen(EditScreen(self.participant), lambda changed: self.reload() if changed else None)
 
     def action_report(self) -> None:
-        from tui.screens.overview import write_report
+        from tui.screens.reportdialog import ask_and_write
 
-        write_report(self.app, participant=self.participant.id)
+        ask_and_write(self.app, participant=self.participant.id, participant_name=self.participant.name)
+
+
+def _label(kind: str, code: str) -> str:
+    """A table, change kind or field name as the user's language says it (the code if the catalog lacks it)."""
+    text = t(f"{kind}.{code}")
+    return code if text == f"{kind}.{code}" else text
 
 
 def _short(value: object) -> str:
@@ -253,7 +260,7 @@ class EditScreen(ModalScreen[bool]):
                 yield Label(t("card.address"))
                 yield Input(p.address, id="ed-address")
             yield Label(t("reg.plan"))
-            yield Input(" ".join(f"{h:g}" for h in p.plan), id="ed-plan")
+            yield Input(" ".join(num(h) for h in p.plan), id="ed-plan")
             yield Label(t("reg.caseworker"))
             yield Select([], id="ed-caseworker", allow_blank=True)
             yield Label("", id="ed-error", classes="error")

@@ -14,7 +14,7 @@ from store.i18n import t
 
 
 def _key_name(key: str) -> str:
-    names = {"left_square_bracket": "[", "right_square_bracket": "]", "slash": "/", "space": "mellanslag",
+    names = {"left_square_bracket": "[", "right_square_bracket": "]", "slash": "/", "space": t("key.name.space"),
              "backspace": "⌫", "delete": "Del", "enter": "Enter", "escape": "Esc"}
     return " / ".join(names.get(k, k.replace("ctrl+", "Ctrl+").upper() if k.startswith(("f", "ctrl"))
                                 else k) for k in key.split(","))

@@ -74,6 +74,7 @@ class LockScreen(Screen[bool]):
             self.query_one("#pin2", Input).focus()
             return
         pin = event.value
+        self._release = self.app.hold_keys()  # keys typed after the PIN wait for its answer (F3 then goes to the app)
         self.app.write_lane.submit(lambda: staff.unlock(self.app.db, self.login, pin), self._unlocked, self._error)
 
     @on(Input.Submitted, "#pin2")
@@ -83,13 +84,18 @@ class LockScreen(Screen[bool]):
         if event.value != pin:
             self._error(t("pin.mismatch"), keep_code=True)
             return
+        self._release = self.app.hold_keys()
         self.app.write_lane.submit(lambda: staff.set_pin(self.app.db, self.login, pin, setup_code=code),
                                    self._unlocked, self._error)
 
+    _release = staticmethod(lambda: None)
+
     def _unlocked(self, _: object) -> None:
         self.dismiss(True)
+        self.app.call_after_refresh(self._release)  # to the screen under the lock, not to the lock
 
     def _error(self, message: str, *, keep_code: bool = False) -> None:
+        self._release()
         self.query_one("#lock-error", Label).update(message)
         for field in self.query(Input):
             if not (keep_code and field.id == "code"):

@@ -1,21 +1,19 @@
 """F5 Översikt: "Min dag" (what needs attention today) and the programme figures.
 
 Every list is actionable: Enter on a session opens its roll call, Enter on a person opens the case card.
-`R` writes this month's närvarorapport for my caseload (XLSX) next to the database.
+`R` asks for a period and whom, then writes the närvarorapport (PDF, XLSX or CSV) next to the database.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 from rich.text import Text
 from textual import on
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Select, Sparkline, Static, TabbedContent, TabPane
 
-from store import access, clock, files, overview, report, staff
+from store import access, clock, overview, staff
 from store.i18n import t
 from tui.labels import person_name
 from tui.workers import call_store
@@ -24,25 +22,6 @@ from tui.workers import call_store
 def tamper_lines(database, login: str) -> list[str]:  # noqa: ANN001
     """The F5 line for administrators: the access log's chains and triggers, as found at open and sync."""
     return access.tamper_lines(database, login)
-
-
-def write_report(app: App, *, participant: str | None = None, caseworker: str | None = None,
-                 month: str | None = None) -> None:
-    """Write the närvarorapport as XLSX in a `rapporter` folder beside the database; notify the path."""
-    month = month or clock.today().strftime("%Y-%m")
-    folder = Path(app.db.path).resolve().parent / "rapporter"
-    who = caseworker or (participant[:8] if participant else "alla")
-    path = folder / f"narvaro-{month}-{who}.xlsx"
-    db, login = app.db, app.login
-
-    def run() -> Path:
-        folder.mkdir(parents=True, exist_ok=True)
-        built = report.build(db, login, month, participant=participant, caseworker=caseworker)
-        with files.replacing(path, force=True, binary=True, protect=(db.path,)) as out:  # owner-only
-            report.write_xlsx(built, out)
-        return path
-
-    call_store(app, run, done=lambda p: app.notify(t("report.saved", path=p), timeout=10), group="report")
 
 
 class ListTable(DataTable):
@@ -214,11 +193,13 @@ class OverviewScreen(Screen):
         rates = [(a / p if p else 0.0) for _, p, a in f.weekly_rate]
         self.query_one("#fig-trend", Sparkline).data = rates or [0.0]
         self.query_one("#fig-trend-text", Static).update(
-            "  ".join(f"v.{m.isocalendar()[1]}: {r:.0%}" for (m, _, _), r in zip(f.weekly_rate, rates)))
+            "  ".join(f"{t('rep.week', week=m.isocalendar()[1])}: {r:.0%}" for (m, _, _), r in zip(f.weekly_rate, rates)))
 
     # ------------------------------------------------------------------ actions
     def action_report(self) -> None:
-        write_report(self.app, caseworker=self.app.login)
+        from tui.screens.reportdialog import ask_and_write
+
+        ask_and_write(self.app)
 
     def action_sync(self) -> None:
         from tui.screens.syncscreen import start_sync

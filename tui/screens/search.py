@@ -100,7 +100,8 @@ class SearchScreen(Screen):
             status = Text(t("status." + p.status), style="dim" if p.status == "exited" else "")
             age = p.age(today)
             table.add_row(person_name(p.name, p.protected), p.display_number(), "" if age is None else str(age),
-                          p.caseworker_name or "", status, h.stage or "", Text(h.matched_on, style="dim"), key=p.id)
+                          p.caseworker_name or "", status, h.stage or "",
+                          Text(t("match." + h.matched_on.replace(" ", "_")), style="dim"), key=p.id)
         if self._focus_when_ready:
             self._focus_when_ready = False
             self._release()  # keys typed after Enter were waiting for these results

@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from store import attendance, calendar, clock
 from store.attendance import Mark, WeekRow
-from store.i18n import language, t
+from store.i18n import language, num, t
 from tui.labels import cell_symbol
 from tui.markkeys import MARK_BINDINGS, MarkKeys
 from tui.workers import call_store
@@ -155,8 +155,8 @@ class WeekGridScreen(Screen):
                     cells.append(Text("✱", style="dim"))
                 else:
                     cells.append(cell_symbol(r.marks.get(day.isoformat())))
-            short = Text(f"{r.shortfall:g}", style="bold red") if r.shortfall > 0 else Text("0", style="green")
-            table.add_row(r.name, *cells, f"{r.planned_week:g}", f"{r.attended_week:g}", short, key=r.participant_id)
+            short = Text(num(r.shortfall), style="bold red") if r.shortfall > 0 else Text("0", style="green")
+            table.add_row(r.name, *cells, num(r.planned_week), num(r.attended_week), short, key=r.participant_id)
         if rows:
             column = keep.column if keep.column >= 1 else 1 + next(
                 (i for i, d in enumerate(table.days) if d == today), 0)

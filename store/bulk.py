@@ -1,0 +1,203 @@
+"""Bulk writes that never block the workstation: a staging file, then short chunks of transactions.
+
+An import first checks every row against the rules on short *read* transactions (no write lock) and
+puts the rows that pass in a staging table – a private SQLite file beside the database, owner-only,
+removed afterwards – so a file of a million rows neither sits in memory nor holds the write lock while
+it is read. Then the staged rows are written in chunks of `CHUNK` rows, one short write transaction
+each (every row again through the same rule as a key press, with its change-log entry). Between chunks
+the importer lets any interactive write that is waiting go first (`Database.yield_to_waiters`), so a
+roll-call mark is saved while the import runs.
+
+All-or-nothing: nothing is written unless every row passed the check. If a row still fails while being
+written (someone changed the person meanwhile), the chunks already written are undone from the
+before-values kept in the staging table – through the change log, so nothing recorded is lost – and
+the import reports that nothing was imported.
+
+Never imports textual or rich.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from store.db import Database, Tx
+from store.db import run as db_run
+from store.i18n import ArenaError
+
+CHUNK = 200  # rows per write transaction: a few tens of milliseconds of write lock
+CHECK_CHUNK = 2000  # rows per read transaction while checking
+BUDGET = 0.1  # seconds a bulk write transaction may hold the write lock
+
+
+@dataclass
+class BulkReport:
+    imported: int = 0
+    unchanged: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+    undone: bool = False  # all-or-nothing: written chunks were undone after a late refusal
+
+
+class Staging:
+    """Rows that passed the check (line, payload) and, while writing, the before-values to undo."""
+
+    def __init__(self, db: Database) -> None:
+        folder = None if db.path == ":memory:" else str(Path(db.path).resolve().parent)
+        fd, name = tempfile.mkstemp(prefix=".arena-import-", suffix=".db", dir=folder)  # 0600
+        os.close(fd)
+        self.path = Path(name)
+        self.conn = sqlite3.connect(name)
+        self.conn.execute("PRAGMA journal_mode=OFF")
+        self.conn.execute("PRAGMA synchronous=OFF")
+        self.conn.execute("CREATE TABLE staged (n INTEGER PRIMARY KEY, line INTEGER NOT NULL, payload TEXT NOT NULL)")
+        self.conn.execute("CREATE TABLE applied (n INTEGER PRIMARY KEY, undo TEXT NOT NULL)")
+        self.count = 0
+
+    def add(self, rows: list[tuple[int, Any]]) -> None:
+        self.conn.executemany("INSERT INTO staged (line, payload) VALUES (?, ?)",
+                              [(line, json.dumps(payload)) for line, payload in rows])
+        self.count += len(rows)
+
+    def chunks(self, size: int) -> Iterator[list[tuple[int, Any]]]:
+        last = 0
+        while True:
+            rows = self.conn.execute("SELECT n, line, payload FROM staged WHERE n > ? ORDER BY n LIMIT ?",
+                                     (last, size)).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield [(line, json.loads(payload)) for _, line, payload in rows]
+
+    def remember(self, undo: list[Any]) -> None:
+        self.conn.executemany("INSERT INTO applied (undo) VALUES (?)", [(json.dumps(u),) for u in undo])
+
+    def undo_chunks(self, size: int) -> Iterator[list[Any]]:
+        """Newest first, so a row written twice ends at its oldest before-value."""
+        last = None
+        while True:
+            rows = self.conn.execute(
+                "SELECT n, undo FROM applied" + (" WHERE n < ?" if last is not None else "") + " ORDER BY n DESC LIMIT ?",
+                ((last, size) if last is not None else (size,))).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield [json.loads(u) for _, u in rows]
+
+    def close(self) -> None:
+        self.conn.close()
+        self.path.unlink(missing_ok=True)
+
+    def __enter__(self) -> Staging:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def run(db: Database, login: str, rows: Iterable[tuple[int, Any]], *,
+        check: Callable[[Tx, Any], Any], write: Callable[[Tx, Any], tuple[bool, Any]],
+        undo: Callable[[Tx, Any], None], all_or_nothing: bool = False,
+        rejected: list[tuple[int, str]] | None = None) -> BulkReport:
+    """Check every row (`check(tx, row)` on a read transaction returns the payload to stage or raises
+    ArenaError), then write the staged payloads in chunks (`write(tx, payload)` returns (changed, undo
+    value)); `undo(tx, value)` puts a row back. `rejected` collects rows the caller refused before the
+    check while `rows` was read (complete once `rows` is exhausted)."""
+    report = BulkReport()
+    with Staging(db) as staging:
+        batch: list[tuple[int, Any]] = []
+        source = iter(rows)
+        while True:
+            with db.read() as conn:
+                reader = Tx(conn, login, db.workstation_id)
+                for line, row in source:
+                    try:
+                        batch.append((line, check(reader, row)))
+                    except ArenaError as error:
+                        report.rejected.append((line, str(error)))
+                    if len(batch) >= CHECK_CHUNK:
+                        break
+                else:
+                    source = None
+            staging.add(batch)
+            batch.clear()
+            if source is None:
+                break
+        report.rejected.extend(rejected or [])
+        report.rejected.sort()
+        if all_or_nothing and report.rejected:
+            return report
+        for chunk in staging.chunks(CHUNK):
+            while chunk:
+                db.yield_to_waiters()
+                done: list[Any] = []
+                try:
+                    with db.write(login, bulk=True) as tx:
+                        used = _write_chunk(tx, chunk, write, all_or_nothing, report, done, counts := [0, 0])
+                except _Abort as abort:
+                    report.rejected.append(abort.failed)
+                    _undo(db, login, staging, undo)
+                    report.imported = report.unchanged = 0
+                    report.undone = True
+                    return report
+                chunk = chunk[used:]
+                report.imported += counts[0]
+                report.unchanged += counts[1]
+                if all_or_nothing:
+                    staging.remember(done)
+    report.rejected.sort()
+    return report
+
+
+class _Abort(Exception):
+    def __init__(self, failed: tuple[int, str]) -> None:
+        super().__init__(failed)
+        self.failed = failed
+
+
+def _write_chunk(tx: Tx, chunk: list[tuple[int, Any]], write: Callable[[Tx, Any], tuple[bool, Any]],
+                 all_or_nothing: bool, report: BulkReport, done: list[Any], counts: list[int]) -> int:
+    """Write rows of `chunk` until it ends or the transaction has held the lock for BUDGET seconds (on a
+    slow disk fewer rows go in one transaction, so a waiting mark never waits long); return how many."""
+    started = time.monotonic()
+    used = 0
+    for line, payload in chunk:
+        if used and time.monotonic() - started > BUDGET:
+            break
+        used += 1
+        # A savepoint per row, straight to the driver (SQLAlchemy's nested transactions cost more than
+        # the row): a refused row leaves no trace, the others stay.
+        db_run(tx.conn, "SAVEPOINT bulk_row")
+        try:
+            changed, before = write(tx, payload)
+        except ArenaError as error:
+            db_run(tx.conn, "ROLLBACK TO bulk_row")
+            db_run(tx.conn, "RELEASE bulk_row")
+            if all_or_nothing:
+                raise _Abort((line, str(error))) from None  # leaves the transaction: none of this chunk
+            report.rejected.append((line, str(error)))
+            continue
+        except BaseException:
+            db_run(tx.conn, "ROLLBACK TO bulk_row")
+            db_run(tx.conn, "RELEASE bulk_row")
+            raise
+        db_run(tx.conn, "RELEASE bulk_row")
+        if changed:
+            counts[0] += 1
+            done.append(before)
+        else:
+            counts[1] += 1
+    return used
+
+
+def _undo(db: Database, login: str, staging: Staging, undo: Callable[[Tx, Any], None]) -> None:
+    for chunk in staging.undo_chunks(CHUNK):
+        db.yield_to_waiters()
+        with db.write(login, bulk=True) as tx:
+            for value in chunk:
+                undo(tx, value)

@@ -1,0 +1,85 @@
+"""Walk every screen and dialog of the app in one language and print what is on the screen, one
+screenful after another. Run in its own process (`python -m tests.language_walk DB LANG`) because the
+screens read their key labels from the catalog when they are imported – as the real `arena` does after
+`--lang` is known. Used by tests/test_language.py."""
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import sys
+
+
+def screen_text(app) -> str:  # noqa: ANN001
+    svg = app.export_screenshot()
+    pieces = re.findall(r"<text[^>]*>(.*?)</text>", svg, re.S)
+    return "".join(html.unescape(re.sub(r"<[^>]+>", "", p)) for p in pieces).replace("\u00a0", " ")
+
+
+async def walk(path: str, login: str, pin: str) -> list[str]:
+    from store import db
+    from tui.app import ArenaApp
+
+    app = ArenaApp(db.open(path), login, pin=pin)
+    shots: list[str] = []
+    async with app.run_test(size=(140, 45), notifications=True) as pilot:
+        async def settle() -> None:
+            for _ in range(3):
+                await pilot.pause(0.05)
+                app.write_lane.wait_idle(10)
+                try:
+                    await app.workers.wait_for_complete()
+                except Exception:  # noqa: BLE001 -- a cancelled exclusive worker
+                    pass
+                await pilot.pause(0.05)
+
+        async def press(*keys: str) -> None:
+            for key in keys:
+                await pilot.press(key)
+                await settle()
+            shots.append(screen_text(app))
+
+        await settle()
+        shots.append(screen_text(app))
+        await press("f5")
+        await press("f")  # programme figures
+        await press("f")
+        await press("R")  # report dialog
+        await press("escape")
+        await press("g")  # access review
+        await press("escape")
+        await press("f1")
+        await press("escape")
+        await press("f2", *"Berg", "enter")
+        await press("enter")  # case card
+        for tab in ("tab-attendance", "tab-milestones", "tab-notes", "tab-history"):
+            try:
+                app.screen.query_one("#card-tabs").active = tab
+            except Exception:  # noqa: BLE001 -- a tab this version does not have
+                continue
+            await press()
+        await press("r")  # report dialog for the person
+        await press("escape")
+        await press("escape")
+        await press("ctrl+n")  # register dialog
+        await press(*"19850560", "tab")
+        await press("escape")
+        await press("f3")
+        await press("enter")  # roll call
+        await press("d")  # partial: hours prompt
+        await press("escape")
+        await press("w")  # week grid
+        await press("escape")
+        await press("f4")
+        await press("ctrl+p")  # command palette
+        await press("escape")
+    return shots
+
+
+if __name__ == "__main__":
+    from store.i18n import set_language
+
+    set_language(sys.argv[2])
+    for shot in asyncio.run(walk(sys.argv[1], sys.argv[3], sys.argv[4])):
+        print(shot)
+        print("\f")

@@ -1,0 +1,171 @@
+"""Imports never block the workstation: checked without the write lock, written in short chunks, all or
+nothing through a staging file; the database opens for reading while someone else holds the write lock."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from store import attendance, calendar, db
+from tui import cli
+
+from .conftest import PIN, TODAY, World
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def big_file(world: World, path: Path, passes: int) -> int:
+    """Every person on every past session day, `passes` times with alternating status: each row a change."""
+    days = [d for d in (dt.date(2026, 9, 1) + dt.timedelta(n) for n in range((TODAY - dt.date(2026, 9, 1)).days))
+            if calendar.is_workday(d)]
+    lines = ["participant_id;aktivitet;datum;status;timmar"]
+    for n in range(passes):
+        for day in days:
+            for pid in world.people:
+                lines.append(f"{pid};Arbetsträning café;{day.isoformat()};{'present' if n % 2 == 0 else 'partial'};"
+                             f"{'' if n % 2 == 0 else '2,5'}")
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8-sig")
+    return len(lines) - 1
+
+
+def count(path: Path, sql: str) -> int:
+    con = sqlite3.connect(path, timeout=30)
+    try:
+        return con.execute(sql).fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_opening_for_reading_never_takes_the_write_lock(world: World) -> None:
+    """Another process holds the write lock (BEGIN IMMEDIATE); opening the database and reading still work."""
+    holder = sqlite3.connect(world.path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        original = db.BUSY_TIMEOUT_MS
+        db.BUSY_TIMEOUT_MS = 200  # would fail within 0.2 s if opening waited for the lock
+        try:
+            other = db.open(world.path)
+            with other.read() as conn:
+                assert conn.exec_driver_sql("SELECT count(*) FROM participant").scalar_one() == 25
+            other.dispose()
+        finally:
+            db.BUSY_TIMEOUT_MS = original
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def test_a_mark_is_saved_within_a_second_while_a_big_import_runs(world: World, tmp_path: Path) -> None:
+    """A real `arena import attendance` subprocess writes thousands of rows; meanwhile the roll call marks
+    someone with a busy timeout of one second. The mark is saved (it did not wait longer than a second),
+    its change-log entry lies between the import's first and last (it ran during the import), and the
+    import still writes every row."""
+    file = tmp_path / "stor.csv"
+    rows = big_file(world, file, passes=4)
+    extra = attendance.roll_call(world.db, "lena.leder", world.activity_id, TODAY)[0].participant_id
+    env = {**os.environ, "ARENA_TODAY": TODAY.isoformat(), "ARENA_USER": "lena.leder"}
+    importer = subprocess.Popen([sys.executable, "-m", "tui.cli", "import", "attendance", str(file), "--db",
+                                 str(world.path), "--user", "lena.leder", "--pin-stdin"], cwd=ROOT, env=env,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    importer.stdin.write(PIN + "\n")
+    importer.stdin.close()
+    try:
+        deadline = time.monotonic() + 120
+        while count(world.path, "SELECT count(*) FROM attendance") == 0:  # the import is writing
+            assert importer.poll() is None, importer.stderr.read()
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        original = db.BUSY_TIMEOUT_MS
+        db.BUSY_TIMEOUT_MS = 1000  # a mark that waited longer than a second fails ("upptagen")
+        try:
+            marker = db.open(world.path)
+            attendance.mark(marker, "lena.leder", extra, world.activity_id, TODAY, "sick")
+            marker.dispose()
+        finally:
+            db.BUSY_TIMEOUT_MS = original
+        out, err = importer.stdout.read(), importer.stderr.read()
+        importer.wait(300)
+    finally:
+        if importer.poll() is None:
+            importer.kill()
+    assert importer.returncode == 0, err
+    assert out.startswith(f"{rows} rader importerade")
+    con = sqlite3.connect(world.path)
+    mark_seq = con.execute("SELECT seq FROM change_log WHERE tbl = 'attendance' AND changes LIKE '%sick%'"
+                           ).fetchone()[0]
+    first, last = con.execute("SELECT min(seq), max(seq) FROM change_log WHERE tbl = 'attendance'"
+                              " AND changes NOT LIKE '%sick%'").fetchone()
+    con.close()
+    assert first < mark_seq < last
+
+
+def test_all_or_nothing_writes_nothing_when_a_row_is_refused(world: World, tmp_path: Path) -> None:
+    file = tmp_path / "lista.csv"
+    big_file(world, file, passes=1)
+    with file.open("a", encoding="utf-8") as out:
+        out.write(f"{world.people[0]};Arbetsträning café;2026-12-24;present;\r\n")  # future: refused
+    seq = count(world.path, "SELECT coalesce(max(seq), 0) FROM change_log")
+    assert cli.main(["import", "attendance", str(file), "--db", str(world.path), "--user", "lena.leder",
+                     "--all-or-nothing", "--pin-stdin"]) == 2
+    assert count(world.path, "SELECT count(*) FROM attendance") == 0
+    assert count(world.path, "SELECT coalesce(max(seq), 0) FROM change_log") == seq
+    assert not list(world.path.parent.glob(".arena-import-*"))  # the staging file is gone
+
+
+def test_all_or_nothing_undoes_written_chunks_when_a_row_fails_late(world: World, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A row that passed the check but fails when written (the person changed meanwhile): the chunks
+    already written are put back, through the change log, to what they were."""
+    from store import bulk
+
+    attendance.mark(world.db, "lena.leder", world.people[0], world.activity_id, dt.date(2026, 11, 23), "sick")
+    file = tmp_path / "lista.csv"
+    rows = big_file(world, file, passes=1)
+    monkeypatch.setattr(bulk, "CHUNK", 50)
+    real = attendance._mark_in
+    calls = {"n": 0}
+
+    def flaky(tx, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        calls["n"] += 1
+        if calls["n"] == rows - 10:
+            from store.i18n import ArenaError
+
+            raise ArenaError("att.cancelled", date="2026-11-20")
+        return real(tx, *args, **kwargs)
+
+    monkeypatch.setattr(attendance, "_mark_in", flaky)
+    result = attendance.import_csv(world.db, "lena.leder", file, all_or_nothing=True)
+    monkeypatch.setattr(attendance, "_mark_in", real)
+    assert result.imported == 0 and len(result.rejected) == 1
+    assert count(world.path, "SELECT count(*) FROM attendance") == 1
+    assert attendance.get_mark(world.db, "lena.leder", world.people[0], world.activity_id, dt.date(2026, 11, 23)).status == "sick"
+
+
+def test_an_interactive_write_goes_before_the_next_chunk(world: World) -> None:
+    """The hand-off itself: while an interactive write is announced, a bulk writer waits between chunks."""
+    import threading
+
+    started, release = threading.Event(), threading.Event()
+    order: list[str] = []
+
+    def interactive() -> None:
+        with world.db.write("lena.leder"):
+            started.set()
+            release.wait(10)
+            order.append("mark")
+
+    thread = threading.Thread(target=interactive)
+    thread.start()
+    started.wait(10)
+    waiter = threading.Thread(target=lambda: (world.db.yield_to_waiters(10), order.append("chunk")))
+    waiter.start()
+    release.set()
+    thread.join(10)
+    waiter.join(10)
+    assert order == ["mark", "chunk"]

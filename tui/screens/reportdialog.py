@@ -1,0 +1,130 @@
+"""The närvarorapport dialog: which period (a month, or from–to), whom (one participant, my caseload, an
+activity's participants, or everyone) and which file (PDF, XLSX, CSV). Returns a `ReportRequest`; the
+file is written by `write_report` in a worker, into `rapporter/` beside the database, named for what it
+holds and owner-only."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual import on
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select
+
+from store import clock, report
+from store.i18n import ArenaError, t
+from tui.workers import call_store
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    month: str | None
+    start: str | None
+    end: str | None
+    scope: str  # "participant", "caseload", "activity", "all"
+    activity: str | None
+    fmt: str  # "pdf", "xlsx", "csv"
+
+
+class ReportDialog(ModalScreen[ReportRequest | None]):
+    BINDINGS = [Binding("escape", "cancel", t("dlg.cancel")), Binding("ctrl+s", "write", t("rep.write"))]
+
+    def __init__(self, *, participant_name: str | None = None) -> None:
+        super().__init__()
+        self.participant_name = participant_name
+
+    def compose(self) -> ComposeResult:
+        scopes = []
+        if self.participant_name:
+            scopes.append((t("rep.scope_participant", name=self.participant_name), "participant"))
+        scopes += [(t("rep.scope_my_caseload"), "caseload"), (t("rep.scope_an_activity"), "activity"),
+                   (t("rep.scope_everyone"), "all")]
+        with VerticalScroll(classes="dialog form", id="report-dialog"):
+            yield Label(t("rep.dialog_title"), classes="dialog-question")
+            yield Label(t("rep.month_label"))
+            yield Input(clock.today().strftime("%Y-%m"), id="rep-month", placeholder="ÅÅÅÅ-MM")
+            with Horizontal(classes="form-row"):
+                yield Input("", id="rep-from", placeholder=t("rep.from_placeholder"))
+                yield Input("", id="rep-to", placeholder=t("rep.to_placeholder"))
+            yield Select(scopes, value=scopes[0][1], allow_blank=False, id="rep-scope")
+            yield Select([], prompt=t("rep.choose_activity"), id="rep-activity", classes="hidden")
+            yield Select([("PDF", "pdf"), ("Excel (XLSX)", "xlsx"), ("CSV", "csv")], value="pdf",
+                         allow_blank=False, id="rep-format")
+            yield Label("", id="rep-error", classes="error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(t("rep.write"), variant="primary", id="rep-write")
+                yield Button(t("dlg.cancel"), id="rep-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#rep-month", Input).focus()
+        call_store(self, report.activities, self.app.db, done=self._activities, group="report-dialog")
+
+    def _activities(self, items: list[tuple[str, str]]) -> None:
+        self.query_one("#rep-activity", Select).set_options([(name, aid) for aid, name in items])
+
+    @on(Select.Changed, "#rep-scope")
+    def _scope(self, event: Select.Changed) -> None:
+        self.query_one("#rep-activity", Select).set_class(event.value != "activity", "hidden")
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.action_write()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "rep-write":
+            self.action_write()
+        else:
+            self.dismiss(None)
+
+    def action_write(self) -> None:
+        month = self.query_one("#rep-month", Input).value.strip()
+        start = self.query_one("#rep-from", Input).value.strip()
+        end = self.query_one("#rep-to", Input).value.strip()
+        scope = str(self.query_one("#rep-scope", Select).value)
+        activity = self.query_one("#rep-activity", Select).value
+        try:
+            if start or end:
+                report.period_of(None, start, end)
+                month = ""
+            else:
+                report.period_of(month)
+            if scope == "activity" and activity is Select.BLANK:
+                raise ArenaError("rep.choose_activity_first")
+        except ArenaError as error:
+            self.query_one("#rep-error", Label).update(str(error))
+            return
+        self.dismiss(ReportRequest(month or None, start or None, end or None, scope,
+                                   None if activity is Select.BLANK else str(activity),
+                                   str(self.query_one("#rep-format", Select).value)))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def ask_and_write(app: App, *, participant: str | None = None, participant_name: str | None = None) -> None:
+    """Ask what to report, then write it; the notification names the file."""
+    def chosen(request: ReportRequest | None) -> None:
+        if request is not None:
+            write_report(app, request, participant=participant)
+
+    app.push_screen(ReportDialog(participant_name=participant_name), chosen)
+
+
+def write_report(app: App, request: ReportRequest, *, participant: str | None = None) -> None:
+    folder = Path(app.db.path).resolve().parent / "rapporter"
+    db, login = app.db, app.login
+
+    def run() -> Path:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        built = report.build(db, login, request.month, start=request.start, end=request.end,
+                             participant=participant if request.scope == "participant" else None,
+                             caseworker=login if request.scope == "caseload" else None,
+                             activity=request.activity if request.scope == "activity" else None,
+                             stream=True)
+        return report.write_file(built, folder / report.file_name(built, request.fmt), request.fmt)
+
+    call_store(app, run, done=lambda p: app.notify(t("report.saved", path=p), timeout=10), group="report")
