@@ -21,6 +21,7 @@ NO_PERSONAL_DATA = {
     "store.access.outside_caseload": "the access rule itself, given the already checked user",
     "store.activities.all_activities": "activity names and hours",
     "store.activities.find": "an activity's id by its name",
+    "store.report.activities": "activity ids and names for the report dialog",
     "store.activities.open_sessions": "sessions open for enrolment, with places",
     "store.activities.week_hours": "a session's hours",
     "store.staff.joining": "whether this workstation is joining (a flag)",
