@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection
@@ -143,6 +144,36 @@ def check_times(start: str, end: str) -> tuple[str, str]:
     return start, end
 
 
+def tidy_name(text: str | None) -> str:
+    """An activity's or a session's name as kept: trimmed, inner whitespace collapsed to one space."""
+    return " ".join((text or "").split())
+
+
+def name_key(text: str | None) -> str:
+    """The one name rule: two names are the same activity (or session) when their keys are equal --
+    trimmed, whitespace collapsed, Unicode-normalised and fully case-folded ('JOBBSÖK' is 'Jobbsök')."""
+    return unicodedata.normalize("NFKC", tidy_name(text)).casefold()
+
+
+def activity_named(conn: Connection, name: str, except_id: str | None = None) -> str | None:
+    """The id of the activity whose name is `name` by the name rule, or None."""
+    key = name_key(name)
+    for aid, existing in conn.exec_driver_sql("SELECT id, name FROM activity"):
+        if aid != except_id and name_key(existing) == key:
+            return aid
+    return None
+
+
+def session_named(conn: Connection, activity_id: str, name: str, except_id: str | None = None) -> str | None:
+    """The id of the activity's session named `name` by the name rule, or None."""
+    key = name_key(name)
+    for sid, existing in conn.exec_driver_sql("SELECT id, name FROM activity_session WHERE activity_id = ?",
+                                              (activity_id,)):
+        if sid != except_id and name_key(existing) == key:
+            return sid
+    return None
+
+
 def session_id_for(activity_id: str, name: str) -> str:
     """The session's id: the activity's own id for its all-day session (named ''), else derived from the
     name, so the same session added on two workstations is one row after the sync."""
@@ -164,7 +195,7 @@ def create(db: Database, login: str, name: str, hours: tuple[float, ...] | None 
            site: str = "", leader_login: str | None = None, capacity: int = 25,
            sessions: list[SessionSpec] | None = None) -> str:
     """A new activity: with `hours` one all-day session, or the named `sessions`."""
-    name = validate.text(name, "aktivitet", max_len=80, required=True)
+    name = tidy_name(validate.text(name, "aktivitet", max_len=80, required=True))
     if sessions is None:
         sessions = [SessionSpec("", tuple(hours if hours is not None else (0, 0, 0, 0, 0)))]
     if not sessions:
@@ -175,7 +206,7 @@ def create(db: Database, login: str, name: str, hours: tuple[float, ...] | None 
     values.update(_hours(sessions[0].hours))  # the legacy columns: what the first session meets
     with db.write(login) as tx:
         access.require(tx.conn, login, access.ADMIN)
-        if tx.conn.exec_driver_sql("SELECT 1 FROM activity WHERE name = ? COLLATE NOCASE", (name,)).first():
+        if activity_named(tx.conn, name):
             raise ArenaError("act.exists", name=name)
         values["leader_id"] = _leader(tx, leader_login)
         aid = changes.insert(tx, "activity", values)
@@ -192,11 +223,11 @@ def _capacity(value: object) -> int:
 
 
 def _add_session(tx: Tx, activity_id: str, spec: SessionSpec, default_capacity: int) -> str:
-    name = validate.text(spec.name, "pass", max_len=20)
+    name = tidy_name(validate.text(spec.name, "pass", max_len=20))
     start, end = check_times(spec.start, spec.end)
     sid = session_id_for(activity_id, name)
-    if tx.conn.exec_driver_sql("SELECT 1 FROM activity_session WHERE activity_id = ? AND (id = ? OR name = ?"
-                               " COLLATE NOCASE)", (activity_id, sid, name)).first():
+    if tx.conn.exec_driver_sql("SELECT 1 FROM activity_session WHERE id = ?", (sid,)).first() \
+            or session_named(tx.conn, activity_id, name):
         raise ArenaError("act.session_exists", name=name or "–")
     changes.upsert(tx, "activity_session", sid, {
         "activity_id": activity_id, "name": name, "start_time": start, "end_time": end,
@@ -226,7 +257,7 @@ def edit(db: Database, login: str, activity_id: str, *, name: str | None = None,
     """Change an activity's own fields; `leader_login=''` removes the leader. Returns what changed."""
     values: dict = {}
     if name is not None:
-        values["name"] = validate.text(name, "aktivitet", max_len=80, required=True)
+        values["name"] = tidy_name(validate.text(name, "aktivitet", max_len=80, required=True))
     if kind is not None:
         values["kind"] = validate.text(kind, "kind", max_len=40)
     if site is not None:
@@ -237,8 +268,7 @@ def edit(db: Database, login: str, activity_id: str, *, name: str | None = None,
         access.require(tx.conn, login, access.ADMIN)
         if tx.conn.exec_driver_sql("SELECT 1 FROM activity WHERE id = ?", (activity_id,)).first() is None:
             raise ArenaError("err.not_found", what=activity_id[:40])
-        if "name" in values and tx.conn.exec_driver_sql(
-                "SELECT 1 FROM activity WHERE name = ? COLLATE NOCASE AND id != ?", (values["name"], activity_id)).first():
+        if "name" in values and activity_named(tx.conn, values["name"], except_id=activity_id):
             raise ArenaError("act.exists", name=values["name"])
         if leader_login is not None:
             values["leader_id"] = _leader(tx, leader_login)
@@ -259,9 +289,8 @@ def edit_session(db: Database, login: str, session_id: str, *, name: str | None 
             raise ArenaError("err.not_found", what=session_id[:40])
         values: dict = {}
         if name is not None:
-            values["name"] = validate.text(name, "pass", max_len=20)
-            if tx.conn.exec_driver_sql("SELECT 1 FROM activity_session WHERE activity_id = ? AND name = ?"
-                                       " COLLATE NOCASE AND id != ?", (row[0], values["name"], session_id)).first():
+            values["name"] = tidy_name(validate.text(name, "pass", max_len=20))
+            if session_named(tx.conn, row[0], values["name"], except_id=session_id):
                 raise ArenaError("act.session_exists", name=values["name"] or "–")
         if start is not None or end is not None:
             values["start_time"], values["end_time"] = check_times(
@@ -362,10 +391,9 @@ def all_activities(db: Database, *, include_closed: bool = False, day: dt.date |
 
 
 def find(db: Database, name: str) -> str:
-    """An activity's id by its name (case-insensitive)."""
+    """An activity's id by its name (the name rule: case, accents' case and spacing do not matter)."""
     with db.read() as conn:
-        aid = conn.exec_driver_sql("SELECT id FROM activity WHERE name = ? COLLATE NOCASE",
-                                   ((name or "").strip(),)).scalar()
+        aid = activity_named(conn, name or "")
     if aid is None:
         raise ArenaError("att.unknown_activity", value=(name or "")[:60])
     return aid
@@ -374,8 +402,7 @@ def find(db: Database, name: str) -> str:
 def find_session(conn: Connection, activity_id: str, name: str | None, day: dt.date) -> str:
     """The session of an activity by name; without a name, its only session running on `day`."""
     if name:
-        sid = conn.exec_driver_sql("SELECT id FROM activity_session WHERE activity_id = ? AND name = ? COLLATE NOCASE",
-                                   (activity_id, name.strip())).scalar()
+        sid = session_named(conn, activity_id, name)
         if sid is None:
             raise ArenaError("act.unknown_session", name=name[:20])
         return sid
@@ -484,6 +511,23 @@ def end_enrolment(db: Database, login: str, enrolment_id: str, last_day: dt.date
         if last_day.isoformat() < row[0]:
             raise ArenaError("act.end_before_start", date=row[0])
         changes.upsert(tx, "enrolment", enrolment_id, {"end_date": last_day.isoformat()})
+
+
+def unenrol(db: Database, login: str, participant_id: str, activity_id: str, session: str | None,
+            last_day: dt.date) -> int:
+    """End the person's enrolments in the activity (or its named session) still open after `last_day`
+    (their marks stay); the same right as enrolling. Returns how many ended; none open is refused."""
+    iso = last_day.isoformat()
+    with db.write(login) as tx:
+        access.require(tx.conn, login, access.CASE_WRITE)
+        sid = find_session(tx.conn, activity_id, session, last_day) if session else None
+        open_ones = [eid for eid, esid in tx.conn.exec_driver_sql(
+            "SELECT id, session_id FROM enrolment WHERE participant_id = ? AND activity_id = ? AND start_date <= ?"
+            " AND (end_date IS NULL OR end_date > ?)", (participant_id, activity_id, iso, iso)).all()
+            if sid is None or esid == sid]
+        for eid in open_ones:
+            changes.upsert(tx, "enrolment", eid, {"end_date": iso})
+        return len(open_ones)
 
 
 def move(db: Database, login: str, enrolment_id: str, session_id: str, from_day: dt.date, reason: str = "") -> str:

@@ -548,7 +548,7 @@ def import_csv(db: Database, login: str, path: str | Path, *, all_or_nothing: bo
             tabular.columns(table.header, IMPORT_SPEC, ("personnummer",), str(path))
         id_col = "personnummer" if "personnummer" in cols else "participant_id"
         with db.read() as conn:
-            known = {name.casefold(): aid for aid, name in conn.exec_driver_sql("SELECT id, name FROM activity")}
+            known = {activities.name_key(name): aid for aid, name in conn.exec_driver_sql("SELECT id, name FROM activity")}
         refused: list[tuple[int, str]] = []
 
         def rows() -> Iterator[tuple[int, dict]]:
@@ -569,7 +569,7 @@ def import_csv(db: Database, login: str, path: str | Path, *, all_or_nothing: bo
                 if not found:
                     raise ArenaError("att.unknown_person", value=number.formatted())
                 pid = found[0]
-            aid = known.get(row.get("activity", "").casefold())
+            aid = known.get(activities.name_key(row.get("activity", "")))
             if aid is None:
                 raise ArenaError("att.unknown_activity", value=row.get("activity", "")[:60])
             day = validate.date(row.get("date", ""))

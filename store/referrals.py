@@ -63,7 +63,7 @@ def import_file(db: Database, login: str, path: str | Path, *, all_or_nothing: b
     with db.read() as conn:
         access.require(conn, login, access.CASE_WRITE)
         logins = {lg: cid for lg, cid in conn.exec_driver_sql("SELECT login, id FROM caseworker")}
-        known_activities = {n.casefold(): aid for aid, n in conn.exec_driver_sql("SELECT id, name FROM activity")}
+        known_activities = {activities.name_key(n): aid for aid, n in conn.exec_driver_sql("SELECT id, name FROM activity")}
 
     def one(tx: Tx, row: dict) -> bool:
         gender = GENDER.get(row.get("gender", "").casefold())
@@ -103,7 +103,7 @@ def import_file(db: Database, login: str, path: str | Path, *, all_or_nothing: b
             changed = bool(delta)
         activity = row.get("activity", "")
         if activity:
-            aid = known_activities.get(activity.casefold())
+            aid = known_activities.get(activities.name_key(activity))
             if aid is None:
                 raise ArenaError("att.unknown_activity", value=activity[:60])
             start = validate.date(row.get("enrol_from") or values["referral_date"])

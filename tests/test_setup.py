@@ -137,9 +137,20 @@ async def test_the_administrator_adds_an_activity_and_enrols_someone_from_the_ca
         found = activities.enrolments(database, "sara", pid)
         assert [(e.title, e.start_date, e.end_date) for e in found] == [
             ("Jobbsök em 13:00–16:00", TODAY.isoformat(), None)]
-        await pilot.press("x", "enter")  # ends today
+        table = app.screen.query_one("#enr-table")  # the list on screen shows it (it read nothing before)
+        assert table.row_count == 1 and "Jobbsök em" in str(table.get_row_at(0)[0])
+        await pilot.press("m")  # move to the morning session from today
         await settle(pilot, app)
-        assert activities.enrolments(database, "sara", pid)[0].end_date == TODAY.isoformat()
+        assert type(app.screen).__name__ == "ChoiceDialog"
+        await pilot.press("enter", "enter")  # the morning session, from today
+        await settle(pilot, app)
+        spans = sorted((e.title, e.end_date) for e in activities.enrolments(database, "sara", pid))
+        assert [title for title, _ in spans] == ["Jobbsök em 13:00–16:00", "Jobbsök fm 08:30–12:00"], spans
+        assert not any(n.severity == "error" for n in app._notifications), list(app._notifications)
+        await settle(pilot, app)
+        await pilot.press("x", "enter")  # ends today whichever row is current
+        await settle(pilot, app)
+        assert any(e.end_date == TODAY.isoformat() for e in activities.enrolments(database, "sara", pid))
     assert aid
     database.dispose()
 
@@ -169,3 +180,31 @@ def test_referral_import_updates_by_number_refuses_by_line_and_reads_xlsx(tmp_pa
     con = sqlite3.connect(tmp_path / "arena.db")
     assert con.execute("SELECT last_name, plan_fri FROM participant").fetchall() == [("Öberg-Lind", 4.0)]
     database.dispose()
+
+
+def test_one_name_rule_for_activities_and_sessions(tmp_path: Path) -> None:
+    """'JOBBSÖK' and ' jobbsök ' are the activity 'Jobbsök' (full Unicode casefold, trimmed, spaces collapsed):
+    refused as a second activity, found by the imports, so nobody lands in a look-alike."""
+    path = tmp_path / "arena.db"
+    assert arena("init", "--db", str(path), "--admin", "sara", "--name", "Sara", stdin=f"{PIN}\n").returncode == 0
+    pin = f"{PIN}\n"
+    assert arena("activities", "add", "Jobbsök", "--db", str(path), "--pin-stdin", "--hours", "6 6 6 6 6",
+                 stdin=pin).returncode == 0
+    for twin in ("JOBBSÖK", "jobbsök", "  Jobb   sök ".replace("b   s", "bs"), "Jobbsök  "):
+        again = arena("activities", "add", twin, "--db", str(path), "--pin-stdin", "--hours", "6 6 6 6 6", stdin=pin)
+        assert again.returncode == 2 and "finns redan" in again.stderr, (twin, again.stderr)
+    assert arena("activities", "add", "Kaffe  och   kaka", "--db", str(path), "--pin-stdin", "--hours", "2 2 2 2 2",
+                 stdin=pin).returncode == 0
+    renamed = arena("activities", "edit", "KAFFE OCH KAKA", "--rename", "JOBBSÖK", "--db", str(path), "--pin-stdin",
+                    stdin=pin)
+    assert renamed.returncode == 2 and "finns redan" in renamed.stderr, renamed.stderr
+    (tmp_path / "in.csv").write_text("personnummer,first_name,last_name,gender,referral_date,plan,activity\n"
+                                     "190905271474,Åsa,Öberg,K,2026-11-02,8,JOBBSÖK\n"
+                                     "190905271482,Per,Ek,M,2026-11-02,8,kaffe och kaka\n", encoding="utf-8")
+    imported = arena("import", "participants", str(tmp_path / "in.csv"), "--db", str(path), "--pin-stdin", stdin=pin)
+    assert imported.returncode == 0, imported.stderr
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT name FROM activity ORDER BY name").fetchall() == [("Jobbsök",), ("Kaffe och kaka",)]
+    assert con.execute("SELECT p.first_name, a.name FROM enrolment e JOIN participant p ON p.id = e.participant_id"
+                       " JOIN activity a ON a.id = e.activity_id ORDER BY 1").fetchall() == [
+        ("Per", "Kaffe och kaka"), ("Åsa", "Jobbsök")]

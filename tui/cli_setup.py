@@ -198,15 +198,8 @@ def cmd_unenrol(args: argparse.Namespace) -> int:
     last = validate.date(args.last_date)
     pid = _person(database, actor, args.person)
     aid = activities.find(database, args.activity)
-    with database.read() as conn:
-        sid = activities.find_session(conn, aid, args.session, last) if args.session else None
-    open_ones = [e for e in activities.enrolments(database, actor, pid) if e.activity_id == aid
-                 and (sid is None or e.session_id == sid) and e.start_date <= last.isoformat()
-                 and (e.end_date is None or e.end_date > last.isoformat())]
-    if not open_ones:
+    if not activities.unenrol(database, actor, pid, aid, args.session, last):
         raise ArenaError("enrol.none", person=args.person, activity=args.activity)
-    for e in open_ones:
-        activities.end_enrolment(database, actor, e.id, last)
     print(t("enrol.ended", person=args.person, activity=args.activity, date=last.isoformat()))
     return 0
 
