@@ -104,13 +104,11 @@ def observe(tx: Tx, remote: str) -> None:
 
 
 def _next_ws_seq(tx: Tx) -> int:
-    seq = getattr(tx, "_ws_seq", None)
-    if seq is None:
-        seq = run(tx.conn, "SELECT coalesce(max(ws_seq), 0) FROM change_log WHERE workstation_id = ?",
-                  (tx.workstation_id,)).fetchone()[0]
-    seq += 1
-    tx._ws_seq = seq  # type: ignore[attr-defined]
-    return seq
+    """The next number in this workstation's gapless sequence, read from the log itself (the unique index
+    answers it): a number kept in memory would survive a savepoint rolled back under it (a refused import
+    row) and leave a hole that a receiving workstation can never fill."""
+    return run(tx.conn, "SELECT coalesce(max(ws_seq), 0) + 1 FROM change_log WHERE workstation_id = ?",
+               (tx.workstation_id,)).fetchone()[0]
 
 
 def log(tx: Tx, table: str, row_id: str, kind: str, changes: dict[str, list[Any]]) -> str:

@@ -154,6 +154,9 @@ CATALOG: dict[str, tuple[str, str]] = {
     "sync.share_missing": ("Utdelningen {path} går inte att nå.", "The share {path} cannot be reached."),
     "sync.summary": ("Synk klar: {sent} skickade, {received} mottagna, {conflicts} konflikter, {quarantined} i karantän.",
                      "Sync done: {sent} sent, {received} received, {conflicts} conflicts, {quarantined} quarantined."),
+    "sync.count_mismatch": ("Synken stoppad: posterna {first}–{last} är {n}, inte lika många som numren – inget"
+                            " skickat; kontakta IT.", "Sync stopped: entries {first}–{last} are {n}, not as many as"
+                            " their numbers – nothing sent; contact IT."),
     "sync.own_file_bad": ("Vår egen fil {name} på utdelningen är skadad ({reason}) – kontakta IT.",
                           "Our own file {name} on the share is damaged ({reason}) – contact IT."),
     "sync.read_snapshot": ("Läste ögonblicksbilden {name} ({n} {n|ändring|ändringar}).",

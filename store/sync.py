@@ -501,8 +501,13 @@ def publish(db: Database, share: Share, key: bytes, summary: Summary | None = No
                 (me, done, MAX_OPS_PER_FILE)).all()
         if not rows:
             return sent
+        if [r[1] for r in rows] != list(range(done + 1, done + 1 + len(rows))):
+            _close_gaps(db, me, done)  # never published, so renumbering them is safe
+            continue
         ops = _ops_of_file(rows)
         first, last = ops[0]["seq"], ops[-1]["seq"]
+        if len(ops) != last - first + 1 or first != done + 1:  # a file whose count does not match: never
+            raise ArenaError("sync.count_mismatch", first=first, last=last, n=len(ops))
         name = f"{first:012d}-{last:012d}.ops"
         try:
             share.write_once(me, name, encode(key, me, first, last, ops))
@@ -518,6 +523,19 @@ def publish(db: Database, share: Share, key: bytes, summary: Summary | None = No
         with db.write("sync") as tx:
             settings.write(tx.conn, "sync.published", str(last))
         sent += len(ops)
+
+
+def _close_gaps(db: Database, me: str, published: int) -> None:
+    """Number this workstation's unpublished entries gaplessly from `published` + 1 (in their order). A
+    hole left by an older release (a number taken in a rolled-back savepoint) would otherwise make a file
+    whose header promises entries it does not hold, and every other workstation would quarantine it."""
+    with db.write("sync") as tx:
+        rows = tx.conn.exec_driver_sql("SELECT op_id, ws_seq FROM change_log WHERE workstation_id = ? AND ws_seq > ?"
+                                       " ORDER BY ws_seq", (me, published)).all()
+        for seq, (op_id, old) in enumerate(rows, published + 1):
+            if seq != old:  # ascending and only ever downwards: never collides with the unique index
+                tx.conn.exec_driver_sql("UPDATE change_log SET ws_seq = ? WHERE op_id = ?", (seq, op_id))
+    log.warning("sync: renumbered %s unpublished change-log entries after %s to close gaps", len(rows), published)
 
 
 def _own_files(share: Share, me: str, after: int) -> list[tuple[int, int, str]]:

@@ -208,3 +208,57 @@ def test_one_name_rule_for_activities_and_sessions(tmp_path: Path) -> None:
     assert con.execute("SELECT p.first_name, a.name FROM enrolment e JOIN participant p ON p.id = e.participant_id"
                        " JOIN activity a ON a.id = e.activity_id ORDER BY 1").fetchall() == [
         ("Per", "Kaffe och kaka"), ("Åsa", "Jobbsök")]
+
+
+def test_refused_import_rows_leave_no_hole_and_a_second_workstation_gets_everything(tmp_path: Path) -> None:
+    """Refused rows roll their savepoints back; the workstation's sequence stays gapless, so the file the
+    sync publishes holds what its header says and the second workstation applies all of it."""
+    one, two, share, key = tmp_path / "ws1.db", tmp_path / "ws2.db", tmp_path / "share", tmp_path / "arena.key"
+    share.mkdir()
+    pin = f"{PIN}\n"
+    assert arena("init", "--db", str(one), "--admin", "sara", "--name", "Sara", stdin=pin).returncode == 0
+    assert arena("activities", "add", "Jobbsök", "--db", str(one), "--pin-stdin", "--session", "fm=08:30-12:00",
+                 "--session", "em=13:00-16:00", stdin=pin).returncode == 0
+    (tmp_path / "in.csv").write_bytes((
+        "personnummer;reservnummer;förnamn;efternamn;kön;anvisningsdatum;handläggare;veckoplan;aktivitet;pass\r\n"
+        "19090527-1474;;Åsa;Öberg;K;2026-11-02;sara;8;Jobbsök;fm\r\n"
+        ";RES-0002;Ali;Berg;M;2026-11-02;sara;6 6 6 6 4;Jobbsök;\r\n"     # two sessions: "ange vilket"
+        ";RES-0003;Eva;Ek;K;2026-11-02;sara;8;Kafferep;fm\r\n"            # no such activity
+        ";RES-0004;Bo;Öst;M;2026-11-02;;8;Jobbsök;em\r\n"
+        ";RES-0005;Ida;Lund;K;2026-11-02;sara;8;Jobbsök;kväll\r\n"        # no such session
+        "200002292399;;Vera;Wallin;K;2026-11-02;;8;;\r\n").encode("cp1252"))
+    imported = arena("import", "participants", str(tmp_path / "in.csv"), "--db", str(one), "--pin-stdin", stdin=pin)
+    assert imported.returncode != 0 and imported.stderr.count("rad ") == 3, imported.stderr
+    con = sqlite3.connect(one)
+    seqs = [s for (s,) in con.execute("SELECT ws_seq FROM change_log ORDER BY ws_seq")]
+    assert seqs == list(range(1, len(seqs) + 1)), seqs
+    assert con.execute("SELECT count(*) FROM participant").fetchone() == (3,)
+    con.close()
+    assert arena("keys", "new", str(key)).returncode == 0
+    sent = arena("sync", "--db", str(one), "--share", str(share), "--key", str(key))
+    assert sent.returncode == 0, sent.stderr
+    assert arena("init", "--db", str(two), "--join").returncode == 0
+    got = arena("sync", "--db", str(two), "--share", str(share), "--key", str(key))
+    assert got.returncode == 0, got.stderr
+    a, b = sqlite3.connect(one), sqlite3.connect(two)
+    assert b.execute("SELECT count(*) FROM quarantine").fetchone() == (0,)
+    assert sorted(b.execute("SELECT op_id FROM change_log")) >= sorted(a.execute("SELECT op_id FROM change_log"))
+    for table in ("participant", "enrolment", "activity_session"):
+        assert b.execute(f"SELECT count(*) FROM {table}").fetchone() == a.execute(
+            f"SELECT count(*) FROM {table}").fetchone(), table
+    a.close()
+    b.close()
+    # a database an older release left with a hole: the publisher renumbers what it never published
+    assert arena("activities", "add", "Kafferep", "--db", str(one), "--pin-stdin", "--hours", "2 2 2 2 2",
+                 stdin=pin).returncode == 0
+    con = sqlite3.connect(one)
+    top = con.execute("SELECT max(ws_seq) FROM change_log").fetchone()[0]
+    con.execute("UPDATE change_log SET ws_seq = ws_seq + 4 WHERE ws_seq >= ?", (top - 1,))
+    con.commit()
+    con.close()
+    assert arena("sync", "--db", str(one), "--share", str(share), "--key", str(key)).returncode == 0
+    again = arena("sync", "--db", str(two), "--share", str(share), "--key", str(key))
+    assert again.returncode == 0, again.stderr
+    b = sqlite3.connect(two)
+    assert b.execute("SELECT count(*) FROM quarantine").fetchone() == (0,)
+    assert b.execute("SELECT count(*) FROM activity WHERE name = 'Kafferep'").fetchone() == (1,)
