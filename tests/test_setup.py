@@ -118,6 +118,41 @@ async def test_the_administrator_adds_an_activity_and_enrols_someone_from_the_ca
         aid = activities.find(database, "Jobbsök")
         assert [(s.name, s.times) for s in activities.all_activities(database)[0].sessions] == [
             ("fm", "08:30–12:00"), ("em", "13:00–16:00")]
+        # a refused value keeps the dialog open with everything typed, and says why in the dialog
+        from textual.widgets import Input, Label
+
+        def form() -> tuple[dict[str, str], str]:
+            assert type(app.screen).__name__ == "FormDialog", type(app.screen).__name__
+            fields = {i.id.removeprefix("form-"): i.value for i in app.screen.query(Input)}
+            return fields, str(app.screen.query_one("#form-error", Label).render())
+
+        await pilot.press("ctrl+n")
+        await settle(pilot, app)
+        await pilot.press(*"JOBBSÖK", "enter", *"fm=08:30-12:00", "enter", "enter", "backspace", "backspace", "0",
+                          "enter", "enter", *"Centrum", "ctrl+s")
+        await settle(pilot, app)
+        fields, error = form()
+        assert (fields["name"], fields["sessions"], fields["capacity"], fields["site"]) == (
+            "JOBBSÖK", "fm=08:30-12:00", "0", "Centrum") and "”0”" in error, (fields, error)
+        app.screen.query_one("#form-capacity", Input).value = ""
+        app.screen.query_one("#form-capacity", Input).focus()
+        await pilot.press("1", "ctrl+s")
+        await settle(pilot, app)
+        fields, error = form()
+        assert (fields["name"], fields["capacity"], fields["site"]) == ("JOBBSÖK", "1", "Centrum") \
+            and "finns redan" in error, (fields, error)
+        app.screen.query_one("#form-name", Input).value = ""
+        app.screen.query_one("#form-name", Input).focus()
+        await pilot.press(*"Kaffe")
+        app.screen.query_one("#form-sessions", Input).value = ""
+        app.screen.query_one("#form-sessions", Input).focus()
+        await pilot.press(*"fm=12:00-08:00", "ctrl+s")
+        await settle(pilot, app)
+        fields, error = form()
+        assert fields["name"] == "Kaffe" and error.endswith("start före slut."), error  # whole, not cut off
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert [a.name for a in activities.all_activities(database)] == ["Jobbsök"]
         await pilot.press("escape")
         await settle(pilot, app)
         app.open_case(pid, "Berg, Ali")
@@ -132,7 +167,12 @@ async def test_the_administrator_adds_an_activity_and_enrols_someone_from_the_ca
         await settle(pilot, app)
         await pilot.press("down", "enter")  # the afternoon session
         await settle(pilot, app)
-        await pilot.press("enter", "enter")  # from today, no end
+        await pilot.press("enter", *"2020-01-01", "enter")  # an end before the start: refused in the dialog
+        await settle(pilot, app)
+        fields, error = form()
+        assert fields == {"from": TODAY.isoformat(), "to": "2020-01-01"} and error, (fields, error)
+        app.screen.query_one("#form-to", Input).value = ""
+        await pilot.press("ctrl+s")  # from today, no end
         await settle(pilot, app)
         found = activities.enrolments(database, "sara", pid)
         assert [(e.title, e.start_date, e.end_date) for e in found] == [

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from textual import on
 from textual.app import ComposeResult
@@ -126,6 +127,14 @@ class ChoiceDialog(ModalScreen[object]):
         self.dismiss(None)
 
 
+@dataclass(frozen=True)
+class Saved:
+    """What a FormDialog with `write` closes with: the checked value and what the store call returned."""
+
+    value: object
+    outcome: object
+
+
 class FormDialog(ModalScreen[object]):
     """A few labelled fields (key, label, value, secret). Enter moves to the next field and, on the last,
     submits; CTRL+S submits from anywhere. `check` turns {key: text} into the value or raises ArenaError,
@@ -137,11 +146,17 @@ class FormDialog(ModalScreen[object]):
                 Binding("enter", "next_field", t("dlg.next"), show=False, priority=True)]
 
     def __init__(self, question: str, fields: list[tuple[str, str, str, bool]],
-                 check: Callable[[dict[str, str]], object]) -> None:
+                 check: Callable[[dict[str, str]], object],
+                 write: Callable[[object], object] | None = None) -> None:
+        """With `write`, the checked value is saved from the dialog (through the app's write lane): the
+        dialog closes (with `Saved`) only when the store took it; a refusal is shown here, every
+        field keeps what was typed."""
         super().__init__()
         self.question = question
         self.fields = fields
         self.check = check
+        self.write = write
+        self.saving = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog form-dialog"):
@@ -167,12 +182,32 @@ class FormDialog(ModalScreen[object]):
         self.action_submit()
 
     def action_submit(self) -> None:
+        if self.saving:
+            return
+        error_line = self.query_one("#form-error", Label)
         try:
             result = self.check(self.values())
         except ArenaError as error:
-            self.query_one("#form-error", Label).update(str(error))
+            error_line.update(str(error))
             return
-        self.dismiss(result)
+        if self.write is None:
+            self.dismiss(result)
+            return
+        write = self.write
+        self.saving = True
+        error_line.update("")
+
+        def refused(message: str) -> None:
+            self.saving = False
+            if self.is_attached:
+                error_line.update(message)
+
+        def saved(outcome: object) -> None:
+            self.saving = False
+            if self.is_attached:
+                self.dismiss(Saved(result, outcome))
+
+        self.app.write_lane.submit(lambda: write(result), saved, refused)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -4,6 +4,7 @@ hours per weekday, enrolled of capacity, leader and site; add, edit, add a sessi
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,7 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from store import access, activities, clock, validate
 from store.i18n import ArenaError, t
-from tui.dialogs import FormDialog, PromptDialog
+from tui.dialogs import FormDialog, PromptDialog, Saved
 from tui.labels import add_columns
 from tui.workers import call_store
 
@@ -85,6 +86,14 @@ class ActivitiesScreen(Screen):
 
         self.app.write_lane.submit(fn, done, lambda m: self.app.notify(m, severity="error", timeout=8))
 
+    def _saved(self, saved) -> Callable[[object], None]:  # noqa: ANN001 -- the message, or one from the result
+        """What a dialog that saved from inside itself closes with: say so and show it."""
+        def done(result: object) -> None:
+            if isinstance(result, Saved):
+                self.app.notify(saved(result) if callable(saved) else saved, timeout=3)
+                self.reload()
+        return done
+
     # ------------------------------------------------------------------ actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in {"add_activity", "edit_activity", "add_session", "edit_session", "close_activity"}:
@@ -104,18 +113,16 @@ class ActivitiesScreen(Screen):
             return {"name": name, "kind": v["kind"], "site": v["site"], "leader": v["leader"].strip() or None,
                     "capacity": capacity, "sessions": sessions}
 
-        def save(v: object) -> None:
-            if isinstance(v, dict):
-                self._write(lambda: activities.create(db, login, v["name"], kind=v["kind"], site=v["site"],
-                                                      leader_login=v["leader"], capacity=v["capacity"],
-                                                      sessions=v["sessions"]),
-                            t("act.added", name=v["name"]))
+        def save(v: dict) -> str:
+            return activities.create(db, login, v["name"], kind=v["kind"], site=v["site"], leader_login=v["leader"],
+                                     capacity=v["capacity"], sessions=v["sessions"])
 
         self.app.push_screen(FormDialog(t("adm.new"), [
             ("name", t("adm.f.name"), "", False), ("sessions", t("adm.f.sessions"), "", False),
             ("hours", t("adm.f.hours"), "", False), ("capacity", t("adm.f.capacity"), "25", False),
             ("leader", t("adm.f.leader"), "", False), ("site", t("adm.f.site"), "", False),
-            ("kind", t("adm.f.kind"), "", False)], check), save)
+            ("kind", t("adm.f.kind"), "", False)], check, write=save),
+            self._saved(lambda r: t("act.added", name=r.value["name"])))
 
     def action_edit_activity(self) -> None:
         found = self.current()
@@ -128,15 +135,14 @@ class ActivitiesScreen(Screen):
             validate.text(v["name"], t("adm.f.name"), max_len=80, required=True)
             return v
 
-        def save(v: object) -> None:
-            if isinstance(v, dict):
-                self._write(lambda: activities.edit(db, login, act.id, name=v["name"], kind=v["kind"], site=v["site"],
-                                                    leader_login=v["leader"].strip()),
-                            t("act.saved", name=v["name"]))
+        def save(v: dict) -> dict:
+            return activities.edit(db, login, act.id, name=v["name"], kind=v["kind"], site=v["site"],
+                                   leader_login=v["leader"].strip())
 
         self.app.push_screen(FormDialog(t("adm.edit", name=act.name), [
             ("name", t("adm.f.name"), act.name, False), ("leader", t("adm.f.leader"), act.leader_login or "", False),
-            ("site", t("adm.f.site"), act.site, False), ("kind", t("adm.f.kind"), act.kind, False)], check), save)
+            ("site", t("adm.f.site"), act.site, False), ("kind", t("adm.f.kind"), act.kind, False)], check, write=save),
+            self._saved(lambda r: t("act.saved", name=r.value["name"])))
 
     def action_add_session(self) -> None:
         found = self.current()
@@ -152,14 +158,13 @@ class ActivitiesScreen(Screen):
             capacity = int(validate.number(v["capacity"])) if v["capacity"].strip() else None
             return activities.SessionSpec(spec.name, spec.hours, spec.start, spec.end, capacity)
 
-        def save(spec: object) -> None:
-            if isinstance(spec, activities.SessionSpec):
-                self._write(lambda: activities.add_session(db, login, act.id, spec), t("act.saved", name=act.name))
+        def save(spec: activities.SessionSpec) -> str:
+            return activities.add_session(db, login, act.id, spec)
 
         self.app.push_screen(FormDialog(t("adm.new_session", name=act.name), [
             ("name", t("adm.f.session"), "", False), ("times", t("adm.f.times"), "", False),
             ("hours", t("adm.f.hours"), "", False), ("capacity", t("adm.f.capacity"), str(act.capacity), False)],
-            check), save)
+            check, write=save), self._saved(t("act.saved", name=act.name)))
 
     def action_edit_session(self) -> None:
         found = self.current()
@@ -176,13 +181,11 @@ class ActivitiesScreen(Screen):
                     "from": _optional_date(v["from"]) or clock.today(), "capacity": int(validate.number(v["capacity"])),
                     "end": _optional_date(v["end"]), "name": v["name"]}
 
-        def save(v: object) -> None:
-            if isinstance(v, dict):
-                changed_hours = v["hours"] != s.hours
-                self._write(lambda: activities.edit_session(
-                    db, login, s.id, name=v["name"] if s.name else None, start=v["times"][0], end=v["times"][1],
-                    capacity=v["capacity"], end_date=v["end"], hours=v["hours"] if changed_hours else None,
-                    valid_from=v["from"]), t("act.saved", name=act.name))
+        def save(v: dict) -> None:
+            activities.edit_session(
+                db, login, s.id, name=v["name"] if s.name else None, start=v["times"][0], end=v["times"][1],
+                capacity=v["capacity"], end_date=v["end"], hours=v["hours"] if v["hours"] != s.hours else None,
+                valid_from=v["from"])
 
         self.app.push_screen(FormDialog(t("adm.edit_session", name=s.title), [
             ("name", t("adm.f.session"), s.name, False),
@@ -190,7 +193,8 @@ class ActivitiesScreen(Screen):
             ("hours", t("adm.f.hours_week"), " ".join(f"{h:g}" for h in s.hours), False),
             ("from", t("adm.f.from"), clock.today().isoformat(), False),
             ("capacity", t("adm.f.capacity"), str(s.capacity), False),
-            ("end", t("adm.f.end"), s.end_date or "", False)], check), save)
+            ("end", t("adm.f.end"), s.end_date or "", False)], check, write=save),
+            self._saved(t("act.saved", name=act.name)))
 
     def action_close_activity(self) -> None:
         found = self.current()

@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from store import activities, clock, validate
 from store.i18n import t
-from tui.dialogs import ChoiceDialog, FormDialog, PromptDialog
+from tui.dialogs import ChoiceDialog, FormDialog, PromptDialog, Saved
 from tui.labels import add_columns
 from tui.workers import call_store
 
@@ -108,18 +108,33 @@ class EnrolmentScreen(Screen[None]):
         db, login, pid = self.app.db, self.app.login, self.participant_id
 
         def chosen(s: activities.ActivitySession) -> None:
-            def save(v: object) -> None:
-                if not isinstance(v, tuple):
+            def write(v: tuple[dt.date, dt.date | None]) -> str:
+                """Saved from the dialog (a refusal stays in it with the dates); a full session closes it
+                with the reason to ask for."""
+                try:
+                    activities.enrol(db, login, pid, s.activity_id, v[0], v[1], session=s.name or None)
+                except activities.SessionFull as full:
+                    return str(full)
+                return ""
+
+            def saved(result: object) -> None:
+                if not isinstance(result, Saved):
                     return
-                start, end = v
-                self._write(lambda: activities.enrol(db, login, pid, s.activity_id, start, end, session=s.name or None),
-                            t("enr.added", session=s.title),
-                            on_full=lambda reason: activities.enrol(db, login, pid, s.activity_id, start, end,
-                                                                    session=s.name or None, reason=reason))
+                start, end = result.value
+                message = t("enr.added", session=s.title)
+                if not result.outcome:
+                    self.app.notify(message, timeout=3)
+                    self.reload()
+                    return
+                self.app.push_screen(
+                    PromptDialog(f"{result.outcome} {t('enr.reason')}",
+                                 check=lambda r: validate.text(r, "anledning", max_len=200, required=True)),
+                    lambda reason: reason and self._write(lambda: activities.enrol(
+                        db, login, pid, s.activity_id, start, end, session=s.name or None, reason=reason), message))
 
             self.app.push_screen(FormDialog(t("enr.add", session=s.title), [
                 ("from", t("enr.col.from"), clock.today().isoformat(), False),
-                ("to", t("enr.to_optional"), "", False)], _dates), save)
+                ("to", t("enr.to_optional"), "", False)], _dates, write=write), saved)
 
         self._pick_session(t("enr.pick"), chosen)
 
