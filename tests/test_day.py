@@ -100,11 +100,12 @@ async def test_a_caseworkers_day(world: World) -> None:
                            " AND stage_code = 'kartlaggning'", world.people[0]) == [("achieved", TODAY.isoformat())]
 
         # the monthly report for the caseload, from F5
-        await type_fast(pilot, app, "f5", "R")
+        await type_fast(pilot, app, "f5", "R", "ctrl+s")  # the dialog: this month, my caseload, PDF
         for _ in range(100):
             if rows(world, "SELECT count(*) FROM audit_event WHERE action = 'report'") == [(1,)]:
                 break
             await settle(pilot, app, rounds=1)
         assert rows(world, "SELECT count(*) FROM audit_event WHERE action = 'report'") == [(1,)]
-        assert (world.path.parent / "rapporter" / "narvaro-2026-11-omar.farah.xlsx").exists()
+        report = world.path.parent / "rapporter" / "narvarorapport-2026-11-handlaggare-omar.farah.pdf"
+        assert report.exists() and oct(report.stat().st_mode & 0o777) == "0o600"
         assert app.screen.query(Input) is not None
