@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from store import activities, cases, db, staff
 
@@ -302,3 +305,39 @@ def test_refused_import_rows_leave_no_hole_and_a_second_workstation_gets_everyth
     b = sqlite3.connect(two)
     assert b.execute("SELECT count(*) FROM quarantine").fetchone() == (0,)
     assert b.execute("SELECT count(*) FROM activity WHERE name = 'Kafferep'").fetchone() == (1,)
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_the_session_list_shows_marked_and_places_whole(tmp_path: Path, size: tuple[int, int]) -> None:
+    """F3's session list at 120 and 80 columns: every column fits, so "marked" and "enrolled/places" are
+    read whole (they were cut to "P" and one digit); the name gives way instead."""
+    from textual.widgets import DataTable
+
+    from tui.app import ArenaApp
+
+    from .test_access import settle
+
+    database = db.open(tmp_path / "arena.db")
+    staff.first_admin(database, "sara", "Sara Admin", PIN)
+    aid = activities.create(database, "sara", "Arbetsträning second hand", capacity=120,
+                            sessions=[activities.parse_session("förmiddag=08:30-12:00")])
+    for i in range(11):
+        pid = cases.register(database, "sara", cases.NewParticipant(f"P{i}", "Berg", "K", "2026-11-01"))
+        activities.enrol(database, "sara", pid, aid, TODAY)
+    app = ArenaApp(database, "sara")
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot, app)
+        if type(app.screen).__name__ == "LockScreen":
+            await pilot.press(*PIN, "enter")
+            await settle(pilot, app)
+        await pilot.press("f3")
+        await settle(pilot, app)
+        table = app.screen.query_one("#sessions", DataTable)
+        assert table.row_count == 1
+        widths = sum(c.get_render_width(table) for c in table.columns.values())
+        assert widths <= table.scrollable_content_region.width, (widths, table.scrollable_content_region.width)
+        line = "".join(seg.text for seg in table.render_line(1)).rstrip()  # the first row under the header
+        assert re.search(r" 0/11 +11/120$", line), line
+        assert "Mark." in "".join(seg.text for seg in table.render_line(0)) and "Platser" in "".join(
+            seg.text for seg in table.render_line(0))
+    database.dispose()

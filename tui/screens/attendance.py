@@ -318,7 +318,7 @@ class AttendanceScreen(Screen):
         with Horizontal(id="attendance-body"):
             with Vertical(id="session-pane"):
                 yield Static("", id="day-line", classes="pane-title")
-                yield SessionTable(id="sessions", cursor_type="row")
+                yield SessionTable(id="sessions", cursor_type="row", cell_padding=0)
                 yield Static("", id="session-empty", classes="muted")
             with Vertical(id="roll-pane"):
                 yield Static(t("att.pick_session"), id="roll-header", classes="pane-title")
@@ -330,8 +330,13 @@ class AttendanceScreen(Screen):
         if not self.query(SessionTable):
             return  # a screen replaced while it was being built (a mode switched twice): nothing to set up
         table = self.query_one(SessionTable)
-        add_columns(table, ("activity", "att.col.activity", 24), ("hours", "att.col.hours", 3),
-                    ("marked", "att.col.marked", 10), ("places", "att.col.places", 7))
+        # the numbers are what the list is for: they keep their width, the name takes what is left of the
+        # pane (40% of the screen, at most 46; less its border and scroll bar), at 80 columns as at 120
+        pane = min(46, self.app.size.width * 40 // 100) - 3
+        numbers = (("hours", "att.col.hours", 4), ("marked", "att.col.marked_short", 6), ("places", "att.col.places", 8))
+        table.add_column(" " + t("att.col.activity"), key="activity", width=max(8, pane - sum(w for _, _, w in numbers)))
+        for key, label, width in numbers:  # right-aligned: the spaces before them part the columns
+            table.add_column(Text(t(label), justify="right"), key=key, width=width)
         self._day_release = self.app.hold_keys()  # Enter typed right after F3 opens the first session
         self.load_day()
         table.focus()
@@ -362,7 +367,8 @@ class AttendanceScreen(Screen):
         keep = table.cursor_row
         table.clear()
         for s in sessions:
-            table.add_row(s.short, num(s.hours), _marked_cell(s), _places_cell(s), key=s.session_id)
+            table.add_row(" " + s.short, Text(num(s.hours), justify="right"), _marked_cell(s), _places_cell(s),
+                          key=s.session_id)
         if sessions:
             index = next((i for i, s in enumerate(sessions) if s.session_id == self.session_id), None)
             table.move_cursor(row=index if index is not None else min(keep, len(sessions) - 1))
@@ -549,10 +555,10 @@ class AttendanceScreen(Screen):
 def _places_cell(session: Session) -> Text:
     """Enrolled of capacity; red when over (an override was given a reason)."""
     full = session.capacity and session.enrolled > session.capacity
-    return Text(f"{session.enrolled}/{session.capacity}", style="red" if full else "")
+    return Text(f"{session.enrolled}/{session.capacity}", style="red" if full else "", justify="right")
 
 
 def _marked_cell(session: Session) -> Text:
     """The count carries the state: yellow open, green done, "inställd" dimmed."""
-    marked = t("sess.cancelled") if session.state == "cancelled" else f"{session.marked}/{session.enrolled}"
-    return Text(marked, style={"open": "yellow", "done": "green", "cancelled": "dim"}[session.state])
+    marked = t("sess.cancelled_short") if session.state == "cancelled" else f"{session.marked}/{session.enrolled}"
+    return Text(marked, style={"open": "yellow", "done": "green", "cancelled": "dim"}[session.state], justify="right")
