@@ -8,6 +8,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from store import sync
+from store.i18n import ArenaError
 from store.pgshare import OPS_NAME, SNAP_NAME, PgShare
 
 
@@ -23,37 +24,40 @@ def import_share(source, target: PgShare, key: bytes) -> Imported:  # noqa: ANN0
     """Copy a file share's marker, ops files, snapshots and snapshot requests to the hub, byte for byte,
     once: a file already there with the same bytes is skipped, so a rerun (or an import stopped half-way)
     copies only what is missing. A name taken by different bytes is a collision unless both decode to the
-    same ops (a workstation stopped after writing a file and re-sent its range elsewhere); it is reported,
-    never overwritten. The marker comes first: the hub is then the same programme's share."""
+    same ops (a workstation stopped after writing a file and re-sent its range elsewhere).
+
+    Everything is looked at before anything is written: with one collision nothing is copied (a wrong or
+    foreign share must not leave files on the hub that every workstation would then stumble over), and a
+    directory without the share's marker (an unmounted share, an empty folder) is refused."""
     result = Imported()
-    folders = [sync.MARKER_FOLDER] + source.workstations()
-    for ws in folders:
+    if not _exists(source, sync.MARKER_FOLDER, sync.MARKER):
+        raise ArenaError("sync.not_mounted", path=str(source))
+    plan: list[tuple[str, str, bytes]] = []
+    for ws in [sync.MARKER_FOLDER] + source.workstations():
         have = target.digests(ws)
-        if ws == sync.MARKER_FOLDER:  # a reserved folder: not listed, looked for by name
-            names = [sync.MARKER] if _exists(source, ws, sync.MARKER) else []
-        else:
-            names = source.files(ws)
+        names = [sync.MARKER] if ws == sync.MARKER_FOLDER else source.files(ws)
         for name in names:
             if not (ws == sync.MARKER_FOLDER or OPS_NAME.match(name) or SNAP_NAME.match(name)
                     or sync.REQUEST.match(name)):
                 result.ignored += 1
                 continue
             data = source.read(ws, name)
-            digest = hashlib.sha256(data).digest()
-            if have.get(name) == digest:
+            if have.get(name) == hashlib.sha256(data).digest():
                 result.present += 1
-                continue
-            if name in have:
-                if OPS_NAME.match(name) and _same_ops(key, data, target.read(ws, name), ws, name):
-                    result.present += 1
-                else:
-                    result.collisions.append(f"{ws}/{name}")
-                continue
-            try:
-                target.write_once(ws, name, data)
-                result.copied += 1
-            except FileExistsError:  # another workstation importing the same file at the same moment
+            elif name not in have:
+                plan.append((ws, name, data))
+            elif OPS_NAME.match(name) and _same_ops(key, data, target.read(ws, name), ws, name):
+                result.present += 1
+            else:
                 result.collisions.append(f"{ws}/{name}")
+    if result.collisions:
+        return result
+    for ws, name, data in plan:  # the marker first: the hub is then the same programme's share
+        try:
+            target.write_once(ws, name, data)
+            result.copied += 1
+        except FileExistsError:  # another workstation importing the same file at the same moment
+            result.collisions.append(f"{ws}/{name}")
     return result
 
 

@@ -58,12 +58,21 @@ CREATE INDEX IF NOT EXISTS arena_file_after ON arena_file (workstation, last_seq
 # Nothing waits forever: a server that cannot be reached, or vanishes without closing the connection,
 # is noticed within seconds (the URL may override each of these).
 DEFAULTS = {"connect_timeout": "10", "keepalives": "1", "keepalives_idle": "10", "keepalives_interval": "5",
-            "keepalives_count": "3", "tcp_user_timeout": "30000", "application_name": "arena-sync"}
+            "keepalives_count": "3", "tcp_user_timeout": "30000", "application_name": "arena-sync",
+            # a table locked by someone else, or a statement the server cannot finish, ends in an error
+            # (one line, non-zero exit) instead of a sync that waits all night
+            "options": "-c lock_timeout=30000 -c statement_timeout=120000"}
 
 
 def shown(url: str) -> str:
-    """The URL without its password, for remembering (the password belongs in ~/.pgpass)."""
-    return re.sub(r"^(postgres(?:ql)?://[^:@/]*):[^@/]*@", r"\1@", url)
+    """The URL without its password, for remembering (the password belongs in ~/.pgpass): neither the
+    `user:password@` form nor a `password=` option survives."""
+    url = re.sub(r"^(postgres(?:ql)?://[^:@/]*):[^@/]*@", r"\1@", url)
+    if "?" not in url:
+        return url
+    base, query = url.split("?", 1)
+    kept = [part for part in query.split("&") if part and not part.lower().startswith("password=")]
+    return base + ("?" + "&".join(kept) if kept else "")
 
 
 def where(url: str) -> str:
@@ -148,7 +157,10 @@ class PgShare:
 
     def _connect(self) -> None:
         try:
-            params = {**DEFAULTS, **conninfo.conninfo_to_dict(self.url)}
+            given = conninfo.conninfo_to_dict(self.url)
+            params = {**DEFAULTS, **given}
+            if "options" in given:  # the URL's own settings (e.g. search_path) come after the timeouts
+                params["options"] = f"{DEFAULTS['options']} {given['options']}"
         except psycopg.Error as error:
             raise ArenaError("sync.pg_bad_url", where=self.where, detail=_first_line(error)) from error
         self.conn = psycopg.connect(**params, autocommit=True)
@@ -168,7 +180,8 @@ class PgShare:
                     if self.conn is None or self.conn.closed:
                         self._connect()
                     return action(self.conn)
-                except (pg_errors.DiskFull, pg_errors.InsufficientPrivilege, pg_errors.InvalidSchemaName):
+                except (pg_errors.DiskFull, pg_errors.InsufficientPrivilege, pg_errors.InvalidSchemaName,
+                        pg_errors.LockNotAvailable, pg_errors.QueryCanceled):
                     raise
                 except psycopg.OperationalError:
                     if delay is None or (self.conn is not None and not self.conn.closed and not self.conn.broken):
@@ -194,6 +207,8 @@ class PgShare:
             raise ArenaError("sync.pg_full", where=self.where) from error
         except (pg_errors.InsufficientPrivilege, pg_errors.InvalidSchemaName) as error:
             raise ArenaError("sync.pg_denied", where=self.where, detail=_first_line(error)) from error
+        except (pg_errors.LockNotAvailable, pg_errors.QueryCanceled) as error:  # lock_timeout, statement_timeout
+            raise ArenaError("sync.pg_failed", where=self.where, detail=_first_line(error)) from error
         except (pg_errors.InvalidAuthorizationSpecification, pg_errors.InvalidPassword) as error:
             raise ArenaError("sync.pg_auth", where=self.where, detail=_first_line(error)) from error
         except psycopg.OperationalError as error:

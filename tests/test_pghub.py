@@ -305,6 +305,7 @@ def test_an_import_never_overwrites_a_different_file(tmp_path: Path, key: Path, 
                               "--import-share", str(share_path))
     assert code == 2 and err.count("\n") == 1 and "annat innehåll" in err and name in err, err
     assert pg.get(ws, name) == b"something else entirely"
+    assert pg.names(ws) == [name] and pg.names(".share") == []  # with a collision nothing at all is copied
     code, _, err = cli_sync(capsys, "--db", str(a.path), "--share", str(share_path), "--key", str(key),
                             "--import-share", str(share_path))
     assert code == 2 and "postgresql://" in err  # an import goes to PostgreSQL only
@@ -401,3 +402,46 @@ def test_a_steady_sync_lists_only_what_is_new(tmp_path: Path, key: Path, pg: PgH
     ops = [name for name in listed if name.endswith(".ops")]
     assert len(pg.names(a.db.workstation_id)) >= 4 and set(ops) == {pg.names(a.db.workstation_id)[-1]}, ops  # only the new file
     assert_same(a.path, b_path)
+
+
+def test_an_import_from_a_folder_without_the_share_marker_is_refused_and_copies_nothing(
+        tmp_path: Path, key: Path, pg: PgHub, capsys: pytest.CaptureFixture) -> None:
+    """An unmounted share (an empty mount point) is no share to move from: nothing reaches the hub."""
+    empty = tmp_path / "mnt"
+    empty.mkdir()
+    a = make_world(tmp_path / "a.db", n=2)
+    code, out, err = cli_sync(capsys, "--db", str(a.path), "--share", pg.spec, "--key", str(key),
+                              "--import-share", str(empty))
+    assert code == 2 and err.count("\n") == 1 and "monterad" in err and str(empty) in err, err
+    assert pg.workstations() == [] and pg.names(".share") == []
+
+
+def test_a_password_option_in_the_address_is_never_remembered() -> None:
+    from store.pgshare import shown
+
+    assert shown("postgresql://arena:hemligt@db/arena") == "postgresql://arena@db/arena"
+    assert shown("postgresql://arena@db/arena?password=a%20long%20one&sslmode=require") \
+        == "postgresql://arena@db/arena?sslmode=require"
+    assert shown("postgresql://arena@db/arena?PASSWORD=x") == "postgresql://arena@db/arena"
+
+
+def test_a_locked_hub_ends_in_one_line_instead_of_waiting(tmp_path: Path, key: Path, pg: PgHub,
+                                                          capsys: pytest.CaptureFixture) -> None:
+    """Someone holds the hub's table locked: the sync gives up after its lock timeout with one line and a
+    non-zero exit. The timeouts hold even when the address brings options of its own."""
+    share = pg.share()
+    try:
+        assert share.conn.execute("SHOW lock_timeout").fetchone()[0] == "30s"
+        assert share.conn.execute("SHOW search_path").fetchone()[0] == pg.schema
+    finally:
+        share.close()
+    a = make_world(tmp_path / "a.db", n=2)
+    impatient = pg.spec.replace("?options=", "?options=-clock_timeout%3D300%20")
+    with pg.server.admin("arena") as locker:
+        locker.execute("BEGIN")
+        locker.execute(f"LOCK TABLE {pg.schema}.arena_file IN ACCESS EXCLUSIVE MODE")
+        code, out, err = cli_sync(capsys, "--db", str(a.path), "--share", impatient, "--key", str(key))
+        locker.execute("ROLLBACK")
+    assert code != 0 and err.count("\n") == 1 and "lock" in err, (code, out, err)
+    code, out, err = cli_sync(capsys, "--db", str(a.path), "--share", impatient, "--key", str(key))
+    assert code == 0, err  # the lock gone, the same sync goes through
