@@ -70,15 +70,21 @@ def user(conn: Connection, login: str) -> User | None:
     return User(*row) if row else None
 
 
-def _setting_up(conn: Connection) -> bool:
-    return conn.exec_driver_sql("SELECT 1 FROM caseworker LIMIT 1").first() is None
+def setting_up(conn: Connection) -> bool:
+    """A new programme's database without any user yet: whoever sets it up becomes its administrator.
+    Not a workstation made to join a programme (`arena init --join`): its users arrive with the first
+    sync, and until then nobody may act on it – else anyone could make an administrator there that the
+    sync would carry to every workstation."""
+    if conn.exec_driver_sql("SELECT 1 FROM caseworker LIMIT 1").first() is not None:
+        return False
+    return not settings.read(conn, "workstation.joining")
 
 
 def require(conn: Connection, login: str, action: str, *, activity_id: str | None = None) -> User:
     """The acting user if `action` is allowed for them; otherwise AccessDenied."""
     found = user(conn, login)
     if found is None:
-        if _setting_up(conn):
+        if setting_up(conn):
             return User("", login, "admin")
         raise AccessDenied("acc.unknown_user", login=login)
     if not may(found.role, action):

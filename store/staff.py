@@ -157,9 +157,10 @@ def is_demo(db: Database) -> bool:
 
 
 def setting_up(db: Database) -> bool:
-    """No user at all yet: the first one becomes the administrator (there is nobody to impersonate)."""
+    """No user at all yet on a new programme's database: the first one becomes the administrator (there is
+    nobody to impersonate). Never a workstation joining a programme (see `access.setting_up`)."""
     with db.read() as conn:
-        return conn.exec_driver_sql("SELECT 1 FROM caseworker LIMIT 1").first() is None
+        return access.setting_up(conn)
 
 
 def identify(db: Database, os_login: str, claimed: str | None = None) -> str:

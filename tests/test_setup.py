@@ -47,8 +47,19 @@ def test_init_makes_the_first_administrator_and_never_overwrites(tmp_path: Path)
     joined = arena("init", "--db", str(tmp_path / "b.db"), "--join")
     assert joined.returncode == 0 and "arena sync" in joined.stdout
     database = db.open(tmp_path / "b.db")
-    assert staff.setting_up(database) and staff.joining(database)
+    assert staff.joining(database) and not staff.setting_up(database)
     database.dispose()
+    # until its first sync brings the programme's users, nobody can act on it: no administrator made
+    # there (the sync would carry it everywhere), no export or search under a made-up name
+    rogue = arena("users", "add", "evil.admin", "--name", "Evil", "--role", "admin", "--db", str(tmp_path / "b.db"),
+                  "--user", "x", "--pin-stdin", stdin=f"{PIN}\n")
+    assert rogue.returncode == 2 and rogue.stderr.count("\n") == 1, rogue.stdout + rogue.stderr
+    peek = arena("find", "anna", "--db", str(tmp_path / "b.db"), "--user", "anna.lind", "--pin-stdin",
+                 stdin=f"{PIN}\n")
+    assert peek.returncode == 2, peek.stdout + peek.stderr
+    con = sqlite3.connect(tmp_path / "b.db")
+    assert con.execute("SELECT count(*) FROM caseworker").fetchone() == (0,)
+    assert con.execute("SELECT count(*) FROM audit_event WHERE action != 'refused'").fetchone() == (0,)
 
 
 def test_activities_and_enrolments_from_the_command_line(tmp_path: Path) -> None:
