@@ -208,6 +208,8 @@ CATALOG: dict[str, tuple[str, str]] = {
                        "{n} rows have waited since an earlier sync – sync the workstation they come from, otherwise contact IT."),
     "sync.not_mounted": ("Utdelningen {path} verkar inte vara monterad (markeringsfilen saknas). Montera den och kör synken igen.",
                          "The share {path} does not seem to be mounted (its marker is missing). Mount it and run the sync again."),
+    "sync.hub_empty": ("PostgreSQL-servern {path} har inget program (markeringen saknas): fel databas eller schema, eller en ny hubb – flytta då utdelningen dit först med --import-share KATALOG.",
+                       "The PostgreSQL server {path} holds no programme (its marker is missing): a wrong database or schema, or a new hub – then move the share there first with --import-share DIR."),
     "sync.wrong_key": ("Programnyckeln passar inte utdelningen {path}. Kopiera rätt arena.key till arbetsstationen och kör synken igen.",
                        "The programme key does not fit the share {path}. Copy the right arena.key to this workstation and run the sync again."),
     "sync.other_programme": ("{path} är ett annat programs utdelning. Ange rätt utdelning.",

@@ -181,8 +181,8 @@ def check_share(db: Database, share: Share, key: bytes) -> str:
         known = settings.read(conn, "sync.programme")
     data = _read_marker(share, patient=bool(known))
     if data is None:
-        if known:
-            raise ArenaError("sync.not_mounted", path=str(share))
+        if known:  # a file share not mounted; a database hub that is another (or a new, empty) database
+            raise ArenaError("sync.hub_empty" if is_database_url(str(share)) else "sync.not_mounted", path=str(share))
         _key_fits_existing_files(share, key)
         try:
             share.write_once(MARKER_FOLDER, MARKER, _seal(key, {"v": 1, "programme": str(uuid.uuid4())}))

@@ -445,3 +445,16 @@ def test_a_locked_hub_ends_in_one_line_instead_of_waiting(tmp_path: Path, key: P
     assert code != 0 and err.count("\n") == 1 and "lock" in err, (code, out, err)
     code, out, err = cli_sync(capsys, "--db", str(a.path), "--share", impatient, "--key", str(key))
     assert code == 0, err  # the lock gone, the same sync goes through
+
+
+def test_an_empty_hub_is_named_as_such_with_the_way_forward(tmp_path: Path, key: Path, pg: PgHub,
+                                                            capsys: pytest.CaptureFixture) -> None:
+    """A workstation of a programme pointed at a database that holds no programme: not a mount problem,
+    but a wrong database or a hub the share has not been moved to yet."""
+    share_path = tmp_path / "share"
+    share_path.mkdir()
+    a = make_world(tmp_path / "a.db", n=2)
+    run_sync(a.path, DirHub(share_path), key)
+    code, out, err = cli_sync(capsys, "--db", str(a.path), "--share", pg.spec, "--key", str(key))
+    assert code == 2 and err.count("\n") == 1 and "--import-share" in err and "monterad" not in err, err
+    assert pg.workstations() == []
