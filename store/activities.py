@@ -174,6 +174,19 @@ def session_named(conn: Connection, activity_id: str, name: str, except_id: str 
     return None
 
 
+def check_hours_fit(hours: tuple[float, ...], start: str, end: str) -> None:
+    """Hours a day cannot be more than the session lasts (08:30–12:00 holds at most 3.5)."""
+    if not (start and end):
+        return  # an all-day session: no times to measure against
+    h0, m0 = map(int, start.split(":"))
+    h1, m1 = map(int, end.split(":"))
+    length = ((h1 * 60 + m1) - (h0 * 60 + m0)) / 60
+    over = [h for h in hours if h > length + 1e-9]
+    if over:
+        raise ArenaError("act.hours_over_session", hours=f"{max(over):g}".replace(".", ","),
+                         times=f"{start}–{end}", length=f"{length:g}".replace(".", ","))
+
+
 def session_id_for(activity_id: str, name: str) -> str:
     """The session's id: the activity's own id for its all-day session (named ''), else derived from the
     name, so the same session added on two workstations is one row after the sync."""
@@ -185,7 +198,7 @@ def _leader(tx: Tx, leader_login: str | None) -> str | None:
         return None
     leader = tx.conn.exec_driver_sql("SELECT id FROM caseworker WHERE login = ?", (leader_login,)).scalar()
     if leader is None:
-        raise ArenaError("acc.unknown_user", login=leader_login)
+        raise ArenaError("acc.unknown_login", login=leader_login[:64])
     return leader
 
 
@@ -225,6 +238,7 @@ def _capacity(value: object) -> int:
 def _add_session(tx: Tx, activity_id: str, spec: SessionSpec, default_capacity: int) -> str:
     name = tidy_name(validate.text(spec.name, "pass", max_len=20))
     start, end = check_times(spec.start, spec.end)
+    check_hours_fit(spec.hours, start, end)
     sid = session_id_for(activity_id, name)
     if tx.conn.exec_driver_sql("SELECT 1 FROM activity_session WHERE id = ?", (sid,)).first() \
             or session_named(tx.conn, activity_id, name):
@@ -295,6 +309,10 @@ def edit_session(db: Database, login: str, session_id: str, *, name: str | None 
         if start is not None or end is not None:
             values["start_time"], values["end_time"] = check_times(
                 row[2] if start is None else start, row[3] if end is None else end)
+        times = (values.get("start_time", row[2]), values.get("end_time", row[3]))
+        if hours is not None or start is not None or end is not None:
+            check_hours_fit(hours if hours is not None else week_hours(tx.conn, session_id, valid_from or clock.today()),
+                            *times)
         if capacity is not None:
             values["capacity"] = _capacity(capacity)
         if end_date != "":
@@ -474,7 +492,7 @@ def enrol(db: Database, login: str, participant_id: str, activity_id: str, start
     """Enrol a person in a session (by name; an activity's only session without one) from `start`.
     A full session needs a `reason` (logged); overlapping sessions are refused."""
     if end is not None and end < start:
-        raise ArenaError("err.bad_date", value=end.isoformat())
+        raise ArenaError("enr.to_before_from", end=end.isoformat(), start=start.isoformat())
     reason = validate.text(reason, "anledning", max_len=200)
     with db.write(login) as tx:
         access.require(tx.conn, login, access.CASE_WRITE)
@@ -494,6 +512,10 @@ def enrol_in(tx: Tx, participant_id: str, activity_id: str, session_id: str, sta
     s = found[0]
     if s.end_date and s.end_date < start.isoformat():
         raise ArenaError("act.session_ended", session=s.title, date=s.end_date)
+    referral = tx.conn.exec_driver_sql("SELECT referral_date FROM participant WHERE id = ?",
+                                       (participant_id,)).scalar()
+    if referral and start.isoformat() < referral:
+        raise ArenaError("act.before_referral", start=start.isoformat(), referral=referral)
     _check_enrolment(tx, participant_id, s, start, end, reason, skip)
     return changes.insert(tx, "enrolment", {
         "participant_id": participant_id, "activity_id": activity_id, "session_id": session_id,

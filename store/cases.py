@@ -153,15 +153,17 @@ def _clean(p: NewParticipant) -> dict:
     values: dict = {
         "first_name": validate.text(p.first_name, "förnamn", max_len=80, required=True),
         "last_name": validate.text(p.last_name, "efternamn", max_len=80, required=True),
-        "address": validate.text(p.address, "adress", max_len=200),
+        "address": validate.text(p.address, "adress", max_len=200, multiline=True),
         "phone": validate.text(p.phone, "telefon", max_len=40),
         "site": validate.text(p.site, "site", max_len=80),
         "reserve_number": validate.text(p.reserve_number, "reservnummer", max_len=40) or None,
         "protected": 1 if p.protected else 0,
         "caseworker_id": p.caseworker_id or None,
     }
-    if p.gender not in GENDERS:
+    if not p.gender:
         raise ArenaError("err.required", field="kön (K/M/X)")
+    if p.gender not in GENDERS:
+        raise ArenaError("err.bad_gender", value=str(p.gender)[:10])
     values["gender"] = p.gender
     values["referral_date"] = validate.date(p.referral_date).isoformat()
     if p.personnummer and p.personnummer.strip():

@@ -68,10 +68,12 @@ def import_file(db: Database, login: str, path: str | Path, *, all_or_nothing: b
     def one(tx: Tx, row: dict) -> bool:
         gender = GENDER.get(row.get("gender", "").casefold())
         if gender is None:
+            if row.get("gender", ""):
+                raise ArenaError("err.bad_gender", value=row["gender"][:10])
             raise ArenaError("err.required", field="kön (K/M/X)")
         caseworker = row.get("caseworker", "")
         if caseworker and caseworker not in logins:
-            raise ArenaError("acc.unknown_user", login=caseworker[:64])
+            raise ArenaError("acc.unknown_login", login=caseworker[:64])
         person = cases.NewParticipant(
             first_name=row.get("first_name", ""), last_name=row.get("last_name", ""), gender=gender,
             referral_date=row.get("referral_date", ""), personnummer=row.get("personnummer", ""),

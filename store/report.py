@@ -172,7 +172,7 @@ def build(db: Database, login: str, month: str | None = None, *, start: object =
     elif caseworker:
         with db.read() as conn:
             if conn.exec_driver_sql("SELECT 1 FROM caseworker WHERE login = ?", (caseworker,)).first() is None:
-                raise ArenaError("acc.unknown_user", login=str(caseworker)[:64])
+                raise ArenaError("acc.unknown_login", login=str(caseworker)[:64])
         where, params = " AND p.caseworker_id = (SELECT id FROM caseworker WHERE login = ?)", [caseworker]
         scope = t("rep.scope_caseload", login=caseworker)
     elif activity:

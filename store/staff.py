@@ -135,7 +135,7 @@ def deactivate(db: Database, actor: str, login: str) -> None:
 def _id_of(tx: Tx, login: str) -> str:
     row = tx.conn.exec_driver_sql("SELECT id FROM caseworker WHERE login = ?", (login,)).first()
     if row is None:
-        raise ArenaError("acc.unknown_user", login=login)
+        raise ArenaError("acc.unknown_login", login=login[:64])
     return row[0]
 
 

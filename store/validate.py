@@ -15,9 +15,9 @@ def text(value: object, field: str, *, max_len: int = 200, required: bool = Fals
     value = "" if value is None else str(value)
     value = unicodedata.normalize("NFC", value).strip()
     if not multiline and ("\n" in value or "\r" in value or "\t" in value):
-        raise ArenaError("err.control_chars")
+        raise ArenaError("err.control_chars_in", field=field)
     if _CONTROL.search(value):
-        raise ArenaError("err.control_chars")
+        raise ArenaError("err.control_chars_in", field=field)
     if len(value) > max_len:
         raise ArenaError("err.text_too_long", max=max_len)
     if required and not value:

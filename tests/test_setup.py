@@ -352,3 +352,55 @@ async def test_the_session_list_shows_marked_and_places_whole(tmp_path: Path, si
         assert "Mark." in "".join(seg.text for seg in table.render_line(0)) and "Platser" in "".join(
             seg.text for seg in table.render_line(0))
     database.dispose()
+
+
+def test_refusals_say_what_is_wrong_and_values_that_cannot_be_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "arena.db"
+    pin = f"{PIN}\n"
+    assert arena("init", "--db", str(path), "--admin", "sara", "--name", "Sara", stdin=pin).returncode == 0
+
+    def refused(*args: str, lang: str = "sv") -> str:
+        done = arena(*args, "--db", str(path), "--pin-stdin", "--lang", lang, stdin=pin)
+        assert done.returncode == 2, (args, done.stdout, done.stderr)
+        assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr, done.stderr
+        return done.stderr
+
+    assert "ingen användare med inloggningen ”nobody”" in refused("activities", "add", "X", "--leader", "nobody",
+                                                                  "--hours", "2 2 2 2 2")
+    assert "no user with the login “nobody”" in refused("activities", "add", "X", "--leader", "nobody",
+                                                        "--hours", "2 2 2 2 2", lang="en")
+    no_schedule = refused("activities", "add", "X", "--site", "Centrum")
+    assert "--session" in no_schedule and "eller/or" not in no_schedule
+    assert "Give the sessions" in refused("activities", "add", "X", "--site", "Centrum", lang="en")
+    assert "inget klockslag" in refused("activities", "add", "X", "--session", "fm=25:00-26:00")
+    assert "9 timmar en dag går inte: passet 08:30–12:00 är 3,5 timmar" in refused(
+        "activities", "add", "X", "--session", "fm=08:30-12:00/9,9,9,9,9")
+    assert arena("activities", "add", "Jobbsök", "--db", str(path), "--pin-stdin", "--session", "fm=08:30-12:00",
+                 stdin=pin).returncode == 0
+    assert "3,5 timmar" in refused("activities", "edit", "Jobbsök", "--session", "fm", "--hours", "9 9 9 9 9")
+    (tmp_path / "in.csv").write_bytes((
+        "personnummer;reservnummer;förnamn;efternamn;kön;anvisningsdatum;handläggare;veckoplan;adress\r\n"
+        ";RES-1;Åsa;Öberg;Q;2026-11-02;;8;\r\n"
+        ";RES-2;Ali;Berg;M;2026-11-02;nobody;8;\r\n"
+        ';RES-3;Eva;Ek;K;2026-11-10;;8;"Storgatan 1\r\n123 45 Byn"\r\n').encode("cp1252"))
+    imported = arena("import", "participants", str(tmp_path / "in.csv"), "--db", str(path), "--pin-stdin", stdin=pin)
+    assert imported.returncode != 0
+    assert "K, M eller X" in imported.stderr and "måste fyllas i" not in imported.stderr, imported.stderr
+    assert "inloggningen ”nobody”" in imported.stderr and "Be en administratör" not in imported.stderr
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT address FROM participant WHERE reserve_number = 'RES-3'").fetchone()[0] in (
+        "Storgatan 1\r\n123 45 Byn", "Storgatan 1\n123 45 Byn")
+    con.close()
+    backwards = refused("enrol", "RES-3", "Jobbsök", "--from", "2026-11-23", "--to", "2026-11-11")
+    assert "2026-11-11 ligger före startdatumet 2026-11-23" in backwards and "inget datum" not in backwards
+    assert "before the referral date 2026-11-10" in refused("enrol", "RES-3", "Jobbsök", "--from", "2026-11-02",
+                                                            lang="en")
+
+
+def test_the_activity_close_key_is_not_called_quit() -> None:
+    from store.i18n import set_language, t
+
+    for lang in ("sv", "en"):
+        set_language(lang)
+        assert t("key.close_activity") != t("key.quit")
+    set_language("sv")

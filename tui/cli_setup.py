@@ -127,7 +127,7 @@ def cmd_activities(args: argparse.Namespace) -> int:
         specs = [activities.parse_session(s, args.hours) for s in args.session] or None
         hours = activities.parse_hours(args.hours) if args.hours and not specs else None
         if specs is None and hours is None:
-            raise ArenaError("cli.bad_usage", detail="--hours eller/or --session")
+            raise ArenaError("act.need_schedule")
         activities.create(database, actor, args.name, hours, kind=args.kind or "", site=args.site or "",
                           leader_login=args.leader or None, capacity=args.capacity or 25, sessions=specs)
         print(t("act.added", name=args.name))
