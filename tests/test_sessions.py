@@ -140,7 +140,7 @@ def test_capacity_is_enforced_and_an_override_needs_a_reason_that_is_logged(tmp_
 def test_one_person_never_in_two_sessions_at_the_same_time(tmp_path: Path) -> None:
     world = make_world(tmp_path / "a.db", n=2)
     aid = two_sessions(world.db)
-    other = activities.create(world.db, "setup", "SFI", sessions=[SessionSpec("fm", (3, 3, 3, 3, 3), "09:00", "11:30")])
+    other = activities.create(world.db, "setup", "SFI", sessions=[SessionSpec("fm", (2.5, 2.5, 2.5, 2.5, 2.5), "09:00", "11:30")])
     pid = world.people[0]
     activities.enrol(world.db, "setup", pid, aid, dt.date(2026, 11, 2), session="fm")
     with pytest.raises(ArenaError, match="Krockar"):
