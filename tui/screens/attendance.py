@@ -330,13 +330,7 @@ class AttendanceScreen(Screen):
         if not self.query(SessionTable):
             return  # a screen replaced while it was being built (a mode switched twice): nothing to set up
         table = self.query_one(SessionTable)
-        # the numbers are what the list is for: they keep their width, the name takes what is left of the
-        # pane (40% of the screen, at most 46; less its border and scroll bar), at 80 columns as at 120
-        pane = min(46, self.app.size.width * 40 // 100) - 3
-        numbers = (("hours", "att.col.hours", 4), ("marked", "att.col.marked_short", 6), ("places", "att.col.places", 8))
-        table.add_column(" " + t("att.col.activity"), key="activity", width=max(8, pane - sum(w for _, _, w in numbers)))
-        for key, label, width in numbers:  # right-aligned: the spaces before them part the columns
-            table.add_column(Text(t(label), justify="right"), key=key, width=width)
+        self._fit_session_columns(table)
         self._day_release = self.app.hold_keys()  # Enter typed right after F3 opens the first session
         self.load_day()
         table.focus()
@@ -358,6 +352,31 @@ class AttendanceScreen(Screen):
         call_store(self, attendance.sessions, self.app.db, day, leader,
                    done=lambda found: self._show_sessions(day, found, follow), group="sessions")
 
+    def _fit_session_columns(self, table: DataTable) -> None:
+        """The numbers are what the list is for: they keep their width, the name takes what is left of the
+        pane (40% of the screen, at most 46; less its border, scroll bar and left padding), at 80 columns as
+        at 120. Fitted again when the terminal changes size."""
+        pane = min(46, self.app.size.width * 40 // 100) - 4
+        numbers = (("hours", "att.col.hours", 4), ("marked", "att.col.marked_short", 6), ("places", "att.col.places", 8))
+        name = max(8, pane - sum(w for _, _, w in numbers))
+        if getattr(self, "_name_width", None) == name:
+            return
+        self._name_width = name
+        table.clear(columns=True)
+        table.add_column(t("att.col.activity"), key="activity", width=name)
+        for key, label, width in numbers:  # right-aligned: the spaces before them part the columns
+            table.add_column(Text(t(label), justify="right"), key=key, width=width)
+
+    def on_resize(self) -> None:
+        tables = self.query(SessionTable)
+        if tables and getattr(self, "_name_width", None) is not None:
+            before = self._name_width
+            self._fit_session_columns(tables.first())
+            if self._name_width != before:
+                table = tables.first()
+                for session in self.sessions:
+                    table.add_row(*_session_cells(session), key=session.session_id)
+
     def _show_sessions(self, day: dt.date, sessions: list[Session], follow: bool = False) -> None:
         if day != self.day:
             return  # an older day's list arriving late
@@ -367,8 +386,7 @@ class AttendanceScreen(Screen):
         keep = table.cursor_row
         table.clear()
         for s in sessions:
-            table.add_row(" " + s.short, Text(num(s.hours), justify="right"), _marked_cell(s), _places_cell(s),
-                          key=s.session_id)
+            table.add_row(*_session_cells(s), key=s.session_id)
         if sessions:
             index = next((i for i, s in enumerate(sessions) if s.session_id == self.session_id), None)
             table.move_cursor(row=index if index is not None else min(keep, len(sessions) - 1))
@@ -550,6 +568,10 @@ class AttendanceScreen(Screen):
     @on(DataTable.RowSelected, "#sessions")
     def _session_selected(self, event: DataTable.RowSelected) -> None:
         self.open_current_session()
+
+
+def _session_cells(session: Session) -> tuple[object, ...]:
+    return session.short, Text(num(session.hours), justify="right"), _marked_cell(session), _places_cell(session)
 
 
 def _places_cell(session: Session) -> Text:
