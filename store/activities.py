@@ -164,6 +164,27 @@ def activity_named(conn: Connection, name: str, except_id: str | None = None) ->
     return None
 
 
+def names_to_ids(conn: Connection) -> dict[str, str | None]:
+    """Every activity by its name key, for the imports; None where two activities (made before the name
+    rule, or on two workstations) share a key, so a row naming it is refused rather than guessed."""
+    found: dict[str, str | None] = {}
+    for aid, existing in conn.exec_driver_sql("SELECT id, name FROM activity"):
+        key = name_key(existing)
+        found[key] = None if key in found else aid
+    return found
+
+
+def activity_id_in(known: dict[str, str | None], name: str) -> str:
+    """The activity a file's row names, by the name rule; unknown or ambiguous is refused."""
+    key = name_key(name)
+    if key in known and known[key] is None:
+        raise ArenaError("act.ambiguous", name=name[:60])
+    aid = known.get(key)
+    if aid is None:
+        raise ArenaError("att.unknown_activity", value=name[:60])
+    return aid
+
+
 def session_named(conn: Connection, activity_id: str, name: str, except_id: str | None = None) -> str | None:
     """The id of the activity's session named `name` by the name rule, or None."""
     key = name_key(name)
@@ -411,10 +432,7 @@ def all_activities(db: Database, *, include_closed: bool = False, day: dt.date |
 def find(db: Database, name: str) -> str:
     """An activity's id by its name (the name rule: case, accents' case and spacing do not matter)."""
     with db.read() as conn:
-        aid = activity_named(conn, name or "")
-    if aid is None:
-        raise ArenaError("att.unknown_activity", value=(name or "")[:60])
-    return aid
+        return activity_id_in(names_to_ids(conn), name or "")
 
 
 def find_session(conn: Connection, activity_id: str, name: str | None, day: dt.date) -> str:

@@ -548,7 +548,7 @@ def import_csv(db: Database, login: str, path: str | Path, *, all_or_nothing: bo
             tabular.columns(table.header, IMPORT_SPEC, ("personnummer",), str(path))
         id_col = "personnummer" if "personnummer" in cols else "participant_id"
         with db.read() as conn:
-            known = {activities.name_key(name): aid for aid, name in conn.exec_driver_sql("SELECT id, name FROM activity")}
+            known = activities.names_to_ids(conn)
         refused: list[tuple[int, str]] = []
 
         def rows() -> Iterator[tuple[int, dict]]:
@@ -569,9 +569,7 @@ def import_csv(db: Database, login: str, path: str | Path, *, all_or_nothing: bo
                 if not found:
                     raise ArenaError("att.unknown_person", value=number.formatted())
                 pid = found[0]
-            aid = known.get(activities.name_key(row.get("activity", "")))
-            if aid is None:
-                raise ArenaError("att.unknown_activity", value=row.get("activity", "")[:60])
+            aid = activities.activity_id_in(known, row.get("activity", ""))
             day = validate.date(row.get("date", ""))
             # the session column may be left out (or empty) where the activity has one session that day
             sid = activities.find_session(tx.conn, aid, row.get("session") or None, day)

@@ -44,6 +44,9 @@ CATALOG: dict[str, tuple[str, str]] = {
     "err.control_chars": ("Texten innehåller otillåtna tecken.", "The text contains characters that are not allowed."),
     "err.control_chars_in": ("{field}: texten innehåller otillåtna tecken (radbrytning, tabb eller styrtecken).",
                              "{field}: the text contains characters that are not allowed (line break, tab or control)."),
+    "act.ambiguous": ("Två aktiviteter heter ”{name}” (skiftläge eller mellanslag skiljer) – byt namn på den ena"
+                      " (arena activities edit --rename).", "Two activities are named “{name}” (only case or spacing"
+                      " differs) – rename one (arena activities edit --rename)."),
     "err.bad_gender": ("Kön ”{value}” går inte: ange K, M eller X.", "Gender “{value}” is not allowed: give K, M or X."),
     "acc.unknown_login": ("Det finns ingen användare med inloggningen ”{login}” i Arena.",
                           "There is no user with the login “{login}” in Arena."),

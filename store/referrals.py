@@ -63,7 +63,7 @@ def import_file(db: Database, login: str, path: str | Path, *, all_or_nothing: b
     with db.read() as conn:
         access.require(conn, login, access.CASE_WRITE)
         logins = {lg: cid for lg, cid in conn.exec_driver_sql("SELECT login, id FROM caseworker")}
-        known_activities = {activities.name_key(n): aid for aid, n in conn.exec_driver_sql("SELECT id, name FROM activity")}
+        known_activities = activities.names_to_ids(conn)
 
     def one(tx: Tx, row: dict) -> bool:
         gender = GENDER.get(row.get("gender", "").casefold())
@@ -105,9 +105,7 @@ def import_file(db: Database, login: str, path: str | Path, *, all_or_nothing: b
             changed = bool(delta)
         activity = row.get("activity", "")
         if activity:
-            aid = known_activities.get(activities.name_key(activity))
-            if aid is None:
-                raise ArenaError("att.unknown_activity", value=activity[:60])
+            aid = activities.activity_id_in(known_activities, activity)
             start = validate.date(row.get("enrol_from") or values["referral_date"])
             sid = activities.find_session(tx.conn, aid, row.get("session") or None, start)
             already = tx.conn.exec_driver_sql(

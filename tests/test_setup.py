@@ -404,3 +404,24 @@ def test_the_activity_close_key_is_not_called_quit() -> None:
         set_language(lang)
         assert t("key.close_activity") != t("key.quit")
     set_language("sv")
+
+
+def test_two_look_alike_activities_from_before_the_rule_are_never_guessed(tmp_path: Path) -> None:
+    """A database holding 'Jobbsök' and 'JOBBSÖK' (made before the name rule): an import row or a command
+    naming either is refused with what to do, nobody is enrolled in the wrong one."""
+    path = tmp_path / "arena.db"
+    pin = f"{PIN}\n"
+    assert arena("init", "--db", str(path), "--admin", "sara", "--name", "Sara", stdin=pin).returncode == 0
+    for name in ("Jobbsök", "Kaffe"):
+        assert arena("activities", "add", name, "--db", str(path), "--pin-stdin", "--hours", "3 3 3 3 3",
+                     stdin=pin).returncode == 0
+    con = sqlite3.connect(path)
+    con.execute("UPDATE activity SET name = 'JOBBSÖK' WHERE name = 'Kaffe'")  # as an older release let it be
+    con.commit()
+    (tmp_path / "in.csv").write_text("personnummer,first_name,last_name,gender,referral_date,plan,activity\n"
+                                     "190905271474,Åsa,Öberg,K,2026-11-02,8,Jobbsök\n", encoding="utf-8")
+    imported = arena("import", "participants", str(tmp_path / "in.csv"), "--db", str(path), "--pin-stdin", stdin=pin)
+    assert imported.returncode != 0 and "Två aktiviteter heter ”Jobbsök”" in imported.stderr, imported.stderr
+    assert con.execute("SELECT count(*) FROM enrolment").fetchone() == (0,)
+    listed = arena("activities", "close", "jobbsök", "--end", "2026-11-30", "--db", str(path), "--pin-stdin", stdin=pin)
+    assert listed.returncode == 2 and "--rename" in listed.stderr, listed.stderr
