@@ -56,6 +56,7 @@ NO_PERSONAL_DATA = {
     "store.access.setting_up": "whether any user exists",
     "store.activities.activity_named": "an activity by its name (no participant data)",
     "store.activities.session_named": "a session by its name (no participant data)",
+    "store.activities.names_to_ids": "activities by their name keys, for the imports (no participant data)",
     "store.sync.status": "counts and times of the sync, shown by `arena sync --status`",
     "store.sync.remembered": "the share path and key file",
     "store.sync.remember": "the share path and key file",
