@@ -7,7 +7,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from store import attendance, calendar, db
 from tui import cli
 
 from .conftest import PIN, TODAY, World
+from .waiting import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,11 +76,11 @@ def test_a_mark_is_saved_within_a_second_while_a_big_import_runs(world: World, t
     importer.stdin.write(PIN + "\n")
     importer.stdin.close()
     try:
-        deadline = time.monotonic() + 120
-        while count(world.path, "SELECT count(*) FROM attendance") == 0:  # the import is writing
+        def writing() -> bool:  # the import is writing (and has not ended without doing so)
             assert importer.poll() is None, importer.stderr.read()
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
+            return count(world.path, "SELECT count(*) FROM attendance") > 0
+
+        wait_until(writing, "the import's first rows", timeout=120)
         original = db.BUSY_TIMEOUT_MS
         db.BUSY_TIMEOUT_MS = 1000  # a mark that waited longer than a second fails ("upptagen")
         try:
