@@ -599,10 +599,11 @@ def move(db: Database, login: str, enrolment_id: str, session_id: str, from_day:
 
 
 def enrolments(db: Database, login: str, participant_id: str) -> list[Enrolment]:
-    """One person's enrolments, current and past, newest first (caseworkers and administrators)."""
+    """One person's enrolments, current and past, newest first: for a caseworker whose caseload it is or who
+    opened the case today with a reason, and administrators (`access.require_case`); never a leader."""
     today = clock.today()
     with db.read() as conn:
-        access.require(conn, login, access.CASE_READ)
+        access.require_case(conn, login, participant_id)
         rows = conn.exec_driver_sql(
             "SELECT e.id, e.activity_id, e.session_id, e.start_date, e.end_date FROM enrolment e"
             " WHERE e.participant_id = ? ORDER BY (e.end_date IS NULL) DESC, e.end_date DESC, e.start_date DESC",

@@ -1002,16 +1002,37 @@ def field_words(table: str, field_: str) -> str:
 
 
 def conflicts(db: Database, login: str, include_resolved: bool = False) -> list[Conflict]:
-    """Overwritten values kept for review (caseworkers and administrators; never an activity leader)."""
+    """Overwritten values kept for review (caseworkers and administrators; never an activity leader). For a
+    person with protected identity the number, address and phone (kept and lost) are masked here, in the
+    store, for everyone but the responsible caseworker and administrators, as in the case's history."""
     from store import access
 
     with db.read() as conn:
-        access.require(conn, login, access.CASE_READ)
+        user = access.require(conn, login, access.CASE_READ)
         rows = conn.exec_driver_sql(
             "SELECT id, tbl, row_id, field, kept_value, lost_value, lost_hlc, lost_by, detected_at FROM conflict"
             + ("" if include_resolved else " WHERE resolved = 0") + " ORDER BY detected_at DESC, id").all()
-        return [Conflict(r[0], r[1], r[2], r[3], json.loads(r[4]), json.loads(r[5]), r[6], r[7], r[8],
-                         *_describe(conn, r[1], r[2]), field_words(r[1], r[3])) for r in rows]
+        found = []
+        for r in rows:
+            kept, lost = json.loads(r[4]), json.loads(r[5])
+            if _hidden_from(conn, user, r[1], r[2], r[3]):
+                from store.cases import redact_protected
+
+                kept, lost = redact_protected({r[3]: [kept, lost]})[r[3]]
+            found.append(Conflict(r[0], r[1], r[2], r[3], kept, lost, r[6], r[7], r[8],
+                                  *_describe(conn, r[1], r[2]), field_words(r[1], r[3])))
+        return found
+
+
+def _hidden_from(conn: Connection, user: Any, table: str, row_id: str, field_: str) -> bool:
+    """A protected person's identifying field that this user may not see (access.sees_protected)."""
+    from store import access
+    from store.cases import PROTECTED_FIELDS
+
+    if table != "participant" or field_ not in PROTECTED_FIELDS:
+        return False
+    protected = conn.exec_driver_sql("SELECT protected FROM participant WHERE id = ?", (row_id,)).scalar()
+    return bool(protected) and not access.sees_protected(conn, user, row_id)
 
 
 # Fields that are set together: restoring one restores the rest as the overwritten op left them.
