@@ -794,7 +794,7 @@ CATALOG.update({
     "field.plan_mon": ("plan mån", "plan Mon"), "field.plan_tue": ("plan tis", "plan Tue"),
     "field.plan_wed": ("plan ons", "plan Wed"), "field.plan_thu": ("plan tor", "plan Thu"),
     "field.plan_fri": ("plan fre", "plan Fri"),
-    # argparse's own messages, said in the user's language (tui/cli.py translates them)
+    # argparse's own messages, said in the user's language (tui/cli/entry.py translates them)
     "arg.invalid_choice": ("ogiltigt val: {value} (välj bland {choices})", "invalid choice: {value} (choose from {choices})"),
     "arg.name.kind": ("vad (t.ex. attendance)", "what (e.g. attendance)"), "arg.name.file": ("fil", "file"),
     "arg.name.query": ("sökord", "search words"), "arg.name.action": ("åtgärd", "action"),

@@ -21,7 +21,7 @@ def start_sync(app: App) -> None:
     and the result stays visible as F5's sync line."""
     from pathlib import Path
 
-    from tui.cli_base import default_key
+    from tui.paths import default_key
 
     def run(share_path: str, key_path: str) -> None:
         def job() -> sync.Summary:

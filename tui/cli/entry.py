@@ -14,10 +14,10 @@ import sys
 from pathlib import Path
 
 from store.i18n import ArenaError, set_language, t
-from tui.cli_base import (actor as _actor, check_out as _check_out, claimed_user, default_db,  # noqa: F401
-                          default_key, demo_db, open_db as _open_db, os_login, out as _out, read_pin)
+from tui.cli import common
+from tui.paths import default_db, demo_db
 
-log = logging.getLogger("tui.cli")  # by name: also when run as `python -m tui.cli`
+log = logging.getLogger("tui.cli")  # by name: the log says `tui.cli` for every subcommand
 
 
 # Same as store.export.WHAT (a test checks); spelled out so `--help` need not import the store.
@@ -181,9 +181,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("key", nargs="?")
     p.add_argument("value", nargs="?")
 
-    from tui import cli_setup
+    from tui.cli import setup
 
-    cli_setup.add_parsers(sub, common, person)
+    setup.add_parsers(sub, common, person)
 
     p = sub.add_parser("gallra", parents=[common, person], help="gallra ärenden äldre än fem år (administratör)")
     p.add_argument("--dry-run", action="store_true", help="visa bara vad som skulle gallras")
@@ -210,9 +210,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     dialect = tabular.dialect(args.dialect) if args.format == "csv" else None
     if args.dialect and args.format != "csv":
         raise ArenaError("cli.bad_usage", detail="--dialect: --format csv")
-    _check_out(args)
-    database = _open_db(args)
-    login = _actor(args, database)
+    common.check_out(args)
+    database = common.open_db(args)
+    login = common.actor(args, database)
     flt = None
     if args.what == "audit":
         from store import audit
@@ -220,7 +220,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         flt = audit.AuditFilter(args.by, args.case, args.since, args.until, args.outside)
     elif args.by or args.case or args.since or args.until or args.outside:
         raise ArenaError("cli.bad_usage", detail="--by/--case/--since/--until/--outside: --what audit")
-    with _out(args, bom=bool(dialect and dialect.bom)) as out:
+    with common.out(args, bom=bool(dialect and dialect.bom)) as out:
         export.write(database, login, args.what, args.format, out, flt, dialect, reason=args.reason)
     return 0
 
@@ -228,8 +228,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from store import attendance, referrals
 
-    database = _open_db(args)
-    login = _actor(args, database)
+    database = common.open_db(args)
+    login = common.actor(args, database)
     run = referrals.import_file if args.kind == "participants" else attendance.import_csv
     report = run(database, login, args.file, all_or_nothing=args.all_or_nothing)
     for line, reason in report.rejected:
@@ -246,8 +246,8 @@ def cmd_find(args: argparse.Namespace) -> int:
 
     from store import audit, cases, validate
 
-    database = _open_db(args)
-    login = _actor(args, database)
+    database = common.open_db(args)
+    login = common.actor(args, database)
     query = validate.text(args.query, "sökning", max_len=100)
     hits = cases.search(database, query, login=login)
     audit.write(database, login, "search", detail=query)
@@ -267,10 +267,10 @@ COMMANDS = {"demo": cmd_demo, "export": cmd_export, "import": cmd_import, "find"
 
 def _register_late_commands() -> None:
     """Subcommands whose modules are larger; imported only when used."""
-    from tui import cli_more, cli_setup
+    from tui.cli import programme, setup
 
-    COMMANDS.update(cli_more.COMMANDS)
-    COMMANDS.update(cli_setup.COMMANDS)
+    COMMANDS.update(programme.COMMANDS)
+    COMMANDS.update(setup.COMMANDS)
 
 
 def run_tui(args: argparse.Namespace) -> int:
@@ -294,7 +294,7 @@ def run_tui(args: argparse.Namespace) -> int:
             db.open(path).dispose()
     from tui.app import run
 
-    return run(str(path), login=os_login(), claimed=claimed_user(args), exit_after_ready=args.exit_after_ready)
+    return run(str(path), login=common.os_login(), claimed=common.claimed_user(args), exit_after_ready=args.exit_after_ready)
 
 
 def _early_language(argv: list[str]) -> None:
@@ -350,6 +350,3 @@ def _log_beside_database(args: argparse.Namespace) -> None:
     path = Path(getattr(args, "db", None) or (demo_db() if getattr(args, "demo", False) else default_db()))
     logs.setup(path if path.parent.is_dir() else None, verbose=bool(getattr(args, "verbose", False)))
 
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,6 +1,5 @@
-"""What every `arena` command shares, the CLI's and the app's sync screen alike: where the data lives
-(the database, the demo database, the programme key), who is acting (proven with the PIN) and where
-output goes. Imports nothing heavy and nothing of the screen."""
+"""What the `arena` subcommands share: who is acting (proven with the PIN), the database a command works
+on and where its output goes. Imports nothing heavy; where the files live is `tui.paths`."""
 from __future__ import annotations
 
 import argparse
@@ -10,23 +9,7 @@ import sys
 from pathlib import Path
 
 from store.i18n import ArenaError, t
-
-
-def data_dir() -> Path:
-    override = os.environ.get("ARENA_DATA_DIR")
-    if override:
-        return Path(override)
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("arena", appauthor=False))
-
-
-def default_db() -> Path:
-    return data_dir() / "arena.db"
-
-
-def demo_db() -> Path:
-    return data_dir() / "demo.db"
+from tui.paths import default_db
 
 
 def os_login() -> str:
@@ -67,10 +50,6 @@ def actor(args: argparse.Namespace, database) -> str:  # noqa: ANN001
         staff.unlock(database, login, read_pin(args, login))
     args.acting = (database, login)  # from here on, a refusal is logged under this user (see cli.main)
     return login
-
-
-def default_key() -> Path:
-    return Path(os.environ.get("ARENA_KEY") or data_dir() / "arena.key")
 
 
 def open_db(args: argparse.Namespace, *, must_exist: bool = True):  # noqa: ANN202

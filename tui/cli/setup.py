@@ -1,5 +1,5 @@
-"""Setting a programme up from the command line: `init`, `activities`, `enrol`/`unenrol` and the referral
-import (`import participants`). Imported only when one of them runs; every rule lives in `store`."""
+"""Setting a programme up from the command line: `init`, `activities`, `enrol`/`unenrol` (their parsers
+too). Imported only when one of them runs; every rule lives in `store`."""
 from __future__ import annotations
 
 import argparse
@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 from store.i18n import ArenaError, t
-from tui.cli_base import actor as _actor, default_db, open_db as _open_db, os_login
+from tui.cli import common
+from tui.paths import default_db
 
 
 def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,
@@ -72,7 +73,7 @@ def cmd_init(args: argparse.Namespace) -> int:
             raise ArenaError("init.not_a_terminal")
         name = args.name or input(t("init.ask_name"))
         validate.text(name, "namn", max_len=120, required=True)
-        login = input(t("init.ask_login", login=os_login())).strip() or os_login()
+        login = input(t("init.ask_login", login=common.os_login())).strip() or common.os_login()
         validate.login(login)
         pin = getpass.getpass(t("init.ask_pin", n=staff.FIRST_PIN_DIGITS))
         staff.check_first_pin(pin)
@@ -86,8 +87,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     database = db.open(path)
     try:
         staff.first_admin(database, login, name, pin)
-        if login != os_login():  # this OS account is that administrator on this workstation
-            staff.remember(database, os_login(), login)
+        if login != common.os_login():  # this OS account is that administrator on this workstation
+            staff.remember(database, common.os_login(), login)
     except BaseException:
         database.dispose()
         for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
@@ -106,8 +107,8 @@ COMMANDS = {"init": cmd_init}
 def cmd_activities(args: argparse.Namespace) -> int:
     from store import activities, clock, validate
 
-    database = _open_db(args)
-    actor = _actor(args, database)
+    database = common.open_db(args)
+    actor = common.actor(args, database)
     if args.action == "list":
         for act in activities.all_activities(database, include_closed=True):
             leader = act.leader_login or "–"
@@ -178,8 +179,8 @@ def _person(database, actor: str, text: str) -> str:  # noqa: ANN001
 def cmd_enrol(args: argparse.Namespace) -> int:
     from store import activities, validate
 
-    database = _open_db(args)
-    actor = _actor(args, database)
+    database = common.open_db(args)
+    actor = common.actor(args, database)
     start = validate.date(args.from_date)
     end = validate.date(args.to_date) if args.to_date else None
     pid = _person(database, actor, args.person)
@@ -193,8 +194,8 @@ def cmd_enrol(args: argparse.Namespace) -> int:
 def cmd_unenrol(args: argparse.Namespace) -> int:
     from store import activities, validate
 
-    database = _open_db(args)
-    actor = _actor(args, database)
+    database = common.open_db(args)
+    actor = common.actor(args, database)
     last = validate.date(args.last_date)
     pid = _person(database, actor, args.person)
     aid = activities.find(database, args.activity)

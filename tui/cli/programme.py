@@ -1,11 +1,12 @@
-"""The larger subcommands (`report`, `stages`), imported only when one of them runs."""
+"""The programme's upkeep: `report`, `stages`, `sync`, `keys`, `users`, `settings` and `gallra`. Imported
+only when one of them runs; every rule lives in `store`."""
 from __future__ import annotations
 
 import argparse
 import sys
 
 from store.i18n import ArenaError, t
-from tui.cli_base import actor as _actor, check_out as _check_out, open_db as _open_db, out as _out
+from tui.cli import common
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -17,17 +18,17 @@ def cmd_report(args: argparse.Namespace) -> int:
     dialect = tabular.dialect(args.dialect) if args.format == "csv" else None
     if args.format != "csv" and not args.out:
         raise ArenaError("report.xlsx_needs_out")
-    _check_out(args)
-    database = _open_db(args)
+    common.check_out(args)
+    database = common.open_db(args)
     # The whole programme streams (bounded memory); one person or a caseload is small anyway.
-    built = report.build(database, _actor(args, database), args.month, start=args.start, end=args.end,
+    built = report.build(database, common.actor(args, database), args.month, start=args.start, end=args.end,
                          participant=args.participant, caseworker=args.caseworker, activity=args.activity,
                          stream=True, reason=args.reason)
     if args.format == "csv":
-        with _out(args, bom=bool(args.out) and dialect.bom) as out:
+        with common.out(args, bom=bool(args.out) and dialect.bom) as out:
             report.write_csv(built, out, dialect)
     else:
-        with _out(args, binary=True) as out:
+        with common.out(args, binary=True) as out:
             (report.write_pdf if args.format == "pdf" else report.write_xlsx)(built, out)
     if args.out:
         print(report.summary(built))
@@ -37,8 +38,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_stages(args: argparse.Namespace) -> int:
     from store import milestones
 
-    database = _open_db(args)
-    login = _actor(args, database)
+    database = common.open_db(args)
+    login = common.actor(args, database)
     if args.action in ("add", "rename") and not args.code:
         raise ArenaError("cli.bad_usage", detail=t("stages.code_needed"))
     if args.action == "add":
@@ -56,7 +57,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     """Exit 0 only when nothing is stranded; 1 when the sync ran but something waits or failed (the
     last line says what and what to do); 2 for bad usage, a missing key or an unreachable share."""
     from store import sync
-    from tui.cli_base import default_key
+    from tui.paths import default_key
 
     from pathlib import Path
 
@@ -89,7 +90,7 @@ def _sync_with(args: argparse.Namespace, share, key: bytes, key_path) -> int:  #
         return 0
     if args.import_share:
         _import_share(args.import_share, share, key)
-    database = _open_db(args)
+    database = common.open_db(args)
     try:
         summary = sync.sync(database, share, key, write_snapshot=True if args.snapshot else None)
     except OSError as error:
@@ -105,7 +106,7 @@ def _sync_with(args: argparse.Namespace, share, key: bytes, key_path) -> int:  #
 def _sync_status(args: argparse.Namespace) -> int:
     from store import sync
 
-    database = _open_db(args)  # opening checks the access log's triggers and chains (store.tamper)
+    database = common.open_db(args)  # opening checks the access log's triggers and chains (store.tamper)
     state = sync.status(database)
     print(t("sync.status_last", at=state.last_at[:16].replace("T", " "), line=state.last_line)
           if state.last_at else t("sync.status_never"))
@@ -155,8 +156,8 @@ COMMANDS = {"report": cmd_report, "stages": cmd_stages, "sync": cmd_sync, "keys"
 def cmd_users(args: argparse.Namespace) -> int:
     from store import staff
 
-    database = _open_db(args)
-    actor = _actor(args, database)
+    database = common.open_db(args)
+    actor = common.actor(args, database)
     if args.action != "list" and not args.login:
         raise ArenaError("cli.bad_usage", detail="LOGIN")
     if args.action == "add":
@@ -185,8 +186,8 @@ def cmd_users(args: argparse.Namespace) -> int:
 def cmd_settings(args: argparse.Namespace) -> int:
     from store import milestones
 
-    database = _open_db(args)
-    login = _actor(args, database)
+    database = common.open_db(args)
+    login = common.actor(args, database)
     if args.key is not None:
         if args.value is None:
             raise ArenaError("cli.bad_usage", detail="VALUE")
@@ -200,8 +201,8 @@ def cmd_gallra(args: argparse.Namespace) -> int:
     from store import clock, retention, validate
 
     as_of = validate.date(args.as_of) if args.as_of else clock.today()
-    database = _open_db(args)
-    login = _actor(args, database)
+    database = common.open_db(args)
+    login = common.actor(args, database)
     result = retention.plan(database, login, as_of) if args.dry_run else retention.run(database, login, as_of)
     for c in result.remove:
         counts = ", ".join(f"{k} {v}" for k, v in c.counts.items())
