@@ -28,7 +28,8 @@ def _copy_rows(source: Path, target: Path) -> float:
     start = time.perf_counter()
     con.execute("BEGIN IMMEDIATE")
     # as the generator: the day and session totals are copied rows here, not kept row by row
-    for name in (*schema.DAY_TOTAL_TRIGGER_NAMES, *getattr(schema, "SESSION_TOTAL_TRIGGER_NAMES", ())):
+    for name in (*schema.DAY_TOTAL_TRIGGER_NAMES, *getattr(schema, "SESSION_TOTAL_TRIGGER_NAMES", ()),
+                 *getattr(schema, "FIGURE_TOTAL_TRIGGER_NAMES", ())):
         con.execute(f"DROP TRIGGER {name}")
     for t, (cols, rows) in data.items():
         con.executemany(f"INSERT OR REPLACE INTO {t} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", rows)

@@ -73,7 +73,8 @@ def build(path: str, participants: int = 2000, seed: int = 1, days: int = 40,
         cur.execute("PRAGMA synchronous=OFF")
         cur.execute("BEGIN IMMEDIATE")
         # bulk load first, then the day and session totals in one pass
-        for name in (*schema.DAY_TOTAL_TRIGGER_NAMES, *schema.SESSION_TOTAL_TRIGGER_NAMES):
+        for name in (*schema.DAY_TOTAL_TRIGGER_NAMES, *schema.SESSION_TOTAL_TRIGGER_NAMES,
+                     *schema.FIGURE_TOTAL_TRIGGER_NAMES):
             cur.execute(f"DROP TRIGGER {name}")
         count_att = _fill(cur, rng, uid, participants, days, today)
         # A demo database says so (every screen shows it) and every user's PIN is the documented demo
@@ -87,6 +88,8 @@ def build(path: str, participants: int = 2000, seed: int = 1, days: int = 40,
         schema.create_day_total_triggers(cur)
         schema.fill_session_totals(cur)
         schema.create_session_total_triggers(cur)
+        schema.fill_figure_totals(cur)
+        schema.create_figure_total_triggers(cur)
         cur.execute("COMMIT")
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("ANALYZE")

@@ -142,7 +142,9 @@ class Figures:
 
 
 def figures(db: Database, login: str, flt: Filter | None = None, today: dt.date | None = None,
-            weeks: int = 6) -> Figures:
+            weeks: int = 6, kept: bool = True) -> Figures:
+    """The programme figures; unfiltered from the totals the triggers keep, filtered (or with `kept`
+    false: a straight recount, which the tests compare with the kept totals) from the rows."""
     flt = flt or Filter()
     today = today or clock.today()
     cond, params = flt.sql()
@@ -158,6 +160,13 @@ def figures(db: Database, login: str, flt: Filter | None = None, today: dt.date 
         starts = [monday - dt.timedelta(weeks=i) for i in range(weeks, 0, -1)]
         weekdays = [[s + dt.timedelta(days=k) for k in range(5)] for s in starts]
         first_day, last_day = weekdays[0][0].isoformat(), weekdays[-1][-1].isoformat()
+        if kept and not cond:  # the whole programme: from the totals the triggers keep (rows per day, not per person)
+            for g, b, n in conn.exec_driver_sql(
+                    f"SELECT f.gender, {bucket.replace('p.referral_date', 'f.date')}, sum(f.active)"
+                    " FROM figure_referral f GROUP BY 1, 2", limits):
+                active[g] += n
+                tip[b][g] += n
+            return _kept_figures(conn, active, tip, starts, weekdays, today)
         for g, b, n in conn.exec_driver_sql(
                 f"SELECT p.gender, {bucket}, count(*) FROM participant p WHERE p.status = 'active'{cond}"
                 " GROUP BY 1, 2", (*limits, *params)):
@@ -187,15 +196,10 @@ def figures(db: Database, login: str, flt: Filter | None = None, today: dt.date 
                 "SELECT t.date, sum(t.hours) FROM participant p CROSS JOIN attendance t"
                 f" ON t.participant_id = p.id AND t.date BETWEEN ? AND ? WHERE {live_sql('t')}{cond} GROUP BY t.date",
                 (first, last, *params)).all()
-        else:  # the whole programme: the per-day totals the triggers keep
-            per_day = conn.exec_driver_sql("SELECT date, hours FROM attendance_day WHERE date BETWEEN ? AND ?",
-                                           (first, last)).all()
-            # kept marks of cancelled sessions; CROSS JOIN: from the few cancellations into their marks
-            # (left to itself the planner walked the period's attendance first: 4 s at 10 000 people)
-            per_day += [(day, -hours) for day, hours in conn.exec_driver_sql(
-                "SELECT t.date, sum(t.hours) FROM session_cancel sc CROSS JOIN attendance t"
-                " ON t.session_id = sc.session_id"
-                " AND t.date = sc.date WHERE sc.date BETWEEN ? AND ? GROUP BY t.date", (first, last))]
+        else:  # a straight recount of the whole programme's marks
+            per_day = conn.exec_driver_sql(
+                f"SELECT t.date, sum(t.hours) FROM attendance t WHERE t.date BETWEEN ? AND ? AND {live_sql('t')}"
+                " GROUP BY t.date", (first, last)).all()
         attended_by_week: dict[dt.date, float] = {}
         for day, hours in per_day:
             start = clock.week_monday(dt.date.fromisoformat(day))
@@ -222,6 +226,54 @@ def figures(db: Database, login: str, flt: Filter | None = None, today: dt.date 
         caseloads = sorted(((name, *counts.get(cid, (0, 0))) for cid, name, role in conn.exec_driver_sql(
             "SELECT id, name, role FROM caseworker WHERE role != 'leader' AND active = 1")
             if role == "caseworker" or cid in counts), key=lambda r: (-r[1], r[0]))
+    return Figures(active, tip, weekly, exits, share, caseloads)
+
+
+_PLANS = ("mon", "tue", "wed", "thu", "fri")
+
+
+def _kept_figures(conn, active: dict, tip: dict, starts: list[dt.date], weekdays: list[list[dt.date]],  # noqa: ANN001
+                  today: dt.date) -> Figures:
+    """The unfiltered figures from store.schema's kept totals: each read is bounded by calendar days,
+    outcomes and caseworkers, not by the number of people (the same numbers as the straight queries;
+    tests/test_figure_totals.py holds them equal)."""
+    # planned hours per week: the people referred by its Monday, less those who left before its Friday;
+    # back those of them referred after the Monday (they were never added): a few rows from the index
+    sums = ", ".join(f"coalesce(sum({d}), 0)" for d in _PLANS)
+    planned_weeks = []
+    for days in weekdays:
+        first, last = days[0].isoformat(), days[-1].isoformat()
+        referred = conn.exec_driver_sql(f"SELECT {sums} FROM figure_referral WHERE date <= ?", (first,)).one()
+        left = conn.exec_driver_sql(f"SELECT {sums} FROM figure_exit WHERE date < ?", (last,)).one()
+        late = conn.exec_driver_sql(
+            "SELECT " + ", ".join(f"coalesce(sum(p.plan_{d}), 0)" for d in _PLANS) + " FROM participant p"
+            " INDEXED BY participant_referral WHERE p.referral_date > ? AND p.exit_date < ?", (first, last)).one()
+        per_weekday = [r - x + y for r, x, y in zip(referred, left, late)]
+        planned_weeks.append(float(sum(per_weekday[d.weekday()] for d in days if calendar.is_workday(d))))
+    first, last = weekdays[0][0].isoformat(), weekdays[-1][-1].isoformat()
+    attended_by_week: dict[dt.date, float] = {}
+    for day, hours in conn.exec_driver_sql(  # kept marks of cancelled sessions count no hours
+            "SELECT d.date, d.hours - coalesce(c.hours, 0) FROM attendance_day d"
+            " LEFT JOIN attendance_day_cancelled c ON c.date = d.date WHERE d.date BETWEEN ? AND ?", (first, last)):
+        start = clock.week_monday(dt.date.fromisoformat(day))
+        attended_by_week[start] = attended_by_week.get(start, 0.0) + hours
+    weekly = [(s, planned_weeks[i], attended_by_week.get(s, 0.0)) for i, s in enumerate(starts)]
+    exits: dict[str, dict[str, int]] = {}
+    ws = {g: [0, 0] for g in (*GENDERS, "all")}
+    label = "o.label_sv" if _sv() else "o.label_en"
+    for out, work, g, n in conn.exec_driver_sql(
+            f"SELECT {label}, o.work_or_study, f.gender, sum(f.exited) FROM figure_exit f"
+            " JOIN exit_outcome o ON o.code = f.outcome WHERE f.date >= ? GROUP BY o.code, f.gender"
+            " HAVING sum(f.exited) > 0 ORDER BY o.sort", (dt.date(today.year, 1, 1).isoformat(),)):
+        exits.setdefault(out, {x: 0 for x in GENDERS})[g] = n
+        for key in (g, "all"):
+            ws[key][1] += n
+            ws[key][0] += n if work else 0
+    share = {k: (v[0] / v[1] if v[1] else None) for k, v in ws.items()}
+    caseloads = sorted(((name, n or 0, women or 0) for name, role, n, women in conn.exec_driver_sql(
+        "SELECT c.name, c.role, f.active, f.women FROM caseworker c LEFT JOIN figure_caseload f"
+        " ON f.caseworker_id = c.id AND f.active > 0 WHERE c.role != 'leader' AND c.active = 1")
+        if role == "caseworker" or n), key=lambda r: (-r[1], r[0]))
     return Figures(active, tip, weekly, exits, share, caseloads)
 
 

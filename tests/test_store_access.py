@@ -45,6 +45,8 @@ NO_PERSONAL_DATA = {
     "store.schema.create_day_total_triggers": "schema",
     "store.schema.create_session_total_triggers": "schema",
     "store.schema.fill_session_totals": "schema (totals after a bulk load)",
+    "store.schema.create_figure_total_triggers": "schema",
+    "store.schema.fill_figure_totals": "schema (totals after a bulk load)",
     "store.settings.read": "this workstation's local settings",
     "store.settings.write": "this workstation's local settings",
     "store.staff.all_caseworkers": "staff names for pickers (no participant data)",
