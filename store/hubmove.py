@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from store import sync
+from store import sealed, sync
 from store.i18n import ArenaError
 from store.pgshare import OPS_NAME, SNAP_NAME, PgShare
 
@@ -71,6 +71,6 @@ def _exists(share, ws: str, name: str) -> bool:  # noqa: ANN001
 
 def _same_ops(key: bytes, ours: bytes, theirs: bytes, ws: str, name: str) -> bool:
     try:
-        return sync.decode(key, ours, ws, name)[1] == sync.decode(key, theirs, ws, name)[1]
-    except sync.BadFile:
+        return sealed.decode_ops(key, ours, ws, name)[1] == sealed.decode_ops(key, theirs, ws, name)[1]
+    except sealed.BadFile:
         return False

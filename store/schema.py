@@ -432,7 +432,7 @@ def _m10_sessions(conn: Connection) -> None:
     Every existing activity becomes one all-day session whose id is the activity's own id, so every
     workstation derives the same rows from the same activity; enrolments, marks and cancellations point
     at it without a logged change (a synced row that lacks `session_id` means the activity's own session,
-    see `store.sync._fold`). The new rows are logged too, so a workstation that receives an activity from
+    see `store.merge.fold`). The new rows are logged too, so a workstation that receives an activity from
     before its own upgrade also receives its session."""
     _exec_script(conn, """
     CREATE TABLE activity_session (

@@ -21,10 +21,6 @@ byte for byte).
 from __future__ import annotations
 
 import json
-import os
-import re
-import struct
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -33,13 +29,10 @@ from sqlalchemy.exc import IntegrityError
 
 from store import changes, names, settings
 from store.db import Database, Tx
-from store.sync import (NAME as OPS_NAME, BadFile, Share, Summary, _fold, _quarantine, _try_materialize, advance,
-                        applied, quarantined)
+from store.merge import Summary, advance, applied, fold, quarantine, quarantined, try_materialize
+from store.sealed import OPS_NAME, SNAPSHOT_NAME as NAME, BadFile, decode_snapshot, encode_snapshot, snapshot_name
+from store.share import Share
 
-MAGIC = b"ARENA-SNAP-1\n"
-NAME = re.compile(r"^snapshot-(\d{12})\.snap$")
-ENTRY_KEYS = {"op", "ws", "seq", "hlc", "tbl", "row", "kind", "changes", "at", "by"}
-FRAME_OPS = 20_000
 BATCH_ROWS = 2_000
 # Parents before children, so rows land without waiting for a foreign key.
 TABLE_ORDER = ("caseworker", "absence_code", "milestone_stage", "exit_outcome", "activity", "activity_session",
@@ -52,10 +45,6 @@ class Listed:
     workstation: str
     name: str
     covered: int
-
-
-def name_for(covered: int) -> str:
-    return f"snapshot-{covered:012d}.snap"
 
 
 def listed(share: Share, marks: dict[str, int] | None = None) -> list[Listed]:
@@ -92,43 +81,16 @@ def _entries(conn: Connection, covered: dict[str, int]) -> Iterator[dict]:
                        "kind": kind, "changes": json.loads(delta), "at": at, "by": by}
 
 
-def encode(key: bytes, workstation: str, covered: dict[str, int], entries: Iterator[dict]) -> bytes:
-    """Frames of at most FRAME_OPS entries, each sealed with the header and its index, so a file cut
-    short, frames swapped or a header edited all fail to decrypt."""
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-    plain: list[bytes] = []
-    chunk: list[dict] = []
-    count = 0
-    for entry in entries:
-        chunk.append(entry)
-        count += 1
-        if len(chunk) == FRAME_OPS:
-            plain.append(zlib.compress(json.dumps(chunk, ensure_ascii=False, sort_keys=True).encode(), 6))
-            chunk = []
-    if chunk or not plain:
-        plain.append(zlib.compress(json.dumps(chunk, ensure_ascii=False, sort_keys=True).encode(), 6))
-    header = json.dumps({"v": 1, "ws": workstation, "vector": covered, "covered": sum(covered.values()),
-                         "count": count, "frames": len(plain)}, sort_keys=True).encode()
-    aead = AESGCM(key)
-    out = [MAGIC, struct.pack(">I", len(header)), header]
-    for index, body in enumerate(plain):
-        nonce = os.urandom(12)
-        sealed = aead.encrypt(nonce, body, MAGIC + header + struct.pack(">I", index))
-        out += [struct.pack(">I", len(sealed)), nonce, sealed]
-    return b"".join(out)
-
-
 def write(db: Database, share: Share, key: bytes) -> str | None:
     """Publish a snapshot of everything this workstation has without a gap; None if it has nothing new."""
     me = db.workstation_id
     with db.read() as conn:  # one read transaction: the vector and the entries agree
         covered = vector(conn, me)
         total = sum(covered.values())
-        name = name_for(total)
+        name = snapshot_name(total)
         if total == 0 or name in share.files(me, after=covered.get(me, 0)):
             return None
-        data = encode(key, me, covered, _entries(conn, covered))
+        data = encode_snapshot(key, me, covered, _entries(conn, covered))
     try:
         share.write_once(me, name, data)
     except FileExistsError:
@@ -151,64 +113,12 @@ def due(db: Database, snaps: list[Listed]) -> bool:
 
 # ---------------------------------------------------------------------------------------- reading
 
-def decode(key: bytes, data: bytes, workstation: str, name: str) -> tuple[dict, Iterator[list[dict]]]:
-    """Check the header now; decrypt and check the frames as they are read (raising BadFile)."""
-    from cryptography.exceptions import InvalidTag
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-    match = NAME.match(name)
-    if not match:
-        raise BadFile("name")
-    if not data.startswith(MAGIC) or len(data) < len(MAGIC) + 4:
-        raise BadFile("not an Arena snapshot or truncated")
-    start = len(MAGIC) + 4
-    (size,) = struct.unpack(">I", data[len(MAGIC):start])
-    header_bytes = data[start:start + size]
-    try:
-        header = json.loads(header_bytes)
-        covered = {str(ws): int(seq) for ws, seq in header["vector"].items()}
-        frames, count = int(header["frames"]), int(header["count"])
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
-        raise BadFile("damaged header") from error
-    if header.get("ws") != workstation:
-        raise BadFile("snapshot belongs to another workstation")
-    if sum(covered.values()) != int(match[1]) or header.get("covered") != int(match[1]):
-        raise BadFile("file name does not match what it covers (renamed)")
-
-    def frames_of() -> Iterator[list[dict]]:
-        aead = AESGCM(key)
-        at, seen = start + size, 0
-        for index in range(frames):
-            if at + 4 > len(data):
-                raise BadFile("truncated")
-            (length,) = struct.unpack(">I", data[at:at + 4])
-            nonce, sealed = data[at + 4:at + 16], data[at + 16:at + 16 + length]
-            at += 16 + length
-            try:
-                entries = json.loads(zlib.decompress(aead.decrypt(nonce, sealed, MAGIC + header_bytes
-                                                                  + struct.pack(">I", index))))
-            except InvalidTag as error:
-                raise BadFile("cannot be decrypted: damaged, or made with another programme key") from error
-            except (zlib.error, ValueError) as error:
-                raise BadFile("damaged content") from error
-            for entry in entries:
-                if not ENTRY_KEYS <= entry.keys() or entry["seq"] > covered.get(entry["ws"], 0) \
-                        or entry["tbl"] not in changes.SYNCED or entry["kind"] not in ("upsert", "delete"):
-                    raise BadFile("content does not match its header")
-            seen += len(entries)
-            yield entries
-        if seen != count or at != len(data):
-            raise BadFile("content does not match its header")
-
-    return header, frames_of()
-
-
 def archivable(share: Share, key: bytes) -> tuple[str, list[str]]:
     """The newest snapshot that decodes whole, and the files it makes unnecessary: every ops file whose
     last sequence number it covers, and every older snapshot. Paths are relative to the share."""
     for snap in listed(share):
         try:
-            header, frames = decode(key, share.read(snap.workstation, snap.name), snap.workstation, snap.name)
+            header, frames = decode_snapshot(key, share.read(snap.workstation, snap.name), snap.workstation, snap.name)
             for _ in frames:
                 pass
         except BadFile:
@@ -258,14 +168,14 @@ def load_newest(db: Database, share: Share, snaps: list[Listed], key: bytes, sum
             summary.problems.append(f"{where}: {error.strerror or error}")
             continue
         try:
-            header, frames = decode(key, data, snap.workstation, snap.name)
+            header, frames = decode_snapshot(key, data, snap.workstation, snap.name)
             lacking = any(seq > have.get(ws, 0) for ws, seq in header["vector"].items() if ws != db.workstation_id)
             with db.write("sync") as tx:
                 settings.write(tx.conn, "sync.snapshot_seen", where)
                 if lacking:
                     summary.from_snapshot += _load(tx, header["vector"], frames, snap.name)
         except BadFile as error:
-            if _quarantine(db, where, str(error)):
+            if quarantine(db, where, str(error)):
                 summary.quarantined += 1
                 summary.problems.append(f"{where}: {error}")
             continue
@@ -326,7 +236,7 @@ def _materialize_rows(tx: Tx, rows: list[list[dict]], before: int) -> None:
             if row_id in known:
                 one_by_one.append((table, row_id))
                 continue
-            state, _ = _fold(table, [(e["hlc"], e["ws"], e["kind"], e["changes"], e["by"]) for e in entries])
+            state, _ = fold(table, [(e["hlc"], e["ws"], e["kind"], e["changes"], e["by"]) for e in entries])
             if state is not None:
                 batch.append((row_id, state))
         if not batch:
@@ -343,7 +253,7 @@ def _materialize_rows(tx: Tx, rows: list[list[dict]], before: int) -> None:
         last = dict(zip(("op", "ws", "seq", "hlc"), max(tx.conn.exec_driver_sql(
             "SELECT op_id, workstation_id, ws_seq, hlc FROM change_log WHERE tbl = ? AND row_id = ?",
             (table, row_id)).all(), key=lambda r: changes.hlc_key(r[3]))))
-        _try_materialize(tx, table, row_id, None, last)
+        try_materialize(tx, table, row_id, None, last)
 
 
 def _known(tx: Tx, table: str, row_ids: list[str], before: int) -> set[str]:

@@ -9,7 +9,7 @@ import sqlite3
 from functools import cache
 from pathlib import Path
 
-from store import changes, db, sync
+from store import changes, db, merge
 
 
 @cache
@@ -46,7 +46,7 @@ def unlogged(path: Path) -> list[str]:
                     if _seeds()[table].get(row_id) != values:
                         problems.append(f"{table} {row_id}: written without a change-log entry")
                     continue
-                state, _ = sync._fold(table, ops[row_id])
+                state, _ = merge.fold(table, ops[row_id])
                 if state is None:
                     problems.append(f"{table} {row_id}: present, but its change log deletes it")
                     continue
@@ -54,7 +54,7 @@ def unlogged(path: Path) -> list[str]:
                     if field in values and values[field] != value:
                         problems.append(f"{table} {row_id}.{field}: {values[field]!r}, but the log says {value!r}")
             for row_id, row_ops in ops.items():
-                if row_id not in rows and sync._fold(table, row_ops)[0] is not None:
+                if row_id not in rows and merge.fold(table, row_ops)[0] is not None:
                     problems.append(f"{table} {row_id}: missing, but its change log has it")
         return problems
     finally:

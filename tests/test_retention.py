@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from store import activities, attendance, cases, db, identity, retention, snapshot, sync
+from store import activities, attendance, cases, db, identity, retention, sealed, sync
 from tui import cli
 
 from .conftest import TODAY, make_world
@@ -102,7 +102,7 @@ def test_gallring_removes_the_case_everywhere_and_logs_no_personal_data(old_worl
     # a snapshot carries none of it, so a workstation that starts from one never holds it, not even briefly
     name = sync.sync(old_world.db, share, sync.load_key(key), write_snapshot=True).snapshot
     me = old_world.db.workstation_id
-    _, frames = snapshot.decode(sync.load_key(key), share.read(me, name), me, name)
+    _, frames = sealed.decode_snapshot(sync.load_key(key), share.read(me, name), me, name)
     carried = json.dumps([entry for frame in frames for entry in frame], ensure_ascii=False)
     assert gone in carried  # the tombstones travel …
     assert not any(word in carried for word in ("Gammalsson", "850612", "bageri"))  # … the person does not

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from store import activities, attendance, audit, cases, changes, db, report, schema, staff, sync
+from store import activities, attendance, audit, cases, changes, db, merge, report, schema, staff, sync
 from store.activities import SessionSpec
 from store.i18n import ArenaError
 
@@ -73,7 +73,7 @@ def test_migration_turns_each_activity_into_one_all_day_session_and_keeps_every_
 def test_an_op_from_before_sessions_lands_in_the_activitys_own_session() -> None:
     op = ("0000000000001-00000-ws", "ws", "upsert",
           {"participant_id": [None, "p"], "activity_id": [None, "a"], "date": [None, "2026-11-23"]}, "x")
-    state, _ = sync._fold("attendance", [op])
+    state, _ = merge.fold("attendance", [op])
     assert state["session_id"] == "a"
 
 
@@ -191,7 +191,7 @@ def test_sessions_and_marks_sync_and_the_same_activity_name_on_two_workstations_
     names_a = sorted(x.name for x in activities.all_activities(a.db))
     assert names_a == sorted(x.name for x in activities.all_activities(b))
     assert len([n for n in names_a if n.startswith("Friskvård")]) == 2
-    assert any(c.tbl == "activity" and c.field == "name" for c in sync.conflicts(b, "setup") + sync.conflicts(a.db, "setup"))
+    assert any(c.tbl == "activity" and c.field == "name" for c in merge.conflicts(b, "setup") + merge.conflicts(a.db, "setup"))
     with sqlite3.connect(tmp_path / "b.db") as con:
         assert con.execute("SELECT count(*) FROM sync_pending").fetchone()[0] == 0
     b.dispose()

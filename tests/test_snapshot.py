@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from store import attendance, cases, changes, db, milestones, snapshot, sync
+from store import attendance, cases, changes, db, milestones, sealed, snapshot, sync
 from tui import cli
 
 from .conftest import TODAY, make_world, reader
@@ -212,14 +212,14 @@ def test_a_bad_snapshot_is_quarantined_and_the_replay_takes_over(tmp_path: Path,
         share.put(snap.workstation, snap.name, bytes(data[:-100]))
     elif damage == "renamed":
         share.remove(snap.workstation, snap.name)
-        share.put(snap.workstation, snapshot.name_for(snap.covered + 1), bytes(data))
+        share.put(snap.workstation, sealed.snapshot_name(snap.covered + 1), bytes(data))
     else:  # made with another programme key
         other = sync.load_key(sync.new_key(tmp_path / "other.key"))
         database = db.open(a)
         with database.read() as conn:
             covered = snapshot.vector(conn, database.workstation_id)
         database.dispose()
-        share.put(snap.workstation, snap.name, snapshot.encode(other, snap.workstation, covered, iter([])))
+        share.put(snap.workstation, snap.name, sealed.encode_snapshot(other, snap.workstation, covered, iter([])))
     fresh = tmp_path / "d.db"
     summary = sync_with(fresh, share, key)
     assert summary.read_snapshot == "" and summary.quarantined == 1
@@ -243,7 +243,7 @@ def test_a_snapshot_is_published_when_enough_ops_lack_one(tmp_path: Path, key: P
     for day in (YESTERDAY, YESTERDAY - dt.timedelta(days=3), YESTERDAY - dt.timedelta(days=4)):
         for pid in a.people:
             attendance.mark(a.db, "omar.farah", pid, a.activity_id, day, "sick")
-    assert sync_with(a.path, share, key).snapshot == snapshot.name_for(newest + 18)
+    assert sync_with(a.path, share, key).snapshot == sealed.snapshot_name(newest + 18)
     a.db.dispose()
 
 

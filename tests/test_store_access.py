@@ -9,7 +9,7 @@ import pkgutil
 import pytest
 
 import store
-from store import access, attendance, cases, milestones, overview, sync
+from store import access, attendance, cases, merge, milestones, overview
 from store import export as export_mod
 
 from .conftest import TODAY, World
@@ -67,7 +67,7 @@ NO_PERSONAL_DATA = {
 # encrypted change-log entries and shows nobody's data.
 # store.tamper checks the access log's chains at open and sync (logins and times of broken events only;
 # a person reads them through tamper.lines, which asks store.access for an administrator).
-WORKSTATION_MODULES = ("store.sync", "store.snapshot", "store.hub", "store.pgshare", "store.tamper")
+WORKSTATION_MODULES = ("store.sync", "store.merge", "store.snapshot", "store.hub", "store.pgshare", "store.tamper")
 FIRST = ("db", "database", "conn", "tx", "cur", "engine")
 
 
@@ -129,10 +129,10 @@ def test_the_reads_named_in_the_issue_check_the_login(world: World) -> None:
     with pytest.raises(access.AccessDenied):
         overview.figures(world.db, "lena.leder")
     with pytest.raises(access.AccessDenied, match="aktivitetsledare"):
-        sync.conflicts(world.db, "lena.leder")
+        merge.conflicts(world.db, "lena.leder")
     with pytest.raises(access.AccessDenied, match="administrera"):
         export_mod.rows(world.db, "omar.farah", "participants")
-    assert sync.conflicts(world.db, "setup") == []
+    assert merge.conflicts(world.db, "setup") == []
 
 
 def test_protected_identity_is_redacted_in_the_history_by_the_store(world: World) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from store import attendance, cases, db, sync
+from store import attendance, cases, db, sealed, sync
 from tui import cli
 
 from .conftest import PIN, TODAY, make_world
@@ -163,7 +163,7 @@ def test_damaged_foreign_renamed_and_replayed_files_are_quarantined(tmp_path: Pa
         assert sqlite3.connect(c_path).execute("SELECT count(*) FROM participant").fetchone() == (0,)
     hub.put(fake, good, data)  # renamed into another workstation's folder
     hub.put(ws, f"{last + 1:012d}-{last + 1:012d}.ops", data)  # an old file replayed under the next range
-    hub.put(stranger, "000000000001-000000000001.ops", sync.encode(  # made with another key
+    hub.put(stranger, "000000000001-000000000001.ops", sealed.encode_ops(  # made with another key
         other_key, stranger, 1, 1, [{"op": "x", "ws": stranger, "seq": 1}]))
     summary = run_sync(b_path, hub, key)
     assert summary.received > 0 and summary.quarantined == 3

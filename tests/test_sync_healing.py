@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from store import cases, changes, db, sync
+from store import cases, changes, db, merge, sync
 from store.i18n import ArenaError
 from tui import cli
 
@@ -247,7 +247,7 @@ def test_the_hlc_counter_never_overflows_and_compares_as_a_number(tmp_path: Path
     assert max(changes.parse_hlc(s)[1] for s in stamps) <= changes.MAX_COUNTER
     legacy = "0000000001000-100000-ws"  # six digits, from before the cap
     assert changes.hlc_key(legacy) > changes.hlc_key("0000000001000-99999-ws")
-    state, _ = sync._fold("participant", [(legacy, "ws", "upsert", {"phone": [None, "new"]}, "x"),
+    state, _ = merge.fold("participant", [(legacy, "ws", "upsert", {"phone": [None, "new"]}, "x"),
                                           ("0000000001000-99999-ws", "ws", "upsert", {"phone": [None, "old"]}, "x")])
     assert state == {"phone": "new"}
     database.dispose()
@@ -343,16 +343,16 @@ def test_a_conflict_names_person_date_and_field_and_restores_the_whole_value(tmp
     b.dispose()
     for path in (a.path, b_path, a.path):
         run_sync(path, hub, key)
-    found = [c for c in sync.conflicts(a.db, "setup") if c.tbl == "attendance" and c.field == "status"]
+    found = [c for c in merge.conflicts(a.db, "setup") if c.tbl == "attendance" and c.field == "status"]
     assert found, "the overwritten mark is listed"
     conflict = found[0]
     assert conflict.who == "Björn Berg" and conflict.day == TODAY.isoformat() and conflict.what == "Närvaro"
     assert conflict.lost == "partial"
-    sync.restore_conflict(a.db, "omar.farah", conflict.id)
+    merge.restore_conflict(a.db, "omar.farah", conflict.id)
     row = sqlite3.connect(a.path).execute("SELECT status, hours FROM attendance WHERE participant_id = ? AND date = ?",
                                           (pid, TODAY.isoformat())).fetchone()
     assert row == ("partial", 3.0)  # the whole mark, never "sick, 3 h" or "partial, 0 h"
-    assert not [c for c in sync.conflicts(a.db, "setup") if c.row_id == conflict.row_id]
+    assert not [c for c in merge.conflicts(a.db, "setup") if c.row_id == conflict.row_id]
 
 
 async def test_f5_asks_for_the_share_and_the_key_once_and_keeps_the_result_line(

@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from store import sync
+from store import merge, sync
 from store.i18n import t
 from tui.dialogs import PromptDialog
 from tui.workers import call_store
@@ -104,9 +104,9 @@ class ConflictsScreen(Screen):
         self.reload()
 
     def reload(self) -> None:
-        call_store(self, sync.conflicts, self.app.db, self.app.login, done=self._show, group="conflicts")
+        call_store(self, merge.conflicts, self.app.db, self.app.login, done=self._show, group="conflicts")
 
-    def _show(self, items: list[sync.Conflict]) -> None:
+    def _show(self, items: list[merge.Conflict]) -> None:
         table = self.query_one(DataTable)
         table.clear()
         for c in items:
@@ -121,7 +121,7 @@ class ConflictsScreen(Screen):
             return
         cid = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         db, login = self.app.db, self.app.login
-        self.app.write_lane.submit(lambda: sync.restore_conflict(db, login, cid),
+        self.app.write_lane.submit(lambda: merge.restore_conflict(db, login, cid),
                                    lambda _: (self.app.notify(t("conf.restored"), timeout=4), self.reload()),
                                    lambda m: self.app.notify(m, severity="error", timeout=8))
 
