@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from store import access, activities, cases, db, sync
+from store import access, activities, cases, db, merge, sync
 
 from .conftest import PIN, World, make_world
 
@@ -52,14 +52,14 @@ SECRETS = ("Gömda", "Dolda", "111 22 33", "444 55 66")
 
 
 def test_protected_identity_is_redacted_in_conflicts_by_the_store(conflicted: tuple[Path, str]) -> None:
-    """On main `sync.conflicts` showed every caseworker a protected person's old and new address."""
+    """On main `merge.conflicts` (then `sync.conflicts`) showed every caseworker a protected person's old and new address."""
     path, _ = conflicted
     database = db.open(path)
     try:
-        shown = repr([(c.kept, c.lost) for c in sync.conflicts(database, "omar.farah")])
+        shown = repr([(c.kept, c.lost) for c in merge.conflicts(database, "omar.farah")])
         assert not any(s in shown for s in SECRETS) and "•••" in shown
         for allowed in ("karin.ek", "setup"):  # the responsible caseworker and the administrator see it
-            shown = repr([(c.kept, c.lost) for c in sync.conflicts(database, allowed)])
+            shown = repr([(c.kept, c.lost) for c in merge.conflicts(database, allowed)])
             assert any(s in shown for s in SECRETS), allowed
     finally:
         database.dispose()
