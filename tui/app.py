@@ -523,7 +523,7 @@ def key_sections() -> list[tuple[str, list[Binding]]]:
     README key tables' test."""
     from tui.screens.activities import ActivitiesScreen
     from tui.screens.enrolment import EnrolmentScreen
-    from tui.msactions import MILESTONE_BINDINGS
+    from tui.milestone_keys import MILESTONE_BINDINGS
     from tui.screens.attendance import AttendanceScreen, RollTable, SessionTable
     from tui.screens.card import CaseCardScreen
     from tui.screens.milestones import BoardTable

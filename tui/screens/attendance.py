@@ -23,7 +23,7 @@ from store.attendance import Mark, RollRow, Session
 from store.i18n import num, t
 from tui.dialogs import ConfirmDialog
 from tui.labels import add_columns, mark_text, person_name
-from tui.markkeys import MARK_BINDINGS, MarkKeys
+from tui.mark_keys import MARK_BINDINGS, MarkKeys
 from tui.workers import call_store
 
 

@@ -21,7 +21,7 @@ from store.cases import Participant
 from store.i18n import num, t
 from tui.dialogs import ChoiceDialog
 from tui.labels import cell_symbol
-from tui.msactions import MILESTONE_BINDINGS, MilestoneKeys
+from tui.milestone_keys import MILESTONE_BINDINGS, MilestoneKeys
 from tui.workers import call_store
 
 

@@ -11,7 +11,7 @@ from store import milestones
 from store.i18n import t
 from tui.dialogs import ChoiceDialog
 from tui.labels import add_columns, person_name
-from tui.msactions import MILESTONE_BINDINGS, MilestoneKeys
+from tui.milestone_keys import MILESTONE_BINDINGS, MilestoneKeys
 from tui.workers import call_store
 
 

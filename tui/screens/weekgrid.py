@@ -18,7 +18,7 @@ from store import attendance, calendar, clock
 from store.attendance import Mark, WeekRow
 from store.i18n import language, num, t
 from tui.labels import cell_symbol
-from tui.markkeys import MARK_BINDINGS, MarkKeys
+from tui.mark_keys import MARK_BINDINGS, MarkKeys
 from tui.workers import call_store
 
 
