@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 from pathlib import Path
 
 from store import access, activities, calendar, changes, clock, identity, tabular, validate
@@ -226,10 +227,11 @@ def _session_context(tx: Tx, participant_id: str, activity_id: str, session_id: 
     """Check every rule for marking this person at this session; return the planned hours."""
     iso = day.isoformat()
     plan = _weekday_col("plan", day)
-    act = run(tx.conn, "SELECT a.name || CASE s.name WHEN '' THEN '' ELSE ' ' || s.name END,"
-                       f" {activities.hours_sql(day, 's.id')}, s.end_date FROM activity_session s"
-                       " JOIN activity a ON a.id = s.activity_id WHERE s.id = ? AND s.activity_id = ?",
-              (session_id, activity_id)).fetchone()
+    act = tx.once(("session", session_id, activity_id, iso), lambda: run(
+        tx.conn, "SELECT a.name || CASE s.name WHEN '' THEN '' ELSE ' ' || s.name END,"
+                 f" {activities.hours_sql(day, 's.id')}, s.end_date FROM activity_session s"
+                 " JOIN activity a ON a.id = s.activity_id WHERE s.id = ? AND s.activity_id = ?",
+        (session_id, activity_id)).fetchone())
     if act is None:
         raise ArenaError("att.unknown_activity", value=activity_id)
     if act[2] is not None and act[2] < iso:
@@ -244,11 +246,13 @@ def _session_context(tx: Tx, participant_id: str, activity_id: str, session_id: 
                          weekday=calendar.WEEKDAY_LONG[language()][day.weekday()])
     if person[1] and person[1] < iso:
         raise ArenaError("att.exited", name=person[0], date=person[1])
-    enrolled = run(tx.conn, "SELECT 1 FROM enrolment WHERE participant_id = ? AND session_id = ? AND start_date <= ?"
+    # by the person's few enrolments (the unary + keeps SQLite from walking the whole session's list instead)
+    enrolled = run(tx.conn, "SELECT 1 FROM enrolment WHERE participant_id = ? AND +session_id = ? AND start_date <= ?"
                             " AND (end_date IS NULL OR end_date >= ?)", (participant_id, session_id, iso, iso)).fetchone()
     if not enrolled:
         raise ArenaError("att.not_enrolled", name=person[0], activity=act[0], date=iso)
-    if run(tx.conn, "SELECT 1 FROM session_cancel WHERE session_id = ? AND date = ?", (session_id, iso)).fetchone():
+    if tx.once(("cancelled", session_id, iso), lambda: run(
+            tx.conn, "SELECT 1 FROM session_cancel WHERE session_id = ? AND date = ?", (session_id, iso)).fetchone()):
         raise ArenaError("att.cancelled", date=iso)
     return min(act[1], person[2])
 
@@ -257,21 +261,27 @@ def _check_reason(tx: Tx, status: str, reason: str | None) -> str | None:
     if status not in ABSENT:
         return None
     code = (reason or DEFAULT_REASON[status]).strip().upper()
-    row = run(tx.conn, "SELECT category FROM absence_code WHERE code = ?", (code,)).fetchone()
+    row = tx.once(("absence code", code), lambda: run(
+        tx.conn, "SELECT category FROM absence_code WHERE code = ?", (code,)).fetchone())
     if row is None or row[0] != status:
         raise ArenaError("att.bad_reason", value=code[:40])
     return code
 
 
+_UNREAD: Any = object()
+
+
 def _mark_in(tx: Tx, participant_id: str, activity_id: str, day: dt.date, status: str,
              hours: float | None = None, reason: str | None = None, note: str = "",
-             session_id: str | None = None) -> Mark:
+             session_id: str | None = None, *, current: Mark | None = _UNREAD) -> Mark:
+    """Check and write one mark; `current` is the mark as the caller just read it (read here if not)."""
     status, hours, code, note, session_id = _check_mark(tx, participant_id, activity_id, day, status, hours,
                                                         reason, note, session_id)
     now = clock.now().isoformat()
     late = day < clock.today()
     row_id = attendance_id(participant_id, activity_id, session_id, day.isoformat())
-    current = _get_mark(tx.conn, participant_id, session_id, day.isoformat())
+    if current is _UNREAD:
+        current = _get_mark(tx.conn, participant_id, session_id, day.isoformat())
     if current and (current.status, current.hours, current.reason_code, current.note) == (status, hours, code, note):
         return current  # re-marking the same thing changes nothing (and logs nothing)
     changes.upsert(tx, "attendance", row_id, {
@@ -286,11 +296,13 @@ def _check_mark(tx: Tx, participant_id: str, activity_id: str, day: dt.date, sta
                 reason: str | None, note: str, session_id: str | None
                 ) -> tuple[str, float, str | None, str, str]:
     """Every rule of a mark, reading only: (status, hours, reason code, note, session) as they would be written."""
-    _check_day(day)
-    access.require(tx.conn, tx.login, access.ATTENDANCE, activity_id=activity_id)
+    tx.once(("day", day), lambda: _check_day(day))
+    tx.once(("may mark", activity_id), lambda: access.require(tx.conn, tx.login, access.ATTENDANCE,
+                                                                activity_id=activity_id))
     if status not in STATUSES:
         raise ArenaError("att.bad_status", value=str(status)[:40])
-    session_id = _sid(tx.conn, activity_id, session_id, day)
+    if session_id is None:
+        session_id = tx.once(("only session", activity_id, day), lambda: _sid(tx.conn, activity_id, None, day))
     planned = _session_context(tx, participant_id, activity_id, session_id, day)
     if status == "present":
         hours = planned
@@ -572,7 +584,9 @@ def import_csv(db: Database, login: str, path: str | Path, *, all_or_nothing: bo
             aid = activities.activity_id_in(known, row.get("activity", ""))
             day = validate.date(row.get("date", ""))
             # the session column may be left out (or empty) where the activity has one session that day
-            sid = activities.find_session(tx.conn, aid, row.get("session") or None, day)
+            session = row.get("session") or None
+            sid = tx.once(("session named", aid, session, day),
+                          lambda: activities.find_session(tx.conn, aid, session, day))
             hours = tabular.decimal(row["hours"]) if row.get("hours") else None
             status, hours, code, note, sid = _check_mark(tx, pid, aid, day, row.get("status", "").lower(), hours,
                                                          row.get("reason") or None, row.get("note", ""), sid)
@@ -581,7 +595,7 @@ def import_csv(db: Database, login: str, path: str | Path, *, all_or_nothing: bo
         def write(tx: Tx, staged: list) -> tuple[bool, list]:
             pid, aid, sid, iso, status, hours, code, note = staged
             before = _get_mark(tx.conn, pid, sid, iso)
-            after = _mark_in(tx, pid, aid, dt.date.fromisoformat(iso), status, hours, code, note, sid)
+            after = _mark_in(tx, pid, aid, dt.date.fromisoformat(iso), status, hours, code, note, sid, current=before)
             undo = [pid, aid, sid, iso, None if before is None else
                     [before.status, before.hours, before.reason_code, before.note]]
             return before != after, undo

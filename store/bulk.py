@@ -4,7 +4,9 @@ An import first checks every row against the rules on short *read* transactions 
 puts the rows that pass in a staging table – a private SQLite file beside the database, owner-only,
 removed afterwards – so a file of a million rows neither sits in memory nor holds the write lock while
 it is read. Then the staged rows are written in chunks of `CHUNK` rows, one short write transaction
-each (every row again through the same rule as a key press, with its change-log entry). Between chunks
+each (every row again through the same rule as a key press, with its change-log entry; the rules'
+facts that cannot change within one transaction are read once per transaction, `Tx.once`), committed
+without waiting for the disk and synced once at the end, before the import reports. Between chunks
 the importer lets any interactive write that is waiting go first (`Database.yield_to_waiters`), so a
 roll-call mark is saved while the import runs.
 
@@ -150,6 +152,7 @@ def run(db: Database, login: str, rows: Iterable[tuple[int, Any]], *,
                 report.unchanged += counts[1]
                 if all_or_nothing:
                     staging.remember(done)
+        db.make_durable()
     report.rejected.sort()
     return report
 
@@ -201,3 +204,4 @@ def _undo(db: Database, login: str, staging: Staging, undo: Callable[[Tx, Any], 
         with db.write(login, bulk=True) as tx:
             for value in chunk:
                 undo(tx, value)
+    db.make_durable()

@@ -72,16 +72,24 @@ class Database:
         """One write transaction, committed when the block ends; any failure raises StoreError.
 
         An interactive write (a mark, a form) announces itself while it waits and writes, so a bulk
-        writer (`bulk=True`, an import in chunks) lets it go first between two chunks."""
+        writer (`bulk=True`, an import in chunks) lets it go first between two chunks. A bulk chunk's
+        commit does not wait for the disk (synchronous=NORMAL): the bulk writer makes its chunks durable
+        itself before it reports them done (`make_durable`); every other commit waits for the disk."""
         token = None if bulk else self._announce()
         try:
             with self.engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn:
-                with conn.begin():
-                    # read under the write lock: another process's sync may have given this database a
-                    # new identity (a restore or a copy was detected) since this one last looked
-                    ws = run(conn, "SELECT id FROM workstation WHERE is_local = 1").fetchone()[0]
-                    self._workstation_id = ws
-                    yield Tx(conn, login, ws)
+                if bulk:
+                    conn.connection.driver_connection.execute("PRAGMA synchronous=NORMAL")
+                try:
+                    with conn.begin():
+                        # read under the write lock: another process's sync may have given this database
+                        # a new identity (a restore or a copy was detected) since this one last looked
+                        ws = run(conn, "SELECT id FROM workstation WHERE is_local = 1").fetchone()[0]
+                        self._workstation_id = ws
+                        yield Tx(conn, login, ws)
+                finally:
+                    if bulk:
+                        conn.connection.driver_connection.execute("PRAGMA synchronous=FULL")
         except (exc.OperationalError, exc.DatabaseError, sqlite3.Error) as error:
             raise _translate(error) from error
         finally:
@@ -90,6 +98,20 @@ class Database:
                     os.unlink(token)
                 except OSError:
                     pass
+
+    def make_durable(self) -> None:
+        """After bulk chunks: wait until what they committed is on the disk (the write-ahead log synced;
+        a checkpoint syncs what it moved into the database file itself)."""
+        if self.path == ":memory:":
+            return
+        try:
+            fd = os.open(self.path + "-wal", os.O_RDWR)
+        except FileNotFoundError:
+            return
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
     def _waiting_dir(self) -> str | None:
         return None if self.path == ":memory:" else self.path + ".writers"

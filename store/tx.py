@@ -7,7 +7,8 @@ module imports itself back through another.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Connection, exc
 
@@ -29,3 +30,14 @@ class Tx:
     conn: Connection
     login: str
     workstation_id: str
+    # What a rule read once and cannot change while this transaction lasts (who the user is, an activity's
+    # session that day): a bulk import checks thousands of rows against the same few facts.
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def once(self, key: Any, read: Any) -> Any:
+        """`read()` the first time `key` is asked in this transaction, the remembered answer after."""
+        try:
+            return self.memo[key]
+        except KeyError:
+            value = self.memo[key] = read()
+            return value

@@ -169,3 +169,25 @@ def test_an_interactive_write_goes_before_the_next_chunk(world: World) -> None:
     thread.join(10)
     waiter.join(10)
     assert order == ["mark", "chunk"]
+
+
+def test_bulk_chunks_do_not_wait_for_the_disk_but_the_import_is_synced_before_it_reports(
+        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chunk's commit skips the disk wait (synchronous=NORMAL); the connection goes back to FULL for the
+    next write, and the import syncs the write-ahead log once before it returns."""
+    from store.db import run
+
+    with world.db.write("lena.leder", bulk=True) as tx:
+        assert run(tx.conn, "PRAGMA synchronous").fetchone()[0] == 1
+    with world.db.write("lena.leder") as tx:
+        assert run(tx.conn, "PRAGMA synchronous").fetchone()[0] == 2
+    synced: list[str] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(os.readlink(f"/proc/self/fd/{fd}")), real_fsync(fd)))
+    file = tmp_path / "lista.csv"
+    rows = big_file(world, file, passes=1)
+    result = attendance.import_csv(world.db, "lena.leder", file)
+    assert result.imported == rows and not result.rejected
+    assert synced and synced[-1] == str(world.path.resolve()) + "-wal"
+    with world.db.write("lena.leder") as tx:
+        assert run(tx.conn, "PRAGMA synchronous").fetchone()[0] == 2
