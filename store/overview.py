@@ -237,17 +237,18 @@ def _kept_figures(conn, active: dict, tip: dict, starts: list[dt.date], weekdays
     """The unfiltered figures from store.schema's kept totals: each read is bounded by calendar days,
     outcomes and caseworkers, not by the number of people (the same numbers as the straight queries;
     tests/test_figure_totals.py holds them equal)."""
-    # planned hours per week: the people referred by its Monday, less those who left before its Friday;
-    # back those of them referred after the Monday (they were never added): a few rows from the index
+    # planned hours per week: the people referred by its Monday, less those who left before its Friday,
+    # plus those of them referred after the Monday (they were never added): the few who came and went
+    # within the week (figure_brief). Only people whose exit is not before their referral are in the
+    # kept plans (no one else is in the programme on any day).
     sums = ", ".join(f"coalesce(sum({d}), 0)" for d in _PLANS)
     planned_weeks = []
     for days in weekdays:
         first, last = days[0].isoformat(), days[-1].isoformat()
         referred = conn.exec_driver_sql(f"SELECT {sums} FROM figure_referral WHERE date <= ?", (first,)).one()
-        left = conn.exec_driver_sql(f"SELECT {sums} FROM figure_exit WHERE date < ?", (last,)).one()
-        late = conn.exec_driver_sql(
-            "SELECT " + ", ".join(f"coalesce(sum(p.plan_{d}), 0)" for d in _PLANS) + " FROM participant p"
-            " INDEXED BY participant_referral WHERE p.referral_date > ? AND p.exit_date < ?", (first, last)).one()
+        left = conn.exec_driver_sql(f"SELECT {sums} FROM figure_left WHERE date < ?", (last,)).one()
+        late = conn.exec_driver_sql(f"SELECT {sums} FROM figure_brief WHERE referral_date > ? AND exit_date < ?",
+                                    (first, last)).one()
         per_weekday = [r - x + y for r, x, y in zip(referred, left, late)]
         planned_weeks.append(float(sum(per_weekday[d.weekday()] for d in days if calendar.is_workday(d))))
     first, last = weekdays[0][0].isoformat(), weekdays[-1][-1].isoformat()
@@ -262,18 +263,20 @@ def _kept_figures(conn, active: dict, tip: dict, starts: list[dt.date], weekdays
     ws = {g: [0, 0] for g in (*GENDERS, "all")}
     label = "o.label_sv" if _sv() else "o.label_en"
     for out, work, g, n in conn.exec_driver_sql(
-            f"SELECT {label}, o.work_or_study, f.gender, sum(f.exited) FROM figure_exit f"
-            " JOIN exit_outcome o ON o.code = f.outcome WHERE f.date >= ? GROUP BY o.code, f.gender"
-            " HAVING sum(f.exited) > 0 ORDER BY o.sort", (dt.date(today.year, 1, 1).isoformat(),)):
+            f"SELECT {label}, o.work_or_study, f.gender, sum(f.exited) FROM figure_exit_month f"
+            " JOIN exit_outcome o ON o.code = f.outcome WHERE f.month >= ? GROUP BY o.code, f.gender"
+            " HAVING sum(f.exited) > 0 ORDER BY o.sort", (f"{today.year}-01",)):
         exits.setdefault(out, {x: 0 for x in GENDERS})[g] = n
         for key in (g, "all"):
             ws[key][1] += n
             ws[key][0] += n if work else 0
     share = {k: (v[0] / v[1] if v[1] else None) for k, v in ws.items()}
-    caseloads = sorted(((name, n or 0, women or 0) for name, role, n, women in conn.exec_driver_sql(
-        "SELECT c.name, c.role, f.active, f.women FROM caseworker c LEFT JOIN figure_caseload f"
-        " ON f.caseworker_id = c.id AND f.active > 0 WHERE c.role != 'leader' AND c.active = 1")
-        if role == "caseworker" or n), key=lambda r: (-r[1], r[0]))
+    # one line per caseworker on the screen: what it shows, read in one pass each
+    counts = {cid: (n, women) for cid, n, women in conn.exec_driver_sql(
+        "SELECT caseworker_id, active, women FROM figure_caseload WHERE active > 0").all()}
+    caseloads = sorted([(name, *counts.get(cid, (0, 0))) for cid, name, role in conn.exec_driver_sql(
+        "SELECT id, name, role FROM caseworker WHERE role != 'leader' AND active = 1").all()
+        if role == "caseworker" or cid in counts], key=lambda r: (-r[1], r[0]))
     return Figures(active, tip, weekly, exits, share, caseloads)
 
 

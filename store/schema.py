@@ -532,6 +532,7 @@ def _m11_audit_chain(conn: Connection) -> None:
     conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS audit_event_chain ON audit_event(ws, seq)")
 
 
+# Migration 12 as released (migration 13 replaces its tables and triggers, see FIGURE_TOTAL_TRIGGERS).
 # The programme figures (F5), kept like the day totals so they read rows per calendar day, not per person.
 # Local derived tables, never synced: every workstation keeps its own from its own rows (marks and people
 # written here, applied by a sync, folded from a snapshot or removed by gallring all pass the triggers).
@@ -542,7 +543,7 @@ def _m11_audit_chain(conn: Connection) -> None:
 _PLAN = ("mon", "tue", "wed", "thu", "fri")
 
 
-def _figure_add(row: str, sign: str) -> str:
+def _figure_add_v12(row: str, sign: str) -> str:
     """The statements that add (sign '+') or take away ('-') one participant row (NEW or OLD)."""
     plans = ", ".join(f"{sign}{row}.plan_{d}" for d in _PLAN)
     upd = ", ".join(f"{d} = {d} + excluded.{d}" for d in _PLAN)
@@ -560,7 +561,7 @@ def _figure_add(row: str, sign: str) -> str:
         ON CONFLICT (caseworker_id) DO UPDATE SET active = active + excluded.active, women = women + excluded.women;"""
 
 
-def _cancelled_hours(row: str, sign: str) -> str:
+def _cancelled_hours_v12(row: str, sign: str) -> str:
     """Add or take away one mark's hours in attendance_day_cancelled when its session was cancelled that day."""
     return f"""
         INSERT INTO attendance_day_cancelled (date, hours)
@@ -569,7 +570,7 @@ def _cancelled_hours(row: str, sign: str) -> str:
         ON CONFLICT (date) DO UPDATE SET hours = hours + excluded.hours;"""
 
 
-def _cancel_marks(row: str, sign: str) -> str:
+def _cancel_marks_v12(row: str, sign: str) -> str:
     """Add or take away the hours of one cancellation's marks."""
     return f"""
         INSERT INTO attendance_day_cancelled (date, hours)
@@ -578,34 +579,144 @@ def _cancel_marks(row: str, sign: str) -> str:
         ON CONFLICT (date) DO UPDATE SET hours = hours + excluded.hours;"""
 
 
-_PARTICIPANT_FIGURE_COLS = ("status, gender, referral_date, exit_date, exit_outcome, caseworker_id, "
+_PARTICIPANT_FIGURE_COLS_V12 = ("status, gender, referral_date, exit_date, exit_outcome, caseworker_id, "
                             + ", ".join(f"plan_{d}" for d in _PLAN))
-FIGURE_TOTAL_TRIGGERS = (
-    f"CREATE TRIGGER figure_participant_insert AFTER INSERT ON participant BEGIN {_figure_add('NEW', '+')} END;"
-    f"CREATE TRIGGER figure_participant_delete AFTER DELETE ON participant BEGIN {_figure_add('OLD', '-')} END;"
-    f"CREATE TRIGGER figure_participant_update AFTER UPDATE OF {_PARTICIPANT_FIGURE_COLS} ON participant BEGIN"
-    f" {_figure_add('OLD', '-')} {_figure_add('NEW', '+')} END;"
-    f"CREATE TRIGGER figure_cancelled_mark_insert AFTER INSERT ON attendance BEGIN {_cancelled_hours('NEW', '+')} END;"
-    f"CREATE TRIGGER figure_cancelled_mark_delete AFTER DELETE ON attendance BEGIN {_cancelled_hours('OLD', '-')} END;"
+_FIGURE_TRIGGERS_V12 = (
+    f"CREATE TRIGGER figure_participant_insert AFTER INSERT ON participant BEGIN {_figure_add_v12('NEW', '+')} END;"
+    f"CREATE TRIGGER figure_participant_delete AFTER DELETE ON participant BEGIN {_figure_add_v12('OLD', '-')} END;"
+    f"CREATE TRIGGER figure_participant_update AFTER UPDATE OF {_PARTICIPANT_FIGURE_COLS_V12} ON participant BEGIN"
+    f" {_figure_add_v12('OLD', '-')} {_figure_add_v12('NEW', '+')} END;"
+    f"CREATE TRIGGER figure_cancelled_mark_insert AFTER INSERT ON attendance BEGIN {_cancelled_hours_v12('NEW', '+')} END;"
+    f"CREATE TRIGGER figure_cancelled_mark_delete AFTER DELETE ON attendance BEGIN {_cancelled_hours_v12('OLD', '-')} END;"
     f"CREATE TRIGGER figure_cancelled_mark_update AFTER UPDATE OF hours, date, session_id ON attendance BEGIN"
-    f" {_cancelled_hours('OLD', '-')} {_cancelled_hours('NEW', '+')} END;"
-    f"CREATE TRIGGER figure_cancel_insert AFTER INSERT ON session_cancel BEGIN {_cancel_marks('NEW', '+')} END;"
-    f"CREATE TRIGGER figure_cancel_delete AFTER DELETE ON session_cancel BEGIN {_cancel_marks('OLD', '-')} END;"
+    f" {_cancelled_hours_v12('OLD', '-')} {_cancelled_hours_v12('NEW', '+')} END;"
+    f"CREATE TRIGGER figure_cancel_insert AFTER INSERT ON session_cancel BEGIN {_cancel_marks_v12('NEW', '+')} END;"
+    f"CREATE TRIGGER figure_cancel_delete AFTER DELETE ON session_cancel BEGIN {_cancel_marks_v12('OLD', '-')} END;"
     f"CREATE TRIGGER figure_cancel_update AFTER UPDATE OF session_id, date ON session_cancel BEGIN"
-    f" {_cancel_marks('OLD', '-')} {_cancel_marks('NEW', '+')} END;")
-FIGURE_TOTAL_TRIGGER_NAMES = ("figure_participant_insert", "figure_participant_delete", "figure_participant_update",
+    f" {_cancel_marks_v12('OLD', '-')} {_cancel_marks_v12('NEW', '+')} END;")
+_FIGURE_TRIGGER_NAMES_V12 = ("figure_participant_insert", "figure_participant_delete", "figure_participant_update",
                               "figure_cancelled_mark_insert", "figure_cancelled_mark_delete",
                               "figure_cancelled_mark_update", "figure_cancel_insert", "figure_cancel_delete",
                               "figure_cancel_update")
-_PLAN_SUMS = ", ".join(f"sum(plan_{d})" for d in _PLAN)
+_PLAN_SUMS_V12 = ", ".join(f"sum(plan_{d})" for d in _PLAN)
+_FIGURE_FILL_V12 = f"""
+    DELETE FROM figure_referral;
+    INSERT INTO figure_referral (date, gender, active, {', '.join(_PLAN)})
+        SELECT referral_date, gender, sum(status = 'active'), {_PLAN_SUMS_V12} FROM participant GROUP BY 1, 2;
+    DELETE FROM figure_exit;
+    INSERT INTO figure_exit (date, outcome, gender, exited, {', '.join(_PLAN)})
+        SELECT exit_date, coalesce(exit_outcome, ''), gender, sum(status = 'exited'), {_PLAN_SUMS_V12} FROM participant
+        WHERE exit_date IS NOT NULL GROUP BY 1, 2, 3;
+    DELETE FROM figure_caseload;
+    INSERT INTO figure_caseload (caseworker_id, active, women)
+        SELECT caseworker_id, count(*), sum(gender = 'K') FROM participant
+        WHERE caseworker_id IS NOT NULL AND status = 'active' GROUP BY 1;
+    DELETE FROM attendance_day_cancelled;
+    INSERT INTO attendance_day_cancelled (date, hours)
+        SELECT t.date, sum(t.hours) FROM session_cancel sc CROSS JOIN attendance t
+        ON t.session_id = sc.session_id AND t.date = sc.date GROUP BY t.date;
+"""
+
+
+def _create_figure_triggers_v12(conn) -> None:  # noqa: ANN001 -- a SQLAlchemy or a sqlite3 connection
+    run = conn.exec_driver_sql if hasattr(conn, "exec_driver_sql") else conn.execute
+    for body in _FIGURE_TRIGGERS_V12.split("END;"):
+        if body.strip():
+            run(body + "END;")
+
+
+def _fill_figure_totals_v12(conn) -> None:  # noqa: ANN001 -- after a bulk load with the triggers dropped
+    run = conn.exec_driver_sql if hasattr(conn, "exec_driver_sql") else conn.execute
+    for statement in _FIGURE_FILL_V12.split(";"):
+        if statement.strip():
+            run(statement)
+
+
+def _m12_figure_totals(conn: Connection) -> None:
+    """The programme figures from totals kept by triggers (see _FIGURE_TRIGGERS_V12), built once here
+    from the rows there are."""
+    plan_cols = ", ".join(f"{d} REAL NOT NULL DEFAULT 0" for d in _PLAN)
+    _exec_script(conn, f"""
+    CREATE TABLE figure_referral (date TEXT NOT NULL, gender TEXT NOT NULL, active INTEGER NOT NULL DEFAULT 0,
+        {plan_cols}, PRIMARY KEY (date, gender)) WITHOUT ROWID;
+    CREATE TABLE figure_exit (date TEXT NOT NULL, outcome TEXT NOT NULL, gender TEXT NOT NULL,
+        exited INTEGER NOT NULL DEFAULT 0, {plan_cols}, PRIMARY KEY (date, outcome, gender)) WITHOUT ROWID;
+    CREATE TABLE figure_caseload (caseworker_id TEXT PRIMARY KEY, active INTEGER NOT NULL DEFAULT 0,
+        women INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+    CREATE TABLE attendance_day_cancelled (date TEXT PRIMARY KEY, hours REAL NOT NULL DEFAULT 0) WITHOUT ROWID;
+    """)
+    _fill_figure_totals_v12(conn)
+    _create_figure_triggers_v12(conn)
+
+
+# The programme figures (F5) since migration 13, kept like the day totals so every read is bounded by the
+# calendar (days, months), the outcomes and the caseworkers, never by the number of people. Local derived
+# tables, never synced: every workstation keeps its own from its own rows (people and marks written here,
+# applied by a sync, folded from a snapshot or removed by gallring all pass the triggers).
+#  figure_referral: per referral day and gender, the active people and the weekly plans;
+#  figure_left: per exit day, the weekly plans of the people who left that day;
+#  figure_brief: per referral and exit day, the weekly plans of people who left within a week of coming;
+#  figure_exit_month: per exit month, outcome and gender, the exited people;
+#  figure_caseload: per caseworker, the active people and the women among them;
+#  attendance_day_cancelled: per day, the hours of marks whose session was cancelled (kept, not counted).
+# The plans leave out a person whose exit is before the referral: in the programme on no day.
+def _figure_person(row: str, sign: str) -> str:
+    """The statements that add (sign '+') or take away ('-') one participant row (NEW or OLD)."""
+    in_ = f"({row}.exit_date IS NULL OR {row}.exit_date >= {row}.referral_date)"
+    plans = ", ".join(f"{sign}{row}.plan_{d} * {in_}" for d in _PLAN)
+    upd = ", ".join(f"{d} = {d} + excluded.{d}" for d in _PLAN)
+    return f"""
+        INSERT INTO figure_referral (date, gender, active, {', '.join(_PLAN)})
+        VALUES ({row}.referral_date, {row}.gender, {sign}({row}.status = 'active'), {plans})
+        ON CONFLICT (date, gender) DO UPDATE SET active = active + excluded.active, {upd};
+        INSERT INTO figure_left (date, {', '.join(_PLAN)})
+        SELECT {row}.exit_date, {plans} WHERE {row}.exit_date IS NOT NULL
+        ON CONFLICT (date) DO UPDATE SET {upd};
+        INSERT INTO figure_brief (referral_date, exit_date, {', '.join(_PLAN)})
+        SELECT {row}.referral_date, {row}.exit_date, {plans} WHERE {row}.exit_date IS NOT NULL
+        AND {row}.exit_date >= {row}.referral_date AND {row}.exit_date < date({row}.referral_date, '+7 days')
+        ON CONFLICT (referral_date, exit_date) DO UPDATE SET {upd};
+        INSERT INTO figure_exit_month (month, outcome, gender, exited)
+        SELECT substr({row}.exit_date, 1, 7), coalesce({row}.exit_outcome, ''), {row}.gender, {sign}1
+        WHERE {row}.exit_date IS NOT NULL AND {row}.status = 'exited'
+        ON CONFLICT (month, outcome, gender) DO UPDATE SET exited = exited + excluded.exited;
+        INSERT INTO figure_caseload (caseworker_id, active, women)
+        SELECT {row}.caseworker_id, {sign}1, {sign}({row}.gender = 'K')
+        WHERE {row}.caseworker_id IS NOT NULL AND {row}.status = 'active'
+        ON CONFLICT (caseworker_id) DO UPDATE SET active = active + excluded.active, women = women + excluded.women;"""
+
+
+FIGURE_TOTAL_TRIGGERS = (
+    f"CREATE TRIGGER figure_participant_insert AFTER INSERT ON participant BEGIN {_figure_person('NEW', '+')} END;"
+    f"CREATE TRIGGER figure_participant_delete AFTER DELETE ON participant BEGIN {_figure_person('OLD', '-')} END;"
+    f"CREATE TRIGGER figure_participant_update AFTER UPDATE OF {_PARTICIPANT_FIGURE_COLS_V12} ON participant BEGIN"
+    f" {_figure_person('OLD', '-')} {_figure_person('NEW', '+')} END;"
+    f"CREATE TRIGGER figure_cancelled_mark_insert AFTER INSERT ON attendance BEGIN {_cancelled_hours_v12('NEW', '+')} END;"
+    f"CREATE TRIGGER figure_cancelled_mark_delete AFTER DELETE ON attendance BEGIN {_cancelled_hours_v12('OLD', '-')} END;"
+    f"CREATE TRIGGER figure_cancelled_mark_update AFTER UPDATE OF hours, date, session_id ON attendance BEGIN"
+    f" {_cancelled_hours_v12('OLD', '-')} {_cancelled_hours_v12('NEW', '+')} END;"
+    f"CREATE TRIGGER figure_cancel_insert AFTER INSERT ON session_cancel BEGIN {_cancel_marks_v12('NEW', '+')} END;"
+    f"CREATE TRIGGER figure_cancel_delete AFTER DELETE ON session_cancel BEGIN {_cancel_marks_v12('OLD', '-')} END;"
+    f"CREATE TRIGGER figure_cancel_update AFTER UPDATE OF session_id, date ON session_cancel BEGIN"
+    f" {_cancel_marks_v12('OLD', '-')} {_cancel_marks_v12('NEW', '+')} END;")
+FIGURE_TOTAL_TRIGGER_NAMES = _FIGURE_TRIGGER_NAMES_V12
+_IN = "(exit_date IS NULL OR exit_date >= referral_date)"
+_PLAN_SUMS = ", ".join(f"sum(plan_{d} * {_IN})" for d in _PLAN)
 FIGURE_TOTALS_FILL = f"""
     DELETE FROM figure_referral;
     INSERT INTO figure_referral (date, gender, active, {', '.join(_PLAN)})
         SELECT referral_date, gender, sum(status = 'active'), {_PLAN_SUMS} FROM participant GROUP BY 1, 2;
-    DELETE FROM figure_exit;
-    INSERT INTO figure_exit (date, outcome, gender, exited, {', '.join(_PLAN)})
-        SELECT exit_date, coalesce(exit_outcome, ''), gender, sum(status = 'exited'), {_PLAN_SUMS} FROM participant
-        WHERE exit_date IS NOT NULL GROUP BY 1, 2, 3;
+    DELETE FROM figure_left;
+    INSERT INTO figure_left (date, {', '.join(_PLAN)})
+        SELECT exit_date, {_PLAN_SUMS} FROM participant WHERE exit_date IS NOT NULL GROUP BY 1;
+    DELETE FROM figure_brief;
+    INSERT INTO figure_brief (referral_date, exit_date, {', '.join(_PLAN)})
+        SELECT referral_date, exit_date, {_PLAN_SUMS} FROM participant WHERE exit_date IS NOT NULL
+        AND exit_date >= referral_date AND exit_date < date(referral_date, '+7 days') GROUP BY 1, 2;
+    DELETE FROM figure_exit_month;
+    INSERT INTO figure_exit_month (month, outcome, gender, exited)
+        SELECT substr(exit_date, 1, 7), coalesce(exit_outcome, ''), gender, count(*) FROM participant
+        WHERE exit_date IS NOT NULL AND status = 'exited' GROUP BY 1, 2, 3;
     DELETE FROM figure_caseload;
     INSERT INTO figure_caseload (caseworker_id, active, women)
         SELECT caseworker_id, count(*), sum(gender = 'K') FROM participant
@@ -631,18 +742,20 @@ def fill_figure_totals(conn) -> None:  # noqa: ANN001 -- after a bulk load with 
             run(statement)
 
 
-def _m12_figure_totals(conn: Connection) -> None:
-    """The programme figures from totals kept by triggers (see FIGURE_TOTAL_TRIGGERS), built once here
-    from the rows there are."""
+def _m13_figure_totals(conn: Connection) -> None:
+    """Migration 12's figures, bounded by the calendar: the plans of those who left per day (not per day,
+    outcome and gender), of those who came and went within a week per pair of days, and the exits per
+    month; triggers and totals made again from the rows. Idempotent (a version number set back is safe)."""
+    for name in _FIGURE_TRIGGER_NAMES_V12:
+        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
     plan_cols = ", ".join(f"{d} REAL NOT NULL DEFAULT 0" for d in _PLAN)
     _exec_script(conn, f"""
-    CREATE TABLE figure_referral (date TEXT NOT NULL, gender TEXT NOT NULL, active INTEGER NOT NULL DEFAULT 0,
-        {plan_cols}, PRIMARY KEY (date, gender)) WITHOUT ROWID;
-    CREATE TABLE figure_exit (date TEXT NOT NULL, outcome TEXT NOT NULL, gender TEXT NOT NULL,
-        exited INTEGER NOT NULL DEFAULT 0, {plan_cols}, PRIMARY KEY (date, outcome, gender)) WITHOUT ROWID;
-    CREATE TABLE figure_caseload (caseworker_id TEXT PRIMARY KEY, active INTEGER NOT NULL DEFAULT 0,
-        women INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
-    CREATE TABLE attendance_day_cancelled (date TEXT PRIMARY KEY, hours REAL NOT NULL DEFAULT 0) WITHOUT ROWID;
+    DROP TABLE IF EXISTS figure_exit;
+    CREATE TABLE IF NOT EXISTS figure_left (date TEXT PRIMARY KEY, {plan_cols}) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS figure_brief (referral_date TEXT NOT NULL, exit_date TEXT NOT NULL, {plan_cols},
+        PRIMARY KEY (referral_date, exit_date)) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS figure_exit_month (month TEXT NOT NULL, outcome TEXT NOT NULL, gender TEXT NOT NULL,
+        exited INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (month, outcome, gender)) WITHOUT ROWID;
     """)
     fill_figure_totals(conn)
     create_figure_total_triggers(conn)
@@ -651,5 +764,6 @@ def _m12_figure_totals(conn: Connection) -> None:
 MIGRATIONS: list[Callable[[Connection], None]] = [_m1_core, _m2_search, _m3_sync, _m4_figures, _m5_day_totals,
                                                   _m6_caseload_index, _m7_gallring, _m8_sync_healing,
                                                   _m9_session_totals, _m10_sessions,
-                                                  _m11_audit_chain, _m12_figure_totals]
+                                                  _m11_audit_chain, _m12_figure_totals,
+                                                  _m13_figure_totals]
 LATEST = len(MIGRATIONS)

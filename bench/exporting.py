@@ -1,0 +1,137 @@
+"""Exports and the whole-programme närvarorapport in bounded memory: each in its own process, its peak RSS
+read from that process alone (os.wait4), its time against the sqlite3 shell writing the same rows as CSV.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.core import TODAY, Context, Goal, Result, benchmark, result
+
+ROOT = Path(__file__).resolve().parent.parent
+MB = 300  # the goal: < 300 MB peak at 100 000 participants
+
+
+def run(argv: list[str], out: Path | None = None, env: dict | None = None) -> tuple[float, float, str]:
+    """Run a process to its end (stdout to `out`); return (seconds, its own peak RSS in MB, stderr)."""
+    start = time.perf_counter()
+    with open(out or os.devnull, "wb") as sink:
+        proc = subprocess.Popen(argv, cwd=ROOT, stdout=sink, stderr=subprocess.PIPE,
+                                env={**os.environ, "ARENA_TODAY": TODAY.isoformat(), **(env or {})})
+        err = proc.stderr.read().decode(errors="replace")
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"{argv[:3]} exited {proc.returncode}: {err[-2000:]}")
+    return seconds, usage.ru_maxrss / 1024, err
+
+
+def sqlite3_shell() -> str:
+    shell = shutil.which("sqlite3")
+    if shell is None:
+        raise RuntimeError("the sqlite3 shell is not installed (apt-get install sqlite3): no baseline")
+    return shell
+
+
+EXPORT = ("import sys; from store import db, export; d = db.open(sys.argv[1]);"
+          " n = export.write(d, 'anna.lind', sys.argv[2], sys.argv[3], sys.stdout, reason='bench');"
+          " sys.stdout.flush()")
+REPORT = ("import sys; from pathlib import Path; from store import db, report; d = db.open(sys.argv[1]);"
+          " b = report.build(d, 'anna.lind', '2026-11', stream=True, reason='bench');"
+          " report.write_file(b, Path(sys.argv[3]), sys.argv[2]); print(b.count, file=sys.stderr)")
+
+
+def _copy(ctx: Context, folder: Path) -> Path:
+    """The export and the report write the access log: a copy of the scale database (hard to avoid: the
+    store's audit row is part of what is measured)."""
+    target = folder / "arena.db"
+    shutil.copy(ctx.path, target)
+    return target
+
+
+def _pair(ours: list[str], base: list[str], folder: Path, runs: int, ours_out: Path | None = None
+          ) -> tuple[list[float], list[float], float, float]:
+    a, b, peak, base_peak = [], [], 0.0, 0.0
+    for i in range(runs):
+        order = (("o", "b") if i % 2 == 0 else ("b", "o"))
+        for who in order:
+            if who == "o":
+                s, mb, _ = run(ours, ours_out or folder / "ours.out")
+                a.append(s)
+                peak = max(peak, mb)
+            else:
+                s, mb, _ = run(base, folder / "base.csv")
+                b.append(s)
+                base_peak = max(base_peak, mb)
+    return a, b, peak, base_peak
+
+
+@benchmark("export_stream")
+def export_stream(ctx: Context) -> list[Result]:
+    """`arena export` of every table that grows with the programme, CSV in the Swedish Excel dialect (with
+    formula neutralising), against the sqlite3 shell running the same SELECT into a CSV file. Runs at full
+    size are expensive (the attendance table is 4 million rows): 3 interleaved pairs there, 5 with --quick."""
+    from store import export
+
+    runs = ctx.runs if ctx.quick else 3
+    folder = Path(tempfile.mkdtemp(prefix="arena-bench-export-"))
+    out = []
+    try:
+        path = _copy(ctx, folder)
+        for what in ("participants", "attendance", "enrolments"):
+            _, sql = export.QUERIES[what]
+            ours = [sys.executable, "-c", EXPORT, str(path), what, "csv"]
+            base = [sqlite3_shell(), "-csv", "-header", f"file:{path}?mode=ro", sql]
+            a, b, peak, base_peak = _pair(ours, base, folder, runs)
+            size = (folder / "ours.out").stat().st_size // 2**20
+            out.append(result(f"export {what}", a, b, "s, whole table as CSV vs sqlite3 -csv",
+                              Goal(f"≤ 1.5× and < {MB} MB", ratio=1.5), extra_ok=peak < MB,
+                              note=f"peak RSS {peak:.0f} MB (shell {base_peak:.0f} MB), {size} MB file"))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return out
+
+
+def report_rows_sql(first: str, last: str) -> str:
+    """The rows the whole-programme report reads, as the sqlite3 shell would write them: the people of the
+    period with their caseworker and plan, then the period's live marks with the session's planned hours."""
+    from store.attendance import live_sql
+    from store.overview import day_plan_sql
+
+    return (f"SELECT p.id, p.personnummer, p.reserve_number, p.protected, p.last_name || ', ' || p.first_name,"
+            f" p.referral_date, p.exit_date, coalesce(c.name, ''), p.plan_mon, p.plan_tue, p.plan_wed, p.plan_thu,"
+            f" p.plan_fri FROM participant p LEFT JOIN caseworker c ON c.id = p.caseworker_id"
+            f" WHERE p.referral_date <= '{last}' AND (p.exit_date IS NULL OR p.exit_date >= '{first}')"
+            f" ORDER BY p.last_name COLLATE NOCASE, p.first_name COLLATE NOCASE, p.id;"
+            f" SELECT t.participant_id, t.date, t.status, t.reason_code, t.hours, {day_plan_sql('t')}, a.name, t.note"
+            f" FROM attendance t JOIN activity a ON a.id = t.activity_id JOIN participant p ON p.id = t.participant_id"
+            f" WHERE t.date BETWEEN '{first}' AND '{last}' AND {live_sql('t')} ORDER BY t.participant_id, t.date;")
+
+
+@benchmark("report_all")
+def report_all(ctx: Context) -> list[Result]:
+    """The whole programme's närvarorapport for November (every participant) as XLSX and CSV, each in its
+    own process: peak RSS (< 300 MB) and time against the sqlite3 shell writing the rows it reads."""
+    runs = ctx.runs if ctx.quick else 3
+    folder = Path(tempfile.mkdtemp(prefix="arena-bench-report-"))
+    out = []
+    try:
+        path = _copy(ctx, folder)
+        base = [sqlite3_shell(), "-csv", f"file:{path}?mode=ro", report_rows_sql("2026-11-01", "2026-11-30")]
+        for fmt in ("csv", "xlsx"):
+            target = folder / f"alla.{fmt}"
+            ours = [sys.executable, "-c", REPORT, str(path), fmt, str(target)]
+            a, b, peak, base_peak = _pair(ours, base, folder, runs)
+            out.append(result(f"report_all {fmt}", a, b, "s, whole programme, one month vs sqlite3 -csv of its rows",
+                              Goal(f"≤ 1.5× and < {MB} MB", ratio=1.5), extra_ok=peak < MB,
+                              note=f"peak RSS {peak:.0f} MB (shell {base_peak:.0f} MB),"
+                                   f" {target.stat().st_size // 2**20} MB file"))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return out
