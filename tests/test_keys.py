@@ -119,3 +119,27 @@ async def test_f_on_f5_switches_to_the_figures_and_back(world: World) -> None:
         assert app.screen.query_one(TabbedContent).active == "tab-myday"
         await type_fast(pilot, app, "f")
         assert app.screen.query_one(TabbedContent).active == "tab-figures"
+
+
+async def test_a_burst_of_marks_is_drawn_row_by_row(world: World) -> None:
+    """The roll call repaints only the rows a saved mark changed (tui.screens.attendance.RollTable
+    .update_cell): what is drawn on each line, not only the table's data, shows every saved mark, the
+    person under the cursor and the ones not yet marked — also after moving back over them."""
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await type_fast(pilot, app, "f3", "enter", *"nnsnbno")
+        await pilot.pause()
+        roll = app.screen.query_one("#roll")
+
+        def drawn(row: int) -> str:
+            return roll.render_line(row + roll.header_height - roll.scroll_offset.y).text
+
+        expected = ["närvarande", "närvarande", "sjuk", "närvarande", "vab", "närvarande", "ogiltig"]
+        for row, word in enumerate(expected):
+            assert word in drawn(row).lower(), (row, drawn(row))
+        assert "närvarande" not in drawn(len(expected)).lower() and roll.cursor_row == len(expected)
+        await type_fast(pilot, app, "up", "up", "s")  # over the drawn rows and back: each one repainted
+        await pilot.pause()
+        assert "sjuk" in drawn(5).lower() and "närvarande" in drawn(3).lower()
+        assert len(marks(world)) == len(expected)

@@ -11,8 +11,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from textual import events
-from textual.app import App
+from textual import events, messages
+from textual.app import App, Notify
 from textual.binding import Binding
 
 from store import access, attendance, calendar, clock, db, logs, milestones, staff, validate
@@ -21,6 +21,12 @@ from tui.dialogs import ChoiceDialog, FormDialog
 from tui.workers import WriteLane, call_store
 
 log = logging.getLogger(__name__)
+
+# Messages that never change which screen or widget the next key reaches: keys typed ahead (still on
+# their way to the key queue), a repaint or new layout asked for, a toast, a table's cursor moved.
+# (The table's by name: importing DataTable here would put it on the way to the first screen.)
+_HARMLESS: tuple[type, ...] = (messages.Update, messages.Layout, messages.Prompt, Notify)
+_HARMLESS_NAMES = frozenset({"DataTable.RowHighlighted", "DataTable.CellHighlighted"})
 
 
 def stylesheet() -> Path | None:
@@ -157,7 +163,7 @@ class ArenaApp(App):
             screen = self.screen
             waiting_focus = screen.focused is None and any(w.focusable for w in screen.walk_children())
             # quiet: nothing the previous keys set off (a Submitted on its way to dismiss a dialog) is queued
-            busy = any(node._message_queue.qsize() for node in (self, *screen.walk_children(with_self=True)))
+            busy = self._app_busy() or any(node._message_queue.qsize() for node in screen.walk_children(with_self=True))
             if ((screen, screen.focused) == before and screen.is_mounted and not waiting_focus and not busy
                     and not self.opening):
                 return
@@ -167,12 +173,27 @@ class ArenaApp(App):
     def _ready_now(self) -> bool:
         """The cheap check first: the screen is built, has its focus, nothing is queued anywhere on it."""
         screen = self.screen
-        if not screen.is_mounted or self.opening or self._message_queue.qsize():
+        if not screen.is_mounted or self.opening or self._app_busy():
             return False
         nodes = list(screen.walk_children(with_self=True))
         if screen.focused is None and any(w.focusable for w in nodes):
             return False
         return not any(node._message_queue.qsize() for node in nodes)
+
+    def _app_busy(self) -> bool:
+        """The app holds a message that may change what the next key reaches. Keys typed ahead, waiting
+        in the app's queue to join `_typed` behind this one, do not: during a burst of marks there is
+        nearly always one, and counting it sent every key of the burst through a full barrier."""
+        queued = self._message_queue
+        waiting = getattr(queued, "values", None)  # textual's own queue: a deque
+        if waiting is None:
+            return bool(queued.qsize())
+        return any(not self._harmless(message) for message in waiting)
+
+    def _harmless(self, message: object) -> bool:
+        if isinstance(message, events.Key):  # typed ahead: neither released by the pump nor handed up
+            return not message.is_forwarded and id(message) not in self._released
+        return isinstance(message, _HARMLESS) or type(message).__qualname__ in _HARMLESS_NAMES
 
     def hold_keys(self) -> Callable[[], None]:
         """Keys typed from now wait until the returned release is called: for a screen that shows only

@@ -9,6 +9,7 @@ that have arrived in one go, so a burst of marks costs one redraw per frame, not
 from __future__ import annotations
 
 import collections
+import contextvars
 import logging
 import queue
 import threading
@@ -16,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from textual import events
 from textual.dom import DOMNode
 
 from store.i18n import ArenaError, t
@@ -101,9 +101,12 @@ class WriteLane:
         self._results: collections.deque[tuple[Callable[[Any], None], Any]] = collections.deque()
         self._flush_posted = threading.Lock()  # held while a flush is on its way to the UI thread
         self._outstanding = 0  # submitted and not yet shown (read and written on the UI thread only)
+        self._context: contextvars.Context | None = None  # the UI thread's (its active app), for _flush
 
     def submit(self, fn: Callable[[], Any], done: Callable[[Any], None], failed: Callable[[str], None]) -> None:
         self._outstanding += 1
+        if self._context is None:
+            self._context = contextvars.copy_context()
         self._idle.clear()
         self._jobs.put(WriteJob(fn, done, failed))
 
@@ -141,9 +144,17 @@ class WriteLane:
         committed all the same)."""
         self._results.append((callback, value))
         if self._flush_posted.acquire(blocking=False):  # else the flush on its way takes this one too
-            # post_message is thread-safe and returns at once (call_from_thread would wait for the screen)
-            if not self._app.post_message(events.Callback(callback=self._flush)):
-                self._flush_posted.release()
+            # Straight onto the UI thread's event loop, returning at once (call_from_thread would wait
+            # for the screen). Not through the app's message queue: the key guard waits for that queue
+            # to be empty before it delivers the next typed key, so results queued there held up every
+            # key of a burst behind a redraw.
+            loop = getattr(self._app, "_loop", None)
+            try:
+                if loop is None or loop.is_closed():
+                    raise RuntimeError("the app has closed")
+                loop.call_soon_threadsafe(self._flush, context=self._context.copy() if self._context else None)
+            except RuntimeError:
+                self._flush_posted.release()  # the write is committed all the same
 
     def _flush(self) -> None:
         """On the UI thread: show every result that has arrived, in commit order."""

@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets.data_table import ColumnKey, RowKey
 
 from store import attendance, calendar, clock
 from store.attendance import Mark, RollRow, Session
@@ -83,6 +84,28 @@ class RollTable(MarkKeys, DataTable):
         if not same:
             first_unmarked = next((i for i, pid in enumerate(self.visible()) if self.people[pid].mark is None), 0)
             self.move_cursor(row=first_unmarked)
+
+    def update_cell(self, row_key: RowKey | str, column_key: ColumnKey | str, value: object, *,
+                    update_width: bool = False) -> None:
+        """One cell changed: forget the rendering of its row only and repaint that row. DataTable's own
+        update_cell forgets every row's rendering (its caches are keyed by one update counter), so during
+        a burst of marks each frame re-rendered the whole roll call. Columns keep their widths (the mark
+        and info columns are sized for their longest text). Tested through the drawn lines in
+        tests/test_attendance.py (a Textual that renamed these caches would fail there, not silently)."""
+        row = RowKey(row_key) if isinstance(row_key, str) else row_key
+        column = ColumnKey(column_key) if isinstance(column_key, str) else column_key
+        if update_width or row not in self._row_locations or column not in self._column_locations:
+            super().update_cell(row_key, column_key, value, update_width=update_width)  # (raises for a bad key)
+            return
+        self._data[row][column] = value
+        index = self._row_locations.get(row)
+        for cache, stale in ((self._cell_render_cache, lambda key: key[0] == row),
+                             (self._row_render_cache, lambda key: key[0] == row),
+                             (self._row_renderable_cache, lambda key: key[1] == index)):
+            for key in [key for key in cache.keys() if stale(key)]:
+                cache.discard(key)
+        self._line_cache.clear()  # lines are cheap to put together again from the rows still cached
+        self.refresh_row(index)
 
     def close(self) -> None:
         """No roll call: nothing here may take a mark (the day changed to one without this session)."""
