@@ -23,7 +23,8 @@ from sqlalchemy import Connection
 from store import access, audit, changes, clock, validate
 from store.db import Database, Tx, run
 from store.i18n import ArenaError
-from store.schema import SESSION_HOURS_ALWAYS, WEEKDAYS
+from store.schema import SESSION_HOURS_ALWAYS
+from store.tables import WEEKDAYS
 
 class SessionFull(ArenaError):
     """The session has no place left: enrolling anyway needs a reason (kept and logged)."""

@@ -15,7 +15,7 @@ from pathlib import Path
 from store import access, activities, calendar, changes, clock, identity, tabular, validate
 from store.db import Database, Tx, run
 from store.i18n import ArenaError, language, num, t
-from store.schema import WEEKDAYS
+from store.tables import WEEKDAYS
 
 STATUSES = ("present", "partial", "sick", "vab", "excused", "unexcused")
 ABSENT = ("sick", "vab", "excused", "unexcused")

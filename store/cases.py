@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from store import access, audit, changes, clock, identity, names, validate
 from store.db import Database, Tx
 from store.i18n import ArenaError
-from store.schema import WEEKDAYS
+from store.tables import WEEKDAYS
 
 GENDERS = ("K", "M", "X")
 PLAN_COLS = tuple(f"plan_{d}" for d in WEEKDAYS)

@@ -13,18 +13,15 @@ import time
 import uuid
 from typing import Any
 
-from store import settings
+from store import settings, tables
 from store.tx import Tx, run
 
-# Tables whose rows are shared between workstations; value = primary key column.
-SYNCED: dict[str, str] = {
-    "caseworker": "id", "participant": "id", "activity": "id", "activity_session": "id", "session_hours": "id",
-    "enrolment": "id", "attendance": "id",
-    "session_cancel": "id", "absence_code": "code", "milestone_stage": "code", "exit_outcome": "code",
-    "milestone": "id", "note": "id", "audit_event": "id",
-}
+# Tables whose rows are shared between workstations; value = primary key column (from store.models).
+SYNCED: dict[str, str] = {table: tables.PRIMARY_KEY[table][0] for table in (
+    "caseworker", "participant", "activity", "activity_session", "session_hours", "enrolment", "attendance",
+    "session_cancel", "absence_code", "milestone_stage", "exit_outcome", "milestone", "note", "audit_event")}
 # Columns computed by SQLite, never written.
-GENERATED = {"participant": {"pnr10"}}
+GENERATED: dict[str, tuple[str, ...]] = tables.GENERATED
 
 _NAMESPACE = uuid.UUID("6f1d6a5e-2b7c-4f0e-9a4b-0c2f3e5d7a10")
 

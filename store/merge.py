@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from store import changes, clock, names, retention, settings
+from store import changes, clock, names, retention, settings, tables
 from store.db import Database, Tx
 from store.i18n import ArenaError, t
 
@@ -387,7 +387,7 @@ def _describe(conn: Connection, table: str, row_id: str) -> tuple[str, str]:
     pk = changes.SYNCED.get(table, "id")
     who, day = "", ""
     try:
-        cols = {r[1] for r in conn.exec_driver_sql(f"PRAGMA table_info({table})")}
+        cols = tables.COLUMNS.get(table, ())
         if table in _WHO:
             who = conn.exec_driver_sql(_WHO[table], (row_id,)).scalar() or ""
         elif "participant_id" in cols:
@@ -462,7 +462,7 @@ def restore_conflict(db: Database, login: str, conflict_id: str) -> None:
         if row is None:
             raise ArenaError("err.not_found", what=conflict_id[:40])
         table, row_id, f, lost, lost_hlc = row
-        columns = _columns(tx, table)
+        columns = _columns(table)
         if table not in changes.SYNCED or f not in columns:
             raise ArenaError("err.not_found", what=f)
         values = {f: json.loads(lost)}
@@ -485,5 +485,5 @@ def _state_after(tx: Tx, table: str, row_id: str, hlc: str) -> dict[str, Any]:
     return state or {}
 
 
-def _columns(tx: Tx, table: str) -> set[str]:
-    return {r[1] for r in tx.conn.exec_driver_sql(f"PRAGMA table_info({table})")}
+def _columns(table: str) -> set[str]:
+    return set(tables.COLUMNS.get(table, ()))

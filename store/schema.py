@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
+from store.tables import WEEKDAYS
 
 
 def _exec_script(conn: Connection, script: str) -> None:

@@ -1,0 +1,80 @@
+"""The tables as the queries see them: column names, primary keys, generated columns, the weekdays.
+
+Generated from `store.models` (the one declaration of the schema) by `python -m store.models`; do not
+edit by hand. tests/test_models.py fails when this file and the models disagree. It exists so the
+queries and the mark's hot path can name columns without importing SQLModel at start-up."""
+from __future__ import annotations
+
+WEEKDAYS = ('mon', 'tue', 'wed', 'thu', 'fri')
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    'absence_code': ('code', 'category', 'label_sv', 'label_en', 'excused', 'legal_ref', 'sort'),
+    'activity': ('hours_mon', 'hours_tue', 'hours_wed', 'hours_thu', 'hours_fri', 'id', 'name', 'kind', 'site', 'leader_id', 'capacity', 'active'),
+    'activity_session': ('id', 'activity_id', 'name', 'start_time', 'end_time', 'capacity', 'end_date', 'active'),
+    'attendance': ('id', 'participant_id', 'activity_id', 'session_id', 'date', 'status', 'hours', 'reason_code', 'note', 'recorded_by', 'recorded_at', 'late'),
+    'attendance_day': ('date', 'hours', 'marks'),
+    'attendance_day_cancelled': ('date', 'hours'),
+    'audit_event': ('id', 'at', 'user_login', 'action', 'participant_id', 'reason', 'detail', 'ws', 'seq', 'chain'),
+    'caseworker': ('id', 'login', 'name', 'role', 'site', 'active', 'pin_hash'),
+    'change_log': ('seq', 'op_id', 'workstation_id', 'hlc', 'tbl', 'row_id', 'kind', 'changes', 'at', 'by', 'ws_seq'),
+    'conflict': ('id', 'tbl', 'row_id', 'field', 'kept_value', 'lost_value', 'lost_hlc', 'lost_by', 'lost_workstation', 'detected_at', 'resolved'),
+    'enrolment': ('id', 'participant_id', 'activity_id', 'start_date', 'end_date', 'session_id', 'capacity_reason'),
+    'enrolment_step': ('session_id', 'date', 'delta'),
+    'exit_outcome': ('code', 'label_sv', 'label_en', 'work_or_study', 'sort'),
+    'figure_caseload': ('caseworker_id', 'active', 'women'),
+    'figure_exit': ('mon', 'tue', 'wed', 'thu', 'fri', 'date', 'outcome', 'gender', 'exited'),
+    'figure_referral': ('mon', 'tue', 'wed', 'thu', 'fri', 'date', 'gender', 'active'),
+    'gallring_log': ('id', 'participant_id', 'last_entry', 'as_of', 'removed_at', 'removed_by', 'counts'),
+    'milestone': ('id', 'participant_id', 'stage_code', 'status', 'planned_date', 'achieved_date', 'caseworker_id', 'note', 'period', 'updated_at'),
+    'milestone_stage': ('code', 'label_sv', 'label_en', 'kind', 'sort', 'active'),
+    'name_token': ('participant_id', 'token'),
+    'name_vocab': ('token',),
+    'note': ('id', 'participant_id', 'author_login', 'created_at', 'text', 'refers_to'),
+    'participant': ('plan_mon', 'plan_tue', 'plan_wed', 'plan_thu', 'plan_fri', 'id', 'personnummer', 'reserve_number', 'first_name', 'last_name', 'gender', 'birth_date', 'protected', 'address', 'phone', 'referral_date', 'caseworker_id', 'site', 'status', 'exit_date', 'exit_outcome', 'created_at', 'pnr10'),
+    'quarantine': ('file', 'reason', 'detected_at', 'fingerprint'),
+    'session_cancel': ('id', 'activity_id', 'session_id', 'date', 'reason', 'recorded_by', 'recorded_at'),
+    'session_hours': ('hours_mon', 'hours_tue', 'hours_wed', 'hours_thu', 'hours_fri', 'id', 'session_id', 'valid_from'),
+    'session_marks': ('session_id', 'date', 'marks'),
+    'setting': ('key', 'value'),
+    'sync_peer': ('workstation_id', 'applied_seq', 'last_file', 'last_seen'),
+    'sync_pending': ('op_id', 'workstation_id', 'seq', 'payload', 'waiting_for', 'first_sync'),
+    'token_variant': ('variant', 'token'),
+    'workstation': ('id', 'name', 'is_local', 'created_at'),
+}
+PRIMARY_KEY: dict[str, tuple[str, ...]] = {
+    'absence_code': ('code',),
+    'activity': ('id',),
+    'activity_session': ('id',),
+    'attendance': ('id',),
+    'attendance_day': ('date',),
+    'attendance_day_cancelled': ('date',),
+    'audit_event': ('id',),
+    'caseworker': ('id',),
+    'change_log': ('seq',),
+    'conflict': ('id',),
+    'enrolment': ('id',),
+    'enrolment_step': ('session_id', 'date'),
+    'exit_outcome': ('code',),
+    'figure_caseload': ('caseworker_id',),
+    'figure_exit': ('date', 'outcome', 'gender'),
+    'figure_referral': ('date', 'gender'),
+    'gallring_log': ('id',),
+    'milestone': ('id',),
+    'milestone_stage': ('code',),
+    'name_token': ('token', 'participant_id'),
+    'name_vocab': ('token',),
+    'note': ('id',),
+    'participant': ('id',),
+    'quarantine': ('file',),
+    'session_cancel': ('id',),
+    'session_hours': ('id',),
+    'session_marks': ('session_id', 'date'),
+    'setting': ('key',),
+    'sync_peer': ('workstation_id',),
+    'sync_pending': ('op_id',),
+    'token_variant': ('variant', 'token'),
+    'workstation': ('id',),
+}
+GENERATED: dict[str, tuple[str, ...]] = {
+    'participant': ('pnr10',),
+}

@@ -1,0 +1,78 @@
+"""The schema is declared once, in store.models: the numbered migrations build exactly that (a new database and
+one upgraded from the first release alike), store.tables is its current light view, and the code's own lists
+of tables and columns come from it."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlmodel import SQLModel
+
+from store import changes, db, models, schema, snapshot, tables
+
+
+def differences(path: Path) -> list[str]:
+    database = db.open(path)
+    try:
+        with database.read() as conn:
+            return models.differences(conn)
+    finally:
+        database.dispose()
+
+
+def test_the_migrations_build_the_models(tmp_path: Path) -> None:
+    assert differences(tmp_path / "new.db") == []
+
+
+def test_a_database_from_the_first_release_upgrades_to_the_models(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    db.open(path, upto=1).dispose()
+    assert differences(path) == []
+
+
+def test_a_schema_that_drifted_from_the_models_is_named(tmp_path: Path) -> None:
+    """The comparison can fail: each kind of drift is one line naming the table and what differs."""
+    path = tmp_path / "drift.db"
+    database = db.open(path)
+    with database.engine.begin() as conn:
+        conn.exec_driver_sql("DROP INDEX participant_exit")
+        conn.exec_driver_sql("CREATE INDEX note_author ON note(author_login)")
+        conn.exec_driver_sql("ALTER TABLE note ADD COLUMN mood TEXT")
+        conn.exec_driver_sql("ALTER TABLE activity ADD COLUMN colour TEXT NOT NULL DEFAULT 'red'")
+        conn.exec_driver_sql("CREATE TABLE stray (id TEXT PRIMARY KEY)")
+        conn.exec_driver_sql("CREATE TABLE name_vocab_new (token TEXT PRIMARY KEY)")  # a rowid table now
+        conn.exec_driver_sql("DROP TABLE name_vocab")
+        conn.exec_driver_sql("ALTER TABLE name_vocab_new RENAME TO name_vocab")
+        conn.exec_driver_sql("CREATE TABLE setting_new (key TEXT PRIMARY KEY, value TEXT)")  # nullable now
+        conn.exec_driver_sql("DROP TABLE setting")
+        conn.exec_driver_sql("ALTER TABLE setting_new RENAME TO setting")
+    database.dispose()
+    found = "\n".join(differences(path))
+    for expected in ("participant: index participant_exit", "note: index note_author", "note: columns",
+                     "activity: columns", "stray: in the database", "name_vocab: WITHOUT ROWID",
+                     "setting.value: nullable"):
+        assert expected in found, f"{expected!r} not reported in:\n{found}"
+
+
+def test_store_tables_is_the_models_light_view() -> None:
+    """store.tables is generated from the models (`python -m store.models`): never edited apart from them."""
+    assert (Path(models.__file__).with_name("tables.py")).read_text(encoding="utf-8") == models.light_view(), \
+        "store/tables.py is stale: run `python -m store.models`"
+    assert set(tables.COLUMNS) == set(SQLModel.metadata.tables)
+
+
+def test_the_codes_lists_of_tables_come_from_the_models() -> None:
+    assert {t: (pk,) for t, pk in changes.SYNCED.items()} == {t: tables.PRIMARY_KEY[t] for t in changes.SYNCED}
+    assert sorted(snapshot.TABLE_ORDER) == sorted(changes.SYNCED)
+    assert schema.WEEKDAYS == tables.WEEKDAYS
+    for mixin, prefix in ((models.WeekPlan, "plan_"), (models.WeekHours, "hours_"), (models.WeekdayTotals, "")):
+        assert tuple(mixin.model_fields) == tuple(prefix + day for day in tables.WEEKDAYS)
+
+
+def test_a_typed_read_is_a_model_instance(tmp_path: Path) -> None:
+    """Named rows become model instances: flags read as bool, by column name, never by position."""
+    database = db.open(tmp_path / "read.db")
+    with database.read() as conn:
+        row = conn.exec_driver_sql("SELECT * FROM absence_code WHERE code = 'OGILTIG'").mappings().one()
+    code = models.AbsenceCode.model_validate(dict(row))
+    assert code.excused is False and code.category == "unexcused" and code.legal_ref.startswith("SoL")
+    database.dispose()
