@@ -423,10 +423,25 @@ class FigureReferral(WeekdayTotals, table=True):
     active: int = 0
 
 
-class FigureExit(WeekdayTotals, table=True):
-    __tablename__ = "figure_exit"
+class FigureLeft(WeekdayTotals, table=True):
+    """The plans of those who left, per exit day."""
+    __tablename__ = "figure_left"
     __table_args__ = WITHOUT_ROWID
     date: str = Field(primary_key=True)
+
+
+class FigureBrief(WeekdayTotals, table=True):
+    """The plans of those who came and went within a week, per pair of days."""
+    __tablename__ = "figure_brief"
+    __table_args__ = WITHOUT_ROWID
+    referral_date: str = Field(primary_key=True)
+    exit_date: str = Field(primary_key=True)
+
+
+class FigureExitMonth(SQLModel, table=True):
+    __tablename__ = "figure_exit_month"
+    __table_args__ = WITHOUT_ROWID
+    month: str = Field(primary_key=True)
     outcome: str = Field(primary_key=True)
     gender: str = Field(primary_key=True)
     exited: int = 0

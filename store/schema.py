@@ -1,8 +1,10 @@
 """Numbered migrations, recorded in `PRAGMA user_version`.
 
 Each migration is a small function run once, in order, inside one transaction. Never edit a released
-migration: add the next one. A database from an older release opens and is upgraded; one from a newer
-release is refused with a clear message.
+migration: add the next one, and the same change to the tables' one declaration in `store.models` (then
+`python -m store.models` for `store.tables`); tests/test_models.py holds what the migrations build equal
+to the models. A database from an older release opens and is upgraded; one from a newer release is
+refused with a clear message.
 """
 from __future__ import annotations
 

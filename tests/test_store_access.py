@@ -38,6 +38,7 @@ NO_PERSONAL_DATA = {
     "store.milestones.threshold": "a programme setting",
     "store.overview.sites": "site names",
     "store.db.migrate": "schema",
+    "store.models.differences": "schema",
     "store.db.run": "the driver call every checked function uses inside its transaction",
     "store.names.add_vocabulary": "a building block inside a checked write transaction",
     "store.names.index_participant": "a building block inside a checked write transaction",
