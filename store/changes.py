@@ -100,21 +100,35 @@ def observe(tx: Tx, remote: str) -> None:
         _save_hlc(tx, state)
 
 
-def _next_ws_seq(tx: Tx) -> int:
-    """The next number in this workstation's gapless sequence, read from the log itself (the unique index
-    answers it): a number kept in memory would survive a savepoint rolled back under it (a refused import
-    row) and leave a hole that a receiving workstation can never fill."""
-    return run(tx.conn, "SELECT coalesce(max(ws_seq), 0) + 1 FROM change_log WHERE workstation_id = ?",
-               (tx.workstation_id,)).fetchone()[0]
+def digest(op_id: str, hlc: str, table: str, row_id: str, kind: str, changes: str, at: str, by: str) -> str:
+    """The hash of one entry's content (`changes` as stored: canonical JSON). Not its workstation or number,
+    which a restored or copied database may give it anew (sync._fork, sync._close_gaps)."""
+    body = json.dumps([op_id, hlc, table, row_id, kind, changes, at, by], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def link(previous: str, entry_digest: str) -> str:
+    """An entry's link in its workstation's hash chain: over the link before it and its own digest."""
+    return hashlib.sha256(f"{previous}\n{entry_digest}".encode()).hexdigest()
 
 
 def log(tx: Tx, table: str, row_id: str, kind: str, changes: dict[str, list[Any]]) -> str:
+    """Append one entry, numbered in this workstation's sequence and linked into its hash chain (tamper
+    evidence for the change log itself, checked by store.tamper here and wherever the entry arrives)."""
     hlc = tick(tx)
+    # the next number is read from the log itself (the unique index answers it): a number kept in memory
+    # would survive a savepoint rolled back under it (a refused import row) and leave a hole
+    last = run(tx.conn, "SELECT ws_seq, chain FROM change_log WHERE workstation_id = ? ORDER BY ws_seq DESC LIMIT 1",
+               (tx.workstation_id,)).fetchone()
+    seq, previous = (last[0] + 1, last[1] or "") if last else (1, "")
+    op_id, body = new_id(), json.dumps(changes, ensure_ascii=False, sort_keys=True)
+    at = time.strftime("%Y-%m-%dT%H:%M:%S")
+    entry_digest = digest(op_id, hlc, table, row_id, kind, body, at, tx.login)
     run(tx.conn,
-        "INSERT INTO change_log (op_id, workstation_id, ws_seq, hlc, tbl, row_id, kind, changes, at, by)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%S', 'now', 'localtime'), ?)",
-        (new_id(), tx.workstation_id, _next_ws_seq(tx), hlc, table, row_id, kind,
-         json.dumps(changes, ensure_ascii=False, sort_keys=True), tx.login))
+        "INSERT INTO change_log (op_id, workstation_id, ws_seq, hlc, tbl, row_id, kind, changes, at, by, digest, chain)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (op_id, tx.workstation_id, seq, hlc, table, row_id, kind, body, at, tx.login, entry_digest,
+         link(previous, entry_digest)))
     return hlc
 
 

@@ -332,6 +332,12 @@ CATALOG: dict[str, tuple[str, str]] = {
                       "{who} {at}). Kontakta systemansvarig; händelserna är flaggade, inte borttagna.",
                       "The access log has been tampered with: {n} event(s) do not match their hash chain (first: "
                       "{who} {at}). Contact the system administrator; the events are flagged, not removed."),
+    "tamper.log_broken": ("Ändringsloggen är manipulerad: {n} post(er) stämmer inte med sin hashkedja (första: {what}"
+                          " av {who} {at}, arbetsstation {ws}). Kontakta systemansvarig; posterna är flaggade, inte"
+                          " borttagna.",
+                          "The change log has been tampered with: {n} entr(y/ies) do not match their hash chain"
+                          " (first: {what} by {who} {at}, workstation {ws}). Contact the system administrator; the"
+                          " entries are flagged, not removed."),
     "tamper.triggers": ("Åtkomstloggens skydd mot ändringar saknades och återställdes {at}.",
                         "The access log's protection against changes was missing and was restored at {at}."),
     "cli.pin_prompt": ("PIN-kod för {login}: ", "PIN for {login}: "),

@@ -260,10 +260,11 @@ def apply_ops(db: Database, workstation: str, name: str, ops: list[dict], last: 
                 summary.ahead += 1  # applied all the same: the HLC keeps the order; the clock is reported
             changes.observe(tx, op["hlc"])
             tx.conn.exec_driver_sql(
-                "INSERT INTO change_log (op_id, workstation_id, ws_seq, hlc, tbl, row_id, kind, changes, at, by)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO change_log (op_id, workstation_id, ws_seq, hlc, tbl, row_id, kind, changes, at, by,"
+                " digest, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (op["op"], workstation, op["seq"], op["hlc"], op["tbl"], op["row"], op["kind"],
-                 json.dumps(op["changes"], ensure_ascii=False, sort_keys=True), op["at"], op["by"]))
+                 json.dumps(op["changes"], ensure_ascii=False, sort_keys=True), op["at"], op["by"],
+                 op.get("digest"), op.get("chain")))  # its hash link, checked by store.tamper after the sync
             incoming = (op["hlc"], workstation, op["kind"], op["changes"], op["by"])
             try_materialize(tx, op["tbl"], op["row"], incoming, op)
             if op["kind"] == "delete" and not op["changes"]:  # gallring elsewhere: purge the history here too

@@ -763,9 +763,27 @@ def _m13_figure_totals(conn: Connection) -> None:
     create_figure_total_triggers(conn)
 
 
+def _m14_change_log_chain(conn: Connection) -> None:
+    """Tamper evidence for the change log itself: each entry carries the digest of its content and a hash
+    link to the entry before it on its workstation (store.changes.link), and triggers keep an entry from
+    being deleted or changed – but for what the sync and gallring do by design: a number given anew, an
+    entry moved to a new workstation identity with a new link (sync._fork), values emptied by gallring
+    (store.tamper.LOG_TRIGGERS). Entries from before carry none and are not judged."""
+    from store import tamper
+
+    have = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(change_log)")}
+    for column in ("digest", "chain"):
+        if column not in have:
+            conn.exec_driver_sql(f"ALTER TABLE change_log ADD COLUMN {column} TEXT")
+    present = {name for (name,) in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    for name, ddl in tamper.LOG_TRIGGERS.items():
+        if name not in present:
+            conn.exec_driver_sql(ddl)
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [_m1_core, _m2_search, _m3_sync, _m4_figures, _m5_day_totals,
                                                   _m6_caseload_index, _m7_gallring, _m8_sync_healing,
                                                   _m9_session_totals, _m10_sessions,
                                                   _m11_audit_chain, _m12_figure_totals,
-                                                  _m13_figure_totals]
+                                                  _m13_figure_totals, _m14_change_log_chain]
 LATEST = len(MIGRATIONS)

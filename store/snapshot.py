@@ -73,12 +73,13 @@ def vector(conn: Connection, workstation_id: str) -> dict[str, int]:
 def _entries(conn: Connection, covered: dict[str, int]) -> Iterator[dict]:
     for table in TABLE_ORDER:
         rows = conn.exec_driver_sql(
-            "SELECT op_id, workstation_id, ws_seq, hlc, row_id, kind, changes, at, by FROM change_log"
+            "SELECT op_id, workstation_id, ws_seq, hlc, row_id, kind, changes, at, by, digest, chain FROM change_log"
             " WHERE tbl = ? AND NOT (kind = 'upsert' AND changes = '{}') ORDER BY row_id, hlc", (table,))
-        for op_id, ws, seq, hlc, row_id, kind, delta, at, by in rows:
+        for op_id, ws, seq, hlc, row_id, kind, delta, at, by, entry_digest, chain in rows:
             if seq is not None and seq <= covered.get(ws, 0):
                 yield {"op": op_id, "ws": ws, "seq": seq, "hlc": hlc, "tbl": table, "row": row_id,
-                       "kind": kind, "changes": json.loads(delta), "at": at, "by": by}
+                       "kind": kind, "changes": json.loads(delta), "at": at, "by": by, "digest": entry_digest,
+                       "chain": chain}
 
 
 def write(db: Database, share: Share, key: bytes) -> str | None:
@@ -196,10 +197,11 @@ def _load(tx: Tx, covered: dict[str, int], frames: Iterator[list[dict]], name: s
         if not fresh:
             continue
         inserted = tx.conn.exec_driver_sql(
-            "INSERT OR IGNORE INTO change_log (op_id, workstation_id, ws_seq, hlc, tbl, row_id, kind, changes, at, by)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO change_log (op_id, workstation_id, ws_seq, hlc, tbl, row_id, kind, changes, at, by,"
+            " digest, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(e["op"], e["ws"], e["seq"], e["hlc"], e["tbl"], e["row"], e["kind"],
-              json.dumps(e["changes"], ensure_ascii=False, sort_keys=True), e["at"], e["by"]) for e in fresh])
+              json.dumps(e["changes"], ensure_ascii=False, sort_keys=True), e["at"], e["by"], e.get("digest"),
+              e.get("chain")) for e in fresh])
         loaded += max(inserted.rowcount, 0)
         for e in fresh:
             newest = max(newest, e["hlc"], key=lambda h: changes.hlc_key(h) if h else (-1, -1, ""))

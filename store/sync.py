@@ -224,8 +224,10 @@ def load_key(path: str | os.PathLike[str]) -> bytes:
 
 
 def _ops_of_file(rows: list) -> list[dict]:
+    """The entries as a file holds them, with their digest and hash link (store.tamper checks them where
+    they arrive)."""
     return [{"op": r[0], "ws": r[9], "seq": r[1], "hlc": r[2], "tbl": r[3], "row": r[4], "kind": r[5],
-             "changes": json.loads(r[6]), "at": r[7], "by": r[8]} for r in rows]
+             "changes": json.loads(r[6]), "at": r[7], "by": r[8], "digest": r[10], "chain": r[11]} for r in rows]
 
 
 def publish(db: Database, share: Share, key: bytes, summary: Summary | None = None) -> int:
@@ -241,8 +243,8 @@ def publish(db: Database, share: Share, key: bytes, summary: Summary | None = No
         with db.read() as conn:
             done = int(settings.read(conn, "sync.published") or 0)
             rows = conn.exec_driver_sql(
-                "SELECT op_id, ws_seq, hlc, tbl, row_id, kind, changes, at, by, workstation_id FROM change_log"
-                " WHERE workstation_id = ? AND ws_seq > ? ORDER BY ws_seq LIMIT ?",
+                "SELECT op_id, ws_seq, hlc, tbl, row_id, kind, changes, at, by, workstation_id, digest, chain"
+                " FROM change_log WHERE workstation_id = ? AND ws_seq > ? ORDER BY ws_seq LIMIT ?",
                 (me, done, MAX_OPS_PER_FILE)).all()
         if not rows:
             return sent
@@ -340,9 +342,13 @@ def _fork(db: Database, share: Share, key: bytes, summary: Summary) -> None:
         moving = [op_id for op_id, in tx.conn.exec_driver_sql(
             "SELECT op_id FROM change_log WHERE workstation_id = ? AND ws_seq > ? ORDER BY ws_seq",
             (old, published)) if op_id not in on_share]
+        chain = ""  # the moved entries start the new identity's hash chain
         for seq, op_id in enumerate(moving, 1):
-            tx.conn.exec_driver_sql("UPDATE change_log SET workstation_id = ?, ws_seq = ? WHERE op_id = ?",
-                                    (new, seq, op_id))
+            entry_digest = tx.conn.exec_driver_sql("SELECT digest FROM change_log WHERE op_id = ?", (op_id,)).scalar()
+            chain = changes.link(chain, entry_digest) if entry_digest else None
+            tx.conn.exec_driver_sql("UPDATE change_log SET workstation_id = ?, ws_seq = ?, chain = ? WHERE op_id = ?",
+                                    (new, seq, chain, op_id))
+            chain = chain or ""
         name = tx.conn.exec_driver_sql("SELECT name FROM workstation WHERE id = ?", (old,)).scalar() or "arbetsstation"
         tx.conn.exec_driver_sql("UPDATE workstation SET is_local = 0 WHERE id = ?", (old,))
         tx.conn.exec_driver_sql("INSERT INTO workstation (id, name, is_local, created_at) VALUES (?, ?, 1, ?)",
@@ -492,9 +498,9 @@ def _check_tamper(db: Database, summary: Summary) -> None:
     from store import tamper
 
     with db.write("sync") as tx:
-        broken = tamper.check(tx.conn)
-    if broken:
-        summary.problems.append(t("tamper.broken", n=len(broken), who=broken[0].user_login, at=broken[0].at[:16]))
+        tamper.check(tx.conn)
+        found = tamper.state(tx.conn)
+    summary.problems += tamper.describe(tamper.State(found.broken, "", found.log_broken))
 
 
 def _remember_result(db: Database, summary: Summary, error: str = "") -> None:

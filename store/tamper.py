@@ -8,19 +8,26 @@ row and change-log entry changed) no longer matches its link, here and on every 
 reaches; the finding is kept and shown by `arena sync --status` and on F5 for administrators. A missing
 append-only trigger is put back when the database is opened, and that is recorded too.
 
+The change log itself is chained the same way (store.changes.log): every entry carries the digest of
+its content and a link over the link before it on its workstation, and travels with both in the ops
+files and snapshots. Each workstation checks every origin's chain as entries arrive (and at open):
+an entry whose content no longer matches its digest, or whose link does not follow, is flagged, kept
+(it is what arrived) and reported with the access log's findings. Triggers keep an entry from being
+deleted or changed but for what the sync and gallring do by design (LOG_TRIGGERS).
+
 What this does not do: someone who can run the sqlite3 shell on a workstation can also recompute a
-chain of events that have not left the workstation yet; events already synced keep their original
-links everywhere else. Must not import textual or rich.
+chain of events and entries that have not left the workstation yet; what was already synced keeps
+its original links everywhere else. Must not import textual or rich.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Connection
 
-from store import clock, settings
+from store import changes, clock, settings
 from store.tx import run
 
 FIELDS = ("id", "at", "user_login", "action", "participant_id", "reason", "detail")
@@ -30,6 +37,23 @@ AUDIT_TRIGGERS = {
     "audit_event_no_delete": "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event"
                              " BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END",
 }
+
+# The change log: no entry deleted; its content never changed, except its values emptied by gallring
+# (retention.redact); its link set anew only together with a new workstation identity (sync._fork).
+LOG_TRIGGERS = {
+    "change_log_no_delete": "CREATE TRIGGER change_log_no_delete BEFORE DELETE ON change_log"
+                            " BEGIN SELECT RAISE(ABORT, 'the change log is append-only'); END",
+    "change_log_no_update": "CREATE TRIGGER change_log_no_update BEFORE UPDATE OF op_id, hlc, tbl, row_id, kind,"
+                            " at, \"by\", digest ON change_log"
+                            " BEGIN SELECT RAISE(ABORT, 'the change log is append-only'); END",
+    "change_log_no_edit": "CREATE TRIGGER change_log_no_edit BEFORE UPDATE OF changes ON change_log"
+                          " WHEN NEW.changes != '{}'"
+                          " BEGIN SELECT RAISE(ABORT, 'the change log is append-only'); END",
+    "change_log_no_relink": "CREATE TRIGGER change_log_no_relink BEFORE UPDATE OF chain ON change_log"
+                            " WHEN NEW.workstation_id IS OLD.workstation_id"
+                            " BEGIN SELECT RAISE(ABORT, 'the change log is append-only'); END",
+}
+TRIGGERS = {**AUDIT_TRIGGERS, **LOG_TRIGGERS}
 
 
 def link(previous: str, values: dict) -> str:
@@ -87,11 +111,55 @@ def verify(conn: Connection, since: dict[str, list] | None = None) -> tuple[list
     return broken, {ws: [seq, chain] for ws, (seq, chain) in previous.items()}
 
 
+@dataclass(frozen=True)
+class LogFinding:
+    workstation: str
+    seq: int
+    op_id: str
+    table: str
+    by: str
+    at: str
+
+
+def verify_log(conn: Connection, since: dict[str, list] | None = None) -> tuple[list[LogFinding], dict[str, list]]:
+    """Every change-log entry whose content does not match its digest or whose link does not follow from
+    the one before it on its workstation's chain, and the last link checked per workstation (`since`, as
+    for `verify`). Not judged: entries from before the chain (none), the first after a gap (a snapshot
+    leaves out entries gallring emptied; a peer's entries not received yet), and the digest of an entry
+    whose values gallring emptied (its link still counts)."""
+    broken: list[LogFinding] = []
+    previous: dict[str, tuple[int, str]] = {}
+    where, params = "", []
+    for ws, (seq, chain) in (since or {}).items():
+        now = run(conn, "SELECT chain FROM change_log WHERE workstation_id = ? AND ws_seq = ?", (ws, seq)).fetchone()
+        if now is not None and now[0] == chain:
+            previous[ws] = (seq, chain)
+    if previous:
+        where = " WHERE NOT (" + " OR ".join("(workstation_id = ? AND ws_seq <= ?)" for _ in previous) + ")"
+        params = [v for ws, (seq, _) in previous.items() for v in (ws, seq)]
+    rows = run(conn, "SELECT workstation_id, ws_seq, digest, chain, op_id, hlc, tbl, row_id, kind, changes, at, by"
+                     " FROM change_log" + where + " ORDER BY workstation_id, ws_seq", params)
+    for ws, seq, entry_digest, chain, op_id, hlc, table, row_id, kind, body, at, by in rows:
+        if chain is None:  # written before the chain: nothing to judge, nothing to follow on from
+            previous.pop(ws, None)
+            continue
+        seen = previous.get(ws)
+        forged = body != "{}" and changes.digest(op_id, hlc, table, row_id, kind, body, at, by) != entry_digest
+        if seq == 1:
+            forged = forged or chain != changes.link("", entry_digest or "")
+        elif seen is not None and seen[0] == seq - 1:
+            forged = forged or chain != changes.link(seen[1], entry_digest or "")
+        if forged:
+            broken.append(LogFinding(ws, seq, op_id, table, by, at))
+        previous[ws] = (seq, chain)
+    return broken, {ws: [seq, chain] for ws, (seq, chain) in previous.items()}
+
+
 def restore_triggers(conn: Connection) -> list[str]:
     """Put back any append-only trigger someone dropped; return the names restored."""
     present = {name for (name,) in run(conn, "SELECT name FROM sqlite_master WHERE type = 'trigger'")}
     restored = []
-    for name, ddl in AUDIT_TRIGGERS.items():
+    for name, ddl in TRIGGERS.items():
         if name not in present:
             conn.exec_driver_sql(ddl)
             restored.append(name)
@@ -110,6 +178,9 @@ def check(conn: Connection, *, full: bool = True) -> list[Finding]:
     found, state["verified"] = verify(conn, None if full else state.get("verified"))
     known = [] if full else [Finding(**f) for f in state.get("broken", [])]
     broken = known + [f for f in found if f not in known]
+    found_log, state["log_verified"] = verify_log(conn, None if full else state.get("log_verified"))
+    known_log = [] if full else [LogFinding(**f) for f in state.get("log_broken", [])]
+    state["log_broken"] = [f.__dict__ for f in known_log + [f for f in found_log if f not in known_log]]
     if restored:
         state["triggers"] = {"at": clock.now().isoformat(timespec="seconds"), "names": restored}
     state["broken"] = [f.__dict__ for f in broken]
@@ -124,10 +195,11 @@ def check(conn: Connection, *, full: bool = True) -> list[Finding]:
 class State:
     broken: list[Finding]
     triggers_restored_at: str  # "" when no trigger was ever missing
+    log_broken: list[LogFinding] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
-        return not self.broken and not self.triggers_restored_at
+        return not self.broken and not self.triggers_restored_at and not self.log_broken
 
 
 def describe(found: "State") -> list[str]:
@@ -138,9 +210,14 @@ def describe(found: "State") -> list[str]:
         out.append(t("tamper.triggers", at=found.triggers_restored_at[:16].replace("T", " ")))
     if found.broken:
         out.append(t("tamper.broken", n=len(found.broken), who=found.broken[0].user_login, at=found.broken[0].at[:16]))
+    if found.log_broken:
+        first = found.log_broken[0]
+        out.append(t("tamper.log_broken", n=len(found.log_broken), what=first.table, who=first.by,
+                     at=first.at[:16].replace("T", " "), ws=first.workstation[:8]))
     return out
 
 
 def state(conn: Connection) -> State:
     raw = json.loads(settings.read(conn, "tamper") or "{}")
-    return State([Finding(**f) for f in raw.get("broken", [])], raw.get("triggers", {}).get("at", ""))
+    return State([Finding(**f) for f in raw.get("broken", [])], raw.get("triggers", {}).get("at", ""),
+                 [LogFinding(**f) for f in raw.get("log_broken", [])])

@@ -11,6 +11,7 @@ from pathlib import Path
 from store import cases, db, sync, tamper
 
 from .conftest import PIN, TODAY, World, make_world
+from .test_retention import old_world  # noqa: F401 -- a fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,8 +21,9 @@ def forge(path: Path, participant_id: str, as_login: str) -> None:
     change-log entry (what went to, or will go to, the other workstations)."""
     con = sqlite3.connect(path)
     with con:
-        con.execute("DROP TRIGGER audit_event_no_update")
-        con.execute("DROP TRIGGER audit_event_no_delete")
+        for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                                   " AND tbl_name IN ('audit_event', 'change_log')").fetchall():
+            con.execute(f"DROP TRIGGER {name}")
         event_id, who = con.execute("SELECT id, user_login FROM audit_event WHERE participant_id = ? AND action = 'view'",
                                     (participant_id,)).fetchone()
         con.execute("UPDATE audit_event SET user_login = ? WHERE id = ?", (as_login, event_id))
@@ -103,3 +105,91 @@ async def test_f5_tells_the_administrator_and_only_the_administrator(world: Worl
             assert line.display == shown, login
             if shown:
                 assert "manipulerad" in str(line.render())
+
+
+def test_an_edited_change_log_entry_is_found_at_open_and_wherever_it_arrives(tmp_path: Path) -> None:
+    """The change log has its own chain: on main a note rewritten in its row and in its change-log entry
+    (who wrote what) synced everywhere as the truth, and the triggers did not guard the change log."""
+    a = make_world(tmp_path / "a.db", n=5)
+    note_id = cases.add_note(a.db, "omar.farah", a.people[1], "Kom i tid, positiv.")
+    a.db.dispose()
+    con = sqlite3.connect(a.path)
+    try:  # the guard: an entry cannot be rewritten or removed while the triggers stand
+        with con:
+            con.execute("UPDATE change_log SET changes = '{\"x\": 1}' WHERE row_id = ?", (note_id,))
+        raise AssertionError("the change log took an edit")
+    except sqlite3.IntegrityError:
+        pass
+    with con:
+        for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                                   " AND tbl_name = 'change_log'").fetchall():
+            con.execute(f"DROP TRIGGER {name}")
+        con.execute("UPDATE note SET text = 'Hotade personalen.' WHERE id = ?", (note_id,))
+        con.execute("UPDATE change_log SET changes = replace(changes, 'Kom i tid, positiv.', 'Hotade personalen.')"
+                    " WHERE tbl = 'note' AND row_id = ?", (note_id,))
+    con.close()
+    reopened = db.open(a.path)  # at open: the triggers come back, every chain is checked
+    with reopened.read() as conn:
+        found = tamper.state(conn)
+    reopened.dispose()
+    assert [(f.table, f.by) for f in found.log_broken] == [("note", "omar.farah")] and found.triggers_restored_at
+    key_file = sync.new_key(tmp_path / "arena.key")
+    share = tmp_path / "share"
+    share.mkdir()
+    b_path = tmp_path / "b.db"
+    for path in (a.path, b_path):
+        database = db.open(path)
+        summary = sync.sync(database, sync.open_share(str(share)), sync.load_key(key_file))
+        database.dispose()
+    assert not summary.ok and any("Ändringsloggen" in p for p in summary.problems)
+    with db.open(b_path).read() as conn:  # flagged where it arrived, and kept: it is what arrived
+        assert [(f.table, f.by) for f in tamper.state(conn).log_broken] == [("note", "omar.farah")]
+    assert sqlite3.connect(b_path).execute("SELECT text FROM note WHERE id = ?", (note_id,)).fetchone() == (
+        "Hotade personalen.",)
+    env = {**os.environ, "ARENA_TODAY": TODAY.isoformat()}
+    status = subprocess.run([sys.executable, "-m", "tui.cli", "sync", "--status", "--db", str(b_path)],
+                            capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    assert status.returncode == 1 and "Ändringsloggen är manipulerad" in status.stdout and "note" in status.stdout
+
+
+def test_restore_gallring_and_snapshots_leave_every_chain_whole(old_world, tmp_path: Path) -> None:  # noqa: ANN001
+    """What the sync and gallring change in the change log by design (a new identity after a restore from
+    a backup, a snapshot without the entries gallring emptied, values emptied by gallring) is never taken
+    for tampering, on the workstation itself or on one that joins from a snapshot or replays every file."""
+    from store import retention
+
+    from .test_sync import copy_db
+
+    key = sync.load_key(sync.new_key(tmp_path / "arena.key"))
+    share = tmp_path / "share"
+    share.mkdir()
+    a_path = old_world.path
+    old_world.db.dispose()
+
+    def run(path: Path, **options: object) -> sync.Summary:
+        database = db.open(path)
+        try:
+            return sync.sync(database, sync.open_share(str(share)), key, **options)
+        finally:
+            database.dispose()
+
+    run(a_path)
+    copy_db(a_path, tmp_path / "backup.db")
+    database = db.open(a_path)
+    cases.add_note(database, "omar.farah", old_world.people[1], "Efter säkerhetskopian.")
+    database.dispose()
+    run(a_path)
+    copy_db(tmp_path / "backup.db", a_path)  # restored from the backup: takes a new identity at its next sync
+    database = db.open(a_path)
+    cases.add_note(database, "omar.farah", old_world.people[2], "Efter återställningen.")
+    assert retention.run(database, "setup", TODAY).remove  # gallring empties the entries of the removed case
+    database.dispose()
+    assert run(a_path).forked
+    run(a_path, write_snapshot=True)
+    b_path, c_path = tmp_path / "b.db", tmp_path / "c.db"
+    run(b_path)  # a new workstation: starts from the snapshot
+    run(c_path, from_snapshot=False)  # one that replays every file
+    for path in (a_path, b_path, c_path):
+        assert run(path).ok, path
+        with db.open(path).read() as conn:
+            assert tamper.state(conn).clean, path
