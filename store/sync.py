@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-from store import clock, merge, settings, snapshot
+from store import changes, clock, merge, settings, snapshot
 from store.db import Database
 from store.i18n import ArenaError, t
 from store.merge import Summary, applied
