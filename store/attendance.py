@@ -430,6 +430,12 @@ class WeekRow:
     marks: dict[str, Mark]  # iso date -> mark at this activity
     planned_week: float  # the person's plan over the week's working days
     attended_week: float  # hours attended this week at any activity
+    protected: bool = False
+    # iso date -> why there is nothing to mark that day: 'none' (the session does not meet), 'cancelled',
+    # 'not_enrolled' (before or after the person's enrolment, or after their exit); a day not listed is
+    # one where a mark belongs, so an empty cell there is "not marked"
+    no_session: dict[str, str] = field(default_factory=dict)
+    edits: dict[str, int] = field(default_factory=dict)  # iso date -> times the mark was written
 
     @property
     def shortfall(self) -> float:
@@ -458,18 +464,45 @@ def week_grid(db: Database, login: str, activity_id: str, monday: dt.date,
         people = conn.exec_driver_sql(
             f"SELECT DISTINCT p.id, p.last_name || ', ' || p.first_name, {_planned_expr(so_far)},"
             "  (SELECT coalesce(sum(t.hours), 0) FROM attendance t WHERE t.participant_id = p.id"
-            "   AND t.date BETWEEN ?2 AND ?3 AND " + live_sql("t") + ")"
+            "   AND t.date BETWEEN ?2 AND ?3 AND " + live_sql("t") + "), p.protected, p.exit_date"
             " FROM enrolment e JOIN participant p ON p.id = e.participant_id"
             " WHERE e.session_id = ?1 AND e.start_date <= ?3 AND (e.end_date IS NULL OR e.end_date >= ?2)"
             "  AND (p.exit_date IS NULL OR p.exit_date >= ?2)"
             " ORDER BY p.last_name COLLATE NOCASE, p.first_name COLLATE NOCASE", (sid, first, last)).all()
+        spans: dict[str, list[tuple[str, str]]] = {}
+        for pid, start, end in conn.exec_driver_sql(
+                "SELECT participant_id, start_date, coalesce(end_date, '9999') FROM enrolment"
+                " WHERE session_id = ? AND start_date <= ? AND (end_date IS NULL OR end_date >= ?)", (sid, last, first)):
+            spans.setdefault(pid, []).append((start, end))
+        end_date = conn.exec_driver_sql("SELECT end_date FROM activity_session WHERE id = ?", (sid,)).scalar()
+        hours = {d: activities.week_hours(conn, sid, d)[d.weekday()] for d in days}  # as valid that day
+        cancelled = {r[0] for r in conn.exec_driver_sql(
+            "SELECT date FROM session_cancel WHERE session_id = ? AND date BETWEEN ? AND ?", (sid, first, last))}
+        meets = {d.isoformat(): "none" if (not hours[d] or not calendar.is_workday(d)
+                                           or (end_date and end_date < d.isoformat()))
+                 else "cancelled" if d.isoformat() in cancelled else "" for d in days}
         marks: dict[str, dict[str, Mark]] = {}
+        edits: dict[str, dict[str, int]] = {}
         for r in conn.exec_driver_sql(
                 "SELECT participant_id, date, status, hours, reason_code, note, recorded_by, recorded_at, late,"
-                " NOT " + live_sql("attendance") +
+                " NOT " + live_sql("attendance") + ", (SELECT count(*) FROM change_log c WHERE c.tbl = 'attendance'"
+                "  AND c.row_id = attendance.id AND c.kind = 'upsert')"
                 " FROM attendance WHERE session_id = ? AND date BETWEEN ? AND ?", (sid, first, last)):
             marks.setdefault(r[0], {})[r[1]] = Mark(r[2], r[3], r[4], r[5], r[6], r[7], bool(r[8]), bool(r[9]))
-    return [WeekRow(pid, name, marks.get(pid, {}), planned, attended) for pid, name, planned, attended in people]
+            edits.setdefault(r[0], {})[r[1]] = r[10]
+
+    def no_session(pid: str, exit_date: str | None) -> dict[str, str]:
+        out = {}
+        for iso, why in meets.items():
+            if why:
+                out[iso] = why
+            elif not any(a <= iso <= b for a, b in spans.get(pid, [])) or (exit_date and exit_date < iso):
+                out[iso] = "not_enrolled"
+        return out
+
+    return [WeekRow(pid, name, marks.get(pid, {}), planned, attended, bool(protected), no_session(pid, exit_date),
+                    edits.get(pid, {}))
+            for pid, name, planned, attended, protected, exit_date in people]
 
 
 def session_plans(db: Database, login: str, activity_id: str, session_id: str | None = None,

@@ -134,6 +134,11 @@ CATALOG: dict[str, tuple[str, str]] = {
     "user.active": ("aktiv", "active"), "user.inactive": ("inaktiv", "inactive"),
     "user.pin": ("PIN satt", "PIN set"), "user.no_pin": ("ingen PIN", "no PIN"),
     "gallra.last": ("senaste post {day}", "last entry {day}"),
+    "gallra.confirm": ("Ta bort {n} {n|ärende|ärenden} för alltid ({names})? Skriv ja:",
+                       "Remove {n} {n|case|cases} for good ({names})? Type yes:"),
+    "gallra.yes": ("ja", "yes"),
+    "gallra.not_confirmed": ("Inget gallrat: bekräftelsen var inte ”ja”. Kör igen och skriv ja, eller --yes i ett schemalagt jobb.",
+                             "Nothing removed: the answer was not “yes”. Run again and type yes, or use --yes in a scheduled job."),
     "gallra.would": ("Skulle gallra {n} {n|ärende|ärenden} med senaste post före {cutoff} ({kept} sparas: födda dag 5, 15 "
                      "eller 25). Ingenting är ändrat.",
                      "Would remove {n} {n|case|cases} with their last entry before {cutoff} ({kept} kept: born on day 5, "
@@ -508,10 +513,14 @@ CATALOG.update({
     "att.future_day": ("Framtida dag – närvaro kan inte registreras.", "Future day – attendance cannot be recorded."),
     "att.roll_header": ("{activity} · {day} · {marked}/{enrolled} markerade", "{activity} · {day} · {marked}/{enrolled} marked"),
     "week.title": ("Veckoöversikt {activity} · vecka {week} {year}", "Week view {activity} · week {week} {year}"),
-    "week.legend": ("✓ närvarande · ◐ delvis · S sjuk · B VAB · G giltig · O ogiltig · · omarkerad · ✱ helgdag. "
-                    "Pilarna flyttar, bokstaven markerar.",
-                    "✓ present · ◐ partial · S sick · B VAB · G excused · O unexcused · · unmarked · ✱ holiday. "
-                    "Arrows move, the letter marks."),
+    "week.legend": ("✓ närvarande · ◐ delvis · S sjuk · B VAB · G giltig · O ogiltig · * efterregistrerad · ′ ändrad · "
+                    "· ej markerad · – inget pass · ⊘ inställt · ✱ helgdag. Pilarna flyttar, bokstaven markerar.",
+                    "✓ present · ◐ partial · S sick · B VAB · G excused · O unexcused · * recorded late · ′ changed · "
+                    "· not marked · – no session · ⊘ cancelled · ✱ holiday. Arrows move, the letter marks."),
+    "week.no_session": ("inget pass för deltagaren den dagen", "no session for the participant that day"),
+    "week.unmarked": ("ej markerad", "not marked"),
+    "week.col.plan_short": ("Plan", "Plan"),
+    "att.recorded": ("registrerad {at} av {by}", "recorded {at} by {by}"),
     "week.col.plan": ("Plan hittills", "Plan so far"), "week.col.done": ("Utfört", "Done"), "week.col.short": ("Saknas", "Short"),
     # dialogs
     "dlg.yes": ("Ja", "Yes"), "dlg.no": ("Nej", "No"), "dlg.ok": ("OK", "OK"), "dlg.cancel": ("Avbryt", "Cancel"),

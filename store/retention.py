@@ -82,11 +82,30 @@ def _counts(conn: Connection, pid: str) -> dict[str, int]:
             for table, _ in CHILDREN}
 
 
-def run(db: Database, login: str, as_of: dt.date | None = None) -> Plan:
-    """Remove what `plan` lists, one case per transaction; a case touched meanwhile is left alone."""
+def names(db: Database, login: str, participant_ids: list[str]) -> dict[str, str]:
+    """'Surname, First name (number)' of each case gallring would remove, for the administrator's
+    confirmation; a protected person is named by the internal id only."""
+    from store.i18n import t
+
+    out = {}
+    with db.read() as conn:
+        access.require(conn, login, access.ADMIN)
+        for pid in participant_ids:
+            r = conn.exec_driver_sql("SELECT last_name || ', ' || first_name, coalesce(personnummer, reserve_number, ''),"
+                                     " protected FROM participant WHERE id = ?", (pid,)).first()
+            if r is not None:
+                out[pid] = f"[{t('protected')}]" if r[2] else f"{r[0]} ({r[1]})" if r[1] else r[0]
+    return out
+
+
+def run(db: Database, login: str, as_of: dt.date | None = None, only: set[str] | None = None) -> Plan:
+    """Remove what `plan` lists (with `only`: just those of them, the cases the administrator confirmed),
+    one case per transaction; a case touched meanwhile is left alone."""
     planned = plan(db, login, as_of)
     done = []
     for candidate in planned.remove:
+        if only is not None and candidate.participant_id not in only:
+            continue
         with db.write(login) as tx:
             access.require(tx.conn, login, access.ADMIN)
             if not _still_old(tx.conn, candidate.participant_id, planned.cutoff):

@@ -117,3 +117,27 @@ def test_gallring_removes_the_case_everywhere_and_logs_no_personal_data(old_worl
 def test_cutoff_is_five_calendar_years() -> None:
     assert retention.cutoff_for(dt.date(2026, 11, 24)) == dt.date(2021, 11, 24)
     assert retention.cutoff_for(dt.date(2028, 2, 29)) == dt.date(2023, 2, 28)
+
+
+def test_gallring_names_each_person_and_removes_only_after_a_typed_yes(old_world, monkeypatch: pytest.MonkeyPatch,
+                                                                       capsys: pytest.CaptureFixture) -> None:
+    import io
+    import sys
+
+    from .conftest import PIN
+
+    gone = old_world.ids["Gammalsson"]
+    argv = ["gallra", "--db", str(old_world.path), "--as-of", TODAY.isoformat(), "--user", "setup", "--pin-stdin"]
+    for answer in ("", "nej", "j", PIN):  # no answer, a no, half a yes, the PIN again: nothing goes
+        monkeypatch.setattr(sys, "stdin", io.StringIO(f"{PIN}\n{answer}\n" if answer else f"{PIN}\n"))
+        assert cli.main(argv) == 2
+        captured = capsys.readouterr()
+        assert "Gammalsson, Gunnel" in captured.out and gone in captured.out  # the person is named
+        assert "Forskarsdotter" not in captured.out and "Nyligen" not in captured.out
+        assert "Inget gallrat" in captured.err
+        assert count(old_world.path, "SELECT count(*) FROM participant WHERE id = ?", gone) == 1
+    monkeypatch.setattr(sys, "stdin", io.StringIO(f"{PIN}\nja\n"))
+    assert cli.main(argv) == 0
+    assert "Gallrade 1 ärende" in capsys.readouterr().out
+    assert count(old_world.path, "SELECT count(*) FROM participant WHERE id = ?", gone) == 0
+    assert count(old_world.path, "SELECT count(*) FROM participant") == 5

@@ -1,6 +1,8 @@
 """How marks, statuses and people read on screen (shared by the roll call, week grid and case card)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
 
 from store.attendance import Mark
@@ -11,8 +13,9 @@ STYLE = {"present": "green", "partial": "yellow", "sick": "cyan", "vab": "cyan",
          "unexcused": "bold red"}
 
 
-def mark_text(mark: Mark | None, cancelled: bool = False) -> Text:
-    """A mark as a word; one of a cancelled session is kept, shown struck through and dim."""
+def mark_text(mark: Mark | None, cancelled: bool = False, edits: int = 0) -> Text:
+    """A mark as a word; one of a cancelled session is kept, shown struck through and dim. `*` says it was
+    recorded after its day, `′` that it was changed after it was first written (as in the week grid)."""
     if mark is None:
         return Text(t("st.none"), style="dim")
     if cancelled or mark.cancelled:
@@ -24,15 +27,28 @@ def mark_text(mark: Mark | None, cancelled: bool = False) -> Text:
         label += f" ({mark.reason_code.lower()})"
     if mark.note:
         label += " ✎"
+    label += ("*" if mark.late else "") + ("′" if edits > 1 else "")
     return Text(label, style=STYLE[mark.status])
 
 
-def cell_symbol(mark: Mark | None) -> Text:
+NO_SESSION = {"none": "–", "not_enrolled": "–", "cancelled": "⊘"}
+
+
+def cell_symbol(mark: Mark | None, no_session: str = "", edits: int = 0) -> Text:
+    """A week-grid cell: the mark's letter (`*` recorded late, `′` changed since), `·` a mark that belongs
+    there but is missing, `–` no session for this person that day, `⊘` the session was cancelled (a mark
+    kept from before is shown struck through)."""
     if mark is None:
-        return Text("·", style="dim")
+        return Text(NO_SESSION[no_session], style="dim") if no_session else Text("·", style="bold")
     text = SYMBOL[mark.status]
     if mark.status == "partial":
         text += num(mark.hours)
+    if mark.late:
+        text += "*"
+    if edits > 1:
+        text += "′"
+    if mark.cancelled or no_session == "cancelled":
+        return Text(text, style="dim strike")
     return Text(text, style=STYLE[mark.status])
 
 
@@ -47,3 +63,56 @@ def add_columns(table, *spec: tuple[str, str, int | None]) -> None:  # noqa: ANN
     """Columns from (key, catalog key of the label, width or None for the rest of the line)."""
     for key, label, width in spec:
         table.add_column(t(label), key=key, width=width)
+
+
+@dataclass(frozen=True)
+class Col:
+    """A column that fits the screen: its natural width, the least it may shrink to (it wraps, never cuts),
+    and when it goes if even that does not fit (0 never goes; the highest number goes first)."""
+
+    key: str
+    label: str  # catalog key
+    width: int
+    least: int | None = None
+    drop: int = 0
+    right: bool = False
+
+
+def fit(cols: tuple[Col, ...] | list[Col], room: int, padding: int = 1) -> list[tuple[Col, int]]:
+    """Which columns to show in `room` cells and how wide: shrinkable columns give way first (down to
+    their least width, where their text wraps onto more lines), then droppable columns go, the highest
+    `drop` first. Nothing is cut: a number keeps its whole width, a name wraps."""
+    shown = list(cols)
+
+    def widths(columns: list[Col]) -> list[int] | None:
+        need = [c.width for c in columns]
+        over = sum(need) + 2 * padding * len(columns) - room
+        while over > 0:  # the shrinkable column with the most to give gives one cell
+            candidates = [i for i, c in enumerate(columns) if c.least is not None and need[i] > c.least]
+            if not candidates:
+                return None
+            i = max(candidates, key=lambda j: need[j] - (columns[j].least or 0))
+            need[i] -= 1
+            over -= 1
+        return need
+
+    while True:
+        got = widths(shown)
+        if got is not None:
+            return list(zip(shown, got))
+        droppable = [c for c in shown if c.drop]
+        if not droppable:  # nothing left to drop: the least widths, the screen scrolls sideways
+            return [(c, c.least if c.least is not None else c.width) for c in shown]
+        shown.remove(max(droppable, key=lambda c: c.drop))
+
+
+def fit_table(table, cols: tuple[Col, ...] | list[Col], room: int | None = None) -> list[str]:  # noqa: ANN001
+    """(Re)make `table`'s columns to fit its width (or `room`); returns the keys shown, for the rows.
+    Rows should be added with height=None, so a shrunk column wraps instead of cutting."""
+    room = room if room is not None else max(20, (table.size.width or table.app.size.width) - 2)  # scroll bar
+    fitted = fit(cols, room, table.cell_padding)
+    table.clear(columns=True)
+    for col, width in fitted:
+        label = Text(t(col.label), justify="right") if col.right else t(col.label)
+        table.add_column(label, key=col.key, width=width)
+    return [col.key for col, _ in fitted]

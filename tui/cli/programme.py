@@ -198,17 +198,33 @@ def cmd_settings(args: argparse.Namespace) -> int:
 
 
 def cmd_gallra(args: argparse.Namespace) -> int:
+    """Lists what goes; without --dry-run it names every person and removes only after a typed "ja"
+    (the next line of standard input after the PIN, or --yes for a scheduled job)."""
     from store import clock, retention, validate
 
     as_of = validate.date(args.as_of) if args.as_of else clock.today()
     database = common.open_db(args)
     login = common.actor(args, database)
-    result = retention.plan(database, login, as_of) if args.dry_run else retention.run(database, login, as_of)
-    for c in result.remove:
+    planned = retention.plan(database, login, as_of)
+    if args.dry_run or not planned.remove:
+        for c in planned.remove:
+            counts = ", ".join(f"{k} {v}" for k, v in c.counts.items())
+            print(f"{c.participant_id}  {t('gallra.last', day=c.last_entry)}  {counts}")
+        key = "gallra.would" if args.dry_run else "gallra.done"
+        print(t(key, n=len(planned.remove), cutoff=planned.cutoff.isoformat(), kept=planned.kept_for_research))
+        return 0
+    named = retention.names(database, login, [c.participant_id for c in planned.remove])
+    for c in planned.remove:
         counts = ", ".join(f"{k} {v}" for k, v in c.counts.items())
-        print(f"{c.participant_id}  {t('gallra.last', day=c.last_entry)}  {counts}")
-    key = "gallra.would" if args.dry_run else "gallra.done"
-    print(t(key, n=len(result.remove), cutoff=result.cutoff.isoformat(), kept=result.kept_for_research))
+        print(f"{named.get(c.participant_id, '')}  {c.participant_id}  {t('gallra.last', day=c.last_entry)}  {counts}")
+    if not args.yes:
+        print(t("gallra.confirm", n=len(planned.remove), names="; ".join(named.values())[:200]), end=" ", flush=True)
+        answer = sys.stdin.readline().strip().casefold() if sys.stdin is not None else ""
+        if answer not in (t("gallra.yes").casefold(), "ja", "yes"):
+            print()
+            raise ArenaError("gallra.not_confirmed")
+    result = retention.run(database, login, as_of, only={c.participant_id for c in planned.remove})
+    print(t("gallra.done", n=len(result.remove), cutoff=result.cutoff.isoformat(), kept=result.kept_for_research))
     return 0
 
 

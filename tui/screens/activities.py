@@ -10,13 +10,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from store import access, activities, clock, validate
 from store.i18n import ArenaError, t
 from tui.dialogs import FormDialog, PromptDialog, Saved
 from tui.labels import add_columns
 from tui.workers import call_store
+from tui.footer import ArenaFooter
 
 
 def _optional_date(text: str) -> dt.date | None:
@@ -42,7 +43,7 @@ class ActivitiesScreen(Screen):
         yield Static(t("adm.title"), classes="pane-title")
         yield DataTable(id="adm-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="adm-status", classes="muted")
-        yield Footer()
+        yield ArenaFooter()
 
     def on_mount(self) -> None:
         add_columns(self.query_one(DataTable), ("activity", "att.col.activity", 22), ("session", "adm.col.session", 6),

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 from textual.widgets.data_table import ColumnKey, RowKey
 
 from store import attendance, calendar, clock
@@ -26,6 +26,7 @@ from tui.dialogs import ConfirmDialog
 from tui.labels import add_columns, mark_text, person_name
 from tui.mark_keys import MARK_BINDINGS, MarkKeys
 from tui.workers import call_store
+from tui.footer import ArenaFooter
 
 
 @dataclass
@@ -126,11 +127,11 @@ class RollTable(MarkKeys, DataTable):
         keep = self.cursor_row
         self.clear(columns=not self.columns)
         if not self.columns:
-            add_columns(self, ("name", "att.col.name", 26), ("mark", "att.col.mark", 20),
+            add_columns(self, ("name", "att.col.name", 24), ("mark", "att.col.mark", 20),
                         ("planned", "att.col.planned", 6), ("info", "att.col.info", None))
         for pid in self.visible():
             row = self.people[pid]
-            self.add_row(person_name(row.name, row.protected), mark_text(row.mark, self.cancelled),
+            self.add_row(person_name(row.name, row.protected), mark_text(row.mark, self.cancelled, row.edits),
                          num(row.planned_hours), self._info(row), key=pid)
         if self.row_count:
             self.move_cursor(row=min(keep, self.row_count - 1))
@@ -212,7 +213,7 @@ class RollTable(MarkKeys, DataTable):
         row = replace(row, mark=mark, edits=edits)
         self.people[pid] = row
         if pid in self.visible():
-            self.update_cell(pid, "mark", mark_text(mark, self.cancelled))
+            self.update_cell(pid, "mark", mark_text(mark, self.cancelled, row.edits))
             self.update_cell(pid, "info", self._info(row, error))
         if not self._summary_due:  # once for all the marks shown in one go, not once per mark
             self._summary_due = True
@@ -347,7 +348,7 @@ class AttendanceScreen(Screen):
                 yield Static(t("att.pick_session"), id="roll-header", classes="pane-title")
                 yield Input(placeholder=t("att.filter_placeholder"), id="roll-filter", classes="hidden")
                 yield RollTable(id="roll")
-        yield Footer()
+        yield ArenaFooter()
 
     def on_mount(self) -> None:
         if not self.query(SessionTable):
@@ -398,7 +399,7 @@ class AttendanceScreen(Screen):
             if self._name_width != before:
                 table = tables.first()
                 for session in self.sessions:
-                    table.add_row(*_session_cells(session), key=session.session_id)
+                    table.add_row(*_session_cells(session), key=session.session_id, height=None)
 
     def _show_sessions(self, day: dt.date, sessions: list[Session], follow: bool = False) -> None:
         if day != self.day:
@@ -409,7 +410,7 @@ class AttendanceScreen(Screen):
         keep = table.cursor_row
         table.clear()
         for s in sessions:
-            table.add_row(*_session_cells(s), key=s.session_id)
+            table.add_row(*_session_cells(s), key=s.session_id, height=None)
         if sessions:
             index = next((i for i, s in enumerate(sessions) if s.session_id == self.session_id), None)
             table.move_cursor(row=index if index is not None else min(keep, len(sessions) - 1))

@@ -14,7 +14,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Select, Static, TabbedContent, TabPane
+from textual.widgets import Button, DataTable, Header, Input, Label, Select, Static, TabbedContent, TabPane
 
 from store import attendance, cases, clock, milestones, staff
 from store.cases import Participant
@@ -23,6 +23,7 @@ from tui.dialogs import ChoiceDialog
 from tui.labels import cell_symbol
 from tui.milestone_keys import MILESTONE_BINDINGS, MilestoneKeys
 from tui.workers import call_store
+from tui.footer import ArenaFooter
 
 
 
@@ -93,7 +94,7 @@ class CaseCardScreen(MilestoneKeys, Screen):
                 yield NotesTable(id="card-notes", cursor_type="row", zebra_stripes=True)
             with TabPane(t("card.tab.history"), id="tab-history"):
                 yield DataTable(id="card-history", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield ArenaFooter()
 
     def on_mount(self) -> None:
         self.query_one("#card-weeks", DataTable).add_columns(

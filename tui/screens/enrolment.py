@@ -8,13 +8,14 @@ import datetime as dt
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from store import activities, clock, validate
 from store.i18n import t
 from tui.dialogs import ChoiceDialog, FormDialog, PromptDialog, Saved
 from tui.labels import add_columns
 from tui.workers import call_store
+from tui.footer import ArenaFooter
 
 
 def _dates(v: dict[str, str]) -> tuple[dt.date, dt.date | None]:
@@ -42,7 +43,7 @@ class EnrolmentScreen(Screen[None]):
         yield Static(t("enr.title", name=self.person), classes="pane-title")
         yield DataTable(id="enr-table", cursor_type="row", zebra_stripes=True)
         yield Static(t("enr.help"), classes="muted")
-        yield Footer()
+        yield ArenaFooter()
 
     def on_mount(self) -> None:
         add_columns(self.query_one(DataTable), ("session", "enr.col.session", 36), ("from", "enr.col.from", 11),

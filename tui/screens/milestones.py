@@ -5,14 +5,15 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from store import milestones
 from store.i18n import t
 from tui.dialogs import ChoiceDialog
-from tui.labels import add_columns, person_name
+from tui.labels import Col, fit_table, person_name
 from tui.milestone_keys import MILESTONE_BINDINGS, MilestoneKeys
 from tui.workers import call_store
+from tui.footer import ArenaFooter
 
 
 class BoardTable(MilestoneKeys, DataTable):
@@ -60,18 +61,37 @@ class BoardTable(MilestoneKeys, DataTable):
             self.app.open_case(row.participant_id, row.name)
 
 
+BOARD_COLUMNS = (Col("stage", "ms.col.stage", 20, 10), Col("name", "att.col.name", 30, 16),
+                 Col("status", "ms.col.status", 10), Col("days", "ms.col.days", 12, right=True),
+                 Col("planned", "ms.col.planned", 10, drop=1), Col("alert", "ms.col.alert", 40, 14))
+
+
 class MilestonesScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(t("ms.title"), id="ms-title", classes="pane-title")
         yield BoardTable(id="board")
-        yield Footer()
+        yield ArenaFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(BoardTable)
-        add_columns(table, ("stage", "ms.col.stage", 20), ("name", "att.col.name", 30), ("status", "ms.col.status", 10),
-                    ("days", "ms.col.days", 14), ("planned", "ms.col.planned", 11), ("alert", "ms.col.alert", None))
+        self.rows: list = []
+        self._fit()
         table.focus()
+
+    def _fit(self) -> list[str]:
+        """The board's columns for the screen's width: at 80 columns the planned date goes (it is in the
+        case card and the to-do text), names and the to-do wrap, the days keep their width."""
+        table = self.query_one(BoardTable)
+        width = self.app.size.width - 2
+        if getattr(self, "_fitted_for", None) != width:
+            self._fitted_for = width
+            self._keys = fit_table(table, BOARD_COLUMNS, width)
+        return self._keys
+
+    def on_resize(self) -> None:
+        if self.rows is not None and getattr(self, "_fitted_for", None) != self.app.size.width - 2:
+            self._show(self.rows)
 
     def on_screen_resume(self) -> None:
         self.reload()
@@ -80,6 +100,8 @@ class MilestonesScreen(Screen):
         call_store(self, milestones.board, self.app.db, self.app.login, done=self._show, group="board")
 
     def _show(self, rows: list[milestones.BoardRow]) -> None:
+        self.rows = rows
+        keys = self._fit()
         table = self.query_one(BoardTable)
         keep = table.cursor_row
         table.clear()
@@ -93,8 +115,11 @@ class MilestonesScreen(Screen):
             previous = stage
             alert = Text(r.alert_text(), style="bold red" if "ms.alert.overdue" in r.alert_keys else "yellow")
             alerts += bool(r.alerts)
-            table.add_row(label, person_name(r.name, r.protected), t("ms.status." + m.status) if m else "",
-                          str(r.days_in_stage), (m.planned_date or "") if m else "", alert, key=r.participant_id)
+            cells = {"stage": label, "name": person_name(r.name, r.protected),
+                     "status": t("ms.status." + m.status) if m else "",
+                     "days": Text(str(r.days_in_stage), justify="right"),
+                     "planned": (m.planned_date or "") if m else "", "alert": alert}
+            table.add_row(*[cells[k] for k in keys], key=r.participant_id, height=None)
         if rows:
             table.move_cursor(row=min(keep, len(rows) - 1))
         title = t("ms.title") + " · " + t("ms.count", n=len(rows), alerts=alerts) if rows else t("ms.none")

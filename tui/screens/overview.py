@@ -11,17 +11,31 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Select, Sparkline, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Select, Sparkline, Static, TabbedContent, TabPane
 
 from store import access, clock, overview, staff
 from store.i18n import t
-from tui.labels import person_name
+from tui.labels import Col, fit_table, person_name
 from tui.workers import call_store
+from tui.footer import ArenaFooter
 
 
 def tamper_lines(database, login: str) -> list[str]:  # noqa: ANN001
     """The F5 line for administrators: the access log's chains and triggers, as found at open and sync."""
     return access.tamper_lines(database, login)
+
+
+# What F5's lists show; at 80 columns names and texts wrap and nothing is cut (a count keeps its width).
+OV_COLUMNS = {
+    "ov-sessions": (Col("activity", "att.col.activity", 48, 20), Col("marked", "att.col.marked", 9, right=True),
+                    Col("state", "att.col.state", 10)),
+    "ov-unexcused": (Col("name", "att.col.name", 34, 18), Col("count", "ov.col.count", 6, right=True),
+                     Col("dates", "ov.col.dates", 40, 10)),
+    "ov-below": (Col("name", "att.col.name", 34, 18), Col("hours", "ov.col.hours", 14)),
+    "ov-alerts": (Col("name", "att.col.name", 34, 18), Col("stage", "ms.col.stage", 20, 12),
+                  Col("alert", "ms.col.alert", 60, 16)),
+    "ov-silent": (Col("name", "att.col.name", 34, 18), Col("last", "ov.col.last", 12)),
+}
 
 
 class ListTable(DataTable):
@@ -74,20 +88,12 @@ class OverviewScreen(Screen):
                     yield Static(t("fig.trend"), classes="pane-title")
                     yield Sparkline([], id="fig-trend")
                     yield Static("", id="fig-trend-text", classes="muted")
-        yield Footer()
+        yield ArenaFooter()
 
     def on_mount(self) -> None:
-        cols = {
-            "ov-sessions": (("att.col.activity", 28), ("att.col.marked", 10), ("att.col.state", 10)),
-            "ov-unexcused": (("att.col.name", 34), ("ov.col.count", 7), ("ov.col.dates", 40)),
-            "ov-below": (("att.col.name", 34), ("ov.col.hours", 14)),
-            "ov-alerts": (("att.col.name", 34), ("ms.col.stage", 20), ("ms.col.alert", 60)),
-            "ov-silent": (("att.col.name", 34), ("ov.col.last", 12)),
-        }
-        for table_id, columns in cols.items():
-            table = self.query_one(f"#{table_id}", ListTable)
-            for key, width in columns:
-                table.add_column(t(key), width=width)
+        self.rows: dict[str, list[tuple[str, dict]]] = {}
+        for table_id in OV_COLUMNS:
+            self._fit(table_id)
         self.query_one("#ov-sessions", ListTable).focus()
         self._figures_loaded = False  # the figures and their filters are read when their tab is first shown
 
@@ -119,15 +125,33 @@ class OverviewScreen(Screen):
         line.update("\n".join(lines))
         line.set_class(not lines, "hidden")
 
-    def _fill(self, table_id: str, rows: list[tuple], empty_cols: int) -> None:
+    def _fit(self, table_id: str) -> list[str]:
+        """The table's columns for the screen's width (names and texts wrap, numbers keep their width)."""
         table = self.query_one(f"#{table_id}", ListTable)
+        width = self.app.size.width - 4  # the scroll bars of the list and of the tab
+        keys = getattr(table, "shown_keys", None)
+        if getattr(table, "fitted_for", None) != width:
+            table.fitted_for = width
+            keys = table.shown_keys = fit_table(table, OV_COLUMNS[table_id], width)
+        return keys
+
+    def on_resize(self) -> None:
+        for table_id, rows in getattr(self, "rows", {}).items():
+            if self._fit(table_id) is not None:
+                self._fill(table_id, rows)
+
+    def _fill(self, table_id: str, rows: list[tuple[str, dict]]) -> None:
+        """Rows as (key, {column: cell}); the columns the width dropped are left out, the rest wrap."""
+        self.rows[table_id] = rows
+        table = self.query_one(f"#{table_id}", ListTable)
+        keys = self._fit(table_id)
         keep = table.cursor_row
         table.clear()
-        for key, *cells in rows:
-            table.add_row(*cells, key=key)
+        for key, cells in rows:
+            table.add_row(*[cells.get(k, "") for k in keys], key=key, height=None)
         if not rows:
-            table.add_row(Text(t("ov.empty"), style="dim"), *[""] * (empty_cols - 1), key="")
-        table.styles.height = max(len(rows), 1) + 1
+            table.add_row(Text(t("ov.empty"), style="dim"), *[""] * (len(keys) - 1), key="")
+        table.styles.height = "auto"
         table.move_cursor(row=min(keep, max(len(rows) - 1, 0)))
 
     def _show(self, day: overview.MyDay) -> None:
@@ -137,15 +161,19 @@ class OverviewScreen(Screen):
         for row in day.alerts:
             self.names[row.participant_id] = row.name
         state_style = {"open": "yellow", "done": "green", "cancelled": "dim"}
-        self._fill("ov-sessions", [("s:" + s.session_id, s.title, f"{s.marked}/{s.enrolled}",
-                                    Text(t("sess." + s.state), style=state_style[s.state])) for s in day.sessions], 3)
-        self._fill("ov-unexcused", [(i.participant_id, person_name(i.name, i.protected), str(i.numbers[0]), i.detail)
-                                    for i in day.unexcused], 3)
-        self._fill("ov-below", [(i.participant_id, person_name(i.name, i.protected), i.detail) for i in day.below], 2)
-        self._fill("ov-alerts", [(r.participant_id, person_name(r.name, r.protected),
-                                  r.milestone.stage_label if r.milestone else "–", r.alert_text())
-                                 for r in day.alerts], 3)
-        self._fill("ov-silent", [(i.participant_id, person_name(i.name, i.protected), i.detail) for i in day.silent], 2)
+        self._fill("ov-sessions", [("s:" + s.session_id, {"activity": s.title, "marked": f"{s.marked}/{s.enrolled}",
+                                    "state": Text(t("sess." + s.state), style=state_style[s.state])})
+                                   for s in day.sessions])
+        self._fill("ov-unexcused", [(i.participant_id, {"name": person_name(i.name, i.protected),
+                                     "count": Text(str(i.numbers[0]), justify="right"), "dates": i.detail})
+                                    for i in day.unexcused])
+        self._fill("ov-below", [(i.participant_id, {"name": person_name(i.name, i.protected), "hours": i.detail})
+                                for i in day.below])
+        self._fill("ov-alerts", [(r.participant_id, {"name": person_name(r.name, r.protected),
+                                  "stage": r.milestone.stage_label if r.milestone else "–", "alert": r.alert_text()})
+                                 for r in day.alerts])
+        self._fill("ov-silent", [(i.participant_id, {"name": person_name(i.name, i.protected), "last": i.detail})
+                                 for i in day.silent])
         for key, title, n in (("ov-sessions", "ov.sessions", len(day.sessions)),
                               ("ov-unexcused", "ov.unexcused", len(day.unexcused)),
                               ("ov-below", "ov.below", len(day.below)), ("ov-alerts", "ov.alerts", len(day.alerts)),

@@ -9,12 +9,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Static
+from textual.widgets import Checkbox, DataTable, Header, Input, Static
 
 from store import audit
 from store.i18n import t
 from tui.labels import add_columns
 from tui.workers import call_store
+from tui.footer import ArenaFooter
 
 
 class AccessReviewScreen(Screen):
@@ -32,7 +33,7 @@ class AccessReviewScreen(Screen):
             yield Checkbox(t("rv.outside"), id="rv-outside")
         yield Static("", id="rv-status")
         yield DataTable(id="rv-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield ArenaFooter()
 
     def on_mount(self) -> None:
         add_columns(self.query_one(DataTable), ("at", "rv.col.at", 16), ("user", "rv.col.user", 20),

@@ -10,14 +10,15 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
-from textual.widgets import Button, Checkbox, DataTable, Footer, Header, Input, Label, OptionList, Select, Static
+from textual.widgets import Button, Checkbox, DataTable, Header, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from store import cases, clock, identity, staff
 from store.cases import DuplicateHint, NewParticipant, SearchHit
 from store.i18n import ArenaError, t
-from tui.labels import add_columns, person_name
+from tui.labels import Col, fit_table, person_name
 from tui.workers import call_store
+from tui.footer import ArenaFooter
 
 DEBOUNCE = 0.15
 
@@ -29,6 +30,12 @@ class ResultTable(DataTable):
         screen = self.screen
         if isinstance(screen, SearchScreen):
             screen.open_selected()
+
+
+RESULT_COLUMNS = (Col("name", "att.col.name", 34, 16), Col("number", "search.col.number", 15),
+                  Col("age", "search.col.age", 5, drop=2), Col("cw", "search.col.cw", 16, 9, drop=3),
+                  Col("status", "search.col.status", 9), Col("stage", "search.col.stage", 18, 10, drop=1),
+                  Col("why", "search.col.why", 24, 12, drop=4))
 
 
 class SearchScreen(Screen):
@@ -50,13 +57,24 @@ class SearchScreen(Screen):
         yield Input(placeholder=t("search.placeholder"), id="search-input")
         yield Static(t("search.hint"), id="search-status", classes="muted")
         yield ResultTable(id="results", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield ArenaFooter()
 
     def on_mount(self) -> None:
-        add_columns(self.query_one(ResultTable), ("name", "att.col.name", 34), ("number", "search.col.number", 15),
-                    ("age", "search.col.age", 5), ("cw", "search.col.cw", 16), ("status", "search.col.status", 9),
-                    ("stage", "search.col.stage", 18), ("why", "search.col.why", None))
+        self._fit()
         self.query_one(Input).focus()
+
+    def _fit(self) -> list[str]:
+        """The result columns for the screen's width: at 80 columns the match reason and age go, the
+        caseworker and stage wrap; the name and the number stay whole."""
+        width = self.app.size.width - 2
+        if getattr(self, "_fitted_for", None) != width:
+            self._fitted_for = width
+            self._keys = fit_table(self.query_one(ResultTable), RESULT_COLUMNS, width)
+        return self._keys
+
+    def on_resize(self) -> None:
+        if getattr(self, "_fitted_for", None) not in (None, self.app.size.width - 2):
+            self._show(self._query.strip(), self.hits)
 
     def action_focus_search(self) -> None:
         self.query_one(Input).focus()
@@ -92,6 +110,7 @@ class SearchScreen(Screen):
         if query != self._query.strip():
             return  # an older answer: a newer query is on its way
         self.hits = hits
+        keys = self._fit()
         table = self.query_one(ResultTable)
         table.clear()
         today = clock.today()
@@ -99,9 +118,10 @@ class SearchScreen(Screen):
             p = h.participant
             status = Text(t("status." + p.status), style="dim" if p.status == "exited" else "")
             age = p.age(today)
-            table.add_row(person_name(p.name, p.protected), p.display_number(), "" if age is None else str(age),
-                          p.caseworker_name or "", status, h.stage or "",
-                          Text(t("match." + h.matched_on.replace(" ", "_")), style="dim"), key=p.id)
+            cells = {"name": person_name(p.name, p.protected), "number": p.display_number(),
+                     "age": "" if age is None else str(age), "cw": p.caseworker_name or "", "status": status,
+                     "stage": h.stage or "", "why": Text(t("match." + h.matched_on.replace(" ", "_")), style="dim")}
+            table.add_row(*[cells[k] for k in keys], key=p.id, height=None)
         if self._focus_when_ready:
             self._focus_when_ready = False
             self._release()  # keys typed after Enter were waiting for these results

@@ -7,12 +7,13 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from store import merge, sync
 from store.i18n import t
 from tui.dialogs import PromptDialog
 from tui.workers import call_store
+from tui.footer import ArenaFooter
 
 
 def start_sync(app: App) -> None:
@@ -93,7 +94,7 @@ class ConflictsScreen(Screen):
         yield Header()
         yield Static(t("conf.title"), id="conf-title", classes="pane-title")
         yield DataTable(id="conflicts", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield ArenaFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

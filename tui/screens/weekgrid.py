@@ -12,14 +12,15 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from store import attendance, calendar, clock
 from store.attendance import Mark, WeekRow
 from store.i18n import language, num, t
-from tui.labels import cell_symbol
+from tui.labels import cell_symbol, mark_text, person_name
 from tui.mark_keys import MARK_BINDINGS, MarkKeys
 from tui.workers import call_store
+from tui.footer import ArenaFooter
 
 
 @dataclass
@@ -91,6 +92,29 @@ class WeekTable(MarkKeys, DataTable):
     def action_change_week(self, delta: int) -> None:
         self.screen.change_week(delta)
 
+    def on_data_table_cell_highlighted(self) -> None:
+        """Under the grid: the cell's mark in words, with who recorded it, when, late or changed."""
+        cell = self.current()
+        line = Text()
+        if cell is not None:
+            row = self.rows_by_id[cell.participant_id]
+            iso = cell.day.isoformat()
+            line.append(f"{cell.name} · {calendar.WEEKDAY_SHORT[language()][cell.day.weekday()]} "
+                        f"{cell.day.day}/{cell.day.month}: ")
+            why = row.no_session.get(iso)
+            if cell.mark is None:
+                line.append(t("week.no_session") if why in ("none", "not_enrolled") else
+                            t("sess.cancelled") if why == "cancelled" else t("week.unmarked"))
+            else:
+                line.append_text(mark_text(cell.mark))
+                extra = [t("att.recorded", by=cell.mark.recorded_by, at=cell.mark.recorded_at[:16].replace("T", " "))]
+                if cell.mark.late:
+                    extra.append(t("att.late"))
+                if row.edits.get(iso, 0) > 1:
+                    extra.append(t("att.edited", n=row.edits[iso] - 1, by=cell.mark.recorded_by))
+                line.append(" · " + " · ".join(extra), style="dim")
+        self.screen.query_one("#week-cell", Static).update(line)
+
 
 class WeekGridScreen(Screen):
     BINDINGS = [Binding("escape", "app.pop_screen", t("key.back"), id="back")]
@@ -102,17 +126,23 @@ class WeekGridScreen(Screen):
         self.activity_name = activity_name
         self.monday = monday
         self.plans: dict[str, tuple[float, ...]] = {}
+        self._last: tuple | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="week-title", classes="pane-title")
         yield WeekTable(id="week")
+        yield Static("", id="week-cell", classes="muted")
         yield Static(t("week.legend"), id="week-legend", classes="muted")
-        yield Footer()
+        yield ArenaFooter()
 
     def on_mount(self) -> None:
         self.reload()
         self.query_one(WeekTable).focus()
+
+    def on_resize(self) -> None:
+        if getattr(self, "_fitted_for", None) not in (None, self.app.size.width) and self._last is not None:
+            self._show(*self._last)
 
     def planned_for(self, participant_id: str, day: dt.date) -> float:
         return self.plans.get(participant_id, (8.0,) * 5)[day.weekday()]
@@ -128,6 +158,7 @@ class WeekGridScreen(Screen):
                    done=lambda result: self._show(monday, *result), group="week")
 
     def _show(self, monday: dt.date, rows: list[WeekRow], plans: dict[str, tuple[float, ...]]) -> None:
+        self._last = (monday, rows, plans)
         self.plans = plans
         self.query_one("#week-title", Static).update(
             t("week.title", activity=self.activity_name, week=clock.iso_week(monday), year=monday.isocalendar()[0]))
@@ -136,27 +167,40 @@ class WeekGridScreen(Screen):
         table.days = attendance.week_days(monday)
         table.rows_by_id = {r.participant_id: r for r in rows}
         table.clear(columns=True)
-        table.add_column(t("att.col.name"), key="name", width=30)
+        # at 80 columns: shorter day labels, the name wraps, "done" goes (plan and shortfall stay whole)
+        narrow = self.app.size.width < 100
+        self._fitted_for = self.app.size.width
+        table.add_column(t("att.col.name"), key="name", width=18 if narrow else 28)
         today = clock.today()
         for day in table.days:
-            label = Text(f"{calendar.WEEKDAY_SHORT[language()][day.weekday()]} {day.day}/{day.month}")
+            short = calendar.WEEKDAY_SHORT[language()][day.weekday()]
+            label = Text(f"{short} {day.day}" if narrow else f"{short} {day.day}/{day.month}")
             if calendar.holiday_name(day):
                 label.append(" ✱")
             elif day == today:
                 label.stylize("bold reverse")
-            table.add_column(label, key=day.isoformat(), width=9)
-        table.add_column(t("week.col.plan"), key="plan", width=13)
-        table.add_column(t("week.col.done"), key="done", width=8)
-        table.add_column(t("week.col.short"), key="short", width=8)
+            table.add_column(label, key=day.isoformat(), width=6 if narrow else 9)
+        table.add_column(t("week.col.plan_short") if narrow else t("week.col.plan"), key="plan", width=6 if narrow else 13)
+        if not narrow:
+            table.add_column(t("week.col.done"), key="done", width=8)
+        table.add_column(t("week.col.short"), key="short", width=6 if narrow else 8)
         for r in rows:
             cells = []
             for day in table.days:
-                if calendar.holiday_name(day):
+                iso = day.isoformat()
+                if calendar.holiday_name(day) and iso not in r.marks:
                     cells.append(Text("✱", style="dim"))
+                elif day > today and iso not in r.marks:
+                    cells.append(Text(""))  # not yet: neither missing nor without a session
                 else:
-                    cells.append(cell_symbol(r.marks.get(day.isoformat())))
-            short = Text(num(r.shortfall), style="bold red") if r.shortfall > 0 else Text("0", style="green")
-            table.add_row(r.name, *cells, num(r.planned_week), num(r.attended_week), short, key=r.participant_id)
+                    cells.append(cell_symbol(r.marks.get(iso), r.no_session.get(iso, ""), r.edits.get(iso, 0)))
+            short = Text(num(r.shortfall), style="bold red", justify="right") if r.shortfall > 0 else \
+                Text("0", style="green", justify="right")
+            numbers = [Text(num(r.planned_week), justify="right")]
+            if not narrow:
+                numbers.append(Text(num(r.attended_week), justify="right"))
+            table.add_row(person_name(r.name, r.protected), *cells, *numbers, short, key=r.participant_id,
+                          height=None)
         if rows:
             column = keep.column if keep.column >= 1 else 1 + next(
                 (i for i, d in enumerate(table.days) if d == today), 0)

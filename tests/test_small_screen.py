@@ -1,0 +1,67 @@
+"""80×24: every screen keeps its columns whole (dropped or wrapped, never cut), and its footer shows whole
+keys with F1 (which lists the rest). Checked on the demo database through the Pilot."""
+from __future__ import annotations
+
+import pytest
+from rich.text import Text
+from textual.widgets import DataTable
+from textual.widgets._footer import FooterKey
+
+from store import db
+from tui.app import ArenaApp
+
+from .conftest import DEMO_PIN
+from .waiting import until_quiet
+
+
+def cut_cells(table: DataTable) -> list[str]:
+    """Cells whose text is longer than their column on a one-line row (Textual cuts those with '…'),
+    and columns that end beyond the table's right edge."""
+    problems = []
+    columns = table.ordered_columns
+    if table.id == "roll":  # the roll call at 80 columns: name and mark (the info column scrolls sideways)
+        columns = columns[:2]
+    widths = [c.get_render_width(table) for c in columns]
+    if sum(widths) - table.cell_padding > table.size.width:
+        problems.append(f"{table.id}: columns {sum(widths)} wide in {table.size.width}")
+    for row_key, row in table.rows.items():
+        for column, width in zip(columns, widths):
+            cell = table.get_cell(row_key, column.key)
+            text = cell.plain if isinstance(cell, Text) else str(cell)
+            lines = row.height or 1
+            if Text(text).cell_len > (width - 2 * table.cell_padding) * lines:
+                problems.append(f"{table.id}: {text!r} in {width - 2} cells × {lines} line(s)")
+    return problems
+
+
+def check_screen(app: ArenaApp) -> list[str]:
+    problems = []
+    for table in app.screen.query(DataTable):
+        if table.display and table.size.width:
+            problems += cut_cells(table)
+    keys = [k for k in app.screen.query(FooterKey)]
+    assert keys, "no footer"
+    right = app.size.width
+    for key in keys:
+        if key.region.right > right or key.region.width < len(key.key_display) + len(key.description):
+            problems.append(f"footer key {key.key_display} {key.description!r} cut ({key.region})")
+    if not any(k.key == "f1" for k in keys):
+        problems.append("F1 (every key of the screen) is not in the footer")
+    return problems
+
+
+@pytest.mark.parametrize("login,keys", [
+    ("anna.lind", ["f5"]), ("anna.lind", ["f4"]), ("anna.lind", ["f5", "f"]), ("anna.lind", ["f2"]),
+    ("lena.leder", ["f3"]), ("lena.leder", ["f3", "enter"]), ("lena.leder", ["f3", "w"]),
+], ids=["overview", "milestones", "figures", "search", "sessions", "roll_call", "week_grid"])
+async def test_every_screen_at_80x24_cuts_nothing(demo_db, login: str, keys: list[str]) -> None:  # noqa: ANN001
+    app = ArenaApp(db.open(demo_db), login, pin=DEMO_PIN)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until_quiet(pilot, app)
+        for key in keys:
+            await pilot.press(key)
+            await until_quiet(pilot, app)
+        assert check_screen(app) == []
+        await pilot.resize_terminal(120, 40)  # and again after the terminal grows
+        await until_quiet(pilot, app)
+        assert check_screen(app) == []

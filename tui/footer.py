@@ -1,0 +1,63 @@
+"""The footer every screen shows: the screen's keys, whole, at 80 columns as at 120.
+
+Textual's footer cuts the last key it has no room for ("k Konflikte"). This one goes compact when the
+keys do not fit, and when even that is too wide it shows the keys that fit whole, in their order, and
+keeps F1 (help, which lists every key of the screen) so nothing is out of reach.
+"""
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+
+def _width(key: FooterKey, compact: bool) -> int:
+    """Cells a key takes: its key and label with the footer's padding (compact: one space and a margin)."""
+    if not key.description:
+        return len(key.key_display) + (1 if compact else 2)
+    return len(key.key_display) + len(key.description) + (2 if compact else 3)
+
+
+class ArenaFooter(Footer):
+    def compose(self) -> ComposeResult:
+        items = list(super().compose())
+        keys = [w for w in items if isinstance(w, FooterKey) and not w.has_class("-command-palette")]
+        palette = [w for w in items if w.has_class("-command-palette")]
+        if len(keys) != len(items) - len(palette):  # binding groups: not used by Arena, left as Textual makes them
+            yield from items
+            return
+        room = self.app.size.width - sum(_width(p, False) + 2 for p in palette)
+        if sum(_width(k, False) for k in keys) <= room:
+            self.set_reactive(Footer.compact, False)
+            self.set_class(False, "-compact")
+            yield from items
+            return
+        self.set_reactive(Footer.compact, True)
+        self.set_class(True, "-compact")
+        for key in keys:
+            key.compact = True
+        help_key = next((k for k in keys if k.key == "f1"), None)
+        left = room - (_width(help_key, True) if help_key else 0)
+        shown = []
+        for key in keys:
+            if key is help_key:
+                continue
+            width = _width(key, True)
+            if width > left:
+                continue  # a shorter one after it may still fit; this one is in F1's list
+            left -= width
+            shown.append(key)
+        if help_key is not None:
+            shown.insert(0, help_key) if len(shown) < len(keys) - 1 else shown.append(help_key)
+        order = {id(k): i for i, k in enumerate(keys)}
+        if len(shown) == len(keys):
+            shown.sort(key=lambda k: order[id(k)])
+        yield from shown
+        yield from palette
+
+    def on_resize(self) -> None:
+        width = self.app.size.width
+        if getattr(self, "_fitted_for", None) != width:
+            self._fitted_for = width
+            if self._bindings_ready:
+                self.call_after_refresh(self.recompose)
