@@ -65,3 +65,56 @@ async def test_every_screen_at_80x24_cuts_nothing(demo_db, login: str, keys: lis
         await pilot.resize_terminal(120, 40)  # and again after the terminal grows
         await until_quiet(pilot, app)
         assert check_screen(app) == []
+
+
+async def test_week_grid_tells_no_session_from_not_marked_and_shows_late_changed_and_protected(world) -> None:  # noqa: ANN001
+    """Week 47 (Mon 16 – Fri 20 Nov; today is Tue 24, so every mark of it is recorded late): Anna is
+    marked Monday and then changed; Björn is marked Monday; Cecilia is protected and unmarked; David left
+    the session on Monday; Wednesday's session is cancelled."""
+    import datetime as dt
+
+    from store import activities, attendance, cases, clock
+
+    from .conftest import TODAY
+
+    monday = clock.week_monday(TODAY) - dt.timedelta(weeks=1)
+    anna, bjorn, cecilia, david = world.people[:4]
+    attendance.mark(world.db, "lena.leder", anna, world.activity_id, monday, "present")
+    attendance.mark(world.db, "lena.leder", anna, world.activity_id, monday, "sick")  # changed
+    attendance.mark(world.db, "lena.leder", bjorn, world.activity_id, monday, "present")  # today is Tuesday: late
+    cases.update(world.db, "setup", cecilia, protected=True)
+    activities.unenrol(world.db, "setup", david, world.activity_id, None, monday)
+    attendance.cancel_session(world.db, "lena.leder", world.activity_id, monday + dt.timedelta(days=2), "Personal sjuk")
+
+    rows = {r.participant_id: r for r in attendance.week_grid(world.db, "lena.leder", world.activity_id, monday)}
+    mon, tue, wed = (monday + dt.timedelta(days=i) for i in range(3))
+    assert rows[anna].edits[mon.isoformat()] == 2 and rows[anna].marks[mon.isoformat()].status == "sick"
+    assert rows[bjorn].marks[mon.isoformat()].late and rows[bjorn].edits[mon.isoformat()] == 1
+    assert rows[cecilia].protected and not rows[anna].protected
+    assert tue.isoformat() not in rows[cecilia].no_session  # a mark belongs there: "not marked"
+    assert rows[david].no_session[tue.isoformat()] == "not_enrolled" and mon.isoformat() not in rows[david].no_session
+    assert rows[anna].no_session[wed.isoformat()] == "cancelled"
+
+    app = ArenaApp(db.open(world.path), "lena.leder", pin=__import__("tests.conftest", fromlist=["PIN"]).PIN)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until_quiet(pilot, app)
+        for key in ("f3", "w", "left_square_bracket"):
+            await pilot.press(key)
+            await until_quiet(pilot, app)
+        table = app.screen.query_one("#week", DataTable)
+
+        def cell(pid: str, day: dt.date) -> str:
+            value = table.get_cell(pid, day.isoformat())
+            return value.plain if isinstance(value, Text) else str(value)
+
+        assert cell(anna, mon) == "S*′" and cell(bjorn, mon) == "✓*"
+        assert cell(cecilia, tue) == "·" and cell(david, tue) == "–" and cell(anna, wed) == "⊘"
+        name = table.get_cell(cecilia, "name")
+        assert "[SKYDDAD]" in (name.plain if isinstance(name, Text) else str(name))
+        table.move_cursor(row=table.get_row_index(david), column=2)
+        await until_quiet(pilot, app)
+        assert "inget pass" in str(app.screen.query_one("#week-cell").render())
+        table.move_cursor(row=table.get_row_index(cecilia), column=2)
+        await until_quiet(pilot, app)
+        assert "ej markerad" in str(app.screen.query_one("#week-cell").render())
+        assert check_screen(app) == []
