@@ -187,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("gallra", parents=[common, person], help="gallra ärenden äldre än fem år (administratör)")
     p.add_argument("--dry-run", action="store_true", help="visa bara vad som skulle gallras")
-    p.add_argument("--yes", action="store_true", help="fråga inte (schemalagd körning) / do not ask")
+    p.add_argument("--yes", action="store_true", help="fråga inte (för ett schemalagt jobb)")
     p.add_argument("--as-of", default="", help="räkna från detta datum / count from (YYYY-MM-DD)")
     return parser
 
