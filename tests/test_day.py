@@ -26,6 +26,10 @@ def today_marks(world: World) -> list[tuple]:
 
 
 async def test_a_caseworkers_day(world: World) -> None:
+    jobbsok = activities.create(world.db, "setup", "Jobbsök", kind="jobbsök", leader_login="lena.leder", sessions=[
+        activities.parse_session("fm=08:30-12:00/3.5,3.5,3.5,3.5,3.5/12"),
+        activities.parse_session("em=13:00-16:00/3,3,3,3,3/12")])
+    em = rows(world, "SELECT id FROM activity_session WHERE activity_id = ? AND name = 'em'", jobbsok)[0][0]
     app = make_app(world, "omar.farah")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, app)
@@ -59,25 +63,40 @@ async def test_a_caseworkers_day(world: World) -> None:
         await type_fast(pilot, app, "ctrl+z")
         assert today_marks(world) == [("Andersson", "present"), ("Berg", "present"), ("Carlsson", "sick")]
 
-        # a new participant registered (the card opens), then enrolled
+        # a new participant registered (the card opens)
         await type_fast(pilot, app, "f2", "ctrl+n", "tab", *"Lars", "tab", *"Ahmed", "tab", "M", "ctrl+s")
         found = rows(world, "SELECT id FROM participant WHERE first_name = 'Lars' AND last_name = 'Ahmed'")
         assert len(found) == 1
         lars = found[0][0]
         assert type(app.screen).__name__ == "CaseCardScreen" and app.screen.participant.id == lars
-        activities.enrol(world.db, "setup", lars, world.activity_id, TODAY,  # (no enrolment keys on the card yet)
-                         reason="plats ordnad med handledaren")
-        assert rows(world, "SELECT count(*) FROM enrolment WHERE participant_id = ?", lars) == [(1,)]
 
-        # marked in the afternoon: the roll call reopened, found by the filter in any name order
-        await type_fast(pilot, app, "escape", "f3", "escape", "enter", "slash", *"ahmed lars", "enter", "n")
-        assert rows(world, "SELECT status, recorded_by FROM attendance WHERE participant_id = ?", lars) == [
-            ("present", "omar.farah")]
+        # enrolled from the card (`i`, Ctrl+N) in Jobbsök's afternoon session, from today
+        await type_fast(pilot, app, "i", "ctrl+n")
+        assert type(app.screen).__name__ == "ChoiceDialog"
+        labels = [label for _, label in app.screen.options]
+        em_at = next(i for i, label in enumerate(labels) if label.startswith("Jobbsök em"))
+        await type_fast(pilot, app, *["down"] * em_at, "enter", "ctrl+s")
+        assert rows(world, "SELECT e.session_id, e.start_date FROM enrolment e WHERE e.participant_id = ?", lars) == [
+            (em, TODAY.isoformat())]
+        await type_fast(pilot, app, "escape", "escape")
 
-        # the week grid shows the week, Lars included
+        # marked in the afternoon session: its roll call, found by the filter in any name order
+        await type_fast(pilot, app, "f3", "escape")
+        sessions = app.screen.query_one("#sessions")
+        order = [row.key.value for row in sessions.ordered_rows]
+        steps = order.index(em) - sessions.cursor_row
+        await type_fast(pilot, app, *(["down"] * steps if steps > 0 else ["up"] * -steps), "enter",
+                        "slash", *"ahmed lars", "enter", "n")
+        assert rows(world, "SELECT status, session_id, recorded_by FROM attendance WHERE participant_id = ?", lars) == [
+            ("present", em, "omar.farah")]
+        assert rows(world, "SELECT count(*) FROM attendance WHERE participant_id = ? AND session_id != ?", lars, em) \
+            == [(0,)]
+
+        # the week grid of the afternoon session shows the week, Lars marked today
         await type_fast(pilot, app, "w")
-        assert type(app.screen).__name__ == "WeekGridScreen"
-        assert lars in app.screen.query_one("#week").rows_by_id
+        assert type(app.screen).__name__ == "WeekGridScreen" and app.screen.session_id == em
+        week = app.screen.query_one("#week")
+        assert week.rows_by_id[lars].marks[TODAY.isoformat()].status == "present"
         await type_fast(pilot, app, "escape")
 
         # a case outside the caseload: a one-letter reason is refused, a few words are logged
