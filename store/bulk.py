@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -29,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from store import dbfile
 from store.db import Database, Tx
 from store.db import run as db_run
 from store.i18n import ArenaError
@@ -54,7 +54,8 @@ class Staging:
         fd, name = tempfile.mkstemp(prefix=".arena-import-", suffix=".db", dir=folder)  # 0600
         os.close(fd)
         self.path = Path(name)
-        self.conn = sqlite3.connect(name)
+        # the rows staged are personal data: encrypted like the database they are going into
+        self.conn = dbfile.connect(name, key=dbfile.load_key(db.path) if db.encrypted else None)
         self.conn.execute("PRAGMA journal_mode=OFF")
         self.conn.execute("PRAGMA synchronous=OFF")
         self.conn.execute("CREATE TABLE staged (n INTEGER PRIMARY KEY, line INTEGER NOT NULL, payload TEXT NOT NULL)")

@@ -8,7 +8,6 @@ queue politely instead of failing half-way, and turns SQLite's failures into mes
 from __future__ import annotations
 
 import os
-import sqlite3
 import threading
 import time
 import uuid
@@ -19,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.pool import StaticPool
 
-from store import clock, schema
+from store import clock, dbfile, schema
 from store.tx import Tx, run  # noqa: F401 -- the transaction and the driver call, as store.db names them
 from store.i18n import ArenaError
 
@@ -42,9 +41,10 @@ def _translate(error: BaseException) -> StoreError:
 
 
 class Database:
-    def __init__(self, engine: Engine, path: str) -> None:
+    def __init__(self, engine: Engine, path: str, encrypted: bool = False) -> None:
         self.engine = engine
         self.path = path
+        self.encrypted = encrypted  # SQLCipher with the workstation key (store.dbfile); False: plain on purpose
         self._workstation_id: str | None = None
 
     @property
@@ -90,7 +90,7 @@ class Database:
                 finally:
                     if bulk:
                         conn.connection.driver_connection.execute("PRAGMA synchronous=FULL")
-        except (exc.OperationalError, exc.DatabaseError, sqlite3.Error) as error:
+        except (exc.OperationalError, exc.DatabaseError, *dbfile.Error) as error:
             raise _translate(error) from error
         finally:
             if token is not None:
@@ -179,13 +179,14 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _make_engine(path: str) -> Engine:
+def _make_engine(path: str, key: bytes | None) -> Engine:
+    # Every connection comes from store.dbfile, the key set before anything else runs on it.
     if path == ":memory:":
-        engine = create_engine("sqlite://", poolclass=StaticPool,
-                               connect_args={"check_same_thread": False})
+        engine = create_engine("sqlite://", poolclass=StaticPool, module=dbfile.driver,
+                               creator=lambda: dbfile.connect(path, key=None, check_same_thread=False))
     else:
-        engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False,
-                                                                  "timeout": BUSY_TIMEOUT_MS / 1000})
+        engine = create_engine(f"sqlite:///{path}", module=dbfile.driver, creator=lambda: dbfile.connect(
+            path, key=key, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000))
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
@@ -259,8 +260,32 @@ def _check_tamper(engine: Engine) -> None:
         pass
 
 
-def open(path: str | os.PathLike[str], *, upto: int | None = None) -> Database:  # noqa: A001
-    """Open (creating if needed) the database at `path`, or ':memory:'; upgrade it to the latest schema."""
+def _key_for(path: str, encrypt: bool) -> bytes | None:
+    """The key this database opens with (None: plain), after making it what it must be: a new file
+    encrypted (or, with `encrypt=False`, marked plain on purpose), a plain one from before encryption
+    encrypted in place. Checked here, before any engine exists: a missing or wrong key leaves the file
+    as it was."""
+    if path == ":memory:":
+        return None
+    kind = dbfile.state(path)
+    if kind == dbfile.NEW and not encrypt:
+        dbfile.mark_plain(path)
+        return None
+    if kind == dbfile.PLAIN:
+        return None
+    key = dbfile.load_key(path, create=kind in (dbfile.NEW, dbfile.LEGACY))
+    if kind == dbfile.LEGACY:
+        dbfile.encrypt_in_place(path, key)
+    dbfile.connect(path, key=key).close()  # a wrong key is said here, once
+    return key
+
+
+def open(path: str | os.PathLike[str], *, upto: int | None = None, encrypt: bool = True) -> Database:  # noqa: A001
+    """Open (creating if needed) the database at `path`, or ':memory:'; upgrade it to the latest schema.
+
+    A new database is encrypted with the workstation key (store.dbfile) unless `encrypt=False` (a test
+    setup: `arena init --no-encryption`), which is recorded in the file; a plain database from before
+    encryption is encrypted in place first. `encrypt` never changes an existing database."""
     path = str(path)
     if path != ":memory:":
         file = Path(path)
@@ -272,7 +297,11 @@ def open(path: str | os.PathLike[str], *, upto: int | None = None) -> Database: 
                 os.close(fd)
         except OSError as error:
             raise ArenaError("err.db_open", path=path, detail=error.strerror or str(error)) from error
-    engine = _make_engine(path)
+    try:
+        key = _key_for(path, encrypt)
+    except dbfile.Error as error:
+        raise ArenaError("err.db_open", path=path, detail=str(error)) from error
+    engine = _make_engine(path, key)
     try:
         migrate(engine, path, upto)
         if upto is None or upto >= 1:
@@ -282,7 +311,7 @@ def open(path: str | os.PathLike[str], *, upto: int | None = None) -> Database: 
     except ArenaError:
         engine.dispose()
         raise
-    except (exc.DBAPIError, sqlite3.Error) as error:
+    except (exc.DBAPIError, *dbfile.Error) as error:
         engine.dispose()
         raise ArenaError("err.db_open", path=path, detail=str(getattr(error, "orig", error))) from error
-    return Database(engine, path)
+    return Database(engine, path, encrypted=key is not None)

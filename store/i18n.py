@@ -34,6 +34,29 @@ CATALOG: dict[str, tuple[str, str]] = {
     "err.db_readonly": ("Databasen är skrivskyddad – ingenting sparades.", "The database is read-only – nothing was saved."),
     "err.db_other": ("Kunde inte spara: {detail}", "Could not save: {detail}"),
     "err.db_open": ("Kan inte öppna databasen {path}: {detail}", "Cannot open the database {path}: {detail}"),
+    "err.db_key_missing": ("Databasen {path} är krypterad men nyckelfilen {file} saknas: återställ arbetsstationens"
+                           " nyckelfil från dess säkerhetskopia (eller peka ut den med ARENA_DB_KEY). Inget ändrades.",
+                           "The database {path} is encrypted but the key file {file} is missing: restore the"
+                           " workstation's key file from its backup (or point ARENA_DB_KEY at it). Nothing was changed."),
+    "err.db_key_wrong": ("Nyckelfilen {file} öppnar inte databasen {path} (fel nyckel, eller ingen Arena-databas):"
+                         " återställ nyckelfilen som hör till databasen från säkerhetskopian. Inget ändrades.",
+                         "The key file {file} does not open the database {path} (wrong key, or not an Arena"
+                         " database): restore the key file that belongs to it from the backup. Nothing was changed."),
+    "err.db_key_mode": ("Nyckelfilen {file} kan läsas av andra (läge {mode}): kör chmod 600 {file} och försök igen.",
+                        "The key file {file} can be read by others (mode {mode}): run chmod 600 {file} and try again."),
+    "err.db_key_unreadable": ("Kan inte läsa nyckelfilen {file}: {detail}", "Cannot read the key file {file}: {detail}"),
+    "err.db_key_damaged": ("Nyckelfilen {file} är skadad (ingen nyckel på 64 hexadecimala tecken): återställ den från"
+                           " säkerhetskopian.", "The key file {file} is damaged (no key of 64 hexadecimal characters):"
+                           " restore it from the backup."),
+    "err.db_key_beside": ("Nyckelfilen {file} ligger i samma mapp som databasen {path}: flytta den (ARENA_DB_KEY), annars"
+                          " följer den med varje kopia av databasen.", "The key file {file} is in the same folder as the"
+                          " database {path}: move it (ARENA_DB_KEY), or it goes along with every copy of the database."),
+    "err.db_no_sqlcipher": ("Databasen {path} ska vara krypterad men SQLCipher (paketet sqlcipher3) saknas: installera"
+                            " om Arena med pip install -e '.[test]'.", "The database {path} is to be encrypted but"
+                            " SQLCipher (the sqlcipher3 package) is missing: reinstall Arena with pip install -e '.[test]'."),
+    "err.db_encrypt_busy": ("Databasen {path} ska krypteras men är öppen i ett annat program: stäng Arena överallt och"
+                            " starta igen.", "The database {path} is to be encrypted but is open in another program:"
+                            " close Arena everywhere and start again."),
     "err.db_newer": ("Databasen {path} kommer från en nyare version av Arena (schema {found}, vi kan {known}).",
                      "The database {path} comes from a newer Arena (schema {found}, we know {known})."),
     "err.bad_date": ("”{value}” är inget datum (ÅÅÅÅ-MM-DD).", "“{value}” is not a date (YYYY-MM-DD)."),
@@ -552,6 +575,12 @@ CATALOG.update({
     "init.exists": ("{path} finns redan – ”arena init” skriver aldrig över en databas.",
                     "{path} exists already – “arena init” never overwrites a database."),
     "init.done": ("Ny databas {path}: {login} är administratör.", "New database {path}: {login} is the administrator."),
+    "init.encrypted": ("Databasen är krypterad med arbetsstationens nyckelfil {file}: säkerhetskopiera den, skild"
+                       " från databasen (utan den går databasen inte att läsa).", "The database is encrypted with the"
+                       " workstation's key file {file}: back it up, apart from the database (without it the database"
+                       " cannot be read)."),
+    "init.plain": ("Databasen är OKRYPTERAD (--no-encryption): bara för testuppställningar, aldrig för riktiga uppgifter.",
+                   "The database is NOT ENCRYPTED (--no-encryption): for test setups only, never for real data."),
     "init.joined": ("Ny tom databas {path} för en arbetsstation som går med i ett program: kör ”arena sync”.",
                     "New empty database {path} for a workstation that joins a programme: run “arena sync”."),
     "init.ask_name": ("Administratörens för- och efternamn: ", "The administrator's first and last name: "),

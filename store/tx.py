@@ -6,20 +6,21 @@ module imports itself back through another.
 """
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, exc
 
+from store.dbfile import IntegrityError
 
-def run(conn: Connection, sql: str, params: tuple | list = ()) -> sqlite3.Cursor:
+
+def run(conn: Connection, sql: str, params: tuple | list = ()) -> Any:
     """One statement straight to the driver, inside the connection's current transaction. For the hot
     path of a mark and the change log: SQLAlchemy's per-statement bookkeeping costs more than these
     indexed statements do. A broken constraint is raised as SQLAlchemy's IntegrityError, as elsewhere."""
     try:
         return conn.connection.driver_connection.execute(sql, params)
-    except sqlite3.IntegrityError as error:
+    except IntegrityError as error:
         raise exc.IntegrityError(sql, params, error) from error
 
 

@@ -5,11 +5,10 @@ exit outcomes as a new database has them) needs no entry; demo databases (built 
 from __future__ import annotations
 
 import json
-import sqlite3
 from functools import cache
 from pathlib import Path
 
-from store import changes, db, merge
+from store import changes, db, dbfile, merge
 
 
 @cache
@@ -26,8 +25,8 @@ def _seeds() -> dict[str, dict[str, dict]]:
 
 def unlogged(path: Path) -> list[str]:
     """What in this database was written past the change log (empty: nothing)."""
-    con = sqlite3.connect(path)
-    con.row_factory = sqlite3.Row
+    con = dbfile.connect(path)
+    con.row_factory = dbfile.Row
     try:
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if "change_log" not in tables or con.execute("SELECT 1 FROM setting WHERE key = 'demo'").fetchone():

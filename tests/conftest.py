@@ -13,6 +13,10 @@ import pytest
 # PIN hashes in the suite use a low scrypt cost so hundreds of unlocks stay fast (subprocesses inherit
 # it); test_access proves that without this variable the real cost is used.
 os.environ["ARENA_SCRYPT_N"] = "1024"
+# Every database the suite makes is encrypted, as a real one is, with a workstation key of this test
+# process (subprocesses inherit it), kept outside every test's data folder. tests/test_encryption.py
+# proves what the key does; other tests read their files through store.dbfile.connect.
+os.environ["ARENA_DB_KEY"] = os.path.join(__import__("tempfile").mkdtemp(prefix="arena-key-"), "workstation.key")
 
 from store import access, activities, cases, changes, clock, db, staff  # noqa: E402
 from store.i18n import set_language  # noqa: E402

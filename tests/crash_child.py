@@ -30,3 +30,9 @@ def mark_until_killed(path: str, activity_id: str, status: str, offset: int) -> 
         attendance.mark(database, "omar.farah", pid, activity_id, day, status)
         os.write(1, f"{pid} {day.isoformat()} {status}\n".encode())  # one write: a line is whole or absent
         i = (i + 1) % len(combos)
+
+
+def open_database(path: str) -> None:
+    """The child of the migration test: opens (and so encrypts in place) a plain database until killed."""
+    db.open(path).dispose()
+    os.write(1, b"opened\n")

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 import time
 from pathlib import Path
 
 import pytest
 
-from store import access, attendance, cases, db, milestones, staff
+from store import access, attendance, cases, db, dbfile, milestones, staff
 from store.i18n import ArenaError
 from tui import cli
 
@@ -65,7 +64,7 @@ def test_pin_is_hashed_and_wrong_tries_are_limited_and_logged(world: World) -> N
         with pytest.raises(ArenaError, match=why):
             staff.set_pin(world.db, "omar.farah", weak, current_pin=PIN)
     staff.set_pin(world.db, "omar.farah", "258013", current_pin=PIN)
-    stored = sqlite3.connect(world.path).execute(
+    stored = dbfile.connect(world.path).execute(
         "SELECT pin_hash FROM caseworker WHERE login = 'omar.farah'").fetchone()[0]
     assert stored.startswith("scrypt$") and "258013" not in stored
     staff.unlock(world.db, "omar.farah", "258013")
@@ -102,7 +101,7 @@ def test_a_forgotten_pin_is_replaced_only_with_the_setup_code(world: World) -> N
     staff.unlock(world.db, "omar.farah", "258013")
     with pytest.raises(access.AccessDenied):  # once
         staff.set_pin(world.db, "omar.farah", "369147", setup_code=code)
-    stored = sqlite3.connect(world.path).execute("SELECT pin_hash FROM caseworker WHERE login = 'omar.farah'")
+    stored = dbfile.connect(world.path).execute("SELECT pin_hash FROM caseworker WHERE login = 'omar.farah'")
     assert code not in stored.fetchone()[0]
     with pytest.raises(access.AccessDenied, match="administrera"):  # only administrators issue codes
         staff.reset_pin(world.db, "karin.ek", "omar.farah")
@@ -175,7 +174,7 @@ async def test_first_start_on_an_empty_database_makes_the_administrator(tmp_path
         await pilot.press("shift+tab", *"246813", "tab", *"246813", "enter")  # a field is selected on focus
         await settle(pilot, app)
         assert type(app.screen).__name__ == "OverviewScreen"
-    con = sqlite3.connect(path)
+    con = dbfile.connect(path)
     assert con.execute("SELECT name, role FROM caseworker WHERE login = 'nina.ny'").fetchall() == [("Nina Ny", "admin")]
     assert staff.has_pin(db.open(path), "nina.ny")
 

@@ -3,12 +3,11 @@ the Pilot pressing keys, the CLI in a subprocess): protected identity in sync co
 enrolments read by someone whose case it is not."""
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 
-from store import access, activities, cases, db, merge, sync
+from store import access, activities, cases, db, dbfile, merge, sync
 
 from .conftest import PIN, World, make_world
 
@@ -42,7 +41,7 @@ def conflicted(tmp_path: Path) -> tuple[Path, str]:
     cases.update(a_db, "karin.ek", pid, address="Dolda stigen 3", phone="070-444 55 66")
     a_db.dispose()
     run_sync(a.path, share, key)
-    con = sqlite3.connect(a.path)
+    con = dbfile.connect(a.path)
     assert con.execute("SELECT count(*) FROM conflict WHERE field IN ('address', 'phone')").fetchone()[0] >= 1
     con.close()
     return a.path, pid

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 
-from store import attendance, milestones
+from store import attendance, dbfile, milestones
 from store.i18n import ArenaError
 from tui import cli
 
@@ -19,7 +18,7 @@ MONDAY = dt.date(2026, 11, 23)
 
 
 def rows(world: World, sql: str, *params: object) -> list[tuple]:
-    con = sqlite3.connect(world.path)
+    con = dbfile.connect(world.path)
     try:
         return con.execute(sql, params).fetchall()
     finally:

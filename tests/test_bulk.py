@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from store import attendance, calendar, db
+from store import attendance, calendar, db, dbfile
 from tui import cli
 
 from .conftest import PIN, TODAY, World
@@ -35,7 +34,7 @@ def big_file(world: World, path: Path, passes: int) -> int:
 
 
 def count(path: Path, sql: str) -> int:
-    con = sqlite3.connect(path, timeout=30)
+    con = dbfile.connect(path, timeout=30)
     try:
         return con.execute(sql).fetchone()[0]
     finally:
@@ -44,7 +43,7 @@ def count(path: Path, sql: str) -> int:
 
 def test_opening_for_reading_never_takes_the_write_lock(world: World) -> None:
     """Another process holds the write lock (BEGIN IMMEDIATE); opening the database and reading still work."""
-    holder = sqlite3.connect(world.path, isolation_level=None)
+    holder = dbfile.connect(world.path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
         original = db.BUSY_TIMEOUT_MS
@@ -96,7 +95,7 @@ def test_a_mark_is_saved_within_a_second_while_a_big_import_runs(world: World, t
             importer.kill()
     assert importer.returncode == 0, err
     assert out.startswith(f"{rows} rader importerade")
-    con = sqlite3.connect(world.path)
+    con = dbfile.connect(world.path)
     mark_seq = con.execute("SELECT seq FROM change_log WHERE tbl = 'attendance' AND changes LIKE '%sick%'"
                            ).fetchone()[0]
     first, last = con.execute("SELECT min(seq), max(seq) FROM change_log WHERE tbl = 'attendance'"

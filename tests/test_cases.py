@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 
-from store import audit, cases, db, identity
+from store import audit, cases, db, dbfile, identity
 from store.i18n import ArenaError
 
 from .conftest import DATA, World, reader
@@ -127,9 +126,9 @@ def test_opening_outside_the_caseload_needs_a_reason_and_is_logged(world: World)
 
 def test_audit_events_cannot_be_changed_or_deleted(world: World) -> None:
     audit.write(world.db, "omar.farah", "view", world.people[1])
-    con = sqlite3.connect(world.path)
+    con = dbfile.connect(world.path)
     for sql in ("UPDATE audit_event SET reason = 'x'", "DELETE FROM audit_event"):
-        with pytest.raises(sqlite3.IntegrityError):
+        with pytest.raises(dbfile.IntegrityError):
             con.execute(sql)
     con.close()
 

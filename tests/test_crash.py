@@ -10,6 +10,8 @@ import signal
 import sqlite3
 import time
 
+from store import dbfile
+
 from .conftest import TODAY, World
 from .waiting import ForkServer
 
@@ -47,7 +49,7 @@ def test_sigkill_never_loses_a_reported_mark(world: World) -> None:
             reported += list(output)
             assert server.status == signal.SIGKILL, f"trial {trial}: the child ended with status {server.status}"
             total_reported += len(reported)
-            con = sqlite3.connect(world.path)
+            con = dbfile.connect(world.path)
             try:
                 for line in reported:
                     pid, day, st = line.split()
@@ -58,7 +60,7 @@ def test_sigkill_never_loses_a_reported_mark(world: World) -> None:
                     assert logged_status(con, got[0]) == st, f"trial {trial}: the change log of {pid} {day} lacks {st}"
             finally:
                 con.close()
-    con = sqlite3.connect(world.path)
+    con = dbfile.connect(world.path)
     try:
         assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         # every row agrees with its own change log, and the day totals (triggers) with the rows

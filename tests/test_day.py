@@ -1,11 +1,9 @@
 """A caseworker's day through the Pilot, typed at full speed, with the database checked after every step."""
 from __future__ import annotations
 
-import sqlite3
-
 from textual.widgets import Input
 
-from store import activities
+from store import activities, dbfile
 
 from .conftest import TODAY, World
 from .test_keys import type_fast
@@ -13,7 +11,7 @@ from .test_tui import make_app, settle
 
 
 def rows(world: World, sql: str, *params: object) -> list[tuple]:
-    con = sqlite3.connect(world.path)
+    con = dbfile.connect(world.path)
     try:
         return con.execute(sql, params).fetchall()
     finally:

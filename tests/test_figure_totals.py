@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from store import activities, attendance, cases, db, milestones, overview, retention, schema, sync
+from store import activities, attendance, cases, db, dbfile, milestones, overview, retention, schema, sync
 
 from .conftest import TODAY, make_world
 from .test_retention import OLD_DAY, person
@@ -31,7 +31,7 @@ def _rows(con: sqlite3.Connection, table: str) -> set[tuple]:
 
 def assert_kept(path: Path) -> None:
     """The kept tables, rows that are not all zero, equal the same tables filled again from the rows."""
-    con = sqlite3.connect(path)
+    con = dbfile.connect(path)
     try:
         kept = {table: _rows(con, table) for table in KEPT}
         con.execute("BEGIN")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import stat
 import subprocess
 import sys
@@ -10,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from store import db, demo, schema
+from store import db, dbfile, demo, schema
 from tui import cli
 
 from .conftest import DEMO_PIN, TODAY
@@ -37,7 +36,7 @@ def test_migration_1_database_is_upgraded(tmp_path: Path) -> None:
             "INSERT INTO participant (id, personnummer, first_name, last_name, gender, referral_date, created_at)"
             " VALUES ('p1', '198506121234', 'Åsa', 'Öberg', 'K', '2026-01-01', '2026-01-01')")
     old.dispose()
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 1
+    assert dbfile.connect(path).execute("PRAGMA user_version").fetchone()[0] == 1
     upgraded = db.open(path)
     with upgraded.read() as conn:
         assert conn.exec_driver_sql("PRAGMA user_version").scalar() == len(schema.MIGRATIONS)
@@ -49,7 +48,7 @@ def test_migration_1_database_is_upgraded(tmp_path: Path) -> None:
 def test_newer_database_is_refused_with_a_message(tmp_path: Path) -> None:
     path = tmp_path / "new.db"
     db.open(path).dispose()
-    con = sqlite3.connect(path)
+    con = dbfile.connect(path)
     con.execute(f"PRAGMA user_version = {len(schema.MIGRATIONS) + 5}")
     con.close()
     result = run_cli("find", "anna", "--db", str(path))
@@ -151,7 +150,7 @@ def test_export_is_stable_and_excel_friendly(demo_db: Path, tmp_path: Path) -> N
 
 def test_export_writes_an_audit_event(demo_db: Path) -> None:
     run_cli("export", "--db", str(demo_db), "--what", "notes", "--format", "jsonl", "--reason", "test")
-    con = sqlite3.connect(demo_db)
+    con = dbfile.connect(demo_db)
     assert con.execute("SELECT reason, detail FROM audit_event WHERE action = 'export' ORDER BY detail").fetchall() == [
         ("test", "notes jsonl"), ("test", "outside caseload")]  # an export is an outside read, with its reason
 

@@ -4,11 +4,11 @@ strings, control characters, SQL-looking text and impossible dates. Each must be
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from pathlib import Path
 
 import pytest
 
+from store import dbfile
 from tui import cli
 
 from .conftest import World
@@ -22,7 +22,7 @@ BAD_DATES = ("2026-02-30", "igår", "2026-13-01", "0000-00-00")
 
 def fingerprint(path: Path) -> str:
     """Every row of every table (the access log excepted: a refused search is still a search)."""
-    con = sqlite3.connect(path)
+    con = dbfile.connect(path)
     try:
         digest = hashlib.sha256()
         tables = [n for (n,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
@@ -90,7 +90,7 @@ def test_sql_looking_text_is_only_text(world: World) -> None:
     cases.add_note(world.db, "omar.farah", world.people[0], SQL)
     assert [n.text for n in cases.notes(world.db, "karin.ek", world.people[0])] == [SQL]
     assert cases.search(world.db, SQL, login="omar.farah") == []
-    con = sqlite3.connect(world.path)
+    con = dbfile.connect(world.path)
     assert con.execute("SELECT count(*) FROM participant").fetchone()[0] == 25
 
 
@@ -170,7 +170,7 @@ async def test_every_edit_field_and_the_note_refuse_garbage(world: World) -> Non
                 await settle(pilot, app)
                 assert app.screen is dialog, bad[:20]
     # the case view was logged (an access-log row); nothing else may have changed
-    con = sqlite3.connect(world.path)
+    con = dbfile.connect(world.path)
     con.execute("PRAGMA foreign_keys=OFF")
     assert con.execute("SELECT count(*) FROM note").fetchone()[0] == 0
     assert con.execute("SELECT count(*) FROM change_log WHERE tbl = 'participant' AND kind = 'upsert'"

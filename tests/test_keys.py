@@ -2,11 +2,10 @@
 queued at once, nothing waited for in between), then the database is checked."""
 from __future__ import annotations
 
-import sqlite3
-
 from textual import events
 from textual.widgets import Input, TabbedContent
 
+from store import dbfile
 from tui.app import ArenaApp
 
 from .conftest import TODAY, World
@@ -31,7 +30,7 @@ async def type_fast(pilot, app: ArenaApp, *keys: str) -> None:  # noqa: ANN001
 
 
 def marks(world: World) -> list[tuple]:
-    con = sqlite3.connect(world.path)
+    con = dbfile.connect(world.path)
     try:
         return con.execute("SELECT p.last_name, a.status, a.hours, a.date FROM attendance a"
                            " JOIN participant p ON p.id = a.participant_id ORDER BY a.date, p.last_name").fetchall()

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 
 import pytest
 
-from store import attendance, cases, milestones
+from store import attendance, cases, dbfile, milestones
 from store.i18n import ArenaError
 from tui import cli
 
@@ -30,7 +29,7 @@ def test_forward_moves_and_correction_needs_a_reason(world: World) -> None:
     milestones.set_status(world.db, "omar.farah", mid, "started", reason="Fel person markerad")
     assert milestones.get(world.db, "omar.farah", mid).status == "started" and milestones.get(world.db, "omar.farah", mid).achieved_date is None
     assert any("Fel person markerad" in n.text for n in cases.notes(world.db, "omar.farah", pid))
-    con = sqlite3.connect(world.path)
+    con = dbfile.connect(world.path)
     assert con.execute("SELECT reason FROM audit_event WHERE action = 'milestone_correction'").fetchall() == [
         ("Fel person markerad",)]
 

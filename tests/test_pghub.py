@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from store import attendance, cases, db, sync
+from store import attendance, cases, db, dbfile, sync
 from tui import cli
 
 from .conftest import TODAY, make_world
@@ -46,7 +45,7 @@ def cli_sync(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:
 
 def state(path: Path) -> tuple:
     """What a failed sync must leave as it was (or consistently advanced): the local tables and marks."""
-    con = sqlite3.connect(path)
+    con = dbfile.connect(path)
     try:
         assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         return (con.execute("SELECT count(*) FROM change_log").fetchone(),
@@ -57,7 +56,7 @@ def state(path: Path) -> tuple:
 
 
 def no_double_ops(path: Path) -> None:
-    con = sqlite3.connect(path)
+    con = dbfile.connect(path)
     assert con.execute("SELECT count(*) FROM (SELECT op_id FROM change_log GROUP BY op_id HAVING count(*) > 1)"
                        ).fetchone()[0] == 0
     con.close()
@@ -286,7 +285,7 @@ def test_moving_from_the_file_share_loses_nothing_and_sends_nothing_twice(
     assert_same(a.path, b_path, newcomer)
     for path in (a.path, b_path, newcomer):
         no_double_ops(path)
-    assert sqlite3.connect(newcomer).execute("SELECT phone FROM participant WHERE id = ?",
+    assert dbfile.connect(newcomer).execute("SELECT phone FROM participant WHERE id = ?",
                                              (a.people[1],)).fetchone() == ("070-4444444",)
     pg.close()
 

@@ -6,11 +6,11 @@ The OS login a subprocess runs as is set through LOGNAME, which is what `getpass
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+from store import dbfile
 from tui import cli
 
 from .conftest import DEMO_PIN, PIN, TODAY, World
@@ -29,7 +29,7 @@ def arena(*args: str, os_login: str = "okand.dator", stdin: str | None = None, u
 
 
 def audit_count(path: Path, action: str) -> int:
-    return sqlite3.connect(path).execute("SELECT count(*) FROM audit_event WHERE action = ?", (action,)).fetchone()[0]
+    return dbfile.connect(path).execute("SELECT count(*) FROM audit_event WHERE action = ?", (action,)).fetchone()[0]
 
 
 def test_a_named_user_without_the_pin_exports_nothing(demo_db: Path) -> None:
@@ -102,7 +102,7 @@ def test_a_new_user_has_no_pin_until_the_setup_code_is_used(world: World) -> Non
         assert tried.returncode == 2 and tried.stdout == "" and "ingen PIN-kod" in tried.stderr
     listed = arena("users", "list", "--db", str(world.path), "--pin-stdin", os_login="setup", stdin=f"{PIN}\n")
     assert "nadia.nilsson" in listed.stdout and "ingen PIN" in listed.stdout.split("nadia.nilsson")[1].splitlines()[0]
-    stored = sqlite3.connect(world.path).execute(
+    stored = dbfile.connect(world.path).execute(
         "SELECT pin_hash FROM caseworker WHERE login = 'nadia.nilsson'").fetchone()[0]
     assert code not in stored and code.replace("-", "") not in stored
 
@@ -132,7 +132,7 @@ def test_out_never_replaces_the_database(world: World) -> None:
     if wal.exists():
         assert arena("export", "--what", "notes", "--db", str(world.path), "--out", str(wal), "--force",
                      "--pin-stdin", os_login="setup", stdin=f"{PIN}\n").returncode == 2
-    assert sqlite3.connect(world.path).execute("SELECT count(*) FROM participant").fetchone()[0] == 25
+    assert dbfile.connect(world.path).execute("SELECT count(*) FROM participant").fetchone()[0] == 25
     assert stat.S_IMODE(world.path.stat().st_mode) == 0o600
 
 
@@ -172,7 +172,7 @@ def test_a_report_beyond_the_caseload_needs_a_reason_and_logs_each_person_as_out
     """On main karin.ek (caseload 5 of 25 here) got everyone's report with personnummer, no reason asked, and
     the access review's "outside only" filter missed it; refused attempts were not logged."""
     def outside_reads() -> list[tuple]:
-        return sqlite3.connect(world.path).execute(
+        return dbfile.connect(world.path).execute(
             "SELECT participant_id, reason FROM audit_event WHERE user_login = 'karin.ek' AND action = 'report'"
             " AND detail = 'outside caseload'").fetchall()
 
@@ -181,7 +181,7 @@ def test_a_report_beyond_the_caseload_needs_a_reason_and_logs_each_person_as_out
     assert refused.returncode == 2 and refused.stdout == ""
     assert "20 av 25" in refused.stderr and "--reason" in refused.stderr
     assert outside_reads() == []
-    assert sqlite3.connect(world.path).execute(
+    assert dbfile.connect(world.path).execute(
         "SELECT count(*) FROM audit_event WHERE user_login = 'karin.ek' AND action = 'refused'").fetchone()[0] == 1
     own = arena("report", "narvaro", "--month", "2026-11", "--caseworker", "karin.ek", "--db", str(world.path),
                 "--pin-stdin", os_login="karin.ek", stdin=f"{PIN}\n")
@@ -205,6 +205,6 @@ def test_an_export_of_personal_data_needs_a_reason_and_is_logged_as_outside(worl
     done = arena("export", "--what", "participants", "--reason", "Årsuppföljning", "--db", str(world.path),
                  "--pin-stdin", os_login="setup", stdin=f"{PIN}\n")
     assert done.returncode == 0
-    assert sqlite3.connect(world.path).execute(
+    assert dbfile.connect(world.path).execute(
         "SELECT reason FROM audit_event WHERE action = 'export' AND detail = 'outside caseload'").fetchall() == [
         ("Årsuppföljning",)]

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 
-from store import activities, attendance, cases, db, identity, retention, sealed, sync
+from store import activities, attendance, cases, db, dbfile, identity, retention, sealed, sync
 from tui import cli
 
 from .conftest import TODAY, make_world
@@ -44,7 +43,7 @@ def old_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
 
 
 def count(path: Path, sql: str, *params: object) -> int:
-    con = sqlite3.connect(path)
+    con = dbfile.connect(path)
     try:
         return con.execute(sql, params).fetchone()[0]
     finally:
@@ -83,7 +82,7 @@ def test_gallring_removes_the_case_everywhere_and_logs_no_personal_data(old_worl
         assert count(path, "SELECT count(*) FROM participant WHERE id = ?", gone) == 0
         for table in ("attendance", "enrolment", "milestone", "note"):
             assert count(path, f"SELECT count(*) FROM {table} WHERE participant_id = ?", gone) == 0
-    log = sqlite3.connect(old_world.path).execute("SELECT participant_id, last_entry, counts FROM gallring_log").fetchall()
+    log = dbfile.connect(old_world.path).execute("SELECT participant_id, last_entry, counts FROM gallring_log").fetchall()
     assert log == [(gone, OLD_DAY, '{"attendance": 1, "enrolment": 1, "milestone": 1, "note": 1}')]
 
     sync.sync(old_world.db, share, sync.load_key(key))

@@ -3,12 +3,11 @@ date on, capacity and overlapping sessions, and the sync of all of it between wo
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from pathlib import Path
 
 import pytest
 
-from store import activities, attendance, audit, cases, changes, db, merge, report, schema, staff, sync
+from store import activities, attendance, audit, cases, changes, db, dbfile, merge, report, schema, staff, sync
 from store.activities import SessionSpec
 from store.i18n import ArenaError
 
@@ -192,6 +191,6 @@ def test_sessions_and_marks_sync_and_the_same_activity_name_on_two_workstations_
     assert names_a == sorted(x.name for x in activities.all_activities(b))
     assert len([n for n in names_a if n.startswith("Friskvård")]) == 2
     assert any(c.tbl == "activity" and c.field == "name" for c in merge.conflicts(b, "setup") + merge.conflicts(a.db, "setup"))
-    with sqlite3.connect(tmp_path / "b.db") as con:
+    with dbfile.connect(tmp_path / "b.db") as con:
         assert con.execute("SELECT count(*) FROM sync_pending").fetchone()[0] == 0
     b.dispose()

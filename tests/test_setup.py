@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from store import activities, cases, db, staff
+from store import activities, cases, db, dbfile, staff
 
 from .conftest import TODAY
 
@@ -37,7 +36,7 @@ def test_init_makes_the_first_administrator_and_never_overwrites(tmp_path: Path)
     assert made.returncode == 0, made.stderr
     again = arena("init", "--db", str(path), "--admin", "x.y", stdin=f"{PIN}\n")
     assert again.returncode == 2 and "finns redan" in again.stderr
-    con = sqlite3.connect(path)
+    con = dbfile.connect(path)
     assert con.execute("SELECT login, name, role, pin_hash LIKE 'scrypt$%' FROM caseworker").fetchall() == [
         ("sara.admin", "Sara Admin", "admin", 1)]
     # the OS login that ran init is that administrator here; the PIN proves it
@@ -57,7 +56,7 @@ def test_init_makes_the_first_administrator_and_never_overwrites(tmp_path: Path)
     peek = arena("find", "anna", "--db", str(tmp_path / "b.db"), "--user", "anna.lind", "--pin-stdin",
                  stdin=f"{PIN}\n")
     assert peek.returncode == 2, peek.stdout + peek.stderr
-    con = sqlite3.connect(tmp_path / "b.db")
+    con = dbfile.connect(tmp_path / "b.db")
     assert con.execute("SELECT count(*) FROM caseworker").fetchone() == (0,)
     assert con.execute("SELECT count(*) FROM audit_event WHERE action != 'refused'").fetchone() == (0,)
 
@@ -96,7 +95,7 @@ def test_activities_and_enrolments_from_the_command_line(tmp_path: Path) -> None
     assert ended.returncode == 0, ended.stderr
     listed = arena("activities", "list", "--db", str(path), "--pin-stdin", stdin=pin)
     assert "08:30–12:00" in listed.stdout and "2/1 platser" in listed.stdout, listed.stdout
-    con = sqlite3.connect(path)
+    con = dbfile.connect(path)
     assert con.execute("SELECT count(*), sum(capacity_reason = 'Beslut') FROM enrolment").fetchone() == (2, 1)
     assert con.execute("SELECT count(*) FROM audit_event WHERE action = 'enrol_over_capacity'").fetchone() == (1,)
     assert con.execute("SELECT valid_from, hours_mon FROM session_hours h JOIN activity_session s"
@@ -231,7 +230,7 @@ def test_referral_import_updates_by_number_refuses_by_line_and_reads_xlsx(tmp_pa
     assert refused.imported == 0 and [line for line, _ in refused.rejected] == [3]
     report = referrals.import_file(database, "sara", changed)
     assert (report.imported, report.unchanged, len(report.rejected)) == (1, 0, 1)
-    con = sqlite3.connect(tmp_path / "arena.db")
+    con = dbfile.connect(tmp_path / "arena.db")
     assert con.execute("SELECT last_name, plan_fri FROM participant").fetchall() == [("Öberg-Lind", 4.0)]
     database.dispose()
 
@@ -257,7 +256,7 @@ def test_one_name_rule_for_activities_and_sessions(tmp_path: Path) -> None:
                                      "190905271482,Per,Ek,M,2026-11-02,8,kaffe och kaka\n", encoding="utf-8")
     imported = arena("import", "participants", str(tmp_path / "in.csv"), "--db", str(path), "--pin-stdin", stdin=pin)
     assert imported.returncode == 0, imported.stderr
-    con = sqlite3.connect(path)
+    con = dbfile.connect(path)
     assert con.execute("SELECT name FROM activity ORDER BY name").fetchall() == [("Jobbsök",), ("Kaffe och kaka",)]
     assert con.execute("SELECT p.first_name, a.name FROM enrolment e JOIN participant p ON p.id = e.participant_id"
                        " JOIN activity a ON a.id = e.activity_id ORDER BY 1").fetchall() == [
@@ -283,7 +282,7 @@ def test_refused_import_rows_leave_no_hole_and_a_second_workstation_gets_everyth
         "200002292399;;Vera;Wallin;K;2026-11-02;;8;;\r\n").encode("cp1252"))
     imported = arena("import", "participants", str(tmp_path / "in.csv"), "--db", str(one), "--pin-stdin", stdin=pin)
     assert imported.returncode != 0 and imported.stderr.count("rad ") == 3, imported.stderr
-    con = sqlite3.connect(one)
+    con = dbfile.connect(one)
     seqs = [s for (s,) in con.execute("SELECT ws_seq FROM change_log ORDER BY ws_seq")]
     assert seqs == list(range(1, len(seqs) + 1)), seqs
     assert con.execute("SELECT count(*) FROM participant").fetchone() == (3,)
@@ -294,7 +293,7 @@ def test_refused_import_rows_leave_no_hole_and_a_second_workstation_gets_everyth
     assert arena("init", "--db", str(two), "--join").returncode == 0
     got = arena("sync", "--db", str(two), "--share", str(share), "--key", str(key))
     assert got.returncode == 0, got.stderr
-    a, b = sqlite3.connect(one), sqlite3.connect(two)
+    a, b = dbfile.connect(one), dbfile.connect(two)
     assert b.execute("SELECT count(*) FROM quarantine").fetchone() == (0,)
     assert sorted(b.execute("SELECT op_id FROM change_log")) >= sorted(a.execute("SELECT op_id FROM change_log"))
     for table in ("participant", "enrolment", "activity_session"):
@@ -305,7 +304,7 @@ def test_refused_import_rows_leave_no_hole_and_a_second_workstation_gets_everyth
     # a database an older release left with a hole: the publisher renumbers what it never published
     assert arena("activities", "add", "Kafferep", "--db", str(one), "--pin-stdin", "--hours", "2 2 2 2 2",
                  stdin=pin).returncode == 0
-    con = sqlite3.connect(one)
+    con = dbfile.connect(one)
     top = con.execute("SELECT max(ws_seq) FROM change_log").fetchone()[0]
     con.execute("UPDATE change_log SET ws_seq = ws_seq + 4 WHERE ws_seq >= ?", (top - 1,))
     con.commit()
@@ -313,7 +312,7 @@ def test_refused_import_rows_leave_no_hole_and_a_second_workstation_gets_everyth
     assert arena("sync", "--db", str(one), "--share", str(share), "--key", str(key)).returncode == 0
     again = arena("sync", "--db", str(two), "--share", str(share), "--key", str(key))
     assert again.returncode == 0, again.stderr
-    b = sqlite3.connect(two)
+    b = dbfile.connect(two)
     assert b.execute("SELECT count(*) FROM quarantine").fetchone() == (0,)
     assert b.execute("SELECT count(*) FROM activity WHERE name = 'Kafferep'").fetchone() == (1,)
 
@@ -387,7 +386,7 @@ def test_refusals_say_what_is_wrong_and_values_that_cannot_be_are_refused(tmp_pa
     assert imported.returncode != 0
     assert "K, M eller X" in imported.stderr and "måste fyllas i" not in imported.stderr, imported.stderr
     assert "inloggningen ”nobody”" in imported.stderr and "Be en administratör" not in imported.stderr
-    con = sqlite3.connect(path)
+    con = dbfile.connect(path)
     assert con.execute("SELECT address FROM participant WHERE reserve_number = 'RES-3'").fetchone()[0] in (
         "Storgatan 1\r\n123 45 Byn", "Storgatan 1\n123 45 Byn")
     con.close()
@@ -415,7 +414,7 @@ def test_two_look_alike_activities_from_before_the_rule_are_never_guessed(tmp_pa
     for name in ("Jobbsök", "Kaffe"):
         assert arena("activities", "add", name, "--db", str(path), "--pin-stdin", "--hours", "3 3 3 3 3",
                      stdin=pin).returncode == 0
-    con = sqlite3.connect(path)
+    con = dbfile.connect(path)
     con.execute("UPDATE activity SET name = 'JOBBSÖK' WHERE name = 'Kaffe'")  # as an older release let it be
     con.commit()
     (tmp_path / "in.csv").write_text("personnummer,first_name,last_name,gender,referral_date,plan,activity\n"

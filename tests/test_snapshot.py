@@ -4,13 +4,12 @@ every hub (directory, SMB share, PostgreSQL)."""
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 import time
 from pathlib import Path
 
 import pytest
 
-from store import attendance, cases, changes, db, milestones, sealed, snapshot, sync
+from store import attendance, cases, changes, db, dbfile, milestones, sealed, snapshot, sync
 from tui import cli
 
 from .conftest import TODAY, make_world, reader
@@ -22,9 +21,9 @@ YESTERDAY = TODAY - dt.timedelta(days=1)
 
 def history(path: Path, *leaving_out: Path) -> list[tuple]:
     """The change log without the ops of these workstations (each test export logs an audit event)."""
-    ids = [sqlite3.connect(p).execute("SELECT id FROM workstation WHERE is_local = 1").fetchone()[0]
+    ids = [dbfile.connect(p).execute("SELECT id FROM workstation WHERE is_local = 1").fetchone()[0]
            for p in (path, *leaving_out)]
-    return sqlite3.connect(path).execute(
+    return dbfile.connect(path).execute(
         "SELECT op_id, workstation_id, ws_seq, hlc, tbl, row_id, kind, changes, at, by FROM change_log"
         f" WHERE workstation_id NOT IN ({', '.join('?' * len(ids))}) ORDER BY op_id", ids).fetchall()
 
@@ -115,13 +114,13 @@ def test_starting_from_a_snapshot_equals_a_full_replay(tmp_path: Path, hub, key:
         run_sync(path, hub, key)
     assert_same(a, b, c, fresh, replayed)
     assert history(fresh, replayed) == history(replayed, fresh)
-    con = sqlite3.connect(fresh)
+    con = dbfile.connect(fresh)
     assert con.execute("SELECT status FROM milestone WHERE id = ?", (mid,)).fetchall() == [("achieved",)]
     assert con.execute("SELECT count(*) FROM note").fetchone()[0] == 2
     assert con.execute("SELECT count(*) FROM sync_pending").fetchone()[0] == 0
     # the name index came along: the new workstation finds people by name
     d = db.open(fresh)
-    someone_id = sqlite3.connect(a).execute("SELECT id FROM participant LIMIT 1").fetchone()[0]
+    someone_id = dbfile.connect(a).execute("SELECT id FROM participant LIMIT 1").fetchone()[0]
     someone = cases.get(d, reader(d, someone_id), someone_id)
     assert someone.id in [hit.participant.id for hit in cases.search(d, someone.last_name, login="setup")]
     d.dispose()
@@ -133,7 +132,7 @@ def test_a_new_workstation_joins_when_the_ops_a_snapshot_covers_are_archived(tmp
     a, b, c, _ = busy_programme(tmp_path, share, key)
     assert sync_with(c, share, key, write_snapshot=True).snapshot  # an older one (A's) and a newer one (C's)
     later = db.open(b)  # and work goes on after it
-    pid, aid = sqlite3.connect(a).execute("SELECT participant_id, activity_id FROM enrolment").fetchone()
+    pid, aid = dbfile.connect(a).execute("SELECT participant_id, activity_id FROM enrolment").fetchone()
     attendance.mark(later, "lena.leder", pid, aid, YESTERDAY - dt.timedelta(days=3), "unexcused")
     later.dispose()
     run_sync(b, share, key)
@@ -189,7 +188,7 @@ def test_a_workstation_behind_archived_or_damaged_files_catches_up_from_a_snapsh
     assert sync_with(b_path, share, key).read_snapshot == ""  # looked at once, not read every night
     run_sync(a.path, share, key)
     assert_same(a.path, b_path)
-    assert sqlite3.connect(a.path).execute("SELECT phone FROM participant WHERE id = ?",
+    assert dbfile.connect(a.path).execute("SELECT phone FROM participant WHERE id = ?",
                                            (a.people[1],)).fetchone() == ("070-3333333",)
     a.db.dispose()
 
@@ -223,7 +222,7 @@ def test_a_bad_snapshot_is_quarantined_and_the_replay_takes_over(tmp_path: Path,
     fresh = tmp_path / "d.db"
     summary = sync_with(fresh, share, key)
     assert summary.read_snapshot == "" and summary.quarantined == 1
-    assert sqlite3.connect(fresh).execute("SELECT count(*) FROM quarantine").fetchone()[0] == 1
+    assert dbfile.connect(fresh).execute("SELECT count(*) FROM quarantine").fetchone()[0] == 1
     run_sync(a, share, key)
     run_sync(fresh, share, key)
     assert_same(a, fresh)
@@ -275,7 +274,7 @@ def test_kill_9_while_a_new_workstation_starts_from_a_snapshot(tmp_path: Path, k
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child, signal.SIGKILL)
             list(server.lines())
-            con = sqlite3.connect(fresh)
+            con = dbfile.connect(fresh)
             assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
             # all or nothing: either the snapshot is in (with its high-water marks) or none of it is
             rows, peers = (con.execute("SELECT count(*) FROM attendance").fetchone()[0],
@@ -284,7 +283,7 @@ def test_kill_9_while_a_new_workstation_starts_from_a_snapshot(tmp_path: Path, k
             con.close()
     sync_with(fresh, share, key)
     assert_same(a.path, fresh)
-    con = sqlite3.connect(fresh)
+    con = dbfile.connect(fresh)
     assert con.execute("SELECT count(*) FROM (SELECT op_id FROM change_log GROUP BY op_id"
                        " HAVING count(*) > 1)").fetchone()[0] == 0
     a.db.dispose()

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
-from store import db
+from store import db, dbfile
 
 from .conftest import TODAY
 
@@ -88,7 +87,7 @@ async def test_the_readme_starts_a_programme_from_an_empty_directory(tmp_path: P
     done = run_block(setup, tmp_path)
     assert done.returncode == 0, done.stderr
     ws1 = tmp_path / "srv" / "ws1" / "arena.db"
-    con = sqlite3.connect(ws1)
+    con = dbfile.connect(ws1)
     assert con.execute("SELECT count(*) FROM participant").fetchone() == (3,)
     assert con.execute("SELECT s.name, count(e.id) FROM activity_session s LEFT JOIN enrolment e ON e.session_id = s.id"
                        " GROUP BY s.id ORDER BY s.start_time").fetchall() == [("fm", 2), ("em", 1)]
@@ -110,6 +109,6 @@ async def test_the_readme_starts_a_programme_from_an_empty_directory(tmp_path: P
     assert joined.returncode == 0, joined.stderr
     ws2 = tmp_path / "srv" / "ws2" / "arena.db"
     assert await roll_call(ws2, {}) == shown
-    con2 = sqlite3.connect(ws2)
+    con2 = dbfile.connect(ws2)
     query = "SELECT id, session_id, status, hours FROM attendance ORDER BY id"
     assert con2.execute(query).fetchall() == con.execute(query).fetchall()

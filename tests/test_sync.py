@@ -8,14 +8,13 @@ import datetime as dt
 import os
 import random
 import signal
-import sqlite3
 import time
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from store import attendance, cases, db, sealed, sync
+from store import attendance, cases, db, dbfile, sealed, sync
 from tui import cli
 
 from .conftest import PIN, TODAY, make_world
@@ -46,7 +45,7 @@ def assert_same(*paths: Path) -> None:
 
 def copy_db(source: Path, target: Path) -> None:
     """A file-level copy, as a backup tool or a disk image makes it (the WAL folded in)."""
-    con, out = sqlite3.connect(source), sqlite3.connect(target)
+    con, out = dbfile.connect(source), dbfile.connect(target)
     con.backup(out)
     out.close()
     con.close()
@@ -90,13 +89,13 @@ def test_three_workstations_converge_and_keep_conflicts(tmp_path: Path, hub, key
         for path in order:
             run_sync(path, hub, key)
     assert_same(a.path, b_path, c_path)
-    con = sqlite3.connect(a.path)
+    con = dbfile.connect(a.path)
     assert con.execute("SELECT count(*) FROM attendance WHERE participant_id = ? AND date = ?",
                        (pid, TODAY.isoformat())).fetchone()[0] == 1
     assert con.execute("SELECT status FROM attendance WHERE participant_id = ? AND date = ?",
                        (pid, TODAY.isoformat())).fetchone()[0] == "sick"  # the later mark wins
     assert con.execute("SELECT count(*) FROM note WHERE participant_id = ?", (a.people[4],)).fetchone()[0] == 2
-    kept = [sqlite3.connect(p).execute("SELECT tbl, field FROM conflict").fetchall() for p in (a.path, b_path)]
+    kept = [dbfile.connect(p).execute("SELECT tbl, field FROM conflict").fetchall() for p in (a.path, b_path)]
     assert ("attendance", "status") in kept[0] + kept[1]
     assert ("participant", "phone") in kept[0] + kept[1]
 
@@ -116,7 +115,7 @@ def test_delete_against_a_concurrent_edit_keeps_the_edit(tmp_path: Path, hub, ke
     for path in (a.path, b_path, a.path):
         run_sync(path, hub, key)
     assert_same(a.path, b_path)
-    assert sqlite3.connect(a.path).execute("SELECT status, hours FROM attendance").fetchall() == [("partial", 2.0)]
+    assert dbfile.connect(a.path).execute("SELECT status, hours FROM attendance").fetchall() == [("partial", 2.0)]
 
 
 def test_milestone_status_never_moves_back_through_a_merge(tmp_path: Path, hub, key: Path) -> None:
@@ -135,7 +134,7 @@ def test_milestone_status_never_moves_back_through_a_merge(tmp_path: Path, hub, 
     for path in (a.path, b_path, a.path):
         run_sync(path, hub, key)
     assert_same(a.path, b_path)
-    assert sqlite3.connect(b_path).execute("SELECT status FROM milestone WHERE id = ?", (mid,)).fetchone() == (
+    assert dbfile.connect(b_path).execute("SELECT status FROM milestone WHERE id = ?", (mid,)).fetchone() == (
         "achieved",)
 
 
@@ -160,18 +159,18 @@ def test_damaged_foreign_renamed_and_replayed_files_are_quarantined(tmp_path: Pa
         c_path = tmp_path / f"c-{len(damaged)}.db"
         summary = run_sync(c_path, copy, key)
         assert summary.quarantined == 1 and summary.received == 0 and reason in summary.problems[0]
-        assert sqlite3.connect(c_path).execute("SELECT count(*) FROM participant").fetchone() == (0,)
+        assert dbfile.connect(c_path).execute("SELECT count(*) FROM participant").fetchone() == (0,)
     hub.put(fake, good, data)  # renamed into another workstation's folder
     hub.put(ws, f"{last + 1:012d}-{last + 1:012d}.ops", data)  # an old file replayed under the next range
     hub.put(stranger, "000000000001-000000000001.ops", sealed.encode_ops(  # made with another key
         other_key, stranger, 1, 1, [{"op": "x", "ws": stranger, "seq": 1}]))
     summary = run_sync(b_path, hub, key)
     assert summary.received > 0 and summary.quarantined == 3
-    quarantined = {f for (f,) in sqlite3.connect(b_path).execute("SELECT file FROM quarantine")}
+    quarantined = {f for (f,) in dbfile.connect(b_path).execute("SELECT file FROM quarantine")}
     assert quarantined == {f"{fake}/{good}", f"{ws}/{last + 1:012d}-{last + 1:012d}.ops",
                            f"{stranger}/000000000001-000000000001.ops"}
     assert run_sync(b_path, hub, key).quarantined == 0  # reported once, never applied
-    assert len(sqlite3.connect(b_path).execute("SELECT * FROM participant").fetchall()) == 4
+    assert len(dbfile.connect(b_path).execute("SELECT * FROM participant").fetchall()) == 4
     assert_same(a.path, b_path)
 
 
@@ -186,7 +185,7 @@ def test_a_gap_waits_for_the_missing_file(tmp_path: Path, hub, key: Path, monkey
     hub.remove(ws, files[1])
     b_path = tmp_path / "b.db"
     run_sync(b_path, hub, key)
-    con = sqlite3.connect(b_path)
+    con = dbfile.connect(b_path)
     assert con.execute("SELECT applied_seq FROM sync_peer").fetchone()[0] == 5
     hub.put(ws, files[1], hidden)
     run_sync(b_path, hub, key)
@@ -215,7 +214,7 @@ def test_skewed_clocks(tmp_path: Path, hub, key: Path, monkeypatch: pytest.Monke
     received = run_sync(a.path, hub, key)
     assert received.ahead == 4 and received.ok and "klocka" in received.line()  # applied, reported
     assert reported.ahead == 0
-    con = sqlite3.connect(a.path)
+    con = dbfile.connect(a.path)
     assert con.execute("SELECT phone FROM participant WHERE id = ?", (a.people[2],)).fetchone() == ("future",)
     assert con.execute("SELECT count(*) FROM note WHERE text LIKE 'efter klockfelet%'").fetchone() == (3,)
     assert con.execute("SELECT count(*) FROM quarantine").fetchone() == (0,)
@@ -223,9 +222,9 @@ def test_skewed_clocks(tmp_path: Path, hub, key: Path, monkeypatch: pytest.Monke
     for path in (a.path, b_path):
         run_sync(path, hub, key)
     assert_same(a.path, b_path)
-    assert sqlite3.connect(b_path).execute("SELECT phone FROM participant WHERE id = ?",
+    assert dbfile.connect(b_path).execute("SELECT phone FROM participant WHERE id = ?",
                                            (a.people[2],)).fetchone() == ("later",)
-    phones = {sqlite3.connect(p).execute("SELECT phone FROM participant WHERE id = ?", (a.people[1],)).fetchone()
+    phones = {dbfile.connect(p).execute("SELECT phone FROM participant WHERE id = ?", (a.people[1],)).fetchone()
               for p in (a.path, b_path)}
     assert len(phones) == 1
 
@@ -272,14 +271,14 @@ def test_kill_9_during_sync_loses_and_doubles_nothing(tmp_path: Path, hub, key: 
     for path in (a.path, b_path, a.path, b_path):
         run_sync(path, hub, key)
     ws_a = a.db.workstation_id
-    local = sqlite3.connect(a.path).execute("SELECT max(ws_seq) FROM change_log WHERE workstation_id = ?",
+    local = dbfile.connect(a.path).execute("SELECT max(ws_seq) FROM change_log WHERE workstation_id = ?",
                                             (ws_a,)).fetchone()[0]
-    applied = sqlite3.connect(b_path).execute("SELECT applied_seq FROM sync_peer WHERE workstation_id = ?",
+    applied = dbfile.connect(b_path).execute("SELECT applied_seq FROM sync_peer WHERE workstation_id = ?",
                                               (ws_a,)).fetchone()[0]
     assert applied == local
     assert_same(a.path, b_path)
     for path in (a.path, b_path):
-        con = sqlite3.connect(path)
+        con = dbfile.connect(path)
         assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert con.execute("SELECT count(*) FROM (SELECT op_id FROM change_log GROUP BY op_id"
                            " HAVING count(*) > 1)").fetchone()[0] == 0
@@ -361,7 +360,7 @@ def test_property_random_work_and_orders_converge(tmp_path_factory: pytest.TempP
         for p in order:
             run_sync(p, hub, key_file)
     assert_same(*paths)
-    got = {(r[0], r[1]) for r in sqlite3.connect(paths[0]).execute("SELECT participant_id, date FROM attendance")}
+    got = {(r[0], r[1]) for r in dbfile.connect(paths[0]).execute("SELECT participant_id, date FROM attendance")}
     assert marked <= got
 
 
@@ -400,7 +399,7 @@ async def test_sync_and_conflict_restore_from_the_tui(tmp_path: Path, monkeypatc
         assert table.row_count == 1
         await pilot.press("r")
         await settle(pilot, app)
-    con = sqlite3.connect(a.path)
+    con = dbfile.connect(a.path)
     assert con.execute("SELECT phone FROM participant WHERE id = ?", (a.people[1],)).fetchone() == ("070-B",)
     assert con.execute("SELECT resolved FROM conflict").fetchone() == (1,)
 
@@ -425,7 +424,7 @@ def test_same_number_registered_on_two_stations_becomes_a_reviewed_pair(tmp_path
         assert summary.waiting == 0
     assert_same(a.path, b_path)
     for path in paths.values():
-        con = sqlite3.connect(path)
+        con = dbfile.connect(path)
         rows = con.execute("SELECT first_name, personnummer FROM participant WHERE last_name = 'Ahmed'"
                            " ORDER BY id").fetchall()
         assert len(rows) == 2 and sorted(r[1] is None for r in rows) == [False, True]  # both kept, one number
@@ -455,7 +454,7 @@ def test_same_login_added_on_two_stations_keeps_both_users_and_their_work(tmp_pa
         assert run_sync(paths[name], hub, key).waiting == 0
     assert_same(a.path, b_path)
     for path in paths.values():
-        con = sqlite3.connect(path)
+        con = dbfile.connect(path)
         logins = [r[0] for r in con.execute("SELECT login FROM caseworker WHERE name LIKE 'Nad%' ORDER BY id")]
         assert logins[0] == "nadia.nilsson" and logins[1].startswith("nadia.nilsson.")  # both kept, apart
         # what each site registered under its new colleague arrived everywhere, nothing waits

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import errno
 import shutil
-import sqlite3
 import time
 from pathlib import Path
 
 import pytest
 
-from store import cases, changes, db, merge, sync
+from store import cases, changes, db, dbfile, merge, sync
 from store.i18n import ArenaError
 from tui import cli
 
@@ -25,13 +24,13 @@ NOTES = "SELECT count(*) FROM note WHERE text LIKE ?"
 
 
 def notes(path: Path, like: str) -> int:
-    return sqlite3.connect(path).execute(NOTES, (like,)).fetchone()[0]
+    return dbfile.connect(path).execute(NOTES, (like,)).fetchone()[0]
 
 
 def copy_db(source: Path, target: Path) -> None:
     """A file-level copy, as a backup tool or a disk image makes it (the WAL folded in first)."""
-    con = sqlite3.connect(source)
-    out = sqlite3.connect(target)
+    con = dbfile.connect(source)
+    out = dbfile.connect(target)
     con.backup(out)
     out.close()
     con.close()
@@ -84,7 +83,7 @@ def test_a_database_copied_to_a_second_pc_splits_into_two_workstations(tmp_path:
     for path in (a.path, c_path, b_path, a.path, c_path):
         summary = run_sync(path, hub, key)
     assert summary.ok
-    ids = {sqlite3.connect(p).execute("SELECT id FROM workstation WHERE is_local = 1").fetchone()[0]
+    ids = {dbfile.connect(p).execute("SELECT id FROM workstation WHERE is_local = 1").fetchone()[0]
            for p in (a.path, c_path, b_path)}
     assert len(ids) == 3  # the copy took a new identity
     for path in (a.path, b_path, c_path):
@@ -127,7 +126,7 @@ def test_a_damaged_file_that_is_repaired_is_retried_and_nothing_waits_behind_it(
     hub.put(*victim, good)  # IT copies the file back from the backup of the share
     healed = run_sync(b_path, hub, key)
     assert healed.ok and notes(b_path, "anteckning%") == 15
-    assert sqlite3.connect(b_path).execute("SELECT count(*) FROM quarantine").fetchone() == (0,)
+    assert dbfile.connect(b_path).execute("SELECT count(*) FROM quarantine").fetchone() == (0,)
     assert_same(a.path, b_path)
 
 
@@ -158,7 +157,7 @@ def test_a_night_with_the_wrong_key_quarantines_nothing(tmp_path: Path, hub, key
     for _ in range(2):  # every night until it is fixed: exit 2, one line naming the cause and the fix
         assert cli.main(["sync", "--db", str(b_path), "--share", hub.spec, "--key", str(wrong)]) == 2
         assert "Programnyckeln passar inte" in capsys.readouterr().err
-    con = sqlite3.connect(b_path)
+    con = dbfile.connect(b_path)
     assert con.execute("SELECT count(*) FROM quarantine").fetchone() == (0,)
     assert run_sync(b_path, hub, key).ok and notes(b_path, "natten%") == 3
     # a new workstation with the wrong key on a share that has files but no marker yet writes none
@@ -302,7 +301,7 @@ def test_the_same_activity_name_on_two_stations_keeps_both_and_their_work(tmp_pa
         assert run_sync(paths[name], hub, key).waiting == 0
     assert_same(a.path, b_path)
     for path in paths.values():
-        con = sqlite3.connect(path)
+        con = dbfile.connect(path)
         names = [r[0] for r in con.execute("SELECT name FROM activity WHERE name LIKE 'Svenska för jobb%' ORDER BY id")]
         assert names[0] == "Svenska för jobb" and names[1].startswith("Svenska för jobb (")  # both, apart
         assert con.execute("SELECT count(*) FROM attendance WHERE activity_id IN (?, ?)", tuple(made)).fetchone() == (2,)
@@ -326,7 +325,7 @@ def test_a_stage_added_on_one_station_reaches_the_others_with_its_milestones(tmp
     assert stages["kartlaggning"].label_sv == "Kartläggning och mål"
     assert [s.code for s in milestones.stages(b)] == [s.code for s in milestones.stages(a.db)]  # same order
     b.dispose()
-    assert sqlite3.connect(b_path).execute("SELECT stage_code FROM milestone WHERE id = ?", (mid,)).fetchone() == (
+    assert dbfile.connect(b_path).execute("SELECT stage_code FROM milestone WHERE id = ?", (mid,)).fetchone() == (
         "korkort",)
     assert_same(a.path, b_path)
 
@@ -349,7 +348,7 @@ def test_a_conflict_names_person_date_and_field_and_restores_the_whole_value(tmp
     assert conflict.who == "Björn Berg" and conflict.day == TODAY.isoformat() and conflict.what == "Närvaro"
     assert conflict.lost == "partial"
     merge.restore_conflict(a.db, "omar.farah", conflict.id)
-    row = sqlite3.connect(a.path).execute("SELECT status, hours FROM attendance WHERE participant_id = ? AND date = ?",
+    row = dbfile.connect(a.path).execute("SELECT status, hours FROM attendance WHERE participant_id = ? AND date = ?",
                                           (pid, TODAY.isoformat())).fetchone()
     assert row == ("partial", 3.0)  # the whole mark, never "sick, 3 h" or "partial, 0 h"
     assert not [c for c in merge.conflicts(a.db, "setup") if c.row_id == conflict.row_id]
@@ -405,7 +404,7 @@ def test_the_change_log_guard_sees_a_write_past_the_change_log(tmp_path_factory:
     w = make_world(path, n=2)
     w.db.dispose()
     assert unlogged(path) == []
-    con = sqlite3.connect(path)
+    con = dbfile.connect(path)
     con.execute("UPDATE participant SET phone = '070' WHERE id = ?", (w.people[0],))
     con.execute("INSERT INTO milestone_stage (code, label_sv, label_en, kind, sort) VALUES ('raw', 'r', 'r',"
                 " 'intervention', 99)")

@@ -1,14 +1,13 @@
 """Tamper evidence: the access log's triggers come back and a forged event is found, here and wherever
-it syncs to. The attack is the one from issue 17, done with the real sqlite3 shell (Python's module)."""
+it syncs to. The attack is the one from issue 17, done with a raw SQLite connection that has the workstation key (an insider at the workstation; without the key the file is unreadable, see test_encryption)."""
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
-from store import cases, db, sync, tamper
+from store import cases, db, dbfile, sync, tamper
 
 from .conftest import PIN, TODAY, World, make_world
 from .test_retention import old_world  # noqa: F401 -- a fixture
@@ -19,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def forge(path: Path, participant_id: str, as_login: str) -> None:
     """Drop the append-only triggers and make a view look like someone else's, in the row and in its
     change-log entry (what went to, or will go to, the other workstations)."""
-    con = sqlite3.connect(path)
+    con = dbfile.connect(path)
     with con:
         for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"
                                    " AND tbl_name IN ('audit_event', 'change_log')").fetchall():
@@ -33,7 +32,7 @@ def forge(path: Path, participant_id: str, as_login: str) -> None:
 
 
 def triggers(path: Path) -> set[str]:
-    return {r[0] for r in sqlite3.connect(path).execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"
+    return {r[0] for r in dbfile.connect(path).execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"
                                                         " AND tbl_name = 'audit_event'")}
 
 
@@ -52,11 +51,11 @@ def test_a_forged_view_is_found_at_open_and_the_triggers_come_back(world: World)
         found = tamper.state(conn)
     assert [f.user_login for f in found.broken] == ["karin.ek"] and found.triggers_restored_at
     # an edit now is refused again
-    con = sqlite3.connect(world.path)
+    con = dbfile.connect(world.path)
     try:
         con.execute("UPDATE audit_event SET reason = 'x'")
         raise AssertionError("the trigger did not come back")
-    except sqlite3.IntegrityError:
+    except dbfile.IntegrityError:
         pass
     finally:
         con.close()
@@ -85,7 +84,7 @@ def test_a_forged_event_is_flagged_at_the_workstation_that_receives_it(tmp_path:
     assert any("manipulerad" in p for p in summary.problems)
     with db.open(b_path).read() as conn:
         assert [f.user_login for f in tamper.state(conn).broken] == ["karin.ek"]
-    assert sqlite3.connect(b_path).execute(
+    assert dbfile.connect(b_path).execute(
         "SELECT count(*) FROM audit_event WHERE user_login = 'karin.ek' AND action = 'view'").fetchone()[0] == 1
 
 
@@ -113,12 +112,12 @@ def test_an_edited_change_log_entry_is_found_at_open_and_wherever_it_arrives(tmp
     a = make_world(tmp_path / "a.db", n=5)
     note_id = cases.add_note(a.db, "omar.farah", a.people[1], "Kom i tid, positiv.")
     a.db.dispose()
-    con = sqlite3.connect(a.path)
+    con = dbfile.connect(a.path)
     try:  # the guard: an entry cannot be rewritten or removed while the triggers stand
         with con:
             con.execute("UPDATE change_log SET changes = '{\"x\": 1}' WHERE row_id = ?", (note_id,))
         raise AssertionError("the change log took an edit")
-    except sqlite3.IntegrityError:
+    except dbfile.IntegrityError:
         pass
     with con:
         for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"
@@ -144,7 +143,7 @@ def test_an_edited_change_log_entry_is_found_at_open_and_wherever_it_arrives(tmp
     assert not summary.ok and any("Ändringsloggen" in p for p in summary.problems)
     with db.open(b_path).read() as conn:  # flagged where it arrived, and kept: it is what arrived
         assert [(f.table, f.by) for f in tamper.state(conn).log_broken] == [("note", "omar.farah")]
-    assert sqlite3.connect(b_path).execute("SELECT text FROM note WHERE id = ?", (note_id,)).fetchone() == (
+    assert dbfile.connect(b_path).execute("SELECT text FROM note WHERE id = ?", (note_id,)).fetchone() == (
         "Hotade personalen.",)
     env = {**os.environ, "ARENA_TODAY": TODAY.isoformat()}
     status = subprocess.run([sys.executable, "-m", "tui.cli", "sync", "--status", "--db", str(b_path)],

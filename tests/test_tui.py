@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 
 import pytest
 
-from store import db
+from store import db, dbfile
 from tui.app import ArenaApp
 
 from .conftest import DEMO_PIN, PIN, TODAY, World
@@ -20,7 +19,7 @@ async def settle(pilot, app: ArenaApp, rounds: int = 3) -> None:  # noqa: ANN001
 
 
 def count(world: World, sql: str, *params: object) -> int:
-    con = sqlite3.connect(world.path)
+    con = dbfile.connect(world.path)
     try:
         return con.execute(sql, params).fetchone()[0]
     finally:
@@ -92,7 +91,7 @@ async def test_mark_keys_undo_all_present_and_cancel(world: World) -> None:
         await settle(pilot, app)
         await pilot.press("2", ".", "5", "enter")
         await settle(pilot, app)
-        statuses = sqlite3.connect(world.path).execute(
+        statuses = dbfile.connect(world.path).execute(
             "SELECT p.last_name, a.status, a.hours FROM attendance a JOIN participant p ON p.id = a.participant_id"
             " ORDER BY p.last_name").fetchall()
         assert statuses == [("Andersson", "sick", 0.0), ("Berg", "vab", 0.0), ("Carlsson", "unexcused", 0.0),
@@ -235,7 +234,7 @@ async def test_f4_achieve_and_plan_next(world: World) -> None:
         await settle(pilot, app)
         await pilot.press("enter")  # planned in two weeks
         await settle(pilot, app)
-        rows = sqlite3.connect(world.path).execute(
+        rows = dbfile.connect(world.path).execute(
             "SELECT stage_code, status, planned_date FROM milestone WHERE participant_id = ? ORDER BY updated_at, "
             "rowid", (pid,)).fetchall()
         assert rows[0][:2] == ("anvisning", "achieved")

@@ -19,6 +19,8 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     p.add_argument("--name", help="administratörens namn (med --admin)")
     p.add_argument("--join", action="store_true",
                    help="ny arbetsstation i ett befintligt program: ingen egen användare, kör sedan arena sync")
+    p.add_argument("--no-encryption", dest="encrypt", action="store_false",
+                   help="okrypterad databas, bara för testuppställningar (annars krypterad med arbetsstationens nyckelfil)")
 
     p = sub.add_parser("activities", parents=[common, person], help="aktiviteter och pass (administratör)")
     p.add_argument("action", choices=("list", "add", "edit", "close"))
@@ -58,10 +60,11 @@ def cmd_init(args: argparse.Namespace) -> int:
     if path.exists():
         raise ArenaError("init.exists", path=str(path))
     if args.join:
-        database = db.open(path)
+        database = db.open(path, encrypt=args.encrypt)
         staff.mark_joining(database)
         database.dispose()
         print(t("init.joined", path=path))
+        _say_key(database)
         return 0
     if args.admin:
         login, name = args.admin, args.name or args.admin
@@ -84,7 +87,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     validate.text(name, "namn", max_len=120, required=True)
     staff.check_first_pin(pin)
     path.parent.mkdir(parents=True, exist_ok=True)
-    database = db.open(path)
+    database = db.open(path, encrypt=args.encrypt)
     try:
         staff.first_admin(database, login, name, pin)
         if login != common.os_login():  # this OS account is that administrator on this workstation
@@ -96,7 +99,15 @@ def cmd_init(args: argparse.Namespace) -> int:
         raise
     database.dispose()
     print(t("init.done", path=path, login=login))
+    _say_key(database)
     return 0
+
+
+def _say_key(database) -> None:  # noqa: ANN001
+    """Where the key that encrypts the new database is (never the key itself), or that it is plain."""
+    from store import dbfile
+
+    print(t("init.encrypted", file=dbfile.key_path()) if database.encrypted else t("init.plain"))
 
 
 COMMANDS = {"init": cmd_init}
