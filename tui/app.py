@@ -552,6 +552,7 @@ def key_sections() -> list[tuple[str, list[Binding]]]:
     from tui.screens.review import AccessReviewScreen
     from tui.screens.search import RegisterScreen, SearchScreen
     from tui.screens.syncscreen import ConflictsScreen
+    from tui.screens.users import UsersScreen
     from tui.screens.weekgrid import WeekGridScreen, WeekTable
 
     def only(bindings: list) -> list[Binding]:
@@ -570,6 +571,7 @@ def key_sections() -> list[tuple[str, list[Binding]]]:
         (t("key.activities") + " (a)", only(ActivitiesScreen.BINDINGS)),
         (t("key.conflicts"), only(ConflictsScreen.BINDINGS)),
         (t("key.review"), only(AccessReviewScreen.BINDINGS)),
+        (t("key.users") + " (u)", only(UsersScreen.BINDINGS)),
     ]
 
 

@@ -60,6 +60,7 @@ class OverviewScreen(Screen):
         Binding("k", "conflicts", t("key.conflicts"), id="conflicts"),
         Binding("g", "review", t("key.review"), id="review"),
         Binding("a", "activities", t("key.activities"), id="activities"),
+        Binding("u", "users", t("key.users"), id="users"),
     ]
 
     def __init__(self) -> None:
@@ -240,7 +241,7 @@ class OverviewScreen(Screen):
         self.app.push_screen(ConflictsScreen())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("review", "activities"):  # administrators only (the store refuses everyone else, too)
+        if action in ("review", "activities", "users"):  # administrators only (the store refuses everyone else, too)
             return self.app.may(access.ADMIN)
         return super().check_action(action, parameters)
 
@@ -248,6 +249,11 @@ class OverviewScreen(Screen):
         from tui.screens.activities import ActivitiesScreen
 
         self.app.push_screen(ActivitiesScreen())
+
+    def action_users(self) -> None:
+        from tui.screens.users import UsersScreen
+
+        self.app.push_screen(UsersScreen())
 
     def action_review(self) -> None:
         from tui.screens.review import AccessReviewScreen

@@ -1,0 +1,174 @@
+"""User administration (`u` on F5, administrators): every user with role, whether active and whether a
+PIN is set; add a user, reset a PIN, change a role, deactivate. The same store calls as `arena users …`
+(`store.staff`), which check the administrator's right themselves. A new user and a reset PIN get a
+one-time setup code, shown once, here, for the administrator to hand over in person."""
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Header, Label, Static
+
+from store import access, staff, validate
+from store.i18n import ArenaError, t
+from tui.dialogs import ChoiceDialog, ConfirmDialog, FormDialog, Saved
+from tui.labels import add_columns
+from tui.workers import call_store
+
+
+class SetupCodeDialog(ModalScreen[None]):
+    """The one-time setup code, shown once: Enter or Esc closes it, and it is not shown again."""
+
+    BINDINGS = [Binding("escape,enter", "close", t("dlg.ok"))]
+
+    def __init__(self, login: str, code: str) -> None:
+        super().__init__()
+        self.login, self.code = login, code
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(t("usr.code_title", login=self.login), classes="dialog-question")
+            yield Static(self.code, id="usr-code", classes="pane-title")
+            yield Label(t("usr.code_hint"), classes="muted")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class UsersScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", t("key.back"), id="back"),
+        Binding("ctrl+n", "add_user", t("key.new_user"), id="new_user"),
+        Binding("p", "reset_pin", t("key.reset_pin"), id="reset_pin"),
+        Binding("r", "set_role", t("key.set_role"), id="set_role"),
+        Binding("d", "deactivate", t("key.deactivate"), id="deactivate"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.users: dict[str, tuple[staff.Caseworker, bool, bool]] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(t("usr.title"), classes="pane-title")
+        yield DataTable(id="usr-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="usr-status", classes="muted")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        add_columns(self.query_one(DataTable), ("login", "usr.col.login", 20), ("name", "usr.col.name", 24),
+                    ("role", "usr.col.role", 16), ("active", "usr.col.active", 8), ("pin", "usr.col.pin", None))
+        self.query_one(DataTable).focus()
+        self.reload()
+
+    def reload(self) -> None:
+        call_store(self, staff.all_users, self.app.db, self.app.login, done=self._show, failed=self._refused,
+                   group="users")
+
+    def _refused(self, message: str) -> None:
+        self.query_one("#usr-status", Static).update(message)
+
+    def _show(self, found: list[tuple[staff.Caseworker, bool, bool]]) -> None:
+        table = self.query_one(DataTable)
+        keep = table.cursor_row
+        table.clear()
+        self.users = {}
+        for user, active, has_pin in found:
+            self.users[user.login] = (user, active, has_pin)
+            table.add_row(user.login, user.name, t(f"role.{user.role}"),
+                          t("user.active") if active else t("user.inactive"),
+                          t("user.pin") if has_pin else t("user.no_pin"), key=user.login)
+        if table.row_count:
+            table.move_cursor(row=min(keep, table.row_count - 1))
+        self.query_one("#usr-status", Static).update(t("usr.count", n=len(found)))
+
+    def current(self) -> tuple[staff.Caseworker, bool, bool] | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        return self.users.get(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in {"add_user", "reset_pin", "set_role", "deactivate"}:
+            return self.app.may(access.ADMIN)
+        return super().check_action(action, parameters)
+
+    def _write(self, fn, done) -> None:  # noqa: ANN001 -- a store call and what to do with its result
+        def saved(result: object) -> None:
+            done(result)
+            self.reload()
+
+        self.app.write_lane.submit(fn, saved, lambda m: self.app.notify(m, severity="error", timeout=8))
+
+    def _show_code(self, login: str, code: str) -> None:
+        self.reload()
+        self.app.push_screen(SetupCodeDialog(login, code))
+
+    # ------------------------------------------------------------------ actions
+    def action_add_user(self) -> None:
+        db, login = self.app.db, self.app.login
+
+        def check(v: dict[str, str]) -> dict:
+            role = v["role"].strip().lower() or "caseworker"
+            if role not in staff.ROLES:
+                raise ArenaError("user.bad_role", value=role, roles=", ".join(staff.ROLES))
+            return {"login": validate.login(v["login"]), "name": validate.text(v["name"], t("usr.f.name"),
+                                                                                  max_len=120, required=True),
+                    "role": role, "site": v["site"]}
+
+        def save(v: dict) -> str:
+            return staff.add(db, login, v["login"], v["name"], v["role"], v["site"])
+
+        def done(result: object) -> None:
+            if isinstance(result, Saved):
+                self._show_code(result.value["login"], str(result.outcome))  # type: ignore[index]
+
+        self.app.push_screen(FormDialog(t("usr.new"), [
+            ("login", t("usr.f.login"), "", False), ("name", t("usr.f.name"), "", False),
+            ("role", t("usr.f.role", roles=", ".join(staff.ROLES)), "caseworker", False),
+            ("site", t("usr.f.site"), "", False)], check, write=save), done)
+
+    def action_reset_pin(self) -> None:
+        found = self.current()
+        if found is None:
+            return
+        user = found[0]
+        db, login = self.app.db, self.app.login
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._write(lambda: staff.reset_pin(db, login, user.login),
+                            lambda code: self._show_code(user.login, str(code)))
+
+        self.app.push_screen(ConfirmDialog(t("usr.reset_q", login=user.login, name=user.name)), confirmed)
+
+    def action_set_role(self) -> None:
+        found = self.current()
+        if found is None:
+            return
+        user = found[0]
+        db, login = self.app.db, self.app.login
+
+        def chosen(role: object) -> None:
+            if isinstance(role, str) and role != user.role:
+                self._write(lambda: staff.set_role(db, login, user.login, role),
+                            lambda _: self.app.notify(t("usr.role_set", login=user.login, role=t(f"role.{role}")),
+                                                      timeout=3))
+
+        self.app.push_screen(ChoiceDialog(t("usr.role_q", login=user.login),
+                                          [(r, t(f"role.{r}")) for r in staff.ROLES]), chosen)
+
+    def action_deactivate(self) -> None:
+        found = self.current()
+        if found is None or not found[1]:
+            return
+        user = found[0]
+        db, login = self.app.db, self.app.login
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._write(lambda: staff.deactivate(db, login, user.login),
+                            lambda _: self.app.notify(t("usr.deactivated", login=user.login), timeout=3))
+
+        self.app.push_screen(ConfirmDialog(t("usr.deactivate_q", login=user.login, name=user.name)), confirmed)
