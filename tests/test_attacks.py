@@ -162,7 +162,7 @@ async def test_the_administrator_manages_users_from_f5_and_a_caseworker_cannot(w
         await pilot.press("y")
         await settle(pilot, app)
     app.db.dispose()
-    con = sqlite3.connect(world.path)
+    con = dbfile.connect(world.path)
     users = {r[0]: r[1:] for r in con.execute("SELECT login, role, active, pin_hash LIKE 'setup$%' FROM caseworker")}
     con.close()
     assert users["nadia.nilsson"] == ("leader", 1, 1) and users["karin.ek"] == ("admin", 1, 1)
@@ -206,7 +206,7 @@ async def test_a_caseworker_gets_no_user_admin(world: World) -> None:
                  lambda: staff.set_role(world.db, "karin.ek", "karin.ek", "admin")):
         with pytest.raises(access.AccessDenied):
             call()
-    con = sqlite3.connect(world.path)
+    con = dbfile.connect(world.path)
     assert con.execute("SELECT count(*) FROM audit_event WHERE action = 'refused' AND user_login = 'karin.ek'"
                        ).fetchone()[0] >= 1  # the screen's refused read is in the access log
     assert con.execute("SELECT role FROM caseworker WHERE login = 'karin.ek'").fetchone() == ("caseworker",)
