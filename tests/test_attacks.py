@@ -211,3 +211,55 @@ async def test_a_caseworker_gets_no_user_admin(world: World) -> None:
                        ).fetchone()[0] >= 1  # the screen's refused read is in the access log
     assert con.execute("SELECT role FROM caseworker WHERE login = 'karin.ek'").fetchone() == ("caseworker",)
     con.close()
+
+
+async def test_the_history_tab_of_a_protected_person_shows_no_number_or_address(world: World) -> None:
+    """On main the case card's History tab of a person with protected identity showed the full
+    personnummer and address to any caseworker who opened the card."""
+    from textual.widgets import DataTable
+
+    from tui.app import ArenaApp
+
+    from .test_tui import settle
+
+    pid = world.people[0]  # Anna Andersson, Karin Ek's
+    cases.update(world.db, "karin.ek", pid, personnummer="19850612-1238", address="Hemliga vägen 1", protected=True)
+    for login, sees in (("omar.farah", False), ("karin.ek", True)):
+        app = ArenaApp(db.open(world.path), login, pin=PIN)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot, app)
+            await pilot.press("f2")
+            await pilot.press(*"andersson", "enter")
+            await settle(pilot, app)
+            await pilot.press("enter")
+            await settle(pilot, app)
+            if not sees:
+                assert type(app.screen).__name__ == "ChoiceDialog"  # outside the caseload: a reason first
+                await pilot.press("enter")
+                await settle(pilot, app)
+            assert type(app.screen).__name__ == "CaseCardScreen"
+            app.screen.query_one("#card-tabs").active = "tab-history"
+            await settle(pilot, app)
+            table = app.screen.query_one("#card-history", DataTable)
+            assert table.row_count >= 2
+            shown = repr([table.get_row_at(i) for i in range(table.row_count)])
+            assert ("Hemliga" in shown) == sees and ("8506121238" in shown) == sees, login
+        app.db.dispose()
+
+
+def test_a_report_shows_a_protected_person_masked_and_without_address(world: World, tmp_path: Path) -> None:
+    """The närvarorapport through the real CLI: a protected person's number is masked for everyone (the
+    report leaves the system), the address is never in it."""
+    from .test_proof import arena
+
+    pid = world.people[0]
+    cases.update(world.db, "karin.ek", pid, personnummer="19850612-1238", address="Hemliga vägen 1", protected=True)
+    for login, extra in (("omar.farah", ["--reason", "Månadsrapport till soc"]),
+                         ("karin.ek", ["--caseworker", "karin.ek"]), ("setup", ["--reason", "Uppföljning av programmet"])):
+        out = tmp_path / f"{login}.csv"
+        made = arena("report", "narvaro", "--month", "2026-11", "--format", "csv", *extra, "--db", str(world.path),
+                     "--out", str(out), "--pin-stdin", os_login=login, stdin=f"{PIN}\n")
+        assert made.returncode == 0, made.stderr
+        text = out.read_text(encoding="utf-8-sig")
+        assert "Andersson" in text and "Hemliga" not in text
+        assert "198506121238" not in text and "19850612-1238" not in text and "8506121238" not in text, login
