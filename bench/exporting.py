@@ -76,10 +76,11 @@ def _pair(ours: list[str], base: list[str], folder: Path, runs: int, ours_out: P
 def export_stream(ctx: Context) -> list[Result]:
     """`arena export` of every table that grows with the programme, CSV in the Swedish Excel dialect (with
     formula neutralising), against the sqlite3 shell running the same SELECT into a CSV file. Runs at full
-    size are expensive (the attendance table is 4 million rows): 3 interleaved pairs there, 5 with --quick."""
+    size are expensive (the attendance table is 4 million rows, about a minute each way on this machine): one
+    pair there so the whole run fits its time, 5 interleaved pairs with --quick."""
     from store import export
 
-    runs = ctx.runs if ctx.quick else 3
+    runs = ctx.runs if ctx.quick else 1
     folder = Path(tempfile.mkdtemp(prefix="arena-bench-export-"))
     out = []
     try:
@@ -117,8 +118,9 @@ def report_rows_sql(first: str, last: str) -> str:
 @benchmark("report_all")
 def report_all(ctx: Context) -> list[Result]:
     """The whole programme's närvarorapport for November (every participant) as XLSX and CSV, each in its
-    own process: peak RSS (< 300 MB) and time against the sqlite3 shell writing the rows it reads."""
-    runs = ctx.runs if ctx.quick else 3
+    own process: peak RSS (< 300 MB) and time against the sqlite3 shell writing the rows it reads. One
+    pair per format at full size (minutes each), 5 interleaved pairs with --quick."""
+    runs = ctx.runs if ctx.quick else 1
     folder = Path(tempfile.mkdtemp(prefix="arena-bench-report-"))
     out = []
     try:

@@ -63,16 +63,21 @@ WHAT = tuple(QUERIES)
 PERSONAL = ("participants", "enrolments", "attendance", "milestones", "notes")
 
 
-def rows(db: Database, login: str, what: str, audit_filter: audit.AuditFilter | None = None
-         ) -> tuple[tuple[str, ...], Iterator[tuple]]:
-    with db.read() as conn:
-        access.require(conn, login, access.ADMIN)
+def _query(db: Database, what: str, audit_filter: audit.AuditFilter | None) -> tuple[tuple[str, ...], str, list]:
     columns, sql = QUERIES[what]
     where, params = "", []
     if what == "audit":
         with db.read() as conn:  # checked now, so a bad filter is refused before anything is written
             where, params = (audit_filter or audit.AuditFilter()).sql(conn)
         sql = sql.format(where=where)
+    return columns, sql, list(params)
+
+
+def rows(db: Database, login: str, what: str, audit_filter: audit.AuditFilter | None = None
+         ) -> tuple[tuple[str, ...], Iterator[tuple]]:
+    with db.read() as conn:
+        access.require(conn, login, access.ADMIN)
+    columns, sql, params = _query(db, what, audit_filter)
 
     def generate() -> Iterator[tuple]:
         with db.read() as conn:
@@ -95,20 +100,23 @@ def write(db: Database, login: str, what: str, fmt: str, out: IO[str],
     personal = what in PERSONAL
     if personal and not reason:
         raise access.AccessDenied("acc.reason_required_export")
-    columns, data = rows(db, login, what, audit_filter)
+    columns, sql, params = _query(db, what, audit_filter)
     with db.write(login) as tx:
         audit.record(tx, "export", reason=reason, detail=f"{what} {fmt}")
         if personal:
             audit.record(tx, "export", reason=reason, detail="outside caseload")
     count = 0
     if fmt == "csv":
+        # the CSV streams from SQLite already formatted, row by row
         writer = tabular.writer(out, dialect)
         writer.header(columns)
-        for row in data:
-            writer.row(row)
-            count += 1
+        exprs, rest = tabular.split_select(sql)
+        formatted = f"SELECT {tabular.sql_cells(exprs, writer.dialect)} {rest}"
+        with db.read() as conn:
+            writer.formatted_rows(conn.exec_driver_sql(formatted, tuple(params)).cursor)  # the driver's rows
+        return writer.count
     else:
-        for row in data:
+        for row in rows(db, login, what, audit_filter)[1]:
             out.write(json.dumps(dict(zip(columns, row)), ensure_ascii=False, sort_keys=False) + "\n")
             count += 1
     return count

@@ -29,7 +29,7 @@ MARKER_MAGIC = b"ARENA-SHARE-1\n"
 OPS_MAGIC = b"ARENA-OPS-1\n"
 SNAPSHOT_MAGIC = b"ARENA-SNAP-1\n"
 OPS_NAME = re.compile(r"^(\d{12})-(\d{12})\.ops$")
-SNAPSHOT_NAME = re.compile(r"^snapshot-(\d{12})\.snap$")
+SNAPSHOT_NAME = re.compile(r"^snapshot-(\d{12})(?:-(\d{12}))?\.snap$")  # covered[-base]: a delta
 ENTRY_KEYS = {"op", "ws", "seq", "hlc", "tbl", "row", "kind", "changes", "at", "by"}
 FRAME_OPS = 20_000
 NONCE = 12
@@ -146,13 +146,17 @@ def decode_ops(key: bytes, data: bytes, workstation: str, name: str) -> tuple[di
 
 # ------------------------------------------------------------------------------------------ snapshots
 
-def snapshot_name(covered: int) -> str:
-    return f"snapshot-{covered:012d}.snap"
+def snapshot_name(covered: int, base: int | None = None) -> str:
+    """`snapshot-<covered>.snap` holds everything up to its vector; `snapshot-<covered>-<base>.snap` (a
+    delta) only what its base snapshot, named in its header, did not."""
+    return f"snapshot-{covered:012d}.snap" if base is None else f"snapshot-{covered:012d}-{base:012d}.snap"
 
 
-def encode_snapshot(key: bytes, workstation: str, covered: dict[str, int], entries: Iterable[dict]) -> bytes:
+def encode_snapshot(key: bytes, workstation: str, covered: dict[str, int], entries: Iterable[dict],
+                    base: tuple[str, dict[str, int]] | None = None) -> bytes:
     """Frames of at most FRAME_OPS entries, each sealed with the header and its index, so a file cut
-    short, frames swapped or a header edited all fail to decrypt."""
+    short, frames swapped or a header edited all fail to decrypt. A delta names its base snapshot (the
+    same workstation's) and that one's vector: it holds only the entries past it."""
     plain: list[bytes] = []
     chunk: list[dict] = []
     count = 0
@@ -164,9 +168,11 @@ def encode_snapshot(key: bytes, workstation: str, covered: dict[str, int], entri
             chunk = []
     if chunk or not plain:
         plain.append(_pack(chunk))
-    start, header_bytes = _with_header(SNAPSHOT_MAGIC, {
-        "v": 1, "ws": workstation, "vector": covered, "covered": sum(covered.values()), "count": count,
-        "frames": len(plain)})
+    header = {"v": 1, "ws": workstation, "vector": covered, "covered": sum(covered.values()), "count": count,
+              "frames": len(plain)}
+    if base is not None:
+        header.update({"base": base[0], "base_vector": base[1]})
+    start, header_bytes = _with_header(SNAPSHOT_MAGIC, header)
     aead = _aead(key)
     out = [start]
     for index, body in enumerate(plain):
@@ -184,8 +190,14 @@ def decode_snapshot(key: bytes, data: bytes, workstation: str, name: str) -> tup
     try:
         covered = {str(ws): int(seq) for ws, seq in header["vector"].items()}
         frames, count = int(header["frames"]), int(header["count"])
+        below = {str(ws): int(seq) for ws, seq in header.get("base_vector", {}).items()}
+        base_name = str(header["base"]) if match[2] else None
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise BadFile("damaged header") from error
+    if match[2] and (sum(below.values()) != int(match[2]) or not SNAPSHOT_NAME.match(base_name or "")):
+        raise BadFile("file name does not match what it covers (renamed)")
+    if not match[2] and "base" in header:
+        raise BadFile("file name does not match what it covers (renamed)")
     if header.get("ws") != workstation:
         raise BadFile("snapshot belongs to another workstation")
     if sum(covered.values()) != int(match[1]) or header.get("covered") != int(match[1]):
@@ -203,6 +215,7 @@ def decode_snapshot(key: bytes, data: bytes, workstation: str, name: str) -> tup
             entries = _unpack(_open(aead, nonce, sealed, SNAPSHOT_MAGIC + header_bytes + struct.pack(">I", index)))
             for entry in entries:
                 if not ENTRY_KEYS <= entry.keys() or entry["seq"] > covered.get(entry["ws"], 0) \
+                        or entry["seq"] <= below.get(entry["ws"], 0) \
                         or entry["tbl"] not in changes.SYNCED or entry["kind"] not in ("upsert", "delete"):
                     raise BadFile("content does not match its header")
             seen += len(entries)

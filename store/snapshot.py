@@ -45,6 +45,9 @@ class Listed:
     workstation: str
     name: str
     covered: int
+    base: int | None = None  # a delta: the ops its base snapshot covers
+
+CHAIN_MAX = 200  # deltas on one full snapshot before the next one is full again
 
 
 def listed(share: Share, marks: dict[str, int] | None = None) -> list[Listed]:
@@ -55,7 +58,7 @@ def listed(share: Share, marks: dict[str, int] | None = None) -> list[Listed]:
         for name in share.files(ws, after=(marks or {}).get(ws, 0)):
             match = NAME.match(name)
             if match:
-                found.append(Listed(ws, name, int(match[1])))
+                found.append(Listed(ws, name, int(match[1]), int(match[2]) if match[2] else None))
     return sorted(found, key=lambda s: (-s.covered, s.workstation))
 
 
@@ -82,53 +85,135 @@ def _entries(conn: Connection, covered: dict[str, int]) -> Iterator[dict]:
                        "chain": chain}
 
 
+def _delta_entries(conn: Connection, base: dict[str, int], covered: dict[str, int]) -> list[dict]:
+    """The entries past `base` up to `covered`, per workstation from the (workstation, sequence) index,
+    in the order a full snapshot has them (tables parents first, then row, then stamp)."""
+    found = []
+    order = {table: i for i, table in enumerate(TABLE_ORDER)}
+    for ws, upto in covered.items():
+        for op_id, seq, hlc, table, row_id, kind, delta, at, by in conn.exec_driver_sql(
+                "SELECT op_id, ws_seq, hlc, tbl, row_id, kind, changes, at, by FROM change_log"
+                " WHERE workstation_id = ? AND ws_seq > ? AND ws_seq <= ?"
+                " AND NOT (kind = 'upsert' AND changes = '{}')", (ws, base.get(ws, 0), upto)):
+            if table in order:
+                found.append({"op": op_id, "ws": ws, "seq": seq, "hlc": hlc, "tbl": table, "row": row_id,
+                              "kind": kind, "changes": json.loads(delta), "at": at, "by": by})
+    found.sort(key=lambda e: (order[e["tbl"]], e["row"], e["hlc"]))
+    return found
+
+
 def write(db: Database, share: Share, key: bytes) -> str | None:
-    """Publish a snapshot of everything this workstation has without a gap; None if it has nothing new."""
+    """Publish a snapshot of everything this workstation has without a gap; None if it has nothing new.
+
+    Incremental: when this workstation's last snapshot is still on the share, the new one is a delta of
+    only what that one did not cover (seconds at most, however large the programme). A full snapshot is
+    written the first time, when the last one is gone (archived), after CHAIN_MAX deltas, and after
+    gallring (a purge here or applied from elsewhere): then the newest chain holds nothing of the person
+    and every older snapshot is archivable, so what gallring removed goes off the share too."""
     me = db.workstation_id
     with db.read() as conn:  # one read transaction: the vector and the entries agree
         covered = vector(conn, me)
         total = sum(covered.values())
-        name = snapshot_name(total)
-        if total == 0 or name in share.files(me, after=covered.get(me, 0)):
-            return None
-        data = encode_snapshot(key, me, covered, _entries(conn, covered))
+        last = json.loads(settings.read(conn, "sync.snapshot_last") or "null")
+        top = conn.exec_driver_sql("SELECT coalesce(max(seq), 0) FROM change_log").scalar_one()
+        mine = set(share.files(me, after=covered.get(me, 0)))
+        base = None
+        if (last and last["name"] in mine and last.get("chain", 0) < CHAIN_MAX
+                and all(seq <= covered.get(ws, 0) for ws, seq in last["vector"].items())
+                and not conn.exec_driver_sql("SELECT 1 FROM change_log WHERE seq > ? AND kind = 'delete'"
+                                             " AND changes = '{}' LIMIT 1", (last["seq"],)).first()):
+            base = last
+        if base is not None:
+            below = sum(base["vector"].values())
+            if total <= below:
+                return None
+            name = snapshot_name(total, below)
+            data = encode_snapshot(key, me, covered, _delta_entries(conn, base["vector"], covered),
+                                   base=(base["name"], base["vector"]))
+        else:
+            name = snapshot_name(total)
+            if total == 0 or name in mine:
+                return None
+            data = encode_snapshot(key, me, covered, _entries(conn, covered))
     try:
         share.write_once(me, name, data)
     except FileExistsError:
         return None  # an earlier run wrote it and was stopped before it could say so
+    with db.write("sync") as tx:
+        settings.write(tx.conn, "sync.snapshot_last", json.dumps(
+            {"name": name, "vector": covered, "seq": top, "chain": base.get("chain", 0) + 1 if base else 0}))
     return name
 
 
 def due(db: Database, snaps: list[Listed]) -> bool:
-    """Time for a new snapshot: the ops no snapshot covers reach `sync.snapshot_every` (default 20 000) and
-    a quarter of the newest snapshot, so snapshots grow geometrically and all of them together stay
-    within a few times the newest one."""
+    """Time for a new snapshot: the ops the newest snapshot does not cover reach `sync.snapshot_every`
+    (default 20 000). The workstation whose chain is newest extends it; another one starts its own only
+    when that one seems gone (four times as many ops uncovered)."""
     from store import milestones
 
     every = milestones.threshold(db, "sync.snapshot_every")
     with db.read() as conn:
         total = sum(vector(conn, db.workstation_id).values())
-    newest = max((s.covered for s in snaps), default=0)
-    return total - newest >= max(every, newest // 4)
+    if not snaps:
+        return total >= every
+    newest = snaps[0]
+    behind = total - newest.covered
+    return behind >= every and (newest.workstation == db.workstation_id or behind >= 4 * every)
 
 
 # ---------------------------------------------------------------------------------------- reading
 
+def _chain(share: Share, key: bytes, snap: Listed, have: dict[str, int] | None
+           ) -> list[tuple[str, dict, Iterator[list[dict]]]]:
+    """The snapshot and the ones it builds on, back to a full one (or, with `have`, to the first delta
+    whose base this workstation already has), oldest first: (name, header, frames). Raises BadFile (with
+    the file's name) when one is damaged or missing."""
+    out = []
+    name = snap.name
+    for _ in range(CHAIN_MAX + 2):
+        try:
+            data = share.read(snap.workstation, name)
+        except FileNotFoundError as error:
+            raise ChainBroken(f"{snap.workstation}/{name}", "missing") from error
+        try:
+            header, frames = decode_snapshot(key, data, snap.workstation, name)
+        except BadFile as error:
+            raise ChainBroken(f"{snap.workstation}/{name}", str(error)) from error
+        out.append((name, header, frames))
+        if "base" not in header or (have is not None and all(
+                have.get(ws, 0) >= seq for ws, seq in header["base_vector"].items())):
+            return out[::-1]
+        name = header["base"]
+    raise ChainBroken(f"{snap.workstation}/{snap.name}", "chain too long")
+
+
+class ChainBroken(BadFile):
+    """A member of a snapshot's chain is damaged or missing: `where` names it (workstation/name)."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(reason)
+        self.where = where
+        self.missing = reason == "missing"
+
+
 def archivable(share: Share, key: bytes) -> tuple[str, list[str]]:
-    """The newest snapshot that decodes whole, and the files it makes unnecessary: every ops file whose
-    last sequence number it covers, and every older snapshot. Paths are relative to the share."""
+    """The newest snapshot whose chain decodes whole, and the files it makes unnecessary: every ops file
+    whose last sequence number it covers, and every snapshot not in its chain. Paths are relative to
+    the share."""
     for snap in listed(share):
         try:
-            header, frames = decode_snapshot(key, share.read(snap.workstation, snap.name), snap.workstation, snap.name)
-            for _ in frames:
-                pass
+            chain = _chain(share, key, snap, None)
+            for _, _, frames in chain:
+                for _ in frames:
+                    pass
         except BadFile:
             continue
-        covered, spare = header["vector"], []
+        covered, spare = chain[-1][1]["vector"], []
+        needed = {(snap.workstation, name) for name, _, _ in chain}
         for ws in share.workstations():
             for name in share.files(ws):
                 ops, older = OPS_NAME.match(name), NAME.match(name)
-                if (ops and int(ops[2]) <= covered.get(ws, 0)) or (older and int(older[1]) < snap.covered):
+                if (ops and int(ops[2]) <= covered.get(ws, 0)) or (older and (ws, name) not in needed):
                     spare.append(f"ops/{ws}/{name}")
         return f"{snap.workstation}/{snap.name}", spare
     return "", []
@@ -153,10 +238,10 @@ def worth_reading(db: Database, snaps: list[Listed]) -> bool:
 
 
 def load_newest(db: Database, share: Share, snaps: list[Listed], key: bytes, summary: Summary) -> str | None:
-    """Load the newest snapshot that decodes, if it holds ops this workstation lacks (for some workstation
-    in its vector, past our high-water mark); a damaged one is quarantined and the next tried. None: no
-    snapshot needed or usable (the pull replays the ops files, which gives the same result, only slower,
-    or waits at the gap)."""
+    """Load the newest snapshot whose chain decodes (from the first member past what this workstation has),
+    if it holds ops this workstation lacks (for some workstation in its vector, past our high-water mark);
+    a damaged or missing member is quarantined and the next snapshot tried. None: no snapshot needed or
+    usable (the pull replays the ops files, which gives the same result, only slower, or waits at the gap)."""
     with db.read() as conn:
         known_bad, have = quarantined(conn), applied(conn)
     for snap in snaps:
@@ -164,21 +249,27 @@ def load_newest(db: Database, share: Share, snaps: list[Listed], key: bytes, sum
         if snap.workstation == db.workstation_id or where in known_bad:
             continue
         try:
-            data = share.read(snap.workstation, snap.name)
-        except OSError as error:
-            summary.problems.append(f"{where}: {error.strerror or error}")
-            continue
-        try:
-            header, frames = decode_snapshot(key, data, snap.workstation, snap.name)
-            lacking = any(seq > have.get(ws, 0) for ws, seq in header["vector"].items() if ws != db.workstation_id)
+            chain = _chain(share, key, snap, have)
+            lacking = any(seq > have.get(ws, 0) for ws, seq in chain[-1][1]["vector"].items()
+                          if ws != db.workstation_id)
             with db.write("sync") as tx:
                 settings.write(tx.conn, "sync.snapshot_seen", where)
                 if lacking:
-                    summary.from_snapshot += _load(tx, header["vector"], frames, snap.name)
-        except BadFile as error:
-            if quarantine(db, where, str(error)):
+                    for name, header, frames in chain:
+                        try:
+                            summary.from_snapshot += _load(tx, header["vector"], frames, name)
+                        except BadFile as error:  # a frame found damaged: nothing of the chain is kept
+                            raise ChainBroken(f"{snap.workstation}/{name}", str(error)) from error
+        except ChainBroken as error:  # a missing member (archived with an older chain) is not a bad file
+            if error.missing:
+                continue
+            if error.where not in known_bad and quarantine(db, error.where, str(error)):
                 summary.quarantined += 1
-                summary.problems.append(f"{where}: {error}")
+                summary.problems.append(f"{error.where}: {error}")
+            known_bad = {*known_bad, error.where}
+            continue
+        except OSError as error:
+            summary.problems.append(f"{where}: {error.strerror or error}")
             continue
         return where if lacking else None
     return None

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from store import activities, attendance, cases, db, dbfile, identity, retention, sealed, sync
+from store import activities, attendance, cases, db, dbfile, identity, retention, sealed, snapshot, sync
 from tui import cli
 
 from .conftest import TODAY, make_world
@@ -140,3 +140,43 @@ def test_gallring_names_each_person_and_removes_only_after_a_typed_yes(old_world
     assert "Gallrade 1 ärende" in capsys.readouterr().out
     assert count(old_world.path, "SELECT count(*) FROM participant WHERE id = ?", gone) == 0
     assert count(old_world.path, "SELECT count(*) FROM participant") == 5
+
+
+def test_after_gallring_the_next_snapshot_is_whole_and_no_old_one_is_needed(old_world, tmp_path: Path,
+                                                                              hub) -> None:  # noqa: ANN001
+    """Snapshots build on each other until gallring: then the next one is whole again (without the
+    person), so every older snapshot and ops file is archivable and the person goes off the share too."""
+    key = sync.load_key(sync.new_key(tmp_path / "arena.key"))
+    share = hub.share()
+    me = old_world.db.workstation_id
+    first = sync.sync(old_world.db, share, key, write_snapshot=True).snapshot
+    attendance.mark(old_world.db, "omar.farah", old_world.ids["Nyligen"], old_world.activity_id, TODAY, "present")
+    delta = sync.sync(old_world.db, share, key, write_snapshot=True).snapshot
+    assert sealed.SNAPSHOT_NAME.match(delta)[2] == sealed.SNAPSHOT_NAME.match(first)[1]  # builds on the first
+    gone = old_world.ids["Gammalsson"]
+    assert [c.participant_id for c in retention.run(old_world.db, "setup", TODAY).remove] == [gone]
+    whole = sync.sync(old_world.db, share, key, write_snapshot=True).snapshot
+    assert sealed.SNAPSHOT_NAME.match(whole)[2] is None  # whole again
+    newest, spare = snapshot.archivable(share, key)
+    assert newest == f"{me}/{whole}"
+    assert {f"ops/{me}/{first}", f"ops/{me}/{delta}"} <= set(spare)
+    for path in spare:
+        _, ws, name = path.split("/")
+        hub.remove(ws, name)  # the administrator archives them (and the archive follows the law)
+    for ws in hub.workstations():
+        for name in hub.names(ws):
+            if name.endswith(".snap"):
+                _, frames = sealed.decode_snapshot(key, hub.get(ws, name), ws, name)
+                carried = json.dumps([e for frame in frames for e in frame], ensure_ascii=False)
+            elif name.endswith(".ops"):
+                carried = json.dumps(sealed.decode_ops(key, hub.get(ws, name), ws, name)[1], ensure_ascii=False)
+            else:
+                continue
+            assert not any(word in carried for word in ("Gammalsson", "850612", "bageri")), name
+    late = db.open(tmp_path / "c.db")  # and a workstation joins from what is left
+    assert sync.sync(late, share, key).read_snapshot == f"{me}/{whole}"
+    late.dispose()
+    assert count(tmp_path / "c.db", "SELECT count(*) FROM participant WHERE id = ?", gone) == 0
+    assert count(tmp_path / "c.db", "SELECT count(*) FROM participant") == count(old_world.path,
+                                                                                  "SELECT count(*) FROM participant")
+    share.close()

@@ -242,7 +242,8 @@ def test_a_snapshot_is_published_when_enough_ops_lack_one(tmp_path: Path, key: P
     for day in (YESTERDAY, YESTERDAY - dt.timedelta(days=3), YESTERDAY - dt.timedelta(days=4)):
         for pid in a.people:
             attendance.mark(a.db, "omar.farah", pid, a.activity_id, day, "sick")
-    assert sync_with(a.path, share, key).snapshot == sealed.snapshot_name(newest + 18)
+    # incremental: only what the last one did not cover, named with what it builds on
+    assert sync_with(a.path, share, key).snapshot == sealed.snapshot_name(newest + 18, base=newest)
     a.db.dispose()
 
 
@@ -286,4 +287,69 @@ def test_kill_9_while_a_new_workstation_starts_from_a_snapshot(tmp_path: Path, k
     con = dbfile.connect(fresh)
     assert con.execute("SELECT count(*) FROM (SELECT op_id FROM change_log GROUP BY op_id"
                        " HAVING count(*) > 1)").fetchone()[0] == 0
+    a.db.dispose()
+
+
+def test_snapshots_are_incremental_and_a_chain_joins_like_a_replay(tmp_path: Path, key: Path, hub) -> None:  # noqa: ANN001
+    """After the first, a workstation's snapshot holds only what its last one did not cover; a new
+    workstation joins from the chain, one that has been away reads only the deltas it lacks."""
+    share = hub
+    a = make_world(tmp_path / "a.db", n=6)
+    b = tmp_path / "b.db"
+    first = sync_with(a.path, share, key, write_snapshot=True).snapshot
+    assert sealed.SNAPSHOT_NAME.match(first)[2] is None  # the first one is whole
+    run_sync(b, share, key)  # B has everything the full one holds, then is away
+    names = [first]
+    for day in (YESTERDAY, TODAY):
+        for pid in a.people:
+            attendance.mark(a.db, "omar.farah", pid, a.activity_id, day, "present" if day == TODAY else "sick")
+        cases.add_note(a.db, "omar.farah", a.people[0], f"Anteckning {day}")
+        names.append(sync_with(a.path, share, key, write_snapshot=True).snapshot)
+    deltas = [listed_one for listed_one in listed(share) if listed_one.base is not None]
+    assert sorted(s.name for s in deltas) == sorted(names[1:])
+    prev = int(sealed.SNAPSHOT_NAME.match(names[0])[1])
+    for name in names[1:]:  # each covers only what the one before did not
+        covered, base = map(int, sealed.SNAPSHOT_NAME.match(name).groups())
+        assert base == prev and covered > base
+        header, frames = sealed.decode_snapshot(sync.load_key(key), share.get(a.db.workstation_id, name),
+                                                a.db.workstation_id, name)
+        entries = [e for frame in frames for e in frame]
+        assert entries and all(e["seq"] > header["base_vector"].get(e["ws"], 0) for e in entries)
+        assert len(entries) <= covered - base
+        prev = covered
+    # the ops files the chain covers are archived: B catches up from the two deltas alone
+    me = a.db.workstation_id
+    for name in share.names(me):
+        if name.endswith(".ops"):
+            share.remove(me, name)
+    summary = sync_with(b, share, key)
+    assert summary.read_snapshot == f"{me}/{names[-1]}"
+    assert 0 < summary.from_snapshot <= prev - int(sealed.SNAPSHOT_NAME.match(names[0])[1])
+    fresh = tmp_path / "d.db"  # a new workstation: the full one and both deltas
+    assert sync_with(fresh, share, key).read_snapshot == f"{me}/{names[-1]}"
+    for path in (a.path, b, fresh):
+        run_sync(path, share, key)
+    assert_same(a.path, b, fresh)
+    assert history(fresh, a.path) == history(b, a.path) == history(a.path, a.path)
+    a.db.dispose()
+
+
+def test_a_damaged_delta_is_quarantined_and_the_join_falls_back(tmp_path: Path, key: Path, hub) -> None:  # noqa: ANN001
+    share = hub
+    a = make_world(tmp_path / "a.db", n=4)
+    sync_with(a.path, share, key, write_snapshot=True)
+    attendance.mark(a.db, "omar.farah", a.people[0], a.activity_id, TODAY, "present")
+    middle = sync_with(a.path, share, key, write_snapshot=True).snapshot
+    attendance.mark(a.db, "omar.farah", a.people[1], a.activity_id, TODAY, "sick")
+    newest = sync_with(a.path, share, key, write_snapshot=True).snapshot
+    me = a.db.workstation_id
+    data = bytearray(share.get(me, middle))
+    data[len(data) // 2] ^= 0x01
+    share.put(me, middle, bytes(data))
+    fresh = tmp_path / "d.db"
+    summary = sync_with(fresh, share, key)
+    assert summary.quarantined == 1 and f"{me}/{middle}" in summary.problems[0]
+    assert summary.read_snapshot != f"{me}/{newest}"  # not the chain through the damaged file
+    run_sync(fresh, share, key)
+    assert_same(a.path, fresh)
     a.db.dispose()
