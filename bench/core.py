@@ -148,7 +148,10 @@ class Context:
 
 
 def scale_db(participants: int, days: int = 40) -> Path:
-    from store import demo
+    """The cached scale database, plain on purpose (store.dbfile.PLAIN_MARK): every row but the
+    encryption's own compares the store with baselines that read the same file (the sqlite3 module, the
+    sqlite3 shell), so the file must be one they can read; what SQLCipher costs is measured apart."""
+    from store import dbfile, demo
 
     cache = cache_dir()
     cache.mkdir(parents=True, exist_ok=True)
@@ -157,8 +160,11 @@ def scale_db(participants: int, days: int = 40) -> Path:
         print(f"building {path.name} (once, in {cache}) …", flush=True)
         tmp = path.with_suffix(".tmp")
         tmp.unlink(missing_ok=True)
+        dbfile.mark_plain(tmp)
         demo.build(str(tmp), participants, 1, days, today=TODAY)
         tmp.replace(path)
+    if dbfile.state(path) == dbfile.LEGACY:  # built before encryption: kept plain, not encrypted in place
+        dbfile.mark_plain(path)
     _demo_pins(path)
     return path
 
