@@ -118,7 +118,7 @@ def outside_caseload(conn: Connection, user: User, participant_ids: list[str]) -
     if not user.id or not participant_ids:
         return []
     today = clock.today().isoformat()
-    inside = set()
+    inside: set[str] = set()
     for start in range(0, len(participant_ids), 500):
         part = participant_ids[start:start + 500]
         marks = ", ".join("?" * len(part))
@@ -226,7 +226,7 @@ def hash_setup_code(code: str) -> str:
 
 
 def is_setup_hash(stored: str | None) -> bool:
-    return bool(stored) and stored.startswith(SETUP_PREFIX)
+    return stored is not None and stored.startswith(SETUP_PREFIX)
 
 
 @dataclass(frozen=True)

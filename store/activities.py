@@ -320,18 +320,18 @@ def edit_session(db: Database, login: str, session_id: str, *, name: str | None 
     with db.write(login) as tx:
         access.require(tx.conn, login, access.ADMIN)
         row = tx.conn.exec_driver_sql("SELECT activity_id, name, start_time, end_time FROM activity_session"
-                                      " WHERE id = ?", (session_id,)).first()
+                                      " WHERE id = ?", (session_id,)).mappings().first()
         if row is None:
             raise ArenaError("err.not_found", what=session_id[:40])
         values: dict = {}
         if name is not None:
             values["name"] = tidy_name(validate.text(name, "pass", max_len=20))
-            if session_named(tx.conn, row[0], values["name"], except_id=session_id):
+            if session_named(tx.conn, row["activity_id"], values["name"], except_id=session_id):
                 raise ArenaError("act.session_exists", name=values["name"] or "–")
         if start is not None or end is not None:
             values["start_time"], values["end_time"] = check_times(
-                row[2] if start is None else start, row[3] if end is None else end)
-        times = (values.get("start_time", row[2]), values.get("end_time", row[3]))
+                row["start_time"] if start is None else start, row["end_time"] if end is None else end)
+        times: tuple[str, str] = (values.get("start_time", row["start_time"]), values.get("end_time", row["end_time"]))
         if hours is not None or start is not None or end is not None:
             check_hours_fit(hours if hours is not None else week_hours(tx.conn, session_id, valid_from or clock.today()),
                             *times)

@@ -638,7 +638,8 @@ def import_csv(db: Database, login: str, path: str | Path, *, all_or_nothing: bo
             if before is None:
                 changes.delete(tx, "attendance", attendance_id(pid, aid, sid, iso))
             else:
-                _mark_in(tx, pid, aid, dt.date.fromisoformat(iso), *before, sid)
+                status, hours, reason, note = before
+                _mark_in(tx, pid, aid, dt.date.fromisoformat(iso), status, hours, reason, note, sid)
 
         result = bulk.run(db, login, rows(), check=check, write=write, undo=undo, all_or_nothing=all_or_nothing,
                           rejected=refused)

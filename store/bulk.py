@@ -115,7 +115,8 @@ def run(db: Database, login: str, rows: Iterable[tuple[int, Any]], *,
     with Staging(db) as staging:
         batch: list[tuple[int, Any]] = []
         source = iter(rows)
-        while True:
+        exhausted = False
+        while not exhausted:
             with db.read() as conn:
                 reader = Tx(conn, login, db.workstation_id)
                 for line, row in source:
@@ -126,11 +127,9 @@ def run(db: Database, login: str, rows: Iterable[tuple[int, Any]], *,
                     if len(batch) >= CHECK_CHUNK:
                         break
                 else:
-                    source = None
+                    exhausted = True
             staging.add(batch)
             batch.clear()
-            if source is None:
-                break
         report.rejected.extend(rejected or [])
         report.rejected.sort()
         if all_or_nothing and report.rejected:

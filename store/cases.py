@@ -8,8 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
-from store import access, audit, changes, clock, identity, names, validate
+from sqlalchemy import Row
+
+from store import access, audit, changes, clock, identity, names, tables, validate
 from store.db import Database, Tx
 from store.i18n import ArenaError
 from store.tables import WEEKDAYS
@@ -64,15 +67,17 @@ class Participant:
         return (end - dt.date.fromisoformat(self.referral_date)).days
 
 
-_SELECT = (
-    "SELECT p.id, p.personnummer, p.reserve_number, p.first_name, p.last_name, p.gender, p.birth_date,"
-    " p.protected, p.address, p.phone, p.referral_date, p.caseworker_id, c.name, p.site, "
-    + ", ".join(f"p.{c}" for c in PLAN_COLS) +
-    ", p.status, p.exit_date, p.exit_outcome FROM participant p LEFT JOIN caseworker c ON c.id = p.caseworker_id")
+# The participant's own columns (store.tables, from store.models) that Participant carries by name.
+_OWN = tuple(c for c in tables.COLUMNS["participant"] if c in Participant.__dataclass_fields__)
+_SELECT = ("SELECT " + ", ".join(f"p.{c}" for c in _OWN + PLAN_COLS) + ", c.name AS caseworker_name"
+           " FROM participant p LEFT JOIN caseworker c ON c.id = p.caseworker_id")
 
 
-def _row(r) -> Participant:  # noqa: ANN001
-    return Participant(*r[:7], bool(r[7]), *r[8:14], tuple(r[14:19]), *r[19:22])
+def _row(row: Row) -> Participant:
+    named = row._mapping  # SQLAlchemy's public name for a row's columns by name
+    values = {c: named[c] for c in _OWN}
+    values["protected"] = bool(values["protected"])
+    return Participant(**values, caseworker_name=named["caseworker_name"], plan=tuple(named[c] for c in PLAN_COLS))
 
 
 def get(db: Database, login: str, participant_id: str) -> Participant:
@@ -248,7 +253,7 @@ EDITABLE = ("first_name", "last_name", "gender", "address", "phone", "caseworker
             "referral_date", "reserve_number", *PLAN_COLS)
 
 
-def update(db: Database, login: str, participant_id: str, **fields: object) -> dict:
+def update(db: Database, login: str, participant_id: str, **fields: Any) -> dict:
     """Edit a participant's details; validated like registration; returns {field: [old, new]}."""
     unknown = set(fields) - set(EDITABLE) - {"personnummer"}
     if unknown:

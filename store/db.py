@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.pool import StaticPool
 
 from store import clock, dbfile, schema
-from store.tx import Tx, run  # noqa: F401 -- the transaction and the driver call, as store.db names them
+from store.tx import Tx, driver, run  # noqa: F401 -- the transaction and the driver call, as store.db names them
 from store.i18n import ArenaError
 
 BUSY_TIMEOUT_MS = 5000
@@ -79,7 +79,7 @@ class Database:
         try:
             with self.engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn:
                 if bulk:
-                    conn.connection.driver_connection.execute("PRAGMA synchronous=NORMAL")
+                    driver(conn).execute("PRAGMA synchronous=NORMAL")
                 try:
                     with conn.begin():
                         # read under the write lock: another process's sync may have given this database
@@ -89,7 +89,7 @@ class Database:
                         yield Tx(conn, login, ws)
                 finally:
                     if bulk:
-                        conn.connection.driver_connection.execute("PRAGMA synchronous=FULL")
+                        driver(conn).execute("PRAGMA synchronous=FULL")
         except (exc.OperationalError, exc.DatabaseError, *dbfile.Error) as error:
             raise _translate(error) from error
         finally:

@@ -152,7 +152,10 @@ def _fill(cur, rng: random.Random, uid, n: int, days: int, today: dt.date) -> in
     workdays = calendar.workdays(today - dt.timedelta(days=int(days * 1.6) + 14), today - dt.timedelta(days=1))
     workdays = workdays[-days:] if days else []
     used_numbers: set[str] = set()
-    people, enrol, milestones, tokens_rows = [], [], [], []
+    people: list[tuple] = []
+    enrol: list[tuple] = []
+    milestones: list[tuple] = []
+    tokens_rows: list[tuple] = []
     attendance: list[tuple] = []
     vocab: set[str] = set()
     history_start = workdays[0] if workdays else today
@@ -253,7 +256,7 @@ def _fill(cur, rng: random.Random, uid, n: int, days: int, today: dt.date) -> in
         # milestones
         kart = referral + dt.timedelta(days=rng.randrange(7, 21))
         plan_date = kart + dt.timedelta(days=rng.randrange(7, 30))
-        ms = [("anvisning", "achieved", referral, referral)]
+        ms: list[tuple[str, str, dt.date, dt.date | None]] = [("anvisning", "achieved", referral, referral)]
         horizon = exit_date or today
         if kart <= horizon:
             ms.append(("kartlaggning", "achieved", kart, kart))
@@ -267,7 +270,7 @@ def _fill(cur, rng: random.Random, uid, n: int, days: int, today: dt.date) -> in
                            inter if exited else None))
         elif kart <= horizon:
             ms.append(("handlingsplan", "planned", plan_date, None))
-        if exited:
+        if exit_date is not None:  # exited
             ms.append(("avslut", "achieved", exit_date, exit_date))
         for stage, status, planned_d, achieved_d in ms:
             touched = achieved_d or planned_d

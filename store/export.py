@@ -65,7 +65,7 @@ PERSONAL = ("participants", "enrolments", "attendance", "milestones", "notes")
 
 def _query(db: Database, what: str, audit_filter: audit.AuditFilter | None) -> tuple[tuple[str, ...], str, list]:
     columns, sql = QUERIES[what]
-    where, params = "", []
+    where, params = "", []  # type: str, list
     if what == "audit":
         with db.read() as conn:  # checked now, so a bad filter is refused before anything is written
             where, params = (audit_filter or audit.AuditFilter()).sql(conn)

@@ -460,7 +460,9 @@ def _declared_type(column: Column) -> str:
 
 def _default_sql(column: Column) -> str | None:
     """The column's default as SQLite's table_info shows it; None when the model has none."""
-    default = column.default.arg if column.default is not None and not callable(column.default.arg) else None
+    default = getattr(column.default, "arg", None)
+    if callable(default):
+        return None
     if default is None:
         return None
     if isinstance(default, bool):

@@ -180,14 +180,14 @@ def figures(db: Database, login: str, flt: Filter | None = None, today: dt.date 
             # most rows match: scanning the narrow covering index beats the referral-date index here
             f" FROM participant p INDEXED BY participant_figures WHERE p.referral_date <= ?"
             f" AND (p.exit_date IS NULL OR p.exit_date >= ?){cond}",
-            (first_day, last_day, *params)).first()
+            (first_day, last_day, *params)).one()
         planned_weeks = [sum(whole[d.weekday()] for d in days if calendar.is_workday(d)) for days in weekdays]
         sums = ", ".join(
             f"coalesce(sum(CASE WHEN p.referral_date <= '{d[0].isoformat()}' AND (p.exit_date IS NULL OR"
             f" p.exit_date >= '{d[-1].isoformat()}') THEN {planned_hours_sql(d)} ELSE 0 END), 0)" for d in weekdays)
         edge = conn.exec_driver_sql(
             f"SELECT {sums} FROM participant p WHERE (p.referral_date > ? OR p.exit_date < ?){cond}",
-            (first_day, last_day, *params)).first()
+            (first_day, last_day, *params)).one()
         planned_weeks = [a + b for a, b in zip(planned_weeks, edge)]
         # attended: one indexed range over the attendance dates, grouped by day
         first, last = weekdays[0][0].isoformat(), weekdays[-1][-1].isoformat()

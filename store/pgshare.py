@@ -24,6 +24,7 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import psycopg
 from psycopg import conninfo, errors as pg_errors
@@ -93,8 +94,7 @@ class PgShare:
         self.where = where(url)
         self.conn: psycopg.Connection | None = None
         with self._talking(connecting=True):  # a server that refuses from the start: said at once
-            self._connect()
-            self._ensure_tables()
+            self._ensure_tables(self._connect())
 
     def __str__(self) -> str:
         return self.where
@@ -135,9 +135,8 @@ class PgShare:
                         " ON CONFLICT DO NOTHING RETURNING 1", (workstation, name, _last_seq(name), digest, data)
                 ).fetchone():
                     return None
-                row = conn.execute("SELECT digest FROM arena_file WHERE workstation = %s AND name = %s",
-                                   (workstation, name)).fetchone()
-                return bytes(row[0])
+                return bytes(_one(conn.execute("SELECT digest FROM arena_file WHERE workstation = %s AND name = %s",
+                                               (workstation, name))))
 
         existing = self._call(insert)
         if existing is not None and existing != digest:
@@ -155,18 +154,19 @@ class PgShare:
 
     # ----------------------------------------------------------------------------------- internals
 
-    def _connect(self) -> None:
+    def _connect(self) -> psycopg.Connection:
         try:
             given = conninfo.conninfo_to_dict(self.url)
-            params = {**DEFAULTS, **given}
+            params: dict[str, Any] = {**DEFAULTS, **given}
             if "options" in given:  # the URL's own settings (e.g. search_path) come after the timeouts
                 params["options"] = f"{DEFAULTS['options']} {given['options']}"
         except psycopg.Error as error:
             raise ArenaError("sync.pg_bad_url", where=self.where, detail=_first_line(error)) from error
-        self.conn = psycopg.connect(**params, autocommit=True)
-        if self.conn.execute("SHOW synchronous_commit").fetchone()[0] == "off":
+        self.conn = conn = psycopg.connect(**params, autocommit=True)
+        if _one(conn.execute("SHOW synchronous_commit")) == "off":
             # a file counts as published once the server said so: it must survive the server's crash
-            self.conn.execute("SET synchronous_commit = on")
+            conn.execute("SET synchronous_commit = on")
+        return conn
 
     def _call(self, action):  # noqa: ANN001, ANN202
         """Run one statement (or one transaction); every call is idempotent, so a connection lost on the way
@@ -191,12 +191,12 @@ class PgShare:
                 time.sleep(delay)
         raise AssertionError("unreachable")
 
-    def _ensure_tables(self) -> None:
-        if self.conn.execute("SELECT to_regclass('arena_file')").fetchone()[0] is not None:
+    def _ensure_tables(self, conn: psycopg.Connection) -> None:
+        if _one(conn.execute("SELECT to_regclass('arena_file')")) is not None:
             return
-        with self.conn.transaction():  # two workstations starting at once: one creates, the other waits
-            self.conn.execute("SELECT pg_advisory_xact_lock(hashtext('arena sync hub tables'))")
-            self.conn.execute(SCHEMA_SQL)
+        with conn.transaction():  # two workstations starting at once: one creates, the other waits
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext('arena sync hub tables'))")
+            conn.execute(SCHEMA_SQL)
 
     @contextmanager
     def _talking(self, connecting: bool = False) -> Iterator[None]:
@@ -223,6 +223,14 @@ class PgShare:
             raise ArenaError("sync.pg_lost", where=self.where, detail=_first_line(error)) from error
         except psycopg.Error as error:
             raise ArenaError("sync.pg_failed", where=self.where, detail=_first_line(error)) from error
+
+
+def _one(cursor: psycopg.Cursor) -> Any:  # noqa: ANN401 -- a value from the server
+    """The first column of the one row a statement returns."""
+    row = cursor.fetchone()
+    if row is None:
+        raise psycopg.ProgrammingError("the statement returned no row")
+    return row[0]
 
 
 def _first_line(error: Exception) -> str:

@@ -16,7 +16,7 @@ import calendar as pycal
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -210,7 +210,7 @@ def build(db: Database, login: str, month: str | None = None, *, start: object =
     return Report(first, last, made, codes, len(people), generated if stream else list(generated), scope)
 
 
-def _people(db: Database, people: list, first: dt.date, last: dt.date, made: dt.date,
+def _people(db: Database, people: Sequence, first: dt.date, last: dt.date, made: dt.date,
             codes: dict[str, Code]) -> Iterator[PersonReport]:
     days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
     workdays = {d for d in days if calendar.is_workday(d)}

@@ -343,9 +343,9 @@ def _materialize_rows(tx: Tx, rows: list[list[dict]], before: int) -> None:
             continue
         savepoint.commit()
     for table, row_id in sorted(one_by_one, key=lambda r: TABLE_ORDER.index(r[0])):
-        last = dict(zip(("op", "ws", "seq", "hlc"), max(tx.conn.exec_driver_sql(
-            "SELECT op_id, workstation_id, ws_seq, hlc FROM change_log WHERE tbl = ? AND row_id = ?",
-            (table, row_id)).all(), key=lambda r: changes.hlc_key(r[3]))))
+        last = dict(max(tx.conn.exec_driver_sql(
+            "SELECT op_id AS op, workstation_id AS ws, ws_seq AS seq, hlc FROM change_log WHERE tbl = ? AND row_id = ?",
+            (table, row_id)).mappings().all(), key=lambda r: changes.hlc_key(r["hlc"])))
         try_materialize(tx, table, row_id, None, last)
 
 

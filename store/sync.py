@@ -20,9 +20,11 @@ import os
 import re
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import RowMapping
 
 from store import changes, clock, merge, settings, snapshot
 from store.db import Database
@@ -223,11 +225,14 @@ def load_key(path: str | os.PathLike[str]) -> bytes:
     return key
 
 
-def _ops_of_file(rows: list) -> list[dict]:
-    """The entries as a file holds them, with their digest and hash link (store.tamper checks them where
-    they arrive)."""
-    return [{"op": r[0], "ws": r[9], "seq": r[1], "hlc": r[2], "tbl": r[3], "row": r[4], "kind": r[5],
-             "changes": json.loads(r[6]), "at": r[7], "by": r[8], "digest": r[10], "chain": r[11]} for r in rows]
+# A change-log entry as the files carry it, named as the files name it, with its digest and hash link
+# (store.tamper checks them where they arrive).
+ENTRY_SQL = ("SELECT op_id AS op, workstation_id AS ws, ws_seq AS seq, hlc, tbl, row_id AS row, kind, changes, at, by,"
+             " digest, chain FROM change_log")
+
+
+def _ops_of_file(rows: Iterable[RowMapping]) -> list[dict]:
+    return [{**row, "changes": json.loads(row["changes"])} for row in rows]
 
 
 def publish(db: Database, share: Share, key: bytes, summary: Summary | None = None) -> int:
@@ -242,13 +247,11 @@ def publish(db: Database, share: Share, key: bytes, summary: Summary | None = No
         me = db.workstation_id
         with db.read() as conn:
             done = int(settings.read(conn, "sync.published") or 0)
-            rows = conn.exec_driver_sql(
-                "SELECT op_id, ws_seq, hlc, tbl, row_id, kind, changes, at, by, workstation_id, digest, chain"
-                " FROM change_log WHERE workstation_id = ? AND ws_seq > ? ORDER BY ws_seq LIMIT ?",
-                (me, done, MAX_OPS_PER_FILE)).all()
+            rows = conn.exec_driver_sql(ENTRY_SQL + " WHERE workstation_id = ? AND ws_seq > ? ORDER BY ws_seq LIMIT ?",
+                                        (me, done, MAX_OPS_PER_FILE)).mappings().all()
         if not rows:
             return sent
-        if [r[1] for r in rows] != list(range(done + 1, done + 1 + len(rows))):
+        if [row["seq"] for row in rows] != list(range(done + 1, done + 1 + len(rows))):
             _close_gaps(db, me, done)  # never published, so renumbering them is safe
             continue
         ops = _ops_of_file(rows)
@@ -307,7 +310,7 @@ def _reconcile_own_folder(db: Database, share: Share, key: bytes, summary: Summa
         except BadFile as error:
             raise ArenaError("sync.own_file_bad", name=name, reason=str(error)) from error
         with db.read() as conn:
-            mine = dict(conn.exec_driver_sql(
+            mine: dict[int, str] = dict(conn.exec_driver_sql(
                 "SELECT ws_seq, op_id FROM change_log WHERE workstation_id = ? AND ws_seq BETWEEN ? AND ?",
                 (me, first, last)).all())
         if any(mine.get(op["seq"]) != op["op"] for op in ops):
@@ -366,7 +369,7 @@ def pull(db: Database, share: Share, key: bytes, summary: Summary) -> None:
     me = db.workstation_id
     with db.read() as conn:
         done_by = applied(conn)
-        known_bad = dict(conn.exec_driver_sql("SELECT file, fingerprint FROM quarantine").all())
+        known_bad: dict[str, str | None] = dict(conn.exec_driver_sql("SELECT file, fingerprint FROM quarantine").all())
     summary.stuck = {}
     for ws in share.workstations():
         if ws == me:

@@ -23,7 +23,7 @@ import csv
 import datetime as dt
 import io
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -277,7 +277,7 @@ def _read_xlsx(file: Path, name: str, sheet: str | None) -> Table:
 
 # ------------------------------------------------------------------------------------------- columns
 
-def columns(header: Sequence[str], spec: dict[str, Sequence[str]], required: Iterable[str],
+def columns(header: Sequence[str], spec: Mapping[str, Sequence[str]], required: Iterable[str],
             path: str = "") -> dict[str, str]:
     """Map each canonical column name to the header cell that names it (any of its aliases, case and
     spaces ignored). Raise one ArenaError naming what is missing and what the header has."""

@@ -13,13 +13,20 @@ from sqlalchemy import Connection, exc
 
 from store.dbfile import IntegrityError
 
+def driver(conn: Connection) -> Any:  # noqa: ANN401 -- sqlite3's connection, or the SQLCipher driver's
+    """The DB-API connection under a SQLAlchemy one."""
+    raw = conn.connection.driver_connection
+    if raw is None:
+        raise exc.ResourceClosedError("the connection is closed")
+    return raw
+
 
 def run(conn: Connection, sql: str, params: tuple | list = ()) -> Any:
     """One statement straight to the driver, inside the connection's current transaction. For the hot
     path of a mark and the change log: SQLAlchemy's per-statement bookkeeping costs more than these
     indexed statements do. A broken constraint is raised as SQLAlchemy's IntegrityError, as elsewhere."""
     try:
-        return conn.connection.driver_connection.execute(sql, params)
+        return driver(conn).execute(sql, params)
     except IntegrityError as error:
         raise exc.IntegrityError(sql, params, error) from error
 

@@ -27,6 +27,7 @@ NO_PERSONAL_DATA = {
     "store.staff.joining": "whether this workstation is joining (a flag)",
     "store.staff.mark_joining": "whether this workstation is joining (a flag)",
     "store.tx.run": "the driver call every checked function uses inside its transaction",
+    "store.tx.driver": "the driver connection under a checked function's transaction",
     "store.activities.find_session": "a session's id by its name",
     "store.activities.sessions_of": "sessions and how many are enrolled (no names)",
     "store.attendance.absence_codes": "the code list",
