@@ -23,6 +23,9 @@ from store.tx import Tx, driver, run  # noqa: F401 -- the transaction and the dr
 from store.i18n import ArenaError
 
 BUSY_TIMEOUT_MS = 5000
+# What a failed write or open raises: SQLAlchemy's wrapper, or the driver's own (sqlite3 or SQLCipher).
+FAILED_WRITE: tuple[type[Exception], ...] = (exc.OperationalError, exc.DatabaseError, *dbfile.Error)
+FAILED_OPEN: tuple[type[Exception], ...] = (exc.DBAPIError, *dbfile.Error)
 
 
 class StoreError(ArenaError):
@@ -90,7 +93,7 @@ class Database:
                 finally:
                     if bulk:
                         driver(conn).execute("PRAGMA synchronous=FULL")
-        except (exc.OperationalError, exc.DatabaseError, *dbfile.Error) as error:
+        except FAILED_WRITE as error:
             raise _translate(error) from error
         finally:
             if token is not None:
@@ -311,7 +314,7 @@ def open(path: str | os.PathLike[str], *, upto: int | None = None, encrypt: bool
     except ArenaError:
         engine.dispose()
         raise
-    except (exc.DBAPIError, *dbfile.Error) as error:
+    except FAILED_OPEN as error:
         engine.dispose()
         raise ArenaError("err.db_open", path=path, detail=str(getattr(error, "orig", error))) from error
     return Database(engine, path, encrypted=key is not None)

@@ -292,6 +292,8 @@ class ChangeLogEntry(SQLModel, table=True):
     at: str
     by: str
     ws_seq: int | None = None
+    digest: str | None = None  # of the entry's content (store.changes), and its hash link to the one before
+    chain: str | None = None
 
 
 class SyncPeer(SQLModel, table=True):

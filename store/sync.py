@@ -345,10 +345,10 @@ def _fork(db: Database, share: Share, key: bytes, summary: Summary) -> None:
         moving = [op_id for op_id, in tx.conn.exec_driver_sql(
             "SELECT op_id FROM change_log WHERE workstation_id = ? AND ws_seq > ? ORDER BY ws_seq",
             (old, published)) if op_id not in on_share]
-        chain = ""  # the moved entries start the new identity's hash chain
+        chain: str | None = ""  # the moved entries start the new identity's hash chain
         for seq, op_id in enumerate(moving, 1):
             entry_digest = tx.conn.exec_driver_sql("SELECT digest FROM change_log WHERE op_id = ?", (op_id,)).scalar()
-            chain = changes.link(chain, entry_digest) if entry_digest else None
+            chain = changes.link(chain or "", entry_digest) if entry_digest else None  # after a gap: unjudged
             tx.conn.exec_driver_sql("UPDATE change_log SET workstation_id = ?, ws_seq = ?, chain = ? WHERE op_id = ?",
                                     (new, seq, chain, op_id))
             chain = chain or ""

@@ -16,7 +16,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     'attendance_day_cancelled': ('date', 'hours'),
     'audit_event': ('id', 'at', 'user_login', 'action', 'participant_id', 'reason', 'detail', 'ws', 'seq', 'chain'),
     'caseworker': ('id', 'login', 'name', 'role', 'site', 'active', 'pin_hash'),
-    'change_log': ('seq', 'op_id', 'workstation_id', 'hlc', 'tbl', 'row_id', 'kind', 'changes', 'at', 'by', 'ws_seq'),
+    'change_log': ('seq', 'op_id', 'workstation_id', 'hlc', 'tbl', 'row_id', 'kind', 'changes', 'at', 'by', 'ws_seq', 'digest', 'chain'),
     'conflict': ('id', 'tbl', 'row_id', 'field', 'kept_value', 'lost_value', 'lost_hlc', 'lost_by', 'lost_workstation', 'detected_at', 'resolved'),
     'enrolment': ('id', 'participant_id', 'activity_id', 'start_date', 'end_date', 'session_id', 'capacity_reason'),
     'enrolment_step': ('session_id', 'date', 'delta'),
