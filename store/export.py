@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
-from typing import IO
+from collections.abc import Iterable, Iterator, Sequence
+from typing import IO, cast
 
 from store import access, audit, tabular
 from store.db import Database
@@ -113,7 +113,8 @@ def write(db: Database, login: str, what: str, fmt: str, out: IO[str],
         exprs, rest = tabular.split_select(sql)
         formatted = f"SELECT {tabular.sql_cells(exprs, writer.dialect)} {rest}"
         with db.read() as conn:
-            writer.formatted_rows(conn.exec_driver_sql(formatted, tuple(params)).cursor)  # the driver's rows
+            cursor = conn.exec_driver_sql(formatted, tuple(params)).cursor  # the driver's rows, iterable
+            writer.formatted_rows(cast(Iterable[Sequence[object]], cursor))
         return writer.count
     else:
         for row in rows(db, login, what, audit_filter)[1]:
