@@ -91,13 +91,14 @@ def _delta_entries(conn: Connection, base: dict[str, int], covered: dict[str, in
     found = []
     order = {table: i for i, table in enumerate(TABLE_ORDER)}
     for ws, upto in covered.items():
-        for op_id, seq, hlc, table, row_id, kind, delta, at, by in conn.exec_driver_sql(
-                "SELECT op_id, ws_seq, hlc, tbl, row_id, kind, changes, at, by FROM change_log"
+        for op_id, seq, hlc, table, row_id, kind, delta, at, by, entry_digest, chain in conn.exec_driver_sql(
+                "SELECT op_id, ws_seq, hlc, tbl, row_id, kind, changes, at, by, digest, chain FROM change_log"
                 " WHERE workstation_id = ? AND ws_seq > ? AND ws_seq <= ?"
                 " AND NOT (kind = 'upsert' AND changes = '{}')", (ws, base.get(ws, 0), upto)):
-            if table in order:
+            if table in order:  # every field _entries gives (a full snapshot's entry, the same in a delta)
                 found.append({"op": op_id, "ws": ws, "seq": seq, "hlc": hlc, "tbl": table, "row": row_id,
-                              "kind": kind, "changes": json.loads(delta), "at": at, "by": by})
+                              "kind": kind, "changes": json.loads(delta), "at": at, "by": by,
+                              "digest": entry_digest, "chain": chain})
     found.sort(key=lambda e: (order[e["tbl"]], e["row"], e["hlc"]))
     return found
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from store import attendance, cases, changes, db, dbfile, milestones, sealed, snapshot, sync
+from store import attendance, cases, changes, db, dbfile, milestones, sealed, snapshot, sync, tamper
 from tui import cli
 
 from .conftest import TODAY, make_world, reader
@@ -328,9 +328,16 @@ def test_snapshots_are_incremental_and_a_chain_joins_like_a_replay(tmp_path: Pat
     fresh = tmp_path / "d.db"  # a new workstation: the full one and both deltas
     assert sync_with(fresh, share, key).read_snapshot == f"{me}/{names[-1]}"
     for path in (a.path, b, fresh):
-        run_sync(path, share, key)
+        assert run_sync(path, share, key).ok
     assert_same(a.path, b, fresh)
     assert history(fresh, a.path) == history(b, a.path) == history(a.path, a.path)
+    chains = {path: dbfile.connect(path).execute("SELECT op_id, digest, chain FROM change_log WHERE workstation_id = ?"
+                                                 " ORDER BY op_id", (me,)).fetchall() for path in (a.path, b, fresh)}
+    # the hash chain came whole through the deltas (A has more: the audit events of the exports above)
+    assert chains[b] == chains[fresh] and set(chains[b]) <= set(chains[a.path]) and len(chains[b]) > 20
+    for path in (b, fresh):
+        with db.open(path).read() as conn:
+            assert tamper.state(conn).clean, path
     a.db.dispose()
 
 
