@@ -16,7 +16,6 @@ import importlib
 import json
 import os
 import pkgutil
-import sqlite3
 import sys
 import time
 import traceback
@@ -25,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import core  # noqa: E402
+from store import dbfile  # noqa: E402
 
 NOT_BENCHMARKS = {"core", "worlds", "__main__"}
 
@@ -70,7 +70,7 @@ def main() -> int:
             Path(args.json).write_text(json.dumps([r.as_dict() for r in results], indent=1, ensure_ascii=False))
     if ctx._paths:
         path = ctx.path if ctx.participants in ctx._paths else next(iter(ctx._paths.values()))
-        rows = sqlite3.connect(path).execute("SELECT count(*) FROM attendance").fetchone()[0]
+        rows = dbfile.connect(path).execute("SELECT count(*) FROM attendance").fetchone()[0]
         print(f"\nscale database: {path.name}, {rows} attendance rows ({path.stat().st_size // 2**20} MB)")
     print(f"medians of {ctx.runs} interleaved runs unless noted; spread is min–max\n")
     core.print_table(results)

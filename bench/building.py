@@ -1,12 +1,12 @@
 """Building the demo database against inserting the same rows into the same schema the simplest way."""
 from __future__ import annotations
 
-import sqlite3
 import tempfile
 import time
 from pathlib import Path
 
 from bench.core import TODAY, Context, Goal, Result, benchmark, interleave, result
+from store import dbfile
 
 
 def _copy_rows(source: Path, target: Path) -> float:
@@ -15,7 +15,7 @@ def _copy_rows(source: Path, target: Path) -> float:
     from store import db, schema
 
     db.open(target).dispose()
-    src = sqlite3.connect(source)
+    src = dbfile.connect(source)
     tables = [t for (t,) in src.execute("SELECT name FROM sqlite_master WHERE type = 'table'"
                                         " AND name NOT LIKE 'sqlite_%' AND name != 'workstation'")]
     data = {}
@@ -23,7 +23,7 @@ def _copy_rows(source: Path, target: Path) -> float:
         cols = [c[1] for c in src.execute(f"PRAGMA table_xinfo({t})") if c[6] == 0]  # not generated
         data[t] = (cols, src.execute(f"SELECT {', '.join(cols)} FROM {t}").fetchall())
     src.close()
-    con = sqlite3.connect(target, isolation_level=None)
+    con = dbfile.connect(target, isolation_level=None)
     con.execute("PRAGMA synchronous=OFF")  # what the generator uses
     start = time.perf_counter()
     con.execute("BEGIN IMMEDIATE")

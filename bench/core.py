@@ -151,7 +151,7 @@ def scale_db(participants: int, days: int = 40) -> Path:
     """The cached scale database, plain on purpose (store.dbfile.PLAIN_MARK): every row but the
     encryption's own compares the store with baselines that read the same file (the sqlite3 module, the
     sqlite3 shell), so the file must be one they can read; what SQLCipher costs is measured apart."""
-    from store import dbfile, demo
+    from store import demo
 
     cache = cache_dir()
     cache.mkdir(parents=True, exist_ok=True)
@@ -160,25 +160,31 @@ def scale_db(participants: int, days: int = 40) -> Path:
         print(f"building {path.name} (once, in {cache}) …", flush=True)
         tmp = path.with_suffix(".tmp")
         tmp.unlink(missing_ok=True)
-        dbfile.mark_plain(tmp)
-        demo.build(str(tmp), participants, 1, days, today=TODAY)
+        demo.build(str(tmp), participants, 1, days, today=TODAY, encrypt=False)
         tmp.replace(path)
-    if dbfile.state(path) == dbfile.LEGACY:  # built before encryption: kept plain, not encrypted in place
-        dbfile.mark_plain(path)
+    _plain_on_purpose(path)
     _demo_pins(path)
     return path
+
+
+def _plain_on_purpose(path: Path) -> None:
+    """The scale databases are a test setup: plain, and marked so (store.dbfile), so that opening one
+    never encrypts it in place (a cache built before encryption is marked once). Every benchmark measures
+    the plain store as before; `encryption` (bench/encryption.py) measures what the key costs."""
+    from store import dbfile
+
+    if dbfile.state(path) == dbfile.LEGACY:
+        dbfile.mark_plain(path)
 
 
 def _demo_pins(path: Path) -> None:
     """A database built before the demo users had PINs gets them (the demo PIN, written as the generator
     does), once; the store's migrations run on the way."""
-    import sqlite3
-
-    from store import access, db
+    from store import access, db, dbfile
     from store.staff import DEMO_PIN
 
     db.open(path).dispose()
-    with sqlite3.connect(path) as con:
+    with dbfile.connect(path) as con:
         if con.execute("SELECT count(*) FROM caseworker WHERE coalesce(pin_hash, '') = ''").fetchone()[0]:
             con.execute("UPDATE caseworker SET pin_hash = ? WHERE coalesce(pin_hash, '') = ''",
                         (access.hash_pin(DEMO_PIN),))
@@ -197,9 +203,9 @@ def benchmark(name: str) -> Callable[[Bench], Bench]:
 
 
 def most_connected_login(path: Path) -> str:
-    import sqlite3
+    from store import dbfile
 
-    with sqlite3.connect(path) as con:
+    with dbfile.connect(path) as con:
         return con.execute("SELECT c.login FROM caseworker c JOIN participant p ON p.caseworker_id = c.id"
                            " WHERE p.status = 'active' GROUP BY c.id ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
 

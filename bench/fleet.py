@@ -14,13 +14,13 @@ import os
 import random
 import shutil
 import socket
-import sqlite3
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 from bench.core import TODAY, Context, Goal, Result, benchmark, result
+from store import dbfile
 
 STATIONS, PER_SITE = 50, 12
 
@@ -117,7 +117,7 @@ def _night(base: Path, kind: str, spec: str, key: bytes, sites: list[tuple[str, 
             received += summary.received
     seconds = time.perf_counter() - start
     for i in (0, STATIONS - 1):  # the night brought everyone everything
-        count = sqlite3.connect(base / f"{kind}-{i}.db").execute(
+        count = dbfile.connect(base / f"{kind}-{i}.db").execute(
             "SELECT count(*) FROM attendance WHERE date = ?", (TODAY.isoformat(),)).fetchone()[0]
         assert count == STATIONS * PER_SITE, (kind, i, count)
     return seconds, received

@@ -12,7 +12,6 @@ night (the same backup under an identity of its own: no fork).
 """
 from __future__ import annotations
 
-import sqlite3
 import tempfile
 import time
 import uuid
@@ -20,6 +19,7 @@ from pathlib import Path
 
 from bench.core import TODAY, Context, Goal, Result, benchmark, result
 from bench.fleet import PER_SITE, STATIONS, _night, _programme
+from store import dbfile
 
 
 def _quiet_night(base: Path, share_dir: Path, key: bytes) -> float:
@@ -36,7 +36,7 @@ def _quiet_night(base: Path, share_dir: Path, key: bytes) -> float:
 
 
 def _copy(source: Path, target: Path) -> None:
-    con, out = sqlite3.connect(source), sqlite3.connect(target)
+    con, out = dbfile.connect(source), dbfile.connect(target)
     con.backup(out)
     out.close()
     con.close()
@@ -68,12 +68,12 @@ def sync_night_50(ctx: Context) -> list[Result]:
         # the disk of workstation 0 dies the next morning: IT restores last night's backup
         _copy(base / "backup-0.db", base / "restored.db")
         _copy(base / "backup-0.db", base / "away.db")
-        with sqlite3.connect(base / "away.db") as con:  # the same state, but a workstation of its own
+        with dbfile.connect(base / "away.db") as con:  # the same state, but a workstation of its own
             con.execute("UPDATE workstation SET id = ? WHERE is_local = 1", (str(uuid.uuid4()),))
             con.execute("DELETE FROM setting WHERE key = 'sync.published'")
         away_s, _ = _timed_sync(base / "away.db", share_dir, key)
         restore_s, summary = _timed_sync(base / "restored.db", share_dir, key)
-        healed = summary.forked != "" and summary.ok and sqlite3.connect(base / "restored.db").execute(
+        healed = summary.forked != "" and summary.ok and dbfile.connect(base / "restored.db").execute(
             "SELECT count(*) FROM attendance WHERE date = ?", (TODAY.isoformat(),)).fetchone()[0] == STATIONS * PER_SITE
     print(f"  {STATIONS} workstations: a night's 100 syncs {night:.1f} s ({received} ops applied), on a quiet share"
           f" {quiet:.1f} s; a restore healed in {restore_s:.2f} s, an away workstation caught up in {away_s:.2f} s",

@@ -7,7 +7,6 @@ import datetime as dt
 import os
 import resource
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -15,6 +14,7 @@ import time
 from pathlib import Path
 
 from bench.core import TODAY, Context, Goal, Result, benchmark, result
+from store import dbfile
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -91,7 +91,7 @@ def import_attendance(ctx: Context) -> list[Result]:
         file.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8-sig")
         base = folder / "raw.db"
         shutil.copy(folder / "arena.db", base)
-        con = sqlite3.connect(base, isolation_level=None)
+        con = dbfile.connect(base, isolation_level=None)
         sid = con.execute("SELECT id FROM activity_session WHERE activity_id = ?", (aid,)).fetchone()[0]
         start = time.perf_counter()
         con.execute("BEGIN IMMEDIATE")

@@ -4,13 +4,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-import sqlite3
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
 from bench.core import Context, Goal, Result, benchmark, interleave, last_workday, ms, result
+from store import dbfile
 
 BATCH = 50
 
@@ -34,7 +34,7 @@ def mark_one(ctx: Context) -> Result:
                 break
         batches = iter([todo[i:i + BATCH] for i in range(0, len(todo), BATCH)])
         raw_batches = iter([todo[i:i + BATCH] for i in range(0, len(todo), BATCH)])
-        con = sqlite3.connect(copy, isolation_level=None)
+        con = dbfile.connect(copy, isolation_level=None)
         for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=FULL"):
             con.execute(f"PRAGMA {pragma}")
         ws = "bench-raw"  # its own sequence, so the raw entries never collide with ours

@@ -10,13 +10,13 @@ import asyncio
 import datetime as dt
 import os
 import shutil
-import sqlite3
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
 from bench.core import TODAY, Context, Goal, Result, benchmark, interleave, ms, result
+from store import dbfile
 
 GROUP = 25
 BURST = 20
@@ -32,7 +32,7 @@ def group_of_25(source: Path, target: Path) -> str:
     staff.create(database, "anna.lind", LEADER, "Bench Ledare", role="leader")
     aid = activities.create(database, "anna.lind", "Bench grupp", (6, 6, 6, 6, 4), kind="arbetsträning",
                             site="Ryd", leader_login=LEADER, capacity=GROUP)
-    with sqlite3.connect(target) as con:
+    with dbfile.connect(target) as con:
         con.execute("UPDATE caseworker SET pin_hash = (SELECT pin_hash FROM caseworker WHERE login = 'anna.lind')"
                     " WHERE login = ?", (LEADER,))  # the demo PIN, as the generator gives every demo user
         people = [r[0] for r in con.execute("SELECT id FROM participant WHERE status = 'active'"
@@ -120,7 +120,7 @@ async def _ours(path: Path, aid: str, day: dt.date, key: str) -> tuple[float, fl
         await _until(pilot, lambda: len(saved) >= BURST)
         last = max(saved.values())
     database.dispose()
-    with sqlite3.connect(path) as con:
+    with dbfile.connect(path) as con:
         count = con.execute("SELECT count(*) FROM attendance WHERE activity_id = ? AND date = ?",
                             (aid, day.isoformat())).fetchone()[0]
     delays = [saved[pid] - t for pid, t in zip(order, pressed)]

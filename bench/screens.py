@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bench.core import (TODAY, Context, Goal, Result, benchmark, clock, interleave, last_workday, ms,
                         most_connected_login, result)
+from store import dbfile
 
 QUERIES_NAMES = ["andersson", "anderson", "ostberg", "östberg", "muller", "asa", "åsa lund", "anna ek", "ek anna",
                  "hassan", "mohamed", "mohammed", "johansson", "johanson", "nilson", "sjoberg", "haddad", "ali",
@@ -55,7 +56,7 @@ def search(ctx: Context) -> list[Result]:
     from store import cases, db
 
     database = db.open(ctx.path)
-    con = sqlite3.connect(ctx.path)
+    con = dbfile.connect(ctx.path)
     queries = _queries(con)
     p50s: list[float] = []
 
@@ -116,7 +117,7 @@ def overview_f5(ctx: Context) -> Result:
     from store import db, overview
 
     database = db.open(ctx.path)
-    con = sqlite3.connect(ctx.path)
+    con = dbfile.connect(ctx.path)
     login = most_connected_login(ctx.path)
     a, b = interleave(lambda: (overview.my_day(database, login, TODAY), overview.figures(database, login, today=TODAY)),
                       lambda: straight_overview(con, login, TODAY), ctx.runs)
@@ -157,7 +158,7 @@ def report_month(ctx: Context) -> Result:
     from store import db, report
 
     database = db.open(ctx.path)
-    con = sqlite3.connect(ctx.path)
+    con = dbfile.connect(ctx.path)
     ids = [r[0] for r in con.execute("SELECT id FROM participant WHERE status = 'active' LIMIT 60")]
     con.close()
     samples = [clock(lambda: report.build(database, "anna.lind", "2026-11", participant_ids=ids, reason="bench"))

@@ -5,12 +5,12 @@ import datetime as dt
 import json
 import random
 import shutil
-import sqlite3
 import tempfile
 import time
 from pathlib import Path
 
 from bench.core import TODAY, Context, Goal, Result, benchmark, interleave, last_workday, ms, result
+from store import dbfile
 
 PER_ROUND = 500
 STATUSES = ("vab", "sick")
@@ -24,7 +24,7 @@ def _two_workstations(source: Path, tmp: Path):  # noqa: ANN202
     share.mkdir()
     shutil.copy(source, a_path)
     shutil.copy(source, b_path)
-    with sqlite3.connect(b_path) as con:  # the copy becomes a workstation of its own
+    with dbfile.connect(b_path) as con:  # the copy becomes a workstation of its own
         con.execute("UPDATE workstation SET id = 'bench-b' WHERE is_local = 1")
     key = sync.load_key(sync.new_key(tmp / "k.key"))
     a, b = db.open(a_path), db.open(b_path)
@@ -79,8 +79,8 @@ def sync_changes(ctx: Context) -> list[Result]:
             ops_bytes.append(sum(f.stat().st_size - before.get(f, 0) for f in share.rglob("*.ops")))
             return seconds
 
-        src = sqlite3.connect(tmp / "a.db")
-        dst = sqlite3.connect(tmp / "b.db", isolation_level=None)
+        src = dbfile.connect(tmp / "a.db")
+        dst = dbfile.connect(tmp / "b.db", isolation_level=None)
         dst.execute("PRAGMA synchronous=FULL")
         cols = [c[1] for c in src.execute("PRAGMA table_info(attendance)")]
         iso = day.isoformat()

@@ -220,6 +220,8 @@ def mark_plain(path: str | os.PathLike[str]) -> None:
         con.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the header in the main file, not only the log
     finally:
         con.close()
+    if state(path) != PLAIN:  # a reader kept the checkpoint from reaching page 1
+        raise ArenaError("err.db_encrypt_busy", path=str(path))
 
 
 def encrypt_in_place(path: str | os.PathLike[str], key: bytes) -> None:

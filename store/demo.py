@@ -58,15 +58,17 @@ class DemoResult:
 
 
 def build(path: str, participants: int = 2000, seed: int = 1, days: int = 40,
-          today: dt.date | None = None) -> DemoResult:
-    """Create a new demo database at `path` (which must not exist yet)."""
+          today: dt.date | None = None, *, encrypt: bool = True) -> DemoResult:
+    """Create a new demo database at `path` (which must not exist yet), encrypted with the workstation
+    key like every database (the key file is made if this is the first); `encrypt=False` for the
+    benchmarks' plain scale databases."""
     today = today or clock.today()
     rng = random.Random(seed)
 
     def uid() -> str:
         return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
-    database = dbmod.open(path)
+    database = dbmod.open(path, encrypt=encrypt)
     raw = database.engine.raw_connection()
     try:
         cur = raw.cursor()
