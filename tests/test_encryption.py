@@ -254,3 +254,17 @@ def test_a_database_open_elsewhere_is_not_migrated_under_it(tmp_path: Path, demo
     holder.close()
     assert arena("sync", "--status", "--db", str(old)).returncode in (0, 1)
     assert dbfile.state(old) == dbfile.ENCRYPTED
+
+
+def test_the_import_staging_file_is_encrypted_like_its_database(world: World) -> None:
+    """A referral import stages its checked rows (personal data) in a file beside the database."""
+    from store import bulk
+
+    staging = bulk.Staging(world.db)
+    try:
+        staging.add([(2, {"first_name": "Åsa", "last_name": "Öberg", "personnummer": "190905271474"})])
+        staging.conn.commit()
+        assert staging.path.parent == world.path.parent and dbfile.state(staging.path) == dbfile.ENCRYPTED
+        assert b"Oberg" not in staging.path.read_bytes() and "Öberg".encode() not in staging.path.read_bytes()
+    finally:
+        staging.close()

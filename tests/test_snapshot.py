@@ -99,6 +99,7 @@ def test_starting_from_a_snapshot_equals_a_full_replay(tmp_path: Path, hub, key:
     fresh, replayed = tmp_path / "d.db", tmp_path / "e.db"
     db.open(fresh).dispose()  # a new workstation: an empty database
     assert cli.main(["sync", "--db", str(fresh), "--share", hub.spec, "--key", str(key)]) == 0
+    assert dbfile.state(fresh) == dbfile.ENCRYPTED  # joined from the snapshot, encrypted at rest
     on_share = sum(int(name[13:25]) - int(name[:12]) + 1 for _, name in ops_names(hub))
     after = on_share - snaps[0].covered  # ops published after the snapshot: the only files it replays
     assert 0 < after < on_share
