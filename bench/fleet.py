@@ -222,8 +222,8 @@ def sync_fleet(ctx: Context) -> list[Result]:
         joiner.dispose()
         count = "SELECT count(*) FROM attendance"
         joined_ok = bool(summary.read_snapshot) and summary.ok and (
-            sqlite3.connect(base / "new.db").execute(count).fetchone()[0]
-            >= sqlite3.connect(base / f"dir-{stations - 1}.db").execute(count).fetchone()[0])
+            dbfile.connect(base / "new.db").execute(count).fetchone()[0]
+            >= dbfile.connect(base / f"dir-{stations - 1}.db").execute(count).fetchone()[0])
     k = max(ctx.runs, 5) if days >= 10 else max(1, days // 2)
     return [result("sync_fleet_night", nights[-k:], nights[1:k + 1],
                    f"s per night, {stations} workstations: last {k} of {days} nights vs the first (after the 1st)",
