@@ -22,7 +22,10 @@ import os
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Connection
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # SQLAlchemy stays off the app's way to its first screen (tests/test_startup.py)
+    from sqlalchemy import Connection
 
 from store import clock, settings
 from store.tx import run

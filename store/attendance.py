@@ -327,6 +327,39 @@ def mark(db: Database, login: str, participant_id: str, activity_id: str, day: d
         return _mark_in(tx, participant_id, activity_id, day, status, hours, reason, note, session_id)
 
 
+@dataclass(frozen=True)
+class MarkRequest:
+    """One mark as `mark` takes it, for `mark_many`."""
+    participant_id: str
+    activity_id: str
+    day: dt.date
+    status: str
+    hours: float | None = None
+    reason: str | None = None
+    note: str = ""
+    session_id: str | None = None
+
+
+def mark_many(db: Database, login: str, requests: list[MarkRequest]) -> list[Mark | ArenaError]:
+    """Several marks typed one after the other, in one transaction and one wait for the disk (the roll
+    call's write lane takes every mark queued behind the one it just committed). Each mark is checked
+    and written on its own savepoint: one the rules refuse is undone alone and comes back as its error;
+    the others are committed together before this returns. A failure of the whole transaction (disk,
+    lock) raises StoreError and nothing of it is saved."""
+    results: list[Mark | ArenaError] = []
+    with db.write(login) as tx:
+        for r in requests:
+            run(tx.conn, "SAVEPOINT mark")
+            try:
+                results.append(_mark_in(tx, r.participant_id, r.activity_id, r.day, r.status, r.hours, r.reason,
+                                        r.note, r.session_id))
+            except ArenaError as error:
+                run(tx.conn, "ROLLBACK TO mark")
+                results.append(error)
+            run(tx.conn, "RELEASE mark")
+    return results
+
+
 def clear(db: Database, login: str, participant_id: str, activity_id: str, day: dt.date, *,
           session_id: str | None = None) -> None:
     _check_day(day)

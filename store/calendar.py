@@ -46,10 +46,11 @@ def workdays(start: dt.date, end: dt.date) -> list[dt.date]:
     return days
 
 
-def day_line(day: dt.date, lang: str | None = None) -> str:
-    """'tis 24 nov, v. 48' (and the holiday's name when there is one)."""
+def day_line(day: dt.date, lang: str | None = None, *, holiday: bool = True) -> str:
+    """'tis 24 nov, v. 48' (and the holiday's name when there is one; `holiday=False`: without it, and
+    without importing the holidays package – the app's first screen, drawn before that import)."""
     lang = lang or language()
     text = (f"{WEEKDAY_SHORT[lang][day.weekday()]} {day.day} {MONTH_SHORT[lang][day.month - 1]}"
             f" {day.year}, {'v.' if lang == 'sv' else 'wk'} {day.isocalendar()[1]}")
-    name = holiday_name(day, lang)
+    name = holiday_name(day, lang) if holiday else None
     return f"{text} – {name}" if name else text

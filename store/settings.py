@@ -1,7 +1,10 @@
 """The `setting` table: this workstation's local key/value pairs (never synced)."""
 from __future__ import annotations
 
-from sqlalchemy import Connection
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # SQLAlchemy stays off the app's way to its first screen (tests/test_startup.py)
+    from sqlalchemy import Connection
 
 from store.tx import run
 

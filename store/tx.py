@@ -7,9 +7,10 @@ module imports itself back through another.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, exc
+if TYPE_CHECKING:  # SQLAlchemy stays off the app's way to its first screen (tests/test_startup.py)
+    from sqlalchemy import Connection
 
 from store.dbfile import IntegrityError
 
@@ -28,6 +29,8 @@ def run(conn: Connection, sql: str, params: tuple | list = ()) -> Any:
     try:
         return driver(conn).execute(sql, params)
     except IntegrityError as error:
+        from sqlalchemy import exc
+
         raise exc.IntegrityError(sql, params, error) from error
 
 

@@ -340,3 +340,18 @@ def test_session_counts_kept_by_triggers_match_the_rows(world: World, tmp_path: 
     assert shown(TODAY) == (5, 24)
     # a database from before the totals (schema 8) gets them from its rows: tests/test_sessions.py
     # (test_migration_turns_each_activity_into_one_all_day_session_and_keeps_every_mark) upgrades a real one
+
+
+def test_marks_typed_ahead_share_one_commit_and_a_refused_one_is_undone_alone(world: World) -> None:
+    """attendance.mark_many (the roll call's write lane, during a burst): the marks around a refused one
+    are saved, the refused one comes back as its error and leaves nothing, not even a change-log entry."""
+    people = world.people[:3]
+    requests = [attendance.MarkRequest(people[0], world.activity_id, TODAY, "present"),
+                attendance.MarkRequest(people[1], world.activity_id, TODAY, "partial", hours=99),
+                attendance.MarkRequest(people[2], world.activity_id, TODAY, "sick")]
+    results = attendance.mark_many(world.db, "omar.farah", requests)
+    assert [type(r) for r in results] == [attendance.Mark, ArenaError, attendance.Mark]
+    assert [r.status for r in results if isinstance(r, attendance.Mark)] == ["present", "sick"]
+    assert sorted(rows(world, "SELECT participant_id, status FROM attendance")) == sorted(
+        [(people[0], "present"), (people[2], "sick")])
+    assert rows(world, "SELECT count(*) FROM change_log WHERE tbl = 'attendance'") == [(2,)]

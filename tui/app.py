@@ -10,15 +10,23 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import events, messages
 from textual.app import App, Notify
 from textual.binding import Binding
 
-from store import access, attendance, calendar, clock, db, logs, milestones, staff, validate
+# Only what the first screen (the PIN prompt) needs is imported before it is drawn. SQLAlchemy/sqlmodel
+# (store.db and every module using it: staff, attendance, milestones, …), holidays and the screens not
+# shown are imported by the start-up worker thread while the PIN is typed, or when first used.
+# tests/test_startup.py checks this in a subprocess: keep such imports inside functions.
+from store import access, calendar, clock, logs, validate
 from store.i18n import ArenaError, t
-from tui.dialogs import ChoiceDialog, FormDialog
 from tui.workers import WriteLane, call_store
+
+if TYPE_CHECKING:
+    from store import attendance, staff
+    from store.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -63,14 +71,18 @@ class ArenaApp(App):
         Binding("ctrl+p", "command_palette", t("help.palette"), show=False, priority=True),
     ]
 
-    def __init__(self, database: db.Database, login: str, *, claimed: str | None = None, pin: str | None = None,
-                 exit_after_ready: bool = False, start_mode: str = "overview") -> None:
-        """`login` is the OS login; `claimed` a user named with --user. The app asks the PIN of the user
-        they resolve to at every start; `pin` (scripts and tests) is checked by the store instead of typed."""
+    def __init__(self, database: Database | Callable[[], Database], login: str, *, claimed: str | None = None,
+                 pin: str | None = None, exit_after_ready: bool = False, start_mode: str = "overview") -> None:
+        """`database`: an open database, or a function opening it – then it is opened by the start-up
+        worker while the PIN prompt is already on screen (`arena` does this). `login` is the OS login;
+        `claimed` a user named with --user. The app asks the PIN of the user they resolve to at every
+        start; `pin` (scripts and tests) is checked by the store instead of typed."""
         # each screen module is imported when its mode is first shown, not at start-up
         self.MODES = {mode: _lazy_screen(mode) for mode in ("overview", "search", "attendance", "milestones")}
         super().__init__()
-        self.db = database
+        opener = None if hasattr(database, "engine") else database
+        self._open_db: Callable[[], Database] | None = opener  # type: ignore[assignment]
+        self.db: Database = None if opener is not None else database  # type: ignore[assignment]
         self.login = login
         self.claimed = claimed
         self._pin = pin
@@ -80,6 +92,8 @@ class ArenaApp(App):
         self.start_mode = start_mode
         self.write_lane = WriteLane(self)
         self.absence_codes: list[attendance.AbsenceCode] = []
+        self._early_lock = None  # the PIN prompt shown before the database is open (see on_mount)
+        self._loaded = False  # the start-up worker has imported the store and opened the database
         self.locked = False
         self.idle_seconds = 600.0
         self._last_input = time.monotonic()
@@ -227,10 +241,26 @@ class ArenaApp(App):
         self._set_subtitle()
         self.set_interval(60, self._set_subtitle)
         self.set_interval(5, self._lock_when_idle)
+        if self._pin is None:
+            # The PIN prompt first, at once: the database is opened and the user found while it is typed.
+            from tui.screens.lock import LockScreen
+
+            self._early_lock = LockScreen(self.claimed or self.login, "", can_cancel=True, starting=True,
+                                          identified=False)
+            self.push_screen(self._early_lock, self._early_unlocked)
+        self.call_after_refresh(self._start_loading)  # once the first screen is drawn
+
+    def _start_loading(self) -> None:
+        """The heavy part of starting, in a worker thread: the store's imports, opening the database."""
         call_store(self, self._load_startup, done=self._started, failed=self._fatal, group="startup")
 
     def _load_startup(self) -> tuple:
-        """Who this start is for (identity, not yet proven) and whether a given PIN proves it."""
+        """(In the start-up worker.) Open the database if the app was given a way to; who this start is
+        for (identity, not yet proven) and whether a given PIN proves it."""
+        from store import attendance, milestones, staff
+
+        if self.db is None and self._open_db is not None:
+            self.db = self._open_db()
         refused: str | None = None
         user = None
         try:
@@ -246,6 +276,8 @@ class ArenaApp(App):
             except access.AccessDenied:
                 proven = False
         self._pin = None
+        calendar.holiday_name(clock.today())  # (imports the holidays package here, not on the UI thread)
+        self._loaded = True
         return (user, refused, proven, staff.is_demo(self.db), attendance.absence_codes(self.db),
                 milestones.threshold(self.db, "lock.idle_minutes"))
 
@@ -254,16 +286,24 @@ class ArenaApp(App):
 
         user, refused, proven, self.demo, self.absence_codes, idle_minutes = result
         self.idle_seconds = idle_minutes * 60.0
+        self._set_subtitle()  # now with the day's holiday, if any
         if self.demo:
             self.title = f"{t('app.title')} · {t('app.demo')}"
         if refused:
             self._fatal(refused)
             return
+        early, self._early_lock = self._early_lock, None
         if user is None:
+            if early is not None and early in self.screen_stack:
+                early.abandon()  # not a user here yet: whatever was typed into it is not a PIN of anyone's
             self._first_run()
             return
         if proven:
             self._begin(user)
+            return
+        if early is not None and early in self.screen_stack:
+            self._pending_user = user
+            early.identify(user.login, user.name)  # a PIN typed meanwhile is checked now
             return
 
         def unlocked(ok: bool | None) -> None:  # an unlocked session never survives a restart
@@ -273,6 +313,14 @@ class ArenaApp(App):
                 self.exit(return_code=0)
 
         self.push_screen(LockScreen(user.login, user.name, can_cancel=True, starting=True), unlocked)
+
+    _pending_user: staff.Caseworker | None = None
+
+    def _early_unlocked(self, ok: bool | None) -> None:
+        if ok and self._pending_user is not None:
+            self._begin(self._pending_user)
+        elif not ok:
+            self.exit(return_code=0)
 
     def _begin(self, user: staff.Caseworker) -> None:
         self.user, self.login = user, user.login
@@ -355,11 +403,16 @@ class ArenaApp(App):
 
     def _set_subtitle(self) -> None:
         name = self.user.name if self.user else self.login
-        self.sub_title = f"{t('app.user', name=name)} · {calendar.day_line(clock.today())}"
+        # before start-up has imported the holidays (in its worker), the day without the holiday's name
+        day = calendar.day_line(clock.today(), holiday=self._loaded)
+        self.sub_title = f"{t('app.user', name=name)} · {day}"
 
     def _first_run(self) -> None:
         """This OS login is not a user yet. On a new database its first user becomes the administrator;
         otherwise one picks oneself from the users and proves it with one's PIN (or chooses one)."""
+        from store import staff
+        from tui.dialogs import ChoiceDialog, FormDialog
+
         def load(found: tuple[list[staff.Caseworker], bool]) -> None:
             cws, joining = found
             if not cws and joining:
@@ -384,6 +437,8 @@ class ArenaApp(App):
             self.exit(return_code=2, message=t("acc.unknown_user", login=self.login))
             return
 
+        from store import staff
+
         def created(cw: staff.Caseworker) -> None:
             self.user, self.login = cw, cw.login
             self.notify(t("first.created", name=cw.name), timeout=4)
@@ -400,6 +455,7 @@ class ArenaApp(App):
         self.write_lane.submit(write, created, self._fatal)
 
     def _first_run_chosen(self, cw: object) -> None:
+        from store import staff
         from tui.screens.lock import LockScreen
 
         if not isinstance(cw, staff.Caseworker):
@@ -505,7 +561,7 @@ class ArenaApp(App):
 
         Every mark shown as saved was committed before it was shown, so nothing is lost by exiting.
         """
-        path = logs.ensure(self.db.path)
+        path = logs.ensure(self.db.path if self.db is not None else getattr(self._open_db, "path", "arena.db"))
         log.critical("unexpected error (user %s); the app closes", self.login, exc_info=True)
         self.bell()
         self.exit(return_code=1, message=t("app.crashed", log=str(path)))
@@ -517,6 +573,8 @@ class ArenaApp(App):
 
 
 def _first_admin_form(form: dict[str, str]) -> dict[str, str]:
+    from store import staff
+
     validate.text(form["name"], t("first.name_placeholder"), max_len=120, required=True)
     form["login"] = validate.login(form["login"].strip())
     staff.check_first_pin(form["pin"])
@@ -578,10 +636,17 @@ def key_sections() -> list[tuple[str, list[Binding]]]:
 def run(path: str, *, login: str, claimed: str | None = None, exit_after_ready: bool = False) -> int:
     if not Path(path).exists():
         raise ArenaError("cli.db_missing", path=path)
-    database = db.open(path)
-    app = ArenaApp(database, login, claimed=claimed, exit_after_ready=exit_after_ready)
+
+    def open_database() -> Database:  # in the start-up worker, while the PIN prompt is on screen
+        from store import db
+
+        return db.open(path)
+
+    open_database.path = path  # type: ignore[attr-defined]  # (where the log file goes before it is open)
+    app = ArenaApp(open_database, login, claimed=claimed, exit_after_ready=exit_after_ready)
     app.run()
-    database.dispose()
+    if app.db is not None:
+        app.db.dispose()
     if app.return_code and app.return_code != 0:
         return app.return_code
     return 0

@@ -86,6 +86,9 @@ class WriteJob:
     fn: Callable[[], Any]
     done: Callable[[Any], None]
     failed: Callable[[str], None]
+    # Jobs that may share one transaction with the same kind queued right behind them: (kind, item,
+    # run_many) where run_many(items) returns one result or exception per item, all committed together.
+    batch: tuple[str, Any, Callable[[list[Any]], list[Any]]] | None = None
 
 
 class WriteLane:
@@ -103,12 +106,16 @@ class WriteLane:
         self._outstanding = 0  # submitted and not yet shown (read and written on the UI thread only)
         self._context: contextvars.Context | None = None  # the UI thread's (its active app), for _flush
 
-    def submit(self, fn: Callable[[], Any], done: Callable[[Any], None], failed: Callable[[str], None]) -> None:
+    def submit(self, fn: Callable[[], Any], done: Callable[[Any], None], failed: Callable[[str], None], *,
+               batch: tuple[str, Any, Callable[[list[Any]], list[Any]]] | None = None) -> None:
+        """Queue one write. With `batch`, writes of the same kind queued one behind the other (a burst of
+        marks typed ahead) are committed in one transaction – one wait for the disk instead of one per
+        mark – and each is still shown only once committed; `fn` is then not called."""
         self._outstanding += 1
         if self._context is None:
             self._context = contextvars.copy_context()
         self._idle.clear()
-        self._jobs.put(WriteJob(fn, done, failed))
+        self._jobs.put(WriteJob(fn, done, failed, batch))
 
     def pending(self) -> int:
         return self._jobs.qsize()
@@ -125,19 +132,54 @@ class WriteLane:
         self._thread.join(timeout=10)
 
     def _run(self) -> None:
+        carried: WriteJob | None = None
         while True:
-            job = self._jobs.get()
+            job = carried if carried is not None else self._jobs.get()
+            carried = None
             if job is None:
                 return
-            try:
-                result = job.fn()
-            except Exception as error:  # noqa: BLE001
-                _log_refusal(self._app, error)
-                self._deliver(job.failed, _describe(error))
+            if job.batch is None:
+                self._one(job)
+            else:
+                group = [job]
+                while True:  # every job of the same kind already queued behind it, in order
+                    try:
+                        following = self._jobs.get_nowait()
+                    except queue.Empty:
+                        break
+                    if following is None or following.batch is None or following.batch[0] != job.batch[0]:
+                        carried = following
+                        break
+                    group.append(following)
+                self._many(group)
+            if carried is None and self._jobs.empty():
+                self._idle.set()
+
+    def _one(self, job: WriteJob) -> None:
+        try:
+            result = job.fn()
+        except Exception as error:  # noqa: BLE001
+            _log_refusal(self._app, error)
+            self._deliver(job.failed, _describe(error))
+        else:
+            self._deliver(job.done, result)
+
+    def _many(self, group: list[WriteJob]) -> None:
+        assert group[0].batch is not None
+        try:
+            results = group[0].batch[2]([j.batch[1] for j in group if j.batch is not None])
+        except Exception as error:  # noqa: BLE001 -- the whole transaction failed: nothing of it was saved
+            _log_refusal(self._app, error)
+            message = _describe(error)
+            for job in group:
+                self._deliver(job.failed, message)
+            return
+        for job, result in zip(group, results):
+            if isinstance(result, Exception):
+                _log_refusal(self._app, result)
+                self._deliver(job.failed, _describe(result))
             else:
                 self._deliver(job.done, result)
-            if self._jobs.empty():
-                self._idle.set()
 
     def _deliver(self, callback: Callable[[Any], None], value: Any) -> None:
         """Queue the result for the UI thread without waiting for it (if the app has closed, the write is

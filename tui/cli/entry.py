@@ -275,11 +275,13 @@ def _register_late_commands() -> None:
 
 
 def run_tui(args: argparse.Namespace) -> int:
-    from store import demo
-
+    # nothing of the store beyond the light modules before the app has drawn its PIN prompt
+    # (tests/test_startup.py): the database is opened by the app's start-up worker
     if args.demo and not getattr(args, "db", None):
         path = demo_db()
         if not path.exists():
+            from store import demo
+
             path.parent.mkdir(parents=True, exist_ok=True)
             print(t("demo.building", path=path), flush=True)
             demo.build(str(path), DEMO_PARTICIPANTS, 1, 40)

@@ -189,6 +189,8 @@ class RollTable(MarkKeys, DataTable):
             return attendance.mark(db, login, row.participant_id, aid, day, status, hours, reason, note,
                                    session_id=sid)
 
+        request = attendance.MarkRequest(row.participant_id, aid, day, status, hours, reason, note, sid)
+
         def done(saved: Mark) -> None:
             screen.remember(sid, day, UndoStep("marks", [(row.participant_id, previous)]))
             self._set_mark(row.participant_id, saved, aid=sid, day=day)
@@ -200,7 +202,9 @@ class RollTable(MarkKeys, DataTable):
             if advance and self.cursor_row == index + 1 and (sid, day) == (self.session_id, self.day):
                 self.move_cursor(row=index)  # nothing typed since: back to the person who was not marked
 
-        lane.submit(write, done, failed)
+        # marks typed ahead share one commit (attendance.mark_many), each shown once that has committed
+        lane.submit(write, done, failed, batch=(f"mark {login}", request,
+                                                lambda requests: attendance.mark_many(db, login, requests)))
 
     def _set_mark(self, pid: str, mark: Mark | None, error: str = "", *, aid: str | None, day: dt.date) -> None:
         """`aid`: the session the write was for (a session id)."""

@@ -15,7 +15,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Label
 
-from store import access, staff
+from store import access  # (light: no SQLAlchemy; store.staff is imported where a PIN is checked)
 from store.i18n import ArenaError, t
 from tui.workers import call_store
 
@@ -25,20 +25,26 @@ class LockScreen(Screen[bool]):
 
     BINDINGS = [Binding("escape", "cancel", t("dlg.cancel"), show=False)]
 
-    def __init__(self, login: str, name: str, *, can_cancel: bool = False, starting: bool = False) -> None:
+    def __init__(self, login: str, name: str, *, can_cancel: bool = False, starting: bool = False,
+                 identified: bool = True) -> None:
+        """`identified=False`: the prompt of a start, drawn before the database is open; the app calls
+        `identify` once it knows whose PIN it is (or `abandon` when the login is nobody's yet). A PIN
+        typed and entered before that waits for it, and the keys typed after it wait too."""
         super().__init__()
         self.login = login
         self.user_name = name
         self.can_cancel = can_cancel
         self.starting = starting
         self.choosing = False
+        self.identified = identified
+        self._entered: str | None = None  # a PIN entered before the user was known
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog lock"):
             if getattr(self.app, "demo", False):
                 yield Label(t("lock.demo"), id="lock-demo", classes="demo")
             yield Label(t("lock.start" if self.starting else "lock.title"), classes="dialog-question")
-            yield Label(t("lock.user", name=self.user_name), id="lock-user")
+            yield Label(t("lock.user", name=self.user_name or self.login), id="lock-user")
             yield Label("", id="lock-prompt")
             yield Input(id="code", placeholder=t("lock.code"), max_length=20, classes="hidden")
             yield Input(password=True, id="pin", placeholder=t("lock.pin"), max_length=access.PIN_MAX)
@@ -48,15 +54,44 @@ class LockScreen(Screen[bool]):
 
     def on_mount(self) -> None:
         self.query_one("#pin", Input).focus()
+        if self.identified:
+            self._ask_mode()
+
+    def _ask_mode(self) -> None:
+        from store import staff
+
         call_store(self, staff.has_pin, self.app.db, self.login, done=self._show_mode, group="lock")
+
+    def identify(self, login: str, name: str) -> None:
+        """The start-up knows whose PIN this is (the database is open now)."""
+        self.login, self.user_name, self.identified = login, name, True
+        if getattr(self.app, "demo", False) and not self.query("#lock-demo"):
+            self.query_one(Vertical).mount(Label(t("lock.demo"), id="lock-demo", classes="demo"), before=0)
+        self.query_one("#lock-user", Label).update(t("lock.user", name=name))
+        self._ask_mode()
+
+    def abandon(self) -> None:
+        """Nobody's PIN after all (a login not mapped to a user): the app goes on with its first-run
+        questions; this prompt closes without unlocking anything."""
+        self._release()
+        self.app.pop_screen()
 
     def _show_mode(self, has_pin: bool) -> None:
         self.choosing = not has_pin
         self.query_one("#pin2", Input).set_class(not self.choosing, "hidden")
         self.query_one("#code", Input).set_class(not self.choosing, "hidden")
         self.query_one("#lock-prompt", Label).update(t("lock.choose" if self.choosing else "lock.prompt"))
+        entered, self._entered = self._entered, None
         if self.choosing:
-            self.query_one("#code", Input).focus()
+            # no PIN yet: what was typed before this was known is the first thing asked, the setup code
+            pin, code = self.query_one("#pin", Input), self.query_one("#code", Input)
+            code.value, pin.value = (entered if entered is not None else pin.value), ""
+            code.focus()
+            if entered is not None:
+                self._release()
+                pin.focus()  # (Enter was pressed after the code: on to the new PIN)
+        elif entered is not None:
+            self._check(entered)
 
     @on(Input.Submitted, "#code")
     def _code(self, _: Input.Submitted) -> None:
@@ -73,8 +108,15 @@ class LockScreen(Screen[bool]):
             self.query_one("#lock-error", Label).update("")
             self.query_one("#pin2", Input).focus()
             return
-        pin = event.value
         self._release = self.app.hold_keys()  # keys typed after the PIN wait for its answer (F3 then goes to the app)
+        if not self.identified:
+            self._entered = event.value  # checked once the user is known (identify)
+            return
+        self._check(event.value)
+
+    def _check(self, pin: str) -> None:
+        from store import staff
+
         self.app.write_lane.submit(lambda: staff.unlock(self.app.db, self.login, pin), self._unlocked, self._error)
 
     @on(Input.Submitted, "#pin2")
@@ -85,6 +127,8 @@ class LockScreen(Screen[bool]):
             self._error(t("pin.mismatch"), keep_code=True)
             return
         self._release = self.app.hold_keys()
+        from store import staff
+
         self.app.write_lane.submit(lambda: staff.set_pin(self.app.db, self.login, pin, setup_code=code),
                                    self._unlocked, self._error)
 

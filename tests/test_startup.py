@@ -1,0 +1,85 @@
+"""Start-up: the PIN prompt is drawn before the heavy part of the program is imported, and a PIN typed
+while the database is still being opened is not lost."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from store import db
+from tui.app import ArenaApp
+
+from .conftest import PIN, World
+from .test_keys import type_fast
+from .test_tui import count, settle
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# What must stay lazy: imported by the start-up worker while the PIN is typed, or when a screen needs it
+# (see the comment at the top of tui/app.py). A store module declaring tables with sqlmodel is fine, as
+# long as nothing the first screen imports imports it.
+LAZY = ("sqlalchemy", "sqlmodel", "holidays", "openpyxl", "reportlab")
+
+FIRST_PAINT = r"""
+import sys
+import tui.app as app_module
+from textual.app import App
+
+seen = {}
+
+def start_loading(self):
+    # called once the first screen has been drawn (ArenaApp.on_mount: call_after_refresh)
+    seen["lazy"] = sorted({m.split(".")[0] for m in sys.modules} & set(LAZY))
+    seen["screens"] = sorted(m for m in sys.modules if m.startswith("tui.screens.") and m != "tui.screens.lock")
+    seen["screen"] = type(self.screen).__name__
+    seen["focused"] = getattr(self.screen.focused, "id", None)
+    self.exit()
+
+app_module.ArenaApp._start_loading = start_loading
+app_module.ArenaApp.run = lambda self, **kw: App.run(self, headless=True, size=(80, 24))
+from tui.cli import entry
+entry.main(["--db", sys.argv[1]])
+print(seen)
+"""
+
+
+def test_the_pin_prompt_is_drawn_before_sqlalchemy_holidays_or_other_screens_are_imported(world: World) -> None:
+    code = f"LAZY = {LAZY!r}\n" + FIRST_PAINT
+    result = subprocess.run([sys.executable, "-c", code, str(world.path)], capture_output=True, text=True,
+                            cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    seen = eval(result.stdout.strip().splitlines()[-1])  # noqa: S307 -- our own dict's repr
+    assert seen == {"lazy": [], "screens": [], "screen": "LockScreen", "focused": "pin"}, seen
+
+
+def test_help_imports_nothing_lazy() -> None:
+    code = ("import sys; from tui.cli import entry\n"
+            "try:\n    entry.main(['--help'])\nexcept SystemExit:\n    pass\n"
+            f"bad = sorted({{m.split('.')[0] for m in sys.modules}} & set({LAZY + ('textual',)!r}))\n"
+            "sys.stderr.write(str(bad)); sys.exit(1 if bad else 0)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+
+
+async def test_a_pin_typed_while_the_database_opens_unlocks_and_the_keys_after_it_follow(world: World) -> None:
+    """The app given a way to open the database (as `arena` starts it): the prompt is there at once,
+    the PIN and F3 typed straight away; the PIN is checked once the user is known, F3 then opens."""
+    app = ArenaApp(lambda: db.open(world.path), "omar.farah")
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert type(app.screen).__name__ == "LockScreen"
+        await type_fast(pilot, app, *PIN, "enter", "f3")
+        await settle(pilot, app)
+        assert app.user is not None and app.user.login == "omar.farah"
+        assert type(app.screen).__name__ == "AttendanceScreen"
+    app.db.dispose()
+
+
+async def test_a_wrong_pin_typed_early_is_refused_and_counted(world: World) -> None:
+    app = ArenaApp(lambda: db.open(world.path), "omar.farah")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await type_fast(pilot, app, *"999999", "enter", "f3")
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "LockScreen" and app.user is None
+        assert "Omar Farah" in str(app.screen.query_one("#lock-user").render())
+    app.db.dispose()
+    assert count(world, "SELECT count(*) FROM audit_event WHERE action = 'unlock_failed'") == 1
