@@ -9,6 +9,7 @@ import time
 import uuid
 from pathlib import Path
 
+from store import dbfile
 from bench.core import Context, Goal, Result, benchmark, interleave, last_workday, ms, result
 from store import dbfile
 

@@ -15,6 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from store import dbfile
 from bench.core import TODAY, Context, Goal, Result, benchmark, interleave, ms, result
 from store import dbfile
 

@@ -32,10 +32,10 @@ FILLED = ("import sys\nfrom tui.app import ArenaApp\n"
 # The same work the simplest way: a bare Textual app that checks the same scrypt hash of the same user
 # with hashlib and draws one number read by one indexed SELECT (the user's active caseload).
 BARE_FILLED = (
-    "import hashlib, hmac, sqlite3, sys\nfrom textual.app import App\nfrom textual.widgets import Static\n"
+    "import hashlib, hmac, sys\nfrom store import dbfile\nfrom textual.app import App\nfrom textual.widgets import Static\n"
     "class A(App):\n    def compose(self):\n        yield Static('')\n"
     "    def on_mount(self):\n"
-    "        con = sqlite3.connect(sys.argv[1])\n"
+    "        con = dbfile.connect(sys.argv[1])\n"
     "        cid, stored = con.execute('SELECT id, pin_hash FROM caseworker WHERE login = ?', (sys.argv[2],)).fetchone()\n"
     "        _, n, r, p, salt, digest = stored.split('$')\n"
     "        tried = hashlib.scrypt(b'135790', salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=32,"
@@ -88,9 +88,9 @@ def _arena() -> list[str]:
 
 
 MINIMAL_FIND = (
-    "import hashlib, hmac, sqlite3, sys\n"
+    "import hashlib, hmac, sys\nfrom store import dbfile  # sqlite3 (SQLCipher with the workstation key)\n"
     "pin = sys.stdin.readline().strip()\n"
-    "con = sqlite3.connect(sys.argv[1])\n"
+    "con = dbfile.connect(sys.argv[1])\n"
     "stored = con.execute('SELECT pin_hash FROM caseworker WHERE login = ?', (sys.argv[2],)).fetchone()[0]\n"
     "_, n, r, p, salt, digest = stored.split('$')\n"
     "tried = hashlib.scrypt(pin.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=32,"
@@ -121,7 +121,7 @@ def find(ctx: Context) -> Result:
 def memory_f5(ctx: Context) -> Result:
     code = (
         "import resource, asyncio\nfrom store import db\nfrom tui.app import ArenaApp\n"
-        f"con = __import__('sqlite3').connect({str(ctx.path)!r})\n"
+        f"from store import dbfile\ncon = dbfile.connect({str(ctx.path)!r})\n"
         "login = con.execute('SELECT c.login FROM caseworker c JOIN participant p ON p.caseworker_id = c.id"
         " GROUP BY c.id ORDER BY count(*) DESC LIMIT 1').fetchone()[0]\n"
         "async def main():\n"

@@ -83,3 +83,13 @@ async def test_a_wrong_pin_typed_early_is_refused_and_counted(world: World) -> N
         assert "Omar Farah" in str(app.screen.query_one("#lock-user").render())
     app.db.dispose()
     assert count(world, "SELECT count(*) FROM audit_event WHERE action = 'unlock_failed'") == 1
+
+
+async def test_enter_typed_before_the_terminal_was_raw_still_submits_the_pin(world: World) -> None:
+    """Typed before the app set the terminal to raw mode, Enter arrives as a newline (ctrl+j)."""
+    app = ArenaApp(lambda: db.open(world.path), "omar.farah")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_fast(pilot, app, *PIN, "ctrl+j")
+        await settle(pilot, app)
+        assert app.user is not None and type(app.screen).__name__ != "LockScreen"
+    app.db.dispose()

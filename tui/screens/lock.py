@@ -23,7 +23,10 @@ from tui.workers import call_store
 class LockScreen(Screen[bool]):
     """Dismissed with True once unlocked; with False only when `can_cancel` (start, first-start claim)."""
 
-    BINDINGS = [Binding("escape", "cancel", t("dlg.cancel"), show=False)]
+    BINDINGS = [Binding("escape", "cancel", t("dlg.cancel"), show=False),
+                # Enter typed before the terminal was switched to raw mode (the prompt is drawn at once at
+                # start, so a PIN is often typed that early) arrives as a newline: ctrl+j. Still Enter.
+                Binding("ctrl+j", "enter", show=False)]
 
     def __init__(self, login: str, name: str, *, can_cancel: bool = False, starting: bool = False,
                  identified: bool = True) -> None:
@@ -145,6 +148,10 @@ class LockScreen(Screen[bool]):
             if not (keep_code and field.id == "code"):
                 field.value = ""
         self.query_one("#code" if self.choosing and not keep_code else "#pin", Input).focus()
+
+    async def action_enter(self) -> None:
+        if isinstance(self.focused, Input):
+            await self.focused.action_submit()
 
     def action_cancel(self) -> None:
         if self.can_cancel:
