@@ -14,10 +14,13 @@ if TYPE_CHECKING:  # SQLAlchemy stays off the app's way to its first screen (tes
 
 from store.dbfile import IntegrityError
 
+
 def driver(conn: Connection) -> Any:  # noqa: ANN401 -- sqlite3's connection, or the SQLCipher driver's
     """The DB-API connection under a SQLAlchemy one."""
     raw = conn.connection.driver_connection
     if raw is None:
+        from sqlalchemy import exc
+
         raise exc.ResourceClosedError("the connection is closed")
     return raw
 
