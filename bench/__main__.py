@@ -47,6 +47,8 @@ def main() -> int:
     if args.pin:
         args.only = ["pin_guess"]
     os.environ["ARENA_TODAY"] = core.TODAY.isoformat()
+    # the databases the benchmarks make are encrypted like a workstation's, with a key of their own
+    os.environ.setdefault("ARENA_DB_KEY", str(core.cache_dir() / "bench.key"))
     load_all()
     ctx = core.Context(quick=args.quick, runs=max(core.RUNS, args.runs))
     results: list[core.Result] = []
