@@ -164,7 +164,7 @@ def sync_fleet(ctx: Context) -> list[Result]:
     the fleet holds."""
     import datetime as dt
 
-    from store import attendance, calendar, cases, db, milestones, sync
+    from store import attendance, calendar, cases, db, staff, sync
 
     stations, days = (10, 10) if ctx.quick else (STATIONS, 30)
     if os.environ.get("ARENA_BENCH_FLEET"):  # e.g. "50x6": fewer days when the run must fit its time
@@ -184,7 +184,7 @@ def sync_fleet(ctx: Context) -> list[Result]:
         sites = _programme(base, share_dir, key, stations, days_back=(TODAY - workdays[0]).days + 7)
         for i in range(stations):
             station = db.open(base / f"dir-{i}.db")
-            milestones.set_setting(station, "bench", "sync.snapshot_every", "2000")
+            staff.set_setting(station, "bench", "sync.snapshot_every", "2000")
             station.dispose()
         for n, day in enumerate(workdays):
             for i, (aid, people) in enumerate(sites[:stations]):

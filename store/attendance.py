@@ -292,6 +292,20 @@ def _mark_in(tx: Tx, participant_id: str, activity_id: str, day: dt.date, status
     return Mark(status, float(hours), code, note, tx.login, now, late)
 
 
+def most_partial_hours(planned: float) -> float:
+    """The most a partial mark may give: the session's planned hours (half an hour when it plans none)."""
+    return max(planned, 0.5)
+
+
+def partial_hours(given: object, planned: float) -> float:
+    """The hours of a partial mark, from what was typed: half hours from 0.5 up to the planned hours."""
+    top = most_partial_hours(planned)
+    hours = validate.number(given if given is not None else "")
+    if not (0.5 <= hours <= top) or (hours * 2) != int(hours * 2):
+        raise ArenaError("att.bad_hours", max=num(top))
+    return hours
+
+
 def _check_mark(tx: Tx, participant_id: str, activity_id: str, day: dt.date, status: str, hours: float | None,
                 reason: str | None, note: str, session_id: str | None
                 ) -> tuple[str, float, str | None, str, str]:
@@ -307,10 +321,7 @@ def _check_mark(tx: Tx, participant_id: str, activity_id: str, day: dt.date, sta
     if status == "present":
         hours = planned
     elif status == "partial":
-        max_hours = max(planned, 0.5)
-        hours = validate.number(hours if hours is not None else "")
-        if not (0.5 <= hours <= max_hours) or (hours * 2) != int(hours * 2):
-            raise ArenaError("att.bad_hours", max=num(max_hours))
+        hours = partial_hours(hours, planned)
     else:
         hours = 0.0
     code = _check_reason(tx, status, reason)

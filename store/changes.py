@@ -63,11 +63,11 @@ def hlc_key(stamp: str) -> tuple[int, int, str]:
 
 
 def _load_hlc(tx: Tx) -> list[int]:
-    state = getattr(tx, "_hlc", None)
-    if state is None:
+    """The clock's state, read once per transaction (the same list is then moved on in place)."""
+    def read() -> list[int]:
         stored = settings.read(tx.conn, "hlc")
-        state = [0, 0] if stored is None else [int(x) for x in stored.split(":")]
-        tx._hlc = state  # type: ignore[attr-defined]
+        return [0, 0] if stored is None else [int(x) for x in stored.split(":")]
+    state: list[int] = tx.once("hlc", read)
     return state
 
 

@@ -26,13 +26,13 @@ from sqlalchemy.exc import IntegrityError
 from store import changes, clock, names, retention, settings, tables
 from store.db import Database, Tx
 from store.i18n import ArenaError, t
+from store.milestones import RANK
 
 FUTURE_LIMIT_MS = 24 * 3600 * 1000
 
 # Rows that name a session since schema 10; ops from before name only the activity (whose own session
 # has the activity's id).
 SESSION_CHILDREN = ("attendance", "session_cancel", "enrolment")
-STATUS_RANK = {"planned": 0, "started": 1, "achieved": 2, "cancelled": 3}
 
 
 # ---------------------------------------------------------------------------------------------- fold
@@ -64,8 +64,8 @@ def fold(table: str, ops: list[tuple]) -> tuple[dict[str, Any] | None, dict[str,
             continue  # an entry emptied by gallring: it sets nothing
         for f, (old, new) in delta.items():
             if table == "milestone" and f == "status" and f in values:
-                correction = STATUS_RANK.get(old, -1) > STATUS_RANK.get(new, -1)
-                if not correction and STATUS_RANK.get(new, -1) < STATUS_RANK.get(values[f], -1):
+                correction = RANK.get(old, -1) > RANK.get(new, -1)
+                if not correction and RANK.get(new, -1) < RANK.get(values[f], -1):
                     continue  # a status never moves back through a merge, only by an explicit correction
             values[f] = new
             setter[f] = op

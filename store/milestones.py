@@ -15,11 +15,8 @@ from store.db import Database, Tx
 from store.i18n import ArenaError, language, t
 
 STATUSES = ("planned", "started", "achieved", "cancelled")
-RANK = {"planned": 0, "started": 1, "achieved": 2, "cancelled": 3}
+RANK = {status: rank for rank, status in enumerate(STATUSES)}  # the way forward (store.merge keeps it too)
 KINDS = ("referral", "assessment", "plan", "intervention", "exit")
-DEFAULTS = {"alert.stale_days": "60", "alert.plan_days": "30", "alert.silent_days": "30",
-            "lock.idle_minutes": "10",  # minutes without a key press before the screen locks
-            "sync.snapshot_every": "20000"}  # ops no snapshot covers before this workstation writes one
 
 
 @dataclass(frozen=True)
@@ -62,31 +59,6 @@ class Milestone:
     note: str
     period: int
     updated_at: str
-
-
-# -------------------------------------------------------------------------------------------- settings
-
-def setting(db: Database, key: str) -> str:
-    with db.read() as conn:
-        value = settings.read(conn, key)
-    return DEFAULTS[key] if value is None else value
-
-
-def threshold(db: Database, key: str) -> int:
-    try:
-        return max(int(setting(db, key)), 1)
-    except ValueError:
-        return int(DEFAULTS[key])
-
-
-def set_setting(db: Database, login: str, key: str, value: str) -> None:
-    if key not in DEFAULTS:
-        raise ArenaError("cli.bad_usage", detail=f"setting {key}")
-    int(validate.number(value))
-    with db.write(login) as tx:
-        access.require(tx.conn, login, access.ADMIN)
-        settings.write(tx.conn, key, str(int(float(value))))
-        audit.record(tx, "setting", detail=f"{key}={value}")
 
 
 # ---------------------------------------------------------------------------------------------- stages
@@ -401,7 +373,7 @@ class BoardRow:
 def board(db: Database, login: str, today: dt.date | None = None) -> list[BoardRow]:
     """F4: the user's active caseload with current milestone, days in stage and alerts, in stage order."""
     today = today or clock.today()
-    stale, plan_days = threshold(db, "alert.stale_days"), threshold(db, "alert.plan_days")
+    stale, plan_days = settings.threshold(db, "alert.stale_days"), settings.threshold(db, "alert.plan_days")
     with db.read() as conn:
         access.require(conn, login, access.CASE_READ)
         people = conn.exec_driver_sql(

@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from store.i18n import num
-from store import access, calendar, clock, milestones
+from store import access, calendar, clock, milestones, settings
 from store.attendance import Session, live_sql, sessions
 from store.db import Database
 
@@ -59,7 +59,7 @@ def my_day(db: Database, login: str, today: dt.date | None = None) -> MyDay:
     monday = clock.week_monday(today)
     last_monday = monday - dt.timedelta(days=7)
     last_week = [last_monday + dt.timedelta(days=i) for i in range(5)]
-    silent_days = milestones.threshold(db, "alert.silent_days")
+    silent_days = settings.threshold(db, "alert.silent_days")
     result = MyDay()
     all_sessions = sessions(db, today)
     with db.read() as conn:

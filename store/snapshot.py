@@ -150,9 +150,7 @@ def due(db: Database, snaps: list[Listed]) -> bool:
     """Time for a new snapshot: the ops the newest snapshot does not cover reach `sync.snapshot_every`
     (default 20 000). The workstation whose chain is newest extends it; another one starts its own only
     when that one seems gone (four times as many ops uncovered)."""
-    from store import milestones
-
-    every = milestones.threshold(db, "sync.snapshot_every")
+    every = settings.threshold(db, "sync.snapshot_every")
     with db.read() as conn:
         total = sum(vector(conn, db.workstation_id).values())
     if not snaps:

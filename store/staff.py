@@ -1,4 +1,5 @@
-"""Caseworkers (users): who they are, their role, their login."""
+"""Caseworkers (users): who they are, their role, their login; and the programme settings an administrator
+changes (store.settings holds them and their defaults)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,6 +21,17 @@ class Caseworker:
 
 
 _COLS = "id, login, name, role, site"
+
+
+def set_setting(db: Database, login: str, key: str, value: str) -> None:
+    """An administrator sets a programme setting (a whole number); the change is in the access log."""
+    if key not in settings.DEFAULTS:
+        raise ArenaError("cli.bad_usage", detail=f"setting {key}")
+    int(validate.number(value))
+    with db.write(login) as tx:
+        access.require(tx.conn, login, access.ADMIN)
+        settings.write(tx.conn, key, str(int(float(value))))
+        audit.record(tx, "setting", detail=f"{key}={value}")
 
 
 def by_login(db: Database, login: str) -> Caseworker | None:

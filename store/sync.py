@@ -28,7 +28,7 @@ from sqlalchemy import RowMapping
 
 from store import changes, clock, merge, settings, snapshot
 from store.db import Database
-from store.i18n import ArenaError, t
+from store.i18n import ArenaError
 from store.merge import Summary, applied
 from store.sealed import OPS_NAME, BadFile, decode_ops, encode_ops, open_note, seal_note
 from store.share import RETRY_DELAYS, TRANSIENT, Collision, Share, retrying  # noqa: F401 -- also the sync's names

@@ -283,7 +283,7 @@ async def test_the_tui_refuses_another_user_than_the_mapped_one(world: World) ->
 
 
 async def test_lock_hides_everything_and_only_the_pin_opens_it(world: World) -> None:
-    milestones.set_setting(world.db, "setup", "lock.idle_minutes", "3")
+    staff.set_setting(world.db, "setup", "lock.idle_minutes", "3")
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, app)

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from store import attendance, cases, dbfile, milestones
+from store import attendance, cases, dbfile, milestones, staff
 from store.i18n import ArenaError
 from tui import cli
 
@@ -83,13 +83,13 @@ def test_alerts_use_settings_not_literals(world: World) -> None:
     pid = world.people[1]  # referred 2026-09-01, only 'anvisning' so far: no action plan after 84 days
     keys = {r.participant_id: r.alert_keys for r in milestones.board(world.db, "omar.farah")}
     assert "ms.alert.no_plan" in keys[pid]
-    milestones.set_setting(world.db, "setup", "alert.plan_days", "120")
+    staff.set_setting(world.db, "setup", "alert.plan_days", "120")
     keys = {r.participant_id: r.alert_keys for r in milestones.board(world.db, "omar.farah")}
     assert "ms.alert.no_plan" not in keys[pid]
     milestones.plan(world.db, "omar.farah", pid, "kartlaggning", TODAY - dt.timedelta(days=3))
     keys = {r.participant_id: r.alert_keys for r in milestones.board(world.db, "omar.farah")}
     assert "ms.alert.overdue" in keys[pid]
-    milestones.set_setting(world.db, "setup", "alert.stale_days", "1")
+    staff.set_setting(world.db, "setup", "alert.stale_days", "1")
     assert all("ms.alert.stale" in r.alert_keys for r in milestones.board(world.db, "omar.farah", TODAY + dt.timedelta(5)))
 
 

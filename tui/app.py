@@ -257,7 +257,7 @@ class ArenaApp(App):
     def _load_startup(self) -> tuple:
         """(In the start-up worker.) Open the database if the app was given a way to; who this start is
         for (identity, not yet proven) and whether a given PIN proves it."""
-        from store import attendance, milestones, staff
+        from store import attendance, settings, staff
 
         if self.db is None and self._open_db is not None:
             self.db = self._open_db()
@@ -279,7 +279,7 @@ class ArenaApp(App):
         calendar.holiday_name(clock.today())  # (imports the holidays package here, not on the UI thread)
         self._loaded = True
         return (user, refused, proven, staff.is_demo(self.db), attendance.absence_codes(self.db),
-                milestones.threshold(self.db, "lock.idle_minutes"))
+                settings.threshold(self.db, "lock.idle_minutes"))
 
     def _started(self, result: tuple) -> None:
         from tui.screens.lock import LockScreen

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
-from store import validate
-from store.i18n import ArenaError, num, t
+from store import attendance, validate
+from store.i18n import num, t
 from tui.dialogs import ChoiceDialog, PromptDialog
 
 
@@ -33,13 +33,10 @@ class MarkKeys:
         row = self.current()
         if row is None:
             return
-        top = max(row.planned_hours, 0.5)
+        top = attendance.most_partial_hours(row.planned_hours)
 
         def check(text: str) -> float:
-            hours = validate.number(text)
-            if not (0.5 <= hours <= top) or hours * 2 != int(hours * 2):
-                raise ArenaError("att.bad_hours", max=num(top))
-            return hours
+            return attendance.partial_hours(text, row.planned_hours)  # the store's rule, said before saving
 
         def chosen(hours: object) -> None:
             if hours is not None:

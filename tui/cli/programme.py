@@ -184,16 +184,16 @@ def cmd_users(args: argparse.Namespace) -> int:
 
 
 def cmd_settings(args: argparse.Namespace) -> int:
-    from store import milestones
+    from store import settings, staff
 
     database = common.open_db(args)
     login = common.actor(args, database)
     if args.key is not None:
         if args.value is None:
             raise ArenaError("cli.bad_usage", detail="VALUE")
-        milestones.set_setting(database, login, args.key, args.value)
-    for key in milestones.DEFAULTS:
-        print(f"{key:22} {milestones.setting(database, key)}")
+        staff.set_setting(database, login, args.key, args.value)
+    for key in settings.DEFAULTS:
+        print(f"{key:22} {settings.value(database, key)}")
     return 0
 
 
