@@ -2,15 +2,19 @@
 settings an administrator tunes (`arena settings KEY VALUE`, store.staff.set_setting) with their defaults."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from contextlib import AbstractContextManager
+from typing import Protocol
 
 if TYPE_CHECKING:  # SQLAlchemy stays off the app's way to its first screen (tests/test_startup.py)
     from sqlalchemy import Connection
 
 from store.tx import run
 
-if TYPE_CHECKING:
-    from store.db import Database
+
+class Database(Protocol):
+    """What these functions need of store.db.Database (which needs this module: no import back)."""
+
+    def read(self) -> AbstractContextManager[Connection]: ...
 
 # What an administrator may set, with the value that holds until they do (whole numbers, at least 1).
 DEFAULTS = {
