@@ -3,7 +3,7 @@ settings an administrator tunes (`arena settings KEY VALUE`, store.staff.set_set
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:  # SQLAlchemy stays off the app's way to its first screen (tests/test_startup.py)
     from sqlalchemy import Connection
@@ -15,6 +15,7 @@ class Database(Protocol):
     """What these functions need of store.db.Database (which needs this module: no import back)."""
 
     def read(self) -> AbstractContextManager[Connection]: ...
+
 
 # What an administrator may set, with the value that holds until they do (whole numbers, at least 1).
 DEFAULTS = {
