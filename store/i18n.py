@@ -366,6 +366,10 @@ CATALOG: dict[str, tuple[str, str]] = {
                           "The change log has been tampered with: {n} entr(y/ies) do not match their hash chain"
                           " (first: {what} by {who} {at}, workstation {ws}). Contact the system administrator; the"
                           " entries are flagged, not removed."),
+    "tamper.users": ("Användartabellen var ändrad förbi ändringsloggen (roll, PIN eller status för {logins}) och"
+                     " återställdes enligt loggen {at}. Kontakta systemansvarig.",
+                     "The users table had been changed past the change log (role, PIN or status of {logins}) and"
+                     " was put back as the log has it at {at}. Contact the system administrator."),
     "tamper.triggers": ("Åtkomstloggens skydd mot ändringar saknades och återställdes {at}.",
                         "The access log's protection against changes was missing and was restored at {at}."),
     "cli.pin_prompt": ("PIN-kod för {login}: ", "PIN for {login}: "),

@@ -503,7 +503,8 @@ def _check_tamper(db: Database, summary: Summary) -> None:
     with db.write("sync") as tx:
         tamper.check(tx.conn)
         found = tamper.state(tx.conn)
-    summary.problems += tamper.describe(tamper.State(found.broken, "", found.log_broken))
+    summary.problems += tamper.describe(tamper.State(found.broken, "", found.log_broken, found.users_restored,
+                                                     found.users_restored_at))
 
 
 def _remember_result(db: Database, summary: Summary, error: str = "") -> None:

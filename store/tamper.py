@@ -140,9 +140,10 @@ def verify_log(conn: Connection, since: dict[str, list] | None = None) -> tuple[
     rows = run(conn, "SELECT workstation_id, ws_seq, digest, chain, op_id, hlc, tbl, row_id, kind, changes, at, by"
                      " FROM change_log" + where + " ORDER BY workstation_id, ws_seq", params)
     for ws, seq, entry_digest, chain, op_id, hlc, table, row_id, kind, body, at, by in rows:
-        if chain is None:  # written before the chain: nothing to judge, nothing to follow on from
-            previous.pop(ws, None)
-            continue
+        if chain is None:
+            if ws in previous:  # an entry without a link after linked ones: slipped in past the chain
+                broken.append(LogFinding(ws, seq, op_id, table, by, at))
+            continue  # written before the chain: nothing to judge, nothing to follow on from
         seen = previous.get(ws)
         forged = body != "{}" and changes.digest(op_id, hlc, table, row_id, kind, body, at, by) != entry_digest
         if seq == 1:
@@ -166,6 +167,63 @@ def restore_triggers(conn: Connection) -> list[str]:
     return restored
 
 
+def users_from_log(conn: Connection) -> list[str]:
+    """The users whose row differs from what their change-log entries make it – a role, a PIN hash, an
+    active flag changed with the sqlite3 shell, past the change log – put back as the log has them;
+    returns their logins. Who may do what is decided by this table, so it never stays forged until the
+    next sync. A row with no entries at all (a demo or an old database wrote them directly) is not judged;
+    nor is one whose entries wait for a parent (sync_pending)."""
+    from sqlalchemy.exc import IntegrityError
+
+    waiting = {json.dumps(["caseworker", r[0]]) for r in run(conn, "SELECT id FROM caseworker")} & {
+        p for (p,) in run(conn, "SELECT payload FROM sync_pending")}
+    repaired = []
+    for row in conn.exec_driver_sql("SELECT * FROM caseworker").mappings().all():
+        if json.dumps(["caseworker", row["id"]]) in waiting:
+            continue
+        entries = run(conn, "SELECT op_id, hlc, workstation_id, kind, changes, at, by, digest FROM change_log"
+                            " WHERE tbl = 'caseworker' AND row_id = ?", (row["id"],)).fetchall()
+        if not entries:
+            continue
+        ops = [(h, ws, k, json.loads(c), by) for op_id, h, ws, k, c, at, by, d in entries
+               if d is None or c == "{}" or changes.digest(op_id, h, "caseworker", row["id"], k, c, at, by) == d]
+        logged = _fold_user(ops)
+        if (logged is None and any(op[2] == "delete" for op in ops)) or len(ops) < len(entries):
+            # deleted in its log, or an entry of this user edited with the shell: what the user may do
+            # cannot be trusted, so the user acts as nobody here until an administrator sorts it out
+            logged = {**(logged or {}), "active": 0}
+        diff = {c: v for c, v in logged.items() if c in row and row[c] != v}
+        if not diff:
+            continue
+        savepoint = conn.begin_nested()
+        try:
+            run(conn, f"UPDATE caseworker SET {', '.join(f'{c} = ?' for c in diff)} WHERE id = ?",
+                (*diff.values(), row["id"]))
+        except IntegrityError:
+            savepoint.rollback()
+            continue
+        savepoint.commit()
+        repaired.append(str(row["login"]))
+    return repaired
+
+
+def _fold_user(ops: list[tuple]) -> dict | None:
+    """A user's row as its entries make it: the merge's fold (store.merge.fold) for a table without its
+    special rules – per field the last writer in HLC order, a delete ends the row unless a field it did not
+    see was set meanwhile. Here, not imported, so the access rules' module need not import the merge."""
+    values: dict = {}
+    exists = False
+    for hlc, _, kind, delta, _ in sorted(ops, key=lambda o: changes.hlc_key(o[0])):
+        if kind == "delete":
+            if exists and not any(f in delta and delta[f][0] != v for f, v in values.items()):
+                exists = False
+            continue
+        if delta:
+            values.update({f: new for f, (_, new) in delta.items()})
+            exists = True
+    return values if exists else None
+
+
 def check(conn: Connection, *, full: bool = True) -> list[Finding]:
     """Restore the triggers, verify the chains and remember the result (a local setting) for the status
     line; inside a write transaction. Opening a database checks what came since the last check (it
@@ -183,6 +241,10 @@ def check(conn: Connection, *, full: bool = True) -> list[Finding]:
     state["log_broken"] = [f.__dict__ for f in known_log + [f for f in found_log if f not in known_log]]
     if restored:
         state["triggers"] = {"at": clock.now().isoformat(timespec="seconds"), "names": restored}
+    users = users_from_log(conn)
+    if users:
+        state["users"] = {"at": clock.now().isoformat(timespec="seconds"),
+                          "logins": sorted(set(state.get("users", {}).get("logins", [])) | set(users))}
     state["broken"] = [f.__dict__ for f in broken]
     state = {k: v for k, v in state.items() if v}  # nothing found and nothing to resume from: stays empty
     new = json.dumps(state, ensure_ascii=False, sort_keys=True)
@@ -196,10 +258,12 @@ class State:
     broken: list[Finding]
     triggers_restored_at: str  # "" when no trigger was ever missing
     log_broken: list[LogFinding] = field(default_factory=list)
+    users_restored: list[str] = field(default_factory=list)  # users whose row was put back from the log
+    users_restored_at: str = ""
 
     @property
     def clean(self) -> bool:
-        return not self.broken and not self.triggers_restored_at and not self.log_broken
+        return not self.broken and not self.triggers_restored_at and not self.log_broken and not self.users_restored
 
 
 def describe(found: "State") -> list[str]:
@@ -210,6 +274,9 @@ def describe(found: "State") -> list[str]:
         out.append(t("tamper.triggers", at=found.triggers_restored_at[:16].replace("T", " ")))
     if found.broken:
         out.append(t("tamper.broken", n=len(found.broken), who=found.broken[0].user_login, at=found.broken[0].at[:16]))
+    if found.users_restored:
+        out.append(t("tamper.users", logins=", ".join(found.users_restored),
+                     at=found.users_restored_at[:16].replace("T", " ")))
     if found.log_broken:
         first = found.log_broken[0]
         out.append(t("tamper.log_broken", n=len(found.log_broken), what=first.table, who=first.by,
@@ -220,4 +287,5 @@ def describe(found: "State") -> list[str]:
 def state(conn: Connection) -> State:
     raw = json.loads(settings.read(conn, "tamper") or "{}")
     return State([Finding(**f) for f in raw.get("broken", [])], raw.get("triggers", {}).get("at", ""),
-                 [LogFinding(**f) for f in raw.get("log_broken", [])])
+                 [LogFinding(**f) for f in raw.get("log_broken", [])], raw.get("users", {}).get("logins", []),
+                 raw.get("users", {}).get("at", ""))

@@ -128,7 +128,7 @@ async def test_the_administrator_manages_users_from_f5_and_a_caseworker_cannot(w
         await pilot.press("ctrl+n")
         await settle(pilot, app)
         await pilot.press(*"nadia.nilsson", "enter", *"Nadia Nilsson", "enter")
-        app.screen.query_one("#form-role", Input).value = "leader"
+        app.screen.query_one("#form-role", Input).value = "Aktivitetsledare"
         await pilot.press("ctrl+s")
         await settle(pilot, app)
         assert isinstance(app.screen, SetupCodeDialog)

@@ -192,3 +192,40 @@ def test_restore_gallring_and_snapshots_leave_every_chain_whole(old_world, tmp_p
         assert run(path).ok, path
         with db.open(path).read() as conn:
             assert tamper.state(conn).clean, path
+
+
+def test_a_caseworker_who_makes_herself_administrator_with_the_shell_is_put_back(world: World) -> None:
+    """On main a caseworker with the sqlite3 shell (and the workstation key) set her own role to admin and
+    was the administrator at the next start; editing her change-log entry as well made the forgery the
+    truth for the merge. Now the users table is put back as its change log has it at every open, an
+    edited entry makes the user act as nobody, and both are reported (sync --status, F5)."""
+    from .test_proof import arena
+
+    world.db.dispose()
+    con = dbfile.connect(world.path)
+    with con:
+        con.execute("UPDATE caseworker SET role = 'admin' WHERE login = 'karin.ek'")
+    con.close()
+    listed = arena("users", "list", "--db", str(world.path), "--pin-stdin", os_login="karin.ek", stdin=f"{PIN}\n")
+    assert listed.returncode == 2 and "administrera" in listed.stderr
+    with db.open(world.path).read() as conn:
+        assert conn.exec_driver_sql("SELECT role FROM caseworker WHERE login = 'karin.ek'").scalar() == "caseworker"
+        assert tamper.state(conn).users_restored == ["karin.ek"]
+    # the row and its change-log entry, with every trigger dropped
+    con = dbfile.connect(world.path)
+    with con:
+        for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                                   " AND tbl_name = 'change_log'").fetchall():
+            con.execute(f"DROP TRIGGER {name}")
+        con.execute("UPDATE caseworker SET role = 'admin' WHERE login = 'karin.ek'")
+        con.execute("UPDATE change_log SET changes = replace(changes, '\"caseworker\"]', '\"admin\"]')"
+                    " WHERE tbl = 'caseworker' AND changes LIKE '%\"karin.ek\"%'")
+    con.close()
+    listed = arena("users", "list", "--db", str(world.path), "--pin-stdin", os_login="karin.ek", stdin=f"{PIN}\n")
+    assert listed.returncode == 2 and listed.stdout == ""
+    status = arena("sync", "--status", "--db", str(world.path), os_login="setup")
+    assert status.returncode == 1 and "Användartabellen" in status.stdout and "Ändringsloggen är manipulerad" in status.stdout
+    with db.open(world.path).read() as conn:
+        assert conn.exec_driver_sql("SELECT active FROM caseworker WHERE login = 'karin.ek'").scalar() == 0
+    admin = arena("users", "list", "--db", str(world.path), "--pin-stdin", os_login="setup", stdin=f"{PIN}\n")
+    assert admin.returncode == 0 and "karin.ek" in admin.stdout

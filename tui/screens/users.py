@@ -30,7 +30,7 @@ class SetupCodeDialog(ModalScreen[None]):
         with Vertical(classes="dialog"):
             yield Label(t("usr.code_title", login=self.login), classes="dialog-question")
             yield Static(self.code, id="usr-code", classes="pane-title")
-            yield Label(t("usr.code_hint"), classes="muted")
+            yield Static(t("usr.code_hint"), classes="muted")
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -109,10 +109,14 @@ class UsersScreen(Screen):
     def action_add_user(self) -> None:
         db, login = self.app.db, self.app.login
 
+        names = {**{r: r for r in staff.ROLES}, **{t(f"role.{r}").lower(): r for r in staff.ROLES}}
+        shown = ", ".join(t(f"role.{r}") for r in staff.ROLES)
+
         def check(v: dict[str, str]) -> dict:
-            role = v["role"].strip().lower() or "caseworker"
-            if role not in staff.ROLES:
-                raise ArenaError("user.bad_role", value=role, roles=", ".join(staff.ROLES))
+            typed = " ".join(v["role"].split()).lower()
+            role = names.get(typed or "caseworker")
+            if role is None:
+                raise ArenaError("user.bad_role", value=v["role"].strip()[:40], roles=shown)
             return {"login": validate.login(v["login"]), "name": validate.text(v["name"], t("usr.f.name"),
                                                                                   max_len=120, required=True),
                     "role": role, "site": v["site"]}
@@ -126,7 +130,7 @@ class UsersScreen(Screen):
 
         self.app.push_screen(FormDialog(t("usr.new"), [
             ("login", t("usr.f.login"), "", False), ("name", t("usr.f.name"), "", False),
-            ("role", t("usr.f.role", roles=", ".join(staff.ROLES)), "caseworker", False),
+            ("role", t("usr.f.role", roles=shown), t("role.caseworker"), False),
             ("site", t("usr.f.site"), "", False)], check, write=save), done)
 
     def action_reset_pin(self) -> None:
