@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from pathlib import Path
 
-from store import access, activities, calendar, changes, clock, identity, tabular, validate
+from store import access, activities, calendar, changes, clock, identity, rows, tabular, validate
 from store.db import Database, Tx, run
 from store.i18n import ArenaError, language, num, t
 from store.tables import WEEKDAYS
@@ -107,8 +107,8 @@ def live_sql(alias: str = "t") -> str:
 
 def absence_codes(db: Database) -> list[AbsenceCode]:
     with db.read() as conn:
-        return [AbsenceCode(r[0], r[1], r[2], r[3], bool(r[4]), r[5]) for r in conn.exec_driver_sql(
-            "SELECT code, category, label_sv, label_en, excused, legal_ref FROM absence_code ORDER BY sort, code")]
+        return [rows.named(AbsenceCode, r, excused=bool(r.excused)) for r in conn.exec_driver_sql(
+            f"SELECT {rows.columns(AbsenceCode)} FROM absence_code ORDER BY sort, code")]
 
 
 def _weekday_col(prefix: str, day: dt.date) -> str:

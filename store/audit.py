@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from store import changes, clock
+from store import changes, clock, rows
 from store.db import Database, Tx
 
 
@@ -147,10 +147,10 @@ def events(db: Database, actor: str, *, user: str | None = None, participant_id:
     if until:
         where.append("at < ?")
         params.append(until)
-    sql = "SELECT id, at, user_login, action, participant_id, reason, detail FROM audit_event"
+    sql = f"SELECT {rows.columns(AuditEvent)} FROM audit_event"
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY at DESC, id LIMIT ?"
     with db.read() as conn:
         access.require(conn, actor, access.ADMIN)
-        return [AuditEvent(*row) for row in conn.exec_driver_sql(sql, (*params, limit))]
+        return [rows.named(AuditEvent, row) for row in conn.exec_driver_sql(sql, (*params, limit))]

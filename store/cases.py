@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from store import access, audit, changes, clock, identity, names, tables, validate
+from store import access, audit, changes, clock, identity, names, rows, tables, validate
 from store.db import Database, Tx
 from store.i18n import ArenaError
 from store.tables import WEEKDAYS
@@ -466,8 +466,8 @@ def add_note_in(tx: Tx, participant_id: str, text: str, refers_to: str | None = 
 def notes(db: Database, login: str, participant_id: str) -> list[Note]:
     with db.read() as conn:
         access.require_case(conn, login, participant_id)
-        return [Note(*r) for r in conn.exec_driver_sql(
-            "SELECT id, created_at, author_login, text, refers_to FROM note WHERE participant_id = ?"
+        return [rows.named(Note, r) for r in conn.exec_driver_sql(
+            f"SELECT {rows.columns(Note)} FROM note WHERE participant_id = ?"
             " ORDER BY created_at DESC, id", (participant_id,))]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from store import access, audit, cases, changes, clock, settings, validate
+from store import access, audit, cases, changes, clock, rows, settings, validate
 from store.db import Database, Tx
 from store.i18n import ArenaError, language, t
 
@@ -65,15 +65,15 @@ class Milestone:
 
 def stages(db: Database, include_inactive: bool = False) -> list[Stage]:
     with db.read() as conn:
-        return [Stage(*r) for r in conn.exec_driver_sql(
-            "SELECT code, label_sv, label_en, kind, sort FROM milestone_stage"
+        return [rows.named(Stage, r) for r in conn.exec_driver_sql(
+            f"SELECT {rows.columns(Stage)} FROM milestone_stage"
             + ("" if include_inactive else " WHERE active = 1") + " ORDER BY sort, code")]
 
 
 def outcomes(db: Database) -> list[Outcome]:
     with db.read() as conn:
-        return [Outcome(r[0], r[1], r[2], bool(r[3])) for r in conn.exec_driver_sql(
-            "SELECT code, label_sv, label_en, work_or_study FROM exit_outcome ORDER BY sort")]
+        return [rows.named(Outcome, r, work_or_study=bool(r.work_or_study)) for r in conn.exec_driver_sql(
+            f"SELECT {rows.columns(Outcome)} FROM exit_outcome ORDER BY sort")]
 
 
 def add_stage(db: Database, login: str, code: str, label_sv: str, label_en: str, kind: str = "intervention",

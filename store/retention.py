@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
-from store import access, changes, clock
+from store import access, changes, clock, rows
 from store.db import Database, Tx
 
 YEARS = 5
@@ -161,6 +161,5 @@ class LogEntry:
 def deletion_log(db: Database, login: str) -> list[LogEntry]:
     with db.read() as conn:
         access.require(conn, login, access.ADMIN)
-        return [LogEntry(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in conn.exec_driver_sql(
-            "SELECT participant_id, last_entry, as_of, removed_at, removed_by, counts FROM gallring_log"
-            " ORDER BY removed_at, participant_id")]
+        return [rows.named(LogEntry, r, counts=json.loads(r.counts)) for r in conn.exec_driver_sql(
+            f"SELECT {rows.columns(LogEntry)} FROM gallring_log ORDER BY removed_at, participant_id")]

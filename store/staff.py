@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from store import access, audit, changes, clock, settings, validate
+from store import access, audit, changes, clock, rows, settings, validate
 from store.db import Database, Tx
 from store.i18n import ArenaError
 
@@ -20,7 +20,6 @@ class Caseworker:
     site: str
 
 
-_COLS = "id, login, name, role, site"
 
 
 def set_setting(db: Database, login: str, key: str, value: str) -> None:
@@ -36,15 +35,15 @@ def set_setting(db: Database, login: str, key: str, value: str) -> None:
 
 def by_login(db: Database, login: str) -> Caseworker | None:
     with db.read() as conn:
-        row = conn.exec_driver_sql(f"SELECT {_COLS} FROM caseworker WHERE login = ? AND active = 1",
+        row = conn.exec_driver_sql(f"SELECT {rows.columns(Caseworker)} FROM caseworker WHERE login = ? AND active = 1",
                                    (login,)).first()
-    return Caseworker(*row) if row else None
+    return rows.named(Caseworker, row) if row else None
 
 
 def all_caseworkers(db: Database) -> list[Caseworker]:
     with db.read() as conn:
-        return [Caseworker(*r) for r in conn.exec_driver_sql(
-            f"SELECT {_COLS} FROM caseworker WHERE active = 1 ORDER BY name")]
+        return [rows.named(Caseworker, r) for r in conn.exec_driver_sql(
+            f"SELECT {rows.columns(Caseworker)} FROM caseworker WHERE active = 1 ORDER BY name")]
 
 
 def create_in(tx: Tx, login: str, name: str, role: str = "caseworker", site: str = "") -> str:
@@ -261,8 +260,9 @@ def all_users(db: Database, actor: str) -> list[tuple[Caseworker, bool, bool]]:
     """Every user with (active, has a PIN), for the administrator."""
     with db.read() as conn:
         access.require(conn, actor, access.ADMIN)
-        return [(Caseworker(*r[:5]), bool(r[5]), bool(r[6])) for r in conn.exec_driver_sql(
-            f"SELECT {_COLS}, active, pin_hash LIKE 'scrypt$%' FROM caseworker ORDER BY active DESC, name")]
+        return [(rows.named(Caseworker, r), bool(r.active), bool(r.has_pin)) for r in conn.exec_driver_sql(
+            f"SELECT {rows.columns(Caseworker)}, active, pin_hash LIKE 'scrypt$%' AS has_pin FROM caseworker"
+            " ORDER BY active DESC, name")]
 
 
 def resolve(db: Database, os_login: str) -> Caseworker | None:
