@@ -192,7 +192,7 @@ def users_from_log(conn: Connection) -> list[str]:
             # deleted in its log, or an entry of this user edited with the shell: what the user may do
             # cannot be trusted, so the user acts as nobody here until an administrator sorts it out
             logged = {**(logged or {}), "active": 0}
-        diff = {c: v for c, v in logged.items() if c in row and row[c] != v}
+        diff = {c: v for c, v in (logged or {}).items() if c in row and row[c] != v}  # None: nothing logged to put back
         if not diff:
             continue
         savepoint = conn.begin_nested()
