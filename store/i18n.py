@@ -881,6 +881,7 @@ CATALOG.update({
     "lock.code": ("Engångskod", "Setup code"),
     "lock.start": ("Arena startar", "Arena is starting"),
     "app.demo": ("DEMO", "DEMO"),
+    "app.plain": ("OKRYPTERAD", "NOT ENCRYPTED"),
     "lock.demo": ("Demodatabas med påhittade personer – alla användares PIN-kod är 135790.",
                   "Demo database of made-up people – every user's PIN is 135790."),
     "lock.pin": ("PIN-kod", "PIN"), "lock.pin_again": ("PIN-kod igen", "PIN again"),

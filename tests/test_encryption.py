@@ -268,3 +268,23 @@ def test_the_import_staging_file_is_encrypted_like_its_database(world: World) ->
         assert b"Oberg" not in staging.path.read_bytes() and "Öberg".encode() not in staging.path.read_bytes()
     finally:
         staging.close()
+
+
+async def test_a_plain_database_says_so_on_every_screen(tmp_path: Path, world: World) -> None:
+    """A --no-encryption database is never shown as if it were protected: the title says OKRYPTERAD; an
+    encrypted one shows nothing extra."""
+    from tui.app import ArenaApp
+
+    from .conftest import PIN, make_world
+    from .waiting import until_quiet
+
+    plain_path = tmp_path / "plain" / "arena.db"
+    db.open(plain_path, encrypt=False).dispose()
+    plain = make_world(plain_path)
+    assert not plain.db.encrypted and dbfile.state(plain_path) == dbfile.PLAIN
+    for w, marked in ((plain, True), (world, False)):
+        app = ArenaApp(db.open(w.path), "omar.farah", pin=PIN)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until_quiet(pilot, app)
+            assert ("OKRYPTERAD" in app.title) is marked, app.title  # the header shows the title
+    plain.db.dispose()

@@ -289,6 +289,8 @@ class ArenaApp(App):
         self._set_subtitle()  # now with the day's holiday, if any
         if self.demo:
             self.title = f"{t('app.title')} · {t('app.demo')}"
+        if not self.db.encrypted:  # made with --no-encryption (a test setup): said on every screen
+            self.title = f"{self.title} · {t('app.plain')}"
         if refused:
             self._fatal(refused)
             return
