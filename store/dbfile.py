@@ -37,7 +37,6 @@ except ImportError:  # pragma: no cover -- without it only plain databases open,
 
 ENV = "ARENA_DB_KEY"
 PLAIN_MARK = 0x41524E50  # "ARNP": PRAGMA application_id of a database made plain on purpose
-HEADER = b"SQLite format 3\x00"
 KEY_BYTES = 32
 KEY_COMMENT = ("# Arena: arbetsstationens databasnyckel / the workstation's database key.\n"
                "# Säkerhetskopiera den separat från databasen / back it up apart from the database.\n")
@@ -51,6 +50,7 @@ OperationalError: tuple[type[Exception], ...] = (sqlite3.OperationalError,) + (
 DatabaseError: tuple[type[Exception], ...] = (sqlite3.DatabaseError,) + ((_cipher.DatabaseError,) if _cipher else ())
 
 NEW, PLAIN, LEGACY, ENCRYPTED = "new", "plain", "legacy", "encrypted"
+MIGRATION_WAIT_S = 120.0  # how long a second opener waits for a migration under way
 
 
 # ------------------------------------------------------------------------------------------ the key file
@@ -156,19 +156,28 @@ def _fsync_dir(folder: Path) -> None:
 # ------------------------------------------------------------------------------------------- the files
 
 def state(path: str | os.PathLike[str]) -> str:
-    """NEW, PLAIN (on purpose), LEGACY (plain from before encryption) or ENCRYPTED, from the header."""
+    """NEW, PLAIN (on purpose), LEGACY (plain from before encryption) or ENCRYPTED.
+
+    Asked of SQLite itself, never by opening the file from Python: closing any descriptor of a file
+    drops every POSIX lock this process holds on it, those of its SQLite connections included."""
     if str(path) == ":memory:":
         return PLAIN
     try:
-        with open(path, "rb") as f:
-            head = f.read(100)
+        if os.stat(path).st_size == 0:
+            return NEW
     except FileNotFoundError:
         return NEW
-    if not head:
-        return NEW
-    if head.startswith(HEADER):
-        return PLAIN if len(head) >= 72 and int.from_bytes(head[68:72], "big") == PLAIN_MARK else LEGACY
-    return ENCRYPTED
+    _quiet()
+    con = driver.connect(str(path), timeout=MIGRATION_WAIT_S)  # (only a migration under way locks it)
+    try:
+        mark = con.execute("PRAGMA application_id").fetchone()[0]
+    except DatabaseError as error:
+        if "not a database" in str(error):
+            return ENCRYPTED
+        raise
+    finally:
+        con.close()
+    return PLAIN if mark == PLAIN_MARK else LEGACY
 
 
 def connect(path: str | os.PathLike[str], *, key: bytes | None | bool = True, **kwargs: Any) -> Any:
@@ -228,46 +237,57 @@ def encrypt_in_place(path: str | os.PathLike[str], key: bytes) -> None:
     """Encrypt a plain database from a release before encryption, crash-safe.
 
     The database is switched out of WAL mode (which needs every other connection closed: one still open
-    is refused with what to do), a second connection holds the write lock, and the whole database is
-    exported with `sqlcipher_export` into `<name>.encrypting` beside it; after the rows are counted in
-    both, that file is synced and renamed over the database in one step. Killed at any moment, the file
-    at `path` is either the plain database, whole, or the encrypted one, whole; a left-over
-    `.encrypting` file is started again from nothing."""
+    is refused with what to do) and locked exclusively for as long as this connection lives; the whole
+    database is exported with `sqlcipher_export` into `<name>.encrypting-<pid>` beside it; after the rows
+    are counted in both, that file is synced and renamed over the database in one step, and only then is
+    the lock let go. Killed at any moment, the file at `path` is either the plain database, whole, or the
+    encrypted one, whole; what a killed migration left is removed by the next one. A second process
+    opening the same file at the same moment waits for the lock and then finds the work done."""
     if _cipher is None:
         raise ArenaError("err.db_no_sqlcipher", path=str(path))
     path = Path(path)
-    tmp = path.with_name(path.name + ".encrypting")
-    for leftover in (tmp, Path(f"{tmp}-journal"), Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
-        leftover.unlink(missing_ok=True)
     if state(path) != LEGACY:
         return
-    con = _cipher.connect(str(path), isolation_level=None, timeout=1.0)
-    holder = None
+    tmp = path.with_name(f"{path.name}.encrypting-{os.getpid()}")
+    inode = os.stat(path).st_ino  # the plain file; another process's migration replaces it
+    con = _cipher.connect(str(path), isolation_level=None, timeout=MIGRATION_WAIT_S)
+    mine = False  # the .encrypting file is this process's (only then is it removed on a failure)
     try:
         try:
             mode = con.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
         except OperationalError as error:  # another connection holds the file open in WAL mode
             raise ArenaError("err.db_encrypt_busy", path=str(path)) from error
-        except DatabaseError:
-            if state(path) == ENCRYPTED:  # another process encrypted it between the look and the open
+        except DatabaseError as error:
+            if "not a database" in str(error):  # another process encrypted it between the look and the open
                 return
             raise
         if str(mode).lower() != "delete":
             raise ArenaError("err.db_encrypt_busy", path=str(path))
-        holder = _cipher.connect(str(path), isolation_level=None, timeout=5.0)
-        holder.execute("BEGIN IMMEDIATE")  # nobody writes until the encrypted file has replaced this one
-        if state(path) != LEGACY:  # another process did it while this one waited
-            return
-        version = con.execute("PRAGMA user_version").fetchone()[0]
-        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'"
-                                            " AND name NOT LIKE 'sqlite_%'")]
+        # the lock, once taken, is held until this connection closes: after the rename
+        con.execute("PRAGMA main.locking_mode = EXCLUSIVE")
+        for own in (tmp, Path(f"{tmp}-journal")):
+            own.unlink(missing_ok=True)
         fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         os.close(fd)
+        mine = True
         con.execute(f"ATTACH DATABASE ? AS encrypted KEY \"x'{key.hex()}'\"", (str(tmp),))
         # the new file needs no journal and no syncs of its own while it is written: a crash discards it,
         # and it is synced once, whole, before it replaces anything
         con.execute("PRAGMA encrypted.journal_mode = OFF")
         con.execute("PRAGMA encrypted.synchronous = OFF")
+        try:
+            con.execute("BEGIN EXCLUSIVE")
+        except OperationalError as error:
+            raise ArenaError("err.db_encrypt_busy", path=str(path)) from error
+        if os.stat(path).st_ino != inode:  # another process did it while this one waited for the lock
+            con.execute("ROLLBACK")
+            return
+        for stale in path.parent.glob(f"{path.name}.encrypting*"):  # a killed migration's, under the lock
+            if stale.name not in (tmp.name, f"{tmp.name}-journal"):
+                stale.unlink(missing_ok=True)
+        version = con.execute("PRAGMA main.user_version").fetchone()[0]
+        tables = [r[0] for r in con.execute("SELECT name FROM main.sqlite_master WHERE type = 'table'"
+                                            " AND name NOT LIKE 'sqlite_%'")]
         con.execute("SELECT sqlcipher_export('encrypted')")
         con.execute(f"PRAGMA encrypted.user_version = {int(version)}")
         for table in tables:
@@ -276,6 +296,7 @@ def encrypt_in_place(path: str | os.PathLike[str], key: bytes) -> None:
             b = con.execute(f'SELECT count(*) FROM encrypted."{q}"').fetchone()[0]
             if a != b:
                 raise ArenaError("err.db_open", path=str(path), detail=f"{table}: {a} ≠ {b}")
+        con.execute("COMMIT")  # (main stays locked: locking_mode EXCLUSIVE)
         con.execute("DETACH DATABASE encrypted")
         fd = os.open(tmp, os.O_RDONLY)
         try:
@@ -285,13 +306,8 @@ def encrypt_in_place(path: str | os.PathLike[str], key: bytes) -> None:
         os.replace(tmp, path)
         _fsync_dir(path.parent)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        if mine:
+            tmp.unlink(missing_ok=True)
         raise
     finally:
-        if holder is not None:
-            try:
-                holder.execute("ROLLBACK")
-            except Error:
-                pass
-            holder.close()
         con.close()

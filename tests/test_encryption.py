@@ -178,7 +178,7 @@ def test_a_plain_database_from_before_is_encrypted_in_place_on_first_open(tmp_pa
     con.close()
     opened = arena("find", "Berg", "--db", str(old), "--user", "anna.lind", "--pin-stdin", stdin=f"{DEMO_PIN}\n")
     assert opened.returncode == 0, opened.stderr
-    assert dbfile.state(old) == dbfile.ENCRYPTED and not Path(f"{old}.encrypting").exists()
+    assert dbfile.state(old) == dbfile.ENCRYPTED and not list(tmp_path.glob("*.encrypting*"))
     assert stat.S_IMODE(old.stat().st_mode) == 0o600
     con = dbfile.connect(old)
     after = contents(con)
@@ -200,25 +200,32 @@ def test_a_migration_killed_at_any_moment_loses_nothing(tmp_path: Path, demo_tem
     rng = random.Random(17)
     landed = 0
     path = tmp_path / "arena.db"
-    tmp = Path(f"{path}.encrypting")
 
-    def exporting() -> bool:
-        return tmp.exists() or dbfile.state(path) == dbfile.ENCRYPTED
+    def leftovers() -> list[Path]:
+        return list(tmp_path.glob("arena.db.encrypting*"))
+
+    def started() -> bool:  # without asking SQLite, which waits while the migration holds its lock
+        return bool(leftovers()) or replaced()
+
+    def replaced() -> bool:
+        return os.stat(path).st_ino != plain_inode
 
     with ForkServer("tests.crash_child", env={**os.environ, "ARENA_TODAY": TODAY.isoformat()}) as server:
         # once whole, to learn how long the export and the rename take here
         shutil.copy(template, path)
+        plain_inode = os.stat(path).st_ino
         server.start("tests.crash_child:open_database", str(path))
-        wait_until(exporting, "the migration to start", step=0.001)
+        wait_until(started, "the migration to start", step=0.001)
         start = time.monotonic()
-        wait_until(lambda: dbfile.state(path) == dbfile.ENCRYPTED, "the migration to end", step=0.001)
+        wait_until(replaced, "the migration to end", step=0.001)
         took = time.monotonic() - start
         assert list(server.lines()) == ["opened\n"] and server.status == 0
         for trial in range(TRIALS):
             path.unlink()
             shutil.copy(template, path)
+            plain_inode = os.stat(path).st_ino
             child = server.start("tests.crash_child:open_database", str(path))
-            wait_until(exporting, "the migration to start", step=0.001)
+            wait_until(started, "the migration to start", step=0.001)
             time.sleep(rng.uniform(0, took * 1.1))
             try:
                 os.kill(child, signal.SIGKILL)
@@ -231,7 +238,7 @@ def test_a_migration_killed_at_any_moment_loses_nothing(tmp_path: Path, demo_tem
             assert state in (dbfile.LEGACY, dbfile.ENCRYPTED), f"trial {trial}: {state} after {rest}"
             database = db.open(path)  # the next start: finishes (or never needed) the migration
             database.dispose()
-            assert dbfile.state(path) == dbfile.ENCRYPTED and not tmp.exists()
+            assert dbfile.state(path) == dbfile.ENCRYPTED and not leftovers()
             con = dbfile.connect(path)
             assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
             assert contents(con) == rows, f"trial {trial}: rows differ after a kill ({state})"
@@ -288,3 +295,24 @@ async def test_a_plain_database_says_so_on_every_screen(tmp_path: Path, world: W
             await until_quiet(pilot, app)
             assert ("OKRYPTERAD" in app.title) is marked, app.title  # the header shows the title
     plain.db.dispose()
+
+
+def test_three_programs_opening_one_plain_database_at_once_encrypt_it_once(tmp_path: Path,
+                                                                            demo_template: Path) -> None:
+    """The first start after an upgrade, in three windows at once: one migrates, the others wait for it
+    and open the encrypted file; nothing is lost and nothing is left beside it."""
+    old = tmp_path / "arena.db"
+    legacy_copy(demo_template, old)
+    con = sqlite3.connect(old)
+    rows = contents(con)
+    con.close()
+    code = "import sys; from store import db; d = db.open(sys.argv[1]); print(d.encrypted); d.dispose()"
+    runs = [subprocess.Popen([sys.executable, "-c", code, str(old)], cwd=ROOT, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    for run in runs:
+        out, err = run.communicate(timeout=120)
+        assert run.returncode == 0 and out == "True\n", (run.returncode, out, err)
+    assert dbfile.state(old) == dbfile.ENCRYPTED and not list(tmp_path.glob("*.encrypting*"))
+    con = dbfile.connect(old)
+    assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",) and contents(con) == rows
+    con.close()
