@@ -26,6 +26,7 @@ import secrets
 import sqlite3
 import stat
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from store.i18n import ArenaError
@@ -50,6 +51,9 @@ OperationalError: tuple[type[Exception], ...] = (sqlite3.OperationalError,) + (
 DatabaseError: tuple[type[Exception], ...] = (sqlite3.DatabaseError,) + ((_cipher.DatabaseError,) if _cipher else ())
 
 NEW, PLAIN, LEGACY, ENCRYPTED = "new", "plain", "legacy", "encrypted"
+# Told before a migration starts (the CLI prints it): on a large database it takes minutes, and nothing
+# waits without saying so. Called with the database's path and the key file's.
+on_migrate: Callable[[str, str], None] | None = None
 MIGRATION_WAIT_S = 120.0  # how long a second opener waits for a migration under way
 
 
@@ -282,6 +286,8 @@ def encrypt_in_place(path: str | os.PathLike[str], key: bytes) -> None:
         if os.stat(path).st_ino != inode:  # another process did it while this one waited for the lock
             con.execute("ROLLBACK")
             return
+        if on_migrate is not None:
+            on_migrate(str(path), str(key_path()))
         for stale in path.parent.glob(f"{path.name}.encrypting*"):  # a killed migration's, under the lock
             if stale.name not in (tmp.name, f"{tmp.name}-journal"):
                 stale.unlink(missing_ok=True)

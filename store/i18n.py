@@ -579,6 +579,10 @@ CATALOG.update({
     "init.exists": ("{path} finns redan – ”arena init” skriver aldrig över en databas.",
                     "{path} exists already – “arena init” never overwrites a database."),
     "init.done": ("Ny databas {path}: {login} är administratör.", "New database {path}: {login} is the administrator."),
+    "db.encrypting": ("Databasen {path} krypteras nu (en gång, efter uppgraderingen; stora databaser tar några"
+                      " minuter). Nyckeln ligger i {file}: säkerhetskopiera den, skild från databasen.",
+                      "The database {path} is being encrypted now (once, after the upgrade; a large database takes"
+                      " a few minutes). The key is in {file}: back it up, apart from the database."),
     "init.encrypted": ("Databasen är krypterad med arbetsstationens nyckelfil {file}: säkerhetskopiera den, skild"
                        " från databasen (utan den går databasen inte att läsa).", "The database is encrypted with the"
                        " workstation's key file {file}: back it up, apart from the database (without it the database"

@@ -178,6 +178,7 @@ def test_a_plain_database_from_before_is_encrypted_in_place_on_first_open(tmp_pa
     con.close()
     opened = arena("find", "Berg", "--db", str(old), "--user", "anna.lind", "--pin-stdin", stdin=f"{DEMO_PIN}\n")
     assert opened.returncode == 0, opened.stderr
+    assert f"Databasen {old} krypteras nu" in opened.stderr and str(dbfile.key_path()) in opened.stderr
     assert dbfile.state(old) == dbfile.ENCRYPTED and not list(tmp_path.glob("*.encrypting*"))
     assert stat.S_IMODE(old.stat().st_mode) == 0o600
     con = dbfile.connect(old)

@@ -312,12 +312,25 @@ def _early_language(argv: list[str]) -> None:
         set_language(lang)
 
 
+def _say_migration() -> None:
+    """A database from before encryption is encrypted at its first open (store.dbfile): say so first."""
+    from store import dbfile
+
+    def say(path: str, key: str) -> None:
+        log.warning("encrypting %s in place", path)
+        sys.stderr.write(f"arena: {t('db.encrypting', path=path, file=key)}\n")
+        sys.stderr.flush()
+
+    dbfile.on_migrate = say
+
+
 def main(argv: list[str] | None = None) -> int:
     _early_language(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     set_language(getattr(args, "lang", None) or os.environ.get("ARENA_LANG", "sv"))
     _log_beside_database(args)
+    _say_migration()
     command = args.command or "app"
     try:
         if args.command is None:
