@@ -2,6 +2,13 @@
 
 Same seed → same rows (ids included). Bulk inserts through the raw sqlite3 connection with
 executemany; demo rows are local sample data and are not written to the change log.
+
+What it looks like: every activity runs in groups of 8–25 people per session (as many groups as needed,
+people spread evenly, so the last group is not a remnant); half-day activities meet in a morning (fm) and
+an afternoon (em) session, full-day ones all day, and nobody is booked into two sessions at the same time.
+A person has one state per day at every session (never sick in one and present in the other); marks are
+recorded by the group's leader minutes after the session begins, a few from paper a day or two later.
+Cases have the milestones and notes their dates call for (follow-up notes every one to four months).
 """
 from __future__ import annotations
 
@@ -47,8 +54,37 @@ ACTIVITIES = (
 )
 OUTCOMES = ("arbete", "arbete", "arbete", "studier", "studier", "annan_insats", "flytt", "sjukskrivning",
             "avbrott", "ovrigt")
+FOLLOW_UPS = ("Uppföljningssamtal: trivs på aktiviteten, vill prova fler timmar.",
+              "Uppföljning med handledaren: fungerar bra, behöver stöd med tider.",
+              "Uppföljningssamtal: sömnen bättre, planen ligger kvar.",
+              "Ringde deltagaren efter frånvaro, kommer tillbaka på måndag.",
+              "Trepartssamtal med Arbetsförmedlingen om nästa steg.",
+              "Uppföljning: har sökt tre jobb sedan förra samtalet.",
+              "Deltagaren önskar byta aktivitet, tas upp vid nästa samtal.",
+              "Avstämning med SFI-läraren: närvaron har blivit jämnare.")
+SLOT_TIMES = {"day": ("08:00", "15:00"), "fm": ("08:00", "12:00"), "em": ("12:30", "16:30")}
 INTERVENTIONS = ("arbetstraning", "praktik", "sprakpraktik", "sfi", "komvux", "jobbsok", "starkande",
                  "extratjanst", "lonebidrag")
+
+
+@dataclass
+class _Person:
+    """What the first pass decides about a person: who, when, and which sessions (template, slot)."""
+
+    i: int
+    female: bool
+    first: str
+    last: str
+    born: dt.date
+    pnr: str | None
+    reserve: str | None
+    referral: dt.date
+    cw: str
+    exited: bool
+    exit_date: dt.date | None
+    start: dt.date
+    chosen: list[tuple[int, str]]
+    in_window: bool
 
 
 @dataclass
@@ -124,43 +160,15 @@ def _fill(cur, rng: random.Random, uid, n: int, days: int, today: dt.date) -> in
     logins[leader] = leader_login
     n_act = min(len(ACTIVITIES), 8 + n // 500)
     templates = ACTIVITIES[:n_act]
-    # each kind of activity runs in groups of 12-25 people (a new group opens when the others are full)
-    groups: dict[int, list[list]] = {i: [] for i in range(n_act)}  # template -> [[aid, capacity, taken, leader]]
-
-    def group_with_room(t: int) -> list:
-        for group in groups[t]:
-            if group[2] < group[1]:
-                return group
-        name, kind, hours = templates[t]
-        number = len(groups[t]) + 1
-        aid = uid()
-        lead = leader if t % 3 == 0 else caseworkers[(t + number) % len(caseworkers)]
-        capacity = rng.randrange(12, 26)
-        cur.execute(
-            "INSERT INTO activity (id, name, kind, site, leader_id, capacity, hours_mon, hours_tue, hours_wed,"
-            " hours_thu, hours_fri) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (aid, name if number == 1 else f"{name} grupp {number}", kind, SITES[(t + number) % len(SITES)], lead,
-             capacity, *hours))
-        # one all-day session per group, with the activity's id (as the schema-10 migration makes them)
-        cur.execute("INSERT INTO activity_session (id, activity_id, name, capacity) VALUES (?, ?, '', ?)",
-                    (aid, aid, capacity))
-        cur.execute("INSERT INTO session_hours (id, session_id, valid_from, hours_mon, hours_tue, hours_wed,"
-                    " hours_thu, hours_fri) VALUES (?, ?, '', ?, ?, ?, ?, ?)",
-                    (changes.natural_id("session_hours", aid, ""), aid, *hours))
-        group = [aid, capacity, 0, logins.get(lead, leader_login)]
-        groups[t].append(group)
-        return group
-
     workdays = calendar.workdays(today - dt.timedelta(days=int(days * 1.6) + 14), today - dt.timedelta(days=1))
     workdays = workdays[-days:] if days else []
-    used_numbers: set[str] = set()
-    people: list[tuple] = []
-    enrol: list[tuple] = []
-    milestones: list[tuple] = []
-    tokens_rows: list[tuple] = []
-    attendance: list[tuple] = []
-    vocab: set[str] = set()
     history_start = workdays[0] if workdays else today
+
+    # 1. who is in the programme and which sessions each person is booked into. A full-day activity
+    # (6 h) takes the whole day; a half-day one meets in the morning (fm) or the afternoon (em), and a
+    # person's sessions never meet at the same time on a day. The hours of a day stay within the plan.
+    used_numbers: set[str] = set()
+    persons: list[_Person] = []
     for i in range(n):
         female = rng.random() < 0.45
         first = rng.choice(FEMALE if female else MALE)
@@ -189,41 +197,122 @@ def _fill(cur, rng: random.Random, uid, n: int, days: int, today: dt.date) -> in
         cap = 8 if rng.random() < 0.7 else rng.choice((4, 6))  # full time, or part time for health reasons
         exited = rng.random() < 0.15 and (today - referral).days > 60
         exit_date = (referral + dt.timedelta(days=rng.randrange(45, (today - referral).days))) if exited else None
-        outcome = rng.choice(OUTCOMES) if exited else None
-        pid = uid()
-        # enrolments: 1-3 activities that never share a day beyond `cap` hours; the weekly plan is what
-        # they add up to. Only people whose enrolment reaches the shown weeks take a place in a group.
         start = referral + dt.timedelta(days=rng.randrange(1, 10))
-        in_window = exit_date is None or exit_date >= history_start
         wanted = rng.choice((1, 2, 2, 3))
         used = [0, 0, 0, 0, 0]
-        chosen: list[tuple[list, tuple]] = []
+        taken: list[set[str]] = [set() for _ in range(5)]  # per weekday: 'fm', 'em'
+        chosen: list[tuple[int, str]] = []  # (template, 'day' | 'fm' | 'em')
         for t in rng.sample(range(n_act), k=n_act):
             hours = templates[t][2]
-            if len(chosen) < wanted and all(used[d] + hours[d] <= cap for d in range(5)):
-                group = group_with_room(t) if in_window else rng.choice(groups[t] or [group_with_room(t)])
-                if in_window:
-                    group[2] += 1
-                chosen.append((group, hours))
-                used = [used[d] + hours[d] for d in range(5)]
-        plan = tuple(used)
-        people.append((pid, pnr, reserve, first, last, "K" if female else "M",
-                       born.isoformat() if pnr else None, 1 if rng.random() < 0.02 else 0,
+            if len(chosen) >= wanted or not all(used[d] + hours[d] <= cap for d in range(5)):
+                continue
+            meets = [d for d in range(5) if hours[d]]
+            slots = (("fm", "em") if rng.random() < 0.6 else ("em", "fm")) if max(hours) <= 4 else ("day",)
+            for slot in slots:
+                need = {"fm", "em"} if slot == "day" else {slot}
+                if all(not (taken[wd] & need) for wd in meets):
+                    chosen.append((t, slot))
+                    for wd in meets:
+                        taken[wd] |= need
+                    used = [used[d] + hours[d] for d in range(5)]
+                    break
+        persons.append(_Person(i, female, first, last, born, pnr, reserve, referral, cw, exited, exit_date, start,
+                               chosen, exit_date is None or exit_date >= history_start))
+
+    # 2. groups: each (activity, fm/em/day) has as many groups as 8-25 people per session need, with the
+    # people spread evenly over them, so the last group is no smaller than the others. A group is an
+    # activity ("Jobbsök grupp 2") with a morning and an afternoon session when it has people for both.
+    members: dict[tuple[int, str], list[int]] = {}
+    for p in persons:
+        if p.in_window:
+            for t, slot in p.chosen:
+                members.setdefault((t, slot), []).append(p.i)
+    few = {key for key, who in members.items() if len(who) < 8}  # too few for a group: not booked there
+    groups_of: dict[int, int] = {}
+    per_slot: dict[tuple[int, str], int] = {}
+    for (t, slot), who in members.items():
+        if (t, slot) not in few:
+            per_slot[(t, slot)] = -(-len(who) // 22)
+            groups_of[t] = max(groups_of.get(t, 0), per_slot[(t, slot)])
+    session_of: dict[tuple[int, str, int], tuple[str, str, str]] = {}  # (t, slot, k) -> (aid, sid, leader login)
+    for t in range(n_act):
+        act_name, act_kind, act_hours = templates[t]
+        for k in range(groups_of.get(t, 0)):
+            number = k + 1
+            aid = uid()
+            lead = leader if t % 3 == 0 else caseworkers[(t + number) % len(caseworkers)]
+            group_slots = [slot for slot in ("day", "fm", "em") if k < per_slot.get((t, slot), 0)]
+            sizes = {slot: len(members[(t, slot)]) // per_slot[(t, slot)] + 1 for slot in group_slots}
+            capacity = min(25, max(sizes.values()) + rng.randrange(0, 4))
+            cur.execute(
+                "INSERT INTO activity (id, name, kind, site, leader_id, capacity, hours_mon, hours_tue, hours_wed,"
+                " hours_thu, hours_fri) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (aid, act_name if number == 1 else f"{act_name} grupp {number}", act_kind, SITES[(t + number) % len(SITES)], lead,
+                 capacity, *act_hours))
+            for slot in group_slots:
+                # a full-day group's one session has the activity's id (as the schema-10 migration makes them)
+                sid = aid if slot == "day" else uid()
+                begin, end = SLOT_TIMES[slot]
+                cur.execute("INSERT INTO activity_session (id, activity_id, name, start_time, end_time, capacity)"
+                            " VALUES (?, ?, ?, ?, ?, ?)", (sid, aid, "" if slot == "day" else slot, begin, end,
+                                                          min(25, sizes[slot] + rng.randrange(0, 4))))
+                cur.execute("INSERT INTO session_hours (id, session_id, valid_from, hours_mon, hours_tue, hours_wed,"
+                            " hours_thu, hours_fri) VALUES (?, ?, '', ?, ?, ?, ?, ?)",
+                            (changes.natural_id("session_hours", sid, ""), sid, *act_hours))
+                session_of[(t, slot, k)] = (aid, sid, logins.get(lead, leader_login))
+    group_index: dict[tuple[int, str, int], int] = {}  # (t, slot, person) -> group number
+    for (t, slot), who in members.items():
+        if (t, slot) not in few:
+            for j, person in enumerate(who):
+                group_index[(t, slot, person)] = j % per_slot[(t, slot)]
+
+    # 3. each person's rows: the case, the enrolments, the marks, the milestones and the notes
+    people: list[tuple] = []
+    enrol: list[tuple] = []
+    milestones: list[tuple] = []
+    tokens_rows: list[tuple] = []
+    notes: list[tuple] = []
+    # notes and re-planned dates come from their own generator
+    story = random.Random(n * 1_000_003 + days)
+
+    def uid_note() -> str:
+        return str(uuid.UUID(int=story.getrandbits(128), version=4))
+    attendance: list[tuple] = []
+    vocab: set[str] = set()
+    for p in persons:
+        i, female, first, last, born = p.i, p.female, p.first, p.last, p.born
+        referral, cw, exited, exit_date, start = p.referral, p.cw, p.exited, p.exit_date, p.start
+        outcome = rng.choice(OUTCOMES) if exited else None
+        pid = uid()
+        booked: list[tuple[tuple[str, str, str], tuple, str]] = []  # ((aid, sid, leader), hours, slot)
+        for t, slot in p.chosen:
+            if (t, slot) in few:
+                continue
+            if p.in_window:
+                k = group_index[(t, slot, i)]
+            elif per_slot.get((t, slot)):
+                k = rng.randrange(per_slot[(t, slot)])  # an earlier enrolment, ended before these weeks
+            else:
+                continue
+            booked.append((session_of[(t, slot, k)], templates[t][2], slot))
+        plan = tuple(sum(hours[d] for _, hours, _ in booked) for d in range(5))
+        people.append((pid, p.pnr, p.reserve, first, last, "K" if female else "M",
+                       born.isoformat() if p.pnr else None, 1 if rng.random() < 0.02 else 0,
                        f"Storgatan {rng.randrange(1, 90)}, Linköping", f"07{rng.randrange(0, 10**8):08d}",
                        referral.isoformat(), cw, SITES[rng.randrange(len(SITES))], *plan,
                        "exited" if exited else "active", exit_date.isoformat() if exit_date else None, outcome,
                        f"{referral.isoformat()}T08:00:00"))
         toks = sorted(set(names.tokens(f"{first} {last}")))
         vocab.update(toks)
-        tokens_rows.extend((t, pid) for t in toks)
+        tokens_rows.extend((tok, pid) for tok in toks)
         propensity = rng.random() ** 3 * 0.25  # most people rarely skip, a few often
-        for group, _ in chosen:
-            enrol.append((uid(), pid, group[0], start.isoformat(), exit_date.isoformat() if exit_date else None))
-        if start <= today and chosen:
+        for (aid, sid, _), _, _ in booked:
+            enrol.append((uid(), pid, aid, start.isoformat(), exit_date.isoformat() if exit_date else None, sid))
+        if start <= today and booked:
             for d in workdays:
                 if d < start or d < history_start or (exit_date and d > exit_date):
                     continue
-                # one state per person and day, the same at every activity that day
+                # one state per person and day, the same at every session that day
                 r = rng.random()
                 if r < propensity:
                     status, reason = "unexcused", "OGILTIG"
@@ -238,7 +327,7 @@ def _fill(cur, rng: random.Random, uid, n: int, days: int, today: dt.date) -> in
                 else:
                     status, reason = "present", None
                 late = rng.random() < 0.03  # a paper list typed in a day or two later
-                for group, hours in chosen:
+                for (aid, sid, lead_login), hours, slot in booked:
                     planned = hours[d.weekday()]
                     if not planned:
                         continue
@@ -247,15 +336,16 @@ def _fill(cur, rng: random.Random, uid, n: int, days: int, today: dt.date) -> in
                         mark, att_h = "present", float(planned)
                     elif status == "partial":
                         att_h = float(max(0.5, planned - rng.choice((0.5, 1, 2))))
-                    # recorded by the group's leader, a few minutes into the session (08:00 or 13:00)
-                    begins = 8 if planned >= 4 or d.weekday() % 2 == 0 else 13
+                    # recorded by the group's leader a few minutes into the session, or later from paper
+                    begins, minute = (12, rng.randrange(35, 59)) if slot == "em" else (8, rng.randrange(5, 50))
                     when = d + dt.timedelta(days=rng.choice((1, 1, 2)) if late else 0)
-                    clock_time = f"{begins + (3 if late else 0):02d}:{rng.randrange(5, 50):02d}:00"
-                    attendance.append((changes.natural_id("attendance", pid, group[0], d.isoformat()),
-                                       pid, group[0], d.isoformat(), mark, att_h, reason if att_h == 0 else None,
-                                       "", group[3], f"{min(when, today).isoformat()}T{clock_time}",
-                                       1 if late else 0))
-        # milestones
+                    clock_time = f"{begins + (3 if late else 0):02d}:{minute:02d}:00"
+                    attendance.append((changes.natural_id("attendance", pid, aid, d.isoformat()) if sid == aid
+                                       else changes.natural_id("attendance", pid, aid, sid, d.isoformat()),
+                                       pid, aid, d.isoformat(), mark, att_h, reason if att_h == 0 else None,
+                                       "", lead_login, f"{min(when, today).isoformat()}T{clock_time}",
+                                       1 if late else 0, sid))
+        # milestones: the stages in order, each planned on or after the day the one before was reached
         kart = referral + dt.timedelta(days=rng.randrange(7, 21))
         plan_date = kart + dt.timedelta(days=rng.randrange(7, 30))
         ms: list[tuple[str, str, dt.date, dt.date | None]] = [("anvisning", "achieved", referral, referral)]
@@ -271,19 +361,41 @@ def _fill(cur, rng: random.Random, uid, n: int, days: int, today: dt.date) -> in
                 ms.append((rng.choice(INTERVENTIONS), "achieved" if exited else "started", inter,
                            inter if exited else None))
         elif kart <= horizon:
-            ms.append(("handlingsplan", "planned", plan_date, None))
+            if not exited:  # a plan not yet made is booked again, for a day ahead
+                plan_date = max(plan_date, today + dt.timedelta(days=story.randrange(2, 28)))
+            ms.append(("handlingsplan", "cancelled" if exited else "planned", plan_date, None))
         if exit_date is not None:  # exited
             ms.append(("avslut", "achieved", exit_date, exit_date))
         for stage, status, planned_d, achieved_d in ms:
-            touched = achieved_d or planned_d
+            touched = achieved_d or min(planned_d, today)
             if status == "started":  # open interventions are followed up now and then
                 touched = max(planned_d, today - dt.timedelta(days=rng.randrange(0, 120)))
             milestones.append((uid(), pid, stage, status, planned_d.isoformat(),
                                achieved_d.isoformat() if achieved_d else None, cw, "",
                                f"{min(touched, today).isoformat()}T10:00:00"))
+        # the case's notes, on the days its history says something happened, by its caseworker
+        author = logins.get(cw, leader_login)
+
+        def note(day: dt.date, text: str) -> None:
+            if day <= today:
+                stamp = f"{day.isoformat()}T{story.randrange(9, 16):02d}:{story.randrange(0, 60):02d}:00"
+                notes.append((uid_note(), pid, author, stamp, text))
+
+        note(referral, "Anvisad från Arbetsförmedlingen. Första kontakt per telefon, tid för kartläggning bokad.")
+        for stage, _, _, achieved_d in ms:
+            if stage == "kartlaggning" and achieved_d:
+                note(achieved_d, "Kartläggningssamtal genomfört: arbetslivserfarenhet, språk och hälsa.")
+            elif stage == "handlingsplan" and achieved_d:
+                note(achieved_d, "Handlingsplan upprättad tillsammans med deltagaren.")
+        follow = kart + dt.timedelta(days=story.randrange(40, 100))  # follow-ups after the kartläggning
+        while follow < horizon:
+            note(follow, story.choice(FOLLOW_UPS))
+            follow += dt.timedelta(days=story.randrange(45, 120))
+        if exited and exit_date:
+            note(exit_date, f"Avslut ({outcome}). Slutsamtal genomfört.")
         if len(attendance) > 200_000:
-            _flush(cur, people, enrol, milestones, tokens_rows, attendance)
-    _flush(cur, people, enrol, milestones, tokens_rows, attendance)
+            _flush(cur, people, enrol, milestones, tokens_rows, attendance, notes)
+    _flush(cur, people, enrol, milestones, tokens_rows, attendance, notes)
     cur.executemany("INSERT OR IGNORE INTO name_vocab (token) VALUES (?)", [(t,) for t in sorted(vocab)])
     variants = sorted({(t, t) for t in vocab} | {(v, t) for t in vocab if len(t) >= names.FUZZY_MIN
                                                   for v in names.deletes(t)})
@@ -291,7 +403,8 @@ def _fill(cur, rng: random.Random, uid, n: int, days: int, today: dt.date) -> in
     return cur.execute("SELECT count(*) FROM attendance").fetchone()[0]
 
 
-def _flush(cur, people: list, enrol: list, milestones: list, tokens_rows: list, attendance: list) -> None:  # noqa: ANN001
+def _flush(cur, people: list, enrol: list, milestones: list, tokens_rows: list, attendance: list,  # noqa: ANN001
+           notes: list) -> None:
     """Insert what is pending, parents first (foreign keys are on), and empty the lists."""
     cur.executemany(
         "INSERT INTO participant (id, personnummer, reserve_number, first_name, last_name, gender, birth_date,"
@@ -299,12 +412,14 @@ def _flush(cur, people: list, enrol: list, milestones: list, tokens_rows: list, 
         " plan_fri, status, exit_date, exit_outcome, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", people)
     cur.executemany("INSERT INTO enrolment (id, participant_id, activity_id, start_date, end_date, session_id)"
-                    " VALUES (?1, ?2, ?3, ?4, ?5, ?3)", enrol)
+                    " VALUES (?, ?, ?, ?, ?, ?)", enrol)
     cur.executemany("INSERT INTO milestone (id, participant_id, stage_code, status, planned_date, achieved_date,"
                     " caseworker_id, note, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", milestones)
     cur.executemany("INSERT INTO name_token (token, participant_id) VALUES (?, ?)", tokens_rows)
     cur.executemany(
         "INSERT INTO attendance (id, participant_id, activity_id, session_id, date, status, hours, reason_code, note,"
-        " recorded_by, recorded_at, late) VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", attendance)
-    for pending in (people, enrol, milestones, tokens_rows, attendance):
+        " recorded_by, recorded_at, late) VALUES (?1, ?2, ?3, ?12, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", attendance)
+    cur.executemany("INSERT INTO note (id, participant_id, author_login, created_at, text) VALUES (?, ?, ?, ?, ?)",
+                    notes)
+    for pending in (people, enrol, milestones, tokens_rows, attendance, notes):
         pending.clear()

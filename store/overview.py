@@ -72,12 +72,13 @@ def my_day(db: Database, login: str, today: dt.date | None = None) -> MyDay:
                                  key=lambda s: (s.state != "open", s.name))
         caseload = "FROM participant p WHERE p.caseworker_id = ? AND p.status = 'active'"
         for pid, name, prot, n, dates in conn.exec_driver_sql(
-                "SELECT p.id, p.last_name || ', ' || p.first_name, p.protected, count(*), group_concat(t.date, ' ')"
+                "SELECT p.id, p.last_name || ', ' || p.first_name, p.protected, count(DISTINCT t.date),"
+                " group_concat(DISTINCT t.date)"  # days: a morning and an afternoon session are one day away
                 " FROM participant p JOIN attendance t ON t.participant_id = p.id"
                 " WHERE p.caseworker_id = ? AND p.status = 'active' AND t.status = 'unexcused'"
-                " AND t.date BETWEEN ? AND ? AND " + live_sql("t") + " GROUP BY p.id ORDER BY count(*) DESC, 2",
+                " AND t.date BETWEEN ? AND ? AND " + live_sql("t") + " GROUP BY p.id ORDER BY count(DISTINCT t.date) DESC, 2",
                 (me, monday.isoformat(), today.isoformat())):
-            result.unexcused.append(Item(pid, name, bool(prot), " ".join(sorted(dates.split())), (n,)))
+            result.unexcused.append(Item(pid, name, bool(prot), " ".join(sorted(dates.split(","))), (n,)))
         planned = planned_hours_sql(last_week)
         for pid, name, prot, plan, done in conn.exec_driver_sql(
                 f"SELECT p.id, p.last_name || ', ' || p.first_name, p.protected, {planned},"

@@ -108,9 +108,30 @@ def test_demo_looks_like_the_programme(demo_db: Path) -> None:
         holiday_marks = conn.exec_driver_sql("SELECT count(*) FROM attendance WHERE date = '2026-01-06'").scalar()
         diacritics = conn.exec_driver_sql(
             "SELECT count(*) FROM participant WHERE last_name GLOB '*[åäöÅÄÖ]*'").scalar()
-        over_capacity = conn.exec_driver_sql(
-            "SELECT count(*) FROM activity a WHERE a.capacity NOT BETWEEN 8 AND 25 OR a.capacity < (SELECT count(*)"
-            " FROM enrolment e WHERE e.activity_id = a.id AND (e.end_date IS NULL OR e.end_date >= '2026-11-24'))"
+        # every session a group of 8-25 within its capacity today (the last group too), morning and afternoon
+        sizes = conn.exec_driver_sql(
+            "SELECT s.name, s.capacity, (SELECT count(*) FROM enrolment e WHERE e.session_id = s.id"
+            " AND e.start_date <= '2026-11-24' AND (e.end_date IS NULL OR e.end_date >= '2026-11-24'))"
+            " FROM activity_session s").all()
+        over_capacity = sum(1 for _, capacity, n in sizes if not 8 <= n <= capacity <= 25)
+        # nobody booked into two sessions that meet at the same time
+        overlaps = conn.exec_driver_sql(
+            "SELECT count(*) FROM attendance t1 JOIN attendance t2 ON t2.participant_id = t1.participant_id"
+            " AND t2.date = t1.date AND t2.session_id > t1.session_id"
+            " JOIN activity_session s1 ON s1.id = t1.session_id JOIN activity_session s2 ON s2.id = t2.session_id"
+            " WHERE s1.start_time < s2.end_time AND s2.start_time < s1.end_time").scalar()
+        recorders = conn.exec_driver_sql("SELECT count(DISTINCT recorded_by) FROM attendance").scalar()
+        # histories that match the dates: a planned stage is never before one already reached, notes lie
+        # between the referral and today, and a case of more than 300 days has its notes and milestones
+        planned_early = conn.exec_driver_sql(
+            "SELECT count(*) FROM milestone m WHERE m.status = 'planned' AND m.planned_date < (SELECT"
+            " max(achieved_date) FROM milestone m2 WHERE m2.participant_id = m.participant_id)").scalar()
+        notes_out = conn.exec_driver_sql(
+            "SELECT count(*) FROM note n JOIN participant p ON p.id = n.participant_id"
+            " WHERE substr(n.created_at, 1, 10) NOT BETWEEN p.referral_date AND '2026-11-24'").scalar()
+        old_thin = conn.exec_driver_sql(
+            "SELECT count(*) FROM participant p WHERE p.referral_date < '2026-01-28' AND ((SELECT count(*) FROM note n"
+            " WHERE n.participant_id = p.id) < 3 OR (SELECT count(*) FROM milestone m WHERE m.participant_id = p.id) < 3)"
         ).scalar()
         # one state per person and day: nobody sick at one activity while present at another
         two_states = conn.exec_driver_sql(
@@ -130,8 +151,10 @@ def test_demo_looks_like_the_programme(demo_db: Path) -> None:
     assert coordination > 0 and without >= 0 and diacritics > 0
     assert 6 <= caseworkers <= 10 and acts >= 8
     assert holiday_marks == 0
-    assert over_capacity == 0 and two_states == 0 and overbooked == 0 and not_by_leader == 0
-    assert len(times) > 20
+    assert over_capacity == 0 and two_states == 0 and overbooked == 0 and not_by_leader == 0 and overlaps == 0
+    assert {name for name, _, _ in sizes} >= {"fm", "em"} and recorders >= 4
+    assert planned_early == 0 and notes_out == 0 and old_thin == 0
+    assert len(times) > 20 and any(time.startswith("12:") for time in times)
 
 
 def test_export_is_stable_and_excel_friendly(demo_db: Path, tmp_path: Path) -> None:

@@ -34,7 +34,7 @@ PERSON_COMMANDS = ("export", "import", "find", "report", "stages", "users", "set
                    "unenrol")
 
 
-# `arena --demo` builds a unit-sized programme (sessions of 40-70 people); `arena demo` scales to 100 000.
+# `arena --demo` builds a unit-sized programme (groups of 8-25 per session, fm and em); `arena demo` scales to 100 000.
 DEMO_PARTICIPANTS = 400
 
 
