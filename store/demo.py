@@ -367,7 +367,9 @@ def _fill(cur, rng: random.Random, uid, n: int, days: int, today: dt.date) -> in
         if exit_date is not None:  # exited
             ms.append(("avslut", "achieved", exit_date, exit_date))
         for stage, status, planned_d, achieved_d in ms:
-            touched = achieved_d or min(planned_d, today)
+            # a stage not yet reached was last booked a few weeks ago (after the stage before it)
+            reached = max(a for _, _, _, a in ms if a)
+            touched = achieved_d or max(reached, today - dt.timedelta(days=story.randrange(1, 40)))
             if status == "started":  # open interventions are followed up now and then
                 touched = max(planned_d, today - dt.timedelta(days=rng.randrange(0, 120)))
             milestones.append((uid(), pid, stage, status, planned_d.isoformat(),

@@ -61,7 +61,7 @@ class BoardTable(MilestoneKeys, DataTable):
             self.app.open_case(row.participant_id, row.name)
 
 
-BOARD_COLUMNS = (Col("stage", "ms.col.stage", 20, 10), Col("name", "att.col.name", 30, 16),
+BOARD_COLUMNS = (Col("stage", "ms.col.stage", 20, 14), Col("name", "att.col.name", 30, 16),
                  Col("status", "ms.col.status", 10), Col("days", "ms.col.days", 12, right=True),
                  Col("planned", "ms.col.planned", 10, drop=1), Col("alert", "ms.col.alert", 40, 14))
 
