@@ -120,8 +120,11 @@ def build_history(base: Path, participants: int, days: int) -> tuple:
     a = db.open(base / "a.db")
     with a.write("bench") as tx:
         staff.create_in(tx, "bench", "Bench Admin", role="admin")
-    aid = activities.create(a, "bench", "Arbetsträning", (6, 6, 6, 6, 4), kind="arbetsträning", site="Centrum",
-                            capacity=participants)
+    group = 500  # an activity holds at most 1 000 places: the programme in groups
+    aids = [activities.create(a, "bench", f"Arbetsträning {k + 1}", (6, 6, 6, 6, 4), kind="arbetsträning",
+                              site="Centrum", capacity=min(group, participants))
+            for k in range((participants + group - 1) // group)]
+    aid = aids[0]
     me = staff.by_login(a, "bench").id
     start = TODAY - dt.timedelta(days=days * 7 // 5 + 7)
     people = []
@@ -129,17 +132,18 @@ def build_history(base: Path, participants: int, days: int) -> tuple:
         pid = cases.register(a, "bench", cases.NewParticipant(
             first_name=f"Namn{i}", last_name=f"Efternamn{i % 97}", gender="KM"[i % 2],
             referral_date=start.isoformat(), caseworker_id=me, plan=(6, 6, 6, 6, 4)))
-        activities.enrol(a, "bench", pid, aid, start)
+        activities.enrol(a, "bench", pid, aids[i // group], start)
         people.append(pid)
     rng, day, marked = random.Random(5), start, 0
     while marked < days:
         day += dt.timedelta(days=1)
         try:
-            attendance.mark_all_present(a, "bench", aid, day)
+            for each in aids:
+                attendance.mark_all_present(a, "bench", each, day)
         except Exception:  # noqa: BLE001 -- weekends and holidays are refused
             continue
-        for pid in rng.sample(people, max(1, participants // 20)):
-            attendance.mark(a, "bench", pid, aid, day, "sick")
+        for n in sorted(rng.sample(range(participants), max(1, participants // 20))):
+            attendance.mark(a, "bench", people[n], aids[n // group], day, "sick")
         marked += 1
     return a, aid, people, day
 
