@@ -263,8 +263,8 @@ def _check_tamper(engine: Engine) -> None:
         with engine.connect() as conn:  # deferred: it writes (and locks) only when there is something new
             with conn.begin():
                 tamper.check(conn, full=False)
-    except exc.OperationalError:  # busy (a sync is writing): that sync checks every chain itself
-        pass
+    except (exc.OperationalError, *dbfile.OperationalError):  # busy (a sync is writing, or an import):
+        pass  # that sync checks every chain itself, and the next open checks again
 
 
 def _key_for(path: str, encrypt: bool) -> bytes | None:
