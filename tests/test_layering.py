@@ -1,6 +1,7 @@
 """The layers, read from the source of every module (ast, nothing imported): `store` never imports
 textual or rich, `tui` never imports a database driver or SQLAlchemy, no module imports itself back
-through others (imports inside functions count too), and no module takes another's private names."""
+through others (imports inside functions count too), no module takes another's private names, and an
+import inside a function in `tui` says why it is late (start-up stays fast: `# lazy: …`)."""
 from __future__ import annotations
 
 import ast
@@ -110,3 +111,29 @@ def test_no_private_name_is_imported_from_another_module() -> None:
     assert KNOWN_PRIVATE <= set(wrong), f"undone, remove from KNOWN_PRIVATE: {KNOWN_PRIVATE - set(wrong)}"
     wrong = sorted(set(wrong) - KNOWN_PRIVATE)
     assert not wrong, "\n".join(wrong)
+
+
+# The command line imports each store module inside the subcommand that uses it, so that `arena --help`
+# loads none (tui/cli/common.py says so once).
+LATE_BY_RULE = ("tui.cli",)
+
+
+def test_a_late_import_in_tui_says_why() -> None:
+    silent = []
+    for name, path in MODULES.items():
+        if not name.startswith("tui") or name.startswith(LATE_BY_RULE):
+            continue
+        lines = path.read_text(encoding="utf-8").split("\n")
+        for function in ast.walk(ast.parse("\n".join(lines), str(path))):
+            if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for node in ast.walk(function):
+                if not isinstance(node, (ast.Import, ast.ImportFrom)):
+                    continue
+                above = node.lineno - 2  # a comment line above the block of imports this one belongs to
+                while above >= 0 and lines[above].lstrip().startswith(("from ", "import ")):
+                    above -= 1
+                said = "# lazy" in lines[node.lineno - 1] or lines[above].lstrip().startswith("# lazy")
+                if not said:
+                    silent.append(f"{name}:{node.lineno}: {lines[node.lineno - 1].strip()}")
+    assert not silent, "imports inside functions without a reason (`# lazy: …`), or move them up:\n" + "\n".join(silent)

@@ -62,6 +62,14 @@ def thread_is_in(thread: threading.Thread, filename_end: str, function: str) -> 
     return False
 
 
+def _asking(app) -> bool:  # noqa: ANN001
+    """The screen on top is a dialog, mounted and waiting for the person."""
+    from tui.dialogs import Dialog
+
+    screen = app.screen
+    return isinstance(screen, Dialog) and screen.is_mounted and not getattr(app, "opening", False)
+
+
 def _store_calls_running() -> int:
     """Threads inside a `call_store` job (a cancelled worker's thread runs on and still delivers)."""
     running = 0
@@ -80,6 +88,8 @@ def busy(app) -> list[str]:  # noqa: ANN001
     debounce) pending on a screen. Empty when it is quiet."""
     from textual.worker import WorkerState
 
+    from tui.dialogs import FLOW_GROUP
+
     doing: list[str] = []
     lane = getattr(app, "write_lane", None)
     if lane is not None and (not lane.wait_idle(0) or not getattr(lane, "settled", lambda: True)()):
@@ -91,7 +101,9 @@ def busy(app) -> list[str]:  # noqa: ANN001
         doing.append("delivered keys not yet handled")
     if getattr(app, "opening", 0):
         doing.append("a screen opening")
-    workers = [w.name or repr(w) for w in app.workers if w.state in (WorkerState.PENDING, WorkerState.RUNNING)]
+    asking = _asking(app)  # a dialog flow waiting for the person on its dialog is not busy
+    workers = [w.name or repr(w) for w in app.workers if w.state in (WorkerState.PENDING, WorkerState.RUNNING)
+               and not (asking and w.group == FLOW_GROUP)]
     if workers:
         doing.append("workers " + ", ".join(workers))
     if _store_calls_running():

@@ -1,7 +1,8 @@
 """The Arena app shell: header with programme, user and date; F-key modes; first-run dialog.
 
-Every screen reads through `call_store` (a thread worker) and writes through the app's one ordered
+Every screen reads in thread workers (`tui.workers`) and writes through the app's one ordered
 `WriteLane`, so the UI never waits on SQLite and marks are committed in the order they were pressed.
+Keys are delivered one at a time, each to what was on screen when it was pressed (see key delivery).
 """
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import events, messages
-from textual.app import App, Notify
+from textual.app import Notify
 from textual.binding import Binding
+from textual.widget import Widget
 
 # Only what the first screen (the PIN prompt) needs is imported before it is drawn. SQLAlchemy/sqlmodel
 # (store.db and every module using it: staff, attendance, milestones, …), holidays and the screens not
@@ -22,6 +24,7 @@ from textual.binding import Binding
 # tests/test_startup.py checks this in a subprocess: keep such imports inside functions.
 from store import access, calendar, clock, logs, validate
 from store.i18n import ArenaError, t
+from tui.appbase import AppBase
 from tui.workers import WriteLane, call_store
 
 if TYPE_CHECKING:
@@ -55,7 +58,7 @@ def stylesheet() -> Path | None:
 STYLESHEET = stylesheet()
 
 
-class ArenaApp(App):
+class ArenaApp(AppBase):
     CSS_PATH = str(STYLESHEET) if STYLESHEET else None
     TITLE = t("app.title")
     ENABLE_COMMAND_PALETTE = True
@@ -77,8 +80,6 @@ class ArenaApp(App):
         worker while the PIN prompt is already on screen (`arena` does this). `login` is the OS login;
         `claimed` a user named with --user. The app asks the PIN of the user they resolve to at every
         start; `pin` (scripts and tests) is checked by the store instead of typed."""
-        # each screen module is imported when its mode is first shown, not at start-up
-        self.MODES = {mode: _lazy_screen(mode) for mode in ("overview", "search", "attendance", "milestones")}
         super().__init__()
         opener = None if hasattr(database, "engine") else database
         self._open_db: Callable[[], Database] | None = opener  # type: ignore[assignment]
@@ -175,7 +176,8 @@ class ArenaApp(App):
             if not await self._barrier():
                 return
             screen = self.screen
-            waiting_focus = screen.focused is None and any(w.focusable for w in screen.walk_children())
+            waiting_focus = screen.focused is None and any(isinstance(w, Widget) and w.focusable
+                                                           for w in screen.walk_children())
             # quiet: nothing the previous keys set off (a Submitted on its way to dismiss a dialog) is queued
             busy = self._app_busy() or any(node._message_queue.qsize() for node in screen.walk_children(with_self=True))
             if ((screen, screen.focused) == before and screen.is_mounted and not waiting_focus and not busy
@@ -190,7 +192,7 @@ class ArenaApp(App):
         if not screen.is_mounted or self.opening or self._app_busy():
             return False
         nodes = list(screen.walk_children(with_self=True))
-        if screen.focused is None and any(w.focusable for w in nodes):
+        if screen.focused is None and any(isinstance(w, Widget) and w.focusable for w in nodes):
             return False
         return not any(node._message_queue.qsize() for node in nodes)
 
@@ -198,7 +200,7 @@ class ArenaApp(App):
         """The app holds a message that may change what the next key reaches. Keys typed ahead, waiting
         in the app's queue to join `_typed` behind this one, do not: during a burst of marks there is
         nearly always one, and counting it sent every key of the burst through a full barrier."""
-        queued = self._message_queue
+        queued: asyncio.Queue[Any] = self._message_queue
         waiting = getattr(queued, "values", None)  # textual's own queue: a deque
         if waiting is None:
             return bool(queued.qsize())
@@ -350,7 +352,7 @@ class ArenaApp(App):
         """What the store allows this user's role (it checks again on every call)."""
         return self.user is not None and access.may(self.user.role, action)
 
-    def action_switch_mode(self, mode: str) -> None:
+    async def action_switch_mode(self, mode: str) -> None:
         if not self.may(self.MODE_ACTIONS[mode]):
             role = self.user.role if self.user else ""
             self.notify(t("acc.mode_denied", role=t(f"role.{role}") if role else "?"), severity="warning")
@@ -515,47 +517,25 @@ class ArenaApp(App):
         self.push_screen(LockScreen(self.login, self.user.name), unlocked)
 
     def open_case(self, participant_id: str, name: str) -> None:
-        """Open a case card: inside one's caseload at once, otherwise only after a logged reason."""
-        from tui.screens.card import CaseCardScreen, ask_reason
+        """Open a case card: inside one's caseload at once, otherwise only after a logged reason. Keys
+        typed after Enter wait until the card (or the reason dialog) is on screen."""
+        from store import cases
+        from tui.dialogs import DialogFlow, run_flow
+        from tui.screens.card import CaseCardScreen, reason_dialog
 
         if self.user is not None and not self.may(access.CASE_READ):  # the store refuses too; say so at once
             self.notify(str(access.refusal(self.user.role, access.CASE_READ)), severity="warning")
             return
-        # keys typed after Enter wait until the card (or the reason dialog) is on screen
-        release = self.hold_keys()
 
-        def opened(participant: object) -> None:
-            release()
-            self.push_screen(CaseCardScreen(participant))
+        async def steps(flow: DialogFlow) -> None:
+            reason: str | None = ""
+            if not await flow.read(cases.in_caseload, self.db, self.login, participant_id):
+                reason = await flow.ask(reason_dialog(name))
+            if reason is not None:
+                self.push_screen(CaseCardScreen(await flow.read(cases.open_case, self.db, self.login, participant_id,
+                                                                reason)))
 
-        def failed(message: str) -> None:
-            release()
-            self.notify(message, severity="error", timeout=8)
-
-        def with_reason(reason: str) -> None:
-            from store import cases
-
-            call_store(self, cases.open_case, self.db, self.login, participant_id, reason, done=opened,
-                       failed=failed, group="open_case", exclusive=False)
-
-        def check(own: bool) -> None:
-            nonlocal release
-            if own:
-                with_reason("")
-                return
-            release()
-
-            def given(reason: str) -> None:
-                nonlocal release
-                release = self.hold_keys()
-                with_reason(reason)
-
-            ask_reason(self, name, given)
-
-        from store import cases
-
-        call_store(self, cases.in_caseload, self.db, self.login, participant_id, done=check, failed=failed,
-                   group="open_case", exclusive=False)
+        run_flow(self, steps)
 
     def _fatal_error(self) -> None:
         """An unexpected error (Textual calls this with the exception being handled): the traceback goes
@@ -597,6 +577,10 @@ def _lazy_screen(mode: str):  # noqa: ANN202
         module, name = _SCREENS[mode]
         return getattr(importlib.import_module(module), name)()
     return make
+
+
+# each screen module is imported when its mode is first shown, not at start-up
+ArenaApp.MODES = {mode: _lazy_screen(mode) for mode in _SCREENS}
 
 
 def key_sections() -> list[tuple[str, list[Binding]]]:

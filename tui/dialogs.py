@@ -1,21 +1,104 @@
-"""Small modal dialogs that return a value: confirm, prompt, choose."""
+"""Small modal dialogs, each typed by what it returns (`None` when cancelled): confirm, prompt, choose,
+fill a form. Ask several in turn with `run_flow` (an async worker awaiting each with `push_screen_wait`,
+holding the keys between them), or give `push_screen` a callback for a single one."""
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar, cast
 
 from textual import on
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from store.i18n import ArenaError, t
+from tui.appbase import AppBase
+from tui.workers import StoreFailed, failure
+
+T = TypeVar("T")  # what a dialog returns
+R = TypeVar("R")
+O = TypeVar("O")  # what the store call of a saving form returned
 
 
-class ConfirmDialog(ModalScreen[bool]):
+class Dialog(ModalScreen[T | None]):
+    """A modal dialog. Asked as one of a `DialogFlow`, it holds the keys from the moment it closes until
+    the flow's next dialog is on screen (or the flow ends)."""
+
+    app: AppBase
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hold_on_close: Callable[[], Callable[[], None]] | None = None
+        self.held: Callable[[], None] = lambda: None
+
+    def dismiss(self, result: T | None = None) -> AwaitComplete:
+        if self.hold_on_close is not None:
+            self.held = self.hold_on_close()
+        return super().dismiss(result)
+
+
+FLOW_GROUP = "dialog-flow"  # the worker group of dialog flows (one at a time per widget)
+
+
+class DialogFlow:
+    """Dialogs asked one after the other by an async worker: `answer = await flow.ask(dialog)`. From the
+    moment the flow starts, keys typed wait (the app holds them) until a dialog of the flow is on screen,
+    so each key lands in the dialog that was showing when it was pressed, never in the screen beneath.
+    Store reads in between run in a thread (`await flow.read(fn, ...)`)."""
+
+    def __init__(self, app: AppBase) -> None:
+        self.app = app
+        self._release = app.hold_keys()
+
+    async def ask(self, dialog: Dialog[T]) -> T | None:
+        dialog.hold_on_close = self.app.hold_keys
+        answer = self.app.push_screen(dialog, wait_for_dismiss=True)
+        self._release()  # the dialog is on the stack: the keys typed meanwhile are for it
+        try:
+            return await answer
+        finally:
+            self._release = dialog.held
+
+    async def read(self, fn: Callable[..., R], *args: object) -> R:
+        """A store read off the UI thread; a failure is logged and raised as `StoreFailed` (its line)."""
+        def job() -> R:
+            try:
+                return fn(*args)
+            except Exception as error:  # noqa: BLE001 -- logged in this thread, said on the UI thread
+                raise failure(self.app, error) from error
+
+        return await asyncio.to_thread(job)
+
+    def end(self) -> None:
+        self._release()
+
+
+def run_flow(node: DOMNode, steps: Callable[[DialogFlow], Awaitable[None]]) -> None:
+    """Run `steps` as a dialog flow in an async worker; a store read that failed is said in one line (it
+    was logged where it failed). Keys wait while the flow reads, so a second flow cannot start before
+    the first one's dialog is on screen (and takes those keys)."""
+    app = cast(AppBase, node.app)
+    flow = DialogFlow(app)  # from this key on, keys wait for the flow's dialogs
+
+    async def run() -> None:
+        try:
+            await steps(flow)
+        except StoreFailed as failed:
+            app.notify(str(failed), severity="error", timeout=8)
+        finally:
+            flow.end()
+
+    node.run_worker(run(), group=FLOW_GROUP, exit_on_error=False)
+
+
+class ConfirmDialog(Dialog[bool]):
     BINDINGS = [Binding("escape", "cancel", t("dlg.cancel")), Binding("y,j", "confirm", t("dlg.yes"), show=False),
                 Binding("n", "cancel", t("dlg.no"), show=False)]
 
@@ -44,17 +127,18 @@ class ConfirmDialog(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class PromptDialog(ModalScreen[object]):
-    """One line of input; `check` turns the text into the value or raises ArenaError (shown inline)."""
+class PromptDialog(Dialog[T], Generic[T]):
+    """One line of input; `check` turns the text into the value or raises ArenaError (shown inline).
+    Without `check` the value is the text itself."""
 
     BINDINGS = [Binding("escape", "cancel", t("dlg.cancel"))]
 
-    def __init__(self, question: str, value: str = "", *, check: Callable[[str], object] | None = None,
+    def __init__(self, question: str, value: str = "", *, check: Callable[[str], T] | None = None,
                  placeholder: str = "") -> None:
         super().__init__()
         self.question = question
         self.value = value
-        self.check = check or (lambda text: text)
+        self.check: Callable[[str], T] = check or cast(Callable[[str], T], str)  # without check, T is str
         self.placeholder = placeholder
 
     def compose(self) -> ComposeResult:
@@ -79,24 +163,26 @@ class PromptDialog(ModalScreen[object]):
         self.dismiss(None)
 
 
-class ChoiceDialog(ModalScreen[object]):
-    """Pick one of several options (value, label); Enter picks, Escape cancels."""
+class ChoiceDialog(Dialog[T], Generic[T]):
+    """Pick one of several options (value, label); Enter picks, Escape cancels. With `with_text`, a last
+    option (`with_text_label`) lets one type the value instead, turned into it by `check`."""
 
     BINDINGS = [Binding("escape", "cancel", t("dlg.cancel"))]
 
-    def __init__(self, question: str, options: list[tuple[object, str]], *, with_text: str | None = None,
-                 check: Callable[[str], object] | None = None) -> None:
+    def __init__(self, question: str, options: Sequence[tuple[T, str]], *, with_text: str | None = None,
+                 with_text_label: str = "", check: Callable[[str], T] | None = None) -> None:
         super().__init__()
         self.question = question
-        self.options = options
+        self.options = list(options)
         self.with_text = with_text
-        self.check = check or (lambda text: text)
+        self.with_text_label = with_text_label
+        self.check: Callable[[str], T] = check or cast(Callable[[str], T], str)  # without check, T is str
 
     def compose(self) -> ComposeResult:
+        labels = [label for _, label in self.options] + ([self.with_text_label] if self.with_text is not None else [])
         with Vertical(classes="dialog"):
             yield Label(self.question, classes="dialog-question")
-            yield OptionList(*[Option(label, id=str(i)) for i, (_, label) in enumerate(self.options)],
-                             id="choice-list")
+            yield OptionList(*[Option(label, id=str(i)) for i, label in enumerate(labels)], id="choice-list")
             if self.with_text is not None:
                 yield Input(placeholder=self.with_text, id="choice-text")
             yield Label("", id="choice-error", classes="error")
@@ -106,11 +192,11 @@ class ChoiceDialog(ModalScreen[object]):
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:
-        value = self.options[int(event.option.id or 0)][0]
-        if self.with_text is not None and value is None:
+        index = int(event.option.id or 0)
+        if index == len(self.options):  # the last option: type it
             self.query_one("#choice-text", Input).focus()
             return
-        self.dismiss(value)
+        self.dismiss(self.options[index][0])
 
     @on(Input.Submitted, "#choice-text")
     def _typed(self, event: Input.Submitted) -> None:
@@ -128,14 +214,14 @@ class ChoiceDialog(ModalScreen[object]):
 
 
 @dataclass(frozen=True)
-class Saved:
+class Saved(Generic[T, O]):
     """What a FormDialog with `write` closes with: the checked value and what the store call returned."""
 
-    value: object
-    outcome: object
+    value: T
+    outcome: O
 
 
-class FormDialog(ModalScreen[object]):
+class FormDialog(Dialog[T | Saved[T, O]], Generic[T, O]):
     """A few labelled fields (key, label, value, secret). Enter moves to the next field and, on the last,
     submits; CTRL+S submits from anywhere. `check` turns {key: text} into the value or raises ArenaError,
     shown inline (nothing is lost: the fields keep what was typed)."""
@@ -146,8 +232,8 @@ class FormDialog(ModalScreen[object]):
                 Binding("enter", "next_field", t("dlg.next"), show=False, priority=True)]
 
     def __init__(self, question: str, fields: list[tuple[str, str, str, bool]],
-                 check: Callable[[dict[str, str]], object],
-                 write: Callable[[object], object] | None = None) -> None:
+                 check: Callable[[dict[str, str]], T],
+                 write: Callable[[T], O] | None = None) -> None:
         """With `write`, the checked value is saved from the dialog (through the app's write lane): the
         dialog closes (with `Saved`) only when the store took it; a refusal is shown here, every
         field keeps what was typed."""
@@ -202,7 +288,7 @@ class FormDialog(ModalScreen[object]):
             if self.is_attached:
                 error_line.update(message)
 
-        def saved(outcome: object) -> None:
+        def saved(outcome: O) -> None:
             self.saving = False
             if self.is_attached:
                 self.dismiss(Saved(result, outcome))

@@ -25,7 +25,7 @@ class ArenaFooter(Footer):
             if isinstance(item, FooterKey) and item.key_display[:1] == "f" and item.key_display[1:].isdigit():
                 item.key_display = item.key_display.upper()
         keys = [w for w in items if isinstance(w, FooterKey) and not w.has_class("-command-palette")]
-        palette = [w for w in items if w.has_class("-command-palette")]
+        palette = [w for w in items if isinstance(w, FooterKey) and w.has_class("-command-palette")]
         if len(keys) != len(items) - len(palette):  # binding groups: not used by Arena, left as Textual makes them
             yield from items
             return

@@ -1,14 +1,18 @@
 """The mark keys shared by the roll call and the week grid: one key, one mark, dialogs where needed.
 
-A widget using `MarkKeys` provides `current()` (the person under the cursor: participant_id, name,
-planned_hours, mark) and `_submit(target, status, hours=, reason=, note=, advance=)`.
+A widget using `MarkKeys[Row]` provides `current()` (the person under the cursor, a `MarkRow`:
+participant_id, name, planned_hours, mark) and `_submit(row, status, hours=, reason=, note=, advance=)`.
 """
 from __future__ import annotations
+
+from typing import Generic, Protocol, TypeVar
 
 from textual.binding import Binding
 
 from store import attendance, validate
+from store.attendance import Mark
 from store.i18n import num, t
+from tui.appbase import AppBase
 from tui.dialogs import ChoiceDialog, PromptDialog
 
 
@@ -23,7 +27,32 @@ MARK_BINDINGS = [
 ]
 
 
-class MarkKeys:
+class MarkRow(Protocol):
+    """The person under the cursor, as the mark keys need it (a roll call's row, a week grid's cell)."""
+
+    @property
+    def participant_id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def planned_hours(self) -> float: ...
+    @property
+    def mark(self) -> Mark | None: ...
+
+
+Row = TypeVar("Row", bound=MarkRow)
+
+
+class MarkKeys(Generic[Row]):
+    app: AppBase
+
+    def current(self) -> Row | None:
+        raise NotImplementedError
+
+    def _submit(self, row: Row, status: str, *, hours: float | None = None, reason: str | None = None,
+                note: str = "", advance: bool = True) -> None:
+        raise NotImplementedError
+
     def action_mark(self, status: str) -> None:
         row = self.current()
         if row is not None:
@@ -38,9 +67,9 @@ class MarkKeys:
         def check(text: str) -> float:
             return attendance.partial_hours(text, row.planned_hours)  # the store's rule, said before saving
 
-        def chosen(hours: object) -> None:
+        def chosen(hours: float | None) -> None:
             if hours is not None:
-                self._submit(row, "partial", hours=float(hours))
+                self._submit(row, "partial", hours=hours)
 
         self.app.push_screen(PromptDialog(t("att.hours_prompt", name=row.name, max=num(top)), check=check),
                              chosen)
@@ -54,9 +83,9 @@ class MarkKeys:
             self._submit(row, "excused", reason=codes[0].code if codes else None)
             return
 
-        def chosen(code: object) -> None:
+        def chosen(code: str | None) -> None:
             if code:
-                self._submit(row, "excused", reason=str(code))
+                self._submit(row, "excused", reason=code)
 
         self.app.push_screen(ChoiceDialog(t("att.code_prompt", name=row.name), [(c.code, c.label) for c in codes]),
                              chosen)
@@ -67,9 +96,9 @@ class MarkKeys:
             return
         mark = row.mark
 
-        def chosen(note: object) -> None:
+        def chosen(note: str | None) -> None:
             if note is not None:
-                self._submit(row, mark.status, hours=mark.hours, reason=mark.reason_code, note=str(note),
+                self._submit(row, mark.status, hours=mark.hours, reason=mark.reason_code, note=note,
                              advance=False)
 
         self.app.push_screen(PromptDialog(t("att.note_prompt", name=row.name), mark.note,

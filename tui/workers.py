@@ -1,6 +1,10 @@
 """Running store calls off the UI thread.
 
-`call_store` runs one read in a thread worker and hands the result back on the UI thread. `WriteLane`
+A read runs in a `@work(thread=True)` worker of the screen (one group per kind of read, exclusive, so a
+newer read cancels an older one): `store_call` runs the store function there (a failure is logged and
+raised as `StoreFailed`, which the app says in one line), `show` hands the result to the UI thread unless
+the worker was cancelled meanwhile or its screen has closed (the stale-result guard). `call_store` is the
+older callback form of the same. `WriteLane`
 is the app's single, ordered write queue: key presses enqueue marks in the order they were pressed,
 one thread commits them one by one, and each screen shows a mark only when its commit has returned.
 The writing thread never waits for the screen: committed results queue up and the UI thread takes all
@@ -9,20 +13,23 @@ that have arrived in one go, so a burst of marks costs one redraw per frame, not
 from __future__ import annotations
 
 import collections
+import contextlib
 import contextvars
 import logging
 import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from textual.dom import DOMNode
+from textual.worker import get_current_worker
 
 from store.i18n import ArenaError, t
 
 
 log = logging.getLogger(__name__)
+R = TypeVar("R")
 
 
 def _describe(error: BaseException) -> str:
@@ -36,10 +43,44 @@ def _describe(error: BaseException) -> str:
 
 def _log_refusal(app: Any, error: BaseException) -> None:
     """A refusal by the store is logged (in this worker thread) before it is shown."""
-    from store import access, audit
+    from store import access, audit  # lazy: SQLAlchemy stays off the PIN prompt's path
 
     if isinstance(error, access.AccessDenied) and getattr(app, "user", None) is not None:
         audit.refused(app.db, app.login, error)
+
+
+class StoreFailed(Exception):
+    """A store call run off the UI thread failed; the message is the one line to show (already logged)."""
+
+
+def failure(app: Any, error: BaseException) -> StoreFailed:
+    """In the worker thread: log (and audit a refusal of) a failed store call; what to raise instead."""
+    _log_refusal(app, error)
+    return StoreFailed(_describe(error))
+
+
+def store_call(app: Any, fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
+    """In a thread worker: `fn(*args, **kwargs)`; a failure is logged (a refusal audited) and raised as
+    `StoreFailed` with the line to show."""
+    try:
+        return fn(*args, **kwargs)
+    except Exception as error:  # noqa: BLE001 -- logged here, said by the app's worker handler
+        raise failure(app, error) from error
+
+
+def show(node: DOMNode, callback: Callable[..., None], *args: Any) -> None:
+    """In a thread worker: `callback(*args)` on the UI thread, unless this worker was cancelled (a newer
+    one of its group replaced it) or the node has left the screen meanwhile: a stale result is dropped."""
+    worker = get_current_worker()
+    if worker.is_cancelled:
+        return
+
+    def guarded() -> None:
+        if node.is_attached and not worker.is_cancelled:
+            callback(*args)
+
+    with contextlib.suppress(RuntimeError):  # the app has closed
+        node.app.call_from_thread(guarded)
 
 
 def call_store(node: DOMNode, fn: Callable[..., Any], *args: Any, done: Callable[[Any], None],

@@ -6,7 +6,8 @@ imports neither textual nor SQLAlchemy.
 - `setup`: setting a programme up – `init`, `activities`, `enrol`/`unenrol`, the parsers of these;
 - `common`: what every subcommand shares – who is acting (proven with the PIN), the database, `--out`.
 
-`programme` and `setup` are imported only when one of their subcommands runs.
+`programme` is imported only when one of its subcommands runs, `setup` (light) for the parser too; each
+imports the store modules a subcommand uses inside that subcommand.
 """
 from tui.cli.entry import COMMANDS, CSV_DIALECTS, EXPORT_WHAT, PERSON_COMMANDS, build_parser, main
 

@@ -1,8 +1,10 @@
 """What the `arena` subcommands share: who is acting (proven with the PIN), the database a command works
-on and where its output goes. Imports nothing heavy; where the files live is `tui.paths`."""
+on and where its output goes. Imports nothing heavy (every store module is imported where it is used, so
+`arena --help` loads none); where the files live is `tui.paths`."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import os
 import sys
@@ -66,8 +68,6 @@ def out(args: argparse.Namespace, binary: bool = False, bom: bool = False):  # n
     (owner-only) and renamed when complete; it never replaces the database or, without --force, an
     existing file, and a refused or failed run leaves whatever was there untouched. A byte-order mark
     only where asked (CSV for Excel), never in JSON."""
-    import contextlib
-
     if not getattr(args, "out", None):
         return contextlib.nullcontext(sys.stdout.buffer if binary else sys.stdout)
     from store import files

@@ -7,11 +7,13 @@ for bad usage or input, never a traceback.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import re
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from store.i18n import ArenaError, set_language, t
 from tui.cli import common
@@ -66,13 +68,13 @@ def _said(message: str) -> str:
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2
+    def error(self, message: str) -> NoReturn:  # one line, exit 2
         sys.stderr.write(f"arena: {t('cli.bad_usage', detail=_said(message))}\n")
         raise SystemExit(2)
 
 
-def _common() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+def _common() -> _Parser:
+    common = _Parser(add_help=False)
     common.add_argument("--db", default=argparse.SUPPRESS, help="databasfil / database file")
     common.add_argument("--lang", choices=("sv", "en"), default=argparse.SUPPRESS, help="språk / language")
     common.add_argument("--user", default=argparse.SUPPRESS, help="inloggning / login (default: OS login)")
@@ -81,9 +83,9 @@ def _common() -> argparse.ArgumentParser:
     return common
 
 
-def _person() -> argparse.ArgumentParser:
+def _person() -> _Parser:
     """Options of every subcommand that acts as a person (it needs that person's PIN)."""
-    person = argparse.ArgumentParser(add_help=False)
+    person = _Parser(add_help=False)
     person.add_argument("--pin-stdin", action="store_true",
                         help="läs PIN-koden från standard in / read the PIN from standard input (scripts)")
     return person
@@ -243,8 +245,6 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_find(args: argparse.Namespace) -> int:
-    import json
-
     from store import audit, cases, validate
 
     database = common.open_db(args)
@@ -344,7 +344,8 @@ def main(argv: list[str] | None = None) -> int:
         if acting is not None:
             from store import audit
 
-            audit.refused(*acting, error)
+            database, login = acting
+            audit.refused(database, login, error)
         sys.stderr.write(f"arena: {error}\n")
         return 2
     except KeyboardInterrupt:

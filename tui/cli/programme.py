@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from store.i18n import ArenaError, t
 from tui.cli import common
+from tui.paths import default_key
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -25,7 +27,7 @@ def cmd_report(args: argparse.Namespace) -> int:
                          participant=args.participant, caseworker=args.caseworker, activity=args.activity,
                          stream=True, reason=args.reason)
     if args.format == "csv":
-        with common.out(args, bom=bool(args.out) and dialect.bom) as out:
+        with common.out(args, bom=bool(args.out and dialect and dialect.bom)) as out:
             report.write_csv(built, out, dialect)
     else:
         with common.out(args, binary=True) as out:
@@ -57,9 +59,6 @@ def cmd_sync(args: argparse.Namespace) -> int:
     """Exit 0 only when nothing is stranded; 1 when the sync ran but something waits or failed (the
     last line says what and what to do); 2 for bad usage, a missing key or an unreachable share."""
     from store import sync
-    from tui.paths import default_key
-
-    from pathlib import Path
 
     if args.status:
         return _sync_status(args)
@@ -76,8 +75,6 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 def _sync_with(args: argparse.Namespace, share, key: bytes, key_path) -> int:  # noqa: ANN001
     from store import sync
-
-    from pathlib import Path
 
     if args.archivable:
         from store import snapshot

@@ -1,5 +1,6 @@
-"""Setting a programme up from the command line: `init`, `activities`, `enrol`/`unenrol` (their parsers
-too). Imported only when one of them runs; every rule lives in `store`."""
+"""Setting a programme up from the command line: `init`, `activities`, `enrol`/`unenrol` and their
+parsers (imported for every `arena` run, so it imports no store module at the top); every rule lives in
+`store`."""
 from __future__ import annotations
 
 import argparse
@@ -126,9 +127,9 @@ def cmd_activities(args: argparse.Namespace) -> int:
             state = t("act.closed") if act.closed else ""
             print(f"{act.name:30} {act.kind:14} {act.site:14} {leader:16} {state}".rstrip())
             for s in act.sessions:
-                hours = " ".join(f"{h:g}" for h in s.hours)
+                hours_text = " ".join(f"{h:g}" for h in s.hours)
                 ends = f"  {t('act.ends', date=s.end_date)}" if s.end_date else ""
-                print(f"    {s.name or '–':8} {s.times or t('act.all_day'):13} {hours:20} "
+                print(f"    {s.name or '–':8} {s.times or t('act.all_day'):13} {hours_text:20} "
                       f"{t('act.places', n=s.enrolled, capacity=s.capacity)}{ends}")
         return 0
     if not args.name:

@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -14,10 +15,11 @@ from textual.widgets import DataTable, Header, Static
 
 from store import access, activities, clock, validate
 from store.i18n import ArenaError, t
+from tui.appbase import AppBase, Synced
 from tui.dialogs import FormDialog, PromptDialog, Saved
 from tui.labels import add_columns
-from tui.workers import call_store
 from tui.footer import ArenaFooter
+from tui.workers import show, store_call
 
 
 def _optional_date(text: str) -> dt.date | None:
@@ -25,6 +27,8 @@ def _optional_date(text: str) -> dt.date | None:
 
 
 class ActivitiesScreen(Screen):
+    app: AppBase
+
     BINDINGS = [
         Binding("escape", "app.pop_screen", t("key.back"), id="back"),
         Binding("ctrl+n", "add_activity", t("key.new_activity"), id="new_activity"),
@@ -52,8 +56,10 @@ class ActivitiesScreen(Screen):
         self.query_one(DataTable).focus()
         self.reload()
 
+    @on(Synced)
+    @work(thread=True, group="adm", exclusive=True, exit_on_error=False)
     def reload(self) -> None:
-        call_store(self, activities.all_activities, self.app.db, include_closed=True, done=self._show, group="adm")
+        show(self, self._show, store_call(self.app, activities.all_activities, self.app.db, include_closed=True))
 
     def _show(self, found: list[activities.Activity]) -> None:
         table = self.query_one(DataTable)
@@ -62,7 +68,8 @@ class ActivitiesScreen(Screen):
         self.rows = {}
         for act in found:
             style = "dim" if act.closed else ""
-            for s in act.sessions or [None]:
+            sessions: list[activities.ActivitySession | None] = [*act.sessions] or [None]
+            for s in sessions:
                 key = s.id if s else act.id
                 self.rows[key] = (act, s)
                 ends = f" → {s.end_date}" if s and s.end_date else ""
@@ -78,7 +85,8 @@ class ActivitiesScreen(Screen):
         table = self.query_one(DataTable)
         if not table.row_count:
             return None
-        return self.rows.get(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.rows.get(key) if key is not None else None
 
     def _write(self, fn, saved) -> None:  # noqa: ANN001 -- a store call; the message, or one from its result
         def done(result: object) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 from dataclasses import dataclass, field, replace
 
 from rich.text import Text
@@ -15,6 +16,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Input, Static
 from textual.widgets.data_table import ColumnKey, RowKey
@@ -22,6 +24,8 @@ from textual.widgets.data_table import ColumnKey, RowKey
 from store import attendance, calendar, clock
 from store.attendance import Mark, RollRow, Session
 from store.i18n import num, t
+from store.names import fold
+from tui.appbase import AppBase
 from tui.dialogs import ConfirmDialog
 from tui.labels import add_columns, mark_text, person_name
 from tui.mark_keys import MARK_BINDINGS, MarkKeys
@@ -41,14 +45,50 @@ class UndoStep:
 class SessionTable(DataTable):
     BINDINGS = [Binding("enter", "open_session", t("key.open"), id="open_session")]
 
+    class OpenAsked(Message):
+        """Enter on a session: the screen opens its roll call."""
+
     def action_open_session(self) -> None:
-        screen = self.screen
-        if isinstance(screen, AttendanceScreen):
-            screen.open_current_session()
+        self.post_message(self.OpenAsked())
 
 
-class RollTable(MarkKeys, DataTable):
-    """The roll call. Bindings live here so they show in the footer whenever the list has focus."""
+class RollTable(MarkKeys[RollRow], DataTable):
+    """The roll call. Bindings live here so they show in the footer whenever the list has focus; what
+    concerns the whole screen (its header, the session list, undo, the filter) is a message to it."""
+
+    app: AppBase
+
+    class Changed(Message):
+        """What the roll call shows changed (marks shown, closed, redrawn): the header and the session's
+        count follow. Posted once for all the marks shown in one go."""
+
+        def __init__(self, session_id: str | None, day: dt.date, marked: int) -> None:
+            super().__init__()
+            self.session_id, self.day, self.marked = session_id, day, marked
+
+    class Undoable(Message):
+        """A write was committed: the screen keeps the step that undoes it."""
+
+        def __init__(self, session_id: str | None, day: dt.date, step: UndoStep) -> None:
+            super().__init__()
+            self.session_id, self.day, self.step = session_id, day, step
+
+    class Reread(Message):
+        """A write changed more than one row (all present, a cancelled session): read the roll call again.
+        Follows its `Undoable`."""
+
+    class UndoAsked(Message):
+        """ctrl+z: undo the last whole action on this roll call."""
+
+        def __init__(self, activity_id: str, session_id: str, day: dt.date) -> None:
+            super().__init__()
+            self.activity_id, self.session_id, self.day = activity_id, session_id, day
+
+    class FilterAsked(Message):
+        """`/`: the screen shows the name filter."""
+
+    class BackAsked(Message):
+        """Back to the session list."""
 
     BINDINGS = [
         *MARK_BINDINGS,
@@ -83,7 +123,7 @@ class RollTable(MarkKeys, DataTable):
         self.order = [r.participant_id for r in rows]
         self.redraw()
         if not same:
-            first_unmarked = next((i for i, pid in enumerate(self.visible()) if self.people[pid].mark is None), 0)
+            first_unmarked = next((i for i, pid in enumerate(self.visible_ids()) if self.people[pid].mark is None), 0)
             self.move_cursor(row=first_unmarked)
 
     def update_cell(self, row_key: RowKey | str, column_key: ColumnKey | str, value: object, *,
@@ -100,26 +140,25 @@ class RollTable(MarkKeys, DataTable):
             return
         self._data[row][column] = value
         index = self._row_locations.get(row)
-        for cache, stale in ((self._cell_render_cache, lambda key: key[0] == row),
-                             (self._row_render_cache, lambda key: key[0] == row),
-                             (self._row_renderable_cache, lambda key: key[1] == index)):
+        caches: list[tuple[Any, Callable[[Any], bool]]] = [  # three caches with three kinds of key
+            (self._cell_render_cache, lambda key: key[0] == row), (self._row_render_cache, lambda key: key[0] == row),
+            (self._row_renderable_cache, lambda key: key[1] == index)]
+        for cache, stale in caches:
             for key in [key for key in cache.keys() if stale(key)]:
                 cache.discard(key)
         self._line_cache.clear()  # lines are cheap to put together again from the rows still cached
-        self.refresh_row(index)
+        if index is not None:
+            self.refresh_row(index)
 
     def close(self) -> None:
         """No roll call: nothing here may take a mark (the day changed to one without this session)."""
         self.activity_id, self.session_id, self.activity_name, self.people, self.order = None, None, "", {}, []
         self.clear()
-        if isinstance(self.screen, AttendanceScreen):
-            self.screen.refresh_roll_header()
+        self._changed()
 
-    def visible(self) -> list[str]:
+    def visible_ids(self) -> list[str]:
         if not self.name_filter:
             return self.order
-        from store.names import fold
-
         wanted = fold(self.name_filter).split()  # every word, in any order: "ahmed lars" finds "Ahmed, Lars"
         return [pid for pid in self.order if all(w in fold(self.people[pid].name) for w in wanted)]
 
@@ -129,13 +168,13 @@ class RollTable(MarkKeys, DataTable):
         if not self.columns:
             add_columns(self, ("name", "att.col.name", 24), ("mark", "att.col.mark", 20),
                         ("planned", "att.col.planned", 6), ("info", "att.col.info", None))
-        for pid in self.visible():
+        for pid in self.visible_ids():
             row = self.people[pid]
             self.add_row(person_name(row.name, row.protected), mark_text(row.mark, self.cancelled, row.edits),
                          num(row.planned_hours), self._info(row), key=pid)
         if self.row_count:
             self.move_cursor(row=min(keep, self.row_count - 1))
-        self.screen.refresh_roll_header() if isinstance(self.screen, AttendanceScreen) else None
+        self._changed()
 
     def _info(self, row: RollRow, error: str = "") -> Text:
         if error:
@@ -155,7 +194,7 @@ class RollTable(MarkKeys, DataTable):
         if not self.row_count or self.activity_id is None:
             return None
         key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        return self.people.get(key)
+        return self.people.get(key) if key is not None else None
 
     def marked_count(self) -> int:
         return sum(1 for r in self.people.values() if r.mark is not None)
@@ -175,10 +214,10 @@ class RollTable(MarkKeys, DataTable):
                 note: str = "", advance: bool = True) -> None:
         if self._refused(row):
             return
-        screen = self.screen
-        assert isinstance(screen, AttendanceScreen)
         lane = self.app.write_lane
         db, login, aid, day, sid = self.app.db, self.app.login, self.activity_id, self.day, self.session_id
+        if aid is None:  # no roll call open: nothing to mark (current() says so too)
+            return
         self.update_cell(row.participant_id, "mark", Text(t("st.saving"), style="italic dim"))
         previous = row.mark
         index = self.cursor_row
@@ -192,7 +231,7 @@ class RollTable(MarkKeys, DataTable):
         request = attendance.MarkRequest(row.participant_id, aid, day, status, hours, reason, note, sid)
 
         def done(saved: Mark) -> None:
-            screen.remember(sid, day, UndoStep("marks", [(row.participant_id, previous)]))
+            self.post_message(self.Undoable(sid, day, UndoStep("marks", [(row.participant_id, previous)])))
             self._set_mark(row.participant_id, saved, aid=sid, day=day)
             if lane.settled():  # during a burst the rows say it; one toast, for the last mark
                 self.app.notify(t("att.saved", name=row.name, status=t("st." + status)), timeout=2)
@@ -216,7 +255,7 @@ class RollTable(MarkKeys, DataTable):
         edits = row.edits + (1 if mark is not None and mark != row.mark else 0)
         row = replace(row, mark=mark, edits=edits)
         self.people[pid] = row
-        if pid in self.visible():
+        if pid in self.visible_ids():
             self.update_cell(pid, "mark", mark_text(mark, self.cancelled, row.edits))
             self.update_cell(pid, "info", self._info(row, error))
         if not self._summary_due:  # once for all the marks shown in one go, not once per mark
@@ -225,9 +264,10 @@ class RollTable(MarkKeys, DataTable):
 
     def _refresh_summary(self) -> None:
         self._summary_due = False
-        if isinstance(self.screen, AttendanceScreen):
-            self.screen.refresh_roll_header()
-            self.screen.session_marked(self.session_id, self.day, self.marked_count())
+        self._changed()
+
+    def _changed(self) -> None:
+        self.post_message(self.Changed(self.session_id, self.day, self.marked_count()))
 
     def _failed(self, pid: str, message: str, *, aid: str | None, day: dt.date) -> None:
         row = self.people.get(pid) if (aid, day) == (self.session_id, self.day) else None
@@ -239,22 +279,21 @@ class RollTable(MarkKeys, DataTable):
         row = self.current()
         if row is None or row.mark is None or self._refused(row):
             return
-        screen = self.screen
-        assert isinstance(screen, AttendanceScreen)
         db, login, aid, day, previous = self.app.db, self.app.login, self.activity_id, self.day, row.mark
         sid = self.session_id
+        if aid is None:
+            return
 
         def done(_: object) -> None:
-            screen.remember(sid, day, UndoStep("marks", [(row.participant_id, previous)]))
+            self.post_message(self.Undoable(sid, day, UndoStep("marks", [(row.participant_id, previous)])))
             self._set_mark(row.participant_id, None, aid=sid, day=day)
 
         self.app.write_lane.submit(lambda: attendance.clear(db, login, row.participant_id, aid, day, session_id=sid),
                                    done, lambda m: self._failed(row.participant_id, m, aid=sid, day=day))
 
     def action_undo(self) -> None:
-        screen = self.screen
-        if isinstance(screen, AttendanceScreen) and self.activity_id is not None and self.session_id is not None:
-            screen.undo(self.activity_id, self.session_id, self.day)
+        if self.activity_id is not None and self.session_id is not None:
+            self.post_message(self.UndoAsked(self.activity_id, self.session_id, self.day))
 
     def action_all_present(self) -> None:
         if self.activity_id is None:
@@ -265,8 +304,6 @@ class RollTable(MarkKeys, DataTable):
         todo = sum(1 for r in self.people.values() if r.mark is None)
         if not todo:
             return
-        screen = self.screen
-        assert isinstance(screen, AttendanceScreen)
         db, login, aid, day, sid = self.app.db, self.app.login, self.activity_id, self.day, self.session_id
 
         def confirmed(ok: bool | None) -> None:
@@ -274,9 +311,9 @@ class RollTable(MarkKeys, DataTable):
                 return
 
             def done(ids: list[str]) -> None:
-                screen.remember(sid, day, UndoStep("marks", [(pid, None) for pid in ids]))
+                self.post_message(self.Undoable(sid, day, UndoStep("marks", [(pid, None) for pid in ids])))
                 self.app.notify(t("att.all_done", n=len(ids)), timeout=3)
-                screen.reload_roll()
+                self.post_message(self.Reread())
 
             self.app.write_lane.submit(lambda: attendance.mark_all_present(db, login, aid, day, session_id=sid), done,
                                        lambda m: self.app.notify(m, severity="error", timeout=8))
@@ -287,8 +324,6 @@ class RollTable(MarkKeys, DataTable):
     def action_cancel_session(self) -> None:
         if self.activity_id is None:
             return
-        screen = self.screen
-        assert isinstance(screen, AttendanceScreen)
         reason = attendance.refusal(self.day)
         if reason:
             self.app.notify(reason, severity="error", timeout=6)
@@ -299,32 +334,36 @@ class RollTable(MarkKeys, DataTable):
         if self.cancelled:
             def uncancelled(ok: bool | None) -> None:
                 if ok:
+                    def done(_: object) -> None:
+                        self.post_message(self.Undoable(sid, day, UndoStep("uncancel")))
+                        self.post_message(self.Reread())
+
                     self.app.write_lane.submit(lambda: attendance.uncancel_session(db, login, aid, day, session_id=sid),
-                                               lambda _: (screen.remember(sid, day, UndoStep("uncancel")),
-                                                          screen.reload_roll()),
-                                               lambda m: self.app.notify(m, severity="error", timeout=8))
+                                               done, lambda m: self.app.notify(m, severity="error", timeout=8))
             self.app.push_screen(ConfirmDialog(t("att.confirm_uncancel", session=where, n=marked)), uncancelled)
             return
 
         def confirmed(ok: bool | None) -> None:
             if ok:
+                def done(_: object) -> None:
+                    self.post_message(self.Undoable(sid, day, UndoStep("cancel")))
+                    self.post_message(self.Reread())
+
                 self.app.write_lane.submit(lambda: attendance.cancel_session(db, login, aid, day, session_id=sid),
-                                           lambda _: (screen.remember(sid, day, UndoStep("cancel")),
-                                                      screen.reload_roll()),
-                                           lambda m: self.app.notify(m, severity="error", timeout=8))
+                                           done, lambda m: self.app.notify(m, severity="error", timeout=8))
 
         self.app.push_screen(ConfirmDialog(t("att.confirm_cancel", session=where, n=marked)), confirmed)
 
     def action_filter(self) -> None:
-        screen = self.screen
-        if isinstance(screen, AttendanceScreen):
-            screen.show_filter()
+        self.post_message(self.FilterAsked())
 
     def action_back_to_sessions(self) -> None:
-        self.screen.query_one(SessionTable).focus()
+        self.post_message(self.BackAsked())
 
 
 class AttendanceScreen(Screen):
+    app: AppBase
+
     BINDINGS = [
         Binding("left_square_bracket", "change_day(-1)", t("key.prev_day"), id="prev_day"),
         Binding("right_square_bracket", "change_day(1)", t("key.next_day"), id="next_day"),
@@ -428,6 +467,35 @@ class AttendanceScreen(Screen):
                 self.notify(t("att.no_session_that_day", day=calendar.day_line(self.day)), timeout=4)
                 table.focus()
         self.refresh_roll_header()
+
+    @on(RollTable.Changed)
+    def roll_changed(self, event: RollTable.Changed) -> None:
+        self.refresh_roll_header()
+        self.session_marked(event.session_id, event.day, event.marked)
+
+    @on(RollTable.Undoable)
+    def undoable(self, event: RollTable.Undoable) -> None:
+        self.remember(event.session_id, event.day, event.step)
+
+    @on(RollTable.Reread)
+    def reread(self) -> None:
+        self.reload_roll()
+
+    @on(RollTable.UndoAsked)
+    def undo_asked(self, event: RollTable.UndoAsked) -> None:
+        self.undo(event.activity_id, event.session_id, event.day)
+
+    @on(RollTable.FilterAsked)
+    def filter_asked(self) -> None:
+        self.show_filter()
+
+    @on(RollTable.BackAsked)
+    def back_asked(self) -> None:
+        self.query_one(SessionTable).focus()
+
+    @on(SessionTable.OpenAsked)
+    def open_asked(self) -> None:
+        self.open_current_session()
 
     def session_marked(self, session_id: str | None, day: dt.date, marked: int) -> None:
         """A mark was committed: update that session's count in place (no query per key press)."""
@@ -543,6 +611,7 @@ class AttendanceScreen(Screen):
                 steps.append(step)
                 self.notify(t("att.undo_failed", error=message), severity="error", timeout=8)
 
+            job: Callable[[], object]
             if step.kind == "cancel":
                 job = lambda: attendance.uncancel_session(db, login, activity_id, day, session_id=sid)  # noqa: E731
             elif step.kind == "uncancel":
@@ -570,7 +639,7 @@ class AttendanceScreen(Screen):
             session = self.current_session()
         if session is None:
             return
-        from tui.screens.weekgrid import WeekGridScreen
+        from tui.screens.weekgrid import WeekGridScreen  # lazy: the roll call opens without it; loaded on w
 
         self.app.push_screen(WeekGridScreen(session.activity_id, session.title, clock.week_monday(self.day),
                                             session.session_id))

@@ -9,37 +9,35 @@ import datetime as dt
 from collections.abc import Callable
 
 from rich.text import Text
-from textual import on
-from textual.app import App, ComposeResult
+from textual import on, work
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Header, Input, Label, Select, Static, TabbedContent, TabPane
 
 from store import attendance, cases, clock, milestones, staff
+from store.access import REASON_KEYS, check_reason
+from store.calendar import WEEKDAY_SHORT
 from store.cases import Participant
-from store.i18n import num, t
+from store.db import Database
+from store.i18n import language, num, t
+from tui.appbase import AppBase, Synced
 from tui.dialogs import ChoiceDialog
 from tui.labels import cell_symbol
 from tui.milestone_keys import MILESTONE_BINDINGS, MilestoneKeys
-from tui.workers import call_store
+from tui.screens.enrolment import EnrolmentScreen
+from tui.screens.reportdialog import ask_and_write
+from tui.workers import StoreFailed, call_store, show, store_call
 from tui.footer import ArenaFooter
 
 
 
-def ask_reason(app: App, name: str, then: Callable[[str], None]) -> None:
-    """The access-reason modal: common reasons plus free text; Escape cancels and nothing is opened."""
-    from store.access import REASON_KEYS, check_reason
-
-    options: list[tuple[object, str]] = [(t(key), t(key)) for key in REASON_KEYS]
-    options.append((None, t("dlg.reason.other")))
-
-    def chosen(reason: object) -> None:
-        if reason:
-            then(str(reason))
-
-    app.push_screen(ChoiceDialog(t("dlg.reason_title", name=name or "—"), options,
-                                 with_text=t("dlg.reason_placeholder"), check=check_reason), chosen)
+def reason_dialog(name: str) -> ChoiceDialog[str]:
+    """The access-reason modal: common reasons plus free text; Escape (None) cancels and nothing is opened."""
+    options = [(t(key), t(key)) for key in REASON_KEYS]
+    return ChoiceDialog(t("dlg.reason_title", name=name or "—"), options, with_text=t("dlg.reason_placeholder"),
+                        with_text_label=t("dlg.reason.other"), check=check_reason)
 
 
 class TimelineTable(DataTable):
@@ -54,6 +52,8 @@ class CaseCardScreen(MilestoneKeys, Screen):
     """The card's keys are bound on the screen, so they work the moment it opens, whichever tab has
     focus, and show in the footer. The screen holds keys typed ahead until its first load is shown."""
 
+    app: AppBase
+
     BINDINGS = [
         Binding("escape", "app.pop_screen", t("key.back"), id="back"),
         Binding("ctrl+e", "edit", t("key.edit"), id="edit"),
@@ -63,8 +63,6 @@ class CaseCardScreen(MilestoneKeys, Screen):
     ]
 
     def action_enrolments(self) -> None:
-        from tui.screens.enrolment import EnrolmentScreen
-
         self.app.push_screen(EnrolmentScreen(self.participant.id, self.participant.name), lambda _: self.reload())
 
     def __init__(self, participant: Participant) -> None:
@@ -108,22 +106,25 @@ class CaseCardScreen(MilestoneKeys, Screen):
         self.reload()
 
     # ------------------------------------------------------------------ loading
+    @on(Synced)
     def reload(self) -> None:
-        db, login, pid = self.app.db, self.app.login, self.participant.id
+        if not self._loaded and self._release is None:
+            self._release = self.app.hold_keys()  # keys typed ahead wait until the card shows what they act on
+        self._load(self.app.db, self.app.login, self.participant.id)
 
+    @work(thread=True, group="card", exclusive=True, exit_on_error=False)
+    def _load(self, db: Database, login: str, pid: str) -> None:
         def load() -> tuple:
             return (cases.get(db, login, pid), milestones.timeline(db, login, pid), milestones.stages(db),
                     attendance.person_weeks(db, login, pid, weeks=8), cases.notes(db, login, pid),
                     cases.history(db, login, pid, 300), cases.enrolments(db, login, pid))
 
-        if not self._loaded and self._release is None:
-            self._release = self.app.hold_keys()  # keys typed ahead wait until the card shows what they act on
-
-        def failed(message: str) -> None:
-            self._first_shown()
-            self.app.notify(message, severity="error", timeout=8)
-
-        call_store(self, load, done=self._show, failed=failed, group="card")
+        try:
+            data = store_call(self.app, load)
+        except StoreFailed:
+            show(self, self._first_shown)  # the keys held for the card go on; the app says what failed
+            raise
+        show(self, self._show, data)
 
     def _first_shown(self) -> None:
         self._loaded = True
@@ -212,8 +213,6 @@ class CaseCardScreen(MilestoneKeys, Screen):
         self.app.push_screen(EditScreen(self.participant), lambda changed: self.reload() if changed else None)
 
     def action_report(self) -> None:
-        from tui.screens.reportdialog import ask_and_write
-
         ask_and_write(self.app, participant=self.participant.id, participant_name=self.participant.name)
 
 
@@ -229,14 +228,13 @@ def _short(value: object) -> str:
 
 
 def attendance_day_labels() -> list[str]:
-    from store.calendar import WEEKDAY_SHORT
-    from store.i18n import language
-
     return list(WEEKDAY_SHORT[language()][:5])
 
 
 class EditScreen(ModalScreen[bool]):
     """Edit a person's details; store validates and logs every changed field."""
+
+    app: AppBase
 
     BINDINGS = [Binding("escape", "cancel", t("dlg.cancel")), Binding("ctrl+s", "save", t("key.save"), id="save")]
 
@@ -270,13 +268,13 @@ class EditScreen(ModalScreen[bool]):
                 yield Button(t("dlg.cancel"), id="ed-cancel")
 
     def on_mount(self) -> None:
-        def show(cws: list[staff.Caseworker]) -> None:
+        def offer(cws: list[staff.Caseworker]) -> None:
             select = self.query_one("#ed-caseworker", Select)
             select.set_options([(f"{c.name} ({c.login})", c.id) for c in cws])
             if self.participant.caseworker_id:
                 select.value = self.participant.caseworker_id
 
-        call_store(self, staff.all_caseworkers, self.app.db, done=show, group="caseworkers")
+        call_store(self, staff.all_caseworkers, self.app.db, done=offer, group="caseworkers")
         self.query_one("#ed-first", Input).focus()
 
     def action_save(self) -> None:

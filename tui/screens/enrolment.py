@@ -4,7 +4,9 @@ session from a date on. The roll call of a day is built from the enrolments vali
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -12,10 +14,15 @@ from textual.widgets import DataTable, Header, Static
 
 from store import activities, clock, validate
 from store.i18n import t
-from tui.dialogs import ChoiceDialog, FormDialog, PromptDialog, Saved
-from tui.labels import add_columns
-from tui.workers import call_store
+from tui.appbase import AppBase, Synced
+from tui.dialogs import ChoiceDialog, DialogFlow, FormDialog, PromptDialog, Saved, run_flow
 from tui.footer import ArenaFooter
+from tui.labels import add_columns
+from tui.workers import show, store_call
+
+
+def _reason(text: str) -> str:
+    return validate.text(text, "anledning", max_len=200, required=True)
 
 
 def _dates(v: dict[str, str]) -> tuple[dt.date, dt.date | None]:
@@ -25,6 +32,8 @@ def _dates(v: dict[str, str]) -> tuple[dt.date, dt.date | None]:
 
 
 class EnrolmentScreen(Screen[None]):
+    app: AppBase
+
     BINDINGS = [
         Binding("escape", "back", t("key.back"), id="back"),
         Binding("ctrl+n", "add", t("key.enrol"), id="enrol"),
@@ -54,8 +63,11 @@ class EnrolmentScreen(Screen[None]):
     def action_back(self) -> None:
         self.dismiss(None)
 
+    @on(Synced)
+    @work(thread=True, group="enr", exclusive=True, exit_on_error=False)
     def reload(self) -> None:
-        call_store(self, activities.enrolments, self.app.db, self.app.login, self.participant_id, done=self._show, group="enr")
+        show(self, self._show, store_call(self.app, activities.enrolments, self.app.db, self.app.login,
+                                          self.participant_id))
 
     def _show(self, found: list[activities.Enrolment]) -> None:
         table = self.query_one(DataTable)
@@ -68,9 +80,11 @@ class EnrolmentScreen(Screen[None]):
         table = self.query_one(DataTable)
         if not table.row_count:
             return None
-        return self.rows.get(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.rows.get(key) if key is not None else None
 
-    def _write(self, fn, message: str, on_full=None) -> None:  # noqa: ANN001
+    def _write(self, fn: Callable[[], object], message: str,
+               on_full: Callable[[str], object] | None = None) -> None:
         """Run a store write; a full session asks for a reason and tries again with it."""
         def attempt() -> tuple[bool, str]:
             try:
@@ -83,32 +97,41 @@ class EnrolmentScreen(Screen[None]):
 
         def done(outcome: tuple[bool, str]) -> None:
             ok, text = outcome
-            if not ok:
-                self.app.push_screen(PromptDialog(text + " " + t("enr.reason"),
-                                                  check=lambda r: validate.text(r, "anledning", max_len=200,
-                                                                                required=True)),
-                                     lambda reason: reason and self._write(lambda: on_full(reason), message))
-                return
-            self.app.notify(text, timeout=3)
-            self.reload()
+            if ok:
+                self.app.notify(text, timeout=3)
+                self.reload()
+            elif on_full is not None:
+                self._ask_reason_then(text, lambda reason: self._write(lambda: on_full(reason), message))
 
         self.app.write_lane.submit(attempt, done, lambda text: self.app.notify(text, severity="error", timeout=8))
 
-    def _pick_session(self, title: str, then, activity_id: str | None = None) -> None:  # noqa: ANN001
-        def show(found: list[activities.ActivitySession]) -> None:
-            options = [(s, f"{s.title} · {t('act.places', n=s.enrolled, capacity=s.capacity)}") for s in found
-                       if activity_id is None or s.activity_id == activity_id]
-            if not options:
-                self.app.notify(t("enr.no_sessions"), severity="warning")
-                return
-            self.app.push_screen(ChoiceDialog(title, options), lambda s: s and then(s))
+    def _ask_reason_then(self, why: str, then: Callable[[str], None]) -> None:
+        """A full session: the reason (logged) to enrol all the same, then `then(reason)`."""
+        async def steps(flow: DialogFlow) -> None:
+            reason = await flow.ask(PromptDialog(f"{why} {t('enr.reason')}", check=_reason))
+            if reason:
+                then(reason)
 
-        call_store(self, activities.open_sessions, self.app.db, clock.today(), done=show, group="enr-pick")
+        run_flow(self, steps)
+
+    async def _ask_session(self, flow: DialogFlow, title: str,
+                           activity_id: str | None = None) -> activities.ActivitySession | None:
+        found = await flow.read(activities.open_sessions, self.app.db, clock.today())
+        options = [(s, f"{s.title} · {t('act.places', n=s.enrolled, capacity=s.capacity)}") for s in found
+                   if activity_id is None or s.activity_id == activity_id]
+        if not options:
+            self.app.notify(t("enr.no_sessions"), severity="warning")
+            return None
+        return await flow.ask(ChoiceDialog(title, options))
 
     def action_add(self) -> None:
         db, login, pid = self.app.db, self.app.login, self.participant_id
 
-        def chosen(s: activities.ActivitySession) -> None:
+        async def steps(flow: DialogFlow) -> None:
+            s = await self._ask_session(flow, t("enr.pick"))
+            if s is None:
+                return
+
             def write(v: tuple[dt.date, dt.date | None]) -> str:
                 """Saved from the dialog (a refusal stays in it with the dates); a full session closes it
                 with the reason to ask for."""
@@ -118,26 +141,23 @@ class EnrolmentScreen(Screen[None]):
                     return str(full)
                 return ""
 
-            def saved(result: object) -> None:
-                if not isinstance(result, Saved):
-                    return
-                start, end = result.value
-                message = t("enr.added", session=s.title)
-                if not result.outcome:
-                    self.app.notify(message, timeout=3)
-                    self.reload()
-                    return
-                self.app.push_screen(
-                    PromptDialog(f"{result.outcome} {t('enr.reason')}",
-                                 check=lambda r: validate.text(r, "anledning", max_len=200, required=True)),
-                    lambda reason: reason and self._write(lambda: activities.enrol(
-                        db, login, pid, s.activity_id, start, end, session=s.name or None, reason=reason), message))
-
-            self.app.push_screen(FormDialog(t("enr.add", session=s.title), [
+            result = await flow.ask(FormDialog(t("enr.add", session=s.title), [
                 ("from", t("enr.col.from"), clock.today().isoformat(), False),
-                ("to", t("enr.to_optional"), "", False)], _dates, write=write), saved)
+                ("to", t("enr.to_optional"), "", False)], _dates, write=write))
+            if not isinstance(result, Saved):
+                return
+            start, end = result.value
+            message = t("enr.added", session=s.title)
+            if not result.outcome:
+                self.app.notify(message, timeout=3)
+                self.reload()
+                return
+            reason = await flow.ask(PromptDialog(f"{result.outcome} {t('enr.reason')}", check=_reason))
+            if reason:
+                self._write(lambda: activities.enrol(db, login, pid, s.activity_id, start, end,
+                                                     session=s.name or None, reason=reason), message)
 
-        self._pick_session(t("enr.pick"), chosen)
+        run_flow(self, steps)
 
     def action_end(self) -> None:
         e = self.current()
@@ -145,13 +165,14 @@ class EnrolmentScreen(Screen[None]):
             return
         db, login = self.app.db, self.app.login
 
-        def save(last: object) -> None:
-            if isinstance(last, dt.date):
+        async def steps(flow: DialogFlow) -> None:
+            last = await flow.ask(PromptDialog(t("enr.end", session=e.title), clock.today().isoformat(),
+                                               check=validate.date))
+            if last is not None:
                 self._write(lambda: activities.end_enrolment(db, login, e.id, last),
                             t("enr.ended", session=e.title, date=last.isoformat()))
 
-        self.app.push_screen(PromptDialog(t("enr.end", session=e.title), clock.today().isoformat(),
-                                          check=validate.date), save)
+        run_flow(self, steps)
 
     def action_move(self) -> None:
         e = self.current()
@@ -159,14 +180,15 @@ class EnrolmentScreen(Screen[None]):
             return
         db, login = self.app.db, self.app.login
 
-        def chosen(s: activities.ActivitySession) -> None:
-            def save(day: object) -> None:
-                if isinstance(day, dt.date):
-                    self._write(lambda: activities.move(db, login, e.id, s.id, day),
-                                t("enr.moved", session=s.title, date=day.isoformat()),
-                                on_full=lambda reason: activities.move(db, login, e.id, s.id, day, reason))
+        async def steps(flow: DialogFlow) -> None:
+            s = await self._ask_session(flow, t("enr.pick_move", session=e.title), e.activity_id)
+            if s is None:
+                return
+            day = await flow.ask(PromptDialog(t("enr.move_from", session=s.title), clock.today().isoformat(),
+                                              check=validate.date))
+            if day is not None:
+                self._write(lambda: activities.move(db, login, e.id, s.id, day),
+                            t("enr.moved", session=s.title, date=day.isoformat()),
+                            on_full=lambda reason: activities.move(db, login, e.id, s.id, day, reason))
 
-            self.app.push_screen(PromptDialog(t("enr.move_from", session=s.title), clock.today().isoformat(),
-                                              check=validate.date), save)
-
-        self._pick_session(t("enr.pick_move", session=e.title), chosen, e.activity_id)
+        run_flow(self, steps)

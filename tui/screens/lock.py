@@ -8,7 +8,9 @@ many; the count lives in the database, so quitting and starting again does not r
 """
 from __future__ import annotations
 
-from textual import on
+from typing import TYPE_CHECKING
+
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -17,11 +19,17 @@ from textual.widgets import Input, Label
 
 from store import access  # (light: no SQLAlchemy; store.staff is imported where a PIN is checked)
 from store.i18n import ArenaError, t
-from tui.workers import call_store
+from tui.appbase import AppBase
+from tui.workers import show, store_call
+
+if TYPE_CHECKING:
+    from store.db import Database
 
 
 class LockScreen(Screen[bool]):
     """Dismissed with True once unlocked; with False only when `can_cancel` (start, first-start claim)."""
+
+    app: AppBase
 
     BINDINGS = [Binding("escape", "cancel", t("dlg.cancel"), show=False),
                 # Enter typed before the terminal was switched to raw mode (the prompt is drawn at once at
@@ -61,9 +69,13 @@ class LockScreen(Screen[bool]):
             self._ask_mode()
 
     def _ask_mode(self) -> None:
-        from store import staff
+        self._read_mode(self.app.db, self.login)
 
-        call_store(self, staff.has_pin, self.app.db, self.login, done=self._show_mode, group="lock")
+    @work(thread=True, group="lock", exclusive=True, exit_on_error=False)
+    def _read_mode(self, db: Database, login: str) -> None:
+        from store import staff  # lazy: keeps SQLAlchemy off the PIN prompt's path (tests/test_startup.py)
+
+        show(self, self._show_mode, store_call(self.app, staff.has_pin, db, login))
 
     def identify(self, login: str, name: str) -> None:
         """The start-up knows whose PIN this is (the database is open now)."""
@@ -118,7 +130,7 @@ class LockScreen(Screen[bool]):
         self._check(event.value)
 
     def _check(self, pin: str) -> None:
-        from store import staff
+        from store import staff  # lazy: SQLAlchemy stays off the PIN prompt's path
 
         self.app.write_lane.submit(lambda: staff.unlock(self.app.db, self.login, pin), self._unlocked, self._error)
 
@@ -130,7 +142,7 @@ class LockScreen(Screen[bool]):
             self._error(t("pin.mismatch"), keep_code=True)
             return
         self._release = self.app.hold_keys()
-        from store import staff
+        from store import staff  # lazy: as above
 
         self.app.write_lane.submit(lambda: staff.set_pin(self.app.db, self.login, pin, setup_code=code),
                                    self._unlocked, self._error)

@@ -1,26 +1,36 @@
 """F4 Milstolpar: my caseload grouped by current stage, days in stage, alerts highlighted."""
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from store import milestones
 from store.i18n import t
+from tui.appbase import AppBase, Synced
 from tui.dialogs import ChoiceDialog
 from tui.labels import Col, fit_table, person_name
 from tui.milestone_keys import MILESTONE_BINDINGS, MilestoneKeys
-from tui.workers import call_store
 from tui.footer import ArenaFooter
+from tui.workers import show, store_call
 
 
 class BoardTable(MilestoneKeys, DataTable):
+    app: AppBase
+
     BINDINGS = [Binding("enter", "edit", t("key.edit"), id="edit_milestone"),
                 Binding("o", "open_case", t("key.open"), id="open_case"), *MILESTONE_BINDINGS]
 
-    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+    class Changed(Message):
+        """A milestone of the board was written (and committed): the screen reads the board again."""
+
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.rows_by_id: dict[str, milestones.BoardRow] = {}
 
@@ -28,14 +38,14 @@ class BoardTable(MilestoneKeys, DataTable):
         if not self.row_count:
             return None
         key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        return self.rows_by_id.get(key)
+        return self.rows_by_id.get(key) if key is not None else None
 
     def target(self) -> tuple[str, str, milestones.Milestone | None] | None:
         row = self._row()
         return (row.participant_id, row.name, row.milestone) if row else None
 
     def changed(self) -> None:
-        self.screen.reload()
+        self.post_message(self.Changed())
 
     def action_edit(self) -> None:
         """Enter: what to do with this person's current milestone, as a short menu of the same keys."""
@@ -48,7 +58,7 @@ class BoardTable(MilestoneKeys, DataTable):
         if row.milestone is None:
             choices = choices[3:]
 
-        def chosen(action: object) -> None:
+        def chosen(action: str | None) -> None:
             if action:
                 getattr(self, f"action_{action}")()
 
@@ -67,6 +77,8 @@ BOARD_COLUMNS = (Col("stage", "ms.col.stage", 20, 14), Col("name", "att.col.name
 
 
 class MilestonesScreen(Screen):
+    app: AppBase
+
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(t("ms.title"), id="ms-title", classes="pane-title")
@@ -96,8 +108,11 @@ class MilestonesScreen(Screen):
     def on_screen_resume(self) -> None:
         self.reload()
 
+    @on(BoardTable.Changed)
+    @on(Synced)
+    @work(thread=True, group="board", exclusive=True, exit_on_error=False)
     def reload(self) -> None:
-        call_store(self, milestones.board, self.app.db, self.app.login, done=self._show, group="board")
+        show(self, self._show, store_call(self.app, milestones.board, self.app.db, self.app.login))
 
     def _show(self, rows: list[milestones.BoardRow]) -> None:
         self.rows = rows

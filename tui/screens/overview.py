@@ -6,17 +6,21 @@ Every list is actionable: Enter on a session opens its roll call, Enter on a per
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import DataTable, Header, Select, Sparkline, Static, TabbedContent, TabPane
 
 from store import access, clock, overview, staff
+from store.db import Database
 from store.i18n import t
+from tui.appbase import AppBase, Synced
 from tui.labels import Col, fit_table, person_name
-from tui.workers import call_store
+from tui.workers import call_store, show, store_call
 from tui.footer import ArenaFooter
 
 
@@ -42,17 +46,27 @@ class ListTable(DataTable):
     """A list of people or sessions; Enter acts on the row."""
 
     BINDINGS = [Binding("enter", "act", t("key.open"), id="open")]
+    fitted_for: int | None = None  # the width its columns were fitted for (by the screen)
+    shown_keys: list[str] = []  # the columns shown at that width
+
+    class Chosen(Message):
+        """Enter on a row: the screen opens what the row's key names (a case, or `s:` and a session)."""
+
+        def __init__(self, key: str) -> None:
+            super().__init__()
+            self.key = key
 
     def action_act(self) -> None:
         if not self.row_count:
             return
         key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        screen = self.screen
-        if isinstance(screen, OverviewScreen):
-            screen.act(self.id or "", key)
+        if key:
+            self.post_message(self.Chosen(key))
 
 
 class OverviewScreen(Screen):
+    app: AppBase
+
     BINDINGS = [
         Binding("R", "report", t("key.report"), id="report"),
         Binding("f,F", "figures", t("key.figures"), id="figures", key_display="F"),
@@ -101,15 +115,26 @@ class OverviewScreen(Screen):
     def on_screen_resume(self) -> None:
         self.reload()
 
+    @on(Synced)
     def reload(self) -> None:
-        from store import sync
-        from tui.screens.syncscreen import sync_line
-
-        call_store(self, overview.my_day, self.app.db, self.app.login, done=self._show, group="myday")
-        call_store(self, sync.status, self.app.db, group="sync-line",
-                   done=lambda state: self.query_one("#ov-sync", Static).update(sync_line(state)))
+        self._read_day(self.app.db, self.app.login)
+        self._read_sync_line(self.app.db)
         if self.query_one(TabbedContent).active == "tab-figures":
             self.reload_figures()
+
+    @work(thread=True, group="myday", exclusive=True, exit_on_error=False)
+    def _read_day(self, db: Database, login: str) -> None:
+        show(self, self._show, store_call(self.app, overview.my_day, db, login))
+
+    @work(thread=True, group="sync-line", exclusive=True, exit_on_error=False)
+    def _read_sync_line(self, db: Database) -> None:
+        from store import sync  # lazy: the sync (and its cryptography) loads after the first screen is drawn
+        from tui.screens.syncscreen import sync_line  # lazy: as store.sync
+
+        show(self, self._show_sync_line, sync_line(store_call(self.app, sync.status, db)))
+
+    def _show_sync_line(self, line: str) -> None:
+        self.query_one("#ov-sync", Static).update(line)
 
     @on(TabbedContent.TabActivated, "#ov-tabs")
     def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
@@ -130,11 +155,10 @@ class OverviewScreen(Screen):
         """The table's columns for the screen's width (names and texts wrap, numbers keep their width)."""
         table = self.query_one(f"#{table_id}", ListTable)
         width = self.app.size.width - 4  # the scroll bars of the list and of the tab
-        keys = getattr(table, "shown_keys", None)
-        if getattr(table, "fitted_for", None) != width:
+        if table.fitted_for != width:
             table.fitted_for = width
-            keys = table.shown_keys = fit_table(table, OV_COLUMNS[table_id], width)
-        return keys
+            table.shown_keys = fit_table(table, OV_COLUMNS[table_id], width)
+        return table.shown_keys
 
     def on_resize(self) -> None:
         for table_id, rows in getattr(self, "rows", {}).items():
@@ -182,13 +206,15 @@ class OverviewScreen(Screen):
             self.query_one(f"#{key}-title", Static).update(f"{t(title, days=30)} ({n})")
         self.app.first_screen_filled()
 
-    def act(self, table_id: str, key: str) -> None:
-        if not key:
-            return
+    @on(ListTable.Chosen)
+    def act(self, event: ListTable.Chosen) -> None:
+        key = event.key
         if key.startswith("s:"):
+            from tui.screens.attendance import AttendanceScreen  # lazy: F3's screen loads with its mode
+
             self.app.switch_mode("attendance")
             screen = self.app.screen
-            if hasattr(screen, "open_session"):
+            if isinstance(screen, AttendanceScreen):
                 screen.open_session(key[2:])
             return
         self.app.open_case(key, self.names.get(key, ""))
@@ -199,7 +225,7 @@ class OverviewScreen(Screen):
         sites = sorted({c.site for c in cws if c.site})
         call_store(self, overview.sites, self.app.db, done=lambda s: self.query_one("#fig-site", Select).set_options(
             [(x, x) for x in s] or [(x, x) for x in sites]), group="sites")
-        from store import activities
+        from store import activities  # lazy: only for the figures tab
 
         call_store(self, activities.all_activities, self.app.db, group="activities",
                    done=lambda acts: self.query_one("#fig-activity", Select).set_options([(a.name, a.id) for a in acts]))
@@ -226,17 +252,17 @@ class OverviewScreen(Screen):
 
     # ------------------------------------------------------------------ actions
     def action_report(self) -> None:
-        from tui.screens.reportdialog import ask_and_write
+        from tui.screens.reportdialog import ask_and_write  # lazy: F5 opens first; loaded on R
 
         ask_and_write(self.app)
 
     def action_sync(self) -> None:
-        from tui.screens.syncscreen import start_sync
+        from tui.screens.syncscreen import start_sync  # lazy: loads store.sync
 
         start_sync(self.app)
 
     def action_conflicts(self) -> None:
-        from tui.screens.syncscreen import ConflictsScreen
+        from tui.screens.syncscreen import ConflictsScreen  # lazy: loads store.sync
 
         self.app.push_screen(ConflictsScreen())
 
@@ -246,17 +272,17 @@ class OverviewScreen(Screen):
         return super().check_action(action, parameters)
 
     def action_activities(self) -> None:
-        from tui.screens.activities import ActivitiesScreen
+        from tui.screens.activities import ActivitiesScreen  # lazy: F5 opens first; loaded on a
 
         self.app.push_screen(ActivitiesScreen())
 
     def action_users(self) -> None:
-        from tui.screens.users import UsersScreen
+        from tui.screens.users import UsersScreen  # lazy: F5 opens first; loaded on u
 
         self.app.push_screen(UsersScreen())
 
     def action_review(self) -> None:
-        from tui.screens.review import AccessReviewScreen
+        from tui.screens.review import AccessReviewScreen  # lazy: F5 opens first; loaded on g
 
         self.app.push_screen(AccessReviewScreen())
 
@@ -265,7 +291,7 @@ class OverviewScreen(Screen):
         tabs.active = "tab-figures" if tabs.active == "tab-myday" else "tab-myday"
         # focus on something that takes no letters, so the next F (or any key of this screen) works
         target = self.query_one("#fig-text").parent if tabs.active == "tab-figures" else self.query_one("#ov-sessions")
-        if target is not None and target.focusable:
+        if isinstance(target, Widget) and target.focusable:
             target.focus()
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from textual import on
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
@@ -16,6 +16,7 @@ from textual.widgets import Button, Input, Label, Select
 
 from store import clock, report
 from store.i18n import ArenaError, t
+from tui.appbase import AppBase
 from tui.workers import call_store
 
 
@@ -30,6 +31,8 @@ class ReportRequest:
 
 
 class ReportDialog(ModalScreen[ReportRequest | None]):
+    app: AppBase
+
     BINDINGS = [Binding("escape", "cancel", t("dlg.cancel")), Binding("ctrl+s", "write", t("rep.write"))]
 
     def __init__(self, *, participant_name: str | None = None) -> None:
@@ -105,7 +108,7 @@ class ReportDialog(ModalScreen[ReportRequest | None]):
         self.dismiss(None)
 
 
-def ask_and_write(app: App, *, participant: str | None = None, participant_name: str | None = None) -> None:
+def ask_and_write(app: AppBase, *, participant: str | None = None, participant_name: str | None = None) -> None:
     """Ask what to report, then write it; the notification names the file."""
     def chosen(request: ReportRequest | None) -> None:
         if request is not None:
@@ -114,7 +117,7 @@ def ask_and_write(app: App, *, participant: str | None = None, participant_name:
     app.push_screen(ReportDialog(participant_name=participant_name), chosen)
 
 
-def write_report(app: App, request: ReportRequest, *, participant: str | None = None) -> None:
+def write_report(app: AppBase, request: ReportRequest, *, participant: str | None = None) -> None:
     folder = Path(app.db.path).resolve().parent / "rapporter"
     db, login = app.db, app.login
 

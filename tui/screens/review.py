@@ -13,12 +13,15 @@ from textual.widgets import Checkbox, DataTable, Header, Input, Static
 
 from store import audit
 from store.i18n import t
+from tui.appbase import AppBase, Synced
 from tui.labels import add_columns
 from tui.workers import call_store
 from tui.footer import ArenaFooter
 
 
 class AccessReviewScreen(Screen):
+    app: AppBase
+
     BINDINGS = [Binding("escape", "app.pop_screen", t("key.back"), id="back"),
                 Binding("ctrl+o", "toggle_outside", t("key.outside_only"), id="outside")]
 
@@ -47,6 +50,7 @@ class AccessReviewScreen(Screen):
         return audit.AuditFilter(value["user"], value["case"], value["since"], value["until"],
                                  self.query_one("#rv-outside", Checkbox).value)
 
+    @on(Synced)
     def reload(self) -> None:
         call_store(self, audit.review, self.app.db, self.app.login, self.current_filter(), done=self._show,
                    failed=self._refused, group="review")

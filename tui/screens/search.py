@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual import on
@@ -13,9 +14,10 @@ from textual.timer import Timer
 from textual.widgets import Button, Checkbox, DataTable, Header, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from store import cases, clock, identity, staff
+from store import cases, clock, identity, staff, validate
 from store.cases import DuplicateHint, NewParticipant, SearchHit
-from store.i18n import ArenaError, t
+from store.i18n import ArenaError, language, t
+from tui.appbase import AppBase
 from tui.labels import Col, fit_table, person_name
 from tui.workers import call_store
 from tui.footer import ArenaFooter
@@ -39,6 +41,8 @@ RESULT_COLUMNS = (Col("name", "att.col.name", 34, 16), Col("number", "search.col
 
 
 class SearchScreen(Screen):
+    app: AppBase
+
     BINDINGS = [
         Binding("ctrl+n", "register", t("key.new"), id="register"),
         Binding("escape", "focus_search", t("key.search"), id="focus_search", show=False),
@@ -91,8 +95,6 @@ class SearchScreen(Screen):
         if len(query) < 2:
             self._show(query, [])
             return
-        from store.i18n import language
-
         def failed(message: str) -> None:
             self._show(query, [])
             self.app.notify(message, severity="error", timeout=8)
@@ -127,12 +129,12 @@ class SearchScreen(Screen):
             self._release()  # keys typed after Enter were waiting for these results
             if hits:
                 table.focus()
-        status = self.query_one("#search-status", Static)
+        status_line = self.query_one("#search-status", Static)
         if len(query) < 2:
-            status.update(t("search.hint"))
+            status_line.update(t("search.hint"))
         else:
             hint = None if hits else identity.corrected(query)
-            status.update(t("search.count", n=len(hits)) if hits else
+            status_line.update(t("search.count", n=len(hits)) if hits else
                           t("id.check_digit_hint", number=hint) if hint else t("search.none"))
 
     def on_screen_resume(self) -> None:
@@ -164,15 +166,20 @@ class SearchScreen(Screen):
         self.open_selected()
 
     def action_register(self) -> None:
-        def registered(pid: object) -> None:
-            if isinstance(pid, str):
+        def registered(pid: str | None) -> None:
+            if pid:
                 self.app.open_case(pid, "")
 
         self.app.push_screen(RegisterScreen(), registered)
 
 
-class RegisterScreen(ModalScreen[object]):
+CREATE_ANYWAY = "create"  # the option's id (participant ids are UUIDs)
+
+
+class RegisterScreen(ModalScreen[str | None]):
     """The registration form. Returns the id of the new (or chosen existing) participant."""
+
+    app: AppBase
 
     BINDINGS = [Binding("escape", "cancel", t("dlg.cancel"), id="cancel"),
                 Binding("ctrl+s", "save", t("key.save"), id="save")]
@@ -246,7 +253,8 @@ class RegisterScreen(ModalScreen[object]):
             first_name=value("#reg-first"), last_name=value("#reg-last"), gender=value("#reg-gender").strip().upper(),
             referral_date=value("#reg-referral").strip(), personnummer=value("#reg-number"),
             caseworker_id=select.value if isinstance(select.value, str) else None,
-            plan=tuple(plan_text), protected=self.query_one("#reg-protected", Checkbox).value)
+            plan=tuple(validate.number(h) for h in plan_text),
+            protected=self.query_one("#reg-protected", Checkbox).value)
 
     def action_save(self) -> None:
         error = self.query_one("#reg-error", Label)
@@ -261,11 +269,13 @@ class RegisterScreen(ModalScreen[object]):
                 self._register(person, override=False)
                 return
 
-            def decided(choice: object) -> None:
-                if choice == "create":
+            def decided(choice: DuplicateDecision | None) -> None:
+                if choice is None:
+                    return
+                if choice.open_existing is None:
                     self._register(person, override=True)
-                elif isinstance(choice, str):
-                    self.dismiss(choice)
+                else:
+                    self.dismiss(choice.open_existing)
 
             self.app.push_screen(DuplicateDialog(hints), decided)
 
@@ -295,7 +305,14 @@ class RegisterScreen(ModalScreen[object]):
         self.dismiss(None)
 
 
-class DuplicateDialog(ModalScreen[object]):
+@dataclass(frozen=True)
+class DuplicateDecision:
+    """What the 'Menade du …?' dialog decided: open an existing person, or (None) create the new one."""
+
+    open_existing: str | None
+
+
+class DuplicateDialog(ModalScreen[DuplicateDecision | None]):
     """'Menade du …?': pick an existing person to open, or create anyway (logged)."""
 
     BINDINGS = [Binding("escape", "cancel", t("dlg.cancel"))]
@@ -307,7 +324,7 @@ class DuplicateDialog(ModalScreen[object]):
     def compose(self) -> ComposeResult:
         options = [Option(f"{t('reg.open_existing')}: {h.participant.name} · {h.participant.display_number()}"
                           f" · {t('dup.' + h.why)}", id=h.participant.id) for h in self.hints]
-        options.append(Option(t("reg.create_anyway"), id="create"))
+        options.append(Option(t("reg.create_anyway"), id=CREATE_ANYWAY))
         with Vertical(classes="dialog"):
             yield Label(t("reg.duplicates"), classes="dialog-question")
             yield OptionList(*options, id="dup-list")
@@ -317,7 +334,8 @@ class DuplicateDialog(ModalScreen[object]):
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+        chosen = event.option.id
+        self.dismiss(DuplicateDecision(None if chosen == CREATE_ANYWAY else chosen))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -1,74 +1,86 @@
-"""Sync from the TUI (`y` on F5, in a worker, progress in the footer line) and the conflicts screen (`k`)."""
+"""Sync from the TUI (`y` on F5: asks for the share and key once, syncs in a thread worker, then posts
+`Synced` to the screen on top) and the conflicts screen (`k`)."""
 from __future__ import annotations
 
+import contextlib
 import json
+from functools import partial
+from pathlib import Path
 
 from rich.text import Text
-from textual.app import App, ComposeResult
+from textual import on, work
+from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from store import merge, sync
 from store.i18n import t
-from tui.dialogs import PromptDialog
-from tui.workers import call_store
+from tui.appbase import AppBase, Synced
+from tui.dialogs import DialogFlow, PromptDialog, run_flow
 from tui.footer import ArenaFooter
+from tui.paths import default_key
+from tui.workers import failure, show, store_call
 
 
-def start_sync(app: App) -> None:
+def start_sync(app: AppBase) -> None:
     """Sync with the share and key remembered from before; each is asked for once (the key only when it
     is not in the data directory), remembered as soon as it is given – a failed sync does not ask again –
-    and the result stays visible as F5's sync line."""
-    from pathlib import Path
+    and the result stays visible as F5's sync line. The questions are a dialog flow; the sync itself
+    runs in a thread worker (one at a time)."""
 
-    from tui.paths import default_key
-
-    def run(share_path: str, key_path: str) -> None:
-        def job() -> sync.Summary:
-            sync.remember(app.db, share_path, key_path)
-            key = sync.load_key(key_path)
-            share = sync.open_share(share_path)
-            try:
-                return sync.sync(app.db, share, key)
-            finally:
-                share.close()
-
-        def done(s: sync.Summary) -> None:
-            app.notify(s.line(), timeout=15, severity="information" if s.ok and not s.conflicts else
-                       "warning" if s.ok else "error")
-            if hasattr(app.screen, "reload"):
-                app.screen.reload()
-
-        def failed(message: str) -> None:
-            app.notify(message, severity="error", timeout=15)
-            if hasattr(app.screen, "reload"):
-                app.screen.reload()
-
+    async def ask(flow: DialogFlow) -> None:
+        share_path = await flow.read(sync.remembered, app.db, "sync.share")
+        if not share_path:
+            share_path = await flow.ask(PromptDialog(t("sync.share_prompt"), check=_share))
+        if not share_path:
+            return
+        key_path = await flow.read(sync.remembered, app.db, "sync.key")
+        if not key_path and default_key().is_file():
+            key_path = str(default_key())
+        if not key_path:
+            key_path = await flow.ask(PromptDialog(t("sync.key_prompt", path=default_key()), check=_key_file))
+        if not key_path:
+            return
         app.notify(t("sync.running"), timeout=3)
-        call_store(app, job, done=done, failed=failed, group="sync")
+        app.run_worker(partial(_sync, app, share_path, key_path), thread=True, group="sync", exclusive=True,
+                       exit_on_error=False)
 
-    def with_share(share_path: str) -> None:
-        key_path = sync.remembered(app.db, "sync.key")
-        if key_path:
-            run(share_path, key_path)
-        elif default_key().is_file():
-            run(share_path, str(default_key()))
-        else:
-            app.push_screen(PromptDialog(t("sync.key_prompt", path=default_key()), check=_key_file),
-                            lambda value: run(share_path, str(value)) if value else None)
+    run_flow(app, ask)
 
-    share = sync.remembered(app.db, "sync.share")
-    if share:
-        with_share(share)
-        return
-    app.push_screen(PromptDialog(t("sync.share_prompt"), check=lambda s: s.strip() or None),
-                    lambda value: with_share(str(value)) if value else None)
+
+def _sync(app: AppBase, share_path: str, key_path: str) -> None:
+    """In a thread worker: remember the share and key, sync, say how it went on the UI thread."""
+    summary: sync.Summary | None = None
+    severity: SeverityLevel = "error"
+    try:
+        sync.remember(app.db, share_path, key_path)
+        key = sync.load_key(key_path)
+        share = sync.open_share(share_path)
+        try:
+            summary = sync.sync(app.db, share, key)
+        finally:
+            share.close()
+    except Exception as error:  # noqa: BLE001 -- logged by `failure`, said in one line
+        line = str(failure(app, error))
+    else:
+        line = summary.line()
+        severity = "information" if summary.ok and not summary.conflicts else "warning" if summary.ok else "error"
+
+    def show() -> None:
+        app.notify(line, timeout=15, severity=severity)
+        app.screen.post_message(Synced(summary))
+
+    with contextlib.suppress(RuntimeError):  # the app has closed meanwhile: the sync is logged all the same
+        app.call_from_thread(show)
+
+
+def _share(text: str) -> str | None:
+    return text.strip() or None
 
 
 def _key_file(text: str) -> str | None:
-    from pathlib import Path
-
     if not text.strip():
         return None
     path = Path(text.strip()).expanduser()
@@ -87,6 +99,8 @@ def sync_line(state: sync.Status) -> str:
 
 
 class ConflictsScreen(Screen):
+    app: AppBase
+
     BINDINGS = [Binding("escape", "app.pop_screen", t("key.back"), id="back"),
                 Binding("r", "restore", t("key.restore"), id="restore")]
 
@@ -104,8 +118,10 @@ class ConflictsScreen(Screen):
         table.focus()
         self.reload()
 
+    @on(Synced)
+    @work(thread=True, group="conflicts", exclusive=True, exit_on_error=False)
     def reload(self) -> None:
-        call_store(self, merge.conflicts, self.app.db, self.app.login, done=self._show, group="conflicts")
+        show(self, self._show, store_call(self.app, merge.conflicts, self.app.db, self.app.login))
 
     def _show(self, items: list[merge.Conflict]) -> None:
         table = self.query_one(DataTable)
@@ -122,8 +138,14 @@ class ConflictsScreen(Screen):
             return
         cid = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         db, login = self.app.db, self.app.login
-        self.app.write_lane.submit(lambda: merge.restore_conflict(db, login, cid),
-                                   lambda _: (self.app.notify(t("conf.restored"), timeout=4), self.reload()),
+        if cid is None:
+            return
+
+        def restored(_: object) -> None:
+            self.app.notify(t("conf.restored"), timeout=4)
+            self.reload()
+
+        self.app.write_lane.submit(lambda: merge.restore_conflict(db, login, cid), restored,
                                    lambda m: self.app.notify(m, severity="error", timeout=8))
 
 

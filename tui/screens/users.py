@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Footer, Header, Label, Static
 
 from store import access, staff, validate
 from store.i18n import ArenaError, t
+from tui.appbase import AppBase
 from tui.dialogs import ChoiceDialog, ConfirmDialog, FormDialog, Saved
 from tui.labels import add_columns
 from tui.workers import call_store
@@ -37,6 +38,8 @@ class SetupCodeDialog(ModalScreen[None]):
 
 
 class UsersScreen(Screen):
+    app: AppBase
+
     BINDINGS = [
         Binding("escape", "app.pop_screen", t("key.back"), id="back"),
         Binding("ctrl+n", "add_user", t("key.new_user"), id="new_user"),
@@ -87,7 +90,8 @@ class UsersScreen(Screen):
         table = self.query_one(DataTable)
         if not table.row_count:
             return None
-        return self.users.get(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.users.get(key) if key is not None else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in {"add_user", "reset_pin", "set_role", "deactivate"}:
@@ -112,7 +116,7 @@ class UsersScreen(Screen):
         names = {**{r: r for r in staff.ROLES}, **{t(f"role.{r}").lower(): r for r in staff.ROLES}}
         shown = ", ".join(t(f"role.{r}") for r in staff.ROLES)
 
-        def check(v: dict[str, str]) -> dict:
+        def check(v: dict[str, str]) -> dict[str, str]:
             typed = " ".join(v["role"].split()).lower()
             role = names.get(typed or "caseworker")
             if role is None:
@@ -121,12 +125,12 @@ class UsersScreen(Screen):
                                                                                   max_len=120, required=True),
                     "role": role, "site": v["site"]}
 
-        def save(v: dict) -> str:
+        def save(v: dict[str, str]) -> str:
             return staff.add(db, login, v["login"], v["name"], v["role"], v["site"])
 
-        def done(result: object) -> None:
+        def done(result: dict[str, str] | Saved[dict[str, str], str] | None) -> None:
             if isinstance(result, Saved):
-                self._show_code(result.value["login"], str(result.outcome))  # type: ignore[index]
+                self._show_code(result.value["login"], result.outcome)
 
         self.app.push_screen(FormDialog(t("usr.new"), [
             ("login", t("usr.f.login"), "", False), ("name", t("usr.f.name"), "", False),
@@ -154,8 +158,8 @@ class UsersScreen(Screen):
         user = found[0]
         db, login = self.app.db, self.app.login
 
-        def chosen(role: object) -> None:
-            if isinstance(role, str) and role != user.role:
+        def chosen(role: str | None) -> None:
+            if role is not None and role != user.role:
                 self._write(lambda: staff.set_role(db, login, user.login, role),
                             lambda _: self.app.notify(t("usr.role_set", login=user.login, role=t(f"role.{role}")),
                                                       timeout=3))

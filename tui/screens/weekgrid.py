@@ -7,19 +7,24 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from store import attendance, calendar, clock
 from store.attendance import Mark, WeekRow
+from store.db import Database
 from store.i18n import language, num, t
+from tui.appbase import AppBase, Synced
 from tui.labels import cell_symbol, mark_text, person_name
 from tui.mark_keys import MARK_BINDINGS, MarkKeys
-from tui.workers import call_store
+from tui.workers import show, store_call
 from tui.footer import ArenaFooter
 
 
@@ -34,7 +39,9 @@ class Cell:
     mark: Mark | None
 
 
-class WeekTable(MarkKeys, DataTable):
+class WeekTable(MarkKeys[Cell], DataTable):
+    app: AppBase
+
     BINDINGS = [
         *MARK_BINDINGS,
         Binding("backspace,delete", "clear_mark", t("key.clear"), id="clear_mark"),
@@ -42,11 +49,26 @@ class WeekTable(MarkKeys, DataTable):
         Binding("right_square_bracket", "change_week(1)", t("key.next_week"), id="next_week"),
     ]
 
-    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+    class Marked(Message):
+        """A mark of the grid was committed (or cleared): the screen reads the week again."""
+
+    class WeekChanged(Message):
+        """`[` or `]`: the screen shows the week before or after."""
+
+        def __init__(self, delta: int) -> None:
+            super().__init__()
+            self.delta = delta
+
+    def __init__(self, activity_id: str, session_id: str | None, **kwargs: Any) -> None:
         super().__init__(cursor_type="cell", zebra_stripes=True, **kwargs)
+        self.activity_id = activity_id
+        self.session_id = session_id
         self.rows_by_id: dict[str, WeekRow] = {}
         self.days: list[dt.date] = []
-        self.plan_of: dict[str, tuple[float, ...]] = {}
+        self.plans: dict[str, tuple[float, ...]] = {}
+
+    def planned_for(self, participant_id: str, day: dt.date) -> float:
+        return self.plans.get(participant_id, (8.0,) * 5)[day.weekday()]
 
     def current(self) -> Cell | None:
         if not self.row_count:
@@ -55,18 +77,19 @@ class WeekTable(MarkKeys, DataTable):
         if not 0 <= col < len(self.days):
             return None
         pid = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        if pid is None:
+            return None
         row = self.rows_by_id[pid]
         day = self.days[col]
-        return Cell(pid, row.name, day, self.screen.planned_for(pid, day), row.marks.get(day.isoformat()))
+        return Cell(pid, row.name, day, self.planned_for(pid, day), row.marks.get(day.isoformat()))
 
     def _submit(self, cell: Cell, status: str, *, hours: float | None = None, reason: str | None = None,
                 note: str = "", advance: bool = True) -> None:
-        screen = self.screen
-        db, login, aid, sid = self.app.db, self.app.login, screen.activity_id, screen.session_id
+        db, login, aid, sid = self.app.db, self.app.login, self.activity_id, self.session_id
 
         def done(_: Mark) -> None:
             self.app.notify(t("att.saved", name=cell.name, status=t("st." + status)), timeout=2)
-            screen.reload()
+            self._marked()
 
         def failed(message: str) -> None:
             self.app.notify(t("att.failed", name=cell.name, error=message), severity="error", timeout=8)
@@ -82,15 +105,17 @@ class WeekTable(MarkKeys, DataTable):
         cell = self.current()
         if cell is None or cell.mark is None:
             return
-        screen = self.screen
-        db, login, aid, sid = self.app.db, self.app.login, screen.activity_id, screen.session_id
+        db, login, aid, sid = self.app.db, self.app.login, self.activity_id, self.session_id
         self.app.write_lane.submit(lambda: attendance.clear(db, login, cell.participant_id, aid, cell.day,
                                                             session_id=sid),
-                                   lambda _: screen.reload(),
+                                   lambda _: self._marked(),
                                    lambda m: self.app.notify(m, severity="error", timeout=8))
 
+    def _marked(self) -> None:
+        self.post_message(self.Marked())
+
     def action_change_week(self, delta: int) -> None:
-        self.screen.change_week(delta)
+        self.post_message(self.WeekChanged(delta))
 
     def on_data_table_cell_highlighted(self) -> None:
         """Under the grid: the cell's mark in words, with who recorded it, when, late or changed."""
@@ -117,6 +142,8 @@ class WeekTable(MarkKeys, DataTable):
 
 
 class WeekGridScreen(Screen):
+    app: AppBase
+
     BINDINGS = [Binding("escape", "app.pop_screen", t("key.back"), id="back")]
 
     def __init__(self, activity_id: str, activity_name: str, monday: dt.date, session_id: str | None = None) -> None:
@@ -125,13 +152,12 @@ class WeekGridScreen(Screen):
         self.session_id = session_id
         self.activity_name = activity_name
         self.monday = monday
-        self.plans: dict[str, tuple[float, ...]] = {}
         self._last: tuple | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="week-title", classes="pane-title")
-        yield WeekTable(id="week")
+        yield WeekTable(self.activity_id, self.session_id, id="week")
         yield Static("", id="week-cell", classes="muted")
         yield Static(t("week.legend"), id="week-legend", classes="muted")
         yield ArenaFooter()
@@ -144,25 +170,28 @@ class WeekGridScreen(Screen):
         if getattr(self, "_fitted_for", None) not in (None, self.app.size.width) and self._last is not None:
             self._show(*self._last)
 
-    def planned_for(self, participant_id: str, day: dt.date) -> float:
-        return self.plans.get(participant_id, (8.0,) * 5)[day.weekday()]
-
-    def change_week(self, delta: int) -> None:
-        self.monday += dt.timedelta(weeks=delta)
+    @on(WeekTable.WeekChanged)
+    def change_week(self, event: WeekTable.WeekChanged) -> None:
+        self.monday += dt.timedelta(weeks=event.delta)
         self.reload()
 
+    @on(WeekTable.Marked)
+    @on(Synced)
     def reload(self) -> None:
-        monday = self.monday
-        call_store(self, lambda: (attendance.week_grid(self.app.db, self.app.login, self.activity_id, monday, self.session_id),
-                                  attendance.session_plans(self.app.db, self.app.login, self.activity_id, self.session_id)),
-                   done=lambda result: self._show(monday, *result), group="week")
+        self._read(self.app.db, self.app.login, self.monday)
+
+    @work(thread=True, group="week", exclusive=True, exit_on_error=False)
+    def _read(self, db: Database, login: str, monday: dt.date) -> None:
+        rows = store_call(self.app, attendance.week_grid, db, login, self.activity_id, monday, self.session_id)
+        plans = store_call(self.app, attendance.session_plans, db, login, self.activity_id, self.session_id)
+        show(self, self._show, monday, rows, plans)
 
     def _show(self, monday: dt.date, rows: list[WeekRow], plans: dict[str, tuple[float, ...]]) -> None:
         self._last = (monday, rows, plans)
-        self.plans = plans
         self.query_one("#week-title", Static).update(
             t("week.title", activity=self.activity_name, week=clock.iso_week(monday), year=monday.isocalendar()[0]))
         table = self.query_one(WeekTable)
+        table.plans = plans
         keep = table.cursor_coordinate
         table.days = attendance.week_days(monday)
         table.rows_by_id = {r.participant_id: r for r in rows}
@@ -173,8 +202,8 @@ class WeekGridScreen(Screen):
         table.add_column(t("att.col.name"), key="name", width=18 if narrow else 28)
         today = clock.today()
         for day in table.days:
-            short = calendar.WEEKDAY_SHORT[language()][day.weekday()]
-            label = Text(f"{short} {day.day}" if narrow else f"{short} {day.day}/{day.month}")
+            weekday = calendar.WEEKDAY_SHORT[language()][day.weekday()]
+            label = Text(f"{weekday} {day.day}" if narrow else f"{weekday} {day.day}/{day.month}")
             if calendar.holiday_name(day):
                 label.append(" ✱")
             elif day == today:

@@ -1,0 +1,74 @@
+"""What every screen, widget and dialog may ask of the running app, typed: the database, who is acting,
+the ordered write lane, the role's rights, holding keys while a screen opens, opening a case; and the
+message the app posts to the screen on top when a sync has ended (`Synced`). A worker that fails is
+reported here, in one place: logged with its traceback, said in one line.
+
+`tui.app.ArenaApp` implements it; screens and widgets declare `app: AppBase` and so depend on this small
+module instead of on the app (which imports them: that would be a cycle)."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from textual.app import App
+from textual.message import Message
+from textual.worker import Worker, WorkerState
+
+from store.i18n import t
+from tui.workers import StoreFailed, WriteLane
+
+if TYPE_CHECKING:  # (SQLAlchemy and store.sync stay off the PIN prompt's path: tests/test_startup.py)
+    from store.attendance import AbsenceCode
+    from store.db import Database
+    from store.staff import Caseworker
+    from store.sync import Summary
+
+log = logging.getLogger(__name__)
+
+
+class AppBase(App[object]):
+    db: Database
+    login: str  # the OS login until the user is proven, then the user's login
+    user: Caseworker | None
+    demo: bool
+    locked: bool
+    write_lane: WriteLane
+    absence_codes: list[AbsenceCode]
+
+    def may(self, action: str) -> bool:
+        """What the store allows this user's role (it checks again on every call)."""
+        raise NotImplementedError
+
+    def hold_keys(self) -> Callable[[], None]:
+        """Keys typed from now wait until the returned release is called."""
+        raise NotImplementedError
+
+    def open_case(self, participant_id: str, name: str) -> None:
+        """Open a case card: inside one's caseload at once, otherwise only after a logged reason."""
+        raise NotImplementedError
+
+    def first_screen_filled(self) -> None:
+        """The first screen shows its data."""
+        raise NotImplementedError
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Every worker's failure (they run with exit_on_error=False): a store call's is already logged
+        in its thread (`StoreFailed`); anything else is logged here with its traceback."""
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if isinstance(error, StoreFailed):
+            self.notify(str(error), severity="error", timeout=8)
+            return
+        log.error("worker %s failed", event.worker.name, exc_info=error)
+        self.notify(t("cli.unexpected", detail=f"{type(error).__name__}: {error}"), severity="error", timeout=8)
+
+
+class Synced(Message):
+    """Posted to the screen on top when a sync from the app has ended, well or not (`summary` None): a
+    screen that shows what a sync changes reads again (`@on(Synced)`)."""
+
+    def __init__(self, summary: Summary | None) -> None:
+        super().__init__()
+        self.summary = summary
