@@ -30,6 +30,7 @@ from tui.workers import WriteLane, call_store
 if TYPE_CHECKING:
     from store import attendance, staff
     from store.db import Database
+    from tui.screens.lock import LockScreen
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ class ArenaApp(AppBase):
         start; `pin` (scripts and tests) is checked by the store instead of typed."""
         super().__init__()
         opener = None if hasattr(database, "engine") else database
-        self._open_db: Callable[[], Database] | None = opener  # type: ignore[assignment]
+        self._open_db: Callable[[], Database] | None = opener
         self.db: Database = None if opener is not None else database  # type: ignore[assignment]
         self.login = login
         self.claimed = claimed
@@ -93,7 +94,7 @@ class ArenaApp(AppBase):
         self.start_mode = start_mode
         self.write_lane = WriteLane(self)
         self.absence_codes: list[attendance.AbsenceCode] = []
-        self._early_lock = None  # the PIN prompt shown before the database is open (see on_mount)
+        self._early_lock: LockScreen | None = None  # the PIN prompt shown before the database is open (on_mount)
         self._loaded = False  # the start-up worker has imported the store and opened the database
         self.locked = False
         self.idle_seconds = 600.0
