@@ -259,11 +259,12 @@ def _check_tamper(engine: Engine) -> None:
     is found is kept for `arena sync --status` and F5 (store.tamper)."""
     from store import tamper
 
+    busy: tuple[type[Exception], ...] = (exc.OperationalError, *dbfile.OperationalError)
     try:
         with engine.connect() as conn:  # deferred: it writes (and locks) only when there is something new
             with conn.begin():
                 tamper.check(conn, full=False)
-    except (exc.OperationalError, *dbfile.OperationalError):  # busy (a sync is writing, or an import):
+    except busy:  # busy (a sync is writing, or an import):
         pass  # that sync checks every chain itself, and the next open checks again
 
 
