@@ -113,8 +113,18 @@ def write(db: Database, login: str, what: str, fmt: str, out: IO[str],
         exprs, rest = tabular.split_select(sql)
         formatted = f"SELECT {tabular.sql_cells(exprs, writer.dialect)} {rest}"
         with db.read() as conn:
-            cursor = conn.exec_driver_sql(formatted, tuple(params)).cursor  # the driver's rows, iterable
-            writer.formatted_rows(cast(Iterable[Sequence[object]], cursor))
+            if what != "attendance":
+                cursor = conn.exec_driver_sql(formatted, tuple(params)).cursor  # the driver's rows, iterable
+                writer.formatted_rows(cast(Iterable[Sequence[object]], cursor))
+                return writer.count
+            # millions of marks: one day at a time (the date index gives the days in order), so SQLite sorts
+            # a day's rows, never the whole table in memory (SQLCipher keeps its temporary files there)
+            by_day = formatted.replace(" ORDER BY t.date, ", " WHERE t.date = ? ORDER BY ", 1)
+            day = conn.exec_driver_sql("SELECT min(date) FROM attendance").scalar()
+            while day is not None:
+                cursor = conn.exec_driver_sql(by_day, (day,)).cursor
+                writer.formatted_rows(cast(Iterable[Sequence[object]], cursor))
+                day = conn.exec_driver_sql("SELECT min(date) FROM attendance WHERE date > ?", (day,)).scalar()
         return writer.count
     else:
         for row in rows(db, login, what, audit_filter)[1]:
