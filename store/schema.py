@@ -508,6 +508,8 @@ def _log_migrated_sessions(conn: Connection) -> None:
     activities = conn.exec_driver_sql(f"SELECT id, {hour_cols} FROM activity ORDER BY id").all()
     ws = conn.exec_driver_sql("SELECT id FROM workstation WHERE is_local = 1").scalar()
     tx = Tx(conn, "migration", ws or "")
+    if ws is not None and activities:
+        _change_log_chain_columns(conn)  # changes.log below writes them (migration 14's)
     for aid, *hours in activities:
         values = {"session_id": aid, "valid_from": SESSION_HOURS_ALWAYS}
         values.update({f"hours_{d}": h for d, h in zip(WEEKDAYS, hours)})
@@ -763,6 +765,16 @@ def _m13_figure_totals(conn: Connection) -> None:
     create_figure_total_triggers(conn)
 
 
+def _change_log_chain_columns(conn: Connection) -> None:
+    """The change log's digest and chain columns (migration 14), made when missing. Migration 10 logs the
+    sessions it makes with today's `changes.log`, which writes them: a database from before 10 gets them
+    there (idempotent)."""
+    have = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(change_log)")}
+    for column in ("digest", "chain"):
+        if column not in have:
+            conn.exec_driver_sql(f"ALTER TABLE change_log ADD COLUMN {column} TEXT")
+
+
 def _m14_change_log_chain(conn: Connection) -> None:
     """Tamper evidence for the change log itself: each entry carries the digest of its content and a hash
     link to the entry before it on its workstation (store.changes.link), and triggers keep an entry from
@@ -771,10 +783,7 @@ def _m14_change_log_chain(conn: Connection) -> None:
     (store.tamper.LOG_TRIGGERS). Entries from before carry none and are not judged."""
     from store import tamper
 
-    have = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(change_log)")}
-    for column in ("digest", "chain"):
-        if column not in have:
-            conn.exec_driver_sql(f"ALTER TABLE change_log ADD COLUMN {column} TEXT")
+    _change_log_chain_columns(conn)
     present = {name for (name,) in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
     for name, ddl in tamper.LOG_TRIGGERS.items():
         if name not in present:
