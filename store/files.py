@@ -1,4 +1,4 @@
-"""Files Arena writes for people (exports, reports, the app's error log): owner-only, whole or not at all.
+"""Files Arena writes for people (exports, reports): owner-only, whole or not at all.
 
 A file is written under a temporary name in the target's folder (created 0600), flushed to disk and only
 then given its name. It never replaces the database (or its journal files), never an existing file
@@ -78,11 +78,3 @@ def replacing(path: str | os.PathLike[str], *, force: bool = False,
         raise ArenaError("file.cannot_write", path=str(target), detail=error.strerror or str(error)) from error
     finally:
         tmp.unlink(missing_ok=True)
-
-
-def append_private(path: str | os.PathLike[str], text: str) -> None:
-    """Append to an owner-only text file (the app's error log), creating it 0600."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, OWNER_ONLY)
-    os.fchmod(fd, OWNER_ONLY)
-    with open(fd, "a", encoding="utf-8") as out:
-        out.write(text)

@@ -30,7 +30,7 @@ from store import changes, clock, merge, settings, snapshot
 from store.db import Database
 from store.i18n import ArenaError
 from store.merge import Summary, applied
-from store.sealed import OPS_NAME, BadFile, decode_ops, encode_ops, open_note, seal_note
+from store.sealed import OPS_NAME, BadFile, decode_ops, encode_ops, ops_file_name, open_note, seal_note
 from store.share import RETRY_DELAYS, TRANSIENT, Collision, Share, retrying  # noqa: F401 -- also the sync's names
 
 log = logging.getLogger(__name__)
@@ -258,7 +258,7 @@ def publish(db: Database, share: Share, key: bytes, summary: Summary | None = No
         first, last = ops[0]["seq"], ops[-1]["seq"]
         if len(ops) != last - first + 1 or first != done + 1:  # a file whose count does not match: never
             raise ArenaError("sync.count_mismatch", first=first, last=last, n=len(ops))
-        name = f"{first:012d}-{last:012d}.ops"
+        name = ops_file_name(first, last)
         try:
             share.write_once(me, name, encode_ops(key, me, first, last, ops))
         except FileExistsError:
