@@ -12,6 +12,7 @@ from store.i18n import num
 from store import access, calendar, clock, milestones, settings
 from store.attendance import Session, live_sql, sessions
 from store.db import Database
+from store.tables import WEEKDAYS
 
 # planned hours of one attendance row's session: min(session hours valid that day, person's plan) on
 # that weekday (session hours change from a date on, so an old mark keeps the hours it had)
@@ -30,7 +31,7 @@ def day_plan_sql(alias: str = "t") -> str:
 
 def planned_hours_sql(days: list[dt.date], alias: str = "p") -> str:
     """SQL sum of a person's planned hours over the given days (holidays and weekends count zero)."""
-    cols = [f"{alias}.plan_{('mon', 'tue', 'wed', 'thu', 'fri')[d.weekday()]}" for d in days if calendar.is_workday(d)]
+    cols = [f"{alias}.plan_{WEEKDAYS[d.weekday()]}" for d in days if calendar.is_workday(d)]
     return " + ".join(cols) if cols else "0"
 
 
@@ -177,7 +178,7 @@ def figures(db: Database, login: str, flt: Filter | None = None, today: dt.date 
         # their plans times the number of working days on that weekday in the week (one aggregate).
         # The few who started or left within the period: a per-week sum over just their rows.
         whole = conn.exec_driver_sql(
-            "SELECT " + ", ".join(f"coalesce(sum(p.plan_{d}), 0)" for d in ("mon", "tue", "wed", "thu", "fri")) +
+            "SELECT " + ", ".join(f"coalesce(sum(p.plan_{d}), 0)" for d in WEEKDAYS) +
             # most rows match: scanning the narrow covering index beats the referral-date index here
             f" FROM participant p INDEXED BY participant_figures WHERE p.referral_date <= ?"
             f" AND (p.exit_date IS NULL OR p.exit_date >= ?){cond}",
@@ -230,7 +231,6 @@ def figures(db: Database, login: str, flt: Filter | None = None, today: dt.date 
     return Figures(active, tip, weekly, exits, share, caseloads)
 
 
-_PLANS = ("mon", "tue", "wed", "thu", "fri")
 
 
 def _kept_figures(conn, active: dict, tip: dict, starts: list[dt.date], weekdays: list[list[dt.date]],  # noqa: ANN001
@@ -242,7 +242,7 @@ def _kept_figures(conn, active: dict, tip: dict, starts: list[dt.date], weekdays
     # plus those of them referred after the Monday (they were never added): the few who came and went
     # within the week (figure_brief). Only people whose exit is not before their referral are in the
     # kept plans (no one else is in the programme on any day).
-    sums = ", ".join(f"coalesce(sum({d}), 0)" for d in _PLANS)
+    sums = ", ".join(f"coalesce(sum({d}), 0)" for d in WEEKDAYS)
     planned_weeks = []
     for days in weekdays:
         first, last = days[0].isoformat(), days[-1].isoformat()

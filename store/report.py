@@ -24,10 +24,11 @@ from typing import IO
 from store import access, audit, calendar, cases, clock, identity, tabular, validate
 from store.attendance import live_sql
 from store.db import Database
+from store.tables import WEEKDAYS
 from store.i18n import ArenaError, language, num, t
 from store.overview import day_plan_sql
 
-PLAN = ("plan_mon", "plan_tue", "plan_wed", "plan_thu", "plan_fri")
+PLAN = tuple(f"plan_{d}" for d in WEEKDAYS)
 CHUNK = 500
 PDF_MAX_PEOPLE = 2000  # fpdf2 keeps the whole document in memory; larger runs go to XLSX or CSV
 XLSX_SHEET_PER_PERSON = 40
