@@ -103,8 +103,9 @@ def observe(tx: Tx, remote: str) -> None:
 def digest(op_id: str, hlc: str, table: str, row_id: str, kind: str, changes: str, at: str, by: str) -> str:
     """The hash of one entry's content (`changes` as stored: canonical JSON). Not its workstation or number,
     which a restored or copied database may give it anew (sync._fork, sync._close_gaps)."""
-    body = json.dumps([op_id, hlc, table, row_id, kind, changes, at, by], ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(body.encode()).hexdigest()
+    # fields joined by the unit separator, which none of them holds (JSON escapes it, the others are ids,
+    # stamps and logins): unambiguous, and a third of the cost of a JSON list on every write
+    return hashlib.sha256("\x1f".join((op_id, hlc, table, row_id, kind, changes, at, by)).encode()).hexdigest()
 
 
 def link(previous: str, entry_digest: str) -> str:
@@ -118,11 +119,11 @@ def log(tx: Tx, table: str, row_id: str, kind: str, changes: dict[str, list[Any]
     hlc = tick(tx)
     # the next number is read from the log itself (the unique index answers it): a number kept in memory
     # would survive a savepoint rolled back under it (a refused import row) and leave a hole
+    op_id, body = new_id(), json.dumps(changes, ensure_ascii=False, sort_keys=True)
+    at = time.strftime("%Y-%m-%dT%H:%M:%S")
     last = run(tx.conn, "SELECT ws_seq, chain FROM change_log WHERE workstation_id = ? ORDER BY ws_seq DESC LIMIT 1",
                (tx.workstation_id,)).fetchone()
     seq, previous = (last[0] + 1, last[1] or "") if last else (1, "")
-    op_id, body = new_id(), json.dumps(changes, ensure_ascii=False, sort_keys=True)
-    at = time.strftime("%Y-%m-%dT%H:%M:%S")
     entry_digest = digest(op_id, hlc, table, row_id, kind, body, at, tx.login)
     run(tx.conn,
         "INSERT INTO change_log (op_id, workstation_id, ws_seq, hlc, tbl, row_id, kind, changes, at, by, digest, chain)"

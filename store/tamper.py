@@ -192,7 +192,9 @@ def users_from_log(conn: Connection) -> list[str]:
             # deleted in its log, or an entry of this user edited with the shell: what the user may do
             # cannot be trusted, so the user acts as nobody here until an administrator sorts it out
             logged = {**(logged or {}), "active": 0}
-        diff = {c: v for c, v in (logged or {}).items() if c in row and row[c] != v}  # None: nothing logged to put back
+        if logged is None:
+            continue
+        diff = {c: v for c, v in logged.items() if c in row and row[c] != v}
         if not diff:
             continue
         savepoint = conn.begin_nested()
@@ -224,7 +226,7 @@ def _fold_user(ops: list[tuple]) -> dict | None:
     return values if exists else None
 
 
-def check(conn: Connection, *, full: bool = True) -> list[Finding]:
+def check(conn: Connection, *, full: bool = True, full_log: bool = False) -> list[Finding]:
     """Restore the triggers, verify the chains and remember the result (a local setting) for the status
     line; inside a write transaction. Opening a database checks what came since the last check (it
     stays fast with years of events), and every event when a trigger had been dropped (the way to edit
@@ -236,9 +238,14 @@ def check(conn: Connection, *, full: bool = True) -> list[Finding]:
     found, state["verified"] = verify(conn, None if full else state.get("verified"))
     known = [] if full else [Finding(**f) for f in state.get("broken", [])]
     broken = known + [f for f in found if f not in known]
-    found_log, state["log_verified"] = verify_log(conn, None if full else state.get("log_verified"))
-    known_log = [] if full else [LogFinding(**f) for f in state.get("log_broken", [])]
-    state["log_broken"] = [f.__dict__ for f in known_log + [f for f in found_log if f not in known_log]]
+    # The change log (millions of entries): every entry when a trigger had been dropped (the way to edit
+    # one); at a sync what came since the last check (what arrived is new, so it is checked); at an
+    # ordinary open nothing (its triggers stand, and opening takes no write lock to move the mark on).
+    if restored or full_log or full:
+        whole = bool(restored) or full_log
+        found_log, state["log_verified"] = verify_log(conn, None if whole else state.get("log_verified"))
+        known_log = [] if whole else [LogFinding(**f) for f in state.get("log_broken", [])]
+        state["log_broken"] = [f.__dict__ for f in known_log + [f for f in found_log if f not in known_log]]
     if restored:
         state["triggers"] = {"at": clock.now().isoformat(timespec="seconds"), "names": restored}
     users = users_from_log(conn)
