@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # SQLAlchemy stays off the app's way to its first screen (tes
 
 from store import clock, settings
 from store.tx import run
-from store.i18n import ArenaError, t
+from store.i18n import LANGUAGES, ArenaError, Key, text_in
 
 CASE_READ = "case.read"  # open a card, notes, history, identity numbers, search, caseload lists
 CASE_WRITE = "case.write"  # register, edit, notes, milestones, exits, enrolments
@@ -164,7 +164,7 @@ def may(role: str, action: str) -> bool:
 
 
 def refusal(role: str, action: str) -> AccessDenied:
-    return AccessDenied("acc.denied", role=t(f"role.{role}"), action=t(f"acc.action.{action}"))
+    return AccessDenied("acc.denied", role=Key(f"role.{role}"), action=Key(f"acc.action.{action}"))
 
 
 # ------------------------------------------------------------------------------------------------- PIN
@@ -270,10 +270,8 @@ REASON_KEYS = ("dlg.reason.cover", "dlg.reason.call", "dlg.reason.bistand", "dlg
 
 
 def check_reason(reason: str) -> str:
-    from store.i18n import CATALOG
-
     text = " ".join(reason.split())
-    listed = {label for key in REASON_KEYS for label in CATALOG[key]}
+    listed = {text_in(lang, key) for key in REASON_KEYS for lang in LANGUAGES}
     if text in listed or (len(text.split()) >= 3 and len(text) >= 12):
         return text
     raise ArenaError("acc.reason_short")

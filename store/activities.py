@@ -230,7 +230,7 @@ def create(db: Database, login: str, name: str, hours: tuple[float, ...] | None 
            site: str = "", leader_login: str | None = None, capacity: int = 25,
            sessions: list[SessionSpec] | None = None) -> str:
     """A new activity: with `hours` one all-day session, or the named `sessions`."""
-    name = tidy_name(validate.text(name, "aktivitet", max_len=80, required=True))
+    name = tidy_name(validate.text(name, "activity", max_len=80, required=True))
     if sessions is None:
         sessions = [SessionSpec("", tuple(hours if hours is not None else (0, 0, 0, 0, 0)))]
     if not sessions:
@@ -258,7 +258,7 @@ def _capacity(value: object) -> int:
 
 
 def _add_session(tx: Tx, activity_id: str, spec: SessionSpec, default_capacity: int) -> str:
-    name = tidy_name(validate.text(spec.name, "pass", max_len=20))
+    name = tidy_name(validate.text(spec.name, "session", max_len=20))
     start, end = check_times(spec.start, spec.end)
     check_hours_fit(spec.hours, start, end)
     sid = session_id_for(activity_id, name)
@@ -293,7 +293,7 @@ def edit(db: Database, login: str, activity_id: str, *, name: str | None = None,
     """Change an activity's own fields; `leader_login=''` removes the leader. Returns what changed."""
     values: dict = {}
     if name is not None:
-        values["name"] = tidy_name(validate.text(name, "aktivitet", max_len=80, required=True))
+        values["name"] = tidy_name(validate.text(name, "activity", max_len=80, required=True))
     if kind is not None:
         values["kind"] = validate.text(kind, "kind", max_len=40)
     if site is not None:
@@ -325,7 +325,7 @@ def edit_session(db: Database, login: str, session_id: str, *, name: str | None 
             raise ArenaError("err.not_found", what=session_id[:40])
         values: dict = {}
         if name is not None:
-            values["name"] = tidy_name(validate.text(name, "pass", max_len=20))
+            values["name"] = tidy_name(validate.text(name, "session", max_len=20))
             if session_named(tx.conn, row["activity_id"], values["name"], except_id=session_id):
                 raise ArenaError("act.session_exists", name=values["name"] or "–")
         if start is not None or end is not None:
@@ -512,7 +512,7 @@ def enrol(db: Database, login: str, participant_id: str, activity_id: str, start
     A full session needs a `reason` (logged); overlapping sessions are refused."""
     if end is not None and end < start:
         raise ArenaError("enr.to_before_from", end=end.isoformat(), start=start.isoformat())
-    reason = validate.text(reason, "anledning", max_len=200)
+    reason = validate.text(reason, "reason", max_len=200)
     with db.write(login) as tx:
         access.require(tx.conn, login, access.CASE_WRITE)
         if tx.conn.exec_driver_sql("SELECT 1 FROM participant WHERE id = ?", (participant_id,)).first() is None:
@@ -574,7 +574,7 @@ def unenrol(db: Database, login: str, participant_id: str, activity_id: str, ses
 def move(db: Database, login: str, enrolment_id: str, session_id: str, from_day: dt.date, reason: str = "") -> str:
     """Move an enrolment to another session from `from_day` on: the old one ends the day before, the new
     one starts then (same end date). Returns the new enrolment's id."""
-    reason = validate.text(reason, "anledning", max_len=200)
+    reason = validate.text(reason, "reason", max_len=200)
     with db.write(login) as tx:
         access.require(tx.conn, login, access.CASE_WRITE)
         row = tx.conn.exec_driver_sql("SELECT participant_id, start_date, end_date, session_id FROM enrolment"

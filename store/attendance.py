@@ -325,7 +325,7 @@ def _check_mark(tx: Tx, participant_id: str, activity_id: str, day: dt.date, sta
     else:
         hours = 0.0
     code = _check_reason(tx, status, reason)
-    note = validate.text(note, "anteckning", max_len=500)
+    note = validate.text(note, "note", max_len=500)
     return status, float(hours), code, note, session_id
 
 
@@ -441,7 +441,7 @@ def cancel_session(db: Database, login: str, activity_id: str, day: dt.date, rea
     are – shown as belonging to a cancelled session, counted neither as hours nor as absence – and come
     back with `uncancel_session`. Returns how many marks that affects."""
     _check_day(day)
-    reason = validate.text(reason, "anledning", max_len=200)
+    reason = validate.text(reason, "reason", max_len=200)
     with db.write(login) as tx:
         access.require(tx.conn, login, access.ATTENDANCE, activity_id=activity_id)
         sid = _sid(tx.conn, activity_id, session_id, day)

@@ -72,7 +72,7 @@ class AuditFilter:
             where.append("e.user_login = ?")
             params.append(validate.text(self.user, "login", max_len=64))
         if self.case.strip():
-            case = validate.text(self.case, "ärende", max_len=64)
+            case = validate.text(self.case, "case", max_len=64)
             pid = None
             if identity.looks_like_number(case):
                 number = identity.parse(case)

@@ -14,7 +14,7 @@ from sqlalchemy import Row
 
 from store import access, audit, changes, clock, identity, names, rows, tables, validate
 from store.db import Database, Tx
-from store.i18n import ArenaError
+from store.i18n import ArenaError, Key
 from store.tables import WEEKDAYS
 
 GENDERS = ("K", "M", "X")
@@ -150,17 +150,17 @@ def clean(p: NewParticipant) -> dict:
 
 def _clean(p: NewParticipant) -> dict:
     values: dict = {
-        "first_name": validate.text(p.first_name, "förnamn", max_len=80, required=True),
-        "last_name": validate.text(p.last_name, "efternamn", max_len=80, required=True),
-        "address": validate.text(p.address, "adress", max_len=200, multiline=True),
-        "phone": validate.text(p.phone, "telefon", max_len=40),
+        "first_name": validate.text(p.first_name, "first_name", max_len=80, required=True),
+        "last_name": validate.text(p.last_name, "last_name", max_len=80, required=True),
+        "address": validate.text(p.address, "address", max_len=200, multiline=True),
+        "phone": validate.text(p.phone, "phone", max_len=40),
         "site": validate.text(p.site, "site", max_len=80),
-        "reserve_number": validate.text(p.reserve_number, "reservnummer", max_len=40) or None,
+        "reserve_number": validate.text(p.reserve_number, "reserve_number", max_len=40) or None,
         "protected": 1 if p.protected else 0,
         "caseworker_id": p.caseworker_id or None,
     }
     if not p.gender:
-        raise ArenaError("err.required", field="kön (K/M/X)")
+        raise ArenaError("err.required", field=Key("field.gender"))
     if p.gender not in GENDERS:
         raise ArenaError("err.bad_gender", value=str(p.gender)[:10])
     values["gender"] = p.gender
@@ -406,7 +406,7 @@ def in_caseload(db: Database, login: str, participant_id: str) -> bool:
 
 def open_case(db: Database, login: str, participant_id: str, reason: str = "") -> Participant:
     """Read a case for display: outside one's own caseload a reason is required; always audited."""
-    reason = validate.text(reason, "anledning", max_len=300)
+    reason = validate.text(reason, "reason", max_len=300)
     with db.read() as conn:
         access.require(conn, login, access.CASE_READ)
     own = in_caseload(db, login, participant_id)
@@ -445,7 +445,7 @@ class Note:
 
 
 def add_note(db: Database, login: str, participant_id: str, text: str, refers_to: str | None = None) -> str:
-    body = validate.text(text, "anteckning", max_len=4000, required=True, multiline=True)
+    body = validate.text(text, "note", max_len=4000, required=True, multiline=True)
     with db.write(login) as tx:
         access.require(tx.conn, login, access.CASE_WRITE)
         return add_note_in(tx, participant_id, body, refers_to)

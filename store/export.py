@@ -94,7 +94,7 @@ def write(db: Database, login: str, what: str, fmt: str, out: IO[str],
     export is logged as an outside read."""
     from store import validate
 
-    reason = validate.text(reason, "anledning", max_len=300)
+    reason = validate.text(reason, "reason", max_len=300)
     with db.read() as conn:
         access.require(conn, login, access.ADMIN)
     personal = what in PERSONAL

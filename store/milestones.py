@@ -78,7 +78,7 @@ def outcomes(db: Database) -> list[Outcome]:
 
 def add_stage(db: Database, login: str, code: str, label_sv: str, label_en: str, kind: str = "intervention",
               after: str | None = None) -> Stage:
-    code = validate.text(code, "kod", max_len=40, required=True).lower()
+    code = validate.text(code, "code", max_len=40, required=True).lower()
     if not code.replace("_", "").isalnum():
         raise ArenaError("ms.bad_stage", value=code)
     label_sv = validate.text(label_sv, "label", max_len=80, required=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 from store import access, activities, cases, changes, names, tabular, validate
 from store.attendance import ImportReport
 from store.db import Database, Tx
-from store.i18n import ArenaError
+from store.i18n import ArenaError, Key
 
 SPEC: dict[str, tuple[str, ...]] = {
     "personnummer": ("samordningsnummer", "personal_number", "person_number", "pnr"),
@@ -70,7 +70,7 @@ def import_file(db: Database, login: str, path: str | Path, *, all_or_nothing: b
         if gender is None:
             if row.get("gender", ""):
                 raise ArenaError("err.bad_gender", value=row["gender"][:10])
-            raise ArenaError("err.required", field="kön (K/M/X)")
+            raise ArenaError("err.required", field=Key("field.gender"))
         caseworker = row.get("caseworker", "")
         if caseworker and caseworker not in logins:
             raise ArenaError("acc.unknown_login", login=caseworker[:64])

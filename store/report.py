@@ -141,6 +141,14 @@ def period_of(month: str | None = None, start: object = None, end: object = None
     return first, last
 
 
+@dataclass(frozen=True)
+class _Found:
+    id: str
+    protected: bool
+    last_name: str
+    first_name: str
+
+
 def build(db: Database, login: str, month: str | None = None, *, start: object = None, end: object = None,
           participant: str | None = None, caseworker: str | None = None, activity: str | None = None,
           participant_ids: list[str] | None = None, stream: bool = False, today: dt.date | None = None,
@@ -149,22 +157,21 @@ def build(db: Database, login: str, month: str | None = None, *, start: object =
     or (none of these) everyone. `stream=True` gives people as a one-pass generator (whole programme)."""
     first, last = period_of(month, start, end)
     made = today or clock.today()
-    reason = validate.text(reason, "anledning", max_len=300)
+    reason = validate.text(reason, "reason", max_len=300)
     with db.read() as conn:
         user = access.require(conn, login, access.REPORT)
     where, params, scope = "", [], t("rep.scope_all")
     found = None
     if participant:
-        found = cases.by_number(db, login, participant) if identity.looks_like_number(participant) else None
-        if found is None:
-            try:
-                found = cases.get(db, login, participant)
-            except access.AccessDenied:
-                raise
-            except ArenaError:
-                found = None
-        if found is None:
+        # found by id, reserve or identity number; whether it may be read is the caseload check below (a
+        # person outside it needs the reason, like everyone else in a report)
+        pid = cases.find_one(db, login, participant)
+        with db.read() as conn:
+            row = conn.exec_driver_sql("SELECT id, protected, last_name, first_name FROM participant WHERE id = ?",
+                                       (pid,)).first() if pid else None
+        if row is None:
             raise ArenaError("att.unknown_person", value=str(participant)[:40])
+        found = _Found(row[0], bool(row[1]), row[2], row[3])
         where, params = " AND p.id = ?", [found.id]
         scope = t("protected") if found.protected else f"{found.last_name} {found.first_name}"
     elif participant_ids is not None:

@@ -49,7 +49,7 @@ def all_caseworkers(db: Database) -> list[Caseworker]:
 def create_in(tx: Tx, login: str, name: str, role: str = "caseworker", site: str = "") -> str:
     access.require(tx.conn, tx.login, access.ADMIN)
     login = validate.login(login)
-    name = validate.text(name, "namn", max_len=120, required=True)
+    name = validate.text(name, "name", max_len=120, required=True)
     if role not in ROLES:
         raise ArenaError("user.bad_role", value=role, roles=", ".join(ROLES))
     return changes.insert(tx, "caseworker", {"login": login, "name": name, "role": role,
@@ -95,7 +95,7 @@ def first_admin(db: Database, login: str, name: str, pin: str) -> Caseworker:
     """Make the first administrator of a new programme, with a PIN, in one transaction. Refused once the
     database has any user (the programme exists: a new workstation joins it with `arena sync`)."""
     login = validate.login(login)
-    name = validate.text(name, "namn", max_len=120, required=True)
+    name = validate.text(name, "name", max_len=120, required=True)
     hashed = access.hash_pin(check_first_pin(pin))
     with db.write(login) as tx:
         if tx.conn.exec_driver_sql("SELECT 1 FROM caseworker LIMIT 1").first() is not None:

@@ -5,23 +5,26 @@ import datetime as dt
 import re
 import unicodedata
 
-from store.i18n import ArenaError
+from store.i18n import ArenaError, Key
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
 def text(value: object, field: str, *, max_len: int = 200, required: bool = False,
          multiline: bool = False) -> str:
+    """`value` as clean text; `field` is the field's identifier (`first_name`): a refusal names it in the
+    reader's language (the catalog's `field.first_name`)."""
     value = "" if value is None else str(value)
+    name = Key(f"field.{field}")
     value = unicodedata.normalize("NFC", value).strip()
     if not multiline and ("\n" in value or "\r" in value or "\t" in value):
-        raise ArenaError("err.control_chars_in", field=field)
+        raise ArenaError("err.control_chars_in", field=name)
     if _CONTROL.search(value):
-        raise ArenaError("err.control_chars_in", field=field)
+        raise ArenaError("err.control_chars_in", field=name)
     if len(value) > max_len:
         raise ArenaError("err.text_too_long", max=max_len)
     if required and not value:
-        raise ArenaError("err.required", field=field)
+        raise ArenaError("err.required", field=name)
     return value
 
 

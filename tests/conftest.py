@@ -19,7 +19,7 @@ os.environ["ARENA_SCRYPT_N"] = "1024"
 os.environ["ARENA_DB_KEY"] = os.path.join(__import__("tempfile").mkdtemp(prefix="arena-key-"), "workstation.key")
 
 from store import access, activities, cases, changes, clock, db, staff  # noqa: E402
-from store.i18n import set_language  # noqa: E402
+from tui.text import set_language  # noqa: E402
 
 TODAY = dt.date(2026, 11, 24)  # a Tuesday, week 48
 DATA = Path(__file__).parent / "data"

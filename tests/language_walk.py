@@ -77,7 +77,7 @@ async def walk(path: str, login: str, pin: str) -> list[str]:
 
 
 if __name__ == "__main__":
-    from store.i18n import set_language
+    from tui.text import set_language
 
     set_language(sys.argv[2])
     for shot in asyncio.run(walk(sys.argv[1], sys.argv[3], sys.argv[4])):

@@ -203,10 +203,10 @@ def test_export_choices_match_the_store() -> None:
 
 
 def test_readme_lists_every_key_and_the_two_commands() -> None:
-    code = ("from store.i18n import set_language; set_language('en')\n"
+    code = ("from tui.text import set_language, t; set_language('en')\n"
             "from tui.app import key_sections\n"
             "for title, bindings in key_sections():\n"
-            "    for b in bindings: print(b.description)\n")
+            "    for b in bindings: print(t(b.description))\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     missing = [d for d in result.stdout.splitlines() if f"| {d} |" not in readme]

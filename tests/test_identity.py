@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from store import identity
-from store.i18n import set_language
+from tui.text import set_language
 
 from .conftest import DATA, reader
 

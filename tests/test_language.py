@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from store import attendance
-from store.i18n import CATALOG, num, set_language, t
+from tui.text import CATALOG, num, set_language, t
 
 from .conftest import NAMES, PIN, TODAY, World
 
@@ -139,3 +139,184 @@ def test_cli_messages_and_report_headers_speak_one_language(world: World, tmp_pa
                                                                    "telefon", "anna", "berg"}) == []
     header = outputs[3].lstrip("\ufeff").splitlines()[0]
     assert header.startswith("Personnummer;Namn;" if lang == "sv" else "Identity number,Name,")
+
+
+async def test_the_language_switches_while_the_app_runs(world: World) -> None:
+    """F12 turns the running app from Swedish to English and back: header, footer and the screen's own
+    text, on the screen that was open and on one opened after; the words then come from one language."""
+    from store import db
+    from tui.app import ArenaApp
+
+    from .language_walk import screen_text
+    from .waiting import until_quiet
+
+    data = world_data(world)
+    set_language("sv")
+    app = ArenaApp(db.open(world.path), "omar.farah", pin=PIN)
+    try:
+        async with app.run_test(size=(220, 40)) as pilot:  # wide: no footer label cut into a word
+            await until_quiet(pilot, app)
+            await pilot.press("f2")
+            await until_quiet(pilot, app)
+            before = screen_text(app)
+            assert "Sök" in before and not foreign_words(before, "sv", data)
+            await pilot.press("f12")
+            await until_quiet(pilot, app)
+            after = screen_text(app)
+            assert type(app.screen).__name__ == "SearchScreen"
+            assert "Search" in after and "New participant" in after, after
+            assert not foreign_words(after, "en", data), foreign_words(after, "en", data)
+            await pilot.press("f5")
+            await until_quiet(pilot, app)
+            overview = screen_text(app)
+            assert "Attendance report" in overview and not foreign_words(overview, "en", data)
+            await pilot.press("f12")
+            await until_quiet(pilot, app)
+            back = screen_text(app)
+            assert type(app.screen).__name__ == "OverviewScreen"
+            assert "Närvarorapport" in back and not foreign_words(back, "sv", data), foreign_words(back, "sv", data)
+            # typed fast: three switches and a mode key are all done, in order, none lost
+            await pilot.press("f12", "f12", "f12", "f3")
+            await until_quiet(pilot, app)
+            from tui.text import language
+
+            assert language() == "en" and type(app.screen).__name__ == "AttendanceScreen"
+            assert "Attendance" in screen_text(app) and not foreign_words(screen_text(app), "en", data)
+    finally:
+        set_language("sv")
+
+
+def test_nothing_says_a_sentence_at_import_time() -> None:
+    """No `t()` in a class body or at a module's top level in tui/ (the language is chosen later, and may
+    change while the app runs): key labels are catalog keys, said when shown."""
+    import ast
+
+    found = []
+    for path in sorted((ROOT / "tui").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+
+        def walk(node: ast.AST, inside: bool) -> None:
+            for child in ast.iter_child_nodes(node):
+                deeper = inside or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+                if (not deeper and isinstance(child, ast.Call) and isinstance(child.func, ast.Name)
+                        and child.func.id in ("t", "plural", "num")):
+                    found.append(f"{path.relative_to(ROOT)}:{child.lineno}")
+                walk(child, deeper)
+
+        walk(tree, False)
+    assert not found
+
+
+def test_the_store_holds_no_sentences() -> None:
+    """UI text lives in tui/: the store's modules carry catalog keys, never the catalog itself."""
+    for path in sorted((ROOT / "store").glob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        assert "CATALOG" not in source, path.name
+    from store.i18n import ArenaError
+
+    error = ArenaError("err.bad_date", value="31/12")
+    assert (error.key, error.params) == ("err.bad_date", {"value": "31/12"})
+    set_language("en")
+    try:
+        assert str(error) == "“31/12” is not a date (YYYY-MM-DD)."
+    finally:
+        set_language("sv")
+    assert str(error) == "”31/12” är inget datum (ÅÅÅÅ-MM-DD)."
+
+
+def test_the_catalog_has_no_key_twice() -> None:
+    """A key written twice in the catalog's source silently keeps only the last one."""
+    import ast
+
+    tree = ast.parse((ROOT / "tui" / "text.py").read_text(encoding="utf-8"))
+    keys = [k.value for node in ast.walk(tree) if isinstance(node, ast.Dict) for k in node.keys
+            if isinstance(k, ast.Constant)]
+    assert len(keys) == len(set(keys)), sorted({k for k in keys if keys.count(k) > 1})
+
+
+COMMANDS = ("demo", "export", "import", "find", "report", "stages", "sync", "keys", "users", "settings", "init",
+            "activities", "enrol", "unenrol", "gallra")
+
+
+def cli_help(lang: str, *args: str) -> str:
+    """What `arena --lang LANG ARGS --help` prints (in-process: the parser is built in the language)."""
+    import contextlib
+    import io
+
+    from tui.cli import entry
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), pytest.raises(SystemExit):
+        entry.main(["--lang", lang, *args, "--help"])
+    set_language("sv")
+    return out.getvalue()
+
+
+def identifiers_out(text: str) -> str:
+    """What a command line is made of, not words: options, choices, command names, file and hub examples."""
+    text = re.sub(r"--?[\w-]+", " ", text)
+    text = re.sub(r"\{[^{}]*\}", " ", text)
+    text = re.sub(r"\b(arena|python -m tui\.cli)\s+(\w+)", " ", text)
+    text = re.sub(r"\S+://\S+|\S+=\S+|'[^']*'", " ", text)
+    return re.sub(r"\b(" + "|".join(COMMANDS) + r")\b", " ", text)
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_every_help_says_one_language(lang: str) -> None:
+    """`arena --help` and every subcommand's help, argparse's own words ("usage", "options") included."""
+    texts = {"arena": cli_help(lang)} | {command: cli_help(lang, command) for command in COMMANDS}
+    if lang == "sv":
+        assert all(text.startswith("användning: ") and "flaggor:" in text for text in texts.values())
+    else:
+        assert all(text.startswith("usage: ") and "options:" in text for text in texts.values())
+    found = {command: foreign_words(identifiers_out(text), lang, set()) for command, text in texts.items()}
+    assert not any(found.values()), {c: w for c, w in found.items() if w}
+
+
+@pytest.mark.parametrize("lang,args,said", [
+    ("sv", ["import"], "följande argument krävs: vad (t.ex. attendance), fil"),
+    ("en", ["import"], "the following arguments are required: what (e.g. attendance), file"),
+    ("sv", ["exprt"], "ogiltigt val: exprt"),
+    ("en", ["exprt"], "invalid choice: exprt"),
+    ("sv", ["report", "narvaro", "--month"], "--month behöver ett värde"),
+    ("en", ["find", "--nope", "x"], "unrecognized arguments: --nope"),
+])
+def test_argparse_refusals_in_one_language(lang: str, args: list[str], said: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "tui.cli", "--lang", lang, *args], capture_output=True, text=True,
+                          cwd=ROOT)
+    assert done.returncode == 2 and said in done.stderr and done.stderr.count("\n") == 1, done.stderr
+    assert not foreign_words(identifiers_out(done.stderr), lang, set()), done.stderr
+
+
+@pytest.mark.parametrize("lang,said", [
+    ("en", "first name: the text contains characters that are not allowed"),
+    ("sv", "förnamn: texten innehåller otillåtna tecken"),
+])
+def test_a_bad_character_names_the_field_in_the_readers_language(world: World, tmp_path: Path, lang: str,
+                                                                  said: str) -> None:
+    """A refused referral row (a tab inside a name, as a paste from a case system leaves it) says which field,
+    in the language of the command, with nothing of the other language."""
+    file = tmp_path / "anvisningar.csv"
+    file.write_text('förnamn;efternamn;kön;anvisningsdatum;reservnummer\r\n"Anna\tX";Berg;K;2026-09-01;R-1\r\n',
+                    encoding="utf-8-sig")
+    done = subprocess.run([sys.executable, "-m", "tui.cli", "--lang", lang, "import", "participants", str(file), "--db",
+                           str(world.path), "--user", "omar.farah", "--pin-stdin"], input=PIN + "\n",
+                          capture_output=True, text=True, cwd=ROOT, env={**os.environ, "ARENA_TODAY": TODAY.isoformat()})
+    assert done.returncode == 2, done.stderr
+    assert said in done.stdout + done.stderr, done.stdout + done.stderr
+    assert not foreign_words(done.stdout + done.stderr, lang, world_data(world))
+
+
+def test_every_checked_field_has_a_name_in_both_languages() -> None:
+    """`validate.text(value, "first_name")` names the field in a refusal: each such name is in the catalog."""
+    import ast
+
+    missing = []
+    for path in sorted([*(ROOT / "store").glob("*.py"), *(ROOT / "tui").rglob("*.py")]):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "text"
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "validate"
+                    and len(node.args) > 1 and isinstance(node.args[1], ast.Constant)):
+                if f"field.{node.args[1].value}" not in CATALOG:
+                    missing.append(f"{path.name}:{node.lineno} {node.args[1].value}")
+    assert not missing

@@ -158,7 +158,7 @@ def test_pdf_and_xlsx_documents(world: World, tmp_path: Path, lang: str) -> None
     """The PDF carries the person's name with å/ä/ö, the Swedish (or English) headings, each absence and
     the signature line; the XLSX has a sheet per person with the unexcused absence in red; both 0600."""
     from store import cases
-    from store.i18n import set_language
+    from tui.text import set_language
 
     set_language(lang)
     try:

@@ -397,7 +397,7 @@ def test_refusals_say_what_is_wrong_and_values_that_cannot_be_are_refused(tmp_pa
 
 
 def test_the_activity_close_key_is_not_called_quit() -> None:
-    from store.i18n import set_language, t
+    from tui.text import set_language, t
 
     for lang in ("sv", "en"):
         set_language(lang)

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from store import tabular
-from store.i18n import ArenaError, set_language
+from store.i18n import ArenaError
+from tui.text import set_language
 
 HEADER = ["personnummer", "förnamn", "efternamn", "timmar"]
 

@@ -418,3 +418,33 @@ def test_snapshot_of_the_guarded_screens(world: World, snap_compare, login: str,
                                            "detail": "outside caseload"})
     app = make_app(world, login=login)
     assert snap_compare(app, terminal_size=(120, 36), run_before=pressing(app, keys))
+
+
+async def test_report_on_everyone_asks_a_reason_then_writes_and_logs_each_outside(world: World) -> None:
+    """F5, R, whom: everyone – beyond Omar's caseload. The dialog asks why (Escape writes nothing); with a
+    reason the report is written and the read of each person outside the caseload is logged with it."""
+    app = make_app(world)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot, app)
+        for attempt in ("escape", "enter"):
+            await pilot.press("f5", "R")
+            await settle(pilot, app)
+            await pilot.press("tab", "tab", "tab", "enter", "down", "down", "enter")  # whom: everyone
+            await settle(pilot, app)
+            assert str(app.screen.query_one("#rep-scope").value) == "all"
+            await pilot.press("ctrl+s")
+            await settle(pilot, app)
+            assert type(app.screen).__name__ == "ChoiceDialog"
+            await pilot.press(attempt)  # Escape: nothing; Enter: the first listed reason
+            await settle(pilot, app)
+            if attempt == "escape":
+                assert not (world.path.parent / "rapporter").exists() or not any((world.path.parent / "rapporter").iterdir())
+                assert count(world, "SELECT count(*) FROM audit_event WHERE action = 'report'") == 0
+        assert any("rapporter" in n.message for n in app._notifications)
+    files = list((world.path.parent / "rapporter").iterdir())
+    assert len(files) == 1 and oct(files[0].stat().st_mode & 0o777) == "0o600"
+    outside = count(world, "SELECT count(*) FROM participant WHERE caseworker_id IS NOT (SELECT id FROM caseworker"
+                           " WHERE login = 'omar.farah')")
+    assert outside > 0
+    assert count(world, "SELECT count(*) FROM audit_event WHERE action = 'report' AND detail = 'outside caseload'"
+                        " AND reason LIKE 'Vikarierar%'") == outside

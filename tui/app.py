@@ -23,7 +23,8 @@ from textual.widget import Widget
 # shown are imported by the start-up worker thread while the PIN is typed, or when first used.
 # tests/test_startup.py checks this in a subprocess: keep such imports inside functions.
 from store import access, calendar, clock, logs, validate
-from store.i18n import ArenaError, t
+from store.i18n import ArenaError
+from tui.text import language, set_language, t
 from tui.appbase import AppBase
 from tui.workers import WriteLane, call_store
 
@@ -61,18 +62,19 @@ STYLESHEET = stylesheet()
 
 class ArenaApp(AppBase):
     CSS_PATH = str(STYLESHEET) if STYLESHEET else None
-    TITLE = t("app.title")
+    TITLE = "app.title"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
-        Binding("f1", "help", t("key.help"), id="help"),
-        Binding("f2", "switch_mode('search')", t("key.search"), id="mode_search"),
-        Binding("f3", "switch_mode('attendance')", t("key.attendance"), id="mode_attendance"),
-        Binding("f4", "switch_mode('milestones')", t("key.milestones"), id="mode_milestones"),
-        Binding("f5", "switch_mode('overview')", t("key.overview"), id="mode_overview"),
-        Binding("ctrl+l", "lock", t("key.lock"), id="lock", show=False),
-        Binding("ctrl+q", "quit", t("key.quit"), id="quit", priority=True),
+        Binding("f1", "help", "key.help", id="help"),
+        Binding("f2", "switch_mode('search')", "key.search", id="mode_search"),
+        Binding("f3", "switch_mode('attendance')", "key.attendance", id="mode_attendance"),
+        Binding("f4", "switch_mode('milestones')", "key.milestones", id="mode_milestones"),
+        Binding("f5", "switch_mode('overview')", "key.overview", id="mode_overview"),
+        Binding("ctrl+l", "lock", "key.lock", id="lock", show=False),
+        Binding("ctrl+q", "quit", "key.quit", id="quit", priority=True),
+        Binding("f12", "switch_language", "key.language", id="language", show=False),
         # Textual's own palette binding says "palette" in English; this one speaks the user's language.
-        Binding("ctrl+p", "command_palette", t("help.palette"), show=False, priority=True),
+        Binding("ctrl+p", "command_palette", "help.palette", show=False, priority=True),
     ]
 
     def __init__(self, database: Database | Callable[[], Database], login: str, *, claimed: str | None = None,
@@ -82,6 +84,7 @@ class ArenaApp(AppBase):
         `claimed` a user named with --user. The app asks the PIN of the user they resolve to at every
         start; `pin` (scripts and tests) is checked by the store instead of typed."""
         super().__init__()
+        self.title = t("app.title")
         opener = None if hasattr(database, "engine") else database
         self._open_db: Callable[[], Database] | None = opener
         self.db: Database = None if opener is not None else database  # type: ignore[assignment]
@@ -106,6 +109,8 @@ class ArenaApp(AppBase):
         self._in_flight: events.Key | None = None
         self._landed = False
         self._holds: dict[int, float] = {}  # screens being opened after a read: keys wait for them
+        self._switching = False  # the language is being switched: the modes' screens are rebuilt
+        self._after_switch: list[Callable[[], object]] = []
 
     # ------------------------------------------------------------------ key delivery
     # Textual hands each key to whatever has focus the moment the key is taken off the queue. Typed
@@ -227,6 +232,8 @@ class ArenaApp(AppBase):
 
     @property
     def opening(self) -> bool:
+        if self._switching:
+            return True
         now = time.monotonic()
         for key, since in list(self._holds.items()):
             if now - since > 3.0:
@@ -354,6 +361,9 @@ class ArenaApp(AppBase):
         return self.user is not None and access.may(self.user.role, action)
 
     async def action_switch_mode(self, mode: str) -> None:
+        if self._switching:  # the modes are being rebuilt in the other language: go there right after
+            self._after_switch.append(lambda: self.action_switch_mode(mode))
+            return
         if not self.may(self.MODE_ACTIONS[mode]):
             role = self.user.role if self.user else ""
             self.notify(t("acc.mode_denied", role=t(f"role.{role}") if role else "?"), severity="warning")
@@ -485,12 +495,47 @@ class ArenaApp(AppBase):
         """Textual's own palette commands, said in the user's language; every binding of the screen too."""
         from textual.app import SystemCommand
 
+        yield SystemCommand(t("cmd.language"), t("cmd.language_help"), self.action_switch_language)
         yield SystemCommand(t("cmd.theme"), t("cmd.theme_help"), self.action_change_theme)
         yield SystemCommand(t("key.quit"), t("cmd.quit_help"), self.action_quit)
-        if screen.query("HelpPanel"):
-            yield SystemCommand(t("cmd.keys"), t("cmd.keys_hide"), self.action_hide_help_panel)
-        else:
-            yield SystemCommand(t("cmd.keys"), t("cmd.keys_show"), self.action_show_help_panel)
+        # F1's help screen, in the user's language (Textual's key panel would show the bindings' catalog keys)
+        yield SystemCommand(t("cmd.keys"), t("cmd.keys_show"), self.action_help)
+
+    async def action_switch_language(self) -> None:
+        """Swedish ⇄ English while the app runs (F12 or the palette): the header, the footer and every
+        screen say the new language at once. The modes' screens are built anew in it (each reads its data
+        again as it is shown); a dialog open on top must be closed first, so nothing typed is lost. Keys
+        typed meanwhile wait; a mode key or another F12 is done right after, in order."""
+        from textual.screen import ModalScreen, Screen
+
+        if self.user is None or self.locked:
+            return
+        if self._switching:
+            self._after_switch.append(self.action_switch_language)
+            return
+        if isinstance(self.screen, ModalScreen):
+            self.notify(t("app.language_close_dialog"), severity="warning")
+            return
+        set_language("en" if language() == "sv" else "sv")
+        self.title = t("app.title")
+        self._set_subtitle()
+        current = self.current_mode
+        self._switching = True
+        try:
+            self.add_mode("language", Screen)
+            await self.switch_mode("language")
+            for mode in list(self.MODES):
+                await self.remove_mode(mode)
+                self.add_mode(mode, _lazy_screen(mode))
+            await self.switch_mode(current if current in self.MODES else self.start_mode)
+            await self.remove_mode("language")
+        finally:
+            self._switching = False
+        self.refresh_bindings()
+        self.notify(t("app.language_switched"))
+        pending, self._after_switch = self._after_switch, []
+        for then in pending:
+            self.call_later(then)
 
     def action_command_palette(self) -> None:
         from textual.command import CommandPalette

@@ -15,7 +15,7 @@ from textual.app import App
 from textual.message import Message
 from textual.worker import Worker, WorkerState
 
-from store.i18n import t
+from tui.text import t
 from tui.workers import StoreFailed, WriteLane
 
 if TYPE_CHECKING:  # (SQLAlchemy and store.sync stay off the PIN prompt's path: tests/test_startup.py)

@@ -18,7 +18,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from store.i18n import ArenaError, t
+from store.i18n import ArenaError
+
+from tui.text import t
 from tui.appbase import AppBase
 from tui.workers import StoreFailed, failure
 
@@ -99,8 +101,8 @@ def run_flow(node: DOMNode, steps: Callable[[DialogFlow], Awaitable[None]]) -> N
 
 
 class ConfirmDialog(Dialog[bool]):
-    BINDINGS = [Binding("escape", "cancel", t("dlg.cancel")), Binding("y,j", "confirm", t("dlg.yes"), show=False),
-                Binding("n", "cancel", t("dlg.no"), show=False)]
+    BINDINGS = [Binding("escape", "cancel", "dlg.cancel"), Binding("y,j", "confirm", "dlg.yes", show=False),
+                Binding("n", "cancel", "dlg.no", show=False)]
 
     def __init__(self, question: str) -> None:
         super().__init__()
@@ -131,7 +133,7 @@ class PromptDialog(Dialog[T], Generic[T]):
     """One line of input; `check` turns the text into the value or raises ArenaError (shown inline).
     Without `check` the value is the text itself."""
 
-    BINDINGS = [Binding("escape", "cancel", t("dlg.cancel"))]
+    BINDINGS = [Binding("escape", "cancel", "dlg.cancel")]
 
     def __init__(self, question: str, value: str = "", *, check: Callable[[str], T] | None = None,
                  placeholder: str = "") -> None:
@@ -167,7 +169,7 @@ class ChoiceDialog(Dialog[T], Generic[T]):
     """Pick one of several options (value, label); Enter picks, Escape cancels. With `with_text`, a last
     option (`with_text_label`) lets one type the value instead, turned into it by `check`."""
 
-    BINDINGS = [Binding("escape", "cancel", t("dlg.cancel"))]
+    BINDINGS = [Binding("escape", "cancel", "dlg.cancel")]
 
     def __init__(self, question: str, options: Sequence[tuple[T, str]], *, with_text: str | None = None,
                  with_text_label: str = "", check: Callable[[str], T] | None = None) -> None:
@@ -228,8 +230,8 @@ class FormDialog(Dialog[T | Saved[T, O]], Generic[T, O]):
 
     # Enter is handled before the field sees it, so the move to the next field happens before the next key
     # is delivered: typing straight on after Enter lands in the next field, never in the one just left.
-    BINDINGS = [Binding("escape", "cancel", t("dlg.cancel")), Binding("ctrl+s", "submit", t("key.save")),
-                Binding("enter", "next_field", t("dlg.next"), show=False, priority=True)]
+    BINDINGS = [Binding("escape", "cancel", "dlg.cancel"), Binding("ctrl+s", "submit", "key.save"),
+                Binding("enter", "next_field", "dlg.next", show=False, priority=True)]
 
     def __init__(self, question: str, fields: list[tuple[str, str, str, bool]],
                  check: Callable[[dict[str, str]], T],

@@ -3,12 +3,18 @@
 Textual's footer cuts the last key it has no room for ("k Konflikte"). This one goes compact when the
 keys do not fit, and when even that is too wide it shows the keys that fit whole, in their order, and
 keeps F1 (help, which lists every key of the screen) so nothing is out of reach.
+
+Bindings carry catalog keys as their descriptions (`Binding("f1", "help", "key.help")`), never text made
+at import time: the footer says them in the language of the moment, so a language switch while the app
+runs (F12) changes them too.
 """
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
+
+from tui.text import t
 
 
 def _width(key: FooterKey, compact: bool) -> int:
@@ -21,6 +27,9 @@ def _width(key: FooterKey, compact: bool) -> int:
 class ArenaFooter(Footer):
     def compose(self) -> ComposeResult:
         items = list(super().compose())
+        for item in items:
+            if isinstance(item, FooterKey) and item.description:
+                item.description = t(item.description)
         for item in items:  # "F1", as the help screen and the README write it (Textual shows "f1")
             if isinstance(item, FooterKey) and item.key_display[:1] == "f" and item.key_display[1:].isdigit():
                 item.key_display = item.key_display.upper()

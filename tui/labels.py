@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from rich.text import Text
 
 from store.attendance import Mark
-from store.i18n import num, t
+from tui.text import num, t
 
 SYMBOL = {"present": "✓", "partial": "◐", "sick": "S", "vab": "B", "excused": "G", "unexcused": "O"}
 STYLE = {"present": "green", "partial": "yellow", "sick": "cyan", "vab": "cyan", "excused": "blue",

@@ -11,19 +11,19 @@ from textual.binding import Binding
 
 from store import attendance, validate
 from store.attendance import Mark
-from store.i18n import num, t
+from tui.text import num, t
 from tui.appbase import AppBase
 from tui.dialogs import ChoiceDialog, PromptDialog
 
 
 MARK_BINDINGS = [
-    Binding("n,space", "mark('present')", t("key.present"), id="mark_present"),
-    Binding("d", "mark_partial", t("key.partial"), id="mark_partial"),
-    Binding("s", "mark('sick')", t("key.sick"), id="mark_sick"),
-    Binding("b", "mark('vab')", t("key.vab"), id="mark_vab"),
-    Binding("g", "mark_excused", t("key.excused"), id="mark_excused"),
-    Binding("o", "mark('unexcused')", t("key.unexcused"), id="mark_unexcused"),
-    Binding("m", "mark_note", t("key.mark_note"), id="mark_note", show=False),
+    Binding("n,space", "mark('present')", "key.present", id="mark_present"),
+    Binding("d", "mark_partial", "key.partial", id="mark_partial"),
+    Binding("s", "mark('sick')", "key.sick", id="mark_sick"),
+    Binding("b", "mark('vab')", "key.vab", id="mark_vab"),
+    Binding("g", "mark_excused", "key.excused", id="mark_excused"),
+    Binding("o", "mark('unexcused')", "key.unexcused", id="mark_unexcused"),
+    Binding("m", "mark_note", "key.mark_note", id="mark_note", show=False),
 ]
 
 

@@ -15,17 +15,18 @@ from textual.binding import Binding
 from textual.widget import Widget
 
 from store import cases, clock, milestones, validate
-from store.i18n import ArenaError, t
+from store.i18n import ArenaError
+from tui.text import t
 from tui.appbase import AppBase
 from tui.dialogs import ChoiceDialog, ConfirmDialog, DialogFlow, PromptDialog, run_flow
 
 MILESTONE_BINDINGS = [
-    Binding("a", "ms_achieve", t("key.achieve"), id="ms_achieve"),
-    Binding("p", "ms_plan_date", t("key.plan_date"), id="ms_plan_date"),
-    Binding("c", "ms_cancel", t("key.cancel_ms"), id="ms_cancel"),
-    Binding("e", "ms_exit", t("key.exit"), id="ms_exit"),
-    Binding("R", "ms_reenter", t("key.reenter"), id="ms_reenter", show=False),
-    Binding("ctrl+n", "ms_note", t("key.note"), id="ms_note"),
+    Binding("a", "ms_achieve", "key.achieve", id="ms_achieve"),
+    Binding("p", "ms_plan_date", "key.plan_date", id="ms_plan_date"),
+    Binding("c", "ms_cancel", "key.cancel_ms", id="ms_cancel"),
+    Binding("e", "ms_exit", "key.exit", id="ms_exit"),
+    Binding("R", "ms_reenter", "key.reenter", id="ms_reenter", show=False),
+    Binding("ctrl+n", "ms_note", "key.note", id="ms_note"),
 ]
 
 

@@ -25,7 +25,9 @@ from typing import Any, TypeVar
 from textual.dom import DOMNode
 from textual.worker import get_current_worker
 
-from store.i18n import ArenaError, t
+from store.i18n import ArenaError
+
+from tui.text import t
 
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,9 @@ import os
 import sys
 from pathlib import Path
 
-from store.i18n import ArenaError, t
+from store.i18n import ArenaError
+
+from tui.text import t
 from tui.paths import default_db
 
 

@@ -15,7 +15,9 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from store.i18n import ArenaError, set_language, t
+from store.i18n import ArenaError
+
+from tui.text import set_language, t
 from tui.cli import common
 from tui.paths import default_db, demo_db
 
@@ -63,11 +65,35 @@ def _said(message: str) -> str:
             if "names" in params:  # positional arguments by the names the catalog gives them
                 params["names"] = ", ".join(_arg_name(n.strip()) for n in params["names"].split(","))
             detail = t(key, **{k: v.replace("'", "") for k, v in params.items()})
-            return f"{params['name']}: {detail}" if "name" in params and key == "arg.invalid_choice" else detail
+            if "name" in params and key == "arg.invalid_choice":
+                return f"{_arg_name(params['name'])}: {detail}"
+            return detail
     return message
 
 
+def _argparse_words(message: str) -> str:
+    """argparse's own words ("usage: ", "options", …) from the catalog; its refusals stay as argparse
+    writes them here and are said again by `_said` (which needs their English form to read them)."""
+    text = t(f"argparse.{message}")
+    return message if text == f"argparse.{message}" else text
+
+
+class _Formatter(argparse.HelpFormatter):
+    """Placeholders in the help (`--month ÅÅÅÅ-MM`, `--reason ANLEDNING`) in the user's language."""
+
+    def _get_default_metavar_for_optional(self, action: argparse.Action) -> str:
+        text = t(f"cli.mv.{action.dest}")
+        return action.dest.upper() if text == f"cli.mv.{action.dest}" else text
+
+    def _get_default_metavar_for_positional(self, action: argparse.Action) -> str:
+        return _arg_name(action.dest)
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 -- argparse's own signature
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> NoReturn:  # one line, exit 2
         sys.stderr.write(f"arena: {t('cli.bad_usage', detail=_said(message))}\n")
         raise SystemExit(2)
@@ -75,11 +101,11 @@ class _Parser(argparse.ArgumentParser):
 
 def _common() -> _Parser:
     common = _Parser(add_help=False)
-    common.add_argument("--db", default=argparse.SUPPRESS, help="databasfil / database file")
-    common.add_argument("--lang", choices=("sv", "en"), default=argparse.SUPPRESS, help="språk / language")
-    common.add_argument("--user", default=argparse.SUPPRESS, help="inloggning / login (default: OS login)")
+    common.add_argument("--db", default=argparse.SUPPRESS, help=t("cli.h.db"))
+    common.add_argument("--lang", choices=("sv", "en"), default=argparse.SUPPRESS, help=t("cli.h.lang"))
+    common.add_argument("--user", default=argparse.SUPPRESS, help=t("cli.h.user"))
     common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
-                        help="logga även till standard fel / log to stderr too (the log file is beside the database)")
+                        help=t("cli.h.verbose"))
     return common
 
 
@@ -87,66 +113,66 @@ def _person() -> _Parser:
     """Options of every subcommand that acts as a person (it needs that person's PIN)."""
     person = _Parser(add_help=False)
     person.add_argument("--pin-stdin", action="store_true",
-                        help="läs PIN-koden från standard in / read the PIN from standard input (scripts)")
+                        help=t("cli.h.pin_stdin"))
     return person
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The parser, its help in the current language (call it after the language is chosen)."""
+    argparse._ = _argparse_words  # type: ignore[attr-defined] -- argparse looks its words up here (gettext)
     common = _common()
     person = _person()
     parser = _Parser(prog="arena", parents=[common],
-                     description="Arena – handläggarterminal för Arena Arbetsmarknad. Utan underkommando "
-                                 "öppnas terminalgränssnittet.")
-    parser.add_argument("--demo", action="store_true", help="öppna demodatabasen (skapas vid första start)")
+                     description=t("cli.h.arena"))
+    parser.add_argument("--demo", action="store_true", help=t("cli.h.demo_flag"))
     parser.add_argument("--exit-after-ready", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
-    p = sub.add_parser("demo", parents=[common], help="bygg en demodatabas")
+    p = sub.add_parser("demo", parents=[common], help=t("cli.h.demo"))
     p.add_argument("--participants", type=int, default=2000)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--days", type=int, default=40)
 
-    p = sub.add_parser("export", parents=[common, person], help="exportera en tabell som CSV eller JSONL")
-    p.add_argument("--what", required=True, choices=EXPORT_WHAT)
-    p.add_argument("--format", default="csv", choices=("csv", "jsonl"))
+    p = sub.add_parser("export", parents=[common, person], help=t("cli.h.export"))
+    p.add_argument("--what", required=True, choices=EXPORT_WHAT, help=t("cli.h.what"))
+    p.add_argument("--format", default="csv", choices=("csv", "jsonl"), help=t("cli.h.export_format"))
     p.add_argument("--dialect", choices=CSV_DIALECTS, default=None,
-                   help="CSV: excel-sv (; och decimalkomma, standard på svenska), excel-en (, och punkt), rfc4180")
-    p.add_argument("--out")
-    p.add_argument("--force", action="store_true", help="ersätt en befintlig fil / replace an existing file")
-    p.add_argument("--reason", default="", help="varför (loggas) / why (logged): needed for personal data")
-    review = p.add_argument_group("--what audit (granskning / access review)")
-    review.add_argument("--by", default="", help="bara den här användaren / only this user (login)")
-    review.add_argument("--case", default="", help="bara det här ärendet / only this case (personnummer)")
-    review.add_argument("--since", default="", help="från och med / from (YYYY-MM-DD)")
-    review.add_argument("--until", default="", help="till och med / to (YYYY-MM-DD)")
+                   help=t("cli.h.dialect"))
+    p.add_argument("--out", help=t("cli.h.out"))
+    p.add_argument("--force", action="store_true", help=t("cli.h.force"))
+    p.add_argument("--reason", default="", help=t("cli.h.export_reason"))
+    review = p.add_argument_group(t("cli.h.audit_group"))
+    review.add_argument("--by", default="", help=t("cli.h.by"))
+    review.add_argument("--case", default="", help=t("cli.h.case"))
+    review.add_argument("--since", default="", help=t("cli.h.since"))
+    review.add_argument("--until", default="", help=t("cli.h.until"))
     review.add_argument("--outside", action="store_true",
-                        help="bara läsningar utanför egen ärendelista / only views outside own caseload")
+                        help=t("cli.h.outside"))
 
-    p = sub.add_parser("import", parents=[common, person], help="importera närvaro från CSV")
+    p = sub.add_parser("import", parents=[common, person], help=t("cli.h.import"))
     p.add_argument("kind", choices=("attendance", "participants"))
     p.add_argument("file")
-    p.add_argument("--all-or-nothing", action="store_true")
+    p.add_argument("--all-or-nothing", action="store_true", help=t("cli.h.all_or_nothing"))
 
-    p = sub.add_parser("find", parents=[common, person], help="sök deltagare på namn eller nummer")
+    p = sub.add_parser("find", parents=[common, person], help=t("cli.h.find"))
     p.add_argument("query")
-    p.add_argument("--format", default="table", choices=("table", "json"))
+    p.add_argument("--format", default="table", choices=("table", "json"), help=t("cli.h.find_format"))
 
-    p = sub.add_parser("report", parents=[common, person], help="närvarorapport per månad")
+    p = sub.add_parser("report", parents=[common, person], help=t("cli.h.report"))
     p.add_argument("kind", choices=("narvaro",))
-    p.add_argument("--month", help="ÅÅÅÅ-MM / YYYY-MM")
-    p.add_argument("--from", dest="start", help="från och med / from (YYYY-MM-DD)")
-    p.add_argument("--to", dest="end", help="till och med / to (YYYY-MM-DD)")
-    p.add_argument("--participant")
-    p.add_argument("--caseworker")
-    p.add_argument("--activity")
-    p.add_argument("--format", default="csv", choices=("csv", "xlsx", "pdf"))
-    p.add_argument("--dialect", choices=CSV_DIALECTS, default=None)
-    p.add_argument("--out")
-    p.add_argument("--force", action="store_true", help="ersätt en befintlig fil / replace an existing file")
-    p.add_argument("--reason", default="", help="varför, för personer utanför din ärendelista (loggas) / why, "
-                                                "for people outside your caseload (logged)")
+    p.add_argument("--month", help=t("cli.h.month"))
+    p.add_argument("--from", dest="start", help=t("cli.h.since"))
+    p.add_argument("--to", dest="end", help=t("cli.h.until"))
+    p.add_argument("--participant", help=t("cli.h.report_participant"))
+    p.add_argument("--caseworker", help=t("cli.h.report_caseworker"))
+    p.add_argument("--activity", help=t("cli.h.report_activity"))
+    p.add_argument("--format", default="csv", choices=("csv", "xlsx", "pdf"), help=t("cli.h.report_format"))
+    p.add_argument("--dialect", choices=CSV_DIALECTS, default=None, help=t("cli.h.dialect"))
+    p.add_argument("--out", help=t("cli.h.out"))
+    p.add_argument("--force", action="store_true", help=t("cli.h.force"))
+    p.add_argument("--reason", default="", help=t("cli.h.report_reason"))
 
-    p = sub.add_parser("stages", parents=[common, person], help="programsteg: lista, lägg till, byt namn")
+    p = sub.add_parser("stages", parents=[common, person], help=t("cli.h.stages"))
     p.add_argument("action", choices=("list", "add", "rename"))
     p.add_argument("code", nargs="?")
     p.add_argument("--sv")
@@ -155,31 +181,31 @@ def build_parser() -> argparse.ArgumentParser:
                    choices=("referral", "assessment", "plan", "intervention", "exit"))
     p.add_argument("--after")
 
-    p = sub.add_parser("sync", parents=[common], help="synka med den centrala utdelningen")
+    p = sub.add_parser("sync", parents=[common], help=t("cli.h.sync"))
     p.add_argument("--share",
-                   help="navet: katalogen på utdelningen (t.ex. en monterad SMB-utdelning) eller postgresql://användare@värd/databas")
-    p.add_argument("--import-share", metavar="KATALOG",
-                   help="flytta till PostgreSQL: kopiera utdelningens filer till servern (en gång, tål omkörning), synka sedan")
+                   help=t("cli.h.share"))
+    p.add_argument("--import-share", metavar=t("cli.mv.folder"),
+                   help=t("cli.h.import_share"))
     p.add_argument("--status", action="store_true",
-                   help="synka inte: visa senaste synken och vad som väntar (slutstatus 1 om något behöver en person)")
-    p.add_argument("--key", help="programnyckeln (standard: arena.key i datakatalogen)")
+                   help=t("cli.h.status"))
+    p.add_argument("--key", help=t("cli.h.key"))
     p.add_argument("--snapshot", action="store_true",
-                   help="publicera en ögonblicksbild nu (annars när många ändringar saknar en)")
+                   help=t("cli.h.snapshot"))
     p.add_argument("--archivable", action="store_true",
-                   help="synka inte: lista filerna på utdelningen som den nyaste ögonblicksbilden gör onödiga")
+                   help=t("cli.h.archivable"))
 
-    p = sub.add_parser("keys", parents=[common], help="programnyckel för synk")
+    p = sub.add_parser("keys", parents=[common], help=t("cli.h.keys"))
     p.add_argument("action", choices=("new",))
     p.add_argument("file")
 
-    p = sub.add_parser("users", parents=[common, person], help="användare och roller (administratör)")
+    p = sub.add_parser("users", parents=[common, person], help=t("cli.h.users"))
     p.add_argument("action", choices=("list", "add", "role", "deactivate", "reset-pin"))
     p.add_argument("login", nargs="?")
     p.add_argument("--name")
     p.add_argument("--role", choices=("caseworker", "leader", "admin"))
     p.add_argument("--site", default="")
 
-    p = sub.add_parser("settings", parents=[common, person], help="inställningar: larmgränser, låsningstid, ögonblicksbilder")
+    p = sub.add_parser("settings", parents=[common, person], help=t("cli.h.settings"))
     p.add_argument("key", nargs="?")
     p.add_argument("value", nargs="?")
 
@@ -187,10 +213,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     setup.add_parsers(sub, common, person)
 
-    p = sub.add_parser("gallra", parents=[common, person], help="gallra ärenden äldre än fem år (administratör)")
-    p.add_argument("--dry-run", action="store_true", help="visa bara vad som skulle gallras")
-    p.add_argument("--yes", action="store_true", help="fråga inte (för ett schemalagt jobb)")
-    p.add_argument("--as-of", default="", help="räkna från detta datum / count from (YYYY-MM-DD)")
+    p = sub.add_parser("gallra", parents=[common, person], help=t("cli.h.gallra"))
+    p.add_argument("--dry-run", action="store_true", help=t("cli.h.dry_run"))
+    p.add_argument("--yes", action="store_true", help=t("cli.h.yes"))
+    p.add_argument("--as-of", default="", help=t("cli.h.as_of"))
     return parser
 
 
@@ -249,7 +275,7 @@ def cmd_find(args: argparse.Namespace) -> int:
 
     database = common.open_db(args)
     login = common.actor(args, database)
-    query = validate.text(args.query, "sökning", max_len=100)
+    query = validate.text(args.query, "query", max_len=100)
     hits = cases.search(database, query, login=login)
     audit.write(database, login, "search", detail=query)
     if args.format == "json":

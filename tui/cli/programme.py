@@ -6,7 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from store.i18n import ArenaError, t
+from store.i18n import ArenaError
+
+from tui.text import t
 from tui.cli import common
 from tui.paths import default_key
 

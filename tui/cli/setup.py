@@ -8,47 +8,47 @@ import getpass
 import sys
 from pathlib import Path
 
-from store.i18n import ArenaError, t
+from store.i18n import ArenaError
+
+from tui.text import t
 from tui.cli import common
 from tui.paths import default_db
 
 
 def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,
                 person: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("init", parents=[common], help="ny databas med första administratören / new database")
-    p.add_argument("--admin", metavar="LOGIN", help="för skript: administratörens inloggning, PIN-koden på stdin")
-    p.add_argument("--name", help="administratörens namn (med --admin)")
+    p = sub.add_parser("init", parents=[common], help=t("cli.h.init"))
+    p.add_argument("--admin", metavar=t("cli.mv.login"), help=t("cli.h.admin"))
+    p.add_argument("--name", help=t("cli.h.admin_name"))
     p.add_argument("--join", action="store_true",
-                   help="ny arbetsstation i ett befintligt program: ingen egen användare, kör sedan arena sync")
-    p.add_argument("--no-encryption", dest="encrypt", action="store_false",
-                   help="okrypterad databas, bara för testuppställningar (annars krypterad med arbetsstationens nyckelfil)")
+                   help=t("cli.h.join"))
+    p.add_argument("--no-encryption", dest="encrypt", action="store_false", help=t("cli.h.no_encryption"))
 
-    p = sub.add_parser("activities", parents=[common, person], help="aktiviteter och pass (administratör)")
+    p = sub.add_parser("activities", parents=[common, person], help=t("cli.h.activities"))
     p.add_argument("action", choices=("list", "add", "edit", "close"))
-    p.add_argument("name", nargs="?", help="aktivitetens namn")
-    p.add_argument("--rename", help="nytt namn (edit)")
+    p.add_argument("name", nargs="?", help=t("cli.h.activity_name"))
+    p.add_argument("--rename", help=t("cli.h.rename"))
     p.add_argument("--kind")
     p.add_argument("--site")
-    p.add_argument("--leader", help="aktivitetsledarens inloggning ('' tar bort)")
-    p.add_argument("--capacity", type=int, help="platser per pass")
-    p.add_argument("--hours", help="timmar mån–fre för ett heldagspass, t.ex. '6 6 6 6 4'")
-    p.add_argument("--session", action="append", default=[], metavar="NAMN=TT:MM-TT:MM[/TIMMAR][/PLATSER]",
-                   help="ett pass, t.ex. fm=08:30-12:00/3.5,3.5,3.5,3.5,3.5 (upprepa för fler)")
-    p.add_argument("--from", dest="from_date", help="nya timmar gäller från detta datum (edit; standard idag)")
-    p.add_argument("--end", help="passet/aktiviteten slutar efter detta datum (edit --session NAMN / close)")
+    p.add_argument("--leader", help=t("cli.h.leader"))
+    p.add_argument("--capacity", type=int, help=t("cli.h.capacity"))
+    p.add_argument("--hours", help=t("cli.h.hours"))
+    p.add_argument("--session", action="append", default=[], metavar=t("cli.mv.session_spec"),
+                   help=t("cli.h.session_spec"))
+    p.add_argument("--from", dest="from_date", help=t("cli.h.hours_from"))
+    p.add_argument("--end", help=t("cli.h.end"))
 
-    for name, helptext in (("enrol", "skriv in en deltagare i en aktivitet/ett pass"),
-                           ("unenrol", "avsluta en inskrivning")):
-        p = sub.add_parser(name, parents=[common, person], help=helptext)
-        p.add_argument("person", help="personnummer, reservnummer eller deltagar-id")
+    for name, helptext in (("enrol", "cli.h.enrol"), ("unenrol", "cli.h.unenrol")):
+        p = sub.add_parser(name, parents=[common, person], help=t(helptext))
+        p.add_argument("person", help=t("cli.h.person"))
         p.add_argument("activity")
-        p.add_argument("--session", help="passets namn (behövs när aktiviteten har flera)")
+        p.add_argument("--session", help=t("cli.h.session_name"))
         if name == "enrol":
-            p.add_argument("--from", dest="from_date", required=True, help="första dag (ÅÅÅÅ-MM-DD)")
-            p.add_argument("--to", dest="to_date", help="sista dag (ÅÅÅÅ-MM-DD)")
-            p.add_argument("--reason", default="", help="anledning när passet är fullt (loggas)")
+            p.add_argument("--from", dest="from_date", required=True, help=t("cli.h.first_day"))
+            p.add_argument("--to", dest="to_date", help=t("cli.h.last_day"))
+            p.add_argument("--reason", default="", help=t("cli.h.full_reason"))
         else:
-            p.add_argument("--last", dest="last_date", required=True, help="sista dag (ÅÅÅÅ-MM-DD)")
+            p.add_argument("--last", dest="last_date", required=True, help=t("cli.h.last_day"))
 
 
 # ------------------------------------------------------------------------------------------------ init
@@ -76,7 +76,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         if not sys.stdin.isatty():
             raise ArenaError("init.not_a_terminal")
         name = args.name or input(t("init.ask_name"))
-        validate.text(name, "namn", max_len=120, required=True)
+        validate.text(name, "name", max_len=120, required=True)
         login = input(t("init.ask_login", login=common.os_login())).strip() or common.os_login()
         validate.login(login)
         pin = getpass.getpass(t("init.ask_pin", n=staff.FIRST_PIN_DIGITS))
@@ -85,7 +85,7 @@ def cmd_init(args: argparse.Namespace) -> int:
             raise ArenaError("pin.mismatch")
     # every check before the file exists, so a refused init leaves nothing behind
     validate.login(login)
-    validate.text(name, "namn", max_len=120, required=True)
+    validate.text(name, "name", max_len=120, required=True)
     staff.check_first_pin(pin)
     path.parent.mkdir(parents=True, exist_ok=True)
     database = db.open(path, encrypt=args.encrypt)

@@ -14,7 +14,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from store import access, activities, clock, validate
-from store.i18n import ArenaError, t
+from store.i18n import ArenaError
+from tui.text import t
 from tui.appbase import AppBase, Synced
 from tui.dialogs import FormDialog, PromptDialog, Saved
 from tui.labels import add_columns
@@ -30,12 +31,12 @@ class ActivitiesScreen(Screen):
     app: AppBase
 
     BINDINGS = [
-        Binding("escape", "app.pop_screen", t("key.back"), id="back"),
-        Binding("ctrl+n", "add_activity", t("key.new_activity"), id="new_activity"),
-        Binding("ctrl+e", "edit_activity", t("key.edit"), id="edit_activity"),
-        Binding("s", "add_session", t("key.new_session"), id="new_session"),
-        Binding("h", "edit_session", t("key.edit_session"), id="edit_session"),
-        Binding("c", "close_activity", t("key.close_activity"), id="close_activity"),
+        Binding("escape", "app.pop_screen", "key.back", id="back"),
+        Binding("ctrl+n", "add_activity", "key.new_activity", id="new_activity"),
+        Binding("ctrl+e", "edit_activity", "key.edit", id="edit_activity"),
+        Binding("s", "add_session", "key.new_session", id="new_session"),
+        Binding("h", "edit_session", "key.edit_session", id="edit_session"),
+        Binding("c", "close_activity", "key.close_activity", id="close_activity"),
     ]
 
     def __init__(self) -> None:

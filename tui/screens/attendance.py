@@ -23,7 +23,7 @@ from textual.widgets.data_table import ColumnKey, RowKey
 
 from store import attendance, calendar, clock
 from store.attendance import Mark, RollRow, Session
-from store.i18n import num, t
+from tui.text import num, t
 from store.names import fold
 from tui.appbase import AppBase
 from tui.dialogs import ConfirmDialog
@@ -43,7 +43,7 @@ class UndoStep:
 
 
 class SessionTable(DataTable):
-    BINDINGS = [Binding("enter", "open_session", t("key.open"), id="open_session")]
+    BINDINGS = [Binding("enter", "open_session", "key.open", id="open_session")]
 
     class OpenAsked(Message):
         """Enter on a session: the screen opens its roll call."""
@@ -92,12 +92,12 @@ class RollTable(MarkKeys[RollRow], DataTable):
 
     BINDINGS = [
         *MARK_BINDINGS,
-        Binding("backspace,delete", "clear_mark", t("key.clear"), id="clear_mark"),
-        Binding("ctrl+z", "undo", t("key.undo"), id="undo"),
-        Binding("A", "all_present", t("key.all_present"), id="all_present"),
-        Binding("x", "cancel_session", t("key.cancel_session"), id="cancel_session"),
-        Binding("slash", "filter", t("key.filter"), id="filter"),
-        Binding("escape", "back_to_sessions", t("key.back"), id="back_to_sessions", show=False),
+        Binding("backspace,delete", "clear_mark", "key.clear", id="clear_mark"),
+        Binding("ctrl+z", "undo", "key.undo", id="undo"),
+        Binding("A", "all_present", "key.all_present", id="all_present"),
+        Binding("x", "cancel_session", "key.cancel_session", id="cancel_session"),
+        Binding("slash", "filter", "key.filter", id="filter"),
+        Binding("escape", "back_to_sessions", "key.back", id="back_to_sessions", show=False),
     ]
 
     def __init__(self, **kwargs) -> None:  # noqa: ANN003
@@ -365,10 +365,10 @@ class AttendanceScreen(Screen):
     app: AppBase
 
     BINDINGS = [
-        Binding("left_square_bracket", "change_day(-1)", t("key.prev_day"), id="prev_day"),
-        Binding("right_square_bracket", "change_day(1)", t("key.next_day"), id="next_day"),
-        Binding("t", "today", t("key.today"), id="today"),
-        Binding("w", "week_grid", t("key.week"), id="week_grid"),
+        Binding("left_square_bracket", "change_day(-1)", "key.prev_day", id="prev_day"),
+        Binding("right_square_bracket", "change_day(1)", "key.next_day", id="next_day"),
+        Binding("t", "today", "key.today", id="today"),
+        Binding("w", "week_grid", "key.week", id="week_grid"),
     ]
 
     def __init__(self) -> None:

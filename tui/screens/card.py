@@ -21,7 +21,7 @@ from store.access import REASON_KEYS, check_reason
 from store.calendar import WEEKDAY_SHORT
 from store.cases import Participant
 from store.db import Database
-from store.i18n import language, num, t
+from tui.text import language, num, t
 from tui.appbase import AppBase, Synced
 from tui.dialogs import ChoiceDialog
 from tui.labels import cell_symbol
@@ -55,10 +55,10 @@ class CaseCardScreen(MilestoneKeys, Screen):
     app: AppBase
 
     BINDINGS = [
-        Binding("escape", "app.pop_screen", t("key.back"), id="back"),
-        Binding("ctrl+e", "edit", t("key.edit"), id="edit"),
-        Binding("r", "report", t("key.report"), id="report"),
-        Binding("i", "enrolments", t("key.enrolments"), id="enrolments"),
+        Binding("escape", "app.pop_screen", "key.back", id="back"),
+        Binding("ctrl+e", "edit", "key.edit", id="edit"),
+        Binding("r", "report", "key.report", id="report"),
+        Binding("i", "enrolments", "key.enrolments", id="enrolments"),
         *MILESTONE_BINDINGS,
     ]
 
@@ -236,7 +236,7 @@ class EditScreen(ModalScreen[bool]):
 
     app: AppBase
 
-    BINDINGS = [Binding("escape", "cancel", t("dlg.cancel")), Binding("ctrl+s", "save", t("key.save"), id="save")]
+    BINDINGS = [Binding("escape", "cancel", "dlg.cancel"), Binding("ctrl+s", "save", "key.save", id="save")]
 
     def __init__(self, participant: Participant) -> None:
         super().__init__()

@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from store import activities, clock, validate
-from store.i18n import t
+from tui.text import t
 from tui.appbase import AppBase, Synced
 from tui.dialogs import ChoiceDialog, DialogFlow, FormDialog, PromptDialog, Saved, run_flow
 from tui.footer import ArenaFooter
@@ -35,10 +35,10 @@ class EnrolmentScreen(Screen[None]):
     app: AppBase
 
     BINDINGS = [
-        Binding("escape", "back", t("key.back"), id="back"),
-        Binding("ctrl+n", "add", t("key.enrol"), id="enrol"),
-        Binding("x", "end", t("key.unenrol"), id="unenrol"),
-        Binding("m", "move", t("key.move_session"), id="move"),
+        Binding("escape", "back", "key.back", id="back"),
+        Binding("ctrl+n", "add", "key.enrol", id="enrol"),
+        Binding("x", "end", "key.unenrol", id="unenrol"),
+        Binding("m", "move", "key.move_session", id="move"),
     ]
 
     def __init__(self, participant_id: str, name: str) -> None:

@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from store.i18n import t
+from tui.text import t
 
 
 def _key_name(key: str) -> str:
@@ -24,7 +24,7 @@ class HelpScreen(ModalScreen[None]):
     """Shows the (title, bindings) sections it is given: the app registers its screens' keys
     (`tui.app.key_sections`), so this screen imports none of them."""
 
-    BINDINGS = [Binding("escape,f1,q", "app.pop_screen", t("key.back"))]
+    BINDINGS = [Binding("escape,f1,q", "app.pop_screen", "key.back")]
 
     def __init__(self, sections: list[tuple[str, list[Binding]]]) -> None:
         super().__init__()
@@ -37,7 +37,7 @@ class HelpScreen(ModalScreen[None]):
         for title, bindings in self.sections:
             table.add_row(Text(title, style="bold underline"), "")
             for b in bindings:
-                table.add_row(_key_name(b.key), b.description)
+                table.add_row(_key_name(b.key), t(b.description))
             table.add_row("", "")
         with VerticalScroll(classes="dialog help"):
             yield Static(table)

@@ -18,7 +18,8 @@ from textual.screen import Screen
 from textual.widgets import Input, Label
 
 from store import access  # (light: no SQLAlchemy; store.staff is imported where a PIN is checked)
-from store.i18n import ArenaError, t
+from store.i18n import ArenaError
+from tui.text import t
 from tui.appbase import AppBase
 from tui.workers import show, store_call
 
@@ -31,7 +32,7 @@ class LockScreen(Screen[bool]):
 
     app: AppBase
 
-    BINDINGS = [Binding("escape", "cancel", t("dlg.cancel"), show=False),
+    BINDINGS = [Binding("escape", "cancel", "dlg.cancel", show=False),
                 # Enter typed before the terminal was switched to raw mode (the prompt is drawn at once at
                 # start, so a PIN is often typed that early) arrives as a newline: ctrl+j. Still Enter.
                 Binding("ctrl+j", "enter", show=False)]

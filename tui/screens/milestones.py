@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from store import milestones
-from store.i18n import t
+from tui.text import t
 from tui.appbase import AppBase, Synced
 from tui.dialogs import ChoiceDialog
 from tui.labels import Col, fit_table, person_name
@@ -24,8 +24,8 @@ from tui.workers import show, store_call
 class BoardTable(MilestoneKeys, DataTable):
     app: AppBase
 
-    BINDINGS = [Binding("enter", "edit", t("key.edit"), id="edit_milestone"),
-                Binding("o", "open_case", t("key.open"), id="open_case"), *MILESTONE_BINDINGS]
+    BINDINGS = [Binding("enter", "edit", "key.edit", id="edit_milestone"),
+                Binding("o", "open_case", "key.open", id="open_case"), *MILESTONE_BINDINGS]
 
     class Changed(Message):
         """A milestone of the board was written (and committed): the screen reads the board again."""

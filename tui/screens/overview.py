@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Header, Select, Sparkline, Static, Tabbed
 
 from store import access, clock, overview, staff
 from store.db import Database
-from store.i18n import t
+from tui.text import t
 from tui.appbase import AppBase, Synced
 from tui.labels import Col, fit_table, person_name
 from tui.workers import call_store, show, store_call
@@ -45,7 +45,7 @@ OV_COLUMNS = {
 class ListTable(DataTable):
     """A list of people or sessions; Enter acts on the row."""
 
-    BINDINGS = [Binding("enter", "act", t("key.open"), id="open")]
+    BINDINGS = [Binding("enter", "act", "key.open", id="open")]
     fitted_for: int | None = None  # the width its columns were fitted for (by the screen)
     shown_keys: list[str] = []  # the columns shown at that width
 
@@ -68,13 +68,13 @@ class OverviewScreen(Screen):
     app: AppBase
 
     BINDINGS = [
-        Binding("R", "report", t("key.report"), id="report"),
-        Binding("f,F", "figures", t("key.figures"), id="figures", key_display="F"),
-        Binding("y", "sync", t("key.sync"), id="sync"),
-        Binding("k", "conflicts", t("key.conflicts"), id="conflicts"),
-        Binding("g", "review", t("key.review"), id="review"),
-        Binding("a", "activities", t("key.activities"), id="activities"),
-        Binding("u", "users", t("key.users"), id="users"),
+        Binding("R", "report", "key.report", id="report"),
+        Binding("f,F", "figures", "key.figures", id="figures", key_display="F"),
+        Binding("y", "sync", "key.sync", id="sync"),
+        Binding("k", "conflicts", "key.conflicts", id="conflicts"),
+        Binding("g", "review", "key.review", id="review"),
+        Binding("a", "activities", "key.activities", id="activities"),
+        Binding("u", "users", "key.users", id="users"),
     ]
 
     def __init__(self) -> None:

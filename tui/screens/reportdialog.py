@@ -15,8 +15,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select
 
 from store import clock, report
-from store.i18n import ArenaError, t
+from store.access import REASON_KEYS, AccessDenied, check_reason
+from store.i18n import ArenaError
+from tui.text import t
 from tui.appbase import AppBase
+from tui.dialogs import ChoiceDialog
 from tui.workers import call_store
 
 
@@ -33,7 +36,7 @@ class ReportRequest:
 class ReportDialog(ModalScreen[ReportRequest | None]):
     app: AppBase
 
-    BINDINGS = [Binding("escape", "cancel", t("dlg.cancel")), Binding("ctrl+s", "write", t("rep.write"))]
+    BINDINGS = [Binding("escape", "cancel", "dlg.cancel"), Binding("ctrl+s", "write", "rep.write")]
 
     def __init__(self, *, participant_name: str | None = None) -> None:
         super().__init__()
@@ -117,17 +120,38 @@ def ask_and_write(app: AppBase, *, participant: str | None = None, participant_n
     app.push_screen(ReportDialog(participant_name=participant_name), chosen)
 
 
-def write_report(app: AppBase, request: ReportRequest, *, participant: str | None = None) -> None:
+def write_report(app: AppBase, request: ReportRequest, *, participant: str | None = None, reason: str = "") -> None:
+    """Write the report in a worker. When the chosen group reaches beyond the user's caseload (everyone, an
+    activity) the store refuses without a reason: the user is asked for one (the read of each person
+    outside is then logged with it) and the report is written; Escape writes nothing."""
     folder = Path(app.db.path).resolve().parent / "rapporter"
     db, login = app.db, app.login
 
-    def run() -> Path:
+    def run() -> Path | AccessDenied:
+        try:
+            built = report.build(db, login, request.month, start=request.start, end=request.end,
+                                 participant=participant if request.scope == "participant" else None,
+                                 caseworker=login if request.scope == "caseload" else None,
+                                 activity=request.activity if request.scope == "activity" else None,
+                                 stream=True, reason=reason)
+        except AccessDenied as refused:
+            if refused.key == "acc.reason_required_bulk" and not reason:
+                return refused
+            raise
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        built = report.build(db, login, request.month, start=request.start, end=request.end,
-                             participant=participant if request.scope == "participant" else None,
-                             caseworker=login if request.scope == "caseload" else None,
-                             activity=request.activity if request.scope == "activity" else None,
-                             stream=True)
         return report.write_file(built, folder / report.file_name(built, request.fmt), request.fmt)
 
-    call_store(app, run, done=lambda p: app.notify(t("report.saved", path=p), timeout=10), group="report")
+    def given(why: str | None) -> None:
+        if why:
+            write_report(app, request, participant=participant, reason=why)
+
+    def done(result: Path | AccessDenied) -> None:
+        if isinstance(result, AccessDenied):
+            options = [(t(key), t(key)) for key in REASON_KEYS]
+            question = t("rep.reason_question", n=result.params["n"], total=result.params["total"])
+            app.push_screen(ChoiceDialog(question, options, with_text=t("dlg.reason_placeholder"),
+                                         with_text_label=t("dlg.reason.other"), check=check_reason), given)
+            return
+        app.notify(t("report.saved", path=result), timeout=10)
+
+    call_store(app, run, done=done, group="report")

@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Checkbox, DataTable, Header, Input, Static
 
 from store import audit
-from store.i18n import t
+from tui.text import t
 from tui.appbase import AppBase, Synced
 from tui.labels import add_columns
 from tui.workers import call_store
@@ -22,8 +22,8 @@ from tui.footer import ArenaFooter
 class AccessReviewScreen(Screen):
     app: AppBase
 
-    BINDINGS = [Binding("escape", "app.pop_screen", t("key.back"), id="back"),
-                Binding("ctrl+o", "toggle_outside", t("key.outside_only"), id="outside")]
+    BINDINGS = [Binding("escape", "app.pop_screen", "key.back", id="back"),
+                Binding("ctrl+o", "toggle_outside", "key.outside_only", id="outside")]
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -16,7 +16,8 @@ from textual.widgets.option_list import Option
 
 from store import cases, clock, identity, staff, validate
 from store.cases import DuplicateHint, NewParticipant, SearchHit
-from store.i18n import ArenaError, language, t
+from store.i18n import ArenaError
+from tui.text import language, t
 from tui.appbase import AppBase
 from tui.labels import Col, fit_table, person_name
 from tui.workers import call_store
@@ -26,7 +27,7 @@ DEBOUNCE = 0.15
 
 
 class ResultTable(DataTable):
-    BINDINGS = [Binding("enter", "open", t("key.open"), id="open_case")]
+    BINDINGS = [Binding("enter", "open", "key.open", id="open_case")]
 
     def action_open(self) -> None:
         screen = self.screen
@@ -44,8 +45,8 @@ class SearchScreen(Screen):
     app: AppBase
 
     BINDINGS = [
-        Binding("ctrl+n", "register", t("key.new"), id="register"),
-        Binding("escape", "focus_search", t("key.search"), id="focus_search", show=False),
+        Binding("ctrl+n", "register", "key.new", id="register"),
+        Binding("escape", "focus_search", "key.search", id="focus_search", show=False),
     ]
 
     def __init__(self) -> None:
@@ -181,8 +182,8 @@ class RegisterScreen(ModalScreen[str | None]):
 
     app: AppBase
 
-    BINDINGS = [Binding("escape", "cancel", t("dlg.cancel"), id="cancel"),
-                Binding("ctrl+s", "save", t("key.save"), id="save")]
+    BINDINGS = [Binding("escape", "cancel", "dlg.cancel", id="cancel"),
+                Binding("ctrl+s", "save", "key.save", id="save")]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog form"):
@@ -315,7 +316,7 @@ class DuplicateDecision:
 class DuplicateDialog(ModalScreen[DuplicateDecision | None]):
     """'Menade du …?': pick an existing person to open, or create anyway (logged)."""
 
-    BINDINGS = [Binding("escape", "cancel", t("dlg.cancel"))]
+    BINDINGS = [Binding("escape", "cancel", "dlg.cancel")]
 
     def __init__(self, hints: list[DuplicateHint]) -> None:
         super().__init__()

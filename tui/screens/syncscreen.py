@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from store import merge, sync
-from store.i18n import t
+from tui.text import t
 from tui.appbase import AppBase, Synced
 from tui.dialogs import DialogFlow, PromptDialog, run_flow
 from tui.footer import ArenaFooter
@@ -101,8 +101,8 @@ def sync_line(state: sync.Status) -> str:
 class ConflictsScreen(Screen):
     app: AppBase
 
-    BINDINGS = [Binding("escape", "app.pop_screen", t("key.back"), id="back"),
-                Binding("r", "restore", t("key.restore"), id="restore")]
+    BINDINGS = [Binding("escape", "app.pop_screen", "key.back", id="back"),
+                Binding("r", "restore", "key.restore", id="restore")]
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -8,10 +8,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Header, Label, Static
+from textual.widgets import DataTable, Header, Label, Static
 
 from store import access, staff, validate
-from store.i18n import ArenaError, t
+from store.i18n import ArenaError
+from tui.footer import ArenaFooter
+from tui.text import t
 from tui.appbase import AppBase
 from tui.dialogs import ChoiceDialog, ConfirmDialog, FormDialog, Saved
 from tui.labels import add_columns
@@ -21,7 +23,7 @@ from tui.workers import call_store
 class SetupCodeDialog(ModalScreen[None]):
     """The one-time setup code, shown once: Enter or Esc closes it, and it is not shown again."""
 
-    BINDINGS = [Binding("escape,enter", "close", t("dlg.ok"))]
+    BINDINGS = [Binding("escape,enter", "close", "dlg.ok")]
 
     def __init__(self, login: str, code: str) -> None:
         super().__init__()
@@ -41,11 +43,11 @@ class UsersScreen(Screen):
     app: AppBase
 
     BINDINGS = [
-        Binding("escape", "app.pop_screen", t("key.back"), id="back"),
-        Binding("ctrl+n", "add_user", t("key.new_user"), id="new_user"),
-        Binding("p", "reset_pin", t("key.reset_pin"), id="reset_pin"),
-        Binding("r", "set_role", t("key.set_role"), id="set_role"),
-        Binding("d", "deactivate", t("key.deactivate"), id="deactivate"),
+        Binding("escape", "app.pop_screen", "key.back", id="back"),
+        Binding("ctrl+n", "add_user", "key.new_user", id="new_user"),
+        Binding("p", "reset_pin", "key.reset_pin", id="reset_pin"),
+        Binding("r", "set_role", "key.set_role", id="set_role"),
+        Binding("d", "deactivate", "key.deactivate", id="deactivate"),
     ]
 
     def __init__(self) -> None:
@@ -57,7 +59,7 @@ class UsersScreen(Screen):
         yield Static(t("usr.title"), classes="pane-title")
         yield DataTable(id="usr-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="usr-status", classes="muted")
-        yield Footer()
+        yield ArenaFooter()
 
     def on_mount(self) -> None:
         add_columns(self.query_one(DataTable), ("login", "usr.col.login", 20), ("name", "usr.col.name", 24),

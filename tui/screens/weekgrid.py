@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Header, Static
 from store import attendance, calendar, clock
 from store.attendance import Mark, WeekRow
 from store.db import Database
-from store.i18n import language, num, t
+from tui.text import language, num, t
 from tui.appbase import AppBase, Synced
 from tui.labels import cell_symbol, mark_text, person_name
 from tui.mark_keys import MARK_BINDINGS, MarkKeys
@@ -44,9 +44,9 @@ class WeekTable(MarkKeys[Cell], DataTable):
 
     BINDINGS = [
         *MARK_BINDINGS,
-        Binding("backspace,delete", "clear_mark", t("key.clear"), id="clear_mark"),
-        Binding("left_square_bracket", "change_week(-1)", t("key.prev_week"), id="prev_week"),
-        Binding("right_square_bracket", "change_week(1)", t("key.next_week"), id="next_week"),
+        Binding("backspace,delete", "clear_mark", "key.clear", id="clear_mark"),
+        Binding("left_square_bracket", "change_week(-1)", "key.prev_week", id="prev_week"),
+        Binding("right_square_bracket", "change_week(1)", "key.next_week", id="next_week"),
     ]
 
     class Marked(Message):
@@ -144,7 +144,7 @@ class WeekTable(MarkKeys[Cell], DataTable):
 class WeekGridScreen(Screen):
     app: AppBase
 
-    BINDINGS = [Binding("escape", "app.pop_screen", t("key.back"), id="back")]
+    BINDINGS = [Binding("escape", "app.pop_screen", "key.back", id="back")]
 
     def __init__(self, activity_id: str, activity_name: str, monday: dt.date, session_id: str | None = None) -> None:
         super().__init__()
