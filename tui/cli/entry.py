@@ -119,7 +119,8 @@ def _person() -> _Parser:
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser, its help in the current language (call it after the language is chosen)."""
-    argparse._ = _argparse_words  # type: ignore[attr-defined] -- argparse looks its words up here (gettext)
+    # argparse looks its own words ("usage: ", "options") up through its gettext alias `_`: say them from the catalog
+    setattr(argparse, "_", _argparse_words)
     common = _common()
     person = _person()
     parser = _Parser(prog="arena", parents=[common],
