@@ -22,7 +22,7 @@ from tui.workers import show, store_call
 
 
 def _reason(text: str) -> str:
-    return validate.text(text, "anledning", max_len=200, required=True)
+    return validate.text(text, "reason", max_len=200, required=True)
 
 
 def _dates(v: dict[str, str]) -> tuple[dt.date, dt.date | None]:
