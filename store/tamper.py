@@ -240,11 +240,16 @@ def check(conn: Connection, *, full: bool = True, full_log: bool = False) -> lis
     broken = known + [f for f in found if f not in known]
     # The change log (millions of entries): every entry when a trigger had been dropped (the way to edit
     # one); at a sync what came since the last check (what arrived is new, so it is checked); at an
-    # ordinary open nothing (its triggers stand, and opening takes no write lock to move the mark on).
+    # ordinary open also what came since the last check (a day's work when the nightly sync runs), but
+    # the mark is not moved on: opening takes no write lock unless it finds something new.
     if restored or full_log or full:
         whole = bool(restored) or full_log
         found_log, state["log_verified"] = verify_log(conn, None if whole else state.get("log_verified"))
         known_log = [] if whole else [LogFinding(**f) for f in state.get("log_broken", [])]
+        state["log_broken"] = [f.__dict__ for f in known_log + [f for f in found_log if f not in known_log]]
+    else:
+        found_log, _ = verify_log(conn, state.get("log_verified"))
+        known_log = [LogFinding(**f) for f in state.get("log_broken", [])]
         state["log_broken"] = [f.__dict__ for f in known_log + [f for f in found_log if f not in known_log]]
     if restored:
         state["triggers"] = {"at": clock.now().isoformat(timespec="seconds"), "names": restored}

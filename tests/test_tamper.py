@@ -151,6 +151,35 @@ def test_an_edited_change_log_entry_is_found_at_open_and_wherever_it_arrives(tmp
     assert status.returncode == 1 and "Ändringsloggen är manipulerad" in status.stdout and "note" in status.stdout
 
 
+def test_an_entry_edited_behind_triggers_put_back_is_found_at_the_next_open(tmp_path: Path) -> None:
+    """Someone who drops the change log's triggers, edits an entry not yet synced and puts the very same
+    triggers back leaves no missing trigger to notice: an ordinary open still checks the entries that came
+    since the last check, and tells."""
+    a = make_world(tmp_path / "a.db", n=3)
+    note_id = cases.add_note(a.db, "omar.farah", a.people[0], "Kom i tid.")
+    a.db.dispose()
+    db.open(a.path).dispose()  # an ordinary open before the edit finds nothing
+    con = dbfile.connect(a.path)
+    with con:
+        ddl = con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+                          " AND tbl_name = 'change_log'").fetchall()
+        assert ddl
+        for name, _ in ddl:
+            con.execute(f"DROP TRIGGER {name}")
+        con.execute("UPDATE note SET text = 'Uteblev.' WHERE id = ?", (note_id,))
+        con.execute("UPDATE change_log SET changes = replace(changes, 'Kom i tid.', 'Uteblev.')"
+                    " WHERE tbl = 'note' AND row_id = ?", (note_id,))
+        for _, sql in ddl:
+            con.execute(sql)
+    con.close()
+    reopened = db.open(a.path)
+    with reopened.read() as conn:
+        found = tamper.state(conn)
+    reopened.dispose()
+    assert not found.triggers_restored_at  # nothing was missing
+    assert [(f.table, f.by) for f in found.log_broken] == [("note", "omar.farah")]
+
+
 def test_restore_gallring_and_snapshots_leave_every_chain_whole(old_world, tmp_path: Path) -> None:  # noqa: ANN001
     """What the sync and gallring change in the change log by design (a new identity after a restore from
     a backup, a snapshot without the entries gallring emptied, values emptied by gallring) is never taken
