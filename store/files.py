@@ -30,6 +30,8 @@ def check_target(path: str | os.PathLike[str], *, force: bool = False,
                  protect: tuple[str | os.PathLike[str], ...] = ()) -> Path:
     """Refuse a target that is a folder, a protected file (the database and its -wal/-shm/-journal) or,
     without `force`, any file that exists. Call before any work so a refusal costs nothing."""
+    from store import dbfile, logs
+
     target = Path(path)
     if target.is_dir():
         raise ArenaError("file.is_dir", path=str(target))
@@ -38,6 +40,15 @@ def check_target(path: str | os.PathLike[str], *, force: bool = False,
         for guarded in (base, *(base.with_name(base.name + s) for s in ("-wal", "-shm", "-journal"))):
             if _same(target, guarded) or target.resolve() == guarded.resolve():
                 raise ArenaError("file.is_database", path=str(target))
+    # Arena's own files: the workstation key (without it the database is lost) and the log beside every
+    # database named (with its rotated files), never replaced by a report or an export, --force or not
+    own = [dbfile.key_path()]
+    for kept in protect:
+        log = logs.log_path(kept)
+        own += [log, *(log.with_name(f"{log.name}.{n}") for n in range(1, 10))]
+    for guarded in own:
+        if _same(target, guarded) or target.resolve() == guarded.resolve():
+            raise ArenaError("file.is_arena_file", path=str(target))
     if (target.exists() or target.is_symlink()) and not force:
         raise ArenaError("file.exists", path=str(target))
     return target

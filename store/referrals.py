@@ -61,7 +61,7 @@ def import_file(db: Database, login: str, path: str | Path, *, all_or_nothing: b
         cols = tabular.columns(table.header, SPEC, REQUIRED, str(path))
         rows = [(r.line, {key: r.get(name).strip() for key, name in cols.items()}, r.extra) for r in table.rows()]
     with db.read() as conn:
-        access.require(conn, login, access.CASE_WRITE)
+        acting = access.require(conn, login, access.CASE_WRITE)
         logins = {lg: cid for lg, cid in conn.exec_driver_sql("SELECT login, id FROM caseworker")}
         known_activities = activities.names_to_ids(conn)
 
@@ -95,8 +95,12 @@ def import_file(db: Database, login: str, path: str | Path, *, all_or_nothing: b
             changed = True
         else:
             pid = found
+            if acting.role != "admin":  # an update is a write to that case: the caseload rule applies
+                access.require_case(tx.conn, login, pid, access.CASE_WRITE)
             if not caseworker:  # an empty column keeps what the case has
                 values.pop("caseworker_id")
+            if not row.get("protected", ""):  # no column, or an empty cell: protection stays as it is
+                values.pop("protected")
             if not row.get("reserve_number"):
                 values.pop("reserve_number")
             delta = changes.upsert(tx, "participant", pid, values)

@@ -208,3 +208,55 @@ def test_an_export_of_personal_data_needs_a_reason_and_is_logged_as_outside(worl
     assert dbfile.connect(world.path).execute(
         "SELECT reason FROM audit_event WHERE action = 'export' AND detail = 'outside caseload'").fetchall() == [
         ("Årsuppföljning",)]
+
+
+def test_out_never_replaces_the_key_or_the_log(world: World) -> None:
+    """Found by a tester after issue 17's first round: `--out` naming the workstation key (or arena.log)
+    with --force replaced it with the report, and without its key the database is lost."""
+    from store import logs
+
+    key = Path(os.environ["ARENA_DB_KEY"])
+    log = logs.log_path(world.path)
+    log.write_text("logg\n", encoding="utf-8")
+    kept = {key: key.read_bytes(), log: log.read_bytes()}
+    for target in (key, log):
+        result = arena("report", "narvaro", "--month", "2026-11", "--reason", "Månadsrapport", "--format", "csv",
+                       "--db", str(world.path), "--out", str(target), "--force", "--pin-stdin", os_login="setup",
+                       stdin=f"{PIN}\n")
+        assert result.returncode == 2 and "Arenas egna filer" in result.stderr, (target, result.stderr)
+    assert key.read_bytes() == kept[key]
+    assert log.read_bytes().startswith(kept[log])  # the log only grew (by the refusals), never replaced
+
+
+def test_a_caseworker_cannot_take_a_case_or_lift_its_protection_by_importing_it(world: World,
+                                                                                tmp_path: Path) -> None:
+    """Found by a tester after issue 17's first round: one imported row moved another caseworker's
+    protected case to karin.ek and cleared its protection (no `skyddad` column), and `find --format json`
+    showed a protected person's whole number."""
+    from store import cases, staff
+
+    karin = staff.by_login(world.db, "karin.ek")
+    pid = cases.register(world.db, "setup", cases.NewParticipant(
+        first_name="Märta", last_name="Nilsson", gender="K", referral_date="2026-09-01",
+        personnummer="19090527-1474", caseworker_id=karin.id, plan=(8, 8, 8, 8, 8), protected=True))
+    row = "personnummer;förnamn;efternamn;kön;anvisningsdatum;handläggare;veckoplan\n" \
+          "19090527-1474;Märta;Nilsson;K;2026-09-01;omar.farah;8\n"
+    (tmp_path / "ta.csv").write_text(row, encoding="utf-8")
+
+    def case() -> tuple:
+        return dbfile.connect(world.path).execute(
+            "SELECT c.login, p.protected FROM participant p JOIN caseworker c ON c.id = p.caseworker_id"
+            " WHERE p.id = ?", (pid,)).fetchone()
+
+    taken = arena("import", "participants", str(tmp_path / "ta.csv"), "--db", str(world.path), "--pin-stdin",
+                  os_login="omar.farah", stdin=f"{PIN}\n")
+    assert taken.returncode == 2 and "rad 2" in taken.stderr, taken.stderr
+    assert case() == ("karin.ek", 1)
+    shown = arena("find", "Märta Nilsson", "--format", "json", "--db", str(world.path), "--pin-stdin",
+                  os_login="omar.farah", stdin=f"{PIN}\n")
+    assert shown.returncode == 0 and "Nilsson" in shown.stdout and "190905271474" not in shown.stdout \
+        and "0527-1474" not in shown.stdout, shown.stdout
+    moved = arena("import", "participants", str(tmp_path / "ta.csv"), "--db", str(world.path), "--pin-stdin",
+                  os_login="setup", stdin=f"{PIN}\n")  # the administrator may move it; protection stays
+    assert moved.returncode == 0, moved.stderr
+    assert case() == ("omar.farah", 1)

@@ -361,6 +361,10 @@ CATALOG: dict[str, tuple[str, str]] = {
                     "The file {path} already exists – choose another name or add --force to replace it."),
     "file.is_database": ("{path} är Arenas databas – den skrivs aldrig över. Välj ett annat filnamn.",
                          "{path} is Arena's database – it is never overwritten. Choose another file name."),
+    "file.is_arena_file": ("{path} är en av Arenas egna filer (nyckeln eller loggen) – den skrivs aldrig över. Välj ett"
+                           " annat filnamn.",
+                           "{path} is one of Arena's own files (the key or the log) – it is never overwritten. Choose"
+                           " another file name."),
     "file.is_dir": ("{path} är en mapp – ange ett filnamn.", "{path} is a folder – give a file name."),
     "file.cannot_write": ("Kunde inte skriva {path}: {detail}. Ingen fil ändrades.",
                           "Could not write {path}: {detail}. No file was changed."),
