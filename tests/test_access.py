@@ -119,6 +119,7 @@ def test_the_real_pin_cost_is_the_default(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True,
                             cwd=Path(__file__).resolve().parent.parent)
     assert int(result.stdout) == access.SCRYPT_N >= 2**16
+    assert access.SCRYPT_R * access.SCRYPT_P >= 16  # 0.21 s a guess with p=1 on the reference machine: too cheap
     env["ARENA_SCRYPT_N"] = str(2**20)  # the override only ever lowers the cost
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True,
                             cwd=Path(__file__).resolve().parent.parent)
