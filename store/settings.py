@@ -25,6 +25,11 @@ DEFAULTS = {
     "lock.idle_minutes": "10",  # minutes without a key press before the screen locks
     "sync.snapshot_every": "20000",  # ops no snapshot covers before this workstation writes one
 }
+# The values that make sense (a lock after 0 or -5 minutes, or after two centuries, is no lock).
+RANGE = {
+    "alert.stale_days": (1, 3650), "alert.plan_days": (1, 3650), "alert.silent_days": (1, 3650),
+    "lock.idle_minutes": (1, 240), "sync.snapshot_every": (100, 10_000_000),
+}
 
 
 def read(conn: Connection, key: str) -> str | None:

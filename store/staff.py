@@ -26,10 +26,13 @@ def set_setting(db: Database, login: str, key: str, value: str) -> None:
     """An administrator sets a programme setting (a whole number); the change is in the access log."""
     if key not in settings.DEFAULTS:
         raise ArenaError("cli.bad_usage", detail=f"setting {key}")
-    int(validate.number(value))
+    number = validate.number(value)
+    low, high = settings.RANGE[key]
+    if number != int(number) or not low <= number <= high:
+        raise ArenaError("err.setting_range", setting=key, low=low, high=high)
     with db.write(login) as tx:
         access.require(tx.conn, login, access.ADMIN)
-        settings.write(tx.conn, key, str(int(float(value))))
+        settings.write(tx.conn, key, str(int(number)))
         audit.record(tx, "setting", detail=f"{key}={value}")
 
 

@@ -69,6 +69,8 @@ CATALOG: dict[str, tuple[str, str]] = {
                      "The database {path} comes from a newer Arena (schema {found}, we know {known})."),
     "err.bad_date": ("”{value}” är inget datum (ÅÅÅÅ-MM-DD).", "“{value}” is not a date (YYYY-MM-DD)."),
     "err.bad_month": ("”{value}” är ingen månad (ÅÅÅÅ-MM).", "“{value}” is not a month (YYYY-MM)."),
+    "err.setting_range": ("{setting} ska vara ett heltal från {low} till {high}.",
+                          "{setting} must be a whole number from {low} to {high}."),
     "err.bad_number": ("”{value}” är inget tal.", "“{value}” is not a number."),
     "err.text_too_long": ("Texten är för lång (högst {max} tecken).", "The text is too long (at most {max} characters)."),
     "err.required": ("{field} måste fyllas i.", "{field} is required."),
