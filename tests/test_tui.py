@@ -241,6 +241,27 @@ async def test_f4_achieve_and_plan_next(world: World) -> None:
         assert rows[-1] == ("kartlaggning", "planned", (TODAY + dt.timedelta(days=14)).isoformat())
 
 
+async def test_f4_escape_in_the_next_step_saves_nothing_and_says_so(world: World) -> None:
+    """Found by a tester of #21: Escape on the next-step question after `a` dropped the achievement
+    without a word."""
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pid = await open_board(pilot, app)
+        before = dbfile.connect(world.path).execute(
+            "SELECT stage_code, status FROM milestone WHERE participant_id = ? ORDER BY rowid", (pid,)).fetchall()
+        await pilot.press("a")
+        await settle(pilot, app)
+        await pilot.press("enter")  # achieved today
+        await settle(pilot, app)
+        await pilot.press("escape")  # no next step after all
+        await settle(pilot, app)
+        said = [str(n.message) for n in app._notifications]
+        assert any("inget sparades" in m for m in said), said
+        after = dbfile.connect(world.path).execute(
+            "SELECT stage_code, status FROM milestone WHERE participant_id = ? ORDER BY rowid", (pid,)).fetchall()
+        assert after == before
+
+
 async def test_f4_exit_with_outcome(world: World) -> None:
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -83,14 +83,17 @@ class MilestoneKeys:
                 choices.sort(key=lambda c: c[0] != suggestion.code)
             choices.append((NO_NEXT, t("ms.no_next")))
             code = await flow.ask(ChoiceDialog(t("ms.next_prompt"), choices))
-            if code is None:
+            if code is None:  # Escape in a later dialog cancels the whole action: said, never silent
+                self.app.notify(t("ms.nothing_saved", stage=current.stage_label, name=name))
                 return
             if code == NO_NEXT:
                 self._write(lambda: milestones.achieve_and_plan_next(db, login, current.id, achieved, None, None))
                 return
             default = (clock.today() + dt.timedelta(days=14)).isoformat()
             planned = await flow.ask(PromptDialog(t("ms.date_prompt"), default, check=_date))
-            if planned is not None:
+            if planned is None:
+                self.app.notify(t("ms.nothing_saved", stage=current.stage_label, name=name))
+            else:
                 self._write(lambda: milestones.achieve_and_plan_next(db, login, current.id, achieved, code, planned))
 
         self._flow(steps)

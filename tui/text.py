@@ -619,6 +619,8 @@ CATALOG.update({
     "ms.date_prompt": ("Planerat datum (ÅÅÅÅ-MM-DD):", "Planned date (YYYY-MM-DD):"),
     "ms.reason_prompt": ("Anledning:", "Reason:"),
     "ms.exit_prompt": ("Avslut: välj utfall och datum", "Exit: pick an outcome and a date"),
+    "ms.nothing_saved": ("Avbrutet – inget sparades: {stage} för {name} är inte markerad som uppnådd.",
+                         "Cancelled – nothing was saved: {stage} for {name} is not marked achieved."),
     "ms.no_next": ("(inget nytt steg nu)", "(no next stage now)"),
     "ms.achieved_prompt": ("{stage} uppnådd för {name} – datum (ÅÅÅÅ-MM-DD):", "{stage} achieved for {name} – date (YYYY-MM-DD):"),
     "ms.exit_date": ("Avslutsdatum för {name} (ÅÅÅÅ-MM-DD):", "Exit date for {name} (YYYY-MM-DD):"),
