@@ -28,7 +28,7 @@ DEFAULTS = {
 # The values that make sense (a lock after 0 or -5 minutes, or after two centuries, is no lock).
 RANGE = {
     "alert.stale_days": (1, 3650), "alert.plan_days": (1, 3650), "alert.silent_days": (1, 3650),
-    "lock.idle_minutes": (1, 240), "sync.snapshot_every": (100, 10_000_000),
+    "lock.idle_minutes": (1, 240), "sync.snapshot_every": (1, 10_000_000),
 }
 
 

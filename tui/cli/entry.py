@@ -280,7 +280,7 @@ def cmd_find(args: argparse.Namespace) -> int:
     hits = cases.search(database, query, login=login)
     audit.write(database, login, "search", detail=query)
     if args.format == "json":
-        print(json.dumps([{"id": h.participant.id, "personnummer": h.participant.display_number(),
+        print(json.dumps([{"id": h.participant.id, "personnummer": h.participant.display_number() if h.participant.protected else h.participant.personnummer,
                            "name": h.participant.name, "score": h.score, "matched_on": h.matched_on}
                           for h in hits], ensure_ascii=False, indent=1))
     else:
