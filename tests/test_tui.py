@@ -77,6 +77,27 @@ async def test_roll_call_of_25_in_at_most_30_keys(world: World) -> None:
         assert str(app.screen.query_one("#sessions").get_cell(world.activity_id, "marked")) == "25/25"
 
 
+async def test_escape_leaves_the_name_filter_and_the_roll_call_keys_work_again(world: World) -> None:
+    """Found by a tester of #21: Escape in the roll call's name filter left the filter (with no match, an
+    empty list) in place and the footer without the roll call's keys."""
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f3")
+        await settle(pilot, app)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        await pilot.press("slash", *"ingen sadan", "escape")
+        await settle(pilot, app)
+        box = app.screen.query_one("#roll-filter")
+        assert box.has_class("hidden") and box.value == ""
+        assert app.screen.focused is app.screen.query_one("#roll")
+        assert app.screen.query_one("#roll").row_count == 25
+        await pilot.press("n")
+        await settle(pilot, app)
+        assert count(world, "SELECT count(*) FROM attendance WHERE date = ?", TODAY.isoformat()) == 1
+
+
 async def test_mark_keys_undo_all_present_and_cancel(world: World) -> None:
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -369,6 +369,7 @@ class AttendanceScreen(Screen):
         Binding("right_square_bracket", "change_day(1)", "key.next_day", id="next_day"),
         Binding("t", "today", "key.today", id="today"),
         Binding("w", "week_grid", "key.week", id="week_grid"),
+        Binding("escape", "leave_filter", "key.back", id="leave_filter", show=False),
     ]
 
     def __init__(self) -> None:
@@ -645,6 +646,21 @@ class AttendanceScreen(Screen):
                                             session.session_id))
 
     # ------------------------------------------------------------------ filter
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "leave_filter":  # Escape leaves the name filter only while it has the focus
+            return self.focused is not None and self.focused.id == "roll-filter"
+        return True
+
+    def action_leave_filter(self) -> None:
+        """Escape in the name filter: the filter is emptied and hidden, the whole roll call is back."""
+        box = self.query_one("#roll-filter", Input)
+        box.value = ""
+        roll = self.query_one(RollTable)
+        roll.name_filter = ""
+        roll.redraw()
+        box.add_class("hidden")
+        roll.focus()
+
     def show_filter(self) -> None:
         box = self.query_one("#roll-filter", Input)
         box.remove_class("hidden")
