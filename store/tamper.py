@@ -242,15 +242,12 @@ def check(conn: Connection, *, full: bool = True, full_log: bool = False) -> lis
     # one); at a sync what came since the last check (what arrived is new, so it is checked); at an
     # ordinary open also what came since the last check (a day's work when the nightly sync runs), but
     # the mark is not moved on: opening takes no write lock unless it finds something new.
+    whole = bool(restored) or full_log
+    found_log, checked = verify_log(conn, None if whole else state.get("log_verified"))
     if restored or full_log or full:
-        whole = bool(restored) or full_log
-        found_log, state["log_verified"] = verify_log(conn, None if whole else state.get("log_verified"))
-        known_log = [] if whole else [LogFinding(**f) for f in state.get("log_broken", [])]
-        state["log_broken"] = [f.__dict__ for f in known_log + [f for f in found_log if f not in known_log]]
-    else:
-        found_log, _ = verify_log(conn, state.get("log_verified"))
-        known_log = [LogFinding(**f) for f in state.get("log_broken", [])]
-        state["log_broken"] = [f.__dict__ for f in known_log + [f for f in found_log if f not in known_log]]
+        state["log_verified"] = checked
+    known_log = [] if whole else [LogFinding(**f) for f in state.get("log_broken", [])]
+    state["log_broken"] = [f.__dict__ for f in known_log + [f for f in found_log if f not in known_log]]
     if restored:
         state["triggers"] = {"at": clock.now().isoformat(timespec="seconds"), "names": restored}
     users = users_from_log(conn)
