@@ -52,6 +52,13 @@ class WeekTable(MarkKeys[Cell], DataTable):
     class Marked(Message):
         """A mark of the grid was committed (or cleared): the screen reads the week again."""
 
+    class CellShown(Message):
+        """The cursor is on a new cell: `line` says its mark in words (the screen shows it under the grid)."""
+
+        def __init__(self, line: Text) -> None:
+            super().__init__()
+            self.line = line
+
     class WeekChanged(Message):
         """`[` or `]`: the screen shows the week before or after."""
 
@@ -138,7 +145,7 @@ class WeekTable(MarkKeys[Cell], DataTable):
                 if row.edits.get(iso, 0) > 1:
                     extra.append(t("att.edited", n=row.edits[iso] - 1, by=cell.mark.recorded_by))
                 line.append(" · " + " · ".join(extra), style="dim")
-        self.screen.query_one("#week-cell", Static).update(line)
+        self.post_message(self.CellShown(line))
 
 
 class WeekGridScreen(Screen):
@@ -174,6 +181,10 @@ class WeekGridScreen(Screen):
     def change_week(self, event: WeekTable.WeekChanged) -> None:
         self.monday += dt.timedelta(weeks=event.delta)
         self.reload()
+
+    @on(WeekTable.CellShown)
+    def _cell_shown(self, event: WeekTable.CellShown) -> None:
+        self.query_one("#week-cell", Static).update(event.line)
 
     @on(WeekTable.Marked)
     @on(Synced)
