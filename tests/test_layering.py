@@ -138,3 +138,11 @@ def test_a_late_import_in_tui_says_why() -> None:
                 if not said:
                     silent.append(f"{name}:{node.lineno}: {lines[node.lineno - 1].strip()}")
     assert not silent, "imports inside functions without a reason (`# lazy: …`), or move them up:\n" + "\n".join(silent)
+
+
+def test_the_help_screen_imports_no_screen() -> None:
+    """Screens register their keys where they are defined (`tui.keyhelp.help_keys`); the help screen and the
+    register read them without naming a screen module (the register walks the package instead)."""
+    named = [f"{name} imports {target}" for name in ("tui.screens.help", "tui.keyhelp")
+             for target, _ in edges(name, MODULES[name]) if target.startswith("tui.screens.") or target == "tui.app"]
+    assert not named, named

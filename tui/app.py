@@ -26,6 +26,7 @@ from store import access, calendar, clock, logs, validate
 from store.i18n import ArenaError
 from tui.text import language, set_language, t
 from tui.appbase import AppBase
+from tui.keyhelp import help_keys
 from tui.workers import WriteLane, call_store
 
 if TYPE_CHECKING:
@@ -60,6 +61,7 @@ def stylesheet() -> Path | None:
 STYLESHEET = stylesheet()
 
 
+@help_keys("help.global", rank=0, extra=[Binding("ctrl+p", "command_palette", "help.palette")])
 class ArenaApp(AppBase):
     CSS_PATH = str(STYLESHEET) if STYLESHEET else None
     TITLE = "app.title"
@@ -547,7 +549,7 @@ class ArenaApp(AppBase):
         from tui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(key_sections()))
+            self.push_screen(HelpScreen())
 
     def action_lock(self) -> None:
         from tui.screens.lock import LockScreen
@@ -627,42 +629,6 @@ def _lazy_screen(mode: str):  # noqa: ANN202
 
 # each screen module is imported when its mode is first shown, not at start-up
 ArenaApp.MODES = {mode: _lazy_screen(mode) for mode in _SCREENS}
-
-
-def key_sections() -> list[tuple[str, list[Binding]]]:
-    """(title, bindings) for every screen, registered here for the help screen (F1); also used by the
-    README key tables' test."""
-    from tui.screens.activities import ActivitiesScreen
-    from tui.screens.enrolment import EnrolmentScreen
-    from tui.milestone_keys import MILESTONE_BINDINGS
-    from tui.screens.attendance import AttendanceScreen, RollTable, SessionTable
-    from tui.screens.card import CaseCardScreen
-    from tui.screens.milestones import BoardTable
-    from tui.screens.overview import OverviewScreen
-    from tui.screens.review import AccessReviewScreen
-    from tui.screens.search import RegisterScreen, SearchScreen
-    from tui.screens.syncscreen import ConflictsScreen
-    from tui.screens.users import UsersScreen
-    from tui.screens.weekgrid import WeekGridScreen, WeekTable
-
-    def only(bindings: list) -> list[Binding]:
-        return [b for b in bindings if isinstance(b, Binding)]
-
-    return [
-        (t("help.global"), only(ArenaApp.BINDINGS) + [Binding("ctrl+p", "command_palette", t("help.palette"))]),
-        (t("key.search") + " (F2)", only(SearchScreen.BINDINGS) + only(RegisterScreen.BINDINGS)),
-        (t("key.attendance") + " (F3)", only(SessionTable.BINDINGS) + only(RollTable.BINDINGS)
-         + only(AttendanceScreen.BINDINGS)),
-        (t("key.week"), only(WeekTable.BINDINGS) + only(WeekGridScreen.BINDINGS)),
-        (t("key.milestones") + " (F4)", only(BoardTable.BINDINGS)),
-        (t("help.card"), only(CaseCardScreen.BINDINGS) + MILESTONE_BINDINGS),
-        (t("key.enrolments") + " (i)", only(EnrolmentScreen.BINDINGS)),
-        (t("key.overview") + " (F5)", only(OverviewScreen.BINDINGS)),
-        (t("key.activities") + " (a)", only(ActivitiesScreen.BINDINGS)),
-        (t("key.conflicts"), only(ConflictsScreen.BINDINGS)),
-        (t("key.review"), only(AccessReviewScreen.BINDINGS)),
-        (t("key.users") + " (u)", only(UsersScreen.BINDINGS)),
-    ]
 
 
 def run(path: str, *, login: str, claimed: str | None = None, exit_after_ready: bool = False) -> int:

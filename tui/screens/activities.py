@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Header, Static
 
 from store import access, activities, clock, validate
 from store.i18n import ArenaError
+from tui.keyhelp import help_keys
 from tui.text import t
 from tui.appbase import AppBase, Synced
 from tui.dialogs import FormDialog, PromptDialog, Saved
@@ -27,6 +28,7 @@ def _optional_date(text: str) -> dt.date | None:
     return validate.date(text) if text.strip() else None
 
 
+@help_keys("key.activities", " (a)", rank=80)
 class ActivitiesScreen(Screen):
     app: AppBase
 

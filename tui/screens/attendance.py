@@ -23,6 +23,7 @@ from textual.widgets.data_table import ColumnKey, RowKey
 
 from store import attendance, calendar, clock
 from store.attendance import Mark, RollRow, Session
+from tui.keyhelp import help_keys
 from tui.text import num, t
 from store.names import fold
 from tui.appbase import AppBase
@@ -42,6 +43,7 @@ class UndoStep:
     previous: list[tuple[str, Mark | None]] = field(default_factory=list)
 
 
+@help_keys("key.attendance", " (F3)", rank=20)
 class SessionTable(DataTable):
     BINDINGS = [Binding("enter", "open_session", "key.open", id="open_session")]
 
@@ -52,6 +54,7 @@ class SessionTable(DataTable):
         self.post_message(self.OpenAsked())
 
 
+@help_keys("key.attendance", " (F3)", rank=20)
 class RollTable(MarkKeys[RollRow], DataTable):
     """The roll call. Bindings live here so they show in the footer whenever the list has focus; what
     concerns the whole screen (its header, the session list, undo, the filter) is a message to it."""
@@ -361,6 +364,7 @@ class RollTable(MarkKeys[RollRow], DataTable):
         self.post_message(self.BackAsked())
 
 
+@help_keys("key.attendance", " (F3)", rank=20)
 class AttendanceScreen(Screen):
     app: AppBase
 

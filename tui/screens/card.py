@@ -21,6 +21,7 @@ from store.access import REASON_KEYS, check_reason
 from store.calendar import WEEKDAY_SHORT
 from store.cases import Participant
 from store.db import Database
+from tui.keyhelp import help_keys
 from tui.text import language, num, t
 from tui.appbase import AppBase, Synced
 from tui.dialogs import ChoiceDialog
@@ -48,6 +49,7 @@ class NotesTable(DataTable):
     """The notes tab; Ctrl+N is the card's."""
 
 
+@help_keys("help.card", rank=50)
 class CaseCardScreen(MilestoneKeys, Screen):
     """The card's keys are bound on the screen, so they work the moment it opens, whichever tab has
     focus, and show in the footer. The screen holds keys typed ahead until its first load is shown."""

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from store import activities, clock, validate
+from tui.keyhelp import help_keys
 from tui.text import t
 from tui.appbase import AppBase, Synced
 from tui.dialogs import ChoiceDialog, DialogFlow, FormDialog, PromptDialog, Saved, run_flow
@@ -31,6 +32,7 @@ def _dates(v: dict[str, str]) -> tuple[dt.date, dt.date | None]:
     return start, end
 
 
+@help_keys("key.enrolments", " (i)", rank=60)
 class EnrolmentScreen(Screen[None]):
     app: AppBase
 

@@ -1,5 +1,5 @@
-"""F1: every key of every screen, read from the bindings themselves (handed over by the app) so the list
-cannot go stale."""
+"""F1: every key of every screen, read from the bindings themselves so the list cannot go stale: each screen
+registers its keys where it is defined (`tui.keyhelp`); this screen reads that register and imports none."""
 from __future__ import annotations
 
 from rich.table import Table
@@ -10,6 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tui import keyhelp
 from tui.text import t
 
 
@@ -21,14 +22,13 @@ def _key_name(key: str) -> str:
 
 
 class HelpScreen(ModalScreen[None]):
-    """Shows the (title, bindings) sections it is given: the app registers its screens' keys
-    (`tui.app.key_sections`), so this screen imports none of them."""
+    """Shows the (title, bindings) sections the screens registered (`tui.keyhelp.sections`)."""
 
     BINDINGS = [Binding("escape,f1,q", "app.pop_screen", "key.back")]
 
-    def __init__(self, sections: list[tuple[str, list[Binding]]]) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.sections = sections
+        self.sections = keyhelp.sections()
 
     def compose(self) -> ComposeResult:
         table = Table(title=t("help.title"), expand=True, show_header=False, box=None, padding=(0, 2))

@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from store import milestones
+from tui.keyhelp import help_keys
 from tui.text import t
 from tui.appbase import AppBase, Synced
 from tui.dialogs import ChoiceDialog
@@ -21,6 +22,7 @@ from tui.footer import ArenaFooter
 from tui.workers import show, store_call
 
 
+@help_keys("key.milestones", " (F4)", rank=40)
 class BoardTable(MilestoneKeys, DataTable):
     app: AppBase
 

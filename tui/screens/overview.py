@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Header, Select, Sparkline, Static, Tabbed
 
 from store import access, clock, overview, staff
 from store.db import Database
+from tui.keyhelp import help_keys
 from tui.text import t
 from tui.appbase import AppBase, Synced
 from tui.labels import Col, fit_table, person_name
@@ -64,6 +65,7 @@ class ListTable(DataTable):
             self.post_message(self.Chosen(key))
 
 
+@help_keys("key.overview", " (F5)", rank=70)
 class OverviewScreen(Screen):
     app: AppBase
 

@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Checkbox, DataTable, Header, Input, Static
 
 from store import audit
+from tui.keyhelp import help_keys
 from tui.text import t
 from tui.appbase import AppBase, Synced
 from tui.labels import add_columns
@@ -19,6 +20,7 @@ from tui.workers import call_store
 from tui.footer import ArenaFooter
 
 
+@help_keys("key.review", rank=100)
 class AccessReviewScreen(Screen):
     app: AppBase
 

@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 from store import cases, clock, identity, staff, validate
 from store.cases import DuplicateHint, NewParticipant, SearchHit
 from store.i18n import ArenaError
+from tui.keyhelp import help_keys
 from tui.text import language, t
 from tui.appbase import AppBase
 from tui.labels import Col, fit_table, person_name
@@ -41,6 +42,7 @@ RESULT_COLUMNS = (Col("name", "att.col.name", 34, 16), Col("number", "search.col
                   Col("why", "search.col.why", 24, 12, drop=4))
 
 
+@help_keys("key.search", " (F2)", rank=10)
 class SearchScreen(Screen):
     app: AppBase
 
@@ -177,6 +179,7 @@ class SearchScreen(Screen):
 CREATE_ANYWAY = "create"  # the option's id (participant ids are UUIDs)
 
 
+@help_keys("key.search", " (F2)", rank=10)
 class RegisterScreen(ModalScreen[str | None]):
     """The registration form. Returns the id of the new (or chosen existing) participant."""
 

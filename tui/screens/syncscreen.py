@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from store import merge, sync
+from tui.keyhelp import help_keys
 from tui.text import t
 from tui.appbase import AppBase, Synced
 from tui.dialogs import DialogFlow, PromptDialog, run_flow
@@ -98,6 +99,7 @@ def sync_line(state: sync.Status) -> str:
     return " ".join(parts)
 
 
+@help_keys("key.conflicts", rank=90)
 class ConflictsScreen(Screen):
     app: AppBase
 

@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Header, Label, Static
 
 from store import access, staff, validate
 from store.i18n import ArenaError
+from tui.keyhelp import help_keys
 from tui.footer import ArenaFooter
 from tui.text import t
 from tui.appbase import AppBase
@@ -39,6 +40,7 @@ class SetupCodeDialog(ModalScreen[None]):
         self.dismiss(None)
 
 
+@help_keys("key.users", " (u)", rank=110)
 class UsersScreen(Screen):
     app: AppBase
 

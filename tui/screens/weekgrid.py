@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Header, Static
 from store import attendance, calendar, clock
 from store.attendance import Mark, WeekRow
 from store.db import Database
+from tui.keyhelp import help_keys
 from tui.text import language, num, t
 from tui.appbase import AppBase, Synced
 from tui.labels import cell_symbol, mark_text, person_name
@@ -39,6 +40,7 @@ class Cell:
     mark: Mark | None
 
 
+@help_keys("key.week", rank=30)
 class WeekTable(MarkKeys[Cell], DataTable):
     app: AppBase
 
@@ -148,6 +150,7 @@ class WeekTable(MarkKeys[Cell], DataTable):
         self.post_message(self.CellShown(line))
 
 
+@help_keys("key.week", rank=30)
 class WeekGridScreen(Screen):
     app: AppBase
 
