@@ -15,9 +15,9 @@ from pathlib import Path
 from store import access, activities, calendar, changes, clock, identity, rows, tabular, validate
 from store.db import Database, Tx, run
 from store.i18n import ArenaError, language, num, t
-from store.tables import WEEKDAYS
+from store.tables import ONE_OF, WEEKDAYS
 
-STATUSES = ("present", "partial", "sick", "vab", "excused", "unexcused")
+STATUSES = ONE_OF["attendance"]["status"]
 ABSENT = ("sick", "vab", "excused", "unexcused")
 DEFAULT_REASON = {"sick": "SJUK", "vab": "VAB", "excused": "GILTIG", "unexcused": "OGILTIG"}
 

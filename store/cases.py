@@ -17,7 +17,7 @@ from store.db import Database, Tx
 from store.i18n import ArenaError, Key
 from store.tables import WEEKDAYS
 
-GENDERS = ("K", "M", "X")
+GENDERS = tables.ONE_OF["participant"]["gender"]
 PLAN_COLS = tuple(f"plan_{d}" for d in WEEKDAYS)
 
 

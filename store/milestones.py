@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from store import access, audit, cases, changes, clock, rows, settings, validate
 from store.db import Database, Tx
 from store.i18n import ArenaError, language, t
+from store.tables import ONE_OF
 
-STATUSES = ("planned", "started", "achieved", "cancelled")
+STATUSES = ONE_OF["milestone"]["status"]
 RANK = {status: rank for rank, status in enumerate(STATUSES)}  # the way forward (store.merge keeps it too)
-KINDS = ("referral", "assessment", "plan", "intervention", "exit")
+KINDS = ONE_OF["milestone_stage"]["kind"]
 
 
 @dataclass(frozen=True)

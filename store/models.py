@@ -2,12 +2,12 @@
 
 This is what the schema is. The numbered migrations in `store.schema` build it step by step on every
 database, old or new; `tests/test_models.py` builds a database through them and holds it equal to these
-classes, column by column (type, nullability, default, primary key, foreign keys, generated columns)
-and index by index. A change to the schema is a new migration and the matching change here.
+classes, column by column (type, nullability, default, primary key, foreign keys, generated columns),
+CHECK by CHECK and index by index. A change to the schema is a new migration and the matching change here.
 
 Importing SQLModel costs a good part of a second, so nothing on the way to the first screen imports this
-module: `store.tables` is the light view of it (column names, primary keys, generated columns, the
-weekdays) that the queries and the mark's hot path use, generated from here by
+module: `store.tables` is the light view of it (column names, primary keys, the values a column may
+hold, generated columns, the weekdays) that the queries and the mark's hot path use, generated from here by
 `python -m store.models` and held equal to it by the same test. Typed reads build these classes from
 named rows (`Participant.model_validate(row)`), never from positions.
 
@@ -15,10 +15,28 @@ Values are stored as SQLite likes them: dates and times as ISO text, flags as 0/
 """
 from __future__ import annotations
 
-from sqlalchemy import Column, Computed, Index, PrimaryKeyConstraint, Text, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, Column, Computed, Index, PrimaryKeyConstraint, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 WITHOUT_ROWID = {"sqlite_with_rowid": False}
+
+# The values a column may hold, as the database's CHECK constraints hold them. The code's own lists
+# (`staff.ROLES`, `attendance.STATUSES`, ...) are these, through store.tables.ONE_OF.
+ONE_OF: dict[str, dict[str, tuple[str, ...]]] = {
+    "caseworker": {"role": ("caseworker", "leader", "admin")},
+    "participant": {"gender": ("K", "M", "X"), "status": ("active", "exited")},
+    "absence_code": {"category": ("sick", "vab", "excused", "unexcused")},
+    "attendance": {"status": ("present", "partial", "sick", "vab", "excused", "unexcused")},
+    "milestone_stage": {"kind": ("referral", "assessment", "plan", "intervention", "exit")},
+    "milestone": {"status": ("planned", "started", "achieved", "cancelled")},
+    "change_log": {"kind": ("upsert", "delete")},
+}
+
+
+def one_of(table: str, column: str) -> CheckConstraint:
+    """The CHECK constraint `column IN (...)` for a column listed in ONE_OF."""
+    values = ", ".join(f"'{value}'" for value in ONE_OF[table][column])
+    return CheckConstraint(f"{column} IN ({values})")
 
 
 # The five weekday columns, each set declared once and used where a table has them.
@@ -69,6 +87,7 @@ class Setting(SQLModel, table=True):
 class Caseworker(SQLModel, table=True):
     """A user: caseworker, activity leader or administrator."""
     __tablename__ = "caseworker"
+    __table_args__ = (one_of("caseworker", "role"),)
     id: str = Field(primary_key=True)
     login: str = Field(unique=True)
     name: str
@@ -81,6 +100,7 @@ class Caseworker(SQLModel, table=True):
 class Participant(WeekPlan, table=True):
     __tablename__ = "participant"
     __table_args__ = (
+        one_of("participant", "gender"), one_of("participant", "status"),
         Index("participant_caseworker", "caseworker_id", "status"),
         Index("participant_referral", "referral_date"),
         Index("participant_pnr10", "pnr10"),
@@ -163,6 +183,7 @@ class Enrolment(SQLModel, table=True):
 
 class AbsenceCode(SQLModel, table=True):
     __tablename__ = "absence_code"
+    __table_args__ = (one_of("absence_code", "category"),)
     code: str = Field(primary_key=True)
     category: str  # sick | vab | excused | unexcused
     label_sv: str
@@ -176,6 +197,7 @@ class Attendance(SQLModel, table=True):
     """One mark: a person at a session on a day."""
     __tablename__ = "attendance"
     __table_args__ = (
+        one_of("attendance", "status"),
         UniqueConstraint("participant_id", "activity_id", "session_id", "date"),
         Index("attendance_session_date", "session_id", "date"),
         Index("attendance_date_hours", "date", "participant_id", "hours", "status"),
@@ -208,6 +230,7 @@ class SessionCancel(SQLModel, table=True):
 
 class MilestoneStage(SQLModel, table=True):
     __tablename__ = "milestone_stage"
+    __table_args__ = (one_of("milestone_stage", "kind"),)
     code: str = Field(primary_key=True)
     label_sv: str
     label_en: str
@@ -227,7 +250,7 @@ class ExitOutcome(SQLModel, table=True):
 
 class Milestone(SQLModel, table=True):
     __tablename__ = "milestone"
-    __table_args__ = (Index("milestone_participant", "participant_id", "period"),)
+    __table_args__ = (one_of("milestone", "status"), Index("milestone_participant", "participant_id", "period"),)
     id: str = Field(primary_key=True)
     participant_id: str = Field(foreign_key="participant.id")
     stage_code: str = Field(foreign_key="milestone_stage.code")
@@ -277,6 +300,7 @@ class ChangeLogEntry(SQLModel, table=True):
     """One changed row, with the old and new value of every changed field (JSON): the sync's outbox."""
     __tablename__ = "change_log"
     __table_args__ = (
+        one_of("change_log", "kind"),
         Index("change_log_row", "tbl", "row_id"),
         Index("change_log_ws_seq", "workstation_id", "ws_seq", unique=True),
         {"sqlite_autoincrement": True},
@@ -522,7 +546,52 @@ def differences(conn) -> list[str]:  # noqa: ANN001 -- a SQLAlchemy connection t
         if ("autoincrement" in _normal(tables[name])) != bool(table.dialect_options["sqlite"]["autoincrement"]):
             found.append(f"{name}: AUTOINCREMENT in one, not in the other")
         found += _index_differences(conn, name, table)
+        found += _check_differences(name, tables[name], table)
     return found
+
+
+def checks_in(create_sql: str) -> list[str]:
+    """The CHECK expressions of a CREATE TABLE statement (column and table constraints alike), in order."""
+    found: list[str] = []
+    at, text_ = 0, create_sql
+    while (start := _find_word(text_, "CHECK", at)) >= 0:
+        open_ = text_.index("(", start)
+        depth, i, quoted = 0, open_, False
+        while True:
+            char = text_[i]
+            if char == "'":
+                quoted = not quoted  # '' inside a string flips twice
+            elif not quoted and char == "(":
+                depth += 1
+            elif not quoted and char == ")":
+                depth -= 1
+                if depth == 0:
+                    break
+            i += 1
+        found.append(text_[open_ + 1:i])
+        at = i
+    return found
+
+
+def _find_word(sql: str, word: str, start: int) -> int:
+    """Where `word` next stands as a keyword (not inside a string literal, not part of a name); -1 if nowhere."""
+    quoted = False
+    for i in range(start, len(sql)):
+        if sql[i] == "'":
+            quoted = not quoted
+        elif (not quoted and sql[i:i + len(word)].upper() == word
+              and not (i and (sql[i - 1].isalnum() or sql[i - 1] == "_"))
+              and not sql[i + len(word):i + len(word) + 1].replace("_", "a").isalnum()):
+            return i
+    return -1
+
+
+def _check_differences(name: str, create_sql: str, table) -> list[str]:  # noqa: ANN001 -- a sqlalchemy Table
+    """The table's CHECK constraints in the database and in the models, compared as normalised SQL."""
+    in_db = {_normal(sql) for sql in checks_in(create_sql)}
+    declared = {_normal(str(con.sqltext)) for con in table.constraints if isinstance(con, CheckConstraint)}
+    return ([f"{name}: CHECK ({sql}) in the database, not in store.models" for sql in sorted(in_db - declared)]
+            + [f"{name}: CHECK ({sql}) in store.models, not in the database" for sql in sorted(declared - in_db)])
 
 
 def _index_differences(conn, name: str, table) -> list[str]:  # noqa: ANN001
@@ -569,7 +638,8 @@ def light_view() -> str:
         return "\n".join(lines + ["}"])
 
     return "\n".join([
-        '"""The tables as the queries see them: column names, primary keys, generated columns, the weekdays.',
+        '"""The tables as the queries see them: column names, primary keys, allowed values, generated columns,',
+        "the weekdays.",
         "",
         "Generated from `store.models` (the one declaration of the schema) by `python -m store.models`; do not",
         "edit by hand. tests/test_models.py fails when this file and the models disagree. It exists so the",
@@ -581,6 +651,8 @@ def light_view() -> str:
         mapping("COLUMNS", "tuple[str, ...]", {t.name: tuple(c.name for c in t.columns) for t in tables}),
         mapping("PRIMARY_KEY", "tuple[str, ...]", {t.name: tuple(c.name for c in t.primary_key.columns)
                                                    for t in tables}),
+        "\n".join(["ONE_OF: dict[str, dict[str, tuple[str, ...]]] = {"]
+                  + [f"    {table!r}: {values!r}," for table, values in sorted(ONE_OF.items())] + ["}"]),
         mapping("GENERATED", "tuple[str, ...]", {t.name: tuple(c.name for c in t.columns if c.computed is not None)
                                                  for t in tables if any(c.computed is not None for c in t.columns)}),
         "",

@@ -12,7 +12,7 @@ from store.i18n import num
 from store import access, calendar, clock, milestones, settings
 from store.attendance import Session, live_sql, sessions
 from store.db import Database
-from store.tables import WEEKDAYS
+from store.tables import ONE_OF, WEEKDAYS
 
 # planned hours of one attendance row's session: min(session hours valid that day, person's plan) on
 # that weekday (session hours change from a date on, so an old mark keeps the hours it had)
@@ -124,7 +124,7 @@ class Filter:
         return ("".join(f" AND {w}" for w in where), params)
 
 
-GENDERS = ("K", "M", "X")
+GENDERS = ONE_OF["participant"]["gender"]
 BUCKETS = ("0-3", "3-6", "6-12", "12+")
 
 

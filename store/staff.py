@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from store import access, audit, changes, clock, rows, settings, validate
 from store.db import Database, Tx
 from store.i18n import ArenaError
+from store.tables import ONE_OF
 
-ROLES = ("caseworker", "leader", "admin")
+ROLES = ONE_OF["caseworker"]["role"]
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""The tables as the queries see them: column names, primary keys, generated columns, the weekdays.
+"""The tables as the queries see them: column names, primary keys, allowed values, generated columns,
+the weekdays.
 
 Generated from `store.models` (the one declaration of the schema) by `python -m store.models`; do not
 edit by hand. tests/test_models.py fails when this file and the models disagree. It exists so the
@@ -78,6 +79,15 @@ PRIMARY_KEY: dict[str, tuple[str, ...]] = {
     'sync_pending': ('op_id',),
     'token_variant': ('variant', 'token'),
     'workstation': ('id',),
+}
+ONE_OF: dict[str, dict[str, tuple[str, ...]]] = {
+    'absence_code': {'category': ('sick', 'vab', 'excused', 'unexcused')},
+    'attendance': {'status': ('present', 'partial', 'sick', 'vab', 'excused', 'unexcused')},
+    'caseworker': {'role': ('caseworker', 'leader', 'admin')},
+    'change_log': {'kind': ('upsert', 'delete')},
+    'milestone': {'status': ('planned', 'started', 'achieved', 'cancelled')},
+    'milestone_stage': {'kind': ('referral', 'assessment', 'plan', 'intervention', 'exit')},
+    'participant': {'gender': ('K', 'M', 'X'), 'status': ('active', 'exited')},
 }
 GENERATED: dict[str, tuple[str, ...]] = {
     'participant': ('pnr10',),

@@ -42,15 +42,35 @@ def test_a_schema_that_drifted_from_the_models_is_named(tmp_path: Path) -> None:
         conn.exec_driver_sql("CREATE TABLE name_vocab_new (token TEXT PRIMARY KEY)")  # a rowid table now
         conn.exec_driver_sql("DROP TABLE name_vocab")
         conn.exec_driver_sql("ALTER TABLE name_vocab_new RENAME TO name_vocab")
-        conn.exec_driver_sql("CREATE TABLE setting_new (key TEXT PRIMARY KEY, value TEXT)")  # nullable now
+        conn.exec_driver_sql("CREATE TABLE setting_new (key TEXT PRIMARY KEY, value TEXT CHECK (length(value) < 99))")
         conn.exec_driver_sql("DROP TABLE setting")
         conn.exec_driver_sql("ALTER TABLE setting_new RENAME TO setting")
+        conn.exec_driver_sql("PRAGMA writable_schema = ON")  # a CHECK that lost a value
+        conn.exec_driver_sql("UPDATE sqlite_master SET sql = replace(sql, ', ''leader''', '') WHERE name = 'caseworker'")
     database.dispose()
     found = "\n".join(differences(path))
     for expected in ("participant: index participant_exit", "note: index note_author", "note: columns",
                      "activity: columns", "stray: in the database", "name_vocab: WITHOUT ROWID",
-                     "setting.value: nullable"):
+                     "setting.value: nullable", "setting: CHECK (length(value) < 99) in the database",
+                     "caseworker: CHECK (role in ('caseworker', 'admin')) in the database",
+                     "caseworker: CHECK (role in ('caseworker', 'leader', 'admin')) in store.models"):
         assert expected in found, f"{expected!r} not reported in:\n{found}"
+
+
+def test_checks_are_read_from_the_create_statement() -> None:
+    """Column and table CHECKs, parentheses inside string literals, a column named check_x."""
+    sql = ("CREATE TABLE t (a TEXT CHECK (a IN ('(', 'x)')), check_x INTEGER DEFAULT 0,\n"
+           " b INTEGER, CHECK ((b > 0) AND (b < length('it''s'))))")
+    assert models.checks_in(sql) == ["a IN ('(', 'x)')", "(b > 0) AND (b < length('it''s'))"]
+
+
+def test_the_codes_lists_of_values_are_the_checks() -> None:
+    from store import attendance, cases, milestones, staff
+
+    assert staff.ROLES == tables.ONE_OF["caseworker"]["role"] == ("caseworker", "leader", "admin")
+    assert attendance.STATUSES == tables.ONE_OF["attendance"]["status"]
+    assert milestones.STATUSES == tables.ONE_OF["milestone"]["status"]
+    assert cases.GENDERS == tables.ONE_OF["participant"]["gender"]
 
 
 def test_store_tables_is_the_models_light_view() -> None:
