@@ -180,14 +180,14 @@ def _plain_on_purpose(path: Path) -> None:
 def _demo_pins(path: Path) -> None:
     """A database built before the demo users had PINs gets them (the demo PIN, written as the generator
     does), once; the store's migrations run on the way."""
-    from store import access, db, dbfile
-    from store.staff import DEMO_PIN
+    from store import db, dbfile, pins
+    from store.pins import DEMO_PIN
 
     db.open(path).dispose()
     with dbfile.connect(path) as con:
         if con.execute("SELECT count(*) FROM caseworker WHERE coalesce(pin_hash, '') = ''").fetchone()[0]:
             con.execute("UPDATE caseworker SET pin_hash = ? WHERE coalesce(pin_hash, '') = ''",
-                        (access.hash_pin(DEMO_PIN),))
+                        (pins.hash_pin(DEMO_PIN),))
 
 
 Bench = Callable[[Context], "Result | list[Result]"]

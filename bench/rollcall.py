@@ -87,7 +87,7 @@ async def _ours(path: Path, aid: str, day: dt.date, key: str) -> tuple[float, fl
     """Open the group's roll call and type a burst; returns (open s, key-to-saved median s, marks/s,
     marks in the database)."""
     from store import db
-    from store.staff import DEMO_PIN
+    from store.pins import DEMO_PIN
     from tui.app import ArenaApp
     from tui.screens.attendance import AttendanceScreen, RollTable
 

@@ -1,4 +1,4 @@
-"""Who may do what (roles), and the PIN that unlocks a locked session.
+"""Who may do what (roles), and who a login is.
 
 Every store function that reads or writes personal data asks `require` first, so the CLI and the TUI
 obey the same rules: a refusal is an `AccessDenied` with a sentence in the user's language.
@@ -11,15 +11,11 @@ Roles (DOMAIN: OSL 26:1, Lag 2001:454):
   access review and gallring.
 
 A database without any user is being set up: the first user is created by whoever runs Arena first and
-becomes an administrator. From then on an unknown login is refused.
+becomes an administrator. From then on an unknown login is refused. The PIN that proves a login is
+store.pins'.
 """
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import hmac
-import os
-import secrets
 from dataclasses import dataclass
 
 from typing import TYPE_CHECKING
@@ -27,7 +23,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # SQLAlchemy stays off the app's way to its first screen (tests/test_startup.py)
     from sqlalchemy import Connection
 
-from store import clock, settings
+from store import clock, rows, settings
 from store.tx import run
 from store.i18n import LANGUAGES, ArenaError, Key, text_in
 
@@ -45,19 +41,6 @@ ALLOWED: dict[str, frozenset[str]] = {
     ADMIN: frozenset({"admin"}),
 }
 
-PIN_MIN, PIN_MAX = 6, 64  # a PIN is at least 6 digits ...
-PASSPHRASE_MIN = 10  # ... or a passphrase of at least 10 characters
-MAX_FAILED = 5  # wrong PINs in a row before unlocking waits
-BLOCK_MINUTES = 5
-# scrypt cost: one guess costs at least 0.25 s on a workstation (bench/ measures it), so an offline
-# attack on a copied hash is slow; stored with the hash so it can be raised later. N=2**16, r=8 needs
-# 64 MiB per guess; p=2 doubles the time (0.21 s → 0.37 s on the 2-core reference machine, quiet) without
-# more memory. Hashes made before keep their own cost until the PIN is set again. ARENA_SCRYPT_N lowers N
-# for the test suite only (a test proves the default).
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**16, 8, 2
-SCRYPT_MAXMEM = 256 * 1024 * 1024
-SETUP_PREFIX = "setup$"  # pin_hash holding the hash of a one-time setup code instead of a PIN
-
 
 class AccessDenied(ArenaError):
     """The user's role does not allow this; nothing was read or written."""
@@ -71,8 +54,16 @@ class User:
 
 
 def user(conn: Connection, login: str) -> User | None:
-    row = run(conn, "SELECT id, login, role FROM caseworker WHERE login = ? AND active = 1", (login,)).fetchone()
-    return User(*row) if row else None
+    return rows.first(User, run(conn, f"SELECT {rows.columns(User)} FROM caseworker WHERE login = ? AND active = 1",
+                                (login,)))
+
+
+def login_id(conn: Connection, login: str) -> str:
+    """The id of the user with this login, active or not; ArenaError when there is none."""
+    found = conn.exec_driver_sql("SELECT id FROM caseworker WHERE login = ?", (login,)).scalar()
+    if found is None:
+        raise ArenaError("acc.unknown_login", login=login[:64])
+    return str(found)
 
 
 def setting_up(conn: Connection) -> bool:
@@ -127,11 +118,11 @@ def outside_caseload(conn: Connection, user: User, participant_ids: list[str]) -
     for start in range(0, len(participant_ids), 500):
         part = participant_ids[start:start + 500]
         marks = ", ".join("?" * len(part))
-        inside.update(r[0] for r in run(conn, f"SELECT id FROM participant WHERE id IN ({marks}) AND caseworker_id = ?",
-                                         (*part, user.id)))
-        inside.update(r[0] for r in run(conn, f"SELECT DISTINCT participant_id FROM audit_event WHERE participant_id IN"
-                                              f" ({marks}) AND user_login = ? AND action = 'view' AND at >= ?",
-                                         (*part, user.login, today)))
+        inside.update(conn.exec_driver_sql(
+            f"SELECT id FROM participant WHERE id IN ({marks}) AND caseworker_id = ?", (*part, user.id)).scalars())
+        inside.update(conn.exec_driver_sql(
+            f"SELECT DISTINCT participant_id FROM audit_event WHERE participant_id IN ({marks}) AND user_login = ?"
+            " AND action = 'view' AND at >= ?", (*part, user.login, today)).scalars())
     return [pid for pid in participant_ids if pid not in inside]
 
 
@@ -167,103 +158,6 @@ def may(role: str, action: str) -> bool:
 
 def refusal(role: str, action: str) -> AccessDenied:
     return AccessDenied("acc.denied", role=Key(f"role.{role}"), action=Key(f"acc.action.{action}"))
-
-
-# ------------------------------------------------------------------------------------------------- PIN
-
-def scrypt_n() -> int:
-    """The cost for new hashes: SCRYPT_N unless the test suite lowered it (never raised past it)."""
-    override = os.environ.get("ARENA_SCRYPT_N", "")
-    return min(int(override), SCRYPT_N) if override.isdigit() and int(override) >= 2 else SCRYPT_N
-
-
-def hash_pin(pin: str) -> str:
-    salt = secrets.token_bytes(16)
-    n = scrypt_n()
-    digest = hashlib.scrypt(pin.encode(), salt=salt, n=n, r=SCRYPT_R, p=SCRYPT_P, dklen=32, maxmem=SCRYPT_MAXMEM)
-    return f"scrypt${n}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${digest.hex()}"
-
-
-def pin_matches(pin: str, stored: str) -> bool:
-    try:
-        scheme, n, r, p, salt, digest = stored.removeprefix(SETUP_PREFIX).split("$")
-        if scheme != "scrypt":
-            return False
-        tried = hashlib.scrypt(pin.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
-                               dklen=len(digest) // 2, maxmem=SCRYPT_MAXMEM)
-    except (ValueError, MemoryError):
-        return False
-    return hmac.compare_digest(tried.hex(), digest)
-
-
-def check_new_pin(pin: str) -> str:
-    """At least 6 digits (not one digit repeated, not a straight run), or a passphrase of 10+ characters."""
-    if any(ord(c) < 32 or ord(c) == 127 for c in pin):
-        raise ArenaError("err.control_chars")
-    if len(pin) > PIN_MAX:
-        raise ArenaError("pin.length", min=PIN_MIN, max=PIN_MAX, phrase=PASSPHRASE_MIN)
-    if pin.isdigit():
-        if len(pin) < PIN_MIN:
-            raise ArenaError("pin.length", min=PIN_MIN, max=PIN_MAX, phrase=PASSPHRASE_MIN)
-        if len(set(pin)) == 1 or pin in "01234567890123456789" or pin in "98765432109876543210":
-            raise ArenaError("pin.too_simple")
-    elif len(pin) < PASSPHRASE_MIN or len(set(pin)) < 4:
-        raise ArenaError("pin.length", min=PIN_MIN, max=PIN_MAX, phrase=PASSPHRASE_MIN)
-    return pin
-
-
-# A setup code: what an administrator hands over so that one person (not whoever sits down first) sets
-# the PIN of a new or reset user. 12 characters from an alphabet without look-alikes (about 60 bits).
-SETUP_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-
-
-def new_setup_code() -> str:
-    raw = "".join(secrets.choice(SETUP_ALPHABET) for _ in range(12))
-    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
-
-
-def normal_setup_code(text: str) -> str:
-    return "".join(c for c in text.upper() if c.isalnum())
-
-
-def hash_setup_code(code: str) -> str:
-    return SETUP_PREFIX + hash_pin(normal_setup_code(code))
-
-
-def is_setup_hash(stored: str | None) -> bool:
-    return stored is not None and stored.startswith(SETUP_PREFIX)
-
-
-@dataclass(frozen=True)
-class FailState:
-    count: int
-    blocked_until: dt.datetime | None
-
-
-def fail_state(conn: Connection, login: str) -> FailState:
-    """Failed unlock attempts on this workstation (a local setting: a lock is a local matter)."""
-    raw = settings.read(conn, f"pin.failed.{login}") or "0|"
-    count, _, until = raw.partition("|")
-    return FailState(int(count or 0), dt.datetime.fromisoformat(until) if until else None)
-
-
-def record_failure(conn: Connection, login: str) -> FailState:
-    state = fail_state(conn, login)
-    count = state.count + 1
-    until = None
-    if count >= MAX_FAILED:
-        # each wrong PIN past the limit doubles the wait: guessing 4 digits takes years, a typo a coffee
-        until = clock.now() + dt.timedelta(minutes=BLOCK_MINUTES * 2 ** min(count - MAX_FAILED, 8))
-        # blocked until a whole minute, the one the message names: "efter 22:05" lets a try through at
-        # 22:05:00 and not a second earlier, so the message and the clock agree
-        until = (until + dt.timedelta(seconds=59)).replace(second=0, microsecond=0)
-    settings.write(conn, f"pin.failed.{login}", f"{count}|{until.isoformat() if until else ''}")
-    return FailState(count, until)
-
-
-def clear_failures(conn: Connection, login: str) -> None:
-    if fail_state(conn, login).count:  # a right PIN writes nothing unless there was something to clear
-        settings.write(conn, f"pin.failed.{login}", "0|")
 
 
 # The listed reasons for reading a case outside one's caseload (catalog keys); anything else must be a

@@ -6,9 +6,13 @@ workstations through the change log like any other row.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from store import changes, clock, rows
-from store.db import Database, Tx
+
+if TYPE_CHECKING:  # light at import: store.pins records wrong PINs here, before the app needs SQLAlchemy
+    from store.db import Database
+    from store.tx import Tx
 
 
 @dataclass(frozen=True)
@@ -33,7 +37,7 @@ def record(tx: Tx, action: str, participant_id: str | None = None, reason: str =
 
 def refused(db: Database, login: str, error: Exception) -> None:
     """Log a refused attempt (an access rule said no), so the access review sees tries as well as reads.
-    Wrong PINs are logged where they are counted (`staff.unlock`). Never raises: a refusal stays one."""
+    Wrong PINs are logged where they are counted (`pins.unlock`). Never raises: a refusal stays one."""
     from store.access import AccessDenied
 
     key = getattr(error, "key", "")

@@ -17,8 +17,8 @@ import random
 import uuid
 from dataclasses import dataclass
 
-from store import access, calendar, changes, clock, db as dbmod, identity, names, schema
-from store.staff import DEMO_PIN
+from store import calendar, changes, clock, db as dbmod, identity, names, schema
+from store.pins import DEMO_PIN, hash_pin
 
 FEMALE = ("Anna", "Maria", "Fatima", "Amina", "Sara", "Eva", "Karin", "Åsa", "Ingrid", "Leila", "Hodan", "Zahra",
           "Elin", "Linnéa", "Märta", "Ebba", "Sofia", "Aisha", "Nour", "Mona", "Birgitta", "Johanna", "Ayan",
@@ -117,7 +117,7 @@ def build(path: str, participants: int = 2000, seed: int = 1, days: int = 40,
         count_att = _fill(cur, rng, uid, participants, days, today)
         # A demo database says so (every screen shows it) and every user's PIN is the documented demo
         # PIN; a real database is never built here, so it never has a default PIN.
-        cur.execute("UPDATE caseworker SET pin_hash = ?", (access.hash_pin(DEMO_PIN),))
+        cur.execute("UPDATE caseworker SET pin_hash = ?", (hash_pin(DEMO_PIN),))
         cur.execute("INSERT INTO setting (key, value) VALUES ('demo', '1')"
                     " ON CONFLICT(key) DO UPDATE SET value = excluded.value")
         cur.execute("DELETE FROM attendance_day")

@@ -3,22 +3,59 @@
 The store's reads return dataclasses or model instances, never tuples unpacked by position: a column
 added, moved or renamed then fails loudly at the field it concerns instead of shifting every value after
 it. Flags stored as 0/1 and values computed from the row are passed in by name.
+
+Two ways in: `named` for SQLAlchemy's rows (columns by name), and `each`/`first` for a cursor straight
+from the driver (the mark's and the change log's hot path, `store.tx.run`): there the SELECT list must be
+the dataclass's fields (`columns(cls)`), which is checked against the cursor's own column names once per
+statement, so a row is built at the driver's speed and still never by a position nobody checked.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import fields
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 
 
+_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def names(cls: type) -> tuple[str, ...]:
+    """The dataclass's field names, in order."""
+    try:
+        return _NAMES[cls]
+    except KeyError:
+        found = _NAMES[cls] = tuple(f.name for f in fields(cls))
+        return found
+
+
 def columns(cls: type, *leave_out: str) -> str:
     """The dataclass's fields as a SELECT list (`id, at, user_login`)."""
-    return ", ".join(f.name for f in fields(cls) if f.name not in leave_out)
+    return ", ".join(name for name in names(cls) if name not in leave_out)
 
 
 def named(cls: type[T], row: Any, **given: Any) -> T:  # noqa: ANN401 -- a SQLAlchemy Row (or a mapping)
     """`cls` (a dataclass) from a row with named columns; `given` fields (flags as bool, computed values) win."""
     by_name = getattr(row, "_mapping", row)  # SQLAlchemy's public name for a row's columns by name
-    values = {f.name: by_name[f.name] for f in fields(cls) if f.name not in given}  # type: ignore[arg-type]
+    values = {name: by_name[name] for name in names(cls) if name not in given}
     return cls(**values, **given)
+
+
+def _checked(cls: type, cursor: Any) -> None:  # noqa: ANN401 -- a DB-API cursor
+    selected = tuple(d[0] for d in cursor.description or ())
+    if selected != names(cls):
+        raise TypeError(f"{cls.__name__}: selected {selected}, its fields are {names(cls)}")
+
+
+def each(cls: type[T], cursor: Any) -> Iterator[T]:  # noqa: ANN401 -- a DB-API cursor
+    """`cls` for every row of a driver cursor whose SELECT list is `columns(cls)` (checked by name)."""
+    _checked(cls, cursor)
+    return (cls(*row) for row in cursor)
+
+
+def first(cls: type[T], cursor: Any) -> T | None:  # noqa: ANN401 -- a DB-API cursor
+    """`cls` for the cursor's first row (SELECT list `columns(cls)`, checked by name), or None."""
+    _checked(cls, cursor)
+    row = cursor.fetchone()
+    return cls(*row) if row is not None else None

@@ -1,10 +1,10 @@
-"""Caseworkers (users): who they are, their role, their login; and the programme settings an administrator
-changes (store.settings holds them and their defaults)."""
+"""Caseworkers (users): who they are, their role, whom an OS login acts as; and the programme settings an
+administrator changes (store.settings holds them and their defaults). Their PINs are store.pins'."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from store import access, audit, changes, clock, rows, settings, validate
+from store import access, audit, changes, pins, rows, settings, validate
 from store.db import Database, Tx
 from store.i18n import ArenaError
 from store.tables import ONE_OF
@@ -75,8 +75,7 @@ def create(db: Database, actor: str, login: str, name: str, role: str = "casewor
 def add(db: Database, actor: str, login: str, name: str, role: str = "caseworker", site: str = "") -> str:
     """A new user (administrators) without a PIN: returns the one-time setup code with which that user,
     and nobody else, chooses a PIN. On an empty database the actor is the first user being set up."""
-    code = access.new_setup_code()
-    hashed = access.hash_setup_code(code)
+    code, hashed = pins.new_setup_code()
     with db.write(actor) as tx:
         access.require(tx.conn, actor, access.ADMIN)
         if tx.conn.exec_driver_sql("SELECT 1 FROM caseworker WHERE login = ?", (login,)).first():
@@ -87,20 +86,12 @@ def add(db: Database, actor: str, login: str, name: str, role: str = "caseworker
     return code
 
 
-FIRST_PIN_DIGITS = access.PIN_MIN
-
-
-def check_first_pin(pin: str) -> str:
-    """The first administrator's PIN: as every PIN (at least six digits, or a passphrase)."""
-    return access.check_new_pin(pin or "")
-
-
 def first_admin(db: Database, login: str, name: str, pin: str) -> Caseworker:
     """Make the first administrator of a new programme, with a PIN, in one transaction. Refused once the
     database has any user (the programme exists: a new workstation joins it with `arena sync`)."""
     login = validate.login(login)
     name = validate.text(name, "name", max_len=120, required=True)
-    hashed = access.hash_pin(check_first_pin(pin))
+    hashed = pins.hash_pin(pins.check_new_pin(pin))
     with db.write(login) as tx:
         if tx.conn.exec_driver_sql("SELECT 1 FROM caseworker LIMIT 1").first() is not None:
             raise ArenaError("init.has_users")
@@ -133,7 +124,7 @@ def set_role(db: Database, actor: str, login: str, role: str) -> None:
         access.require(tx.conn, actor, access.ADMIN)
         if login == actor:  # an administrator cannot demote themselves and leave nobody to undo it
             raise ArenaError("user.not_self")
-        changes.upsert(tx, "caseworker", _id_of(tx, login), {"role": role})
+        changes.upsert(tx, "caseworker", access.login_id(tx.conn, login), {"role": role})
         audit.record(tx, "user_role", detail=f"{login}: {role}")
 
 
@@ -143,30 +134,12 @@ def deactivate(db: Database, actor: str, login: str) -> None:
         access.require(tx.conn, actor, access.ADMIN)
         if login == actor:
             raise ArenaError("user.not_self")
-        changes.upsert(tx, "caseworker", _id_of(tx, login), {"active": 0})
+        changes.upsert(tx, "caseworker", access.login_id(tx.conn, login), {"active": 0})
         audit.record(tx, "user_deactivated", detail=login)
 
 
-def _id_of(tx: Tx, login: str) -> str:
-    row = tx.conn.exec_driver_sql("SELECT id FROM caseworker WHERE login = ?", (login,)).first()
-    if row is None:
-        raise ArenaError("acc.unknown_login", login=login[:64])
-    return row[0]
-
-
-# ------------------------------------------------------------------------------------------------- PIN
-
-DEMO_PIN = "135790"  # every user's PIN in a database built by `arena demo`; never in a real one
-
-
-def has_pin(db: Database, login: str) -> bool:
-    with db.read() as conn:
-        stored = conn.exec_driver_sql("SELECT pin_hash FROM caseworker WHERE login = ?", (login,)).scalar()
-    return bool(stored) and not access.is_setup_hash(stored)
-
-
 def is_demo(db: Database) -> bool:
-    """A database built by `arena demo`: every user's PIN is DEMO_PIN and any OS login may be any user."""
+    """A database built by `arena demo`: every user's PIN is pins.DEMO_PIN and any OS login may be any user."""
     with db.read() as conn:
         return settings.read(conn, "demo") == "1"
 
@@ -195,69 +168,6 @@ def identify(db: Database, os_login: str, claimed: str | None = None) -> str:
     if mapped is None:
         raise access.AccessDenied("acc.unmapped", os_login=os_login)
     return mapped.login
-
-
-def set_pin(db: Database, login: str, new_pin: str, current_pin: str | None = None, *,
-            setup_code: str | None = None) -> None:
-    """Choose or change one's own PIN: changing it needs the current PIN, a first PIN the one-time setup
-    code an administrator handed over (`issue_setup_code`). Nobody claims an account without either."""
-    access.check_new_pin(new_pin)
-    if setup_code is not None:
-        unlock(db, login, setup_code, setup=True)
-    else:
-        unlock(db, login, current_pin or "")
-    hashed = access.hash_pin(new_pin)
-    with db.write(login) as tx:
-        changes.upsert(tx, "caseworker", _id_of(tx, login), {"pin_hash": hashed})
-        audit.record(tx, "pin_set")
-
-
-def issue_setup_code(db: Database, actor: str, login: str) -> str:
-    """A new one-time setup code for `login` (administrators), replacing any PIN or earlier code. Only
-    its hash is stored (and synced, so the user may set the PIN at any workstation); the code is shown
-    once, to the administrator, who hands it over."""
-    code = access.new_setup_code()
-    hashed = access.hash_setup_code(code)
-    with db.write(actor) as tx:
-        access.require(tx.conn, actor, access.ADMIN)
-        changes.upsert(tx, "caseworker", _id_of(tx, login), {"pin_hash": hashed})
-        access.clear_failures(tx.conn, login)
-        audit.record(tx, "setup_code", detail=login)
-    return code
-
-
-def reset_pin(db: Database, actor: str, login: str) -> str:
-    """An administrator clears a forgotten PIN: the user sets a new one with the returned setup code."""
-    return issue_setup_code(db, actor, login)
-
-
-def unlock(db: Database, login: str, pin: str, *, setup: bool = False) -> None:
-    """Check a PIN (or, with `setup`, a setup code); wrong ones are counted and logged, and after too
-    many the next try must wait. A user without a PIN is refused here: only a setup code lets them in."""
-    with db.write(login) as tx:
-        stored = tx.conn.exec_driver_sql("SELECT pin_hash FROM caseworker WHERE login = ? AND active = 1",
-                                         (login,)).scalar()
-        state = access.fail_state(tx.conn, login)
-        now = clock.now()
-        given = access.normal_setup_code(pin) if setup else pin
-        if state.blocked_until is not None and now < state.blocked_until:
-            outcome = "blocked"
-        elif not setup and (not stored or access.is_setup_hash(stored)):
-            outcome = "no_pin"
-        elif stored and access.is_setup_hash(stored) == setup and access.pin_matches(given, stored):
-            access.clear_failures(tx.conn, login)
-            outcome = "ok"
-        else:
-            state = access.record_failure(tx.conn, login)
-            audit.record(tx, "unlock_failed", detail=f"attempt {state.count}")
-            outcome = "blocked" if state.blocked_until else "wrong"
-    if outcome == "blocked":
-        assert state.blocked_until is not None
-        raise access.AccessDenied("pin.blocked", time=state.blocked_until.strftime("%H:%M"))
-    if outcome == "no_pin":
-        raise access.AccessDenied("pin.none", login=login)
-    if outcome == "wrong":
-        raise access.AccessDenied("pin.wrong_code" if setup else "pin.wrong", left=max(access.MAX_FAILED - state.count, 0))
 
 
 def all_users(db: Database, actor: str) -> list[tuple[Caseworker, bool, bool]]:

@@ -18,13 +18,13 @@ os.environ["ARENA_SCRYPT_N"] = "1024"
 # proves what the key does; other tests read their files through store.dbfile.connect.
 os.environ["ARENA_DB_KEY"] = os.path.join(__import__("tempfile").mkdtemp(prefix="arena-key-"), "workstation.key")
 
-from store import access, activities, cases, changes, clock, db, staff  # noqa: E402
+from store import activities, cases, changes, clock, db, pins, staff  # noqa: E402
 from tui.text import set_language  # noqa: E402
 
 TODAY = dt.date(2026, 11, 24)  # a Tuesday, week 48
 DATA = Path(__file__).parent / "data"
 PIN = "246801"  # every user's PIN in make_world
-DEMO_PIN = staff.DEMO_PIN
+DEMO_PIN = pins.DEMO_PIN
 
 
 class _EndlessPin(io.StringIO):
@@ -77,7 +77,7 @@ NAMES = [("Anna", "Andersson"), ("Björn", "Berg"), ("Cecilia", "Carlsson"), ("D
 def make_world(path: Path, n: int = 25, *, referral: dt.date = dt.date(2026, 9, 1)) -> World:
     database = db.open(path)
     with database.write("setup") as tx:
-        hashed = access.hash_pin(PIN)
+        hashed = pins.hash_pin(PIN)
         for login, name, role in (("setup", "Sara Systemansvarig", "admin"), ("omar.farah", "Omar Farah", "caseworker"),
                                   ("karin.ek", "Karin Ek", "caseworker"), ("lena.leder", "Lena Leder", "leader")):
             row_id = staff.create_in(tx, login, name, role=role)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from store import access, attendance, cases, db, dbfile, milestones, staff
+from store import access, attendance, cases, db, dbfile, milestones, pins, staff
 from store.i18n import ArenaError
 from tui import cli
 
@@ -62,49 +62,49 @@ def test_pin_is_hashed_and_wrong_tries_are_limited_and_logged(world: World) -> N
     for weak, why in (("2580", "minst 6 siffror"), ("111111", "för enkel"), ("456789", "för enkel"),
                       ("kort fras", "lösenfras")):
         with pytest.raises(ArenaError, match=why):
-            staff.set_pin(world.db, "omar.farah", weak, current_pin=PIN)
-    staff.set_pin(world.db, "omar.farah", "258013", current_pin=PIN)
+            pins.set_pin(world.db, "omar.farah", weak, current_pin=PIN)
+    pins.set_pin(world.db, "omar.farah", "258013", current_pin=PIN)
     stored = dbfile.connect(world.path).execute(
         "SELECT pin_hash FROM caseworker WHERE login = 'omar.farah'").fetchone()[0]
     assert stored.startswith("scrypt$") and "258013" not in stored
-    staff.unlock(world.db, "omar.farah", "258013")
+    pins.unlock(world.db, "omar.farah", "258013")
     for left in (4, 3, 2, 1):
         with pytest.raises(access.AccessDenied, match=f"{left} försök kvar"):
-            staff.unlock(world.db, "omar.farah", "000000")
+            pins.unlock(world.db, "omar.farah", "000000")
     with pytest.raises(access.AccessDenied, match="För många"):
-        staff.unlock(world.db, "omar.farah", "000000")
+        pins.unlock(world.db, "omar.farah", "000000")
     with pytest.raises(access.AccessDenied, match="För många"):  # even the right PIN waits now
-        staff.unlock(world.db, "omar.farah", "258013")
+        pins.unlock(world.db, "omar.farah", "258013")
     assert count(world, "SELECT count(*) FROM audit_event WHERE action = 'unlock_failed'"
                         " AND user_login = 'omar.farah'") == 5
     # changing the PIN needs the current one
     with pytest.raises(access.AccessDenied):
-        staff.set_pin(world.db, "karin.ek", "975310", current_pin="258013")
-    staff.set_pin(world.db, "karin.ek", "975310", current_pin=PIN)
-    staff.unlock(world.db, "karin.ek", "975310")
-    staff.set_pin(world.db, "karin.ek", "en lång lösenfras", current_pin="975310")  # a passphrase will do too
-    staff.unlock(world.db, "karin.ek", "en lång lösenfras")
+        pins.set_pin(world.db, "karin.ek", "975310", current_pin="258013")
+    pins.set_pin(world.db, "karin.ek", "975310", current_pin=PIN)
+    pins.unlock(world.db, "karin.ek", "975310")
+    pins.set_pin(world.db, "karin.ek", "en lång lösenfras", current_pin="975310")  # a passphrase will do too
+    pins.unlock(world.db, "karin.ek", "en lång lösenfras")
 
 
 def test_a_forgotten_pin_is_replaced_only_with_the_setup_code(world: World) -> None:
-    code = staff.reset_pin(world.db, "setup", "omar.farah")
-    assert not staff.has_pin(world.db, "omar.farah")
+    code = pins.reset_pin(world.db, "setup", "omar.farah")
+    assert not pins.has_pin(world.db, "omar.farah")
     with pytest.raises(access.AccessDenied, match="ingen PIN-kod"):  # the old PIN is gone ...
-        staff.unlock(world.db, "omar.farah", PIN)
+        pins.unlock(world.db, "omar.farah", PIN)
     with pytest.raises(access.AccessDenied, match="ingen PIN-kod"):  # ... and nobody chooses one without the code
-        staff.set_pin(world.db, "omar.farah", "258013")
+        pins.set_pin(world.db, "omar.farah", "258013")
     with pytest.raises(access.AccessDenied, match="Fel engångskod"):
-        staff.set_pin(world.db, "omar.farah", "258013", setup_code="AAAA-BBBB-CCCC")
+        pins.set_pin(world.db, "omar.farah", "258013", setup_code="AAAA-BBBB-CCCC")
     with pytest.raises(access.AccessDenied):  # the code is no PIN
-        staff.unlock(world.db, "omar.farah", code)
-    staff.set_pin(world.db, "omar.farah", "258013", setup_code=code.lower().replace("-", " "))
-    staff.unlock(world.db, "omar.farah", "258013")
+        pins.unlock(world.db, "omar.farah", code)
+    pins.set_pin(world.db, "omar.farah", "258013", setup_code=code.lower().replace("-", " "))
+    pins.unlock(world.db, "omar.farah", "258013")
     with pytest.raises(access.AccessDenied):  # once
-        staff.set_pin(world.db, "omar.farah", "369147", setup_code=code)
+        pins.set_pin(world.db, "omar.farah", "369147", setup_code=code)
     stored = dbfile.connect(world.path).execute("SELECT pin_hash FROM caseworker WHERE login = 'omar.farah'")
     assert code not in stored.fetchone()[0]
     with pytest.raises(access.AccessDenied, match="administrera"):  # only administrators issue codes
-        staff.reset_pin(world.db, "karin.ek", "omar.farah")
+        pins.reset_pin(world.db, "karin.ek", "omar.farah")
 
 
 def test_the_real_pin_cost_is_the_default(tmp_path: Path) -> None:
@@ -115,15 +115,15 @@ def test_the_real_pin_cost_is_the_default(tmp_path: Path) -> None:
     import sys
 
     env = {k: v for k, v in os.environ.items() if k != "ARENA_SCRYPT_N"}
-    code = "from store import access; print(access.hash_pin('246801').split('$')[1])"
+    code = "from store import access; print(pins.hash_pin('246801').split('$')[1])"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True,
                             cwd=Path(__file__).resolve().parent.parent)
-    assert int(result.stdout) == access.SCRYPT_N >= 2**16
-    assert access.SCRYPT_R * access.SCRYPT_P >= 16  # 0.21 s a guess with p=1 on the reference machine: too cheap
+    assert int(result.stdout) == pins.SCRYPT_N >= 2**16
+    assert pins.SCRYPT_R * pins.SCRYPT_P >= 16  # 0.21 s a guess with p=1 on the reference machine: too cheap
     env["ARENA_SCRYPT_N"] = str(2**20)  # the override only ever lowers the cost
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True,
                             cwd=Path(__file__).resolve().parent.parent)
-    assert int(result.stdout) == access.SCRYPT_N
+    assert int(result.stdout) == pins.SCRYPT_N
 
 
 # -------------------------------------------------------------------------------------- CLI and TUI agree
@@ -177,7 +177,7 @@ async def test_first_start_on_an_empty_database_makes_the_administrator(tmp_path
         assert type(app.screen).__name__ == "OverviewScreen"
     con = dbfile.connect(path)
     assert con.execute("SELECT name, role FROM caseworker WHERE login = 'nina.ny'").fetchall() == [("Nina Ny", "admin")]
-    assert staff.has_pin(db.open(path), "nina.ny")
+    assert pins.has_pin(db.open(path), "nina.ny")
 
 
 async def test_an_unknown_login_proves_who_it_is_with_the_pin(world: World) -> None:
@@ -213,7 +213,7 @@ async def test_a_new_user_sets_the_pin_only_with_the_setup_code(world: World) ->
     """On main a user without a PIN chose one on the lock screen: whoever sat down first owned the account."""
     from tui.app import ArenaApp
 
-    code = staff.reset_pin(world.db, "setup", "omar.farah")
+    code = pins.reset_pin(world.db, "setup", "omar.farah")
     app = ArenaApp(db.open(world.path), "omar.farah")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, app)
@@ -222,14 +222,14 @@ async def test_a_new_user_sets_the_pin_only_with_the_setup_code(world: World) ->
         await pilot.press(*"ABCD-EFGH-JKLM", "enter", *"258013", "enter", *"258013", "enter")  # a guessed code
         await settle(pilot, app)
         assert "Fel engångskod" in str(app.screen.query_one("#lock-error").render())
-        assert app.user is None and not staff.has_pin(world.db, "omar.farah")
+        assert app.user is None and not pins.has_pin(world.db, "omar.farah")
         await pilot.press(*code, "enter", *"258013", "enter", *"258031", "enter")  # typo in the repeat
         await settle(pilot, app)
         assert "olika" in str(app.screen.query_one("#lock-error").render())
         await pilot.press("enter", *"258013", "enter", *"258013", "enter")  # the code is kept
         await settle(pilot, app)
         assert type(app.screen).__name__ == "OverviewScreen" and app.user.login == "omar.farah"
-    staff.unlock(world.db, "omar.farah", "258013")
+    pins.unlock(world.db, "omar.farah", "258013")
 
 
 async def test_every_start_asks_the_pin_and_the_lock_survives_a_restart(world: World) -> None:

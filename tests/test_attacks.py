@@ -107,7 +107,7 @@ async def test_the_administrator_manages_users_from_f5_and_a_caseworker_cannot(w
     the screen nor the store call."""
     from textual.widgets import DataTable, Input
 
-    from store import staff
+    from store import pins, staff
     from tui.app import ArenaApp
     from tui.screens.users import SetupCodeDialog, UsersScreen
 
@@ -168,17 +168,17 @@ async def test_the_administrator_manages_users_from_f5_and_a_caseworker_cannot(w
     assert users["nadia.nilsson"] == ("leader", 1, 1) and users["karin.ek"] == ("admin", 1, 1)
     assert users["omar.farah"][1] == 0
     database = db.open(world.path)
-    staff.set_pin(database, "nadia.nilsson", "864213", setup_code=code)  # the code handed over works, once
+    pins.set_pin(database, "nadia.nilsson", "864213", setup_code=code)  # the code handed over works, once
     with pytest.raises(access.AccessDenied):
-        staff.set_pin(database, "nadia.nilsson", "864200", setup_code=code)
+        pins.set_pin(database, "nadia.nilsson", "864200", setup_code=code)
     with pytest.raises(access.AccessDenied):
-        staff.unlock(database, "karin.ek", PIN)  # her old PIN is gone
-    staff.set_pin(database, "karin.ek", "975313", setup_code=karins_code)
+        pins.unlock(database, "karin.ek", PIN)  # her old PIN is gone
+    pins.set_pin(database, "karin.ek", "975313", setup_code=karins_code)
     database.dispose()
 
 
 async def test_a_caseworker_gets_no_user_admin(world: World) -> None:
-    from store import staff
+    from store import pins, staff
     from tui.app import ArenaApp
     from tui.screens.users import UsersScreen
 
@@ -202,7 +202,7 @@ async def test_a_caseworker_gets_no_user_admin(world: World) -> None:
     app.db.dispose()
     for call in (lambda: staff.all_users(world.db, "karin.ek"),
                  lambda: staff.add(world.db, "karin.ek", "karin.admin", "Karin Admin", "admin"),
-                 lambda: staff.reset_pin(world.db, "karin.ek", "setup"),
+                 lambda: pins.reset_pin(world.db, "karin.ek", "setup"),
                  lambda: staff.set_role(world.db, "karin.ek", "karin.ek", "admin")):
         with pytest.raises(access.AccessDenied):
             call()

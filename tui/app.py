@@ -22,7 +22,7 @@ from textual.widget import Widget
 # (store.db and every module using it: staff, attendance, milestones, …), holidays and the screens not
 # shown are imported by the start-up worker thread while the PIN is typed, or when first used.
 # tests/test_startup.py checks this in a subprocess: keep such imports inside functions.
-from store import access, calendar, clock, logs, validate
+from store import access, calendar, clock, logs, pins, validate
 from store.i18n import ArenaError
 from tui.text import language, set_language, t
 from tui.appbase import AppBase
@@ -283,7 +283,7 @@ class ArenaApp(AppBase):
         proven = False
         if user is not None and self._pin is not None:
             try:
-                staff.unlock(self.db, user.login, self._pin)
+                pins.unlock(self.db, user.login, self._pin)
                 proven = True
             except access.AccessDenied:
                 proven = False
@@ -438,7 +438,7 @@ class ArenaApp(AppBase):
             if not cws:
                 self.push_screen(FormDialog(t("first.empty", login=self.login), [
                     ("name", t("first.name_placeholder"), "", False), ("login", t("first.login"), self.login, False),
-                    ("pin", t("init.ask_pin", n=staff.FIRST_PIN_DIGITS).rstrip(": "), "", True),
+                    ("pin", t("init.ask_pin", n=pins.PIN_MIN).rstrip(": "), "", True),
                     ("pin_again", t("init.ask_pin_again").rstrip(": "), "", True)], check=_first_admin_form),
                     self._create_first_user)
                 return
@@ -603,11 +603,9 @@ class ArenaApp(AppBase):
 
 
 def _first_admin_form(form: dict[str, str]) -> dict[str, str]:
-    from store import staff
-
     validate.text(form["name"], t("first.name_placeholder"), max_len=120, required=True)
     form["login"] = validate.login(form["login"].strip())
-    staff.check_first_pin(form["pin"])
+    pins.check_new_pin(form["pin"])
     if form["pin"] != form["pin_again"]:
         raise ArenaError("pin.mismatch")
     return form

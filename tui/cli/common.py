@@ -41,7 +41,7 @@ def read_pin(args: argparse.Namespace, login: str) -> str:
 def actor(args: argparse.Namespace, database) -> str:  # noqa: ANN001
     """The user this command acts as, proven: the OS login's mapped user (or the one --user names, where
     that is allowed) and that user's PIN. Every subcommand that acts as a person calls this first."""
-    from store import staff
+    from store import pins, staff
 
     try:
         login = staff.identify(database, os_login(), claimed_user(args))
@@ -51,7 +51,7 @@ def actor(args: argparse.Namespace, database) -> str:  # noqa: ANN001
         audit.refused(database, os_login(), error)
         raise
     if not staff.setting_up(database):  # on an empty database nobody can be impersonated yet
-        staff.unlock(database, login, read_pin(args, login))
+        pins.unlock(database, login, read_pin(args, login))
     args.acting = (database, login)  # from here on, a refusal is logged under this user (see cli.main)
     return login
 

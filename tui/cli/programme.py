@@ -153,7 +153,7 @@ COMMANDS = {"report": cmd_report, "stages": cmd_stages, "sync": cmd_sync, "keys"
 
 
 def cmd_users(args: argparse.Namespace) -> int:
-    from store import staff
+    from store import pins, staff
 
     database = common.open_db(args)
     actor = common.actor(args, database)
@@ -171,7 +171,7 @@ def cmd_users(args: argparse.Namespace) -> int:
     elif args.action == "deactivate":
         staff.deactivate(database, actor, args.login)
     elif args.action == "reset-pin":
-        print(t("user.setup_code", login=args.login, code=staff.reset_pin(database, actor, args.login)))
+        print(t("user.setup_code", login=args.login, code=pins.reset_pin(database, actor, args.login)))
     if args.action != "list":
         print(t("user.done", login=args.login))
         return 0

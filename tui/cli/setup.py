@@ -55,7 +55,7 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
 
 def cmd_init(args: argparse.Namespace) -> int:
     """A new workstation database: with its first administrator, or (--join) empty for `arena sync`."""
-    from store import db, staff, validate
+    from store import db, pins, staff, validate
 
     path = Path(getattr(args, "db", None) or default_db())
     if path.exists():
@@ -79,14 +79,14 @@ def cmd_init(args: argparse.Namespace) -> int:
         validate.text(name, "name", max_len=120, required=True)
         login = input(t("init.ask_login", login=common.os_login())).strip() or common.os_login()
         validate.login(login)
-        pin = getpass.getpass(t("init.ask_pin", n=staff.FIRST_PIN_DIGITS))
-        staff.check_first_pin(pin)
+        pin = getpass.getpass(t("init.ask_pin", n=pins.PIN_MIN))
+        pins.check_new_pin(pin)
         if getpass.getpass(t("init.ask_pin_again")) != pin:
             raise ArenaError("pin.mismatch")
     # every check before the file exists, so a refused init leaves nothing behind
     validate.login(login)
     validate.text(name, "name", max_len=120, required=True)
-    staff.check_first_pin(pin)
+    pins.check_new_pin(pin)
     path.parent.mkdir(parents=True, exist_ok=True)
     database = db.open(path, encrypt=args.encrypt)
     try:

@@ -17,7 +17,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Label
 
-from store import access  # (light: no SQLAlchemy; store.staff is imported where a PIN is checked)
+from store import pins  # light: checks a PIN without SQLAlchemy (tests/test_startup.py)
 from store.i18n import ArenaError
 from tui.text import t
 from tui.appbase import AppBase
@@ -59,8 +59,8 @@ class LockScreen(Screen[bool]):
             yield Label(t("lock.user", name=self.user_name or self.login), id="lock-user")
             yield Label("", id="lock-prompt")
             yield Input(id="code", placeholder=t("lock.code"), max_length=20, classes="hidden")
-            yield Input(password=True, id="pin", placeholder=t("lock.pin"), max_length=access.PIN_MAX)
-            yield Input(password=True, id="pin2", placeholder=t("lock.pin_again"), max_length=access.PIN_MAX,
+            yield Input(password=True, id="pin", placeholder=t("lock.pin"), max_length=pins.PIN_MAX)
+            yield Input(password=True, id="pin2", placeholder=t("lock.pin_again"), max_length=pins.PIN_MAX,
                         classes="hidden")
             yield Label("", id="lock-error", classes="error")
 
@@ -74,9 +74,7 @@ class LockScreen(Screen[bool]):
 
     @work(thread=True, group="lock", exclusive=True, exit_on_error=False)
     def _read_mode(self, db: Database, login: str) -> None:
-        from store import staff  # lazy: keeps SQLAlchemy off the PIN prompt's path (tests/test_startup.py)
-
-        show(self, self._show_mode, store_call(self.app, staff.has_pin, db, login))
+        show(self, self._show_mode, store_call(self.app, pins.has_pin, db, login))
 
     def identify(self, login: str, name: str) -> None:
         """The start-up knows whose PIN this is (the database is open now)."""
@@ -117,7 +115,7 @@ class LockScreen(Screen[bool]):
     def _first(self, event: Input.Submitted) -> None:
         if self.choosing:
             try:
-                access.check_new_pin(event.value)
+                pins.check_new_pin(event.value)
             except ArenaError as error:
                 self._error(str(error), keep_code=True)
                 return
@@ -131,9 +129,7 @@ class LockScreen(Screen[bool]):
         self._check(event.value)
 
     def _check(self, pin: str) -> None:
-        from store import staff  # lazy: SQLAlchemy stays off the PIN prompt's path
-
-        self.app.write_lane.submit(lambda: staff.unlock(self.app.db, self.login, pin), self._unlocked, self._error)
+        self.app.write_lane.submit(lambda: pins.unlock(self.app.db, self.login, pin), self._unlocked, self._error)
 
     @on(Input.Submitted, "#pin2")
     def _second(self, event: Input.Submitted) -> None:
@@ -143,9 +139,7 @@ class LockScreen(Screen[bool]):
             self._error(t("pin.mismatch"), keep_code=True)
             return
         self._release = self.app.hold_keys()
-        from store import staff  # lazy: as above
-
-        self.app.write_lane.submit(lambda: staff.set_pin(self.app.db, self.login, pin, setup_code=code),
+        self.app.write_lane.submit(lambda: pins.set_pin(self.app.db, self.login, pin, setup_code=code),
                                    self._unlocked, self._error)
 
     _release = staticmethod(lambda: None)

@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Header, Label, Static
 
-from store import access, staff, validate
+from store import access, pins, staff, validate
 from store.i18n import ArenaError
 from tui.keyhelp import help_keys
 from tui.footer import ArenaFooter
@@ -150,7 +150,7 @@ class UsersScreen(Screen):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self._write(lambda: staff.reset_pin(db, login, user.login),
+                self._write(lambda: pins.reset_pin(db, login, user.login),
                             lambda code: self._show_code(user.login, str(code)))
 
         self.app.push_screen(ConfirmDialog(t("usr.reset_q", login=user.login, name=user.name)), confirmed)
