@@ -115,7 +115,7 @@ def test_the_real_pin_cost_is_the_default(tmp_path: Path) -> None:
     import sys
 
     env = {k: v for k, v in os.environ.items() if k != "ARENA_SCRYPT_N"}
-    code = "from store import access; print(pins.hash_pin('246801').split('$')[1])"
+    code = "from store import pins; print(pins.hash_pin('246801').split('$')[1])"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True,
                             cwd=Path(__file__).resolve().parent.parent)
     assert int(result.stdout) == pins.SCRYPT_N >= 2**16
