@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import time
 import uuid
 from typing import Any
@@ -131,6 +132,55 @@ def log(tx: Tx, table: str, row_id: str, kind: str, changes: dict[str, list[Any]
         (op_id, tx.workstation_id, seq, hlc, table, row_id, kind, body, at, tx.login, entry_digest,
          link(previous, entry_digest)))
     return hlc
+
+
+class PastLog:
+    """Entries for what happened before this database was made (the demo's history), written in bulk
+    through a DB-API cursor inside the caller's transaction: each one stamped with the time it happened,
+    numbered in this workstation's sequence and linked into its chain exactly as `log` does, so that they
+    read, merge, sync and check like work done here. `extend` takes (at, by, table, row id, changes)
+    in the order they happened; `write` inserts what is pending; `finish` moves the clock past them."""
+
+    def __init__(self, cur: Any, workstation_id: str, rng: random.Random) -> None:
+        self.cur, self.workstation_id, self.rng = cur, workstation_id, rng
+        last = cur.execute("SELECT ws_seq, chain FROM change_log WHERE workstation_id = ? ORDER BY ws_seq DESC"
+                           " LIMIT 1", (workstation_id,)).fetchone()
+        self.seq, self.chain = (last[0], last[1] or "") if last else (0, "")
+        self.clock = (0, 0)
+        self.pending: list[tuple] = []
+        self._epoch_ms: dict[str, int] = {}
+
+    def _ms(self, at: str) -> int:
+        day, clock_time = at[:10], at[11:19]
+        base = self._epoch_ms.get(day)
+        if base is None:
+            base = self._epoch_ms[day] = int(time.mktime(time.strptime(day, "%Y-%m-%d")) * 1000)
+        h, m, s = (int(x) for x in clock_time.split(":"))
+        return base + ((h * 60 + m) * 60 + s) * 1000
+
+    def extend(self, entries: list[tuple[str, str, str, str, dict[str, list[Any]]]]) -> None:
+        for at, by, table, row_id, changed in entries:
+            self.seq += 1
+            ms = self._ms(at)
+            hlc = format_hlc(ms, self.seq % (MAX_COUNTER + 1), self.workstation_id)
+            self.clock = max(self.clock, (ms, self.seq % (MAX_COUNTER + 1)))
+            op_id = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+            body = json.dumps(changed, ensure_ascii=False, sort_keys=True)
+            entry_digest = digest(op_id, hlc, table, row_id, "upsert", body, at, by)
+            self.chain = link(self.chain, entry_digest)
+            self.pending.append((op_id, self.workstation_id, self.seq, hlc, table, row_id, "upsert", body, at, by,
+                                 entry_digest, self.chain))
+
+    def write(self) -> None:
+        self.cur.executemany(
+            "INSERT INTO change_log (op_id, workstation_id, ws_seq, hlc, tbl, row_id, kind, changes, at, by, digest,"
+            " chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", self.pending)
+        self.pending.clear()
+
+    def finish(self) -> None:
+        self.write()
+        self.cur.execute("INSERT INTO setting (key, value) VALUES ('hlc', ?)"
+                         " ON CONFLICT(key) DO UPDATE SET value = excluded.value", (f"{self.clock[0]}:{self.clock[1]}",))
 
 
 def upsert(tx: Tx, table: str, row_id: str, values: dict[str, Any]) -> dict[str, list[Any]]:

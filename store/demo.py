@@ -1,7 +1,9 @@
 """A realistic, deterministic demo database, fast enough for 100 000 participants.
 
 Same seed → same rows (ids included). Bulk inserts through the raw sqlite3 connection with
-executemany; demo rows are local sample data and are not written to the change log.
+executemany. The change log holds every row's history as real work would have written it, on the days
+it happened, by whoever did it (store.changes.PastLog): the case card's history, the merge and the
+tamper check read it like any other. The users themselves are not logged (their PINs are set after).
 
 What it looks like: every activity runs in groups of 8–25 people per session (as many groups as needed,
 people spread evenly, so the last group is not a remnant); half-day activities meet in a morning (fm) and
@@ -62,6 +64,14 @@ FOLLOW_UPS = ("Uppföljningssamtal: trivs på aktiviteten, vill prova fler timma
               "Uppföljning: har sökt tre jobb sedan förra samtalet.",
               "Deltagaren önskar byta aktivitet, tas upp vid nästa samtal.",
               "Avstämning med SFI-läraren: närvaron har blivit jämnare.")
+# the programme's activity leaders (handledare); a large programme has more, numbered
+LEADERS = (("lena.leder", "Lena Ledare"), ("mats.berg", "Mats Berg"), ("amal.yusuf", "Amal Yusuf"),
+           ("pia.holm", "Pia Holm"), ("kenneth.lund", "Kenneth Lund"), ("sara.nordin", "Sara Nordin"),
+           ("tomas.wik", "Tomas Wik"), ("fadumo.nur", "Fadumo Nur"), ("jessica.blom", "Jessica Blom"),
+           ("reza.amini", "Reza Amini"), ("ulla.stark", "Ulla Stark"), ("bengt.falk", "Bengt Falk"),
+           ("nina.ros", "Nina Ros"), ("jamal.said", "Jamal Said"), ("ingela.ek", "Ingela Ek"),
+           ("stefan.alm", "Stefan Alm"), ("marta.kowalska", "Marta Kowalska"), ("hamid.noori", "Hamid Noori"),
+           ("camilla.berg", "Camilla Berg"), ("ola.lindgren", "Ola Lindgren"))
 SLOT_TIMES = {"day": ("08:00", "15:00"), "fm": ("08:00", "12:00"), "em": ("12:30", "16:30")}
 INTERVENTIONS = ("arbetstraning", "praktik", "sprakpraktik", "sfi", "komvux", "jobbsok", "starkande",
                  "extratjanst", "lonebidrag")
@@ -85,6 +95,47 @@ class _Person:
     start: dt.date
     chosen: list[tuple[int, str]]
     in_window: bool
+
+
+class _Staffing:
+    """Who leads each group: nobody leads two sessions that meet at the same time. A caseworker leads at
+    most one small half-day group (a few hours a week beside the caseload); the rest are led by the
+    activity leaders, as many as the groups need (a full-day group five days a week is one leader's week)."""
+
+    WINDOW = 40  # the leaders tried before a new one is taken on (most recent first)
+
+    def __init__(self, cur, rng: random.Random, first_leader: str, caseworkers: list[str]) -> None:  # noqa: ANN001
+        self.cur, self.rng = cur, rng
+        self.leaders = [first_leader]
+        self.caseworkers = caseworkers
+        self.busy: dict[str, set[tuple[int, str]]] = {first_leader: set()}
+        self.logins: dict[str, str] = {}
+
+    def lead(self, t: int, number: int, hours: tuple, slots: list[str]) -> str:
+        meets = [d for d in range(5) if hours[d]]
+        halves = {h for slot in slots for h in (("fm", "em") if slot == "day" else (slot,))}
+        need = {(d, h) for d in meets for h in halves}
+        if sum(hours) <= 4 and "day" not in slots:
+            cw = self.caseworkers[(t + number) % len(self.caseworkers)]
+            if not self.busy.get(cw):
+                self.busy[cw] = need
+                return cw
+        for who in reversed(self.leaders[-self.WINDOW:]):
+            if not self.busy[who] & need:
+                self.busy[who] |= need
+                return who
+        who = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        k = len(self.leaders)
+        login, name = LEADERS[k] if k < len(LEADERS) else (f"ledare.{k + 1:04d}", f"Handledare {k + 1:04d}")
+        self.cur.execute("INSERT INTO caseworker (id, login, name, role, site) VALUES (?, ?, ?, 'leader', ?)",
+                         (who, login, name, SITES[k % len(SITES)]))
+        self.leaders.append(who)
+        self.busy[who] = set(need)
+        self.logins[who] = login
+        return who
+
+    def login(self, who: str, logins: dict[str, str]) -> str:
+        return logins.get(who) or self.logins[who]
 
 
 @dataclass
@@ -152,12 +203,14 @@ def _fill(cur, rng: random.Random, uid, n: int, days: int, today: dt.date) -> in
             caseworkers.append(cid)
             cur.execute("INSERT INTO caseworker (id, login, name, role, site) VALUES (?, ?, ?, 'caseworker', ?)",
                         (cid, f"handl.{i + 1:04d}", f"Handläggare {i + 1:04d}", SITES[i % len(SITES)]))
-    leader_login = "lena.leder"
+    logins = {cid: login for cid, (login, _) in zip(caseworkers, CASEWORKERS)}
+    logins.update({cid: f"handl.{i + 1:04d}" for i, cid in enumerate(caseworkers[len(CASEWORKERS):])})
+    leader_login = LEADERS[0][0]
     leader = uid()
     cur.execute("INSERT INTO caseworker (id, login, name, role, site) VALUES (?, ?, ?, 'leader', ?)",
-                (leader, leader_login, "Lena Ledare", SITES[0]))
-    logins = {cid: login for cid, (login, _) in zip(caseworkers, CASEWORKERS)}
+                (leader, leader_login, LEADERS[0][1], SITES[0]))
     logins[leader] = leader_login
+    staff = _Staffing(cur, random.Random(n * 7_919 + days), leader, caseworkers)
     n_act = min(len(ACTIVITIES), 8 + n // 500)
     templates = ACTIVITIES[:n_act]
     workdays = calendar.workdays(today - dt.timedelta(days=int(days * 1.6) + 14), today - dt.timedelta(days=1))
@@ -240,8 +293,8 @@ def _fill(cur, rng: random.Random, uid, n: int, days: int, today: dt.date) -> in
         for k in range(groups_of.get(t, 0)):
             number = k + 1
             aid = uid()
-            lead = leader if t % 3 == 0 else caseworkers[(t + number) % len(caseworkers)]
             group_slots = [slot for slot in ("day", "fm", "em") if k < per_slot.get((t, slot), 0)]
+            lead = staff.lead(t, number, act_hours, group_slots)
             sizes = {slot: len(members[(t, slot)]) // per_slot[(t, slot)] + 1 for slot in group_slots}
             capacity = min(25, max(sizes.values()) + rng.randrange(0, 4))
             cur.execute(
@@ -259,7 +312,7 @@ def _fill(cur, rng: random.Random, uid, n: int, days: int, today: dt.date) -> in
                 cur.execute("INSERT INTO session_hours (id, session_id, valid_from, hours_mon, hours_tue, hours_wed,"
                             " hours_thu, hours_fri) VALUES (?, ?, '', ?, ?, ?, ?, ?)",
                             (changes.natural_id("session_hours", sid, ""), sid, *act_hours))
-                session_of[(t, slot, k)] = (aid, sid, logins.get(lead, leader_login))
+                session_of[(t, slot, k)] = (aid, sid, staff.login(lead, logins))
     group_index: dict[tuple[int, str, int], int] = {}  # (t, slot, person) -> group number
     for (t, slot), who in members.items():
         if (t, slot) not in few:
@@ -279,6 +332,9 @@ def _fill(cur, rng: random.Random, uid, n: int, days: int, today: dt.date) -> in
         return str(uuid.UUID(int=story.getrandbits(128), version=4))
     attendance: list[tuple] = []
     vocab: set[str] = set()
+    # the change log: every row above as real work would have logged it, on this workstation
+    workstation = cur.execute("SELECT id FROM workstation WHERE is_local = 1").fetchone()[0]
+    history = changes.PastLog(cur, workstation, random.Random(n * 31 + days))
     for p in persons:
         i, female, first, last, born = p.i, p.female, p.first, p.last, p.born
         referral, cw, exited, exit_date, start = p.referral, p.cw, p.exited, p.exit_date, p.start
@@ -308,6 +364,7 @@ def _fill(cur, rng: random.Random, uid, n: int, days: int, today: dt.date) -> in
         propensity = rng.random() ** 3 * 0.25  # most people rarely skip, a few often
         for (aid, sid, _), _, _ in booked:
             enrol.append((uid(), pid, aid, start.isoformat(), exit_date.isoformat() if exit_date else None, sid))
+        first_mark = len(attendance)
         if start <= today and booked:
             for d in workdays:
                 if d < start or d < history_start or (exit_date and d > exit_date):
@@ -345,59 +402,108 @@ def _fill(cur, rng: random.Random, uid, n: int, days: int, today: dt.date) -> in
                                        pid, aid, d.isoformat(), mark, att_h, reason if att_h == 0 else None,
                                        "", lead_login, f"{min(when, today).isoformat()}T{clock_time}",
                                        1 if late else 0, sid))
-        # milestones: the stages in order, each planned on or after the day the one before was reached
-        kart = referral + dt.timedelta(days=rng.randrange(7, 21))
-        plan_date = kart + dt.timedelta(days=rng.randrange(7, 30))
-        ms: list[tuple[str, str, dt.date, dt.date | None]] = [("anvisning", "achieved", referral, referral)]
+        # milestones: the stages in order, each booked when the one before was reached and reached a few
+        # days around its planned date (or not yet); every step is a change-log entry of its day
+        author = logins[cw]
         horizon = exit_date or today
-        if kart <= horizon:
-            ms.append(("kartlaggning", "achieved", kart, kart))
-        else:
-            ms.append(("kartlaggning", "planned", kart, None))
-        if plan_date <= horizon and rng.random() < 0.9:
-            ms.append(("handlingsplan", "achieved", plan_date, plan_date))
-            inter = plan_date + dt.timedelta(days=rng.randrange(3, 20))
-            if inter <= horizon:
-                ms.append((rng.choice(INTERVENTIONS), "achieved" if exited else "started", inter,
-                           inter if exited else None))
-        elif kart <= horizon:
-            if not exited:  # a plan not yet made is booked again, for a day ahead
-                plan_date = max(plan_date, today + dt.timedelta(days=story.randrange(2, 28)))
-            ms.append(("handlingsplan", "cancelled" if exited else "planned", plan_date, None))
-        if exit_date is not None:  # exited
-            ms.append(("avslut", "achieved", exit_date, exit_date))
-        for stage, status, planned_d, achieved_d in ms:
-            # a stage not yet reached was last booked a few weeks ago (after the stage before it)
-            reached = max(a for _, _, _, a in ms if a)
-            touched = achieved_d or max(reached, today - dt.timedelta(days=story.randrange(1, 40)))
-            if status == "started":  # open interventions are followed up now and then
-                touched = max(planned_d, today - dt.timedelta(days=rng.randrange(0, 120)))
-            milestones.append((uid(), pid, stage, status, planned_d.isoformat(),
-                               achieved_d.isoformat() if achieved_d else None, cw, "",
-                               f"{min(touched, today).isoformat()}T10:00:00"))
+        mine: list[tuple] = []  # this case's change-log entries: (at, by, table, row id, changes)
+
+        def stamp(day: dt.date, hour: int | None = None) -> str:
+            hour = story.randrange(9, 16) if hour is None else hour
+            return f"{day.isoformat()}T{hour:02d}:{story.randrange(0, 60):02d}:{story.randrange(0, 60):02d}"
+
+        def days(day: dt.date, low: int, high: int) -> dt.date:
+            return day + dt.timedelta(days=story.randrange(low, high + 1))
+
+        def stage(code: str, planned: dt.date, booked: str, reached: dt.date | None, *,
+                  rebooked: dt.date | None = None, status: str = "achieved") -> dt.date | None:
+            """One milestone's life: booked for `planned`, perhaps booked again, reached on `reached` if that
+            is by the horizon, else cancelled at the exit or still planned. Returns the day it was reached."""
+            values = {"participant_id": pid, "stage_code": code, "status": "planned", "planned_date": planned.isoformat(),
+                      "achieved_date": None, "caseworker_id": cw, "note": "", "updated_at": booked}
+            steps = [(booked, dict(values))]
+            if rebooked is not None:
+                when = stamp(max(dt.date.fromisoformat(booked[:10]), days(planned, -3, -1)))
+                if when[:10] <= horizon.isoformat():
+                    values.update(planned_date=rebooked.isoformat(), updated_at=when)
+                    steps.append((when, dict(values)))
+            if reached is not None and reached <= horizon:
+                when = stamp(reached)
+                values.update(status=status, achieved_date=None if status == "started" else reached.isoformat(),
+                              updated_at=when)
+                steps.append((when, dict(values)))
+            else:
+                reached = None
+                if exit_date is not None:
+                    when = stamp(exit_date)
+                    values.update(status="cancelled", updated_at=when)
+                    steps.append((when, dict(values)))
+            mid = uid()
+            milestones.append((mid, *values.values()))
+            _steps(mine, "milestone", mid, author, steps)
+            return reached
+
+        referred = f"{referral.isoformat()}T08:00:00"
+        stage("anvisning", referral, referred, referral)
+        kart_plan = days(referral, 7, 21)
+        kart = stage("kartlaggning", kart_plan, stamp(referral, 8), max(days(kart_plan, -2, 5), referral))
+        plan_done = inter = None
+        if kart is not None:
+            plan_plan = days(kart, 7, 30)
+            late_plan = days(plan_plan, 7, 35) if story.random() < 0.15 else None  # booked again once
+            plan_done = stage("handlingsplan", plan_plan, stamp(kart), max(days(late_plan or plan_plan, -3, 5), kart),
+                              rebooked=late_plan)
+        if plan_done is not None:
+            inter_plan = days(plan_done, 3, 20)
+            inter = stage(story.choice(INTERVENTIONS), inter_plan, stamp(plan_done),
+                          max(days(inter_plan, -2, 4), plan_done), status="achieved" if exited else "started")
+        if exit_date is not None:
+            last = max(d for d in (referral, kart, plan_done, inter) if d is not None)
+            # the final talk booked a week or two ahead, held on that day or moved a few days
+            held = max(days(exit_date, -4, 3), last)
+            stage("avslut", held, stamp(max(last, days(exit_date, -14, -5))), exit_date)
         # the case's notes, on the days its history says something happened, by its caseworker
-        author = logins.get(cw, leader_login)
 
         def note(day: dt.date, text: str) -> None:
             if day <= today:
-                stamp = f"{day.isoformat()}T{story.randrange(9, 16):02d}:{story.randrange(0, 60):02d}:00"
-                notes.append((uid_note(), pid, author, stamp, text))
+                at = stamp(day)
+                nid = uid_note()
+                notes.append((nid, pid, author, at, text))
+                _steps(mine, "note", nid, author, [(at, {"participant_id": pid, "author_login": author,
+                                                         "created_at": at, "text": text})])
 
         note(referral, "Anvisad från Arbetsförmedlingen. Första kontakt per telefon, tid för kartläggning bokad.")
-        for stage, _, _, achieved_d in ms:
-            if stage == "kartlaggning" and achieved_d:
-                note(achieved_d, "Kartläggningssamtal genomfört: arbetslivserfarenhet, språk och hälsa.")
-            elif stage == "handlingsplan" and achieved_d:
-                note(achieved_d, "Handlingsplan upprättad tillsammans med deltagaren.")
-        follow = kart + dt.timedelta(days=story.randrange(40, 100))  # follow-ups after the kartläggning
+        if kart is not None:
+            note(kart, "Kartläggningssamtal genomfört: arbetslivserfarenhet, språk och hälsa.")
+        if plan_done is not None:
+            note(plan_done, "Handlingsplan upprättad tillsammans med deltagaren.")
+        follow = days(kart_plan, 40, 100)  # follow-ups after the kartläggning
         while follow < horizon:
             note(follow, story.choice(FOLLOW_UPS))
-            follow += dt.timedelta(days=story.randrange(45, 120))
+            follow = days(follow, 45, 120)
         if exited and exit_date:
             note(exit_date, f"Avslut ({outcome}). Slutsamtal genomfört.")
+        # the person, the enrolments and the marks as the change log has them
+        person = dict(zip(PARTICIPANT_COLUMNS[1:], people[-1][1:]))
+        steps = [(referred, {**person, "status": "active", "exit_date": None, "exit_outcome": None})]
+        if exit_date is not None:
+            steps.append((stamp(exit_date, 15), person))
+        _steps(mine, "participant", pid, author, steps)
+        for row in enrol[-len(booked):] if booked else ():
+            values = dict(zip(ENROLMENT_COLUMNS[1:], row[1:]))
+            steps = [(stamp(min(today, max(referral, days(start, -3, -1)))), {**values, "end_date": None})]
+            if exit_date is not None:
+                steps.append((stamp(exit_date, 15), values))
+            _steps(mine, "enrolment", row[0], author, steps)
+        for row in attendance[first_mark:]:
+            values = dict(zip(ATTENDANCE_COLUMNS[1:], row[1:]))
+            _steps(mine, "attendance", row[0], values["recorded_by"], [(values["recorded_at"], values)])
+        mine.sort(key=lambda entry: entry[0])
+        history.extend(mine)
         if len(attendance) > 200_000:
-            _flush(cur, people, enrol, milestones, tokens_rows, attendance, notes)
-    _flush(cur, people, enrol, milestones, tokens_rows, attendance, notes)
+            _flush(cur, people, enrol, milestones, tokens_rows, attendance, notes, history)
+    _flush(cur, people, enrol, milestones, tokens_rows, attendance, notes, history)
+    history.finish()
     cur.executemany("INSERT OR IGNORE INTO name_vocab (token) VALUES (?)", [(t,) for t in sorted(vocab)])
     variants = sorted({(t, t) for t in vocab} | {(v, t) for t in vocab if len(t) >= names.FUZZY_MIN
                                                   for v in names.deletes(t)})
@@ -405,23 +511,46 @@ def _fill(cur, rng: random.Random, uid, n: int, days: int, today: dt.date) -> in
     return cur.execute("SELECT count(*) FROM attendance").fetchone()[0]
 
 
+# the columns of the rows as the generator makes them (the id first)
+PARTICIPANT_COLUMNS = ("id", "personnummer", "reserve_number", "first_name", "last_name", "gender", "birth_date",
+                       "protected", "address", "phone", "referral_date", "caseworker_id", "site", "plan_mon",
+                       "plan_tue", "plan_wed", "plan_thu", "plan_fri", "status", "exit_date", "exit_outcome",
+                       "created_at")
+ENROLMENT_COLUMNS = ("id", "participant_id", "activity_id", "start_date", "end_date", "session_id")
+MILESTONE_COLUMNS = ("id", "participant_id", "stage_code", "status", "planned_date", "achieved_date",
+                     "caseworker_id", "note", "updated_at")
+ATTENDANCE_COLUMNS = ("id", "participant_id", "activity_id", "date", "status", "hours", "reason_code", "note",
+                      "recorded_by", "recorded_at", "late", "session_id")
+NOTE_COLUMNS = ("id", "participant_id", "author_login", "created_at", "text")
+
+
+def _steps(entries: list, table: str, row_id: str, by: str, steps: list[tuple[str, dict]]) -> None:
+    """A row's life as change-log entries: created with its first values, then each later step's changed
+    fields with their old and new value (what store.changes.upsert logs); the last step is the row."""
+    before: dict | None = None
+    for at, values in steps:
+        if before is None:
+            changed = {c: [None, v] for c, v in values.items()}
+        else:
+            changed = {c: [before[c], v] for c, v in values.items() if before[c] != v}
+        if changed:
+            entries.append((at, by, table, row_id, changed))
+        before = values
+
+
+def _insert(cur, table: str, columns: tuple[str, ...], rows: list) -> None:  # noqa: ANN001
+    cur.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows)
+
+
 def _flush(cur, people: list, enrol: list, milestones: list, tokens_rows: list, attendance: list,  # noqa: ANN001
-           notes: list) -> None:
+           notes: list, history: changes.PastLog) -> None:
     """Insert what is pending, parents first (foreign keys are on), and empty the lists."""
-    cur.executemany(
-        "INSERT INTO participant (id, personnummer, reserve_number, first_name, last_name, gender, birth_date,"
-        " protected, address, phone, referral_date, caseworker_id, site, plan_mon, plan_tue, plan_wed, plan_thu,"
-        " plan_fri, status, exit_date, exit_outcome, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", people)
-    cur.executemany("INSERT INTO enrolment (id, participant_id, activity_id, start_date, end_date, session_id)"
-                    " VALUES (?, ?, ?, ?, ?, ?)", enrol)
-    cur.executemany("INSERT INTO milestone (id, participant_id, stage_code, status, planned_date, achieved_date,"
-                    " caseworker_id, note, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", milestones)
+    _insert(cur, "participant", PARTICIPANT_COLUMNS, people)
+    _insert(cur, "enrolment", ENROLMENT_COLUMNS, enrol)
+    _insert(cur, "milestone", MILESTONE_COLUMNS, milestones)
     cur.executemany("INSERT INTO name_token (token, participant_id) VALUES (?, ?)", tokens_rows)
-    cur.executemany(
-        "INSERT INTO attendance (id, participant_id, activity_id, session_id, date, status, hours, reason_code, note,"
-        " recorded_by, recorded_at, late) VALUES (?1, ?2, ?3, ?12, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", attendance)
-    cur.executemany("INSERT INTO note (id, participant_id, author_login, created_at, text) VALUES (?, ?, ?, ?, ?)",
-                    notes)
+    _insert(cur, "attendance", ATTENDANCE_COLUMNS, attendance)
+    _insert(cur, "note", NOTE_COLUMNS, notes)
+    history.write()
     for pending in (people, enrol, milestones, tokens_rows, attendance, notes):
         pending.clear()

@@ -157,6 +157,79 @@ def test_demo_looks_like_the_programme(demo_db: Path) -> None:
     assert len(times) > 20 and any(time.startswith("12:") for time in times)
 
 
+def test_demo_histories_leaders_and_dates_are_plausible(demo_db: Path) -> None:
+    """#21's tester: the Historik tab empty for demo people, milestones reached exactly on their planned
+    day, a plan still missing after 601 days, one leader leading five sessions at once."""
+    import json
+
+    from store import cases, tamper
+
+    database = db.open(demo_db)
+    with database.read() as conn:
+        run = conn.exec_driver_sql
+        # every row of a case has its history in the change log, and the log's last values are the row
+        folded: dict[tuple[str, str], dict] = {}
+        times: dict[tuple[str, str], list[str]] = {}
+        for table, row_id, body, at in run("SELECT tbl, row_id, changes, at FROM change_log ORDER BY ws_seq"):
+            for field, (_, new) in json.loads(body).items():
+                folded.setdefault((table, row_id), {})[field] = new
+            times.setdefault((table, row_id), []).append(at)
+        unlogged, differs = 0, 0
+        for table in ("participant", "milestone", "note", "enrolment", "attendance"):
+            for row in run(f"SELECT * FROM {table}").mappings():
+                logged = folded.get((table, row["id"]))
+                if logged is None:
+                    unlogged += 1
+                elif any(row[field] != value for field, value in logged.items()):
+                    differs += 1
+        # ... written on the days it happened, in order, never before the referral or after today
+        referral = dict(run("SELECT id, referral_date FROM participant").all())
+        owner = {("participant", pid): pid for pid in referral}
+        for table in ("milestone", "note", "enrolment", "attendance"):
+            owner.update({(table, rid): pid for rid, pid in run(f"SELECT id, participant_id FROM {table}")})
+        out_of_time = sum(1 for key, ats in times.items() if ats != sorted(ats)
+                          or not referral[owner[key]] <= ats[0][:10] <= ats[-1][:10] <= TODAY.isoformat())
+        marks_logged_by_recorder = run(
+            "SELECT count(*) FROM attendance t JOIN change_log c ON c.tbl = 'attendance' AND c.row_id = t.id"
+            " WHERE c.by != t.recorded_by OR c.at != t.recorded_at").scalar()
+        broken = tamper.verify_log(conn)[0]
+        # milestones reached a few days around their planned day, not all on it
+        offsets = [r[0] for r in run(
+            "SELECT julianday(achieved_date) - julianday(planned_date) FROM milestone"
+            " WHERE status = 'achieved' AND stage_code != 'anvisning'")]
+        # an open case without a handlingsplan has had its kartläggning recently
+        waiting = run(
+            "SELECT max(julianday('2026-11-24') - julianday(k.achieved_date)) FROM participant p"
+            " JOIN milestone k ON k.participant_id = p.id AND k.stage_code = 'kartlaggning' AND k.status = 'achieved'"
+            " WHERE p.status = 'active' AND NOT EXISTS (SELECT 1 FROM milestone h WHERE h.participant_id = p.id"
+            "  AND h.stage_code = 'handlingsplan' AND h.status = 'achieved')").scalar()
+        # nobody leads two sessions that meet at the same time on the same weekday
+        hours = "h.hours_mon, h.hours_tue, h.hours_wed, h.hours_thu, h.hours_fri"
+        sessions = [(leader, start, end, meets) for leader, start, end, *meets in run(
+            f"SELECT a.leader_id, s.start_time, s.end_time, {hours} FROM activity_session s"
+            f" JOIN activity a ON a.id = s.activity_id JOIN session_hours h ON h.session_id = s.id")]
+        double_booked = sum(1 for i, (la, sa, ea, ma) in enumerate(sessions) for lb, sb, eb, mb in sessions[i + 1:]
+                            if la == lb and sa < eb and sb < ea and any(x and y for x, y in zip(ma, mb)))
+        leaders = run("SELECT count(DISTINCT leader_id) FROM activity").scalar()
+        # a mark is recorded while its session runs, or later from a paper list (marked late)
+        early_or_odd = run(
+            "SELECT count(*) FROM attendance t JOIN activity_session s ON s.id = t.session_id"
+            " WHERE t.late = 0 AND (substr(t.recorded_at, 1, 10) != t.date"
+            " OR substr(t.recorded_at, 12, 5) NOT BETWEEN s.start_time AND s.end_time)").scalar()
+        old_case = run("SELECT id, caseworker_id FROM participant WHERE referral_date < '2026-03-01'"
+                       " ORDER BY referral_date LIMIT 1").one()
+        cw_login = run("SELECT login FROM caseworker WHERE id = ?", (old_case[1],)).scalar()
+    card_history = cases.history(database, cw_login, old_case[0])
+    database.dispose()
+    assert unlogged == 0 and differs == 0 and out_of_time == 0 and marks_logged_by_recorder == 0
+    assert broken == []
+    assert offsets and all(-3 <= d <= 5 for d in offsets) and sum(1 for d in offsets if d == 0) < len(offsets) / 2
+    assert waiting is None or waiting <= 120
+    assert double_booked == 0 and leaders >= 4
+    assert early_or_odd == 0
+    assert {h.table for h in card_history} >= {"participant", "milestone", "note"}
+
+
 def test_export_is_stable_and_excel_friendly(demo_db: Path, tmp_path: Path) -> None:
     out = tmp_path / "p.csv"
     result = run_cli("export", "--db", str(demo_db), "--what", "participants", "--out", str(out), "--reason", "test")
