@@ -145,7 +145,8 @@ class PastLog:
         self.cur, self.workstation_id, self.rng = cur, workstation_id, rng
         last = cur.execute("SELECT ws_seq, chain FROM change_log WHERE workstation_id = ? ORDER BY ws_seq DESC"
                            " LIMIT 1", (workstation_id,)).fetchone()
-        self.seq, self.chain = (last[0], last[1] or "") if last else (0, "")
+        self.seq: int = last[0] if last else 0
+        self.chain: str = (last[1] or "") if last else ""
         self.clock = (0, 0)
         self.pending: list[tuple] = []
         self._epoch_ms: dict[str, int] = {}

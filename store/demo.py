@@ -412,7 +412,7 @@ def _fill(cur, rng: random.Random, uid, n: int, days: int, today: dt.date) -> in
             hour = story.randrange(9, 16) if hour is None else hour
             return f"{day.isoformat()}T{hour:02d}:{story.randrange(0, 60):02d}:{story.randrange(0, 60):02d}"
 
-        def days(day: dt.date, low: int, high: int) -> dt.date:
+        def shift(day: dt.date, low: int, high: int) -> dt.date:
             return day + dt.timedelta(days=story.randrange(low, high + 1))
 
         def stage(code: str, planned: dt.date, booked: str, reached: dt.date | None, *,
@@ -421,9 +421,9 @@ def _fill(cur, rng: random.Random, uid, n: int, days: int, today: dt.date) -> in
             is by the horizon, else cancelled at the exit or still planned. Returns the day it was reached."""
             values = {"participant_id": pid, "stage_code": code, "status": "planned", "planned_date": planned.isoformat(),
                       "achieved_date": None, "caseworker_id": cw, "note": "", "updated_at": booked}
-            steps = [(booked, dict(values))]
+            steps: list[tuple[str, dict]] = [(booked, dict(values))]
             if rebooked is not None:
-                when = stamp(max(dt.date.fromisoformat(booked[:10]), days(planned, -3, -1)))
+                when = stamp(max(dt.date.fromisoformat(booked[:10]), shift(planned, -3, -1)))
                 if when[:10] <= horizon.isoformat():
                     values.update(planned_date=rebooked.isoformat(), updated_at=when)
                     steps.append((when, dict(values)))
@@ -445,23 +445,23 @@ def _fill(cur, rng: random.Random, uid, n: int, days: int, today: dt.date) -> in
 
         referred = f"{referral.isoformat()}T08:00:00"
         stage("anvisning", referral, referred, referral)
-        kart_plan = days(referral, 7, 21)
-        kart = stage("kartlaggning", kart_plan, stamp(referral, 8), max(days(kart_plan, -2, 5), referral))
+        kart_plan = shift(referral, 7, 21)
+        kart = stage("kartlaggning", kart_plan, stamp(referral, 8), max(shift(kart_plan, -2, 5), referral))
         plan_done = inter = None
         if kart is not None:
-            plan_plan = days(kart, 7, 30)
-            late_plan = days(plan_plan, 7, 35) if story.random() < 0.15 else None  # booked again once
-            plan_done = stage("handlingsplan", plan_plan, stamp(kart), max(days(late_plan or plan_plan, -3, 5), kart),
+            plan_plan = shift(kart, 7, 30)
+            late_plan = shift(plan_plan, 7, 35) if story.random() < 0.15 else None  # booked again once
+            plan_done = stage("handlingsplan", plan_plan, stamp(kart), max(shift(late_plan or plan_plan, -3, 5), kart),
                               rebooked=late_plan)
         if plan_done is not None:
-            inter_plan = days(plan_done, 3, 20)
+            inter_plan = shift(plan_done, 3, 20)
             inter = stage(story.choice(INTERVENTIONS), inter_plan, stamp(plan_done),
-                          max(days(inter_plan, -2, 4), plan_done), status="achieved" if exited else "started")
+                          max(shift(inter_plan, -2, 4), plan_done), status="achieved" if exited else "started")
         if exit_date is not None:
-            last = max(d for d in (referral, kart, plan_done, inter) if d is not None)
+            latest = max(d for d in (referral, kart, plan_done, inter) if d is not None)
             # the final talk booked a week or two ahead, held on that day or moved a few days
-            held = max(days(exit_date, -4, 3), last)
-            stage("avslut", held, stamp(max(last, days(exit_date, -14, -5))), exit_date)
+            held = max(shift(exit_date, -4, 3), latest)
+            stage("avslut", held, stamp(max(latest, shift(exit_date, -14, -5))), exit_date)
         # the case's notes, on the days its history says something happened, by its caseworker
 
         def note(day: dt.date, text: str) -> None:
@@ -477,24 +477,24 @@ def _fill(cur, rng: random.Random, uid, n: int, days: int, today: dt.date) -> in
             note(kart, "Kartläggningssamtal genomfört: arbetslivserfarenhet, språk och hälsa.")
         if plan_done is not None:
             note(plan_done, "Handlingsplan upprättad tillsammans med deltagaren.")
-        follow = days(kart_plan, 40, 100)  # follow-ups after the kartläggning
+        follow = shift(kart_plan, 40, 100)  # follow-ups after the kartläggning
         while follow < horizon:
             note(follow, story.choice(FOLLOW_UPS))
-            follow = days(follow, 45, 120)
+            follow = shift(follow, 45, 120)
         if exited and exit_date:
             note(exit_date, f"Avslut ({outcome}). Slutsamtal genomfört.")
         # the person, the enrolments and the marks as the change log has them
-        person = dict(zip(PARTICIPANT_COLUMNS[1:], people[-1][1:]))
-        steps = [(referred, {**person, "status": "active", "exit_date": None, "exit_outcome": None})]
+        case = dict(zip(PARTICIPANT_COLUMNS[1:], people[-1][1:]))
+        lived = [(referred, {**case, "status": "active", "exit_date": None, "exit_outcome": None})]
         if exit_date is not None:
-            steps.append((stamp(exit_date, 15), person))
-        _steps(mine, "participant", pid, author, steps)
+            lived.append((stamp(exit_date, 15), case))
+        _steps(mine, "participant", pid, author, lived)
         for row in enrol[-len(booked):] if booked else ():
             values = dict(zip(ENROLMENT_COLUMNS[1:], row[1:]))
-            steps = [(stamp(min(today, max(referral, days(start, -3, -1)))), {**values, "end_date": None})]
+            lived = [(stamp(min(today, max(referral, shift(start, -3, -1)))), {**values, "end_date": None})]
             if exit_date is not None:
-                steps.append((stamp(exit_date, 15), values))
-            _steps(mine, "enrolment", row[0], author, steps)
+                lived.append((stamp(exit_date, 15), values))
+            _steps(mine, "enrolment", row[0], author, lived)
         for row in attendance[first_mark:]:
             values = dict(zip(ATTENDANCE_COLUMNS[1:], row[1:]))
             _steps(mine, "attendance", row[0], values["recorded_by"], [(values["recorded_at"], values)])
