@@ -2,7 +2,7 @@
 
     python -m bench                 # 100 000 participants (scale databases built once, then cached)
     python -m bench --quick         # 10 000 participants, for CI-sized runs
-    python -m bench --only search   # some benchmarks by name (prefix match)
+    python -m bench --only search   # some benchmarks by name (prefix match; "sync_fleet=" exactly that one)
 
 Prints one table: name, ours and the baseline (median of interleaved runs, spread min–max), the ratio,
 the goal and pass/FAIL. Not part of pytest: timings on a shared machine are noisy, so the exit status
@@ -46,7 +46,7 @@ def load_all() -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="10 000 participants instead of 100 000")
-    parser.add_argument("--only", nargs="*", default=[], help="run only benchmarks whose name starts with one of these")
+    parser.add_argument("--only", nargs="*", default=[], help="run only benchmarks whose name starts with one of these (ending in =: exactly)")
     parser.add_argument("--runs", type=int, default=core.RUNS, help=f"samples per median (at least {core.RUNS})")
     parser.add_argument("--json", help="also write the results as JSON to this file")
     parser.add_argument("--pin", action="store_true", help="only the PIN hash cost (no database needed)")
@@ -61,7 +61,7 @@ def main() -> int:
     results: list[core.Result] = []
     errors = 0
     for name, fn in core.REGISTRY:
-        if args.only and not any(name.startswith(o) for o in args.only):
+        if args.only and not any(name == o.rstrip("=") if o.endswith("=") else name.startswith(o) for o in args.only):
             continue
         print(f"· {name}", flush=True)
         start = time.perf_counter()

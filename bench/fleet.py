@@ -57,7 +57,7 @@ class _Server:
 
 
 def _programme(base: Path, share_dir: Path, key: bytes, stations: int = STATIONS,
-               days_back: int = 30) -> list[tuple[str, list[str]]]:
+               days_back: int = 30, per_site: int = PER_SITE) -> list[tuple[str, list[str]]]:
     """One programme of `stations` sites (an activity of PER_SITE people each), every workstation joined
     through the file share and level."""
     import datetime as dt
@@ -72,9 +72,9 @@ def _programme(base: Path, share_dir: Path, key: bytes, stations: int = STATIONS
     sites = []
     for i in range(stations):
         aid = activities.create(first, "bench", f"Aktivitet {i}", (6, 6, 6, 6, 4), kind="arbetsträning",
-                                site=f"Ort {i}", capacity=PER_SITE)
+                                site=f"Ort {i}", capacity=per_site)
         people = []
-        for j in range(PER_SITE):
+        for j in range(per_site):
             pid = cases.register(first, "bench", cases.NewParticipant(
                 first_name=f"Namn{i}x{j}", last_name=f"Efternamn{j}", gender="KM"[j % 2],
                 referral_date=start.isoformat(), caseworker_id=me, plan=(6, 6, 6, 6, 4)))
@@ -166,9 +166,10 @@ def sync_fleet(ctx: Context) -> list[Result]:
 
     from store import attendance, calendar, cases, db, staff, sync
 
-    stations, days = (10, 10) if ctx.quick else (STATIONS, 30)
-    if os.environ.get("ARENA_BENCH_FLEET"):  # e.g. "50x6": fewer days when the run must fit its time
-        stations, days = map(int, os.environ["ARENA_BENCH_FLEET"].split("x"))
+    stations, days, per_site = (10, 10, PER_SITE) if ctx.quick else (STATIONS, 30, PER_SITE)
+    if os.environ.get("ARENA_BENCH_FLEET"):  # "50x30x6": stations x days (x people a site, smaller groups)
+        shape = [int(x) for x in os.environ["ARENA_BENCH_FLEET"].split("x")]
+        stations, days, per_site = (*shape, per_site)[:3] if len(shape) == 2 else shape
     workdays, day = [], TODAY
     while len(workdays) < days:
         if calendar.is_workday(day):
@@ -176,12 +177,14 @@ def sync_fleet(ctx: Context) -> list[Result]:
         day -= dt.timedelta(days=1)
     workdays.reverse()
     nights: list[float] = []
+    applied_ops: list[int] = []
     worst, snap_worst, snaps_written = (0.0, ""), (0.0, ""), 0
     with tempfile.TemporaryDirectory() as tmpdir:
         base, share_dir = Path(tmpdir), Path(tmpdir) / "share"
         share_dir.mkdir()
         key = sync.load_key(sync.new_key(base / "k.key"))
-        sites = _programme(base, share_dir, key, stations, days_back=(TODAY - workdays[0]).days + 7)
+        sites = _programme(base, share_dir, key, stations, days_back=(TODAY - workdays[0]).days + 7,
+                           per_site=per_site)
         for i in range(stations):
             station = db.open(base / f"dir-{i}.db")
             staff.set_setting(station, "bench", "sync.snapshot_every", "2000")
@@ -196,7 +199,7 @@ def sync_fleet(ctx: Context) -> list[Result]:
                 cases.add_note(station, "bench", rng.choice(people), f"Samtal {day}")
                 cases.update(station, "bench", rng.choice(people), phone=f"070-{i:03d}{rng.randrange(10**4):04d}")
                 station.dispose()
-            night = 0.0
+            night, received = 0.0, 0
             for i in range(stations):
                 station = db.open(base / f"dir-{i}.db")
                 start = time.perf_counter()
@@ -205,6 +208,7 @@ def sync_fleet(ctx: Context) -> list[Result]:
                 station.dispose()
                 assert summary.ok, summary.line()
                 night += seconds
+                received += summary.received
                 where = f"night {n + 1}, workstation {i}"
                 if seconds > worst[0]:
                     worst = (seconds, where + (", wrote a snapshot" if summary.snapshot else ""))
@@ -213,7 +217,9 @@ def sync_fleet(ctx: Context) -> list[Result]:
                     if seconds > snap_worst[0]:
                         snap_worst = (seconds, f"{where}: {summary.snapshot}")
             nights.append(night)
-            print(f"  night {n + 1}: {night:.1f} s", flush=True)
+            applied_ops.append(received)
+            print(f"  night {n + 1}: {night:.1f} s, {received} ops applied ({1000 * night / max(received, 1):.2f} ms"
+                  f" an op){', snapshots: ' + str(snaps_written) if snaps_written else ''}", flush=True)
         ops = sum(f.stat().st_size for f in share_dir.rglob("*.ops"))
         total = sum(f.stat().st_size for f in share_dir.rglob("*") if f.is_file())
         snap_bytes = sum(f.stat().st_size for f in share_dir.rglob("*.snap"))

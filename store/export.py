@@ -14,6 +14,7 @@ from typing import IO, cast
 
 from store import access, audit, tabular
 from store.db import Database
+from store.tx import driver
 
 QUERIES: dict[str, tuple[tuple[str, ...], str]] = {
     "participants": (
@@ -107,24 +108,20 @@ def write(db: Database, login: str, what: str, fmt: str, out: IO[str],
             audit.record(tx, "export", reason=reason, detail="outside caseload")
     count = 0
     if fmt == "csv":
-        # the CSV streams from SQLite already formatted, row by row
+        # the CSV streams from SQLite row by row, each cell formatted only when it must be (tabular)
         writer = tabular.writer(out, dialect)
         writer.header(columns)
-        exprs, rest = tabular.split_select(sql)
-        formatted = f"SELECT {tabular.sql_cells(exprs, writer.dialect)} {rest}"
         with db.read() as conn:
+            raw = driver(conn)  # the driver's own cursor: no per-row wrapping
             if what != "attendance":
-                cursor = conn.exec_driver_sql(formatted, tuple(params)).cursor  # the driver's rows, iterable
-                writer.formatted_rows(cast(Iterable[Sequence[object]], cursor))
+                writer.sqlite_rows(cast(Iterable[Sequence[object]], raw.execute(sql, tuple(params))))
                 return writer.count
             # millions of marks: one day at a time (the date index gives the days in order), so SQLite sorts
             # a day's rows, never the whole table in memory (SQLCipher keeps its temporary files there)
-            by_day = formatted.replace(" ORDER BY t.date, ", " WHERE t.date = ? ORDER BY ", 1)
-            day = conn.exec_driver_sql("SELECT min(date) FROM attendance").scalar()
-            while day is not None:
-                cursor = conn.exec_driver_sql(by_day, (day,)).cursor
-                writer.formatted_rows(cast(Iterable[Sequence[object]], cursor))
-                day = conn.exec_driver_sql("SELECT min(date) FROM attendance WHERE date > ?", (day,)).scalar()
+            by_day = sql.replace(" ORDER BY t.date, ", " WHERE t.date = ? ORDER BY ", 1)
+            days = raw.execute("SELECT DISTINCT date FROM attendance ORDER BY date")
+            for (day,) in days.fetchall():
+                writer.sqlite_rows(cast(Iterable[Sequence[object]], raw.execute(by_day, (day,))))
         return writer.count
     else:
         for row in rows(db, login, what, audit_filter)[1]:

@@ -27,6 +27,7 @@ from store import changes, clock, names, retention, settings, tables
 from store.db import Database, Tx
 from store.i18n import ArenaError, t
 from store.milestones import RANK
+from store.tx import run
 
 FUTURE_LIMIT_MS = 24 * 3600 * 1000
 
@@ -77,15 +78,16 @@ def fold(table: str, ops: list[tuple]) -> tuple[dict[str, Any] | None, dict[str,
 
 def ops_of(tx: Tx, table: str, row_id: str) -> list[tuple]:
     """Every op seen for a row, as (hlc, ws, kind, changes, by) for `fold`."""
-    return [(h, ws, k, json.loads(c), by) for h, ws, k, c, by in tx.conn.exec_driver_sql(
-        "SELECT hlc, workstation_id, kind, changes, by FROM change_log WHERE tbl = ? AND row_id = ?", (table, row_id))]
+    return [(h, ws, k, json.loads(c), by) for h, ws, k, c, by in run(
+        tx.conn, "SELECT hlc, workstation_id, kind, changes, by FROM change_log WHERE tbl = ? AND row_id = ?",
+        (table, row_id))]
 
 
 def _purged(tx: Tx, participant_id: Any) -> bool:
     """Gallring removed this case (a purge tombstone: a delete that carries no values)."""
-    return participant_id is not None and tx.conn.exec_driver_sql(
-        "SELECT 1 FROM change_log WHERE tbl = 'participant' AND row_id = ? AND kind = 'delete' AND changes = '{}'",
-        (participant_id,)).first() is not None
+    return participant_id is not None and run(
+        tx.conn, "SELECT 1 FROM change_log WHERE tbl = 'participant' AND row_id = ? AND kind = 'delete'"
+        " AND changes = '{}'", (participant_id,)).fetchone() is not None
 
 
 def _purge_case(tx: Tx, participant_id: str) -> None:
@@ -111,25 +113,27 @@ def materialize(tx: Tx, table: str, row_id: str, incoming: tuple | None) -> None
         tx.conn.exec_driver_sql(f"DELETE FROM {table} WHERE {pk} = ?", (row_id,))
         retention.redact(tx.conn, table, row_id)
         return
-    result = tx.conn.exec_driver_sql(f"SELECT * FROM {table} WHERE {pk} = ?", (row_id,)).mappings().first()
-    current = {k: v for k, v in result.items() if k != pk and k not in changes.GENERATED.get(table, ())} \
+    # the merge's statements go straight to the driver (store.tx.run): a sync applies every op this way
+    cursor = run(tx.conn, f"SELECT * FROM {table} WHERE {pk} = ?", (row_id,))
+    result = cursor.fetchone()
+    generated = changes.GENERATED.get(table, ())
+    current = {k[0]: v for k, v in zip(cursor.description, result) if k[0] != pk and k[0] not in generated} \
         if result else None
     if incoming is not None:
         _record_conflicts(tx, table, row_id, incoming, state, setter, current)
     if state is None:
         if current is not None:
-            tx.conn.exec_driver_sql(f"DELETE FROM {table} WHERE {pk} = ?", (row_id,))
+            run(tx.conn, f"DELETE FROM {table} WHERE {pk} = ?", (row_id,))
         return
     if current is None:
         cols = list(state)
-        tx.conn.exec_driver_sql(
-            f"INSERT INTO {table} ({pk}{''.join(', ' + c for c in cols)}) VALUES (?{', ?' * len(cols)})",
+        run(tx.conn, f"INSERT INTO {table} ({pk}{''.join(', ' + c for c in cols)}) VALUES (?{', ?' * len(cols)})",
             (row_id, *(state[c] for c in cols)))
     else:
         diff = {c: v for c, v in state.items() if current.get(c) != v}
         if diff:
-            tx.conn.exec_driver_sql(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in diff)} WHERE {pk} = ?",
-                                    (*diff.values(), row_id))
+            run(tx.conn, f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in diff)} WHERE {pk} = ?",
+                (*diff.values(), row_id))
     if table == "participant":
         names.index_participant(tx.conn, row_id, state.get("first_name", ""), state.get("last_name", ""))
 
@@ -256,19 +260,33 @@ def release(db: Database, file: str) -> None:
 
 
 def apply_ops(db: Database, workstation: str, name: str, ops: list[dict], last: int, summary: Summary) -> None:
+    """Apply one peer's file in one transaction. Its commit does not wait for the disk (a bulk write): the
+    sync's own last commit, which waits, makes every file applied before it durable (one write-ahead log,
+    synced in order); a crash before it loses files applied with their high-water marks, which the next
+    sync applies again from the share."""
     now_ms = int(time.time() * 1000)
-    with db.write("sync") as tx:
-        before = tx.conn.exec_driver_sql("SELECT count(*) FROM conflict").scalar_one()
-        for op in ops:
-            if tx.conn.exec_driver_sql("SELECT 1 FROM change_log WHERE op_id = ?", (op["op"],)).first():
-                continue
+    with db.write("sync", bulk=True) as tx:
+        before = run(tx.conn, "SELECT count(*) FROM conflict").fetchone()[0]
+        had: set[str] = set()  # the ops of this file already here (an earlier, stopped run; a snapshot)
+        for i in range(0, len(ops), 500):
+            part = [op["op"] for op in ops[i:i + 500]]
+            had.update(r for (r,) in run(tx.conn, f"SELECT op_id FROM change_log WHERE op_id IN"
+                                                  f" ({', '.join('?' * len(part))})", part))
+        fresh = []
+        for op in ops:  # each op once, even if a damaged file names one twice
+            if op["op"] not in had:
+                had.add(op["op"])
+                fresh.append(op)
+        known = [op["hlc"] for op in fresh if op["tbl"] in changes.SYNCED and op["kind"] in ("upsert", "delete")]
+        if known:  # our clock past every stamp applied from the file, once (the same end as op by op)
+            changes.observe(tx, max(known, key=changes.hlc_key))
+        for op in fresh:
             if op["tbl"] not in changes.SYNCED or op["kind"] not in ("upsert", "delete"):
                 summary.quarantined += _quarantine_in(tx, f"{workstation}/{name}#{op['seq']}", "unknown table")
                 continue
             if changes.parse_hlc(op["hlc"])[0] > now_ms + FUTURE_LIMIT_MS:
                 summary.ahead += 1  # applied all the same: the HLC keeps the order; the clock is reported
-            changes.observe(tx, op["hlc"])
-            tx.conn.exec_driver_sql(
+            run(tx.conn,
                 "INSERT INTO change_log (op_id, workstation_id, ws_seq, hlc, tbl, row_id, kind, changes, at, by,"
                 " digest, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (op["op"], workstation, op["seq"], op["hlc"], op["tbl"], op["row"], op["kind"],
@@ -280,7 +298,7 @@ def apply_ops(db: Database, workstation: str, name: str, ops: list[dict], last: 
                 retention.redact(tx.conn, op["tbl"], op["row"])
             summary.received += 1
         advance(tx, workstation, last, name)
-        summary.conflicts += tx.conn.exec_driver_sql("SELECT count(*) FROM conflict").scalar_one() - before
+        summary.conflicts += run(tx.conn, "SELECT count(*) FROM conflict").fetchone()[0] - before
 
 
 # A value of a UNIQUE column that two workstations may give two different rows before they sync: every
@@ -333,7 +351,8 @@ def _quarantine_in(tx: Tx, file: str, reason: str) -> int:
 
 
 def try_materialize(tx: Tx, table: str, row_id: str, incoming: tuple | None, op: dict | None) -> bool:
-    savepoint = tx.conn.begin_nested()
+    # a savepoint of its own, straight to the driver (SQLAlchemy's begin_nested costs more than the row)
+    run(tx.conn, "SAVEPOINT merge_row")
     try:
         try:
             materialize(tx, table, row_id, incoming)
@@ -343,14 +362,15 @@ def try_materialize(tx: Tx, table: str, row_id: str, incoming: tuple | None, op:
                 raise
             _same_value_twice(tx, table, same[2], row_id)
     except IntegrityError as error:
-        savepoint.rollback()
+        run(tx.conn, "ROLLBACK TO merge_row")
+        run(tx.conn, "RELEASE merge_row")
         if op is not None:
             tx.conn.exec_driver_sql(
                 "INSERT OR IGNORE INTO sync_pending (op_id, workstation_id, seq, payload, waiting_for, first_sync)"
                 " VALUES (?, ?, ?, ?, ?, ?)", (op["op"], op["ws"], op["seq"], json.dumps([table, row_id]),
                                                str(error.orig)[:200], int(settings.read(tx.conn, "sync.count") or 0)))
         return False
-    savepoint.commit()
+    run(tx.conn, "RELEASE merge_row")
     return True
 
 

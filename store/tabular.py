@@ -337,6 +337,7 @@ def dialect(name: str | None = None) -> Dialect:
 
 
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_RISKY = frozenset((*_TRIGGERS, " "))  # the first characters of every text `neutralise` may change
 
 
 def neutralise(text: str) -> str:
@@ -382,64 +383,26 @@ class CsvWriter:
         self._csv.writerow([self.cell(v) for v in values])
         self.count += 1
 
-    def formatted_rows(self, rows: Iterable[Sequence[object]]) -> None:
-        """Rows from a `sql_cells` select list: cells already the text `cell` makes, but for those its last
-        column counts (left as numbers), written at C speed."""
-        cell = self.cell
+    def sqlite_rows(self, rows: Iterable[Sequence[object]]) -> None:
+        """Rows as SQLite gives them (None, int, float, str), written as `row` writes them, at C speed
+        where it can: whole numbers and None go to `csv.writer` as they are (it writes them as `cell`
+        does), text is looked at only when it starts with a space or a formula trigger, and only
+        floats are formatted in Python (the decimal mark)."""
+        neutral, risky = neutralise, _RISKY
+        seen: dict[object, object] = {}  # a number's text, once per value (hours take few values)
 
-        def counted() -> Iterator[Sequence[object]]:
+        def other(v: object) -> object:
+            if v is None or v.__class__ is int:
+                return v
+            seen[v] = text = self.cell(v)
+            return text
+
+        def counted() -> Iterator[list[object]]:
             for r in rows:
                 self.count += 1
-                yield [cell(v) if v.__class__ is float else v for v in r[:-1]] if r[-1] else r[:-1]
+                yield [((neutral(v) if v[:1] in risky else v) if v.__class__ is str
+                        else seen[v] if v in seen else other(v)) for v in r]
         self._csv.writerows(counted())
-
-
-def sql_cells(exprs: Sequence[str], dialect_: Dialect) -> str:
-    """A select list that turns each expression into the text `CsvWriter.cell` makes of its value (None
-    empty, whole numbers without decimals, others with at most two and the dialect's decimal mark, text
-    neutralised), plus a last column counting the cells left to `cell` (numbers with more than two
-    decimals, whose rounding SQLite's printf does not do as Python does): a whole table streams from
-    SQLite into `csv.writer.writerows` without a Python call per cell (`CsvWriter.formatted_rows`)."""
-    triggers = ", ".join(f"char({ord(c)})" for c in _TRIGGERS)
-    mark = dialect_.decimal.replace("'", "''")
-    cells, odd = [], []
-    for e in exprs:
-        n = f"CAST({e} * 100 AS INTEGER)"
-        cents = (f"CASE WHEN {n} < 0 THEN '-' ELSE '' END || CAST(abs({n}) / 100 AS TEXT) || '{mark}'"
-                 f" || rtrim(printf('%02d', abs({n}) % 100), '0')")
-        cells.append(
-            f"CASE typeof({e}) WHEN 'null' THEN '' WHEN 'integer' THEN CAST({e} AS TEXT)"
-            f" WHEN 'real' THEN CASE WHEN {e} = CAST({e} AS INTEGER) THEN CAST(CAST({e} AS INTEGER) AS TEXT)"
-            f" WHEN {e} * 100 = {n} THEN {cents} ELSE {e} END"
-            f" ELSE CASE WHEN substr(ltrim({e}, ' '), 1, 1) IN ({triggers}) THEN char(39) || {e}"
-            f" ELSE {e} END END")
-        odd.append(f"(typeof({e}) = 'real' AND {e} * 100 != {n})")
-    return ", ".join(cells) + ", " + " + ".join(odd)
-
-
-def split_select(sql: str) -> tuple[list[str], str]:
-    """`SELECT a, f(b, c), d FROM …` -> (["a", "f(b, c)", "d"], "FROM …"): the select list at the top
-    level of parentheses and quotes, and the rest."""
-    if not sql.startswith("SELECT "):
-        raise ValueError("not a SELECT")
-    exprs, depth, quoted, start = [], 0, False, len("SELECT ")
-    for i in range(start, len(sql)):
-        ch = sql[i]
-        if ch == "'":
-            quoted = not quoted
-        elif quoted:
-            continue
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif depth == 0 and ch == ",":
-            exprs.append(sql[start:i].strip())
-            start = i + 1
-        elif depth == 0 and sql.startswith(" FROM ", i):
-            exprs.append(sql[start:i].strip())
-            return exprs, sql[i + 1:]
-    raise ValueError("no FROM")
 
 
 def writer(out: IO[str], dialect_: Dialect | None = None) -> CsvWriter:
