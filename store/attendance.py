@@ -144,14 +144,15 @@ def sessions(db: Database, day: dt.date, leader_login: str | None = None) -> lis
     iso = day.isoformat()
     hours = activities.hours_sql(day)
     sql = (
-        f"SELECT a.id, a.name, a.site, {hours},"
+        f"SELECT a.id AS activity_id, a.name AS name, a.site AS site, {hours} AS hours,"
         # an exit ends the person's enrolments (store.milestones.exit_participant), so the enrolment
         # dates alone say who is on the list; both counts come from totals the triggers keep per session
         # (store.schema: SESSION_TOTAL_TRIGGERS), a few rows per session whatever its size
-        " (SELECT coalesce(sum(e.delta), 0) FROM enrolment_step e WHERE e.session_id = s.id AND e.date <= ?1),"
-        " coalesce((SELECT t.marks FROM session_marks t WHERE t.session_id = s.id AND t.date = ?1), 0),"
-        " EXISTS (SELECT 1 FROM session_cancel c WHERE c.session_id = s.id AND c.date = ?1),"
-        " s.id, s.name, s.start_time, s.end_time, s.capacity"
+        " (SELECT coalesce(sum(e.delta), 0) FROM enrolment_step e WHERE e.session_id = s.id AND e.date <= ?1)"
+        "  AS enrolled,"
+        " coalesce((SELECT t.marks FROM session_marks t WHERE t.session_id = s.id AND t.date = ?1), 0) AS marked,"
+        " EXISTS (SELECT 1 FROM session_cancel c WHERE c.session_id = s.id AND c.date = ?1) AS cancelled,"
+        ' s.id AS session_id, s.name AS session, s.start_time AS start, s.end_time AS "end", s.capacity AS capacity'
         " FROM activity_session s JOIN activity a ON a.id = s.activity_id"
         f" WHERE a.active = 1 AND s.active = 1 AND (s.end_date IS NULL OR s.end_date >= ?1) AND {hours} > 0")
     params: tuple = (iso,)
@@ -160,7 +161,7 @@ def sessions(db: Database, day: dt.date, leader_login: str | None = None) -> lis
         params = (iso, leader_login)
     sql += " ORDER BY a.name, s.start_time, s.name"
     with db.read() as conn:
-        return [Session(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), *r[7:]) for r in conn.exec_driver_sql(sql, params)]
+        return [rows.named(Session, r, cancelled=bool(r.cancelled)) for r in conn.exec_driver_sql(sql, params)]
 
 
 def attendance_id(participant_id: str, activity_id: str, session_id: str, iso: str) -> str:
@@ -189,14 +190,17 @@ def roll_call(db: Database, login: str, activity_id: str, day: dt.date,
     with db.read() as conn:
         access.require(conn, login, access.ATTENDANCE, activity_id=activity_id)
         sid = _sid(conn, activity_id, session_id, day)
-        rows = conn.exec_driver_sql(
-            f"SELECT p.id, p.first_name, p.last_name, p.protected, min({activities.hours_sql(day, '?3')}, p.{plan}),"
-            "  t.status, t.hours, t.reason_code, t.note, t.recorded_by, t.recorded_at, t.late,"
+        found = conn.exec_driver_sql(
+            "SELECT p.id AS participant_id, p.first_name AS first_name, p.last_name AS last_name,"
+            f"  p.protected AS protected, min({activities.hours_sql(day, '?3')}, p.{plan}) AS planned_hours,"
+            "  t.status AS status, t.hours AS hours, t.reason_code AS reason_code, t.note AS note,"
+            "  t.recorded_by AS recorded_by, t.recorded_at AS recorded_at, t.late AS late, 0 AS cancelled,"
             "  (SELECT a2.name || CASE s2.name WHEN '' THEN '' ELSE ' ' || s2.name END FROM attendance t2"
             "    JOIN activity a2 ON a2.id = t2.activity_id JOIN activity_session s2 ON s2.id = t2.session_id"
             "    WHERE t2.participant_id = p.id AND t2.date = ?2 AND t2.session_id != ?3"
-            "    AND t2.status IN ('present', 'partial') AND " + live_sql("t2") + " LIMIT 1),"
+            "    AND t2.status IN ('present', 'partial') AND " + live_sql("t2") + " LIMIT 1) AS elsewhere,"
             "  (SELECT count(*) FROM change_log c WHERE c.tbl = 'attendance' AND c.row_id = t.id AND c.kind = 'upsert')"
+            "  AS edits"
             " FROM enrolment e JOIN participant p ON p.id = e.participant_id"
             " LEFT JOIN attendance t ON t.participant_id = p.id AND t.session_id = e.session_id AND t.date = ?2"
             " WHERE e.session_id = ?3 AND e.activity_id = ?1 AND e.start_date <= ?2"
@@ -204,10 +208,14 @@ def roll_call(db: Database, login: str, activity_id: str, day: dt.date,
             " GROUP BY p.id ORDER BY p.last_name COLLATE NOCASE, p.first_name COLLATE NOCASE, p.id",
             (activity_id, iso, sid)).all()
     result = []
-    for r in rows:
-        mark = Mark(r[5], r[6], r[7], r[8], r[9], r[10], bool(r[11])) if r[5] else None
-        result.append(RollRow(r[0], r[1], r[2], bool(r[3]), r[4], mark, r[12], r[13] if mark else 0))
+    for r in found:
+        mark = _mark(r) if r.status else None
+        result.append(rows.named(RollRow, r, protected=bool(r.protected), mark=mark, edits=r.edits if mark else 0))
     return result
+
+
+def _mark(row: Any) -> Mark:  # noqa: ANN401 -- a row with a mark's columns by name (and `cancelled`)
+    return rows.named(Mark, row, late=bool(row.late), cancelled=bool(row.cancelled))
 
 
 def get_mark(db: Database, login: str, participant_id: str, activity_id: str, day: dt.date,
@@ -218,52 +226,67 @@ def get_mark(db: Database, login: str, participant_id: str, activity_id: str, da
 
 
 def _get_mark(conn, participant_id: str, session_id: str, iso: str) -> Mark | None:  # noqa: ANN001
-    r = run(conn, "SELECT status, hours, reason_code, note, recorded_by, recorded_at, late FROM attendance"
-                  " WHERE participant_id = ? AND session_id = ? AND date = ?", (participant_id, session_id, iso)).fetchone()
-    return Mark(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6])) if r else None
+    return rows.first(Mark, run(conn, f"SELECT {rows.columns(Mark, 'cancelled')} FROM attendance"
+                                      " WHERE participant_id = ? AND session_id = ? AND date = ?",
+                                (participant_id, session_id, iso)), flags=("late",))
+
+
+@dataclass(frozen=True)
+class _SessionDay:
+    title: str  # 'Jobbsök fm'
+    hours: float  # the session's hours that weekday
+    end_date: str | None
+
+
+@dataclass(frozen=True)
+class _PersonDay:
+    name: str
+    exit_date: str | None
+    planned: float  # the person's plan that weekday
 
 
 def _session_context(tx: Tx, participant_id: str, activity_id: str, session_id: str, day: dt.date) -> float:
     """Check every rule for marking this person at this session; return the planned hours."""
     iso = day.isoformat()
     plan = _weekday_col("plan", day)
-    act = tx.once(("session", session_id, activity_id, iso), lambda: run(
-        tx.conn, "SELECT a.name || CASE s.name WHEN '' THEN '' ELSE ' ' || s.name END,"
-                 f" {activities.hours_sql(day, 's.id')}, s.end_date FROM activity_session s"
+    act: _SessionDay | None = tx.once(("session", session_id, activity_id, iso), lambda: rows.first(_SessionDay, run(
+        tx.conn, "SELECT a.name || CASE s.name WHEN '' THEN '' ELSE ' ' || s.name END AS title,"
+                 f" {activities.hours_sql(day, 's.id')} AS hours, s.end_date AS end_date FROM activity_session s"
                  " JOIN activity a ON a.id = s.activity_id WHERE s.id = ? AND s.activity_id = ?",
-        (session_id, activity_id)).fetchone())
+        (session_id, activity_id))))
     if act is None:
         raise ArenaError("att.unknown_activity", value=activity_id)
-    if act[2] is not None and act[2] < iso:
-        raise ArenaError("att.no_session", activity=act[0],
+    if act.end_date is not None and act.end_date < iso:
+        raise ArenaError("att.no_session", activity=act.title,
                          weekday=calendar.WEEKDAY_LONG[language()][day.weekday()])
-    person = run(tx.conn, f"SELECT first_name || ' ' || last_name, exit_date, {plan} FROM participant WHERE id = ?",
-                 (participant_id,)).fetchone()
+    person = rows.first(_PersonDay, run(
+        tx.conn, f"SELECT first_name || ' ' || last_name AS name, exit_date, {plan} AS planned FROM participant"
+                 " WHERE id = ?", (participant_id,)))
     if person is None:
         raise ArenaError("att.unknown_person", value=participant_id)
-    if act[1] <= 0:
-        raise ArenaError("att.no_session", activity=act[0],
+    if act.hours <= 0:
+        raise ArenaError("att.no_session", activity=act.title,
                          weekday=calendar.WEEKDAY_LONG[language()][day.weekday()])
-    if person[1] and person[1] < iso:
-        raise ArenaError("att.exited", name=person[0], date=person[1])
+    if person.exit_date and person.exit_date < iso:
+        raise ArenaError("att.exited", name=person.name, date=person.exit_date)
     # by the person's few enrolments (the unary + keeps SQLite from walking the whole session's list instead)
     enrolled = run(tx.conn, "SELECT 1 FROM enrolment WHERE participant_id = ? AND +session_id = ? AND start_date <= ?"
                             " AND (end_date IS NULL OR end_date >= ?)", (participant_id, session_id, iso, iso)).fetchone()
     if not enrolled:
-        raise ArenaError("att.not_enrolled", name=person[0], activity=act[0], date=iso)
+        raise ArenaError("att.not_enrolled", name=person.name, activity=act.title, date=iso)
     if tx.once(("cancelled", session_id, iso), lambda: run(
             tx.conn, "SELECT 1 FROM session_cancel WHERE session_id = ? AND date = ?", (session_id, iso)).fetchone()):
         raise ArenaError("att.cancelled", date=iso)
-    return min(act[1], person[2])
+    return min(act.hours, person.planned)
 
 
 def _check_reason(tx: Tx, status: str, reason: str | None) -> str | None:
     if status not in ABSENT:
         return None
     code = (reason or DEFAULT_REASON[status]).strip().upper()
-    row = tx.once(("absence code", code), lambda: run(
-        tx.conn, "SELECT category FROM absence_code WHERE code = ?", (code,)).fetchone())
-    if row is None or row[0] != status:
+    category = tx.once(("absence code", code), lambda: tx.conn.exec_driver_sql(
+        "SELECT category FROM absence_code WHERE code = ?", (code,)).scalar())
+    if category != status:
         raise ArenaError("att.bad_reason", value=code[:40])
     return code
 
@@ -445,8 +468,8 @@ def cancel_session(db: Database, login: str, activity_id: str, day: dt.date, rea
     with db.write(login) as tx:
         access.require(tx.conn, login, access.ATTENDANCE, activity_id=activity_id)
         sid = _sid(tx.conn, activity_id, session_id, day)
-        ids = [r[0] for r in tx.conn.exec_driver_sql(
-            "SELECT id FROM attendance WHERE session_id = ? AND date = ?", (sid, day.isoformat()))]
+        ids = tx.conn.exec_driver_sql(
+            "SELECT id FROM attendance WHERE session_id = ? AND date = ?", (sid, day.isoformat())).scalars().all()
         changes.upsert(tx, "session_cancel", _cancel_id(activity_id, sid, day.isoformat()), {
             "activity_id": activity_id, "session_id": sid, "date": day.isoformat(), "reason": reason,
             "recorded_by": login, "recorded_at": clock.now().isoformat()})
@@ -506,34 +529,34 @@ def week_grid(db: Database, login: str, activity_id: str, monday: dt.date,
         access.require(conn, login, access.ATTENDANCE, activity_id=activity_id)
         sid = _sid(conn, activity_id, session_id, monday)
         people = conn.exec_driver_sql(
-            f"SELECT DISTINCT p.id, p.last_name || ', ' || p.first_name, {_planned_expr(so_far)},"
+            f"SELECT DISTINCT p.id, p.last_name || ', ' || p.first_name AS name, {_planned_expr(so_far)} AS planned,"
             "  (SELECT coalesce(sum(t.hours), 0) FROM attendance t WHERE t.participant_id = p.id"
-            "   AND t.date BETWEEN ?2 AND ?3 AND " + live_sql("t") + "), p.protected, p.exit_date"
+            "   AND t.date BETWEEN ?2 AND ?3 AND " + live_sql("t") + ") AS attended, p.protected, p.exit_date"
             " FROM enrolment e JOIN participant p ON p.id = e.participant_id"
             " WHERE e.session_id = ?1 AND e.start_date <= ?3 AND (e.end_date IS NULL OR e.end_date >= ?2)"
             "  AND (p.exit_date IS NULL OR p.exit_date >= ?2)"
             " ORDER BY p.last_name COLLATE NOCASE, p.first_name COLLATE NOCASE", (sid, first, last)).all()
         spans: dict[str, list[tuple[str, str]]] = {}
-        for pid, start, end in conn.exec_driver_sql(
-                "SELECT participant_id, start_date, coalesce(end_date, '9999') FROM enrolment"
+        for r in conn.exec_driver_sql(
+                "SELECT participant_id, start_date, coalesce(end_date, '9999') AS end_date FROM enrolment"
                 " WHERE session_id = ? AND start_date <= ? AND (end_date IS NULL OR end_date >= ?)", (sid, last, first)):
-            spans.setdefault(pid, []).append((start, end))
+            spans.setdefault(r.participant_id, []).append((r.start_date, r.end_date))
         end_date = conn.exec_driver_sql("SELECT end_date FROM activity_session WHERE id = ?", (sid,)).scalar()
         hours = {d: activities.week_hours(conn, sid, d)[d.weekday()] for d in days}  # as valid that day
-        cancelled = {r[0] for r in conn.exec_driver_sql(
-            "SELECT date FROM session_cancel WHERE session_id = ? AND date BETWEEN ? AND ?", (sid, first, last))}
+        cancelled = set(conn.exec_driver_sql(
+            "SELECT date FROM session_cancel WHERE session_id = ? AND date BETWEEN ? AND ?", (sid, first, last)).scalars())
         meets = {d.isoformat(): "none" if (not hours[d] or not calendar.is_workday(d)
                                            or (end_date and end_date < d.isoformat()))
                  else "cancelled" if d.isoformat() in cancelled else "" for d in days}
         marks: dict[str, dict[str, Mark]] = {}
         edits: dict[str, dict[str, int]] = {}
         for r in conn.exec_driver_sql(
-                "SELECT participant_id, date, status, hours, reason_code, note, recorded_by, recorded_at, late,"
-                " NOT " + live_sql("attendance") + ", (SELECT count(*) FROM change_log c WHERE c.tbl = 'attendance'"
-                "  AND c.row_id = attendance.id AND c.kind = 'upsert')"
+                f"SELECT participant_id, date, {rows.columns(Mark, 'cancelled')},"
+                " NOT " + live_sql("attendance") + " AS cancelled, (SELECT count(*) FROM change_log c"
+                "  WHERE c.tbl = 'attendance' AND c.row_id = attendance.id AND c.kind = 'upsert') AS edits"
                 " FROM attendance WHERE session_id = ? AND date BETWEEN ? AND ?", (sid, first, last)):
-            marks.setdefault(r[0], {})[r[1]] = Mark(r[2], r[3], r[4], r[5], r[6], r[7], bool(r[8]), bool(r[9]))
-            edits.setdefault(r[0], {})[r[1]] = r[10]
+            marks.setdefault(r.participant_id, {})[r.date] = _mark(r)
+            edits.setdefault(r.participant_id, {})[r.date] = r.edits
 
     def no_session(pid: str, exit_date: str | None) -> dict[str, str]:
         out = {}
@@ -544,9 +567,9 @@ def week_grid(db: Database, login: str, activity_id: str, monday: dt.date,
                 out[iso] = "not_enrolled"
         return out
 
-    return [WeekRow(pid, name, marks.get(pid, {}), planned, attended, bool(protected), no_session(pid, exit_date),
-                    edits.get(pid, {}))
-            for pid, name, planned, attended, protected, exit_date in people]
+    return [WeekRow(r.id, r.name, marks.get(r.id, {}), r.planned, r.attended, bool(r.protected),
+                    no_session(r.id, r.exit_date), edits.get(r.id, {}))
+            for r in people]
 
 
 def session_plans(db: Database, login: str, activity_id: str, session_id: str | None = None,
@@ -558,8 +581,9 @@ def session_plans(db: Database, login: str, activity_id: str, session_id: str | 
         access.require(conn, login, access.ATTENDANCE, activity_id=activity_id)
         sid = _sid(conn, activity_id, session_id, day)
         hours = activities.week_hours(conn, sid, day)
-        return {r[0]: tuple(min(h, p) for h, p in zip(hours, r[1:])) for r in conn.exec_driver_sql(
-            "SELECT DISTINCT p.id, p.plan_mon, p.plan_tue, p.plan_wed, p.plan_thu, p.plan_fri FROM enrolment e"
+        plans = tuple(f"plan_{day}" for day in WEEKDAYS)
+        return {r.id: tuple(min(h, r._mapping[plan]) for h, plan in zip(hours, plans)) for r in conn.exec_driver_sql(
+            f"SELECT DISTINCT p.id, {', '.join('p.' + plan for plan in plans)} FROM enrolment e"
             " JOIN participant p ON p.id = e.participant_id WHERE e.session_id = ?", (sid,))}
 
 
@@ -587,14 +611,15 @@ def person_weeks(db: Database, login: str, participant_id: str, weeks: int = 8,
             cells: dict[str, list[tuple[str, Mark]]] = {}
             attended = 0.0
             for r in conn.exec_driver_sql(
-                    "SELECT t.date, a.name || CASE s.name WHEN '' THEN '' ELSE ' ' || s.name END, t.status, t.hours,"
-                    " t.reason_code, t.note, t.recorded_by, t.recorded_at, t.late, NOT " + live_sql("t") + " FROM attendance t"
+                    "SELECT t.date AS date, a.name || CASE s.name WHEN '' THEN '' ELSE ' ' || s.name END AS activity,"
+                    f" {', '.join(f't.{c} AS {c}' for c in rows.names(Mark) if c != 'cancelled')}, NOT {live_sql('t')} AS cancelled"
+                    " FROM attendance t"
                     " JOIN activity a ON a.id = t.activity_id JOIN activity_session s ON s.id = t.session_id"
                     " WHERE t.participant_id = ? AND t.date BETWEEN ? AND ? ORDER BY t.date, a.name",
                     (participant_id, days[0].isoformat(), days[-1].isoformat())):
-                mark = Mark(r[2], r[3], r[4], r[5], r[6], r[7], bool(r[8]), bool(r[9]))
-                cells.setdefault(r[0], []).append((r[1], mark))
-                attended += 0 if mark.cancelled else r[3]
+                mark = _mark(r)
+                cells.setdefault(r.date, []).append((r.activity, mark))
+                attended += 0 if mark.cancelled else mark.hours
             result.append(PersonWeek(start, planned, attended, cells))
     return result
 
@@ -654,10 +679,11 @@ def import_csv(db: Database, login: str, path: str | Path, *, all_or_nothing: bo
                     raise ArenaError("att.unknown_person", value=pid[:40])
             else:
                 number = identity.parse(row.get("personnummer", ""))
-                found = run(tx.conn, "SELECT id FROM participant WHERE personnummer = ?", (number.canonical,)).fetchone()
+                found = tx.conn.exec_driver_sql("SELECT id FROM participant WHERE personnummer = ?",
+                                                (number.canonical,)).scalar()
                 if not found:
                     raise ArenaError("att.unknown_person", value=number.formatted())
-                pid = found[0]
+                pid = found
             aid = activities.activity_id_in(known, row.get("activity", ""))
             day = validate.date(row.get("date", ""))
             # the session column may be left out (or empty) where the activity has one session that day

@@ -42,20 +42,32 @@ def named(cls: type[T], row: Any, **given: Any) -> T:  # noqa: ANN401 -- a SQLAl
     return cls(**values, **given)
 
 
-def _checked(cls: type, cursor: Any) -> None:  # noqa: ANN401 -- a DB-API cursor
+def _built(cls: type[T], cursor: Any, flags: tuple[str, ...]) -> Any:  # noqa: ANN401 -- a DB-API cursor
+    """How to build `cls` from this cursor's rows: its SELECT list must be `cls`'s fields in order (trailing
+    fields with defaults may be left out), checked by name; `flags` (0/1 columns) become bool."""
     selected = tuple(d[0] for d in cursor.description or ())
-    if selected != names(cls):
+    if not selected or selected != names(cls)[:len(selected)]:
         raise TypeError(f"{cls.__name__}: selected {selected}, its fields are {names(cls)}")
+    if not flags:
+        return lambda row: cls(*row)
+    at = [selected.index(flag) for flag in flags]
+
+    def build(row: Any) -> T:  # noqa: ANN401
+        values = list(row)
+        for i in at:
+            values[i] = bool(values[i])
+        return cls(*values)
+    return build
 
 
-def each(cls: type[T], cursor: Any) -> Iterator[T]:  # noqa: ANN401 -- a DB-API cursor
-    """`cls` for every row of a driver cursor whose SELECT list is `columns(cls)` (checked by name)."""
-    _checked(cls, cursor)
-    return (cls(*row) for row in cursor)
+def each(cls: type[T], cursor: Any, *, flags: tuple[str, ...] = ()) -> Iterator[T]:  # noqa: ANN401 -- a DB-API cursor
+    """`cls` for every row of a driver cursor whose SELECT list is `cls`'s fields (checked by name)."""
+    build = _built(cls, cursor, flags)
+    return (build(row) for row in cursor)
 
 
-def first(cls: type[T], cursor: Any) -> T | None:  # noqa: ANN401 -- a DB-API cursor
-    """`cls` for the cursor's first row (SELECT list `columns(cls)`, checked by name), or None."""
-    _checked(cls, cursor)
+def first(cls: type[T], cursor: Any, *, flags: tuple[str, ...] = ()) -> T | None:  # noqa: ANN401 -- a DB-API cursor
+    """`cls` for the cursor's first row (SELECT list: `cls`'s fields, checked by name), or None."""
+    build = _built(cls, cursor, flags)
     row = cursor.fetchone()
-    return cls(*row) if row is not None else None
+    return build(row) if row is not None else None
