@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection
 
-from store import access, audit, changes, clock, validate
+from store import access, audit, changes, clock, rows, validate
 from store.db import Database, Tx, run
 from store.i18n import ArenaError
 from store.schema import SESSION_HOURS_ALWAYS
@@ -159,9 +159,9 @@ def name_key(text: str | None) -> str:
 def activity_named(conn: Connection, name: str, except_id: str | None = None) -> str | None:
     """The id of the activity whose name is `name` by the name rule, or None."""
     key = name_key(name)
-    for aid, existing in conn.exec_driver_sql("SELECT id, name FROM activity"):
-        if aid != except_id and name_key(existing) == key:
-            return aid
+    for r in conn.exec_driver_sql("SELECT id, name FROM activity"):
+        if r.id != except_id and name_key(r.name) == key:
+            return str(r.id)
     return None
 
 
@@ -169,9 +169,9 @@ def names_to_ids(conn: Connection) -> dict[str, str | None]:
     """Every activity by its name key, for the imports; None where two activities (made before the name
     rule, or on two workstations) share a key, so a row naming it is refused rather than guessed."""
     found: dict[str, str | None] = {}
-    for aid, existing in conn.exec_driver_sql("SELECT id, name FROM activity"):
-        key = name_key(existing)
-        found[key] = None if key in found else aid
+    for r in conn.exec_driver_sql("SELECT id, name FROM activity"):
+        key = name_key(r.name)
+        found[key] = None if key in found else r.id
     return found
 
 
@@ -189,10 +189,9 @@ def activity_id_in(known: dict[str, str | None], name: str) -> str:
 def session_named(conn: Connection, activity_id: str, name: str, except_id: str | None = None) -> str | None:
     """The id of the activity's session named `name` by the name rule, or None."""
     key = name_key(name)
-    for sid, existing in conn.exec_driver_sql("SELECT id, name FROM activity_session WHERE activity_id = ?",
-                                              (activity_id,)):
-        if sid != except_id and name_key(existing) == key:
-            return sid
+    for r in conn.exec_driver_sql("SELECT id, name FROM activity_session WHERE activity_id = ?", (activity_id,)):
+        if r.id != except_id and name_key(r.name) == key:
+            return str(r.id)
     return None
 
 
@@ -282,10 +281,10 @@ def _set_hours(tx: Tx, session_id: str, hours: tuple[float, ...], valid_from: dt
 def add_session(db: Database, login: str, activity_id: str, spec: SessionSpec) -> str:
     with db.write(login) as tx:
         access.require(tx.conn, login, access.ADMIN)
-        row = tx.conn.exec_driver_sql("SELECT capacity FROM activity WHERE id = ?", (activity_id,)).first()
-        if row is None:
+        capacity = tx.conn.exec_driver_sql("SELECT capacity FROM activity WHERE id = ?", (activity_id,)).scalar()
+        if capacity is None:
             raise ArenaError("err.not_found", what=activity_id[:40])
-        return _add_session(tx, activity_id, spec, row[0])
+        return _add_session(tx, activity_id, spec, capacity)
 
 
 def edit(db: Database, login: str, activity_id: str, *, name: str | None = None, kind: str | None = None,
@@ -353,15 +352,15 @@ def close(db: Database, login: str, activity_id: str, last_day: dt.date) -> int:
         access.require(tx.conn, login, access.ADMIN)
         if tx.conn.exec_driver_sql("SELECT 1 FROM activity WHERE id = ?", (activity_id,)).first() is None:
             raise ArenaError("err.not_found", what=activity_id[:40])
-        for sid, end in tx.conn.exec_driver_sql("SELECT id, end_date FROM activity_session WHERE activity_id = ?",
-                                                (activity_id,)).all():
-            if end is None or end > iso:
-                changes.upsert(tx, "activity_session", sid, {"end_date": iso})
+        for r in tx.conn.exec_driver_sql("SELECT id, end_date FROM activity_session WHERE activity_id = ?",
+                                         (activity_id,)).all():
+            if r.end_date is None or r.end_date > iso:
+                changes.upsert(tx, "activity_session", r.id, {"end_date": iso})
         ended = 0
-        for eid, start in tx.conn.exec_driver_sql(
+        for r in tx.conn.exec_driver_sql(
                 "SELECT id, start_date FROM enrolment WHERE activity_id = ? AND (end_date IS NULL OR end_date > ?)",
                 (activity_id, iso)).all():
-            changes.upsert(tx, "enrolment", eid, {"end_date": max(iso, start)})
+            changes.upsert(tx, "enrolment", r.id, {"end_date": max(iso, r.start_date)})
             ended += 1
         return ended
 
@@ -377,10 +376,11 @@ def hours_sql(day: dt.date, session: str = "s.id") -> str:
 
 
 def week_hours(conn: Connection, session_id: str, day: dt.date) -> tuple[float, ...]:
-    row = run(conn, "SELECT hours_mon, hours_tue, hours_wed, hours_thu, hours_fri FROM session_hours"
+    """The session's hours per weekday (Monday first) in the version valid on `day`; all 0 before any."""
+    row = run(conn, f"SELECT {', '.join('hours_' + d for d in WEEKDAYS)} FROM session_hours"
                     " WHERE session_id = ? AND valid_from <= ? ORDER BY valid_from DESC LIMIT 1",
               (session_id, day.isoformat())).fetchone()
-    return tuple(row) if row else (0.0,) * 5
+    return tuple(row) if row else (0.0,) * len(WEEKDAYS)  # the whole row: the weekdays in order, by name
 
 
 def open_sessions(db: Database, day: dt.date) -> list[ActivitySession]:
@@ -392,9 +392,10 @@ def open_sessions(db: Database, day: dt.date) -> list[ActivitySession]:
 def sessions_of(conn: Connection, activity_id: str | None, day: dt.date, *, include_ended: bool = False,
                 session_id: str | None = None) -> list[ActivitySession]:
     iso = day.isoformat()
-    sql = ("SELECT s.id, s.activity_id, a.name, s.name, s.start_time, s.end_time, s.capacity, s.end_date,"
+    sql = ("SELECT s.id AS id, s.activity_id AS activity_id, a.name AS activity, s.name AS name,"
+           ' s.start_time AS start, s.end_time AS "end", s.capacity AS capacity, s.end_date AS end_date,'
            " (SELECT count(*) FROM enrolment e WHERE e.session_id = s.id AND e.start_date <= ?1"
-           "   AND (e.end_date IS NULL OR e.end_date >= ?1))"
+           "   AND (e.end_date IS NULL OR e.end_date >= ?1)) AS enrolled"
            " FROM activity_session s JOIN activity a ON a.id = s.activity_id WHERE s.active = 1")
     params: list = [iso]
     if activity_id is not None:
@@ -406,7 +407,7 @@ def sessions_of(conn: Connection, activity_id: str | None, day: dt.date, *, incl
     if not include_ended:
         sql += " AND (s.end_date IS NULL OR s.end_date >= ?1)"
     sql += " ORDER BY a.name COLLATE NOCASE, s.start_time, s.name COLLATE NOCASE"
-    return [ActivitySession(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], week_hours(conn, r[0], day), r[8])
+    return [rows.named(ActivitySession, r, hours=week_hours(conn, r.id, day))
             for r in conn.exec_driver_sql(sql, tuple(params)).all()]
 
 
@@ -414,19 +415,19 @@ def all_activities(db: Database, *, include_closed: bool = False, day: dt.date |
     """Activities with their sessions (as of `day`, default today); closed ones only when asked."""
     day = day or clock.today()
     with db.read() as conn:
-        rows = conn.exec_driver_sql(
-            "SELECT a.id, a.name, a.kind, a.site, a.capacity, c.login FROM activity a"
+        found = conn.exec_driver_sql(
+            "SELECT a.id, a.name, a.kind, a.site, a.capacity, c.login AS leader_login FROM activity a"
             " LEFT JOIN caseworker c ON c.id = a.leader_id WHERE a.active = 1 ORDER BY a.name COLLATE NOCASE").all()
         result = []
-        for aid, name, kind, site, capacity, leader in rows:
-            every = sessions_of(conn, aid, day, include_ended=True)
+        for r in found:
+            every = sessions_of(conn, r.id, day, include_ended=True)
             current = [s for s in every if s.end_date is None or s.end_date >= day.isoformat()]
             closed = bool(every) and not current
             if closed and not include_closed:
                 continue
             shown = current or every
             hours = shown[0].hours if shown else (0.0,) * 5
-            result.append(Activity(aid, name, kind, site, hours, capacity, leader, shown, closed))
+            result.append(rows.named(Activity, r, hours=hours, sessions=shown, closed=closed))
     return result
 
 
@@ -483,21 +484,21 @@ def _check_enrolment(tx: Tx, participant_id: str, session: ActivitySession, star
                      reason: str, skip: str | None = None) -> None:
     s_iso, e_iso = start.isoformat(), (end.isoformat() if end else "9999-12-31")
     # capacity: the most people enrolled on any day of the period (counts change only at a start date)
-    starts = {s_iso} | {d for (d,) in tx.conn.exec_driver_sql(
+    starts = {s_iso} | set(tx.conn.exec_driver_sql(
         "SELECT start_date FROM enrolment WHERE session_id = ? AND start_date > ? AND start_date <= ?",
-        (session.id, s_iso, e_iso))}
+        (session.id, s_iso, e_iso)).scalars())
     most = max(_enrolled_at(tx.conn, session.id, d, skip) for d in starts)
     if most >= session.capacity and not reason:
         raise SessionFull("act.full", session=session.title, n=most, capacity=session.capacity)
     # no two sessions of one person at the same time
-    for other_sid, o_start, o_end in tx.conn.exec_driver_sql(
-            "SELECT session_id, start_date, end_date FROM enrolment WHERE participant_id = ? AND id != ?"
+    for other in tx.conn.exec_driver_sql(
+            "SELECT session_id, start_date FROM enrolment WHERE participant_id = ? AND id != ?"
             " AND start_date <= ? AND (end_date IS NULL OR end_date >= ?)",
             (participant_id, skip or "", e_iso, s_iso)).all():
-        when = max(start, dt.date.fromisoformat(o_start))
-        found = sessions_of(tx.conn, None, when, include_ended=True, session_id=other_sid)
-        if other_sid == session.id:
-            raise ArenaError("act.already_enrolled", session=session.title, date=o_start)
+        when = max(start, dt.date.fromisoformat(other.start_date))
+        found = sessions_of(tx.conn, None, when, include_ended=True, session_id=other.session_id)
+        if other.session_id == session.id:
+            raise ArenaError("act.already_enrolled", session=session.title, date=other.start_date)
         mine = sessions_of(tx.conn, None, when, include_ended=True, session_id=session.id)
         if found and mine and _overlap(mine[0], found[0]):
             raise ArenaError("act.overlap", session=session.title, other=found[0].title)
@@ -546,11 +547,11 @@ def end_enrolment(db: Database, login: str, enrolment_id: str, last_day: dt.date
     """The enrolment ends after `last_day` (its marks stay)."""
     with db.write(login) as tx:
         access.require(tx.conn, login, access.CASE_WRITE)
-        row = tx.conn.exec_driver_sql("SELECT start_date FROM enrolment WHERE id = ?", (enrolment_id,)).first()
-        if row is None:
+        first = tx.conn.exec_driver_sql("SELECT start_date FROM enrolment WHERE id = ?", (enrolment_id,)).scalar()
+        if first is None:
             raise ArenaError("err.not_found", what=enrolment_id[:40])
-        if last_day.isoformat() < row[0]:
-            raise ArenaError("act.end_before_start", date=row[0])
+        if last_day.isoformat() < first:
+            raise ArenaError("act.end_before_start", date=first)
         changes.upsert(tx, "enrolment", enrolment_id, {"end_date": last_day.isoformat()})
 
 
@@ -562,10 +563,10 @@ def unenrol(db: Database, login: str, participant_id: str, activity_id: str, ses
     with db.write(login) as tx:
         access.require(tx.conn, login, access.CASE_WRITE)
         sid = find_session(tx.conn, activity_id, session, last_day) if session else None
-        open_ones = [eid for eid, esid in tx.conn.exec_driver_sql(
+        open_ones = [r.id for r in tx.conn.exec_driver_sql(
             "SELECT id, session_id FROM enrolment WHERE participant_id = ? AND activity_id = ? AND start_date <= ?"
             " AND (end_date IS NULL OR end_date > ?)", (participant_id, activity_id, iso, iso)).all()
-            if sid is None or esid == sid]
+            if sid is None or r.session_id == sid]
         for eid in open_ones:
             changes.upsert(tx, "enrolment", eid, {"end_date": iso})
         return len(open_ones)
@@ -581,7 +582,7 @@ def move(db: Database, login: str, enrolment_id: str, session_id: str, from_day:
                                       " WHERE id = ?", (enrolment_id,)).first()
         if row is None:
             raise ArenaError("err.not_found", what=enrolment_id[:40])
-        pid, start, end, current = row
+        pid, start, end, current = row.participant_id, row.start_date, row.end_date, row.session_id
         target = tx.conn.exec_driver_sql("SELECT activity_id FROM activity_session WHERE id = ?", (session_id,)).scalar()
         if target is None:
             raise ArenaError("act.unknown_session", name=session_id[:20])
@@ -605,12 +606,12 @@ def enrolments(db: Database, login: str, participant_id: str) -> list[Enrolment]
     today = clock.today()
     with db.read() as conn:
         access.require_case(conn, login, participant_id)
-        rows = conn.exec_driver_sql(
+        found = conn.exec_driver_sql(
             "SELECT e.id, e.activity_id, e.session_id, e.start_date, e.end_date FROM enrolment e"
             " WHERE e.participant_id = ? ORDER BY (e.end_date IS NULL) DESC, e.end_date DESC, e.start_date DESC",
             (participant_id,)).all()
         result = []
-        for eid, aid, sid, start, end in rows:
-            found = sessions_of(conn, aid, today, include_ended=True, session_id=sid)
-            result.append(Enrolment(eid, aid, sid, found[0].title if found else "?", start, end))
+        for r in found:
+            session = sessions_of(conn, r.activity_id, today, include_ended=True, session_id=r.session_id)
+            result.append(rows.named(Enrolment, r, title=session[0].title if session else "?"))
     return result

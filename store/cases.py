@@ -116,15 +116,16 @@ def find_one(db: Database, login: str, text: str) -> str | None:
     text = (text or "").strip()
     with db.read() as conn:
         access.require(conn, login, access.CASE_READ)
-        r = conn.exec_driver_sql("SELECT id FROM participant WHERE id = ? OR reserve_number = ?", (text, text)).first()
-        if r:
-            return r[0]
+        found = conn.exec_driver_sql("SELECT id FROM participant WHERE id = ? OR reserve_number = ?",
+                                     (text, text)).scalar()
+        if found:
+            return str(found)
         try:
             number = identity.parse(text)
         except ArenaError:
             return None  # neither an id, a reserve number nor an identity number: nobody
-        r = conn.exec_driver_sql("SELECT id FROM participant WHERE personnummer = ?", (number.canonical,)).first()
-    return r[0] if r else None
+        found = conn.exec_driver_sql("SELECT id FROM participant WHERE personnummer = ?", (number.canonical,)).scalar()
+    return str(found) if found else None
 
 
 @dataclass
@@ -199,14 +200,14 @@ def probable_duplicates(db: Database, login: str, p: NewParticipant) -> list[Dup
             r = conn.exec_driver_sql(_SELECT + " WHERE p.personnummer = ?", (values["personnummer"],)).first()
             if r:
                 hints.append(DuplicateHint(_row(r), "number"))
-                seen.add(r[0])
+                seen.add(r.id)
         if values["birth_date"]:
             wanted = names.tokens(f"{values['first_name']} {values['last_name']}")
             rows = conn.exec_driver_sql(_SELECT + " WHERE p.birth_date = ?", (values["birth_date"],)).all()
             for r in rows:
-                if r[0] in seen:
+                if r.id in seen:
                     continue
-                have = names.tokens(f"{r[3]} {r[4]}")
+                have = names.tokens(f"{r.first_name} {r.last_name}")
                 if sorted(have) == sorted(wanted):
                     hints.append(DuplicateHint(_row(r), "name_birth"))
                 elif all(any(names.within_one_edit(w, h) for h in have) for w in wanted):
@@ -316,12 +317,12 @@ def _stage_labels(conn, ids: list[str], lang: str) -> dict[str, str]:  # noqa: A
         return {}
     label = "label_sv" if lang == "sv" else "label_en"
     rows = conn.exec_driver_sql(
-        f"SELECT m.participant_id, s.{label} FROM milestone m JOIN milestone_stage s ON s.code = m.stage_code"
+        f"SELECT m.participant_id, s.{label} AS label FROM milestone m JOIN milestone_stage s ON s.code = m.stage_code"
         f" WHERE m.participant_id IN ({', '.join('?' * len(ids))}) AND m.status IN ('started', 'achieved')"
         " ORDER BY m.participant_id, m.period, s.sort, coalesce(m.achieved_date, m.planned_date)", tuple(ids))
     result: dict[str, str] = {}
-    for pid, text in rows:
-        result[pid] = text  # the last row per participant is the furthest stage of the latest period
+    for r in rows:
+        result[r.participant_id] = r.label  # the last row per participant is the furthest stage of the latest period
     return result
 
 
@@ -380,11 +381,11 @@ def search(db: Database, query: str, *, login: str, limit: int = 50, lang: str =
                     f"WITH q(qi, token, level) AS (VALUES {', '.join(values)}),"
                     " best AS (SELECT nt.participant_id AS pid, q.qi AS qi, max(q.level) AS level"
                     "  FROM q JOIN name_token nt ON nt.token = q.token GROUP BY nt.participant_id, q.qi)"
-                    " SELECT pid, sum(level), min(level) FROM best GROUP BY pid HAVING count(*) = ?"
+                    " SELECT pid, sum(level) AS total, min(level) AS worst FROM best GROUP BY pid HAVING count(*) = ?"
                     " ORDER BY sum(level) DESC, min(level) DESC LIMIT ?")
-                for pid, total, worst in conn.exec_driver_sql(sql, (*params, len(qtokens), limit * 4)):
-                    base = {3: 800, 2: 500, 1: 200}[worst]
-                    scored[pid] = (base + total * 10, MATCH_NAME[worst])
+                for r in conn.exec_driver_sql(sql, (*params, len(qtokens), limit * 4)):
+                    base = {3: 800, 2: 500, 1: 200}[r.worst]
+                    scored[r.pid] = (base + r.total * 10, MATCH_NAME[r.worst])
         ranked = sorted(scored.items(), key=lambda kv: -kv[1][0])[: limit * 2]
         ids = [pid for pid, _ in ranked]
         stages = _stage_labels(conn, ids, lang)
@@ -484,7 +485,7 @@ def history(db: Database, login: str, participant_id: str, limit: int = 500) -> 
         user = access.require_case(conn, login, participant_id)
         hide = not access.sees_protected(conn, user, participant_id) and bool(conn.exec_driver_sql(
             "SELECT protected FROM participant WHERE id = ?", (participant_id,)).scalar())
-        rows = conn.exec_driver_sql(
+        found = conn.exec_driver_sql(
             "SELECT at, by, tbl, kind, changes, seq FROM change_log WHERE tbl = 'participant' AND row_id = ?1"
             " UNION ALL SELECT cl.at, cl.by, cl.tbl, cl.kind, cl.changes, cl.seq FROM change_log cl"
             "  WHERE cl.tbl IN ('milestone', 'note', 'enrolment', 'attendance') AND cl.row_id IN ("
@@ -494,8 +495,9 @@ def history(db: Database, login: str, participant_id: str, limit: int = 500) -> 
             "   SELECT id FROM attendance WHERE participant_id = ?1)"
             " ORDER BY 1 DESC, 6 DESC LIMIT ?2",
             (participant_id, limit)).all()
-    return [HistoryEntry(at, by, tbl, kind, redact_protected(json.loads(ch)) if hide else json.loads(ch))
-            for at, by, tbl, kind, ch, _ in rows]
+    read = [(r, json.loads(r.changes)) for r in found]
+    return [rows.named(HistoryEntry, r, table=r.tbl, changes=redact_protected(values) if hide else values)
+            for r, values in read]
 
 
 PROTECTED_FIELDS = ("personnummer", "pnr10", "address", "phone", "reserve_number", "birth_date")
