@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import random
 import shutil
 import tempfile
@@ -187,3 +188,109 @@ def join_snapshot(ctx: Context) -> list[Result]:
                    note=f"{runs} runs"),
             result("snapshot_bytes", snap_bytes / 1024, ops_bytes / 1024, "KiB, snapshot vs all ops files",
                    Goal("≤ 1.2×", ratio=1.2))]
+
+
+def _history_sql(me: str, first_seq: int) -> list[str]:
+    """The 100k database was built without a change log: give it one, as if every person and every mark
+    had been written through the store on this workstation (one entry each with every field, numbered in
+    its sequence, stamped in order; no hash chain, as entries from before the chain)."""
+    def entries(table: str, columns: list[str], order: str, offset: str) -> str:
+        fields = ", ".join(f"'{c}', json_array(NULL, {c})" for c in columns)
+        return (f"INSERT INTO change_log (op_id, workstation_id, ws_seq, hlc, tbl, row_id, kind, changes, at, by)"
+                f" SELECT lower(hex(randomblob(16))), '{me}', {offset} + n, printf('%013d-00000-%s', 1780000000000"
+                f" + {offset} + n, '{me}'), '{table}', id, 'upsert', json_object({fields}), created, 'bench'"
+                f" FROM (SELECT *, row_number() OVER (ORDER BY {order}) AS n, {'created_at' if table == 'participant' else 'recorded_at'} AS created"
+                f" FROM {table})")
+    people = ["personnummer", "first_name", "last_name", "gender", "birth_date", "referral_date", "caseworker_id",
+              "site", "plan_mon", "plan_tue", "plan_wed", "plan_thu", "plan_fri", "status", "created_at"]
+    marks = ["participant_id", "activity_id", "session_id", "date", "status", "hours", "reason_code", "note",
+             "recorded_by", "recorded_at", "late"]
+    return [entries("participant", people, "id", str(first_seq)),
+            entries("attendance", marks, "date, id", f"{first_seq} + (SELECT count(*) FROM participant)")]
+
+
+def _prepared_history(ctx: Context) -> tuple[Path, Path, Path, float]:
+    """The scale database with its whole history in the change log, published, and a full snapshot of it on
+    a share: built once in the bench cache (minutes at 100k); returns (database, share, key, seconds the
+    full snapshot took to write)."""
+    from store import db, settings, snapshot, sync
+
+    cache = Path(os.environ.get("ARENA_BENCH_CACHE") or Path(__file__).resolve().parent / ".cache")
+    folder = cache / f"history-{ctx.participants}"
+    done = folder / "full_snapshot_seconds"
+    if done.exists():
+        return folder / "a.db", folder / "share", folder / "k.key", float(done.read_text())
+    print(f"  building {folder.name} (once): the change log of every person and mark, a full snapshot …", flush=True)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    path = folder / "a.db"
+    shutil.copy(ctx.path, path)
+    (folder / "share").mkdir()
+    sync.new_key(folder / "k.key")
+    with dbfile.connect(path) as con:
+        me = con.execute("SELECT id FROM workstation WHERE is_local = 1").fetchone()[0]
+        top = con.execute("SELECT coalesce(max(ws_seq), 0) FROM change_log WHERE workstation_id = ?", (me,)).fetchone()[0]
+        for sql in _history_sql(me, top):
+            con.execute(sql)
+        last = con.execute("SELECT max(ws_seq) FROM change_log WHERE workstation_id = ?", (me,)).fetchone()[0]
+        con.execute("INSERT INTO setting (key, value) VALUES ('sync.published', ?) ON CONFLICT(key)"
+                    " DO UPDATE SET value = excluded.value", (str(last),))
+    key = sync.load_key(folder / "k.key")
+    a = db.open(path)
+    share = sync.DirShare(folder / "share")
+    sync.sync(a, share, key, write_snapshot=False)  # proves the share, checks the chains once
+    start = time.perf_counter()
+    name = snapshot.write(a, share, key)
+    seconds = time.perf_counter() - start
+    assert name and "-" not in name.removeprefix("snapshot-").split(".")[0], name  # a full one
+    with a.read() as conn:
+        assert settings.read(conn, "sync.snapshot_last")
+    a.dispose()
+    done.write_text(f"{seconds:.3f}")
+    return path, folder / "share", folder / "k.key", seconds
+
+
+@benchmark("snapshot_delta")
+def snapshot_delta(ctx: Context) -> list[Result]:
+    """Snapshots stay proportional at full size: the whole programme's history (every person and mark of
+    the scale database in the change log, published, a full snapshot of it on the share: the cost every
+    automatic snapshot had before they were incremental, measured once when the history is built), then
+    rounds of a day's work (500 marks) and a sync that writes a snapshot: each one a delta of what the
+    last one did not cover. Ours: the seconds each sync spends writing its snapshot; baseline: the full one."""
+    from store import attendance, db, snapshot, sync
+
+    src_db, src_share, key_path, full_s = _prepared_history(ctx)
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = Path(tmpdir)
+        shutil.copy(src_db, tmp / "a.db")
+        shutil.copytree(src_share, tmp / "share")
+        key = sync.load_key(key_path)
+        a = db.open(tmp / "a.db")
+        day = last_workday()
+        people = []
+        for s in attendance.sessions(a, day):
+            people += [(r.participant_id, s.activity_id) for r in attendance.roll_call(a, "anna.lind", s.activity_id, day)]
+            if len(people) >= PER_ROUND:
+                break
+        people = people[:PER_ROUND]
+        writes, syncs, sizes = [], [], []
+        for n in range(ctx.runs):
+            for pid, aid in people:
+                attendance.mark(a, "anna.lind", pid, aid, day, STATUSES[n % 2])
+            share = sync.DirShare(tmp / "share")
+            start = time.perf_counter()
+            summary = sync.sync(a, share, key, write_snapshot=False)
+            syncs.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            name = snapshot.write(a, share, key)
+            writes.append(time.perf_counter() - start)
+            assert summary.ok and name and "-" in name.removeprefix("snapshot-").split(".")[0], (summary.line(), name)
+            sizes.append((tmp / "share" / "ops" / a.workstation_id / name).stat().st_size)
+        total = sum(f.stat().st_size for f in (tmp / "share").rglob("*.snap"))
+        with a.read() as conn:
+            entries = conn.exec_driver_sql("SELECT count(*) FROM change_log").scalar_one()
+        a.dispose()
+    return [result("snapshot_delta", writes, full_s, f"s writing a sync's snapshot after {PER_ROUND} marks:"
+                   " a delta vs the full one (built once)", Goal("< 2 s", most=2),
+                   note=f"{entries} change-log entries; the sync before it {min(syncs):.2f}–{max(syncs):.2f} s;"
+                        f" deltas {min(sizes) // 1024}–{max(sizes) // 1024} KiB, all snapshots {total // 2**20} MB")]
