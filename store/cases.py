@@ -6,6 +6,7 @@ identity), unique when present and stored in its 12-digit form. Every change goe
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 from sqlalchemy import Row
 
 from store import access, audit, changes, clock, identity, names, rows, tables, validate
+from store.tx import run
 from store.db import Database, Tx
 from store.i18n import ArenaError, Key
 from store.tables import WEEKDAYS
@@ -296,16 +298,15 @@ def _name_candidates(conn, q: str) -> dict[str, int]:  # noqa: ANN001
     """Vocabulary tokens a query token may mean, with the best match level for each."""
     found: dict[str, int] = {}
     if len(q) >= 2:
-        for (tok,) in conn.exec_driver_sql(
-                "SELECT token FROM name_vocab WHERE token >= ? AND token < ? LIMIT 300", (q, names.prefix_upper(q))):
+        for (tok,) in run(conn, "SELECT token FROM name_vocab WHERE token >= ? AND token < ? LIMIT 300",
+                          (q, names.prefix_upper(q))):
             found[tok] = RANK["prefix"]
-    if conn.exec_driver_sql("SELECT 1 FROM name_vocab WHERE token = ?", (q,)).first():
+    if q in found or run(conn, "SELECT 1 FROM name_vocab WHERE token = ?", (q,)).fetchone():
         found[q] = RANK["exact"]
     if len(q) >= names.FUZZY_MIN:
         variants = [q, *names.deletes(q)]
-        rows = conn.exec_driver_sql(
-            f"SELECT DISTINCT token FROM token_variant WHERE variant IN ({', '.join('?' * len(variants))})",
-            tuple(variants))
+        rows = run(conn, f"SELECT DISTINCT token FROM token_variant WHERE variant IN ({', '.join('?' * len(variants))})",
+                   tuple(variants))
         for (tok,) in rows:
             if tok not in found and names.within_one_edit(q, tok):
                 found[tok] = RANK["fuzzy"]
@@ -313,89 +314,143 @@ def _name_candidates(conn, q: str) -> dict[str, int]:  # noqa: ANN001
 
 
 def _stage_labels(conn, ids: list[str], lang: str) -> dict[str, str]:  # noqa: ANN001
+    """Each person's furthest stage of their latest period (one row per person, chosen by SQLite)."""
     if not ids:
         return {}
     label = "label_sv" if lang == "sv" else "label_en"
-    rows = conn.exec_driver_sql(
-        f"SELECT m.participant_id, s.{label} AS label FROM milestone m JOIN milestone_stage s ON s.code = m.stage_code"
-        f" WHERE m.participant_id IN ({', '.join('?' * len(ids))}) AND m.status IN ('started', 'achieved')"
-        " ORDER BY m.participant_id, m.period, s.sort, coalesce(m.achieved_date, m.planned_date)", tuple(ids))
-    result: dict[str, str] = {}
-    for r in rows:
-        result[r.participant_id] = r.label  # the last row per participant is the furthest stage of the latest period
-    return result
+    return dict(run(conn,
+        f"SELECT pid, label FROM (SELECT m.participant_id AS pid, s.{label} AS label, row_number() OVER ("
+        "  PARTITION BY m.participant_id ORDER BY m.period DESC, s.sort DESC,"
+        "  coalesce(m.achieved_date, m.planned_date) DESC) AS n"
+        " FROM milestone m JOIN milestone_stage s ON s.code = m.stage_code"
+        f" WHERE m.participant_id IN ({', '.join('?' * len(ids))}) AND m.status IN ('started', 'achieved'))"
+        " WHERE n = 1", tuple(ids)).fetchall())
 
 
 _RESERVE = re.compile(r"^[A-Za-z]{1,6}[- ]?\d{1,10}$")
 
+# Among equally good matches one's own caseload first, then by name: the order of every hit list.
+_HIT_ORDER = "p.caseworker_id IS NOT ?, p.last_name, p.first_name, p.id"
+
 
 def search(db: Database, query: str, *, login: str, limit: int = 50, lang: str = "sv") -> list[SearchHit]:
-    """Ranked: exact number > exact name > prefix > fuzzy. Uses indexes only."""
+    """Ranked: exact number > exact name > prefix > fuzzy; among equals one's own caseload first. Uses
+    indexes only; the ranking and the cut to `limit` happen in SQLite, so only the people shown are read."""
     query = (query or "").strip()[:100]
-    scored: dict[str, tuple[int, str]] = {}
     with db.read() as conn:
-        access.require(conn, login, access.CASE_READ)
+        me = access.require(conn, login, access.CASE_READ).id
         if not query:
             return []
-        if identity.looks_like_number(query):
-            digits = identity.digits_of(query)
-            try:
-                number = identity.parse(query)
-            except identity.IdentityNumberError:
-                number = None
-            if number:
-                for (pid,) in conn.exec_driver_sql("SELECT id FROM participant WHERE personnummer = ?",
-                                                   (number.canonical,)):
-                    scored[pid] = (1000, "samordningsnummer" if number.coordination else "personnummer")
-            if len(digits) <= 10:
-                rows = conn.exec_driver_sql(
-                    "SELECT id FROM participant WHERE pnr10 >= ? AND pnr10 < ? LIMIT ?",
-                    (digits, names.prefix_upper(digits), limit))
-                for (pid,) in rows:
-                    scored.setdefault(pid, (600, "nummerprefix"))
-            if len(digits) >= 8 and digits[:2] in ("19", "20"):
-                rows = conn.exec_driver_sql(
-                    "SELECT id FROM participant WHERE personnummer >= ? AND personnummer < ? LIMIT ?",
-                    (digits, names.prefix_upper(digits), limit))
-                for (pid,) in rows:
-                    scored.setdefault(pid, (600, "nummerprefix"))
-            for (pid,) in conn.exec_driver_sql("SELECT id FROM participant WHERE reserve_number = ?", (query,)):
-                scored.setdefault(pid, (900, "reservnummer"))
-        elif _RESERVE.match(query):
-            # a reserve number as shown ("RES-000006"): few people have one, the scan stays small
-            for (pid,) in conn.exec_driver_sql(
-                    "SELECT id FROM participant WHERE reserve_number IS NOT NULL"
-                    " AND upper(replace(replace(reserve_number, ' ', ''), '-', '')) = ?",
-                    (re.sub(r"[\s-]", "", query).upper(),)):
-                scored[pid] = (900, "reservnummer")
-        if not scored and not identity.looks_like_number(query):
-            qtokens = list(dict.fromkeys(names.tokens(query)))[:5]
-            per_token = [_name_candidates(conn, q) for q in qtokens]
-            if qtokens and all(per_token):
-                values, params = [], []
-                for qi, cands in enumerate(per_token):
-                    for tok, level in cands.items():
-                        values.append("(?, ?, ?)")
-                        params += [qi, tok, level]
-                sql = (
-                    f"WITH q(qi, token, level) AS (VALUES {', '.join(values)}),"
-                    " best AS (SELECT nt.participant_id AS pid, q.qi AS qi, max(q.level) AS level"
-                    "  FROM q JOIN name_token nt ON nt.token = q.token GROUP BY nt.participant_id, q.qi)"
-                    " SELECT pid, sum(level) AS total, min(level) AS worst FROM best GROUP BY pid HAVING count(*) = ?"
-                    " ORDER BY sum(level) DESC, min(level) DESC LIMIT ?")
-                for r in conn.exec_driver_sql(sql, (*params, len(qtokens), limit * 4)):
-                    base = {3: 800, 2: 500, 1: 200}[r.worst]
-                    scored[r.pid] = (base + r.total * 10, MATCH_NAME[r.worst])
-        ranked = sorted(scored.items(), key=lambda kv: -kv[1][0])[: limit * 2]
-        ids = [pid for pid, _ in ranked]
+        ranked = _by_number(conn, query, me, limit)
+        if not ranked and not identity.looks_like_number(query):
+            ranked = _by_name(conn, query, me, limit)
+        ids = [pid for pid, _, _ in ranked]
         stages = _stage_labels(conn, ids, lang)
-        me = conn.exec_driver_sql("SELECT id FROM caseworker WHERE login = ?", (login,)).scalar()
         people = {p.id: p for p in _get_many(conn, ids)}
-    hits = [SearchHit(people[pid], score, why, stages.get(pid)) for pid, (score, why) in ranked if pid in people]
-    # among equally good matches, one's own caseload first
-    hits.sort(key=lambda h: (-h.score, h.participant.caseworker_id != me, h.participant.last_name,
-                             h.participant.first_name, h.participant.id))
-    return hits[:limit]
+    return [SearchHit(people[pid], score, why, stages.get(pid)) for pid, score, why in ranked if pid in people]
+
+
+def _by_number(conn, query: str, me: str, limit: int) -> list[tuple[str, int, str]]:  # noqa: ANN001
+    """An identity number in any common form (whole, 10 digits, a prefix), or a reserve number."""
+    scored: dict[str, tuple[int, str]] = {}
+    if identity.looks_like_number(query):
+        digits = identity.digits_of(query)
+        try:
+            number = identity.parse(query)
+        except identity.IdentityNumberError:
+            number = None
+        if number:
+            for (pid,) in run(conn, "SELECT id FROM participant WHERE personnummer = ?", (number.canonical,)):
+                scored[pid] = (1000, "samordningsnummer" if number.coordination else "personnummer")
+        if len(digits) <= 10:
+            for (pid,) in run(conn, "SELECT id FROM participant WHERE pnr10 >= ? AND pnr10 < ? LIMIT ?",
+                              (digits, names.prefix_upper(digits), limit)):
+                scored.setdefault(pid, (600, "nummerprefix"))
+        if len(digits) >= 8 and digits[:2] in ("19", "20"):
+            for (pid,) in run(conn, "SELECT id FROM participant WHERE personnummer >= ? AND personnummer < ? LIMIT ?",
+                              (digits, names.prefix_upper(digits), limit)):
+                scored.setdefault(pid, (600, "nummerprefix"))
+        for (pid,) in run(conn, "SELECT id FROM participant WHERE reserve_number = ?", (query,)):
+            scored.setdefault(pid, (900, "reservnummer"))
+    elif _RESERVE.match(query):
+        # a reserve number as shown ("RES-000006"): few people have one, the scan stays small
+        for (pid,) in run(conn, "SELECT id FROM participant WHERE reserve_number IS NOT NULL"
+                          " AND upper(replace(replace(reserve_number, ' ', ''), '-', '')) = ?",
+                          (re.sub(r"[\s-]", "", query).upper(),)):
+            scored[pid] = (900, "reservnummer")
+    if not scored:
+        return []
+    order = run(conn, f"SELECT p.id FROM participant p WHERE p.id IN ({', '.join('?' * len(scored))})"
+                f" ORDER BY {_HIT_ORDER}", (*scored, me)).fetchall()
+    ranked = sorted(((pid, *scored[pid]) for (pid,) in order), key=lambda hit: -hit[1])  # stable: keeps the order
+    return ranked[:limit]
+
+
+def _by_name(conn, query: str, me: str, limit: int) -> list[tuple[str, int, str]]:  # noqa: ANN001
+    """Every query token must match one of the person's name tokens exactly, as a prefix or within one
+    edit; a person scores by the worst of their tokens' matches, then by the sum.
+
+    From the name index alone (its sort_name, migration 15): the people of the query token with the
+    fewest index rows are taken, each of them checked for the other tokens by a seek on their own few
+    tokens; those left are ranked and cut in SQLite, and only the ones shown are read from the
+    participant table (_get_many). A common name's thousands of people are never read whole."""
+    qtokens = list(dict.fromkeys(names.tokens(query)))[:5]
+    per_token = [_name_candidates(conn, q) for q in qtokens]
+    if not qtokens or not all(per_token):
+        return []
+    if len(qtokens) == 1:
+        return _by_one_name(conn, per_token[0], me, limit)
+    values, params = [], []
+    for qi, cands in enumerate(per_token):
+        for tok, level in cands.items():
+            values.append("(?, ?, ?)")
+            params += [qi, tok, level]
+    driver = 0
+    if len(qtokens) > 1:
+        sizes = [run(conn, f"SELECT count(*) FROM name_token WHERE token IN ({', '.join('?' * len(c))})",
+                     tuple(c)).fetchone()[0] for c in per_token]
+        driver = sizes.index(min(sizes))
+    levels = [f"l{qi}" for qi in range(len(qtokens))]
+    probes = "".join(f", (SELECT max(q.level) FROM name_token n JOIN q ON q.token = n.token AND q.qi = {qi}"
+                     f" WHERE n.participant_id = d.participant_id) AS l{qi}" for qi in range(len(qtokens)) if qi != driver)
+    rows = run(conn,
+        f"WITH q(qi, token, level) AS (VALUES {', '.join(values)}),"
+        f" found AS (SELECT d.participant_id AS pid, d.sort_name AS sort_name, dq.level AS l{driver}{probes}"
+        f"  FROM q dq JOIN name_token d ON d.token = dq.token WHERE dq.qi = {driver}),"
+        f" best AS (SELECT pid, max(sort_name) AS sort_name, {', '.join(f'max({lv}) AS {lv}' for lv in levels)}"
+        f"  FROM found WHERE {' AND '.join(f'{lv} IS NOT NULL' for lv in levels)} GROUP BY pid),"
+        f" scored AS (SELECT pid, sort_name, {'min(' + ', '.join(levels) + ')' if len(levels) > 1 else levels[0]}"
+        f"  AS worst, {' + '.join(levels)} AS total FROM best)"
+        " SELECT pid, CASE worst WHEN 3 THEN 800 WHEN 2 THEN 500 ELSE 200 END + 10 * total AS score, worst"
+        " FROM scored ORDER BY score DESC, pid NOT IN (SELECT id FROM participant WHERE caseworker_id = ?),"
+        " sort_name, pid LIMIT ?", (*params, me, limit)).fetchall()
+    return [(pid, score, MATCH_NAME[worst]) for pid, score, worst in rows]
+
+
+def _by_one_name(conn, cands: dict[str, int], me: str, limit: int) -> list[tuple[str, int, str]]:  # noqa: ANN001
+    """One query token: the exact matches, then the prefixes, then the typos; in each, one's own caseload
+    first, then by name – read in that order from the name index and stopped once `limit` are found."""
+    ranked: list[tuple[str, int, str]] = []
+    seen: set[str] = set()
+    for level in (3, 2, 1):
+        toks = [tok for tok, lv in cands.items() if lv == level]
+        if not toks:
+            continue
+        marks = ", ".join("?" * len(toks))
+        own = [pid for (pid,) in run(conn, f"SELECT participant_id FROM name_token WHERE token IN ({marks}) AND"
+                                     " participant_id IN (SELECT id FROM participant WHERE caseworker_id = ?)"
+                                     " ORDER BY sort_name, participant_id", (*toks, me))]
+        # the rest in the index's order, read only as far as needed (a cursor yields row by row)
+        others = (pid for (pid,) in run(conn, f"SELECT participant_id FROM name_token WHERE token IN ({marks})"
+                                        " ORDER BY sort_name, participant_id", tuple(toks)))
+        score = {3: 800, 2: 500, 1: 200}[level] + 10 * level
+        for pid in itertools.chain(own, others):
+            if pid not in seen:
+                seen.add(pid)
+                ranked.append((pid, score, MATCH_NAME[level]))
+                if len(ranked) == limit:
+                    return ranked
+    return ranked
 
 
 def in_caseload(db: Database, login: str, participant_id: str) -> bool:

@@ -106,6 +106,7 @@ class Participant(WeekPlan, table=True):
         Index("participant_pnr10", "pnr10"),
         Index("participant_caseload", "caseworker_id", "status", "gender"),
         Index("participant_exit", "exit_date", sqlite_where=text("exit_date IS NOT NULL")),
+        Index("participant_reserve", "reserve_number", sqlite_where=text("reserve_number IS NOT NULL")),
         Index("participant_figures", "gender", "status", "referral_date", "exit_date",
               "plan_mon", "plan_tue", "plan_wed", "plan_thu", "plan_fri"),
     )
@@ -380,10 +381,12 @@ class GallringLog(SQLModel, table=True):
 class NameToken(SQLModel, table=True):
     __tablename__ = "name_token"
     __table_args__ = (PrimaryKeyConstraint("token", "participant_id"),
-                      Index("name_token_participant", "participant_id"), WITHOUT_ROWID)
+                      Index("name_token_participant", "participant_id"), Index("name_token_sorted", "token", "sort_name"),
+                      WITHOUT_ROWID)
     participant_id: str = Field(sa_column_kwargs={"nullable": False},
                                 foreign_key="participant.id", ondelete="CASCADE")
     token: str
+    sort_name: str | None = None  # "last name\x1ffirst name", kept by triggers (migration 15): F2's order
 
 
 class NameVocab(SQLModel, table=True):

@@ -30,7 +30,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     'gallring_log': ('id', 'participant_id', 'last_entry', 'as_of', 'removed_at', 'removed_by', 'counts'),
     'milestone': ('id', 'participant_id', 'stage_code', 'status', 'planned_date', 'achieved_date', 'caseworker_id', 'note', 'period', 'updated_at'),
     'milestone_stage': ('code', 'label_sv', 'label_en', 'kind', 'sort', 'active'),
-    'name_token': ('participant_id', 'token'),
+    'name_token': ('participant_id', 'token', 'sort_name'),
     'name_vocab': ('token',),
     'note': ('id', 'participant_id', 'author_login', 'created_at', 'text', 'refers_to'),
     'participant': ('plan_mon', 'plan_tue', 'plan_wed', 'plan_thu', 'plan_fri', 'id', 'personnummer', 'reserve_number', 'first_name', 'last_name', 'gender', 'birth_date', 'protected', 'address', 'phone', 'referral_date', 'caseworker_id', 'site', 'status', 'exit_date', 'exit_outcome', 'created_at', 'pnr10'),

@@ -176,6 +176,31 @@ def test_own_caseload_first_among_equals(world: World) -> None:
     assert [h.participant.caseworker_id for h in hits] == [omar, karin, karin]
 
 
+def test_more_equals_than_shown_the_own_caseload_then_by_name_and_renames_follow(world: World) -> None:
+    """More people share a name than a search shows: the cut keeps one's own caseload first, then the rest
+    in name order (read from the name index, migration 15), and a renamed person moves in that order."""
+    from store import staff
+
+    karin = staff.by_login(world.db, "karin.ek").id
+    omar = staff.by_login(world.db, "omar.farah").id
+    firsts = [f"{a}{b}" for a in "EDCBA" for b in "edcba"]  # 25 names, registered out of order
+    for i, first in enumerate(firsts):
+        cases.register(world.db, "setup", cases.NewParticipant(
+            first_name=first, last_name="Zetterlund", gender="K", referral_date="2026-10-01",
+            caseworker_id=omar if i in (3, 17) else karin))
+    hits = cases.search(world.db, "zetterlund", login="omar.farah", limit=6)
+    assert [h.participant.first_name for h in hits] == ["Bc", "Eb", "Aa", "Ab", "Ac", "Ad"]
+    assert [h.participant.caseworker_id for h in hits][:2] == [omar, omar]
+    last = next(h.participant.id for h in cases.search(world.db, "zetterlund ee", login="omar.farah"))
+    cases.update(world.db, "setup", last, first_name="AA")  # from last in the order to first after his own
+    hits = cases.search(world.db, "zetterlund", login="omar.farah", limit=3)
+    assert [h.participant.first_name for h in hits] == ["Bc", "Eb", "AA"]
+    with world.db.read() as conn:
+        stale = conn.exec_driver_sql("SELECT count(*) FROM name_token nt JOIN participant p ON p.id = nt.participant_id"
+                                     " WHERE nt.sort_name IS NOT p.last_name || char(31) || p.first_name").scalar()
+    assert stale == 0
+
+
 def test_a_reason_for_an_outside_read_is_a_few_words_or_a_listed_one(world: World) -> None:
     outside = world.people[0]  # karin's caseload
     with pytest.raises(ArenaError) as caught:
