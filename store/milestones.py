@@ -91,15 +91,15 @@ def add_stage(db: Database, login: str, code: str, label_sv: str, label_en: str,
         if tx.conn.exec_driver_sql("SELECT 1 FROM milestone_stage WHERE code = ?", (code,)).first():
             raise ArenaError("ms.stage_exists", value=code)
         if after:
-            row = tx.conn.exec_driver_sql("SELECT sort FROM milestone_stage WHERE code = ?", (after,)).first()
-            if row is None:
+            before = tx.conn.exec_driver_sql("SELECT sort FROM milestone_stage WHERE code = ?", (after,)).scalar()
+            if before is None:
                 raise ArenaError("ms.bad_stage", value=after)
-            nxt = tx.conn.exec_driver_sql("SELECT min(sort) FROM milestone_stage WHERE sort > ?", (row[0],)).scalar()
-            sort = (row[0] + nxt) // 2 if nxt is not None and nxt - row[0] > 1 else row[0] + 1
-            if nxt is not None and nxt - row[0] <= 1:  # make room, row by row through the change log
-                for later, later_sort in tx.conn.exec_driver_sql(
-                        "SELECT code, sort FROM milestone_stage WHERE sort > ?", (row[0],)).all():
-                    changes.upsert(tx, "milestone_stage", later, {"sort": later_sort + 10})
+            nxt = tx.conn.exec_driver_sql("SELECT min(sort) FROM milestone_stage WHERE sort > ?", (before,)).scalar()
+            sort = (before + nxt) // 2 if nxt is not None and nxt - before > 1 else before + 1
+            if nxt is not None and nxt - before <= 1:  # make room, row by row through the change log
+                for later in tx.conn.exec_driver_sql(
+                        "SELECT code, sort FROM milestone_stage WHERE sort > ?", (before,)).all():
+                    changes.upsert(tx, "milestone_stage", later.code, {"sort": later.sort + 10})
         else:
             sort = (tx.conn.exec_driver_sql("SELECT max(sort) FROM milestone_stage WHERE kind != 'exit'").scalar() or 0) + 1
         # through the change log, so the stage reaches every workstation (and the milestones that use it)
@@ -115,10 +115,10 @@ def rename_stage(db: Database, login: str, code: str, label_sv: str | None, labe
         row = tx.conn.exec_driver_sql("SELECT label_sv, label_en FROM milestone_stage WHERE code = ?", (code,)).first()
         if row is None:
             raise ArenaError("ms.bad_stage", value=code)
-        sv = validate.text(label_sv, "label", max_len=80) or row[0]
-        en = validate.text(label_en, "label", max_len=80) or row[1]
+        sv = validate.text(label_sv, "label", max_len=80) or row.label_sv
+        en = validate.text(label_en, "label", max_len=80) or row.label_en
         changes.upsert(tx, "milestone_stage", code, {"label_sv": sv, "label_en": en})
-        audit.record(tx, "stage_rename", detail=f"{code}: {row[0]} → {sv}")
+        audit.record(tx, "stage_rename", detail=f"{code}: {row.label_sv} → {sv}")
     return next(s for s in stages(db, include_inactive=True) if s.code == code)
 
 
@@ -129,9 +129,8 @@ _SELECT = ("SELECT m.id, m.participant_id, m.stage_code, s.label_sv, s.label_en,
            " FROM milestone m JOIN milestone_stage s ON s.code = m.stage_code")
 
 
-def _ms(r) -> Milestone:  # noqa: ANN001
-    label = r[3] if language() == "sv" else r[4]
-    return Milestone(r[0], r[1], r[2], label, r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13])
+def _ms(r) -> Milestone:  # noqa: ANN001 -- a row of _SELECT
+    return rows.named(Milestone, r, stage_label=r.label_sv if language() == "sv" else r.label_en)
 
 
 def timeline(db: Database, login: str, participant_id: str) -> list[Milestone]:
@@ -177,13 +176,22 @@ def get(db: Database, login: str, milestone_id: str) -> Milestone:
     return found
 
 
-def _person(tx: Tx, participant_id: str) -> tuple:
+@dataclass(frozen=True)
+class _Person:
+    name: str
+    referral_date: str
+    status: str
+    exit_date: str | None
+    caseworker_id: str | None
+
+
+def _person(tx: Tx, participant_id: str) -> _Person:
     row = tx.conn.exec_driver_sql(
-        "SELECT first_name || ' ' || last_name, referral_date, status, exit_date, caseworker_id"
+        f"SELECT first_name || ' ' || last_name AS name, {rows.columns(_Person, 'name')}"
         " FROM participant WHERE id = ?", (participant_id,)).first()
     if row is None:
         raise ArenaError("att.unknown_person", value=participant_id[:40])
-    return tuple(row)
+    return rows.named(_Person, row)
 
 
 def _period(tx: Tx, participant_id: str) -> int:
@@ -198,27 +206,26 @@ def _check_achieved(day: dt.date, referral: str) -> None:
         raise ArenaError("ms.before_referral", date=day.isoformat(), referral=referral)
 
 
-def _stage(tx: Tx, code: str) -> tuple:
-    row = tx.conn.exec_driver_sql("SELECT code, kind FROM milestone_stage WHERE code = ? AND active = 1",
-                                  (code,)).first()
-    if row is None:
+def _stage_kind(tx: Tx, code: str) -> str:
+    """The kind of an active stage; refused if there is none by that code."""
+    kind = tx.conn.exec_driver_sql("SELECT kind FROM milestone_stage WHERE code = ? AND active = 1", (code,)).scalar()
+    if kind is None:
         raise ArenaError("ms.bad_stage", value=str(code)[:40])
-    return tuple(row)
+    return str(kind)
 
 
 def plan_in(tx: Tx, participant_id: str, stage_code: str, planned: dt.date | None, note: str = "") -> str:
-    name, referral, status, _, cw = _person(tx, participant_id)
-    if status == "exited":
-        raise ArenaError("ms.already_exited", name=name)
-    code, kind = _stage(tx, stage_code)
-    if kind == "exit":
+    person = _person(tx, participant_id)
+    if person.status == "exited":
+        raise ArenaError("ms.already_exited", name=person.name)
+    if _stage_kind(tx, stage_code) == "exit":
         raise ArenaError("ms.exit_outcome")
-    if planned is not None and planned.isoformat() < referral:
-        raise ArenaError("ms.before_referral", date=planned.isoformat(), referral=referral)
+    if planned is not None and planned.isoformat() < person.referral_date:
+        raise ArenaError("ms.before_referral", date=planned.isoformat(), referral=person.referral_date)
     return changes.insert(tx, "milestone", {
-        "participant_id": participant_id, "stage_code": code, "status": "planned",
+        "participant_id": participant_id, "stage_code": stage_code, "status": "planned",
         "planned_date": planned.isoformat() if planned else None, "achieved_date": None,
-        "caseworker_id": cw, "note": validate.text(note, "note", max_len=1000), "period": _period(tx, participant_id),
+        "caseworker_id": person.caseworker_id, "note": validate.text(note, "note", max_len=1000), "period": _period(tx, participant_id),
         "updated_at": clock.now().isoformat()})
 
 
@@ -236,7 +243,7 @@ def set_status_in(tx: Tx, milestone_id: str, status: str, *, achieved: dt.date |
         " WHERE m.id = ?", (milestone_id,)).first()
     if row is None:
         raise ArenaError("err.not_found", what=milestone_id[:40])
-    pid, old, kind = row
+    pid, old, kind = row.participant_id, row.status, row.kind
     if status not in STATUSES:
         raise ArenaError("ms.bad_status", value=str(status)[:40])
     reason = validate.text(reason, "reason", max_len=500)
@@ -249,7 +256,7 @@ def set_status_in(tx: Tx, milestone_id: str, status: str, *, achieved: dt.date |
     backwards = old == "cancelled" or (status != "cancelled" and RANK[status] < RANK[old])
     if backwards and not reason:
         raise ArenaError("ms.backwards")
-    _, referral, *_ = _person(tx, pid)
+    referral = _person(tx, pid).referral_date
     values: dict[str, object] = {"status": status, "updated_at": clock.now().isoformat()}
     if status == "achieved":
         achieved = achieved or clock.today()
@@ -274,10 +281,10 @@ def set_status(db: Database, login: str, milestone_id: str, status: str, *, achi
 def set_planned(db: Database, login: str, milestone_id: str, planned: dt.date) -> None:
     with db.write(login) as tx:
         access.require(tx.conn, login, access.CASE_WRITE)
-        row = tx.conn.exec_driver_sql("SELECT participant_id FROM milestone WHERE id = ?", (milestone_id,)).first()
-        if row is None:
+        pid = tx.conn.exec_driver_sql("SELECT participant_id FROM milestone WHERE id = ?", (milestone_id,)).scalar()
+        if pid is None:
             raise ArenaError("err.not_found", what=milestone_id[:40])
-        _, referral, *_ = _person(tx, row[0])
+        referral = _person(tx, pid).referral_date
         if planned.isoformat() < referral:
             raise ArenaError("ms.before_referral", date=planned.isoformat(), referral=referral)
         changes.upsert(tx, "milestone", milestone_id, {"planned_date": planned.isoformat(),
@@ -304,29 +311,29 @@ def exit_participant(db: Database, login: str, participant_id: str, outcome: str
         raise ArenaError("ms.exit_outcome")
     with db.write(login) as tx:
         access.require(tx.conn, login, access.CASE_WRITE)
-        name, referral, status, _, cw = _person(tx, participant_id)
-        if status == "exited":
-            raise ArenaError("ms.already_exited", name=name)
+        person = _person(tx, participant_id)
+        if person.status == "exited":
+            raise ArenaError("ms.already_exited", name=person.name)
         if not tx.conn.exec_driver_sql("SELECT 1 FROM exit_outcome WHERE code = ?", (outcome,)).first():
             raise ArenaError("ms.bad_outcome", value=str(outcome)[:40])
-        _check_achieved(day, referral)
+        _check_achieved(day, person.referral_date)
         exit_code = tx.conn.exec_driver_sql(
             "SELECT code FROM milestone_stage WHERE kind = 'exit' AND active = 1 ORDER BY sort LIMIT 1").scalar()
         now = clock.now().isoformat()
         period = _period(tx, participant_id)
-        for (mid,) in tx.conn.exec_driver_sql(
+        for mid in tx.conn.exec_driver_sql(
                 "SELECT id FROM milestone WHERE participant_id = ? AND period = ? AND status IN ('planned', 'started')",
-                (participant_id, period)).all():
+                (participant_id, period)).scalars().all():
             changes.upsert(tx, "milestone", mid, {"status": "cancelled", "updated_at": now})
         changes.insert(tx, "milestone", {
             "participant_id": participant_id, "stage_code": exit_code, "status": "achieved",
-            "planned_date": day.isoformat(), "achieved_date": day.isoformat(), "caseworker_id": cw,
+            "planned_date": day.isoformat(), "achieved_date": day.isoformat(), "caseworker_id": person.caseworker_id,
             "note": validate.text(note, "note", max_len=1000) or outcome, "period": period, "updated_at": now})
         changes.upsert(tx, "participant", participant_id, {"status": "exited", "exit_date": day.isoformat(),
                                                            "exit_outcome": outcome})
-        for (eid,) in tx.conn.exec_driver_sql(
+        for eid in tx.conn.exec_driver_sql(
                 "SELECT id FROM enrolment WHERE participant_id = ? AND (end_date IS NULL OR end_date > ?)",
-                (participant_id, day.isoformat())).all():
+                (participant_id, day.isoformat())).scalars().all():
             changes.upsert(tx, "enrolment", eid, {"end_date": day.isoformat()})
         audit.record(tx, "exit", participant_id, detail=outcome)
 
@@ -335,11 +342,11 @@ def reenter(db: Database, login: str, participant_id: str, day: dt.date) -> None
     """Start a new programme period: active again, a new anvisning, the old periods kept as they were."""
     with db.write(login) as tx:
         access.require(tx.conn, login, access.CASE_WRITE)
-        name, _, status, exit_date, cw = _person(tx, participant_id)
-        if status != "exited":
-            raise ArenaError("ms.not_exited", name=name)
-        if exit_date and day.isoformat() < exit_date:  # the day of the exit itself is allowed
-            raise ArenaError("ms.before_exit", date=day.isoformat(), exit=exit_date)
+        person = _person(tx, participant_id)
+        if person.status != "exited":
+            raise ArenaError("ms.not_exited", name=person.name)
+        if person.exit_date and day.isoformat() < person.exit_date:  # the day of the exit itself is allowed
+            raise ArenaError("ms.before_exit", date=day.isoformat(), exit=person.exit_date)
         if day > clock.today():
             raise ArenaError("ms.future", date=day.isoformat())
         period = _period(tx, participant_id) + 1
@@ -347,7 +354,8 @@ def reenter(db: Database, login: str, participant_id: str, day: dt.date) -> None
                                                            "exit_outcome": None, "referral_date": day.isoformat()})
         changes.insert(tx, "milestone", {
             "participant_id": participant_id, "stage_code": "anvisning", "status": "achieved",
-            "planned_date": day.isoformat(), "achieved_date": day.isoformat(), "caseworker_id": cw, "note": "",
+            "planned_date": day.isoformat(), "achieved_date": day.isoformat(), "caseworker_id": person.caseworker_id,
+            "note": "",
             "period": period, "updated_at": clock.now().isoformat()})
         audit.record(tx, "reentry", participant_id, detail=f"period {period}")
 
@@ -378,7 +386,7 @@ def board(db: Database, login: str, today: dt.date | None = None) -> list[BoardR
     with db.read() as conn:
         access.require(conn, login, access.CASE_READ)
         people = conn.exec_driver_sql(
-            "SELECT p.id, p.last_name || ', ' || p.first_name, p.protected, p.referral_date FROM participant p"
+            "SELECT p.id, p.last_name || ', ' || p.first_name AS name, p.protected, p.referral_date FROM participant p"
             " JOIN caseworker c ON c.id = p.caseworker_id WHERE c.login = ? AND p.status = 'active'"
             " ORDER BY p.last_name COLLATE NOCASE, p.first_name COLLATE NOCASE", (login,)).all()
         items: dict[str, list[Milestone]] = {}
@@ -387,16 +395,16 @@ def board(db: Database, login: str, today: dt.date | None = None) -> list[BoardR
                 " WHERE c.login = ? AND p.status = 'active') "
                 + _SELECT + " JOIN mine ON mine.id = m.participant_id"
                 " ORDER BY m.period, coalesce(m.achieved_date, m.planned_date), s.sort", (login,)):
-            items.setdefault(r[1], []).append(_ms(r))
-    rows = []
-    for pid, name, protected, referral in people:
-        mine = items.get(pid, [])
+            items.setdefault(r.participant_id, []).append(_ms(r))
+    board = []
+    for r in people:
+        mine = items.get(r.id, [])
         current = current_of(mine)
-        alerts = _alerts(mine, referral, today, stale, plan_days)
-        since = _since(current, referral)
-        rows.append(BoardRow(pid, name, bool(protected), current, (today - since).days, alerts))
-    rows.sort(key=lambda r: (r.milestone.sort if r.milestone else 0, -r.days_in_stage, r.name))
-    return rows
+        alerts = _alerts(mine, r.referral_date, today, stale, plan_days)
+        since = _since(current, r.referral_date)
+        board.append(BoardRow(r.id, r.name, bool(r.protected), current, (today - since).days, alerts))
+    board.sort(key=lambda b: (b.milestone.sort if b.milestone else 0, -b.days_in_stage, b.name))
+    return board
 
 
 def _since(current: Milestone | None, referral: str) -> dt.date:
