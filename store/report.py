@@ -19,7 +19,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from store import access, audit, calendar, cases, clock, identity, tabular, validate
 from store.attendance import live_sql
@@ -171,7 +171,7 @@ def build(db: Database, login: str, month: str | None = None, *, start: object =
                                        (pid,)).first() if pid else None
         if row is None:
             raise ArenaError("att.unknown_person", value=str(participant)[:40])
-        found = _Found(row[0], bool(row[1]), row[2], row[3])
+        found = _Found(row.id, bool(row.protected), row.last_name, row.first_name)
         where, params = " AND p.id = ?", [found.id]
         scope = t("protected") if found.protected else f"{found.last_name} {found.first_name}"
     elif participant_ids is not None:
@@ -191,20 +191,20 @@ def build(db: Database, login: str, month: str | None = None, *, start: object =
             raise ArenaError("att.unknown_activity", value=str(activity)[:60])
         where = (" AND p.id IN (SELECT e.participant_id FROM enrolment e WHERE e.activity_id = ?"
                  " AND e.start_date <= ? AND (e.end_date IS NULL OR e.end_date >= ?))")
-        params = [row[0], last.isoformat(), first.isoformat()]
-        scope = t("rep.scope_activity", name=row[1])
+        params = [row.id, last.isoformat(), first.isoformat()]
+        scope = t("rep.scope_activity", name=row.name)
     lang = language()
     with db.read() as conn:
-        codes = [Code(c, sv if lang == "sv" else en, bool(ex)) for c, sv, en, ex in conn.exec_driver_sql(
+        codes = [Code(r.code, r.label_sv if lang == "sv" else r.label_en, bool(r.excused)) for r in conn.exec_driver_sql(
             "SELECT code, label_sv, label_en, excused FROM absence_code ORDER BY sort, code")]
         people = conn.exec_driver_sql(
-            "SELECT p.id, p.personnummer, p.reserve_number, p.protected, p.last_name || ', ' || p.first_name,"
-            " p.referral_date, p.exit_date, coalesce(c.name, ''), " + ", ".join(f"p.{c}" for c in PLAN) +
+            "SELECT p.id, p.personnummer, p.reserve_number, p.protected, p.last_name || ', ' || p.first_name AS name,"
+            " p.referral_date, p.exit_date, coalesce(c.name, '') AS caseworker, " + ", ".join(f"p.{c}" for c in PLAN) +
             " FROM participant p LEFT JOIN caseworker c ON c.id = p.caseworker_id"
             " WHERE p.referral_date <= ? AND (p.exit_date IS NULL OR p.exit_date >= ?)" + where +
             " ORDER BY p.last_name COLLATE NOCASE, p.first_name COLLATE NOCASE, p.id",
             (last.isoformat(), first.isoformat(), *params)).all()
-        outside = access.outside_caseload(conn, user, [r[0] for r in people])
+        outside = access.outside_caseload(conn, user, [r.id for r in people])
     if outside and not reason:
         raise access.AccessDenied("acc.reason_required_bulk", n=len(outside), total=len(people))
     with db.write(login) as tx:
@@ -225,25 +225,26 @@ def _people(db: Database, people: Sequence, first: dt.date, last: dt.date, made:
     counted_until = min(last, made)
     for at in range(0, len(people), CHUNK):
         chunk = people[at:at + CHUNK]
-        rows: dict[str, list] = {}
+        marks: dict[str, list] = {}
         with db.read() as conn:
-            ids = tuple(r[0] for r in chunk)
+            ids = tuple(r.id for r in chunk)
             for r in conn.exec_driver_sql(
-                    f"SELECT t.participant_id, t.date, t.status, t.reason_code, t.hours, {day_plan_sql('t')},"
-                    " a.name, t.note FROM attendance t JOIN activity a ON a.id = t.activity_id JOIN participant p"
+                    f"SELECT t.participant_id, t.date, t.status, t.reason_code, t.hours, {day_plan_sql('t')} AS planned,"
+                    " a.name AS activity, t.note FROM attendance t JOIN activity a ON a.id = t.activity_id JOIN participant p"
                     " ON p.id = t.participant_id WHERE t.date BETWEEN ? AND ?"
                     f" AND t.participant_id IN ({', '.join('?' * len(ids))}) AND {live_sql('t')}"
                     " ORDER BY t.date, a.name",
                     (first.isoformat(), last.isoformat(), *ids)):
-                rows.setdefault(r[0], []).append(r)
-        for pid, pnr, reserve, protected, name, referral, exit_date, cw, *plan in chunk:
-            yield _person(pid, pnr, reserve, bool(protected), name, referral, exit_date, cw, plan,
-                          rows.pop(pid, []), days, workdays, counted_until, codes)
+                marks.setdefault(r.participant_id, []).append(r)
+        for person in chunk:
+            yield _person(person, marks.pop(person.id, []), days, workdays, counted_until, codes)
 
 
-def _person(pid: str, pnr: str | None, reserve: str | None, protected: bool, name: str, referral: str,
-            exit_date: str | None, cw: str, plan: list[float], rows: list, days: list[dt.date],
-            workdays: set[dt.date], counted_until: dt.date, codes: dict[str, Code]) -> PersonReport:
+def _person(person: Any, marks: list, days: list[dt.date], workdays: set[dt.date],  # noqa: ANN401 -- a row
+            counted_until: dt.date, codes: dict[str, Code]) -> PersonReport:
+    """One person's report from their row (as `report` selects it) and their marks in the period."""
+    referral, exit_date, protected = person.referral_date, person.exit_date, bool(person.protected)
+    plan = [person._mapping[c] for c in PLAN]
     weeks: dict[str, Line] = {}
     for day in days:
         if day.weekday() < 5:
@@ -255,31 +256,33 @@ def _person(pid: str, pnr: str | None, reserve: str | None, protected: bool, nam
     unexcused_dates: list[str] = []
     absences: list[Absence] = []
     notes: list[MarkNote] = []
-    for _, date, status, code, hours, session_plan, activity, note in rows:
+    for mark in marks:
+        date, code = mark.date, mark.reason_code
         key = _week_key(dt.date.fromisoformat(date))
         line = weeks.setdefault(key, Line(key))
-        line.attended += hours
+        line.attended += mark.hours
         if code:
-            line.absence[code] = line.absence.get(code, 0.0) + session_plan
+            line.absence[code] = line.absence.get(code, 0.0) + mark.planned
             known = codes.get(code)
-            absences.append(Absence(date, activity, code, known.label if known else code, session_plan,
-                                    status == "unexcused"))
-        if status == "unexcused":
+            absences.append(Absence(date, mark.activity, code, known.label if known else code, mark.planned,
+                                    mark.status == "unexcused"))
+        if mark.status == "unexcused":
             line.unexcused += 1
             unexcused_dates.append(date)
-        if note:
-            notes.append(MarkNote(date, activity, note))
+        if mark.note:
+            notes.append(MarkNote(date, mark.activity, mark.note))
     total = Line("total")
     for line in weeks.values():
         total.add(line)
-    return PersonReport(pid, _number(pnr, reserve, protected), name, cw, protected,
+    return PersonReport(person.id, _number(person.personnummer, person.reserve_number, protected), person.name,
+                        person.caseworker, protected,
                         [weeks[k] for k in sorted(weeks)], total, sorted(set(unexcused_dates)), absences, notes)
 
 
 def activities(db: Database) -> list[tuple[str, str]]:
     """The activities a report can be made for: (id, name), by name."""
     with db.read() as conn:
-        return [(r[0], r[1]) for r in conn.exec_driver_sql(
+        return [(r.id, r.name) for r in conn.exec_driver_sql(
             "SELECT id, name FROM activity WHERE active = 1 ORDER BY name COLLATE NOCASE")]
 
 
