@@ -10,6 +10,7 @@ from tui.app import ArenaApp
 
 from .conftest import TODAY, World
 from .test_tui import count, make_app, settle
+from .waiting import eventually
 
 
 def _char(key: str) -> str | None:
@@ -142,3 +143,33 @@ async def test_a_burst_of_marks_is_drawn_row_by_row(world: World) -> None:
         await pilot.pause()
         assert "sjuk" in drawn(5).lower() and "närvarande" in drawn(3).lower()
         assert len(marks(world)) == len(expected)
+
+
+async def test_a_burst_of_twenty_marks_typed_ahead_lands_whole(world: World) -> None:
+    """Mark keys typed ahead are handed to the roll call without waiting for the screen (tui.app: keys
+    typed ahead) and saved in shared commits: twenty keys at full speed end as exactly those twenty marks,
+    person by person in the list's order, in the database and drawn on screen; a key after Escape (not
+    one typed ahead) goes where Escape sent the focus, and marks nobody."""
+    app = make_app(world)
+    keys = "nsbonsbonsnnsbonsbon"
+    words = {"n": "närvarande", "s": "sjuk", "b": "vab", "o": "ogiltig"}
+    statuses = {"n": "present", "s": "sick", "b": "vab", "o": "unexcused"}
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await type_fast(pilot, app, "f3", "enter", *keys, "escape", "n", "n")
+        roll = app.screen.query_one("#roll")
+        assert not roll.has_focus
+        con = dbfile.connect(world.path)
+        try:
+            saved = dict(con.execute("SELECT participant_id, status FROM attendance WHERE date = ?",
+                                     (TODAY.isoformat(),)).fetchall())
+        finally:
+            con.close()
+        assert saved == {pid: statuses[key] for pid, key in zip(roll.order, keys)}
+        for row, key in enumerate(keys):
+            line = roll.render_line(row + roll.header_height - roll.scroll_offset.y).text.lower()
+            assert words[key] in line, (row, line)
+        # one "saved" toast for the burst (the last mark's), not one per mark
+        await eventually(pilot, lambda: any("Sparat" in str(n.message) for n in app._notifications), "the toast")
+        said = [str(n.message) for n in app._notifications if "Sparat" in str(n.message)]
+        assert len(said) == 1 and words[keys[-1]] in said[0].lower(), said

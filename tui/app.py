@@ -43,6 +43,11 @@ _HARMLESS: tuple[type, ...] = (messages.Update, messages.Layout, messages.Prompt
 _HARMLESS_NAMES = frozenset({"DataTable.RowHighlighted", "DataTable.CellHighlighted"})
 
 
+def key_goes_ahead(widget: object, key: str) -> bool:
+    """The widget says this key neither opens anything nor moves the focus (tui.app: keys typed ahead)."""
+    return key in getattr(widget, "KEYS_AHEAD", ())
+
+
 def stylesheet() -> Path | None:
     """The one stylesheet, screens.css: an installed wheel carries it as the package data of `tui.style`;
     in the repository (a checkout, an editable install) it is the top-level file itself."""
@@ -111,6 +116,7 @@ class ArenaApp(AppBase):
         self._in_flight: events.Key | None = None
         self._landed = False
         self._holds: dict[int, float] = {}  # screens being opened after a read: keys wait for them
+        self._ahead_of: tuple[object, object] | None = None  # (screen, widget) the last key-ahead went to
         self._switching = False  # the language is being switched: the modes' screens are rebuilt
         self._after_switch: list[Callable[[], object]] = []
 
@@ -119,22 +125,43 @@ class ArenaApp(AppBase):
     # fast, a key would then reach a dialog that is not yet composed (and vanish), or the field a Tab
     # typed just before has not yet left. So every key waits here until everything the previous keys
     # set off has been processed and the screen on top has its focus; then it is delivered as usual.
+    #
+    # Keys typed ahead (a burst of marks on a roll call) do not wait for the screen: a widget names the
+    # keys whose actions neither open anything nor move the focus (`KEYS_AHEAD`). Such a key, right
+    # behind one of those keys given to the same widget on the same screen, is handed over at once: the
+    # key before it cannot have changed where it goes. Any other key waits as above.
     async def _pump_keys(self) -> None:
         assert self._typed is not None
         while True:
             event = await self._typed.get()
             self._holding = True
             try:
-                await self._settled()
+                ahead = self._goes_ahead(event.key)
+                if not ahead:
+                    await self._settled()
                 released = events.Key(event.key, event.character)
                 released.set_sender(self)
                 self._released.add(id(released))
+                screen = self.screen
+                focused = screen.focused
+                self._ahead_of = (screen, focused) if key_goes_ahead(focused, event.key) else None
+                if ahead:
+                    self.post_message(released)  # behind the keys before it, in the app's own queue
+                    continue
                 self._in_flight, self._landed = released, False
                 self.post_message(released)
                 await self._delivered(released)
             finally:
                 self._holding = False
                 self._in_flight = None
+
+    def _goes_ahead(self, key: str) -> bool:
+        """The key before this one was a key-ahead of the widget that has the focus now, on the screen
+        on top now, nothing is being opened, and this key is one of that widget's keys-ahead too."""
+        if self._ahead_of is None or self.opening:
+            return False
+        screen, focused = self._ahead_of
+        return screen is self.screen and screen.is_mounted and focused is screen.focused and key_goes_ahead(focused, key)
 
     async def _barrier(self) -> bool:
         """Wait until the app and every widget of the screen on top have processed what they hold now.

@@ -10,11 +10,16 @@ runs (F12) changes them too.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
-from tui.text import t
+from tui.text import language, t
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
 
 
 def _width(key: FooterKey, compact: bool) -> int:
@@ -24,8 +29,37 @@ def _width(key: FooterKey, compact: bool) -> int:
     return len(key.key_display) + len(key.description) + (2 if compact else 3)
 
 
+def _keys_shown(screen: Screen, width: int) -> tuple[object, ...]:
+    """What the footer would show for this screen now: its keys, whether each is enabled, the language
+    and the width (equal tuples draw the same footer)."""
+    return (language(), width, *((b.key, b.description, b.action, enabled, tooltip)
+                                 for (_, b, enabled, tooltip) in screen.active_bindings.values() if b.show))
+
+
 class ArenaFooter(Footer):
+    _composed: tuple[object, ...] | None = None
+
+    _refit_due = False
+
+    def bindings_changed(self, screen: Screen) -> None:
+        """Textual rebuilds the footer (every key a widget, a new layout of the screen) each time the
+        screen says its bindings may have changed: a focus change says so two or three times, and each
+        rebuild held up the roll call that had just opened. Rebuilt once, and only when the keys shown
+        have changed."""
+        self._bindings_ready = True
+        if not screen.app.app_focus or not self.is_attached or screen is not self.screen or self._refit_due:
+            return
+        self._refit_due = True
+        self.call_after_refresh(self._refit)
+
+    async def _refit(self) -> None:
+        self._refit_due = False
+        if self.is_attached and self._composed != _keys_shown(self.screen, self.app.size.width):
+            await self.recompose()
+
     def compose(self) -> ComposeResult:
+        if self._bindings_ready:
+            self._composed = _keys_shown(self.screen, self.app.size.width)
         items = list(super().compose())
         for item in items:
             if isinstance(item, FooterKey) and item.description:
@@ -69,7 +103,6 @@ class ArenaFooter(Footer):
 
     def on_resize(self) -> None:
         width = self.app.size.width
-        if getattr(self, "_fitted_for", None) != width:
-            self._fitted_for = width
-            if self._bindings_ready:
-                self.call_after_refresh(self.recompose)
+        if self._bindings_ready and self._composed is not None and self._composed[1] != width:
+            self._composed = None
+            self.call_after_refresh(self.recompose)

@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Header, Input, Static
 from textual.widgets.data_table import ColumnKey, RowKey
 
@@ -34,6 +35,9 @@ from tui.workers import call_store
 from tui.footer import ArenaFooter
 
 
+SAVED_TOAST_AFTER = 0.4  # seconds without a new saved mark before the "saved" toast shows
+
+
 @dataclass
 class UndoStep:
     """One whole action on one session's roll call: a mark, a clear, all present (`marks`: each person's
@@ -43,8 +47,36 @@ class UndoStep:
     previous: list[tuple[str, Mark | None]] = field(default_factory=list)
 
 
+class RowTable(DataTable):
+    """A DataTable whose cell updates repaint only their row."""
+
+    def update_cell(self, row_key: RowKey | str, column_key: ColumnKey | str, value: object, *,
+                    update_width: bool = False) -> None:
+        """One cell changed: forget the rendering of its row only and repaint that row. DataTable's own
+        update_cell forgets every row's rendering (its caches are keyed by one update counter), so during
+        a burst of marks each frame re-rendered the whole roll call. Columns keep their widths (the mark
+        and info columns are sized for their longest text). Tested through the drawn lines in
+        tests/test_attendance.py (a Textual that renamed these caches would fail there, not silently)."""
+        row = RowKey(row_key) if isinstance(row_key, str) else row_key
+        column = ColumnKey(column_key) if isinstance(column_key, str) else column_key
+        if update_width or row not in self._row_locations or column not in self._column_locations:
+            super().update_cell(row_key, column_key, value, update_width=update_width)  # (raises for a bad key)
+            return
+        self._data[row][column] = value
+        index = self._row_locations.get(row)
+        caches: list[tuple[Any, Callable[[Any], bool]]] = [  # three caches with three kinds of key
+            (self._cell_render_cache, lambda key: key[0] == row), (self._row_render_cache, lambda key: key[0] == row),
+            (self._row_renderable_cache, lambda key: key[1] == index)]
+        for cache, stale in caches:
+            for key in [key for key in cache.keys() if stale(key)]:
+                cache.discard(key)
+        self._line_cache.clear()  # lines are cheap to put together again from the rows still cached
+        if index is not None:
+            self.refresh_row(index)
+
+
 @help_keys("key.attendance", " (F3)", rank=20)
-class SessionTable(DataTable):
+class SessionTable(RowTable):
     BINDINGS = [Binding("enter", "open_session", "key.open", id="open_session")]
 
     class OpenAsked(Message):
@@ -55,7 +87,7 @@ class SessionTable(DataTable):
 
 
 @help_keys("key.attendance", " (F3)", rank=20)
-class RollTable(MarkKeys[RollRow], DataTable):
+class RollTable(MarkKeys[RollRow], RowTable):
     """The roll call. Bindings live here so they show in the footer whenever the list has focus; what
     concerns the whole screen (its header, the session list, undo, the filter) is a message to it."""
 
@@ -93,6 +125,10 @@ class RollTable(MarkKeys[RollRow], DataTable):
     class BackAsked(Message):
         """Back to the session list."""
 
+    # Keys whose actions open nothing and keep the focus here: typed ahead, they are handed over without
+    # waiting for the screen (tui.app: the key pump). Not d, g, m (dialogs), x, A, /, Escape, ctrl+z.
+    KEYS_AHEAD = frozenset({"n", "space", "s", "b", "o", "up", "down"})
+
     BINDINGS = [
         *MARK_BINDINGS,
         Binding("backspace,delete", "clear_mark", "key.clear", id="clear_mark"),
@@ -114,6 +150,8 @@ class RollTable(MarkKeys[RollRow], DataTable):
         self.order: list[str] = []
         self.name_filter = ""
         self._summary_due = False  # a header/session-count refresh is queued for the marks just shown
+        self._toast_timer: Timer | None = None  # the "saved" toast, once a burst of marks has paused
+        self._saved_line = ""
 
     # ------------------------------------------------------------------ loading and drawing
     def show(self, activity_id: str, activity_name: str, day: dt.date, rows: list[RollRow], cancelled: bool,
@@ -128,30 +166,6 @@ class RollTable(MarkKeys[RollRow], DataTable):
         if not same:
             first_unmarked = next((i for i, pid in enumerate(self.visible_ids()) if self.people[pid].mark is None), 0)
             self.move_cursor(row=first_unmarked)
-
-    def update_cell(self, row_key: RowKey | str, column_key: ColumnKey | str, value: object, *,
-                    update_width: bool = False) -> None:
-        """One cell changed: forget the rendering of its row only and repaint that row. DataTable's own
-        update_cell forgets every row's rendering (its caches are keyed by one update counter), so during
-        a burst of marks each frame re-rendered the whole roll call. Columns keep their widths (the mark
-        and info columns are sized for their longest text). Tested through the drawn lines in
-        tests/test_attendance.py (a Textual that renamed these caches would fail there, not silently)."""
-        row = RowKey(row_key) if isinstance(row_key, str) else row_key
-        column = ColumnKey(column_key) if isinstance(column_key, str) else column_key
-        if update_width or row not in self._row_locations or column not in self._column_locations:
-            super().update_cell(row_key, column_key, value, update_width=update_width)  # (raises for a bad key)
-            return
-        self._data[row][column] = value
-        index = self._row_locations.get(row)
-        caches: list[tuple[Any, Callable[[Any], bool]]] = [  # three caches with three kinds of key
-            (self._cell_render_cache, lambda key: key[0] == row), (self._row_render_cache, lambda key: key[0] == row),
-            (self._row_renderable_cache, lambda key: key[1] == index)]
-        for cache, stale in caches:
-            for key in [key for key in cache.keys() if stale(key)]:
-                cache.discard(key)
-        self._line_cache.clear()  # lines are cheap to put together again from the rows still cached
-        if index is not None:
-            self.refresh_row(index)
 
     def close(self) -> None:
         """No roll call: nothing here may take a mark (the day changed to one without this session)."""
@@ -236,8 +250,7 @@ class RollTable(MarkKeys[RollRow], DataTable):
         def done(saved: Mark) -> None:
             self.post_message(self.Undoable(sid, day, UndoStep("marks", [(row.participant_id, previous)])))
             self._set_mark(row.participant_id, saved, aid=sid, day=day)
-            if lane.settled():  # during a burst the rows say it; one toast, for the last mark
-                self.app.notify(t("att.saved", name=row.name, status=t("st." + status)), timeout=2)
+            self._say_saved(t("att.saved", name=row.name, status=t("st." + status)))
 
         def failed(message: str) -> None:
             self._failed(row.participant_id, message, aid=sid, day=day)
@@ -247,6 +260,23 @@ class RollTable(MarkKeys[RollRow], DataTable):
         # marks typed ahead share one commit (attendance.mark_many), each shown once that has committed
         lane.submit(write, done, failed, batch=(f"mark {login}", request,
                                                 lambda requests: attendance.mark_many(db, login, requests)))
+
+    def _say_saved(self, line: str) -> None:
+        """One toast for a burst of marks, the last one's, once the keys have paused: each toast is a
+        widget mounted and a new layout of the whole screen, and one per mark held up the frames of a
+        burst (the rows already say each mark is saved)."""
+        self._saved_line = line
+        if self._toast_timer is None:
+            self._toast_timer = self.set_timer(SAVED_TOAST_AFTER, self._toast_saved)
+        else:
+            self._toast_timer.reset()
+
+    def _toast_saved(self) -> None:
+        self._toast_timer = None
+        if not self.app.write_lane.settled():  # still saving: the toast waits for the last mark
+            self._toast_timer = self.set_timer(SAVED_TOAST_AFTER, self._toast_saved)
+            return
+        self.app.notify(self._saved_line, timeout=2)
 
     def _set_mark(self, pid: str, mark: Mark | None, error: str = "", *, aid: str | None, day: dt.date) -> None:
         """`aid`: the session the write was for (a session id)."""
@@ -467,7 +497,7 @@ class AttendanceScreen(Screen):
         empty.update(t("att.holiday_line", name=holiday) if holiday else ("" if sessions else t("att.no_sessions")))
         if follow and self.session_id is not None:
             if self.current_session() is not None:
-                self.reload_roll(focus=self.query_one(RollTable).has_focus)
+                self.reload_roll(focus=self.query_one(RollTable).has_focus, sessions=False)
             else:
                 self.notify(t("att.no_session_that_day", day=calendar.day_line(self.day)), timeout=4)
                 table.focus()
@@ -515,7 +545,7 @@ class AttendanceScreen(Screen):
         if not table.row_count:
             return
         self.session_id = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        self.reload_roll(focus=True)
+        self.reload_roll(focus=True, sessions=False)
 
     def open_session(self, session_id: str) -> None:
         """Jump straight to today's roll call of one session (from F5)."""
@@ -535,7 +565,10 @@ class AttendanceScreen(Screen):
         session = self.current_session()
         return bool(session and session.cancelled)
 
-    def reload_roll(self, focus: bool = False) -> None:
+    def reload_roll(self, focus: bool = False, *, sessions: bool = True) -> None:
+        """Read the roll call of the current session again and show it; with `sessions`, the session
+        list's counts too (a write that changed several rows). Opening a roll call reads only the roll
+        call: the list's count follows from what it shows (`session_marked`)."""
         session = self.current_session()
         if session is None:
             return
@@ -551,7 +584,8 @@ class AttendanceScreen(Screen):
             roll.show(aid, name, day, rows, cancelled, sid)
             if focus:
                 roll.focus()
-            self.reload_sessions()
+            if sessions:
+                self.reload_sessions()
 
         def failed(message: str) -> None:
             release()
