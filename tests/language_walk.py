@@ -1,7 +1,9 @@
-"""Walk every screen and dialog of the app in one language and print what is on the screen, one
-screenful after another. Run in its own process (`python -m tests.language_walk DB LANG`) because the
-screens read their key labels from the catalog when they are imported – as the real `arena` does after
-`--lang` is known. Used by tests/test_language.py."""
+"""Walk every screen and dialog of the app in one language and collect what is on the screen, one
+screenful after another, each taken once the app is quiet after a key (tests/waiting.py). Used by
+tests/test_language.py in the test process: the language is set before the app starts, as `arena --lang`
+does, and no screen says a sentence when it is imported (test_nothing_says_a_sentence_at_import_time), so
+no process of its own is needed. `python -m tests.language_walk DB LANG LOGIN PIN` prints the walk for a
+person to read."""
 from __future__ import annotations
 
 import asyncio
@@ -20,18 +22,13 @@ async def walk(path: str, login: str, pin: str) -> list[str]:
     from store import db
     from tui.app import ArenaApp
 
+    from .waiting import until_quiet
+
     app = ArenaApp(db.open(path), login, pin=pin)
     shots: list[str] = []
     async with app.run_test(size=(140, 45), notifications=True) as pilot:
         async def settle() -> None:
-            for _ in range(3):
-                await pilot.pause(0.05)
-                app.write_lane.wait_idle(10)
-                try:
-                    await app.workers.wait_for_complete()
-                except Exception:  # noqa: BLE001 -- a cancelled exclusive worker
-                    pass
-                await pilot.pause(0.05)
+            await until_quiet(pilot, app)
 
         async def press(*keys: str) -> None:
             for key in keys:

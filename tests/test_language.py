@@ -1,17 +1,13 @@
 """One catalog, two languages: no English on a Swedish screen, no Swedish on an English one, numbers with
 the language's decimal mark, plural forms that agree.
 
-The walk runs the real app (in a subprocess: screens take their key labels from the catalog when they
-are imported, as `arena --lang en` does) through every screen and dialog, and the CLI through its
-messages and the report's headers. A word that only the *other* language's catalog uses – and that is
+The walk runs the real app through every screen and dialog (the language set before it starts, as
+`arena --lang en` does), and the CLI through its messages and the report's headers. A word that only the *other* language's catalog uses – and that is
 not data such as a person's or an activity's name – fails the test."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,7 +15,8 @@ import pytest
 from store import attendance
 from tui.text import CATALOG, num, set_language, t
 
-from .conftest import NAMES, PIN, TODAY, World
+from . import inprocess
+from .conftest import NAMES, PIN, World
 
 ROOT = Path(__file__).resolve().parent.parent
 WORD = re.compile(r"[A-Za-zÅÄÖåäöÉéÜü]+")
@@ -81,20 +78,22 @@ def test_plural_forms_agree(n: int, sv: str, en: str) -> None:
     set_language("sv")
 
 
-def walk(world: World, lang: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "tests.language_walk", str(world.path), lang, "omar.farah", PIN],
-                            cwd=ROOT,
-                            capture_output=True, text=True, timeout=600,
-                            env={**os.environ, "ARENA_TODAY": TODAY.isoformat()})
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result.stdout
+async def walk(world: World, lang: str) -> str:
+    """Every screenful of tests/language_walk.py in `lang`, separated by form feeds as its script prints them."""
+    from . import language_walk
+
+    set_language(lang)
+    try:
+        return "".join(f"{shot}\n\f\n" for shot in await language_walk.walk(str(world.path), "omar.farah", PIN))
+    finally:
+        set_language("sv")
 
 
 @pytest.mark.parametrize("lang", ["sv", "en"])
-def test_every_screen_and_dialog_speaks_one_language(world: World, lang: str) -> None:
+async def test_every_screen_and_dialog_speaks_one_language(world: World, lang: str) -> None:
     attendance.mark(world.db, "omar.farah", world.people[1], world.activity_id, dt.date(2026, 11, 23), "partial",
                     hours=3.5, note="kom sent")
-    text = walk(world, lang)
+    text = await walk(world, lang)
     assert text.count("\f") >= 25  # every screenful was taken
     assert foreign_words(text, lang, world_data(world)) == []
     if lang == "sv":
@@ -106,9 +105,7 @@ def test_every_screen_and_dialog_speaks_one_language(world: World, lang: str) ->
 
 def cli(args: list[str], lang: str) -> str:
     person = ["--user", "omar.farah", "--pin-stdin"] if args and args[0] in ("report", "import", "find") else []
-    result = subprocess.run([sys.executable, "-m", "tui.cli", *args, *person, "--lang", lang], cwd=ROOT,
-                            input=PIN + "\n", capture_output=True, text=True, timeout=120,
-                            env={**os.environ, "ARENA_TODAY": TODAY.isoformat(), "ARENA_USER": "omar.farah"})
+    result = inprocess.arena(*args, *person, "--lang", lang, stdin=PIN + "\n", env={"ARENA_USER": "omar.farah"})
     return result.stdout + result.stderr
 
 
@@ -282,8 +279,7 @@ def test_every_help_says_one_language(lang: str) -> None:
     ("en", ["find", "--nope", "x"], "unrecognized arguments: --nope"),
 ])
 def test_argparse_refusals_in_one_language(lang: str, args: list[str], said: str) -> None:
-    done = subprocess.run([sys.executable, "-m", "tui.cli", "--lang", lang, *args], capture_output=True, text=True,
-                          cwd=ROOT)
+    done = inprocess.arena("--lang", lang, *args)
     assert done.returncode == 2 and said in done.stderr and done.stderr.count("\n") == 1, done.stderr
     assert not foreign_words(identifiers_out(done.stderr), lang, set()), done.stderr
 
@@ -299,9 +295,8 @@ def test_a_bad_character_names_the_field_in_the_readers_language(world: World, t
     file = tmp_path / "anvisningar.csv"
     file.write_text('förnamn;efternamn;kön;anvisningsdatum;reservnummer\r\n"Anna\tX";Berg;K;2026-09-01;R-1\r\n',
                     encoding="utf-8-sig")
-    done = subprocess.run([sys.executable, "-m", "tui.cli", "--lang", lang, "import", "participants", str(file), "--db",
-                           str(world.path), "--user", "omar.farah", "--pin-stdin"], input=PIN + "\n",
-                          capture_output=True, text=True, cwd=ROOT, env={**os.environ, "ARENA_TODAY": TODAY.isoformat()})
+    done = inprocess.arena("--lang", lang, "import", "participants", str(file), "--db", str(world.path), "--user",
+                           "omar.farah", "--pin-stdin", stdin=PIN + "\n")
     assert done.returncode == 2, done.stderr
     assert said in done.stdout + done.stderr, done.stdout + done.stderr
     assert not foreign_words(done.stdout + done.stderr, lang, world_data(world))

@@ -1,5 +1,6 @@
-"""Setting a programme up without the demo: `arena init`, `arena activities`, `arena enrol/unenrol` as
-real subprocesses, and the administration screen and the enrolment screen through the Pilot."""
+"""Setting a programme up without the demo: `arena init`, `arena activities`, `arena enrol/unenrol` run
+in-process as a subprocess would run them (tests/inprocess.py; `init` without a terminal as a real
+process), and the administration screen and the enrolment screen through the Pilot."""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,13 +14,20 @@ import pytest
 
 from store import activities, cases, db, dbfile, staff
 
+from . import inprocess
 from .conftest import TODAY
 
 ROOT = Path(__file__).resolve().parent.parent
 PIN = "246813"
 
 
-def arena(*args: str, stdin: str = "", os_login: str = "sara") -> subprocess.CompletedProcess:
+def arena(*args: str, stdin: str = "", os_login: str = "sara") -> inprocess.Ran:
+    """`arena ARGS` as the OS login `os_login`, in this process (tests/inprocess.py)."""
+    return inprocess.arena(*args, stdin=stdin, os_login=os_login, unset=["ARENA_USER"])
+
+
+def arena_process(*args: str, stdin: str = "", os_login: str = "sara") -> subprocess.CompletedProcess:
+    """The same as a real `python -m tui.cli` process, its standard input a pipe (no terminal)."""
     env = {**{k: v for k, v in os.environ.items() if k != "ARENA_USER"}, "ARENA_TODAY": TODAY.isoformat(),
            "LOGNAME": os_login, "USER": os_login}
     return subprocess.run([sys.executable, "-m", "tui.cli", *args], capture_output=True, text=True, cwd=ROOT,
@@ -30,7 +38,7 @@ def test_init_makes_the_first_administrator_and_never_overwrites(tmp_path: Path)
     path = tmp_path / "arena.db"
     short = arena("init", "--db", str(path), "--admin", "sara.admin", "--name", "Sara Admin", stdin="1234\n")
     assert short.returncode == 2 and "minst 6 siffror" in short.stderr and not path.exists()
-    none = arena("init", "--db", str(path))  # no terminal and no --admin: nothing to ask on
+    none = arena_process("init", "--db", str(path))  # no terminal and no --admin: nothing to ask on
     assert none.returncode == 2 and "Ingen terminal" in none.stderr and not path.exists()
     made = arena("init", "--db", str(path), "--admin", "sara.admin", "--name", "Sara Admin", stdin=f"{PIN}\n")
     assert made.returncode == 0, made.stderr
