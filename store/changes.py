@@ -12,9 +12,10 @@ import json
 import random
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
-from store import settings, tables
+from store import rows, settings, tables
 from store.tx import Tx, run
 
 # Tables whose rows are shared between workstations; value = primary key column (from store.models).
@@ -114,6 +115,18 @@ def link(previous: str, entry_digest: str) -> str:
     return hashlib.sha256(f"{previous}\n{entry_digest}".encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class ChainEnd:
+    """The last entry of a workstation's numbered, hash-linked sequence (the change log's, the access log's)."""
+    seq: int
+    chain: str | None
+
+    @staticmethod
+    def following(end: ChainEnd | None) -> tuple[int, str]:
+        """The number of the entry after `end` and the link it chains from (the first entry: 1, '')."""
+        return (end.seq + 1, end.chain or "") if end else (1, "")
+
+
 def log(tx: Tx, table: str, row_id: str, kind: str, changes: dict[str, list[Any]]) -> str:
     """Append one entry, numbered in this workstation's sequence and linked into its hash chain (tamper
     evidence for the change log itself, checked by store.tamper here and wherever the entry arrives)."""
@@ -122,9 +135,9 @@ def log(tx: Tx, table: str, row_id: str, kind: str, changes: dict[str, list[Any]
     # would survive a savepoint rolled back under it (a refused import row) and leave a hole
     op_id, body = new_id(), json.dumps(changes, ensure_ascii=False, sort_keys=True)
     at = time.strftime("%Y-%m-%dT%H:%M:%S")
-    last = run(tx.conn, "SELECT ws_seq, chain FROM change_log WHERE workstation_id = ? ORDER BY ws_seq DESC LIMIT 1",
-               (tx.workstation_id,)).fetchone()
-    seq, previous = (last[0] + 1, last[1] or "") if last else (1, "")
+    seq, previous = ChainEnd.following(rows.first(ChainEnd, run(
+        tx.conn, "SELECT ws_seq AS seq, chain FROM change_log WHERE workstation_id = ? ORDER BY ws_seq DESC LIMIT 1",
+        (tx.workstation_id,))))
     entry_digest = digest(op_id, hlc, table, row_id, kind, body, at, tx.login)
     run(tx.conn,
         "INSERT INTO change_log (op_id, workstation_id, ws_seq, hlc, tbl, row_id, kind, changes, at, by, digest, chain)"
@@ -143,10 +156,10 @@ class PastLog:
 
     def __init__(self, cur: Any, workstation_id: str, rng: random.Random) -> None:
         self.cur, self.workstation_id, self.rng = cur, workstation_id, rng
-        last = cur.execute("SELECT ws_seq, chain FROM change_log WHERE workstation_id = ? ORDER BY ws_seq DESC"
-                           " LIMIT 1", (workstation_id,)).fetchone()
-        self.seq: int = last[0] if last else 0
-        self.chain: str = (last[1] or "") if last else ""
+        last = rows.first(ChainEnd, cur.execute("SELECT ws_seq AS seq, chain FROM change_log WHERE workstation_id = ?"
+                                                " ORDER BY ws_seq DESC LIMIT 1", (workstation_id,)))
+        self.seq: int = last.seq if last else 0
+        self.chain: str = (last.chain or "") if last else ""
         self.clock = (0, 0)
         self.pending: list[tuple] = []
         self._epoch_ms: dict[str, int] = {}

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from store import changes, clock, names, retention, settings, tables
+from store import changes, clock, names, retention, rows, settings, tables
 from store.db import Database, Tx
 from store.i18n import ArenaError, t
 from store.milestones import RANK
@@ -76,11 +76,19 @@ def fold(table: str, ops: list[tuple]) -> tuple[dict[str, Any] | None, dict[str,
     return (values if exists else None), setter
 
 
+@dataclass(frozen=True)
+class _Logged:
+    hlc: str
+    workstation_id: str
+    kind: str
+    changes: str
+    by: str
+
+
 def ops_of(tx: Tx, table: str, row_id: str) -> list[tuple]:
     """Every op seen for a row, as (hlc, ws, kind, changes, by) for `fold`."""
-    return [(h, ws, k, json.loads(c), by) for h, ws, k, c, by in run(
-        tx.conn, "SELECT hlc, workstation_id, kind, changes, by FROM change_log WHERE tbl = ? AND row_id = ?",
-        (table, row_id))]
+    return [(op.hlc, op.workstation_id, op.kind, json.loads(op.changes), op.by) for op in rows.each(_Logged, run(
+        tx.conn, f"SELECT {rows.columns(_Logged)} FROM change_log WHERE tbl = ? AND row_id = ?", (table, row_id)))]
 
 
 def _purged(tx: Tx, participant_id: Any) -> bool:
@@ -95,8 +103,8 @@ def _purge_case(tx: Tx, participant_id: str) -> None:
     a concurrent edit), with the values in its change-log entries, so no personal data stays anywhere."""
     for table, _ in retention.CHILDREN:
         pk = changes.SYNCED[table]
-        for (row_id,) in tx.conn.exec_driver_sql(f"SELECT {pk} FROM {table} WHERE participant_id = ?",
-                                                 (participant_id,)).all():
+        for row_id in tx.conn.exec_driver_sql(f"SELECT {pk} FROM {table} WHERE participant_id = ?",
+                                              (participant_id,)).scalars().all():
             tx.conn.exec_driver_sql(f"DELETE FROM {table} WHERE {pk} = ?", (row_id,))
             retention.redact(tx.conn, table, row_id)
 
@@ -164,10 +172,10 @@ def _record_conflicts(tx: Tx, table: str, row_id: str, incoming: tuple, state: d
             # the incoming value won over a local value it had not seen: keep what was overwritten
             earlier = [r for r in tx.conn.exec_driver_sql(
                 "SELECT hlc, by, workstation_id FROM change_log WHERE tbl = ? AND row_id = ? AND changes LIKE ?",
-                (table, row_id, f'%"{f}"%')) if changes.hlc_key(r[0]) < changes.hlc_key(hlc)]
-            loser_hlc = max(earlier, key=lambda r: changes.hlc_key(r[0]), default=None)
-            if loser_hlc:
-                keep(f, new, current.get(f), loser_hlc[0], loser_hlc[1], loser_hlc[2])
+                (table, row_id, f'%"{f}"%')) if changes.hlc_key(r.hlc) < changes.hlc_key(hlc)]
+            loser = max(earlier, key=lambda r: changes.hlc_key(r.hlc), default=None)
+            if loser:
+                keep(f, new, current.get(f), loser.hlc, loser.by, loser.workstation_id)
 
 
 # ------------------------------------------------------------------------------------------ summary
@@ -376,13 +384,14 @@ def try_materialize(tx: Tx, table: str, row_id: str, incoming: tuple | None, op:
 
 def retry_pending(db: Database, summary: Summary) -> None:
     with db.write("sync") as tx:
-        for op_id, payload in tx.conn.exec_driver_sql("SELECT op_id, payload FROM sync_pending ORDER BY seq").all():
-            table, row_id = json.loads(payload)
+        for pending in tx.conn.exec_driver_sql("SELECT op_id, payload FROM sync_pending ORDER BY seq").all():
+            table, row_id = json.loads(pending.payload)  # the row it waits for: [table, row id]
             if try_materialize(tx, table, row_id, None, None):
-                tx.conn.exec_driver_sql("DELETE FROM sync_pending WHERE op_id = ?", (op_id,))
+                tx.conn.exec_driver_sql("DELETE FROM sync_pending WHERE op_id = ?", (pending.op_id,))
         this = int(settings.read(tx.conn, "sync.count") or 0)
-        summary.waiting, summary.stale = tx.conn.exec_driver_sql(
-            "SELECT count(*), count(*) FILTER (WHERE first_sync < ?) FROM sync_pending", (this,)).one()
+        counted = tx.conn.exec_driver_sql(
+            "SELECT count(*) AS waiting, count(*) FILTER (WHERE first_sync < ?) AS stale FROM sync_pending", (this,)).one()
+        summary.waiting, summary.stale = counted.waiting, counted.stale
 
 
 # ------------------------------------------------------------------------------------------ conflicts
@@ -449,18 +458,19 @@ def conflicts(db: Database, login: str, include_resolved: bool = False) -> list[
 
     with db.read() as conn:
         user = access.require(conn, login, access.CASE_READ)
-        rows = conn.exec_driver_sql(
+        stored = conn.exec_driver_sql(
             "SELECT id, tbl, row_id, field, kept_value, lost_value, lost_hlc, lost_by, detected_at FROM conflict"
             + ("" if include_resolved else " WHERE resolved = 0") + " ORDER BY detected_at DESC, id").all()
         found = []
-        for r in rows:
-            kept, lost = json.loads(r[4]), json.loads(r[5])
-            if _hidden_from(conn, user, r[1], r[2], r[3]):
+        for r in stored:
+            kept, lost = json.loads(r.kept_value), json.loads(r.lost_value)
+            if _hidden_from(conn, user, r.tbl, r.row_id, r.field):
                 from store.cases import redact_protected
 
-                kept, lost = redact_protected({r[3]: [kept, lost]})[r[3]]
-            found.append(Conflict(r[0], r[1], r[2], r[3], kept, lost, r[6], r[7], r[8],
-                                  *_describe(conn, r[1], r[2]), field_words(r[1], r[3])))
+                kept, lost = redact_protected({r.field: [kept, lost]})[r.field]
+            who, day = _describe(conn, r.tbl, r.row_id)
+            found.append(rows.named(Conflict, r, kept=kept, lost=lost, who=who, day=day,
+                                    what=field_words(r.tbl, r.field)))
         return found
 
 
@@ -491,7 +501,7 @@ def restore_conflict(db: Database, login: str, conflict_id: str) -> None:
                                       " resolved = 0", (conflict_id,)).first()
         if row is None:
             raise ArenaError("err.not_found", what=conflict_id[:40])
-        table, row_id, f, lost, lost_hlc = row
+        table, row_id, f, lost, lost_hlc = row.tbl, row.row_id, row.field, row.lost_value, row.lost_hlc
         columns = _columns(table)
         if table not in changes.SYNCED or f not in columns:
             raise ArenaError("err.not_found", what=f)

@@ -62,7 +62,7 @@ def import_file(db: Database, login: str, path: str | Path, *, all_or_nothing: b
         rows = [(r.line, {key: r.get(name).strip() for key, name in cols.items()}, r.extra) for r in table.rows()]
     with db.read() as conn:
         acting = access.require(conn, login, access.CASE_WRITE)
-        logins = {lg: cid for lg, cid in conn.exec_driver_sql("SELECT login, id FROM caseworker")}
+        logins = {r.login: r.id for r in conn.exec_driver_sql("SELECT login, id FROM caseworker")}
         known_activities = activities.names_to_ids(conn)
 
     def one(tx: Tx, row: dict) -> bool:

@@ -53,7 +53,7 @@ def cutoff_for(as_of: dt.date) -> dt.date:
 
 _LAST_ENTRY = """
 SELECT p.id, coalesce(substr(p.birth_date, 9, 2),  -- unknown birth date: the day the number gives, if any
-  printf('%02d', CAST(substr(p.personnummer, 7, 2) AS INTEGER) % 60)),
+  printf('%02d', CAST(substr(p.personnummer, 7, 2) AS INTEGER) % 60)) AS birth_day,
   max(p.referral_date, substr(p.created_at, 1, 10), coalesce(p.exit_date, ''),
       coalesce((SELECT max(date) FROM attendance WHERE participant_id = p.id), ''),
       coalesce((SELECT max(max(coalesce(planned_date, '')), max(coalesce(achieved_date, '')),
@@ -71,9 +71,9 @@ def plan(db: Database, login: str, as_of: dt.date | None = None) -> Plan:
     cutoff = cutoff_for(as_of)
     with db.read() as conn:
         access.require(conn, login, access.ADMIN)
-        old = [(pid, day, last) for pid, day, last in conn.exec_driver_sql(
-            f"SELECT * FROM ({_LAST_ENTRY}) WHERE last_entry < ? ORDER BY last_entry, id", (cutoff.isoformat(),))]
-        remove = [Candidate(pid, last, _counts(conn, pid)) for pid, day, last in old if day not in RESEARCH_DAYS]
+        old = conn.exec_driver_sql(
+            f"SELECT * FROM ({_LAST_ENTRY}) WHERE last_entry < ? ORDER BY last_entry, id", (cutoff.isoformat(),)).all()
+        remove = [Candidate(r.id, r.last_entry, _counts(conn, r.id)) for r in old if r.birth_day not in RESEARCH_DAYS]
     return Plan(as_of, cutoff, remove, len(old) - len(remove))
 
 
@@ -91,10 +91,11 @@ def names(db: Database, login: str, participant_ids: list[str]) -> dict[str, str
     with db.read() as conn:
         access.require(conn, login, access.ADMIN)
         for pid in participant_ids:
-            r = conn.exec_driver_sql("SELECT last_name || ', ' || first_name, coalesce(personnummer, reserve_number, ''),"
-                                     " protected FROM participant WHERE id = ?", (pid,)).first()
+            r = conn.exec_driver_sql(
+                "SELECT last_name || ', ' || first_name AS name, coalesce(personnummer, reserve_number, '') AS number,"
+                " protected FROM participant WHERE id = ?", (pid,)).first()
             if r is not None:
-                out[pid] = f"[{t('protected')}]" if r[2] else f"{r[0]} ({r[1]})" if r[1] else r[0]
+                out[pid] = f"[{t('protected')}]" if r.protected else f"{r.name} ({r.number})" if r.number else r.name
     return out
 
 
@@ -116,16 +117,16 @@ def run(db: Database, login: str, as_of: dt.date | None = None, only: set[str] |
 
 
 def _still_old(conn: Connection, pid: str, cutoff: dt.date) -> bool:
-    row = conn.exec_driver_sql(f"SELECT last_entry FROM ({_LAST_ENTRY}) WHERE id = ?", (pid,)).first()
-    return row is not None and row[0] < cutoff.isoformat()
+    last = conn.exec_driver_sql(f"SELECT last_entry FROM ({_LAST_ENTRY}) WHERE id = ?", (pid,)).scalar()
+    return last is not None and last < cutoff.isoformat()
 
 
 def _remove(tx: Tx, candidate: Candidate, as_of: dt.date) -> None:
     pid = candidate.participant_id
     removed: list[tuple[str, str]] = []
     for table, order in CHILDREN:
-        for (row_id,) in tx.conn.exec_driver_sql(
-                f"SELECT id FROM {table} WHERE participant_id = ? ORDER BY {order}, id", (pid,)).all():
+        for row_id in tx.conn.exec_driver_sql(
+                f"SELECT id FROM {table} WHERE participant_id = ? ORDER BY {order}, id", (pid,)).scalars().all():
             changes.purge(tx, table, row_id)
             removed.append((table, row_id))
     changes.purge(tx, "participant", pid)

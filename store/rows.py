@@ -71,3 +71,18 @@ def first(cls: type[T], cursor: Any, *, flags: tuple[str, ...] = ()) -> T | None
     build = _built(cls, cursor, flags)
     row = cursor.fetchone()
     return build(row) if row is not None else None
+
+
+def scalar(cursor: Any) -> Any:  # noqa: ANN401 -- a DB-API cursor of a one-column SELECT
+    """The one column of the cursor's first row, or None (a driver cursor's `.scalar()`)."""
+    if len(cursor.description or ()) != 1:
+        raise TypeError(f"one column expected, selected {[d[0] for d in cursor.description or ()]}")
+    row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
+def scalars(cursor: Any) -> list[Any]:  # noqa: ANN401 -- a DB-API cursor of a one-column SELECT
+    """The one column of every row of the cursor (a driver cursor's `.scalars().all()`)."""
+    if len(cursor.description or ()) != 1:
+        raise TypeError(f"one column expected, selected {[d[0] for d in cursor.description or ()]}")
+    return [row[0] for row in cursor]

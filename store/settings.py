@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:  # SQLAlchemy stays off the app's way to its first screen (tests/test_startup.py)
     from sqlalchemy import Connection
 
+from store import rows
 from store.tx import run
 
 
@@ -33,8 +34,7 @@ RANGE = {
 
 
 def read(conn: Connection, key: str) -> str | None:
-    row = run(conn, "SELECT value FROM setting WHERE key = ?", (key,)).fetchone()
-    return row[0] if row else None
+    return rows.scalar(run(conn, "SELECT value FROM setting WHERE key = ?", (key,)))
 
 
 def value(db: Database, key: str) -> str:

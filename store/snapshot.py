@@ -91,14 +91,14 @@ def _delta_entries(conn: Connection, base: dict[str, int], covered: dict[str, in
     found = []
     order = {table: i for i, table in enumerate(TABLE_ORDER)}
     for ws, upto in covered.items():
-        for op_id, seq, hlc, table, row_id, kind, delta, at, by, entry_digest, chain in conn.exec_driver_sql(
+        for r in conn.exec_driver_sql(
                 "SELECT op_id, ws_seq, hlc, tbl, row_id, kind, changes, at, by, digest, chain FROM change_log"
                 " WHERE workstation_id = ? AND ws_seq > ? AND ws_seq <= ?"
                 " AND NOT (kind = 'upsert' AND changes = '{}')", (ws, base.get(ws, 0), upto)):
-            if table in order:  # every field _entries gives (a full snapshot's entry, the same in a delta)
-                found.append({"op": op_id, "ws": ws, "seq": seq, "hlc": hlc, "tbl": table, "row": row_id,
-                              "kind": kind, "changes": json.loads(delta), "at": at, "by": by,
-                              "digest": entry_digest, "chain": chain})
+            if r.tbl in order:  # every field _entries gives (a full snapshot's entry, the same in a delta)
+                found.append({"op": r.op_id, "ws": ws, "seq": r.ws_seq, "hlc": r.hlc, "tbl": r.tbl, "row": r.row_id,
+                              "kind": r.kind, "changes": json.loads(r.changes), "at": r.at, "by": r.by,
+                              "digest": r.digest, "chain": r.chain})
     found.sort(key=lambda e: (order[e["tbl"]], e["row"], e["hlc"]))
     return found
 
@@ -355,11 +355,11 @@ def _known(tx: Tx, table: str, row_ids: list[str], before: int) -> set[str]:
     for i in range(0, len(row_ids), 500):
         part = row_ids[i:i + 500]
         marks = ", ".join("?" * len(part))
-        known.update(r for (r,) in tx.conn.exec_driver_sql(f"SELECT {pk} FROM {table} WHERE {pk} IN ({marks})", tuple(part)))
+        known.update(tx.conn.exec_driver_sql(f"SELECT {pk} FROM {table} WHERE {pk} IN ({marks})", tuple(part)).scalars())
         if before:
-            known.update(r for (r,) in tx.conn.exec_driver_sql(
+            known.update(tx.conn.exec_driver_sql(
                 f"SELECT row_id FROM change_log WHERE tbl = ? AND seq <= ? AND row_id IN ({marks})",
-                (table, before, *part)))
+                (table, before, *part)).scalars())
     return known
 
 

@@ -540,11 +540,11 @@ def status(db: Database) -> Status:
         waiting = conn.exec_driver_sql("SELECT count(*) FROM sync_pending").scalar_one()
         done = applied(conn)
         bad = []
-        for file, reason in conn.exec_driver_sql("SELECT file, reason FROM quarantine ORDER BY file"):
-            m = OPS_NAME.match(file.split("/", 1)[-1])
-            if m and int(m[2]) <= done.get(file.split("/", 1)[0], 0):
+        for r in conn.exec_driver_sql("SELECT file, reason FROM quarantine ORDER BY file"):
+            m = OPS_NAME.match(r.file.split("/", 1)[-1])
+            if m and int(m[2]) <= done.get(r.file.split("/", 1)[0], 0):
                 continue  # what it held arrived another way (a snapshot, a later file)
-            bad.append(f"{file}: {reason}")
+            bad.append(f"{r.file}: {r.reason}")
     return Status(last.get("at", ""), last.get("line", ""), bool(last.get("ok", False)), waiting, bad, own)
 
 

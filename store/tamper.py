@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection
 
-from store import changes, clock, settings
+from store import changes, clock, rows, settings
 from store.tx import run
 
 FIELDS = ("id", "at", "user_login", "action", "participant_id", "reason", "detail")
@@ -63,9 +63,8 @@ def link(previous: str, values: dict) -> str:
 
 def next_link(conn: Connection, workstation_id: str, values: dict) -> dict:
     """The chain fields of a new event of this workstation (inside the writing transaction)."""
-    last = run(conn, "SELECT seq, chain FROM audit_event WHERE ws = ? ORDER BY seq DESC LIMIT 1",
-               (workstation_id,)).fetchone()
-    seq, previous = (last[0] + 1, last[1] or "") if last else (1, "")
+    seq, previous = changes.ChainEnd.following(rows.first(changes.ChainEnd, run(
+        conn, "SELECT seq, chain FROM audit_event WHERE ws = ? ORDER BY seq DESC LIMIT 1", (workstation_id,))))
     return {"ws": workstation_id, "seq": seq, "chain": link(previous, values)}
 
 
@@ -175,8 +174,8 @@ def users_from_log(conn: Connection) -> list[str]:
     nor is one whose entries wait for a parent (sync_pending)."""
     from sqlalchemy.exc import IntegrityError
 
-    waiting = {json.dumps(["caseworker", r[0]]) for r in run(conn, "SELECT id FROM caseworker")} & {
-        p for (p,) in run(conn, "SELECT payload FROM sync_pending")}
+    waiting = {json.dumps(["caseworker", cid]) for cid in conn.exec_driver_sql("SELECT id FROM caseworker").scalars()} & set(
+        conn.exec_driver_sql("SELECT payload FROM sync_pending").scalars())
     repaired = []
     for row in conn.exec_driver_sql("SELECT * FROM caseworker").mappings().all():
         if json.dumps(["caseworker", row["id"]]) in waiting:
