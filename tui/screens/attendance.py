@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 from dataclasses import dataclass, field, replace
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -607,11 +608,12 @@ class AttendanceScreen(Screen):
             text += " · " + t("att.session_cancelled")
         elif roll.day > clock.today():
             text += " · " + t("att.future_day")
-        # a new count of the same width cannot change the header's height: repaint it, no new layout
-        # of the whole screen (during a burst of marks that layout was most of each frame)
-        same_width = len(text) == len(getattr(header, "_arena_text", ""))
+        # a text that stays on one line cannot change the header's height: repaint it, no new layout of
+        # the whole screen (during a burst of marks, or opening a roll call, that layout was most of a frame)
+        room = header.content_region.width
+        one_line = 0 < cell_len(text) <= room and 0 < cell_len(getattr(header, "_arena_text", "")) <= room
         header._arena_text = text  # type: ignore[attr-defined]
-        header.update(text, layout=not same_width)
+        header.update(text, layout=not one_line)
 
     def action_change_day(self, delta: int) -> None:
         self._go_to(self.day + dt.timedelta(days=delta))
