@@ -7,7 +7,7 @@ transaction and returns what is now stored; only then may a screen show the mark
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from pathlib import Path
@@ -91,7 +91,8 @@ class RollRow:
     planned_hours: float
     mark: Mark | None
     elsewhere: str | None  # name of another activity where the person is already marked present today
-    edits: int = 0  # how many times this mark has been written (more than one: it was changed)
+    edits: int = 0  # how many times this mark was changed after it was first recorded (see `history`)
+    earlier: Mark | None = None  # the mark as it was before its last change
 
     @property
     def name(self) -> str:
@@ -199,23 +200,64 @@ def roll_call(db: Database, login: str, activity_id: str, day: dt.date,
             "    JOIN activity a2 ON a2.id = t2.activity_id JOIN activity_session s2 ON s2.id = t2.session_id"
             "    WHERE t2.participant_id = p.id AND t2.date = ?2 AND t2.session_id != ?3"
             "    AND t2.status IN ('present', 'partial') AND " + live_sql("t2") + " LIMIT 1) AS elsewhere,"
-            "  (SELECT count(*) FROM change_log c WHERE c.tbl = 'attendance' AND c.row_id = t.id AND c.kind = 'upsert')"
-            "  AS edits"
+            "  t.id AS mark_id"
             " FROM enrolment e JOIN participant p ON p.id = e.participant_id"
             " LEFT JOIN attendance t ON t.participant_id = p.id AND t.session_id = e.session_id AND t.date = ?2"
             " WHERE e.session_id = ?3 AND e.activity_id = ?1 AND e.start_date <= ?2"
             "  AND (e.end_date IS NULL OR e.end_date >= ?2) AND (p.exit_date IS NULL OR p.exit_date >= ?2)"
             " GROUP BY p.id ORDER BY p.last_name COLLATE NOCASE, p.first_name COLLATE NOCASE, p.id",
             (activity_id, iso, sid)).all()
+        marks = {r.mark_id: _mark(r) for r in found if r.status}
+        changed = history(conn, marks)
     result = []
     for r in found:
-        mark = _mark(r) if r.status else None
-        result.append(rows.named(RollRow, r, protected=bool(r.protected), mark=mark, edits=r.edits if mark else 0))
+        mark = marks.get(r.mark_id) if r.status else None
+        edits, earlier = changed.get(r.mark_id, (0, None))
+        result.append(rows.named(RollRow, r, protected=bool(r.protected), mark=mark, edits=edits, earlier=earlier))
     return result
 
 
 def _mark(row: Any) -> Mark:  # noqa: ANN401 -- a row with a mark's columns by name (and `cancelled`)
     return rows.named(Mark, row, late=bool(row.late), cancelled=bool(row.cancelled))
+
+
+_CONTENT = ("status", "hours", "reason_code", "note")  # what a change of a mark is (not who or when)
+_MARK_FIELDS = ("status", "hours", "reason_code", "note", "recorded_by", "recorded_at", "late")
+
+
+def history(conn, marks: dict[str, Mark]) -> dict[str, tuple[int, Mark]]:  # noqa: ANN001
+    """For the marks (by attendance row id) that were changed after they were first recorded: how many
+    times, and the mark as it was before the last change, read back from the change log (each entry keeps
+    the old value of every field it changed). A mark recorded without a log entry of its own (the demo, an
+    old import) counts as recorded; a deleted and re-recorded mark starts again."""
+    import json
+
+    found: dict[str, tuple[int, Mark]] = {}
+    ids = list(marks)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        entries: dict[str, list[tuple[str, dict]]] = {}
+        for row_id, kind, body in run(
+                conn, "SELECT row_id, kind, changes FROM change_log WHERE tbl = 'attendance' AND row_id IN"
+                      f" ({', '.join('?' * len(chunk))}) ORDER BY hlc", chunk).fetchall():
+            entries.setdefault(row_id, []).append((kind, json.loads(body)))
+        for row_id, log in entries.items():
+            state = {f: getattr(marks[row_id], f) for f in _MARK_FIELDS}
+            edits, earlier = 0, None
+            for kind, fields in reversed(log):  # newest first, from the mark as it is now back in time
+                if kind != "upsert" or any(fields.get(f, [None])[0] is None for f in ("status", "recorded_at")
+                                           if f in fields):
+                    break  # a deletion, or the entry that first recorded this mark: nothing before it
+                before = {**state, **{f: old for f, (old, _) in fields.items() if f in state}}
+                if any(before[f] != state[f] for f in _CONTENT):
+                    edits += 1
+                    if earlier is None:
+                        earlier = Mark(before["status"], before["hours"], before["reason_code"], before["note"] or "",
+                                       before["recorded_by"], before["recorded_at"], bool(before["late"]))
+                state = before
+            if earlier is not None:
+                found[row_id] = (edits, earlier)
+    return found
 
 
 def get_mark(db: Database, login: str, participant_id: str, activity_id: str, day: dt.date,
@@ -301,10 +343,11 @@ def _mark_in(tx: Tx, participant_id: str, activity_id: str, day: dt.date, status
     status, hours, code, note, session_id = _check_mark(tx, participant_id, activity_id, day, status, hours,
                                                         reason, note, session_id)
     now = clock.now().isoformat()
-    late = day < clock.today()
     row_id = attendance_id(participant_id, activity_id, session_id, day.isoformat())
     if current is _UNREAD:
         current = _get_mark(tx.conn, participant_id, session_id, day.isoformat())
+    # "recorded late" says when the mark was first recorded; a later change is an edit, shown as one
+    late = current.late if current is not None else day < clock.today()
     if current and (current.status, current.hours, current.reason_code, current.note) == (status, hours, code, note):
         return current  # re-marking the same thing changes nothing (and logs nothing)
     changes.upsert(tx, "attendance", row_id, {
@@ -433,9 +476,11 @@ def restore_many(db: Database, login: str, activity_id: str, day: dt.date,
 
 
 def mark_all_present(db: Database, login: str, activity_id: str, day: dt.date, *,
-                     session_id: str | None = None) -> list[str]:
-    """Mark every still-unmarked person present, in one transaction; return their ids."""
-    todo = [r.participant_id for r in roll_call(db, login, activity_id, day, session_id) if r.mark is None]
+                     session_id: str | None = None, only: Collection[str] | None = None) -> list[str]:
+    """Mark every still-unmarked person present, in one transaction; return their ids. `only`: of these
+    people alone (those a filtered roll call shows)."""
+    todo = [r.participant_id for r in roll_call(db, login, activity_id, day, session_id)
+            if r.mark is None and (only is None or r.participant_id in only)]
     with db.write(login) as tx:
         access.require(tx.conn, login, access.ATTENDANCE, activity_id=activity_id)
         for pid in todo:
@@ -495,14 +540,15 @@ class WeekRow:
     participant_id: str
     name: str
     marks: dict[str, Mark]  # iso date -> mark at this activity
-    planned_week: float  # the person's plan over the week's working days
-    attended_week: float  # hours attended this week at any activity
+    planned_week: float  # planned at this session on its days so far (see `week_grid`)
+    attended_week: float  # hours attended at this session this week
     protected: bool = False
     # iso date -> why there is nothing to mark that day: 'none' (the session does not meet), 'cancelled',
     # 'not_enrolled' (before or after the person's enrolment, or after their exit); a day not listed is
     # one where a mark belongs, so an empty cell there is "not marked"
     no_session: dict[str, str] = field(default_factory=dict)
-    edits: dict[str, int] = field(default_factory=dict)  # iso date -> times the mark was written
+    edits: dict[str, int] = field(default_factory=dict)  # iso date -> times the mark was changed (see `history`)
+    earlier: dict[str, Mark] = field(default_factory=dict)  # iso date -> the mark before its last change
 
     @property
     def shortfall(self) -> float:
@@ -520,8 +566,10 @@ def _planned_expr(days: list[dt.date]) -> str:
 
 def week_grid(db: Database, login: str, activity_id: str, monday: dt.date,
               session_id: str | None = None) -> list[WeekRow]:
-    """The week's marks at one session; planned vs attended counts the days up to today only, so a
-    Tuesday does not show Wednesday to Friday as missing."""
+    """The week's marks at one session. Planned vs attended are this session's, as its cells show them:
+    planned is min(the session's hours, the person's plan) on the days up to today when the session met
+    and the person was enrolled (so a Tuesday does not show Wednesday to Friday as missing), attended the
+    hours of the marks in the cells (a cancelled session's kept marks count for nothing)."""
     days = week_days(monday)
     first, last = days[0].isoformat(), days[-1].isoformat()
     so_far = [d for d in days if d <= clock.today()]
@@ -529,9 +577,8 @@ def week_grid(db: Database, login: str, activity_id: str, monday: dt.date,
         access.require(conn, login, access.ATTENDANCE, activity_id=activity_id)
         sid = _sid(conn, activity_id, session_id, monday)
         people = conn.exec_driver_sql(
-            f"SELECT DISTINCT p.id, p.last_name || ', ' || p.first_name AS name, {_planned_expr(so_far)} AS planned,"
-            "  (SELECT coalesce(sum(t.hours), 0) FROM attendance t WHERE t.participant_id = p.id"
-            "   AND t.date BETWEEN ?2 AND ?3 AND " + live_sql("t") + ") AS attended, p.protected, p.exit_date"
+            "SELECT DISTINCT p.id, p.last_name || ', ' || p.first_name AS name,"
+            f" {', '.join('p.plan_' + day for day in WEEKDAYS)}, p.protected, p.exit_date"
             " FROM enrolment e JOIN participant p ON p.id = e.participant_id"
             " WHERE e.session_id = ?1 AND e.start_date <= ?3 AND (e.end_date IS NULL OR e.end_date >= ?2)"
             "  AND (p.exit_date IS NULL OR p.exit_date >= ?2)"
@@ -549,14 +596,19 @@ def week_grid(db: Database, login: str, activity_id: str, monday: dt.date,
                                            or (end_date and end_date < d.isoformat()))
                  else "cancelled" if d.isoformat() in cancelled else "" for d in days}
         marks: dict[str, dict[str, Mark]] = {}
-        edits: dict[str, dict[str, int]] = {}
+        where: dict[str, tuple[str, str]] = {}  # attendance row id -> (person, iso date)
         for r in conn.exec_driver_sql(
                 f"SELECT participant_id, date, {rows.columns(Mark, 'cancelled')},"
-                " NOT " + live_sql("attendance") + " AS cancelled, (SELECT count(*) FROM change_log c"
-                "  WHERE c.tbl = 'attendance' AND c.row_id = attendance.id AND c.kind = 'upsert') AS edits"
+                " NOT " + live_sql("attendance") + " AS cancelled, id"
                 " FROM attendance WHERE session_id = ? AND date BETWEEN ? AND ?", (sid, first, last)):
             marks.setdefault(r.participant_id, {})[r.date] = _mark(r)
-            edits.setdefault(r.participant_id, {})[r.date] = r.edits
+            where[r.id] = (r.participant_id, r.date)
+        edits: dict[str, dict[str, int]] = {}
+        earlier: dict[str, dict[str, Mark]] = {}
+        for row_id, (n, before) in history(conn, {i: marks[p][d] for i, (p, d) in where.items()}).items():
+            pid, iso = where[row_id]
+            edits.setdefault(pid, {})[iso] = n
+            earlier.setdefault(pid, {})[iso] = before
 
     def no_session(pid: str, exit_date: str | None) -> dict[str, str]:
         out = {}
@@ -567,9 +619,19 @@ def week_grid(db: Database, login: str, activity_id: str, monday: dt.date,
                 out[iso] = "not_enrolled"
         return out
 
-    return [WeekRow(r.id, r.name, marks.get(r.id, {}), r.planned, r.attended, bool(r.protected),
-                    no_session(r.id, r.exit_date), edits.get(r.id, {}))
-            for r in people]
+    def planned(plan: tuple[float, ...], away: dict[str, str]) -> float:
+        return sum(min(hours[d], plan[d.weekday()]) for d in so_far if d.isoformat() not in away)
+
+    def attended(pid: str) -> float:
+        return sum(m.hours for m in marks.get(pid, {}).values() if not m.cancelled)
+
+    result = []
+    for r in people:
+        away = no_session(r.id, r.exit_date)
+        plan = tuple(r._mapping["plan_" + day] for day in WEEKDAYS)
+        result.append(WeekRow(r.id, r.name, marks.get(r.id, {}), planned(plan, away), attended(r.id),
+                              bool(r.protected), away, edits.get(r.id, {}), earlier.get(r.id, {})))
+    return result
 
 
 def session_plans(db: Database, login: str, activity_id: str, session_id: str | None = None,
@@ -606,7 +668,8 @@ def person_weeks(db: Database, login: str, participant_id: str, weeks: int = 8,
         for i in range(weeks):
             start = monday - dt.timedelta(weeks=i)
             days = week_days(start)
-            planned = conn.exec_driver_sql(f"SELECT {_planned_expr(days)} FROM participant p WHERE p.id = ?",
+            so_far = [d for d in days if d <= until]  # "Plan hittills": a Tuesday plans Monday and Tuesday
+            planned = conn.exec_driver_sql(f"SELECT {_planned_expr(so_far)} FROM participant p WHERE p.id = ?",
                                            (participant_id,)).scalar_one()
             cells: dict[str, list[tuple[str, Mark]]] = {}
             attended = 0.0

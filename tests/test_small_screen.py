@@ -88,8 +88,8 @@ async def test_week_grid_tells_no_session_from_not_marked_and_shows_late_changed
 
     rows = {r.participant_id: r for r in attendance.week_grid(world.db, "lena.leder", world.activity_id, monday)}
     mon, tue, wed = (monday + dt.timedelta(days=i) for i in range(3))
-    assert rows[anna].edits[mon.isoformat()] == 2 and rows[anna].marks[mon.isoformat()].status == "sick"
-    assert rows[bjorn].marks[mon.isoformat()].late and rows[bjorn].edits[mon.isoformat()] == 1
+    assert rows[anna].edits[mon.isoformat()] == 1 and rows[anna].earlier[mon.isoformat()].status == "present" and rows[anna].marks[mon.isoformat()].status == "sick"
+    assert rows[bjorn].marks[mon.isoformat()].late and mon.isoformat() not in rows[bjorn].edits
     assert rows[cecilia].protected and not rows[anna].protected
     assert tue.isoformat() not in rows[cecilia].no_session  # a mark belongs there: "not marked"
     assert rows[david].no_session[tue.isoformat()] == "not_enrolled" and mon.isoformat() not in rows[david].no_session

@@ -101,12 +101,17 @@ def run_flow(node: DOMNode, steps: Callable[[DialogFlow], Awaitable[None]]) -> N
 
 
 class ConfirmDialog(Dialog[bool]):
+    """Yes or no. Enter answers the focused button, which is "Nej" unless `default_yes`: an action that
+    cannot be undone (an exit, a PIN reset, a deactivation) is done only by choosing "Ja" (`j`/`y`, or Tab
+    to it); only what Ctrl+Z undoes whole (all present, a cancelled session) may default to yes."""
+
     BINDINGS = [Binding("escape", "cancel", "dlg.cancel"), Binding("y,j", "confirm", "dlg.yes", show=False),
                 Binding("n", "cancel", "dlg.no", show=False)]
 
-    def __init__(self, question: str) -> None:
+    def __init__(self, question: str, *, default_yes: bool = False) -> None:
         super().__init__()
         self.question = question
+        self.default_yes = default_yes
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -116,7 +121,7 @@ class ConfirmDialog(Dialog[bool]):
                 yield Button(t("dlg.no"), id="no")
 
     def on_mount(self) -> None:
-        self.query_one("#yes", Button).focus()
+        self.query_one("#yes" if self.default_yes else "#no", Button).focus()
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:

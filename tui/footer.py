@@ -1,8 +1,9 @@
 """The footer every screen shows: the screen's keys, whole, at 80 columns as at 120.
 
 Textual's footer cuts the last key it has no room for ("k Konflikte"). This one goes compact when the
-keys do not fit, and when even that is too wide it shows the keys that fit whole, in their order, and
-keeps F1 (help, which lists every key of the screen) so nothing is out of reach.
+keys do not fit, and when even that is too wide it shows F1 (help, which lists every key of the screen
+in words) and then every key, with its words while they fit and bare after that ("a p c ^n i"), so each
+key of the screen is in the footer.
 
 Bindings carry catalog keys as their descriptions (`Binding("f1", "help", "key.help")`), never text made
 at import time: the footer says them in the language of the moment, so a language switch while the app
@@ -83,21 +84,23 @@ class ArenaFooter(Footer):
         for key in keys:
             key.compact = True
         help_key = next((k for k in keys if k.key == "f1"), None)
+        others = [k for k in keys if k is not help_key]
+        # every key at least bare ("a p c ^n i"), then in order with its words while they fit; F1 keeps
+        # its words and says the rest. Only what does not fit even bare is left to F1 alone.
         left = room - (_width(help_key, True) if help_key else 0)
-        shown = []
-        for key in keys:
-            if key is help_key:
-                continue
-            width = _width(key, True)
-            if width > left:
-                continue  # a shorter one after it may still fit; this one is in F1's list
-            left -= width
-            shown.append(key)
-        if help_key is not None:
-            shown.insert(0, help_key) if len(shown) < len(keys) - 1 else shown.append(help_key)
-        order = {id(k): i for i, k in enumerate(keys)}
-        if len(shown) == len(keys):
-            shown.sort(key=lambda k: order[id(k)])
+        bare = [k for k in others]
+        while bare and sum(len(k.key_display) + 1 for k in bare) > left:
+            bare.pop()
+        left -= sum(len(k.key_display) + 1 for k in bare)
+        worded = True
+        for key in bare:  # left to right: once one goes bare, the rest do too (the words stay in order)
+            extra = _width(key, True) - len(key.key_display) - 1
+            worded = worded and extra <= left
+            if worded:
+                left -= extra
+            else:
+                key.description = ""
+        shown = ([help_key] if help_key else []) + bare
         yield from shown
         yield from palette
 

@@ -1,11 +1,12 @@
 """How marks, statuses and people read on screen (shared by the roll call, week grid and case card)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rich.text import Text
 
-from store.attendance import Mark
+from store.attendance import DEFAULT_REASON, AbsenceCode, Mark
 from tui.text import num, t
 
 SYMBOL = {"present": "✓", "partial": "◐", "sick": "S", "vab": "B", "excused": "G", "unexcused": "O"}
@@ -14,21 +15,48 @@ STYLE = {"present": "green", "partial": "yellow", "sick": "cyan", "vab": "cyan",
 
 
 def mark_text(mark: Mark | None, cancelled: bool = False, edits: int = 0) -> Text:
-    """A mark as a word; one of a cancelled session is kept, shown struck through and dim. `*` says it was
-    recorded after its day, `′` that it was changed after it was first written (as in the week grid)."""
+    """A mark as a word; one of a cancelled session is kept, shown struck through and dim. `✎` says it has
+    a note, `*` that it was first recorded after its day, `′` that it was changed since (`edits`, as in the
+    week grid). The absence reason is a word of its own (`reason_word`), in the row's info."""
     if mark is None:
         return Text(t("st.none"), style="dim")
     if cancelled or mark.cancelled:
         return Text(f"{SYMBOL[mark.status]} {t('st.' + mark.status)}", style="dim strike")
+    label = mark_words(mark)
+    if mark.note:
+        label += " ✎"
+    label += ("*" if mark.late else "") + ("′" if edits > 0 else "")
+    return Text(label, style=STYLE[mark.status])
+
+
+def mark_words(mark: Mark) -> str:
+    """'✓ Närvarande 6 h', 'S Sjuk': the mark alone, without its flags (also what a changed mark was)."""
     label = f"{SYMBOL[mark.status]} {t('st.' + mark.status)}"
     if mark.status in ("present", "partial"):
         label += f" {num(mark.hours)} h"
-    elif mark.reason_code and mark.status == "excused":
-        label += f" ({mark.reason_code.lower()})"
-    if mark.note:
-        label += " ✎"
-    label += ("*" if mark.late else "") + ("′" if edits > 1 else "")
-    return Text(label, style=STYLE[mark.status])
+    return label
+
+
+def reason_word(codes: list[AbsenceCode], mark: Mark | None) -> str:
+    """The absence reason in the user's language ('läkarbesök'), when it says more than the status does
+    (not for the status's own default code); never the stored code unless the catalog lacks it."""
+    if mark is None or not mark.reason_code or mark.reason_code == DEFAULT_REASON.get(mark.status):
+        return ""
+    label = next((c.label for c in codes if c.code == mark.reason_code), mark.reason_code)
+    return label[:1].lower() + label[1:]
+
+
+def fit_parts(parts: list[str], width: int, sep: str = " · ") -> str:
+    """As many whole parts as fit in `width`, then `…` for the rest (each part is whole or left out, so
+    none changes its meaning by being cut; the line under the roll call has them all)."""
+    shown = ""
+    for i, part in enumerate(parts):
+        candidate = part if not shown else shown + sep + part
+        more = i < len(parts) - 1
+        if len(candidate) + (2 if more else 0) > width:
+            return (shown + " …") if shown else "…"
+        shown = candidate
+    return shown
 
 
 NO_SESSION = {"none": "–", "not_enrolled": "–", "cancelled": "⊘"}
@@ -45,11 +73,30 @@ def cell_symbol(mark: Mark | None, no_session: str = "", edits: int = 0) -> Text
         text += num(mark.hours)
     if mark.late:
         text += "*"
-    if edits > 1:
+    if edits > 0:
         text += "′"
     if mark.cancelled or no_session == "cancelled":
         return Text(text, style="dim strike")
     return Text(text, style=STYLE[mark.status])
+
+
+def short_name(name: str, width: int) -> str:
+    """A session's name in one line of `width`: whole if it fits; else "grupp 2" becomes "g2" and the
+    longest words lose their ends first, each kept to three letters and a full stop ("Arbetsträning second
+    hand grupp 2 fm" → "Arb. second hand g2 fm"), so the words that tell sessions apart (group, fm/em)
+    stay whole. Only a name that still does not fit ends in "…"."""
+    if len(name) <= width:
+        return name
+    words = re.sub(r"\bgrupp (\d+)", r"g\1", name).split()
+    while len(" ".join(words)) > width:
+        excess = len(" ".join(words)) - width
+        longest = max(range(len(words)), key=lambda i: len(words[i].rstrip(".")))
+        letters = len(words[longest].rstrip("."))
+        if letters <= 3:
+            break
+        words[longest] = words[longest][:max(3, letters - excess - 1)] + "."
+    text = " ".join(words)
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def person_name(name: str, protected: bool) -> Text:

@@ -90,7 +90,9 @@ class MilestoneKeys:
                 self._write(lambda: milestones.achieve_and_plan_next(db, login, current.id, achieved, None, None))
                 return
             default = (clock.today() + dt.timedelta(days=14)).isoformat()
-            planned = await flow.ask(PromptDialog(t("ms.date_prompt"), default, check=_date))
+            stage = dict(choices).get(code, code)
+            planned = await flow.ask(PromptDialog(t("ms.plan_date_prompt", stage=stage, name=name), default,
+                                                  check=_date))
             if planned is None:
                 self.app.notify(t("ms.nothing_saved", stage=current.stage_label, name=name))
             else:
@@ -102,11 +104,12 @@ class MilestoneKeys:
         target = self.target()
         if target is None or target[2] is None:
             return
-        current = target[2]
+        name, current = target[1], target[2]
         db, login = self.app.db, self.app.login
 
         async def steps(flow: DialogFlow) -> None:
-            planned = await flow.ask(PromptDialog(t("ms.date_prompt"), current.planned_date or "", check=_date))
+            question = t("ms.plan_date_prompt", stage=current.stage_label, name=name)
+            planned = await flow.ask(PromptDialog(question, current.planned_date or "", check=_date))
             if planned is not None:
                 self._write(lambda: milestones.set_planned(db, login, current.id, planned))
 

@@ -30,7 +30,7 @@ from tui.text import num, t
 from store.names import fold
 from tui.appbase import AppBase
 from tui.dialogs import ConfirmDialog
-from tui.labels import add_columns, mark_text, person_name
+from tui.labels import add_columns, fit_parts, mark_text, mark_words, person_name, reason_word, short_name
 from tui.mark_keys import MARK_BINDINGS, MarkKeys
 from tui.workers import call_store
 from tui.footer import ArenaFooter
@@ -46,6 +46,20 @@ class UndoStep:
 
     kind: str  # "marks", "cancel" or "uncancel"
     previous: list[tuple[str, Mark | None]] = field(default_factory=list)
+    marks: int = 0  # a cancellation or its undoing: how many kept marks it concerned
+
+    @property
+    def count(self) -> int:
+        """How many marks undoing this step brings back or sets aside (what the message says)."""
+        return len(self.previous) if self.kind == "marks" else self.marks
+
+
+INFO_BESIDE = (24, 20, 6)  # the roll call's name, mark and planned-hours columns; the info takes the rest
+
+
+def _content(mark: Mark) -> tuple[object, ...]:
+    """What a change of a mark is: its status, hours, reason and note (not who wrote it or when)."""
+    return mark.status, mark.hours, mark.reason_code, mark.note
 
 
 class RowTable(DataTable):
@@ -184,8 +198,8 @@ class RollTable(MarkKeys[RollRow], RowTable):
         keep = self.cursor_row
         self.clear(columns=not self.columns)
         if not self.columns:
-            add_columns(self, ("name", "att.col.name", 24), ("mark", "att.col.mark", 20),
-                        ("planned", "att.col.planned", 6), ("info", "att.col.info", None))
+            add_columns(self, ("name", "att.col.name", INFO_BESIDE[0]), ("mark", "att.col.mark", INFO_BESIDE[1]),
+                        ("planned", "att.col.planned", INFO_BESIDE[2]), ("info", "att.col.info", None))
         for pid in self.visible_ids():
             row = self.people[pid]
             self.add_row(person_name(row.name, row.protected), mark_text(row.mark, self.cancelled, row.edits),
@@ -194,19 +208,31 @@ class RollTable(MarkKeys[RollRow], RowTable):
             self.move_cursor(row=min(keep, self.row_count - 1))
         self._changed()
 
-    def _info(self, row: RollRow, error: str = "") -> Text:
-        if error:
-            return Text(error, style="bold red")
+    def info_parts(self, row: RollRow, short: bool = False) -> list[str]:
+        """Everything the row's info says: the absence reason, a kept mark of a cancelled session, presence
+        elsewhere, changed (and what it was before), recorded late. `short`: the column's words (the
+        line under the roll call says them whole)."""
         parts = []
+        reason = reason_word(self.app.absence_codes, row.mark)
         if row.mark and self.cancelled:
-            parts.append(t("att.kept_cancelled"))
+            parts.append(t("att.kept_cancelled_short" if short else "att.kept_cancelled"))
+        if row.mark and row.earlier is not None:
+            parts.append(t("att.edited_short") if short else
+                         t("att.edited", n=row.edits, by=row.mark.recorded_by, was=mark_words(row.earlier)))
+        if row.mark and row.mark.late:
+            parts.append(t("att.late_short" if short else "att.late"))
+        if reason:
+            parts.insert(len(parts) if short else 0, reason)
         if row.elsewhere:
             parts.append(t("att.elsewhere", activity=row.elsewhere))
-        if row.mark and row.mark.late:
-            parts.append(t("att.late"))
-        if row.mark and row.edits > 1:
-            parts.append(t("att.edited", n=row.edits - 1, by=row.mark.recorded_by))
-        return Text(" · ".join(parts), style="dim")
+        return parts
+
+    def _info(self, row: RollRow, error: str = "") -> Text:
+        """Whole parts only, as many as the column holds (the line under the roll call has them all)."""
+        if error:
+            return Text(error, style="bold red")
+        room = (self.size.width or self.app.size.width * 60 // 100) - sum(INFO_BESIDE) - 2 * self.cell_padding * 4 - 2
+        return Text(fit_parts(self.info_parts(row, short=True), max(room, 8)), style="dim")
 
     def current(self) -> RollRow | None:
         if not self.row_count or self.activity_id is None:
@@ -286,8 +312,12 @@ class RollTable(MarkKeys[RollRow], RowTable):
         row = self.people.get(pid)
         if row is None:
             return
-        edits = row.edits + (1 if mark is not None and mark != row.mark else 0)
-        row = replace(row, mark=mark, edits=edits)
+        if mark is None:  # cleared: a mark recorded again starts afresh
+            row = replace(row, mark=None, edits=0, earlier=None)
+        elif row.mark is not None and _content(mark) != _content(row.mark):
+            row = replace(row, mark=mark, edits=row.edits + 1, earlier=row.mark)
+        else:
+            row = replace(row, mark=mark)
         self.people[pid] = row
         if pid in self.visible_ids():
             self.update_cell(pid, "mark", mark_text(mark, self.cancelled, row.edits))
@@ -335,10 +365,13 @@ class RollTable(MarkKeys[RollRow], RowTable):
         row = self.current()
         if row is not None and self._refused(row):
             return
-        todo = sum(1 for r in self.people.values() if r.mark is None)
+        shown = self.visible_ids()  # with the name filter on, only the people it shows
+        todo = sum(1 for pid in shown if self.people[pid].mark is None)
         if not todo:
             return
         db, login, aid, day, sid = self.app.db, self.app.login, self.activity_id, self.day, self.session_id
+        only = set(shown) if self.name_filter else None
+        hidden = sum(1 for r in self.people.values() if r.mark is None) - todo
 
         def confirmed(ok: bool | None) -> None:
             if not ok:
@@ -349,11 +382,15 @@ class RollTable(MarkKeys[RollRow], RowTable):
                 self.app.notify(t("att.all_done", n=len(ids)), timeout=3)
                 self.post_message(self.Reread())
 
-            self.app.write_lane.submit(lambda: attendance.mark_all_present(db, login, aid, day, session_id=sid), done,
-                                       lambda m: self.app.notify(m, severity="error", timeout=8))
+            self.app.write_lane.submit(
+                lambda: attendance.mark_all_present(db, login, aid, day, session_id=sid, only=only), done,
+                lambda m: self.app.notify(m, severity="error", timeout=8))
 
-        self.app.push_screen(ConfirmDialog(t("att.confirm_all", n=todo, activity=self.activity_name,
-                                             date=calendar.day_line(day))), confirmed)
+        question = t("att.confirm_all", n=todo, activity=self.activity_name, date=calendar.day_line(day))
+        if only is not None:
+            question = t("att.confirm_all_shown", n=todo, filter=self.name_filter, activity=self.activity_name,
+                         date=calendar.day_line(day), hidden=hidden)
+        self.app.push_screen(ConfirmDialog(question, default_yes=True), confirmed)
 
     def action_cancel_session(self) -> None:
         if self.activity_id is None:
@@ -368,25 +405,26 @@ class RollTable(MarkKeys[RollRow], RowTable):
         if self.cancelled:
             def uncancelled(ok: bool | None) -> None:
                 if ok:
-                    def done(_: object) -> None:
-                        self.post_message(self.Undoable(sid, day, UndoStep("uncancel")))
+                    def done(n: int) -> None:
+                        self.post_message(self.Undoable(sid, day, UndoStep("uncancel", marks=n)))
                         self.post_message(self.Reread())
 
                     self.app.write_lane.submit(lambda: attendance.uncancel_session(db, login, aid, day, session_id=sid),
                                                done, lambda m: self.app.notify(m, severity="error", timeout=8))
-            self.app.push_screen(ConfirmDialog(t("att.confirm_uncancel", session=where, n=marked)), uncancelled)
+            self.app.push_screen(ConfirmDialog(t("att.confirm_uncancel", session=where, n=marked), default_yes=True),
+                                 uncancelled)
             return
 
         def confirmed(ok: bool | None) -> None:
             if ok:
-                def done(_: object) -> None:
-                    self.post_message(self.Undoable(sid, day, UndoStep("cancel")))
+                def done(n: int) -> None:
+                    self.post_message(self.Undoable(sid, day, UndoStep("cancel", marks=n)))
                     self.post_message(self.Reread())
 
                 self.app.write_lane.submit(lambda: attendance.cancel_session(db, login, aid, day, session_id=sid),
                                            done, lambda m: self.app.notify(m, severity="error", timeout=8))
 
-        self.app.push_screen(ConfirmDialog(t("att.confirm_cancel", session=where, n=marked)), confirmed)
+        self.app.push_screen(ConfirmDialog(t("att.confirm_cancel", session=where, n=marked), default_yes=True), confirmed)
 
     def action_filter(self) -> None:
         self.post_message(self.FilterAsked())
@@ -427,6 +465,7 @@ class AttendanceScreen(Screen):
                 yield Static(t("att.pick_session"), id="roll-header", classes="pane-title")
                 yield Input(placeholder=t("att.filter_placeholder"), id="roll-filter", classes="hidden")
                 yield RollTable(id="roll")
+                yield Static("", id="roll-detail", classes="muted")
         yield ArenaFooter()
 
     def on_mount(self) -> None:
@@ -461,10 +500,13 @@ class AttendanceScreen(Screen):
         at 120. Fitted again when the terminal changes size."""
         pane = min(46, self.app.size.width * 40 // 100) - 4
         numbers = (("hours", "att.col.hours", 4), ("marked", "att.col.marked_short", 6), ("places", "att.col.places", 8))
+        if pane - sum(w for _, _, w in numbers) < 20:  # 80 columns: hours and places go, a name keeps one line
+            numbers = numbers[1:2]
         name = max(8, pane - sum(w for _, _, w in numbers))
         if getattr(self, "_name_width", None) == name:
             return
         self._name_width = name
+        self._session_columns = [key for key, _, _ in numbers]
         table.clear(columns=True)
         table.add_column(t("att.col.activity"), key="activity", width=name)
         for key, label, width in numbers:  # right-aligned: the spaces before them part the columns
@@ -478,7 +520,14 @@ class AttendanceScreen(Screen):
             if self._name_width != before:
                 table = tables.first()
                 for session in self.sessions:
-                    table.add_row(*_session_cells(session), key=session.session_id, height=None)
+                    table.add_row(*self._session_cells(session), key=session.session_id)
+
+    def _session_cells(self, session: Session) -> tuple[object, ...]:
+        """One line per session: the name shortened to the column (labels.short_name), the numbers shown."""
+        cells = {"hours": Text(num(session.hours), justify="right"), "marked": _marked_cell(session),
+                 "places": _places_cell(session)}
+        return (short_name(session.short, self._name_width),
+                *(cells[key] for key in getattr(self, "_session_columns", cells)))
 
     def _show_sessions(self, day: dt.date, sessions: list[Session], follow: bool = False) -> None:
         if day != self.day:
@@ -489,7 +538,7 @@ class AttendanceScreen(Screen):
         keep = table.cursor_row
         table.clear()
         for s in sessions:
-            table.add_row(*_session_cells(s), key=s.session_id, height=None)
+            table.add_row(*self._session_cells(s), key=s.session_id)
         if sessions:
             index = next((i for i, s in enumerate(sessions) if s.session_id == self.session_id), None)
             table.move_cursor(row=index if index is not None else min(keep, len(sessions) - 1))
@@ -508,6 +557,20 @@ class AttendanceScreen(Screen):
     def roll_changed(self, event: RollTable.Changed) -> None:
         self.refresh_roll_header()
         self.session_marked(event.session_id, event.day, event.marked)
+        self.show_detail()
+
+    @on(DataTable.RowHighlighted, "#roll")
+    def show_detail(self) -> None:
+        """The highlighted person's whole mark and info, wrapped under the roll call (the info column
+        holds only what fits whole)."""
+        roll = self.query_one(RollTable)
+        row = roll.current()
+        detail = self.query_one("#roll-detail", Static)
+        if row is None or row.mark is None:
+            detail.update("")
+            return
+        parts = [row.name, mark_text(row.mark, roll.cancelled, row.edits).plain, *roll.info_parts(row)]
+        detail.update(" · ".join(parts))
 
     @on(RollTable.Undoable)
     def undoable(self, event: RollTable.Undoable) -> None:
@@ -662,7 +725,7 @@ class AttendanceScreen(Screen):
                                                       session_id=sid)
 
             def done(_: object) -> None:
-                self.notify(t("att.undone_n", what=t("att.undo." + step.kind), n=len(step.previous)), timeout=3)
+                self.notify(t("att.undone." + step.kind, n=step.count), timeout=4)
                 if (sid, day) == (self.session_id, self.day):
                     self.reload_roll()
 
@@ -723,8 +786,6 @@ class AttendanceScreen(Screen):
         self.open_current_session()
 
 
-def _session_cells(session: Session) -> tuple[object, ...]:
-    return session.short, Text(num(session.hours), justify="right"), _marked_cell(session), _places_cell(session)
 
 
 def _places_cell(session: Session) -> Text:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import replace
 
 from rich.text import Text
 from textual import on, work
@@ -60,9 +61,22 @@ class CaseCardScreen(MilestoneKeys, Screen):
         Binding("escape", "app.pop_screen", "key.back", id="back"),
         Binding("ctrl+e", "edit", "key.edit", id="edit"),
         Binding("r", "report", "key.report", id="report"),
+        # R is shown here: the card knows whether the person has exited (F4's board lists the active)
+        *[replace(b, show=True) if b.action == "ms_reenter" else b for b in MILESTONE_BINDINGS],
         Binding("i", "enrolments", "key.enrolments", id="enrolments"),
-        *MILESTONE_BINDINGS,
     ]
+
+    ACTIVE_ONLY = ("ms_achieve", "ms_plan_date", "ms_cancel", "ms_exit")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """After an exit the card offers re-entry, not the steps and exit of an active case (and the
+        other way round); the footer and F1 follow."""
+        exited = self.participant.status == "exited"
+        if action in self.ACTIVE_ONLY:
+            return not exited
+        if action == "ms_reenter":
+            return exited
+        return True
 
     def action_enrolments(self) -> None:
         self.app.push_screen(EnrolmentScreen(self.participant.id, self.participant.name), lambda _: self.reload())
@@ -119,7 +133,7 @@ class CaseCardScreen(MilestoneKeys, Screen):
         def load() -> tuple:
             return (cases.get(db, login, pid), milestones.timeline(db, login, pid), milestones.stages(db),
                     attendance.person_weeks(db, login, pid, weeks=8), cases.notes(db, login, pid),
-                    cases.history(db, login, pid, 300), cases.enrolments(db, login, pid))
+                    cases.history(db, login, pid, 300), cases.enrolments(db, login, pid), milestones.outcomes(db))
 
         try:
             data = store_call(self.app, load)
@@ -138,13 +152,14 @@ class CaseCardScreen(MilestoneKeys, Screen):
 
     def _show(self, data: tuple) -> None:
         self._first_shown()
-        person, timeline, all_stages, weeks, notes, history, enrolled = data
+        person, timeline, all_stages, weeks, notes, history, enrolled, outcomes = data
         self.participant = person
         self.timeline = timeline
+        self.refresh_bindings()  # exited or active: the keys that apply
         p = person
         age = p.age()
         header = Text(t("card.header", name=p.name, number=p.display_number(), age=t("id.age_unknown") if age is None else t("card.age", age=age),
-                        gender=t(f"gender.{p.gender}"), cw=p.caseworker_name or "–", referral=p.referral_date,
+                        gender=t(f"gender.{p.gender}"), cw=p.caseworker_name or "–", referral=_referral(p, timeline),
                         days=p.days_in_programme()))
         if p.protected:
             header.append(f"  [{t('protected')}]", style="bold magenta")
@@ -204,9 +219,10 @@ class CaseCardScreen(MilestoneKeys, Screen):
         # history
         table = self.query_one("#card-history", DataTable)
         table.clear()
+        words = _Words(all_stages, outcomes, self.app.absence_codes)
         for h in history:
-            change = "; ".join(f"{_label('field', k)}: {_short(v[0])} → {_short(v[1])}" for k, v in h.changes.items()
-                               if k not in ("recorded_at", "updated_at", "created_at"))
+            change = "; ".join(f"{_label('field', k)}: {words.say(h.table, k, v[0])} → {words.say(h.table, k, v[1])}"
+                               for k, v in h.changes.items() if k not in ("recorded_at", "updated_at", "created_at"))
             table.add_row(h.at[:16].replace("T", " "), h.by, f"{_label('hist', h.table)} {_label('hist', h.kind)}",
                           change)
 
@@ -222,6 +238,42 @@ def _label(kind: str, code: str) -> str:
     """A table, change kind or field name as the user's language says it (the code if the catalog lacks it)."""
     text = t(f"{kind}.{code}")
     return code if text == f"{kind}.{code}" else text
+
+
+def _referral(person: Participant, timeline: list[milestones.Milestone]) -> str:
+    """The first referral stays in the header; a re-entry is said as one (with its date and period)."""
+    referrals = sorted((m.period, m.achieved_date or m.planned_date or "") for m in timeline
+                       if m.stage_code == "anvisning")
+    if len(referrals) < 2 or max(period for period, _ in referrals) < 2:
+        return person.referral_date
+    first = referrals[0][1] or person.referral_date
+    return t("card.reentered", first=first, date=person.referral_date, period=referrals[-1][0])
+
+
+class _Words:
+    """A stored value as the History tab says it: statuses, stages, outcomes, reasons and yes/no in the
+    user's language, never the code the database keeps."""
+
+    PREFIX = {("milestone", "status"): "ms.status.", ("attendance", "status"): "st.",
+              ("participant", "status"): "status.", ("participant", "gender"): "gender."}
+
+    def __init__(self, stages: list[milestones.Stage], outcomes: list[milestones.Outcome],
+                 codes: list[attendance.AbsenceCode]) -> None:
+        self.labels = {"stage_code": {s.code: s.label for s in stages},
+                       "exit_outcome": {o.code: o.label for o in outcomes},
+                       "reason_code": {c.code: c.label for c in codes}}
+
+    def say(self, table: str, field: str, value: object) -> str:
+        if value is None or value == "":
+            return "–"
+        prefix = self.PREFIX.get((table, field))
+        if prefix is not None:
+            return _label(prefix.rstrip("."), str(value))
+        if field in self.labels:
+            return self.labels[field].get(str(value), str(value))
+        if field in ("late", "protected"):
+            return t("rep.yes") if value else t("rep.no")
+        return _short(value)
 
 
 def _short(value: object) -> str:

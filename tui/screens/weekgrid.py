@@ -23,7 +23,7 @@ from store.db import Database
 from tui.keyhelp import help_keys
 from tui.text import language, num, t
 from tui.appbase import AppBase, Synced
-from tui.labels import cell_symbol, mark_text, person_name
+from tui.labels import cell_symbol, mark_text, mark_words, person_name, reason_word
 from tui.mark_keys import MARK_BINDINGS, MarkKeys
 from tui.workers import show, store_call
 from tui.footer import ArenaFooter
@@ -140,12 +140,16 @@ class WeekTable(MarkKeys[Cell], DataTable):
                 line.append(t("week.no_session") if why in ("none", "not_enrolled") else
                             t("sess.cancelled") if why == "cancelled" else t("week.unmarked"))
             else:
-                line.append_text(mark_text(cell.mark))
+                line.append_text(mark_text(cell.mark, edits=row.edits.get(iso, 0)))
                 extra = [t("att.recorded", by=cell.mark.recorded_by, at=cell.mark.recorded_at[:16].replace("T", " "))]
+                reason = reason_word(self.app.absence_codes, cell.mark)
+                if reason:
+                    extra.insert(0, reason)
+                if iso in row.earlier:
+                    extra.append(t("att.edited", n=row.edits[iso], by=cell.mark.recorded_by,
+                                   was=mark_words(row.earlier[iso])))
                 if cell.mark.late:
                     extra.append(t("att.late"))
-                if row.edits.get(iso, 0) > 1:
-                    extra.append(t("att.edited", n=row.edits[iso] - 1, by=cell.mark.recorded_by))
                 line.append(" · " + " · ".join(extra), style="dim")
         self.post_message(self.CellShown(line))
 
