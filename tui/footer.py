@@ -84,11 +84,13 @@ class ArenaFooter(Footer):
         for key in keys:
             key.compact = True
         help_key = next((k for k in keys if k.key == "f1"), None)
-        others = [k for k in keys if k is not help_key]
-        # every key at least bare ("a p c ^n i"), then in order with its words while they fit; F1 keeps
-        # its words and says the rest. Only what does not fit even bare is left to F1 alone.
+        everywhere = {key for key, active in self.screen.active_bindings.items() if active.node is self.app}
+        own = [k for k in keys if k is not help_key and k.key not in everywhere]
+        # every key of the screen at least bare ("a p c ^n i"), then in order with its words while they
+        # fit; F1 keeps its words and says the rest, and the keys that work everywhere (F2–F5, ^q) come
+        # last, bare, where there is room (F1 lists them too).
         left = room - (_width(help_key, True) if help_key else 0)
-        bare = [k for k in others]
+        bare = list(own)
         while bare and sum(len(k.key_display) + 1 for k in bare) > left:
             bare.pop()
         left -= sum(len(k.key_display) + 1 for k in bare)
@@ -100,6 +102,11 @@ class ArenaFooter(Footer):
                 left -= extra
             else:
                 key.description = ""
+        for key in keys:
+            if key is not help_key and key.key in everywhere and len(key.key_display) + 1 <= left:
+                left -= len(key.key_display) + 1
+                key.description = ""
+                bare.append(key)
         shown = ([help_key] if help_key else []) + bare
         yield from shown
         yield from palette

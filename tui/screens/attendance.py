@@ -496,10 +496,12 @@ class AttendanceScreen(Screen):
 
     def _fit_session_columns(self, table: DataTable) -> None:
         """The numbers are what the list is for: they keep their width, the name takes what is left of the
-        pane (40% of the screen, at most 46; less its border, scroll bar and left padding), at 80 columns as
-        at 120. Fitted again when the terminal changes size."""
+        pane (40% of the screen, at most 46; less its border, scroll bar and left padding); at 80 columns the
+        hours and places go so that a name keeps one line (the roll call's header has both). Fitted again
+        when the terminal changes size."""
         pane = min(46, self.app.size.width * 40 // 100) - 4
-        numbers = (("hours", "att.col.hours", 4), ("marked", "att.col.marked_short", 6), ("places", "att.col.places", 8))
+        numbers: tuple[tuple[str, str, int], ...] = (
+            ("hours", "att.col.hours", 4), ("marked", "att.col.marked_short", 6), ("places", "att.col.places", 8))
         if pane - sum(w for _, _, w in numbers) < 20:  # 80 columns: hours and places go, a name keeps one line
             numbers = numbers[1:2]
         name = max(8, pane - sum(w for _, _, w in numbers))
