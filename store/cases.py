@@ -437,9 +437,10 @@ def _by_one_name(conn, cands: dict[str, int], me: str, limit: int) -> list[tuple
         if not toks:
             continue
         marks = ", ".join("?" * len(toks))
-        own = [pid for (pid,) in run(conn, f"SELECT participant_id FROM name_token WHERE token IN ({marks}) AND"
-                                     " participant_id IN (SELECT id FROM participant WHERE caseworker_id = ?)"
-                                     " ORDER BY sort_name, participant_id", (*toks, me))]
+        # one's own caseload (tens of people) is read first and each person's tokens looked up
+        own = [pid for (pid,) in run(conn, "SELECT nt.participant_id FROM participant p CROSS JOIN name_token nt"
+                                     f" ON nt.participant_id = p.id AND nt.token IN ({marks})"
+                                     " WHERE p.caseworker_id = ? ORDER BY nt.sort_name, nt.participant_id", (*toks, me))]
         # the rest in the index's order, read only as far as needed (a cursor yields row by row)
         others = (pid for (pid,) in run(conn, f"SELECT participant_id FROM name_token WHERE token IN ({marks})"
                                         " ORDER BY sort_name, participant_id", tuple(toks)))
