@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -307,6 +308,11 @@ class ArenaApp(AppBase):
         except access.AccessDenied as error:
             if error.key != "acc.unmapped":  # an unmapped login picks itself below; a false claim ends here
                 refused = str(error)
+        # What the first screen needs next – the holidays (the day line, F5's hours) and the start mode's
+        # screen module – is imported by a second thread while the PIN is proven: scrypt leaves the
+        # interpreter free, so on two cores the imports cost nothing the user waits for.
+        warm = threading.Thread(target=self._warm_up, name="arena-warm-up", daemon=True)
+        warm.start()
         proven = False
         if user is not None and self._pin is not None:
             try:
@@ -315,10 +321,20 @@ class ArenaApp(AppBase):
             except access.AccessDenied:
                 proven = False
         self._pin = None
-        calendar.holiday_name(clock.today())  # (imports the holidays package here, not on the UI thread)
+        warm.join()
         self._loaded = True
         return (user, refused, proven, staff.is_demo(self.db), attendance.absence_codes(self.db),
                 settings.threshold(self.db, "lock.idle_minutes"))
+
+    def _warm_up(self) -> None:
+        """(A thread of the start-up worker.) Import what the first screen will need, off the UI thread."""
+        import importlib
+
+        calendar.holiday_name(clock.today())  # (imports the holidays package here, not on the UI thread)
+        try:
+            importlib.import_module(_SCREENS[self.start_mode][0])
+        except Exception:  # noqa: BLE001 -- only a head start: the mode imports it again and says what fails
+            log.exception("warming up %s", self.start_mode)
 
     def _started(self, result: tuple) -> None:
         from tui.screens.lock import LockScreen

@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Header, Select, Sparkline, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
 
 from store import access, clock, overview, staff
 from store.db import Database
@@ -113,8 +114,16 @@ class OverviewScreen(Screen):
             self._fit(table_id)
         self.query_one("#ov-sessions", ListTable).focus()
         self._figures_loaded = False  # the figures and their filters are read when their tab is first shown
+        # The day is read at once, while the screen is laid out and drawn (not after, at its first
+        # resume); the sync line (it imports the sync) once the day is shown: nothing slows the first paint.
+        self._sync_line_after_day = True
+        self._first_read: Worker | None = self._read_day(self.app.db, self.app.login)
 
     def on_screen_resume(self) -> None:
+        first = self._first_read
+        if first is not None and first.state in (WorkerState.PENDING, WorkerState.RUNNING):
+            return  # the read begun at mount is under way (a mode's first showing resumes it twice)
+        self._first_read = None
         self.reload()
 
     @on(Synced)
@@ -207,6 +216,9 @@ class OverviewScreen(Screen):
                               ("ov-silent", "ov.silent", len(day.silent))):
             self.query_one(f"#{key}-title", Static).update(f"{t(title, days=30)} ({n})")
         self.app.first_screen_filled()
+        if self._sync_line_after_day:
+            self._sync_line_after_day = False
+            self._read_sync_line(self.app.db)
 
     @on(ListTable.Chosen)
     def act(self, event: ListTable.Chosen) -> None:
