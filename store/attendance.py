@@ -14,7 +14,7 @@ from pathlib import Path
 
 from store import access, activities, calendar, changes, clock, identity, rows, tabular, validate
 from store.db import Database, Tx, run
-from store.i18n import ArenaError, language, num, t
+from store.i18n import ArenaError, Message, language, num, t
 from store.tables import ONE_OF, WEEKDAYS
 
 STATUSES = ONE_OF["attendance"]["status"]
@@ -696,7 +696,7 @@ IMPORT_COLUMNS = ("personnummer", "activity", "session", "date", "status", "hour
 class ImportReport:
     imported: int = 0
     unchanged: int = 0
-    rejected: list[tuple[int, str]] = field(default_factory=list)
+    rejected: list[tuple[int, Message]] = field(default_factory=list)  # line, reason
 
 
 IMPORT_SPEC: dict[str, tuple[str, ...]] = {
@@ -726,12 +726,12 @@ def import_csv(db: Database, login: str, path: str | Path, *, all_or_nothing: bo
         id_col = "personnummer" if "personnummer" in cols else "participant_id"
         with db.read() as conn:
             known = activities.names_to_ids(conn)
-        refused: list[tuple[int, str]] = []
+        refused: list[tuple[int, Message]] = []
 
         def rows() -> Iterator[tuple[int, dict]]:
             for r in table.rows():
                 if r.extra:
-                    refused.append((r.line, t("tab.extra_cells", cells=", ".join(r.extra)[:80])))
+                    refused.append((r.line, Message("tab.extra_cells", {"cells": ", ".join(r.extra)[:80]})))
                     continue
                 yield r.line, {key: r.get(name) for key, name in cols.items()}
 
@@ -776,4 +776,4 @@ def import_csv(db: Database, login: str, path: str | Path, *, all_or_nothing: bo
 
         result = bulk.run(db, login, rows(), check=check, write=write, undo=undo, all_or_nothing=all_or_nothing,
                           rejected=refused)
-    return ImportReport(result.imported, result.unchanged, sorted(result.rejected))
+    return ImportReport(result.imported, result.unchanged, result.rejected)

@@ -31,7 +31,7 @@ from typing import Any
 from store import dbfile
 from store.db import Database, Tx
 from store.db import run as db_run
-from store.i18n import ArenaError
+from store.i18n import ArenaError, Message
 
 CHUNK = 200  # rows per write transaction: a few tens of milliseconds of write lock
 CHECK_CHUNK = 2000  # rows per read transaction while checking
@@ -42,7 +42,7 @@ BUDGET = 0.1  # seconds a bulk write transaction may hold the write lock
 class BulkReport:
     imported: int = 0
     unchanged: int = 0
-    rejected: list[tuple[int, str]] = field(default_factory=list)
+    rejected: list[tuple[int, Message]] = field(default_factory=list)  # line, reason
     undone: bool = False  # all-or-nothing: written chunks were undone after a late refusal
 
 
@@ -106,7 +106,7 @@ class Staging:
 def run(db: Database, login: str, rows: Iterable[tuple[int, Any]], *,
         check: Callable[[Tx, Any], Any], write: Callable[[Tx, Any], tuple[bool, Any]],
         undo: Callable[[Tx, Any], None], all_or_nothing: bool = False,
-        rejected: list[tuple[int, str]] | None = None) -> BulkReport:
+        rejected: list[tuple[int, Message]] | None = None) -> BulkReport:
     """Check every row (`check(tx, row)` on a read transaction returns the payload to stage or raises
     ArenaError), then write the staged payloads in chunks (`write(tx, payload)` returns (changed, undo
     value)); `undo(tx, value)` puts a row back. `rejected` collects rows the caller refused before the
@@ -123,7 +123,7 @@ def run(db: Database, login: str, rows: Iterable[tuple[int, Any]], *,
                     try:
                         batch.append((line, check(reader, row)))
                     except ArenaError as error:
-                        report.rejected.append((line, str(error)))
+                        report.rejected.append((line, error.message))
                     if len(batch) >= CHECK_CHUNK:
                         break
                 else:
@@ -131,7 +131,7 @@ def run(db: Database, login: str, rows: Iterable[tuple[int, Any]], *,
             staging.add(batch)
             batch.clear()
         report.rejected.extend(rejected or [])
-        report.rejected.sort()
+        report.rejected.sort(key=lambda refused: refused[0])
         if all_or_nothing and report.rejected:
             return report
         for chunk in staging.chunks(CHUNK):
@@ -153,12 +153,12 @@ def run(db: Database, login: str, rows: Iterable[tuple[int, Any]], *,
                 if all_or_nothing:
                     staging.remember(done)
         db.make_durable()
-    report.rejected.sort()
+    report.rejected.sort(key=lambda refused: refused[0])
     return report
 
 
 class _Abort(Exception):
-    def __init__(self, failed: tuple[int, str]) -> None:
+    def __init__(self, failed: tuple[int, Message]) -> None:
         super().__init__(failed)
         self.failed = failed
 
@@ -182,8 +182,8 @@ def _write_chunk(tx: Tx, chunk: list[tuple[int, Any]], write: Callable[[Tx, Any]
             db_run(tx.conn, "ROLLBACK TO bulk_row")
             db_run(tx.conn, "RELEASE bulk_row")
             if all_or_nothing:
-                raise _Abort((line, str(error))) from None  # leaves the transaction: none of this chunk
-            report.rejected.append((line, str(error)))
+                raise _Abort((line, error.message)) from None  # leaves the transaction: none of this chunk
+            report.rejected.append((line, error.message))
             continue
         except BaseException:
             db_run(tx.conn, "ROLLBACK TO bulk_row")

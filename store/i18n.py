@@ -12,6 +12,8 @@ The language also decides numbers (`num`: decimal comma in Swedish) and the defa
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 LANGUAGES = ("sv", "en")
 _lang = "sv"
@@ -67,6 +69,28 @@ def language() -> str:
     return _lang
 
 
+@dataclass(frozen=True, eq=False)
+class Message:
+    """Words kept for later: a catalog key and its parameters, said in the language of the moment they are
+    shown (`str`), never in the one of the moment they were made – an import's refused rows, the last
+    sync's line. `stored`/`from_stored` keep one as JSON (a parameter that is itself a key stays one)."""
+
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return t(self.key, **self.params)
+
+    def stored(self) -> dict[str, Any]:
+        return {"key": self.key,
+                "params": {k: {"key": str(v)} if isinstance(v, Key) else v for k, v in self.params.items()}}
+
+    @classmethod
+    def from_stored(cls, data: dict[str, Any]) -> Message:
+        return cls(data["key"], {k: Key(v["key"]) if isinstance(v, dict) else v
+                                 for k, v in (data.get("params") or {}).items()})
+
+
 class ArenaError(Exception):
     """An error a caseworker is meant to read: a catalog key plus parameters, said by the UI's catalog in
     the language of the moment it is shown (`str(error)`)."""
@@ -78,3 +102,8 @@ class ArenaError(Exception):
 
     def __str__(self) -> str:
         return t(self.key, **self.params)
+
+    @property
+    def message(self) -> Message:
+        """What to keep of this error to say it later (in the language of that moment)."""
+        return Message(self.key, dict(self.params))

@@ -133,7 +133,7 @@ def import_file(db: Database, login: str, path: str | Path, *, all_or_nothing: b
                     raise
                 savepoint.commit()
             except ArenaError as error:
-                report.rejected.append((line, str(error)))
+                report.rejected.append((line, error.message))
                 continue
             if changed:
                 report.imported += 1

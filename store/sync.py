@@ -28,7 +28,7 @@ from sqlalchemy import RowMapping
 
 from store import changes, clock, merge, settings, snapshot
 from store.db import Database
-from store.i18n import ArenaError
+from store.i18n import ArenaError, Message
 from store.merge import Summary, applied
 from store.sealed import OPS_NAME, BadFile, decode_ops, encode_ops, ops_file_name, open_note, seal_note
 from store.share import RETRY_DELAYS, TRANSIENT, Collision, Share, retrying  # noqa: F401 -- also the sync's names
@@ -455,7 +455,7 @@ def sync(db: Database, share: Share, key: bytes, *, from_snapshot: bool = True,
     try:
         check_share(db, share, key)
     except ArenaError as error:  # remembered for --status and F5, then said to the caller
-        _remember_result(db, summary, str(error))
+        _remember_result(db, summary, error)
         raise
     with db.write("sync") as tx:
         settings.write(tx.conn, "sync.count", str(int(settings.read(tx.conn, "sync.count") or 0) + 1))
@@ -507,13 +507,31 @@ def _check_tamper(db: Database, summary: Summary) -> None:
                                                      found.users_restored_at))
 
 
-def _remember_result(db: Database, summary: Summary, error: str = "") -> None:
+# what of a Summary is remembered to say its line again later (in the language of that moment)
+REMEMBERED = ("sent", "received", "conflicts", "quarantined", "waiting", "stale", "stuck", "requested", "ahead",
+              "forked", "read_snapshot", "from_snapshot", "snapshot", "answered")
+
+
+def _remember_result(db: Database, summary: Summary, error: ArenaError | None = None) -> None:
     log.log(logging.INFO if summary.ok and not error else logging.WARNING, "sync %s: %s%s", db.path,
             error or summary.line(), "".join(f"\n  {problem}" for problem in summary.problems))
     with db.write("sync") as tx:
         settings.write(tx.conn, "sync.last", json.dumps({
-            "at": clock.now().isoformat(), "ok": summary.ok and not error, "line": error or summary.line(),
+            "at": clock.now().isoformat(), "ok": summary.ok and not error,
+            "error": error.message.stored() if error else None,
+            "summary": {name: getattr(summary, name) for name in REMEMBERED}, "problem_count": len(summary.problems),
             "stuck": summary.stuck, "problems": summary.problems[:20]}, ensure_ascii=False))
+
+
+def _last_line(last: dict) -> str:
+    """The remembered sync's line in the language of now (a sync remembered by an older release kept its
+    line as text)."""
+    if last.get("error"):
+        return str(Message.from_stored(last["error"]))
+    if "summary" in last:
+        count = int(last.get("problem_count", 0))
+        return Summary(**last["summary"], problems=[""] * count).line()
+    return str(last.get("line", ""))
 
 
 @dataclass(frozen=True)
@@ -545,7 +563,7 @@ def status(db: Database) -> Status:
             if m and int(m[2]) <= done.get(r.file.split("/", 1)[0], 0):
                 continue  # what it held arrived another way (a snapshot, a later file)
             bad.append(f"{r.file}: {r.reason}")
-    return Status(last.get("at", ""), last.get("line", ""), bool(last.get("ok", False)), waiting, bad, own)
+    return Status(last.get("at", ""), _last_line(last), bool(last.get("ok", False)), waiting, bad, own)
 
 
 def remembered(db: Database, key: str) -> str | None:

@@ -18,7 +18,16 @@ def screen_text(app) -> str:  # noqa: ANN001
     return "".join(html.unescape(re.sub(r"<[^>]+>", "", p)) for p in pieces).replace("\u00a0", " ")
 
 
-async def walk(path: str, login: str, pin: str) -> list[str]:
+async def walk(path: str, login: str, pin: str, admin: str = "") -> list[str]:
+    """The screenfuls a caseworker (`login`) sees, then (with `admin`) what only an administrator sees:
+    the users screen and its dialogs."""
+    shots = await walk_as(path, login, pin, caseworker_walk)
+    if admin:
+        shots += await walk_as(path, admin, pin, admin_walk)
+    return shots
+
+
+async def walk_as(path: str, login: str, pin: str, steps) -> list[str]:  # noqa: ANN001 -- an async walk
     from store import db
     from tui.app import ArenaApp
 
@@ -38,45 +47,72 @@ async def walk(path: str, login: str, pin: str) -> list[str]:
 
         await settle()
         shots.append(screen_text(app))
-        await press("f5")
-        await press("f")  # programme figures
-        await press("f")
-        await press("R")  # report dialog
-        await press("escape")
-        await press("g")  # access review
-        await press("escape")
-        await press("f1")
-        await press("escape")
-        await press("f2", *"Berg", "enter")
-        await press("enter")  # case card
-        for tab in ("tab-attendance", "tab-milestones", "tab-notes", "tab-history"):
-            try:
-                app.screen.query_one("#card-tabs").active = tab
-            except Exception:  # noqa: BLE001 -- a tab this version does not have
-                continue
-            await press()
-        await press("r")  # report dialog for the person
-        await press("escape")
-        await press("escape")
-        await press("ctrl+n")  # register dialog
-        await press(*"19850560", "tab")
-        await press("escape")
-        await press("f3")
-        await press("enter")  # roll call
-        await press("d")  # partial: hours prompt
-        await press("escape")
-        await press("w")  # week grid
-        await press("escape")
-        await press("f4")
-        await press("ctrl+p")  # command palette
-        await press("escape")
+        await steps(app, pilot, press, settle)
     return shots
+
+
+async def caseworker_walk(app, pilot, press, settle) -> None:  # noqa: ANN001
+    await press("f5")
+    await press("f")  # programme figures
+    await press("f")
+    await press("R")  # report dialog
+    await press("escape")
+    await press("g")  # access review
+    await press("escape")
+    await press("f1")
+    await press("escape")
+    await press("f2", *"Berg", "enter")
+    await press("enter")  # case card
+    for tab in ("tab-attendance", "tab-milestones", "tab-notes", "tab-history"):
+        try:
+            app.screen.query_one("#card-tabs").active = tab
+        except Exception:  # noqa: BLE001 -- a tab this version does not have
+            continue
+        await press()
+    await press("r")  # report dialog for the person
+    await press("escape")
+    await press("escape")
+    await press("ctrl+n")  # register dialog
+    await press(*"19850560", "tab")
+    await press("escape")
+    await press("f3")
+    await press("enter")  # roll call
+    await press("d")  # partial: hours prompt
+    await press("escape")
+    await press("w")  # week grid
+    await press("escape")
+    await press("f4")
+    await press("ctrl+p")  # command palette
+    await press(*"qxzq")  # nothing matches: Textual's own words, unless the catalog's are given
+    from textual.command import CommandList
+
+    for _ in range(100):  # the palette says so after a short countdown of its own
+        if app.screen.query(CommandList) and app.screen.query_one(CommandList).option_count:
+            break
+        await pilot.pause(0.05)
+    await press()
+    await press("escape")
+
+
+async def admin_walk(app, pilot, press, settle) -> None:  # noqa: ANN001
+    await press("f5")
+    await press("u")  # users
+    await press("ctrl+n")  # a new user: the form
+    await press(*"ny.person", "enter", *"Ny Person", "enter", *"chef", "ctrl+s")  # an unknown role: refused
+    await press("escape")
+    await press("down", "r")  # a role: the choice
+    await press("escape")
+    await press("d")  # deactivate: the question
+    await press("escape")
+    await press("p")  # a new PIN: the question, then the setup code
+    await press("enter")
+    await press("escape")
 
 
 if __name__ == "__main__":
     from tui.text import set_language
 
     set_language(sys.argv[2])
-    for shot in asyncio.run(walk(sys.argv[1], sys.argv[3], sys.argv[4])):
+    for shot in asyncio.run(walk(*sys.argv[1:2], *sys.argv[3:6])):
         print(shot)
         print("\f")

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from store import attendance
+from store.i18n import ArenaError
 from tui.text import CATALOG, num, set_language, t
 
 from . import inprocess
@@ -84,7 +85,8 @@ async def walk(world: World, lang: str) -> str:
 
     set_language(lang)
     try:
-        return "".join(f"{shot}\n\f\n" for shot in await language_walk.walk(str(world.path), "omar.farah", PIN))
+        return "".join(f"{shot}\n\f\n" for shot in await language_walk.walk(str(world.path), "omar.farah", PIN,
+                                                                                          "setup"))
     finally:
         set_language("sv")
 
@@ -94,8 +96,13 @@ async def test_every_screen_and_dialog_speaks_one_language(world: World, lang: s
     attendance.mark(world.db, "omar.farah", world.people[1], world.activity_id, dt.date(2026, 11, 23), "partial",
                     hours=3.5, note="kom sent")
     text = await walk(world, lang)
-    assert text.count("\f") >= 25  # every screenful was taken
-    assert foreign_words(text, lang, world_data(world)) == []
+    assert text.count("\f") >= 35  # every screenful was taken
+    assert foreign_words(text, lang, world_data(world) | {"ny", "person", "chef", "qxzq"}) == []
+    # the administrator's screens were reached: the users, the refused role, the setup code
+    users, refused, code = (("Användare", "chef", "Engångskod") if lang == "sv" else ("Users", "chef", "setup code"))
+    assert users in text and refused in text and code.casefold() in text.casefold()
+    assert ("Inga kommandon matchar" if lang == "sv" else "No matching commands") in text
+    assert "No matches found" not in text
     if lang == "sv":
         assert "3,5" in text and "3.5" not in text  # the partial mark, with a decimal comma
         assert "v. 48" in text and "palette" not in text
@@ -315,3 +322,36 @@ def test_every_checked_field_has_a_name_in_both_languages() -> None:
                 if f"field.{node.args[1].value}" not in CATALOG:
                     missing.append(f"{path.name}:{node.lineno} {node.args[1].value}")
     assert not missing
+
+
+def test_the_sync_line_and_refused_rows_are_said_in_the_language_of_now(world: World, tmp_path: Path) -> None:
+    """F5's sync line and an import's refused rows are kept as catalog keys and values, not as sentences:
+    made while Swedish was on, they are read in English after `--lang en` or F12 (#22)."""
+    from store import referrals, sync
+
+    data = world_data(world) | {"anvisningar", "berg", "anna", "xx"}
+    key = sync.new_key(tmp_path / "arena.key")
+    (tmp_path / "share").mkdir()
+    file = tmp_path / "anvisningar.csv"
+    file.write_text("förnamn;efternamn;kön;anvisningsdatum;reservnummer\r\nAnna;Berg;XX;2026-09-01;R-1\r\n",
+                    encoding="utf-8")
+    try:
+        set_language("sv")
+        share = sync.DirShare(tmp_path / "share")
+        sync.sync(world.db, share, sync.load_key(key))
+        refused = referrals.import_file(world.db, "setup", file).rejected
+        said_sv = sync.status(world.db).last_line, str(refused[0][1])
+        set_language("en")
+        said_en = sync.status(world.db).last_line, str(refused[0][1])
+        # a sync refused before it began (another programme's key) is remembered the same way
+        set_language("sv")
+        with pytest.raises(ArenaError):
+            sync.sync(world.db, share, sync.load_key(sync.new_key(tmp_path / "other.key")))
+        set_language("en")
+        failed_en = sync.status(world.db).last_line
+    finally:
+        set_language("sv")
+    assert said_sv[0] != said_en[0] and said_sv[1] != said_en[1] and len(refused) == 1
+    assert not foreign_words(" ".join(said_sv), "sv", data), said_sv
+    assert not foreign_words(" ".join((*said_en, failed_en)), "en", data), (said_en, failed_en)
+    assert failed_en and not re.search(r"[åäöÅÄÖ]", failed_en)

@@ -583,10 +583,10 @@ class ArenaApp(AppBase):
             self.call_later(then)
 
     def action_command_palette(self) -> None:
-        from textual.command import CommandPalette
+        from tui.palette import ArenaPalette  # lazy: Textual's palette loads when it opens (start-up)
 
-        if self.use_command_palette and not CommandPalette.is_open(self) and not self.locked:
-            self.push_screen(CommandPalette(id="--command-palette", placeholder=t("cmd.placeholder")))
+        if self.use_command_palette and not ArenaPalette.is_open(self) and not self.locked:
+            self.push_screen(ArenaPalette(id="--command-palette", placeholder=t("cmd.placeholder")))
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen

@@ -791,6 +791,7 @@ CATALOG.update({
     "cmd.keys_show": ("Visa hjälp för fältet och tangenterna som gäller", "Show help for the field and the keys that apply"),
     "cmd.keys_hide": ("Dölj hjälpen för tangenterna", "Hide the help for the keys"),
     "cmd.placeholder": ("Sök kommandon …", "Search commands …"),
+    "cmd.no_matches": ("Inga kommandon matchar", "No matching commands"),
     "gender.K": ("K", "F"), "gender.M": ("M", "M"), "gender.X": ("X", "X"),
     "match.personnummer": ("personnummer", "identity number"),
     "match.samordningsnummer": ("samordningsnummer", "coordination number"),
@@ -983,6 +984,14 @@ CATALOG.update({
     "cli.h.what": ("vilken tabell", "which table"),
     "cli.h.export_format": ("csv (för Excel) eller jsonl (en JSON-rad per post, utan BOM)", "csv (for Excel) or jsonl (one JSON line per row, no BOM)"),
     "cli.h.out": ("skriv till den här filen (ägaren ensam får läsa den) i stället för standard ut", "write to this file (readable by its owner only) instead of standard output"),
+    "cli.h.import_kind": ("attendance: närvaromarkeringar (personnummer, aktivitet, datum, status …);"
+                          " participants: anvisade deltagare (personnummer, förnamn, efternamn, kön,"
+                          " anvisningsdatum …); kolumnerna står i README",
+                          "attendance: attendance marks (identity number, activity, date, status …);"
+                          " participants: referred participants (identity number, first name, last name, gender,"
+                          " referral date …); the columns are listed in the README"),
+    "cli.h.import_file": ("en CSV-fil (; eller , som Excel skriver den, UTF-8 eller Windows-1252) eller en XLSX-fil",
+                          "a CSV file (; or , as Excel writes it, UTF-8 or Windows-1252) or an XLSX file"),
     "cli.h.all_or_nothing": ("importera ingenting om någon rad avvisas", "import nothing if any row is refused"),
     "cli.h.find_format": ("tabell eller json", "table or json"),
     "cli.h.report_participant": ("en deltagare (personnummer, reservnummer eller id)", "one participant (identity number, reserve number or id)"),

@@ -151,8 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help=t("cli.h.outside"))
 
     p = sub.add_parser("import", parents=[common, person], help=t("cli.h.import"))
-    p.add_argument("kind", choices=("attendance", "participants"))
-    p.add_argument("file")
+    p.add_argument("kind", choices=("attendance", "participants"), help=t("cli.h.import_kind"))
+    p.add_argument("file", help=t("cli.h.import_file"))
     p.add_argument("--all-or-nothing", action="store_true", help=t("cli.h.all_or_nothing"))
 
     p = sub.add_parser("find", parents=[common, person], help=t("cli.h.find"))
