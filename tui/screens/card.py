@@ -30,7 +30,7 @@ from tui.labels import cell_symbol
 from tui.milestone_keys import MILESTONE_BINDINGS, MilestoneKeys
 from tui.screens.enrolment import EnrolmentScreen
 from tui.screens.reportdialog import ask_and_write
-from tui.workers import StoreFailed, call_store, show, store_call
+from tui.workers import StoreFailed, show, store_call
 from tui.footer import ArenaFooter
 
 
@@ -322,14 +322,18 @@ class EditScreen(ModalScreen[bool]):
                 yield Button(t("dlg.cancel"), id="ed-cancel")
 
     def on_mount(self) -> None:
-        def offer(cws: list[staff.Caseworker]) -> None:
-            select = self.query_one("#ed-caseworker", Select)
-            select.set_options([(f"{c.name} ({c.login})", c.id) for c in cws])
-            if self.participant.caseworker_id:
-                select.value = self.participant.caseworker_id
-
-        call_store(self, staff.all_caseworkers, self.app.db, done=offer, group="caseworkers")
+        self._read_caseworkers(self.app.db)
         self.query_one("#ed-first", Input).focus()
+
+    @work(thread=True, group="caseworkers", exclusive=True, exit_on_error=False)
+    def _read_caseworkers(self, db: Database) -> None:
+        show(self, self._offer_caseworkers, store_call(self.app, staff.all_caseworkers, db))
+
+    def _offer_caseworkers(self, cws: list[staff.Caseworker]) -> None:
+        select = self.query_one("#ed-caseworker", Select)
+        select.set_options([(f"{c.name} ({c.login})", c.id) for c in cws])
+        if self.participant.caseworker_id:
+            select.value = self.participant.caseworker_id
 
     def action_save(self) -> None:
         error = self.query_one("#ed-error", Label)

@@ -5,6 +5,8 @@ Every list is actionable: Enter on a session opens its roll call, Enter on a per
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -22,8 +24,11 @@ from tui.keyhelp import help_keys
 from tui.text import t
 from tui.appbase import AppBase, Synced
 from tui.labels import Col, fit_table, person_name
-from tui.workers import call_store, show, store_call
+from tui.workers import show, store_call
 from tui.footer import ArenaFooter
+
+if TYPE_CHECKING:  # (store.activities loads with the figures tab)
+    from store.activities import Activity
 
 
 def tamper_lines(database, login: str) -> list[str]:  # noqa: ANN001
@@ -151,10 +156,10 @@ class OverviewScreen(Screen):
     def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id == "tab-figures" and not self._figures_loaded:
             self._figures_loaded = True
-            call_store(self, staff.all_caseworkers, self.app.db, done=self._filters, group="filters")
+            self._read_filters(self.app.db)
             self.reload_figures()
         if self.app.may(access.ADMIN):  # a broken access log is the administrators' to see and act on
-            call_store(self, tamper_lines, self.app.db, self.app.login, done=self._show_tamper, group="tamper")
+            self._read_tamper(self.app.db, self.app.login)
         self.reload_figures()
 
     def _show_tamper(self, lines: list[str]) -> None:
@@ -234,15 +239,23 @@ class OverviewScreen(Screen):
         self.app.open_case(key, self.names.get(key, ""))
 
     # ------------------------------------------------------------------ figures
-    def _filters(self, cws: list[staff.Caseworker]) -> None:
-        self.query_one("#fig-cw", Select).set_options([(c.name, c.login) for c in cws])
-        sites = sorted({c.site for c in cws if c.site})
-        call_store(self, overview.sites, self.app.db, done=lambda s: self.query_one("#fig-site", Select).set_options(
-            [(x, x) for x in s] or [(x, x) for x in sites]), group="sites")
+    @work(thread=True, group="tamper", exclusive=True, exit_on_error=False)
+    def _read_tamper(self, db: Database, login: str) -> None:
+        show(self, self._show_tamper, store_call(self.app, tamper_lines, db, login))
+
+    @work(thread=True, group="filters", exclusive=True, exit_on_error=False)
+    def _read_filters(self, db: Database) -> None:
         from store import activities  # lazy: only for the figures tab
 
-        call_store(self, activities.all_activities, self.app.db, group="activities",
-                   done=lambda acts: self.query_one("#fig-activity", Select).set_options([(a.name, a.id) for a in acts]))
+        cws = store_call(self.app, staff.all_caseworkers, db)
+        show(self, self._filters, cws, store_call(self.app, overview.sites, db),
+             store_call(self.app, activities.all_activities, db))
+
+    def _filters(self, cws: list[staff.Caseworker], sites: list[str], acts: list[Activity]) -> None:
+        self.query_one("#fig-cw", Select).set_options([(c.name, c.login) for c in cws])
+        sites = sites or sorted({c.site for c in cws if c.site})
+        self.query_one("#fig-site", Select).set_options([(x, x) for x in sites])
+        self.query_one("#fig-activity", Select).set_options([(a.name, a.id) for a in acts])
 
     @on(Select.Changed)
     def _filter_changed(self) -> None:
@@ -255,7 +268,11 @@ class OverviewScreen(Screen):
         flt = overview.Filter(site=site if isinstance(site, str) else None,
                               caseworker_login=cw if isinstance(cw, str) else None,
                               activity_id=activity if isinstance(activity, str) else None)
-        call_store(self, overview.figures, self.app.db, self.app.login, flt, done=self._show_figures, group="figures")
+        self._read_figures(self.app.db, self.app.login, flt)
+
+    @work(thread=True, group="figures", exclusive=True, exit_on_error=False)
+    def _read_figures(self, db: Database, login: str, flt: overview.Filter) -> None:
+        show(self, self._show_figures, store_call(self.app, overview.figures, db, login, flt))
 
     def _show_figures(self, f: overview.Figures) -> None:
         self.query_one("#fig-text", Static).update(figures_text(f))

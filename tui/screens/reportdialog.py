@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -16,11 +16,12 @@ from textual.widgets import Button, Input, Label, Select
 
 from store import clock, report
 from store.access import REASON_KEYS, AccessDenied, check_reason
+from store.db import Database
 from store.i18n import ArenaError
 from tui.text import t
 from tui.appbase import AppBase
 from tui.dialogs import ChoiceDialog
-from tui.workers import call_store
+from tui.workers import show, store_call
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,11 @@ class ReportDialog(ModalScreen[ReportRequest | None]):
 
     def on_mount(self) -> None:
         self.query_one("#rep-month", Input).focus()
-        call_store(self, report.activities, self.app.db, done=self._activities, group="report-dialog")
+        self._read_activities(self.app.db)
+
+    @work(thread=True, group="report-dialog", exclusive=True, exit_on_error=False)
+    def _read_activities(self, db: Database) -> None:
+        show(self, self._activities, store_call(self.app, report.activities, db))
 
     def _activities(self, items: list[tuple[str, str]]) -> None:
         self.query_one("#rep-activity", Select).set_options([(name, aid) for aid, name in items])
@@ -127,7 +132,7 @@ def write_report(app: AppBase, request: ReportRequest, *, participant: str | Non
     folder = Path(app.db.path).resolve().parent / "rapporter"
     db, login = app.db, app.login
 
-    def run() -> Path | AccessDenied:
+    def build() -> Path | AccessDenied:
         try:
             built = report.build(db, login, request.month, start=request.start, end=request.end,
                                  participant=participant if request.scope == "participant" else None,
@@ -154,4 +159,8 @@ def write_report(app: AppBase, request: ReportRequest, *, participant: str | Non
             return
         app.notify(t("report.saved", path=result), timeout=10)
 
-    call_store(app, run, done=done, group="report")
+    def run() -> None:  # a thread worker of the app (the report outlives the screen it was asked from)
+        show(app, done, store_call(app, build))
+
+    # not exclusive: a second report does not drop the news that the first one's file is written
+    app.run_worker(run, thread=True, group="report", exclusive=False, exit_on_error=False)

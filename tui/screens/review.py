@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -12,11 +12,12 @@ from textual.screen import Screen
 from textual.widgets import Checkbox, DataTable, Header, Input, Static
 
 from store import audit
+from store.db import Database
 from tui.keyhelp import help_keys
 from tui.text import t
 from tui.appbase import AppBase, Synced
 from tui.labels import add_columns
-from tui.workers import call_store
+from tui.workers import StoreFailed, show, store_call
 from tui.footer import ArenaFooter
 
 
@@ -54,8 +55,16 @@ class AccessReviewScreen(Screen):
 
     @on(Synced)
     def reload(self) -> None:
-        call_store(self, audit.review, self.app.db, self.app.login, self.current_filter(), done=self._show,
-                   failed=self._refused, group="review")
+        self._read(self.app.db, self.app.login, self.current_filter())
+
+    @work(thread=True, group="review", exclusive=True, exit_on_error=False)
+    def _read(self, db: Database, login: str, which: audit.AuditFilter) -> None:
+        try:
+            rows = store_call(self.app, audit.review, db, login, which)
+        except StoreFailed as failed:  # said above the table (logged already)
+            show(self, self._refused, str(failed))
+            return
+        show(self, self._show, rows)
 
     @on(Input.Submitted)
     @on(Checkbox.Changed)

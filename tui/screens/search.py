@@ -5,7 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -16,12 +16,13 @@ from textual.widgets.option_list import Option
 
 from store import cases, clock, identity, staff, validate
 from store.cases import DuplicateHint, NewParticipant, SearchHit
+from store.db import Database
 from store.i18n import ArenaError
 from tui.keyhelp import help_keys
 from tui.text import language, t
 from tui.appbase import AppBase
 from tui.labels import Col, fit_table, person_name
-from tui.workers import call_store
+from tui.workers import StoreFailed, show, store_call
 from tui.footer import ArenaFooter
 
 DEBOUNCE = 0.15
@@ -98,12 +99,16 @@ class SearchScreen(Screen):
         if len(query) < 2:
             self._show(query, [])
             return
-        def failed(message: str) -> None:
-            self._show(query, [])
-            self.app.notify(message, severity="error", timeout=8)
+        self._search(self.app.db, self.app.login, query, language())
 
-        call_store(self, cases.search, self.app.db, query, login=self.app.login, lang=language(),
-                   done=lambda hits: self._show(query, hits), failed=failed, group="search")
+    @work(thread=True, group="search", exclusive=True, exit_on_error=False)
+    def _search(self, db: Database, login: str, query: str, lang: str) -> None:
+        try:
+            hits = store_call(self.app, cases.search, db, query, login=login, lang=lang)
+        except StoreFailed:
+            show(self, self._show, query, [])
+            raise  # the app says what failed (logged already)
+        show(self, self._show, query, hits)
 
     def run_search_now(self) -> None:
         """Used by Enter in the field: search at once (no debounce)."""
@@ -219,15 +224,19 @@ class RegisterScreen(ModalScreen[str | None]):
                 yield Button(t("dlg.cancel"), id="reg-cancel")
 
     def on_mount(self) -> None:
-        def show(cws: list[staff.Caseworker]) -> None:
-            select = self.query_one("#reg-caseworker", Select)
-            select.set_options([(f"{c.name} ({c.login})", c.id) for c in cws])
-            me = next((c for c in cws if c.login == self.app.login), None)
-            if me:
-                select.value = me.id
-
-        call_store(self, staff.all_caseworkers, self.app.db, done=show, group="caseworkers")
+        self._read_caseworkers(self.app.db)
         self.query_one("#reg-number", Input).focus()
+
+    @work(thread=True, group="caseworkers", exclusive=True, exit_on_error=False)
+    def _read_caseworkers(self, db: Database) -> None:
+        show(self, self._offer_caseworkers, store_call(self.app, staff.all_caseworkers, db))
+
+    def _offer_caseworkers(self, cws: list[staff.Caseworker]) -> None:
+        select = self.query_one("#reg-caseworker", Select)
+        select.set_options([(f"{c.name} ({c.login})", c.id) for c in cws])
+        me = next((c for c in cws if c.login == self.app.login), None)
+        if me:
+            select.value = me.id
 
     @on(Input.Changed, "#reg-number")
     def _number_changed(self, event: Input.Changed) -> None:
@@ -268,23 +277,34 @@ class RegisterScreen(ModalScreen[str | None]):
             error.update(str(problem))
             return
 
-        def checked(hints: list[DuplicateHint]) -> None:
-            if not hints:
-                self._register(person, override=False)
+        self._check_duplicates(self.app.db, self.app.login, person)
+
+    @work(thread=True, group="register", exclusive=True, exit_on_error=False)
+    def _check_duplicates(self, db: Database, login: str, person: NewParticipant) -> None:
+        try:
+            hints = store_call(self.app, cases.probable_duplicates, db, login, person)
+        except StoreFailed as failed:  # said in the form (logged already)
+            show(self, self._refused, str(failed))
+            return
+        show(self, self._checked, person, hints)
+
+    def _refused(self, message: str) -> None:
+        self.query_one("#reg-error", Label).update(message)
+
+    def _checked(self, person: NewParticipant, hints: list[DuplicateHint]) -> None:
+        if not hints:
+            self._register(person, override=False)
+            return
+
+        def decided(choice: DuplicateDecision | None) -> None:
+            if choice is None:
                 return
+            if choice.open_existing is None:
+                self._register(person, override=True)
+            else:
+                self.dismiss(choice.open_existing)
 
-            def decided(choice: DuplicateDecision | None) -> None:
-                if choice is None:
-                    return
-                if choice.open_existing is None:
-                    self._register(person, override=True)
-                else:
-                    self.dismiss(choice.open_existing)
-
-            self.app.push_screen(DuplicateDialog(hints), decided)
-
-        call_store(self, cases.probable_duplicates, self.app.db, self.app.login, person, done=checked,
-                   failed=lambda m: error.update(m), group="register")
+        self.app.push_screen(DuplicateDialog(hints), decided)
 
     def _register(self, person: NewParticipant, *, override: bool) -> None:
         error = self.query_one("#reg-error", Label)

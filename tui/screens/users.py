@@ -4,6 +4,7 @@ PIN is set; add a user, reset a PIN, change a role, deactivate. The same store c
 one-time setup code, shown once, here, for the administrator to hand over in person."""
 from __future__ import annotations
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -11,6 +12,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Header, Label, Static
 
 from store import access, pins, staff, validate
+from store.db import Database
 from store.i18n import ArenaError
 from tui.keyhelp import help_keys
 from tui.footer import ArenaFooter
@@ -18,7 +20,7 @@ from tui.text import t
 from tui.appbase import AppBase
 from tui.dialogs import ChoiceDialog, ConfirmDialog, FormDialog, Saved
 from tui.labels import add_columns
-from tui.workers import call_store
+from tui.workers import StoreFailed, show, store_call
 
 
 class SetupCodeDialog(ModalScreen[None]):
@@ -70,8 +72,16 @@ class UsersScreen(Screen):
         self.reload()
 
     def reload(self) -> None:
-        call_store(self, staff.all_users, self.app.db, self.app.login, done=self._show, failed=self._refused,
-                   group="users")
+        self._read(self.app.db, self.app.login)
+
+    @work(thread=True, group="users", exclusive=True, exit_on_error=False)
+    def _read(self, db: Database, login: str) -> None:
+        try:
+            found = store_call(self.app, staff.all_users, db, login)
+        except StoreFailed as failed:  # said under the table (logged already)
+            show(self, self._refused, str(failed))
+            return
+        show(self, self._show, found)
 
     def _refused(self, message: str) -> None:
         self.query_one("#usr-status", Static).update(message)
