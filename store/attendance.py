@@ -354,7 +354,7 @@ def _mark_in(tx: Tx, participant_id: str, activity_id: str, day: dt.date, status
         "participant_id": participant_id, "activity_id": activity_id, "session_id": session_id,
         "date": day.isoformat(),
         "status": status, "hours": float(hours), "reason_code": code, "note": note,
-        "recorded_by": tx.login, "recorded_at": now, "late": 1 if late else 0})
+        "recorded_by": tx.login, "recorded_at": now, "late": 1 if late else 0}, absent=current is None)
     return Mark(status, float(hours), code, note, tx.login, now, late)
 
 

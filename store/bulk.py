@@ -5,7 +5,8 @@ puts the rows that pass in a staging table – a private SQLite file beside the 
 removed afterwards – so a file of a million rows neither sits in memory nor holds the write lock while
 it is read. Then the staged rows are written in chunks of `CHUNK` rows, one short write transaction
 each (every row again through the same rule as a key press, with its change-log entry; the rules'
-facts that cannot change within one transaction are read once per transaction, `Tx.once`), committed
+facts that cannot change within one transaction are read once per transaction, `Tx.once`, and the
+change log's clock is written once per chunk, not once per row), committed
 without waiting for the disk and synced once at the end, before the import reports. Between chunks
 the importer lets any interactive write that is waiting go first (`Database.yield_to_waiters`), so a
 roll-call mark is saved while the import runs.
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from store import dbfile
+from store import changes, dbfile
 from store.db import Database, Tx
 from store.db import run as db_run
 from store.i18n import ArenaError, Message
@@ -169,6 +170,7 @@ def _write_chunk(tx: Tx, chunk: list[tuple[int, Any]], write: Callable[[Tx, Any]
     slow disk fewer rows go in one transaction, so a waiting mark never waits long); return how many."""
     started = time.monotonic()
     used = 0
+    tx.clock_saved_later = True
     for line, payload in chunk:
         if used and time.monotonic() - started > BUDGET:
             break
@@ -195,6 +197,7 @@ def _write_chunk(tx: Tx, chunk: list[tuple[int, Any]], write: Callable[[Tx, Any]
             done.append(before)
         else:
             counts[1] += 1
+    changes.save_clock(tx)
     return used
 
 

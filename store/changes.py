@@ -87,8 +87,16 @@ def tick(tx: Tx) -> str:
         state[0], state[1] = state[0] + 1, 0
     else:
         state[1] += 1
-    _save_hlc(tx, state)
+    if not tx.clock_saved_later:
+        _save_hlc(tx, state)
     return format_hlc(state[0], state[1], tx.workstation_id)
+
+
+def save_clock(tx: Tx) -> None:
+    """Write the clock's state as it is now, at the end of a transaction that ticked with
+    `tx.clock_saved_later` (a bulk chunk: one write of it per chunk instead of one per row)."""
+    if "hlc" in tx.memo:
+        _save_hlc(tx, tx.memo["hlc"])
 
 
 def observe(tx: Tx, remote: str) -> None:
@@ -197,12 +205,14 @@ class PastLog:
                          " ON CONFLICT(key) DO UPDATE SET value = excluded.value", (f"{self.clock[0]}:{self.clock[1]}",))
 
 
-def upsert(tx: Tx, table: str, row_id: str, values: dict[str, Any]) -> dict[str, list[Any]]:
-    """Insert or update one row and log the changed fields; return {field: [old, new]} (empty: no change)."""
+def upsert(tx: Tx, table: str, row_id: str, values: dict[str, Any], *, absent: bool = False) -> dict[str, list[Any]]:
+    """Insert or update one row and log the changed fields; return {field: [old, new]} (empty: no change).
+    `absent`: the caller has just read, in this transaction, that the row is not there (a new mark): it is
+    inserted without reading it again (were it there after all, the insert fails on its key, loudly)."""
     pk = SYNCED[table]
     cols = [c for c in values if c != pk]
-    current = run(tx.conn, f"SELECT {', '.join(cols) if cols else pk} FROM {table} WHERE {pk} = ?",
-                  (row_id,)).fetchone()
+    current = None if absent else run(tx.conn, f"SELECT {', '.join(cols) if cols else pk} FROM {table} WHERE {pk} = ?",
+                                      (row_id,)).fetchone()
     if current is None:
         run(tx.conn, f"INSERT INTO {table} ({pk}{''.join(', ' + c for c in cols)}) VALUES (?{', ?' * len(cols)})",
             (row_id, *(values[c] for c in cols)))

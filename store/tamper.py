@@ -120,12 +120,14 @@ class LogFinding:
     at: str
 
 
-def verify_log(conn: Connection, since: dict[str, list] | None = None) -> tuple[list[LogFinding], dict[str, list]]:
+def verify_log(conn: Connection, since: dict[str, list] | None = None, *,
+               limit: int | None = None) -> tuple[list[LogFinding], dict[str, list]]:
     """Every change-log entry whose content does not match its digest or whose link does not follow from
     the one before it on its workstation's chain, and the last link checked per workstation (`since`, as
     for `verify`). Not judged: entries from before the chain (none), the first after a gap (a snapshot
     leaves out entries gallring emptied; a peer's entries not received yet), and the digest of an entry
-    whose values gallring emptied (its link still counts)."""
+    whose values gallring emptied (its link still counts). With `limit`: at most that many entries (the
+    oldest not yet checked), for an ordinary open."""
     broken: list[LogFinding] = []
     previous: dict[str, tuple[int, str]] = {}
     where, params = "", []
@@ -137,7 +139,8 @@ def verify_log(conn: Connection, since: dict[str, list] | None = None) -> tuple[
         where = " WHERE NOT (" + " OR ".join("(workstation_id = ? AND ws_seq <= ?)" for _ in previous) + ")"
         params = [v for ws, (seq, _) in previous.items() for v in (ws, seq)]
     rows = run(conn, "SELECT workstation_id, ws_seq, digest, chain, op_id, hlc, tbl, row_id, kind, changes, at, by"
-                     " FROM change_log" + where + " ORDER BY workstation_id, ws_seq", params)
+                     " FROM change_log" + where + " ORDER BY workstation_id, ws_seq"
+                     + ("" if limit is None else f" LIMIT {int(limit)}"), params)
     for ws, seq, entry_digest, chain, op_id, hlc, table, row_id, kind, body, at, by in rows:
         if chain is None:
             if ws in previous:  # an entry without a link after linked ones: slipped in past the chain
@@ -225,6 +228,12 @@ def _fold_user(ops: list[tuple]) -> dict | None:
     return values if exists else None
 
 
+# An ordinary open checks at most this many change-log entries past the last check (about a second on a
+# loaded machine): after an import of a million rows every open would otherwise verify them all again
+# (minutes) until the next sync, which checks every one.
+OPEN_LOG_LIMIT = 20_000
+
+
 def check(conn: Connection, *, full: bool = True, full_log: bool = False) -> list[Finding]:
     """Restore the triggers, verify the chains and remember the result (a local setting) for the status
     line; inside a write transaction. Opening a database checks what came since the last check (it
@@ -239,10 +248,12 @@ def check(conn: Connection, *, full: bool = True, full_log: bool = False) -> lis
     broken = known + [f for f in found if f not in known]
     # The change log (millions of entries): every entry when a trigger had been dropped (the way to edit
     # one); at a sync what came since the last check (what arrived is new, so it is checked); at an
-    # ordinary open also what came since the last check (a day's work when the nightly sync runs), but
-    # the mark is not moved on: opening takes no write lock unless it finds something new.
+    # ordinary open also what came since the last check (a day's work when the nightly sync runs; at most
+    # OPEN_LOG_LIMIT entries, the oldest first), but the mark is not moved on: opening takes no write lock
+    # unless it finds something new.
     whole = bool(restored) or full_log
-    found_log, checked = verify_log(conn, None if whole else state.get("log_verified"))
+    found_log, checked = verify_log(conn, None if whole else state.get("log_verified"),
+                                    limit=None if whole or full else OPEN_LOG_LIMIT)
     if restored or full_log or full:
         state["log_verified"] = checked
     known_log = [] if whole else [LogFinding(**f) for f in state.get("log_broken", [])]

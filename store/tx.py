@@ -47,6 +47,9 @@ class Tx:
     # What a rule read once and cannot change while this transaction lasts (who the user is, an activity's
     # session that day): a bulk import checks thousands of rows against the same few facts.
     memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+    # A bulk chunk moves the change log's clock on in memory and writes it once, before it commits
+    # (`changes.save_clock`); every other transaction writes it at each tick.
+    clock_saved_later: bool = field(default=False, repr=False, compare=False)
 
     def once(self, key: Any, read: Any) -> Any:
         """`read()` the first time `key` is asked in this transaction, the remembered answer after."""
