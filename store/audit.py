@@ -115,21 +115,23 @@ def review(db: Database, actor: str, flt: AuditFilter, *, limit: int = 2000) -> 
     with db.read() as conn:
         access.require(conn, actor, access.ADMIN)
         where, params = flt.sql(conn)
-        rows = conn.exec_driver_sql(
-            "SELECT e.at, e.user_login, coalesce(c.name, ''), e.action, e.participant_id,"
-            " p.id, p.last_name || ', ' || p.first_name, p.personnummer, p.protected, e.reason, e.detail"
+        found = conn.exec_driver_sql(
+            "SELECT e.at, e.user_login, coalesce(c.name, '') AS user_name, e.action, e.participant_id,"
+            " p.id AS person, p.last_name || ', ' || p.first_name AS person_name, p.personnummer, p.protected,"
+            " e.reason, e.detail"
             " FROM audit_event e LEFT JOIN caseworker c ON c.login = e.user_login"
             " LEFT JOIN participant p ON p.id = e.participant_id" + where +
             " ORDER BY e.at DESC, e.id LIMIT ?", (*params, limit)).all()
     result = []
-    for at, login, name, action, pid, found, pname, pnr, protected, reason, detail in rows:
-        if pid and found is None:
+    for r in found:
+        if r.participant_id and r.person is None:
             who = "(gallrad)"
-        elif pid:
-            who = f"{pname} ({identity.shown(pnr, bool(protected))})" if pnr else pname
+        elif r.participant_id:
+            who = (f"{r.person_name} ({identity.shown(r.personnummer, bool(r.protected))})" if r.personnummer
+                   else r.person_name)
         else:
             who = ""
-        result.append(ReviewRow(at, login, name, action, pid, who, reason, detail))
+        result.append(rows.named(ReviewRow, r, participant=who))
     return result
 
 

@@ -509,7 +509,7 @@ def differences(conn) -> list[str]:  # noqa: ANN001 -- a SQLAlchemy connection t
     """Where the database's schema differs from these classes, one line each; [] when they agree."""
     run = conn.exec_driver_sql
     found: list[str] = []
-    tables = {name: sql for name, sql in run(
+    tables = {r.name: r.sql for r in run(
         "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
     declared = SQLModel.metadata.tables
     found += [f"{name}: in the database, not in store.models" for name in sorted(set(tables) - set(declared))]
@@ -517,16 +517,17 @@ def differences(conn) -> list[str]:  # noqa: ANN001 -- a SQLAlchemy connection t
     for name in sorted(set(tables) & set(declared)):
         table = declared[name]
         # table_xinfo: hidden 2/3 are generated columns
-        info = {r[1]: r for r in run(f"PRAGMA table_xinfo({name})")}
+        info = {r.name: r for r in run(f"PRAGMA table_xinfo({name})")}
         if set(info) != {c.name for c in table.columns}:
             found.append(f"{name}: columns {sorted(info)} in the database, {sorted(c.name for c in table.columns)} declared")
-        pk_db = [r[1] for r in sorted(info.values(), key=lambda r: r[5]) if r[5]]
+        pk_db = [r.name for r in sorted(info.values(), key=lambda r: r.pk) if r.pk]
         if pk_db != [c.name for c in table.primary_key.columns]:
             found.append(f"{name}: primary key {pk_db} in the database, {[c.name for c in table.primary_key.columns]} declared")
         for column in table.columns:
             if column.name not in info:
                 continue
-            _, _, kind, notnull, default, pk, hidden = info[column.name]
+            in_db = info[column.name]
+            kind, notnull, default, pk, hidden = in_db.type, in_db.notnull, in_db.dflt_value, in_db.pk, in_db.hidden
             what = f"{name}.{column.name}"
             if kind.upper() != _declared_type(column):
                 found.append(f"{what}: {kind} in the database, {_declared_type(column)} declared")
@@ -538,7 +539,7 @@ def differences(conn) -> list[str]:  # noqa: ANN001 -- a SQLAlchemy connection t
             generated = column.computed is not None
             if generated != (hidden in (2, 3)):
                 found.append(f"{what}: generated in one, not in the other")
-        fks_db = {(r[3], r[2], r[4], r[6]) for r in run(f"PRAGMA foreign_key_list({name})")}
+        fks_db = {(r._mapping["from"], r.table, r.to, r.on_delete) for r in run(f"PRAGMA foreign_key_list({name})")}
         fks = {(fk.parent.name, fk.column.table.name, fk.column.name, (fk.ondelete or "NO ACTION").upper())
                for fk in table.foreign_keys}
         if fks_db != fks:
@@ -603,8 +604,9 @@ def _index_differences(conn, name: str, table) -> list[str]:  # noqa: ANN001
     found: list[str] = []
     db_indexes: dict[str, tuple] = {}
     db_unique: set[tuple[str, ...]] = set()
-    for _, index, unique, origin, _partial in run(f"PRAGMA index_list({name})"):
-        columns = tuple(r[2] for r in run(f"PRAGMA index_info({index})"))
+    for listed in run(f"PRAGMA index_list({name})").all():
+        index, unique, origin = listed.name, listed.unique, listed.origin
+        columns = tuple(r.name for r in run(f"PRAGMA index_info({index})"))
         if origin == "u":
             db_unique.add(columns)
         elif origin == "c":

@@ -529,7 +529,7 @@ def _m11_audit_chain(conn: Connection) -> None:
     """Tamper evidence: each audit event carries its workstation, that workstation's sequence number and a
     hash link to the one before (store.tamper). Events from before have none and are not judged.
     Idempotent: a database whose version number was set back keeps the columns it has."""
-    have = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(audit_event)")}
+    have = {row.name for row in conn.exec_driver_sql("PRAGMA table_info(audit_event)")}
     for column, kind in (("ws", "TEXT"), ("seq", "INTEGER"), ("chain", "TEXT")):
         if column not in have:
             conn.exec_driver_sql(f"ALTER TABLE audit_event ADD COLUMN {column} {kind}")
@@ -769,7 +769,7 @@ def _change_log_chain_columns(conn: Connection) -> None:
     """The change log's digest and chain columns (migration 14), made when missing. Migration 10 logs the
     sessions it makes with today's `changes.log`, which writes them: a database from before 10 gets them
     there (idempotent)."""
-    have = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(change_log)")}
+    have = {row.name for row in conn.exec_driver_sql("PRAGMA table_info(change_log)")}
     for column in ("digest", "chain"):
         if column not in have:
             conn.exec_driver_sql(f"ALTER TABLE change_log ADD COLUMN {column} TEXT")
@@ -784,7 +784,7 @@ def _m14_change_log_chain(conn: Connection) -> None:
     from store import tamper
 
     _change_log_chain_columns(conn)
-    present = {name for (name,) in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    present = set(conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'").scalars())
     for name, ddl in tamper.LOG_TRIGGERS.items():
         if name not in present:
             conn.exec_driver_sql(ddl)
