@@ -77,24 +77,33 @@ class Finding:
     at: str
 
 
+def _resume(conn: Connection, table: str, ws: str, seq: str,
+            since: dict[str, list] | None) -> tuple[dict[str, tuple[int, str]], str, list]:
+    """Where a check of a hash chain picks up: the last links of an earlier check (`since`) that are still
+    what they were, a condition leaving out the entries up to them ('' when there are none), its params."""
+    previous: dict[str, tuple[int, str]] = {}
+    for station, (number, chain) in (since or {}).items():
+        now = rows.scalar(run(conn, f"SELECT chain FROM {table} WHERE {ws} = ? AND {seq} = ?", (station, number)))
+        if now is not None and now == chain:
+            previous[station] = (number, chain)
+    if not previous:
+        return previous, "", []
+    after = "NOT (" + " OR ".join(f"({ws} = ? AND {seq} <= ?)" for _ in previous) + ")"
+    return previous, after, [v for station, (number, _) in previous.items() for v in (station, number)]
+
+
 def verify(conn: Connection, since: dict[str, list] | None = None) -> tuple[list[Finding], dict[str, list]]:
     """Every event whose link does not follow from the one before it on its workstation's chain, and the
     last link checked per workstation. `since` (those last links from an earlier check) checks only what
     came after them, provided each is still what it was. A gap in a chain (events not received yet) is
     not a break: checking that chain resumes after it."""
     broken: list[Finding] = []
-    previous: dict[str, tuple[int, str]] = {}
-    where, params = "", []
-    for ws, (seq, chain) in (since or {}).items():
-        now = run(conn, "SELECT chain FROM audit_event WHERE ws = ? AND seq = ?", (ws, seq)).fetchone()
-        if now is not None and now[0] == chain:
-            previous[ws] = (seq, chain)
-    if previous:
-        where = " AND NOT (" + " OR ".join("(ws = ? AND seq <= ?)" for _ in previous) + ")"
-        params = [v for ws, (seq, _) in previous.items() for v in (ws, seq)]
-    rows = run(conn, "SELECT ws, seq, chain, " + ", ".join(FIELDS) + " FROM audit_event WHERE ws IS NOT NULL"
-                     + where + " ORDER BY ws, seq", params)
-    for ws, seq, chain, *values in rows:
+    previous, after, params = _resume(conn, "audit_event", "ws", "seq", since)
+    # every entry since the last check, straight from the driver and unpacked in the order of the SELECT
+    # written here (the check's hot path: an object per entry would cost seconds on a large log)
+    entries = run(conn, "SELECT ws, seq, chain, " + ", ".join(FIELDS) + " FROM audit_event WHERE ws IS NOT NULL"
+                     + (f" AND {after}" if after else "") + " ORDER BY ws, seq", params)
+    for ws, seq, chain, *values in entries:
         row = dict(zip(FIELDS, values))
         seen = previous.get(ws)
         if seq == 1:
@@ -129,19 +138,13 @@ def verify_log(conn: Connection, since: dict[str, list] | None = None, *,
     whose values gallring emptied (its link still counts). With `limit`: at most that many entries (the
     oldest not yet checked), for an ordinary open."""
     broken: list[LogFinding] = []
-    previous: dict[str, tuple[int, str]] = {}
-    where, params = "", []
-    for ws, (seq, chain) in (since or {}).items():
-        now = run(conn, "SELECT chain FROM change_log WHERE workstation_id = ? AND ws_seq = ?", (ws, seq)).fetchone()
-        if now is not None and now[0] == chain:
-            previous[ws] = (seq, chain)
-    if previous:
-        where = " WHERE NOT (" + " OR ".join("(workstation_id = ? AND ws_seq <= ?)" for _ in previous) + ")"
-        params = [v for ws, (seq, _) in previous.items() for v in (ws, seq)]
-    rows = run(conn, "SELECT workstation_id, ws_seq, digest, chain, op_id, hlc, tbl, row_id, kind, changes, at, by"
-                     " FROM change_log" + where + " ORDER BY workstation_id, ws_seq"
-                     + ("" if limit is None else f" LIMIT {int(limit)}"), params)
-    for ws, seq, entry_digest, chain, op_id, hlc, table, row_id, kind, body, at, by in rows:
+    previous, after, params = _resume(conn, "change_log", "workstation_id", "ws_seq", since)
+    # every entry since the last check, straight from the driver and unpacked in the order of the SELECT
+    # written here (the check's hot path: an object per entry would cost seconds on a large log)
+    entries = run(conn, "SELECT workstation_id, ws_seq, digest, chain, op_id, hlc, tbl, row_id, kind, changes, at, by"
+                        " FROM change_log" + (f" WHERE {after}" if after else "") + " ORDER BY workstation_id, ws_seq"
+                        + ("" if limit is None else f" LIMIT {int(limit)}"), params)
+    for ws, seq, entry_digest, chain, op_id, hlc, table, row_id, kind, body, at, by in entries:
         if chain is None:
             if ws in previous:  # an entry without a link after linked ones: slipped in past the chain
                 broken.append(LogFinding(ws, seq, op_id, table, by, at))
@@ -177,8 +180,8 @@ def users_from_log(conn: Connection) -> list[str]:
     nor is one whose entries wait for a parent (sync_pending)."""
     from sqlalchemy.exc import IntegrityError
 
-    waiting = {json.dumps(["caseworker", cid]) for cid in conn.exec_driver_sql("SELECT id FROM caseworker").scalars()} & set(
-        conn.exec_driver_sql("SELECT payload FROM sync_pending").scalars())
+    waiting = ({json.dumps(["caseworker", cid]) for cid in conn.exec_driver_sql("SELECT id FROM caseworker").scalars()}
+               & set(conn.exec_driver_sql("SELECT payload FROM sync_pending").scalars()))
     repaired = []
     for row in conn.exec_driver_sql("SELECT * FROM caseworker").mappings().all():
         if json.dumps(["caseworker", row["id"]]) in waiting:
