@@ -105,14 +105,6 @@ def _get_many(conn, ids: list[str]) -> list[Participant]:  # noqa: ANN001
     return [by_id[i] for i in ids if i in by_id]
 
 
-def by_number(db: Database, login: str, text: str) -> Participant | None:
-    number = identity.parse(text)
-    with db.read() as conn:
-        access.require(conn, login, access.CASE_READ)
-        r = conn.exec_driver_sql(_SELECT + " WHERE p.personnummer = ?", (number.canonical,)).first()
-    return _row(r) if r else None
-
-
 def find_one(db: Database, login: str, text: str) -> str | None:
     """A participant's id from what a command line gives: the id, a reserve number or an identity number."""
     text = (text or "").strip()

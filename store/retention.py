@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
-from store import access, changes, clock, rows
+from store import access, changes, clock
 from store.db import Database, Tx
 
 YEARS = 5
@@ -147,20 +147,3 @@ def redact(conn: Connection, table: str, row_id: str) -> None:
     conn.exec_driver_sql("UPDATE change_log SET changes = '{}' WHERE tbl = ? AND row_id = ? AND changes != '{}'",
                          (table, row_id))
     conn.exec_driver_sql("DELETE FROM conflict WHERE tbl = ? AND row_id = ?", (table, row_id))
-
-
-@dataclass(frozen=True)
-class LogEntry:
-    participant_id: str
-    last_entry: str
-    as_of: str
-    removed_at: str
-    removed_by: str
-    counts: dict[str, int]
-
-
-def deletion_log(db: Database, login: str) -> list[LogEntry]:
-    with db.read() as conn:
-        access.require(conn, login, access.ADMIN)
-        return [rows.named(LogEntry, r, counts=json.loads(r.counts)) for r in conn.exec_driver_sql(
-            f"SELECT {rows.columns(LogEntry)} FROM gallring_log ORDER BY removed_at, participant_id")]
