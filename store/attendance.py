@@ -208,7 +208,7 @@ def roll_call(db: Database, login: str, activity_id: str, day: dt.date,
             " GROUP BY p.id ORDER BY p.last_name COLLATE NOCASE, p.first_name COLLATE NOCASE, p.id",
             (activity_id, iso, sid)).all()
         marks = {r.mark_id: _mark(r) for r in found if r.status}
-        changed = history(conn, marks)
+        changed = _changes_of(conn, marks)
     result = []
     for r in found:
         mark = marks.get(r.mark_id) if r.status else None
@@ -222,10 +222,10 @@ def _mark(row: Any) -> Mark:  # noqa: ANN401 -- a row with a mark's columns by n
 
 
 _CONTENT = ("status", "hours", "reason_code", "note")  # what a change of a mark is (not who or when)
-_MARK_FIELDS = ("status", "hours", "reason_code", "note", "recorded_by", "recorded_at", "late")
+_MARK_FIELDS = tuple(f for f in rows.names(Mark) if f != "cancelled")  # a mark as stored
 
 
-def history(conn, marks: dict[str, Mark]) -> dict[str, tuple[int, Mark]]:  # noqa: ANN001
+def _changes_of(conn, marks: dict[str, Mark]) -> dict[str, tuple[int, Mark]]:  # noqa: ANN001
     """For the marks (by attendance row id) that were changed after they were first recorded: how many
     times, and the mark as it was before the last change, read back from the change log (each entry keeps
     the old value of every field it changed). A mark recorded without a log entry of its own (the demo, an
@@ -237,10 +237,10 @@ def history(conn, marks: dict[str, Mark]) -> dict[str, tuple[int, Mark]]:  # noq
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         entries: dict[str, list[tuple[str, dict]]] = {}
-        for row_id, kind, body in run(
-                conn, "SELECT row_id, kind, changes FROM change_log WHERE tbl = 'attendance' AND row_id IN"
-                      f" ({', '.join('?' * len(chunk))}) ORDER BY hlc", chunk).fetchall():
-            entries.setdefault(row_id, []).append((kind, json.loads(body)))
+        for entry in conn.exec_driver_sql(
+                "SELECT row_id, kind, changes FROM change_log WHERE tbl = 'attendance' AND row_id IN"
+                f" ({', '.join('?' * len(chunk))}) ORDER BY hlc", tuple(chunk)).all():
+            entries.setdefault(entry.row_id, []).append((entry.kind, json.loads(entry.changes)))
         for row_id, log in entries.items():
             state = {f: getattr(marks[row_id], f) for f in _MARK_FIELDS}
             edits, earlier = 0, None
@@ -252,8 +252,7 @@ def history(conn, marks: dict[str, Mark]) -> dict[str, tuple[int, Mark]]:  # noq
                 if any(before[f] != state[f] for f in _CONTENT):
                     edits += 1
                     if earlier is None:
-                        earlier = Mark(before["status"], before["hours"], before["reason_code"], before["note"] or "",
-                                       before["recorded_by"], before["recorded_at"], bool(before["late"]))
+                        earlier = Mark(**{**before, "note": before["note"] or "", "late": bool(before["late"])})
                 state = before
             if earlier is not None:
                 found[row_id] = (edits, earlier)
@@ -605,7 +604,7 @@ def week_grid(db: Database, login: str, activity_id: str, monday: dt.date,
             where[r.id] = (r.participant_id, r.date)
         edits: dict[str, dict[str, int]] = {}
         earlier: dict[str, dict[str, Mark]] = {}
-        for row_id, (n, before) in history(conn, {i: marks[p][d] for i, (p, d) in where.items()}).items():
+        for row_id, (n, before) in _changes_of(conn, {i: marks[p][d] for i, (p, d) in where.items()}).items():
             pid, iso = where[row_id]
             edits.setdefault(pid, {})[iso] = n
             earlier.setdefault(pid, {})[iso] = before
