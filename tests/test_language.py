@@ -355,3 +355,25 @@ def test_the_sync_line_and_refused_rows_are_said_in_the_language_of_now(world: W
     assert not foreign_words(" ".join(said_sv), "sv", data), said_sv
     assert not foreign_words(" ".join((*said_en, failed_en)), "en", data), (said_en, failed_en)
     assert failed_en and not re.search(r"[åäöÅÄÖ]", failed_en)
+
+
+async def test_the_demo_stays_marked_in_the_other_language(demo_db: Path) -> None:
+    """F12 on the demo: the header still says DEMO (it said "Arena Arbetsmarknad" alone in English)."""
+    from store import db
+    from tui.app import ArenaApp
+
+    from .conftest import DEMO_PIN
+    from .language_walk import screen_text
+    from .waiting import until_quiet
+
+    set_language("sv")
+    app = ArenaApp(db.open(demo_db), "anna.lind", pin=DEMO_PIN)
+    try:
+        async with app.run_test(size=(140, 40)) as pilot:
+            await until_quiet(pilot, app)
+            assert "DEMO" in app.title and "Användare" in screen_text(app)
+            await pilot.press("f12")
+            await until_quiet(pilot, app)
+            assert "User" in screen_text(app) and "DEMO" in app.title and "DEMO" in screen_text(app)
+    finally:
+        set_language("sv")

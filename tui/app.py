@@ -336,16 +336,22 @@ class ArenaApp(AppBase):
         except Exception:  # noqa: BLE001 -- only a head start: the mode imports it again and says what fails
             log.exception("warming up %s", self.start_mode)
 
+    def _set_title(self) -> None:
+        """The programme's name, and on every screen whether this is the demo or a plain test database."""
+        title = t("app.title")
+        if self.demo:
+            title = f"{title} · {t('app.demo')}"
+        if not self.db.encrypted:  # made with --no-encryption (a test setup): said on every screen
+            title = f"{title} · {t('app.plain')}"
+        self.title = title
+
     def _started(self, result: tuple) -> None:
         from tui.screens.lock import LockScreen
 
         user, refused, proven, self.demo, self.absence_codes, idle_minutes = result
         self.idle_seconds = idle_minutes * 60.0
         self._set_subtitle()  # now with the day's holiday, if any
-        if self.demo:
-            self.title = f"{t('app.title')} · {t('app.demo')}"
-        if not self.db.encrypted:  # made with --no-encryption (a test setup): said on every screen
-            self.title = f"{self.title} · {t('app.plain')}"
+        self._set_title()
         if refused:
             self._fatal(refused)
             return
@@ -562,7 +568,7 @@ class ArenaApp(AppBase):
             self.notify(t("app.language_close_dialog"), severity="warning")
             return
         set_language("en" if language() == "sv" else "sv")
-        self.title = t("app.title")
+        self._set_title()  # DEMO stays said in the other language too
         self._set_subtitle()
         current = self.current_mode
         self._switching = True
