@@ -153,6 +153,19 @@ def fit(cols: tuple[Col, ...] | list[Col], room: int, padding: int = 1) -> list[
         shown.remove(max(droppable, key=lambda c: c.drop))
 
 
+def row_height(table, keys: list[str], cells: list) -> int | None:  # noqa: ANN001
+    """1 when every cell of the row fits its column on one line, else None (Textual measures the row by
+    drawing it, which is what a list of a hundred people spent its first paint on). Same layout either way."""
+    from rich.cells import cell_len
+
+    for key, cell in zip(keys, cells):
+        text = cell.plain if isinstance(cell, Text) else str(cell)
+        column = table.columns.get(key)
+        if column is None or "\n" in text or cell_len(text) > column.width:
+            return None
+    return 1
+
+
 def fit_table(table, cols: tuple[Col, ...] | list[Col], room: int | None = None) -> list[str]:  # noqa: ANN001
     """(Re)make `table`'s columns to fit its width (or `room`); returns the keys shown, for the rows.
     Rows should be added with height=None, so a shrunk column wraps instead of cutting."""

@@ -23,7 +23,7 @@ from store.db import Database
 from tui.keyhelp import help_keys
 from tui.text import t
 from tui.appbase import AppBase, Synced
-from tui.labels import Col, fit_table, person_name
+from tui.labels import Col, fit_table, person_name, row_height
 from tui.workers import show, store_call
 from tui.footer import ArenaFooter
 
@@ -154,13 +154,13 @@ class OverviewScreen(Screen):
 
     @on(TabbedContent.TabActivated, "#ov-tabs")
     def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
-        if event.pane.id == "tab-figures" and not self._figures_loaded:
-            self._figures_loaded = True
-            self._read_filters(self.app.db)
+        if event.pane.id == "tab-figures":  # read when shown (not with "Min dag" at start: not on screen)
+            if not self._figures_loaded:
+                self._figures_loaded = True
+                self._read_filters(self.app.db)
             self.reload_figures()
         if self.app.may(access.ADMIN):  # a broken access log is the administrators' to see and act on
             self._read_tamper(self.app.db, self.app.login)
-        self.reload_figures()
 
     def _show_tamper(self, lines: list[str]) -> None:
         line = self.query_one("#ov-tamper", Static)
@@ -189,9 +189,11 @@ class OverviewScreen(Screen):
         keep = table.cursor_row
         table.clear()
         for key, cells in rows:
-            table.add_row(*[cells.get(k, "") for k in keys], key=key, height=None)
+            shown = [cells.get(k, "") for k in keys]
+            table.add_row(*shown, key=key, height=row_height(table, keys, shown))
         if not rows:
-            table.add_row(Text(t("ov.empty"), style="dim"), *[""] * (len(keys) - 1), key="")
+            empty = [Text(t("ov.empty"), style="dim"), *[""] * (len(keys) - 1)]
+            table.add_row(*empty, key="", height=row_height(table, keys, empty))
         table.styles.height = "auto"
         table.move_cursor(row=min(keep, max(len(rows) - 1, 0)))
 
