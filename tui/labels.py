@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.text import Text
 
 from store.attendance import DEFAULT_REASON, AbsenceCode, Mark
@@ -156,8 +157,6 @@ def fit(cols: tuple[Col, ...] | list[Col], room: int, padding: int = 1) -> list[
 def row_height(table, keys: list[str], cells: list) -> int | None:  # noqa: ANN001
     """1 when every cell of the row fits its column on one line, else None (Textual measures the row by
     drawing it, which is what a list of a hundred people spent its first paint on). Same layout either way."""
-    from rich.cells import cell_len
-
     for key, cell in zip(keys, cells):
         text = cell.plain if isinstance(cell, Text) else str(cell)
         column = table.columns.get(key)
