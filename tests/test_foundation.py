@@ -281,11 +281,14 @@ def test_readme_lists_every_key_and_the_two_commands() -> None:
             "from tui.keyhelp import sections\n"
             "for title, bindings in sections():\n"
             "    print('#', title)\n"
+            "    shown = [(b.key, b.description) for b in bindings]\n"
+            "    if len(set(shown)) != len(shown): print('! twice in', title)\n"
             "    for b in bindings: print(t(b.description))\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     lines = result.stdout.splitlines()
-    missing = [d for d in lines if not d.startswith("# ") and f"| {d} |" not in readme]
+    assert not [line for line in lines if line.startswith("! ")]  # a key listed twice in one section
+    missing = [d for d in lines if not d.startswith(("# ", "! ")) and f"| {d} |" not in readme]
     assert not missing
     # every screen registered its keys with the help screen (tui.keyhelp), which imports none of them
     titles = [line[2:] for line in lines if line.startswith("# ")]

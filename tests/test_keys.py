@@ -3,7 +3,7 @@ queued at once, nothing waited for in between), then the database is checked."""
 from __future__ import annotations
 
 from textual import events
-from textual.widgets import Input, TabbedContent
+from textual.widgets import Input, Select, TabbedContent
 
 from store import dbfile
 from tui.app import ArenaApp
@@ -115,6 +115,10 @@ async def test_f_on_f5_switches_to_the_figures_and_back(world: World) -> None:
         await settle(pilot, app)
         await type_fast(pilot, app, "f5", "F")
         assert app.screen.query_one(TabbedContent).active == "tab-figures"
+        # the filters are read by a worker of the screen (caseworkers, sites, activities; this world has no sites)
+        filled = [f"#fig-{name}" for name in ("cw", "activity")]
+        await eventually(pilot, lambda: all(len(app.screen.query_one(f, Select)._options) > 1 for f in filled),
+                         "the figures' filters")
         await type_fast(pilot, app, "F")
         assert app.screen.query_one(TabbedContent).active == "tab-myday"
         await type_fast(pilot, app, "f")

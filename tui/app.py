@@ -67,7 +67,7 @@ def stylesheet() -> Path | None:
 STYLESHEET = stylesheet()
 
 
-@help_keys("help.global", rank=0, extra=[Binding("ctrl+p", "command_palette", "help.palette")])
+@help_keys("help.global", rank=0)
 class ArenaApp(AppBase):
     CSS_PATH = str(STYLESHEET) if STYLESHEET else None
     TITLE = "app.title"

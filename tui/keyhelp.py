@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -24,20 +24,18 @@ class _Section:
     title: str  # a catalog key
     suffix: str  # the key that opens it, e.g. " (F2)"
     classes: list[type] = field(default_factory=list)
-    extra: list[Binding] = field(default_factory=list)
 
 
 _SECTIONS: dict[str, _Section] = {}
 
 
-def help_keys(title: str, suffix: str = "", *, rank: int, extra: Sequence[Binding] = ()) -> Callable[[C], C]:
-    """Class decorator: list the class's own BINDINGS (and `extra`) in the help section `title` (a catalog
-    key), sections in `rank` order; classes of one section in the order their modules define them."""
+def help_keys(title: str, suffix: str = "", *, rank: int) -> Callable[[C], C]:
+    """Class decorator: list the class's BINDINGS in the help section `title` (a catalog key), sections in
+    `rank` order; classes of one section in the order their modules define them."""
     def register(cls: C) -> C:
         section = _SECTIONS.setdefault(title, _Section(rank, title, suffix))
         if cls not in section.classes:
             section.classes.append(cls)
-            section.extra.extend(extra)
         return cls
 
     return register
@@ -57,6 +55,10 @@ def sections() -> list[tuple[str, list[Binding]]]:
     _load_screens()
     out = []
     for section in sorted(_SECTIONS.values(), key=lambda s: s.rank):
-        bindings = [b for cls in section.classes for b in getattr(cls, "BINDINGS", ()) if isinstance(b, Binding)]
-        out.append((t(section.title) + section.suffix, bindings + section.extra))
+        bindings: dict[tuple[str, str], Binding] = {}  # a key two classes of a section share is listed once
+        for cls in section.classes:
+            for b in getattr(cls, "BINDINGS", ()):
+                if isinstance(b, Binding):
+                    bindings.setdefault((b.key, b.description), b)
+        out.append((t(section.title) + section.suffix, list(bindings.values())))
     return out
