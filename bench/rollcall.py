@@ -1,8 +1,15 @@
 """The roll call as a caseworker types it: opening a group of 25, then a burst of mark keys.
 
-Driven in the real app with Textual's Pilot (headless) on a copy of the scale database that has one
-real-sized group (25 people, its own leader). The baseline is a bare Textual app with a DataTable of the
-same 25 rows where a key updates one cell: what any roll call must cost at the least.
+Driven in the real app with Textual's Pilot (headless, toasts on as a caseworker sees them) on a copy of
+the scale database that has one real-sized group (25 people, its own leader). The baseline is a bare
+Textual app with a DataTable of the same 25 rows, columns and stripes where a key updates one cell and
+moves the cursor (the same visible change, with no write): what any roll call must cost at the least.
+Keys come from a thread KEY_GAP apart, as the terminal driver's input thread hands them over, for both;
+the two are measured interleaved, each run of ours on a workday not yet marked.
+
+Measured: Enter on the session list to the 25 rows painted (ours only: the goal is absolute); each key to
+its mark painted as saved, i.e. committed by the write lane and shown (the bare table: to the cell
+painted), the median of the burst; marks per second from the first key to the last one painted.
 """
 from __future__ import annotations
 
