@@ -1,7 +1,10 @@
-"""Identity is proven, not claimed, on every way in: the real `arena` command in a subprocess.
+"""Identity is proven, not claimed, on every way in: the `arena` command as a person or a script runs it.
 
 Each test is an attack that worked on the main branch before issue 17 (named in its docstring).
-The OS login a subprocess runs as is set through LOGNAME, which is what `getpass.getuser()` reads.
+The OS login a command runs as is set through LOGNAME, which is what `getpass.getuser()` reads. The
+commands run in the test process as a subprocess would run them (tests/inprocess.py: their own
+environment and standard input, which is no terminal); the first attack also through a real `python -m
+tui.cli` process, so the way in a script uses is proven end to end.
 """
 from __future__ import annotations
 
@@ -13,13 +16,22 @@ from pathlib import Path
 from store import dbfile
 from tui import cli
 
+from . import inprocess
 from .conftest import DEMO_PIN, PIN, TODAY, World
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def arena(*args: str, os_login: str = "okand.dator", stdin: str | None = None, user: str | None = None,
-          **env: str) -> subprocess.CompletedProcess:
+          **env: str) -> inprocess.Ran:
+    """`arena ARGS` run by the OS login `os_login`, with ARENA_USER=`user` if given (else unset)."""
+    extra = {**env, **({"ARENA_USER": user} if user is not None else {})}
+    return inprocess.arena(*args, stdin=stdin or "", env=extra, unset=["ARENA_USER"], os_login=os_login)
+
+
+def arena_process(*args: str, os_login: str = "okand.dator", stdin: str | None = None, user: str | None = None,
+                  **env: str) -> subprocess.CompletedProcess:
+    """The same through a real `python -m tui.cli` process."""
     full_env = {**{k: v for k, v in os.environ.items() if k != "ARENA_USER"}, "ARENA_TODAY": TODAY.isoformat(),
                 "LOGNAME": os_login, "USER": os_login, **env}
     if user is not None:
@@ -34,16 +46,16 @@ def audit_count(path: Path, action: str) -> int:
 
 def test_a_named_user_without_the_pin_exports_nothing(demo_db: Path) -> None:
     """On main `ARENA_USER=anna.lind arena export --what participants` exported the whole programme."""
-    refused = arena("export", "--what", "participants", "--db", str(demo_db), user="anna.lind")
+    refused = arena_process("export", "--what", "participants", "--db", str(demo_db), user="anna.lind")
     assert refused.returncode == 2 and refused.stdout == ""
     assert "PIN-koden behövs" in refused.stderr and len(refused.stderr.splitlines()) == 1
-    wrong = arena("export", "--what", "participants", "--db", str(demo_db), "--pin-stdin", user="anna.lind",
-                  stdin="000000\n")
+    wrong = arena_process("export", "--what", "participants", "--db", str(demo_db), "--pin-stdin", user="anna.lind",
+                          stdin="000000\n")
     assert wrong.returncode == 2 and wrong.stdout == "" and "Fel PIN-kod" in wrong.stderr
     assert audit_count(demo_db, "export") == 0 and audit_count(demo_db, "unlock_failed") == 1
     # the demo: any OS login may act as any demo user with the documented demo PIN
-    ok = arena("export", "--what", "participants", "--reason", "Demo", "--db", str(demo_db), "--pin-stdin", user="anna.lind",
-               stdin=f"{DEMO_PIN}\n")
+    ok = arena_process("export", "--what", "participants", "--reason", "Demo", "--db", str(demo_db), "--pin-stdin",
+                       user="anna.lind", stdin=f"{DEMO_PIN}\n")
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.count("\n") > 100 and audit_count(demo_db, "export") == 2  # the export, read as outside
 
