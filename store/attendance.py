@@ -91,7 +91,7 @@ class RollRow:
     planned_hours: float
     mark: Mark | None
     elsewhere: str | None  # name of another activity where the person is already marked present today
-    edits: int = 0  # how many times this mark was changed after it was first recorded (see `history`)
+    edits: int = 0  # how many times this mark was changed after it was first recorded (see `_changes_of`)
     earlier: Mark | None = None  # the mark as it was before its last change
 
     @property
@@ -546,7 +546,7 @@ class WeekRow:
     # 'not_enrolled' (before or after the person's enrolment, or after their exit); a day not listed is
     # one where a mark belongs, so an empty cell there is "not marked"
     no_session: dict[str, str] = field(default_factory=dict)
-    edits: dict[str, int] = field(default_factory=dict)  # iso date -> times the mark was changed (see `history`)
+    edits: dict[str, int] = field(default_factory=dict)  # iso date -> times the mark was changed (see `_changes_of`)
     earlier: dict[str, Mark] = field(default_factory=dict)  # iso date -> the mark before its last change
 
     @property
