@@ -86,10 +86,10 @@ async def caseworker_walk(app, pilot, press, settle) -> None:  # noqa: ANN001
     await press(*"qxzq")  # nothing matches: Textual's own words, unless the catalog's are given
     from textual.command import CommandList
 
-    for _ in range(100):  # the palette says so after a short countdown of its own
-        if app.screen.query(CommandList) and app.screen.query_one(CommandList).option_count:
-            break
-        await pilot.pause(0.05)
+    from .waiting import eventually
+
+    await eventually(pilot, lambda: app.screen.query(CommandList) and app.screen.query_one(CommandList).option_count,
+                     "the command palette to say that nothing matches (after a short countdown of its own)")
     await press()
     await press("escape")
 
