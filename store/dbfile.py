@@ -22,9 +22,11 @@ through it. `Error`, `IntegrityError` and `OperationalError` are the driver's ex
 from __future__ import annotations
 
 import os
+import random
 import secrets
 import sqlite3
 import stat
+import time
 from pathlib import Path
 from collections.abc import Callable
 from typing import Any
@@ -55,6 +57,7 @@ NEW, PLAIN, LEGACY, ENCRYPTED = "new", "plain", "legacy", "encrypted"
 # waits without saying so. Called with the database's path and the key file's.
 on_migrate: Callable[[str, str], None] | None = None
 MIGRATION_WAIT_S = 120.0  # how long a second opener waits for a migration under way
+JOURNAL_SWITCH_WAIT_S = 5.0  # how long a migration waits for other programs to close the file
 
 
 # ------------------------------------------------------------------------------------------ the key file
@@ -237,6 +240,39 @@ def mark_plain(path: str | os.PathLike[str]) -> None:
         raise ArenaError("err.db_encrypt_busy", path=str(path))
 
 
+def _out_of_wal(path: Path) -> Any:
+    """A connection to `path` with its database switched out of WAL mode, which SQLite allows only while
+    no other connection has it open; None if the file is no longer plain (another program encrypted it).
+
+    Other programs starting at the same moment hold the file open for moments (one reading its header,
+    one trying this very switch): on a refusal this connection is closed, so as not to block them in turn,
+    and the switch is tried again after a random pause, for up to JOURNAL_SWITCH_WAIT_S. A connection
+    held open all that time (Arena running elsewhere) is refused with what to do."""
+    deadline = time.monotonic() + JOURNAL_SWITCH_WAIT_S
+    while True:
+        if state(path) != LEGACY:
+            return None
+        con = _cipher.connect(str(path), isolation_level=None, timeout=MIGRATION_WAIT_S)
+        try:
+            mode = con.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
+        except OperationalError:  # another connection holds the file open in WAL mode
+            mode = None
+        except DatabaseError as error:
+            con.close()
+            if "not a database" in str(error):
+                return None
+            raise
+        except BaseException:
+            con.close()
+            raise
+        if str(mode).lower() == "delete":
+            return con
+        con.close()
+        if time.monotonic() >= deadline:
+            raise ArenaError("err.db_encrypt_busy", path=str(path))
+        time.sleep(random.uniform(0.02, 0.25))
+
+
 def encrypt_in_place(path: str | os.PathLike[str], key: bytes) -> None:
     """Encrypt a plain database from a release before encryption, crash-safe.
 
@@ -254,19 +290,11 @@ def encrypt_in_place(path: str | os.PathLike[str], key: bytes) -> None:
         return
     tmp = path.with_name(f"{path.name}.encrypting-{os.getpid()}")
     inode = os.stat(path).st_ino  # the plain file; another process's migration replaces it
-    con = _cipher.connect(str(path), isolation_level=None, timeout=MIGRATION_WAIT_S)
+    con = _out_of_wal(path)
+    if con is None:
+        return  # another process encrypted it between the look and the open
     mine = False  # the .encrypting file is this process's (only then is it removed on a failure)
     try:
-        try:
-            mode = con.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
-        except OperationalError as error:  # another connection holds the file open in WAL mode
-            raise ArenaError("err.db_encrypt_busy", path=str(path)) from error
-        except DatabaseError as error:
-            if "not a database" in str(error):  # another process encrypted it between the look and the open
-                return
-            raise
-        if str(mode).lower() != "delete":
-            raise ArenaError("err.db_encrypt_busy", path=str(path))
         # the lock, once taken, is held until this connection closes: after the rename
         con.execute("PRAGMA main.locking_mode = EXCLUSIVE")
         for own in (tmp, Path(f"{tmp}-journal")):
