@@ -543,9 +543,37 @@ def history(db: Database, login: str, participant_id: str, limit: int = 500) -> 
             "   SELECT id FROM attendance WHERE participant_id = ?1)"
             " ORDER BY 1 DESC, 6 DESC LIMIT ?2",
             (participant_id, limit)).all()
-    read = [(r, json.loads(r.changes)) for r in found]
+        read = [(r, _named_ids(conn, json.loads(r.changes))) for r in found]
     return [rows.named(HistoryEntry, r, table=r.tbl, changes=redact_protected(values) if hide else values)
             for r, values in read]
+
+
+# a change-log field that holds another row's id, and how that row is named in the History tab
+_ID_NAMES = {
+    "activity_id": "SELECT name FROM activity WHERE id = ?",
+    "session_id": "SELECT a.name || CASE s.name WHEN '' THEN '' ELSE ' ' || s.name END FROM activity_session s"
+                  " JOIN activity a ON a.id = s.activity_id WHERE s.id = ?",
+    "caseworker_id": "SELECT name FROM caseworker WHERE id = ?",
+    "leader_id": "SELECT name FROM caseworker WHERE id = ?",
+    "participant_id": "SELECT last_name || ', ' || first_name FROM participant WHERE id = ?",
+    "refers_to": "SELECT replace(substr(created_at, 1, 16), 'T', ' ') FROM note WHERE id = ?",
+}
+
+
+def _named_ids(conn: Any, values: dict) -> dict:  # noqa: ANN401 -- a connection
+    """A change's old/new pairs with the ids of activities, sessions, staff and notes replaced by what a
+    caseworker knows them by (a row that no longer exists keeps its id)."""
+    def name(field_name: str, value: object) -> object:
+        if not value or not isinstance(value, str):
+            return value
+        found = conn.exec_driver_sql(_ID_NAMES[field_name], (value,)).scalar()
+        return value if found is None else str(found)
+
+    out = dict(values)
+    for field_name in _ID_NAMES.keys() & values.keys():
+        value = values[field_name]
+        out[field_name] = [name(field_name, v) for v in value] if isinstance(value, list) else name(field_name, value)
+    return out
 
 
 PROTECTED_FIELDS = ("personnummer", "pnr10", "address", "phone", "reserve_number", "birth_date")

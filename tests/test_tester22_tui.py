@@ -50,3 +50,20 @@ async def test_the_card_counts_planned_hours_from_the_referral_like_the_report(w
         assert shown["v. 44"] == "0" and shown["v. 41"] == "0", shown  # before the referral: nothing planned
         for week, planned in list(by_week.items())[:-1]:  # the same figures as the report, week by week
             assert shown[week] == num(planned), (week, shown)
+
+
+async def test_history_names_the_activity_and_caseworker_not_their_ids(world: World) -> None:
+    import re
+
+    pid = world.people[1]  # Björn Berg, Omar's, enrolled in the café
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await type_fast(pilot, app, "f2", *"berg", "enter", "enter")
+        assert app.screen.participant.id == pid
+        history = app.screen.query_one("#card-history", DataTable)
+        text = " ".join(plain(history.get_cell_at((r, 3))) for r in range(history.row_count))
+        assert "handläggare: – → Omar Farah" in text, text
+        assert "aktivitet: – → Arbetsträning café" in text and "pass: – → Arbetsträning café" in text, text
+        assert "deltagare: – → Berg, Björn" in text, text
+        assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}", text), text  # no internal id anywhere
