@@ -20,6 +20,26 @@ from store.tables import ONE_OF, WEEKDAYS
 STATUSES = ONE_OF["attendance"]["status"]
 ABSENT = ("sick", "vab", "excused", "unexcused")
 DEFAULT_REASON = {"sick": "SJUK", "vab": "VAB", "excused": "GILTIG", "unexcused": "OGILTIG"}
+_ASCII = str.maketrans("ÅÄÖåäöÉé", "AAOaaoEe")
+
+
+def code_key(text: str) -> str:
+    """An absence code as a file may spell it: any case, å ä ö or without (`Läkare` is `LAKARE`)."""
+    return " ".join((text or "").split()).upper().translate(_ASCII)
+
+
+def status_of(text: str) -> str:
+    """A status as a paper list may spell it: the stored word (`present`) or the catalog's word in either
+    language (`närvarande`, `Partial`), any case, with or without å ä ö; refused with the words of the
+    reader's language."""
+    from store.i18n import text_in
+
+    wanted = code_key(text)
+    for status in STATUSES:
+        words = {code_key(text_in(lang, f"{kind}.{status}")) for lang in ("sv", "en") for kind in ("st", "key")}
+        if wanted and wanted in words | {code_key(status)}:
+            return status
+    raise ArenaError("att.bad_status", value=(text or "")[:40])
 
 
 @dataclass(frozen=True)
@@ -324,11 +344,13 @@ def _session_context(tx: Tx, participant_id: str, activity_id: str, session_id: 
 def _check_reason(tx: Tx, status: str, reason: str | None) -> str | None:
     if status not in ABSENT:
         return None
-    code = (reason or DEFAULT_REASON[status]).strip().upper()
+    code = code_key(reason or DEFAULT_REASON[status])
     category = tx.once(("absence code", code), lambda: tx.conn.exec_driver_sql(
         "SELECT category FROM absence_code WHERE code = ?", (code,)).scalar())
     if category != status:
-        raise ArenaError("att.bad_reason", value=code[:40])
+        known = tx.once(("absence codes", status), lambda: ", ".join(tx.conn.exec_driver_sql(
+            "SELECT code FROM absence_code WHERE category = ? ORDER BY sort, code", (status,)).scalars()))
+        raise ArenaError("att.bad_reason", value=(reason or "")[:40], known=known)
     return code
 
 
@@ -767,7 +789,7 @@ def import_csv(db: Database, login: str, path: str | Path, *, all_or_nothing: bo
             sid = tx.once(("session named", aid, session, day),
                           lambda: activities.find_session(tx.conn, aid, session, day))
             hours = tabular.decimal(row["hours"]) if row.get("hours") else None
-            status, hours, code, note, sid = _check_mark(tx, pid, aid, day, row.get("status", "").lower(), hours,
+            status, hours, code, note, sid = _check_mark(tx, pid, aid, day, status_of(row.get("status", "")), hours,
                                                          row.get("reason") or None, row.get("note", ""), sid)
             return [pid, aid, sid, day.isoformat(), status, hours, code, note]
 

@@ -200,7 +200,7 @@ def test_import_reports_bad_rows_by_line_and_is_idempotent(world: World, tmp_pat
         "198506121238,Arbetsträning café,2026-12-24,present,,,",  # future
         "198506121238,Arbetsträning café,2026-06-19,present,,,",  # midsommarafton
         "198506121238,Okänd aktivitet,2026-11-23,present,,,",
-        "198506121238,Arbetsträning café,2026-11-20,närvarande,,,",  # bad status
+        "198506121238,Arbetsträning café,2026-11-20,närvarnde,,,",  # bad status (närvarande is read)
     ])
     code = cli.main(["import", "attendance", str(file), "--db", str(world.path), "--user", "lena.leder", "--pin-stdin"])
     err = capsys.readouterr().err
