@@ -64,6 +64,15 @@ def hlc_key(stamp: str) -> tuple[int, int, str]:
     return int(ms), int(counter), ws
 
 
+def op_order(op: tuple) -> tuple:
+    """The one order of ops everywhere. Two ops can carry the same stamp: a database copied to a second PC
+    (or restored) goes on from the same clock under the same identity until its next sync moves its own
+    ops to a new one (`sync._fork`). The op's workstation, then its content, break such a tie, so every
+    workstation folds them alike whatever order they arrived in."""
+    hlc, ws, kind, delta, by = op
+    return hlc_key(hlc), ws or "", kind, json.dumps(delta, sort_keys=True, default=str), by or ""
+
+
 def _load_hlc(tx: Tx) -> list[int]:
     """The clock's state, read once per transaction (the same list is then moved on in place)."""
     def read() -> list[int]:

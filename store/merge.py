@@ -38,22 +38,13 @@ SESSION_CHILDREN = ("attendance", "session_cancel", "enrolment")
 
 # ---------------------------------------------------------------------------------------------- fold
 
-def order(op: tuple) -> tuple:
-    """The one order of ops everywhere. Two ops can carry the same stamp: a database copied to a second PC
-    (or restored) goes on from the same clock under the same identity until its next sync moves its own
-    ops to a new one (`sync._fork`). The op's workstation, then its content, break such a tie, so every
-    workstation folds them alike whatever order they arrived in."""
-    hlc, ws, kind, delta, by = op
-    return changes.hlc_key(hlc), ws or "", kind, json.dumps(delta, sort_keys=True, default=str), by or ""
-
-
 def fold(table: str, ops: list[tuple]) -> tuple[dict[str, Any] | None, dict[str, tuple]]:
     """Replay (hlc, ws, kind, changes, by) in HLC order; return the row's values (None: deleted) and,
     per field, the op that set the winning value."""
     values: dict[str, Any] = {}
     setter: dict[str, tuple] = {}
     exists = False
-    for op in sorted(ops, key=order):
+    for op in sorted(ops, key=changes.op_order):
         hlc, ws, kind, delta, by = op
         if kind == "delete":
             seen = {f: old for f, (old, _) in delta.items()}

@@ -216,11 +216,12 @@ def users_from_log(conn: Connection) -> list[str]:
 
 def _fold_user(ops: list[tuple]) -> dict | None:
     """A user's row as its entries make it: the merge's fold (store.merge.fold) for a table without its
-    special rules – per field the last writer in HLC order, a delete ends the row unless a field it did not
-    see was set meanwhile. Here, not imported, so the access rules' module need not import the merge."""
+    special rules – per field the last writer in the one order of ops (changes.op_order, ties broken as
+    the merge breaks them), a delete ends the row unless a field it did not see was set meanwhile. Here,
+    not imported, so the access rules' module need not import the merge."""
     values: dict = {}
     exists = False
-    for hlc, _, kind, delta, _ in sorted(ops, key=lambda o: changes.hlc_key(o[0])):
+    for hlc, _, kind, delta, _ in sorted(ops, key=changes.op_order):
         if kind == "delete":
             if exists and not any(f in delta and delta[f][0] != v for f, v in values.items()):
                 exists = False

@@ -266,3 +266,21 @@ def test_a_caseworker_who_makes_herself_administrator_with_the_shell_is_put_back
         assert conn.exec_driver_sql("SELECT active FROM caseworker WHERE login = 'karin.ek'").scalar() == 0
     admin = arena("users", "list", "--db", str(world.path), "--pin-stdin", os_login="setup", stdin=f"{PIN}\n")
     assert admin.returncode == 0 and "karin.ek" in admin.stdout
+
+
+def test_a_users_row_repaired_from_its_log_folds_as_the_merge_does() -> None:
+    """The repair of users from the change log (tamper) and the merge must fold a user's entries alike, ties
+    of one stamp included (a database copied to a second PC writes under the same clock): two entries of
+    one stamp from two workstations, in either order of arrival, give the merge's row."""
+    import itertools
+
+    from store import merge, tamper
+
+    stamp = "1790000000000-00001-ws"
+    ops = [("1790000000000-00000-ws", "ws-a", "upsert", {"login": [None, "eva"], "role": [None, "caseworker"]}, "x"),
+           (stamp, "ws-b", "upsert", {"role": ["caseworker", "admin"]}, "x"),
+           (stamp, "ws-a", "upsert", {"role": ["caseworker", "leader"]}, "x")]
+    merged = merge.fold("caseworker", ops)[0]
+    assert merged is not None and merged["role"] == "admin"  # ws-b sorts after ws-a on the same stamp
+    for arrival in itertools.permutations(ops):
+        assert tamper._fold_user(list(arrival)) == merged, arrival
