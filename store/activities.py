@@ -543,6 +543,22 @@ def enrol_in(tx: Tx, participant_id: str, activity_id: str, session_id: str, sta
         "capacity_reason": reason if s.enrolled >= s.capacity or reason else ""})
 
 
+def change_session_in(tx: Tx, enrolment_id: str, session_id: str) -> None:
+    """Put an enrolment in another session of its activity for its whole period (a move before anything
+    ran in the old one), checked as an enrolment is; the change log keeps the old session."""
+    row = tx.conn.exec_driver_sql("SELECT participant_id, activity_id, start_date, end_date FROM enrolment"
+                                  " WHERE id = ?", (enrolment_id,)).first()
+    if row is None:
+        raise ArenaError("err.not_found", what=enrolment_id[:40])
+    start = dt.date.fromisoformat(row.start_date)
+    found = sessions_of(tx.conn, row.activity_id, start, include_ended=True, session_id=session_id)
+    if not found:
+        raise ArenaError("act.unknown_session", name=session_id[:20])
+    end = dt.date.fromisoformat(row.end_date) if row.end_date else None
+    _check_enrolment(tx, row.participant_id, found[0], start, end, "", skip=enrolment_id)
+    changes.upsert(tx, "enrolment", enrolment_id, {"session_id": session_id})
+
+
 def end_enrolment(db: Database, login: str, enrolment_id: str, last_day: dt.date) -> None:
     """The enrolment ends after `last_day` (its marks stay)."""
     with db.write(login) as tx:

@@ -227,6 +227,9 @@ def register_in(tx: Tx, values: dict) -> str:
                                         (values["personnummer"],)).first()
         if taken:
             raise ArenaError("id.duplicate", value=values["personnummer"])
+    if values["reserve_number"] and tx.conn.exec_driver_sql(
+            "SELECT 1 FROM participant WHERE reserve_number = ?", (values["reserve_number"],)).first():
+        raise ArenaError("id.reserve_taken", value=values["reserve_number"])
     values = {**values, "created_at": clock.now().isoformat(), "status": "active"}
     pid = changes.insert(tx, "participant", values)
     names.index_participant(tx.conn, pid, values["first_name"], values["last_name"])

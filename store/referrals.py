@@ -12,12 +12,13 @@ when any row is refused. One transaction for the whole file, a savepoint per row
 from __future__ import annotations
 
 
+import datetime as dt
 from pathlib import Path
 
-from store import access, activities, cases, changes, names, tabular, validate
+from store import access, activities, cases, changes, identity, names, tabular, validate
 from store.attendance import ImportReport
 from store.db import Database, Tx
-from store.i18n import ArenaError, Key
+from store.i18n import ArenaError, Key, Message
 
 SPEC: dict[str, tuple[str, ...]] = {
     "personnummer": ("samordningsnummer", "personal_number", "person_number", "pnr"),
@@ -60,6 +61,8 @@ def import_file(db: Database, login: str, path: str | Path, *, all_or_nothing: b
     with tabular.read(path) as table:
         cols = tabular.columns(table.header, SPEC, REQUIRED, str(path))
         rows = [(r.line, {key: r.get(name).strip() for key, name in cols.items()}, r.extra) for r in table.rows()]
+    if not rows:
+        raise ArenaError("imp.no_rows", path=str(path))
     with db.read() as conn:
         acting = access.require(conn, login, access.CASE_WRITE)
         logins = {r.login: r.id for r in conn.exec_driver_sql("SELECT login, id FROM caseworker")}
@@ -83,12 +86,8 @@ def import_file(db: Database, login: str, path: str | Path, *, all_or_nothing: b
         values = cases.clean(person)
         if not values["personnummer"] and not values["reserve_number"]:
             raise ArenaError("imp.no_number")
-        if values["personnummer"]:
-            found = tx.conn.exec_driver_sql("SELECT id FROM participant WHERE personnummer = ?",
-                                            (values["personnummer"],)).scalar()
-        else:
-            found = tx.conn.exec_driver_sql("SELECT id FROM participant WHERE reserve_number = ? AND personnummer IS NULL",
-                                            (values["reserve_number"],)).scalar()
+        _check_plus(row.get("personnummer", ""), values)
+        found = _match(tx, values["personnummer"], values["reserve_number"])
         changed = False
         if found is None:
             pid = cases.register_in(tx, values)
@@ -97,12 +96,12 @@ def import_file(db: Database, login: str, path: str | Path, *, all_or_nothing: b
             pid = found
             if acting.role != "admin":  # an update is a write to that case: the caseload rule applies
                 access.require_case(tx.conn, login, pid, access.CASE_WRITE)
-            if not caseworker:  # an empty column keeps what the case has
-                values.pop("caseworker_id")
-            if not row.get("protected", ""):  # no column, or an empty cell: protection stays as it is
-                values.pop("protected")
-            if not row.get("reserve_number"):
-                values.pop("reserve_number")
+            # A column the file does not have, or an empty cell, leaves what the case has (the file is
+            # often a partial list from another system); a value is cleared on the case card.
+            for column, fields in _FIELDS.items():
+                if not row.get(column, ""):
+                    for name in fields:
+                        values.pop(name, None)
             delta = changes.upsert(tx, "participant", pid, values)
             if "first_name" in delta or "last_name" in delta:
                 names.index_participant(tx.conn, pid, values["first_name"], values["last_name"])
@@ -112,16 +111,16 @@ def import_file(db: Database, login: str, path: str | Path, *, all_or_nothing: b
             aid = activities.activity_id_in(known_activities, activity)
             start = validate.date(row.get("enrol_from") or values["referral_date"])
             sid = activities.find_session(tx.conn, aid, row.get("session") or None, start)
-            already = tx.conn.exec_driver_sql(
-                "SELECT 1 FROM enrolment WHERE participant_id = ? AND session_id = ? AND (end_date IS NULL"
-                " OR end_date >= ?)", (pid, sid, start.isoformat())).first()
-            if not already:
-                activities.enrol_in(tx, pid, aid, sid, start, None, "")
-                changed = True
+            changed = _enrol(tx, pid, aid, sid, start) or changed
         return changed
+
+    twice = _same_person_twice(rows)
+    report.rejected.extend(sorted(twice.items()))
 
     def run_all(tx: Tx) -> None:
         for line, row, extra in rows:
+            if line in twice:
+                continue
             try:
                 if extra:
                     raise ArenaError("tab.extra_cells", cells=", ".join(extra)[:80])
@@ -148,7 +147,107 @@ def import_file(db: Database, login: str, path: str | Path, *, all_or_nothing: b
                 raise _RollBack
     except _RollBack:
         report.imported = report.unchanged = 0
+    report.rejected.sort(key=lambda refused: refused[0])
     return report
+
+
+# the columns an existing person's fields come from: absent or empty, the stored value stays
+_FIELDS: dict[str, tuple[str, ...]] = {
+    "personnummer": ("personnummer", "birth_date"), "reserve_number": ("reserve_number",),
+    "caseworker": ("caseworker_id",), "site": ("site",), "plan": cases.PLAN_COLS, "phone": ("phone",),
+    "address": ("address",), "protected": ("protected",)}
+# a row's enrolment columns: one person may have a row per activity
+_ENROLMENT = ("activity", "session", "enrol_from")
+
+
+def _check_plus(written: str, values: dict) -> None:
+    """A '+' says the person is over 100; 120 or more at the referral date is surely a typo for '-'."""
+    born = values.get("birth_date")
+    if "+" not in written or not born:
+        return
+    born_day, referred = dt.date.fromisoformat(born), dt.date.fromisoformat(values["referral_date"])
+    age = referred.year - born_day.year - ((referred.month, referred.day) < (born_day.month, born_day.day))
+    if age >= 120:
+        raise ArenaError("imp.plus_age", number=written.strip()[:20], age=age)
+
+
+def _match(tx: Tx, number: str | None, reserve: str | None) -> str | None:
+    """The person a row is about: by personnummer, else by reserve number. A row whose two numbers belong
+    to two different people is refused (naming both numbers): it would give one the other's number."""
+    by_number = tx.conn.exec_driver_sql("SELECT id FROM participant WHERE personnummer = ?",
+                                        (number,)).scalar() if number else None
+    by_reserve = [(r.id, r.personnummer) for r in tx.conn.exec_driver_sql(
+        "SELECT id, personnummer FROM participant WHERE reserve_number = ?", (reserve,))] if reserve else []
+    shown = identity.shown(number, False) if number else ""
+    if by_number is not None:
+        if any(pid != by_number for pid, _ in by_reserve):
+            raise ArenaError("imp.two_people", number=shown, reserve=reserve)
+        return by_number
+    if len(by_reserve) > 1:
+        raise ArenaError("imp.reserve_shared", reserve=reserve, count=len(by_reserve))
+    if by_reserve:
+        pid, has = by_reserve[0]
+        if number and has:  # the reserve number's person has another personnummer
+            raise ArenaError("imp.two_people", number=shown, reserve=reserve)
+        return pid  # a person known by reserve number who now has a personnummer gets it
+    return None
+
+
+def _enrol(tx: Tx, pid: str, aid: str, sid: str, start: dt.date) -> bool:
+    """Enrol from `start` unless already enrolled in that session then. An enrolment in another session
+    of the same activity is moved: replaced if it starts on or after `start`, else it ends the day before
+    (through the change log: the earlier session stays in the history)."""
+    day = start.isoformat()
+    if tx.conn.exec_driver_sql("SELECT 1 FROM enrolment WHERE participant_id = ? AND session_id = ?"
+                               " AND (end_date IS NULL OR end_date >= ?)", (pid, sid, day)).first():
+        return False
+    other = tx.conn.exec_driver_sql(
+        "SELECT id, start_date, end_date FROM enrolment WHERE participant_id = ? AND activity_id = ?"
+        " AND session_id <> ? AND (end_date IS NULL OR (end_date >= ? AND end_date >= start_date))"
+        " ORDER BY start_date", (pid, aid, sid, day)).first()
+    if other is None:
+        activities.enrol_in(tx, pid, aid, sid, start, None, "")
+    elif other.start_date >= day:
+        activities.change_session_in(tx, other.id, sid)
+    else:
+        end = dt.date.fromisoformat(other.end_date) if other.end_date else None
+        activities.enrol_in(tx, pid, aid, sid, start, end, "", skip=other.id)
+        changes.upsert(tx, "enrolment", other.id, {"end_date": (start - dt.timedelta(days=1)).isoformat()})
+    return True
+
+
+def _same_person_twice(rows: list[tuple[int, dict, tuple]]) -> dict[int, Message]:
+    """Rows about one person (same personnummer or reserve number) that disagree, or name one activity
+    twice, are all refused, each naming the others' lines: applied one after the other, the last would
+    win and a second import would flip the person back and forth."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    about: dict[int, tuple] = {}
+    for line, row, _ in rows:
+        person = dict(row)
+        number = row.get("personnummer", "")
+        if number:
+            try:
+                person["personnummer"] = identity.parse(number).canonical
+            except ArenaError:
+                continue  # refused on its own line
+            groups.setdefault(("p", person["personnummer"]), []).append(line)
+        if row.get("reserve_number", ""):
+            groups.setdefault(("r", row["reserve_number"]), []).append(line)
+        about[line] = (tuple(sorted((k, v) for k, v in person.items() if k not in _ENROLMENT)),
+                       activities.name_key(row.get("activity", "")))
+    refused: dict[int, Message] = {}
+    for (kind, number), lines in groups.items():
+        if len(lines) < 2:
+            continue
+        persons = {about[line][0] for line in lines}
+        named = [about[line][1] for line in lines if about[line][1]]
+        if len(persons) == 1 and len(named) == len(set(named)):
+            continue  # the same person's details on each row, one activity each
+        shown = identity.shown(number, False) if kind == "p" else number
+        for line in lines:
+            others = ", ".join(str(other) for other in lines if other != line)
+            refused.setdefault(line, Message("imp.same_person", {"number": shown, "lines": others}))
+    return refused
 
 
 class _RollBack(Exception):
