@@ -67,3 +67,21 @@ async def test_history_names_the_activity_and_caseworker_not_their_ids(world: Wo
         assert "aktivitet: – → Arbetsträning café" in text and "pass: – → Arbetsträning café" in text, text
         assert "deltagare: – → Berg, Björn" in text, text
         assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}", text), text  # no internal id anywhere
+
+
+async def test_f12_on_a_case_card_keeps_the_card_open_on_its_tab(world: World) -> None:
+    from textual.widgets import TabbedContent
+
+    pid = world.people[1]
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await type_fast(pilot, app, "f2", *"berg", "enter", "enter")
+        app.screen.query_one("#card-tabs", TabbedContent).active = "tab-history"
+        await settle(pilot, app)
+        await type_fast(pilot, app, "f12")
+        assert type(app.screen).__name__ == "CaseCardScreen" and app.screen.participant.id == pid
+        assert app.screen.query_one("#card-tabs", TabbedContent).active == "tab-history"
+        assert "referred" in str(app.screen.query_one("#card-header").render())  # said in English now
+        await type_fast(pilot, app, "f12", "escape")  # back in Swedish, Escape goes to the search it came from
+        assert type(app.screen).__name__ == "SearchScreen" and app.current_mode == "search"

@@ -571,6 +571,8 @@ class ArenaApp(AppBase):
         self._set_title()  # DEMO stays said in the other language too
         self._set_subtitle()
         current = self.current_mode
+        # screens opened on top of the mode (a case card) come back, built anew in the new language
+        again = [screen.again() for screen in self.screen_stack[1:] if callable(getattr(screen, "again", None))]
         self._switching = True
         try:
             self.add_mode("language", Screen)
@@ -579,6 +581,8 @@ class ArenaApp(AppBase):
                 await self.remove_mode(mode)
                 self.add_mode(mode, _lazy_screen(mode))
             await self.switch_mode(current if current in self.MODES else self.start_mode)
+            for screen in again:
+                await self.push_screen(screen)
             await self.remove_mode("language")
         finally:
             self._switching = False

@@ -87,6 +87,14 @@ class CaseCardScreen(MilestoneKeys, Screen):
         self.timeline: list[milestones.Milestone] = []
         self._loaded = False
         self._release: Callable[[], None] | None = None
+        self.tab: str | None = None  # the tab shown first (a card built anew by F12 keeps its tab)
+
+    def again(self) -> CaseCardScreen:
+        """This card built anew (F12: the new language), on the tab it showed; the case was opened (and a
+        reason logged) already."""
+        card = CaseCardScreen(self.participant)
+        card.tab = self.query_one("#card-tabs", TabbedContent).active or None
+        return card
 
     def target(self) -> tuple[str, str, milestones.Milestone | None] | None:
         return self.participant.id, self.participant.name, milestones.current_of(self.timeline)
@@ -97,7 +105,7 @@ class CaseCardScreen(MilestoneKeys, Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="card-header", classes="pane-title")
-        with TabbedContent(id="card-tabs"):
+        with TabbedContent(id="card-tabs", initial=self.tab or ""):
             with TabPane(t("card.tab.overview"), id="tab-overview"):
                 yield VerticalScroll(Static("", id="card-overview"))
             with TabPane(t("card.tab.attendance"), id="tab-attendance"):
@@ -273,6 +281,8 @@ class _Words:
             return self.labels[field].get(str(value), str(value))
         if field in ("late", "protected"):
             return t("rep.yes") if value else t("rep.no")
+        if isinstance(value, float):
+            return num(value)  # hours with a decimal comma in Swedish
         return _short(value)
 
 
