@@ -7,6 +7,7 @@ transaction and returns what is now stored; only then may a screen show the mark
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,11 @@ _ASCII = str.maketrans("ÅÄÖåäöÉé", "AAOaaoEe")
 def code_key(text: str) -> str:
     """An absence code as a file may spell it: any case, å ä ö or without (`Läkare` is `LAKARE`)."""
     return " ".join((text or "").split()).upper().translate(_ASCII)
+
+
+def one_line(note: str) -> str:
+    """A note from a file as the roll call shows it: a line break in a quoted cell (Alt+Enter in Excel) is a space."""
+    return re.sub(r"[ \t]*[\r\n]+[ \t]*", " ", note or "")
 
 
 def status_of(text: str) -> str:
@@ -790,7 +796,7 @@ def import_csv(db: Database, login: str, path: str | Path, *, all_or_nothing: bo
                           lambda: activities.find_session(tx.conn, aid, session, day))
             hours = tabular.decimal(row["hours"]) if row.get("hours") else None
             status, hours, code, note, sid = _check_mark(tx, pid, aid, day, status_of(row.get("status", "")), hours,
-                                                         row.get("reason") or None, row.get("note", ""), sid)
+                                                         row.get("reason") or None, one_line(row.get("note", "")), sid)
             return [pid, aid, sid, day.isoformat(), status, hours, code, note]
 
         def write(tx: Tx, staged: list) -> tuple[bool, list]:

@@ -174,6 +174,8 @@ def _read_csv(file: Path, name: str, head: bytes) -> Table:
         try:
             for cells in reader:
                 row_line, start = start, reader.line_num + 1
+                if start - row_line > 1:
+                    _check_quotes(cells, delimiter, len(header), name, row_line, start - 1)
                 if any(c.strip() for c in cells):
                     yield _row(header, [c.strip() for c in cells], row_line)
         except csv.Error as error:
@@ -186,6 +188,17 @@ def _read_csv(file: Path, name: str, head: bytes) -> Table:
     table = Table(file, "csv", header, generate(), handle.close)
     table.encoding, table.delimiter = encoding, delimiter
     return table
+
+
+def _check_quotes(cells: list[str], delimiter: str, width: int, name: str, line: int, end: int) -> None:
+    """A row over several lines whose quoted cell holds a line that is itself a whole row: a quote opened
+    and never closed (it swallowed the rows after it) – named as that, never as the wrong cells it leaves."""
+    if width < 3:
+        return
+    for cell in cells:
+        if "\n" in cell or "\r" in cell:
+            if any(part.count(delimiter) >= width - 1 for part in cell.splitlines()[1:]):
+                raise ArenaError("tab.unclosed_quote", path=name, line=line, end=end)
 
 
 def _first_row(reader, name: str) -> tuple[list[str], int]:  # noqa: ANN001

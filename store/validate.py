@@ -22,7 +22,7 @@ def text(value: object, field: str, *, max_len: int = 200, required: bool = Fals
     if _CONTROL.search(value):
         raise ArenaError("err.control_chars_in", field=name)
     if len(value) > max_len:
-        raise ArenaError("err.text_too_long", max=max_len)
+        raise ArenaError("err.text_too_long", field=name, max=max_len)
     if required and not value:
         raise ArenaError("err.required", field=name)
     return value

@@ -56,3 +56,72 @@ def test_a_refused_status_or_code_lists_the_valid_ones_in_the_language(
     err = capsys.readouterr().err
     assert status_words in err and code_words in err and "TANDLÄKARE" in err, err
     assert rows(world, "SELECT count(*) FROM attendance") == [(0,)]
+
+
+def test_a_quoted_note_with_a_line_break_is_read_as_one_line(world: World, tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture) -> None:
+    """Alt+Enter in an Excel cell: the note keeps its words, the break becomes a space (a mark's note is one line)."""
+    p = world.people
+    file = write(tmp_path / "närvaro.csv", HEADER,
+                 f'{p[0]};Arbetsträning café;{DAY};delvis;2,5;;"kom sent; bussen\r\nstod still"',
+                 f"{p[1]};Arbetsträning café;{DAY};närvarande;;;")
+    assert import_attendance(world, file) == 0, capsys.readouterr().err
+    assert rows(world, "SELECT participant_id, note FROM attendance ORDER BY note DESC") == [
+        (p[0], "kom sent; bussen stod still"), (p[1], "")]
+
+
+def test_an_unclosed_quote_is_named_with_its_line_and_nothing_is_imported(
+        world: World, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """The quote on line 2 swallows lines 3–4: said as an unclosed quote on line 2, not as a missing gender."""
+    p = world.people
+    file = write(tmp_path / "närvaro.csv", HEADER,
+                 f'{p[0]};Arbetsträning café;{DAY};närvarande;;;"glömde citattecknet',
+                 f"{p[1]};Arbetsträning café;{DAY};närvarande;;;",
+                 f"{p[2]};Arbetsträning café;{DAY};närvarande;;;")
+    assert import_attendance(world, file) == 2
+    err = capsys.readouterr().err
+    assert "rad 2" in err and "citattecken" in err and "stängs aldrig" in err, err
+    assert rows(world, "SELECT count(*) FROM attendance") == [(0,)]
+    people = write(tmp_path / "anvisningar.csv", "personnummer;förnamn;efternamn;kön;anvisningsdatum;handläggare;veckoplan",
+                   '19600415-1012;"Anna;Svensson;K;2026-11-10;omar.farah;8',
+                   "19751205-3331;Per-Åke;Lindén;M;2026-11-05;omar.farah;8")
+    before = rows(world, "SELECT count(*) FROM participant")
+    assert cli.main(["import", "participants", str(people), "--db", str(world.path), "--user", "omar.farah",
+                     "--pin-stdin", "--lang", "en"]) == 2
+    err = capsys.readouterr().err
+    assert "line 2" in err and "never closed" in err and "gender" not in err, err
+    assert rows(world, "SELECT count(*) FROM participant") == before
+
+
+def test_a_too_long_cell_names_its_column(world: World, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    file = write(tmp_path / "närvaro.csv", HEADER, f"{world.people[0]};Arbetsträning café;{DAY};närvarande;;;{'x' * 600}")
+    assert import_attendance(world, file) == 2
+    err = capsys.readouterr().err
+    assert "rad 2: anteckning: texten är för lång (högst 500 tecken)" in err, err
+
+
+def test_csv_to_standard_output_carries_the_bom_in_the_swedish_dialect_and_jsonl_never(world: World) -> None:
+    """`arena export … > x.csv` (a real process, real pipe): the bytes start with the BOM under excel-sv, as
+    --out writes them; not under rfc4180; never in JSONL. The report's CSV likewise."""
+    import os
+    import subprocess
+    import sys
+
+    from .conftest import PIN
+
+    def run(*args: str) -> bytes:
+        done = subprocess.run([sys.executable, "-m", "tui.cli", *args, "--db", str(world.path), "--pin-stdin"],
+                              input=(PIN + "\n").encode(), capture_output=True, timeout=120,
+                              env={**os.environ, "LANG": "C", "LC_ALL": "C"})
+        assert done.returncode == 0, done.stderr.decode()
+        return done.stdout
+
+    export = ("export", "--what", "activities", "--user", "setup")
+    sv = run(*export, "--dialect", "excel-sv")
+    assert sv.startswith(b"\xef\xbb\xbf") and b";" in sv.splitlines()[0] and "Arbetsträning café".encode() in sv
+    assert run(*export).startswith(b"\xef\xbb\xbf")  # Swedish is the default language: excel-sv
+    assert not run(*export, "--dialect", "rfc4180").startswith(b"\xef\xbb\xbf")
+    assert run(*export, "--format", "jsonl").startswith(b"{")
+    report = run("report", "narvaro", "--month", "2026-11", "--format", "csv", "--user", "omar.farah",
+                 "--participant", world.people[0], "--reason", "kontroll inför utbetalningen")
+    assert report.startswith(b"\xef\xbb\xbf"), report[:40]

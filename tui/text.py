@@ -72,7 +72,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "err.setting_range": ("{setting} ska vara ett heltal från {low} till {high}.",
                           "{setting} must be a whole number from {low} to {high}."),
     "err.bad_number": ("”{value}” är inget tal.", "“{value}” is not a number."),
-    "err.text_too_long": ("Texten är för lång (högst {max} tecken).", "The text is too long (at most {max} characters)."),
+    "err.text_too_long": ("{field}: texten är för lång (högst {max} tecken).",
+                          "{field}: the text is too long (at most {max} characters)."),
     "err.required": ("{field} måste fyllas i.", "{field} is required."),
     "err.control_chars": ("Texten innehåller otillåtna tecken.", "The text contains characters that are not allowed."),
     "err.control_chars_in": ("{field}: texten innehåller otillåtna tecken (radbrytning, tabb eller styrtecken).",
@@ -409,6 +410,10 @@ CATALOG: dict[str, tuple[str, str]] = {
                    "The file {path} cannot be parsed as CSV at line {line} ({detail})."),
     "tab.field_too_long": ("Filen {path}, rad {line}: ett fält är längre än {max} tecken (saknas ett citattecken?).",
                            "The file {path}, line {line}: a field is longer than {max} characters (a missing quote?)."),
+    "tab.unclosed_quote": ("Filen {path}, rad {line}: ett citattecken (\") öppnas men stängs aldrig, så rad {line}–{end} lästes"
+                           " som ett enda fält. Sätt ut det avslutande citattecknet och importera igen; inget importerades.",
+                           "The file {path}, line {line}: a quote (\") is opened and never closed, so lines {line}–{end}"
+                           " were read as one field. Add the closing quote and import again; nothing was imported."),
     "tab.header": ("Rubrikraden i {path} saknar {missing} (den har: {found}).",
                    "The header of {path} lacks {missing} (it has: {found})."),
     "tab.extra_cells": ("fler fält än rubrikraden har ({cells}) – ett decimaltal med komma i en kommaseparerad fil måste stå inom citattecken",

@@ -69,13 +69,31 @@ def out(args: argparse.Namespace, binary: bool = False, bom: bool = False):  # n
     """A context manager yielding the --out file or stdout. The file is written under a temporary name
     (owner-only) and renamed when complete; it never replaces the database or, without --force, an
     existing file, and a refused or failed run leaves whatever was there untouched. A byte-order mark
-    only where asked (CSV for Excel), never in JSON."""
+    only where asked (CSV for Excel), never in JSON – on standard output too, so `arena export > x.csv`
+    opens in Swedish Excel as the --out file does (UTF-8 then, whatever the terminal's encoding)."""
     if not getattr(args, "out", None):
+        if bom and not binary:
+            return _stdout_utf8_bom()
         return contextlib.nullcontext(sys.stdout.buffer if binary else sys.stdout)
     from store import files
 
     return files.replacing(args.out, force=getattr(args, "force", False), binary=binary,
                            encoding="utf-8-sig" if bom else "utf-8", protect=(db_path(args),))
+
+
+@contextlib.contextmanager
+def _stdout_utf8_bom():  # noqa: ANN202
+    """Standard output as UTF-8 text that starts with a byte-order mark, newlines written as given."""
+    import io
+
+    sys.stdout.flush()
+    stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+    try:
+        stream.write("\ufeff")
+        yield stream
+        stream.flush()
+    finally:
+        stream.detach()  # sys.stdout's buffer stays open
 
 
 def db_path(args: argparse.Namespace) -> Path:

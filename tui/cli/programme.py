@@ -29,7 +29,7 @@ def cmd_report(args: argparse.Namespace) -> int:
                          participant=args.participant, caseworker=args.caseworker, activity=args.activity,
                          stream=True, reason=args.reason)
     if args.format == "csv":
-        with common.out(args, bom=bool(args.out and dialect and dialect.bom)) as out:
+        with common.out(args, bom=bool(dialect and dialect.bom)) as out:
             report.write_csv(built, out, dialect)
     else:
         with common.out(args, binary=True) as out:
