@@ -768,9 +768,11 @@ def import_csv(db: Database, login: str, path: str | Path, *, all_or_nothing: bo
         with db.read() as conn:
             known = activities.names_to_ids(conn)
         refused: list[tuple[int, Message]] = []
+        seen = [0]
 
         def rows() -> Iterator[tuple[int, dict]]:
             for r in table.rows():
+                seen[0] += 1
                 if r.extra:
                     refused.append((r.line, Message("tab.extra_cells", {"cells": ", ".join(r.extra)[:80]})))
                     continue
@@ -817,4 +819,6 @@ def import_csv(db: Database, login: str, path: str | Path, *, all_or_nothing: bo
 
         result = bulk.run(db, login, rows(), check=check, write=write, undo=undo, all_or_nothing=all_or_nothing,
                           rejected=refused)
+    if not seen[0]:  # a header and nothing under it: said, not "0 rows imported" with success
+        raise ArenaError("imp.no_rows", path=str(path))
     return ImportReport(result.imported, result.unchanged, result.rejected)

@@ -269,6 +269,10 @@ def update(db: Database, login: str, participant_id: str, **fields: Any) -> dict
                                             (values["personnummer"], participant_id)).first()
             if taken:
                 raise ArenaError("id.duplicate", value=values["personnummer"])
+        if values["reserve_number"] and values["reserve_number"] != current.reserve_number and tx.conn.exec_driver_sql(
+                "SELECT 1 FROM participant WHERE reserve_number = ? AND id != ?",
+                (values["reserve_number"], participant_id)).first():
+            raise ArenaError("id.reserve_taken", value=values["reserve_number"])
         changed = changes.upsert(tx, "participant", participant_id, values)
         if "first_name" in changed or "last_name" in changed:
             names.index_participant(tx.conn, participant_id, values["first_name"], values["last_name"])

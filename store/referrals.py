@@ -234,15 +234,19 @@ def _same_person_twice(rows: list[tuple[int, dict, tuple]]) -> dict[int, Message
         if row.get("reserve_number", ""):
             groups.setdefault(("r", row["reserve_number"]), []).append(line)
         about[line] = (tuple(sorted((k, v) for k, v in person.items() if k not in _ENROLMENT)),
-                       activities.name_key(row.get("activity", "")))
+                       activities.name_key(row.get("activity", "")),
+                       (activities.name_key(row.get("session", "")), row.get("enrol_from", "")))
     refused: dict[int, Message] = {}
     for (kind, number), lines in groups.items():
         if len(lines) < 2:
             continue
         persons = {about[line][0] for line in lines}
-        named = [about[line][1] for line in lines if about[line][1]]
-        if len(persons) == 1 and len(named) == len(set(named)):
-            continue  # the same person's details on each row, one activity each
+        enrolments: dict[str, set] = {}
+        for line in lines:
+            if about[line][1]:
+                enrolments.setdefault(about[line][1], set()).add(about[line][2])
+        if len(persons) == 1 and all(len(ways) == 1 for ways in enrolments.values()):
+            continue  # the same details on each row, each activity once (or a row repeated as it was)
         shown = identity.shown(number, False) if kind == "p" else number
         for line in lines:
             others = ", ".join(str(other) for other in lines if other != line)

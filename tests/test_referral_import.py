@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from store import dbfile
+from store import cases, dbfile
+from store.i18n import ArenaError
 from tui import cli
 
 from .conftest import World
@@ -81,6 +82,9 @@ def test_a_row_naming_two_people_by_its_two_numbers_is_refused(world: World, tmp
                        lang="en")
     assert status == 2 and "line 2: identity number 19751205-3336 and reserve number RES-0002 are two different" in said
     assert rows(world, "SELECT count(*) FROM participant WHERE reserve_number = 'RES-0002'") == [(1,)]
+    with pytest.raises(ArenaError) as refused:  # nor on the case card
+        cases.update(world.db, "setup", world.people[0], reserve_number="RES-0002")
+    assert refused.value.key == "id.reserve_taken"
 
 
 def test_one_person_twice_in_a_file_is_refused_by_both_lines_and_a_second_import_changes_nothing(
@@ -89,15 +93,16 @@ def test_one_person_twice_in_a_file_is_refused_by_both_lines_and_a_second_import
             "19880808-5057;;Trim;Me;K;2026-11-10;\n"
             "19600415-1012;;Anna;Svensson;K;2026-11-10;\n"
             "19600415-1012;;Anna;Svensson;K;2026-11-10;\n"  # the same details twice: harmless
-            "198808085057;;Trim;Different;K;2026-11-10;\n")
+            "198808085057;;Trim;Different;K;2026-11-10;\n"
+            "19700101-2389;;Eva;Ek;K;2026-11-10;\n")
     status, said = run(world, tmp_path, text, capsys)
     assert status == 2, said
     assert "rad 2: samma person (19880808-5057) står också på rad 5" in said, said
     assert "rad 5: samma person (19880808-5057) står också på rad 2" in said, said
-    assert "1 rad importerad, 1 oförändrad, 2 avvisade" in said, said
+    assert "2 rader importerade, 1 oförändrad, 2 avvisade" in said, said
     before = log_count(world)
     status, said = run(world, tmp_path, text, capsys)
-    assert status == 2 and "0 rader importerade, 2 oförändrade, 2 avvisade" in said, said
+    assert status == 2 and "0 rader importerade, 3 oförändrade, 2 avvisade" in said, said
     assert log_count(world) == before
     assert rows(world, "SELECT count(*) FROM participant WHERE personnummer = '198808085057'") == [(0,)]
 
@@ -118,6 +123,8 @@ def test_a_changed_session_moves_the_enrolment_through_the_change_log(world: Wor
                                                                       capsys: pytest.CaptureFixture) -> None:
     assert cli.main(["activities", "add", "Jobbsök", "--db", str(world.path), "--user", "setup", "--pin-stdin",
                      "--session", "fm=08:30-12:00", "--session", "em=13:00-16:00"]) == 0
+    assert cli.main(["activities", "add", "Svenska", "--db", str(world.path), "--user", "setup", "--pin-stdin",
+                     "--session", "kväll=17:00-19:00"]) == 0
     head = f"{HEADER};aktivitet;pass;inskriven_från\n"
     assert run(world, tmp_path, head + ";RES-0002;Ali;Berg;M;2026-11-02;;Jobbsök;em;\n", capsys)[0] == 0
     status, said = run(world, tmp_path, head + ";RES-0002;Ali;Berg;M;2026-11-02;;Jobbsök;fm;\n", capsys)
@@ -139,6 +146,14 @@ def test_a_changed_session_moves_the_enrolment_through_the_change_log(world: Wor
     before = log_count(world)
     assert run(world, tmp_path, head + ";RES-0002;Ali;Berg;M;2026-11-02;;Jobbsök;em;2026-11-16\n", capsys)[0] == 0
     assert log_count(world) == before
+    # one row per activity is how a person is in two; one activity with two passes on two rows is refused
+    two = head + (";RES-0002;Ali;Berg;M;2026-11-02;;Jobbsök;em;2026-11-16\n"
+                  ";RES-0002;Ali;Berg;M;2026-11-02;;Svenska;;2026-11-23\n")
+    status, said = run(world, tmp_path, two, capsys)
+    assert status == 0 and "1 rad importerad, 1 oförändrad" in said, said
+    status, said = run(world, tmp_path, two + ";RES-0002;Ali;Berg;M;2026-11-02;;Jobbsök;fm;2026-11-16\n", capsys)
+    assert status == 2 and "rad 4: samma person (RES-0002) står också på rad 2, 3" in said, said
+    assert enrolled() == [("fm", "2026-11-02", "2026-11-15"), ("em", "2026-11-16", None), ("kväll", "2026-11-23", None)]
 
 
 @pytest.mark.parametrize("extra", [(), ("--all-or-nothing",)])
@@ -149,3 +164,9 @@ def test_a_file_with_only_a_header_says_there_is_nothing_to_import(world: World,
     assert status == 2 and "inga rader att importera" in said, said
     status, said = run(world, tmp_path, f"{HEADER}\n", capsys, *extra, lang="en")
     assert status == 2 and "no rows to import" in said, said
+    attendance = tmp_path / "närvaro.csv"
+    attendance.write_bytes("deltagar_id;aktivitet;datum;närvaro\r\n".encode("cp1252"))
+    capsys.readouterr()
+    assert cli.main(["import", "attendance", str(attendance), "--db", str(world.path), "--user", "lena.leder",
+                     "--pin-stdin", *extra]) == 2
+    assert "inga rader att importera" in capsys.readouterr().err
