@@ -18,6 +18,11 @@ os.environ["ARENA_SCRYPT_N"] = "1024"
 # proves what the key does; other tests read their files through store.dbfile.connect.
 os.environ["ARENA_DB_KEY"] = os.path.join(__import__("tempfile").mkdtemp(prefix="arena-key-"), "workstation.key")
 
+# An environment that forbids bytecode caches (PYTHONDONTWRITEBYTECODE, as this machine's does) makes every
+# Arena process the suite starts compile store/ and tui/ from source again, which no installed Arena does.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
+
 from store import activities, cases, changes, clock, db, pins, staff  # noqa: E402
 from tui.text import set_language  # noqa: E402
 
