@@ -195,24 +195,33 @@ def _match(tx: Tx, number: str | None, reserve: str | None) -> str | None:
 
 def _enrol(tx: Tx, pid: str, aid: str, sid: str, start: dt.date) -> bool:
     """Enrol from `start` unless already enrolled in that session then. An enrolment in another session
-    of the same activity is moved: replaced if it starts on or after `start`, else it ends the day before
-    (through the change log: the earlier session stays in the history)."""
+    of the same activity is moved: replaced if it starts on or after `start` and has no marks yet, else
+    it ends the day before the new one starts – `start`, or the day after its last mark (a recorded day
+    stays in the session it was marked in). Through the change log: the earlier session stays in the
+    history."""
     day = start.isoformat()
     if tx.conn.exec_driver_sql("SELECT 1 FROM enrolment WHERE participant_id = ? AND session_id = ?"
                                " AND (end_date IS NULL OR end_date >= ?)", (pid, sid, day)).first():
         return False
     other = tx.conn.exec_driver_sql(
-        "SELECT id, start_date, end_date FROM enrolment WHERE participant_id = ? AND activity_id = ?"
+        "SELECT id, session_id, start_date, end_date FROM enrolment WHERE participant_id = ? AND activity_id = ?"
         " AND session_id <> ? AND (end_date IS NULL OR (end_date >= ? AND end_date >= start_date))"
         " ORDER BY start_date", (pid, aid, sid, day)).first()
     if other is None:
         activities.enrol_in(tx, pid, aid, sid, start, None, "")
-    elif other.start_date >= day:
+        return True
+    marked = tx.conn.exec_driver_sql(
+        "SELECT max(date) FROM attendance WHERE participant_id = ? AND session_id = ? AND date >= ?",
+        (pid, other.session_id, other.start_date)).scalar()
+    if not marked and other.start_date >= day:
         activities.change_session_in(tx, other.id, sid)
-    else:
-        end = dt.date.fromisoformat(other.end_date) if other.end_date else None
-        activities.enrol_in(tx, pid, aid, sid, start, end, "", skip=other.id)
-        changes.upsert(tx, "enrolment", other.id, {"end_date": (start - dt.timedelta(days=1)).isoformat()})
+        return True
+    move = max(start, dt.date.fromisoformat(marked) + dt.timedelta(days=1)) if marked else start
+    end = dt.date.fromisoformat(other.end_date) if other.end_date else None
+    if end is not None and move > end:
+        raise ArenaError("imp.marked_to_end", date=other.end_date)
+    activities.enrol_in(tx, pid, aid, sid, move, end, "", skip=other.id)
+    changes.upsert(tx, "enrolment", other.id, {"end_date": (move - dt.timedelta(days=1)).isoformat()})
     return True
 
 

@@ -170,3 +170,27 @@ def test_a_file_with_only_a_header_says_there_is_nothing_to_import(world: World,
     assert cli.main(["import", "attendance", str(attendance), "--db", str(world.path), "--user", "lena.leder",
                      "--pin-stdin", *extra]) == 2
     assert "inga rader att importera" in capsys.readouterr().err
+
+
+def test_a_moved_session_keeps_its_marked_days(world: World, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """A mark already recorded in the old session stays inside it: the move starts the day after the last
+    mark, not the day the file says (which would leave the mark outside every enrolment)."""
+    assert cli.main(["activities", "add", "Jobbsök", "--db", str(world.path), "--user", "setup", "--pin-stdin",
+                     "--session", "fm=08:30-12:00", "--session", "em=13:00-16:00"]) == 0
+    head = f"{HEADER};aktivitet;pass\n"
+    assert run(world, tmp_path, head + "19090527-1474;;Åsa;Öberg;K;2026-11-02;;Jobbsök;em\n", capsys)[0] == 0
+    marks = tmp_path / "närvaro.csv"
+    marks.write_bytes("personnummer;aktivitet;pass;datum;närvaro\r\n19090527-1474;Jobbsök;em;2026-11-04;present\r\n"
+                      .encode("cp1252"))
+    assert cli.main(["import", "attendance", str(marks), "--db", str(world.path), "--user", "setup",
+                     "--pin-stdin"]) == 0, capsys.readouterr().err
+    status, said = run(world, tmp_path, head + "19090527-1474;;Åsa;Öberg;K;2026-11-02;;Jobbsök;fm\n", capsys)
+    assert status == 0 and "1 rad importerad" in said, said
+    assert rows(world, "SELECT s.name, e.start_date, e.end_date FROM enrolment e"
+                       " JOIN activity_session s ON s.id = e.session_id JOIN participant p ON p.id = e.participant_id"
+                       " WHERE p.personnummer = '190905271474' ORDER BY e.start_date") == [
+        ("em", "2026-11-02", "2026-11-04"), ("fm", "2026-11-05", None)]
+    assert rows(world, "SELECT count(*) FROM attendance a JOIN participant p ON p.id = a.participant_id"
+                       " WHERE p.personnummer = '190905271474'") == [(1,)]
+    status, said = run(world, tmp_path, head + "19090527-1474;;Åsa;Öberg;K;2026-11-02;;Jobbsök;fm\n", capsys)
+    assert status == 0 and "0 rader importerade, 1 oförändrad" in said, said

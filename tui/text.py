@@ -432,6 +432,8 @@ CATALOG: dict[str, tuple[str, str]] = {
                         "the same person ({number}) is also on line {lines} with other details or the same activity – merge the rows"),
     "imp.plus_age": ("personnummer {number} ger {age} år vid anvisningsdatumet (+ betyder över 100 år) – troligen ett skrivfel för -",
                      "identity number {number} gives an age of {age} at the referral date (+ means over 100 years) – probably a typo for -"),
+    "imp.marked_to_end": ("passet har närvaro markerad till sista dagen ({date}) – byt pass i ärendekortet",
+                          "the session has marks up to its last day ({date}) – change the session on the case card"),
     "id.reserve_taken": ("Reservnumret {value} används redan av en annan person.",
                          "Reserve number {value} is already used by another person."),
     "imp.header": ("Fel rubrikrad: behöver {columns}.", "Wrong header: needs {columns}."),
