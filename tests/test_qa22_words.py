@@ -125,3 +125,28 @@ def test_csv_to_standard_output_carries_the_bom_in_the_swedish_dialect_and_jsonl
     report = run("report", "narvaro", "--month", "2026-11", "--format", "csv", "--user", "omar.farah",
                  "--participant", world.people[0], "--reason", "kontroll inför utbetalningen")
     assert report.startswith(b"\xef\xbb\xbf"), report[:40]
+
+
+@pytest.mark.parametrize("lang, said", [("sv", "1 av 1 person ligger utanför"), ("en", "1 of 1 person is outside")])
+def test_a_count_of_one_is_said_in_the_singular(world: World, capsys: pytest.CaptureFixture, lang: str,
+                                                 said: str) -> None:
+    """`arena report` for one person outside one's caseload, without a reason: "1 av 1 person", not "personer"."""
+    assert cli.main(["report", "narvaro", "--month", "2026-11", "--participant", world.people[0], "--format", "csv",
+                     "--db", str(world.path), "--user", "omar.farah", "--pin-stdin", "--lang", lang]) == 2
+    err = capsys.readouterr().err
+    assert said in err, err
+
+
+@pytest.mark.parametrize("one", [1, 1.0, "1"])
+def test_the_catalogs_plural_forms_for_one_and_many(one: object) -> None:
+    """The case card's last four weeks and the sync's counts: one for 1 (however the caller wrote it), else many."""
+    from tui.text import text_in
+
+    card = {"attended": 3.5, "planned": 70.0, "rate": "5 %"}
+    assert text_in("sv", "card.last4", unexcused=one, **card).endswith("1 ogiltigt frånvarotillfälle")
+    assert text_in("en", "card.last4", unexcused=one, **card).endswith("1 unexcused absence")
+    assert text_in("sv", "card.last4", unexcused=2, **card).endswith("2 ogiltiga frånvarotillfällen")
+    assert text_in("en", "card.last4", unexcused=0, **card).endswith("0 unexcused absences")
+    assert text_in("sv", "sync.status_waiting", n=one) == "1 rad väntar på data från en annan arbetsstation."
+    assert text_in("en", "tamper.broken", n=one, who="x", at="y").startswith(
+        "The access log has been tampered with: 1 event does not match its hash chain")

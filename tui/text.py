@@ -144,9 +144,9 @@ CATALOG: dict[str, tuple[str, str]] = {
                      "dig själv, eller ange --user INLOGGNING (med den användarens PIN-kod).",
                      "The login “{os_login}” is not mapped to a user here. Start Arena and pick yourself, or "
                      "give --user LOGIN (with that user's PIN)."),
-    "acc.reason_required_bulk": ("{n} av {total} personer ligger utanför din ärendelista – ange en anledning "
+    "acc.reason_required_bulk": ("{n} av {total} {total|person|personer} ligger utanför din ärendelista – ange en anledning "
                                  "(--reason) så loggas läsningen av var och en.",
-                                 "{n} of {total} people are outside your caseload – give a reason (--reason) and "
+                                 "{n} of {total} {total|person|people} {n|is|are} outside your caseload – give a reason (--reason) and "
                                  "the read of each is logged."),
     "acc.reason_required_export": ("En export läser hela programmet – ange en anledning (--reason); den loggas.",
                                    "An export reads the whole programme – give a reason (--reason); it is logged."),
@@ -194,11 +194,11 @@ CATALOG: dict[str, tuple[str, str]] = {
                  "“{login}” has no PIN yet. Ask an administrator for a setup code (arena users reset-pin) and "
                  "choose the PIN with it when Arena starts."),
     "pin.wrong_code": ("Fel engångskod. {left} försök kvar innan det spärras en stund.",
-                       "Wrong setup code. {left} tries left before it is blocked for a while."),
+                       "Wrong setup code. {left} {left|try|tries} left before it is blocked for a while."),
     "pin.too_simple": ("PIN-koden är för enkel (inte samma tecken eller en rak serie).",
                        "The PIN is too simple (not one repeated character or a straight run)."),
     "pin.wrong": ("Fel PIN-kod. {left} försök kvar innan upplåsningen spärras en stund.",
-                  "Wrong PIN. {left} tries left before unlocking is blocked for a while."),
+                  "Wrong PIN. {left} {left|try|tries} left before unlocking is blocked for a while."),
     "pin.blocked": ("För många felaktiga försök. Försök igen efter {time}.",
                     "Too many wrong tries. Try again after {time}."),
     "pin.mismatch": ("De två PIN-koderna är olika.", "The two PINs differ."),
@@ -208,8 +208,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "sync.key_write": ("Kunde inte skriva programnyckeln {path}: {detail}", "Could not write the programme key {path}: {detail}"),
     "sync.bad_key": ("Programnyckeln {path} är ogiltig.", "The programme key {path} is invalid."),
     "sync.share_missing": ("Utdelningen {path} går inte att nå.", "The share {path} cannot be reached."),
-    "sync.summary": ("Synk klar: {sent} skickade, {received} mottagna, {conflicts} konflikter, {quarantined} i karantän.",
-                     "Sync done: {sent} sent, {received} received, {conflicts} conflicts, {quarantined} quarantined."),
+    "sync.summary": ("Synk klar: {sent} {sent|skickad|skickade}, {received} {received|mottagen|mottagna}, {conflicts} {conflicts|konflikt|konflikter}, {quarantined} i karantän.",
+                     "Sync done: {sent} sent, {received} received, {conflicts} {conflicts|conflict|conflicts}, {quarantined} quarantined."),
     "sync.count_mismatch": ("Synken stoppad: posterna {first}–{last} är {n}, inte lika många som numren – inget"
                             " skickat; kontakta IT.", "Sync stopped: entries {first}–{last} are {n}, not as many as"
                             " their numbers – nothing sent; contact IT."),
@@ -239,29 +239,29 @@ CATALOG: dict[str, tuple[str, str]] = {
                        "The PostgreSQL role lacks a privilege on {where} ({detail}). IT gives the role its schema as the README shows."),
     "sync.pg_failed": ("PostgreSQL-servern {where} svarade med ett fel: {detail}. Inget gick förlorat; kör synken igen eller kontakta IT.",
                        "The PostgreSQL server {where} answered with an error: {detail}. Nothing was lost; run the sync again or contact IT."),
-    "sync.imported": ("Importerade från {path}: {copied} filer kopierade, {present} fanns redan.",
-                      "Imported from {path}: {copied} files copied, {present} were there already."),
-    "sync.import_ignored": ("{n} filer på utdelningen är inte Arenas och kopierades inte.",
-                            "{n} files on the share are not Arena's and were not copied."),
-    "sync.import_collision": ("{n} filer finns redan på servern med annat innehåll (t.ex. {name}); inget skrevs över och ingen synk gjordes – kontakta IT.",
-                              "{n} files are already on the server with different content (e.g. {name}); nothing was overwritten and no sync was run – contact IT."),
+    "sync.imported": ("Importerade från {path}: {copied} {copied|fil kopierad|filer kopierade}, {present} fanns redan.",
+                      "Imported from {path}: {copied} {copied|file|files} copied, {present} {present|was|were} there already."),
+    "sync.import_ignored": ("{n} {n|fil|filer} på utdelningen är inte Arenas och kopierades inte.",
+                            "{n} {n|file on the share is|files on the share are} not Arena's and {n|was|were} not copied."),
+    "sync.import_collision": ("{n} {n|fil|filer} finns redan på servern med annat innehåll (t.ex. {name}); inget skrevs över och ingen synk gjordes – kontakta IT.",
+                              "{n} {n|file is|files are} already on the server with different content (e.g. {name}); nothing was overwritten and no sync was run – contact IT."),
     "sync.import_needs_pg": ("--import-share kopierar en utdelning till en PostgreSQL-server: ange --share postgresql://….",
                              "--import-share copies a share to a PostgreSQL server: give --share postgresql://…."),
     "sync.problem": ("inte tillämpad: {detail}", "not applied: {detail}"),
-    "sync.incomplete": ("Synk ofullständig: {sent} skickade, {received} mottagna, {conflicts} konflikter, {quarantined} i karantän.",
-                        "Sync incomplete: {sent} sent, {received} received, {conflicts} conflicts, {quarantined} quarantined."),
+    "sync.incomplete": ("Synk ofullständig: {sent} {sent|skickad|skickade}, {received} {received|mottagen|mottagna}, {conflicts} {conflicts|konflikt|konflikter}, {quarantined} i karantän.",
+                        "Sync incomplete: {sent} sent, {received} received, {conflicts} {conflicts|conflict|conflicts}, {quarantined} quarantined."),
     "sync.forked": ("Databasen har återställts eller kopierats: arbetsstationen fick en ny identitet ({old}… blev en annan), inget gick förlorat.",
                     "The database was restored or copied: this workstation took a new identity ({old}… became another), nothing was lost."),
-    "sync.ahead": ("{n} ändringar var stämplade mer än ett dygn framåt (fel klocka på en arbetsstation) – tillämpade; rätta klockan.",
-                   "{n} changes were stamped more than a day ahead (a wrong clock on a workstation) – applied; fix that clock."),
-    "sync.stuck": ("Väntar på saknade eller skadade filer från {n} arbetsstation(er) ({ws}; ”arena sync --status” visar filerna).",
-                   "Waiting for missing or damaged files from {n} workstation(s) ({ws}; “arena sync --status” shows the files)."),
+    "sync.ahead": ("{n} {n|ändring var stämplad|ändringar var stämplade} mer än ett dygn framåt (fel klocka på en arbetsstation) – tillämpade; rätta klockan.",
+                   "{n} {n|change was|changes were} stamped more than a day ahead (a wrong clock on a workstation) – applied; fix that clock."),
+    "sync.stuck": ("Väntar på saknade eller skadade filer från {n} {n|arbetsstation|arbetsstationer} ({ws}; ”arena sync --status” visar filerna).",
+                   "Waiting for missing or damaged files from {n} {n|workstation|workstations} ({ws}; “arena sync --status” shows the files)."),
     "sync.requested": ("En ögonblicksbild är begärd från dem och kommer med deras nästa synk; står det kvar efter den, kontakta IT.",
                        "A snapshot is requested from them and comes with their next sync; if this remains after it, contact IT."),
     "sync.problems_fix": ("{n} problem (se ovan); kör synken igen, och kontakta IT om det står kvar.",
-                          "{n} problems (see above); run the sync again, and contact IT if they remain."),
-    "sync.stale_fix": ("{n} rader har väntat sedan en tidigare synk – synka den arbetsstation de kommer från, annars kontakta IT.",
-                       "{n} rows have waited since an earlier sync – sync the workstation they come from, otherwise contact IT."),
+                          "{n} {n|problem|problems} (see above); run the sync again, and contact IT if {n|it remains|they remain}."),
+    "sync.stale_fix": ("{n} {n|rad har|rader har} väntat sedan en tidigare synk – synka den arbetsstation de kommer från, annars kontakta IT.",
+                       "{n} {n|row has|rows have} waited since an earlier sync – sync the workstation they come from, otherwise contact IT."),
     "sync.not_mounted": ("Utdelningen {path} verkar inte vara monterad (markeringsfilen saknas). Montera den och kör synken igen.",
                          "The share {path} does not seem to be mounted (its marker is missing). Mount it and run the sync again."),
     "sync.hub_empty": ("PostgreSQL-servern {path} har inget program (markeringen saknas): fel databas eller schema, eller en ny hubb – flytta då utdelningen dit först med --import-share KATALOG.",
@@ -274,8 +274,8 @@ CATALOG: dict[str, tuple[str, str]] = {
                         "Where is the programme key (arena.key)? It is not at {path}:"),
     "sync.status_never": ("Aldrig synkad.", "Never synced."),
     "sync.status_last": ("Senaste synk {at}: {line}", "Last sync {at}: {line}"),
-    "sync.status_own": ("{n} egna ändringar väntar på att skickas.", "{n} own changes wait to be sent."),
-    "sync.status_waiting": ("{n} rader väntar på data från en annan arbetsstation.", "{n} rows wait for data from another workstation."),
+    "sync.status_own": ("{n} {n|egen ändring väntar|egna ändringar väntar} på att skickas.", "{n} own {n|change waits|changes wait} to be sent."),
+    "sync.status_waiting": ("{n} {n|rad väntar|rader väntar} på data från en annan arbetsstation.", "{n} {n|row waits|rows wait} for data from another workstation."),
     "sync.status_quarantine": ("i karantän: {detail}", "quarantined: {detail}"),
     "sync.key_exists": ("Filen {path} finns redan – skriver inte över en nyckel.",
                         "The file {path} already exists – not overwriting a key."),
@@ -285,8 +285,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "adm.title": ("Aktiviteter och pass", "Activities and sessions"),
     "adm.col.session": ("Pass", "Session"), "adm.col.times": ("Tider", "Times"),
     "adm.col.hours": ("Timmar mån–fre", "Hours Mon–Fri"), "adm.col.leader": ("Ledare", "Leader"),
-    "adm.count": ("{n} aktiviteter. CTRL+N ny, CTRL+E ändra, s nytt pass, h ändra pass, c avsluta.",
-                  "{n} activities. CTRL+N new, CTRL+E edit, s new session, h edit session, c close."),
+    "adm.count": ("{n} {n|aktivitet|aktiviteter}. CTRL+N ny, CTRL+E ändra, s nytt pass, h ändra pass, c avsluta.",
+                  "{n} {n|activity|activities}. CTRL+N new, CTRL+E edit, s new session, h edit session, c close."),
     "adm.empty": ("Inga aktiviteter än – CTRL+N skapar den första.", "No activities yet – CTRL+N creates the first."),
     "adm.new": ("Ny aktivitet", "New activity"),
     "adm.edit": ("Ändra {name}", "Edit {name}"),
@@ -332,8 +332,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "act.places": ("{n}/{capacity} platser", "{n}/{capacity} places"),
     "act.added": ("Aktiviteten ”{name}” är skapad.", "The activity “{name}” is created."),
     "act.saved": ("Aktiviteten ”{name}” är sparad.", "The activity “{name}” is saved."),
-    "act.closed_now": ("”{name}” slutar efter {date}; {n} inskrivningar avslutade.",
-                       "“{name}” ends after {date}; {n} enrolments ended."),
+    "act.closed_now": ("”{name}” slutar efter {date}; {n} {n|inskrivning avslutad|inskrivningar avslutade}.",
+                       "“{name}” ends after {date}; {n} {n|enrolment|enrolments} ended."),
     "enrol.done": ("{person} är inskriven i {activity} {session} från {start}.",
                    "{person} is enrolled in {activity} {session} from {start}."),
     "enrol.ended": ("{person}: inskrivningen i {activity} slutar {date}.", "{person}: the enrolment in {activity} ends on {date}."),
@@ -349,8 +349,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "act.unknown_session": ("Inget pass som heter ”{name}”.", "No session named “{name}”."),
     "act.choose_session": ("Aktiviteten har flera pass ({names}) – ange vilket.",
                            "The activity has several sessions ({names}) – say which."),
-    "act.full": ("{session} är fullt ({n} av {capacity} platser) – ange en anledning för att skriva in ändå.",
-                 "{session} is full ({n} of {capacity} places) – give a reason to enrol anyway."),
+    "act.full": ("{session} är fullt ({n} av {capacity} {capacity|plats|platser}) – ange en anledning för att skriva in ändå.",
+                 "{session} is full ({n} of {capacity} {capacity|place|places}) – give a reason to enrol anyway."),
     "act.overlap": ("Krockar med {other}: {session} är samtidigt.", "Clashes with {other}: {session} meets at the same time."),
     "act.already_enrolled": ("Redan inskriven i {session} (från {date}).", "Already enrolled in {session} (from {date})."),
     "act.session_ended": ("{session} slutade {date}.", "{session} ended on {date}."),
@@ -372,14 +372,14 @@ CATALOG: dict[str, tuple[str, str]] = {
     "file.is_dir": ("{path} är en mapp – ange ett filnamn.", "{path} is a folder – give a file name."),
     "file.cannot_write": ("Kunde inte skriva {path}: {detail}. Ingen fil ändrades.",
                           "Could not write {path}: {detail}. No file was changed."),
-    "tamper.broken": ("Åtkomstloggen är manipulerad: {n} händelse(r) stämmer inte med sin hashkedja (första: "
+    "tamper.broken": ("Åtkomstloggen är manipulerad: {n} {n|händelse|händelser} stämmer inte med sin hashkedja (första: "
                       "{who} {at}). Kontakta systemansvarig; händelserna är flaggade, inte borttagna.",
-                      "The access log has been tampered with: {n} event(s) do not match their hash chain (first: "
+                      "The access log has been tampered with: {n} {n|event does|events do} not match {n|its|their} hash chain (first: "
                       "{who} {at}). Contact the system administrator; the events are flagged, not removed."),
-    "tamper.log_broken": ("Ändringsloggen är manipulerad: {n} post(er) stämmer inte med sin hashkedja (första: {what}"
+    "tamper.log_broken": ("Ändringsloggen är manipulerad: {n} {n|post|poster} stämmer inte med sin hashkedja (första: {what}"
                           " av {who} {at}, arbetsstation {ws}). Kontakta systemansvarig; posterna är flaggade, inte"
                           " borttagna.",
-                          "The change log has been tampered with: {n} entr(y/ies) do not match their hash chain"
+                          "The change log has been tampered with: {n} {n|entry does|entries do} not match their hash chain"
                           " (first: {what} by {who} {at}, workstation {ws}). Contact the system administrator; the"
                           " entries are flagged, not removed."),
     "tamper.triggers": ("Åtkomstloggens skydd mot ändringar saknades och återställdes {at}.",
@@ -441,8 +441,8 @@ CATALOG: dict[str, tuple[str, str]] = {
                     "{ok} {ok|row|rows} imported, {unchanged} unchanged, {bad} rejected."),
     "imp.none": ("Inget importerades (--all-or-nothing) eftersom {bad} {bad|rad|rader} avvisades.",
                  "Nothing was imported (--all-or-nothing) because {bad} {bad|row was|rows were} rejected."),
-    "demo.built": ("Demodatabas skapad: {path} ({participants} deltagare, {attendance} närvarorader).",
-                   "Demo database built: {path} ({participants} participants, {attendance} attendance rows)."),
+    "demo.built": ("Demodatabas skapad: {path} ({participants} deltagare, {attendance} {attendance|närvarorad|närvarorader}).",
+                   "Demo database built: {path} ({participants} {participants|participant|participants}, {attendance} attendance {attendance|row|rows})."),
     "demo.building": ("Skapar demodatabasen {path} första gången …", "Building the demo database {path} on first use …"),
     "demo.exists": ("Databasen {path} finns redan – välj en ny fil.", "The database {path} already exists – choose a new file."),
 }
@@ -486,18 +486,18 @@ CATALOG.update({
     "att.saved": ("Sparat: {name} – {status}", "Saved: {name} – {status}"),
     "att.failed": ("EJ SPARAT: {name}: {error}", "NOT SAVED: {name}: {error}"),
     "att.undone": ("Ångrat: {name}", "Undone: {name}"), "att.nothing_to_undo": ("Inget att ångra.", "Nothing to undo."),
-    "att.confirm_all": ("Markera {n} omarkerade som närvarande på {activity} {date}?",
+    "att.confirm_all": ("Markera {n} {n|omarkerad|omarkerade} som närvarande på {activity} {date}?",
                         "Mark {n} unmarked {n|person|people} present at {activity} {date}?"),
-    "att.confirm_all_shown": ("Markera de {n} omarkerade som filtret ”{filter}” visar som närvarande på {activity} "
+    "att.confirm_all_shown": ("Markera {n|den|de} {n} omarkerade som filtret ”{filter}” visar som närvarande på {activity} "
                               "{date}? {hidden} omarkerade som filtret döljer markeras inte.",
                               "Mark the {n} unmarked {n|person|people} the filter “{filter}” shows present at "
                               "{activity} {date}? {hidden} unmarked hidden by the filter are not marked."),
-    "att.confirm_cancel": ("Ställ in passet {session}? Ingen blir frånvarande. {n} markeringar sparas men räknas "
+    "att.confirm_cancel": ("Ställ in passet {session}? Ingen blir frånvarande. {n} {n|markering sparas|markeringar sparas} men räknas "
                            "inte så länge passet är inställt.",
-                           "Cancel the session {session}? Nobody becomes absent. {n} marks are kept but do not "
+                           "Cancel the session {session}? Nobody becomes absent. {n} {n|mark is|marks are} kept but {n|does|do} not "
                            "count while the session is cancelled."),
-    "att.confirm_uncancel": ("Passet {session} är inställt. Ångra inställningen? {n} sparade markeringar räknas igen.",
-                             "The session {session} is cancelled. Undo the cancellation? {n} kept marks count again."),
+    "att.confirm_uncancel": ("Passet {session} är inställt. Ångra inställningen? {n} {n|sparad markering räknas|sparade markeringar räknas} igen.",
+                             "The session {session} is cancelled. Undo the cancellation? {n} kept {n|mark counts|marks count} again."),
     "att.kept_cancelled": ("sparad, passet inställt", "kept, session cancelled"),
     "att.kept_cancelled_short": ("inställt", "cancelled"), "att.edited_short": ("ändrad", "changed"),
     "att.late_short": ("efterreg.", "late"),
@@ -510,7 +510,7 @@ CATALOG.update({
                           "Undone: the session is no longer cancelled – {n} {n|mark counts|marks count} again."),
     "att.undone.uncancel": ("Ångrat: passet är inställt igen – {n} {n|markering sparas|markeringar sparas} men räknas inte.",
                             "Undone: the session is cancelled again – {n} {n|mark is|marks are} kept but not counted."),
-    "att.all_done": ("{n} markerade närvarande.", "{n} marked present."),
+    "att.all_done": ("{n} {n|markerad|markerade} närvarande.", "{n} marked present."),
     "att.session_cancelled": ("Passet är inställt – ingen frånvaro registreras.", "The session is cancelled – no absence is recorded."),
     "att.hours_prompt": ("Antal närvarotimmar för {name} (0,5–{max}):", "Hours attended by {name} (0.5–{max}):"),
     "att.code_prompt": ("Välj frånvarokod för {name}:", "Choose an absence code for {name}:"),
@@ -619,8 +619,8 @@ CATALOG.update({
     "card.plan": ("Veckoplan: mån {mon:g} · tis {tue:g} · ons {wed:g} · tor {thu:g} · fre {fri:g} = {total:g} h",
                   "Weekly plan: Mon {mon:g} · Tue {tue:g} · Wed {wed:g} · Thu {thu:g} · Fri {fri:g} = {total:g} h"),
     "card.enrolments": ("Aktiviteter: {list}", "Activities: {list}"),
-    "card.last4": ("Senaste 4 veckorna: {attended:g} av {planned:g} h ({rate}), {unexcused} ogiltiga frånvarotillfällen",
-                   "Last 4 weeks: {attended:g} of {planned:g} h ({rate}), {unexcused} unexcused absences"),
+    "card.last4": ("Senaste 4 veckorna: {attended:g} av {planned:g} h ({rate}), {unexcused} {unexcused|ogiltigt frånvarotillfälle|ogiltiga frånvarotillfällen}",
+                   "Last 4 weeks: {attended:g} of {planned:g} h ({rate}), {unexcused} {unexcused|unexcused absence|unexcused absences}"),
     "card.current_stage": ("Nuvarande steg: {stage}; nästa: {next}", "Current stage: {stage}; next: {next}"),
     "card.note_added": ("Anteckningen är sparad.", "The note is saved."),
     "card.note_prompt": ("Ny anteckning (sparas direkt, kan inte ändras – rätta med en ny):",
@@ -641,9 +641,9 @@ CATALOG.update({
     "ms.col.planned": ("Planerat", "Planned"), "ms.col.alert": ("Att göra", "To do"),
     "ms.status.planned": ("planerad", "planned"), "ms.status.started": ("pågående", "started"),
     "ms.status.achieved": ("uppnådd", "achieved"), "ms.status.cancelled": ("avbruten", "cancelled"),
-    "ms.alert.overdue": ("planerat datum passerat för {days} dagar sedan", "planned date passed {days} days ago"),
-    "ms.alert.stale": ("ingen förändring på {days} dagar", "no change for {days} days"),
-    "ms.alert.no_plan": ("ingen handlingsplan efter {days} dagar", "no action plan after {days} days"),
+    "ms.alert.overdue": ("planerat datum passerat för {days} {days|dag|dagar} sedan", "planned date passed {days} {days|day|days} ago"),
+    "ms.alert.stale": ("ingen förändring på {days} {days|dag|dagar}", "no change for {days} {days|day|days}"),
+    "ms.alert.no_plan": ("ingen handlingsplan efter {days} {days|dag|dagar}", "no action plan after {days} {days|day|days}"),
     "ms.stage_list": ("{code:14} {label:28} {kind}", "{code:14} {label:28} {kind}"),
     "ms.next_prompt": ("Nästa steg och planerat datum:", "Next stage and planned date:"),
     "ms.plan_date_prompt": ("{name} · {stage}: planerat datum (ÅÅÅÅ-MM-DD):",
@@ -667,7 +667,7 @@ CATALOG.update({
     "ov.unexcused": ("Ogiltig frånvaro denna vecka", "Unexcused absence this week"),
     "ov.below": ("Under planerade timmar förra veckan", "Below planned hours last week"),
     "ov.alerts": ("Milstolpar att följa upp", "Milestones to follow up"),
-    "ov.silent": ("Ingen kontakt på {days} dagar", "No contact for {days} days"),
+    "ov.silent": ("Ingen kontakt på {days} {days|dag|dagar}", "No contact for {days} {days|day|days}"),
     "ov.empty": ("Inget här.", "Nothing here."),
     "ov.col.count": ("Antal", "Count"), "ov.col.dates": ("Datum", "Dates"), "ov.col.hours": ("Utfört/plan", "Done/plan"),
     "ov.col.last": ("Senast", "Last"),
@@ -884,7 +884,7 @@ CATALOG.update({
     "field.reason": ("anledning", "reason"),
     "field.session": ("pass", "session"),
     "field.updated_at": ("ändrad", "changed"),
-    "rep.reason_question": ("{n} av {total} personer i rapporten ligger utanför din ärendelista. Ange en anledning (läsningen av var och en loggas med den):", "{n} of the {total} people in the report are outside your caseload. Give a reason (the read of each is logged with it):"),
+    "rep.reason_question": ("{n} av {total} {total|person|personer} i rapporten ligger utanför din ärendelista. Ange en anledning (läsningen av var och en loggas med den):", "{n} of the {total} {total|person|people} in the report {n|is|are} outside your caseload. Give a reason (the read of each is logged with it):"),
     "cmd.language": ("Språk: English", "Language: svenska"),
     "cmd.language_help": ("Visa Arena på engelska (F12)", "Show Arena in Swedish (F12)"),
     "key.language": ("Språk (svenska/engelska)", "Language (Swedish/English)"),
@@ -1022,6 +1022,10 @@ CATALOG.update({
     "cli.h.no_encryption": ("okrypterad databas, bara för testuppställningar (annars krypterad med arbetsstationens nyckelfil)", "unencrypted database, for test setups only (otherwise encrypted with the workstation's key file)"),
 })
 
+def _is_one(value: object) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool) and value == 1) or value == "1"
+
+
 def text_in(lang: str, key: str, **params: object) -> str:
     """The text for `key` in `lang`; an unknown key is returned as-is (never a crash). A parameter that is
     itself a catalog key (`store.i18n.Key`) is said in the same language."""
@@ -1031,11 +1035,12 @@ def text_in(lang: str, key: str, **params: object) -> str:
     text = entry[0] if lang == "sv" else entry[1]
     if params:
         params = {k: text_in(lang, v) if isinstance(v, i18n.Key) else v for k, v in params.items()}
+        # Plural forms in the text itself: "{n} {n|träff|träffar}" – one for exactly 1 (as a number or as the
+        # text a caller wrote it in, "1"), the other otherwise; chosen before numbers are written out.
+        text = _PLURAL.sub(lambda m: m.group(2) if _is_one(params.get(m.group(1))) else m.group(3), text)
         # Numbers the way the language writes them: "31,5" in Swedish, whatever the catalog's format spec.
         params = {k: i18n.num_in(lang, v, 2) if isinstance(v, float) else v for k, v in params.items()}
         text = _NUMBER_SPEC.sub(r"{\1}", text)
-        # Plural forms in the text itself: "{n} {n|träff|träffar}" – one for exactly 1, the other otherwise.
-        text = _PLURAL.sub(lambda m: m.group(2) if params.get(m.group(1)) == 1 else m.group(3), text)
     try:
         return text.format(**params)
     except (KeyError, IndexError):
