@@ -389,6 +389,12 @@ def open_sessions(db: Database, day: dt.date) -> list[ActivitySession]:
         return sessions_of(conn, None, day)
 
 
+def sessions_of_activity(db: Database, activity_id: str, day: dt.date) -> list[ActivitySession]:
+    """An activity's sessions on `day`, ended ones included (`arena activities` editing sessions by name)."""
+    with db.read() as conn:
+        return sessions_of(conn, activity_id, day, include_ended=True)
+
+
 def sessions_of(conn: Connection, activity_id: str | None, day: dt.date, *, include_ended: bool = False,
                 session_id: str | None = None) -> list[ActivitySession]:
     iso = day.isoformat()

@@ -8,8 +8,9 @@ CHECK by CHECK and index by index. A change to the schema is a new migration and
 Importing SQLModel costs a good part of a second, so nothing on the way to the first screen imports this
 module: `store.tables` is the light view of it (column names, primary keys, the values a column may
 hold, generated columns, the weekdays) that the queries and the mark's hot path use, generated from here by
-`python -m store.models` and held equal to it by the same test. Typed reads build these classes from
-named rows (`Participant.model_validate(row)`), never from positions.
+`python -m store.models` and held equal to it by the same test. The store's reads build light dataclasses
+from named rows (`store.rows`) rather than these classes, which would put SQLModel on every screen's
+path; `Participant.model_validate(row)` works on any named row (tests/test_models.py shows it).
 
 Values are stored as SQLite likes them: dates and times as ISO text, flags as 0/1 (read as bool).
 """

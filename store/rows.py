@@ -1,8 +1,11 @@
 """Reading a row by name: a result dataclass gets each field from the column of the same name.
 
-The store's reads return dataclasses or model instances, never tuples unpacked by position: a column
-added, moved or renamed then fails loudly at the field it concerns instead of shifting every value after
-it. Flags stored as 0/1 and values computed from the row are passed in by name.
+The store's reads of rows return dataclasses, never tuples unpacked by position: a column added, moved
+or renamed then fails loudly at the field it concerns instead of shifting every value after it. Flags
+stored as 0/1 and values computed from the row are passed in by name. What still reads by position, on
+purpose: one-column reads (`scalar`/`scalars`, `fetchone()[0]`), the loops over the whole change log
+that would cost seconds at 100 000 people as objects (`tamper.verify`, the snapshot's entries), the
+import's own scratch file (`store.bulk`) and PostgreSQL's driver rows in `store.pgshare`.
 
 Two ways in: `named` for SQLAlchemy's rows (columns by name), and `each`/`first` for a cursor straight
 from the driver (the mark's and the change log's hot path, `store.tx.run`): there the SELECT list must be

@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -305,6 +306,12 @@ def describe(found: "State") -> list[str]:
         out.append(t("tamper.log_broken", n=len(found.log_broken), what=first.table, who=first.by,
                      at=first.at[:16].replace("T", " "), ws=first.workstation[:8]))
     return out
+
+
+def evidence(db: Any) -> State:
+    """What the checks last found (`arena sync --status`), read from the database `db`."""
+    with db.read() as conn:
+        return state(conn)
 
 
 def state(conn: Connection) -> State:

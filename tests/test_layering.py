@@ -5,11 +5,15 @@ import inside a function in `tui` says why it is late (start-up stays fast: `# l
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("store", "tui")
-FORBIDDEN = {"store": {"textual", "rich"}, "tui": {"sqlalchemy", "sqlmodel", "sqlite3", "psycopg"}}
+FORBIDDEN = {"store": {"textual", "rich"}, "tui": {"sqlalchemy", "sqlmodel", "sqlite3", "sqlcipher3", "psycopg"}}
+# `tui` runs no SQL: it calls store functions, never a connection's own (nor opens one to hand on)
+SQL_CALLS = {"execute", "executemany", "executescript", "exec_driver_sql"}
+OPENS = {"read", "write", "connect", "begin"}
 # Known and not yet undone. Each entry must still be true: once it is undone the test says so, and the
 # entry goes.
 KNOWN_EDGES: set[tuple[str, str]] = set()
@@ -44,6 +48,10 @@ def imports(name: str, path: Path) -> list[tuple[str, list[str], int]]:
                 anchor = anchor[:len(anchor) - (node.level - 1)]
                 base = ".".join(anchor + ([base] if base else []))
             found.append((base, [alias.name for alias in node.names], node.lineno))
+        elif (isinstance(node, ast.Call) and isinstance(node.func, (ast.Attribute, ast.Name))
+              and (node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id) == "import_module"
+              and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            found.append((node.args[0].value, [], node.lineno))  # importlib.import_module("store.x")
     return found
 
 
@@ -91,23 +99,52 @@ def test_no_import_cycles() -> None:
     assert not cycles, "import cycles:\n" + "\n".join(" -> ".join(c) for c in cycles)
 
 
+def dotted(node: ast.AST) -> str | None:
+    """`a.b.c` of an expression made only of names and attributes, else None."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = dotted(node.value)
+        return f"{base}.{node.attr}" if base else None
+    return None
+
+
+def module_names(name: str, path: Path) -> dict[str, str]:
+    """The names under which `name`'s source can reach another project module: `from store import sync`
+    and `from . import sync as s` bind `sync`/`s`, `import store.sync` makes `store.sync` reachable."""
+    is_package = path.name == "__init__.py"
+    found: dict[str, str] = {}
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name in MODULES:
+                    found[alias.asname or alias.name] = alias.name
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = name.split(".") if is_package else name.split(".")[:-1]
+                anchor = anchor[:len(anchor) - (node.level - 1)]
+                base = ".".join(anchor + ([base] if base else []))
+            for alias in node.names:
+                if f"{base}.{alias.name}" in MODULES:
+                    found[alias.asname or alias.name] = f"{base}.{alias.name}"
+    return found
+
+
 def test_no_private_name_is_imported_from_another_module() -> None:
     wrong = []
     for name, path in MODULES.items():
         for module, names, line in imports(name, path):
             if module.split(".")[0] in PACKAGES and module != name:
                 wrong += [f"{name} takes {module}.{n}" for n in names if n.startswith("_")]
-        # `from store import sync` and then `sync._fold(...)` is the same thing
-        aliases = {}
-        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module in PACKAGES:
-                aliases.update({a.asname or a.name: f"{node.module}.{a.name}" for a in node.names
-                                if f"{node.module}.{a.name}" in MODULES})
-        for node in ast.walk(tree):
-            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases
-                    and node.attr.startswith("_") and not node.attr.startswith("__") and aliases[node.value.id] != name):
-                wrong.append(f"{name} uses {aliases[node.value.id]}.{node.attr} (line {node.lineno})")
+        # `from store import sync` (or `from . import sync as s`, `import store.sync`) and then
+        # `sync._fold(...)` is the same thing
+        aliases = module_names(name, path)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
+                target = aliases.get(dotted(node.value) or "")
+                if target and target != name:
+                    wrong.append(f"{name} uses {target}.{node.attr} (line {node.lineno})")
     assert KNOWN_PRIVATE <= set(wrong), f"undone, remove from KNOWN_PRIVATE: {KNOWN_PRIVATE - set(wrong)}"
     wrong = sorted(set(wrong) - KNOWN_PRIVATE)
     assert not wrong, "\n".join(wrong)
@@ -146,3 +183,40 @@ def test_the_help_screen_imports_no_screen() -> None:
     named = [f"{name} imports {target}" for name in ("tui.screens.help", "tui.keyhelp")
              for target, _ in edges(name, MODULES[name]) if target.startswith("tui.screens.") or target == "tui.app"]
     assert not named, named
+
+
+def sql_in(name: str, path: Path) -> list[str]:
+    """Where `path` runs SQL itself: a connection's execute, a `with db.read()/write()` of its own, SQL text."""
+    wrong = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in SQL_CALLS:
+            wrong.append(f"{name}:{node.lineno} calls {node.func.attr}")
+        if isinstance(node, ast.With) and any(
+                isinstance(item.context_expr, ast.Call) and isinstance(item.context_expr.func, ast.Attribute)
+                and item.context_expr.func.attr in OPENS for item in node.items):
+            wrong.append(f"{name}:{node.lineno} opens the database")
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and re.match(
+                r"\s*(SELECT|INSERT|UPDATE|DELETE|PRAGMA|CREATE)\b", node.value):
+            wrong.append(f"{name}:{node.lineno} SQL text")
+    return wrong
+
+
+def test_tui_runs_no_sql() -> None:
+    """The screens and the command line call the store's functions; none calls a connection's execute or
+    opens a read/write of the database itself to hand a connection on."""
+    wrong = [line for name, path in MODULES.items() if name.startswith("tui") for line in sql_in(name, path)]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_layering_checks_catch_what_they_are_for(tmp_path: Path) -> None:
+    """The checks above, shown a module that breaks each rule, say so (they are not vacuous)."""
+    probe = tmp_path / "probe.py"
+    probe.write_text("import store.sync\nfrom . import sync as s2\nimport importlib\n"
+                     "store.sync._write_file\ns2._read_marker\nimportlib.import_module('tui.app')\n"
+                     "def f(database):\n    with database.read() as conn:\n        conn.exec_driver_sql('SELECT 1')\n",
+                     encoding="utf-8")
+    aliases = module_names("store.probe", probe)
+    assert aliases.get("store.sync") == "store.sync" and aliases.get("s2") == "store.sync"
+    assert ("tui.app", [], 6) in imports("store.probe", probe)
+    assert [w.split(" ", 1)[1] for w in sql_in("tui.probe", probe)] == ["opens the database", "calls exec_driver_sql",
+                                                                        "SQL text"]

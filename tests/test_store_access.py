@@ -30,6 +30,7 @@ NO_PERSONAL_DATA = {
     "store.tx.driver": "the driver connection under a checked function's transaction",
     "store.activities.find_session": "a session's id by its name",
     "store.activities.sessions_of": "sessions and how many are enrolled (no names)",
+    "store.activities.sessions_of_activity": "one activity's sessions and how many are enrolled (no names)",
     "store.attendance.absence_codes": "the code list",
     "store.attendance.is_cancelled": "whether a session is cancelled",
     "store.attendance.sessions": "the day's sessions (activity names), filtered for a leader",

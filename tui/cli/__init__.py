@@ -1,5 +1,5 @@
-"""The `arena` command line. Twelve of its thirteen subcommands never touch Textual, and `arena --help`
-imports neither textual nor SQLAlchemy.
+"""The `arena` command line. Its subcommands never touch Textual (only a bare `arena` starts the app),
+and `arena --help` imports neither textual nor SQLAlchemy.
 
 - `entry`: the parser, `main()` (the console script), starting the app, `demo`/`export`/`import`/`find`;
 - `programme`: the programme's upkeep – `report`, `stages`, `sync`, `keys`, `users`, `settings`, `gallra`;

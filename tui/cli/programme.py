@@ -117,8 +117,7 @@ def _sync_status(args: argparse.Namespace) -> int:
         print(t("sync.status_quarantine", detail=item))
     from store import tamper
 
-    with database.read() as conn:
-        evidence = tamper.state(conn)
+    evidence = tamper.evidence(database)
     for line in tamper.describe(evidence):
         print(line)
     return 1 if state.needs_a_person or not evidence.clean else 0

@@ -155,8 +155,7 @@ def cmd_activities(args: argparse.Namespace) -> int:
     activities.edit(database, actor, aid, name=args.rename, kind=args.kind, site=args.site,
                     leader_login=args.leader, capacity=args.capacity if not args.session else None)
     since = validate.date(args.from_date) if args.from_date else clock.today()
-    with database.read() as conn:
-        existing = {s.name.casefold(): s for s in activities.sessions_of(conn, aid, since, include_ended=True)}
+    existing = {s.name.casefold(): s for s in activities.sessions_of_activity(database, aid, since)}
     for text in args.session or ([""] if args.hours or args.end else []):
         name = text.partition("=")[0].strip()
         if name.casefold() in existing and "=" not in text:  # only the session's name: hours/end/capacity

@@ -627,10 +627,6 @@ class AttendanceScreen(Screen):
     def current_session(self) -> Session | None:
         return next((s for s in self.sessions if s.session_id == self.session_id), None)
 
-    def current_session_cancelled(self) -> bool:
-        session = self.current_session()
-        return bool(session and session.cancelled)
-
     def reload_roll(self, focus: bool = False, *, sessions: bool = True) -> None:
         """Read the roll call of the current session again and show it; with `sessions`, the session
         list's counts too (a write that changed several rows). Opening a roll call reads only the roll
