@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from pathlib import Path
@@ -587,18 +587,46 @@ def week_days(monday: dt.date) -> list[dt.date]:
 
 
 def planned_hours(plan: Sequence[float], referral: str, exit_date: str | None, days: Iterable[dt.date],
-                  until: dt.date, workdays: Collection[dt.date] | None = None) -> float:
+                  until: dt.date, workdays: Collection[dt.date] | None = None,
+                  cancelled: Mapping[str, float] | None = None) -> float:
     """A person's planned hours on these days: the one rule of the närvarorapport and the case card. A day
     counts when it is a working day from the referral (enrolment) date up to the exit date and not after
     `until` (the day the report is made, or today): a person referred on Tuesday has not missed Monday.
-    `workdays` is the period's working days when the caller has them (else the calendar is asked)."""
+    On a day one of the person's sessions was cancelled (`cancelled`, from `cancelled_days`: iso date ->
+    the hours of their sessions that still met) the plan counts at most what still met: a cancelled
+    session is planned for nobody. `workdays` is the period's working days when the caller has them (else
+    the calendar is asked)."""
     total = 0.0
     for day in days:
         iso = day.isoformat()
         if (day <= until and referral <= iso and (exit_date is None or iso <= exit_date)
                 and (day in workdays if workdays is not None else calendar.is_workday(day))):
-            total += plan[day.weekday()]
+            total += plan[day.weekday()] if not cancelled or iso not in cancelled else min(
+                plan[day.weekday()], cancelled[iso])
     return total
+
+
+def cancelled_days(conn, login: str, participant_ids: Sequence[str], first: dt.date,  # noqa: ANN001
+                   last: dt.date) -> dict[str, dict[str, float]]:
+    """For `planned_hours`: person -> {iso date: hours of their sessions that still met that day} on each day
+    in first..last when a session the person was enrolled in was cancelled (planned hours are the report's
+    figures: who may read them)."""
+    access.require(conn, login, access.REPORT)
+    found: dict[str, dict[str, float]] = {}
+    if not participant_ids:
+        return found
+    hits = run(conn, "SELECT DISTINCT e.participant_id, c.date FROM session_cancel c"
+                     " JOIN enrolment e ON e.session_id = c.session_id AND e.start_date <= c.date"
+                     "  AND (e.end_date IS NULL OR e.end_date >= c.date)"
+                     f" WHERE c.date BETWEEN ? AND ? AND e.participant_id IN ({', '.join('?' * len(participant_ids))})",
+               (first.isoformat(), last.isoformat(), *participant_ids)).fetchall()
+    for pid, iso in hits:
+        day = dt.date.fromisoformat(iso)
+        met = run(conn, "SELECT e.session_id FROM enrolment e WHERE e.participant_id = ?1 AND e.start_date <= ?2"
+                        " AND (e.end_date IS NULL OR e.end_date >= ?2) AND NOT EXISTS (SELECT 1 FROM session_cancel c"
+                        "  WHERE c.session_id = e.session_id AND c.date = ?2)", (pid, iso)).fetchall()
+        found.setdefault(pid, {})[iso] = sum(activities.week_hours(conn, sid, day)[day.weekday()] for (sid,) in met)
+    return found
 
 
 def week_grid(db: Database, login: str, activity_id: str, monday: dt.date,
@@ -706,12 +734,14 @@ def person_weeks(db: Database, login: str, participant_id: str, weeks: int = 8,
             f"SELECT referral_date, exit_date, {', '.join(_weekday_col('plan', d) for d in week_days(monday))}"
             " FROM participant WHERE id = ?", (participant_id,)).one()
         plan = tuple(person)[2:]
+        cancelled = cancelled_days(conn, login, [participant_id], monday - dt.timedelta(weeks=weeks - 1), until).get(
+            participant_id)
         for i in range(weeks):
             start = monday - dt.timedelta(weeks=i)
             days = week_days(start)
             # "Plan hittills", as the närvarorapport counts it: a Tuesday plans Monday and Tuesday, and
             # nothing before the referral date
-            planned = planned_hours(plan, person.referral_date, person.exit_date, days, until)
+            planned = planned_hours(plan, person.referral_date, person.exit_date, days, until, cancelled=cancelled)
             cells: dict[str, list[tuple[str, Mark]]] = {}
             attended = 0.0
             for r in conn.exec_driver_sql(

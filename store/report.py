@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from store import access, audit, calendar, cases, clock, identity, tabular, validate
-from store.attendance import live_sql, planned_hours
+from store.attendance import cancelled_days, live_sql, planned_hours
 from store.db import Database
 from store.tables import WEEKDAYS
 from store.i18n import ArenaError, language, num, t
@@ -214,11 +214,11 @@ def build(db: Database, login: str, month: str | None = None, *, start: object =
                      + (f" activity={activity}" if activity else "") + f" people={len(people)}")
         for pid in outside:  # each person outside the caseload is a read the access review must see
             audit.record(tx, "report", participant_id=pid, reason=reason, detail="outside caseload")
-    generated = _people(db, people, first, last, made, {c.code: c for c in codes})
+    generated = _people(db, login, people, first, last, made, {c.code: c for c in codes})
     return Report(first, last, made, codes, len(people), generated if stream else list(generated), scope)
 
 
-def _people(db: Database, people: Sequence, first: dt.date, last: dt.date, made: dt.date,
+def _people(db: Database, login: str, people: Sequence, first: dt.date, last: dt.date, made: dt.date,
             codes: dict[str, Code]) -> Iterator[PersonReport]:
     days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
     workdays = {d for d in days if calendar.is_workday(d)}
@@ -236,13 +236,16 @@ def _people(db: Database, people: Sequence, first: dt.date, last: dt.date, made:
                     " ORDER BY t.date, a.name",
                     (first.isoformat(), last.isoformat(), *ids)):
                 marks.setdefault(r.participant_id, []).append(r)
+            cancelled = cancelled_days(conn, login, ids, first, counted_until)
         for person in chunk:
-            yield _person(person, marks.pop(person.id, []), days, workdays, counted_until, codes)
+            yield _person(person, marks.pop(person.id, []), days, workdays, counted_until, codes,
+                          cancelled.get(person.id))
 
 
 def _person(person: Any, marks: list, days: list[dt.date], workdays: set[dt.date],  # noqa: ANN401 -- a row
-            counted_until: dt.date, codes: dict[str, Code]) -> PersonReport:
-    """One person's report from their row (as `report` selects it) and their marks in the period."""
+            counted_until: dt.date, codes: dict[str, Code], cancelled: dict[str, float] | None = None) -> PersonReport:
+    """One person's report from their row (as `report` selects it), their marks in the period (a cancelled
+    session's are not among them) and the days one of their sessions was cancelled (`cancelled_days`)."""
     referral, exit_date, protected = person.referral_date, person.exit_date, bool(person.protected)
     plan = [person._mapping[c] for c in PLAN]
     weeks: dict[str, Line] = {}
@@ -251,7 +254,7 @@ def _person(person: Any, marks: list, days: list[dt.date], workdays: set[dt.date
         if day.weekday() < 5:
             week_of.setdefault(_week_key(day), []).append(day)
     for key, in_week in week_of.items():
-        weeks[key] = Line(key, planned_hours(plan, referral, exit_date, in_week, counted_until, workdays))
+        weeks[key] = Line(key, planned_hours(plan, referral, exit_date, in_week, counted_until, workdays, cancelled))
     unexcused_dates: list[str] = []
     absences: list[Absence] = []
     notes: list[MarkNote] = []
