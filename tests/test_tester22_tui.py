@@ -85,3 +85,17 @@ async def test_f12_on_a_case_card_keeps_the_card_open_on_its_tab(world: World) -
         assert "referred" in str(app.screen.query_one("#card-header").render())  # said in English now
         await type_fast(pilot, app, "f12", "escape")  # back in Swedish, Escape goes to the search it came from
         assert type(app.screen).__name__ == "SearchScreen" and app.current_mode == "search"
+
+
+async def test_f5_footer_at_120_columns_gives_every_key_of_the_screen_its_words(world: World) -> None:
+    from textual.widgets._footer import FooterKey
+
+    app = make_app(world, "setup")  # the administrator: the most keys on F5
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await type_fast(pilot, app, "f5")
+        await settle(pilot, app)
+        keys = {k.key: k.description for k in app.screen.query(FooterKey) if not k.has_class("-command-palette")}
+        for key in ("u", "a", "g", "k", "y"):  # the screen's own keys keep their words ("u Användare")
+            assert keys.get(key), keys
+        assert "u Användare" in " ".join(f"{k} {d}" for k, d in keys.items())

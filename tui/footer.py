@@ -37,6 +37,34 @@ def _keys_shown(screen: Screen, width: int) -> tuple[object, ...]:
                                  for (_, b, enabled, tooltip) in screen.active_bindings.values() if b.show))
 
 
+def _fit(own: list[FooterKey], help_key: FooterKey | None, everywhere: list[FooterKey],
+         room: int) -> tuple[list[FooterKey], set[FooterKey]]:
+    """The compact footer in `room` cells: (the keys shown in order, those shown bare). Every key of the
+    screen at least bare ("a p c ^n i"), then in order with its words while they fit; F1 keeps its words
+    and says the rest, and the keys that work everywhere (F2–F5, ^q) come last, bare, where there is room
+    (F1 lists them too)."""
+    left = room - (_width(help_key, True) if help_key else 0)
+    bare = list(own)
+    while bare and sum(len(k.key_display) + 1 for k in bare) > left:
+        bare.pop()
+    left -= sum(len(k.key_display) + 1 for k in bare)
+    wordless: set[FooterKey] = set()
+    worded = True
+    for key in bare:  # left to right: once one goes bare, the rest do too (the words stay in order)
+        extra = _width(key, True) - len(key.key_display) - 1
+        worded = worded and extra <= left
+        if worded:
+            left -= extra
+        else:
+            wordless.add(key)
+    for key in everywhere:
+        if len(key.key_display) + 1 <= left:
+            left -= len(key.key_display) + 1
+            wordless.add(key)
+            bare.append(key)
+    return ([help_key] if help_key else []) + bare, wordless
+
+
 class ArenaFooter(Footer):
     _composed: tuple[object, ...] | None = None
 
@@ -86,28 +114,17 @@ class ArenaFooter(Footer):
         help_key = next((k for k in keys if k.key == "f1"), None)
         everywhere = {key for key, active in self.screen.active_bindings.items() if active.node is self.app}
         own = [k for k in keys if k is not help_key and k.key not in everywhere]
-        # every key of the screen at least bare ("a p c ^n i"), then in order with its words while they
-        # fit; F1 keeps its words and says the rest, and the keys that work everywhere (F2–F5, ^q) come
-        # last, bare, where there is room (F1 lists them too).
-        left = room - (_width(help_key, True) if help_key else 0)
-        bare = list(own)
-        while bare and sum(len(k.key_display) + 1 for k in bare) > left:
-            bare.pop()
-        left -= sum(len(k.key_display) + 1 for k in bare)
-        worded = True
-        for key in bare:  # left to right: once one goes bare, the rest do too (the words stay in order)
-            extra = _width(key, True) - len(key.key_display) - 1
-            worded = worded and extra <= left
-            if worded:
-                left -= extra
-            else:
-                key.description = ""
-        for key in keys:
-            if key is not help_key and key.key in everywhere and len(key.key_display) + 1 <= left:
-                left -= len(key.key_display) + 1
-                key.description = ""
-                bare.append(key)
-        shown = ([help_key] if help_key else []) + bare
+        shown, wordless = _fit(own, help_key, [k for k in keys if k is not help_key and k.key in everywhere], room)
+        if any(k in wordless for k in own) and any(p.description for p in palette):
+            # the palette's words give way before a key of the screen loses its own (F1 says ^p too):
+            # "a Aktiviteter u Användare ^q ▏^p", not "a Aktiviteter u ^q ▏^p Kommandon"
+            bare_room = self.app.size.width - sum(len(p.key_display) + 3 for p in palette)
+            shown, wordless = _fit(own, help_key, [k for k in keys if k is not help_key and k.key in everywhere],
+                                   bare_room)
+            for p in palette:
+                p.description = ""
+        for key in wordless:
+            key.description = ""
         yield from shown
         yield from palette
 
