@@ -9,6 +9,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import Button, Checkbox, DataTable, Header, Input, Label, OptionList, Select, Static
@@ -31,10 +32,16 @@ DEBOUNCE = 0.15
 class ResultTable(DataTable):
     BINDINGS = [Binding("enter", "open", "key.open", id="open_case")]
 
+    class Open(Message):
+        """Enter on a result: the person on the row under the cursor when the key was pressed."""
+
+        def __init__(self, participant_id: str | None) -> None:
+            super().__init__()
+            self.participant_id = participant_id
+
     def action_open(self) -> None:
-        screen = self.screen
-        if isinstance(screen, SearchScreen):
-            screen.open_selected()
+        pid = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value if self.row_count else None
+        self.post_message(self.Open(pid))
 
 
 RESULT_COLUMNS = (Col("name", "att.col.name", 34, 16), Col("number", "search.col.number", 15),
@@ -160,18 +167,18 @@ class SearchScreen(Screen):
     def on_unmount(self) -> None:
         self._release()
 
-    def open_selected(self) -> None:
-        table = self.query_one(ResultTable)
-        if not table.row_count:
-            return
-        pid = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+    def open_hit(self, pid: str | None) -> None:
         hit = next((h for h in self.hits if h.participant.id == pid), None)
         if hit:
             self.app.open_case(hit.participant.id, hit.participant.name)
 
+    @on(ResultTable.Open)
+    def _open_pressed(self, event: ResultTable.Open) -> None:
+        self.open_hit(event.participant_id)
+
     @on(DataTable.RowSelected, "#results")
-    def _row_selected(self) -> None:
-        self.open_selected()
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        self.open_hit(event.row_key.value)
 
     def action_register(self) -> None:
         def registered(pid: str | None) -> None:
