@@ -216,6 +216,9 @@ def _fill(cur, rng: random.Random, uid, n: int, days: int, today: dt.date) -> in
     workdays = calendar.workdays(today - dt.timedelta(days=int(days * 1.6) + 14), today - dt.timedelta(days=1))
     workdays = workdays[-days:] if days else []
     history_start = workdays[0] if workdays else today
+    # the demo is built "now", some time today: everything it writes (marks, milestones, notes, the change
+    # log) happened by the end of yesterday, so nothing is stamped later than the clock
+    yesterday = today - dt.timedelta(days=1)
 
     # 1. who is in the programme and which sessions each person is booked into. A full-day activity
     # (6 h) takes the whole day; a half-day one meets in the morning (fm) or the afternoon (em), and a
@@ -246,6 +249,8 @@ def _fill(cur, rng: random.Random, uid, n: int, days: int, today: dt.date) -> in
                     pnr = canonical
                     break
         referral = today - dt.timedelta(days=rng.randrange(3, 730))
+        while not calendar.is_workday(referral):  # the Arbetsförmedlingen refers on working days
+            referral -= dt.timedelta(days=1)
         cw = caseworkers[rng.randrange(len(caseworkers))]
         cap = 8 if rng.random() < 0.7 else rng.choice((4, 6))  # full time, or part time for health reasons
         exited = rng.random() < 0.15 and (today - referral).days > 60
@@ -384,6 +389,8 @@ def _fill(cur, rng: random.Random, uid, n: int, days: int, today: dt.date) -> in
                 else:
                     status, reason = "present", None
                 late = rng.random() < 0.03  # a paper list typed in a day or two later
+                typed = d + dt.timedelta(days=rng.choice((1, 1, 2))) if late else d
+                late = late and typed < today  # nothing is written later than the moment the demo is built
                 for (aid, sid, lead_login), hours, slot in booked:
                     planned = hours[d.weekday()]
                     if not planned:
@@ -395,17 +402,17 @@ def _fill(cur, rng: random.Random, uid, n: int, days: int, today: dt.date) -> in
                         att_h = float(max(0.5, planned - rng.choice((0.5, 1, 2))))
                     # recorded by the group's leader a few minutes into the session, or later from paper
                     begins, minute = (12, rng.randrange(35, 59)) if slot == "em" else (8, rng.randrange(5, 50))
-                    when = d + dt.timedelta(days=rng.choice((1, 1, 2)) if late else 0)
+                    when = typed if late else d
                     clock_time = f"{begins + (3 if late else 0):02d}:{minute:02d}:00"
                     attendance.append((changes.natural_id("attendance", pid, aid, d.isoformat()) if sid == aid
                                        else changes.natural_id("attendance", pid, aid, sid, d.isoformat()),
                                        pid, aid, d.isoformat(), mark, att_h, reason if att_h == 0 else None,
-                                       "", lead_login, f"{min(when, today).isoformat()}T{clock_time}",
+                                       "", lead_login, f"{when.isoformat()}T{clock_time}",
                                        1 if late else 0, sid))
         # milestones: the stages in order, each booked when the one before was reached and reached a few
         # days around its planned date (or not yet); every step is a change-log entry of its day
         author = logins[cw]
-        horizon = exit_date or today
+        horizon = exit_date or yesterday  # nothing is stamped later than the moment the demo is built
         mine: list[tuple] = []  # this case's change-log entries: (at, by, table, row id, changes)
 
         def stamp(day: dt.date, hour: int | None = None) -> str:
@@ -465,7 +472,7 @@ def _fill(cur, rng: random.Random, uid, n: int, days: int, today: dt.date) -> in
         # the case's notes, on the days its history says something happened, by its caseworker
 
         def note(day: dt.date, text: str) -> None:
-            if day <= today:
+            if day <= yesterday:
                 at = stamp(day)
                 nid = uid_note()
                 notes.append((nid, pid, author, at, text))
@@ -491,7 +498,7 @@ def _fill(cur, rng: random.Random, uid, n: int, days: int, today: dt.date) -> in
         _steps(mine, "participant", pid, author, lived)
         for row in enrol[-len(booked):] if booked else ():
             values = dict(zip(ENROLMENT_COLUMNS[1:], row[1:]))
-            lived = [(stamp(min(today, max(referral, shift(start, -3, -1)))), {**values, "end_date": None})]
+            lived = [(stamp(min(yesterday, max(referral, shift(start, -3, -1)))), {**values, "end_date": None})]
             if exit_date is not None:
                 lived.append((stamp(exit_date, 15), values))
             _steps(mine, "enrolment", row[0], author, lived)

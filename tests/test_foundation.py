@@ -1,6 +1,7 @@
 """Foundation: migrations, the store/textual boundary, demo determinism, the CLI's manners."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import stat
 import subprocess
@@ -157,6 +158,42 @@ def test_demo_looks_like_the_programme(demo_db: Path) -> None:
     assert len(times) > 20 and any(time.startswith("12:") for time in times)
 
 
+def demo_unrealism(conn, built: str) -> dict[str, int]:  # noqa: ANN001 -- a connection
+    """What #21's testers found fake in a demo database, counted (only the non-zero counts): anything
+    stamped later than the moment it was built (`built`), a leader at two sessions that meet at the same
+    time on one day (as the marks show them, whatever the sessions' hours say), a mark recorded before its
+    session began or long after it, a paper list typed in on its own day or more than three days later,
+    a referral on a Saturday, Sunday or holiday."""
+    from store import calendar
+
+    run = conn.exec_driver_sql
+    found = {
+        "change_log after built": run("SELECT count(*) FROM change_log WHERE at > ?", (built,)).scalar(),
+        "mark after built": run("SELECT count(*) FROM attendance WHERE recorded_at > ?", (built,)).scalar(),
+        "milestone after built": run("SELECT count(*) FROM milestone WHERE updated_at > ?", (built,)).scalar(),
+        "note after built": run("SELECT count(*) FROM note WHERE created_at > ?", (built,)).scalar(),
+        "participant after built": run("SELECT count(*) FROM participant WHERE created_at > ?", (built,)).scalar(),
+        # one leader, one day, two sessions whose times overlap, both with marks that day
+        "leader in two places": run(
+            "WITH held AS (SELECT DISTINCT a.leader_id AS leader, t.date, s.id AS sid, s.start_time AS b,"
+            "  s.end_time AS e FROM attendance t JOIN activity_session s ON s.id = t.session_id"
+            "  JOIN activity a ON a.id = s.activity_id)"
+            " SELECT count(*) FROM held h1 JOIN held h2 ON h2.leader = h1.leader AND h2.date = h1.date"
+            " AND h2.sid > h1.sid WHERE h1.b < h2.e AND h2.b < h1.e").scalar(),
+        "mark outside its session": run(
+            "SELECT count(*) FROM attendance t JOIN activity_session s ON s.id = t.session_id WHERE t.late = 0"
+            " AND (substr(t.recorded_at, 1, 10) != t.date"
+            "  OR substr(t.recorded_at, 12, 5) NOT BETWEEN s.start_time AND s.end_time)").scalar(),
+        "paper list typed odd": run(
+            "SELECT count(*) FROM attendance WHERE late = 1 AND julianday(substr(recorded_at, 1, 10))"
+            " - julianday(date) NOT BETWEEN 1 AND 3").scalar(),
+        "referral not a working day": sum(
+            1 for (day,) in run("SELECT referral_date FROM participant")
+            if not calendar.is_workday(dt.date.fromisoformat(day))),
+    }
+    return {what: n for what, n in found.items() if n}
+
+
 def test_demo_histories_leaders_and_dates_are_plausible(demo_db: Path) -> None:
     """#21's tester: the Historik tab empty for demo people, milestones reached exactly on their planned
     day, a plan still missing after 601 days, one leader leading five sessions at once."""
@@ -220,7 +257,10 @@ def test_demo_histories_leaders_and_dates_are_plausible(demo_db: Path) -> None:
                        " ORDER BY referral_date LIMIT 1").one()
         cw_login = run("SELECT login FROM caseworker WHERE id = ?", (old_case[1],)).scalar()
     card_history = cases.history(database, cw_login, old_case[0])
+    with database.read() as conn:
+        unreal = demo_unrealism(conn, built=f"{TODAY.isoformat()}T00:00:00")
     database.dispose()
+    assert unreal == {}
     assert unlogged == 0 and differs == 0 and out_of_time == 0 and marks_logged_by_recorder == 0
     assert broken == []
     assert offsets and all(-3 <= d <= 5 for d in offsets) and sum(1 for d in offsets if d == 0) < len(offsets) / 2
@@ -299,3 +339,32 @@ def test_readme_lists_every_key_and_the_two_commands() -> None:
     assert "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/pytest" in readme
     ci = (ROOT / ".ci" / "run").read_text()
     assert "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/pytest" in ci
+
+
+def test_arena_demo_sets_an_older_generations_demo_aside_and_builds_it_anew(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """#21's tester read an empty Historik and overlapping leaders in a demo.db built hours before by an
+    older generator (`arena --demo` kept it): an older demo is renamed, never deleted, and built anew;
+    a demo of this generation is opened as it is."""
+    import tui.app
+    from tui.cli import entry
+
+    monkeypatch.setenv("ARENA_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(entry, "DEMO_PARTICIPANTS", 40)
+    opened: list[str] = []
+    monkeypatch.setattr(tui.app, "run", lambda path, **_: opened.append(path) or 0)
+    (tmp_path / "demo.db").write_bytes(b"an older demo, with what was tried in it")
+    (tmp_path / "demo.db-wal").write_bytes(b"its last writes")
+    assert entry.main(["--demo"]) == 0
+    aside = sorted(p.name for p in tmp_path.glob("demo-*.db*"))
+    assert len(aside) == 2 and aside[0].endswith(".db") and aside[1] == aside[0] + "-wal"
+    assert (tmp_path / aside[0]).read_bytes() == b"an older demo, with what was tried in it"
+    assert (tmp_path / "demo.db.generation").read_text(encoding="utf-8") == entry.DEMO_GENERATION
+    database = db.open(tmp_path / "demo.db")
+    with database.read() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM participant").scalar() == 40
+    database.dispose()
+    built = (tmp_path / "demo.db").stat().st_mtime_ns
+    assert entry.main(["--demo"]) == 0  # this generation's demo: opened, not built again
+    assert (tmp_path / "demo.db").stat().st_mtime_ns == built and len(list(tmp_path.glob("demo-*.db*"))) == 2
+    assert opened == [str(tmp_path / "demo.db")] * 2

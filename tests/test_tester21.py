@@ -147,3 +147,35 @@ async def test_session_names_keep_one_line_at_80_columns(world: World) -> None:
         names = [plain(table.get_cell_at((r, 0))) for r in range(table.row_count)]
         assert "Arbetsträning café" in names and any(n.startswith("Arb") and "g2" in n for n in names), names
         assert check_screen(app) == []
+
+
+async def test_a_demo_case_shows_its_history_on_the_card(demo_db) -> None:  # noqa: ANN001
+    """qa21 3: the Historik tab of a demo case of many months, opened by its caseworker with F2 and a click
+    on the tab, shows the case's past: the referral, milestones and notes of earlier days, newest first,
+    nothing stamped after the moment the demo was built."""
+    from store import db
+    from store.pins import DEMO_PIN
+    from tui.app import ArenaApp
+
+    database = db.open(demo_db)
+    with database.read() as conn:
+        pid, number, login = conn.exec_driver_sql(
+            "SELECT p.id, p.personnummer, c.login FROM participant p JOIN caseworker c ON c.id = p.caseworker_id"
+            " WHERE p.referral_date < '2026-03-01' AND p.personnummer IS NOT NULL AND p.protected = 0"
+            " ORDER BY p.referral_date LIMIT 1").one()
+    logged = cases.history(database, login, pid, 300)
+    app = ArenaApp(database, login, pin=DEMO_PIN)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await type_fast(pilot, app, "f2", *number, "enter", "enter")
+        assert type(app.screen).__name__ == "CaseCardScreen"
+        await pilot.click("#--content-tab-tab-history")
+        await settle(pilot, app)
+        history = app.screen.query_one("#card-history", DataTable)
+        assert history.display and history.region.height > 0
+        rows = [[plain(c) for c in history.get_row_at(r)] for r in range(history.row_count)]
+    assert len(rows) == len(logged) > 20
+    whens = [row[0] for row in rows]
+    assert whens == sorted(whens, reverse=True) and whens[0] < TODAY.isoformat() and whens[-1] < "2026-03-01"
+    what = " ".join(row[2] for row in rows)
+    assert "milstolpe" in what and "anteckning" in what and "deltagare" in what, what

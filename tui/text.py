@@ -444,6 +444,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "demo.built": ("Demodatabas skapad: {path} ({participants} deltagare, {attendance} {attendance|närvarorad|närvarorader}).",
                    "Demo database built: {path} ({participants} {participants|participant|participants}, {attendance} attendance {attendance|row|rows})."),
     "demo.building": ("Skapar demodatabasen {path} första gången …", "Building the demo database {path} on first use …"),
+    "demo.outdated": ("Demodatabasen gjordes av en äldre version och har lagts undan som {old}; skapar en ny …",
+                      "The demo database was made by an older version and was set aside as {old}; building a new one …"),
     "demo.exists": ("Databasen {path} finns redan – välj en ny fil.", "The database {path} already exists – choose a new file."),
 }
 

@@ -40,6 +40,10 @@ PERSON_COMMANDS = ("export", "import", "find", "report", "stages", "users", "set
 
 # `arena --demo` builds a unit-sized programme (groups of 8-25 per session, fm and em); `arena demo` scales to 100 000.
 DEMO_PARTICIPANTS = 400
+# The demo generator's generation, written beside the demo database it built (demo.db.generation). `arena --demo`
+# sets a demo database of an older generation aside (renamed, never deleted) and builds a new one, so what a
+# user sees is what the demo makes now. Raise it when store/demo.py changes what it writes.
+DEMO_GENERATION = "2026-11-24 nothing after now, workday referrals"
 
 
 _ARGPARSE = [  # argparse speaks English; its usual messages are said again from the catalog
@@ -306,12 +310,16 @@ def run_tui(args: argparse.Namespace) -> int:
     # (tests/test_startup.py): the database is opened by the app's start-up worker
     if args.demo and not getattr(args, "db", None):
         path = demo_db()
+        generation = path.with_name(path.name + ".generation")
+        if path.exists() and _read(generation) != DEMO_GENERATION:
+            _set_demo_aside(path)
         if not path.exists():
             from store import demo
 
             path.parent.mkdir(parents=True, exist_ok=True)
             print(t("demo.building", path=path), flush=True)
             demo.build(str(path), DEMO_PARTICIPANTS, 1, 40)
+            generation.write_text(DEMO_GENERATION, encoding="utf-8")
     elif getattr(args, "db", None):
         path = Path(args.db)  # an explicit file must exist: a typo should not start an empty programme
     else:
@@ -325,6 +333,25 @@ def run_tui(args: argparse.Namespace) -> int:
     from tui.app import run
 
     return run(str(path), login=common.os_login(), claimed=common.claimed_user(args), exit_after_ready=args.exit_after_ready)
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+
+
+def _set_demo_aside(path: Path) -> None:
+    """An older generation's demo database (with whatever was tried in it) renamed, with its WAL, beside it."""
+    import time
+
+    aside = path.with_name(f"{path.stem}-{time.strftime('%Y%m%d-%H%M%S')}{path.suffix}")
+    for suffix in ("", "-wal", "-shm"):
+        part = path.with_name(path.name + suffix)
+        if part.exists():
+            part.rename(aside.with_name(aside.name + suffix))
+    print(t("demo.outdated", old=aside), flush=True)
 
 
 def _early_language(argv: list[str]) -> None:
