@@ -99,3 +99,20 @@ async def test_f5_footer_at_120_columns_gives_every_key_of_the_screen_its_words(
         for key in ("u", "a", "g", "k", "y"):  # the screen's own keys keep their words ("u Användare")
             assert keys.get(key), keys
         assert "u Användare" in " ".join(f"{k} {d}" for k, d in keys.items())
+
+
+async def test_search_says_the_age_of_a_samordningsnummer_without_birth_date_is_unknown(world: World) -> None:
+    omar = staff.by_login(world.db, "omar.farah")
+    pid = cases.register(world.db, "setup", cases.NewParticipant(
+        first_name="Amina", last_name="Okändsdotter", gender="K", referral_date="2026-11-03",
+        caseworker_id=omar.id, personnummer="19900060-2384", plan=(6, 6, 6, 6, 4)))  # month 00: birth date unknown
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await type_fast(pilot, app, "f2", *"okändsdotter")
+        results = app.screen.query_one("#results", DataTable)
+        await settle(pilot, app)
+        assert results.row_count == 1
+        assert plain(results.get_cell(pid, "age")) == "okänd"
+        await type_fast(pilot, app, "enter", "enter")
+        assert "ålder okänd" in str(app.screen.query_one("#card-header").render())  # the card says the same

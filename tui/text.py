@@ -589,6 +589,7 @@ CATALOG.update({
     # search
     "search.placeholder": ("Namn, personnummer eller samordningsnummer …", "Name, personal or coordination number …"),
     "search.col.number": ("Nummer", "Number"), "search.col.age": ("Ålder", "Age"),
+    "search.age_unknown": ("okänd", "unknown"),
     "search.col.cw": ("Handläggare", "Caseworker"), "search.col.status": ("Status", "Status"),
     "search.col.stage": ("Steg", "Stage"), "search.col.why": ("Träff", "Match"),
     "search.none": ("Inga träffar.", "No matches."), "search.count": ("{n} {n|träff|träffar}", "{n} {n|match|matches}"),

@@ -45,7 +45,7 @@ class ResultTable(DataTable):
 
 
 RESULT_COLUMNS = (Col("name", "att.col.name", 34, 16), Col("number", "search.col.number", 15),
-                  Col("age", "search.col.age", 5, drop=2), Col("cw", "search.col.cw", 16, 9, drop=3),
+                  Col("age", "search.col.age", 7, 5, drop=2), Col("cw", "search.col.cw", 16, 9, drop=3),
                   Col("status", "search.col.status", 9), Col("stage", "search.col.stage", 18, 10, drop=1),
                   Col("why", "search.col.why", 24, 12, drop=4))
 
@@ -136,7 +136,7 @@ class SearchScreen(Screen):
             status = Text(t("status." + p.status), style="dim" if p.status == "exited" else "")
             age = p.age(today)
             cells = {"name": person_name(p.name, p.protected), "number": p.display_number(),
-                     "age": "" if age is None else str(age), "cw": p.caseworker_name or "", "status": status,
+                     "age": t("search.age_unknown") if age is None else str(age), "cw": p.caseworker_name or "", "status": status,
                      "stage": h.stage or "", "why": Text(t("match." + h.matched_on.replace(" ", "_")), style="dim")}
             table.add_row(*[cells[k] for k in keys], key=p.id, height=None)
         if self._focus_when_ready:
