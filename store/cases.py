@@ -528,6 +528,7 @@ class HistoryEntry:
     table: str
     kind: str
     changes: dict = field(default_factory=dict)
+    created: bool = False  # the row's first entry: it was made here, not changed
 
 
 def history(db: Database, login: str, participant_id: str, limit: int = 500) -> list[HistoryEntry]:
@@ -541,8 +542,8 @@ def history(db: Database, login: str, participant_id: str, limit: int = 500) -> 
         hide = not access.sees_protected(conn, user, participant_id) and bool(conn.exec_driver_sql(
             "SELECT protected FROM participant WHERE id = ?", (participant_id,)).scalar())
         found = conn.exec_driver_sql(
-            "SELECT at, by, tbl, kind, changes, seq FROM change_log WHERE tbl = 'participant' AND row_id = ?1"
-            " UNION ALL SELECT cl.at, cl.by, cl.tbl, cl.kind, cl.changes, cl.seq FROM change_log cl"
+            "SELECT at, by, tbl, kind, changes, seq, row_id FROM change_log WHERE tbl = 'participant' AND row_id = ?1"
+            " UNION ALL SELECT cl.at, cl.by, cl.tbl, cl.kind, cl.changes, cl.seq, cl.row_id FROM change_log cl"
             "  WHERE cl.tbl IN ('milestone', 'note', 'enrolment', 'attendance') AND cl.row_id IN ("
             "   SELECT id FROM milestone WHERE participant_id = ?1 UNION ALL"
             "   SELECT id FROM note WHERE participant_id = ?1 UNION ALL"
@@ -550,8 +551,14 @@ def history(db: Database, login: str, participant_id: str, limit: int = 500) -> 
             "   SELECT id FROM attendance WHERE participant_id = ?1)"
             " ORDER BY 1 DESC, 6 DESC LIMIT ?2",
             (participant_id, limit)).all()
+        # the first entry of a row is its creation (the earliest by time, then by this file's order)
+        first = {(r.tbl, r.row_id): r.seq for r in conn.exec_driver_sql(
+            "SELECT tbl, row_id, seq FROM (SELECT tbl, row_id, seq, row_number() OVER (PARTITION BY tbl, row_id"
+            " ORDER BY at, seq) AS n FROM change_log WHERE (tbl, row_id) IN (SELECT json_extract(value, '$[0]'),"
+            " json_extract(value, '$[1]') FROM json_each(?))) WHERE n = 1", (json.dumps(sorted({(r.tbl, r.row_id) for r in found})),))}
         read = [(r, _named_ids(conn, json.loads(r.changes))) for r in found]
-    return [rows.named(HistoryEntry, r, table=r.tbl, changes=redact_protected(values) if hide else values)
+    return [rows.named(HistoryEntry, r, table=r.tbl, changes=redact_protected(values) if hide else values,
+                       created=first.get((r.tbl, r.row_id)) == r.seq and r.kind == "upsert")
             for r, values in read]
 
 

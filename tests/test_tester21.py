@@ -179,3 +179,27 @@ async def test_a_demo_case_shows_its_history_on_the_card(demo_db) -> None:  # no
     assert whens == sorted(whens, reverse=True) and whens[0] < TODAY.isoformat() and whens[-1] < "2026-03-01"
     what = " ".join(row[2] for row in rows)
     assert "milstolpe" in what and "anteckning" in what and "deltagare" in what, what
+
+
+async def test_history_says_created_for_a_new_row_and_leaves_out_empty_fields(world: World) -> None:
+    """qa21 4: a registration, a note and a milestone are "skapad" (created) with the values they were made
+    with, never "– → –" for a field left empty nor the person the card is about; a later edit is "ändrad"
+    with what it was."""
+    pid = world.people[1]  # Björn Berg, Omar's: registered without address or phone
+    cases.add_note(world.db, "omar.farah", pid, "Första samtalet")
+    cases.update(world.db, "omar.farah", pid, phone="0701234567")
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await type_fast(pilot, app, "f2", *"berg", "enter", "enter")
+        await pilot.click("#--content-tab-tab-history")
+        await settle(pilot, app)
+        history = app.screen.query_one("#card-history", DataTable)
+        rows = [[plain(c) for c in history.get_row_at(r)] for r in range(history.row_count)]
+    said = {row[2]: row[3] for row in rows}
+    assert {"deltagare skapad", "deltagare ändrad", "anteckning skapad", "milstolpe skapad"} <= said.keys(), rows
+    assert said["deltagare ändrad"] == "telefon: – → 0701234567", rows
+    created = said["deltagare skapad"]
+    assert "förnamn: Björn" in created and "→" not in created and "–" not in created and "adress" not in created
+    assert said["anteckning skapad"].endswith("text: Första samtalet") and "→" not in said["anteckning skapad"]
+    assert not any("deltagare:" in row[3] for row in rows if not row[2].startswith("deltagare")), rows

@@ -824,6 +824,7 @@ CATALOG.update({
     "hist.participant": ("deltagare", "participant"), "hist.attendance": ("närvaro", "attendance"),
     "hist.milestone": ("milstolpe", "milestone"), "hist.note": ("anteckning", "note"),
     "hist.enrolment": ("inskrivning", "enrolment"), "hist.upsert": ("ändrad", "changed"),
+    "hist.created": ("skapad", "created"),
     "hist.delete": ("borttagen", "removed"),
     "field.author_login": ("författare", "author"), "field.text": ("text", "text"),
     "field.refers_to": ("gäller", "refers to"), "field.participant_id": ("deltagare", "participant"),

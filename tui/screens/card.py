@@ -229,10 +229,9 @@ class CaseCardScreen(MilestoneKeys, Screen):
         table.clear()
         words = _Words(all_stages, outcomes, self.app.absence_codes)
         for h in history:
-            change = "; ".join(f"{_label('field', k)}: {words.say(h.table, k, v[0])} → {words.say(h.table, k, v[1])}"
-                               for k, v in h.changes.items() if k not in ("recorded_at", "updated_at", "created_at"))
-            table.add_row(h.at[:16].replace("T", " "), h.by, f"{_label('hist', h.table)} {_label('hist', h.kind)}",
-                          change)
+            table.add_row(h.at[:16].replace("T", " "), h.by,
+                          f"{_label('hist', h.table)} {_label('hist', 'created' if h.created else h.kind)}",
+                          _change(words, h))
 
     # ------------------------------------------------------------------ actions
     def action_edit(self) -> None:
@@ -240,6 +239,21 @@ class CaseCardScreen(MilestoneKeys, Screen):
 
     def action_report(self) -> None:
         ask_and_write(self.app, participant=self.participant.id, participant_name=self.participant.name)
+
+
+def _change(words: _Words, h: cases.HistoryEntry) -> str:
+    """What an entry changed, field by field: a new row says only the values it was made with (no "– → –"
+    for a field left empty, no "from nothing" arrows); the row's own times and, on the rows that belong to the
+    person (marks, milestones, notes), the person themself are left out: the card is theirs."""
+    said = []
+    for k, (old, new) in h.changes.items():
+        if k in ("recorded_at", "updated_at", "created_at") or (k == "participant_id" and h.table != "participant"):
+            continue
+        before, after = words.say(h.table, k, old), words.say(h.table, k, new)
+        if before == after:
+            continue  # empty to empty, or a value said the same way
+        said.append(f"{_label('field', k)}: {after}" if h.created else f"{_label('field', k)}: {before} → {after}")
+    return "; ".join(said)
 
 
 def _label(kind: str, code: str) -> str:
