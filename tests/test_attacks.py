@@ -235,7 +235,7 @@ async def test_the_history_tab_of_a_protected_person_shows_no_number_or_address(
             await settle(pilot, app)
             if not sees:
                 assert type(app.screen).__name__ == "ChoiceDialog"  # outside the caseload: a reason first
-                await pilot.press("enter")
+                await pilot.press("down", "enter")
                 await settle(pilot, app)
             assert type(app.screen).__name__ == "CaseCardScreen"
             app.screen.query_one("#card-tabs").active = "tab-history"

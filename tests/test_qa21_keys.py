@@ -53,3 +53,59 @@ def test_a_cancelled_session_is_planned_for_nobody_and_its_marks_are_shown_as_ca
     attendance.uncancel_session(world.db, "lena.leder", world.activity_id, TODAY)
     after = _report_weeks(world, pid)
     assert (after[0]["Planerade timmar"], after[0]["Närvarotimmar"]) == ("12", "6"), after[0]
+
+
+async def test_the_reason_for_an_outside_case_is_chosen_or_typed_never_taken_by_enter_alone(world: World) -> None:
+    """qa21 7: on the reason dialog Enter alone picks nothing (it says to choose), a letter typed on the list
+    goes to the text field with the keys after it, a one-letter reason is refused in place; a typed reason of
+    three words opens the case and is what the access log holds."""
+    from tui.app import ArenaApp
+    from store import db
+
+    from .test_tui import count, settle
+
+    app = ArenaApp(db.open(world.path), "omar.farah", pin=PIN)
+    views = "SELECT count(*) FROM audit_event WHERE action = 'view'"
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f2", *"andersson", "enter")
+        await settle(pilot, app)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "ChoiceDialog"
+        await pilot.press("enter")  # nothing chosen
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "ChoiceDialog"
+        assert "Välj en anledning" in str(app.screen.query_one("#choice-error").render())
+        await pilot.press("x", "enter")  # a stray letter: kept in the field, refused as a reason
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "ChoiceDialog"
+        assert app.screen.query_one("#choice-text").value == "x"
+        assert "minst tre" in str(app.screen.query_one("#choice-error").render())
+        assert count(world, views) == 0
+        await pilot.press("backspace", *"Ringde om sin plan", "enter")  # typed at full speed
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "CaseCardScreen"
+        assert count(world, views + " AND reason = 'Ringde om sin plan' AND detail = 'outside caseload'") == 1
+        assert count(world, views) == 1
+
+
+async def test_a_listed_reason_is_chosen_with_the_arrows(world: World) -> None:
+    """qa21 7: ↓ Enter picks the first listed reason, and the access log holds it."""
+    from tui.app import ArenaApp
+    from store import db
+
+    from .test_tui import count, settle
+
+    app = ArenaApp(db.open(world.path), "omar.farah", pin=PIN)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f2", *"andersson", "enter")
+        await settle(pilot, app)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        await pilot.press("down", "enter")
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "CaseCardScreen"
+        assert count(world, "SELECT count(*) FROM audit_event WHERE action = 'view' AND reason LIKE 'Vikarierar%'"
+                     " AND detail = 'outside caseload'") == 1

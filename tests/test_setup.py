@@ -179,7 +179,7 @@ async def test_the_administrator_adds_an_activity_and_enrols_someone_from_the_ca
         app.open_case(pid, "Berg, Ali")
         await settle(pilot, app)
         if type(app.screen).__name__ == "ChoiceDialog":  # outside the caseload: a reason first
-            await pilot.press("enter")
+            await pilot.press("down", "enter")
             await settle(pilot, app)
         await pilot.press("i")
         await settle(pilot, app)

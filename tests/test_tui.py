@@ -209,7 +209,7 @@ async def test_outside_caseload_asks_for_a_reason_escape_shows_nothing(world: Wo
         assert count(world, "SELECT count(*) FROM audit_event WHERE action = 'view'") == 0
         await pilot.press("enter")
         await settle(pilot, app)
-        await pilot.press("enter")  # the first common reason
+        await pilot.press("down", "enter")  # the first common reason, chosen (Enter alone picks nothing)
         await settle(pilot, app)
         assert type(app.screen).__name__ == "CaseCardScreen"
         assert count(world, "SELECT count(*) FROM audit_event WHERE action = 'view' AND reason LIKE 'Vikarierar%'"
@@ -468,7 +468,7 @@ async def test_report_on_everyone_asks_a_reason_then_writes_and_logs_each_outsid
     app = make_app(world)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await settle(pilot, app)
-        for attempt in ("escape", "enter"):
+        for attempt in ("escape", "down enter"):
             await pilot.press("f5", "R")
             await settle(pilot, app)
             await pilot.press("tab", "tab", "tab", "enter", "down", "down", "enter")  # whom: everyone
@@ -477,7 +477,7 @@ async def test_report_on_everyone_asks_a_reason_then_writes_and_logs_each_outsid
             await pilot.press("ctrl+s")
             await settle(pilot, app)
             assert type(app.screen).__name__ == "ChoiceDialog"
-            await pilot.press(attempt)  # Escape: nothing; Enter: the first listed reason
+            await pilot.press(*attempt.split())  # Escape: nothing; ↓ Enter: the first listed reason
             await settle(pilot, app)
             if attempt == "escape":
                 assert not (world.path.parent / "rapporter").exists() or not any((world.path.parent / "rapporter").iterdir())

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar, cast
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
@@ -170,32 +170,65 @@ class PromptDialog(Dialog[T], Generic[T]):
         self.dismiss(None)
 
 
+class ChoiceList(OptionList):
+    """The options of a ChoiceDialog. Enter with nothing highlighted (an `explicit` dialog opens so) picks
+    nothing and the dialog says to choose."""
+
+    def action_select(self) -> None:
+        if self.highlighted is None and isinstance(self.screen, ChoiceDialog):
+            self.screen.nothing_chosen()
+            return
+        super().action_select()
+
+
 class ChoiceDialog(Dialog[T], Generic[T]):
     """Pick one of several options (value, label); Enter picks, Escape cancels. With `with_text`, a last
-    option (`with_text_label`) lets one type the value instead, turned into it by `check`."""
+    option (`with_text_label`) lets one type the value instead, turned into it by `check`. An `explicit`
+    dialog (a reason that is logged) opens with no option highlighted, so Enter alone picks nothing, and
+    a letter typed on the list goes to the text field (nothing typed is lost)."""
 
     BINDINGS = [Binding("escape", "cancel", "dlg.cancel")]
 
     def __init__(self, question: str, options: Sequence[tuple[T, str]], *, with_text: str | None = None,
-                 with_text_label: str = "", check: Callable[[str], T] | None = None) -> None:
+                 with_text_label: str = "", check: Callable[[str], T] | None = None, explicit: bool = False) -> None:
         super().__init__()
         self.question = question
         self.options = list(options)
         self.with_text = with_text
         self.with_text_label = with_text_label
         self.check: Callable[[str], T] = check or cast(Callable[[str], T], str)  # without check, T is str
+        self.explicit = explicit
 
     def compose(self) -> ComposeResult:
         labels = [label for _, label in self.options] + ([self.with_text_label] if self.with_text is not None else [])
         with Vertical(classes="dialog"):
             yield Label(self.question, classes="dialog-question")
-            yield OptionList(*[Option(label, id=str(i)) for i, label in enumerate(labels)], id="choice-list")
+            yield ChoiceList(*[Option(label, id=str(i)) for i, label in enumerate(labels)], id="choice-list")
             if self.with_text is not None:
                 yield Input(placeholder=self.with_text, id="choice-text")
             yield Label("", id="choice-error", classes="error")
 
     def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
+        choices = self.query_one(ChoiceList)
+        if self.explicit:
+            choices.highlighted = None
+        choices.focus()
+
+    def nothing_chosen(self) -> None:
+        self.query_one("#choice-error", Label).update(t("dlg.reason_choose"))
+
+    def on_key(self, event: events.Key) -> None:
+        """A letter typed on an explicit dialog's list goes to its text field, which takes the keys after it."""
+        if not (self.explicit and self.with_text is not None and event.is_printable and event.character):
+            return
+        field = self.query_one("#choice-text", Input)
+        if self.focused is field:
+            return
+        event.stop()
+        event.prevent_default()
+        field.insert_text_at_cursor(event.character)
+        self.query_one(ChoiceList).highlighted = len(self.options)  # "other reason (type below)"
+        field.focus()
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:

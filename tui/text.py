@@ -535,6 +535,8 @@ CATALOG.update({
     # dialogs
     "dlg.yes": ("Ja", "Yes"), "dlg.no": ("Nej", "No"), "dlg.ok": ("OK", "OK"), "dlg.cancel": ("Avbryt", "Cancel"),
     "dlg.next": ("Nästa fält", "Next field"),
+    "dlg.reason_choose": ("Välj en anledning med ↑↓ och Enter, eller skriv en (minst tre ord).",
+                   "Choose a reason with ↑↓ and Enter, or type one (at least three words)."),
     "dlg.reason_title": ("{name} ligger utanför din ärendelista. Ange anledning (loggas):",
                          "{name} is outside your caseload. Give a reason (logged):"),
     "dlg.reason.other": ("Annan anledning (skriv nedan)", "Other reason (type below)"),

@@ -39,7 +39,7 @@ def reason_dialog(name: str) -> ChoiceDialog[str]:
     """The access-reason modal: common reasons plus free text; Escape (None) cancels and nothing is opened."""
     options = [(t(key), t(key)) for key in REASON_KEYS]
     return ChoiceDialog(t("dlg.reason_title", name=name or "—"), options, with_text=t("dlg.reason_placeholder"),
-                        with_text_label=t("dlg.reason.other"), check=check_reason)
+                        with_text_label=t("dlg.reason.other"), check=check_reason, explicit=True)
 
 
 class TimelineTable(DataTable):

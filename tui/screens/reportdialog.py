@@ -155,7 +155,7 @@ def write_report(app: AppBase, request: ReportRequest, *, participant: str | Non
             options = [(t(key), t(key)) for key in REASON_KEYS]
             question = t("rep.reason_question", n=result.params["n"], total=result.params["total"])
             app.push_screen(ChoiceDialog(question, options, with_text=t("dlg.reason_placeholder"),
-                                         with_text_label=t("dlg.reason.other"), check=check_reason), given)
+                                         with_text_label=t("dlg.reason.other"), check=check_reason, explicit=True), given)
             return
         app.notify(t("report.saved", path=result), timeout=10)
 
