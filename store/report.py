@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import calendar as pycal
 import datetime as dt
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
@@ -533,8 +534,11 @@ def file_name(report: Report, fmt: str) -> str:
     return f"{t('rep.file_prefix')}-{report.period.replace('–', '--')}-{scope}.{fmt}"
 
 
-def write_file(report: Report, path: Path, fmt: str, dialect: tabular.Dialect | None = None) -> Path:
-    """Write under a temporary name, owner-only (0600), then rename: no half report is ever left behind."""
+def write_file(report: Report, path: Path, fmt: str, dialect: tabular.Dialect | None = None, *,
+               keep: bool = False) -> Path:
+    """Write under a temporary name, owner-only (0600), then rename: no half report is ever left behind.
+    `keep=True` never replaces a file that is there: the report gets the next free name ("….pdf",
+    "…-2.pdf", "…-3.pdf"); the path written is returned."""
     import os
 
     path = Path(path)
@@ -549,11 +553,26 @@ def write_file(report: Report, path: Path, fmt: str, dialect: tabular.Dialect | 
         else:
             with open(fd, "wb") as binary:
                 (write_pdf if fmt == "pdf" else write_xlsx)(report, binary)
-        os.replace(tmp, path)
+        if not keep:
+            os.replace(tmp, path)
+            return path
+        for n in itertools.count(1):
+            target = path if n == 1 else path.with_name(f"{path.stem}-{n}{path.suffix}")
+            try:
+                os.link(tmp, target)  # fails on a name that is taken: an earlier report is never replaced
+            except FileExistsError:
+                continue
+            except OSError:  # a file system without hard links: the name checked, then renamed
+                if target.exists():
+                    continue
+                os.replace(tmp, target)
+                return target
+            tmp.unlink()
+            return target
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return path
+    raise AssertionError("itertools.count does not end")
 
 
 def summary(report: Report) -> str:

@@ -117,3 +117,34 @@ async def test_search_says_the_age_of_a_samordningsnummer_without_birth_date_is_
         assert plain(results.get_cell(pid, "age")) == "okänd"
         await type_fast(pilot, app, "enter", "enter")
         assert "ålder okänd" in str(app.screen.query_one("#card-header").render())  # the card says the same
+
+
+async def test_report_dialog_at_80x24_shows_its_buttons_and_a_second_report_keeps_the_first(world: World) -> None:
+    from textual.widgets import Button
+
+    app = make_app(world)
+    folder = world.path.parent / "rapporter"
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot, app)
+        await type_fast(pilot, app, "f5", "R")
+        screen = app.screen
+        assert type(screen).__name__ == "ReportDialog"
+        for button in screen.query(Button):  # "Skriv rapport" and "Avbryt" on the screen, not scrolled away
+            region = button.region
+            assert region.height == 3 and region.bottom <= 24 - 1, (button.id, region)
+            assert screen.get_widget_at(region.x + region.width // 2, region.y + 1)[0] is button, button.id
+        await type_fast(pilot, app, "tab", "tab", "tab", "tab")  # to the format: the fields scroll, it shows
+        fmt = screen.query_one("#rep-format")
+        assert screen.has_focus_within and fmt.has_focus and fmt.region.bottom <= screen.query_one("#rep-write").region.y
+        await type_fast(pilot, app, "ctrl+s")
+        await settle(pilot, app)
+        first = folder / "narvarorapport-2026-11-handlaggare-omar.farah.pdf"
+        assert first.exists()
+        written = first.read_bytes()
+        await type_fast(pilot, app, "R", "ctrl+s")  # the same parameters again
+        await settle(pilot, app)
+    second = folder / "narvarorapport-2026-11-handlaggare-omar.farah-2.pdf"
+    assert second.exists() and first.read_bytes() == written  # the first file untouched
+    assert oct(second.stat().st_mode & 0o777) == "0o600"
+    assert {p.name for p in folder.iterdir()} == {first.name, second.name}  # no temporary left
+    assert any(second.name in str(n.message) for n in app._notifications)

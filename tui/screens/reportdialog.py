@@ -10,7 +10,7 @@ from pathlib import Path
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select
 
@@ -49,25 +49,37 @@ class ReportDialog(ModalScreen[ReportRequest | None]):
             scopes.append((t("rep.scope_participant", name=self.participant_name), "participant"))
         scopes += [(t("rep.scope_my_caseload"), "caseload"), (t("rep.scope_an_activity"), "activity"),
                    (t("rep.scope_everyone"), "all")]
-        with VerticalScroll(classes="dialog form", id="report-dialog"):
+        # the fields scroll, the buttons stay: at 80x24 "Skriv rapport / Avbryt" are on screen too
+        with Vertical(classes="dialog form", id="report-dialog"):
             yield Label(t("rep.dialog_title"), classes="dialog-question")
-            yield Label(t("rep.month_label"))
-            yield Input(clock.today().strftime("%Y-%m"), id="rep-month", placeholder="ÅÅÅÅ-MM")
-            with Horizontal(classes="form-row"):
-                yield Input("", id="rep-from", placeholder=t("rep.from_placeholder"))
-                yield Input("", id="rep-to", placeholder=t("rep.to_placeholder"))
-            yield Select(scopes, value=scopes[0][1], allow_blank=False, id="rep-scope")
-            yield Select([], prompt=t("rep.choose_activity"), id="rep-activity", classes="hidden")
-            yield Select([("PDF", "pdf"), ("Excel (XLSX)", "xlsx"), ("CSV", "csv")], value="pdf",
-                         allow_blank=False, id="rep-format")
+            with VerticalScroll(id="rep-fields"):
+                yield Label(t("rep.month_label"))
+                yield Input(clock.today().strftime("%Y-%m"), id="rep-month", placeholder="ÅÅÅÅ-MM")
+                with Horizontal(classes="form-row"):
+                    yield Input("", id="rep-from", placeholder=t("rep.from_placeholder"))
+                    yield Input("", id="rep-to", placeholder=t("rep.to_placeholder"))
+                yield Select(scopes, value=scopes[0][1], allow_blank=False, id="rep-scope")
+                yield Select([], prompt=t("rep.choose_activity"), id="rep-activity", classes="hidden")
+                yield Select([("PDF", "pdf"), ("Excel (XLSX)", "xlsx"), ("CSV", "csv")], value="pdf",
+                             allow_blank=False, id="rep-format")
             yield Label("", id="rep-error", classes="error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(t("rep.write"), variant="primary", id="rep-write")
                 yield Button(t("dlg.cancel"), id="rep-cancel")
 
     def on_mount(self) -> None:
+        self._fit()
         self.query_one("#rep-month", Input).focus()
         self._read_activities(self.app.db)
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """The fields get what the screen has left after the dialog's frame, title, error line and buttons
+        (90 % of the height, as every dialog), and scroll within it."""
+        fixed = 2 + 2 + 2 + 1 + 4  # border, padding, title with its margin, error line, buttons with theirs
+        self.query_one("#rep-fields").styles.max_height = max(3, int(self.app.size.height * 0.9) - fixed)
 
     @work(thread=True, group="report-dialog", exclusive=True, exit_on_error=False)
     def _read_activities(self, db: Database) -> None:
@@ -144,7 +156,8 @@ def write_report(app: AppBase, request: ReportRequest, *, participant: str | Non
                 return refused
             raise
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        return report.write_file(built, folder / report.file_name(built, request.fmt), request.fmt)
+        # a second report of the same period and people is written beside the first ("…-2.pdf"), never over it
+        return report.write_file(built, folder / report.file_name(built, request.fmt), request.fmt, keep=True)
 
     def given(why: str | None) -> None:
         if why:
