@@ -2,12 +2,15 @@
 as CSV or XLSX with Swedish or English headers, read through `store.tabular`.
 
 A row is matched to a person by identity number, else by reserve number (a row with neither is refused:
-a case must be findable again). A new person is registered as by Ctrl+N (with the 'anvisning'
-milestone); a known one is updated field by field through the change log, so importing the same file
-twice changes nothing and a changed row is one logged update, never a duplicate. Optional `activity`
-and `session` columns enrol the person (from `enrol_from`, default the referral date) unless already
-enrolled there. Every refused row is reported with its line and reason; `all_or_nothing` keeps nothing
-when any row is refused. One transaction for the whole file, a savepoint per row.
+a case must be findable again); a row whose two numbers belong to two people is refused. A new person is
+registered as by Ctrl+N (with the 'anvisning' milestone); a known one is updated field by field through
+the change log – only from the columns the file has and the cells it fills, so a partial list never wipes
+what is stored – so importing the same file twice changes nothing and a changed row is one logged
+update, never a duplicate. One person on rows that disagree is refused on every such line. Optional
+`activity` and `session` columns enrol the person (from `enrol_from`, default the referral date); another
+session of an activity the person is in moves the enrolment. Every refused row is reported with its line
+and reason; `all_or_nothing` keeps nothing when any row is refused. One transaction for the whole file, a
+savepoint per row.
 """
 from __future__ import annotations
 

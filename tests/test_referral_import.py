@@ -85,6 +85,12 @@ def test_a_row_naming_two_people_by_its_two_numbers_is_refused(world: World, tmp
     with pytest.raises(ArenaError) as refused:  # nor on the case card
         cases.update(world.db, "setup", world.people[0], reserve_number="RES-0002")
     assert refused.value.key == "id.reserve_taken"
+    con = dbfile.connect(world.path)  # two people with one reserve number, as an older release let it be
+    con.executemany("UPDATE participant SET reserve_number = 'RES-0009' WHERE id = ?", [(p,) for p in world.people[:2]])
+    con.commit()
+    con.close()
+    status, said = run(world, tmp_path, f"{HEADER}\n;RES-0009;Anna;Andersson;K;2026-09-01;\n", capsys)
+    assert status == 2 and "rad 2: reservnummer RES-0009 används av 2 personer" in said, said
 
 
 def test_one_person_twice_in_a_file_is_refused_by_both_lines_and_a_second_import_changes_nothing(
