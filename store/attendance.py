@@ -809,7 +809,8 @@ def import_csv(db: Database, login: str, path: str | Path, *, all_or_nothing: bo
                 yield r.line, {key: r.get(name) for key, name in cols.items()}
 
         def check(tx: Tx, row: dict) -> list:
-            if id_col == "participant_id":
+            # by number where the row has one, else by the id (an export of ours has both columns)
+            if id_col == "participant_id" or (not row.get("personnummer") and "participant_id" in cols):
                 pid = row.get("participant_id", "")
                 if not run(tx.conn, "SELECT 1 FROM participant WHERE id = ?", (pid,)).fetchone():
                     raise ArenaError("att.unknown_person", value=pid[:40])

@@ -20,7 +20,7 @@ from sqlalchemy.pool import StaticPool
 
 from store import clock, dbfile, schema
 from store.tx import Tx, driver, run  # noqa: F401 -- the transaction and the driver call, as store.db names them
-from store.i18n import ArenaError
+from store.i18n import ArenaError, os_reason
 
 BUSY_TIMEOUT_MS = 5000
 # What a failed write or open raises: SQLAlchemy's wrapper, or the driver's own (sqlite3 or SQLCipher).
@@ -303,7 +303,7 @@ def open(path: str | os.PathLike[str], *, upto: int | None = None, encrypt: bool
                 fd = os.open(file, os.O_CREAT | os.O_WRONLY, 0o600)
                 os.close(fd)
         except OSError as error:
-            raise ArenaError("err.db_open", path=path, detail=error.strerror or str(error)) from error
+            raise ArenaError("err.db_open", path=path, detail=os_reason(error)) from error
     try:
         key = _key_for(path, encrypt)
     except dbfile.Error as error:

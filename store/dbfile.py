@@ -31,7 +31,7 @@ from pathlib import Path
 from collections.abc import Callable
 from typing import Any
 
-from store.i18n import ArenaError
+from store.i18n import ArenaError, os_reason
 
 try:  # the SQLCipher build of SQLite (sqlcipher3-binary on Linux)
     import sqlcipher3 as _cipher
@@ -96,7 +96,7 @@ def load_key(db_path: str | os.PathLike[str] | None = None, *, create: bool = Fa
         _create_key(path)
         st = path.stat()
     except OSError as error:
-        raise ArenaError("err.db_key_unreadable", file=str(path), detail=error.strerror or str(error)) from error
+        raise ArenaError("err.db_key_unreadable", file=str(path), detail=os_reason(error)) from error
     if os.name == "posix" and st.st_mode & 0o077:
         # The database is owner-only; a key others can read would undo that. Refused, as ssh refuses a
         # private key others can read: one chmod fixes it, and nothing is opened before.
@@ -137,9 +137,10 @@ def _create_key(path: Path) -> None:
 def _read_key(path: Path) -> bytes:
     try:
         text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ArenaError("err.db_key_unreadable", file=str(path),
-                         detail=getattr(error, "strerror", None) or str(error)) from error
+    except UnicodeDecodeError as error:
+        raise ArenaError("err.db_key_damaged", file=str(path)) from error
+    except OSError as error:
+        raise ArenaError("err.db_key_unreadable", file=str(path), detail=os_reason(error)) from error
     lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
     try:
         key = bytes.fromhex(lines[0]) if len(lines) == 1 else b""

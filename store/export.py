@@ -14,6 +14,8 @@ from typing import IO, cast
 
 from store import access, audit, tabular
 from store.db import Database
+from store.i18n import t
+from store.tables import ONE_OF
 from store.tx import driver
 
 QUERIES: dict[str, tuple[tuple[str, ...], str]] = {
@@ -60,6 +62,40 @@ QUERIES: dict[str, tuple[tuple[str, ...], str]] = {
               "{where} ORDER BY e.at, e.id"),
 }
 WHAT = tuple(QUERIES)
+
+# A status column's stored word -> the catalog key of the word people read (CSV only; JSONL keeps the data).
+_STATUS_WORDS: dict[str, tuple[str, str]] = {
+    "participants": ("p.status", "status.{}"),
+    "attendance": ("t.status", "st.{}"),
+    "milestones": ("m.status", "ms.status.{}"),
+}
+
+
+def header_words(what: str, columns: Sequence[str]) -> list[str]:
+    """The CSV's header in the reader's language (`exp.col.first_name`: "förnamn" / "first name"; a table's
+    own word first, `exp.col.audit.reason`); a column the catalog does not name keeps its own name. The
+    words are ones `arena import` reads back. JSONL keeps the column names: a machine format."""
+    words = []
+    for column in columns:
+        for key in (f"exp.col.{what}.{column}", f"exp.col.{column}"):
+            word = t(key)
+            if word != key:
+                break
+        words.append(column if word == key else word)
+    return words
+
+
+def _status_in_words(what: str, sql: str) -> str:
+    """The SQL with the status column said in the reader's language (a CASE of literal catalog words)."""
+    if what not in _STATUS_WORDS:
+        return sql
+    column, key = _STATUS_WORDS[what]
+    values = ONE_OF[{"participants": "participant", "attendance": "attendance", "milestones": "milestone"}[what]]["status"]
+
+    def literal(text: str) -> str:
+        return "'" + text.replace("'", "''") + "'"
+    case = "CASE " + column + "".join(f" WHEN {literal(v)} THEN {literal(t(key.format(v)).lower())}" for v in values)
+    return sql.replace(f" {column},", f" {case} ELSE {column} END,", 1)
 
 
 PERSONAL = ("participants", "enrolments", "attendance", "milestones", "notes")
@@ -111,7 +147,8 @@ def write(db: Database, login: str, what: str, fmt: str, out: IO[str],
     if fmt == "csv":
         # the CSV streams from SQLite row by row, each cell formatted only when it must be (tabular)
         writer = tabular.writer(out, dialect)
-        writer.header(columns)
+        writer.header(header_words(what, columns))
+        sql = _status_in_words(what, sql)
         with db.read() as conn:
             raw = driver(conn)  # the driver's own cursor: no per-row wrapping
             if what != "attendance":

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from store.i18n import ArenaError
+from store.i18n import ArenaError, os_reason
 
 OWNER_ONLY = 0o600
 
@@ -64,7 +64,7 @@ def replacing(path: str | os.PathLike[str], *, force: bool = False,
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)  # 0600
     except OSError as error:
-        raise ArenaError("file.cannot_write", path=str(target), detail=error.strerror or str(error)) from error
+        raise ArenaError("file.cannot_write", path=str(target), detail=os_reason(error)) from error
     tmp = Path(tmp_name)
     try:
         with open(fd, "wb" if binary else "w", encoding=None if binary else encoding,
@@ -86,6 +86,6 @@ def replacing(path: str | os.PathLike[str], *, force: bool = False,
             else:
                 tmp.unlink()
     except OSError as error:
-        raise ArenaError("file.cannot_write", path=str(target), detail=error.strerror or str(error)) from error
+        raise ArenaError("file.cannot_write", path=str(target), detail=os_reason(error)) from error
     finally:
         tmp.unlink(missing_ok=True)

@@ -24,6 +24,25 @@ class Key(str):
     """A parameter that is itself a catalog key (a role, a field's name): said in the reader's language."""
 
 
+_OS_WORDS = {
+    "ENOENT": "os.ENOENT", "EACCES": "os.EACCES", "EPERM": "os.EACCES", "ENOSPC": "os.ENOSPC", "EDQUOT": "os.ENOSPC",
+    "EROFS": "os.EROFS", "EISDIR": "os.EISDIR", "ENOTDIR": "os.ENOTDIR", "EEXIST": "os.EEXIST", "EIO": "os.EIO",
+    "ENAMETOOLONG": "os.ENAMETOOLONG", "EBUSY": "os.EBUSY", "ETXTBSY": "os.EBUSY", "ELOOP": "os.ELOOP",
+    "EMFILE": "os.EMFILE", "ENFILE": "os.EMFILE", "EINVAL": "os.EINVAL", "EXDEV": "os.EXDEV",
+    "EHOSTDOWN": "os.ENETDOWN", "ENETDOWN": "os.ENETDOWN", "ENETUNREACH": "os.ENETDOWN", "ETIMEDOUT": "os.ENETDOWN",
+    "ESTALE": "os.ENETDOWN", "ECONNRESET": "os.ENETDOWN",
+}
+
+
+def os_reason(error: BaseException) -> Key:
+    """Why the operating system refused, as catalog words (`os.ENOENT`: "filen eller mappen finns inte"), never
+    the system's own English ("No such file or directory"): a parameter said in the reader's language."""
+    import errno
+
+    name = errno.errorcode.get(getattr(error, "errno", None) or 0, "")
+    return Key(_OS_WORDS.get(name, "os.other"))
+
+
 def install(catalog: Callable[..., str]) -> None:
     """The UI's catalog: `catalog(lang, key, **params)` returns the sentence for `key` in `lang`."""
     global _catalog

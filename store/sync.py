@@ -28,7 +28,7 @@ from sqlalchemy import RowMapping
 
 from store import changes, clock, merge, settings, snapshot
 from store.db import Database
-from store.i18n import ArenaError, Message
+from store.i18n import ArenaError, Message, os_reason
 from store.merge import Summary, applied
 from store.sealed import OPS_NAME, BadFile, decode_ops, encode_ops, ops_file_name, open_note, seal_note
 from store.share import RETRY_DELAYS, TRANSIENT, Collision, Share, retrying  # noqa: F401 -- also the sync's names
@@ -200,7 +200,7 @@ def new_key(path: str | os.PathLike[str]) -> Path:
     try:
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except OSError as error:
-        raise ArenaError("sync.key_write", path=str(target), detail=error.strerror or str(error)) from error
+        raise ArenaError("sync.key_write", path=str(target), detail=os_reason(error)) from error
     try:
         with os.fdopen(fd, "w") as out:
             out.write(base64.b64encode(os.urandom(32)).decode() + "\n")
@@ -208,7 +208,7 @@ def new_key(path: str | os.PathLike[str]) -> Path:
             os.fsync(out.fileno())
     except OSError as error:  # a full disk: no half key file left behind
         target.unlink(missing_ok=True)
-        raise ArenaError("sync.key_write", path=str(target), detail=error.strerror or str(error)) from error
+        raise ArenaError("sync.key_write", path=str(target), detail=os_reason(error)) from error
     return target
 
 

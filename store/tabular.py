@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from store.i18n import ArenaError, language
+from store.i18n import ArenaError, Key, language, os_reason
 
 # Long free-text notes pasted into a cell: Excel itself stops at 32 767 characters a cell, a generous
 # limit above that still refuses a runaway unquoted file instead of swallowing it whole.
@@ -95,7 +95,7 @@ def read(path: str | os.PathLike[str], *, sheet: str | None = None) -> Table:
     except PermissionError:
         raise ArenaError("tab.permission", path=name) from None
     except OSError as error:
-        raise ArenaError("tab.unreadable", path=name, detail=error.strerror or str(error)) from None
+        raise ArenaError("tab.unreadable", path=name, detail=os_reason(error)) from None
     if not head.strip(b"\xef\xbb\xbf\xff\xfe \t\r\n"):
         raise ArenaError("tab.empty", path=name)
     if head.startswith(_ZIP_MAGIC):
@@ -154,7 +154,7 @@ def _read_csv(file: Path, name: str, head: bytes) -> Table:
     try:
         handle = open(file, encoding=encoding, newline="")
     except OSError as error:
-        raise ArenaError("tab.unreadable", path=name, detail=error.strerror or str(error)) from None
+        raise ArenaError("tab.unreadable", path=name, detail=os_reason(error)) from None
     try:
         sample = handle.read(_SAMPLE)
         handle.seek(0)
@@ -244,12 +244,15 @@ def _read_xlsx(file: Path, name: str, sheet: str | None) -> Table:
     handle = open(file, "rb")  # a file object: openpyxl would refuse a name that does not end in .xlsx
     try:
         book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as error:
+    except zipfile.BadZipFile:
         handle.close()
-        raise ArenaError("tab.xlsx_broken", path=name, detail=str(error)[:120]) from None
-    except Exception as error:  # openpyxl raises its own types for many kinds of damage
+        raise ArenaError("tab.xlsx_broken", path=name, detail=Key("zip.bad")) from None
+    except OSError as error:
         handle.close()
-        raise ArenaError("tab.xlsx_broken", path=name, detail=type(error).__name__) from None
+        raise ArenaError("tab.unreadable", path=name, detail=os_reason(error)) from None
+    except Exception:  # a part missing (KeyError), a bad part (ValueError, openpyxl's own types)
+        handle.close()
+        raise ArenaError("tab.xlsx_broken", path=name, detail=Key("zip.part")) from None
 
     def close() -> None:
         book.close()
@@ -280,8 +283,8 @@ def _read_xlsx(file: Path, name: str, sheet: str | None) -> Table:
                 cells = [_xlsx_text(v) for v in raw]
                 if any(cells):
                     yield _row(header, cells, line)
-        except Exception as error:  # a damaged part of the zip shows only when read
-            raise ArenaError("tab.xlsx_broken", path=name, detail=type(error).__name__) from None
+        except Exception:  # a damaged part of the zip shows only when read
+            raise ArenaError("tab.xlsx_broken", path=name, detail=Key("zip.part")) from None
         finally:
             close()
 
@@ -303,9 +306,30 @@ def columns(header: Sequence[str], spec: Mapping[str, Sequence[str]], required: 
                 break
     missing = [key for key in required if key not in found]
     if missing:
-        raise ArenaError("tab.header", path=path, missing=", ".join(missing),
+        lang = _header_language(header, spec)
+        raise ArenaError("tab.header", path=path, missing=", ".join(column_name(lang, key, spec) for key in missing),
                          found=", ".join(h for h in header if h)[:300] or "–")
     return found
+
+
+def column_name(lang: str, key: str, spec: Mapping[str, Sequence[str]]) -> str:
+    """A column as a file in `lang` names it: the catalog's word (`exp.col.gender`: kön / gender), else the
+    Swedish alias or the English key."""
+    from store.i18n import text_in
+
+    word = text_in(lang, f"exp.col.{key}")
+    if word != f"exp.col.{key}":
+        return word
+    aliases = spec.get(key, ())
+    return aliases[0] if lang == "sv" and aliases else key
+
+
+def _header_language(header: Sequence[str], spec: Mapping[str, Sequence[str]]) -> str:
+    """The language a header row is written in: the one more of its cells are named in (the user's on a tie)."""
+    names = {lang: {_fold(column_name(lang, key, spec)) for key in spec} for lang in ("sv", "en")}
+    cells = {_fold(h) for h in header if h}
+    sv, en = len(cells & (names["sv"] - names["en"])), len(cells & (names["en"] - names["sv"]))
+    return "sv" if sv > en else "en" if en > sv else language()
 
 
 def _fold(text: str) -> str:

@@ -150,3 +150,72 @@ def test_the_catalogs_plural_forms_for_one_and_many(one: object) -> None:
     assert text_in("sv", "sync.status_waiting", n=one) == "1 rad väntar på data från en annan arbetsstation."
     assert text_in("en", "tamper.broken", n=one, who="x", at="y").startswith(
         "The access log has been tampered with: 1 event does not match its hash chain")
+
+
+def export(world: World, tmp_path: Path, what: str, lang: str, fmt: str = "csv") -> bytes:
+    out = tmp_path / f"{what}-{lang}.{fmt}"
+    assert cli.main(["export", "--what", what, "--format", fmt, "--reason", "kontroll av listan", "--db",
+                     str(world.path), "--user", "setup", "--pin-stdin", "--out", str(out), "--lang", lang]) == 0
+    return out.read_bytes()
+
+
+def test_export_headers_and_status_words_follow_the_language_and_read_back(
+        world: World, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """--lang sv: förnamn, anvisningsdatum, handläggare, status aktiv; --lang en: first name, referral date,
+    caseworker, active; JSONL keeps its keys (a machine format). The Swedish attendance export is read back by
+    `arena import attendance` as it is: every row unchanged."""
+    import csv
+    import json
+
+    from store import attendance
+
+    sv = list(csv.reader(export(world, tmp_path, "participants", "sv").decode("utf-8-sig").splitlines(), delimiter=";"))
+    assert {"förnamn", "efternamn", "kön", "anvisningsdatum", "handläggare"} <= set(sv[0]), sv[0]
+    assert not {"first_name", "referral_date", "caseworker_login"} & set(sv[0])
+    assert {r[sv[0].index("status")] for r in sv[1:]} == {"aktiv"}
+    en = list(csv.reader(export(world, tmp_path, "participants", "en").decode("utf-8-sig").splitlines()))
+    assert {"first name", "last name", "gender", "referral date", "caseworker"} <= set(en[0]), en[0]
+    assert {r[en[0].index("status")] for r in en[1:]} == {"active"}
+    line = json.loads(export(world, tmp_path, "participants", "sv", "jsonl").splitlines()[0])
+    assert "first_name" in line and line["status"] == "active"
+
+    attendance.mark(world.db, "lena.leder", world.people[0], world.activity_id, DAY, "partial", hours=2.5,
+                    note="kom sent")
+    attendance.mark(world.db, "lena.leder", world.people[1], world.activity_id, DAY, "excused", reason="LAKARE")
+    marks = list(csv.reader(export(world, tmp_path, "attendance", "sv").decode("utf-8-sig").splitlines(), delimiter=";"))
+    assert marks[0][:10] == ["id", "deltagar-id", "personnummer", "aktivitet", "pass", "datum", "status", "timmar",
+                             "orsak", "anteckning"], marks[0]
+    assert sorted(r[6] for r in marks[1:]) == ["delvis", "giltig frånvaro"]
+    capsys.readouterr()
+    assert import_attendance(world, tmp_path / "attendance-sv.csv") == 0, capsys.readouterr().err
+    assert "0 rader importerade, 2 oförändrade, 0 avvisade" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_a_missing_column_is_named_as_the_files_language_names_it(
+        world: World, tmp_path: Path, capsys: pytest.CaptureFixture, lang: str) -> None:
+    swedish = write(tmp_path / "sv.csv", "personnummer;förnamn;efternamn;handläggare", "19600415-1012;Anna;Svensson;omar.farah")
+    english = write(tmp_path / "en.csv", "personnummer,first_name,last_name,caseworker", "19600415-1012,Anna,Svensson,omar.farah")
+    for file, missing in ((swedish, "saknar kön, anvisningsdatum" if lang == "sv" else "lacks kön, anvisningsdatum"),
+                          (english, "saknar gender, referral date" if lang == "sv" else "lacks gender, referral date")):
+        assert cli.main(["import", "participants", str(file), "--db", str(world.path), "--user", "omar.farah",
+                         "--pin-stdin", "--lang", lang]) == 2
+        err = capsys.readouterr().err
+        assert missing in err, err
+
+
+@pytest.mark.parametrize("lang, words", [("sv", ("inget giltigt zip-arkiv", "filen eller mappen finns inte")),
+                                         ("en", ("not a valid zip archive", "no such file or folder"))])
+def test_no_system_english_in_a_message(world: World, tmp_path: Path, capsys: pytest.CaptureFixture, lang: str,
+                                        words: tuple[str, str]) -> None:
+    """A damaged .xlsx and a folder that does not exist: catalog words, not "File is not a zip file" or
+    "No such file or directory"."""
+    garbage = tmp_path / "lista.xlsx"
+    garbage.write_bytes(b"PK\x03\x04" + b"not really a zip" * 20)
+    assert import_attendance(world, garbage, "--lang", lang) == 2
+    err = capsys.readouterr().err
+    assert words[0] in err and "zip file" not in err, err
+    assert cli.main(["export", "--what", "activities", "--db", str(world.path), "--user", "setup", "--pin-stdin",
+                     "--out", str(tmp_path / "finns-inte" / "x.csv"), "--lang", lang]) == 2
+    err = capsys.readouterr().err
+    assert words[1] in err and "No such file" not in err, err

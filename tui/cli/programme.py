@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from store.i18n import ArenaError
+from store.i18n import ArenaError, os_reason
 
 from tui.text import t
 from tui.cli import common
@@ -93,7 +93,7 @@ def _sync_with(args: argparse.Namespace, share, key: bytes, key_path) -> int:  #
     try:
         summary = sync.sync(database, share, key, write_snapshot=True if args.snapshot else None)
     except OSError as error:
-        raise ArenaError("sync.share_failed", path=args.share, detail=error.strerror or str(error)) from error
+        raise ArenaError("sync.share_failed", path=args.share, detail=os_reason(error)) from error
     sync.remember(database, args.share if sync.is_database_url(args.share) else str(Path(args.share).resolve()),
                   str(key_path))
     for problem in summary.problems:
@@ -132,7 +132,7 @@ def _import_share(directory: str, share, key: bytes) -> None:  # noqa: ANN001
     try:
         result = hubmove.import_share(sync.DirShare(directory), share, key)
     except OSError as error:
-        raise ArenaError("sync.share_failed", path=directory, detail=error.strerror or str(error)) from error
+        raise ArenaError("sync.share_failed", path=directory, detail=os_reason(error)) from error
     if result.collisions:
         raise ArenaError("sync.import_collision", n=len(result.collisions), name=result.collisions[0])
     print(t("sync.imported", path=directory, copied=result.copied, present=result.present))
