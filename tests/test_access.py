@@ -351,7 +351,7 @@ def test_audit_export_takes_the_same_filter_and_only_for_administrators(world: W
     assert cli.main(["export", "--what", "audit", "--outside", "--db", str(world.path), "--user", "setup", "--pin-stdin",
                      "--out", str(out)]) == 0
     rows = list(csv.DictReader(out.open(encoding="utf-8-sig"), delimiter=";"))
-    assert [(r["user_login"], r["reason"]) for r in rows] == [("karin.ek", "Vikarierar för Omar")]
+    assert [(r["användare"], r["anledning"]) for r in rows] == [("karin.ek", "Vikarierar för Omar")]
     capsys.readouterr()
     assert cli.main(["export", "--what", "audit", "--db", str(world.path), "--user", "omar.farah", "--pin-stdin",
                      "--out", str(tmp_path / "nej.csv")]) == 2

@@ -300,7 +300,7 @@ def test_import_an_unquoted_decimal_comma_in_a_comma_file_is_a_refused_row(world
 
 @pytest.mark.parametrize("content,expected", [
     (None, "finns inte"),
-    (b"namn;telefon\r\nAnna;070\r\n", "saknar activity, date, status"),
+    (b"namn;telefon\r\nAnna;070\r\n", "saknar aktivitet, datum, status"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "gamla Excel-formatet"),
 ])
 def test_import_names_the_true_reason_a_file_cannot_be_used(world: World, tmp_path: Path,

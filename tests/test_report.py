@@ -32,16 +32,16 @@ def run(*args: str) -> str:
 def test_report_totals_rebuild_from_the_exported_rows(demo_db: Path) -> None:
     out = run("report", "narvaro", "--db", str(demo_db), "--month", "2026-11", "--reason", "Månadsrapport")
     lines = list(csv.DictReader(io.StringIO(out.lstrip("\ufeff")), delimiter=";"))  # Swedish Excel dialect
-    exported = list(csv.DictReader(io.StringIO(run("export", "--db", str(demo_db), "--what", "attendance", "--dialect", "rfc4180", "--reason", "test")
+    exported = list(csv.DictReader(io.StringIO(run("export", "--db", str(demo_db), "--what", "attendance", "--dialect", "rfc4180", "--reason", "test", "--lang", "en")
                                                .lstrip("\ufeff"))))
-    participants = list(csv.DictReader(io.StringIO(run("export", "--db", str(demo_db), "--what", "participants", "--dialect", "rfc4180", "--reason", "test")
+    participants = list(csv.DictReader(io.StringIO(run("export", "--db", str(demo_db), "--what", "participants", "--dialect", "rfc4180", "--reason", "test", "--lang", "en")
                                                    .lstrip("\ufeff"))))
-    number_of = {p["id"]: p["personnummer"] or p["reserve_number"] for p in participants}
+    number_of = {p["id"]: p["personnummer"] or p["reserve number"] for p in participants}
     attended: dict[str, float] = defaultdict(float)
     unexcused: dict[str, int] = defaultdict(int)
     for row in exported:
         if row["date"].startswith("2026-11"):
-            key = number_of[row["participant_id"]]
+            key = number_of[row["participant id"]]
             attended[key] += float(row["hours"])
             unexcused[key] += row["status"] == "unexcused"
     totals = {r["Personnummer"]: r for r in lines if r["Vecka"] == "Totalt"}
