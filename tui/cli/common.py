@@ -89,11 +89,28 @@ def _stdout_utf8_bom():  # noqa: ANN202
     sys.stdout.flush()
     stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
     try:
-        stream.write("\ufeff")
-        yield stream
+        yield _MarkFirst(stream)
         stream.flush()
     finally:
         stream.detach()  # sys.stdout's buffer stays open
+
+
+class _MarkFirst:
+    """A text stream whose first write is preceded by the byte-order mark: a command refused before it
+    wrote anything leaves standard output empty."""
+
+    def __init__(self, stream) -> None:  # noqa: ANN001
+        self._stream = stream
+        self._marked = False
+
+    def write(self, text: str) -> int:
+        if not self._marked:
+            self._marked = True
+            self._stream.write("\ufeff")
+        return self._stream.write(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
 
 
 def db_path(args: argparse.Namespace) -> Path:
