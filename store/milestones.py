@@ -194,6 +194,17 @@ def _person(tx: Tx, participant_id: str) -> _Person:
     return rows.named(_Person, row)
 
 
+def referral_date(db: Database, login: str, participant_id: str) -> str:
+    """The person's referral date (ISO): the earliest a milestone may be achieved or planned, so a dialog can
+    refuse an earlier date where it is typed (the writes below refuse it too)."""
+    with db.read() as conn:
+        access.require_case(conn, login, participant_id)
+        found = conn.exec_driver_sql("SELECT referral_date FROM participant WHERE id = ?", (participant_id,)).scalar()
+    if found is None:
+        raise ArenaError("att.unknown_person", value=participant_id[:40])
+    return str(found)
+
+
 def _period(tx: Tx, participant_id: str) -> int:
     return tx.conn.exec_driver_sql("SELECT coalesce(max(period), 1) FROM milestone WHERE participant_id = ?",
                                    (participant_id,)).scalar_one()

@@ -109,3 +109,45 @@ async def test_a_listed_reason_is_chosen_with_the_arrows(world: World) -> None:
         assert type(app.screen).__name__ == "CaseCardScreen"
         assert count(world, "SELECT count(*) FROM audit_event WHERE action = 'view' AND reason LIKE 'Vikarierar%'"
                      " AND detail = 'outside caseload'") == 1
+
+
+async def test_a_milestone_date_before_the_referral_is_refused_where_it_is_typed(world: World) -> None:
+    """qa21 6: `a` on F4 (the card shares the keys), a date before the referral (2026-09-01): refused in the
+    first dialog, the typed date kept, nothing saved; then `p` with such a date likewise; a good date goes on."""
+    from tui.app import ArenaApp
+    from store import db, dbfile
+
+    from .test_tui import open_board, settle
+
+    def milestones(pid: str) -> list[tuple]:
+        con = dbfile.connect(world.path)
+        try:
+            return con.execute("SELECT stage_code, status, planned_date, achieved_date FROM milestone"
+                               " WHERE participant_id = ? ORDER BY rowid", (pid,)).fetchall()
+        finally:
+            con.close()
+
+    app = ArenaApp(db.open(world.path), "omar.farah", pin=PIN)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pid = await open_board(pilot, app)
+        before = milestones(pid)
+        await pilot.press("a")
+        await settle(pilot, app)
+        await pilot.press(*"2025-01-01", "enter")  # the dialog's date is selected: typing replaces it
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "PromptDialog"
+        assert app.screen.query_one("#prompt-input").value == "2025-01-01"
+        assert "före anvisningen 2026-09-01" in str(app.screen.query_one("#prompt-error").render())
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert milestones(pid) == before
+        await pilot.press("p")
+        await settle(pilot, app)
+        await pilot.press(*"2026-08-31", "enter")
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "PromptDialog"
+        assert app.screen.query_one("#prompt-input").value == "2026-08-31"
+        await pilot.press("ctrl+a", "ctrl+k", *"2026-09-01", "enter")
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "MilestonesScreen"
+        assert milestones(pid)[-1][2] == "2026-09-01"

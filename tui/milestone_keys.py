@@ -45,6 +45,18 @@ def _past_date(text: str) -> dt.date:
     return day
 
 
+def _since(referral: str, *, past: bool) -> Callable[[str], dt.date]:
+    """A milestone's date (achieved if `past`, else planned) checked where it is typed: not before the
+    person's referral (nor in the future, if `past`); the dialog keeps the text and says why."""
+    def check(text: str) -> dt.date:
+        day = _past_date(text) if past else _date(text)
+        if day.isoformat() < referral:
+            raise ArenaError("ms.before_referral", date=day.isoformat(), referral=referral)
+        return day
+
+    return check
+
+
 class MilestoneKeys:
     app: AppBase
 
@@ -68,12 +80,13 @@ class MilestoneKeys:
         target = self.target()
         if target is None or target[2] is None:
             return
-        _, name, current = target[0], target[1], target[2]
+        pid, name, current = target[0], target[1], target[2]
         db, login = self.app.db, self.app.login
 
         async def steps(flow: DialogFlow) -> None:
+            referral = await flow.read(milestones.referral_date, db, login, pid)
             achieved = await flow.ask(PromptDialog(t("ms.achieved_prompt", stage=current.stage_label, name=name),
-                                                   clock.today().isoformat(), check=_past_date))
+                                                   clock.today().isoformat(), check=_since(referral, past=True)))
             if achieved is None:
                 return
             all_stages = await flow.read(milestones.stages, db)
@@ -92,7 +105,7 @@ class MilestoneKeys:
             default = (clock.today() + dt.timedelta(days=14)).isoformat()
             stage = dict(choices).get(code, code)
             planned = await flow.ask(PromptDialog(t("ms.plan_date_prompt", stage=stage, name=name), default,
-                                                  check=_date))
+                                                  check=_since(referral, past=False)))
             if planned is None:
                 self.app.notify(t("ms.nothing_saved", stage=current.stage_label, name=name))
             else:
@@ -104,12 +117,13 @@ class MilestoneKeys:
         target = self.target()
         if target is None or target[2] is None:
             return
-        name, current = target[1], target[2]
+        pid, name, current = target[0], target[1], target[2]
         db, login = self.app.db, self.app.login
 
         async def steps(flow: DialogFlow) -> None:
+            referral = await flow.read(milestones.referral_date, db, login, pid)
             question = t("ms.plan_date_prompt", stage=current.stage_label, name=name)
-            planned = await flow.ask(PromptDialog(question, current.planned_date or "", check=_date))
+            planned = await flow.ask(PromptDialog(question, current.planned_date or "", check=_since(referral, past=False)))
             if planned is not None:
                 self._write(lambda: milestones.set_planned(db, login, current.id, planned))
 
