@@ -469,9 +469,7 @@ def write_pdf(report: Report, out: IO[bytes]) -> None:
         cols = [(t("rep.col.week"), 30), (t("rep.col.planned"), 35), (t("rep.col.attended"), 35),
                 (t("rep.col.absence_hours"), 40), (t("rep.col.unexcused_count"), 40)]
         pdf.set_font("DejaVu", "B", 9)
-        for name, w in cols:
-            pdf.cell(w, 7, name, border=1)
-        pdf.ln()
+        _wrapped_row(pdf, [(name, w, "L") for name, w in cols])
         for line in [*person.weeks, person.total]:
             pdf.set_font("DejaVu", "B" if line.week == "total" else "", 9)
             values = [line.label, num(line.planned), num(line.attended), num(sum(line.absence.values())),
@@ -486,19 +484,17 @@ def write_pdf(report: Report, out: IO[bytes]) -> None:
             pdf.set_font("DejaVu", "", 9)
             pdf.cell(width, 6, t("rep.no_absences"), new_x="LMARGIN", new_y="NEXT")
         else:
-            acols = [(t("rep.col.date"), 25), (t("rep.col.activity"), 55), (t("rep.col.code"), 50),
-                     (t("rep.col.hours"), 20), (t("rep.col.unexcused"), 30)]
+            # the reason's whole label is shown ("Läkar- eller tandläkarbesök"): a cell too narrow wraps
+            acols = [(t("rep.col.date"), 24), (t("rep.col.activity"), 52), (t("rep.col.code"), 64),
+                     (t("rep.col.hours"), 18), (t("rep.col.unexcused"), 22)]
             pdf.set_font("DejaVu", "B", 9)
-            for name, w in acols:
-                pdf.cell(w, 7, name, border=1)
-            pdf.ln()
+            _wrapped_row(pdf, [(name, w, "L") for name, w in acols])
             for a in person.absences:
                 pdf.set_font("DejaVu", "B" if a.unexcused else "", 9)
                 pdf.set_text_color(192, 0, 0) if a.unexcused else pdf.set_text_color(0, 0, 0)
-                for (_, w), value in zip(acols, (a.date, _fit(pdf, a.activity, w), _fit(pdf, a.label, w),
-                                                 num(a.hours), t("rep.yes") if a.unexcused else "")):
-                    pdf.cell(w, 6, value, border=1)
-                pdf.ln()
+                _wrapped_row(pdf, list(zip((a.date, a.activity, a.label, num(a.hours),
+                                            t("rep.yes") if a.unexcused else ""),
+                                           (w for _, w in acols), ("L", "L", "L", "R", "L"))))
             pdf.set_text_color(0, 0, 0)
         if person.notes:
             pdf.ln(3)
@@ -517,12 +513,20 @@ def write_pdf(report: Report, out: IO[bytes]) -> None:
     out.write(bytes(pdf.output()))
 
 
-def _fit(pdf, text: str, width: float) -> str:  # noqa: ANN001
-    if pdf.get_string_width(text) <= width - 2:
-        return text
-    while text and pdf.get_string_width(text + "…") > width - 2:
-        text = text[:-1]
-    return text + "…"
+def _wrapped_row(pdf, cells: list[tuple[str, float, str]], line: float = 5.0) -> None:  # noqa: ANN001
+    """One table row of bordered cells (text, width, align), each wrapped onto as many lines as its text
+    needs and all as tall as the tallest: nothing is cut off. A row that would not fit starts a new page."""
+    lines = [pdf.multi_cell(w, line, text, dry_run=True, output="LINES") for text, w, _ in cells]
+    height = line * max(1, *(len(found) for found in lines)) + 1
+    if pdf.will_page_break(height):
+        pdf.add_page()
+    x, y = pdf.get_x(), pdf.get_y()
+    for text, w, align in cells:
+        pdf.rect(x, y, w, height)
+        pdf.set_xy(x, y + 0.5)
+        pdf.multi_cell(w, line, text, align=align, new_x="RIGHT", new_y="TOP")
+        x += w
+    pdf.set_xy(pdf.l_margin, y + height)
 
 
 # ---------------------------------------------------------------------------------------------- files

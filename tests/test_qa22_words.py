@@ -219,3 +219,27 @@ def test_no_system_english_in_a_message(world: World, tmp_path: Path, capsys: py
                      "--out", str(tmp_path / "finns-inte" / "x.csv"), "--lang", lang]) == 2
     err = capsys.readouterr().err
     assert words[1] in err and "No such file" not in err, err
+
+
+@pytest.mark.parametrize("lang, labels", [
+    ("sv", ("Läkar- eller tandläkarbesök", "Ogiltig frånvaro", "Myndighetsbesök", "Ogiltig frånvaro (antal)")),
+    ("en", ("Doctor or dentist", "Unexcused absence", "Appointment with an authority", "Unexcused absences (count)"))])
+def test_the_pdf_shows_every_absence_label_whole(world: World, tmp_path: Path, lang: str,
+                                                 labels: tuple[str, ...]) -> None:
+    """`arena report narvaro --format pdf`: the absences' labels (and the week table's headers) wrap in their
+    cells instead of being cut ("Läkar- eller tan…", "Unexcused a…")."""
+    from pypdf import PdfReader
+
+    from store import attendance
+
+    for day, status, reason in ((DAY, "excused", "LAKARE"), (DAY - dt.timedelta(days=3), "unexcused", None),
+                                (DAY - dt.timedelta(days=4), "excused", "MYNDIGHET")):
+        attendance.mark(world.db, "lena.leder", world.people[0], world.activity_id, day, status, reason=reason)
+    out = tmp_path / "rapport.pdf"
+    assert cli.main(["report", "narvaro", "--month", "2026-11", "--participant", world.people[0], "--format", "pdf",
+                     "--db", str(world.path), "--user", "omar.farah", "--pin-stdin", "--out", str(out), "--reason",
+                     "kontroll inför utbetalningen", "--lang", lang]) == 0
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(out).pages).split())
+    assert "…" not in text, text
+    for label in labels:
+        assert label in text, (label, text)
