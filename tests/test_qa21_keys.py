@@ -151,3 +151,23 @@ async def test_a_milestone_date_before_the_referral_is_refused_where_it_is_typed
         await settle(pilot, app)
         assert type(app.screen).__name__ == "MilestonesScreen"
         assert milestones(pid)[-1][2] == "2026-09-01"
+
+
+def test_find_without_a_match_says_so_and_exits_1_a_wrong_check_digit_names_the_number_and_exits_2(
+        world: World) -> None:
+    """qa21 9: `arena find` as F2 says it: no match is one line and exit 1 (stdout empty, or [] in JSON); a
+    number whose check digit is wrong names the number meant, exit 2 (bad input); a match exits 0."""
+    cases.update(world.db, "omar.farah", world.people[1], personnummer="19900405-4657")
+
+    def find(*args: str) -> tuple[int, str, str]:
+        done = arena("find", *args, "--db", str(world.path), "--user", "omar.farah", "--pin-stdin", stdin=f"{PIN}\n")
+        return done.returncode, done.stdout, done.stderr
+
+    assert find("RES") == (1, "", "arena: Inga träffar.\n")
+    assert find("zzzz", "--format", "json") == (1, "[]\n", "arena: Inga träffar.\n")
+    code, out, err = find("19900405-4658")
+    assert (code, out) == (2, "") and err == "arena: Kontrollsiffran stämmer inte – menade du 19900405-4657?\n"
+    code, out, err = find("19900405-4657")
+    assert code == 0 and "Berg" in out and err == ""
+    assert arena("--lang", "en", "find", "zzzz", "--db", str(world.path), "--user", "omar.farah", "--pin-stdin",
+                 stdin=f"{PIN}\n").stderr == "arena: No matches.\n"

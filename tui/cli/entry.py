@@ -276,7 +276,10 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_find(args: argparse.Namespace) -> int:
-    from store import audit, cases, validate
+    """The ranked matches, one a line (or JSON). No match says so in one line on stderr and exits 1, as grep
+    does; a number whose only fault is its check digit is bad input (exit 2) and the line names the number
+    meant, as F2 does."""
+    from store import audit, cases, identity, validate
 
     database = common.open_db(args)
     login = common.actor(args, database)
@@ -291,7 +294,11 @@ def cmd_find(args: argparse.Namespace) -> int:
         for h in hits:
             p = h.participant
             print(f"{h.score:5d}  {p.display_number():15}  {p.name:35}  {t('match.' + h.matched_on.replace(' ', '_'))}")
-    return 0
+    if hits:
+        return 0
+    meant = identity.corrected(query)
+    sys.stderr.write(f"arena: {t('id.check_digit_hint', number=meant) if meant else t('search.none')}\n")
+    return 2 if meant else 1
 
 
 COMMANDS = {"demo": cmd_demo, "export": cmd_export, "import": cmd_import, "find": cmd_find}
