@@ -171,3 +171,33 @@ def test_find_without_a_match_says_so_and_exits_1_a_wrong_check_digit_names_the_
     assert code == 0 and "Berg" in out and err == ""
     assert arena("--lang", "en", "find", "zzzz", "--db", str(world.path), "--user", "omar.farah", "--pin-stdin",
                  stdin=f"{PIN}\n").stderr == "arena: No matches.\n"
+
+
+def test_the_gallring_question_names_whole_people() -> None:
+    """qa21 11: the question before gallring lists whole names and says how many more, never 'Al-Hashimi, )?'."""
+    from tui.cli.programme import _whole_names
+
+    names = [f"Al-Hashimi{i}, Fatima Zahra" for i in range(20)]
+    said = _whole_names(names)
+    assert said.endswith(" till") and all(part.endswith("Fatima Zahra") for part in said.rsplit(" och ", 1)[0].split("; "))
+    shown = said.count("Fatima Zahra")
+    assert 1 <= shown < 20 and said.endswith(f"och {20 - shown} till")
+    assert _whole_names(["Berg, Ali", "Ek, Eva"]) == "Berg, Ali; Ek, Eva"
+
+
+async def test_the_exit_question_names_the_person_from_its_first_step(world: World) -> None:
+    """qa21 12: `e` on F4: the outcome question names the person (the confirmation did already)."""
+    from tui.app import ArenaApp
+    from store import db
+
+    from .test_tui import open_board, settle
+
+    app = ArenaApp(db.open(world.path), "omar.farah", pin=PIN)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pid = await open_board(pilot, app)
+        person = cases.get(world.db, "omar.farah", pid)
+        await pilot.press("e")
+        await settle(pilot, app)
+        question = str(app.screen.query_one(".dialog-question").render())
+        assert question.startswith("Avsluta") and person.first_name in question and person.last_name in question, question
+        await pilot.press("escape")

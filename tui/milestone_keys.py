@@ -154,7 +154,7 @@ class MilestoneKeys:
         async def steps(flow: DialogFlow) -> None:
             outcomes = await flow.read(milestones.outcomes, db)
             labels = {o.code: o.label for o in outcomes}
-            code = await flow.ask(ChoiceDialog(t("ms.exit_prompt"), [(o.code, o.label) for o in outcomes]))
+            code = await flow.ask(ChoiceDialog(t("ms.exit_prompt", name=name), [(o.code, o.label) for o in outcomes]))
             if not code:
                 return
             day = await flow.ask(PromptDialog(t("ms.exit_date", name=name), clock.today().isoformat(),

@@ -172,6 +172,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "gallra.confirm": ("Ta bort {n} {n|ärende|ärenden} för alltid ({names})? Skriv ja:",
                        "Remove {n} {n|case|cases} for good ({names})? Type yes:"),
     "gallra.yes": ("ja", "yes"),
+    "gallra.more": ("och {n} till", "and {n} more"),
     "gallra.not_confirmed": ("Inget gallrat: bekräftelsen var inte ”ja”. Kör igen och skriv ja, eller --yes i ett schemalagt jobb.",
                              "Nothing removed: the answer was not “yes”. Run again and type yes, or use --yes in a scheduled job."),
     "gallra.would": ("Skulle gallra {n} {n|ärende|ärenden} med senaste post före {cutoff} ({kept} sparas: födda dag 5, 15 "
@@ -736,7 +737,7 @@ CATALOG.update({
     "ms.plan_date_prompt": ("{name} · {stage}: planerat datum (ÅÅÅÅ-MM-DD):",
                             "{name} · {stage}: planned date (YYYY-MM-DD):"),
     "ms.reason_prompt": ("Anledning:", "Reason:"),
-    "ms.exit_prompt": ("Avslut: välj utfall och datum", "Exit: pick an outcome and a date"),
+    "ms.exit_prompt": ("Avsluta {name}: välj utfall (sedan datum)", "Exit {name}: pick an outcome (then a date)"),
     "ms.nothing_saved": ("Avbrutet – inget sparades: {stage} för {name} är inte markerad som uppnådd.",
                          "Cancelled – nothing was saved: {stage} for {name} is not marked achieved."),
     "ms.no_next": ("(inget nytt steg nu)", "(no next stage now)"),

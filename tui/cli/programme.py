@@ -195,6 +195,17 @@ def cmd_settings(args: argparse.Namespace) -> int:
     return 0
 
 
+def _whole_names(names: list[str], room: int = 200) -> str:
+    """The names for the gallring question, each whole: as many as fit in `room` characters, then how many
+    more ("och 3 till"), never a name cut in the middle."""
+    shown: list[str] = []
+    for name in names:
+        if shown and len("; ".join([*shown, name])) > room:
+            return "; ".join(shown) + " " + t("gallra.more", n=len(names) - len(shown))
+        shown.append(name)
+    return "; ".join(shown)
+
+
 def cmd_gallra(args: argparse.Namespace) -> int:
     """Lists what goes; without --dry-run it names every person and removes only after a typed "ja"
     (the next line of standard input after the PIN, or --yes for a scheduled job)."""
@@ -216,7 +227,7 @@ def cmd_gallra(args: argparse.Namespace) -> int:
         counts = ", ".join(f"{k} {v}" for k, v in c.counts.items())
         print(f"{named.get(c.participant_id, '')}  {c.participant_id}  {t('gallra.last', day=c.last_entry)}  {counts}")
     if not args.yes:
-        print(t("gallra.confirm", n=len(planned.remove), names="; ".join(named.values())[:200]), end=" ", flush=True)
+        print(t("gallra.confirm", n=len(planned.remove), names=_whole_names(list(named.values()))), end=" ", flush=True)
         answer = sys.stdin.readline().strip().casefold() if sys.stdin is not None else ""
         if answer not in (t("gallra.yes").casefold(), "ja", "yes"):
             print()
