@@ -176,6 +176,8 @@ def _read_csv(file: Path, name: str, head: bytes) -> Table:
                 row_line, start = start, reader.line_num + 1
                 if start - row_line > 1:
                     _check_quotes(cells, delimiter, len(header), name, row_line, start - 1)
+                if cells and cells[-1].endswith(("\n", "\r")):  # a quote still open at the file's end
+                    raise ArenaError("tab.unclosed_quote", path=name, line=row_line, end=start - 1)
                 if any(c.strip() for c in cells):
                     yield _row(header, [c.strip() for c in cells], row_line)
         except csv.Error as error:

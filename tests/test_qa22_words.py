@@ -82,6 +82,12 @@ def test_an_unclosed_quote_is_named_with_its_line_and_nothing_is_imported(
     err = capsys.readouterr().err
     assert "rad 2" in err and "citattecken" in err and "stängs aldrig" in err, err
     assert rows(world, "SELECT count(*) FROM attendance") == [(0,)]
+    last = write(tmp_path / "sist.csv", HEADER, f"{p[1]};Arbetsträning café;{DAY};närvarande;;;",
+                 f'{p[0]};Arbetsträning café;{DAY};närvarande;;;"glömde citattecknet')  # open at the file's end
+    assert import_attendance(world, last) == 2
+    err = capsys.readouterr().err
+    assert "rad 3" in err and "stängs aldrig" in err, err
+    assert rows(world, "SELECT count(*) FROM attendance") == [(0,)]
     people = write(tmp_path / "anvisningar.csv", "personnummer;förnamn;efternamn;kön;anvisningsdatum;handläggare;veckoplan",
                    '19600415-1012;"Anna;Svensson;K;2026-11-10;omar.farah;8',
                    "19751205-3331;Per-Åke;Lindén;M;2026-11-05;omar.farah;8")
