@@ -390,6 +390,8 @@ def _fill(cur, rng: random.Random, uid, n: int, days: int, today: dt.date) -> in
                     status, reason = "present", None
                 late = rng.random() < 0.03  # a paper list typed in a day or two later
                 typed = d + dt.timedelta(days=rng.choice((1, 1, 2))) if late else d
+                while not calendar.is_workday(typed):  # typed in at the office, on a working day
+                    typed += dt.timedelta(days=1)
                 late = late and typed < today  # nothing is written later than the moment the demo is built
                 for (aid, sid, lead_login), hours, slot in booked:
                     planned = hours[d.weekday()]

@@ -162,8 +162,8 @@ def demo_unrealism(conn, built: str) -> dict[str, int]:  # noqa: ANN001 -- a con
     """What #21's testers found fake in a demo database, counted (only the non-zero counts): anything
     stamped later than the moment it was built (`built`), a leader at two sessions that meet at the same
     time on one day (as the marks show them, whatever the sessions' hours say), a mark recorded before its
-    session began or long after it, a paper list typed in on its own day or more than three days later,
-    a referral on a Saturday, Sunday or holiday."""
+    session began or long after it, a paper list typed in on its own day, on a day off or more than five
+    days later (a weekend between), a referral on a Saturday, Sunday or holiday."""
     from store import calendar
 
     run = conn.exec_driver_sql
@@ -186,7 +186,10 @@ def demo_unrealism(conn, built: str) -> dict[str, int]:  # noqa: ANN001 -- a con
             "  OR substr(t.recorded_at, 12, 5) NOT BETWEEN s.start_time AND s.end_time)").scalar(),
         "paper list typed odd": run(
             "SELECT count(*) FROM attendance WHERE late = 1 AND julianday(substr(recorded_at, 1, 10))"
-            " - julianday(date) NOT BETWEEN 1 AND 3").scalar(),
+            " - julianday(date) NOT BETWEEN 1 AND 5").scalar(),
+        "paper list typed on a day off": sum(
+            1 for (day,) in run("SELECT DISTINCT substr(recorded_at, 1, 10) FROM attendance WHERE late = 1")
+            if not calendar.is_workday(dt.date.fromisoformat(day))),
         "referral not a working day": sum(
             1 for (day,) in run("SELECT referral_date FROM participant")
             if not calendar.is_workday(dt.date.fromisoformat(day))),

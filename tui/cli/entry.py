@@ -43,7 +43,7 @@ DEMO_PARTICIPANTS = 400
 # The demo generator's generation, written beside the demo database it built (demo.db.generation). `arena --demo`
 # sets a demo database of an older generation aside (renamed, never deleted) and builds a new one, so what a
 # user sees is what the demo makes now. Raise it when store/demo.py changes what it writes.
-DEMO_GENERATION = "2026-11-24 nothing after now, workday referrals"
+DEMO_GENERATION = "2026-11-24 nothing after now, referrals and paper lists on working days"
 
 
 _ARGPARSE = [  # argparse speaks English; its usual messages are said again from the catalog

@@ -250,8 +250,8 @@ def _change(words: _Words, h: cases.HistoryEntry) -> str:
         if k in ("recorded_at", "updated_at", "created_at") or (k == "participant_id" and h.table != "participant"):
             continue
         before, after = words.say(h.table, k, old), words.say(h.table, k, new)
-        if before == after:
-            continue  # empty to empty, or a value said the same way
+        if before == after or (h.created and k in ("late", "protected") and not new):
+            continue  # empty to empty, a value said the same way, or a new row's "no" flag
         said.append(f"{_label('field', k)}: {after}" if h.created else f"{_label('field', k)}: {before} → {after}")
     return "; ".join(said)
 
