@@ -152,16 +152,18 @@ def _check_day(day: dt.date) -> None:
         raise ArenaError("att.holiday", date=day.isoformat(), holiday=holiday)
 
 
-def refusal(day: dt.date, cancelled: bool = False) -> str | None:
+def refusal(day: dt.date, cancelled: bool = False, *, short: bool = False) -> str | None:
     """Why no mark can be recorded at a session on this day (the same words `mark` raises), or None.
-    Screens ask first, so a refused key leaves the cursor where it is."""
+    Screens ask first, so a refused key leaves the cursor where it is. `short`: the row's few words
+    (the catalog's `_short` form of the same key), the whole sentence said beside it."""
+    found = ArenaError("att.cancelled", date=day.isoformat()) if cancelled else None
     try:
         _check_day(day)
     except ArenaError as error:
-        return str(error)
-    if cancelled:
-        return str(ArenaError("att.cancelled", date=day.isoformat()))
-    return None
+        found = error
+    if found is None:
+        return None
+    return str(ArenaError(found.key + "_short", **found.params)) if short else str(found)
 
 
 def sessions(db: Database, day: dt.date, leader_login: str | None = None) -> list[Session]:

@@ -98,6 +98,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "att.holiday": ("{date} är {holiday} – inga aktiviteter den dagen.", "{date} is {holiday} – no activities that day."),
     "att.weekend": ("{date} är en helgdag – inga aktiviteter.", "{date} is a weekend – no activities."),
     "att.no_session": ("{activity} har inget pass på {weekday}.", "{activity} has no session on {weekday}."),
+    "att.future_short": ("Ej hänt än", "Not yet"), "att.weekend_short": ("Helg", "Weekend"),
+    "att.holiday_short": ("{holiday}", "{holiday}"), "att.cancelled_short": ("Inställt", "Cancelled"),
     "att.cancelled": ("Passet {date} är inställt – ångra inställningen först.",
                       "The session on {date} is cancelled – undo the cancellation first."),
     "att.not_enrolled": ("{name} är inte inskriven i {activity} {date}.", "{name} is not enrolled in {activity} on {date}."),

@@ -231,8 +231,12 @@ class RollTable(MarkKeys[RollRow], RowTable):
         """Whole parts only, as many as the column holds (the line under the roll call has them all)."""
         if error:
             return Text(error, style="bold red")
+        return Text(fit_parts(self.info_parts(row, short=True), self._info_room()), style="dim")
+
+    def _info_room(self) -> int:
+        """The info column's width: what the name, mark and planned-hours columns leave (at least 8)."""
         room = (self.size.width or self.app.size.width * 60 // 100) - sum(INFO_BESIDE) - 2 * self.cell_padding * 4 - 2
-        return Text(fit_parts(self.info_parts(row, short=True), max(room, 8)), style="dim")
+        return max(room, 8)
 
     def current(self) -> RollRow | None:
         if not self.row_count or self.activity_id is None:
@@ -249,7 +253,9 @@ class RollTable(MarkKeys[RollRow], RowTable):
         reason = attendance.refusal(self.day, self.cancelled)
         if reason is None:
             return False
-        self.update_cell(row.participant_id, "info", Text(reason, style="bold red"))
+        short = attendance.refusal(self.day, self.cancelled, short=True) or reason
+        self.update_cell(row.participant_id, "info", Text(fit_parts(short.split(), self._info_room(), sep=" "),
+                                                          style="bold red"), update_width=True)
         self.app.notify(t("att.failed", name=row.name, error=reason), severity="error", timeout=6)
         return True
 
