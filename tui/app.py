@@ -572,7 +572,7 @@ class ArenaApp(AppBase):
         self._set_subtitle()
         current = self.current_mode
         # screens opened on top of the mode (a case card) come back, built anew in the new language
-        again = [screen.again() for screen in self.screen_stack[1:] if callable(getattr(screen, "again", None))]
+        again = [getattr(screen, "again")() for screen in self.screen_stack[1:] if hasattr(screen, "again")]
         self._switching = True
         try:
             self.add_mode("language", Screen)

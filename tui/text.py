@@ -722,8 +722,8 @@ CATALOG.update({
     "card.col.week": ("Vecka", "Week"), "card.col.achieved": ("Uppnått", "Achieved"), "card.col.period": ("Period", "Period"),
     "card.col.note": ("Anteckning", "Note"), "card.col.when": ("När", "When"), "card.col.who": ("Vem", "Who"),
     "card.col.what": ("Vad", "What"), "card.col.change": ("Ändring (före → efter)", "Change (before → after)"),
-    "card.keys": ("Ctrl+E ändra uppgifter · r närvarorapport denna månad · Milstolpar: a p c e · Anteckningar: Ctrl+N",
-                  "Ctrl+E edit details · r attendance report this month · Milestones: a p c e · Notes: Ctrl+N"),
+    "card.keys": ("Ctrl+E ändra uppgifter · r närvarorapport (period och format) · Milstolpar: a p c e · Anteckningar: Ctrl+N",
+                  "Ctrl+E edit details · r attendance report (period and format) · Milestones: a p c e · Notes: Ctrl+N"),
     "card.address": ("Adress", "Address"), "card.phone": ("Telefon", "Phone"),
     # milestones
     "ms.title": ("Milstolpar – min ärendelista", "Milestones – my caseload"),
