@@ -17,6 +17,7 @@ from .conftest import TODAY, World
 from .test_keys import type_fast
 from .test_small_screen import check_screen
 from .test_tui import count, make_app, settle
+from .waiting import wait_until_async
 
 MONDAY = TODAY - dt.timedelta(days=1)
 
@@ -120,7 +121,12 @@ async def test_card_keys_fit_80_columns_follow_an_exit_and_name_the_person(world
         assert count(world, "SELECT count(*) FROM participant WHERE id = ? AND status = 'exited'", pid) == 0
         await type_fast(pilot, app, "e", "enter", "enter", "j")
         assert count(world, "SELECT count(*) FROM participant WHERE id = ? AND status = 'exited'", pid) == 1
-        shown = {k.key for k in app.screen.query(FooterKey)}
+        def footer_keys() -> set[str]:
+            return {k.key for k in app.screen.query(FooterKey)}
+
+        # the card reads the person again after the write; its footer follows once that read is shown
+        await wait_until_async(lambda: "R" in footer_keys(), "R in the card's footer after the exit")
+        shown = footer_keys()
         assert "R" in shown and not {"a", "p", "c", "e"} & shown, shown
         # re-entry: the first referral stays in the header, the re-entry is said as one
         await type_fast(pilot, app, "R", "enter")

@@ -79,7 +79,9 @@ class ArenaFooter(Footer):
         if not screen.app.app_focus or not self.is_attached or screen is not self.screen or self._refit_due:
             return
         self._refit_due = True
-        self.call_after_refresh(self._refit)
+        # on the footer's own queue, not after the screen's next refresh: a refresh that never comes (the
+        # card's keys changed by a write that finished under a closing dialog) left the footer stale for good
+        self.call_later(self._refit)
 
     async def _refit(self) -> None:
         self._refit_due = False

@@ -162,6 +162,7 @@ class RollTable(MarkKeys[RollRow], RowTable):
         self.day = clock.today()
         self.cancelled = False
         self.people: dict[str, RollRow] = {}
+        self._saving: set[tuple[str | None, dt.date, str]] = set()  # (session, day, person) marks in the lane
         self.order: list[str] = []
         self.name_filter = ""
         self._summary_due = False  # a header/session-count refresh is queued for the marks just shown
@@ -245,7 +246,10 @@ class RollTable(MarkKeys[RollRow], RowTable):
         return self.people.get(key) if key is not None else None
 
     def marked_count(self) -> int:
-        return sum(1 for r in self.people.values() if r.mark is not None)
+        """The marks of this roll call: those shown saved and those typed and still on their way (the lane
+        saves them before anything typed after them, a cancel included)."""
+        return sum(1 for r in self.people.values()
+                   if r.mark is not None or (self.session_id, self.day, r.participant_id) in self._saving)
 
     def _refused(self, row: RollRow) -> bool:
         """Rules the screen already knows (future day, weekend, cancelled session): say why on the row and
@@ -279,13 +283,17 @@ class RollTable(MarkKeys[RollRow], RowTable):
                                    session_id=sid)
 
         request = attendance.MarkRequest(row.participant_id, aid, day, status, hours, reason, note, sid)
+        saving = (sid, day, row.participant_id)
+        self._saving.add(saving)
 
         def done(saved: Mark) -> None:
+            self._saving.discard(saving)
             self.post_message(self.Undoable(sid, day, UndoStep("marks", [(row.participant_id, previous)])))
             self._set_mark(row.participant_id, saved, aid=sid, day=day)
             self._say_saved(t("att.saved", name=row.name, status=t("st." + status)))
 
         def failed(message: str) -> None:
+            self._saving.discard(saving)
             self._failed(row.participant_id, message, aid=sid, day=day)
             if advance and self.cursor_row == index + 1 and (sid, day) == (self.session_id, self.day):
                 self.move_cursor(row=index)  # nothing typed since: back to the person who was not marked
