@@ -234,3 +234,14 @@ def no_write_past_the_change_log(request: pytest.FixtureRequest, tmp_path: Path)
     found = {str(p.relative_to(tmp_path)): unlogged(p) for p in tmp_path.rglob("*.db")}
     found = {name: problems[:5] for name, problems in found.items() if problems}
     assert not found, f"synced tables written outside store.changes: {found}"
+
+
+def rows(world: World, sql: str, *params: object) -> list[tuple]:
+    """The rows a query returns from the world's database, read through the store's own file opener."""
+    from store import dbfile
+
+    con = dbfile.connect(world.path)
+    try:
+        return con.execute(sql, params).fetchall()
+    finally:
+        con.close()

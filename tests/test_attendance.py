@@ -7,22 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from store import attendance, dbfile, milestones
+from store import attendance, milestones
 from store.i18n import ArenaError
 from tui import cli
 
-from .conftest import TODAY, World
+from .conftest import TODAY, World, rows
 from .waiting import thread_is_in, wait_until
 
 MONDAY = dt.date(2026, 11, 23)
-
-
-def rows(world: World, sql: str, *params: object) -> list[tuple]:
-    con = dbfile.connect(world.path)
-    try:
-        return con.execute(sql, params).fetchall()
-    finally:
-        con.close()
 
 
 def test_a_mark_and_its_change_log_entry_are_one_commit(world: World) -> None:

@@ -3,19 +3,11 @@ from __future__ import annotations
 
 from textual.widgets import Input
 
-from store import activities, dbfile
+from store import activities
 
-from .conftest import TODAY, World
+from .conftest import TODAY, World, rows
 from .test_keys import type_fast
 from .test_tui import make_app, settle
-
-
-def rows(world: World, sql: str, *params: object) -> list[tuple]:
-    con = dbfile.connect(world.path)
-    try:
-        return con.execute(sql, params).fetchall()
-    finally:
-        con.close()
 
 
 def today_marks(world: World) -> list[tuple]:

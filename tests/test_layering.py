@@ -34,6 +34,16 @@ def modules() -> dict[str, Path]:
 MODULES = modules()
 
 
+def source(name: str, is_package: bool, node: ast.ImportFrom) -> str:
+    """The module a `from … import` in module `name` reads from, relative imports resolved."""
+    base = node.module or ""
+    if node.level:
+        anchor = name.split(".") if is_package else name.split(".")[:-1]
+        anchor = anchor[:len(anchor) - (node.level - 1)]
+        base = ".".join(anchor + ([base] if base else []))
+    return base
+
+
 def imports(name: str, path: Path) -> list[tuple[str, list[str], int]]:
     """(module imported, names taken from it, line) for every import statement, also inside functions."""
     is_package = path.name == "__init__.py"
@@ -42,12 +52,7 @@ def imports(name: str, path: Path) -> list[tuple[str, list[str], int]]:
         if isinstance(node, ast.Import):
             found += [(alias.name, [], node.lineno) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = name.split(".") if is_package else name.split(".")[:-1]
-                anchor = anchor[:len(anchor) - (node.level - 1)]
-                base = ".".join(anchor + ([base] if base else []))
-            found.append((base, [alias.name for alias in node.names], node.lineno))
+            found.append((source(name, is_package, node), [alias.name for alias in node.names], node.lineno))
         elif (isinstance(node, ast.Call) and isinstance(node.func, (ast.Attribute, ast.Name))
               and (node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id) == "import_module"
               and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
@@ -120,11 +125,7 @@ def module_names(name: str, path: Path) -> dict[str, str]:
                 if alias.name in MODULES:
                     found[alias.asname or alias.name] = alias.name
         elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = name.split(".") if is_package else name.split(".")[:-1]
-                anchor = anchor[:len(anchor) - (node.level - 1)]
-                base = ".".join(anchor + ([base] if base else []))
+            base = source(name, is_package, node)
             for alias in node.names:
                 if f"{base}.{alias.name}" in MODULES:
                     found[alias.asname or alias.name] = f"{base}.{alias.name}"

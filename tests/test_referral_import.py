@@ -13,17 +13,9 @@ from store import cases, dbfile
 from store.i18n import ArenaError
 from tui import cli
 
-from .conftest import World
+from .conftest import World, rows
 
 HEADER = "personnummer;reservnummer;förnamn;efternamn;kön;anvisningsdatum;handläggare"
-
-
-def rows(world: World, sql: str, *params: object) -> list[tuple]:
-    con = dbfile.connect(world.path)
-    try:
-        return con.execute(sql, params).fetchall()
-    finally:
-        con.close()
 
 
 def run(world: World, tmp_path: Path, text: str, capsys: pytest.CaptureFixture, *extra: str,

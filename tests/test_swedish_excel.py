@@ -11,20 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from store import attendance, dbfile
+from store import attendance
 from tui import cli
 
-from .conftest import TODAY, World
+from .conftest import TODAY, World, rows
 
 DAY = dt.date(2026, 11, 23)  # a Monday before TODAY
-
-
-def rows(world: World, sql: str, *params: object) -> list[tuple]:
-    con = dbfile.connect(world.path)
-    try:
-        return con.execute(sql, params).fetchall()
-    finally:
-        con.close()
 
 
 def import_attendance(world: World, file: Path, *extra: str) -> int:
