@@ -17,6 +17,16 @@ PER_ROUND = 500
 STATUSES = ("vab", "sick")
 
 
+def _people_of_a_round(a, day):  # noqa: ANN001, ANN202
+    """PER_ROUND (person, activity) pairs from the day's roll calls, as anna.lind sees them."""
+    people = []
+    for s in attendance.sessions(a, day):
+        people += [(r.participant_id, s.activity_id) for r in attendance.roll_call(a, "anna.lind", s.activity_id, day)]
+        if len(people) >= PER_ROUND:
+            break
+    return people[:PER_ROUND]
+
+
 def _two_workstations(source: Path, tmp: Path):  # noqa: ANN202
     """Two copies of `source` that are level (everything before now published and applied)."""
     from store import db, settings, sync
@@ -52,12 +62,7 @@ def sync_changes(ctx: Context) -> list[Result]:
         tmp = Path(tmpdir)
         a, b, share, key = _two_workstations(ctx.path, tmp)
         day = last_workday()
-        people = []
-        for s in attendance.sessions(a, day):
-            people += [(r.participant_id, s.activity_id) for r in attendance.roll_call(a, "anna.lind", s.activity_id, day)]
-            if len(people) >= PER_ROUND:
-                break
-        people = people[:PER_ROUND]
+        people = _people_of_a_round(a, day)
         rounds = [0]
         ops_bytes: list[float] = []
         json_bytes: list[float] = []
@@ -269,12 +274,7 @@ def snapshot_delta(ctx: Context) -> list[Result]:
         key = sync.load_key(key_path)
         a = db.open(tmp / "a.db")
         day = last_workday()
-        people = []
-        for s in attendance.sessions(a, day):
-            people += [(r.participant_id, s.activity_id) for r in attendance.roll_call(a, "anna.lind", s.activity_id, day)]
-            if len(people) >= PER_ROUND:
-                break
-        people = people[:PER_ROUND]
+        people = _people_of_a_round(a, day)
         writes, syncs, sizes = [], [], []
         for n in range(ctx.runs):
             for pid, aid in people:
