@@ -82,11 +82,7 @@ async def test_escape_leaves_the_name_filter_and_the_roll_call_keys_work_again(w
     empty list) in place and the footer without the roll call's keys."""
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, app)
-        await pilot.press("f3")
-        await settle(pilot, app)
-        await pilot.press("enter")
-        await settle(pilot, app)
+        await open_roll_call(pilot, app)
         await pilot.press("slash", *"ingen sadan", "escape")
         await settle(pilot, app)
         box = app.screen.query_one("#roll-filter")
@@ -101,11 +97,7 @@ async def test_escape_leaves_the_name_filter_and_the_roll_call_keys_work_again(w
 async def test_mark_keys_undo_all_present_and_cancel(world: World) -> None:
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, app)
-        await pilot.press("f3")
-        await settle(pilot, app)
-        await pilot.press("enter")
-        await settle(pilot, app)
+        await open_roll_call(pilot, app)
         await pilot.press("s", "b", "o")
         await settle(pilot, app)
         await pilot.press("d")
@@ -232,6 +224,15 @@ async def test_registration_form_explains_a_bad_number_and_saves_a_good_one(worl
         await settle(pilot, app)
         assert count(world, "SELECT count(*) FROM participant WHERE personnummer = '197812273139'") == 1
         assert type(app.screen).__name__ == "CaseCardScreen"
+
+
+async def open_roll_call(pilot, app: ArenaApp) -> None:  # noqa: ANN001
+    """F3, and Enter on the first session: its roll call open."""
+    await settle(pilot, app)
+    await pilot.press("f3")
+    await settle(pilot, app)
+    await pilot.press("enter")
+    await settle(pilot, app)
 
 
 async def open_board(pilot, app: ArenaApp) -> str:  # noqa: ANN001
