@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from dataclasses import dataclass, field, replace
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -32,8 +32,15 @@ from tui.appbase import AppBase
 from tui.dialogs import ConfirmDialog
 from tui.labels import add_columns, fit_parts, mark_text, mark_words, person_name, reason_word, short_name
 from tui.mark_keys import MARK_BINDINGS, MarkKeys
-from tui.workers import call_store
+from tui.workers import show, store_call
 from tui.footer import ArenaFooter
+
+if TYPE_CHECKING:
+    from store.db import Database
+
+
+def _nothing() -> None:
+    """No keys held."""
 
 
 SAVED_TOAST_AFTER = 0.4  # seconds without a new saved mark before the "saved" toast shows
@@ -465,7 +472,8 @@ class AttendanceScreen(Screen):
         self.sessions: list[Session] = []
         self.session_id: str | None = None  # the session whose roll call is open (or follows the day)
         self.undo_steps: dict[tuple[str, dt.date], list[UndoStep]] = {}  # per session, several steps back
-        self._day_release: Callable[[], None] = lambda: None
+        self._day_release: Callable[[], None] = _nothing  # keys held for the day's sessions
+        self._roll_release: Callable[[], None] = _nothing  # keys held for the roll call being read
         self._open_when_mounted = False
 
     def compose(self) -> ComposeResult:
@@ -504,9 +512,17 @@ class AttendanceScreen(Screen):
     def reload_sessions(self, *, follow: bool = False) -> None:
         user = self.app.user
         leader = user.login if user is not None and user.role == "leader" else None  # own activities only
-        day = self.day
-        call_store(self, attendance.sessions, self.app.db, day, leader,
-                   done=lambda found: self._show_sessions(day, found, follow), group="sessions")
+        self._read_sessions(self.app.db, self.day, leader, follow, self._day_release)
+
+    @work(thread=True, group="sessions", exclusive=True, exit_on_error=False)
+    def _read_sessions(self, db: Database, day: dt.date, leader: str | None, follow: bool,
+                       release: Callable[[], None]) -> None:
+        """(A worker.) The day's sessions; the keys held for them are released however the read ends
+        (shown, replaced by a newer read, failed: the app says what failed)."""
+        try:
+            show(self, self._show_sessions, day, store_call(self.app, attendance.sessions, db, day, leader), follow)
+        finally:
+            release()
 
     def _fit_session_columns(self, table: DataTable) -> None:
         """The numbers are what the list is for: they keep their width, the name takes what is left of the
@@ -648,28 +664,39 @@ class AttendanceScreen(Screen):
         session = self.current_session()
         if session is None:
             return
-        aid, sid, day, name = session.activity_id, session.session_id, self.day, session.title
-        release = self.app.hold_keys() if focus else (lambda: None)  # keys typed after Enter mark this roll
+        self._roll_release()  # an older read still on its way: this one holds the keys from now
+        self._roll_release = self.app.hold_keys() if focus else _nothing  # keys typed after Enter mark this roll
+        self._read_roll(self.app.db, self.app.login, session, self.day, focus, sessions, self._roll_release)
 
-        def show(result: tuple[list[RollRow], bool]) -> None:
+    @work(thread=True, group="roll", exclusive=True, exit_on_error=False)
+    def _read_roll(self, db: Database, login: str, session: Session, day: dt.date, focus: bool, sessions: bool,
+                   release: Callable[[], None]) -> None:
+        """(A worker.) One session's roll call. The keys typed meanwhile wait (`release`) until it is on
+        screen; they are released however the read ends: shown, dropped as stale (the day or session
+        changed, a newer read replaced it), or failed (the app says what failed, logged already)."""
+        try:
+            aid, sid = session.activity_id, session.session_id
+            found = store_call(self.app, lambda: (attendance.roll_call(db, login, aid, day, sid),
+                                                  attendance.is_cancelled(db, aid, day, session_id=sid)))
+            show(self, self._show_roll, session, day, found, focus, sessions)
+        finally:
             release()
-            if (sid, day) != (self.session_id, self.day):
-                return  # the day or session changed while this was read
-            rows, cancelled = result
-            roll = self.query_one(RollTable)
-            roll.show(aid, name, day, rows, cancelled, sid)
-            if focus:
-                roll.focus()
-            if sessions:
-                self.reload_sessions()
 
-        def failed(message: str) -> None:
-            release()
-            self.notify(message, severity="error", timeout=8)
+    def _show_roll(self, session: Session, day: dt.date, found: tuple[list[RollRow], bool], focus: bool,
+                   sessions: bool) -> None:
+        if (session.session_id, day) != (self.session_id, self.day):
+            return  # the day or session changed while this was read
+        rows, cancelled = found
+        roll = self.query_one(RollTable)
+        roll.show(session.activity_id, session.title, day, rows, cancelled, session.session_id)
+        if focus:
+            roll.focus()
+        if sessions:
+            self.reload_sessions()
 
-        call_store(self, lambda: (attendance.roll_call(self.app.db, self.app.login, aid, day, sid),
-                                  attendance.is_cancelled(self.app.db, aid, day, session_id=sid)), done=show,
-                   failed=failed, group="roll")
+    def on_unmount(self) -> None:
+        self._roll_release()  # a read cancelled with the screen: its keys are not held any longer
+        self._day_release()
 
     def refresh_roll_header(self) -> None:
         roll = self.query_one(RollTable)
