@@ -120,3 +120,37 @@ async def test_a_caseworkers_day(world: World) -> None:
         report = world.path.parent / "rapporter" / "narvarorapport-2026-11-handlaggare-omar.farah.pdf"
         assert report.exists() and oct(report.stat().st_mode & 0o777) == "0o600"
         assert app.screen.query(Input) is not None
+
+
+async def test_f5_opens_a_sessions_roll_call_and_the_keys_typed_after_enter_mark_it(world: World) -> None:
+    """Enter on a session of F5's day list opens F3 on that session's roll call (a message the roll call's
+    screen handles): the first time, while F3's screen is still being built, and again once it exists;
+    marks typed right after Enter land on that roll call, in order."""
+    jobbsok = activities.create(world.db, "setup", "Jobbsök", kind="jobbsök", leader_login="lena.leder", sessions=[
+        activities.parse_session("fm=08:30-12:00/3.5,3.5,3.5,3.5,3.5/12"),
+        activities.parse_session("em=13:00-16:00/3,3,3,3,3/12")])
+    people = [r[0] for r in rows(world, "SELECT id FROM participant ORDER BY last_name, first_name")]
+    fm, em = (rows(world, "SELECT id FROM activity_session WHERE activity_id = ? AND name = ?", jobbsok, name)[0][0]
+              for name in ("fm", "em"))
+    for name, group in (("fm", people[:4]), ("em", people[4:8])):
+        for pid in group:
+            activities.enrol(world.db, "setup", pid, jobbsok, TODAY, session=name)
+    app = make_app(world, "omar.farah")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        listed = app.screen.query_one("#ov-sessions")
+        keys = [row.key.value for row in listed.ordered_rows]
+        assert keys.index("s:" + fm) >= 0 and keys.index("s:" + em) >= 0, keys
+        moves = ["down"] * keys.index("s:" + fm)
+        await type_fast(pilot, app, *moves, "enter", "n", "s")
+        assert type(app.screen).__name__ == "AttendanceScreen" and app.screen.session_id == fm
+        assert rows(world, "SELECT session_id, status FROM attendance ORDER BY status") == [
+            (fm, "present"), (fm, "sick")]
+
+        await type_fast(pilot, app, "f5")
+        listed = app.screen.query_one("#ov-sessions")
+        at = [row.key.value for row in listed.ordered_rows].index("s:" + em)
+        steps = at - listed.cursor_row
+        await type_fast(pilot, app, *(["down"] * steps if steps > 0 else ["up"] * -steps), "enter", "n")
+        assert app.screen.session_id == em
+        assert rows(world, "SELECT count(*) FROM attendance WHERE session_id = ?", em) == [(1,)]

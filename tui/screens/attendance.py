@@ -466,6 +466,13 @@ class AttendanceScreen(Screen):
         Binding("escape", "leave_filter", "key.back", id="leave_filter", show=False),
     ]
 
+    class OpenSession(Message):
+        """Open today's roll call of this session (F5's list of the day's sessions posts it after F3)."""
+
+        def __init__(self, session_id: str) -> None:
+            super().__init__()
+            self.session_id = session_id
+
     def __init__(self) -> None:
         super().__init__()
         self.day = clock.today()
@@ -643,6 +650,10 @@ class AttendanceScreen(Screen):
         self.session_id = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         self.reload_roll(focus=True, sessions=False)
 
+    @on(OpenSession)
+    def _open_asked(self, event: OpenSession) -> None:
+        self.open_session(event.session_id)
+
     def open_session(self, session_id: str) -> None:
         """Jump straight to today's roll call of one session (from F5)."""
         self.day = clock.today()
@@ -651,6 +662,8 @@ class AttendanceScreen(Screen):
             self._open_when_mounted = True
             return
         self.query_one(RollTable).close()
+        self._day_release()
+        self._day_release = self.app.hold_keys()  # keys typed next mark this session's roll call
         self.load_day(follow=True)
         self.query_one(RollTable).focus()
 

@@ -228,15 +228,17 @@ class OverviewScreen(Screen):
             self._read_sync_line(self.app.db)
 
     @on(ListTable.Chosen)
-    def act(self, event: ListTable.Chosen) -> None:
+    async def act(self, event: ListTable.Chosen) -> None:
         key = event.key
         if key.startswith("s:"):
             from tui.screens.attendance import AttendanceScreen  # lazy: F3's screen loads with its mode
 
-            self.app.switch_mode("attendance")
-            screen = self.app.screen
-            if isinstance(screen, AttendanceScreen):
-                screen.open_session(key[2:])
+            release = self.app.hold_keys()  # keys typed after Enter go to the roll call it opens
+            try:
+                await self.app.switch_mode("attendance")
+                self.app.screen.post_message(AttendanceScreen.OpenSession(key[2:]))
+            finally:
+                release()  # the roll call holds them from here (AttendanceScreen.open_session)
             return
         self.app.open_case(key, self.names.get(key, ""))
 
