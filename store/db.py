@@ -233,6 +233,8 @@ def migrate(engine: Engine, path: str, upto: int | None = None) -> int:
             version = conn.exec_driver_sql("PRAGMA user_version").scalar_one()
             if version > schema.LATEST:
                 raise ArenaError("err.db_newer", path=path, found=version, known=schema.LATEST)
+            if version >= 1 and version < target and dbfile.on_upgrade is not None:  # (a new file: no word)
+                dbfile.on_upgrade(path, version, target)
             for number in range(version + 1, target + 1):
                 schema.MIGRATIONS[number - 1](conn)
                 conn.exec_driver_sql(f"PRAGMA user_version={number}")

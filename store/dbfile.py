@@ -56,6 +56,10 @@ NEW, PLAIN, LEGACY, ENCRYPTED = "new", "plain", "legacy", "encrypted"
 # Told before a migration starts (the CLI prints it): on a large database it takes minutes, and nothing
 # waits without saying so. Called with the database's path and the key file's.
 on_migrate: Callable[[str, str], None] | None = None
+# Told before migrations upgrade a database that already holds a programme (store.db.migrate; the CLI
+# prints it on stderr, the app shows it on screen): on a large one an upgrade takes a while. Called with
+# the database's path, its schema version and the one it is upgraded to.
+on_upgrade: Callable[[str, int, int], None] | None = None
 MIGRATION_WAIT_S = 120.0  # how long a second opener waits for a migration under way
 JOURNAL_SWITCH_WAIT_S = 5.0  # how long a migration waits for other programs to close the file
 

@@ -2,16 +2,18 @@
 while the database is still being opened is not lost."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
-from store import db
+from store import db, dbfile, schema
 from tui.app import ArenaApp
 
 from .conftest import PIN, World
 from .test_keys import type_fast
 from .test_tui import count, settle
+from .waiting import wait_until_async
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -92,4 +94,45 @@ async def test_enter_typed_before_the_terminal_was_raw_still_submits_the_pin(wor
         await type_fast(pilot, app, *PIN, "ctrl+j")
         await settle(pilot, app)
         assert app.user is not None and type(app.screen).__name__ != "LockScreen"
+    app.db.dispose()
+
+
+def _older_release_database(path: Path) -> Path:
+    """A database as an older release left it: schema version 1, with a person in it."""
+    old = db.open(path, upto=1)
+    with old.write("someone") as tx:
+        tx.conn.exec_driver_sql(
+            "INSERT INTO participant (id, personnummer, first_name, last_name, gender, referral_date, created_at)"
+            " VALUES ('p1', '198506121234', 'Åsa', 'Öberg', 'K', '2026-01-01', '2026-01-01')")
+    old.dispose()
+    return path
+
+
+def test_the_cli_says_in_one_line_that_it_upgrades_an_older_database_and_only_then(tmp_path: Path) -> None:
+    path = _older_release_database(tmp_path / "old.db")
+    env = {**os.environ, "ARENA_USER": "anna.lind"}
+    said = []
+    for _ in range(2):
+        result = subprocess.run([sys.executable, "-m", "tui.cli", "find", "anna", "--db", str(path)], input="",
+                                capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+        assert "Traceback" not in result.stderr, result.stderr
+        said.append([line for line in result.stderr.splitlines() if "uppgraderas" in line])
+    assert said[0] == [f"arena: Databasen {path} uppgraderas till den här versionen av Arena (en gång; en stor"
+                       " databas tar upp till en minut)."], said
+    assert said[1] == []  # upgraded once: the next start says nothing
+    assert dbfile.connect(path).execute("PRAGMA user_version").fetchone()[0] == len(schema.MIGRATIONS)
+
+
+async def test_the_app_says_on_screen_that_it_upgrades_an_older_database(tmp_path: Path) -> None:
+    """Opened by the start-up worker (as `arena` does): the line is a toast on the screen shown then."""
+    path = _older_release_database(tmp_path / "old.db")
+    app = ArenaApp(lambda: db.open(path), "anna.lind", pin=PIN)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot, app)
+
+        def said() -> list[str]:
+            return [text for toast in app.screen.query("Toast") if "uppgraderas till den här versionen av Arena"
+                    in (text := str(toast.render()))]
+
+        assert await wait_until_async(said, "the upgrade's toast")
     app.db.dispose()

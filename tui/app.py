@@ -300,7 +300,13 @@ class ArenaApp(AppBase):
         from store import attendance, settings, staff
 
         if self.db is None and self._open_db is not None:
-            self.db = self._open_db()
+            from store import dbfile
+
+            said, dbfile.on_upgrade = dbfile.on_upgrade, self._upgrading
+            try:
+                self.db = self._open_db()
+            finally:
+                dbfile.on_upgrade = said
         refused: str | None = None
         user = None
         try:
@@ -325,6 +331,19 @@ class ArenaApp(AppBase):
         self._loaded = True
         return (user, refused, proven, staff.is_demo(self.db), attendance.absence_codes(self.db),
                 settings.threshold(self.db, "lock.idle_minutes"))
+
+    def _upgrading(self, path: str, _found: int, _latest: int) -> None:
+        """(In the start-up worker, before the migrations of an older release's database run.) Said on
+        screen: on a large programme the upgrade takes a while, and nothing waits without saying so."""
+        log.warning("upgrading %s from schema %d to %d", path, _found, _latest)
+        self.call_from_thread(self._say_upgrading, t("db.upgrading", path=path))
+
+    def _say_upgrading(self, line: str) -> None:
+        early = self._early_lock
+        if early is not None and early.is_mounted:
+            early.say(line)
+        else:
+            self.notify(line, timeout=30)
 
     def _warm_up(self) -> None:
         """(A thread of the start-up worker.) Import what the first screen will need, off the UI thread."""

@@ -374,7 +374,8 @@ def _early_language(argv: list[str]) -> None:
 
 
 def _say_migration() -> None:
-    """A database from before encryption is encrypted at its first open (store.dbfile): say so first."""
+    """A database from before encryption is encrypted at its first open (store.dbfile), one from an older
+    release upgraded (store.db.migrate): say so first, on stderr."""
     from store import dbfile
 
     def say(path: str, key: str) -> None:
@@ -382,7 +383,13 @@ def _say_migration() -> None:
         sys.stderr.write(f"arena: {t('db.encrypting', path=path, file=key)}\n")
         sys.stderr.flush()
 
+    def upgrading(path: str, _found: int, _latest: int) -> None:
+        log.warning("upgrading %s from schema %d to %d", path, _found, _latest)
+        sys.stderr.write(f"arena: {t('db.upgrading', path=path)}\n")
+        sys.stderr.flush()
+
     dbfile.on_migrate = say
+    dbfile.on_upgrade = upgrading
 
 
 def main(argv: list[str] | None = None) -> int:

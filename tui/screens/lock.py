@@ -84,6 +84,11 @@ class LockScreen(Screen[bool]):
         self.query_one("#lock-user", Label).update(t("lock.user", name=name))
         self._ask_mode()
 
+    def say(self, line: str) -> None:
+        """A line about the start (the database being upgraded) where the prompt's question goes; the
+        question replaces it once the user is known."""
+        self.query_one("#lock-prompt", Label).update(line)
+
     def abandon(self) -> None:
         """Nobody's PIN after all (a login not mapped to a user): the app goes on with its first-run
         questions; this prompt closes without unlocking anything."""
