@@ -17,6 +17,7 @@ import hashlib
 import json
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,7 +45,7 @@ def fold(table: str, ops: list[tuple]) -> tuple[dict[str, Any] | None, dict[str,
     values: dict[str, Any] = {}
     setter: dict[str, tuple] = {}
     exists = False
-    for op in sorted(ops, key=changes.op_order):
+    for op in _in_order(ops):
         hlc, ws, kind, delta, by = op
         if kind == "delete":
             seen = {f: old for f, (old, _) in delta.items()}
@@ -65,6 +66,18 @@ def fold(table: str, ops: list[tuple]) -> tuple[dict[str, Any] | None, dict[str,
     if table in SESSION_CHILDREN and values.get("session_id") is None and "activity_id" in values:
         values["session_id"] = values["activity_id"]  # written before sessions existed: the activity's own
     return (values if exists else None), setter
+
+
+def _in_order(ops: list[tuple]) -> list[tuple]:
+    """`ops` in `changes.op_order`: by stamp and workstation, the content compared only when two ops share
+    both (it costs a JSON text per op; a row's ops almost never tie)."""
+    if len(ops) < 2:
+        return ops
+    quick = sorted(ops, key=lambda op: (changes.hlc_key(op[0]), op[1] or ""))
+    for a, b in zip(quick, quick[1:]):
+        if a[0] == b[0] and (a[1] or "") == (b[1] or ""):
+            return sorted(ops, key=changes.op_order)
+    return quick
 
 
 @dataclass(frozen=True)
@@ -100,11 +113,23 @@ def _purge_case(tx: Tx, participant_id: str) -> None:
             retention.redact(tx.conn, table, row_id)
 
 
+_UNREAD: Any = object()  # the row's current values not read yet
+
+
 def materialize(tx: Tx, table: str, row_id: str, incoming: tuple | None) -> None:
+    """Fold every op seen for the row and write the result (the row as it stands is read here)."""
+    _settle(tx, table, row_id, incoming, fold(table, ops_of(tx, table, row_id)), lambda pid: _purged(tx, pid))
+
+
+def _settle(tx: Tx, table: str, row_id: str, incoming: tuple | None,
+            folded: tuple[dict[str, Any] | None, dict[str, tuple]], purged: Any, current: Any = _UNREAD) -> None:
+    """Write a row's folded state (`fold` of every op seen for it). `purged(participant id)` says whether
+    gallring removed a case; `current` is the row as it stands ({column: value}, None: absent), read here
+    unless the caller read it with the rows of its batch."""
     pk = changes.SYNCED[table]
-    state, setter = fold(table, ops_of(tx, table, row_id))
-    if (table == "participant" and _purged(tx, row_id)) or (
-            table != "audit_event" and state is not None and _purged(tx, state.get("participant_id"))):
+    state, setter = folded
+    if (table == "participant" and purged(row_id)) or (
+            table != "audit_event" and state is not None and purged(state.get("participant_id"))):
         # an op on a case gallring removed, concurrent with the purge or later: dropped, its values emptied
         # (the access log keeps its internal ids, as gallring itself does)
         if table == "participant":
@@ -113,11 +138,8 @@ def materialize(tx: Tx, table: str, row_id: str, incoming: tuple | None) -> None
         retention.redact(tx.conn, table, row_id)
         return
     # the merge's statements go straight to the driver (store.tx.run): a sync applies every op this way
-    cursor = run(tx.conn, f"SELECT * FROM {table} WHERE {pk} = ?", (row_id,))
-    result = cursor.fetchone()
-    generated = changes.GENERATED.get(table, ())
-    current = {k[0]: v for k, v in zip(cursor.description, result) if k[0] != pk and k[0] not in generated} \
-        if result else None
+    if current is _UNREAD:
+        current = _current_rows(tx, table, [row_id]).get(row_id)
     if incoming is not None:
         _record_conflicts(tx, table, row_id, incoming, state, setter, current)
     if state is None:
@@ -135,6 +157,21 @@ def materialize(tx: Tx, table: str, row_id: str, incoming: tuple | None) -> None
                 (*diff.values(), row_id))
     if table == "participant":
         names.index_participant(tx.conn, row_id, state.get("first_name", ""), state.get("last_name", ""))
+
+
+def _current_rows(tx: Tx, table: str, row_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The rows as they stand, {row id: {column: value}} without the key and generated columns."""
+    pk = changes.SYNCED[table]
+    generated = changes.GENERATED.get(table, ())
+    found: dict[str, dict[str, Any]] = {}
+    for i in range(0, len(row_ids), 500):
+        part = row_ids[i:i + 500]
+        cursor = run(tx.conn, f"SELECT * FROM {table} WHERE {pk} IN ({', '.join('?' * len(part))})", part)
+        names_ = [d[0] for d in cursor.description]
+        for values in cursor.fetchall():
+            row = dict(zip(names_, values))
+            found[row.pop(pk)] = {k: v for k, v in row.items() if k not in generated}
+    return found
 
 
 def _record_conflicts(tx: Tx, table: str, row_id: str, incoming: tuple, state: dict | None,
@@ -258,46 +295,146 @@ def release(db: Database, file: str) -> None:
         tx.conn.exec_driver_sql("DELETE FROM quarantine WHERE file = ?", (file,))
 
 
+CHUNK = 500  # ops of a file applied under one savepoint
+BATCH_OPS = 2_000  # files applied in one transaction until they hold this many ops
+
+
 def apply_ops(db: Database, workstation: str, name: str, ops: list[dict], last: int, summary: Summary) -> None:
-    """Apply one peer's file in one transaction. Its commit does not wait for the disk (a bulk write): the
-    sync's own last commit, which waits, makes every file applied before it durable (one write-ahead log,
-    synced in order); a crash before it loses files applied with their high-water marks, which the next
-    sync applies again from the share."""
-    now_ms = int(time.time() * 1000)
+    """Apply one peer's file in one transaction (`apply_files` with one file)."""
+    apply_files(db, [(workstation, name, ops, last)], summary)
+
+
+def apply_files(db: Database, files: list[tuple[str, str, list[dict], int]], summary: Summary) -> None:
+    """Apply peers' files, (workstation, file name, its ops, its last sequence number) each, in order, in
+    one transaction (a sync gathers up to BATCH_OPS ops into one: a commit per file cost more than the
+    ops of a day's file). Its commit does not wait for the disk (a bulk write): the sync's own last
+    commit, which waits, makes every file applied before it durable (one write-ahead log, synced in
+    order); a crash before it loses files applied with their high-water marks, which the next sync
+    applies again from the share."""
     with db.write("sync", bulk=True) as tx:
         before = run(tx.conn, "SELECT count(*) FROM conflict").fetchone()[0]
-        had: set[str] = set()  # the ops of this file already here (an earlier, stopped run; a snapshot)
-        for i in range(0, len(ops), 500):
-            part = [op["op"] for op in ops[i:i + 500]]
-            had.update(r for (r,) in run(tx.conn, f"SELECT op_id FROM change_log WHERE op_id IN"
-                                                  f" ({', '.join('?' * len(part))})", part))
-        fresh = []
-        for op in ops:  # each op once, even if a damaged file names one twice
-            if op["op"] not in had:
-                had.add(op["op"])
-                fresh.append(op)
-        known = [op["hlc"] for op in fresh if op["tbl"] in changes.SYNCED and op["kind"] in ("upsert", "delete")]
-        if known:  # our clock past every stamp applied from the file, once (the same end as op by op)
-            changes.observe(tx, max(known, key=changes.hlc_key))
-        for op in fresh:
-            if op["tbl"] not in changes.SYNCED or op["kind"] not in ("upsert", "delete"):
-                summary.quarantined += _quarantine_in(tx, f"{workstation}/{name}#{op['seq']}", "unknown table")
-                continue
-            if changes.parse_hlc(op["hlc"])[0] > now_ms + FUTURE_LIMIT_MS:
-                summary.ahead += 1  # applied all the same: the HLC keeps the order; the clock is reported
-            run(tx.conn,
-                "INSERT INTO change_log (op_id, workstation_id, ws_seq, hlc, tbl, row_id, kind, changes, at, by,"
-                " digest, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (op["op"], workstation, op["seq"], op["hlc"], op["tbl"], op["row"], op["kind"],
-                 json.dumps(op["changes"], ensure_ascii=False, sort_keys=True), op["at"], op["by"],
-                 op.get("digest"), op.get("chain")))  # its hash link, checked by store.tamper after the sync
-            incoming = (op["hlc"], workstation, op["kind"], op["changes"], op["by"])
-            try_materialize(tx, op["tbl"], op["row"], incoming, op)
-            if op["kind"] == "delete" and not op["changes"]:  # gallring elsewhere: purge the history here too
-                retention.redact(tx.conn, op["tbl"], op["row"])
-            summary.received += 1
-        advance(tx, workstation, last, name)
+        for workstation, name, ops, last in files:
+            _apply_file(tx, workstation, name, ops, summary)
+            advance(tx, workstation, last, name)
         summary.conflicts += run(tx.conn, "SELECT count(*) FROM conflict").fetchone()[0] - before
+
+
+def _apply_file(tx: Tx, workstation: str, name: str, ops: list[dict], summary: Summary) -> None:
+    """One file's ops, in file order, CHUNK at a time under one savepoint (`_apply_together`): the
+    chunk's change-log entries in one statement, the histories and current values of its rows read a
+    table at a time, each row folded once. A chunk that breaks a constraint (a row ahead of its parent,
+    one unique value on two rows) is rolled back and applied again op by op, each op in a savepoint of
+    its own, so that only the rows that must wait go to `sync_pending`; a file with a purge (gallring)
+    always goes op by op. Either way every row ends as the op-by-op merge leaves it."""
+    now_ms = int(time.time() * 1000)
+    had: set[str] = set()  # the ops of this file already here (an earlier, stopped run; a snapshot)
+    for i in range(0, len(ops), 500):
+        part = [op["op"] for op in ops[i:i + 500]]
+        had.update(r for (r,) in run(tx.conn, f"SELECT op_id FROM change_log WHERE op_id IN"
+                                              f" ({', '.join('?' * len(part))})", part))
+    fresh = []
+    for op in ops:  # each op once, even if a damaged file names one twice
+        if op["op"] not in had:
+            had.add(op["op"])
+            fresh.append(op)
+    known = [op["hlc"] for op in fresh if op["tbl"] in changes.SYNCED and op["kind"] in ("upsert", "delete")]
+    if known:  # our clock past every stamp applied from the file, once (the same end as op by op)
+        changes.observe(tx, max(known, key=changes.hlc_key))
+    applicable = []
+    for op in fresh:
+        if op["tbl"] not in changes.SYNCED or op["kind"] not in ("upsert", "delete"):
+            summary.quarantined += _quarantine_in(tx, f"{workstation}/{name}#{op['seq']}", "unknown table")
+            continue
+        if changes.parse_hlc(op["hlc"])[0] > now_ms + FUTURE_LIMIT_MS:
+            summary.ahead += 1  # applied all the same: the HLC keeps the order; the clock is reported
+        applicable.append(op)
+    purges = any(op["kind"] == "delete" and not op["changes"] for op in applicable)
+    per_row = Counter((op["tbl"], op["row"]) for op in applicable)
+    for i in range(0, len(applicable), CHUNK):
+        part = applicable[i:i + CHUNK]
+        if purges or not _apply_together(tx, workstation, part, per_row):
+            for op in part:
+                _log_entries(tx, workstation, [op])
+                try_materialize(tx, op["tbl"], op["row"], _incoming(workstation, op), op)
+                if op["kind"] == "delete" and not op["changes"]:  # gallring elsewhere: purge the history here too
+                    retention.redact(tx.conn, op["tbl"], op["row"])
+        summary.received += len(part)
+
+
+def _incoming(workstation: str, op: dict) -> tuple:
+    return op["hlc"], workstation, op["kind"], op["changes"], op["by"]
+
+
+def _log_entries(tx: Tx, workstation: str, ops: list[dict]) -> None:
+    """The ops' change-log entries, with their hash links (checked by store.tamper after the sync)."""
+    if ops:
+        tx.conn.exec_driver_sql(
+            "INSERT INTO change_log (op_id, workstation_id, ws_seq, hlc, tbl, row_id, kind, changes, at, by,"
+            " digest, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(op["op"], workstation, op["seq"], op["hlc"], op["tbl"], op["row"], op["kind"],
+              json.dumps(op["changes"], ensure_ascii=False, sort_keys=True), op["at"], op["by"],
+              op.get("digest"), op.get("chain")) for op in ops])
+
+
+def _apply_together(tx: Tx, workstation: str, part: list[dict], per_row: Counter) -> bool:
+    """Apply a chunk of a file's ops under one savepoint; False (and nothing of it kept) if a constraint
+    broke. A row the file touches once is folded with its history read in one query per table; a row it
+    touches more than once goes op by op (each op's conflicts are judged against the row as the ops
+    before it in the file left it)."""
+    run(tx.conn, "SAVEPOINT merge_chunk")
+    try:
+        once = [op for op in part if per_row[(op["tbl"], op["row"])] == 1]
+        _log_entries(tx, workstation, once)
+        by_table: dict[str, list[str]] = {}
+        for op in once:
+            by_table.setdefault(op["tbl"], []).append(op["row"])
+        folded: dict[tuple[str, str], tuple[dict[str, Any] | None, dict[str, tuple]]] = {}
+        current: dict[tuple[str, str], dict[str, Any]] = {}
+        for table, row_ids in by_table.items():
+            history = _histories(tx, table, row_ids)
+            folded.update({(table, r): fold(table, history.get(r, [])) for r in row_ids})
+            current.update({(table, r): values for r, values in _current_rows(tx, table, row_ids).items()})
+        cases: set[Any] = {row for table, row in folded if table == "participant"}
+        cases |= {state.get("participant_id") for state, _ in folded.values() if state}
+        purged = _purged_among(tx, cases)
+        for op in part:
+            key = (op["tbl"], op["row"])
+            if key in folded:
+                _settle(tx, op["tbl"], op["row"], _incoming(workstation, op), folded[key], purged.__contains__,
+                        current.get(key))
+            else:
+                _log_entries(tx, workstation, [op])
+                materialize(tx, op["tbl"], op["row"], _incoming(workstation, op))
+    except IntegrityError:
+        run(tx.conn, "ROLLBACK TO merge_chunk")
+        run(tx.conn, "RELEASE merge_chunk")
+        return False
+    run(tx.conn, "RELEASE merge_chunk")
+    return True
+
+
+def _histories(tx: Tx, table: str, row_ids: list[str]) -> dict[str, list[tuple]]:
+    """`ops_of` for many rows of one table: {row id: every op seen for it}."""
+    found: dict[str, list[tuple]] = {}
+    for i in range(0, len(row_ids), 500):
+        part = row_ids[i:i + 500]
+        for row_id, hlc, ws, kind, delta, by in run(
+                tx.conn, f"SELECT row_id, hlc, workstation_id, kind, changes, by FROM change_log WHERE tbl = ?"
+                         f" AND row_id IN ({', '.join('?' * len(part))})", (table, *part)):
+            found.setdefault(row_id, []).append((hlc, ws, kind, json.loads(delta), by))
+    return found
+
+
+def _purged_among(tx: Tx, participant_ids: set[Any]) -> set[str]:
+    """Of these cases, the ones gallring removed (`_purged` for many)."""
+    ids = sorted(p for p in participant_ids if p is not None)
+    found: set[str] = set()
+    for i in range(0, len(ids), 500):
+        part = ids[i:i + 500]
+        found.update(r for (r,) in run(
+            tx.conn, f"SELECT row_id FROM change_log WHERE tbl = 'participant' AND kind = 'delete' AND changes = '{{}}'"
+                     f" AND row_id IN ({', '.join('?' * len(part))})", part))
+    return found
 
 
 # A value of a UNIQUE column that two workstations may give two different rows before they sync: every

@@ -365,12 +365,19 @@ def _fork(db: Database, share: Share, key: bytes, summary: Summary) -> None:
 
 def pull(db: Database, share: Share, key: bytes, summary: Summary) -> None:
     """Apply every other workstation's files in sequence, each up to its first gap. A quarantined file
-    is read again and applied once it has changed; a later file that overlaps it goes on past it."""
+    is read again and applied once it has changed; a later file that overlaps it goes on past it. Files
+    are applied a few at a time, up to merge.BATCH_OPS ops in one transaction."""
     me = db.workstation_id
     with db.read() as conn:
         done_by = applied(conn)
         known_bad: dict[str, str | None] = dict(conn.exec_driver_sql("SELECT file, fingerprint FROM quarantine").all())
     summary.stuck = {}
+    batch: list[tuple[str, str, list[dict], int]] = []
+
+    def flush() -> None:
+        merge.apply_files(db, batch, summary)
+        batch.clear()
+
     for ws in share.workstations():
         if ws == me:
             continue
@@ -405,10 +412,14 @@ def pull(db: Database, share: Share, key: bytes, summary: Summary) -> None:
                 continue
             if where in known_bad:
                 merge.release(db, where)  # repaired, copied back, or the right key is in place again
-            merge.apply_ops(db, ws, name, [op for op in ops if op["seq"] > done], last, summary)
+            batch.append((ws, name, [op for op in ops if op["seq"] > done], last))
             done = last
+            if sum(len(file[2]) for file in batch) >= merge.BATCH_OPS:
+                flush()
         if any(last > done for _, last, _ in listed):
             summary.stuck[ws] = done
+    if batch:
+        flush()
 
 
 REQUEST = re.compile(r"^want-([0-9a-f-]{36})-(\d{12})\.req$")
