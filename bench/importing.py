@@ -19,8 +19,9 @@ from store import dbfile
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _world(path: Path, people: int) -> tuple[str, list[str]]:
-    """A programme of `people` participants enrolled in one activity with sessions every weekday."""
+def _world(path: Path, people: int, since: dt.date = dt.date(2026, 9, 1)) -> tuple[str, list[str]]:
+    """A programme of `people` participants, referred on `since` and enrolled from then in one activity
+    with sessions every weekday."""
     from store import activities, cases, db, staff
 
     database = db.open(path)
@@ -28,16 +29,28 @@ def _world(path: Path, people: int) -> tuple[str, list[str]]:
         staff.create_in(tx, "setup", "Bench Admin", role="admin")
         staff.create_in(tx, "lena.leder", "Lena Leder", role="leader")
     aid = activities.create(database, "setup", "Arbetsträning café", (6, 6, 6, 6, 4), kind="arbetsträning",
-                            site="Centrum", leader_login="lena.leder", capacity=250)
+                            site="Centrum", leader_login="lena.leder", capacity=max(250, people))
     ids = []
     for i in range(people):
         pid = cases.register(database, "setup", cases.NewParticipant(
-            first_name=f"Bench{i}", last_name=f"Deltagare{i}", gender="KMX"[i % 3], referral_date="2026-09-01",
+            first_name=f"Bench{i}", last_name=f"Deltagare{i}", gender="KMX"[i % 3], referral_date=since.isoformat(),
             plan=(6, 6, 6, 6, 4)))
-        activities.enrol(database, "setup", pid, aid, dt.date(2026, 9, 1))
+        activities.enrol(database, "setup", pid, aid, since)
         ids.append(pid)
     database.dispose()
     return aid, ids
+
+
+def _workdays_before(day: dt.date, count: int) -> list[dt.date]:
+    """The `count` working days before `day`, oldest first."""
+    from store import calendar
+
+    found: list[dt.date] = []
+    while len(found) < count:
+        day -= dt.timedelta(1)
+        if calendar.is_workday(day):
+            found.append(day)
+    return found[::-1]
 
 
 def _import(path: Path, file: Path, latencies: list[float], person: str = "", aid: str = "") -> tuple[float, int, int]:
@@ -55,10 +68,17 @@ def _import(path: Path, file: Path, latencies: list[float], person: str = "", ai
     assert proc.stdout is not None and proc.stdout.readline().strip() == "ready", proc.stderr
     if person:
         marker = db.open(path)
+        started = told = time.perf_counter()
         while proc.poll() is None:
             m0 = time.perf_counter()
             attendance.mark(marker, "lena.leder", person, aid, TODAY, ("present", "sick")[len(latencies) % 2])
             latencies.append(time.perf_counter() - m0)
+            if m0 - told > 60:  # a long import says how it goes (on stderr, beside the bench's own lines)
+                told = m0
+                with marker.read() as conn:
+                    written = conn.exec_driver_sql("SELECT count(*) FROM change_log WHERE tbl = 'attendance'").scalar()
+                print(f"  {m0 - started:.0f} s: {written} rows written, {len(latencies)} marks, slowest"
+                      f" {max(latencies) * 1000:.0f} ms", file=sys.stderr, flush=True)
             time.sleep(0.1)
         marker.dispose()
     out, err = proc.communicate()
@@ -72,22 +92,24 @@ def import_attendance(ctx: Context) -> list[Result]:
     """`arena import attendance` of 20 000 rows (200 000; ARENA_BENCH_IMPORT_ROWS=1000000 for the issue's
     million, imported once, with the marks) against one raw `executemany` of the same rows, and roll-call
     marks made while it runs."""
-    from store import calendar
-
     wanted = int(os.environ.get("ARENA_BENCH_IMPORT_ROWS", 0)) or (20_000 if ctx.quick else 200_000)
     folder = Path(tempfile.mkdtemp(prefix="arena-bench-import-"))
     try:
-        aid, people = _world(folder / "arena.db", 200)
-        days = [d for d in (dt.date(2026, 9, 1) + dt.timedelta(n) for n in range((TODAY - dt.date(2026, 9, 1)).days))
-                if calendar.is_workday(d)]
-        lines, raw, n = ["participant_id;aktivitet;datum;status;timmar"], [], 0
-        while len(raw) < wanted:
-            status = "present" if n % 2 == 0 else "partial"
-            for day in days:
-                for pid in people[1:]:
-                    lines.append(f"{pid};Arbetsträning café;{day.isoformat()};{status};{'' if n % 2 == 0 else '2,5'}")
-                    raw.append((pid, day.isoformat(), status))
-            n += 1
+        # A paper list as it comes: every mark a new one (no person twice on a day), many people over many
+        # days – a million is 1000 people over four years of working days. The first person is the one the
+        # roll call marks today while the import runs.
+        count = min(1000, max(200, wanted // 1000 + 1))
+        days = _workdays_before(TODAY, -(-wanted // (count - 1)))
+        aid, people = _world(folder / "arena.db", count, since=days[0])
+        lines, raw = ["participant_id;aktivitet;datum;status;timmar"], []
+        for n, day in enumerate(days):
+            for i, pid in enumerate(people[1:]):
+                if len(raw) == wanted:
+                    break
+                partial = (n + i) % 5 == 0
+                lines.append(f"{pid};Arbetsträning café;{day.isoformat()};{'partial' if partial else 'present'};"
+                             f"{'2,5' if partial else ''}")
+                raw.append((pid, day.isoformat(), "partial" if partial else "present"))
         file = folder / "lista.csv"
         file.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8-sig")
         base = folder / "raw.db"

@@ -8,8 +8,12 @@ each (every row again through the same rule as a key press, with its change-log 
 facts that cannot change within one transaction are read once per transaction, `Tx.once`, and the
 change log's clock is written once per chunk, not once per row), committed
 without waiting for the disk and synced once at the end, before the import reports. Between chunks
-the importer lets any interactive write that is waiting go first (`Database.yield_to_waiters`), so a
-roll-call mark is saved while the import runs.
+the importer lets any interactive write that is waiting go first (`Database.yield_to_waiters`), and a
+chunk ends early when one starts waiting (it waits for a few rows, never for a whole chunk), so a
+roll-call mark is saved while the import runs. The importer never checkpoints the WAL on its commits; it
+does so itself between chunks (PASSIVE, every CHECKPOINT_EVERY seconds), so the WAL stays short and a
+mark's commit never finds a long one to copy back into the database file (that copy and its fsync made
+the slowest marks of a long import wait over a second).
 
 All-or-nothing: nothing is written unless every row passed the check. If a row still fails while being
 written (someone changed the person meanwhile), the chunks already written are undone from the
@@ -37,6 +41,8 @@ from store.i18n import ArenaError, Message
 CHUNK = 200  # rows per write transaction: a few tens of milliseconds of write lock
 CHECK_CHUNK = 2000  # rows per read transaction while checking
 BUDGET = 0.1  # seconds a bulk write transaction may hold the write lock
+WAITER_EVERY = 4  # rows between two looks for an interactive write waiting for the lock
+CHECKPOINT_EVERY = 2.0  # seconds of bulk writing between two checkpoints of the WAL (done by the importer)
 
 
 @dataclass
@@ -135,13 +141,18 @@ def run(db: Database, login: str, rows: Iterable[tuple[int, Any]], *,
         report.rejected.sort(key=lambda refused: refused[0])
         if all_or_nothing and report.rejected:
             return report
+        checkpointed = time.monotonic()
         for chunk in staging.chunks(CHUNK):
             while chunk:
                 db.yield_to_waiters()
+                if time.monotonic() - checkpointed > CHECKPOINT_EVERY:
+                    db.checkpoint()
+                    checkpointed = time.monotonic()
                 done: list[Any] = []
                 try:
                     with db.write(login, bulk=True) as tx:
-                        used = _write_chunk(tx, chunk, write, all_or_nothing, report, done, counts := [0, 0])
+                        used = _write_chunk(tx, chunk, write, all_or_nothing, report, done, counts := [0, 0],
+                                            db.waiting)
                 except _Abort as abort:
                     report.rejected.append(abort.failed)
                     _undo(db, login, staging, undo)
@@ -165,14 +176,16 @@ class _Abort(Exception):
 
 
 def _write_chunk(tx: Tx, chunk: list[tuple[int, Any]], write: Callable[[Tx, Any], tuple[bool, Any]],
-                 all_or_nothing: bool, report: BulkReport, done: list[Any], counts: list[int]) -> int:
-    """Write rows of `chunk` until it ends or the transaction has held the lock for BUDGET seconds (on a
-    slow disk fewer rows go in one transaction, so a waiting mark never waits long); return how many."""
+                 all_or_nothing: bool, report: BulkReport, done: list[Any], counts: list[int],
+                 waiting: Callable[[], bool]) -> int:
+    """Write rows of `chunk` until it ends, the transaction has held the lock for BUDGET seconds (on a
+    slow disk fewer rows go in one transaction) or an interactive write is waiting for the lock (it
+    waits for a few rows, not for the chunk); return how many."""
     started = time.monotonic()
     used = 0
     tx.clock_saved_later = True
     for line, payload in chunk:
-        if used and time.monotonic() - started > BUDGET:
+        if used and (time.monotonic() - started > BUDGET or (used % WAITER_EVERY == 0 and waiting())):
             break
         used += 1
         # A savepoint per row, straight to the driver (SQLAlchemy's nested transactions cost more than

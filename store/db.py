@@ -27,6 +27,7 @@ BUSY_TIMEOUT_MS = 5000
 FAILED_WRITE: tuple[type[Exception], ...] = (exc.OperationalError, exc.DatabaseError, *dbfile.Error)
 FAILED_OPEN: tuple[type[Exception], ...] = (exc.DBAPIError, *dbfile.Error)
 CACHE_KIB = 16384
+AUTOCHECKPOINT_PAGES = 1000  # SQLite's default: an ordinary commit copies the WAL back past this many pages
 
 
 class StoreError(ArenaError):
@@ -83,7 +84,11 @@ class Database:
         try:
             with self.engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn:
                 if bulk:
+                    # and it never checkpoints on its commit: the bulk writer checkpoints between its
+                    # chunks itself (`checkpoint`), so the WAL stays short and a waiting mark's commit
+                    # does not find a long one to copy back
                     driver(conn).execute("PRAGMA synchronous=NORMAL")
+                    driver(conn).execute("PRAGMA wal_autocheckpoint=0")
                 try:
                     with conn.begin():
                         # read under the write lock: another process's sync may have given this database
@@ -94,6 +99,7 @@ class Database:
                 finally:
                     if bulk:
                         driver(conn).execute("PRAGMA synchronous=FULL")
+                        driver(conn).execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
         except FAILED_WRITE as error:
             raise _translate(error) from error
         finally:
@@ -116,6 +122,29 @@ class Database:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+    def checkpoint(self) -> None:
+        """Between bulk chunks, outside any transaction: copy the WAL back into the database file as far
+        as no reader needs it (PASSIVE: it never waits for, nor blocks, a reader or a writer)."""
+        if self.path == ":memory:":
+            return
+        try:
+            with self.engine.connect() as conn:
+                driver(conn).execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except FAILED_WRITE:
+            pass  # busy (another checkpoint): the next one moves it
+
+    def waiting(self) -> bool:
+        """An interactive write of any process on this database is waiting or writing (a token in the
+        writers folder; one left by a dead process is removed by `yield_to_waiters`)."""
+        folder = self._waiting_dir()
+        if folder is None:
+            return False
+        try:
+            with os.scandir(folder) as entries:
+                return any(True for _ in entries)
+        except OSError:
+            return False
 
     def _waiting_dir(self) -> str | None:
         return None if self.path == ":memory:" else self.path + ".writers"
