@@ -12,8 +12,8 @@ the importer lets any interactive write that is waiting go first (`Database.yiel
 chunk ends early when one starts waiting (it waits for a few rows, never for a whole chunk), so a
 roll-call mark is saved while the import runs. The importer never checkpoints the WAL on its commits; it
 does so itself between chunks (PASSIVE, every CHECKPOINT_EVERY seconds), so the WAL stays short and a
-mark's commit never finds a long one to copy back into the database file (that copy and its fsync made
-the slowest marks of a long import wait over a second).
+mark's commit seldom finds a long one to copy back into the database file (with SQLite's own
+checkpoints, the mark whose commit crossed the threshold paid for the copy and its fsync).
 
 All-or-nothing: nothing is written unless every row passed the check. If a row still fails while being
 written (someone changed the person meanwhile), the chunks already written are undone from the
