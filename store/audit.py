@@ -30,9 +30,14 @@ def record(tx: Tx, action: str, participant_id: str | None = None, reason: str =
     """Append one event, linked into this workstation's hash chain (store.tamper)."""
     from store import tamper
 
-    values = {"id": changes.new_id(), "at": clock.now().isoformat(), "user_login": tx.login, "action": action,
+    event_id = changes.new_id()
+    values = {"id": event_id, "at": clock.now().isoformat(), "user_login": tx.login, "action": action,
               "participant_id": participant_id, "reason": reason, "detail": detail[:500]}
-    return changes.insert(tx, "audit_event", {**values, **tamper.next_link(tx.conn, tx.workstation_id, values)})
+    linked = {**values, **tamper.next_link(tx.conn, tx.workstation_id, values)}
+    del linked["id"]
+    # a fresh id names no event yet: inserted without reading for it first (a report writes thousands)
+    changes.upsert(tx, "audit_event", event_id, linked, absent=True)
+    return event_id
 
 
 def refused(db: Database, login: str, error: Exception) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import calendar as pycal
 import datetime as dt
+import functools
 import itertools
 import re
 import unicodedata
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from store import access, audit, calendar, cases, clock, identity, tabular, validate
+from store import access, audit, calendar, cases, changes, clock, identity, tabular, validate
 from store.attendance import cancelled_days, live_sql, planned_hours
 from store.db import Database
 from store.tables import WEEKDAYS
@@ -127,6 +128,12 @@ def _week_key(day: dt.date) -> str:
     return f"{year}-W{week:02d}"
 
 
+@functools.lru_cache(maxsize=1024)
+def _week_of(date: str) -> str:
+    """`_week_key` of an ISO date text; a period's few dates are parsed once, not once a mark."""
+    return _week_key(dt.date.fromisoformat(date))
+
+
 def period_of(month: str | None = None, start: object = None, end: object = None) -> tuple[dt.date, dt.date]:
     """A month ("2026-11") or a from–to pair of dates; refused in one sentence if neither or backwards."""
     if month:
@@ -213,8 +220,12 @@ def build(db: Database, login: str, month: str | None = None, *, start: object =
                      detail=f"narvaro {first.isoformat()}..{last.isoformat()}"
                      + (f" caseworker={caseworker}" if caseworker else "")
                      + (f" activity={activity}" if activity else "") + f" people={len(people)}")
-        for pid in outside:  # each person outside the caseload is a read the access review must see
+        # each person outside the caseload is a read the access review must see: one event each (the whole
+        # programme's report writes tens of thousands), the clock saved once for them all as a bulk chunk does
+        tx.clock_saved_later = True
+        for pid in outside:
             audit.record(tx, "report", participant_id=pid, reason=reason, detail="outside caseload")
+        changes.save_clock(tx)
     generated = _people(db, login, people, first, last, made, {c.code: c for c in codes})
     return Report(first, last, made, codes, len(people), generated if stream else list(generated), scope)
 
@@ -224,6 +235,10 @@ def _people(db: Database, login: str, people: Sequence, first: dt.date, last: dt
     days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
     workdays = {d for d in days if calendar.is_workday(d)}
     counted_until = min(last, made)
+    week_of: dict[str, list[dt.date]] = {}  # the period's weekdays by ISO week, the same for everyone
+    for day in days:
+        if day.weekday() < 5:
+            week_of.setdefault(_week_key(day), []).append(day)
     for at in range(0, len(people), CHUNK):
         chunk = people[at:at + CHUNK]
         marks: dict[str, list] = {}
@@ -239,21 +254,18 @@ def _people(db: Database, login: str, people: Sequence, first: dt.date, last: dt
                 marks.setdefault(r.participant_id, []).append(r)
             cancelled = cancelled_days(conn, login, ids, first, counted_until)
         for person in chunk:
-            yield _person(person, marks.pop(person.id, []), days, workdays, counted_until, codes,
+            yield _person(person, marks.pop(person.id, []), week_of, workdays, counted_until, codes,
                           cancelled.get(person.id))
 
 
-def _person(person: Any, marks: list, days: list[dt.date], workdays: set[dt.date],  # noqa: ANN401 -- a row
+def _person(person: Any, marks: list, week_of: dict[str, list[dt.date]], workdays: set[dt.date],  # noqa: ANN401
             counted_until: dt.date, codes: dict[str, Code], cancelled: dict[str, float] | None = None) -> PersonReport:
     """One person's report from their row (as `report` selects it), their marks in the period (a cancelled
-    session's are not among them) and the days one of their sessions was cancelled (`cancelled_days`)."""
+    session's are not among them), the period's weekdays by ISO week and the days one of their sessions
+    was cancelled (`cancelled_days`)."""
     referral, exit_date, protected = person.referral_date, person.exit_date, bool(person.protected)
     plan = [person._mapping[c] for c in PLAN]
     weeks: dict[str, Line] = {}
-    week_of: dict[str, list[dt.date]] = {}
-    for day in days:
-        if day.weekday() < 5:
-            week_of.setdefault(_week_key(day), []).append(day)
     for key, in_week in week_of.items():
         weeks[key] = Line(key, planned_hours(plan, referral, exit_date, in_week, counted_until, workdays, cancelled))
     unexcused_dates: list[str] = []
@@ -261,7 +273,7 @@ def _person(person: Any, marks: list, days: list[dt.date], workdays: set[dt.date
     notes: list[MarkNote] = []
     for mark in marks:
         date, code = mark.date, mark.reason_code
-        key = _week_key(dt.date.fromisoformat(date))
+        key = _week_of(date)
         line = weeks.setdefault(key, Line(key))
         line.attended += mark.hours
         if code:
@@ -308,7 +320,7 @@ def person_rows(report: Report, person: PersonReport) -> list[list]:
     out = []
     for line in [*person.weeks, person.total]:
         dates = " ".join(person.unexcused_dates) if line.week == "total" else " ".join(
-            d for d in person.unexcused_dates if _week_key(dt.date.fromisoformat(d)) == line.week)
+            d for d in person.unexcused_dates if _week_of(d) == line.week)
         out.append([person.number, person.name, person.caseworker, line.label, round(line.planned, 2),
                     round(line.attended, 2)]
                    + [round(line.absence.get(c.code, 0.0), 2) for c in report.codes] + [line.unexcused, dates])
@@ -320,11 +332,11 @@ def table(report: Report) -> list[list]:
 
 
 def write_csv(report: Report, out: IO[str], dialect: tabular.Dialect | None = None) -> int:
+    """The flat table: its cells are text, whole numbers and rounded floats, what `sqlite_rows` formats
+    as `row` would, a float's text once per value."""
     writer = tabular.writer(out, dialect)
     writer.header(columns(report))
-    for person in report.people:
-        for row in person_rows(report, person):
-            writer.row(row)
+    writer.sqlite_rows(row for person in report.people for row in person_rows(report, person))
     return writer.count
 
 
@@ -339,95 +351,115 @@ def _sheet_title(name: str, taken: set[str]) -> str:
     return title
 
 
+_NOT_TEXT = ("=", "#")  # texts openpyxl would store as a formula ("=…") or an error value ("#N/A")
+
+
+class _Sheets:
+    """Rows into write-only sheets at the speed openpyxl allows: a plain row goes as its values (openpyxl
+    reuses one cell object for them all); a styled row, or one holding a text openpyxl would take for a
+    formula or an error ("=…", "#N/A"), goes as cells with each text marked as text. The styles are named
+    styles added once: a styled cell copies their index, no Font is built or hashed per cell (that was
+    most of the time of the whole programme's report)."""
+
+    BOLD, TITLE, UNEXCUSED = "arena-bold", "arena-title", "arena-unexcused"
+
+    def __init__(self, book: Any) -> None:  # noqa: ANN401 -- an openpyxl Workbook
+        from openpyxl.styles import Font, NamedStyle, PatternFill
+
+        book.add_named_style(NamedStyle(self.BOLD, font=Font(bold=True)))
+        book.add_named_style(NamedStyle(self.TITLE, font=Font(bold=True, size=14)))
+        book.add_named_style(NamedStyle(self.UNEXCUSED, font=Font(bold=True, color="C00000"),
+                                        fill=PatternFill("solid", fgColor="FDE2E2")))
+
+    @staticmethod
+    def append(sheet: Any, values: Sequence[object], style: str | Sequence[str | None] | None = None  # noqa: ANN401
+               ) -> None:
+        """One row; `style` is a style for every cell, or one per cell (None: unstyled)."""
+        if style is None and not any(v.__class__ is str and v[:1] in _NOT_TEXT for v in values):
+            sheet.append(values)
+            return
+        from openpyxl.cell import WriteOnlyCell
+
+        styles = [style] * len(values) if style is None or isinstance(style, str) else style
+        cells = []
+        for value, name in zip(values, styles):
+            cell = WriteOnlyCell(sheet, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # a text starting with "=" is a text, never a formula
+            if name is not None:
+                cell.style = name
+            cells.append(cell)
+        sheet.append(cells)
+
+
 def write_xlsx(report: Report, out: IO[bytes]) -> None:
     """A streaming (write-only) workbook: a summary sheet (every person, per week and total), an absence
     sheet (unexcused in bold red) and, for up to XLSX_SHEET_PER_PERSON people, one sheet per person laid
     out as the document. Text is stored as text: nothing in a name or note becomes a formula."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     book = Workbook(write_only=True)
-    bold, red = Font(bold=True), Font(bold=True, color="C00000")
-    fill = PatternFill("solid", fgColor="FDE2E2")
-
-    def cell(sheet, value, font=None, highlight=False):  # noqa: ANN001, ANN202
-        c = WriteOnlyCell(sheet, value=value)
-        if isinstance(value, str):
-            c.data_type = "s"  # a text starting with "=" is a text, never a formula
-        if font is not None:
-            c.font = font
-        if highlight:
-            c.fill = fill
-        return c
-
-    def header(sheet, names: list[str]) -> None:  # noqa: ANN001
-        sheet.append([cell(sheet, n, bold) for n in names])
-
+    sheets = _Sheets(book)
+    append, bold = sheets.append, sheets.BOLD
     summary = book.create_sheet(t("rep.sheet_summary"))
     summary.freeze_panes = "A2"
     widths = [15, 30, 22, 10, 14, 15] + [12] * len(report.codes) + [15, 40]
     for i, width in enumerate(widths, start=1):
         summary.column_dimensions[get_column_letter(i)].width = width
-    header(summary, columns(report))
+    append(summary, columns(report), bold)
     absences = book.create_sheet(t("rep.sheet_absences"))
     absences.freeze_panes = "A2"
     for i, width in enumerate([15, 30, 12, 24, 24, 10, 10], start=1):
         absences.column_dimensions[get_column_letter(i)].width = width
-    header(absences, [t("rep.col.number"), t("rep.col.name"), t("rep.col.date"), t("rep.col.activity"),
-                      t("rep.col.code"), t("rep.col.hours"), t("rep.col.unexcused")])
+    append(absences, [t("rep.col.number"), t("rep.col.name"), t("rep.col.date"), t("rep.col.activity"),
+                      t("rep.col.code"), t("rep.col.hours"), t("rep.col.unexcused")], bold)
     own_sheets = report.count <= XLSX_SHEET_PER_PERSON
     taken = {summary.title.casefold(), absences.title.casefold()}
+    total, yes = t("rep.total"), t("rep.yes")
     for person in report.people:
         for row in person_rows(report, person):
-            total = row[3] == t("rep.total")
-            summary.append([cell(summary, v, bold if total else None) for v in row])
+            append(summary, row, bold if row[3] == total else None)
         for a in person.absences:
-            font = red if a.unexcused else None
-            absences.append([cell(absences, v, font, a.unexcused) for v in
-                             (person.number, person.name, a.date, a.activity, a.label, a.hours,
-                              t("rep.yes") if a.unexcused else "")])
+            append(absences, (person.number, person.name, a.date, a.activity, a.label, a.hours,
+                              yes if a.unexcused else ""), sheets.UNEXCUSED if a.unexcused else None)
         if own_sheets:
-            _person_sheet(book.create_sheet(_sheet_title(person.name, taken)), report, person, cell, bold, red)
+            _person_sheet(book.create_sheet(_sheet_title(person.name, taken)), report, person, sheets)
     book.save(out)
 
 
-def _person_sheet(sheet, report: Report, person: PersonReport, cell, bold, red) -> None:  # noqa: ANN001
+def _person_sheet(sheet, report: Report, person: PersonReport, sheets: _Sheets) -> None:  # noqa: ANN001
     from openpyxl.utils import get_column_letter
 
+    append, bold = sheets.append, sheets.BOLD
     for i, width in enumerate([24, 16, 16, 16, 16, 30], start=1):
         sheet.column_dimensions[get_column_letter(i)].width = width
-    from openpyxl.styles import Font
-
-    sheet.append([cell(sheet, t("rep.title"), Font(bold=True, size=14))])
+    append(sheet, [t("rep.title")], sheets.TITLE)
     for label, value in _facts(report, person):
-        sheet.append([cell(sheet, label, bold), cell(sheet, value)])
-    sheet.append([])
-    sheet.append([cell(sheet, n, bold) for n in (t("rep.col.week"), t("rep.col.planned"), t("rep.col.attended"),
-                                                   t("rep.col.absence_hours"), t("rep.col.unexcused_count"))])
+        append(sheet, [label, value], [bold, None])
+    append(sheet, [])
+    append(sheet, [t("rep.col.week"), t("rep.col.planned"), t("rep.col.attended"), t("rep.col.absence_hours"),
+                   t("rep.col.unexcused_count")], bold)
     for line in [*person.weeks, person.total]:
-        font = bold if line.week == "total" else None
-        sheet.append([cell(sheet, v, font) for v in (line.label, round(line.planned, 2), round(line.attended, 2),
-                                                     round(sum(line.absence.values()), 2), line.unexcused)])
-    sheet.append([])
-    sheet.append([cell(sheet, t("rep.absences"), bold)])
+        append(sheet, [line.label, round(line.planned, 2), round(line.attended, 2), round(sum(line.absence.values()), 2),
+                       line.unexcused], bold if line.week == "total" else None)
+    append(sheet, [])
+    append(sheet, [t("rep.absences")], bold)
     if person.absences:
-        sheet.append([cell(sheet, n, bold) for n in (t("rep.col.date"), t("rep.col.activity"), t("rep.col.code"),
-                                                       t("rep.col.hours"), t("rep.col.unexcused"))])
+        append(sheet, [t("rep.col.date"), t("rep.col.activity"), t("rep.col.code"), t("rep.col.hours"),
+                       t("rep.col.unexcused")], bold)
         for a in person.absences:
-            font = red if a.unexcused else None
-            sheet.append([cell(sheet, v, font, a.unexcused) for v in
-                          (a.date, a.activity, a.label, a.hours, t("rep.yes") if a.unexcused else "")])
+            append(sheet, [a.date, a.activity, a.label, a.hours, t("rep.yes") if a.unexcused else ""],
+                   sheets.UNEXCUSED if a.unexcused else None)
     else:
-        sheet.append([cell(sheet, t("rep.no_absences"))])
+        append(sheet, [t("rep.no_absences")])
     if person.notes:
-        sheet.append([])
-        sheet.append([cell(sheet, t("rep.notes"), bold)])
+        append(sheet, [])
+        append(sheet, [t("rep.notes")], bold)
         for n in person.notes:
-            sheet.append([cell(sheet, n.date), cell(sheet, n.activity), cell(sheet, n.text)])
-    sheet.append([])
-    sheet.append([cell(sheet, t("rep.signature"))])
+            append(sheet, [n.date, n.activity, n.text])
+    append(sheet, [])
+    append(sheet, [t("rep.signature")])
 
 
 def _facts(report: Report, person: PersonReport) -> list[tuple[str, str]]:

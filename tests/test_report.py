@@ -193,3 +193,27 @@ def _pdf_text(path: Path) -> str:
     from pypdf import PdfReader
 
     return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+def test_xlsx_keeps_formula_and_error_texts_as_text_in_plain_rows(world: World, tmp_path: Path) -> None:
+    """The summary's rows go to openpyxl as plain values (its fast path); a name or note that openpyxl
+    would store as a formula ("=…") or an error ("#N/A") still lands as the text typed, in every sheet;
+    the styles (bold totals, red unexcused) come from named styles."""
+    from openpyxl import load_workbook
+
+    from store import cases
+
+    pid = world.people[2]
+    cases.update(world.db, "setup", pid, first_name="#N/A", last_name="=1+2")
+    attendance.mark(world.db, "omar.farah", pid, world.activity_id, dt.date(2026, 11, 23), "unexcused", note="#REF!")
+    built = report.build(world.db, "omar.farah", "2026-11", caseworker="omar.farah")
+    book = load_workbook(report.write_file(built, tmp_path / "r.xlsx", "xlsx"))
+    cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert not [c for c in cells if c.data_type in ("f", "e")]
+    assert [c.value for c in cells if c.value == "=1+2, #N/A"] and [c.value for c in cells if c.value == "#REF!"]
+    summary = book["Sammanställning"]
+    totals = [row for row in summary.iter_rows(min_row=2) if row[3].value == "Totalt"]
+    assert len(totals) == 20 and all(c.font.bold for row in totals for c in row if c.value is not None)
+    assert not [c for c in summary[3] if c.font.bold]  # a week's row is plain
+    red = [row for row in book["Frånvaro"].iter_rows(min_row=2) if row[1].value == "=1+2, #N/A"]
+    assert red and red[0][2].font.color.rgb.endswith("C00000") and red[0][2].fill.fgColor.rgb.endswith("FDE2E2")
