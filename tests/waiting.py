@@ -63,19 +63,21 @@ def thread_is_in(thread: threading.Thread, filename_end: str, function: str) -> 
 
 
 def _asking(app) -> bool:  # noqa: ANN001
-    """The screen on top is a dialog, mounted and waiting for the person."""
+    """The screen on top is a dialog (or another screen pushed on top, such as the PIN prompt a flow
+    asks), mounted and waiting for the person."""
     from tui.dialogs import Dialog
 
     screen = app.screen
-    return isinstance(screen, Dialog) and screen.is_mounted and not getattr(app, "opening", False)
+    pushed = isinstance(screen, Dialog) or len(app.screen_stack) > 1
+    return pushed and screen.is_mounted and not getattr(app, "opening", False)
 
 
 def _store_calls_running() -> int:
-    """Threads inside a `call_store` job (a cancelled worker's thread runs on and still delivers)."""
+    """Threads inside a `store_call` (a cancelled worker's thread runs on until its store call returns)."""
     running = 0
     for frame in sys._current_frames().values():
         while frame is not None:
-            if frame.f_code.co_name == "job" and frame.f_code.co_filename.endswith(_WORKERS_PY):
+            if frame.f_code.co_name == "store_call" and frame.f_code.co_filename.endswith(_WORKERS_PY):
                 running += 1
                 break
             frame = frame.f_back

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import events, messages
+from textual import events, messages, work
 from textual.app import Notify
 from textual.binding import Binding
 from textual.widget import Widget
@@ -28,7 +28,7 @@ from store.i18n import ArenaError
 from tui.text import language, set_language, t
 from tui.appbase import AppBase
 from tui.keyhelp import help_keys
-from tui.workers import WriteLane, call_store
+from tui.workers import StoreFailed, WriteLane, show, store_call
 
 if TYPE_CHECKING:
     from store import attendance, staff
@@ -290,9 +290,16 @@ class ArenaApp(AppBase):
             self.push_screen(self._early_lock, self._early_unlocked)
         self.call_after_refresh(self._start_loading)  # once the first screen is drawn
 
+    @work(thread=True, group="startup", exclusive=True, exit_on_error=False)
     def _start_loading(self) -> None:
-        """The heavy part of starting, in a worker thread: the store's imports, opening the database."""
-        call_store(self, self._load_startup, done=self._started, failed=self._fatal, group="startup")
+        """The heavy part of starting, in a worker thread: the store's imports, opening the database. A
+        failure ends the app with its one line (logged with its traceback by `store_call`)."""
+        try:
+            found = store_call(self, self._load_startup)
+        except StoreFailed as failed:
+            show(self, self._fatal, str(failed))
+            return
+        show(self, self._started, found)
 
     def _load_startup(self) -> tuple:
         """(In the start-up worker.) Open the database if the app was given a way to; who this start is
@@ -494,70 +501,60 @@ class ArenaApp(AppBase):
 
     def _first_run(self) -> None:
         """This OS login is not a user yet. On a new database its first user becomes the administrator;
-        otherwise one picks oneself from the users and proves it with one's PIN (or chooses one)."""
+        otherwise one picks oneself from the users and proves it with one's PIN (or chooses one). The
+        dialogs are asked in turn by one flow (`tui.dialogs.run_flow`: push_screen_wait in a worker)."""
         from store import staff
-        from tui.dialogs import ChoiceDialog, FormDialog
+        from tui.dialogs import ChoiceDialog, DialogFlow, FormDialog, Saved, run_flow
+        from tui.screens.lock import LockScreen
 
-        def load(found: tuple[list[staff.Caseworker], bool]) -> None:
-            cws, joining = found
+        os_login = self._os_login = self.login
+
+        async def steps(flow: DialogFlow) -> None:
+            try:
+                cws, joining = await flow.read(lambda: (staff.all_caseworkers(self.db), staff.joining(self.db)))
+            except StoreFailed as failed:
+                self._fatal(str(failed))
+                return
             if not cws and joining:
                 self.exit(return_code=2, message=t("init.joining"))
                 return
             if not cws:
-                self.push_screen(FormDialog(t("first.empty", login=self.login), [
+                made = await flow.ask(FormDialog(t("first.empty", login=self.login), [
                     ("name", t("first.name_placeholder"), "", False), ("login", t("first.login"), self.login, False),
                     ("pin", t("init.ask_pin", n=pins.PIN_MIN).rstrip(": "), "", True),
-                    ("pin_again", t("init.ask_pin_again").rstrip(": "), "", True)], check=_first_admin_form),
-                    self._create_first_user)
+                    ("pin_again", t("init.ask_pin_again").rstrip(": "), "", True)], check=_first_admin_form,
+                    write=self._first_admin))
+                if not isinstance(made, Saved):  # cancelled: nobody is made, Arena closes
+                    self.exit(return_code=2, message=t("acc.unknown_user", login=self.login))
+                    return
+                self.user, self.login = made.outcome, made.outcome.login
+                self.notify(t("first.created", name=made.outcome.name), timeout=4)
+                self._go()
                 return
-            options: list[tuple[object, str]] = [(c, f"{c.name} ({c.login}, {t('role.' + c.role)})") for c in cws]
-            self.push_screen(ChoiceDialog(t("first.unknown", login=self.login), options), self._first_run_chosen)
-
-        call_store(self, lambda: (staff.all_caseworkers(self.db), staff.joining(self.db)), done=load,
-                   failed=self._fatal)
-
-    def _create_first_user(self, form: object) -> None:
-        """The first start on an empty database: its first administrator, with a PIN (as `arena init`)."""
-        if not isinstance(form, dict):
-            self.exit(return_code=2, message=t("acc.unknown_user", login=self.login))
-            return
-
-        from store import staff
-
-        def created(cw: staff.Caseworker) -> None:
-            self.user, self.login = cw, cw.login
-            self.notify(t("first.created", name=cw.name), timeout=4)
-            self._go()
-
-        os_login = self.login
-
-        def write() -> staff.Caseworker:
-            cw = staff.first_admin(self.db, form["login"], form["name"], form["pin"])
-            if cw.login != os_login:
-                staff.remember(self.db, os_login, cw.login)
-            return cw
-
-        self.write_lane.submit(write, created, self._fatal)
-
-    def _first_run_chosen(self, cw: object) -> None:
-        from store import staff
-        from tui.screens.lock import LockScreen
-
-        if not isinstance(cw, staff.Caseworker):
-            self.exit(return_code=2, message=t("acc.unknown_user", login=self.login))
-            return
-        os_login = self.login
-
-        def proven(ok: bool | None) -> None:
-            if not ok:
-                self._first_run()
-                return
+            options = [(c, f"{c.name} ({c.login}, {t('role.' + c.role)})") for c in cws]
+            while True:  # a wrong PIN, or Escape at it, asks again who one is
+                cw = await flow.ask(ChoiceDialog(t("first.unknown", login=self.login), options))
+                if cw is None:
+                    self.exit(return_code=2, message=t("acc.unknown_user", login=self.login))
+                    return
+                if await flow.ask(LockScreen(cw.login, cw.name, can_cancel=True)):
+                    break
             self.write_lane.submit(lambda: staff.remember(self.db, os_login, cw.login),
                                    lambda _: None, lambda m: self.notify(m, severity="error"))
             self.user, self.login = cw, cw.login
             self._go()
 
-        self.push_screen(LockScreen(cw.login, cw.name, can_cancel=True), proven)
+        run_flow(self, steps)
+
+    def _first_admin(self, form: dict[str, str]) -> staff.Caseworker:
+        """(On the write lane.) The first start on an empty database: its first administrator, with a PIN
+        (as `arena init`); the OS login is remembered as theirs if they chose another login."""
+        from store import staff
+
+        cw = staff.first_admin(self.db, form["login"], form["name"], form["pin"])
+        if cw.login != self._os_login:
+            staff.remember(self.db, self._os_login, cw.login)
+        return cw
 
     # ------------------------------------------------------------------ actions
     # ------------------------------------------------------------------ command palette

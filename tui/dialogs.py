@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar, cast
+from typing import Generic, TypeVar, cast, overload
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -14,7 +14,7 @@ from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.dom import DOMNode
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
@@ -26,7 +26,8 @@ from tui.workers import StoreFailed, failure
 
 T = TypeVar("T")  # what a dialog returns
 R = TypeVar("R")
-O = TypeVar("O")  # what the store call of a saving form returned
+O = TypeVar("O")
+S = TypeVar("S")  # what a screen asked by a flow is dismissed with  # what the store call of a saving form returned
 
 
 class Dialog(ModalScreen[T | None]):
@@ -59,14 +60,24 @@ class DialogFlow:
         self.app = app
         self._release = app.hold_keys()
 
-    async def ask(self, dialog: Dialog[T]) -> T | None:
-        dialog.hold_on_close = self.app.hold_keys
+    @overload
+    async def ask(self, dialog: Dialog[T]) -> T | None: ...
+
+    @overload
+    async def ask(self, dialog: Screen[S]) -> S | None: ...
+
+    async def ask(self, dialog: Screen[S]) -> S | None:
+        """Show the dialog (a `Dialog`, or a screen dismissed with a value such as the PIN prompt) and
+        wait for its answer."""
+        if isinstance(dialog, Dialog):
+            dialog.hold_on_close = self.app.hold_keys
         answer = self.app.push_screen(dialog, wait_for_dismiss=True)
         self._release()  # the dialog is on the stack: the keys typed meanwhile are for it
         try:
             return await answer
         finally:
-            self._release = dialog.held
+            # keys typed once it has closed wait for the flow's next dialog (or its end)
+            self._release = dialog.held if isinstance(dialog, Dialog) else self.app.hold_keys()
 
     async def read(self, fn: Callable[..., R], *args: object) -> R:
         """A store read off the UI thread; a failure is logged and raised as `StoreFailed` (its line)."""

@@ -3,8 +3,7 @@
 A read runs in a `@work(thread=True)` worker of the screen (one group per kind of read, exclusive, so a
 newer read cancels an older one): `store_call` runs the store function there (a failure is logged and
 raised as `StoreFailed`, which the app says in one line), `show` hands the result to the UI thread unless
-the worker was cancelled meanwhile or its screen has closed (the stale-result guard). `call_store` is the
-older callback form of the same. `WriteLane`
+the worker was cancelled meanwhile or its screen has closed (the stale-result guard). `WriteLane`
 is the app's single, ordered write queue: key presses enqueue marks in the order they were pressed,
 one thread commits them one by one, and each screen shows a mark only when its commit has returned.
 The writing thread never waits for the screen: committed results queue up and the UI thread takes all
@@ -83,45 +82,6 @@ def show(node: DOMNode, callback: Callable[..., None], *args: Any) -> None:
 
     with contextlib.suppress(RuntimeError):  # the app has closed
         node.app.call_from_thread(guarded)
-
-
-def call_store(node: DOMNode, fn: Callable[..., Any], *args: Any, done: Callable[[Any], None],
-               failed: Callable[[str], None] | None = None, group: str = "load", exclusive: bool = True,
-               **kwargs: Any) -> None:
-    """Run `fn(*args, **kwargs)` in a thread; then `done(result)` or `failed(message)` on the UI thread."""
-    app = node.app
-
-    def job() -> None:
-        try:
-            result = fn(*args, **kwargs)
-        except Exception as error:  # noqa: BLE001 -- every failure becomes a message, never a traceback
-            _log_refusal(app, error)
-            message = _describe(error)
-            _deliver(app, failed or (lambda m: app.notify(m, severity="error", timeout=8)), message, node)
-            return
-        _deliver(app, done, result, node)
-
-    node.run_worker(job, thread=True, group=group, exclusive=exclusive, exit_on_error=False)
-
-
-def _deliver(app: Any, callback: Callable[[Any], None], value: Any, node: DOMNode | None = None) -> None:
-    """Run `callback(value)` on the UI thread. A bug in the callback is a bug: it reaches the app's
-    error handler (log file, one clear line) instead of vanishing with the worker thread. A read whose
-    screen has closed meanwhile is dropped (writes are delivered to the app, which outlives screens)."""
-    def guarded() -> None:
-        if node is not None and node is not app and not node.is_attached:
-            return
-        if getattr(app, "_exit", False):
-            return
-        try:
-            callback(value)
-        except Exception as error:  # noqa: BLE001
-            app._handle_exception(error)
-
-    try:
-        app.call_from_thread(guarded)
-    except RuntimeError:
-        pass  # the app has closed
 
 
 @dataclass
