@@ -606,10 +606,10 @@ class AttendanceScreen(Screen):
         row = roll.current()
         detail = self.query_one("#roll-detail", Static)
         if row is None or row.mark is None:
-            detail.update("")
+            _show_line(detail, "")
             return
         parts = [row.name, mark_text(row.mark, roll.cancelled, row.edits).plain, *roll.info_parts(row)]
-        detail.update(" · ".join(parts))
+        _show_line(detail, " · ".join(parts))
 
     @on(RollTable.Undoable)
     def undoable(self, event: RollTable.Undoable) -> None:
@@ -723,12 +723,7 @@ class AttendanceScreen(Screen):
             text += " · " + t("att.session_cancelled")
         elif roll.day > clock.today():
             text += " · " + t("att.future_day")
-        # a text that stays on one line cannot change the header's height: repaint it, no new layout of
-        # the whole screen (during a burst of marks, or opening a roll call, that layout was most of a frame)
-        room = header.content_region.width
-        one_line = 0 < cell_len(text) <= room and 0 < cell_len(getattr(header, "_arena_text", "")) <= room
-        header._arena_text = text  # type: ignore[attr-defined]
-        header.update(text, layout=not one_line)
+        _show_line(header, text)
 
     def action_change_day(self, delta: int) -> None:
         self._go_to(self.day + dt.timedelta(days=delta))
@@ -838,6 +833,19 @@ class AttendanceScreen(Screen):
         self.open_current_session()
 
 
+
+
+def _show_line(line: Static, text: str) -> None:
+    """Put `text` in a line whose height follows its text (the roll call's header and detail line). The
+    same text again does nothing; a text that stays on one line, as the one before it did (an empty line
+    is one line high too), repaints the line without a new layout of the whole screen: the detail line
+    follows the cursor, and a layout per mark key or per saved mark was most of a frame in a burst."""
+    before = line.content if isinstance(line.content, str) else None
+    if text == before:
+        return
+    room = line.content_region.width
+    one_line = before is not None and 0 < room and cell_len(text) <= room and cell_len(before) <= room
+    line.update(text, layout=not one_line)
 
 
 def _places_cell(session: Session) -> Text:
