@@ -27,6 +27,7 @@ PROMPT = ("import sys\nimport tui.app as A\nfrom textual.app import App\n"
 # does), proving the PIN (scrypt), reading and drawing F5 with the day's data, then exiting.
 FILLED = ("import sys\nfrom tui.app import ArenaApp\n"
           "def open_db():\n    from store import db\n    return db.open(sys.argv[1])\n"
+          "open_db.path = sys.argv[1]  # (as tui.app.run names the file it opens)\n"
           "ArenaApp(open_db, sys.argv[2], pin='135790', exit_after_ready=True).run(headless=True)\n")
 
 # The same work the simplest way: a bare Textual app that checks the same scrypt hash of the same user

@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -90,6 +91,52 @@ def pin_matches(pin: str, stored: str) -> bool:
     return hmac.compare_digest(tried.hex(), digest)
 
 
+class Proof:
+    """A PIN's scrypt against a stored hash, begun in a thread before `unlock` needs it: scrypt leaves the
+    interpreter free, so a start with the PIN given imports the store and opens the database meanwhile.
+    `unlock` takes the answer only for the very hash it reads in its own transaction (the answer is a
+    function of the PIN and the hash alone); blocking, counting wrong tries and the audit are unchanged."""
+
+    def __init__(self, pin: str, stored: str) -> None:
+        self.pin, self.stored = pin, stored
+        self._matched = False
+        self._thread = threading.Thread(target=self._run, name="arena-pin-ahead", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        self._matched = pin_matches(self.pin, self.stored)
+
+    def matches(self, pin: str, stored: str) -> bool | None:
+        """The answer for this PIN and hash (waiting for it), or None when asked about another."""
+        if pin != self.pin or stored != self.stored:
+            return None
+        self._thread.join()
+        return self._matched
+
+
+def prove_ahead(path: str | None, login: str, pin: str) -> Proof | None:
+    """Begin checking `pin` against `login`'s PIN hash read straight from the file (no engine, no
+    migrations: a file that is new, from before encryption or not readable yet gets None, and `unlock`
+    does all the work itself)."""
+    from store import dbfile
+
+    if not path or path == ":memory:":
+        return None
+    try:
+        if dbfile.state(path) not in (dbfile.PLAIN, dbfile.ENCRYPTED):
+            return None
+        con = dbfile.connect(path)
+        try:
+            row = con.execute("SELECT pin_hash FROM caseworker WHERE login = ? AND active = 1", (login,)).fetchone()
+        finally:
+            con.close()
+    except (ArenaError, OSError, *dbfile.Error):
+        return None
+    if not row or not row[0] or is_setup_hash(row[0]):
+        return None
+    return Proof(pin, row[0])
+
+
 def new_setup_code() -> tuple[str, str]:
     """A fresh setup code (`ABCD-EFGH-JKLM`) and the hash to store in its place."""
     raw = "".join(secrets.choice(SETUP_ALPHABET) for _ in range(12))
@@ -148,9 +195,10 @@ def has_pin(db: Database, login: str) -> bool:
     return bool(stored) and not is_setup_hash(stored)
 
 
-def unlock(db: Database, login: str, pin: str, *, setup: bool = False) -> None:
+def unlock(db: Database, login: str, pin: str, *, setup: bool = False, ahead: Proof | None = None) -> None:
     """Check a PIN (or, with `setup`, a setup code); wrong ones are counted and logged, and after too
-    many the next try must wait. A user without a PIN is refused here: only a setup code lets them in."""
+    many the next try must wait. A user without a PIN is refused here: only a setup code lets them in.
+    `ahead`: the scrypt of this PIN begun earlier (`prove_ahead`), used if it was of the hash read here."""
     with db.write(login) as tx:
         stored = tx.conn.exec_driver_sql("SELECT pin_hash FROM caseworker WHERE login = ? AND active = 1",
                                          (login,)).scalar()
@@ -161,7 +209,7 @@ def unlock(db: Database, login: str, pin: str, *, setup: bool = False) -> None:
             outcome = "blocked"
         elif not setup and (not stored or is_setup_hash(stored)):
             outcome = "no_pin"
-        elif stored and is_setup_hash(stored) == setup and pin_matches(given, stored):
+        elif stored and is_setup_hash(stored) == setup and _matches(given, stored, None if setup else ahead):
             clear_failures(tx.conn, login)
             outcome = "ok"
         else:
@@ -175,6 +223,11 @@ def unlock(db: Database, login: str, pin: str, *, setup: bool = False) -> None:
         raise access.AccessDenied("pin.none", login=login)
     if outcome == "wrong":
         raise access.AccessDenied("pin.wrong_code" if setup else "pin.wrong", left=max(MAX_FAILED - state.count, 0))
+
+
+def _matches(given: str, stored: str, ahead: Proof | None) -> bool:
+    early = ahead.matches(given, stored) if ahead is not None else None
+    return pin_matches(given, stored) if early is None else early
 
 
 def set_pin(db: Database, login: str, new_pin: str, current_pin: str | None = None, *,

@@ -7,7 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from store import db, dbfile, schema
+import pytest
+
+from store import access, db, dbfile, pins, schema
 from tui.app import ArenaApp
 
 from .conftest import PIN, World
@@ -136,3 +138,39 @@ async def test_the_app_says_on_screen_that_it_upgrades_an_older_database(tmp_pat
 
         assert await wait_until_async(said, "the upgrade's toast")
     app.db.dispose()
+
+
+def _opener(path: Path):  # noqa: ANN202
+    def open_database() -> db.Database:
+        return db.open(path)
+
+    open_database.path = str(path)  # type: ignore[attr-defined]  # (as tui.app.run names it)
+    return open_database
+
+
+async def test_a_pin_given_at_start_is_proven_while_the_database_opens_and_a_wrong_one_is_counted(world: World) -> None:
+    """The PIN's scrypt begins before the store is imported (pins.prove_ahead); the store still decides:
+    the right PIN starts the app, a wrong one is refused and counted once, as a PIN typed at the prompt."""
+    for pin, user, failures in ((PIN, "omar.farah", 0), ("999999", None, 1)):
+        app = ArenaApp(_opener(world.path), "omar.farah", pin=pin)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot, app)
+            assert (app.user.login if app.user else None) == user
+            assert type(app.screen).__name__ == ("OverviewScreen" if user else "LockScreen")
+        app.db.dispose()
+        assert count(world, "SELECT count(*) FROM audit_event WHERE action = 'unlock_failed'") == failures
+
+
+def test_a_pin_proven_ahead_against_a_hash_since_replaced_is_checked_again(world: World) -> None:
+    """A proof begun against the PIN hash as it was is not taken once the PIN has changed: unlock checks
+    the hash it reads itself (the old PIN is wrong now, the new one right, whatever was proven ahead)."""
+    new_pin = "864200"
+    ahead_old = pins.prove_ahead(str(world.path), "omar.farah", PIN)
+    ahead_new = pins.prove_ahead(str(world.path), "omar.farah", new_pin)
+    assert ahead_old is not None and ahead_new is not None
+    pins.set_pin(world.db, "omar.farah", new_pin, current_pin=PIN)
+    pins.unlock(world.db, "omar.farah", new_pin, ahead=ahead_new)  # proven ahead as wrong, right now
+    with pytest.raises(access.AccessDenied) as refused:
+        pins.unlock(world.db, "omar.farah", PIN, ahead=ahead_old)  # proven ahead as right, wrong now
+    assert refused.value.key == "pin.wrong"
+    assert pins.prove_ahead(str(world.path), "nobody.here", PIN) is None

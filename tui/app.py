@@ -304,6 +304,11 @@ class ArenaApp(AppBase):
     def _load_startup(self) -> tuple:
         """(In the start-up worker.) Open the database if the app was given a way to; who this start is
         for (identity, not yet proven) and whether a given PIN proves it."""
+        # A PIN given at start (scripts, the start-up benchmark): its scrypt begins now, in a thread, and
+        # runs while the store is imported and the database opened (`pins.prove_ahead`; `unlock` decides).
+        ahead = None
+        if self._pin is not None and self.db is None:
+            ahead = pins.prove_ahead(getattr(self._open_db, "path", None), self.claimed or self.login, self._pin)
         from store import attendance, settings, staff
 
         if self.db is None and self._open_db is not None:
@@ -329,7 +334,7 @@ class ArenaApp(AppBase):
         proven = False
         if user is not None and self._pin is not None:
             try:
-                pins.unlock(self.db, user.login, self._pin)
+                pins.unlock(self.db, user.login, self._pin, ahead=ahead)
                 proven = True
             except access.AccessDenied:
                 proven = False

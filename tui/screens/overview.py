@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import DataTable, Header, Select, Sparkline, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from store import access, clock, overview, staff
@@ -27,7 +27,9 @@ from tui.labels import Col, fit_table, person_name, row_height
 from tui.workers import show, store_call
 from tui.footer import ArenaFooter
 
-if TYPE_CHECKING:  # (store.activities loads with the figures tab)
+if TYPE_CHECKING:  # (store.activities, Select and Sparkline load with the figures tab)
+    from textual.widgets import Select
+
     from store.activities import Activity
 
 
@@ -101,23 +103,30 @@ class OverviewScreen(Screen):
                                        ("ov-silent", "ov.silent")):
                         yield Static(t(title, days=30), id=f"{key}-title", classes="pane-title")
                         yield ListTable(id=key, cursor_type="row", zebra_stripes=True, classes="ov-list")
-            with TabPane(t("fig.title"), id="tab-figures"):
-                with Horizontal(id="fig-filters"):
-                    yield Select([], prompt=t("fig.all_sites"), id="fig-site")
-                    yield Select([], prompt=t("fig.all_caseworkers"), id="fig-cw")
-                    yield Select([], prompt=t("fig.all_activities"), id="fig-activity")
-                with VerticalScroll():
-                    yield Static("", id="fig-text")
-                    yield Static(t("fig.trend"), classes="pane-title")
-                    yield Sparkline([], id="fig-trend")
-                    yield Static("", id="fig-trend-text", classes="muted")
+            yield TabPane(t("fig.title"), id="tab-figures")  # filled when first shown (_figures_pane)
         yield ArenaFooter()
+
+    async def _figures_pane(self) -> None:
+        """The figures tab's widgets, built the first time it is shown: "Min dag" is what a start draws
+        (three Selects and a sparkline less to build, style and lay out before the first screen)."""
+        if self._figures_built:
+            return
+        self._figures_built = True
+        from textual.widgets import Select, Sparkline  # lazy: with the figures tab, not on the first screen
+
+        filters = Horizontal(Select([], prompt=t("fig.all_sites"), id="fig-site"),
+                             Select([], prompt=t("fig.all_caseworkers"), id="fig-cw"),
+                             Select([], prompt=t("fig.all_activities"), id="fig-activity"), id="fig-filters")
+        text = VerticalScroll(Static("", id="fig-text"), Static(t("fig.trend"), classes="pane-title"),
+                              Sparkline([], id="fig-trend"), Static("", id="fig-trend-text", classes="muted"))
+        await self.query_one("#tab-figures", TabPane).mount_all([filters, text])
 
     def on_mount(self) -> None:
         self.rows: dict[str, list[tuple[str, dict]]] = {}
         for table_id in OV_COLUMNS:
             self._fit(table_id)
         self.query_one("#ov-sessions", ListTable).focus()
+        self._figures_built = False  # the figures tab's widgets are built when it is first shown
         self._figures_loaded = False  # the figures and their filters are read when their tab is first shown
         # The day is read at once, while the screen is laid out and drawn (not after, at its first
         # resume); the sync line (it imports the sync) once the day is shown: nothing slows the first paint.
@@ -153,8 +162,9 @@ class OverviewScreen(Screen):
         self.query_one("#ov-sync", Static).update(line)
 
     @on(TabbedContent.TabActivated, "#ov-tabs")
-    def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+    async def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id == "tab-figures":  # read when shown (not with "Min dag" at start: not on screen)
+            await self._figures_pane()
             if not self._figures_loaded:
                 self._figures_loaded = True
                 self._read_filters(self.app.db)
@@ -256,16 +266,19 @@ class OverviewScreen(Screen):
              store_call(self.app, activities.all_activities, db))
 
     def _filters(self, cws: list[staff.Caseworker], sites: list[str], acts: list[Activity]) -> None:
+        from textual.widgets import Select  # lazy: with the figures tab
+
         self.query_one("#fig-cw", Select).set_options([(c.name, c.login) for c in cws])
         sites = sites or sorted({c.site for c in cws if c.site})
         self.query_one("#fig-site", Select).set_options([(x, x) for x in sites])
         self.query_one("#fig-activity", Select).set_options([(a.name, a.id) for a in acts])
 
-    @on(Select.Changed)
-    def _filter_changed(self) -> None:
+    def on_select_changed(self, _: Select.Changed) -> None:  # (a filter of the figures)
         self.reload_figures()
 
     def reload_figures(self) -> None:
+        from textual.widgets import Select  # lazy: with the figures tab
+
         site = self.query_one("#fig-site", Select).value
         cw = self.query_one("#fig-cw", Select).value
         activity = self.query_one("#fig-activity", Select).value
@@ -279,6 +292,8 @@ class OverviewScreen(Screen):
         show(self, self._show_figures, store_call(self.app, overview.figures, db, login, flt))
 
     def _show_figures(self, f: overview.Figures) -> None:
+        from textual.widgets import Sparkline  # lazy: with the figures tab
+
         self.query_one("#fig-text", Static).update(figures_text(f))
         rates = [(a / p if p else 0.0) for _, p, a in f.weekly_rate]
         self.query_one("#fig-trend", Sparkline).data = rates or [0.0]
@@ -321,7 +336,8 @@ class OverviewScreen(Screen):
 
         self.app.push_screen(AccessReviewScreen())
 
-    def action_figures(self) -> None:
+    async def action_figures(self) -> None:
+        await self._figures_pane()  # (before the tab is switched to: its widgets are focused below)
         tabs = self.query_one(TabbedContent)
         tabs.active = "tab-figures" if tabs.active == "tab-myday" else "tab-myday"
         # focus on something that takes no letters, so the next F (or any key of this screen) works
