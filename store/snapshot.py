@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 
 from store import changes, names, settings
 from store.db import Database, Tx
+from store.i18n import os_reason, t
 from store.merge import Summary, advance, applied, fold, quarantine, quarantined, try_materialize
 from store.sealed import OPS_NAME, SNAPSHOT_NAME as NAME, BadFile, decode_snapshot, encode_snapshot, snapshot_name
 from store.share import Share
@@ -268,7 +269,7 @@ def load_newest(db: Database, share: Share, snaps: list[Listed], key: bytes, sum
             known_bad = {*known_bad, error.where}
             continue
         except OSError as error:
-            summary.problems.append(f"{where}: {error.strerror or error}")
+            summary.problems.append(f"{where}: {t(os_reason(error))}")  # the reader's words, not the system's
             continue
         return where if lacking else None
     return None

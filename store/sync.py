@@ -28,7 +28,7 @@ from sqlalchemy import RowMapping
 
 from store import changes, clock, merge, settings, snapshot
 from store.db import Database
-from store.i18n import ArenaError, Message, os_reason
+from store.i18n import ArenaError, Message, os_reason, t
 from store.merge import Summary, applied
 from store.sealed import OPS_NAME, BadFile, decode_ops, encode_ops, ops_file_name, open_note, seal_note
 from store.share import RETRY_DELAYS, TRANSIENT, Collision, Share, retrying  # noqa: F401 -- also the sync's names
@@ -398,7 +398,7 @@ def pull(db: Database, share: Share, key: bytes, summary: Summary) -> None:
             except FileNotFoundError:
                 continue  # listed a moment ago, moved since: a gap if nothing else covers it
             except OSError as error:  # the share is unreachable: not the file's fault, try again next sync
-                summary.problems.append(f"{where}: {error.strerror or error}")
+                summary.problems.append(f"{where}: {t(os_reason(error))}")
                 break
             fp = merge.fingerprint(key, data)
             if where in known_bad and known_bad[where] == fp:
@@ -496,7 +496,7 @@ def sync(db: Database, share: Share, key: bytes, *, from_snapshot: bool = True,
             _ask_for_snapshots(db, share, key, summary)
         _check_tamper(db, summary)
     except OSError as error:
-        summary.problems.append(f"{share}: {error.strerror or error}")
+        summary.problems.append(f"{share}: {t(os_reason(error))}")
         _remember_result(db, summary)
         raise
     except ArenaError as error:  # a PostgreSQL hub that failed: said in one sentence, remembered as failed

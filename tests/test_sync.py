@@ -539,3 +539,39 @@ def test_same_login_added_on_two_stations_keeps_both_users_and_their_work(tmp_pa
                            tuple(registered.values())).fetchone()[0] == 2
         assert con.execute("SELECT count(*) FROM conflict WHERE field = 'login'").fetchone()[0] >= 1
         assert con.execute("SELECT count(*) FROM sync_pending").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize(("lang", "words"), [("sv", "inte tillämpad: {where}: behörighet saknas"),
+                                             ("en", "not applied: {where}: permission denied")])
+def test_a_share_file_that_cannot_be_read_is_named_in_the_users_words(tmp_path: Path, key: Path, lang: str, words: str,
+                                                                      monkeypatch: pytest.MonkeyPatch,
+                                                                      capsys: pytest.CaptureFixture) -> None:
+    """`arena sync` where another workstation's file on the share cannot be read: the problem line says why
+    in the catalog's words of the command's language, never the system's English ('[Errno 13] Permission
+    denied'); the sync exits 1 and the next one, once the file can be read, applies it."""
+    share = tmp_path / "share"
+    share.mkdir()
+    a = make_world(tmp_path / "a.db", n=2)
+    assert cli.main(["sync", "--db", str(a.path), "--share", str(share), "--key", str(key)]) == 0
+    ws = a.db.workstation_id
+    (name,) = [p.name for p in (share / "ops" / ws).iterdir() if not p.name.startswith(".")]
+    blocked = share / "ops" / ws / name
+    blocked.chmod(0)
+    if os.geteuid() == 0:  # root reads a file of mode 0 all the same: the share refuses as the OS would
+        read = sync.DirShare.read
+
+        def refused(self: sync.DirShare, workstation: str, file: str) -> bytes:
+            if file == name and not blocked.stat().st_mode & 0o777:
+                raise PermissionError(13, os.strerror(13), str(blocked))
+            return read(self, workstation, file)
+        monkeypatch.setattr(sync.DirShare, "read", refused)
+    b_path = tmp_path / "b.db"
+    db.open(b_path).dispose()
+    capsys.readouterr()
+    assert cli.main(["--lang", lang, "sync", "--db", str(b_path), "--share", str(share), "--key", str(key)]) == 1
+    err = capsys.readouterr().err
+    assert words.format(where=f"{ws}/{name}") in err
+    assert "Errno" not in err and "Permission denied" not in err
+    blocked.chmod(0o600)
+    assert cli.main(["--lang", lang, "sync", "--db", str(b_path), "--share", str(share), "--key", str(key)]) == 0
+    assert dbfile.connect(b_path).execute("SELECT count(*) FROM participant").fetchone() == (2,)
