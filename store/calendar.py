@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
+from pathlib import Path
 
 from store.i18n import language
 
@@ -20,11 +21,37 @@ MONTH_SHORT = {"sv": ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "s
 
 @lru_cache(maxsize=64)
 def _holidays(year: int, lang: str) -> dict[dt.date, str]:
-    import holidays  # imported lazily: it is large and `arena --help` should stay fast
-
-    table = holidays.Sweden(years=year, include_sundays=False, categories=("public", "de_facto"),
-                            language="sv" if lang == "sv" else "en_US")
+    table = _sweden()(years=year, include_sundays=False, categories=("public", "de_facto"),
+                      language="sv" if lang == "sv" else "en_US")
     return dict(table.items())
+
+
+@lru_cache(maxsize=1)
+def _sweden() -> type:
+    """The package's `holidays.Sweden`, loaded on its own. Imported lazily (it is large; `arena --help`
+    stays fast), and without its siblings: the package's `holidays.countries` imports all 250 countries
+    on the way to one, which cost the app's start as much as SQLAlchemy. The module is loaded from its
+    file under its own name (the package reuses it if anything asks for `holidays.countries` later); a
+    release of the package laid out otherwise is used the ordinary way."""
+    import importlib.util
+    import sys
+
+    import holidays  # the base classes (its countries are loaded lazily, by name)
+
+    name = "holidays.countries.sweden"
+    if name not in sys.modules and "holidays.countries" not in sys.modules:
+        file = Path(holidays.__file__).parent / "countries" / "sweden.py"
+        spec = importlib.util.spec_from_file_location(name, file)
+        if spec is not None and spec.loader is not None and file.is_file():
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            try:
+                spec.loader.exec_module(module)
+            except Exception:  # noqa: BLE001 -- another layout of the package: the ordinary way below
+                del sys.modules[name]
+            else:
+                return module.Sweden
+    return holidays.Sweden
 
 
 def holiday_name(day: dt.date, lang: str | None = None) -> str | None:

@@ -174,3 +174,21 @@ def test_a_pin_proven_ahead_against_a_hash_since_replaced_is_checked_again(world
         pins.unlock(world.db, "omar.farah", PIN, ahead=ahead_old)  # proven ahead as right, wrong now
     assert refused.value.key == "pin.wrong"
     assert pins.prove_ahead(str(world.path), "nobody.here", PIN) is None
+
+
+def test_the_swedish_holidays_load_without_the_other_countries_and_are_the_packages_own() -> None:
+    """store.calendar loads holidays.Sweden's module on its own (the package's `holidays.countries`
+    imports 250 countries on the way to one): the tables are the ones the package gives the ordinary way."""
+    years, args = range(2024, 2029), "include_sundays=False, categories=('public', 'de_facto')"
+    ours = ("import sys; from store import calendar\n"
+            f"print(repr({{(y, l): calendar._holidays(y, l) for y in {years!r} for l in ('sv', 'en')}}))\n"
+            "print(sorted(m for m in sys.modules if m.startswith('holidays.countries')))\n")
+    ordinary = ("import datetime; from holidays.countries import Sweden\n"
+                f"print(repr({{(y, l): dict(Sweden(years=y, {args}, language='sv' if l == 'sv' else 'en_US').items())"
+                f" for y in {years!r} for l in ('sv', 'en')}}))\n")
+    out = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+           for code in (ours, ordinary)]
+    assert all(r.returncode == 0 for r in out), [r.stderr for r in out]
+    tables, modules = out[0].stdout.splitlines()
+    assert tables == out[1].stdout.splitlines()[0] and "Julafton" in tables and "Midsummer Eve" in tables
+    assert modules == "['holidays.countries.sweden']"
