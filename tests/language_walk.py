@@ -7,15 +7,14 @@ person to read."""
 from __future__ import annotations
 
 import asyncio
-import html
-import re
 import sys
 
 
 def screen_text(app) -> str:  # noqa: ANN001
-    svg = app.export_screenshot()
-    pieces = re.findall(r"<text[^>]*>(.*?)</text>", svg, re.S)
-    return "".join(html.unescape(re.sub(r"<[^>]+>", "", p)) for p in pieces).replace("\u00a0", " ")
+    """The characters on screen, line by line: what `App.export_screenshot` draws (the same full render,
+    dialogs over the dimmed screens below), without turning it into an SVG first."""
+    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    return "\n".join("".join(strip.text for strip in line) for line in update.strips).replace("\u00a0", " ")
 
 
 async def walk(path: str, login: str, pin: str, admin: str = "") -> list[str]:
@@ -31,6 +30,7 @@ async def walk_as(path: str, login: str, pin: str, steps) -> list[str]:  # noqa:
     from store import db
     from tui.app import ArenaApp
 
+    from .test_keys import type_fast
     from .waiting import until_quiet
 
     app = ArenaApp(db.open(path), login, pin=pin)
@@ -40,9 +40,7 @@ async def walk_as(path: str, login: str, pin: str, steps) -> list[str]:  # noqa:
             await until_quiet(pilot, app)
 
         async def press(*keys: str) -> None:
-            for key in keys:
-                await pilot.press(key)
-                await settle()
+            await type_fast(pilot, app, *keys)  # a step's keys at typing speed; then the app is quiet
             shots.append(screen_text(app))
 
         await settle()

@@ -208,3 +208,23 @@ def test_a_reason_for_an_outside_read_is_a_few_words_or_a_listed_one(world: Worl
     assert caught.value.key == "acc.reason_short"
     cases.open_case(world.db, "omar.farah", outside, "Deltagaren har kontaktat mig")
     cases.open_case(world.db, "omar.farah", outside, "ringde om tider för praktiken")
+
+
+VECTOR_KINDS = ("valid_personnummer", "valid_samordningsnummer", "valid_samordningsnummer_unknown_birth_date")
+
+
+def test_every_shared_vector_finds_its_person_and_an_invalid_one_finds_nobody(world: World) -> None:
+    """Every valid number of the shared vectors, in each form it is written, finds its person through
+    `cases.search` (the function the search box calls; tests/test_tui.py types a sample into the box),
+    and so does its canonical form; an invalid number finds nobody."""
+    vectors = json.loads((DATA / "personnummer.json").read_text(encoding="utf-8"))
+    valid = [case for kind in VECTOR_KINDS for case in vectors[kind]]
+    person: dict[str, str] = {}
+    for case in valid:
+        if case["canonical"] not in person:
+            person[case["canonical"]] = add(world, "Test", f"Vektor{len(person)}", case["input"])
+    for case in valid:
+        assert ids(world, case["input"])[:1] == [person[case["canonical"]]], case
+        assert ids(world, case["canonical"])[:1] == [person[case["canonical"]]], case
+    for bad in vectors["invalid"]:
+        assert ids(world, bad) == [], bad

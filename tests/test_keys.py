@@ -3,6 +3,7 @@ queued at once, nothing waited for in between), then the database is checked."""
 from __future__ import annotations
 
 from textual import events
+from textual.keys import _character_to_key
 from textual.widgets import Input, Select, TabbedContent
 
 from store import dbfile
@@ -17,10 +18,18 @@ def _char(key: str) -> str | None:
     return {"space": " ", "tab": "\t", "enter": "\r", "full_stop": "."}.get(key, key if len(key) == 1 else None)
 
 
+def _event(key: str) -> events.Key:
+    """The event a terminal sends for `key`: a key's name ("enter", "f5", "full_stop") or one character
+    ("/" and " " get their names, "slash" and "space", as the Pilot gives them)."""
+    if len(key) == 1 and not key.isalnum():
+        return events.Key(_character_to_key(key), key)
+    return events.Key(key, _char(key))
+
+
 async def type_fast(pilot, app: ArenaApp, *keys: str) -> None:  # noqa: ANN001
     """Queue every key at once, as a fast typist's terminal does, and only then wait."""
     for key in keys:
-        event = events.Key(key, _char(key))
+        event = _event(key)
         event.set_sender(app)
         app._driver.send_message(event)
     for _ in range(200):

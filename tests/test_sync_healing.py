@@ -356,11 +356,20 @@ def test_a_conflict_names_person_date_and_field_and_restores_the_whole_value(tmp
 
 async def test_f5_asks_for_the_share_and_the_key_once_and_keeps_the_result_line(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from textual.widgets import Static
+    from textual import events
+    from textual.widgets import Input, Static
 
     from tui.app import ArenaApp
 
     from .test_tui import settle
+    from .waiting import eventually
+
+    async def paste_and_enter(text: str) -> None:
+        """A path pasted into the dialog's field, as IT pastes one (typed a key at a time it was seconds of
+        waiting), then Enter."""
+        app._driver.send_message(events.Paste(text))
+        await eventually(pilot, lambda: app.screen.query_one(Input).value == text, f"{text} in the field")
+        await pilot.press("enter")
 
     monkeypatch.setenv("ARENA_DATA_DIR", str(tmp_path / "data"))  # no arena.key here
     monkeypatch.delenv("ARENA_KEY", raising=False)
@@ -374,13 +383,13 @@ async def test_f5_asks_for_the_share_and_the_key_once_and_keeps_the_result_line(
         await settle(pilot, app)
         await pilot.press("f5", "y")
         await settle(pilot, app)
-        await pilot.press(*str(share), "enter")  # the share, once
+        await paste_and_enter(str(share))  # the share, once
         await settle(pilot, app)
-        await pilot.press(*str(tmp_path / "missing.key"), "enter")  # a wrong path is said in the dialog
+        await paste_and_enter(str(tmp_path / "missing.key"))  # a wrong path is said in the dialog
         await settle(pilot, app)
         assert "saknas" in str(app.screen.query_one("#prompt-error").render())
         app.screen.query_one("Input").value = ""
-        await pilot.press(*str(key_file), "enter")  # the key, once
+        await paste_and_enter(str(key_file))  # the key, once
         await settle(pilot, app)
         await settle(pilot, app)
         assert any("Synk klar" in n.message for n in app._notifications)
