@@ -500,3 +500,36 @@ async def test_report_on_everyone_asks_a_reason_then_writes_and_logs_each_outsid
     assert outside > 0
     assert count(world, "SELECT count(*) FROM audit_event WHERE action = 'report' AND detail = 'outside caseload'"
                         " AND reason LIKE 'Vikarierar%'") == outside
+
+
+async def test_registering_a_probable_duplicate_asks_then_opens_the_existing_or_creates_anyway(world: World) -> None:
+    """Ctrl+S on the form asks 'Menade du …?' when the store finds a probable duplicate (one dialog flow):
+    Escape goes back to the form with everything typed and writes nothing; the existing person opens its
+    card; 'create anyway' registers the new one and logs the override. Keys typed right after Ctrl+S land in
+    the question, never in the form beneath."""
+    from store import cases, staff
+
+    from .test_keys import type_fast
+
+    omar = staff.by_login(world.db, "omar.farah")
+    existing = cases.register(world.db, "setup", cases.NewParticipant(
+        "Hassan", "Östberg", "M", "2026-09-01", personnummer="19781227-3139", caseworker_id=omar.id))
+    people = "SELECT count(*) FROM participant WHERE birth_date = '1978-12-27'"
+    app = make_app(world)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await settle(pilot, app)
+        # the same name and birth date, another number: Escape typed right behind Ctrl+S closes the question
+        await type_fast(pilot, app, "f2", "ctrl+n", *"19781227-3147", "tab", *"Hassan", "tab", *"Östberg", "tab", "M",
+                        "ctrl+s", "escape")
+        assert type(app.screen).__name__ == "RegisterScreen"
+        assert app.screen.query_one("#reg-first").value == "Hassan" and count(world, people) == 1
+        # again: the existing person is the first option; Enter opens its card
+        await type_fast(pilot, app, "ctrl+s", "enter")
+        assert type(app.screen).__name__ == "CaseCardScreen" and app.screen.participant.id == existing
+        assert count(world, people) == 1
+        # once more, and 'create anyway' (the last option)
+        await type_fast(pilot, app, "escape", "ctrl+n", *"19781227-3147", "tab", *"Hassan", "tab", *"Östberg", "tab",
+                        "M", "ctrl+s", "down", "enter")
+        assert type(app.screen).__name__ == "CaseCardScreen" and app.screen.participant.id != existing
+    assert count(world, people) == 2
+    assert count(world, "SELECT count(*) FROM audit_event WHERE action = 'create_despite_duplicate'") == 1

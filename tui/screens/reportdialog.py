@@ -1,7 +1,7 @@
 """The närvarorapport dialog: which period (a month, or from–to), whom (one participant, my caseload, an
-activity's participants, or everyone) and which file (PDF, XLSX, CSV). Returns a `ReportRequest`; the
-file is written by `write_report` in a worker, into `rapporter/` beside the database, named for what it
-holds and owner-only."""
+activity's participants, or everyone) and which file (PDF, XLSX, CSV). Returns a `ReportRequest`;
+`ask_and_write` asks it (and a reason, when needed) in one dialog flow and writes the file in a thread,
+into `rapporter/` beside the database, named for what it holds and owner-only."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,7 +11,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select
 
 from store import clock, report
@@ -20,7 +19,7 @@ from store.db import Database
 from store.i18n import ArenaError
 from tui.text import t
 from tui.appbase import AppBase
-from tui.dialogs import ChoiceDialog
+from tui.dialogs import ChoiceDialog, Dialog, DialogFlow, run_flow
 from tui.workers import show, store_call
 
 
@@ -34,7 +33,9 @@ class ReportRequest:
     fmt: str  # "pdf", "xlsx", "csv"
 
 
-class ReportDialog(ModalScreen[ReportRequest | None]):
+class ReportDialog(Dialog[ReportRequest]):
+    """What to report: dismissed with a `ReportRequest`, or None (Escape, Avbryt)."""
+
     app: AppBase
 
     BINDINGS = [Binding("escape", "cancel", "dlg.cancel"), Binding("ctrl+s", "write", "rep.write")]
@@ -129,51 +130,50 @@ class ReportDialog(ModalScreen[ReportRequest | None]):
 
 
 def ask_and_write(app: AppBase, *, participant: str | None = None, participant_name: str | None = None) -> None:
-    """Ask what to report, then write it; the notification names the file."""
-    def chosen(request: ReportRequest | None) -> None:
-        if request is not None:
-            write_report(app, request, participant=participant)
-
-    app.push_screen(ReportDialog(participant_name=participant_name), chosen)
-
-
-def write_report(app: AppBase, request: ReportRequest, *, participant: str | None = None, reason: str = "") -> None:
-    """Write the report in a worker. When the chosen group reaches beyond the user's caseload (everyone, an
-    activity) the store refuses without a reason: the user is asked for one (the read of each person
-    outside is then logged with it) and the report is written; Escape writes nothing."""
-    folder = Path(app.db.path).resolve().parent / "rapporter"
-    db, login = app.db, app.login
-
-    def build() -> Path | AccessDenied:
-        try:
-            built = report.build(db, login, request.month, start=request.start, end=request.end,
-                                 participant=participant if request.scope == "participant" else None,
-                                 caseworker=login if request.scope == "caseload" else None,
-                                 activity=request.activity if request.scope == "activity" else None,
-                                 stream=True, reason=reason)
-        except AccessDenied as refused:
-            if refused.key == "acc.reason_required_bulk" and not reason:
-                return refused
-            raise
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        # a second report of the same period and people is written beside the first ("…-2.pdf"), never over it
-        return report.write_file(built, folder / report.file_name(built, request.fmt), request.fmt, keep=True)
-
-    def given(why: str | None) -> None:
-        if why:
-            write_report(app, request, participant=participant, reason=why)
-
-    def done(result: Path | AccessDenied) -> None:
-        if isinstance(result, AccessDenied):
-            options = [(t(key), t(key)) for key in REASON_KEYS]
-            question = t("rep.reason_question", n=result.params["n"], total=result.params["total"])
-            app.push_screen(ChoiceDialog(question, options, with_text=t("dlg.reason_placeholder"),
-                                         with_text_label=t("dlg.reason.other"), check=check_reason, explicit=True), given)
+    """Ask what to report, then write it; the notification names the file. One dialog flow in a worker of
+    the app (the report outlives the screen it was asked from): the report dialog, then – when the chosen
+    group reaches beyond the user's caseload (everyone, an activity) and the store refuses without a
+    reason – why (the read of each person outside is then logged with it); Escape writes nothing. Keys
+    typed meanwhile wait for the next dialog; the file itself is written without holding them."""
+    async def steps(flow: DialogFlow) -> None:
+        request = await flow.ask(ReportDialog(participant_name=participant_name))
+        if request is None:
             return
-        app.notify(t("report.saved", path=result), timeout=10)
+        built = await flow.read(_build, app.db, app.login, request, participant, "")
+        while isinstance(built, AccessDenied):
+            reason = await flow.ask(ChoiceDialog(
+                t("rep.reason_question", n=built.params["n"], total=built.params["total"]),
+                [(t(key), t(key)) for key in REASON_KEYS], with_text=t("dlg.reason_placeholder"),
+                with_text_label=t("dlg.reason.other"), check=check_reason, explicit=True))
+            if not reason:
+                return
+            built = await flow.read(_build, app.db, app.login, request, participant, reason)
+        flow.end()  # nothing more to ask: the keys go on while the file is written
+        folder = Path(app.db.path).resolve().parent / "rapporter"
+        path = await flow.read(_write, built, folder, request.fmt)
+        app.notify(t("report.saved", path=path), timeout=10)
 
-    def run() -> None:  # a thread worker of the app (the report outlives the screen it was asked from)
-        show(app, done, store_call(app, build))
+    run_flow(app, steps)
 
-    # not exclusive: a second report does not drop the news that the first one's file is written
-    app.run_worker(run, thread=True, group="report", exclusive=False, exit_on_error=False)
+
+def _build(db: Database, login: str, request: ReportRequest, participant: str | None,
+           reason: str) -> report.Report | AccessDenied:
+    """(In a thread.) The report asked for (its people read as it is written), or the store's refusal
+    to report beyond the caseload without a reason."""
+    try:
+        return report.build(db, login, request.month, start=request.start, end=request.end,
+                            participant=participant if request.scope == "participant" else None,
+                            caseworker=login if request.scope == "caseload" else None,
+                            activity=request.activity if request.scope == "activity" else None,
+                            stream=True, reason=reason)
+    except AccessDenied as refused:
+        if refused.key == "acc.reason_required_bulk" and not reason:
+            return refused
+        raise
+
+
+def _write(built: report.Report, folder: Path, fmt: str) -> Path:
+    """(In a thread.) The file, into `rapporter/` beside the database, owner-only; a second report of the
+    same period and people is written beside the first ("…-2.pdf"), never over it."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return report.write_file(built, folder / report.file_name(built, fmt), fmt, keep=True)

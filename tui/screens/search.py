@@ -23,6 +23,7 @@ from tui.keyhelp import help_keys
 from tui.text import language, t
 from tui.appbase import AppBase
 from tui.labels import Col, fit_table, person_name
+from tui.dialogs import Dialog, DialogFlow, run_flow
 from tui.workers import StoreFailed, show, store_call
 from tui.footer import ArenaFooter
 
@@ -284,34 +285,33 @@ class RegisterScreen(ModalScreen[str | None]):
             error.update(str(problem))
             return
 
-        self._check_duplicates(self.app.db, self.app.login, person)
+        self._save(person)
 
-    @work(thread=True, group="register", exclusive=True, exit_on_error=False)
-    def _check_duplicates(self, db: Database, login: str, person: NewParticipant) -> None:
-        try:
-            hints = store_call(self.app, cases.probable_duplicates, db, login, person)
-        except StoreFailed as failed:  # said in the form (logged already)
-            show(self, self._refused, str(failed))
-            return
-        show(self, self._checked, person, hints)
+    def _save(self, person: NewParticipant) -> None:
+        """'Menade du …?' first (read in a thread), then the person is registered – or the chosen existing
+        person opened: one dialog flow (push_screen_wait in a worker); Escape on the question goes back to
+        the form with everything typed."""
+        db, login = self.app.db, self.app.login
+
+        async def steps(flow: DialogFlow) -> None:
+            try:
+                hints = await flow.read(cases.probable_duplicates, db, login, person)
+            except StoreFailed as failed:  # said in the form (logged already)
+                self._refused(str(failed))
+                return
+            if hints:
+                choice = await flow.ask(DuplicateDialog(hints))
+                if choice is None:
+                    return
+                if choice.open_existing is not None:
+                    self.dismiss(choice.open_existing)
+                    return
+            self._register(person, override=bool(hints))
+
+        run_flow(self, steps)
 
     def _refused(self, message: str) -> None:
         self.query_one("#reg-error", Label).update(message)
-
-    def _checked(self, person: NewParticipant, hints: list[DuplicateHint]) -> None:
-        if not hints:
-            self._register(person, override=False)
-            return
-
-        def decided(choice: DuplicateDecision | None) -> None:
-            if choice is None:
-                return
-            if choice.open_existing is None:
-                self._register(person, override=True)
-            else:
-                self.dismiss(choice.open_existing)
-
-        self.app.push_screen(DuplicateDialog(hints), decided)
 
     def _register(self, person: NewParticipant, *, override: bool) -> None:
         error = self.query_one("#reg-error", Label)
@@ -343,7 +343,7 @@ class DuplicateDecision:
     open_existing: str | None
 
 
-class DuplicateDialog(ModalScreen[DuplicateDecision | None]):
+class DuplicateDialog(Dialog[DuplicateDecision]):
     """'Menade du …?': pick an existing person to open, or create anyway (logged)."""
 
     BINDINGS = [Binding("escape", "cancel", "dlg.cancel")]
