@@ -21,7 +21,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from store import access, audit, calendar, cases, changes, clock, identity, tabular, validate
 from store.attendance import cancelled_days, live_sql, planned_hours
@@ -29,6 +29,7 @@ from store.db import Database
 from store.tables import WEEKDAYS
 from store.i18n import ArenaError, language, num, t
 from store.overview import day_plan_sql
+from store.tx import driver
 
 PLAN = tuple(f"plan_{d}" for d in WEEKDAYS)
 CHUNK = 500
@@ -230,6 +231,24 @@ def build(db: Database, login: str, month: str | None = None, *, start: object =
     return Report(first, last, made, codes, len(people), generated if stream else list(generated), scope)
 
 
+class _Mark(NamedTuple):
+    """A mark as the report reads it (`_people`'s query, in this order)."""
+    participant_id: str
+    date: str
+    status: str
+    reason_code: str | None
+    hours: float
+    planned: float  # the session's planned hours that day, for an absence (0 for a mark without a reason)
+    activity: str
+    note: str | None
+
+
+def planned_sql(alias: str) -> str:
+    """A mark's planned hours (the session's that day, at most the person's plan) where the report uses
+    them, on an absence; 0 on any other mark, so the per-mark lookup of the session's hours is skipped."""
+    return f"CASE WHEN coalesce({alias}.reason_code, '') = '' THEN 0 ELSE {day_plan_sql(alias)} END"
+
+
 def _people(db: Database, login: str, people: Sequence, first: dt.date, last: dt.date, made: dt.date,
             codes: dict[str, Code]) -> Iterator[PersonReport]:
     days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
@@ -241,16 +260,17 @@ def _people(db: Database, login: str, people: Sequence, first: dt.date, last: dt
             week_of.setdefault(_week_key(day), []).append(day)
     for at in range(0, len(people), CHUNK):
         chunk = people[at:at + CHUNK]
-        marks: dict[str, list] = {}
+        marks: dict[str, list[_Mark]] = {}
         with db.read() as conn:
             ids = tuple(r.id for r in chunk)
-            for r in conn.exec_driver_sql(
-                    f"SELECT t.participant_id, t.date, t.status, t.reason_code, t.hours, {day_plan_sql('t')} AS planned,"
-                    " a.name AS activity, t.note FROM attendance t JOIN activity a ON a.id = t.activity_id JOIN participant p"
+            # the driver's own cursor (no per-row wrapping), each row read by name as a _Mark
+            for r in map(_Mark._make, driver(conn).execute(
+                    f"SELECT t.participant_id, t.date, t.status, t.reason_code, t.hours, {planned_sql('t')},"
+                    " a.name, t.note FROM attendance t JOIN activity a ON a.id = t.activity_id JOIN participant p"
                     " ON p.id = t.participant_id WHERE t.date BETWEEN ? AND ?"
                     f" AND t.participant_id IN ({', '.join('?' * len(ids))}) AND {live_sql('t')}"
                     " ORDER BY t.date, a.name",
-                    (first.isoformat(), last.isoformat(), *ids)):
+                    (first.isoformat(), last.isoformat(), *ids))):
                 marks.setdefault(r.participant_id, []).append(r)
             cancelled = cancelled_days(conn, login, ids, first, counted_until)
         for person in chunk:
