@@ -131,13 +131,13 @@ class LogFinding:
 
 
 def verify_log(conn: Connection, since: dict[str, list] | None = None, *,
-               limit: int | None = None) -> tuple[list[LogFinding], dict[str, list]]:
+               limit: int | None = None) -> tuple[list[LogFinding], dict[str, list], int]:
     """Every change-log entry whose content does not match its digest or whose link does not follow from
     the one before it on its workstation's chain, and the last link checked per workstation (`since`, as
     for `verify`). Not judged: entries from before the chain (none), the first after a gap (a snapshot
     leaves out entries gallring emptied; a peer's entries not received yet), and the digest of an entry
     whose values gallring emptied (its link still counts). With `limit`: at most that many entries (the
-    oldest not yet checked), for an ordinary open."""
+    oldest not yet checked), for an ordinary open. Third: how many entries were checked."""
     broken: list[LogFinding] = []
     previous, after, params = _resume(conn, "change_log", "workstation_id", "ws_seq", since)
     # every entry since the last check, straight from the driver and unpacked in the order of the SELECT
@@ -145,7 +145,9 @@ def verify_log(conn: Connection, since: dict[str, list] | None = None, *,
     entries = run(conn, "SELECT workstation_id, ws_seq, digest, chain, op_id, hlc, tbl, row_id, kind, changes, at, by"
                         " FROM change_log" + (f" WHERE {after}" if after else "") + " ORDER BY workstation_id, ws_seq"
                         + ("" if limit is None else f" LIMIT {int(limit)}"), params)
+    count = 0
     for ws, seq, entry_digest, chain, op_id, hlc, table, row_id, kind, body, at, by in entries:
+        count += 1
         if chain is None:
             if ws in previous:  # an entry without a link after linked ones: slipped in past the chain
                 broken.append(LogFinding(ws, seq, op_id, table, by, at))
@@ -159,7 +161,7 @@ def verify_log(conn: Connection, since: dict[str, list] | None = None, *,
         if forged:
             broken.append(LogFinding(ws, seq, op_id, table, by, at))
         previous[ws] = (seq, chain)
-    return broken, {ws: [seq, chain] for ws, (seq, chain) in previous.items()}
+    return broken, {ws: [seq, chain] for ws, (seq, chain) in previous.items()}, count
 
 
 def restore_triggers(conn: Connection) -> list[str]:
@@ -254,12 +256,17 @@ def check(conn: Connection, *, full: bool = True, full_log: bool = False) -> lis
     # The change log (millions of entries): every entry when a trigger had been dropped (the way to edit
     # one); at a sync what came since the last check (what arrived is new, so it is checked); at an
     # ordinary open also what came since the last check (a day's work when the nightly sync runs; at most
-    # OPEN_LOG_LIMIT entries, the oldest first), but the mark is not moved on: opening takes no write lock
-    # unless it finds something new.
+    # OPEN_LOG_LIMIT entries, the oldest first). An open moves the mark on only when it checked a whole
+    # OPEN_LOG_LIMIT (after a big import), so the next open goes on from there instead of checking the
+    # same entries again: otherwise opening writes nothing. The mark is the last link checked on each
+    # chain, taken up again only while that link is unchanged (`_resume`), exactly as a sync's mark: it
+    # is kept in the same setting, and whoever could move it there could move the sync's mark already.
+    # The write it takes is the upgrade of this read, which never waits: busy (an import is writing) it
+    # is not made (`store.db._check_tamper`), and a later open goes on from the old mark.
     whole = bool(restored) or full_log
-    found_log, checked = verify_log(conn, None if whole else state.get("log_verified"),
-                                    limit=None if whole or full else OPEN_LOG_LIMIT)
-    if restored or full_log or full:
+    limit = None if whole or full else OPEN_LOG_LIMIT
+    found_log, checked, count = verify_log(conn, None if whole else state.get("log_verified"), limit=limit)
+    if restored or full_log or full or (limit is not None and count >= limit):
         state["log_verified"] = checked
     known_log = [] if whole else [LogFinding(**f) for f in state.get("log_broken", [])]
     state["log_broken"] = [f.__dict__ for f in known_log + [f for f in found_log if f not in known_log]]

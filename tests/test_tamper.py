@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from store import cases, db, dbfile, sync, tamper
+from store import cases, changes, db, dbfile, sync, tamper
 
 from .conftest import PIN, TODAY, World, make_world
 from .test_retention import old_world  # noqa: F401 -- a fixture
@@ -284,3 +284,75 @@ def test_a_users_row_repaired_from_its_log_folds_as_the_merge_does() -> None:
     assert merged is not None and merged["role"] == "admin"  # ws-b sorts after ws-a on the same stamp
     for arrival in itertools.permutations(ops):
         assert tamper._fold_user(list(arrival)) == merged, arrival
+
+
+def _open_mark(path: Path) -> dict:
+    import json
+
+    con = dbfile.connect(path)
+    try:
+        row = con.execute("SELECT value FROM setting WHERE key = 'tamper'").fetchone()
+    finally:
+        con.close()
+    return json.loads(row[0]).get("log_verified", {}) if row else {}
+
+
+def test_an_open_that_checked_a_whole_limit_goes_on_from_there_next_time(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """After a big import an ordinary open checks OPEN_LOG_LIMIT entries and remembers the last link it
+    checked, so the next open checks the next ones instead of the same again. Opened while another
+    process holds the write lock, it neither waits nor moves the mark. An entry at the mark changed (its
+    link recomputed, as a forger must) is not taken as checked: the open starts the chain over, and finds
+    the break where the next link no longer follows. (Whoever recomputes every link up to the newest is
+    not found on this workstation: the module's docstring says so.)"""
+    a = make_world(tmp_path / "a.db", n=3)
+    ws = a.db.workstation_id
+    a.db.dispose()
+    con = dbfile.connect(a.path)
+    con.execute("DELETE FROM setting WHERE key = 'tamper'")  # as after an import: nothing checked yet
+    con.commit()
+    entries = con.execute("SELECT count(*) FROM change_log WHERE workstation_id = ?", (ws,)).fetchone()[0]
+    con.close()
+    assert entries > 12
+    monkeypatch.setattr(tamper, "OPEN_LOG_LIMIT", 5)
+    holder = dbfile.connect(a.path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 200)
+    db.open(a.path).dispose()  # would fail if it waited for the lock
+    holder.execute("ROLLBACK")
+    holder.close()
+    assert _open_mark(a.path) == {}
+    seqs = []
+    for _ in range(2):
+        db.open(a.path).dispose()
+        seqs.append(_open_mark(a.path)[ws][0])
+    assert seqs == [5, 10]
+    # the entry at the mark forged behind dropped triggers (content, digest and link made to fit)
+    con = dbfile.connect(a.path)
+    with con:
+        ddl = con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'change_log'"
+                          ).fetchall()
+        for name, _ in ddl:
+            con.execute(f"DROP TRIGGER {name}")
+        op_id, hlc, tbl, row_id, kind, body, at, by = con.execute(
+            "SELECT op_id, hlc, tbl, row_id, kind, changes, at, by FROM change_log WHERE workstation_id = ?"
+            " AND ws_seq = 10", (ws,)).fetchone()
+        before = con.execute("SELECT chain FROM change_log WHERE workstation_id = ? AND ws_seq = 9", (ws,)).fetchone()[0]
+        forged = body.replace("Sara", "Sven") if "Sara" in body else body[:-1] + ', "x": [null, 1]}'
+        digest = changes.digest(op_id, hlc, tbl, row_id, kind, forged, at, by)
+        con.execute("UPDATE change_log SET changes = ?, digest = ?, chain = ? WHERE workstation_id = ? AND ws_seq = 10",
+                    (forged, digest, changes.link(before, digest), ws))
+        for _, sql in ddl:
+            con.execute(sql)
+    con.close()
+    opened = db.open(a.path)
+    with opened.read() as conn:
+        found = tamper.state(conn)
+    opened.dispose()
+    assert _open_mark(a.path)[ws][0] == 5  # started over from the first entry
+    # entry 10 itself fits its link; entry 11's link no longer follows from it: found when reached
+    db.open(a.path).dispose()
+    opened = db.open(a.path)
+    with opened.read() as conn:
+        found = tamper.state(conn)
+    opened.dispose()
+    assert [f.seq for f in found.log_broken] == [11]
