@@ -64,18 +64,32 @@ def test_the_log_file_rotates_and_is_owner_only(tmp_path: Path) -> None:
     assert (tmp_path / "arena.log.1").exists() and path.stat().st_size <= logs.MAX_BYTES
 
 
-async def test_an_unexpected_error_in_the_app_closes_it_with_one_line_and_logs_the_traceback(world: World) -> None:
+@pytest.mark.parametrize("where", ["screen", "write"])
+async def test_an_unexpected_error_in_the_app_closes_it_with_one_line_and_logs_the_traceback(
+        world: World, where: str) -> None:
+    """A bug in a handler (`screen`), or in what the write lane runs on the UI thread once a write is
+    committed (`write`): the traceback goes to the log file, the terminal gets one line, never a traceback."""
+    import io
+
+    from rich.console import Console
+
     app = make_app(world)
+    app.error_console = Console(file=io.StringIO(), width=200)  # what Textual prints on the terminal at exit
 
-    def boom() -> None:
-        raise RuntimeError("a bug in a screen")
+    def boom(_: object = None) -> None:
+        raise RuntimeError(f"a bug in a {where}")
 
-    with pytest.raises(RuntimeError, match="a bug in a screen"):  # the Pilot re-raises it for the test
+    with pytest.raises(RuntimeError, match=f"a bug in a {where}"):  # the Pilot re-raises it for the test
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot, app)
-            app.call_later(boom)
+            if where == "screen":
+                app.call_later(boom)
+            else:
+                app.write_lane.submit(lambda: None, boom, lambda m: None)
             await settle(pilot, app)
     assert app.return_code == 1
     text = (world.path.parent / "arena.log").read_text(encoding="utf-8")
     assert "CRITICAL tui.app [" in text and "] unexpected error (user omar.farah); the app closes" in text
-    assert 'raise RuntimeError("a bug in a screen")' in text
+    assert f'raise RuntimeError(f"a bug in a {{where}}")' in text
+    shown = app.error_console.file.getvalue()
+    assert "arena.log" in shown and "Traceback" not in shown and "RuntimeError" not in shown, shown

@@ -190,7 +190,12 @@ class ArenaApp(AppBase):
 
     async def _delivered(self, event: events.Key) -> None:
         """Until the key has done what it does: stopped by the widget that took it (a letter in a
-        field), or handed up to the app and its bindings run (a Tab, a key of the screen)."""
+        field), or handed up to the app and its bindings run (a Tab, a key of the screen).
+
+        Textual's internal: a key a widget took is stopped (`Message.stop()`), and Textual offers no
+        public way to ask whether a message was stopped (`_stop_propagation`); a handler of our own cannot
+        see it either, since a stopped key never reaches the app. tests/test_textual_internals.py fails
+        if it changes."""
         for _ in range(50):  # most keys land within a few turns of the event loop: no barrier needed
             if self._landed or event._stop_propagation:
                 return
@@ -215,7 +220,7 @@ class ArenaApp(AppBase):
             waiting_focus = screen.focused is None and any(isinstance(w, Widget) and w.focusable
                                                            for w in screen.walk_children())
             # quiet: nothing the previous keys set off (a Submitted on its way to dismiss a dialog) is queued
-            busy = self._app_busy() or any(node._message_queue.qsize() for node in screen.walk_children(with_self=True))
+            busy = self._app_busy() or any(node.message_queue_size for node in screen.walk_children(with_self=True))
             if ((screen, screen.focused) == before and screen.is_mounted and not waiting_focus and not busy
                     and not self.opening):
                 return
@@ -230,12 +235,16 @@ class ArenaApp(AppBase):
         nodes = list(screen.walk_children(with_self=True))
         if screen.focused is None and any(isinstance(w, Widget) and w.focusable for w in nodes):
             return False
-        return not any(node._message_queue.qsize() for node in nodes)
+        return not any(node.message_queue_size for node in nodes)
 
     def _app_busy(self) -> bool:
         """The app holds a message that may change what the next key reaches. Keys typed ahead, waiting
         in the app's queue to join `_typed` behind this one, do not: during a burst of marks there is
-        nearly always one, and counting it sent every key of the burst through a full barrier."""
+        nearly always one, and counting it sent every key of the burst through a full barrier.
+
+        Textual's internal: Textual shows how many messages a node holds (`message_queue_size`), not
+        which; only the app's own queue (`_message_queue`, an asyncio.Queue) says that.
+        tests/test_textual_internals.py fails if it changes."""
         queued: asyncio.Queue[Any] = self._message_queue
         waiting = getattr(queued, "values", None)  # textual's own queue: a deque
         if waiting is None:
@@ -664,6 +673,12 @@ class ArenaApp(AppBase):
         to the log file beside the database, the user reads one clear line, the app closes.
 
         Every mark shown as saved was committed before it was shown, so nothing is lost by exiting.
+
+        Textual's internal: Textual 8 has no public hook for an exception a handler raised. It catches
+        it in its message loop (so sys.excepthook never sees it) and calls `_handle_exception`, which
+        calls this to print a traceback on the terminal; `App.panic` is what it does, not a hook.
+        tests/test_textual_internals.py fails if Textual stops calling it; tests/test_logging.py checks
+        the traceback is in the log and not on the screen.
         """
         path = logs.ensure(self.db.path if self.db is not None else getattr(self._open_db, "path", "arena.db"))
         log.critical("unexpected error (user %s); the app closes", self.login, exc_info=True)

@@ -12,7 +12,11 @@ from tui.text import t
 
 class ArenaPalette(CommandPalette):
     def _start_no_matches_countdown(self, search_value: str) -> None:
-        """Textual's (8.x) countdown to saying that nothing matched, with the catalog's words."""
+        """Textual's (8.x) countdown to saying that nothing matched, with the catalog's words.
+
+        Textual's internal: the palette writes "No matches found" itself, in English, with no public
+        way to give it other words (a provider can only add commands). tests/test_textual_internals.py
+        fails if Textual changes this method."""
         self._stop_no_matches_countdown()
 
         def show_no_matches() -> None:

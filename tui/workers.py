@@ -11,6 +11,7 @@ that have arrived in one go, so a burst of marks costs one redraw per frame, not
 """
 from __future__ import annotations
 
+import asyncio
 import collections
 import contextlib
 import contextvars
@@ -84,6 +85,10 @@ def show(node: DOMNode, callback: Callable[..., None], *args: Any) -> None:
         node.app.call_from_thread(guarded)
 
 
+def _raise(error: BaseException) -> None:
+    raise error
+
+
 @dataclass
 class WriteJob:
     fn: Callable[[], Any]
@@ -108,6 +113,7 @@ class WriteLane:
         self._flush_posted = threading.Lock()  # held while a flush is on its way to the UI thread
         self._outstanding = 0  # submitted and not yet shown (read and written on the UI thread only)
         self._context: contextvars.Context | None = None  # the UI thread's (its active app), for _flush
+        self._loop: asyncio.AbstractEventLoop | None = None  # the UI thread's event loop, for _flush
 
     def submit(self, fn: Callable[[], Any], done: Callable[[Any], None], failed: Callable[[str], None], *,
                batch: tuple[str, Any, Callable[[list[Any]], list[Any]]] | None = None) -> None:
@@ -115,8 +121,10 @@ class WriteLane:
         marks typed ahead) are committed in one transaction – one wait for the disk instead of one per
         mark – and each is still shown only once committed; `fn` is then not called."""
         self._outstanding += 1
-        if self._context is None:
-            self._context = contextvars.copy_context()
+        if self._loop is None:
+            with contextlib.suppress(RuntimeError):  # submitted on the UI thread: its loop and context
+                self._loop = asyncio.get_running_loop()
+                self._context = contextvars.copy_context()
         self._idle.clear()
         self._jobs.put(WriteJob(fn, done, failed, batch))
 
@@ -193,7 +201,7 @@ class WriteLane:
             # for the screen). Not through the app's message queue: the key guard waits for that queue
             # to be empty before it delivers the next typed key, so results queued there held up every
             # key of a burst behind a redraw.
-            loop = getattr(self._app, "_loop", None)
+            loop = self._loop
             try:
                 if loop is None or loop.is_closed():
                     raise RuntimeError("the app has closed")
@@ -207,9 +215,11 @@ class WriteLane:
         while self._results:
             callback, value = self._results.popleft()
             self._outstanding -= 1
-            if getattr(self._app, "_exit", False):
+            if self._app.return_code is not None:  # the app is closing: its screens are going
                 continue
             try:
                 callback(value)
             except Exception as error:  # noqa: BLE001 -- a bug in a callback reaches the app's handler
-                self._app._handle_exception(error)
+                # raised again from the app's own queue, where Textual's handler takes it (the log file,
+                # one clear line): this callback runs straight off the event loop, outside Textual
+                self._app.call_later(_raise, error)
