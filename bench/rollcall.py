@@ -102,10 +102,11 @@ async def _until(pilot, condition, timeout: float = 30.0) -> None:  # noqa: ANN0
         await asyncio.sleep(0.001)
 
 
-async def _ours(path: Path, aid: str, day: dt.date, key: str) -> tuple[float, float, float, int]:
+async def _ours(path: Path, aid: str, day: dt.date, key: str) -> tuple[float, float, float, int, float]:
     """Open the group's roll call and type a burst; returns (open s, key-to-saved median s, marks/s,
-    marks in the database)."""
-    from store import db
+    marks in the database, the median time one commit of the write lane took: the disk's share of the
+    delay, which the bare table does not pay)."""
+    from store import attendance, db
     from store.pins import DEMO_PIN
     from tui.app import ArenaApp
     from tui.screens.attendance import AttendanceScreen, RollTable
@@ -132,19 +133,33 @@ async def _ours(path: Path, aid: str, day: dt.date, key: str) -> tuple[float, fl
             roll.call_after_refresh(lambda: shown.append(time.perf_counter()))
 
         roll.show = show
-        start = (await _type(app, "\n"))[0]
-        await _until(pilot, lambda: shown and roll.has_focus)
-        opened = shown[0] - start
-        order = list(roll.order)
-        pressed = await _type(app, key * BURST)
-        await _until(pilot, lambda: len(saved) >= BURST)
+        commits: list[float] = []
+        mark_many = attendance.mark_many
+
+        def timed(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 -- in the write lane's thread
+            begun = time.perf_counter()
+            try:
+                return mark_many(*args, **kwargs)
+            finally:
+                commits.append(time.perf_counter() - begun)
+
+        attendance.mark_many = timed  # the roll call calls it through the module at write time
+        try:
+            start = (await _type(app, "\n"))[0]
+            await _until(pilot, lambda: shown and roll.has_focus)
+            opened = shown[0] - start
+            order = list(roll.order)
+            pressed = await _type(app, key * BURST)
+            await _until(pilot, lambda: len(saved) >= BURST)
+        finally:
+            attendance.mark_many = mark_many
         last = max(saved.values())
     database.dispose()
     with dbfile.connect(path) as con:
         count = con.execute("SELECT count(*) FROM attendance WHERE activity_id = ? AND date = ?",
                             (aid, day.isoformat())).fetchone()[0]
     delays = [saved[pid] - t for pid, t in zip(order, pressed)]
-    return opened, statistics.median(delays), BURST / (last - pressed[0]), count
+    return opened, statistics.median(delays), BURST / (last - pressed[0]), count, statistics.median(commits)
 
 
 async def _bare() -> tuple[float, float]:
@@ -210,7 +225,9 @@ def roll_call(ctx: Context) -> list[Result]:
     return [result("roll_call_open", ms([r[0] for r in ours_runs]), None, f"ms, Enter to {GROUP} rows shown",
                    Goal("≤ 100 ms", most=100)),
             result("roll_call_delay", ms([r[1] for r in ours_runs]), ms([b[0] for b in bare_runs]),
-                   "ms key-to-saved median vs bare DataTable", Goal("≤ 1.5×", ratio=1.5), extra_ok=all_saved),
+                   "ms key-to-saved median vs bare DataTable", Goal("≤ 1.5×", ratio=1.5), extra_ok=all_saved,
+                   note=f"one commit of the write lane: {statistics.median(r[4] for r in ours_runs) * 1000:.3g} ms"
+                        " median (the disk; the bare table writes nothing)"),
             result("roll_call_rate", [r[2] for r in ours_runs], [b[1] for b in bare_runs],
                    f"marks/s saved and shown, burst of {BURST}", Goal("≥ 30/s", least=30), extra_ok=all_saved,
                    note="" if all_saved else "NOT every mark reached the database")]

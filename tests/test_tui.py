@@ -94,6 +94,30 @@ async def test_escape_leaves_the_name_filter_and_the_roll_call_keys_work_again(w
         assert count(world, "SELECT count(*) FROM attendance WHERE date = ?", TODAY.isoformat()) == 1
 
 
+async def test_marks_lay_out_no_line_of_the_roll_call_again(world: World) -> None:
+    """The header and the detail line under the roll call follow every key and every saved mark; while
+    their text stays on one line they repaint without a new layout of the screen (a layout per key was
+    most of a frame in a burst). The detail line still follows the cursor."""
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_roll_call(pilot, app)
+        laid_out: list[str] = []
+        for line in app.screen.query("#roll-header, #roll-detail"):
+            def refresh(*args, layout: bool = False, _line=line, _refresh=line.refresh, **kwargs):  # noqa: ANN002, ANN003, ANN202
+                if layout:
+                    laid_out.append(_line.id)
+                return _refresh(*args, layout=layout, **kwargs)
+            line.refresh = refresh
+        await pilot.press("n", "n", "s", "n")
+        await settle(pilot, app)
+        await pilot.press("up")
+        await settle(pilot, app)
+        assert laid_out == []
+        assert "4/25" in str(app.screen.query_one("#roll-header").render())
+        assert "Dahl" in str(app.screen.query_one("#roll-detail").render())
+        assert count(world, "SELECT count(*) FROM attendance WHERE date = ?", TODAY.isoformat()) == 4
+
+
 async def test_mark_keys_undo_all_present_and_cancel(world: World) -> None:
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:

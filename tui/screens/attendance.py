@@ -74,17 +74,26 @@ class RowTable(DataTable):
 
     def update_cell(self, row_key: RowKey | str, column_key: ColumnKey | str, value: object, *,
                     update_width: bool = False) -> None:
-        """One cell changed: forget the rendering of its row only and repaint that row. DataTable's own
-        update_cell forgets every row's rendering (its caches are keyed by one update counter), so during
+        """One cell changed: forget the rendering of its row only and repaint that row (`update_cells`).
+        With `update_width`, DataTable's own update_cell (the column is measured again)."""
+        if update_width:
+            super().update_cell(row_key, column_key, value, update_width=True)
+            return
+        self.update_cells(row_key, {column_key: value})
+
+    def update_cells(self, row_key: RowKey | str, values: dict[ColumnKey | str, object]) -> None:
+        """Cells of one row changed: forget the rendering of that row only, once, and repaint it. DataTable's
+        own update_cell forgets every row's rendering (its caches are keyed by one update counter), so during
         a burst of marks each frame re-rendered the whole roll call. Columns keep their widths (the mark
         and info columns are sized for their longest text). Tested through the drawn lines in
         tests/test_attendance.py (a Textual that renamed these caches would fail there, not silently)."""
         row = RowKey(row_key) if isinstance(row_key, str) else row_key
-        column = ColumnKey(column_key) if isinstance(column_key, str) else column_key
-        if update_width or row not in self._row_locations or column not in self._column_locations:
-            super().update_cell(row_key, column_key, value, update_width=update_width)  # (raises for a bad key)
+        columns = {ColumnKey(c) if isinstance(c, str) else c: v for c, v in values.items()}
+        if row not in self._row_locations or any(c not in self._column_locations for c in columns):
+            for column, value in columns.items():  # (raises for a bad key)
+                super().update_cell(row, column, value)
             return
-        self._data[row][column] = value
+        self._data[row].update(columns)
         index = self._row_locations.get(row)
         caches: list[tuple[Any, Callable[[Any], bool]]] = [  # three caches with three kinds of key
             (self._cell_render_cache, lambda key: key[0] == row), (self._row_render_cache, lambda key: key[0] == row),
@@ -341,8 +350,7 @@ class RollTable(MarkKeys[RollRow], RowTable):
             row = replace(row, mark=mark)
         self.people[pid] = row
         if pid in self.visible_ids():
-            self.update_cell(pid, "mark", mark_text(mark, self.cancelled, row.edits))
-            self.update_cell(pid, "info", self._info(row, error))
+            self.update_cells(pid, {"mark": mark_text(mark, self.cancelled, row.edits), "info": self._info(row, error)})
         if not self._summary_due:  # once for all the marks shown in one go, not once per mark
             self._summary_due = True
             self.call_later(self._refresh_summary)
