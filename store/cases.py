@@ -316,14 +316,18 @@ def _stage_labels(conn, ids: list[str], lang: str) -> dict[str, str]:  # noqa: A
     """Each person's furthest stage of their latest period (one row per person, chosen by SQLite)."""
     if not ids:
         return {}
+    return dict(run(conn, stage_sql(len(ids), lang), tuple(ids)).fetchall())
+
+
+def stage_sql(n: int, lang: str) -> str:
+    """The furthest stages of `n` people, read from the milestone index alone (migration 16)."""
     label = "label_sv" if lang == "sv" else "label_en"
-    return dict(run(conn,
-        f"SELECT pid, label FROM (SELECT m.participant_id AS pid, s.{label} AS label, row_number() OVER ("
-        "  PARTITION BY m.participant_id ORDER BY m.period DESC, s.sort DESC,"
-        "  coalesce(m.achieved_date, m.planned_date) DESC) AS n"
-        " FROM milestone m JOIN milestone_stage s ON s.code = m.stage_code"
-        f" WHERE m.participant_id IN ({', '.join('?' * len(ids))}) AND m.status IN ('started', 'achieved'))"
-        " WHERE n = 1", tuple(ids)).fetchall())
+    return (f"SELECT pid, label FROM (SELECT m.participant_id AS pid, s.{label} AS label, row_number() OVER ("
+            "  PARTITION BY m.participant_id ORDER BY m.period DESC, s.sort DESC,"
+            "  coalesce(m.achieved_date, m.planned_date) DESC) AS n"
+            " FROM milestone m JOIN milestone_stage s ON s.code = m.stage_code"
+            f" WHERE m.participant_id IN ({', '.join('?' * n)}) AND m.status IN ('started', 'achieved'))"
+            " WHERE n = 1")
 
 
 _RESERVE = re.compile(r"^[A-Za-z]{1,6}[- ]?\d{1,10}$")

@@ -252,7 +252,9 @@ class ExitOutcome(SQLModel, table=True):
 
 class Milestone(SQLModel, table=True):
     __tablename__ = "milestone"
-    __table_args__ = (one_of("milestone", "status"), Index("milestone_participant", "participant_id", "period"),)
+    __table_args__ = (one_of("milestone", "status"), Index("milestone_participant", "participant_id", "period"),
+                      Index("milestone_stage_of", "participant_id", "status", "period", "stage_code", "achieved_date",
+                            "planned_date"))
     id: str = Field(primary_key=True)
     participant_id: str = Field(foreign_key="participant.id")
     stage_code: str = Field(foreign_key="milestone_stage.code")

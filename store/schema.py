@@ -812,10 +812,17 @@ def _m15_search_order(conn: Connection) -> None:
         conn.exec_driver_sql(statement)
 
 
+def _m16_stage_index(conn: Connection) -> None:
+    """F2 shows each hit's furthest stage (cases._stage_labels): read from this index alone, a seek per
+    person shown, instead of the index and then every milestone row of that person in the table."""
+    conn.exec_driver_sql("CREATE INDEX milestone_stage_of ON milestone(participant_id, status, period, stage_code,"
+                         " achieved_date, planned_date)")
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [_m1_core, _m2_search, _m3_sync, _m4_figures, _m5_day_totals,
                                                   _m6_caseload_index, _m7_gallring, _m8_sync_healing,
                                                   _m9_session_totals, _m10_sessions,
                                                   _m11_audit_chain, _m12_figure_totals,
                                                   _m13_figure_totals, _m14_change_log_chain,
-                                                  _m15_search_order]
+                                                  _m15_search_order, _m16_stage_index]
 LATEST = len(MIGRATIONS)

@@ -228,3 +228,17 @@ def test_every_shared_vector_finds_its_person_and_an_invalid_one_finds_nobody(wo
         assert ids(world, case["canonical"])[:1] == [person[case["canonical"]]], case
     for bad in vectors["invalid"]:
         assert ids(world, bad) == [], bad
+
+
+def test_the_search_reads_each_hits_stage_from_the_milestone_index_alone(world: World) -> None:
+    """F2's stage column: one seek per person shown in the covering index (migration 16), never the
+    milestone rows in the table (on a large programme that was most of a name search's time)."""
+    shown = [hit.participant.id for hit in cases.search(world.db, "an", login="omar.farah")][:5]
+    assert shown
+    con = dbfile.connect(world.path)
+    try:
+        plan = [r[3] for r in con.execute("EXPLAIN QUERY PLAN " + cases.stage_sql(len(shown), "sv"), shown)]
+    finally:
+        con.close()
+    assert any("COVERING INDEX milestone_stage_of" in step for step in plan), plan
+    assert all(" m USING INDEX" not in step and "SCAN m" not in step for step in plan), plan

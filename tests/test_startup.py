@@ -119,8 +119,8 @@ def test_the_cli_says_in_one_line_that_it_upgrades_an_older_database_and_only_th
                                 capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
         assert "Traceback" not in result.stderr, result.stderr
         said.append([line for line in result.stderr.splitlines() if "uppgraderas" in line])
-    assert said[0] == [f"arena: Databasen {path} uppgraderas till den här versionen av Arena (en gång; en stor"
-                       " databas tar upp till en minut)."], said
+    assert said[0] == [f"arena: Databasen {path} uppgraderas till den här versionen av Arena (en gång; på en"
+                       " stor databas kan det ta några minuter)."], said
     assert said[1] == []  # upgraded once: the next start says nothing
     assert dbfile.connect(path).execute("PRAGMA user_version").fetchone()[0] == len(schema.MIGRATIONS)
 

@@ -965,10 +965,10 @@ CATALOG.update({
                       " minuter). Nyckeln ligger i {file}: säkerhetskopiera den, skild från databasen.",
                       "The database {path} is being encrypted now (once, after the upgrade; a large database takes"
                       " a few minutes). The key is in {file}: back it up, apart from the database."),
-    "db.upgrading": ("Databasen {path} uppgraderas till den här versionen av Arena (en gång; en stor databas tar"
-                     " upp till en minut).",
-                     "The database {path} is being upgraded to this version of Arena (once; a large database takes"
-                     " up to a minute)."),
+    "db.upgrading": ("Databasen {path} uppgraderas till den här versionen av Arena (en gång; på en stor"
+                     " databas kan det ta några minuter).",
+                     "The database {path} is being upgraded to this version of Arena (once; on a large"
+                     " database this can take a few minutes)."),
     "app.plain": ("OKRYPTERAD", "NOT ENCRYPTED"),
     # Added with the move into tui/: the language switch, the report's reason, the CLI's help in one language
     "field.query": ("sökning", "search"), "field.activity": ("aktivitet", "activity"),
