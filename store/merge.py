@@ -1,7 +1,7 @@
 """The merge: how ops from any workstation become rows, the same rows everywhere.
 
-Merging is a fold: every op ever seen for a row (local and remote, kept in `change_log`) is replayed in
-hybrid-logical-clock order, so every workstation that has the same ops has the same row, whatever the
+Merging is a fold (`store.fold`): every op ever seen for a row (local and remote, kept in `change_log`) is
+replayed in hybrid-logical-clock order, so every workstation that has the same ops has the same row, whatever the
 order of arrival. Per field the last writer wins; a milestone's status never moves back unless the op
 was an explicit correction; a delete loses against an edit it had not seen; overwritten values go to
 `conflict`, where a caseworker reviews them and may restore one. A row whose parent has not arrived
@@ -27,57 +27,11 @@ from sqlalchemy.exc import IntegrityError
 from store import changes, clock, names, retention, rows, settings, tables
 from store.db import Database, Tx
 from store.i18n import ArenaError, t
-from store.milestones import RANK
+from store.fold import fold
 from store.tx import run
 
 FUTURE_LIMIT_MS = 24 * 3600 * 1000
 
-# Rows that name a session since schema 10; ops from before name only the activity (whose own session
-# has the activity's id).
-SESSION_CHILDREN = ("attendance", "session_cancel", "enrolment")
-
-
-# ---------------------------------------------------------------------------------------------- fold
-
-def fold(table: str, ops: list[tuple]) -> tuple[dict[str, Any] | None, dict[str, tuple]]:
-    """Replay (hlc, ws, kind, changes, by) in HLC order; return the row's values (None: deleted) and,
-    per field, the op that set the winning value."""
-    values: dict[str, Any] = {}
-    setter: dict[str, tuple] = {}
-    exists = False
-    for op in _in_order(ops):
-        hlc, ws, kind, delta, by = op
-        if kind == "delete":
-            seen = {f: old for f, (old, _) in delta.items()}
-            concurrent_edit = any(f in seen and seen[f] != v for f, v in values.items())
-            if exists and not concurrent_edit:
-                exists = False  # a tombstone; the values stay so that an unseen later edit can revive the row
-            continue
-        if not delta:
-            continue  # an entry emptied by gallring: it sets nothing
-        for f, (old, new) in delta.items():
-            if table == "milestone" and f == "status" and f in values:
-                correction = RANK.get(old, -1) > RANK.get(new, -1)
-                if not correction and RANK.get(new, -1) < RANK.get(values[f], -1):
-                    continue  # a status never moves back through a merge, only by an explicit correction
-            values[f] = new
-            setter[f] = op
-        exists = True
-    if table in SESSION_CHILDREN and values.get("session_id") is None and "activity_id" in values:
-        values["session_id"] = values["activity_id"]  # written before sessions existed: the activity's own
-    return (values if exists else None), setter
-
-
-def _in_order(ops: list[tuple]) -> list[tuple]:
-    """`ops` in `changes.op_order`: by stamp and workstation, the content compared only when two ops share
-    both (it costs a JSON text per op; a row's ops almost never tie)."""
-    if len(ops) < 2:
-        return ops
-    quick = sorted(ops, key=lambda op: (changes.hlc_key(op[0]), op[1] or ""))
-    for a, b in zip(quick, quick[1:]):
-        if a[0] == b[0] and (a[1] or "") == (b[1] or ""):
-            return sorted(ops, key=changes.op_order)
-    return quick
 
 
 @dataclass(frozen=True)

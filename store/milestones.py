@@ -16,7 +16,7 @@ from store.i18n import ArenaError, language, t
 from store.tables import ONE_OF
 
 STATUSES = ONE_OF["milestone"]["status"]
-RANK = {status: rank for rank, status in enumerate(STATUSES)}  # the way forward (store.merge keeps it too)
+RANK = {status: rank for rank, status in enumerate(STATUSES)}  # the way forward (store.fold keeps it too)
 KINDS = ONE_OF["milestone_stage"]["kind"]
 
 

@@ -30,7 +30,8 @@ from sqlalchemy.exc import IntegrityError
 from store import changes, names, settings
 from store.db import Database, Tx
 from store.i18n import os_reason, t
-from store.merge import Summary, advance, applied, fold, quarantine, quarantined, try_materialize
+from store.fold import fold
+from store.merge import Summary, advance, applied, quarantine, quarantined, try_materialize
 from store.sealed import OPS_NAME, SNAPSHOT_NAME as NAME, BadFile, decode_snapshot, encode_snapshot, snapshot_name
 from store.share import Share
 

@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from store import changes, clock, rows, settings
+from store.fold import fold
 from store.tx import run
 
 FIELDS = ("id", "at", "user_login", "action", "participant_id", "reason", "detail")
@@ -195,7 +196,7 @@ def users_from_log(conn: Connection) -> list[str]:
             continue
         ops = [(h, ws, k, json.loads(c), by) for op_id, h, ws, k, c, at, by, d in entries
                if d is None or c == "{}" or changes.digest(op_id, h, "caseworker", row["id"], k, c, at, by) == d]
-        logged = _fold_user(ops)
+        logged = fold("caseworker", ops)[0]  # the user's row as its entries make it (the merge's fold)
         if (logged is None and any(op[2] == "delete" for op in ops)) or len(ops) < len(entries):
             # deleted in its log, or an entry of this user edited with the shell: what the user may do
             # cannot be trusted, so the user acts as nobody here until an administrator sorts it out
@@ -215,24 +216,6 @@ def users_from_log(conn: Connection) -> list[str]:
         savepoint.commit()
         repaired.append(str(row["login"]))
     return repaired
-
-
-def _fold_user(ops: list[tuple]) -> dict | None:
-    """A user's row as its entries make it: the merge's fold (store.merge.fold) for a table without its
-    special rules – per field the last writer in the one order of ops (changes.op_order, ties broken as
-    the merge breaks them), a delete ends the row unless a field it did not see was set meanwhile. Here,
-    not imported, so the access rules' module need not import the merge."""
-    values: dict = {}
-    exists = False
-    for hlc, _, kind, delta, _ in sorted(ops, key=changes.op_order):
-        if kind == "delete":
-            if exists and not any(f in delta and delta[f][0] != v for f, v in values.items()):
-                exists = False
-            continue
-        if delta:
-            values.update({f: new for f, (_, new) in delta.items()})
-            exists = True
-    return values if exists else None
 
 
 # An ordinary open checks at most this many change-log entries past the last check (about a second on a
