@@ -323,11 +323,12 @@ class ArenaApp(AppBase):
         if self.db is None and self._open_db is not None:
             from store import dbfile
 
-            said, dbfile.on_upgrade = dbfile.on_upgrade, self._upgrading
+            said = dbfile.on_upgrade, dbfile.on_migrate
+            dbfile.on_upgrade, dbfile.on_migrate = self._upgrading, self._encrypting
             try:
                 self.db = self._open_db()
             finally:
-                dbfile.on_upgrade = said
+                dbfile.on_upgrade, dbfile.on_migrate = said
         refused: str | None = None
         user = None
         try:
@@ -358,6 +359,12 @@ class ArenaApp(AppBase):
         screen: on a large programme the upgrade takes a while, and nothing waits without saying so."""
         log.warning("upgrading %s from schema %d to %d", path, _found, _latest)
         self.call_from_thread(self._say_upgrading, t("db.upgrading", path=path))
+
+    def _encrypting(self, path: str, key_file: str) -> None:
+        """(In the start-up worker.) A database from before encryption is encrypted in place first: said
+        on screen too (the CLI's line on stderr is not seen under the app)."""
+        log.warning("encrypting %s in place", path)
+        self.call_from_thread(self._say_upgrading, t("db.encrypting", path=path, file=key_file))
 
     def _say_upgrading(self, line: str) -> None:
         early = self._early_lock
