@@ -23,6 +23,19 @@ os.environ["ARENA_DB_KEY"] = os.path.join(__import__("tempfile").mkdtemp(prefix=
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 sys.dont_write_bytecode = False
 
+# The Pilot waits for the app to go idle after every key it presses and in every `pause()`: it sleeps in
+# steps of textual._wait.SLEEP_GRANULARITY (20 ms) until a step passes with the process using less than
+# SLEEP_IDLE of CPU (a twentieth of it). Two such waits per key and two per `until_quiet` made a third of
+# the suite's wall time an idle core. The same rule (idle = under 5 % CPU over a step) with 4 ms steps: a
+# busy app is still waited for step by step, an idle one is noticed five times sooner. What the tests wait
+# for they still wait for as conditions (tests/waiting.py), never on this.
+import textual._wait as _textual_wait  # noqa: E402
+
+assert hasattr(_textual_wait, "SLEEP_GRANULARITY") and hasattr(_textual_wait, "SLEEP_IDLE"), \
+    "textual's Pilot no longer waits in steps of textual._wait.SLEEP_GRANULARITY: revisit tests/conftest.py"
+_textual_wait.SLEEP_GRANULARITY = 0.004
+_textual_wait.SLEEP_IDLE = _textual_wait.SLEEP_GRANULARITY / 20.0
+
 from store import activities, cases, changes, clock, db, pins, staff  # noqa: E402
 from tui.text import set_language  # noqa: E402
 
