@@ -220,7 +220,7 @@ def sync_fleet(ctx: Context) -> list[Result]:
     the fleet holds. `ARENA_BENCH_FLEET=STATIONSxDAYS[xPEOPLE]` sets the fleet's shape."""
     import datetime as dt
 
-    from store import attendance, calendar, cases, db, staff, sync
+    from store import attendance, calendar, cases, db, snapshot, staff, sync
 
     stations, days, per_site = (10, 10, PER_SITE) if ctx.quick else (STATIONS, 30, PER_SITE)
     if os.environ.get("ARENA_BENCH_FLEET"):  # "50x30x6": stations x days (x people a site, smaller groups)
@@ -236,6 +236,17 @@ def sync_fleet(ctx: Context) -> list[Result]:
     simple_nights: list[float] = []
     applied_ops: list[int] = []
     worst, snap_worst, snaps_written = (0.0, ""), (0.0, ""), 0
+    writing: list[float] = []  # the seconds each snapshot.write took inside a sync
+    write = snapshot.write
+
+    def timed_write(*args: Any) -> str | None:
+        start = time.perf_counter()
+        try:
+            return write(*args)
+        finally:
+            writing.append(time.perf_counter() - start)
+
+    snapshot.write = timed_write  # type: ignore[assignment]  # the sync calls it through the module
     begun = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmpdir:
         base, share_dir = Path(tmpdir), Path(tmpdir) / "share"
@@ -287,8 +298,8 @@ def sync_fleet(ctx: Context) -> list[Result]:
                     worst = (seconds, where + (", wrote a snapshot" if summary.snapshot else ""))
                 if summary.snapshot:
                     snaps_written += 1
-                    if seconds > snap_worst[0]:
-                        snap_worst = (seconds, f"{where}: {summary.snapshot}")
+                    if writing[-1] > snap_worst[0]:
+                        snap_worst = (writing[-1], f"{where}: {summary.snapshot}, the whole sync {seconds:.2f} s")
             nights.append(night)
             simple_nights.append(simple_night)
             applied_ops.append(received)
@@ -301,6 +312,7 @@ def sync_fleet(ctx: Context) -> list[Result]:
         snap_bytes = sum(f.stat().st_size for f in share_dir.rglob("*.snap"))
         print(f"  the share: {total / 2**20:.1f} MiB, its ops files {ops / 2**20:.1f} MiB ({total / max(ops, 1):.2f}×,"
               f" goal ≤ 2×), snapshots {snap_bytes / 2**20:.1f} MiB", flush=True)
+        snapshot.write = write  # type: ignore[assignment]
         joiner = db.open(base / "new.db")  # a workstation joins at the end: from the snapshot chain
         start = time.perf_counter()
         summary = sync.sync(joiner, sync.DirShare(share_dir), key, write_snapshot=False)
@@ -323,7 +335,7 @@ def sync_fleet(ctx: Context) -> list[Result]:
             result("sync_fleet_night", nights[-k:], nights[1:k + 1],
                    f"s per night, {stations} workstations: last {k} of {days} nights vs the first (after the 1st)",
                    Goal("≤ 1.5×", ratio=1.5)),
-            result("sync_fleet_snapshot", snap_worst[0], None, "s, the slowest sync that wrote a snapshot",
+            result("sync_fleet_snapshot", snap_worst[0], None, "s, the longest a sync spent writing a snapshot",
                    Goal("< 2 s", most=2), note=f"{snaps_written} snapshots in {days} nights ({snap_bytes // 1024} KiB);"
                    f" slowest: {snap_worst[1]}; a new workstation joined from them in {join_s:.1f} s",
                    extra_ok=joined_ok and snaps_written > 1),

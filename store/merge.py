@@ -76,10 +76,12 @@ def materialize(tx: Tx, table: str, row_id: str, incoming: tuple | None) -> None
 
 
 def _settle(tx: Tx, table: str, row_id: str, incoming: tuple | None,
-            folded: tuple[dict[str, Any] | None, dict[str, tuple]], purged: Any, current: Any = _UNREAD) -> None:
+            folded: tuple[dict[str, Any] | None, dict[str, tuple]], purged: Any, current: Any = _UNREAD,
+            unseen: frozenset[str] = frozenset()) -> None:
     """Write a row's folded state (`fold` of every op seen for it). `purged(participant id)` says whether
     gallring removed a case; `current` is the row as it stands ({column: value}, None: absent), read here
-    unless the caller read it with the rows of its batch."""
+    unless the caller read it with the rows of its batch; `unseen`: change-log entries of the row that are
+    logged already but come after `incoming` in its file (not seen yet, as op by op)."""
     pk = changes.SYNCED[table]
     state, setter = folded
     if (table == "participant" and purged(row_id)) or (
@@ -95,7 +97,7 @@ def _settle(tx: Tx, table: str, row_id: str, incoming: tuple | None,
     if current is _UNREAD:
         current = _current_rows(tx, table, [row_id]).get(row_id)
     if incoming is not None:
-        _record_conflicts(tx, table, row_id, incoming, state, setter, current)
+        _record_conflicts(tx, table, row_id, incoming, state, setter, current, unseen)
     if state is None:
         if current is not None:
             run(tx.conn, f"DELETE FROM {table} WHERE {pk} = ?", (row_id,))
@@ -129,7 +131,7 @@ def _current_rows(tx: Tx, table: str, row_ids: list[str]) -> dict[str, dict[str,
 
 
 def _record_conflicts(tx: Tx, table: str, row_id: str, incoming: tuple, state: dict | None,
-                      setter: dict[str, tuple], current: dict | None) -> None:
+                      setter: dict[str, tuple], current: dict | None, unseen: frozenset[str] = frozenset()) -> None:
     hlc, ws, kind, delta, by = incoming
     if kind != "upsert" or table in ("note", "audit_event"):
         return
@@ -153,8 +155,8 @@ def _record_conflicts(tx: Tx, table: str, row_id: str, incoming: tuple, state: d
         elif current is not None and current.get(f) not in (old, new):
             # the incoming value won over a local value it had not seen: keep what was overwritten
             earlier = [r for r in tx.conn.exec_driver_sql(
-                "SELECT hlc, by, workstation_id FROM change_log WHERE tbl = ? AND row_id = ? AND changes LIKE ?",
-                (table, row_id, f'%"{f}"%')) if changes.hlc_key(r.hlc) < changes.hlc_key(hlc)]
+                "SELECT op_id, hlc, by, workstation_id FROM change_log WHERE tbl = ? AND row_id = ? AND changes LIKE ?",
+                (table, row_id, f'%"{f}"%')) if changes.hlc_key(r.hlc) < changes.hlc_key(hlc) and r.op_id not in unseen]
             loser = max(earlier, key=lambda r: changes.hlc_key(r.hlc), default=None)
             if loser:
                 keep(f, new, current.get(f), loser.hlc, loser.by, loser.workstation_id)
@@ -332,33 +334,51 @@ def _log_entries(tx: Tx, workstation: str, ops: list[dict]) -> None:
 
 def _apply_together(tx: Tx, workstation: str, part: list[dict], per_row: Counter) -> bool:
     """Apply a chunk of a file's ops under one savepoint; False (and nothing of it kept) if a constraint
-    broke. A row the file touches once is folded with its history read in one query per table; a row it
-    touches more than once goes op by op (each op's conflicts are judged against the row as the ops
-    before it in the file left it)."""
+    broke. The chunk's entries are logged in one statement, the histories and current values of its rows
+    read a table at a time; then each op, in file order, folds its row as op by op would at that point
+    (the row's later entries in the file left out), judges its conflicts against the row as the ops
+    before it left it, and writes it. A row the file touches in another chunk too (a file longer than
+    CHUNK) goes op by op."""
     run(tx.conn, "SAVEPOINT merge_chunk")
     try:
-        once = [op for op in part if per_row[(op["tbl"], op["row"])] == 1]
-        _log_entries(tx, workstation, once)
+        here = Counter((op["tbl"], op["row"]) for op in part)
+        whole = {key for key, n in here.items() if n == per_row[key]}  # rows all of whose ops are in this chunk
+        _log_entries(tx, workstation, [op for op in part if (op["tbl"], op["row"]) in whole])
         by_table: dict[str, list[str]] = {}
-        for op in once:
-            by_table.setdefault(op["tbl"], []).append(op["row"])
-        folded: dict[tuple[str, str], tuple[dict[str, Any] | None, dict[str, tuple]]] = {}
-        current: dict[tuple[str, str], dict[str, Any]] = {}
+        for table, row_id in whole:
+            by_table.setdefault(table, []).append(row_id)
+        history: dict[tuple[str, str], list[tuple[str, tuple]]] = {}
+        current: dict[tuple[str, str], dict[str, Any] | None] = {}
         for table, row_ids in by_table.items():
-            history = _histories(tx, table, row_ids)
-            folded.update({(table, r): fold(table, history.get(r, [])) for r in row_ids})
+            history.update({(table, r): entries for r, entries in _histories(tx, table, row_ids).items()})
             current.update({(table, r): values for r, values in _current_rows(tx, table, row_ids).items()})
-        cases: set[Any] = {row for table, row in folded if table == "participant"}
-        cases |= {state.get("participant_id") for state, _ in folded.values() if state}
+        finals = {key: fold(key[0], [op for _, op in history.get(key, [])]) for key in whole}
+        cases: set[Any] = {row for table, row in whole if table == "participant"}
+        cases |= {state.get("participant_id") for state, _ in finals.values() if state}
         purged = _purged_among(tx, cases)
+
+        def is_purged(participant_id: Any) -> bool:
+            if participant_id is not None and participant_id not in cases:  # a case the row moved through
+                cases.add(participant_id)
+                purged.update(_purged_among(tx, {participant_id}))
+            return participant_id in purged
+
+        to_come: dict[tuple[str, str], list[str]] = {}  # per row, its ops in the file not applied yet
+        for op in part:
+            to_come.setdefault((op["tbl"], op["row"]), []).append(op["op"])
         for op in part:
             key = (op["tbl"], op["row"])
-            if key in folded:
-                _settle(tx, op["tbl"], op["row"], _incoming(workstation, op), folded[key], purged.__contains__,
-                        current.get(key))
-            else:
+            if key not in whole:
                 _log_entries(tx, workstation, [op])
                 materialize(tx, op["tbl"], op["row"], _incoming(workstation, op))
+                continue
+            to_come[key].pop(0)
+            unseen = frozenset(to_come[key])
+            folded = finals[key] if not unseen else fold(
+                key[0], [entry for op_id, entry in history.get(key, []) if op_id not in unseen])
+            _settle(tx, op["tbl"], op["row"], _incoming(workstation, op), folded, is_purged, current.get(key), unseen)
+            if unseen:  # the next op of this row sees it as this one left it
+                current[key] = _current_rows(tx, op["tbl"], [op["row"]]).get(op["row"])
     except IntegrityError:
         run(tx.conn, "ROLLBACK TO merge_chunk")
         run(tx.conn, "RELEASE merge_chunk")
@@ -367,15 +387,15 @@ def _apply_together(tx: Tx, workstation: str, part: list[dict], per_row: Counter
     return True
 
 
-def _histories(tx: Tx, table: str, row_ids: list[str]) -> dict[str, list[tuple]]:
-    """`ops_of` for many rows of one table: {row id: every op seen for it}."""
-    found: dict[str, list[tuple]] = {}
+def _histories(tx: Tx, table: str, row_ids: list[str]) -> dict[str, list[tuple[str, tuple]]]:
+    """`ops_of` for many rows of one table: {row id: [(op id, op) for every op seen for it]}."""
+    found: dict[str, list[tuple[str, tuple]]] = {}
     for i in range(0, len(row_ids), 500):
         part = row_ids[i:i + 500]
-        for row_id, hlc, ws, kind, delta, by in run(
-                tx.conn, f"SELECT row_id, hlc, workstation_id, kind, changes, by FROM change_log WHERE tbl = ?"
+        for op_id, row_id, hlc, ws, kind, delta, by in run(
+                tx.conn, f"SELECT op_id, row_id, hlc, workstation_id, kind, changes, by FROM change_log WHERE tbl = ?"
                          f" AND row_id IN ({', '.join('?' * len(part))})", (table, *part)):
-            found.setdefault(row_id, []).append((hlc, ws, kind, json.loads(delta), by))
+            found.setdefault(row_id, []).append((op_id, (hlc, ws, kind, json.loads(delta), by)))
     return found
 
 
