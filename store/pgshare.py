@@ -81,7 +81,8 @@ def where(url: str) -> str:
     return shown(url).split("?", 1)[0]
 
 
-def _last_seq(name: str) -> int | None:
+def last_seq(name: str) -> int | None:
+    """The last sequence number an ops file's name says it holds (None for any other file)."""
     match = OPS_NAME.match(name)
     return int(match[2]) if match else None
 
@@ -132,7 +133,7 @@ class PgShare:
                 conn.execute("INSERT INTO arena_workstation (id) VALUES (%s) ON CONFLICT DO NOTHING", (workstation,))
                 if conn.execute(
                         "INSERT INTO arena_file (workstation, name, last_seq, digest, data) VALUES (%s, %s, %s, %s, %s)"
-                        " ON CONFLICT DO NOTHING RETURNING 1", (workstation, name, _last_seq(name), digest, data)
+                        " ON CONFLICT DO NOTHING RETURNING 1", (workstation, name, last_seq(name), digest, data)
                 ).fetchone():
                     return None
                 return bytes(_one(conn.execute("SELECT digest FROM arena_file WHERE workstation = %s AND name = %s",

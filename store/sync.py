@@ -98,7 +98,7 @@ class DirShare:
             raise Collision(str(final))
         tmp = folder / f".{name}.{uuid.uuid4().hex}.tmp"
         try:
-            _write_file(tmp, data)
+            write_file(tmp, data)
             try:
                 os.link(tmp, final)  # atomic and never replaces: two writers of one name cannot both win
             except FileExistsError as error:
@@ -114,7 +114,8 @@ class DirShare:
                 pass
 
 
-def _write_file(path: Path, data: bytes) -> None:
+def write_file(path: Path, data: bytes) -> None:
+    """Write a file whole and flushed to the disk (where the file system offers fsync)."""
     with open(path, "wb") as out:
         out.write(data)
         out.flush()

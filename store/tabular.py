@@ -85,10 +85,13 @@ def read(path: str | os.PathLike[str], *, sheet: str | None = None) -> Table:
     """Open a CSV or XLSX file; raise ArenaError with the true reason if it cannot be read."""
     file = Path(path)
     name = str(path)
-    if not file.exists():
-        raise ArenaError("tab.missing", path=name)
-    if file.is_dir():
-        raise ArenaError("tab.directory", path=name)
+    try:
+        if not file.exists():
+            raise ArenaError("tab.missing", path=name)
+        if file.is_dir():
+            raise ArenaError("tab.directory", path=name)
+    except PermissionError:  # in a folder this login may not enter (another's home)
+        raise ArenaError("tab.permission", path=name) from None
     try:
         with open(file, "rb") as probe:
             head = probe.read(_SAMPLE)

@@ -79,12 +79,12 @@ class PgHub:
         """Write a row as someone with the server's rights could: overwriting, no checks."""
         import hashlib
 
-        from store.pgshare import _last_seq
+        from store.pgshare import last_seq
 
         self._sql("INSERT INTO arena_workstation (id) VALUES (%s) ON CONFLICT DO NOTHING", (ws,))
         self._sql("INSERT INTO arena_file (workstation, name, last_seq, digest, data) VALUES (%s, %s, %s, %s, %s)"
                   " ON CONFLICT (workstation, name) DO UPDATE SET data = excluded.data, digest = excluded.digest",
-                  (ws, name, _last_seq(name), hashlib.sha256(data).digest(), data))
+                  (ws, name, last_seq(name), hashlib.sha256(data).digest(), data))
 
     def remove(self, ws: str, name: str) -> None:
         self._sql("DELETE FROM arena_file WHERE workstation = %s AND name = %s", (ws, name))

@@ -138,20 +138,25 @@ def test_all_or_nothing_undoes_written_chunks_when_a_row_fails_late(world: World
     file = tmp_path / "lista.csv"
     rows = big_file(world, file, passes=1)
     monkeypatch.setattr(bulk, "CHUNK", 50)
-    real = attendance._mark_in
+    from store import changes
+
+    real = changes.upsert
     calls = {"n": 0}
 
-    def flaky(tx, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
-        calls["n"] += 1
-        if calls["n"] == rows - 10:
-            from store.i18n import ArenaError
+    def flaky(tx, table, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        """A mark's write, late in the file, refused as if its session had been cancelled meanwhile."""
+        if table == "attendance":
+            calls["n"] += 1
+            if calls["n"] == rows - 10:
+                from store.i18n import ArenaError
 
-            raise ArenaError("att.cancelled", date="2026-11-20")
-        return real(tx, *args, **kwargs)
+                raise ArenaError("att.cancelled", date="2026-11-20")
+        return real(tx, table, *args, **kwargs)
 
-    monkeypatch.setattr(attendance, "_mark_in", flaky)
+    monkeypatch.setattr(changes, "upsert", flaky)
     result = attendance.import_csv(world.db, "lena.leder", file, all_or_nothing=True)
-    monkeypatch.setattr(attendance, "_mark_in", real)
+    monkeypatch.setattr(changes, "upsert", real)
+    assert calls["n"] >= rows - 10  # the refusal came late, after chunks had been written
     assert result.imported == 0 and len(result.rejected) == 1
     assert count(world.path, "SELECT count(*) FROM attendance") == 1
     assert attendance.get_mark(world.db, "lena.leder", world.people[0], world.activity_id, dt.date(2026, 11, 23)).status == "sick"

@@ -217,18 +217,18 @@ def test_a_full_share_leaves_no_tmp_file_and_the_next_sync_sends_everything(
         pytest.skip("a file share's failure; PostgreSQL's own are tested with the hub")
     a, b_path = two_stations(tmp_path, hub, key)
     add_notes(a.path, a.people[1], "full", 3)
-    real_write = sync._write_file
+    real_write = sync.write_file
 
     def disk_full(path: Path, data: bytes) -> None:
         with open(path, "wb") as out:
             out.write(data[: len(data) // 2])
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(sync, "_write_file", disk_full)
+    monkeypatch.setattr(sync, "write_file", disk_full)
     with pytest.raises(OSError):
         run_sync(a.path, hub, key)
     assert not [p for p in hub.path.rglob("*") if p.name.endswith(".tmp")]
-    monkeypatch.setattr(sync, "_write_file", real_write)
+    monkeypatch.setattr(sync, "write_file", real_write)
     assert run_sync(a.path, hub, key).sent == 3
     run_sync(b_path, hub, key)
     assert notes(b_path, "full%") == 3

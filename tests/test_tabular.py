@@ -118,14 +118,44 @@ def test_a_file_that_cannot_be_read_is_named_with_the_true_reason(tmp_path: Path
     assert str(path) in str(caught.value) and "\n" not in str(caught.value)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads everything")
 def test_permission_denied_is_said(tmp_path: Path) -> None:
-    path = tmp_path / "in.csv"
-    path.write_text("a\n1\n")
-    path.chmod(0)
-    with pytest.raises(ArenaError) as caught:
-        rows_of(path)
-    assert caught.value.key == "tab.permission"
+    """A file its reader may not read (mode 000), and one in a folder its reader may not enter (another's
+    home): both are said as no permission, never a traceback. Root reads everything, so as root (the CI)
+    the files are read by a child process that has given up root (as `nobody`, after its imports: Python
+    itself lives under /root here), the way a caseworker's login meets another's file."""
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    outer = Path(tempfile.mkdtemp(prefix="arena-test-"))  # under /tmp: a folder anyone may enter
+    try:
+        outer.chmod(0o755)
+        closed, shut = outer / "closed.csv", outer / "home" / "in.csv"
+        shut.parent.mkdir()
+        for path in (closed, shut):
+            path.write_text("a\n1\n")
+        closed.chmod(0)
+        shut.parent.chmod(0o700)
+        readable = tmp_path / "readable.csv"
+        readable.write_text("a\n1\n")
+        if os.geteuid() != 0:
+            for path in (closed, shut):
+                with pytest.raises(ArenaError) as caught:
+                    rows_of(path)
+                assert caught.value.key == "tab.permission", path
+            return
+        probe = ("import os, sys\nfrom store import tabular\nfrom store.i18n import ArenaError\n"
+                 "with tabular.read(sys.argv[1]) as table:\n    list(table.rows())\n"  # every import done as root
+                 "os.setgid(65534)\nos.setuid(65534)\n"
+                 "for path in sys.argv[2:]:\n    try:\n        tabular.read(path).__enter__()\n"
+                 "    except ArenaError as e:\n        print(e.key)\n")
+        done = subprocess.run([sys.executable, "-c", probe, str(readable), str(closed), str(shut)],
+                              capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent, timeout=60)
+        assert done.stdout.split() == ["tab.permission", "tab.permission"], (done.stdout, done.stderr)
+    finally:
+        shut.parent.chmod(0o700)
+        shutil.rmtree(outer, ignore_errors=True)
 
 
 def test_columns_by_alias_and_a_header_that_lacks_one() -> None:
