@@ -101,3 +101,13 @@ def copy_files(source, target) -> None:  # noqa: ANN001
     for ws in source.workstations():
         for name in source.names(ws):
             target.put(ws, name, source.get(ws, name))
+
+
+def short_blink_allowance(monkeypatch, delays: tuple[float, ...] = (0.01, 0.02)) -> None:  # noqa: ANN001
+    """The few seconds a sync waits for a share or a server that blinks (store.share.RETRY_DELAYS, also
+    read as store.sync's name) cut short, for a test of a share that is really gone: the waiting itself is
+    the same code, only shorter."""
+    from store import share
+
+    monkeypatch.setattr(share, "RETRY_DELAYS", delays)
+    monkeypatch.setattr(sync, "RETRY_DELAYS", delays)

@@ -39,6 +39,16 @@ async def type_fast(pilot, app: ArenaApp, *keys: str) -> None:  # noqa: ANN001
     await settle(pilot, app)
 
 
+async def paste(pilot, app: ArenaApp, text: str) -> None:  # noqa: ANN001
+    """`text` pasted into the focused field, as a terminal sends a paste (a path or an address typed a key
+    at a time is seconds of waiting in a test), then wait until the field holds it."""
+    from textual.widgets import Input
+
+    app._driver.send_message(events.Paste(text))
+    await eventually(pilot, lambda: isinstance(app.focused, Input) and app.focused.value.endswith(text),
+                     f"{text!r} in the focused field")
+
+
 def marks(world: World) -> list[tuple]:
     con = dbfile.connect(world.path)
     try:

@@ -19,7 +19,7 @@ from store import attendance, cases, db, dbfile, sync
 from tui import cli
 
 from .conftest import TODAY, make_world
-from .hubs import DirHub, PgHub
+from .hubs import DirHub, PgHub, short_blink_allowance
 from .test_sync import assert_same, run_sync
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -119,7 +119,7 @@ def test_a_server_gone_mid_sync_stops_it_consistently_and_the_next_sync_complete
     from store import pgshare
 
     monkeypatch.setattr(sync, "MAX_OPS_PER_FILE", 20)
-    monkeypatch.setattr(sync, "RETRY_DELAYS", (0.05, 0.1))  # the blink allowance, short for the test
+    short_blink_allowance(monkeypatch, (0.05, 0.1))  # the blink allowance, short for the test
     a = make_world(tmp_path / "a.db", n=12)
     run_sync(a.path, pg, key)
     b_path = tmp_path / "b.db"
@@ -447,9 +447,11 @@ def test_a_locked_hub_ends_in_one_line_instead_of_waiting(tmp_path: Path, key: P
 
 
 def test_an_empty_hub_is_named_as_such_with_the_way_forward(tmp_path: Path, key: Path, pg: PgHub,
-                                                            capsys: pytest.CaptureFixture) -> None:
+                                                            capsys: pytest.CaptureFixture,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """A workstation of a programme pointed at a database that holds no programme: not a mount problem,
     but a wrong database or a hub the share has not been moved to yet."""
+    short_blink_allowance(monkeypatch)  # the marker is looked for again, as on a share that blinks
     share_path = tmp_path / "share"
     share_path.mkdir()
     a = make_world(tmp_path / "a.db", n=2)

@@ -18,7 +18,7 @@ from store import attendance, cases, db, dbfile, sealed, sync
 from tui import cli
 
 from .conftest import HUBS, PIN, TODAY, make_world
-from .hubs import copy_files
+from .hubs import copy_files, short_blink_allowance
 from .waiting import ForkServer, next_millisecond
 
 TABLES = ("participants", "caseworkers", "activities", "enrolments", "attendance", "milestones", "notes")
@@ -280,7 +280,9 @@ def test_skewed_clocks(tmp_path: Path, hub, key: Path, monkeypatch: pytest.Monke
     assert len(phones) == 1
 
 
-def test_cli_sync_and_keys(tmp_path: Path, hub, capsys: pytest.CaptureFixture) -> None:
+def test_cli_sync_and_keys(tmp_path: Path, hub, capsys: pytest.CaptureFixture,
+                           monkeypatch: pytest.MonkeyPatch) -> None:
+    short_blink_allowance(monkeypatch)  # a share that is not there is waited for as for one that blinks
     a = make_world(tmp_path / "a.db", n=3)
     key_file = tmp_path / "k.key"
     assert cli.main(["keys", "new", str(key_file)]) == 0
@@ -457,6 +459,7 @@ async def test_sync_and_conflict_restore_from_the_tui(tmp_path: Path, monkeypatc
     from store.pgshare import shown
     from tui.app import ArenaApp
 
+    from .test_keys import paste
     from .test_tui import settle
 
     monkeypatch.setenv("ARENA_DATA_DIR", str(tmp_path))
@@ -476,7 +479,8 @@ async def test_sync_and_conflict_restore_from_the_tui(tmp_path: Path, monkeypatc
         await settle(pilot, app)
         await pilot.press("f5", "y")
         await settle(pilot, app)
-        await pilot.press(*hub.spec, "enter")  # first time: the share is asked for, then remembered
+        await paste(pilot, app, hub.spec)  # first time: the share is asked for (pasted), then remembered
+        await pilot.press("enter")
         await settle(pilot, app)
         await settle(pilot, app)
         assert any("Synk klar" in n.message for n in app._notifications)

@@ -356,19 +356,16 @@ def test_a_conflict_names_person_date_and_field_and_restores_the_whole_value(tmp
 
 async def test_f5_asks_for_the_share_and_the_key_once_and_keeps_the_result_line(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from textual import events
-    from textual.widgets import Input, Static
+    from textual.widgets import Static
 
     from tui.app import ArenaApp
 
+    from .test_keys import paste
     from .test_tui import settle
-    from .waiting import eventually
 
     async def paste_and_enter(text: str) -> None:
-        """A path pasted into the dialog's field, as IT pastes one (typed a key at a time it was seconds of
-        waiting), then Enter."""
-        app._driver.send_message(events.Paste(text))
-        await eventually(pilot, lambda: app.screen.query_one(Input).value == text, f"{text} in the field")
+        """A path pasted into the dialog's field, as IT pastes one, then Enter."""
+        await paste(pilot, app, text)
         await pilot.press("enter")
 
     monkeypatch.setenv("ARENA_DATA_DIR", str(tmp_path / "data"))  # no arena.key here
