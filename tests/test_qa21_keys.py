@@ -90,6 +90,24 @@ async def test_the_reason_for_an_outside_case_is_chosen_or_typed_never_taken_by_
         assert count(world, views) == 1
 
 
+async def test_a_reason_typed_fast_on_the_list_keeps_its_first_letter(world: World) -> None:
+    """A reason typed at full speed straight on the list (no option highlighted): the first letter moves the
+    focus to the text field and every letter after it follows, the first one kept whole."""
+    from tui.app import ArenaApp
+    from store import db
+
+    from .test_keys import type_fast
+    from .test_tui import count, settle
+
+    app = ArenaApp(db.open(world.path), "omar.farah", pin=PIN)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await type_fast(pilot, app, "f2", *"andersson", "enter", "enter", *"Vikarierar för Omar", "enter")
+        assert type(app.screen).__name__ == "CaseCardScreen"
+    assert count(world, "SELECT count(*) FROM audit_event WHERE action = 'view' AND reason = 'Vikarierar för Omar'"
+                 " AND detail = 'outside caseload'") == 1
+
+
 async def test_a_listed_reason_is_chosen_with_the_arrows(world: World) -> None:
     """qa21 7: ↓ Enter picks the first listed reason, and the access log holds it."""
     from tui.app import ArenaApp

@@ -216,7 +216,9 @@ class ChoiceDialog(Dialog[T], Generic[T]):
             yield Label(self.question, classes="dialog-question")
             yield ChoiceList(*[Option(label, id=str(i)) for i, label in enumerate(labels)], id="choice-list")
             if self.with_text is not None:
-                yield Input(placeholder=self.with_text, id="choice-text")
+                # not selected when focused: the letter typed on the list that moved the focus here stays
+                # (selected, the next key replaced it: "ikarierar" for "Vikarierar" typed fast)
+                yield Input(placeholder=self.with_text, id="choice-text", select_on_focus=False)
             yield Label("", id="choice-error", classes="error")
 
     def on_mount(self) -> None:
