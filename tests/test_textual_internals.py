@@ -44,3 +44,15 @@ def test_the_palettes_no_matches_countdown_is_still_textuals() -> None:
     assert (inspect.signature(CommandPalette._start_no_matches_countdown)
             == inspect.signature(ArenaPalette._start_no_matches_countdown))
     assert isinstance(CommandPalette._NO_MATCHES, str) and callable(CommandPalette._stop_no_matches_countdown)
+
+
+def test_the_footer_still_composes_footer_keys() -> None:
+    """tui.footer.ArenaFooter reshapes the keys Textual's Footer composes: FooterKey widgets with a key,
+    its display, a description and a compact style, once the footer's bindings are ready."""
+    from textual.widgets import Footer
+    from textual.widgets._footer import FooterKey
+
+    source = inspect.getsource(Footer.compose)
+    assert "yield FooterKey(" in source and "_bindings_ready" in source and "-command-palette" in source
+    assert {"key", "key_display", "description", "compact"} <= set(inspect.signature(FooterKey).parameters) | {"compact"}
+    assert hasattr(FooterKey, "compact") and hasattr(Footer, "_bindings_ready")

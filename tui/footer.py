@@ -8,6 +8,11 @@ key of the screen is in the footer.
 Bindings carry catalog keys as their descriptions (`Binding("f1", "help", "key.help")`), never text made
 at import time: the footer says them in the language of the moment, so a language switch while the app
 runs (F12) changes them too.
+
+Textual's internals: the keys are the widgets Textual's Footer composes (`FooterKey`, which
+`textual.widgets` does not export) and its `_bindings_ready` flag; this footer reshapes them rather than
+drawing keys of its own, so that it looks and behaves exactly as Textual's (hover, click, the palette key
+docked right, the snapshots). tests/test_textual_internals.py fails if either changes.
 """
 from __future__ import annotations
 
