@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from store import changes
+from store.i18n import Key, t
 
 MARKER_MAGIC = b"ARENA-SHARE-1\n"
 OPS_MAGIC = b"ARENA-OPS-1\n"
@@ -36,7 +37,15 @@ NONCE = 12
 
 
 class BadFile(Exception):
-    """A file that must not be applied: damaged, truncated, foreign, renamed or replayed."""
+    """A file that must not be applied: damaged, truncated, foreign, renamed or replayed. `reason` is a
+    catalog key (`bad.…`): the problem line and the quarantine say it in the reader's language."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = Key(reason)
+
+    def __str__(self) -> str:
+        return t(self.reason)
 
 
 def _aead(key: bytes) -> Any:  # noqa: ANN401 -- AESGCM, imported late
@@ -57,7 +66,7 @@ def _open(aead: Any, nonce: bytes, sealed: bytes, bound: bytes) -> bytes:  # noq
     try:
         return bytes(aead.decrypt(nonce, sealed, bound))
     except InvalidTag as error:
-        raise BadFile("cannot be decrypted: damaged, or made with another programme key") from error
+        raise BadFile("bad.decrypt") from error
 
 
 def _pack(entries: list[dict]) -> bytes:
@@ -68,7 +77,7 @@ def _unpack(body: bytes) -> Any:  # noqa: ANN401 -- JSON
     try:
         return json.loads(zlib.decompress(body))
     except (zlib.error, ValueError) as error:
-        raise BadFile("damaged content") from error
+        raise BadFile("bad.content") from error
 
 
 def _with_header(magic: bytes, header: dict) -> tuple[bytes, bytes]:
@@ -80,16 +89,16 @@ def _with_header(magic: bytes, header: dict) -> tuple[bytes, bytes]:
 def _header_of(data: bytes, magic: bytes, minimum: int, what: str) -> tuple[dict, bytes, int]:
     """The header, its bytes and where the body starts."""
     if not data.startswith(magic) or len(data) < len(magic) + 4 + minimum:
-        raise BadFile(f"not an Arena {what} or truncated")
+        raise BadFile("bad.truncated_" + what)
     start = len(magic) + 4
     (size,) = struct.unpack(">I", data[len(magic):start])
     header_bytes = data[start:start + size]
     try:
         header = json.loads(header_bytes)
     except ValueError as error:
-        raise BadFile("damaged header") from error
+        raise BadFile("bad.header") from error
     if not isinstance(header, dict):
-        raise BadFile("damaged header")
+        raise BadFile("bad.header")
     return header, header_bytes, start + size
 
 
@@ -102,16 +111,16 @@ def seal_note(key: bytes, payload: dict) -> bytes:
 
 def open_note(key: bytes, data: bytes) -> dict:
     if not data.startswith(MARKER_MAGIC):
-        raise BadFile("not an Arena share marker")
+        raise BadFile("bad.marker")
     at = len(MARKER_MAGIC)
     try:
         payload = json.loads(_open(_aead(key), data[at:at + NONCE], data[at + NONCE:], MARKER_MAGIC))
     except BadFile as error:
-        raise BadFile("cannot be decrypted with this key") from error
+        raise BadFile("bad.key") from error
     except ValueError as error:
-        raise BadFile("damaged content") from error
+        raise BadFile("bad.content") from error
     if not isinstance(payload, dict):
-        raise BadFile("damaged content")
+        raise BadFile("bad.content")
     return payload
 
 
@@ -130,17 +139,17 @@ def encode_ops(key: bytes, workstation: str, first: int, last: int, ops: list[di
 def decode_ops(key: bytes, data: bytes, workstation: str, name: str) -> tuple[dict, list[dict]]:
     match = OPS_NAME.match(name)
     if not match:
-        raise BadFile("name")
+        raise BadFile("bad.name")
     header, header_bytes, at = _header_of(data, OPS_MAGIC, NONCE + 16, "file")
     if header.get("ws") != workstation:
-        raise BadFile("file belongs to another workstation")
+        raise BadFile("bad.foreign")
     if (header.get("first"), header.get("last")) != (int(match[1]), int(match[2])):
-        raise BadFile("file name does not match its sequence range (renamed or replayed)")
+        raise BadFile("bad.range")
     ops = _unpack(_open(_aead(key), data[at:at + NONCE], data[at + NONCE:], OPS_MAGIC + header_bytes))
     seqs = [op.get("seq") for op in ops] if isinstance(ops, list) and all(isinstance(op, dict) for op in ops) else None
     if seqs is None or len(ops) != header.get("count") or seqs != list(range(header["first"], header["last"] + 1)) \
             or any(op.get("ws") != workstation for op in ops):
-        raise BadFile("content does not match its header")
+        raise BadFile("bad.mismatch")
     return header, ops
 
 
@@ -185,7 +194,7 @@ def decode_snapshot(key: bytes, data: bytes, workstation: str, name: str) -> tup
     """Check the header now; decrypt and check the frames as they are read (raising BadFile)."""
     match = SNAPSHOT_NAME.match(name)
     if not match:
-        raise BadFile("name")
+        raise BadFile("bad.name")
     header, header_bytes, start = _header_of(data, SNAPSHOT_MAGIC, 0, "snapshot")
     try:
         covered = {str(ws): int(seq) for ws, seq in header["vector"].items()}
@@ -193,22 +202,22 @@ def decode_snapshot(key: bytes, data: bytes, workstation: str, name: str) -> tup
         below = {str(ws): int(seq) for ws, seq in header.get("base_vector", {}).items()}
         base_name = str(header["base"]) if match[2] else None
     except (ValueError, KeyError, TypeError, AttributeError) as error:
-        raise BadFile("damaged header") from error
+        raise BadFile("bad.header") from error
     if match[2] and (sum(below.values()) != int(match[2]) or not SNAPSHOT_NAME.match(base_name or "")):
-        raise BadFile("file name does not match what it covers (renamed)")
+        raise BadFile("bad.renamed")
     if not match[2] and "base" in header:
-        raise BadFile("file name does not match what it covers (renamed)")
+        raise BadFile("bad.renamed")
     if header.get("ws") != workstation:
-        raise BadFile("snapshot belongs to another workstation")
+        raise BadFile("bad.snapshot_foreign")
     if sum(covered.values()) != int(match[1]) or header.get("covered") != int(match[1]):
-        raise BadFile("file name does not match what it covers (renamed)")
+        raise BadFile("bad.renamed")
 
     def frames_of() -> Iterator[list[dict]]:
         aead = _aead(key)
         at, seen = start, 0
         for index in range(frames):
             if at + 4 > len(data):
-                raise BadFile("truncated")
+                raise BadFile("bad.truncated")
             (length,) = struct.unpack(">I", data[at:at + 4])
             nonce, sealed = data[at + 4:at + 4 + NONCE], data[at + 4 + NONCE:at + 4 + NONCE + length]
             at += 4 + NONCE + length
@@ -217,10 +226,10 @@ def decode_snapshot(key: bytes, data: bytes, workstation: str, name: str) -> tup
                 if not ENTRY_KEYS <= entry.keys() or entry["seq"] > covered.get(entry["ws"], 0) \
                         or entry["seq"] <= below.get(entry["ws"], 0) \
                         or entry["tbl"] not in changes.SYNCED or entry["kind"] not in ("upsert", "delete"):
-                    raise BadFile("content does not match its header")
+                    raise BadFile("bad.mismatch")
             seen += len(entries)
             yield entries
         if seen != count or at != len(data):
-            raise BadFile("content does not match its header")
+            raise BadFile("bad.mismatch")
 
     return header, frames_of()

@@ -175,17 +175,17 @@ def _chain(share: Share, key: bytes, snap: Listed, have: dict[str, int] | None
         try:
             data = share.read(snap.workstation, name)
         except FileNotFoundError as error:
-            raise ChainBroken(f"{snap.workstation}/{name}", "missing") from error
+            raise ChainBroken(f"{snap.workstation}/{name}", "bad.missing") from error
         try:
             header, frames = decode_snapshot(key, data, snap.workstation, name)
         except BadFile as error:
-            raise ChainBroken(f"{snap.workstation}/{name}", str(error)) from error
+            raise ChainBroken(f"{snap.workstation}/{name}", error.reason) from error
         out.append((name, header, frames))
         if "base" not in header or (have is not None and all(
                 have.get(ws, 0) >= seq for ws, seq in header["base_vector"].items())):
             return out[::-1]
         name = header["base"]
-    raise ChainBroken(f"{snap.workstation}/{snap.name}", "chain too long")
+    raise ChainBroken(f"{snap.workstation}/{snap.name}", "bad.chain_long")
 
 
 class ChainBroken(BadFile):
@@ -194,7 +194,7 @@ class ChainBroken(BadFile):
     def __init__(self, where: str, reason: str) -> None:
         super().__init__(reason)
         self.where = where
-        self.missing = reason == "missing"
+        self.missing = reason == "bad.missing"
 
 
 def archivable(share: Share, key: bytes) -> tuple[str, list[str]]:
@@ -260,11 +260,11 @@ def load_newest(db: Database, share: Share, snaps: list[Listed], key: bytes, sum
                         try:
                             summary.from_snapshot += _load(tx, header["vector"], frames, name)
                         except BadFile as error:  # a frame found damaged: nothing of the chain is kept
-                            raise ChainBroken(f"{snap.workstation}/{name}", str(error)) from error
+                            raise ChainBroken(f"{snap.workstation}/{name}", error.reason) from error
         except ChainBroken as error:  # a missing member (archived with an older chain) is not a bad file
             if error.missing:
                 continue
-            if error.where not in known_bad and quarantine(db, error.where, str(error)):
+            if error.where not in known_bad and quarantine(db, error.where, error.reason):
                 summary.quarantined += 1
                 summary.problems.append(f"{error.where}: {error}")
             known_bad = {*known_bad, error.where}

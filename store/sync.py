@@ -266,7 +266,7 @@ def publish(db: Database, share: Share, key: bytes, summary: Summary | None = No
             try:
                 _, theirs = decode_ops(key, share.read(me, name), me, name)
             except BadFile as error:
-                raise ArenaError("sync.own_file_bad", name=name, reason=str(error)) from error
+                raise ArenaError("sync.own_file_bad", name=name, reason=error.reason) from error
             if [op["op"] for op in theirs] != [op["op"] for op in ops]:
                 _fork(db, share, key, summary)  # a copy of this database published under our name
                 continue
@@ -309,7 +309,7 @@ def _reconcile_own_folder(db: Database, share: Share, key: bytes, summary: Summa
         try:
             _, ops = decode_ops(key, share.read(me, name), me, name)
         except BadFile as error:
-            raise ArenaError("sync.own_file_bad", name=name, reason=str(error)) from error
+            raise ArenaError("sync.own_file_bad", name=name, reason=error.reason) from error
         with db.read() as conn:
             mine: dict[int, str] = dict(conn.exec_driver_sql(
                 "SELECT ws_seq, op_id FROM change_log WHERE workstation_id = ? AND ws_seq BETWEEN ? AND ?",
@@ -407,7 +407,7 @@ def pull(db: Database, share: Share, key: bytes, summary: Summary) -> None:
             try:
                 _, ops = decode_ops(key, data, ws, name)
             except BadFile as error:
-                if merge.quarantine(db, where, str(error), fp):
+                if merge.quarantine(db, where, error.reason, fp):  # the key: said in the reader's language
                     summary.quarantined += 1
                     summary.problems.append(f"{where}: {error}")
                 continue
@@ -574,7 +574,7 @@ def status(db: Database) -> Status:
             m = OPS_NAME.match(r.file.split("/", 1)[-1])
             if m and int(m[2]) <= done.get(r.file.split("/", 1)[0], 0):
                 continue  # what it held arrived another way (a snapshot, a later file)
-            bad.append(f"{r.file}: {r.reason}")
+            bad.append(f"{r.file}: {t(r.reason)}")  # a catalog key (an older release: its own words)
     return Status(last.get("at", ""), _last_line(last), bool(last.get("ok", False)), waiting, bad, own)
 
 

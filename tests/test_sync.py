@@ -201,9 +201,9 @@ def test_damaged_foreign_renamed_and_replayed_files_are_quarantined(tmp_path: Pa
     stranger = "e" * 8 + "-0000-4000-8000-" + "0" * 12
     last = int(good[13:25])
     other_key = sync.load_key(sync.new_key(tmp_path / "other.key"))
-    for damaged, reason in ((data[:-1] + bytes([data[-1] ^ 1]), "cannot be decrypted"),
-                            (data[: len(data) // 2], "cannot be decrypted"),
-                            (data[:5], "truncated")):
+    for damaged, reason in ((data[:-1] + bytes([data[-1] ^ 1]), "kan inte dekrypteras"),
+                            (data[: len(data) // 2], "kan inte dekrypteras"),
+                            (data[:5], "avkortad")):
         copy = hub_factory()
         copy_files(hub, copy)
         copy.put(ws, good, damaged)
@@ -556,14 +556,17 @@ def test_same_login_added_on_two_stations_keeps_both_users_and_their_work(tmp_pa
         assert con.execute("SELECT count(*) FROM sync_pending").fetchone()[0] == 0
 
 
-@pytest.mark.parametrize(("lang", "words"), [("sv", "inte tillämpad: {where}: behörighet saknas"),
-                                             ("en", "not applied: {where}: permission denied")])
+@pytest.mark.parametrize(("lang", "words", "junk"), [
+    ("sv", "inte tillämpad: {where}: behörighet saknas", "inte tillämpad: {where}: ingen Arena-fil, eller avkortad"),
+    ("en", "not applied: {where}: permission denied", "not applied: {where}: not an Arena file, or truncated")])
 def test_a_share_file_that_cannot_be_read_is_named_in_the_users_words(tmp_path: Path, key: Path, lang: str, words: str,
+                                                                      junk: str,
                                                                       monkeypatch: pytest.MonkeyPatch,
                                                                       capsys: pytest.CaptureFixture) -> None:
     """`arena sync` where another workstation's file on the share cannot be read: the problem line says why
     in the catalog's words of the command's language, never the system's English ('[Errno 13] Permission
-    denied'); the sync exits 1 and the next one, once the file can be read, applies it."""
+    denied'); the sync exits 1 and the next one, once the file can be read, applies it. A file that is
+    no Arena file is quarantined, its reason in the same words."""
     share = tmp_path / "share"
     share.mkdir()
     a = make_world(tmp_path / "a.db", n=2)
@@ -588,5 +591,15 @@ def test_a_share_file_that_cannot_be_read_is_named_in_the_users_words(tmp_path: 
     assert words.format(where=f"{ws}/{name}") in err
     assert "Errno" not in err and "Permission denied" not in err
     blocked.chmod(0o600)
-    assert cli.main(["--lang", lang, "sync", "--db", str(b_path), "--share", str(share), "--key", str(key)]) == 0
+    last = int(name[13:25])
+    garbage = f"{last + 1:012d}-{last + 1:012d}.ops"
+    (share / "ops" / ws / garbage).write_bytes(b"not ours")
+    assert cli.main(["--lang", lang, "sync", "--db", str(b_path), "--share", str(share), "--key", str(key)]) == 1
+    err = capsys.readouterr().err
+    assert junk.format(where=f"{ws}/{garbage}") in err and words.format(where=f"{ws}/{name}") not in err
+    other = "en" if lang == "sv" else "sv"  # the quarantine is said in the language of whoever asks
+    for asker, said in ((lang, junk), (other, {"sv": "ingen Arena-fil, eller avkortad",
+                                               "en": "not an Arena file, or truncated"}[other])):
+        assert cli.main(["--lang", asker, "sync", "--status", "--db", str(b_path)]) == 1
+        assert f"{ws}/{garbage}: " + said.split(": ")[-1] in capsys.readouterr().out
     assert dbfile.connect(b_path).execute("SELECT count(*) FROM participant").fetchone() == (2,)
