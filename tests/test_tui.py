@@ -118,6 +118,28 @@ async def test_marks_lay_out_no_line_of_the_roll_call_again(world: World) -> Non
         assert count(world, "SELECT count(*) FROM attendance WHERE date = ?", TODAY.isoformat()) == 4
 
 
+async def test_undo_typed_right_after_marks_undoes_the_last_one(world: World) -> None:
+    """Found typing fast in tmux: n n n ctrl+z undid the second mark, not the third. The undo waits for
+    the writes queued before it and then takes the last step; a step was kept only once a message about
+    it had reached the screen, so the marks committed together with the undo's turn were not there yet.
+    The write lane is held until all four keys are in, so that every result arrives in one go."""
+    import threading
+
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_roll_call(pilot, app)
+        gate = threading.Event()
+        app.write_lane.submit(lambda: gate.wait(10), lambda _: None, lambda _: None)
+        await pilot.press("n", "n", "n", "ctrl+z")
+        gate.set()
+        await settle(pilot, app)
+        marked = dbfile.connect(world.path).execute(
+            "SELECT p.last_name FROM attendance a JOIN participant p ON p.id = a.participant_id"
+            " WHERE a.date = ? ORDER BY p.last_name", (TODAY.isoformat(),)).fetchall()
+        assert marked == [("Andersson",), ("Berg",)]
+        assert "2/25" in str(app.screen.query_one("#roll-header").render())
+
+
 async def test_mark_keys_undo_all_present_and_cancel(world: World) -> None:
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -132,16 +132,8 @@ class RollTable(MarkKeys[RollRow], RowTable):
             super().__init__()
             self.session_id, self.day, self.marked = session_id, day, marked
 
-    class Undoable(Message):
-        """A write was committed: the screen keeps the step that undoes it."""
-
-        def __init__(self, session_id: str | None, day: dt.date, step: UndoStep) -> None:
-            super().__init__()
-            self.session_id, self.day, self.step = session_id, day, step
-
     class Reread(Message):
-        """A write changed more than one row (all present, a cancelled session): read the roll call again.
-        Follows its `Undoable`."""
+        """A write changed more than one row (all present, a cancelled session): read the roll call again."""
 
     class UndoAsked(Message):
         """ctrl+z: undo the last whole action on this roll call."""
@@ -184,6 +176,10 @@ class RollTable(MarkKeys[RollRow], RowTable):
         self._summary_due = False  # a header/session-count refresh is queued for the marks just shown
         self._toast_timer: Timer | None = None  # the "saved" toast, once a burst of marks has paused
         self._saved_line = ""
+        # undo steps per (session, day), several back: kept the moment a write's result is shown, so a
+        # ctrl+z that waited for the writes before it finds every one of them (a message to the screen
+        # could still be on its way when the undo took the last step)
+        self.undo_steps: dict[tuple[str, dt.date], list[UndoStep]] = {}
 
     # ------------------------------------------------------------------ loading and drawing
     def show(self, activity_id: str, activity_name: str, day: dt.date, rows: list[RollRow], cancelled: bool,
@@ -304,7 +300,7 @@ class RollTable(MarkKeys[RollRow], RowTable):
 
         def done(saved: Mark) -> None:
             self._saving.discard(saving)
-            self.post_message(self.Undoable(sid, day, UndoStep("marks", [(row.participant_id, previous)])))
+            self._remember(sid, day, UndoStep("marks", [(row.participant_id, previous)]))
             self._set_mark(row.participant_id, saved, aid=sid, day=day)
             self._say_saved(t("att.saved", name=row.name, status=t("st." + status)))
 
@@ -359,6 +355,11 @@ class RollTable(MarkKeys[RollRow], RowTable):
         self._summary_due = False
         self._changed()
 
+    def _remember(self, session_id: str | None, day: dt.date, step: UndoStep) -> None:
+        """A write was committed: keep the step that undoes it."""
+        if session_id is not None:
+            self.undo_steps.setdefault((session_id, day), []).append(step)
+
     def _changed(self) -> None:
         self.post_message(self.Changed(self.session_id, self.day, self.marked_count()))
 
@@ -378,7 +379,7 @@ class RollTable(MarkKeys[RollRow], RowTable):
             return
 
         def done(_: object) -> None:
-            self.post_message(self.Undoable(sid, day, UndoStep("marks", [(row.participant_id, previous)])))
+            self._remember(sid, day, UndoStep("marks", [(row.participant_id, previous)]))
             self._set_mark(row.participant_id, None, aid=sid, day=day)
 
         self.app.write_lane.submit(lambda: attendance.clear(db, login, row.participant_id, aid, day, session_id=sid),
@@ -407,7 +408,7 @@ class RollTable(MarkKeys[RollRow], RowTable):
                 return
 
             def done(ids: list[str]) -> None:
-                self.post_message(self.Undoable(sid, day, UndoStep("marks", [(pid, None) for pid in ids])))
+                self._remember(sid, day, UndoStep("marks", [(pid, None) for pid in ids]))
                 self.app.notify(t("att.all_done", n=len(ids)), timeout=3)
                 self.post_message(self.Reread())
 
@@ -435,7 +436,7 @@ class RollTable(MarkKeys[RollRow], RowTable):
             def uncancelled(ok: bool | None) -> None:
                 if ok:
                     def done(n: int) -> None:
-                        self.post_message(self.Undoable(sid, day, UndoStep("uncancel", marks=n)))
+                        self._remember(sid, day, UndoStep("uncancel", marks=n))
                         self.post_message(self.Reread())
 
                     self.app.write_lane.submit(lambda: attendance.uncancel_session(db, login, aid, day, session_id=sid),
@@ -447,7 +448,7 @@ class RollTable(MarkKeys[RollRow], RowTable):
         def confirmed(ok: bool | None) -> None:
             if ok:
                 def done(n: int) -> None:
-                    self.post_message(self.Undoable(sid, day, UndoStep("cancel", marks=n)))
+                    self._remember(sid, day, UndoStep("cancel", marks=n))
                     self.post_message(self.Reread())
 
                 self.app.write_lane.submit(lambda: attendance.cancel_session(db, login, aid, day, session_id=sid),
@@ -486,7 +487,6 @@ class AttendanceScreen(Screen):
         self.day = clock.today()
         self.sessions: list[Session] = []
         self.session_id: str | None = None  # the session whose roll call is open (or follows the day)
-        self.undo_steps: dict[tuple[str, dt.date], list[UndoStep]] = {}  # per session, several steps back
         self._day_release: Callable[[], None] = _nothing  # keys held for the day's sessions
         self._roll_release: Callable[[], None] = _nothing  # keys held for the roll call being read
         self._open_when_mounted = False
@@ -619,10 +619,6 @@ class AttendanceScreen(Screen):
         parts = [row.name, mark_text(row.mark, roll.cancelled, row.edits).plain, *roll.info_parts(row)]
         _show_line(detail, " · ".join(parts))
 
-    @on(RollTable.Undoable)
-    def undoable(self, event: RollTable.Undoable) -> None:
-        self.remember(event.session_id, event.day, event.step)
-
     @on(RollTable.Reread)
     def reread(self) -> None:
         self.reload_roll()
@@ -750,16 +746,12 @@ class AttendanceScreen(Screen):
         self.load_day(follow=was_open)
 
     # ------------------------------------------------------------------ undo
-    def remember(self, session_id: str | None, day: dt.date, step: UndoStep) -> None:
-        if session_id is not None:
-            self.undo_steps.setdefault((session_id, day), []).append(step)
-
     def undo(self, activity_id: str, session_id: str, day: dt.date) -> None:
         """Undo the last whole action on this session, after every write already queued has landed."""
         sid = session_id
 
         def now(_: object) -> None:
-            steps = self.undo_steps.get((sid, day), [])
+            steps = self.query_one(RollTable).undo_steps.get((sid, day), [])
             if not steps:
                 self.notify(t("att.nothing_to_undo"), timeout=2)
                 return
