@@ -10,6 +10,13 @@ from pathlib import Path
 
 import pytest
 
+# Temporary files (every test's tmp_path, the PostgreSQL servers' data, what subprocesses make) in memory
+# where the system has it: every commit of a mark waits for the disk (synchronous=FULL), 5-8 ms on this
+# machine's disk and nothing in tmpfs. What the tests prove does not change: a SIGKILLed process leaves
+# the same files there as on a disk. An explicit TMPDIR is kept.
+if "TMPDIR" not in os.environ and os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK):
+    os.environ["TMPDIR"] = "/dev/shm"
+    __import__("tempfile").tempdir = None  # gettempdir() looks again
 # PIN hashes in the suite use a low scrypt cost so hundreds of unlocks stay fast (subprocesses inherit
 # it); test_access proves that without this variable the real cost is used.
 os.environ["ARENA_SCRYPT_N"] = "1024"
@@ -258,3 +265,46 @@ def rows(world: World, sql: str, *params: object) -> list[tuple]:
         return con.execute(sql, params).fetchall()
     finally:
         con.close()
+
+
+# ------------------------------------------------------------------ the longest tests first
+# pytest-xdist hands each worker a share of the collection and lets an idle worker steal from the end of
+# another's: a test of ten seconds near the end leaves the other core idle meanwhile. So the tests run
+# longest first, by their seconds in the last run (setup, call and teardown; kept in pytest's cache), else
+# in tests/costs.json (a recorded run's, for a fresh checkout and CI); a test known to neither runs after
+# them in the order it was collected. Every worker reads the same record, so all collect the same order.
+COSTS_KEY = "arena/test-seconds"
+COSTS_FILE = Path(__file__).parent / "costs.json"
+
+
+def _costs(config: pytest.Config) -> dict[str, float]:
+    import json
+
+    try:
+        costs = json.loads(COSTS_FILE.read_text("utf-8"))
+    except (OSError, ValueError):
+        costs = {}
+    if config.cache is not None:
+        costs.update(config.cache.get(COSTS_KEY, {}))
+    return costs
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    costs = _costs(config)
+    items.sort(key=lambda item: -costs.get(item.nodeid, 0.0))  # stable: ties keep the collected order
+
+
+_seconds: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    _seconds[report.nodeid] = _seconds.get(report.nodeid, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    if hasattr(config, "workerinput") or config.cache is None or not _seconds:  # workers leave it to the controller
+        return
+    recorded = config.cache.get(COSTS_KEY, {})
+    recorded.update({nodeid: round(seconds, 2) for nodeid, seconds in _seconds.items()})
+    config.cache.set(COSTS_KEY, recorded)
