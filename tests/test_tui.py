@@ -140,6 +140,30 @@ async def test_undo_typed_right_after_marks_undoes_the_last_one(world: World) ->
         assert "2/25" in str(app.screen.query_one("#roll-header").render())
 
 
+async def test_a_name_filter_puts_the_cursor_on_its_first_unmarked_person(world: World) -> None:
+    """Found typing fast in tmux: with the cursor further down, '/ Kar Enter n' marked the third match
+    (the cursor kept its row number). A filter, and leaving it, put the cursor on the first person shown
+    not yet marked."""
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_roll_call(pilot, app)
+        await pilot.press("n", "down", "down", "down", "down")
+        await settle(pilot, app)
+        await pilot.press("slash", *"a", "enter", "n")
+        await settle(pilot, app)
+        roll = app.screen.query_one("#roll")
+        marked = [r[0] for r in dbfile.connect(world.path).execute(
+            "SELECT p.last_name || ', ' || p.first_name FROM attendance a JOIN participant p ON p.id = a.participant_id"
+            " WHERE a.date = ? ORDER BY a.rowid", (TODAY.isoformat(),))]
+        shown = [roll.people[pid].name for pid in roll.visible_ids()]
+        assert len(marked) == 2 and len(shown) > 5
+        assert marked[1] == next(name for name in shown if name != marked[0])  # the first shown not marked before
+        await pilot.press("slash", "escape")
+        await settle(pilot, app)
+        assert roll.current() is not None and roll.current().mark is None
+        assert roll.cursor_row == roll._first_unmarked()
+
+
 async def test_mark_keys_undo_all_present_and_cancel(world: World) -> None:
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -192,8 +192,21 @@ class RollTable(MarkKeys[RollRow], RowTable):
         self.order = [r.participant_id for r in rows]
         self.redraw()
         if not same:
-            first_unmarked = next((i for i, pid in enumerate(self.visible_ids()) if self.people[pid].mark is None), 0)
-            self.move_cursor(row=first_unmarked)
+            self.move_cursor(row=self._first_unmarked())
+
+    def _first_unmarked(self) -> int:
+        return next((i for i, pid in enumerate(self.visible_ids()) if self.people[pid].mark is None), 0)
+
+    def set_filter(self, text: str) -> None:
+        """Show only the people whose names hold every word of `text`, the cursor on the first of them not
+        yet marked (it kept its row number: 'Kar' then n marked the third match, the one under the cursor
+        by chance). The same filter again changes nothing."""
+        if text == self.name_filter:
+            return
+        self.name_filter = text
+        self.redraw()
+        if self.row_count:
+            self.move_cursor(row=self._first_unmarked())
 
     def close(self) -> None:
         """No roll call: nothing here may take a mark (the day changed to one without this session)."""
@@ -806,8 +819,7 @@ class AttendanceScreen(Screen):
         box = self.query_one("#roll-filter", Input)
         box.value = ""
         roll = self.query_one(RollTable)
-        roll.name_filter = ""
-        roll.redraw()
+        roll.set_filter("")
         box.add_class("hidden")
         roll.focus()
 
@@ -818,9 +830,7 @@ class AttendanceScreen(Screen):
 
     @on(Input.Changed, "#roll-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        roll = self.query_one(RollTable)
-        roll.name_filter = event.value
-        roll.redraw()
+        self.query_one(RollTable).set_filter(event.value)
 
     @on(Input.Submitted, "#roll-filter")
     def _filter_done(self, event: Input.Submitted) -> None:
