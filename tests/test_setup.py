@@ -118,6 +118,7 @@ async def test_the_administrator_adds_an_activity_and_enrols_someone_from_the_ca
     from tui.app import ArenaApp
 
     from .test_access import settle
+    from .test_keys import type_fast  # a form's fields typed at full speed (the Pilot waits after every key)
 
     database = db.open(tmp_path / "arena.db")
     staff.first_admin(database, "sara", "Sara Admin", PIN)
@@ -133,7 +134,7 @@ async def test_the_administrator_adds_an_activity_and_enrols_someone_from_the_ca
         assert type(app.screen).__name__ == "ActivitiesScreen"
         await pilot.press("ctrl+n")
         await settle(pilot, app)
-        await pilot.press(*"Jobbsök", "enter", *"fm=08:30-12:00; em=13:00-16:00", "ctrl+s")
+        await type_fast(pilot, app, *"Jobbsök", "enter", *"fm=08:30-12:00; em=13:00-16:00", "ctrl+s")
         await settle(pilot, app)
         assert type(app.screen).__name__ == "ActivitiesScreen"
         aid = activities.find(database, "Jobbsök")
@@ -149,8 +150,8 @@ async def test_the_administrator_adds_an_activity_and_enrols_someone_from_the_ca
 
         await pilot.press("ctrl+n")
         await settle(pilot, app)
-        await pilot.press(*"JOBBSÖK", "enter", *"fm=08:30-12:00", "enter", "enter", "backspace", "backspace", "0",
-                          "enter", "enter", *"Centrum", "ctrl+s")
+        await type_fast(pilot, app, *"JOBBSÖK", "enter", *"fm=08:30-12:00", "enter", "enter", "backspace",
+                        "backspace", "0", "enter", "enter", *"Centrum", "ctrl+s")
         await settle(pilot, app)
         fields, error = form()
         assert (fields["name"], fields["sessions"], fields["capacity"], fields["site"]) == (
@@ -164,10 +165,10 @@ async def test_the_administrator_adds_an_activity_and_enrols_someone_from_the_ca
             and "finns redan" in error, (fields, error)
         app.screen.query_one("#form-name", Input).value = ""
         app.screen.query_one("#form-name", Input).focus()
-        await pilot.press(*"Kaffe")
+        await type_fast(pilot, app, *"Kaffe")
         app.screen.query_one("#form-sessions", Input).value = ""
         app.screen.query_one("#form-sessions", Input).focus()
-        await pilot.press(*"fm=12:00-08:00", "ctrl+s")
+        await type_fast(pilot, app, *"fm=12:00-08:00", "ctrl+s")
         await settle(pilot, app)
         fields, error = form()
         assert fields["name"] == "Kaffe" and error.endswith("start före slut."), error  # whole, not cut off
@@ -188,7 +189,7 @@ async def test_the_administrator_adds_an_activity_and_enrols_someone_from_the_ca
         await settle(pilot, app)
         await pilot.press("down", "enter")  # the afternoon session
         await settle(pilot, app)
-        await pilot.press("enter", *"2020-01-01", "enter")  # an end before the start: refused in the dialog
+        await type_fast(pilot, app, "enter", *"2020-01-01", "enter")  # an end before the start: refused in the dialog
         await settle(pilot, app)
         fields, error = form()
         assert fields == {"from": TODAY.isoformat(), "to": "2020-01-01"} and error, (fields, error)
