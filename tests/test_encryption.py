@@ -29,12 +29,18 @@ PIN = "246813"
 TRIALS = 6  # kills during a migration
 
 
-def arena(*args: str, key: Path | None = None, stdin: str = "", login: str = "sara") -> subprocess.CompletedProcess:
+def arena(*args: str, key: Path | None = None, stdin: str = "", login: str = "sara",
+          switch_wait: float | None = None) -> subprocess.CompletedProcess:
+    """`arena ARGS` as its own process; `switch_wait` shortens how long its migration waits for another
+    program to close the file (store.dbfile.JOURNAL_SWITCH_WAIT_S, 5 s) before it refuses."""
     env = {**{k: v for k, v in os.environ.items() if k != "ARENA_USER"}, "ARENA_TODAY": TODAY.isoformat(),
            "LOGNAME": login, "USER": login}
     if key is not None:
         env["ARENA_DB_KEY"] = str(key)
-    return subprocess.run([sys.executable, "-m", "tui.cli", *args], capture_output=True, text=True, cwd=ROOT,
+    command = ["-m", "tui.cli"] if switch_wait is None else [
+        "-c", f"import sys; from store import dbfile; dbfile.JOURNAL_SWITCH_WAIT_S = {switch_wait!r}; "
+              "from tui.cli.entry import main; sys.exit(main(sys.argv[1:]))"]
+    return subprocess.run([sys.executable, *command, *args], capture_output=True, text=True, cwd=ROOT,
                           env=env, input=stdin, timeout=120)
 
 
@@ -256,7 +262,7 @@ def test_a_database_open_elsewhere_is_not_migrated_under_it(tmp_path: Path, demo
     holder.execute("BEGIN")
     holder.execute("SELECT count(*) FROM participant").fetchone()
     before = digest(old)
-    busy = arena("sync", "--status", "--db", str(old))
+    busy = arena("sync", "--status", "--db", str(old), switch_wait=0.5)  # it waits, then refuses
     assert busy.returncode == 2 and "öppen i ett annat program" in busy.stderr, busy.stderr
     assert dbfile.state(old) == dbfile.LEGACY and digest(old) == before
     holder.close()
