@@ -150,7 +150,7 @@ def run(db: Database, login: str, rows: Iterable[tuple[int, Any]], *,
                     checkpointed = time.monotonic()
                 done: list[Any] = []
                 try:
-                    with db.write(login, bulk=True) as tx:
+                    with db.write(login, bulk=True, checkpoints_itself=True) as tx:
                         used = _write_chunk(tx, chunk, write, all_or_nothing, report, done, counts := [0, 0],
                                             db.waiting)
                 except _Abort as abort:

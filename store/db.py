@@ -73,7 +73,7 @@ class Database:
                 conn.rollback()
 
     @contextmanager
-    def write(self, login: str, *, bulk: bool = False) -> Iterator[Tx]:
+    def write(self, login: str, *, bulk: bool = False, checkpoints_itself: bool = False) -> Iterator[Tx]:
         """One write transaction, committed when the block ends; any failure raises StoreError.
 
         An interactive write (a mark, a form) announces itself while it waits and writes, so a bulk
@@ -84,10 +84,11 @@ class Database:
         try:
             with self.engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn:
                 if bulk:
-                    # and it never checkpoints on its commit: the bulk writer checkpoints between its
-                    # chunks itself (`checkpoint`), so the WAL stays short and a waiting mark's commit
-                    # does not find a long one to copy back
                     driver(conn).execute("PRAGMA synchronous=NORMAL")
+                if checkpoints_itself:
+                    # no checkpoint on this commit: the bulk writer checkpoints between its chunks itself
+                    # (`checkpoint`), so the WAL stays short and a waiting mark's commit does not find a
+                    # long one to copy back (store.bulk)
                     driver(conn).execute("PRAGMA wal_autocheckpoint=0")
                 try:
                     with conn.begin():
@@ -99,6 +100,7 @@ class Database:
                 finally:
                     if bulk:
                         driver(conn).execute("PRAGMA synchronous=FULL")
+                    if checkpoints_itself:
                         driver(conn).execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
         except FAILED_WRITE as error:
             raise _translate(error) from error
