@@ -313,8 +313,9 @@ def _costs(config: pytest.Config) -> dict[str, float]:
         costs = json.loads(COSTS_FILE.read_text("utf-8"))
     except (OSError, ValueError):
         costs = {}
-    if config.cache is not None:
-        costs.update(config.cache.get(COSTS_KEY, {}))
+    cache = getattr(config, "cache", None)  # (none with -p no:cacheprovider)
+    if cache is not None:
+        costs.update(cache.get(COSTS_KEY, {}))
     return costs
 
 
@@ -332,8 +333,9 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config
-    if hasattr(config, "workerinput") or config.cache is None or not _seconds:  # workers leave it to the controller
+    cache = getattr(config, "cache", None)
+    if hasattr(config, "workerinput") or cache is None or not _seconds:  # workers leave it to the controller
         return
-    recorded = config.cache.get(COSTS_KEY, {})
+    recorded = cache.get(COSTS_KEY, {})
     recorded.update({nodeid: round(seconds, 2) for nodeid, seconds in _seconds.items()})
-    config.cache.set(COSTS_KEY, recorded)
+    cache.set(COSTS_KEY, recorded)
