@@ -111,8 +111,10 @@ def _settle(tx: Tx, table: str, row_id: str, incoming: tuple | None,
         if diff:
             run(tx.conn, f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in diff)} WHERE {pk} = ?",
                 (*diff.values(), row_id))
-    if table == "participant":
-        names.index_participant(tx.conn, row_id, state.get("first_name", ""), state.get("last_name", ""))
+    first, last = state.get("first_name", ""), state.get("last_name", "")
+    if table == "participant" and (current is None or (current.get("first_name"), current.get("last_name"))
+                                   != (first, last)):  # the name's tokens, when the name is new or changed
+        names.index_participant(tx.conn, row_id, first, last)
 
 
 def _current_rows(tx: Tx, table: str, row_ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -266,32 +268,48 @@ def apply_files(db: Database, files: list[tuple[str, str, list[dict], int]], sum
     ops of a day's file). Its commit does not wait for the disk (a bulk write): the sync's own last
     commit, which waits, makes every file applied before it durable (one write-ahead log, synced in
     order); a crash before it loses files applied with their high-water marks, which the next sync
-    applies again from the share."""
+    applies again from the share.
+
+    The files' ops go in order, CHUNK at a time under one savepoint (`_apply_together`): the chunk's
+    change-log entries in one statement, the histories and current values of its rows read a table at a
+    time, each row folded once per op that touches it. A chunk that breaks a constraint (a row ahead of
+    its parent, one unique value on two rows) is rolled back and applied again op by op, each op in a
+    savepoint of its own, so that only the rows that must wait go to `sync_pending`; files with a purge
+    (gallring) always go op by op. Either way every row ends as the op-by-op merge leaves it."""
     with db.write("sync", bulk=True) as tx:
         before = run(tx.conn, "SELECT count(*) FROM conflict").fetchone()[0]
-        for workstation, name, ops, last in files:
-            _apply_file(tx, workstation, name, ops, summary)
+        seen: set[str] = set()
+        applicable = [(workstation, op) for workstation, name, ops, _ in files
+                      for op in _fresh(tx, workstation, name, ops, seen, summary)]
+        purges = any(op["kind"] == "delete" and not op["changes"] for _, op in applicable)
+        per_row = Counter((op["tbl"], op["row"]) for _, op in applicable)
+        for i in range(0, len(applicable), CHUNK):
+            part = applicable[i:i + CHUNK]
+            if purges or not _apply_together(tx, part, per_row):
+                for workstation, op in part:
+                    _log_entries(tx, [(workstation, op)])
+                    try_materialize(tx, op["tbl"], op["row"], _incoming(workstation, op), op)
+                    if op["kind"] == "delete" and not op["changes"]:  # gallring elsewhere: purge the history here too
+                        retention.redact(tx.conn, op["tbl"], op["row"])
+            summary.received += len(part)
+        for workstation, name, _, last in files:
             advance(tx, workstation, last, name)
         summary.conflicts += run(tx.conn, "SELECT count(*) FROM conflict").fetchone()[0] - before
 
 
-def _apply_file(tx: Tx, workstation: str, name: str, ops: list[dict], summary: Summary) -> None:
-    """One file's ops, in file order, CHUNK at a time under one savepoint (`_apply_together`): the
-    chunk's change-log entries in one statement, the histories and current values of its rows read a
-    table at a time, each row folded once. A chunk that breaks a constraint (a row ahead of its parent,
-    one unique value on two rows) is rolled back and applied again op by op, each op in a savepoint of
-    its own, so that only the rows that must wait go to `sync_pending`; a file with a purge (gallring)
-    always goes op by op. Either way every row ends as the op-by-op merge leaves it."""
+def _fresh(tx: Tx, workstation: str, name: str, ops: list[dict], seen: set[str], summary: Summary) -> list[dict]:
+    """A file's ops that are to be applied: not here yet (an earlier, stopped run, a snapshot, an earlier
+    file of this batch: `seen`), each once, of a synced table (the others quarantined). Our clock moves
+    past the file's stamps."""
     now_ms = int(time.time() * 1000)
-    had: set[str] = set()  # the ops of this file already here (an earlier, stopped run; a snapshot)
     for i in range(0, len(ops), 500):
         part = [op["op"] for op in ops[i:i + 500]]
-        had.update(r for (r,) in run(tx.conn, f"SELECT op_id FROM change_log WHERE op_id IN"
-                                              f" ({', '.join('?' * len(part))})", part))
+        seen.update(r for (r,) in run(tx.conn, f"SELECT op_id FROM change_log WHERE op_id IN"
+                                               f" ({', '.join('?' * len(part))})", part))
     fresh = []
     for op in ops:  # each op once, even if a damaged file names one twice
-        if op["op"] not in had:
-            had.add(op["op"])
+        if op["op"] not in seen:
+            seen.add(op["op"])
             fresh.append(op)
     known = [op["hlc"] for op in fresh if op["tbl"] in changes.SYNCED and op["kind"] in ("upsert", "delete")]
     if known:  # our clock past every stamp applied from the file, once (the same end as op by op)
@@ -304,46 +322,37 @@ def _apply_file(tx: Tx, workstation: str, name: str, ops: list[dict], summary: S
         if changes.parse_hlc(op["hlc"])[0] > now_ms + FUTURE_LIMIT_MS:
             summary.ahead += 1  # applied all the same: the HLC keeps the order; the clock is reported
         applicable.append(op)
-    purges = any(op["kind"] == "delete" and not op["changes"] for op in applicable)
-    per_row = Counter((op["tbl"], op["row"]) for op in applicable)
-    for i in range(0, len(applicable), CHUNK):
-        part = applicable[i:i + CHUNK]
-        if purges or not _apply_together(tx, workstation, part, per_row):
-            for op in part:
-                _log_entries(tx, workstation, [op])
-                try_materialize(tx, op["tbl"], op["row"], _incoming(workstation, op), op)
-                if op["kind"] == "delete" and not op["changes"]:  # gallring elsewhere: purge the history here too
-                    retention.redact(tx.conn, op["tbl"], op["row"])
-        summary.received += len(part)
+    return applicable
 
 
 def _incoming(workstation: str, op: dict) -> tuple:
     return op["hlc"], workstation, op["kind"], op["changes"], op["by"]
 
 
-def _log_entries(tx: Tx, workstation: str, ops: list[dict]) -> None:
-    """The ops' change-log entries, with their hash links (checked by store.tamper after the sync)."""
+def _log_entries(tx: Tx, ops: list[tuple[str, dict]]) -> None:
+    """The ops' change-log entries, (workstation, op) each, with their hash links (checked by store.tamper
+    after the sync)."""
     if ops:
         tx.conn.exec_driver_sql(
             "INSERT INTO change_log (op_id, workstation_id, ws_seq, hlc, tbl, row_id, kind, changes, at, by,"
             " digest, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(op["op"], workstation, op["seq"], op["hlc"], op["tbl"], op["row"], op["kind"],
               json.dumps(op["changes"], ensure_ascii=False, sort_keys=True), op["at"], op["by"],
-              op.get("digest"), op.get("chain")) for op in ops])
+              op.get("digest"), op.get("chain")) for workstation, op in ops])
 
 
-def _apply_together(tx: Tx, workstation: str, part: list[dict], per_row: Counter) -> bool:
+def _apply_together(tx: Tx, part: list[tuple[str, dict]], per_row: Counter) -> bool:
     """Apply a chunk of a file's ops under one savepoint; False (and nothing of it kept) if a constraint
     broke. The chunk's entries are logged in one statement, the histories and current values of its rows
     read a table at a time; then each op, in file order, folds its row as op by op would at that point
     (the row's later entries in the file left out), judges its conflicts against the row as the ops
     before it left it, and writes it. A row the file touches in another chunk too (a file longer than
-    CHUNK) goes op by op."""
+    CHUNK) goes op by op. `part`: (workstation, op) each."""
     run(tx.conn, "SAVEPOINT merge_chunk")
     try:
-        here = Counter((op["tbl"], op["row"]) for op in part)
+        here = Counter((op["tbl"], op["row"]) for _, op in part)
         whole = {key for key, n in here.items() if n == per_row[key]}  # rows all of whose ops are in this chunk
-        _log_entries(tx, workstation, [op for op in part if (op["tbl"], op["row"]) in whole])
+        _log_entries(tx, [(ws, op) for ws, op in part if (op["tbl"], op["row"]) in whole])
         by_table: dict[str, list[str]] = {}
         for table, row_id in whole:
             by_table.setdefault(table, []).append(row_id)
@@ -364,12 +373,12 @@ def _apply_together(tx: Tx, workstation: str, part: list[dict], per_row: Counter
             return participant_id in purged
 
         to_come: dict[tuple[str, str], list[str]] = {}  # per row, its ops in the file not applied yet
-        for op in part:
+        for _, op in part:
             to_come.setdefault((op["tbl"], op["row"]), []).append(op["op"])
-        for op in part:
+        for workstation, op in part:
             key = (op["tbl"], op["row"])
             if key not in whole:
-                _log_entries(tx, workstation, [op])
+                _log_entries(tx, [(workstation, op)])
                 materialize(tx, op["tbl"], op["row"], _incoming(workstation, op))
                 continue
             to_come[key].pop(0)

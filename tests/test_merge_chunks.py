@@ -54,20 +54,33 @@ def test_a_file_applied_in_chunks_ends_as_op_by_op(tmp_path: Path, monkeypatch: 
         ids[path] = database.workstation_id
         database.dispose()
     early, late = sorted((x, y), key=ids.__getitem__)  # B applies the early one's files first
-    # the late workstation registers a person; the early one learns of it, enrols and marks them, marks
-    # the whole group (two of them twice), changes a phone number and writes a note
-    database = db.open(late)
-    newcomer = cases.register(database, "omar.farah", cases.NewParticipant(
-        first_name="Ny", last_name="Deltagare", gender="K", referral_date="2026-09-01"))
-    database.dispose()
-    sync_at(late)
-    sync_at(early)
+    one_by_one = tmp_path / "b-op-by-op.db"
+    together: list[bool] = []
+    chunked = merge._apply_together
+
+    def spying(*args: object) -> bool:
+        together.append(chunked(*args))  # type: ignore[arg-type]
+        return together[-1]
+
+    def sync_both() -> None:
+        """B's sync in chunks, and the same sync of its copy op by op (every chunk falls back, as before)."""
+        if not one_by_one.exists():
+            shutil.copy(b.path, one_by_one)
+        monkeypatch.setattr(merge, "_apply_together", spying)
+        got = sync_at(b.path)
+        monkeypatch.setattr(merge, "_apply_together", lambda *args: False)
+        expected = sync_at(one_by_one)
+        assert (got.received, got.conflicts, got.waiting) == (expected.received, expected.conflicts, expected.waiting)
+        assert got.ok
+        assert contents(b.path) == contents(one_by_one)
+
     # B writes first (and has not synced since): the early workstation's work overwrites it
     database = db.open(b.path)
     attendance.mark(database, "lena.leder", b.people[2], b.activity_id, TODAY, "present")
     attendance.mark(database, "lena.leder", b.people[4], b.activity_id, TODAY, "present")
     cases.update(database, "karin.ek", b.people[1], phone="070-1111111")
     database.dispose()
+    # the early workstation marks the whole group (three of them again), changes a phone number, writes a note
     database = db.open(early)
     attendance.mark_all_present(database, "lena.leder", b.activity_id, TODAY)
     attendance.mark(database, "lena.leder", b.people[0], b.activity_id, TODAY, "sick")
@@ -77,27 +90,22 @@ def test_a_file_applied_in_chunks_ends_as_op_by_op(tmp_path: Path, monkeypatch: 
     cases.update(database, "omar.farah", b.people[1], phone="070-2222222")
     cases.add_note(database, "omar.farah", b.people[3], "Samtal om praktik")
     database.dispose()
-    sync_at(early)  # one file, applied in one chunk
-    database = db.open(early)  # a second file: the newcomer, whose registration B reads after it
+    sync_at(early)
+    sync_both()  # one chunk, with conflicts
+    assert together == [True]
+    assert dbfile.connect(b.path).execute("SELECT count(*) FROM conflict").fetchone()[0] > 0
+    # the late workstation registers a person; the early one enrols and marks them: B reads the early
+    # one's file first, ahead of the registration, so that chunk falls back and the rows wait a moment
+    database = db.open(late)
+    newcomer = cases.register(database, "omar.farah", cases.NewParticipant(
+        first_name="Ny", last_name="Deltagare", gender="K", referral_date="2026-09-01"))
+    database.dispose()
+    sync_at(late)
+    sync_at(early)
+    database = db.open(early)
     activities.enrol(database, "setup", newcomer, b.activity_id, TODAY)
     attendance.mark(database, "lena.leder", newcomer, b.activity_id, TODAY, "present")
     database.dispose()
     sync_at(early)
-    one_by_one = tmp_path / "b-op-by-op.db"
-    shutil.copy(b.path, one_by_one)
-
-    together: list[bool] = []
-    chunked = merge._apply_together
-
-    def spying(*args: object) -> bool:
-        together.append(chunked(*args))  # type: ignore[arg-type]
-        return together[-1]
-
-    monkeypatch.setattr(merge, "_apply_together", spying)
-    got = sync_at(b.path)
-    monkeypatch.setattr(merge, "_apply_together", lambda *args: False)  # every chunk op by op, as before
-    expected = sync_at(one_by_one)
-    assert True in together and False in together  # chunks went together, and one fell back (the newcomer)
-    assert (got.received, got.conflicts, got.waiting) == (expected.received, expected.conflicts, expected.waiting)
-    assert got.conflicts > 0 and got.ok
-    assert contents(b.path) == contents(one_by_one)
+    sync_both()
+    assert together == [True, False]
