@@ -130,7 +130,7 @@ def prove_ahead(path: str | None, login: str, pin: str) -> Proof | None:
             row = con.execute("SELECT pin_hash FROM caseworker WHERE login = ? AND active = 1", (login,)).fetchone()
         finally:
             con.close()
-    except (ArenaError, OSError, *dbfile.Error):
+    except (ArenaError, OSError) + dbfile.Error:
         return None
     if not row or not row[0] or is_setup_hash(row[0]):
         return None

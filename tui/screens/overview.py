@@ -87,6 +87,8 @@ class OverviewScreen(Screen):
         Binding("u", "users", "key.users", id="users"),
     ]
 
+    _figures_built: bool = False  # the figures tab's widgets are built when it is first shown
+
     def __init__(self) -> None:
         super().__init__()
         self.names: dict[str, str] = {}
