@@ -148,7 +148,7 @@ async def test_a_leader_in_the_tui_gets_the_roll_call_and_nothing_else(world: Wo
             await pilot.press(key)
             await settle(pilot, app)
             assert type(app.screen).__name__ == "AttendanceScreen"
-        assert any("inte öppen för din roll" in n.message for n in app._notifications)
+        assert any("inte öppen för din roll" in n.message for n in app.notices)
         await pilot.press("enter", "n")  # the leader's roll call: first person present
         await settle(pilot, app)
         app.open_case(world.people[0], "Anna Andersson")  # what the case key would do

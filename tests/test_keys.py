@@ -193,6 +193,6 @@ async def test_a_burst_of_twenty_marks_typed_ahead_lands_whole(world: World) -> 
             line = roll.render_line(row + roll.header_height - roll.scroll_offset.y).text.lower()
             assert words[key] in line, (row, line)
         # one "saved" toast for the burst (the last mark's), not one per mark
-        await eventually(pilot, lambda: any("Sparat" in str(n.message) for n in app._notifications), "the toast")
-        said = [str(n.message) for n in app._notifications if "Sparat" in str(n.message)]
+        await eventually(pilot, lambda: any("Sparat" in str(n.message) for n in app.notices), "the toast")
+        said = [str(n.message) for n in app.notices if "Sparat" in str(n.message)]
         assert len(said) == 1 and words[keys[-1]] in said[0].lower(), said

@@ -16,6 +16,7 @@ from store import activities, cases, db, dbfile, staff
 
 from . import inprocess
 from .conftest import TODAY
+from .waiting import record_notices
 
 ROOT = Path(__file__).resolve().parent.parent
 PIN = "246813"
@@ -124,6 +125,7 @@ async def test_the_administrator_adds_an_activity_and_enrols_someone_from_the_ca
     staff.first_admin(database, "sara", "Sara Admin", PIN)
     pid = cases.register(database, "sara", cases.NewParticipant("Ali", "Berg", "M", "2026-11-01"))
     app = ArenaApp(database, "sara")
+    record_notices(app)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
         if type(app.screen).__name__ == "LockScreen":  # the PIN at every start
@@ -208,7 +210,7 @@ async def test_the_administrator_adds_an_activity_and_enrols_someone_from_the_ca
         await settle(pilot, app)
         spans = sorted((e.title, e.end_date) for e in activities.enrolments(database, "sara", pid))
         assert [title for title, _ in spans] == ["Jobbsök em 13:00–16:00", "Jobbsök fm 08:30–12:00"], spans
-        assert not any(n.severity == "error" for n in app._notifications), list(app._notifications)
+        assert not any(n.severity == "error" for n in app.notices), list(app.notices)
         await settle(pilot, app)
         await pilot.press("x", "enter")  # ends today whichever row is current
         await settle(pilot, app)
@@ -345,6 +347,7 @@ async def test_the_session_list_shows_marked_and_places_whole(tmp_path: Path, si
         pid = cases.register(database, "sara", cases.NewParticipant(f"P{i}", "Berg", "K", "2026-11-01"))
         activities.enrol(database, "sara", pid, aid, TODAY)
     app = ArenaApp(database, "sara")
+    record_notices(app)
     async with app.run_test(size=size) as pilot:
         await settle(pilot, app)
         if type(app.screen).__name__ == "LockScreen":

@@ -19,7 +19,7 @@ from tui import cli
 
 from .conftest import HUBS, PIN, TODAY, make_world
 from .hubs import copy_files, short_blink_allowance
-from .waiting import ForkServer, next_millisecond
+from .waiting import ForkServer, next_millisecond, record_notices
 
 TABLES = ("participants", "caseworkers", "activities", "enrolments", "attendance", "milestones", "notes")
 @pytest.fixture
@@ -475,6 +475,7 @@ async def test_sync_and_conflict_restore_from_the_tui(tmp_path: Path, monkeypatc
     run_sync(b_path, share, key)
     cases.update(a.db, "omar.farah", a.people[1], phone="070-A")
     app = ArenaApp(db.open(a.path), "omar.farah", pin=PIN)
+    record_notices(app)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await settle(pilot, app)
         await pilot.press("f5", "y")
@@ -483,7 +484,7 @@ async def test_sync_and_conflict_restore_from_the_tui(tmp_path: Path, monkeypatc
         await pilot.press("enter")
         await settle(pilot, app)
         await settle(pilot, app)
-        assert any("Synk klar" in n.message for n in app._notifications)
+        assert any("Synk klar" in n.message for n in app.notices)
         assert sync.remembered(a.db, "sync.share") == shown(hub.spec)  # a PostgreSQL password is not kept
         await pilot.press("k")
         await settle(pilot, app)

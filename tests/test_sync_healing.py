@@ -18,7 +18,7 @@ from tui import cli
 from .conftest import PIN, TODAY, make_world
 from .test_retention import old_world  # noqa: F401 -- fixture
 from .test_sync import assert_same, key, run_sync  # noqa: F401 -- fixtures
-from .waiting import next_millisecond
+from .waiting import next_millisecond, record_notices
 
 NOTES = "SELECT count(*) FROM note WHERE text LIKE ?"
 
@@ -376,6 +376,7 @@ async def test_f5_asks_for_the_share_and_the_key_once_and_keeps_the_result_line(
     key_file = sync.new_key(tmp_path / "elsewhere.key")
     a = make_world(tmp_path / "a.db", n=3)
     app = ArenaApp(db.open(a.path), "omar.farah", pin=PIN)
+    record_notices(app)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await settle(pilot, app)
         await pilot.press("f5", "y")
@@ -389,16 +390,16 @@ async def test_f5_asks_for_the_share_and_the_key_once_and_keeps_the_result_line(
         await paste_and_enter(str(key_file))  # the key, once
         await settle(pilot, app)
         await settle(pilot, app)
-        assert any("Synk klar" in n.message for n in app._notifications)
+        assert any("Synk klar" in n.message for n in app.notices)
         assert "Synk klar" in str(app.screen.query_one("#ov-sync", Static).render())
         shutil.rmtree(share)  # the share goes away: the next sync fails, and asks for nothing
         share.mkdir()
-        app._notifications.clear()
+        app.notices.clear()
         await pilot.press("y")
         await settle(pilot, app)
         await settle(pilot, app)
         assert app.screen.__class__.__name__ == "OverviewScreen"  # no dialog
-        assert any("verkar inte vara monterad" in n.message for n in app._notifications)
+        assert any("verkar inte vara monterad" in n.message for n in app.notices)
         assert "verkar inte vara monterad" in str(app.screen.query_one("#ov-sync", Static).render())
     assert sync.remembered(a.db, "sync.key") == str(key_file.resolve())
 

@@ -27,7 +27,7 @@ def plain(value: object) -> str:
 
 
 def said(app) -> list[str]:  # noqa: ANN001
-    return [str(n.message) for n in app._notifications]
+    return [str(n.message) for n in app.notices]
 
 
 async def test_an_edited_old_mark_is_shown_as_edited_with_what_it_was(world: World,

@@ -147,4 +147,4 @@ async def test_report_dialog_at_80x24_shows_its_buttons_and_a_second_report_keep
     assert second.exists() and first.read_bytes() == written  # the first file untouched
     assert oct(second.stat().st_mode & 0o777) == "0o600"
     assert {p.name for p in folder.iterdir()} == {first.name, second.name}  # no temporary left
-    assert any(second.name in str(n.message) for n in app._notifications)
+    assert any(second.name in str(n.message) for n in app.notices)

@@ -9,7 +9,7 @@ from store import db, dbfile
 from tui.app import ArenaApp
 
 from .conftest import DEMO_PIN, PIN, TODAY, World
-from .waiting import until_quiet, wait_until_async
+from .waiting import record_notices, until_quiet, wait_until_async
 
 
 async def settle(pilot, app: ArenaApp, rounds: int = 3) -> None:  # noqa: ANN001
@@ -29,7 +29,9 @@ def count(world: World, sql: str, *params: object) -> int:
 def make_app(world: World, login: str = "omar.farah") -> ArenaApp:
     """The app as `login` with the world's PIN given up front (the store checks it); tests of the PIN
     prompt itself start an app without one."""
-    return ArenaApp(db.open(world.path), login, pin=PIN)
+    app = ArenaApp(db.open(world.path), login, pin=PIN)
+    record_notices(app)  # app.notices: every notification shown, kept after its toast timed out
+    return app
 
 
 class Keys:
@@ -222,7 +224,7 @@ async def test_a_future_day_refuses_marks_with_a_message(world: World) -> None:
         await pilot.press("n")
         await settle(pilot, app)
         assert count(world, "SELECT count(*) FROM attendance") == 0
-        messages = [n.message for n in app._notifications]
+        messages = [n.message for n in app.notices]
         assert any("EJ SPARAT" in m and "inte hänt än" in m for m in messages), messages
 
 
@@ -347,7 +349,7 @@ async def test_f4_escape_in_the_next_step_saves_nothing_and_says_so(world: World
         await settle(pilot, app)
         await pilot.press("escape")  # no next step after all
         await settle(pilot, app)
-        said = [str(n.message) for n in app._notifications]
+        said = [str(n.message) for n in app.notices]
         assert any("inget sparades" in m for m in said), said
         after = dbfile.connect(world.path).execute(
             "SELECT stage_code, status FROM milestone WHERE participant_id = ? ORDER BY rowid", (pid,)).fetchall()
@@ -438,7 +440,7 @@ async def test_report_dialog_writes_my_caseload_for_a_chosen_period(world: World
         assert app.screen.query_one("#rep-month").value == "2026-11"
         await pilot.press("tab", *"2026-11-16", "tab", *"2026-11-24", "ctrl+s")
         await settle(pilot, app)
-        assert any("rapporter" in n.message for n in app._notifications)
+        assert any("rapporter" in n.message for n in app.notices)
     path = world.path.parent / "rapporter" / "narvarorapport-2026-11-16--2026-11-24-handlaggare-omar.farah.pdf"
     assert oct(path.stat().st_mode & 0o777) == "0o600"
     assert len(PdfReader(path).pages) >= 20  # 20 of Omar's people, a page each
@@ -562,7 +564,7 @@ async def test_report_on_everyone_asks_a_reason_then_writes_and_logs_each_outsid
             if attempt == "escape":
                 assert not (world.path.parent / "rapporter").exists() or not any((world.path.parent / "rapporter").iterdir())
                 assert count(world, "SELECT count(*) FROM audit_event WHERE action = 'report'") == 0
-        assert any("rapporter" in n.message for n in app._notifications)
+        assert any("rapporter" in n.message for n in app.notices)
     files = list((world.path.parent / "rapporter").iterdir())
     assert len(files) == 1 and oct(files[0].stat().st_mode & 0o777) == "0o600"
     outside = count(world, "SELECT count(*) FROM participant WHERE caseworker_id IS NOT (SELECT id FROM caseworker"

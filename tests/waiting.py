@@ -205,3 +205,31 @@ class ForkServer:
         import select
 
         return bool(select.select([self.process.stdout], [], [], timeout)[0])
+
+
+class Notice:
+    """One notification the app showed: its text and severity."""
+
+    def __init__(self, message: object, severity: str) -> None:
+        self.message = str(message)
+        self.severity = severity
+
+    def __repr__(self) -> str:
+        return f"Notice({self.message!r}, {self.severity!r})"
+
+
+def record_notices(app) -> list[Notice]:  # noqa: ANN001
+    """Every notification `app` shows from now on, kept after its toast has timed out: Textual drops an
+    expired toast from its own list, so a test that looks a few seconds late on a loaded machine would
+    miss a message that was shown. Wraps the public `App.notify` (screens and widgets notify through it);
+    the list is also `app.notices`."""
+    notices: list[Notice] = []
+    notify = app.notify
+
+    def keep(message: object, *args: object, **kwargs: object):  # noqa: ANN202
+        notices.append(Notice(message, str(kwargs.get("severity", "information"))))
+        return notify(message, *args, **kwargs)
+
+    app.notify = keep
+    app.notices = notices
+    return notices
