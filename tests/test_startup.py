@@ -5,17 +5,23 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
+from textual.widgets import Input
+
+import tui.app as app_module
 from store import access, db, dbfile, pins, schema
 from tui.app import ArenaApp
 
-from .conftest import PIN, World
-from .test_keys import type_fast
+from .conftest import PIN, TODAY, World
+from .test_keys import _event, marks, type_fast
 from .test_tui import count, settle
-from .waiting import wait_until_async
+from .waiting import TIMEOUT, eventually, wait_until_async
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -192,3 +198,96 @@ def test_the_swedish_holidays_load_without_the_other_countries_and_are_the_packa
     tables, modules = out[0].stdout.splitlines()
     assert tables == out[1].stdout.splitlines()[0] and "Julafton" in tables and "Midsummer Eve" in tables
     assert modules == "['holidays.countries.sweden']"
+
+
+# --- keys typed after the PIN's Enter while the start is slow (an upgrade, a held write lock): they wait
+# for the first screen, however long, and go there in order; a wrong PIN drops them. The start is held by
+# an event the test sets; the app's clock is moved on two minutes meanwhile, so a hold that ends by itself
+# after some seconds would end.
+
+def _held_opener(path: Path, gate: threading.Event, older: bool = False):  # noqa: ANN202
+    def open_database() -> db.Database:
+        assert gate.wait(TIMEOUT), "the test never let the start go on"
+        return db.open(path)
+
+    open_database.path = str(path)  # type: ignore[attr-defined]
+    return open_database
+
+
+def _send(app: ArenaApp, *keys: str) -> None:
+    """Every key queued at once, as a fast typist's terminal sends them (nothing waited for)."""
+    for key in keys:
+        event = _event(key)
+        event.set_sender(app)
+        app._driver.send_message(event)
+
+
+async def _typed_during_a_long_start(pilot, app: ArenaApp, monkeypatch: pytest.MonkeyPatch,  # noqa: ANN001
+                                     keys: tuple[str, ...], after: int) -> list[str]:
+    """Type `keys` at full speed while the start is held, move the app's clock on two minutes, check
+    nothing typed after Enter reached the prompt; return the toasts said meanwhile."""
+    said: list[str] = []
+    monkeypatch.setattr(app, "notify", lambda message, **_: said.append(str(message)))
+    skew = [0.0]
+    monkeypatch.setattr(app_module, "time", SimpleNamespace(monotonic=lambda: time.monotonic() + skew[0]))
+    _send(app, *keys)
+    await eventually(pilot, lambda: app.keys_waiting() == after and app.opening, "the keys after Enter held")
+    skew[0] = 120.0  # two minutes of upgrade: any hold that ends after some seconds has ended now
+    for _ in range(30):
+        await pilot.pause()
+    lock = app.screen
+    assert type(lock).__name__ == "LockScreen" and app.keys_waiting() == after
+    assert lock.query_one("#pin", Input).value == "".join(keys[:keys.index("enter")])  # nothing after Enter
+    assert "kontrolleras" in str(lock.query_one("#lock-prompt").render())
+    return said
+
+
+async def test_f2_and_letters_typed_after_the_pin_reach_the_search_however_long_the_start_takes(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    gate = threading.Event()
+    app = ArenaApp(_held_opener(world.path, gate), "omar.farah")
+    async with app.run_test(size=(120, 40)) as pilot:
+        said = await _typed_during_a_long_start(pilot, app, monkeypatch, (*PIN, "enter", "f2", *"ander"), 6)
+        gate.set()
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "SearchScreen" and app.user is not None
+        field = app.screen.query_one("#search-input", Input)
+        assert field.value == "ander" and app.focused is field
+        assert said == []  # no "not open for your role (?)"
+    app.db.dispose()
+
+
+async def test_f3_enter_n_typed_while_the_pin_is_checked_marks_the_first_person(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    gate = threading.Event()
+    app = ArenaApp(_held_opener(world.path, gate), "omar.farah")
+    async with app.run_test(size=(120, 40)) as pilot:
+        said = await _typed_during_a_long_start(pilot, app, monkeypatch, (*PIN, "enter", "f3", "enter", "n"), 3)
+        assert marks(world) == []
+        gate.set()
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "AttendanceScreen"
+        assert said == []
+    app.db.dispose()
+    assert marks(world) == [("Andersson", "present", 6.0, TODAY.isoformat())]
+
+
+async def test_keys_typed_after_a_wrong_pin_are_dropped_never_typed_into_the_prompt(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    gate = threading.Event()
+    app = ArenaApp(_held_opener(world.path, gate), "omar.farah")
+    async with app.run_test(size=(120, 40)) as pilot:
+        said = await _typed_during_a_long_start(pilot, app, monkeypatch, (*"999999", "enter", "f3", *"ander"), 6)
+        gate.set()
+        await settle(pilot, app)
+        lock = app.screen
+        assert type(lock).__name__ == "LockScreen" and app.user is None and app.keys_waiting() == 0
+        assert lock.query_one("#pin", Input).value == "" and app.focused is lock.query_one("#pin", Input)
+        assert "PIN" in str(lock.query_one("#lock-error").render())
+        assert said == []
+        await type_fast(pilot, app, *PIN, "enter", "f2", *"berg")  # the right PIN now: in, and on to search
+        await settle(pilot, app)
+        assert app.screen.query_one("#search-input", Input).value == "berg"
+    app.db.dispose()
+    assert count(world, "SELECT count(*) FROM audit_event WHERE action = 'unlock_failed'") == 1
+    assert marks(world) == []

@@ -110,13 +110,18 @@ class ArenaApp(AppBase):
         self.locked = False
         self.idle_seconds = 600.0
         self._last_input = time.monotonic()
-        self._typed: asyncio.Queue[events.Key] | None = None
+        self._typed: asyncio.Queue[tuple[int, events.Key]] | None = None  # (number typed, key)
+        self._typed_count = 0  # keys put in _typed so far
+        self._dropped_upto = 0  # keys numbered up to this are dropped, never delivered (a wrong PIN)
+        self._start_hold: Callable[[], None] | None = None  # the PIN's Enter at a start: keys wait for the first screen
         self._released: set[int] = set()
         self._key_pump: asyncio.Task | None = None
         self._holding = False
         self._in_flight: events.Key | None = None
         self._landed = False
-        self._holds: dict[int, float] = {}  # screens being opened after a read: keys wait for them
+        # screens being opened after a read: keys wait for them (from when; None: until released)
+        self._holds: dict[int, float | None] = {}
+        self._unheld: asyncio.Event | None = None  # set while no hold without an end is on
         self._ahead_of: tuple[object, object] | None = None  # (screen, widget) the last key-ahead went to
         self._switching = False  # the language is being switched: the modes' screens are rebuilt
         self._after_switch: list[Callable[[], object]] = []
@@ -134,12 +139,14 @@ class ArenaApp(AppBase):
     async def _pump_keys(self) -> None:
         assert self._typed is not None
         while True:
-            event = await self._typed.get()
+            number, event = await self._typed.get()
             self._holding = True
             try:
                 ahead = self._goes_ahead(event.key)
                 if not ahead:
                     await self._settled()
+                if number <= self._dropped_upto:
+                    continue  # typed after a PIN that proved wrong: typed into nothing
                 released = events.Key(event.key, event.character)
                 released.set_sender(self)
                 self._released.add(id(released))
@@ -208,13 +215,19 @@ class ArenaApp(AppBase):
 
     async def _settled(self) -> None:
         """Return once the screen on top is mounted and holds its focus and no screen is being opened
-        after a read (bounded: never hangs)."""
-        if self._ready_now():
-            return
+        after a read (bounded: never hangs, except behind the PIN of a start, whose hold always ends:
+        with the first screen, a wrong PIN, or the app closing)."""
         deadline = time.monotonic() + 5.0
-        while time.monotonic() < deadline:
+        while True:
+            if self._unheld is not None and not self._unheld.is_set():
+                await self._unheld.wait()  # (the PIN's Enter may set it while this key waits for the prompt)
+                deadline = time.monotonic() + 5.0
+            if self._ready_now():
+                return
+            if time.monotonic() >= deadline:
+                return
             before = (self.screen, self.screen.focused)
-            if not await self._barrier():
+            if not await self._barrier() and (self._unheld is None or self._unheld.is_set()):
                 return
             screen = self.screen
             waiting_focus = screen.focused is None and any(isinstance(w, Widget) and w.focusable
@@ -256,18 +269,48 @@ class ArenaApp(AppBase):
             return not message.is_forwarded and id(message) not in self._released
         return isinstance(message, _HARMLESS) or type(message).__qualname__ in _HARMLESS_NAMES
 
-    def hold_keys(self) -> Callable[[], None]:
+    def hold_keys(self, *, until_released: bool = False) -> Callable[[], None]:
         """Keys typed from now wait until the returned release is called: for a screen that shows only
         after a read in a worker (a case card, a roll call, search results after Enter). A hold that is
-        never released stops counting after a few seconds, so the keyboard never stays stuck."""
+        never released stops counting after a few seconds, so the keyboard never stays stuck;
+        `until_released` (the PIN of a start only) counts until it is released, however long that is."""
         token = object()
-        self._holds[id(token)] = time.monotonic()
+        self._holds[id(token)] = None if until_released else time.monotonic()
+        if until_released and self._unheld is not None:
+            self._unheld.clear()
 
         def release() -> None:
             self._holds.pop(id(token), None)
+            if self._unheld is not None and None not in self._holds.values():
+                self._unheld.set()
             token  # noqa: B018 -- kept alive so its id is not reused while held
 
         return release
+
+    def hold_until_started(self) -> Callable[[], None]:
+        """(The PIN prompt of a start, on Enter.) Keys typed from now wait for the first screen, however
+        long the PIN's check, the database's opening and an upgrade take (the prompt says it works): a
+        key acts on the screen it was typed for, never on the prompt. `_go` releases them to the first
+        screen, `drop_held_keys` drops them (a wrong PIN); the returned release hands them to the prompt
+        after all (a setup code's Enter: the keys after it are the new PIN)."""
+        self._end_start_hold()
+        self._start_hold = self.hold_keys(until_released=True)
+
+        def release() -> None:
+            self._end_start_hold()
+
+        return release
+
+    def _end_start_hold(self) -> None:
+        release, self._start_hold = self._start_hold, None
+        if release is not None:
+            release()
+
+    def drop_held_keys(self) -> None:
+        """The keys typed since the PIN's Enter are dropped (the PIN was wrong, or nobody's): never typed
+        into the prompt or anything else."""
+        self._dropped_upto = self._typed_count
+        self._end_start_hold()
 
     @property
     def opening(self) -> bool:
@@ -275,7 +318,7 @@ class ArenaApp(AppBase):
             return True
         now = time.monotonic()
         for key, since in list(self._holds.items()):
-            if now - since > 3.0:
+            if since is not None and now - since > 3.0:
                 del self._holds[key]
         return bool(self._holds)
 
@@ -286,6 +329,8 @@ class ArenaApp(AppBase):
     # ------------------------------------------------------------------ start-up
     def on_mount(self) -> None:
         self._typed = asyncio.Queue()
+        self._unheld = asyncio.Event()
+        self._unheld.set()
         self._key_pump = asyncio.create_task(self._pump_keys())
         self._set_subtitle()
         self.set_interval(60, self._set_subtitle)
@@ -441,6 +486,8 @@ class ArenaApp(AppBase):
         if not self.may(self.MODE_ACTIONS[self.start_mode]):
             self.start_mode = "attendance"  # the roll call is the leader's part of Arena
         self.switch_mode(self.start_mode)
+        # the keys typed after the PIN's Enter go to this first screen, once it is shown
+        self.call_after_refresh(lambda: self.call_after_refresh(self._end_start_hold))
         if self.exit_after_ready and self.start_mode != "overview":
             self.call_after_refresh(self.exit)
 
@@ -503,7 +550,12 @@ class ArenaApp(AppBase):
                     self._landed = True  # a priority binding took it
                 return
             if self._typed is not None:
-                self._typed.put_nowait(event)  # in the order typed, each once the screen is ready for it
+                if event.key == "ctrl+q" and self._start_hold is not None:
+                    self.drop_held_keys()  # quitting while the start is held: now, not after the start
+                    await super().on_event(event)
+                    return
+                self._typed_count += 1
+                self._typed.put_nowait((self._typed_count, event))  # in order, each once its screen is ready
                 return
         await super().on_event(event)
 
@@ -512,6 +564,7 @@ class ArenaApp(AppBase):
             self.action_lock()
 
     def _fatal(self, message: str) -> None:
+        self.drop_held_keys()
         self.exit(return_code=2, message=message)
 
     def _set_subtitle(self) -> None:

@@ -44,6 +44,16 @@ class AppBase(App[object]):
         """Keys typed from now wait until the returned release is called."""
         raise NotImplementedError
 
+    def hold_until_started(self) -> Callable[[], None]:
+        """(The PIN prompt of a start, on Enter.) Keys typed from now wait, however long the start takes,
+        for the first screen; the returned release hands them to the prompt instead (a setup code's
+        Enter: on to the new PIN)."""
+        raise NotImplementedError
+
+    def drop_held_keys(self) -> None:
+        """The keys typed since the PIN's Enter are dropped, never typed into anything (a wrong PIN)."""
+        raise NotImplementedError
+
     def open_case(self, participant_id: str, name: str) -> None:
         """Open a case card: inside one's caseload at once, otherwise only after a logged reason."""
         raise NotImplementedError

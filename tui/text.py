@@ -968,6 +968,8 @@ CATALOG.update({
     "lock.title": ("Låst", "Locked"),
     "lock.user": ("Användare: {name}", "User: {name}"),
     "lock.prompt": ("Skriv din PIN-kod och tryck Enter.", "Type your PIN and press Enter."),
+    "lock.checking": ("PIN-koden kontrolleras och Arena öppnas – det du skriver nu väntar på första skärmen.",
+                      "Checking the PIN and opening Arena – what you type now waits for the first screen."),
     "lock.choose": ("Du har ingen PIN-kod än. Skriv engångskoden du fick av administratören och välj en "
                     "PIN-kod (minst 6 siffror eller en lösenfras), två gånger.",
                     "You have no PIN yet. Type the setup code your administrator gave you and choose a PIN "

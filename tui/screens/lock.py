@@ -27,6 +27,10 @@ if TYPE_CHECKING:
     from store.db import Database
 
 
+def _nothing() -> None:
+    pass
+
+
 class LockScreen(Screen[bool]):
     """Dismissed with True once unlocked; with False only when `can_cancel` (start, first-start claim)."""
 
@@ -92,7 +96,8 @@ class LockScreen(Screen[bool]):
     def abandon(self) -> None:
         """Nobody's PIN after all (a login not mapped to a user): the app goes on with its first-run
         questions; this prompt closes without unlocking anything."""
-        self._release()
+        self.app.drop_held_keys()  # typed after a PIN of nobody's: not for the first-run questions either
+        self._release = _nothing
         self.app.pop_screen()
 
     def _show_mode(self, has_pin: bool) -> None:
@@ -110,7 +115,14 @@ class LockScreen(Screen[bool]):
                 self._release()
                 pin.focus()  # (Enter was pressed after the code: on to the new PIN)
         elif entered is not None:
+            self._say_checking()
             self._check(entered)
+
+    def _say_checking(self) -> None:
+        """The PIN's Enter at a start: what the prompt is doing while the keys after it wait."""
+        prompt = self.query_one("#lock-prompt", Label)
+        if not str(prompt.render()).strip() or str(prompt.render()) == t("lock.prompt"):
+            prompt.update(t("lock.checking"))  # (a line about an upgrade stays)
 
     @on(Input.Submitted, "#code")
     def _code(self, _: Input.Submitted) -> None:
@@ -127,7 +139,11 @@ class LockScreen(Screen[bool]):
             self.query_one("#lock-error", Label).update("")
             self.query_one("#pin2", Input).focus()
             return
-        self._release = self.app.hold_keys()  # keys typed after the PIN wait for its answer (F3 then goes to the app)
+        # keys typed after the PIN wait for its answer (F3 then goes to the app); at a start for the first
+        # screen, however long the start takes (the app ends that hold; a wrong PIN drops them)
+        self._release = self.app.hold_until_started() if self.starting else self.app.hold_keys()
+        if self.starting:
+            self._say_checking()
         if not self.identified:
             self._entered = event.value  # checked once the user is known (identify)
             return
@@ -143,7 +159,7 @@ class LockScreen(Screen[bool]):
         if event.value != pin:
             self._error(t("pin.mismatch"), keep_code=True)
             return
-        self._release = self.app.hold_keys()
+        self._release = self.app.hold_until_started() if self.starting else self.app.hold_keys()
         self.app.write_lane.submit(lambda: pins.set_pin(self.app.db, self.login, pin, setup_code=code),
                                    self._unlocked, self._error)
 
@@ -151,10 +167,15 @@ class LockScreen(Screen[bool]):
 
     def _unlocked(self, _: object) -> None:
         self.dismiss(True)
-        self.app.call_after_refresh(self._release)  # to the screen under the lock, not to the lock
+        if not self.starting:  # (at a start the app releases them to its first screen once it is shown)
+            self.app.call_after_refresh(self._release)  # to the screen under the lock, not to the lock
 
     def _error(self, message: str, *, keep_code: bool = False) -> None:
-        self._release()
+        if self.starting:
+            self.app.drop_held_keys()  # typed after a wrong PIN: typed into nothing, the PIN field included
+        else:
+            self._release()
+        self._release = _nothing
         self.query_one("#lock-error", Label).update(message)
         for field in self.query(Input):
             if not (keep_code and field.id == "code"):
