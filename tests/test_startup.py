@@ -283,7 +283,8 @@ async def test_keys_typed_after_a_wrong_pin_are_dropped_never_typed_into_the_pro
         lock = app.screen
         assert type(lock).__name__ == "LockScreen" and app.user is None and app.keys_waiting() == 0
         assert lock.query_one("#pin", Input).value == "" and app.focused is lock.query_one("#pin", Input)
-        assert "PIN" in str(lock.query_one("#lock-error").render())
+        assert "Fel PIN-kod" in str(lock.query_one("#lock-error").render())
+        assert str(lock.query_one("#lock-prompt").render()) == "Skriv din PIN-kod och tryck Enter."
         assert said == []
         await type_fast(pilot, app, *PIN, "enter", "f2", *"berg")  # the right PIN now: in, and on to search
         await settle(pilot, app)

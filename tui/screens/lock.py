@@ -173,6 +173,8 @@ class LockScreen(Screen[bool]):
     def _error(self, message: str, *, keep_code: bool = False) -> None:
         if self.starting:
             self.app.drop_held_keys()  # typed after a wrong PIN: typed into nothing, the PIN field included
+            if str(self.query_one("#lock-prompt", Label).render()) == t("lock.checking"):
+                self.query_one("#lock-prompt", Label).update(t("lock.prompt"))  # no longer checking: asking again
         else:
             self._release()
         self._release = _nothing
