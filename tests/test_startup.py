@@ -292,3 +292,21 @@ async def test_keys_typed_after_a_wrong_pin_are_dropped_never_typed_into_the_pro
     app.db.dispose()
     assert count(world, "SELECT count(*) FROM audit_event WHERE action = 'unlock_failed'") == 1
     assert marks(world) == []
+
+
+async def test_after_ctrl_l_keys_typed_after_a_wrong_pin_are_dropped_and_after_the_right_one_reach_the_screen(
+        world: World) -> None:
+    from .test_tui import make_app
+
+    app = make_app(world)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await type_fast(pilot, app, "ctrl+l", *"999999", "enter", "f3", "enter", "n", *"ander")
+        lock = app.screen
+        assert type(lock).__name__ == "LockScreen" and app.locked
+        assert lock.query_one("#pin", Input).value == "" and "Fel PIN-kod" in str(lock.query_one("#lock-error").render())
+        await type_fast(pilot, app, *PIN, "enter", "f2", *"ander")
+        assert not app.locked and app.screen.query_one("#search-input", Input).value == "ander"
+    app.db.dispose()
+    assert marks(world) == []
+    assert count(world, "SELECT count(*) FROM audit_event WHERE action = 'unlock_failed'") == 1

@@ -307,8 +307,8 @@ class ArenaApp(AppBase):
             release()
 
     def drop_held_keys(self) -> None:
-        """The keys typed since the PIN's Enter are dropped (the PIN was wrong, or nobody's): never typed
-        into the prompt or anything else."""
+        """The keys typed and not yet delivered are dropped (a wrong PIN, or nobody's: those typed since its
+        Enter): never typed into the prompt or anything else. The start's hold ends."""
         self._dropped_upto = self._typed_count
         self._end_start_hold()
 
@@ -550,8 +550,8 @@ class ArenaApp(AppBase):
                     self._landed = True  # a priority binding took it
                 return
             if self._typed is not None:
-                if event.key == "ctrl+q" and self._start_hold is not None:
-                    self.drop_held_keys()  # quitting while the start is held: now, not after the start
+                if event.key == "ctrl+q" and None in self._holds.values():
+                    self.drop_held_keys()  # quitting while a PIN is checked or the start held: now, not after
                     await super().on_event(event)
                     return
                 self._typed_count += 1

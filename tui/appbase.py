@@ -40,8 +40,9 @@ class AppBase(App[object]):
         """What the store allows this user's role (it checks again on every call)."""
         raise NotImplementedError
 
-    def hold_keys(self) -> Callable[[], None]:
-        """Keys typed from now wait until the returned release is called."""
+    def hold_keys(self, *, until_released: bool = False) -> Callable[[], None]:
+        """Keys typed from now wait until the returned release is called (a hold not released ends after
+        some seconds, unless `until_released`: a PIN's answer, which always comes)."""
         raise NotImplementedError
 
     def hold_until_started(self) -> Callable[[], None]:

@@ -139,9 +139,9 @@ class LockScreen(Screen[bool]):
             self.query_one("#lock-error", Label).update("")
             self.query_one("#pin2", Input).focus()
             return
-        # keys typed after the PIN wait for its answer (F3 then goes to the app); at a start for the first
-        # screen, however long the start takes (the app ends that hold; a wrong PIN drops them)
-        self._release = self.app.hold_until_started() if self.starting else self.app.hold_keys()
+        # keys typed after the PIN wait for its answer, however long (F3 then goes to the app), at a start
+        # for the first screen (the app ends that hold); a wrong PIN drops them
+        self._release = self.app.hold_until_started() if self.starting else self.app.hold_keys(until_released=True)
         if self.starting:
             self._say_checking()
         if not self.identified:
@@ -159,7 +159,7 @@ class LockScreen(Screen[bool]):
         if event.value != pin:
             self._error(t("pin.mismatch"), keep_code=True)
             return
-        self._release = self.app.hold_until_started() if self.starting else self.app.hold_keys()
+        self._release = self.app.hold_until_started() if self.starting else self.app.hold_keys(until_released=True)
         self.app.write_lane.submit(lambda: pins.set_pin(self.app.db, self.login, pin, setup_code=code),
                                    self._unlocked, self._error)
 
@@ -176,6 +176,7 @@ class LockScreen(Screen[bool]):
             if str(self.query_one("#lock-prompt", Label).render()) == t("lock.checking"):
                 self.query_one("#lock-prompt", Label).update(t("lock.prompt"))  # no longer checking: asking again
         else:
+            self.app.drop_held_keys()  # (after ctrl+l too: meant for the screen under the lock, never for the lock)
             self._release()
         self._release = _nothing
         self.query_one("#lock-error", Label).update(message)
