@@ -328,9 +328,12 @@ def _session_context(tx: Tx, participant_id: str, activity_id: str, session_id: 
     if act.end_date is not None and act.end_date < iso:
         raise ArenaError("att.no_session", activity=act.title,
                          weekday=calendar.WEEKDAY_LONG[language()][day.weekday()])
-    person = rows.first(_PersonDay, run(
-        tx.conn, f"SELECT first_name || ' ' || last_name AS name, exit_date, {plan} AS planned FROM participant"
-                 " WHERE id = ?", (participant_id,)))
+    if tx.bulk:  # an import: the person as the chunk's `_prepare_marks` (or the first row) read it
+        person = _bulk_person(tx, participant_id, day)
+    else:
+        person = rows.first(_PersonDay, run(
+            tx.conn, f"SELECT first_name || ' ' || last_name AS name, exit_date, {plan} AS planned FROM participant"
+                     " WHERE id = ?", (participant_id,)))
     if person is None:
         raise ArenaError("att.unknown_person", value=participant_id)
     if act.hours <= 0:
@@ -339,14 +342,75 @@ def _session_context(tx: Tx, participant_id: str, activity_id: str, session_id: 
     if person.exit_date and person.exit_date < iso:
         raise ArenaError("att.exited", name=person.name, date=person.exit_date)
     # by the person's few enrolments (the unary + keeps SQLite from walking the whole session's list instead)
-    enrolled = run(tx.conn, "SELECT 1 FROM enrolment WHERE participant_id = ? AND +session_id = ? AND start_date <= ?"
-                            " AND (end_date IS NULL OR end_date >= ?)", (participant_id, session_id, iso, iso)).fetchone()
+    if tx.bulk:
+        enrolled = any(start <= iso and (end is None or end >= iso) for start, end in tx.once(
+            ("spans", participant_id, session_id), lambda: run(
+                tx.conn, "SELECT start_date, end_date FROM enrolment WHERE participant_id = ? AND +session_id = ?",
+                (participant_id, session_id)).fetchall()))
+    else:
+        enrolled = run(tx.conn, "SELECT 1 FROM enrolment WHERE participant_id = ? AND +session_id = ? AND start_date <= ?"
+                                " AND (end_date IS NULL OR end_date >= ?)", (participant_id, session_id, iso, iso)).fetchone()
     if not enrolled:
         raise ArenaError("att.not_enrolled", name=person.name, activity=act.title, date=iso)
     if tx.once(("cancelled", session_id, iso), lambda: run(
             tx.conn, "SELECT 1 FROM session_cancel WHERE session_id = ? AND date = ?", (session_id, iso)).fetchone()):
         raise ArenaError("att.cancelled", date=iso)
     return min(act.hours, person.planned)
+
+
+_PLANS = ", ".join(f"plan_{day}" for day in WEEKDAYS)
+
+
+def _bulk_person(tx: Tx, participant_id: str, day: dt.date) -> _PersonDay | None:
+    """A person's name, exit date and plan that day, read once per import transaction."""
+    found = tx.once(("person", participant_id), lambda: run(
+        tx.conn, f"SELECT first_name || ' ' || last_name, exit_date, {_PLANS} FROM participant WHERE id = ?",
+        (participant_id,)).fetchone())
+    return None if found is None else _PersonDay(found[0], found[1], found[2 + day.weekday()])
+
+
+def _prepare_marks(tx: Tx, staged: list[list]) -> None:
+    """Before an import chunk's rows are written: the people, their enrolments and the marks they already
+    have at those sessions and days, a few queries for the whole chunk (what `_session_context` and the
+    import's `write` would otherwise read row by row), into `tx.memo`."""
+    people = sorted({row[0] for row in staged})
+    for start in range(0, len(people), 500):
+        some = people[start:start + 500]
+        marks = ", ".join("?" * len(some))
+        found = {r[0]: r[1:] for r in run(
+            tx.conn, f"SELECT id, first_name || ' ' || last_name, exit_date, {_PLANS} FROM participant"
+                     f" WHERE id IN ({marks})", some)}
+        spans: dict[tuple[str, str], list[tuple[str, str | None]]] = {}
+        for pid, sid, first, last in run(tx.conn, "SELECT participant_id, session_id, start_date, end_date FROM enrolment"
+                                                  f" WHERE participant_id IN ({marks})", some):
+            spans.setdefault((pid, sid), []).append((first, last))
+        for pid in some:
+            tx.memo[("person", pid)] = found.get(pid)
+        for pid, _, sid, *_ in staged:
+            if pid in found:  # (a person's enrolments are all read above, so none is none)
+                tx.memo[("spans", pid, sid)] = spans.get((pid, sid), [])
+    # the marks there already: by day and session where the chunk is a day's list, by person where it is
+    # a person's days
+    by_day: dict[tuple[str, str], set[str]] = {}
+    by_person: dict[tuple[str, str], set[str]] = {}
+    for pid, _, sid, iso, *_ in staged:
+        by_day.setdefault((sid, iso), set()).add(pid)
+        by_person.setdefault((pid, sid), set()).add(iso)
+        tx.memo[("mark", pid, sid, iso)] = None
+    columns = rows.columns(Mark, "cancelled")
+    if len(by_day) <= len(by_person):
+        queries = [("session_id = ? AND date = ? AND participant_id", (sid, iso), sorted(pids))
+                   for (sid, iso), pids in by_day.items()]
+    else:
+        queries = [("participant_id = ? AND +session_id = ? AND date", (pid, sid), sorted(days))
+                   for (pid, sid), days in by_person.items()]
+    for where, fixed, values in queries:
+        for start in range(0, len(values), 500):
+            some = values[start:start + 500]
+            for r in run(tx.conn, f"SELECT participant_id, session_id, date, {columns} FROM attendance"
+                                  f" WHERE {where} IN ({', '.join('?' * len(some))})", (*fixed, *some)):
+                status, hours, code, note, by, at, late = r[3:]
+                tx.memo[("mark", r[0], r[1], r[2])] = Mark(status, hours, code, note, by, at, bool(late))
 
 
 def _check_reason(tx: Tx, status: str, reason: str | None) -> str | None:
@@ -836,8 +900,11 @@ def import_csv(db: Database, login: str, path: str | Path, *, all_or_nothing: bo
 
         def write(tx: Tx, staged: list) -> tuple[bool, list]:
             pid, aid, sid, iso, status, hours, code, note = staged
-            before = _get_mark(tx.conn, pid, sid, iso)
+            before = tx.memo.get(("mark", pid, sid, iso), _UNREAD)  # as `_prepare_marks` read it
+            if before is _UNREAD:
+                before = _get_mark(tx.conn, pid, sid, iso)
             after = _mark_in(tx, pid, aid, dt.date.fromisoformat(iso), status, hours, code, note, sid, current=before)
+            tx.memo[("mark", pid, sid, iso)] = after  # the file may name the same mark again
             undo = [pid, aid, sid, iso, None if before is None else
                     [before.status, before.hours, before.reason_code, before.note]]
             return before != after, undo
@@ -851,7 +918,7 @@ def import_csv(db: Database, login: str, path: str | Path, *, all_or_nothing: bo
                 _mark_in(tx, pid, aid, dt.date.fromisoformat(iso), status, hours, reason, note, sid)
 
         result = bulk.run(db, login, rows(), check=check, write=write, undo=undo, all_or_nothing=all_or_nothing,
-                          rejected=refused)
+                          rejected=refused, prepare=_prepare_marks)
     if not seen[0]:  # a header and nothing under it: said, not "0 rows imported" with success
         raise ArenaError("imp.no_rows", path=str(path))
     return ImportReport(result.imported, result.unchanged, result.rejected)

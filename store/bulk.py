@@ -113,11 +113,15 @@ class Staging:
 def run(db: Database, login: str, rows: Iterable[tuple[int, Any]], *,
         check: Callable[[Tx, Any], Any], write: Callable[[Tx, Any], tuple[bool, Any]],
         undo: Callable[[Tx, Any], None], all_or_nothing: bool = False,
-        rejected: list[tuple[int, Message]] | None = None) -> BulkReport:
+        rejected: list[tuple[int, Message]] | None = None,
+        prepare: Callable[[Tx, list[Any]], None] | None = None) -> BulkReport:
     """Check every row (`check(tx, row)` on a read transaction returns the payload to stage or raises
     ArenaError), then write the staged payloads in chunks (`write(tx, payload)` returns (changed, undo
     value)); `undo(tx, value)` puts a row back. `rejected` collects rows the caller refused before the
-    check while `rows` was read (complete once `rows` is exhausted)."""
+    check while `rows` was read (complete once `rows` is exhausted). `prepare(tx, payloads)`, if given,
+    reads at the start of each write transaction what `write` will need of those rows, in a few queries
+    instead of some per row (kept in `tx.memo`, which `write` reads; `tx.bulk` is set in the checking and
+    the writing transactions)."""
     report = BulkReport()
     with Staging(db) as staging:
         batch: list[tuple[int, Any]] = []
@@ -125,7 +129,7 @@ def run(db: Database, login: str, rows: Iterable[tuple[int, Any]], *,
         exhausted = False
         while not exhausted:
             with db.read() as conn:
-                reader = Tx(conn, login, db.workstation_id)
+                reader = Tx(conn, login, db.workstation_id, bulk=True)
                 for line, row in source:
                     try:
                         batch.append((line, check(reader, row)))
@@ -152,7 +156,7 @@ def run(db: Database, login: str, rows: Iterable[tuple[int, Any]], *,
                 try:
                     with db.write(login, bulk=True, checkpoints_itself=True) as tx:
                         used = _write_chunk(tx, chunk, write, all_or_nothing, report, done, counts := [0, 0],
-                                            db.waiting)
+                                            db.waiting, prepare)
                 except _Abort as abort:
                     report.rejected.append(abort.failed)
                     _undo(db, login, staging, undo)
@@ -177,27 +181,65 @@ class _Abort(Exception):
 
 def _write_chunk(tx: Tx, chunk: list[tuple[int, Any]], write: Callable[[Tx, Any], tuple[bool, Any]],
                  all_or_nothing: bool, report: BulkReport, done: list[Any], counts: list[int],
-                 waiting: Callable[[], bool]) -> int:
+                 waiting: Callable[[], bool], prepare: Callable[[Tx, list[Any]], None] | None = None) -> int:
     """Write rows of `chunk` until it ends, the transaction has held the lock for BUDGET seconds (on a
     slow disk fewer rows go in one transaction) or an interactive write is waiting for the lock (it
-    waits for a few rows, not for the chunk); return how many."""
+    waits for a few rows, not for the chunk); return how many.
+
+    The rows go in under one savepoint: `prepare(tx, payloads)` first reads what the rules need of the
+    chunk's rows in a few queries (kept in `tx.memo`). A row refused under the lock (someone changed the
+    person since the check) rolls the savepoint back and the same rows are written again one savepoint
+    each, so the refused row leaves no trace and the others stay."""
     started = time.monotonic()
-    used = 0
     tx.clock_saved_later = True
-    for line, payload in chunk:
-        if used and (time.monotonic() - started > BUDGET or (used % WAITER_EVERY == 0 and waiting())):
-            break
-        used += 1
-        # A savepoint per row, straight to the driver (SQLAlchemy's nested transactions cost more than
-        # the row): a refused row leaves no trace, the others stay.
+    tx.bulk = True
+    if prepare is not None:
+        prepare(tx, [payload for _, payload in chunk])
+    used = 0
+    written: list[Any] = []
+    changed_rows = 0
+    # A savepoint straight to the driver (SQLAlchemy's nested transactions cost more than the rows)
+    db_run(tx.conn, "SAVEPOINT bulk_chunk")
+    try:
+        for line, payload in chunk:
+            if used and (time.monotonic() - started > BUDGET or (used % WAITER_EVERY == 0 and waiting())):
+                break
+            used += 1
+            changed, before = write(tx, payload)
+            if changed:
+                changed_rows += 1
+                written.append(before)
+    except ArenaError as error:
+        db_run(tx.conn, "ROLLBACK TO bulk_chunk")
+        db_run(tx.conn, "RELEASE bulk_chunk")
+        if all_or_nothing:
+            raise _Abort((line, error.message)) from None  # leaves the transaction: none of this chunk
+        tx.forget()
+        return _write_rows(tx, chunk[:used], write, report, done, counts)
+    except BaseException:
+        db_run(tx.conn, "ROLLBACK TO bulk_chunk")
+        db_run(tx.conn, "RELEASE bulk_chunk")
+        raise
+    db_run(tx.conn, "RELEASE bulk_chunk")
+    counts[0] += changed_rows
+    counts[1] += used - changed_rows
+    done.extend(written)
+    changes.save_clock(tx)
+    return used
+
+
+def _write_rows(tx: Tx, rows: list[tuple[int, Any]], write: Callable[[Tx, Any], tuple[bool, Any]],
+                report: BulkReport, done: list[Any], counts: list[int]) -> int:
+    """The rows of a chunk one savepoint each (after a row of it was refused): a refused row is named and
+    leaves no trace, the others are written."""
+    for line, payload in rows:
         db_run(tx.conn, "SAVEPOINT bulk_row")
         try:
             changed, before = write(tx, payload)
         except ArenaError as error:
             db_run(tx.conn, "ROLLBACK TO bulk_row")
             db_run(tx.conn, "RELEASE bulk_row")
-            if all_or_nothing:
-                raise _Abort((line, error.message)) from None  # leaves the transaction: none of this chunk
+            tx.forget()
             report.rejected.append((line, error.message))
             continue
         except BaseException:
@@ -211,7 +253,7 @@ def _write_chunk(tx: Tx, chunk: list[tuple[int, Any]], write: Callable[[Tx, Any]
         else:
             counts[1] += 1
     changes.save_clock(tx)
-    return used
+    return len(rows)
 
 
 def _undo(db: Database, login: str, staging: Staging, undo: Callable[[Tx, Any], None]) -> None:

@@ -152,15 +152,21 @@ def log(tx: Tx, table: str, row_id: str, kind: str, changes: dict[str, list[Any]
     # would survive a savepoint rolled back under it (a refused import row) and leave a hole
     op_id, body = new_id(), json.dumps(changes, ensure_ascii=False, sort_keys=True)
     at = time.strftime("%Y-%m-%dT%H:%M:%S")
-    seq, previous = ChainEnd.following(rows.first(ChainEnd, run(
-        tx.conn, "SELECT ws_seq AS seq, chain FROM change_log WHERE workstation_id = ? ORDER BY ws_seq DESC LIMIT 1",
-        (tx.workstation_id,))))
+    # (a bulk chunk remembers the entry it wrote last instead: `Tx.forget` drops it on a rollback)
+    end = tx.memo.get("chain end") if tx.bulk else None
+    if end is None:
+        end = rows.first(ChainEnd, run(
+            tx.conn, "SELECT ws_seq AS seq, chain FROM change_log WHERE workstation_id = ? ORDER BY ws_seq DESC LIMIT 1",
+            (tx.workstation_id,)))
+    seq, previous = ChainEnd.following(end)
     entry_digest = digest(op_id, hlc, table, row_id, kind, body, at, tx.login)
+    chain = link(previous, entry_digest)
     run(tx.conn,
         "INSERT INTO change_log (op_id, workstation_id, ws_seq, hlc, tbl, row_id, kind, changes, at, by, digest, chain)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (op_id, tx.workstation_id, seq, hlc, table, row_id, kind, body, at, tx.login, entry_digest,
-         link(previous, entry_digest)))
+        (op_id, tx.workstation_id, seq, hlc, table, row_id, kind, body, at, tx.login, entry_digest, chain))
+    if tx.bulk:
+        tx.memo["chain end"] = ChainEnd(seq, chain)
     return hlc
 
 

@@ -50,6 +50,18 @@ class Tx:
     # A bulk chunk moves the change log's clock on in memory and writes it once, before it commits
     # (`changes.save_clock`); every other transaction writes it at each tick.
     clock_saved_later: bool = field(default=False, repr=False, compare=False)
+    # A bulk import's transaction (`store.bulk`): what it reads of a person and the change log's last
+    # entry is kept in `memo` (nothing else writes them while it holds the lock or its read snapshot; a
+    # rollback to a savepoint forgets the memo, `forget`).
+    bulk: bool = field(default=False, repr=False, compare=False)
+
+    def forget(self) -> None:
+        """After a rollback to a savepoint: what was remembered may be what was rolled back (the clock's
+        state is kept: it only ever moves on)."""
+        hlc = self.memo.get("hlc")
+        self.memo.clear()
+        if hlc is not None:
+            self.memo["hlc"] = hlc
 
     def once(self, key: Any, read: Any) -> Any:
         """`read()` the first time `key` is asked in this transaction, the remembered answer after."""

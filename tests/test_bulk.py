@@ -162,6 +162,48 @@ def test_all_or_nothing_undoes_written_chunks_when_a_row_fails_late(world: World
     assert attendance.get_mark(world.db, "lena.leder", world.people[0], world.activity_id, dt.date(2026, 11, 23)).status == "sick"
 
 
+def test_a_row_refused_under_the_lock_leaves_no_trace_and_the_rest_of_its_chunk_is_written(
+        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chunk's rows go in under one savepoint; a row that passed the check but is refused when written
+    (its session cancelled meanwhile) rolls the chunk back and its rows are written again one by one: the
+    refused row is named with its line, every other row is written with its change-log entry, and the
+    change log's numbers and hash chain have no hole (the chunk remembered its last entry: forgotten on the
+    rollback)."""
+    from store import bulk, changes, tamper
+
+    file = tmp_path / "lista.csv"
+    rows = big_file(world, file, passes=1)
+    monkeypatch.setattr(bulk, "CHUNK", 50)
+    real = changes.upsert
+    refused_at = 75  # the middle of the second chunk
+    pid, _, day, *_ = file.read_text(encoding="utf-8-sig").splitlines()[refused_at].split(";")
+
+    def flaky(tx, table, row_id, values, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        """That row's session was cancelled after the check: refused each time it is written."""
+        if table == "attendance" and (values["participant_id"], values["date"]) == (pid, day):
+            from store.i18n import ArenaError
+
+            raise ArenaError("att.cancelled", date=day)
+        return real(tx, table, row_id, values, **kwargs)
+
+    monkeypatch.setattr(changes, "upsert", flaky)
+    seq = count(world.path, "SELECT coalesce(max(seq), 0) FROM change_log")
+    result = attendance.import_csv(world.db, "lena.leder", file)
+    monkeypatch.setattr(changes, "upsert", real)
+    assert result.imported == rows - 1 and result.unchanged == 0
+    assert [(line, m.key) for line, m in result.rejected] == [(refused_at + 1, "att.cancelled")]  # line 1: header
+    assert count(world.path, "SELECT count(*) FROM attendance") == rows - 1
+    assert count(world.path, f"SELECT count(*) FROM change_log WHERE tbl = 'attendance' AND seq > {seq}") == rows - 1
+    assert count(world.path, "SELECT count(DISTINCT ws_seq) - (max(ws_seq) - min(ws_seq) + 1) FROM change_log"
+                             " WHERE workstation_id = (SELECT id FROM workstation WHERE is_local = 1)") == 0
+    with world.db.read() as conn:
+        found, _, _ = tamper.verify_log(conn)
+    assert found == []
+    # the same file again: every row the same, nothing written (the refused one now goes in)
+    again = attendance.import_csv(world.db, "lena.leder", file)
+    assert (again.imported, again.unchanged, again.rejected) == (1, rows - 1, [])
+
+
 def test_an_interactive_write_goes_before_the_next_chunk(world: World) -> None:
     """The hand-off itself: while an interactive write is announced, a bulk writer waits between chunks."""
     import threading
