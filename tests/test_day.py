@@ -140,7 +140,7 @@ async def test_f5_opens_a_sessions_roll_call_and_the_keys_typed_after_enter_mark
         await settle(pilot, app)
         listed = app.screen.query_one("#ov-sessions")
         keys = [row.key.value for row in listed.ordered_rows]
-        assert keys.index("s:" + fm) >= 0 and keys.index("s:" + em) >= 0, keys
+        assert "s:" + fm in keys and "s:" + em in keys, keys
         moves = ["down"] * keys.index("s:" + fm)
         await type_fast(pilot, app, *moves, "enter", "n", "s")
         assert type(app.screen).__name__ == "AttendanceScreen" and app.screen.session_id == fm

@@ -149,7 +149,7 @@ def test_demo_looks_like_the_programme(demo_db: Path) -> None:
     database.dispose()
     assert total == 150
     assert 0.3 < women / total < 0.6
-    assert coordination > 0 and without >= 0 and diacritics > 0
+    assert coordination > 0 and without > 0 and diacritics > 0  # some come without a number (a reserve number)
     assert 6 <= caseworkers <= 10 and acts >= 8
     assert holiday_marks == 0
     assert over_capacity == 0 and two_states == 0 and overbooked == 0 and not_by_leader == 0 and overlaps == 0

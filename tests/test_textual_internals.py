@@ -56,3 +56,15 @@ def test_the_footer_still_composes_footer_keys() -> None:
     assert "yield FooterKey(" in source and "_bindings_ready" in source and "-command-palette" in source
     assert {"key", "key_display", "description", "compact"} <= set(inspect.signature(FooterKey).parameters) | {"compact"}
     assert hasattr(FooterKey, "compact") and hasattr(Footer, "_bindings_ready")
+
+
+def test_a_one_shot_timer_is_still_known_by_its_private_fields() -> None:
+    """tests.waiting.busy (the suite's wait for a quiet app) asks a screen's timers whether a one-shot
+    (a search's debounce) is pending: `_timers`, a timer's `_task`, `_repeat` and `_interval`."""
+    from textual.timer import Timer
+    from textual.widget import Widget
+
+    widget = Widget()
+    assert len(widget._timers) == 0 and hasattr(widget._timers, "add")
+    timer = Timer(widget, 0.5, name="probe", repeat=0)
+    assert timer._repeat == 0 and timer._interval == 0.5 and timer._task is None

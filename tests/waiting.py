@@ -111,8 +111,11 @@ def busy(app) -> list[str]:  # noqa: ANN001
     if _store_calls_running():
         doing.append("a store call in a thread")
     for screen in app.screen_stack:
-        for timer in list(getattr(screen, "_timers", ())):
-            task = getattr(timer, "_task", None)
+        # Textual keeps a node's timers and a timer's task, repeat and interval privately (no public way to
+        # ask "is a one-shot timer pending?"): read them straight, so a renamed attribute fails every wait
+        # loudly instead of making it wait for nothing (tests/test_textual_internals.py watches them too)
+        for timer in list(screen._timers):
+            task = timer._task
             if timer._repeat == 0 and timer._interval <= 1.0 and task is not None and not task.done():
                 doing.append(f"timer {timer.name} on {type(screen).__name__}")
     return doing
