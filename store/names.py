@@ -49,12 +49,22 @@ def within_one_edit(a: str, b: str) -> bool:
 def index_participant(conn: Connection, participant_id: str, first_name: str, last_name: str) -> None:
     """(Re)build one participant's name tokens; called in the same transaction as the name change."""
     conn.exec_driver_sql("DELETE FROM name_token WHERE participant_id = ?", (participant_id,))
-    toks = sorted(set(tokens(f"{first_name} {last_name}")))
-    if not toks:
-        return
-    conn.exec_driver_sql("INSERT OR IGNORE INTO name_token (token, participant_id) VALUES (?, ?)",
-                         [(t, participant_id) for t in toks])
-    add_vocabulary(conn, toks)
+    index_people(conn, [(participant_id, first_name, last_name)])
+
+
+def index_people(conn: Connection, people: Iterable[tuple[str, str, str]]) -> None:
+    """Add the name tokens of people who have none (id, first name, last name), in batches: the rule of
+    index_participant for many at once (migration 17 indexes every person of an older database)."""
+    rows: list[tuple[str, str]] = []
+    vocabulary: set[str] = set()
+    for participant_id, first_name, last_name in people:
+        toks = set(tokens(f"{first_name} {last_name}"))
+        rows.extend((t, participant_id) for t in sorted(toks))
+        vocabulary |= toks
+    if rows:
+        conn.exec_driver_sql("INSERT OR IGNORE INTO name_token (token, participant_id) VALUES (?, ?)", rows)
+    if vocabulary:
+        add_vocabulary(conn, sorted(vocabulary))
 
 
 def add_vocabulary(conn: Connection, toks: Iterable[str]) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection
 
+from store import names
 from store.tables import WEEKDAYS
 
 
@@ -819,10 +820,24 @@ def _m16_stage_index(conn: Connection) -> None:
                          " achieved_date, planned_date)")
 
 
+def _m17_name_tokens(conn: Connection) -> None:
+    """Name tokens for the people an older release registered: migration 2 made the name index empty and
+    never filled it, so on a database from schema 1 nobody was found by name (F2, `arena find`). Every
+    person without a token gets them by the rule of registration (store.names); the index is local,
+    derived data (not synced), so nothing goes through the change log. Migration 15's sort_name is filled
+    by its trigger as each token is inserted."""
+    people = conn.exec_driver_sql(
+        "SELECT id, first_name, last_name FROM participant p"
+        " WHERE NOT EXISTS (SELECT 1 FROM name_token n WHERE n.participant_id = p.id)").fetchall()
+    for start in range(0, len(people), 5000):
+        names.index_people(conn, people[start:start + 5000])
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [_m1_core, _m2_search, _m3_sync, _m4_figures, _m5_day_totals,
                                                   _m6_caseload_index, _m7_gallring, _m8_sync_healing,
                                                   _m9_session_totals, _m10_sessions,
                                                   _m11_audit_chain, _m12_figure_totals,
                                                   _m13_figure_totals, _m14_change_log_chain,
-                                                  _m15_search_order, _m16_stage_index]
+                                                  _m15_search_order, _m16_stage_index,
+                                                  _m17_name_tokens]
 LATEST = len(MIGRATIONS)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import stat
 import subprocess
@@ -10,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from store import db, dbfile, demo, schema
+from store import cases, db, dbfile, demo, pins, schema
 from tui import cli
 
-from .conftest import DEMO_PIN, TODAY
+from .conftest import DEMO_PIN, PIN, TODAY
+from .inprocess import arena
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,6 +45,36 @@ def test_migration_1_database_is_upgraded(tmp_path: Path) -> None:
         assert conn.exec_driver_sql("PRAGMA user_version").scalar() == len(schema.MIGRATIONS)
         assert conn.exec_driver_sql("SELECT pnr10 FROM participant WHERE id = 'p1'").scalar() == "8506121234"
         assert conn.exec_driver_sql("SELECT count(*) FROM change_log").scalar() == 0
+    upgraded.dispose()
+
+
+def test_the_people_of_an_older_release_are_found_by_name_after_the_upgrade(tmp_path: Path) -> None:
+    """Migration 2 made the name index and never filled it for the people already there: on a schema-1
+    database nobody was found by name. Migration 17 indexes them by the rule of registration (typos and
+    å/ä/ö included), as local data: the change log stays empty."""
+    path = tmp_path / "old.db"
+    old = db.open(path, upto=1)
+    with old.write("someone") as tx:
+        tx.conn.exec_driver_sql("INSERT INTO caseworker (id, login, name, pin_hash) VALUES ('c1', 'omar.farah',"
+                                " 'Omar Farah', ?)", (pins.hash_pin(PIN),))
+        for pid, number, first, last in (("p1", "198506121234", "Åsa", "Öberg"), ("p2", "199001011238", "Göran", "Ström"),
+                                         ("p3", "197512249876", "Karl", "Karlsson")):
+            tx.conn.exec_driver_sql(
+                "INSERT INTO participant (id, personnummer, first_name, last_name, gender, referral_date, created_at,"
+                " caseworker_id) VALUES (?, ?, ?, ?, 'K', '2026-01-01', '2026-01-01', 'c1')", (pid, number, first, last))
+    old.dispose()
+
+    upgraded = db.open(path)  # the upgrade, as `arena` runs it at a start
+    with upgraded.read() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM name_token WHERE sort_name IS NULL").scalar() == 0
+        assert conn.exec_driver_sql("SELECT count(*) FROM change_log").scalar() == 0
+    found = arena("find", "Öberg", "--db", str(path), "--format", "json", "--pin-stdin",
+                  stdin=PIN + "\n", env={"ARENA_USER": "omar.farah"})
+    assert found.returncode == 0, found.stderr
+    assert [hit["name"] for hit in json.loads(found.stdout)] == ["Öberg, Åsa"]
+    for query, who in (("oberg", {"p1"}), ("Obreg", {"p1"}), ("goran strom", {"p2"}), ("Stroem", {"p2"}),
+                       ("karlson", {"p3"}), ("asa", {"p1"})):
+        assert {hit.participant.id for hit in cases.search(upgraded, query, login="omar.farah")} == who, query
     upgraded.dispose()
 
 
