@@ -497,7 +497,9 @@ def sync(db: Database, share: Share, key: bytes, *, from_snapshot: bool = True,
             _ask_for_snapshots(db, share, key, summary)
         _check_tamper(db, summary)
     except OSError as error:
-        summary.problems.append(f"{share}: {t(os_reason(error))}")
+        where = error.filename or share  # the file or folder that failed, not only the share
+        summary.problems.append(f"{where}: {t(os_reason(error))}")
+        log.warning("sync %s: %s could not be used", db.path, where, exc_info=error)  # the traceback, for IT
         _remember_result(db, summary)
         raise
     except ArenaError as error:  # a PostgreSQL hub that failed: said in one sentence, remembered as failed

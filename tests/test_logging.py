@@ -93,3 +93,28 @@ async def test_an_unexpected_error_in_the_app_closes_it_with_one_line_and_logs_t
     assert f'raise RuntimeError(f"a bug in a {{where}}")' in text
     shown = app.error_console.file.getvalue()
     assert "arena.log" in shown and "Traceback" not in shown and "RuntimeError" not in shown, shown
+
+
+def test_a_sync_that_fails_on_the_share_logs_the_path_and_its_traceback(
+        world: World, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """A nightly `arena sync` that cannot use the share says one line on screen; the log keeps the file or
+    folder that failed and the traceback, so IT can see what happened the next morning."""
+    share = tmp_path / "share"
+    share.mkdir()
+    key = sync.new_key(tmp_path / "arena.key")
+    args = ["sync", "--db", str(world.path), "--share", str(share), "--key", str(key)]
+    assert cli.main(args) == 0
+    folders = [p for p in (share / "ops").iterdir() if p.is_dir()]
+    assert folders  # this workstation's own folder of ops files
+    for folder in folders:  # replaced by a file (a restore gone wrong): nothing can be written there
+        for child in folder.iterdir():
+            child.unlink()
+        folder.rmdir()
+        folder.write_text("not a folder")
+    capsys.readouterr()
+    assert cli.main(args) != 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    text = (world.path.parent / "arena.log").read_text(encoding="utf-8")
+    failed = text[text.index("WARNING tui.cli [", text.index("Synk klar")):]
+    assert "Traceback (most recent call last)" in failed and any(str(f) in failed for f in folders), failed[:600]

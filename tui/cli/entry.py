@@ -407,7 +407,9 @@ def main(argv: list[str] | None = None) -> int:
             _register_late_commands()
         return COMMANDS[args.command](args)
     except ArenaError as error:
-        log.warning("arena %s: %s", command, error)
+        # a refusal the store made itself is one line; one caused by an error underneath (a share's
+        # OSError, a server gone) keeps that error's traceback in the log, with the file or folder it names
+        log.warning("arena %s: %s", command, error, exc_info=error if (error.__cause__ or error.__context__) else None)
         acting = getattr(args, "acting", None)
         if acting is not None:
             from store import audit
