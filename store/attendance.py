@@ -38,14 +38,30 @@ def status_of(text: str) -> str:
     """A status as a paper list may spell it: the stored word (`present`) or the catalog's word in either
     language (`närvarande`, `Partial`), any case, with or without å ä ö; refused with the words of the
     reader's language."""
+    wanted = code_key(text)
+    found = _status_words().get(wanted) if wanted else None
+    if found is None:
+        raise ArenaError("att.bad_status", value=(text or "")[:40])
+    return found
+
+
+_STATUS_WORDS: dict[str, dict[str, str]] = {}
+
+
+def _status_words() -> dict[str, str]:
+    """Every word of a status (its code_key) -> the status, built once per catalog (an import asks it for
+    every row; the catalog is installed at start-up, a store used without one knows only the codes)."""
     from store.i18n import text_in
 
-    wanted = code_key(text)
-    for status in STATUSES:
-        words = {code_key(text_in(lang, f"{kind}.{status}")) for lang in ("sv", "en") for kind in ("st", "key")}
-        if wanted and wanted in words | {code_key(status)}:
-            return status
-    raise ArenaError("att.bad_status", value=(text or "")[:40])
+    catalog = text_in("sv", "st.present")
+    if catalog in _STATUS_WORDS:
+        return _STATUS_WORDS[catalog]
+    words = _STATUS_WORDS[catalog] = {}
+    for status in STATUSES:  # in this order: the first status a word names wins, as before
+        for word in [code_key(text_in(lang, f"{kind}.{status}")) for lang in ("sv", "en") for kind in ("st", "key")] + [
+                code_key(status)]:
+            words.setdefault(word, status)
+    return words
 
 
 @dataclass(frozen=True)
