@@ -829,8 +829,7 @@ def _m17_name_tokens(conn: Connection) -> None:
     people = conn.exec_driver_sql(
         "SELECT id, first_name, last_name FROM participant p"
         " WHERE NOT EXISTS (SELECT 1 FROM name_token n WHERE n.participant_id = p.id)").fetchall()
-    for start in range(0, len(people), 5000):
-        names.index_people(conn, people[start:start + 5000])
+    names.index_people(conn, people)
 
 
 MIGRATIONS: list[Callable[[Connection], None]] = [_m1_core, _m2_search, _m3_sync, _m4_figures, _m5_day_totals,
