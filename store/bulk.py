@@ -45,6 +45,56 @@ WAITER_EVERY = 4  # rows between two looks for an interactive write waiting for 
 CHECKPOINT_EVERY = 2.0  # seconds of bulk writing between two checkpoints of the WAL (done by the importer)
 
 
+STAGING_PREFIX = ".arena-import-"
+STALE_AFTER = 10.0  # seconds: a staging file younger than this may be one whose import is just starting
+
+
+def _hold(fd: int) -> int:
+    """Keep the staging file's descriptor open with an exclusive lock for the import's life: a killed
+    import's lock goes with its process, so its file is known to be stale (on Windows an open file cannot
+    be removed at all, which protects it the same way)."""
+    try:
+        import fcntl
+    except ImportError:
+        return fd
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return fd
+
+
+def remove_stale(folder: Path) -> list[Path]:
+    """Remove the staging files of imports that were killed (kill -9, a power cut): only those no live
+    process holds (`_hold`) and not created in the last seconds. Returns what was removed."""
+    removed = []
+    try:
+        candidates = list(folder.glob(STAGING_PREFIX + "*.db"))
+    except OSError:
+        return removed
+    for path in candidates:
+        try:
+            if time.time() - path.stat().st_mtime < STALE_AFTER:
+                continue
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            try:
+                import fcntl
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except ImportError:
+                pass
+            except OSError:
+                continue  # a live import holds it
+            path.unlink()
+            for side in ("-journal", "-wal", "-shm"):
+                Path(str(path) + side).unlink(missing_ok=True)
+            removed.append(path)
+        except OSError:
+            continue
+        finally:
+            os.close(fd)
+    return removed
+
+
 @dataclass
 class BulkReport:
     imported: int = 0
@@ -58,8 +108,10 @@ class Staging:
 
     def __init__(self, db: Database) -> None:
         folder = None if db.path == ":memory:" else str(Path(db.path).resolve().parent)
-        fd, name = tempfile.mkstemp(prefix=".arena-import-", suffix=".db", dir=folder)  # 0600
-        os.close(fd)
+        if folder is not None:
+            remove_stale(Path(folder))
+        fd, name = tempfile.mkstemp(prefix=STAGING_PREFIX, suffix=".db", dir=folder)  # 0600
+        self._held = _hold(fd)  # while this import lives, the next one leaves its staging file alone
         self.path = Path(name)
         # the rows staged are personal data: encrypted like the database they are going into
         self.conn = dbfile.connect(name, key=dbfile.load_key(db.path) if db.encrypted else None)
@@ -102,6 +154,7 @@ class Staging:
     def close(self) -> None:
         self.conn.close()
         self.path.unlink(missing_ok=True)
+        os.close(self._held)
 
     def __enter__(self) -> Staging:
         return self

@@ -9,13 +9,14 @@ what is stored – so importing the same file twice changes nothing and a change
 update, never a duplicate. One person on rows that disagree is refused on every such line. Optional
 `activity` and `session` columns enrol the person (from `enrol_from`, default the referral date); another
 session of an activity the person is in moves the enrolment. Every refused row is reported with its line
-and reason; `all_or_nothing` keeps nothing when any row is refused. One transaction for the whole file, a
-savepoint per row.
+and reason; `all_or_nothing` keeps nothing when any row is refused. The rows are checked and written by
+`store.bulk` (a staging file, short chunks of transactions), so a big list never locks the workstation.
 """
 from __future__ import annotations
 
-
 import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from store import access, activities, cases, changes, identity, names, tabular, validate
@@ -59,19 +60,26 @@ def _plan(text: str) -> tuple[float, ...]:
     return tuple(tabular.decimal(p) for p in parts)
 
 
-def import_file(db: Database, login: str, path: str | Path, *, all_or_nothing: bool = False) -> ImportReport:
-    report = ImportReport()
+def import_file(db: Database, login: str, path: str | Path, *, all_or_nothing: bool = False,
+                progress: Callable[[int], None] | None = None) -> ImportReport:
+    """Rows are read from the file as they are needed, never all at once: a first pass keeps only a
+    digest per line to find one person on rows that disagree; then `store.bulk` checks the rows on short
+    read transactions into a staging file and writes them in short chunks (the workstation goes on
+    meanwhile; all-or-nothing undoes written chunks through the change log)."""
+    from store import bulk
+
     with tabular.read(path) as table:
         cols = tabular.columns(table.header, SPEC, REQUIRED, str(path))
-        rows = [(r.line, {key: r.get(name).strip() for key, name in cols.items()}, r.extra) for r in table.rows()]
-    if not rows:
+        twice, seen = _same_person_twice(
+            (r.line, {key: r.get(name).strip() for key, name in cols.items()}) for r in table.rows())
+    if not seen:
         raise ArenaError("imp.no_rows", path=str(path))
     with db.read() as conn:
         acting = access.require(conn, login, access.CASE_WRITE)
         logins = {r.login: r.id for r in conn.exec_driver_sql("SELECT login, id FROM caseworker")}
         known_activities = activities.names_to_ids(conn)
 
-    def one(tx: Tx, row: dict) -> bool:
+    def values_of(row: dict) -> dict:
         gender = GENDER.get(row.get("gender", "").casefold())
         if gender is None:
             if row.get("gender", ""):
@@ -90,14 +98,45 @@ def import_file(db: Database, login: str, path: str | Path, *, all_or_nothing: b
         if not values["personnummer"] and not values["reserve_number"]:
             raise ArenaError("imp.no_number")
         _check_plus(row.get("personnummer", ""), values)
+        return values
+
+    def enrolment_of(tx: Tx, row: dict, values: dict) -> tuple[str, str, dt.date] | None:
+        activity = row.get("activity", "")
+        if not activity:
+            return None
+        aid = activities.activity_id_in(known_activities, activity)
+        start = validate.date(row.get("enrol_from") or values["referral_date"])
+        return aid, activities.find_session(tx.conn, aid, row.get("session") or None, start), start
+
+    def check(tx: Tx, row: dict) -> dict:
+        """Every rule a row can break, on a read transaction (no write lock); the row is staged as read."""
+        values = values_of(row)
         found = _match(tx, values["personnummer"], values["reserve_number"])
-        changed = False
+        if found is not None and acting.role != "admin":  # an update is a write to that case
+            access.require_case(tx.conn, login, found, access.CASE_WRITE)
+        enrolment_of(tx, row, values)
+        return row
+
+    def write(tx: Tx, row: dict) -> tuple[bool, dict]:
+        """The row again through the same rules (the database may have changed since the check), then
+        written; returns what undoes it: the person's fields before, or that the person is new, and the
+        activity's enrolments before."""
+        values = values_of(row)
+        found = _match(tx, values["personnummer"], values["reserve_number"])
+        enrolment = enrolment_of(tx, row, values)
+        undo: dict = {"pid": found, "new": found is None, "before": {}, "aid": None, "enrolments": []}
+        if enrolment is not None:
+            undo["aid"] = enrolment[0]
+            undo["enrolments"] = [dict(r._mapping) for r in tx.conn.exec_driver_sql(
+                "SELECT * FROM enrolment WHERE participant_id = ? AND activity_id = ?", (found, enrolment[0]))
+                ] if found else []
         if found is None:
             pid = cases.register_in(tx, values)
+            undo["pid"] = pid
             changed = True
         else:
             pid = found
-            if acting.role != "admin":  # an update is a write to that case: the caseload rule applies
+            if acting.role != "admin":
                 access.require_case(tx.conn, login, pid, access.CASE_WRITE)
             # A column the file does not have, or an empty cell, leaves what the case has (the file is
             # often a partial list from another system); a value is cleared on the case card.
@@ -108,50 +147,61 @@ def import_file(db: Database, login: str, path: str | Path, *, all_or_nothing: b
             delta = changes.upsert(tx, "participant", pid, values)
             if "first_name" in delta or "last_name" in delta:
                 names.index_participant(tx.conn, pid, values["first_name"], values["last_name"])
+            undo["before"] = {name: old for name, (old, _) in delta.items()}
             changed = bool(delta)
-        activity = row.get("activity", "")
-        if activity:
-            aid = activities.activity_id_in(known_activities, activity)
-            start = validate.date(row.get("enrol_from") or values["referral_date"])
-            sid = activities.find_session(tx.conn, aid, row.get("session") or None, start)
-            changed = _enrol(tx, pid, aid, sid, start) or changed
-        return changed
+        if enrolment is not None:
+            changed = _enrol(tx, pid, *enrolment) or changed
+        return changed, undo
 
-    twice = _same_person_twice(rows)
-    report.rejected.extend(sorted(twice.items()))
+    refused: list[tuple[int, Message]] = sorted(twice.items())
 
-    def run_all(tx: Tx) -> None:
-        for line, row, extra in rows:
-            if line in twice:
-                continue
-            try:
-                if extra:
-                    raise ArenaError("tab.extra_cells", cells=", ".join(extra)[:80])
-                savepoint = tx.conn.begin_nested()
-                try:
-                    changed = one(tx, row)
-                except BaseException:
-                    savepoint.rollback()
-                    raise
-                savepoint.commit()
-            except ArenaError as error:
-                report.rejected.append((line, error.message))
-                continue
-            if changed:
-                report.imported += 1
-            else:
-                report.unchanged += 1
+    def rows() -> Iterator[tuple[int, dict]]:
+        with tabular.read(path) as again:
+            for done, r in enumerate(again.rows(), 1):
+                if progress is not None and done % PROGRESS_EVERY == 0:
+                    progress(done)
+                if r.line in twice:
+                    continue
+                if r.extra:
+                    refused.append((r.line, Message("tab.extra_cells", {"cells": ", ".join(r.extra)[:80]})))
+                    continue
+                yield r.line, {key: r.get(name).strip() for key, name in cols.items()}
 
-    try:
-        with db.write(login) as tx:
-            access.require(tx.conn, login, access.CASE_WRITE)
-            run_all(tx)
-            if all_or_nothing and report.rejected:
-                raise _RollBack
-    except _RollBack:
+    result = bulk.run(db, login, rows(), check=check, write=write, undo=_undo, all_or_nothing=all_or_nothing,
+                      rejected=refused)
+    report = ImportReport(result.imported, result.unchanged, result.rejected)
+    if all_or_nothing and report.rejected:
         report.imported = report.unchanged = 0
-    report.rejected.sort(key=lambda refused: refused[0])
     return report
+
+
+PROGRESS_EVERY = 10_000  # rows read between two progress reports of a long import
+
+
+def _undo(tx: Tx, undo: dict) -> None:
+    """Put one written row back (all-or-nothing after a late refusal), through the change log: a new person
+    is removed with what the import gave them, an updated one gets the fields back; the activity's
+    enrolments are put back as they were."""
+    pid = undo["pid"]
+    if undo["aid"]:
+        before = {e["id"]: e for e in undo["enrolments"]}
+        for (eid,) in tx.conn.exec_driver_sql("SELECT id FROM enrolment WHERE participant_id = ? AND activity_id = ?",
+                                              (pid, undo["aid"])).fetchall():
+            if eid not in before:
+                changes.delete(tx, "enrolment", eid)
+        for eid, row in before.items():
+            changes.upsert(tx, "enrolment", eid, {k: v for k, v in row.items() if k != "id"})
+    if undo["new"]:
+        for table in ("enrolment", "milestone"):
+            for (row_id,) in tx.conn.exec_driver_sql(f"SELECT id FROM {table} WHERE participant_id = ?",
+                                                     (pid,)).fetchall():
+                changes.delete(tx, table, row_id)
+        tx.conn.exec_driver_sql("DELETE FROM name_token WHERE participant_id = ?", (pid,))
+        changes.delete(tx, "participant", pid)
+    elif undo["before"]:
+        changes.upsert(tx, "participant", pid, undo["before"])
+        row = tx.conn.exec_driver_sql("SELECT first_name, last_name FROM participant WHERE id = ?", (pid,)).first()
+        names.index_participant(tx.conn, pid, row.first_name, row.last_name)
 
 
 # the columns an existing person's fields come from: absent or empty, the stored value stays
@@ -228,34 +278,42 @@ def _enrol(tx: Tx, pid: str, aid: str, sid: str, start: dt.date) -> bool:
     return True
 
 
-def _same_person_twice(rows: list[tuple[int, dict, tuple]]) -> dict[int, Message]:
+def _same_person_twice(rows: Iterable[tuple[int, dict]]) -> tuple[dict[int, Message], int]:
     """Rows about one person (same personnummer or reserve number) that disagree, or name one activity
     twice, are all refused, each naming the others' lines: applied one after the other, the last would
-    win and a second import would flip the person back and forth."""
+    win and a second import would flip the person back and forth. Returns them and how many rows were
+    read. Only a short digest of each row is kept (the file is read as a stream, not held in memory)."""
     groups: dict[tuple[str, str], list[int]] = {}
-    about: dict[int, tuple] = {}
-    for line, row, _ in rows:
+    about: dict[int, tuple[bytes, bytes, bytes]] = {}
+    seen = 0
+    for line, row in rows:
+        seen += 1
         person = dict(row)
         number = row.get("personnummer", "")
+        keyed = False
         if number:
             try:
                 person["personnummer"] = identity.parse(number).canonical
             except ArenaError:
                 continue  # refused on its own line
             groups.setdefault(("p", person["personnummer"]), []).append(line)
+            keyed = True
         if row.get("reserve_number", ""):
             groups.setdefault(("r", row["reserve_number"]), []).append(line)
-        about[line] = (tuple(sorted((k, v) for k, v in person.items() if k not in _ENROLMENT)),
-                       activities.name_key(row.get("activity", "")),
-                       (activities.name_key(row.get("session", "")), row.get("enrol_from", "")))
+            keyed = True
+        if keyed:
+            about[line] = (_digest(tuple(sorted((k, v) for k, v in person.items() if k not in _ENROLMENT))),
+                           _digest(activities.name_key(row.get("activity", ""))),
+                           _digest((activities.name_key(row.get("session", "")), row.get("enrol_from", ""))))
     refused: dict[int, Message] = {}
+    empty = _digest(activities.name_key(""))
     for (kind, number), lines in groups.items():
         if len(lines) < 2:
             continue
         persons = {about[line][0] for line in lines}
-        enrolments: dict[str, set] = {}
+        enrolments: dict[bytes, set] = {}
         for line in lines:
-            if about[line][1]:
+            if about[line][1] != empty:
                 enrolments.setdefault(about[line][1], set()).add(about[line][2])
         if len(persons) == 1 and all(len(ways) == 1 for ways in enrolments.values()):
             continue  # the same details on each row, each activity once (or a row repeated as it was)
@@ -263,11 +321,8 @@ def _same_person_twice(rows: list[tuple[int, dict, tuple]]) -> dict[int, Message
         for line in lines:
             others = ", ".join(str(other) for other in lines if other != line)
             refused.setdefault(line, Message("imp.same_person", {"number": shown, "lines": others}))
-    return refused
+    return refused, seen
 
 
-class _RollBack(Exception):
-    """Leaves the import's transaction without committing (--all-or-nothing)."""
-
-
-
+def _digest(value: object) -> bytes:
+    return hashlib.blake2b(repr(value).encode(), digest_size=12).digest()

@@ -248,3 +248,87 @@ def test_bulk_chunks_do_not_wait_for_the_disk_but_the_import_is_synced_before_it
     assert synced and synced[-1] == str(world.path.resolve()) + "-wal"
     with world.db.write("lena.leder") as tx:
         assert run(tx.conn, "PRAGMA synchronous").fetchone()[0] == 2
+
+
+def referral_file(path: Path, people: int) -> int:
+    """A referral list as Swedish Excel saves it: `;`, UTF-8 BOM, CRLF, Swedish headers, valid numbers."""
+    lines = ["personnummer;förnamn;efternamn;kön;anvisningsdatum;handläggare;enhet"]
+    for n in range(people):
+        year, serial = 1960 + n % 40, 100 + n // 40
+        digits = f"{year % 100:02d}0101{serial:03d}"
+        total = sum(v // 10 + v % 10 for v in (int(c) * (2 - k % 2) for k, c in enumerate(digits)))
+        lines.append(f"{year}0101-{serial:03d}{(10 - total % 10) % 10};Öberg{n};Åström;{'KM'[n % 2]};2026-11-02;"
+                     "omar.farah;Ryd")
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8-sig")
+    return people
+
+
+def test_a_find_is_done_within_a_second_while_a_big_referral_import_runs(world: World, tmp_path: Path) -> None:
+    """A real `arena import participants --all-or-nothing` subprocess registers a thousand people; meanwhile
+    `arena find` runs with a busy timeout of one second and is done (the import writes in short chunks
+    from its staging file, not in one long write transaction), and the import still registers everyone."""
+    file = tmp_path / "anvisningar.csv"
+    people = referral_file(file, 1200)
+    env = {**os.environ, "ARENA_TODAY": TODAY.isoformat()}
+    importer = subprocess.Popen([sys.executable, "-m", "tui.cli", "import", "participants", str(file), "--db",
+                                 str(world.path), "--user", "setup", "--pin-stdin", "--all-or-nothing"], cwd=ROOT,
+                                env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+    importer.stdin.write(PIN + "\n")
+    importer.stdin.close()
+    before = count(world.path, "SELECT count(*) FROM participant")
+    try:
+        def writing() -> bool:
+            assert importer.poll() is None, importer.stderr.read()
+            return count(world.path, "SELECT count(*) FROM participant") > before
+
+        wait_until(writing, "the import's first people", timeout=120)
+        original = db.BUSY_TIMEOUT_MS
+        db.BUSY_TIMEOUT_MS = 1000
+        try:
+            done = arena("find", "Andersson", "--user", "omar.farah", "--db", str(world.path), "--pin-stdin",
+                         stdin=f"{PIN}\n")
+            assert done.returncode == 0 and "upptagen" not in done.stderr, done.stderr
+        finally:
+            db.BUSY_TIMEOUT_MS = original
+        registered_then = count(world.path, "SELECT count(*) FROM participant")
+        out, err = importer.stdout.read(), importer.stderr.read()
+        importer.wait(300)
+    finally:
+        if importer.poll() is None:
+            importer.kill()
+    assert importer.returncode == 0, err
+    assert out.startswith(f"{people} rader importerade"), out
+    assert registered_then < before + people  # the find was done while the import was still writing
+    assert count(world.path, "SELECT count(*) FROM participant") == before + people
+    assert not list(world.path.parent.glob(".arena-import-*"))
+
+
+def test_a_killed_imports_staging_file_is_removed_by_the_next_import_but_a_live_ones_is_not(
+        world: World, tmp_path: Path) -> None:
+    """kill -9 of an import leaves its staging file; the next import removes it. A staging file a live
+    import holds (another process, here a child that opened one and waits) stays."""
+    from store import bulk
+
+    dead = world.path.parent / ".arena-import-dead.db"
+    dead.write_bytes(b"x" * 100)
+    os.utime(dead, (0, 0))
+    live = world.path.parent / ".arena-import-live.db"
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, os; sys.path.insert(0, sys.argv[2]);"
+                               "from store import bulk; fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600);"
+                               "bulk._hold(fd); print('held', flush=True); sys.stdin.read()", str(live), str(ROOT)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        os.utime(live, (0, 0))
+        file = tmp_path / "anvisningar.csv"
+        referral_file(file, 3)
+        assert cli.main(["import", "participants", str(file), "--db", str(world.path), "--user", "setup",
+                         "--pin-stdin"]) == 0
+        assert not dead.exists()
+        assert live.exists()
+        assert bulk.remove_stale(world.path.parent) == []
+    finally:
+        holder.stdin.close()
+        holder.wait(30)
+    assert bulk.remove_stale(world.path.parent) == [live]
