@@ -7,6 +7,7 @@ Keys are delivered one at a time, each to what was on screen when it was pressed
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from textual import events, messages, work
 from textual.app import Notify
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.widget import Widget
 
 # Only what the first screen (the PIN prompt) needs is imported before it is drawn. SQLAlchemy/sqlmodel
@@ -26,7 +28,7 @@ from textual.widget import Widget
 from store import access, calendar, clock, logs, pins, validate
 from store.i18n import ArenaError
 from tui.text import language, set_language, t
-from tui.appbase import AppBase
+from tui.appbase import AppBase, KeyHold
 from tui.keyhelp import help_keys
 from tui.workers import StoreFailed, WriteLane, show, store_call
 
@@ -119,9 +121,9 @@ class ArenaApp(AppBase):
         self._holding = False
         self._in_flight: events.Key | None = None
         self._landed = False
-        # screens being opened after a read: keys wait for them (from when; None: until released)
-        self._holds: dict[int, float | None] = {}
-        self._unheld: asyncio.Event | None = None  # set while no hold without an end is on
+        # screens being opened after a read: keys wait for them until released (or their owner has gone)
+        self._holds: dict[int, DOMNode | None] = {}
+        self._unheld: asyncio.Event | None = None  # set while no hold is on
         self._ahead_of: tuple[object, object] | None = None  # (screen, widget) the last key-ahead went to
         self._switching = False  # the language is being switched: the modes' screens are rebuilt
         self._after_switch: list[Callable[[], object]] = []
@@ -215,19 +217,21 @@ class ArenaApp(AppBase):
 
     async def _settled(self) -> None:
         """Return once the screen on top is mounted and holds its focus and no screen is being opened
-        after a read (bounded: never hangs, except behind the PIN of a start, whose hold always ends:
-        with the first screen, a wrong PIN, or the app closing)."""
+        after a read. A hold (`hold_keys`) is waited for however long its read takes: it always ends, with
+        the read shown, dropped as stale, failed, its screen closed, or the app closing. The rest is
+        bounded (a wedged widget must not stop the keyboard)."""
         deadline = time.monotonic() + 5.0
         while True:
-            if self._unheld is not None and not self._unheld.is_set():
-                await self._unheld.wait()  # (the PIN's Enter may set it while this key waits for the prompt)
+            if self._held():
+                await self._hold_ended()
                 deadline = time.monotonic() + 5.0
+                continue
             if self._ready_now():
                 return
             if time.monotonic() >= deadline:
                 return
             before = (self.screen, self.screen.focused)
-            if not await self._barrier() and (self._unheld is None or self._unheld.is_set()):
+            if not await self._barrier() and not self._held():
                 return
             screen = self.screen
             waiting_focus = screen.focused is None and any(isinstance(w, Widget) and w.focusable
@@ -269,23 +273,54 @@ class ArenaApp(AppBase):
             return not message.is_forwarded and id(message) not in self._released
         return isinstance(message, _HARMLESS) or type(message).__qualname__ in _HARMLESS_NAMES
 
-    def hold_keys(self, *, until_released: bool = False) -> Callable[[], None]:
-        """Keys typed from now wait until the returned release is called: for a screen that shows only
-        after a read in a worker (a case card, a roll call, search results after Enter). A hold that is
-        never released stops counting after a few seconds, so the keyboard never stays stuck;
-        `until_released` (the PIN of a start only) counts until it is released, however long that is."""
+    def hold_keys(self, *, until_released: bool = True, owner: DOMNode | None = None) -> KeyHold:
+        """Keys typed from now wait until the returned hold is released (to the screen on top) or dropped
+        (with a line: what they were typed for failed), however long that takes: for a screen that shows
+        only after a read in a worker (a case card, a roll call, search results after Enter). Every hold
+        has a sure end (the worker's `finally`, the screen's unmount); with `owner`, it also ends when that
+        node leaves the screen (its worker cancelled before it ran). No hold ends by the clock: a slow read
+        must not let keys through to the screen underneath."""
+        del until_released  # (every hold now lasts until released)
         token = object()
-        self._holds[id(token)] = None if until_released else time.monotonic()
-        if until_released and self._unheld is not None:
-            self._unheld.clear()
+        self._holds[id(token)] = owner
 
         def release() -> None:
             self._holds.pop(id(token), None)
-            if self._unheld is not None and None not in self._holds.values():
-                self._unheld.set()
+            if self._unheld is not None and not self._holds:
+                self._unheld.set()  # (from a worker thread too: the waiter looks again every few ms)
             token  # noqa: B018 -- kept alive so its id is not reused while held
 
-        return release
+        def drop() -> None:
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:  # in a worker thread: on the UI thread
+                with contextlib.suppress(RuntimeError):  # the app has closed
+                    self.call_from_thread(drop)
+                return
+            if self.keys_waiting():
+                self.notify(t("keys.dropped"), severity="warning", timeout=8)
+            self.drop_held_keys()
+            release()
+
+        if self._unheld is not None:
+            self._unheld.clear()
+        return KeyHold(release, drop)
+
+    def _held(self) -> bool:
+        """A hold is on (one whose owner has left the screen has ended)."""
+        for key, owner in list(self._holds.items()):
+            if owner is not None and not owner.is_attached:
+                del self._holds[key]
+        if not self._holds and self._unheld is not None:
+            self._unheld.set()
+        return bool(self._holds)
+
+    async def _hold_ended(self) -> None:
+        """Until no hold is on; looking every few ms (a release may come from a worker thread)."""
+        assert self._unheld is not None
+        while self._held():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._unheld.wait(), timeout=0.02)
 
     def hold_until_started(self) -> Callable[[], None]:
         """(The PIN prompt of a start, on Enter.) Keys typed from now wait for the first screen, however
@@ -316,11 +351,7 @@ class ArenaApp(AppBase):
     def opening(self) -> bool:
         if self._switching:
             return True
-        now = time.monotonic()
-        for key, since in list(self._holds.items()):
-            if since is not None and now - since > 3.0:
-                del self._holds[key]
-        return bool(self._holds)
+        return self._held()
 
     def keys_waiting(self) -> int:
         """Keys typed but not yet delivered (tests wait for none)."""
@@ -514,8 +545,10 @@ class ArenaApp(AppBase):
             self.notify(t("acc.mode_denied", role=t(f"role.{role}") if role else "?"), severity="warning")
             return
         release = self.hold_keys()  # keys typed next go to the new mode's screen once it is shown
-        self.switch_mode(mode)
-        self.call_after_refresh(lambda: self.call_after_refresh(release))
+        try:
+            self.switch_mode(mode)
+        finally:  # (its screen's own holds, taken as it mounts, keep them for its reads)
+            self.call_after_refresh(lambda: self.call_after_refresh(release))
         if mode == "search":
             self._to_search_field()
 
@@ -550,8 +583,8 @@ class ArenaApp(AppBase):
                     self._landed = True  # a priority binding took it
                 return
             if self._typed is not None:
-                if event.key == "ctrl+q" and None in self._holds.values():
-                    self.drop_held_keys()  # quitting while a PIN is checked or the start held: now, not after
+                if event.key == "ctrl+q" and self._holds:
+                    self.drop_held_keys()  # quitting while keys are held (a PIN, a slow read): now, not after
                     await super().on_event(event)
                     return
                 self._typed_count += 1

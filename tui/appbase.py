@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual.app import App
+from textual.dom import DOMNode
 from textual.message import Message
 from textual.worker import Worker, WorkerState
 
@@ -27,6 +28,23 @@ if TYPE_CHECKING:  # (SQLAlchemy and store.sync stay off the PIN prompt's path: 
 log = logging.getLogger(__name__)
 
 
+class KeyHold:
+    """Keys typed since `AppBase.hold_keys` wait, however long, until this is called (they go on to the
+    screen on top: what they were typed for is shown) or `drop` is (what they were typed for failed: they
+    are dropped with one line, never delivered to the screen beneath). Either may be called more than once,
+    and from a worker thread."""
+
+    def __init__(self, release: Callable[[], None], drop: Callable[[], None]) -> None:
+        self._release = release
+        self._drop = drop
+
+    def __call__(self) -> None:
+        self._release()
+
+    def drop(self) -> None:
+        self._drop()
+
+
 class AppBase(App[object]):
     db: Database
     login: str  # the OS login until the user is proven, then the user's login
@@ -40,9 +58,9 @@ class AppBase(App[object]):
         """What the store allows this user's role (it checks again on every call)."""
         raise NotImplementedError
 
-    def hold_keys(self, *, until_released: bool = False) -> Callable[[], None]:
-        """Keys typed from now wait until the returned release is called (a hold not released ends after
-        some seconds, unless `until_released`: a PIN's answer, which always comes)."""
+    def hold_keys(self, *, until_released: bool = True, owner: DOMNode | None = None) -> KeyHold:
+        """Keys typed from now wait until the returned hold is released or dropped, however long that takes
+        (a slow read), or until `owner` has left the screen (a worker cancelled before it ran)."""
         raise NotImplementedError
 
     def hold_until_started(self) -> Callable[[], None]:

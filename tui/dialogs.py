@@ -21,7 +21,7 @@ from textual.widgets.option_list import Option
 from store.i18n import ArenaError
 
 from tui.text import t
-from tui.appbase import AppBase
+from tui.appbase import AppBase, KeyHold
 from tui.workers import StoreFailed, failure
 
 T = TypeVar("T")  # what a dialog returns
@@ -56,9 +56,9 @@ class DialogFlow:
     so each key lands in the dialog that was showing when it was pressed, never in the screen beneath.
     Store reads in between run in a thread (`await flow.read(fn, ...)`)."""
 
-    def __init__(self, app: AppBase) -> None:
+    def __init__(self, app: AppBase, owner: DOMNode | None = None) -> None:
         self.app = app
-        self._release = app.hold_keys()
+        self._release: Callable[[], None] = app.hold_keys(owner=owner)  # (ends with `owner`: a flow never run)
 
     @overload
     async def ask(self, dialog: Dialog[T]) -> T | None: ...
@@ -92,19 +92,27 @@ class DialogFlow:
     def end(self) -> None:
         self._release()
 
+    def failed(self) -> None:
+        """A read of the flow failed: the keys typed for its next dialog are dropped, never delivered to
+        the screen beneath."""
+        if isinstance(self._release, KeyHold):
+            self._release.drop()
+        self._release()
+
 
 def run_flow(node: DOMNode, steps: Callable[[DialogFlow], Awaitable[None]]) -> None:
     """Run `steps` as a dialog flow in an async worker; a store read that failed is said in one line (it
     was logged where it failed). Keys wait while the flow reads, so a second flow cannot start before
     the first one's dialog is on screen (and takes those keys)."""
     app = cast(AppBase, node.app)
-    flow = DialogFlow(app)  # from this key on, keys wait for the flow's dialogs
+    flow = DialogFlow(app, node)  # from this key on, keys wait for the flow's dialogs
 
     async def run() -> None:
         try:
             await steps(flow)
         except StoreFailed as failed:
             app.notify(str(failed), severity="error", timeout=8)
+            flow.failed()
         finally:
             flow.end()
 

@@ -968,6 +968,8 @@ CATALOG.update({
     "lock.title": ("Låst", "Locked"),
     "lock.user": ("Användare: {name}", "User: {name}"),
     "lock.prompt": ("Skriv din PIN-kod och tryck Enter.", "Type your PIN and press Enter."),
+    "keys.dropped": ("Det du skrev medan det lästes togs inte emot – läsningen misslyckades. Skriv det igen.",
+                     "What you typed while it was read was not taken – the read failed. Type it again."),
     "lock.checking": ("PIN-koden kontrolleras och Arena öppnas – det du skriver nu väntar på första skärmen.",
                       "Checking the PIN and opening Arena – what you type now waits for the first screen."),
     "lock.choose": ("Du har ingen PIN-kod än. Skriv engångskoden du fick av administratören och välj en "

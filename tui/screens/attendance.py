@@ -28,11 +28,11 @@ from store.attendance import Mark, RollRow, Session
 from tui.keyhelp import help_keys
 from tui.text import num, t
 from store.names import fold
-from tui.appbase import AppBase
+from tui.appbase import AppBase, KeyHold
 from tui.dialogs import ConfirmDialog
 from tui.labels import add_columns, fit_parts, mark_text, mark_words, person_name, reason_word, short_name
 from tui.mark_keys import MARK_BINDINGS, MarkKeys
-from tui.workers import show, store_call
+from tui.workers import StoreFailed, show, store_call
 from tui.footer import ArenaFooter
 
 if TYPE_CHECKING:
@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 
 def _nothing() -> None:
     """No keys held."""
+
+
+_HELD_NOTHING = KeyHold(_nothing, _nothing)  # no keys held
 
 
 SAVED_TOAST_AFTER = 0.4  # seconds without a new saved mark before the "saved" toast shows
@@ -500,8 +503,8 @@ class AttendanceScreen(Screen):
         self.day = clock.today()
         self.sessions: list[Session] = []
         self.session_id: str | None = None  # the session whose roll call is open (or follows the day)
-        self._day_release: Callable[[], None] = _nothing  # keys held for the day's sessions
-        self._roll_release: Callable[[], None] = _nothing  # keys held for the roll call being read
+        self._day_release: KeyHold = _HELD_NOTHING  # keys held for the day's sessions
+        self._roll_release: KeyHold = _HELD_NOTHING  # keys held for the roll call being read
         self._open_when_mounted = False
 
     def compose(self) -> ComposeResult:
@@ -523,7 +526,7 @@ class AttendanceScreen(Screen):
             return  # a screen replaced while it was being built (a mode switched twice): nothing to set up
         table = self.query_one(SessionTable)
         self._fit_session_columns(table)
-        self._day_release = self.app.hold_keys()  # Enter typed right after F3 opens the first session
+        self._day_release = self.app.hold_keys(owner=self)  # Enter typed right after F3 opens the first session
         self.load_day()
         table.focus()
         if self._open_when_mounted:
@@ -544,11 +547,14 @@ class AttendanceScreen(Screen):
 
     @work(thread=True, group="sessions", exclusive=True, exit_on_error=False)
     def _read_sessions(self, db: Database, day: dt.date, leader: str | None, follow: bool,
-                       release: Callable[[], None]) -> None:
+                       release: KeyHold) -> None:
         """(A worker.) The day's sessions; the keys held for them are released however the read ends
         (shown, replaced by a newer read, failed: the app says what failed)."""
         try:
             show(self, self._show_sessions, day, store_call(self.app, attendance.sessions, db, day, leader), follow)
+        except StoreFailed:
+            release.drop()  # typed for a roll call that could not be read: dropped, with a line
+            raise
         finally:
             release()
 
@@ -680,7 +686,7 @@ class AttendanceScreen(Screen):
             return
         self.query_one(RollTable).close()
         self._day_release()
-        self._day_release = self.app.hold_keys()  # keys typed next mark this session's roll call
+        self._day_release = self.app.hold_keys(owner=self)  # keys typed next mark this session's roll call
         self.load_day(follow=True)
         self.query_one(RollTable).focus()
 
@@ -695,12 +701,12 @@ class AttendanceScreen(Screen):
         if session is None:
             return
         self._roll_release()  # an older read still on its way: this one holds the keys from now
-        self._roll_release = self.app.hold_keys() if focus else _nothing  # keys typed after Enter mark this roll
+        self._roll_release = self.app.hold_keys(owner=self) if focus else _HELD_NOTHING  # keys typed after Enter mark this roll
         self._read_roll(self.app.db, self.app.login, session, self.day, focus, sessions, self._roll_release)
 
     @work(thread=True, group="roll", exclusive=True, exit_on_error=False)
     def _read_roll(self, db: Database, login: str, session: Session, day: dt.date, focus: bool, sessions: bool,
-                   release: Callable[[], None]) -> None:
+                   release: KeyHold) -> None:
         """(A worker.) One session's roll call. The keys typed meanwhile wait (`release`) until it is on
         screen; they are released however the read ends: shown, dropped as stale (the day or session
         changed, a newer read replaced it), or failed (the app says what failed, logged already)."""
@@ -709,6 +715,9 @@ class AttendanceScreen(Screen):
             found = store_call(self.app, lambda: (attendance.roll_call(db, login, aid, day, sid),
                                                   attendance.is_cancelled(db, aid, day, session_id=sid)))
             show(self, self._show_roll, session, day, found, focus, sessions)
+        except StoreFailed:
+            release.drop()  # typed for a roll call that could not be read: dropped, with a line
+            raise
         finally:
             release()
 
@@ -755,7 +764,8 @@ class AttendanceScreen(Screen):
         was_open = roll.activity_id is not None
         self.day = day
         roll.close()
-        self._day_release = self.app.hold_keys()  # keys typed next act on the new day's roll call
+        self._day_release()  # a read of the old day not yet run (replaced by this one) holds nothing any longer
+        self._day_release = self.app.hold_keys(owner=self)  # keys typed next act on the new day's roll call
         self.load_day(follow=was_open)
 
     # ------------------------------------------------------------------ undo

@@ -24,7 +24,7 @@ from store.cases import Participant
 from store.db import Database
 from tui.keyhelp import help_keys
 from tui.text import language, num, t
-from tui.appbase import AppBase, Synced
+from tui.appbase import AppBase, KeyHold, Synced
 from tui.dialogs import ChoiceDialog
 from tui.labels import cell_symbol
 from tui.milestone_keys import MILESTONE_BINDINGS, MilestoneKeys
@@ -86,7 +86,7 @@ class CaseCardScreen(MilestoneKeys, Screen):
         self.participant = participant
         self.timeline: list[milestones.Milestone] = []
         self._loaded = False
-        self._release: Callable[[], None] | None = None
+        self._release: KeyHold | None = None
         self.tab: str | None = None  # the tab shown first (a card built anew by F12 keeps its tab)
 
     def again(self) -> CaseCardScreen:
@@ -133,7 +133,7 @@ class CaseCardScreen(MilestoneKeys, Screen):
     @on(Synced)
     def reload(self) -> None:
         if not self._loaded and self._release is None:
-            self._release = self.app.hold_keys()  # keys typed ahead wait until the card shows what they act on
+            self._release = self.app.hold_keys(owner=self)  # keys typed ahead wait until the card shows what they act on
         self._load(self.app.db, self.app.login, self.participant.id)
 
     @work(thread=True, group="card", exclusive=True, exit_on_error=False)
@@ -146,7 +146,7 @@ class CaseCardScreen(MilestoneKeys, Screen):
         try:
             data = store_call(self.app, load)
         except StoreFailed:
-            show(self, self._first_shown)  # the keys held for the card go on; the app says what failed
+            show(self, self._load_failed)  # the keys held for the card are dropped; the app says what failed
             raise
         show(self, self._show, data)
 
@@ -154,6 +154,11 @@ class CaseCardScreen(MilestoneKeys, Screen):
         self._loaded = True
         if self._release is not None:
             self._release()
+
+    def _load_failed(self) -> None:
+        self._loaded = True
+        if self._release is not None:
+            self._release.drop()  # typed for a card that could not be read: never to what is beneath
 
     def on_unmount(self) -> None:
         self._first_shown()

@@ -21,13 +21,17 @@ from store.db import Database
 from store.i18n import ArenaError
 from tui.keyhelp import help_keys
 from tui.text import language, t
-from tui.appbase import AppBase
+from tui.appbase import AppBase, KeyHold
 from tui.labels import Col, fit_table, person_name
 from tui.dialogs import Dialog, DialogFlow, run_flow
 from tui.workers import StoreFailed, show, store_call
 from tui.footer import ArenaFooter
 
 DEBOUNCE = 0.15
+
+
+def _nothing() -> None:
+    pass
 
 
 class ResultTable(DataTable):
@@ -66,7 +70,7 @@ class SearchScreen(Screen):
         self._timer: Timer | None = None
         self._query = ""
         self._focus_when_ready = False  # Enter was pressed before the results arrived
-        self._release: Callable[[], None] = lambda: None
+        self._release: KeyHold = KeyHold(_nothing, _nothing)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -114,9 +118,17 @@ class SearchScreen(Screen):
         try:
             hits = store_call(self.app, cases.search, db, query, login=login, lang=lang)
         except StoreFailed:
-            show(self, self._show, query, [])
+            show(self, self._failed, query)
             raise  # the app says what failed (logged already)
         show(self, self._show, query, hits)
+
+    def _failed(self, query: str) -> None:
+        """The search failed: no results, and the keys typed after Enter for them are dropped (never
+        typed into the field or anything else)."""
+        if self._focus_when_ready and query == self._query.strip():
+            self._focus_when_ready = False
+            self._release.drop()
+        self._show(query, [])
 
     def run_search_now(self) -> None:
         """Used by Enter in the field: search at once (no debounce)."""
@@ -162,7 +174,7 @@ class SearchScreen(Screen):
     def _submitted(self) -> None:
         if not self._focus_when_ready:
             self._focus_when_ready = True
-            self._release = self.app.hold_keys()
+            self._release = self.app.hold_keys(owner=self)
         self.run_search_now()
 
     def on_unmount(self) -> None:
