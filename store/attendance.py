@@ -15,7 +15,7 @@ from pathlib import Path
 
 from store import access, activities, calendar, changes, clock, identity, rows, tabular, validate
 from store.db import Database, Tx, run
-from store.i18n import ArenaError, Message, language, num, t
+from store.i18n import ArenaError, Key, Message, language, num, t
 from store.tables import ONE_OF, WEEKDAYS
 
 STATUSES = ONE_OF["attendance"]["status"]
@@ -438,7 +438,7 @@ def _check_reason(tx: Tx, status: str, reason: str | None) -> str | None:
     if category != status:
         known = tx.once(("absence codes", status), lambda: ", ".join(tx.conn.exec_driver_sql(
             "SELECT code FROM absence_code WHERE category = ? ORDER BY sort, code", (status,)).scalars()))
-        raise ArenaError("att.bad_reason", value=(reason or "")[:40], known=known)
+        raise ArenaError("att.bad_reason", value=(reason or "")[:40], status=Key(f"st.{status}"), known=known)
     return code
 
 

@@ -107,6 +107,7 @@ class Report:
     count: int
     people: Iterable[PersonReport]  # a list, or a one-pass generator for a streamed run
     scope: str = ""  # what the report covers, in words: a name, "handläggare X", "aktivitet Y", "alla"
+    made_by: str = ""  # the login of the user who made it
 
     # The report of one calendar month keeps its year/month for the summary line and older callers.
     @property
@@ -228,7 +229,7 @@ def build(db: Database, login: str, month: str | None = None, *, start: object =
             audit.record(tx, "report", participant_id=pid, reason=reason, detail="outside caseload")
         changes.save_clock(tx)
     generated = _people(db, login, people, first, last, made, {c.code: c for c in codes})
-    return Report(first, last, made, codes, len(people), generated if stream else list(generated), scope)
+    return Report(first, last, made, codes, len(people), generated if stream else list(generated), scope, login)
 
 
 class _Mark(NamedTuple):
@@ -412,10 +413,23 @@ class _Sheets:
         sheet.append(cells)
 
 
+def title_block(report: Report) -> list[str]:
+    """What a workbook says above its summary: the report, its scope and period, how far planned hours
+    count, and when and by whom it was made."""
+    return [f"{t('rep.title')}: {report.scope}" if report.scope else t("rep.title"),
+            f"{t('rep.period')}: {report.start.isoformat()} – {report.end.isoformat()}",
+            t("rep.planned_through", date=report.made.isoformat()),
+            t("rep.made_by", date=report.made.isoformat(), user=report.made_by or "–")]
+
+
+XLSX_TITLE_ROWS = 5  # the title block's four lines and a blank one: the summary's header is the row after
+
+
 def write_xlsx(report: Report, out: IO[bytes]) -> None:
-    """A streaming (write-only) workbook: a summary sheet (every person, per week and total), an absence
-    sheet (unexcused in bold red) and, for up to XLSX_SHEET_PER_PERSON people, one sheet per person laid
-    out as the document. Text is stored as text: nothing in a name or note becomes a formula."""
+    """A streaming (write-only) workbook: a summary sheet (the title block, then every person per week and
+    total, then the signature line), an absence sheet (unexcused in bold red), a sheet of the notes on
+    marks and, for up to XLSX_SHEET_PER_PERSON people, one sheet per person laid out as the document.
+    Text is stored as text: nothing in a name or note becomes a formula."""
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
 
@@ -423,10 +437,16 @@ def write_xlsx(report: Report, out: IO[bytes]) -> None:
     sheets = _Sheets(book)
     append, bold = sheets.append, sheets.BOLD
     summary = book.create_sheet(t("rep.sheet_summary"))
-    summary.freeze_panes = "A2"
+    summary.freeze_panes = f"A{XLSX_TITLE_ROWS + 2}"
     widths = [15, 30, 22, 10, 14, 15] + [12] * len(report.codes) + [15, 40]
     for i, width in enumerate(widths, start=1):
         summary.column_dimensions[get_column_letter(i)].width = width
+    block = title_block(report)
+    append(summary, block[:1], sheets.TITLE)
+    for line in block[1:]:
+        append(summary, [line])
+    for _ in range(XLSX_TITLE_ROWS - len(block)):
+        append(summary, [])
     append(summary, columns(report), bold)
     absences = book.create_sheet(t("rep.sheet_absences"))
     absences.freeze_panes = "A2"
@@ -434,8 +454,14 @@ def write_xlsx(report: Report, out: IO[bytes]) -> None:
         absences.column_dimensions[get_column_letter(i)].width = width
     append(absences, [t("rep.col.number"), t("rep.col.name"), t("rep.col.date"), t("rep.col.activity"),
                       t("rep.col.code"), t("rep.col.hours"), t("rep.col.unexcused")], bold)
+    notes = book.create_sheet(t("rep.sheet_notes"))
+    notes.freeze_panes = "A2"
+    for i, width in enumerate([15, 30, 12, 24, 60], start=1):
+        notes.column_dimensions[get_column_letter(i)].width = width
+    append(notes, [t("rep.col.number"), t("rep.col.name"), t("rep.col.date"), t("rep.col.activity"),
+                   t("rep.col.note")], bold)
     own_sheets = report.count <= XLSX_SHEET_PER_PERSON
-    taken = {summary.title.casefold(), absences.title.casefold()}
+    taken = {summary.title.casefold(), absences.title.casefold(), notes.title.casefold()}
     total, yes = t("rep.total"), t("rep.yes")
     for person in report.people:
         for row in person_rows(report, person):
@@ -443,8 +469,12 @@ def write_xlsx(report: Report, out: IO[bytes]) -> None:
         for a in person.absences:
             append(absences, (person.number, person.name, a.date, a.activity, a.label, a.hours,
                               yes if a.unexcused else ""), sheets.UNEXCUSED if a.unexcused else None)
+        for n in person.notes:
+            append(notes, (person.number, person.name, n.date, n.activity, n.text))
         if own_sheets:
             _person_sheet(book.create_sheet(_sheet_title(person.name, taken)), report, person, sheets)
+    append(summary, [])
+    append(summary, [t("rep.attest")])
     book.save(out)
 
 

@@ -80,11 +80,12 @@ def test_xlsx_has_a_frozen_header_and_widths(world: World, tmp_path: Path) -> No
                      "omar.farah", "--format", "xlsx", "--out", str(out), "--user", "omar.farah", "--pin-stdin"]) == 0
     book = load_workbook(out)
     sheet = book["Sammanställning"]
-    assert sheet.freeze_panes == "A2"
-    assert sheet["A1"].value == "Personnummer" and sheet["A1"].font.bold
+    header = report.XLSX_TITLE_ROWS + 1  # below the title block
+    assert sheet.freeze_panes == f"A{header + 1}"
+    assert sheet[f"A{header}"].value == "Personnummer" and sheet[f"A{header}"].font.bold
     assert sheet.column_dimensions["B"].width >= 20
-    assert sheet.max_row == 1 + 20 * 6  # 20 of Omar's people × (5 weeks + total)
-    assert len(book.sheetnames) == 2 + 20  # summary, absences, one sheet per person
+    assert sheet.max_row == header + 20 * 6 + 2  # 20 of Omar's people × (5 weeks + total), the signature line
+    assert len(book.sheetnames) == 3 + 20  # summary, absences, notes, one sheet per person
 
 
 def test_every_report_run_is_audited(world: World) -> None:
@@ -180,7 +181,7 @@ def test_pdf_and_xlsx_documents(world: World, tmp_path: Path, lang: str) -> None
         from openpyxl import load_workbook
 
         book = load_workbook(xlsx)
-        sheet = book[book.sheetnames[2]]
+        sheet = book[book.sheetnames[3]]
         cells = [c for row in sheet.iter_rows() for c in row if c.value is not None]
         unexcused = [c for c in cells if c.value == "2026-11-23"]
         assert unexcused and unexcused[0].font.color.rgb.endswith("C00000")
@@ -214,6 +215,42 @@ def test_xlsx_keeps_formula_and_error_texts_as_text_in_plain_rows(world: World, 
     summary = book["Sammanställning"]
     totals = [row for row in summary.iter_rows(min_row=2) if row[3].value == "Totalt"]
     assert len(totals) == 20 and all(c.font.bold for row in totals for c in row if c.value is not None)
-    assert not [c for c in summary[3] if c.font.bold]  # a week's row is plain
+    assert not [c for c in summary[report.XLSX_TITLE_ROWS + 2] if c.font.bold]  # a week's row is plain
     red = [row for row in book["Frånvaro"].iter_rows(min_row=2) if row[1].value == "=1+2, #N/A"]
     assert red and red[0][2].font.color.rgb.endswith("C00000") and red[0][2].fill.fgColor.rgb.endswith("FDE2E2")
+
+
+def test_whole_programme_xlsx_says_period_made_by_notes_and_signature(world: World, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The whole programme's workbook (streamed, no sheet per person) is a document too: a title block
+    with the period, how far planned hours count and who made it when; the notes on marks in a sheet of
+    their own; a signature line below the summary. In both languages, from the catalog."""
+    from openpyxl import load_workbook
+
+    from store.i18n import set_language
+
+    monkeypatch.setattr(report, "XLSX_SHEET_PER_PERSON", 10)  # as at 100 000 people: no sheet per person
+    pid = world.people[3]
+    attendance.mark(world.db, "omar.farah", pid, world.activity_id, dt.date(2026, 11, 23), "unexcused",
+                    note="kom inte, ringde inte")
+    for lang, words in (("sv", ("Närvarorapport: alla", "Period: 2026-11-01 – 2026-11-30",
+                                "Planerade timmar räknas till och med 2026-11-24.", "Gjord 2026-11-24 av omar.farah.",
+                                "Attesteras av:", "Anteckningar")),
+                        ("en", ("Attendance report: everyone", "Period: 2026-11-01 – 2026-11-30",
+                                "Planned hours count up to and including 2026-11-24.", "Made on 2026-11-24 by omar.farah.",
+                                "Approved by:", "Notes"))):
+        out = tmp_path / f"alla-{lang}.xlsx"
+        argv = ["report", "narvaro", "--month", "2026-11", "--format", "xlsx", "--db", str(world.path), "--user",
+                "omar.farah", "--pin-stdin", "--out", str(out), "--reason", "utbetalning", "--lang", lang]
+        assert cli.main(argv) == 0
+        book = load_workbook(out)
+        title, period, planned, made, sign, sheet = words
+        summary = book.worksheets[0]
+        assert [summary.cell(row=i, column=1).value for i in range(1, 5)] == [title, period, planned, made]
+        assert summary["A1"].font.bold
+        last = summary.cell(row=summary.max_row, column=1).value
+        assert last.startswith(sign) and "____" in last
+        assert book.sheetnames[2] == sheet and len(book.sheetnames) == 3
+        notes = [row for row in book[sheet].iter_rows(min_row=2, values_only=True)]
+        assert [r for r in notes if r[2] == "2026-11-23" and r[4] == "kom inte, ringde inte"]
+    set_language("sv")

@@ -108,8 +108,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "att.bad_status": ("Okänd status ”{value}” (välj närvarande, delvis, sjuk, vab, giltig eller ogiltig).",
                        "Unknown status “{value}” (choose present, partial, sick, vab, excused or unexcused)."),
     "att.bad_hours": ("Timmar måste vara 0,5–{max} i steg om 0,5.", "Hours must be 0.5–{max} in steps of 0.5."),
-    "att.bad_reason": ("Okänd frånvarokod ”{value}” för den statusen (välj {known}).",
-                       "Unknown absence code “{value}” for that status (choose {known})."),
+    "att.bad_reason": ("Frånvarokoden ”{value}” hör inte till status ”{status}”; giltiga koder: {known}.",
+                       "The absence code “{value}” does not belong to the status “{status}”; valid codes: {known}."),
     "att.unknown_person": ("Ingen deltagare med {value}.", "No participant with {value}."),
     "att.unknown_activity": ("Ingen aktivitet som heter ”{value}”.", "No activity named “{value}”."),
     # milestones
@@ -840,6 +840,12 @@ CATALOG.update({
     "rep.col.unexcused": ("Ogiltig", "Unexcused"),
     "rep.sheet_summary": ("Sammanställning", "Summary"),
     "rep.sheet_absences": ("Frånvaro", "Absences"),
+    "rep.sheet_notes": ("Anteckningar", "Notes"),
+    "rep.col.note": ("Anteckning vid markeringen", "Note on the mark"),
+    "rep.planned_through": ("Planerade timmar räknas till och med {date}.", "Planned hours count up to and including {date}."),
+    "rep.made_by": ("Gjord {date} av {user}.", "Made on {date} by {user}."),
+    "rep.attest": ("Attesteras av: ______________________________   Datum: ______________",
+                   "Approved by: ______________________________   Date: ______________"),
     "rep.yes": ("ja", "yes"), "rep.no": ("nej", "no"),
     "rep.absences": ("Frånvaro", "Absences"),
     "rep.no_absences": ("Ingen registrerad frånvaro under perioden.", "No absence recorded in the period."),
@@ -1158,8 +1164,12 @@ def text_in(lang: str, key: str, **params: object) -> str:
         # Plural forms in the text itself: "{n} {n|träff|träffar}" – one for exactly 1 (as a number or as the
         # text a caller wrote it in, "1"), the other otherwise; chosen before numbers are written out.
         text = _PLURAL.sub(lambda m: m.group(2) if _is_one(params.get(m.group(1))) else m.group(3), text)
-        # Numbers the way the language writes them: "31,5" in Swedish, whatever the catalog's format spec.
-        params = {k: i18n.num_in(lang, v, 2) if isinstance(v, float) else v for k, v in params.items()}
+        # Numbers the way the language writes them: "31,5" in Swedish, whatever the catalog's format spec;
+        # a count (a parameter with a plural form in either language) with its thousands: "87 674", "87,674".
+        counts = {m.group(1) for m in _PLURAL.finditer(entry[0] + entry[1])}
+        params = {k: i18n.num_in(lang, v, 2) if isinstance(v, float)
+                  else i18n.num_in(lang, v, 0) if k in counts and isinstance(v, int) and not isinstance(v, bool)
+                  else v for k, v in params.items()}
         text = _NUMBER_SPEC.sub(r"{\1}", text)
     try:
         return text.format(**params)

@@ -743,13 +743,10 @@ class AttendanceScreen(Screen):
         if roll.activity_id is None:
             header.update(t("att.pick_session"))
             return
-        text = t("att.roll_header", activity=roll.activity_name, day=calendar.day_line(roll.day),
-                 marked=roll.marked_count(), enrolled=len(roll.people))
-        if roll.cancelled:
-            text += " · " + t("att.session_cancelled")
-        elif roll.day > clock.today():
-            text += " · " + t("att.future_day")
-        _show_line(header, text)
+        tail = (" · " + t("att.session_cancelled") if roll.cancelled
+                else " · " + t("att.future_day") if roll.day > clock.today() else "")
+        _show_line(header, _roll_header(roll.activity_name, roll.day, roll.marked_count(), len(roll.people), tail,
+                                        header.content_region.width))
 
     def action_change_day(self, delta: int) -> None:
         self._go_to(self.day + dt.timedelta(days=delta))
@@ -853,6 +850,26 @@ class AttendanceScreen(Screen):
         self.open_current_session()
 
 
+
+
+def _roll_header(activity: str, day: dt.date, marked: int, enrolled: int, tail: str, room: int) -> str:
+    """The roll call's header on one line where it can be: the whole day line, or without its year, or the
+    activity's name shortened with "…"; the day, the count and the state are never cut (a pane too narrow
+    for even those wraps)."""
+    def line(name: str, day_text: str) -> str:
+        return t("att.roll_header", activity=name, day=day_text, marked=marked, enrolled=enrolled) + tail
+
+    full = calendar.day_line(day)
+    text = line(activity, full)
+    if room <= 0 or cell_len(text) <= room:
+        return text
+    short = full.replace(f" {day.year},", ",")
+    text = line(activity, short)
+    over = cell_len(text) - room
+    if over <= 0:
+        return text
+    keep = max(4, len(activity) - over - 1)
+    return line(activity[:keep].rstrip() + "…", short) if keep < len(activity) else text
 
 
 def _show_line(line: Static, text: str) -> None:
