@@ -249,3 +249,30 @@ def test_the_pdf_shows_every_absence_label_whole(world: World, tmp_path: Path, l
     assert "…" not in text, text
     for label in labels:
         assert label in text, (label, text)
+
+
+@pytest.mark.parametrize("lang, said", [("sv", "0 rader importerade, 0 oförändrade, 1\u00a0234 avvisade."),
+                                        ("en", "0 rows imported, 0 unchanged, 1,234 rejected.")])
+def test_a_big_count_is_written_with_its_thousands(world: World, tmp_path: Path, capsys: pytest.CaptureFixture,
+                                                   lang: str, said: str) -> None:
+    """`arena import` of 1 234 rows: "1 234" (a no-break space) in Swedish, "1,234" in English; a year or a
+    line number in a sentence is not a count and keeps its digits ("rad 1235")."""
+    file = write(tmp_path / "närvaro.csv", HEADER,
+                 *(f"nobody-{n};Arbetsträning café;{DAY};närvarande;;;" for n in range(1234)))
+    assert import_attendance(world, file, "--lang", lang) == 2
+    captured = capsys.readouterr()
+    assert captured.out.strip() == said, captured.out
+    assert ("rad 1235:" if lang == "sv" else "line 1235:") in captured.err
+
+
+@pytest.mark.parametrize("lang, said", [
+    ("sv", "Frånvarokoden ”LÄKARE” hör inte till status ”Sjuk”; giltiga koder: SJUK."),
+    ("en", "The absence code “LÄKARE” does not belong to the status “Sick”; valid codes: SJUK.")])
+def test_a_code_of_another_status_names_the_status_and_its_codes(
+        world: World, tmp_path: Path, capsys: pytest.CaptureFixture, lang: str, said: str) -> None:
+    p = world.people
+    file = write(tmp_path / "närvaro.csv", HEADER, f"{p[0]};Arbetsträning café;{DAY};sjuk;;LÄKARE;")
+    assert import_attendance(world, file, "--lang", lang) == 2
+    err = capsys.readouterr().err
+    assert said in err, err
+    assert rows(world, "SELECT count(*) FROM attendance") == [(0,)]
