@@ -605,3 +605,28 @@ async def test_registering_a_probable_duplicate_asks_then_opens_the_existing_or_
         assert type(app.screen).__name__ == "CaseCardScreen" and app.screen.participant.id != existing
     assert count(world, people) == 2
     assert count(world, "SELECT count(*) FROM audit_event WHERE action = 'create_despite_duplicate'") == 1
+
+
+async def test_the_roll_call_header_stays_one_line_at_120_columns_with_a_long_name(world: World) -> None:
+    """A long activity name and a two-digit count ("· 12/25 markerade"): the header keeps to one line by
+    shortening the activity's name, never the day, the count or "markerade"; after a resize to 80 too."""
+    from store import activities
+
+    activities.edit(world.db, "setup", world.activity_id, name="Arbetsträning lager och second hand grupp 2 förmiddag")
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f3")
+        await settle(pilot, app)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        await pilot.press(*["n"] * 12)
+        await settle(pilot, app)
+        header = app.screen.query_one("#roll-header")
+        text = str(header.render())
+        assert "12/25 markerade" in text and "v. 48" in text and "…" in text, text
+        assert header.size.height == 1, text
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot, app)
+        await wait_until_async(lambda: "…" in str(header.render()) and header.size.height == 1, "the header refitted")
+        assert "12/25 markerade" in str(header.render())

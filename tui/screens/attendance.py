@@ -587,6 +587,7 @@ class AttendanceScreen(Screen):
                 table = tables.first()
                 for session in self.sessions:
                     table.add_row(*self._session_cells(session), key=session.session_id)
+        self.call_after_refresh(self.refresh_roll_header)  # the header fitted to the pane's new width
 
     def _session_cells(self, session: Session) -> tuple[object, ...]:
         """One line per session: the name shortened to the column (labels.short_name), the numbers shown."""
