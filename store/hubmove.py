@@ -41,7 +41,11 @@ def import_share(source, target: PgShare, key: bytes) -> Imported:  # noqa: ANN0
                     or sync.REQUEST.match(name)):
                 result.ignored += 1
                 continue
-            data = source.read(ws, name)
+            try:
+                data = source.read(ws, name)
+            except sealed.BadFile:  # a folder named like a file: not Arena's, not copied
+                result.ignored += 1
+                continue
             if have.get(name) == hashlib.sha256(data).digest():
                 result.present += 1
             elif name not in have:

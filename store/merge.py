@@ -171,7 +171,7 @@ class Summary:
     sent: int = 0
     received: int = 0
     conflicts: int = 0
-    quarantined: int = 0  # files quarantined by this sync
+    quarantined: int = 0  # files in quarantine after this sync (sync.in_quarantine), not only those it put there
     waiting: int = 0  # rows waiting for a parent
     stale: int = 0  # of those, rows that already waited at an earlier sync
     problems: list[str] = field(default_factory=list)

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import RowMapping
+from sqlalchemy import Connection, RowMapping
 
 from store import changes, clock, merge, settings, snapshot
 from store.db import Database
@@ -59,6 +59,8 @@ class DirShare:
         self.root = Path(root)
         try:
             retrying(lambda: os.listdir(self.root), missing_is_final=False)
+        except NotADirectoryError as error:  # a file given where the share's folder belongs
+            raise ArenaError("sync.share_not_folder", path=str(root)) from error
         except OSError as error:
             raise ArenaError("sync.share_missing", path=str(root)) from error
         self.ops = self.root / "ops"
@@ -84,11 +86,17 @@ class DirShare:
             if not folder.is_dir():
                 os.listdir(self.root)
                 return []
-            return sorted(e.name for e in os.scandir(folder) if not e.name.startswith(".") and e.is_file())
+            # a folder named like an ops file is listed too: reading it fails and it is quarantined, never passed over
+            return sorted(e.name for e in os.scandir(folder)
+                          if not e.name.startswith(".") and (e.is_file() or OPS_NAME.match(e.name)))
         return [n for n in retrying(listing) if not (m := OPS_NAME.match(n)) or int(m[2]) > after]
 
     def read(self, workstation: str, name: str) -> bytes:
-        return retrying((self.ops / workstation / name).read_bytes)
+        """The file's bytes; a folder in its place is a damaged file (BadFile), not an unreachable share."""
+        try:
+            return retrying((self.ops / workstation / name).read_bytes)
+        except IsADirectoryError as error:
+            raise BadFile("bad.not_a_file") from error
 
     def write_once(self, workstation: str, name: str, data: bytes) -> None:
         folder = self.ops / workstation
@@ -147,7 +155,10 @@ def check_share(db: Database, share: Share, key: bytes) -> str:
     with the key); a database that has seen a marker refuses a share without one (an empty mount point)."""
     with db.read() as conn:
         known = settings.read(conn, "sync.programme")
-    data = _read_marker(share, patient=bool(known))
+    try:
+        data = _read_marker(share, patient=bool(known))
+    except BadFile as error:  # a folder where the marker belongs
+        raise ArenaError("sync.marker_damaged", path=_marker_shown(share)) from error
     if data is None:
         if known:  # a file share not mounted; a database hub that is another (or a new, empty) database
             raise ArenaError("sync.hub_empty" if is_database_url(str(share)) else "sync.not_mounted", path=str(share))
@@ -159,8 +170,10 @@ def check_share(db: Database, share: Share, key: bytes) -> str:
         data = share.read(MARKER_FOLDER, MARKER)
     try:
         programme = str(open_note(key, data)["programme"])
-    except (BadFile, KeyError) as error:
-        raise ArenaError("sync.wrong_key", path=str(share)) from error
+    except BadFile as error:
+        raise _marker_refused(share, key, error.reason) from error
+    except KeyError as error:  # opened with this key, but not what a marker holds
+        raise ArenaError("sync.marker_damaged", path=_marker_shown(share)) from error
     if known and known != programme:
         raise ArenaError("sync.other_programme", path=str(share))
     if not known:
@@ -169,23 +182,50 @@ def check_share(db: Database, share: Share, key: bytes) -> str:
     return programme
 
 
-def _key_fits_existing_files(share: Share, key: bytes) -> None:
-    """Before a marker is written on a share that already holds files (from a release without markers):
-    the key must open at least one of them, or it is the wrong key and writing a marker would lock out
-    every workstation that has the right one."""
+def _marker_shown(share: Share) -> str:
+    """Where the marker is, as IT finds it (a path on a file share)."""
+    if isinstance(share, DirShare):
+        return str(share.ops / MARKER_FOLDER / MARKER)
+    return f"{share} ({MARKER_FOLDER}/{MARKER})"
+
+
+def _marker_refused(share: Share, key: bytes, reason: str) -> ArenaError:
+    """Why the marker cannot be opened, told apart: not a marker at all (damaged); a marker this key does
+    not open while it opens the share's files (the marker is damaged, the key is right); while it opens none
+    of them (the wrong key); or with no file to try the key on (either: the line says how to tell)."""
+    if reason != "bad.key":
+        return ArenaError("sync.marker_damaged", path=_marker_shown(share))
+    fits = _key_fits(share, key)
+    if fits:
+        return ArenaError("sync.marker_damaged", path=_marker_shown(share))
+    if fits is None:
+        return ArenaError("sync.wrong_key_or_marker", path=_marker_shown(share))
+    return ArenaError("sync.wrong_key", path=str(share))
+
+
+def _key_fits(share: Share, key: bytes) -> bool | None:
+    """Whether the key opens the share's ops files: True when one of them opens, False when none of up to
+    eight does, None when there is none to try."""
     tried = 0
     for ws in share.workstations():
         for name in share.files(ws):
             if not OPS_NAME.match(name):
                 continue
-            tried += 1
             try:
                 decode_ops(key, share.read(ws, name), ws, name)
-                return
+                return True
             except BadFile:
+                tried += 1
                 if tried >= 8:
-                    break
-    if tried:
+                    return False
+    return False if tried else None
+
+
+def _key_fits_existing_files(share: Share, key: bytes) -> None:
+    """Before a marker is written on a share that already holds files (from a release without markers):
+    the key must open at least one of them, or it is the wrong key and writing a marker would lock out
+    every workstation that has the right one."""
+    if _key_fits(share, key) is False:
         raise ArenaError("sync.wrong_key", path=str(share))
 
     def close(self) -> None:
@@ -401,6 +441,10 @@ def pull(db: Database, share: Share, key: bytes, summary: Summary) -> None:
             except OSError as error:  # the share is unreachable: not the file's fault, try again next sync
                 summary.problems.append(f"{where}: {t(os_reason(error))}")
                 break
+            except BadFile as error:  # not a file at all (a folder by that name): quarantined like a damaged one
+                if merge.quarantine(db, where, error.reason, merge.fingerprint(key, b"")):
+                    summary.problems.append(f"{where}: {error}")
+                continue
             fp = merge.fingerprint(key, data)
             if where in known_bad and known_bad[where] == fp:
                 continue  # unchanged since it was found bad
@@ -408,7 +452,6 @@ def pull(db: Database, share: Share, key: bytes, summary: Summary) -> None:
                 _, ops = decode_ops(key, data, ws, name)
             except BadFile as error:
                 if merge.quarantine(db, where, error.reason, fp):  # the key: said in the reader's language
-                    summary.quarantined += 1
                     summary.problems.append(f"{where}: {error}")
                 continue
             if where in known_bad:
@@ -496,6 +539,8 @@ def sync(db: Database, share: Share, key: bytes, *, from_snapshot: bool = True,
         if summary.stuck:
             _ask_for_snapshots(db, share, key, summary)
         _check_tamper(db, summary)
+        with db.read() as conn:  # what is in quarantine now, not only what this sync put there
+            summary.quarantined = len(in_quarantine(conn))
     except OSError as error:
         where = error.filename or share  # the file or folder that failed, not only the share
         summary.problems.append(f"{where}: {t(os_reason(error))}")
@@ -562,6 +607,19 @@ class Status:
         return not self.last_at or not self.last_ok or bool(self.quarantined)
 
 
+def in_quarantine(conn: Connection) -> list[tuple[str, str]]:
+    """The files in quarantine, (file, reason) each, but those whose content arrived another way (a
+    snapshot, a later file): what a sync's count and `--status` both say."""
+    done = applied(conn)
+    bad = []
+    for file, reason in conn.exec_driver_sql("SELECT file, reason FROM quarantine ORDER BY file"):
+        m = OPS_NAME.match(file.split("/", 1)[-1])
+        if m and int(m[2]) <= done.get(file.split("/", 1)[0], 0):
+            continue
+        bad.append((file, reason))
+    return bad
+
+
 def status(db: Database) -> Status:
     """What the last sync did and what waits now, without touching the share."""
     with db.read() as conn:
@@ -570,13 +628,7 @@ def status(db: Database) -> Status:
         own = conn.exec_driver_sql("SELECT count(*) FROM change_log WHERE workstation_id = ? AND ws_seq > ?",
                                    (db.workstation_id, published)).scalar_one()
         waiting = conn.exec_driver_sql("SELECT count(*) FROM sync_pending").scalar_one()
-        done = applied(conn)
-        bad = []
-        for r in conn.exec_driver_sql("SELECT file, reason FROM quarantine ORDER BY file"):
-            m = OPS_NAME.match(r.file.split("/", 1)[-1])
-            if m and int(m[2]) <= done.get(r.file.split("/", 1)[0], 0):
-                continue  # what it held arrived another way (a snapshot, a later file)
-            bad.append(f"{r.file}: {t(r.reason)}")  # a catalog key (an older release: its own words)
+        bad = [f"{file}: {t(reason)}" for file, reason in in_quarantine(conn)]  # a catalog key (or an older release's words)
     return Status(last.get("at", ""), _last_line(last), bool(last.get("ok", False)), waiting, bad, own)
 
 

@@ -16,6 +16,7 @@ from store.i18n import ArenaError
 from tui import cli
 
 from .conftest import PIN, TODAY, make_world
+from .hubs import DirHub
 from .test_retention import old_world  # noqa: F401 -- fixture
 from .test_sync import assert_same, key, run_sync  # noqa: F401 -- fixtures
 from .waiting import next_millisecond, record_notices
@@ -419,3 +420,88 @@ def test_the_change_log_guard_sees_a_write_past_the_change_log(tmp_path_factory:
     con.close()
     found = unlogged(path)
     assert len(found) == 2 and "phone" in found[0] and "milestone_stage raw" in found[1]
+
+
+def cli_sync(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
+    """`arena sync ...` through the real CLI: its exit status, stdout, stderr."""
+    code = cli.main(["sync", *args])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+def test_a_damaged_marker_is_said_to_be_damaged_not_the_key(tmp_path: Path, hub, key: Path,
+                                                           capsys: pytest.CaptureFixture) -> None:
+    """The key is right and the marker is broken: the line names the marker and its backup, never a key
+    the admin already has. A marker made with another key (the key opens none of the share's files) is
+    the wrong key; with no file to try the key on, the line says how to tell the two apart."""
+    a, b_path = two_stations(tmp_path, hub, key)
+    marker = hub.get(sync.MARKER_FOLDER, sync.MARKER)
+    flipped = marker[:-3] + bytes([marker[-3] ^ 1]) + marker[-2:]
+    for damaged in (b"junk\n", flipped, marker[:20]):
+        hub.put(sync.MARKER_FOLDER, sync.MARKER, damaged)
+        for lang, words in (("sv", ("markeringsfil", "är skadad", "säkerhetskopia")),
+                            ("en", ("marker file", "is damaged", "backup"))):
+            code, out, err = cli_sync(capsys, "--db", str(b_path), "--share", hub.spec, "--key", str(key), "--lang", lang)
+            assert code == 2 and out == "" and err.count("\n") == 1, err
+            assert all(word in err for word in words) and "arena.key" not in err, err
+    hub.put(sync.MARKER_FOLDER, sync.MARKER, marker)
+    wrong = sync.new_key(tmp_path / "wrong.key")  # a readable marker, made with another key than this one
+    code, _, err = cli_sync(capsys, "--db", str(b_path), "--share", hub.spec, "--key", str(wrong))
+    assert code == 2 and "Programnyckeln passar inte" in err and "skadad" not in err
+    assert run_sync(b_path, hub, key).ok
+    if hub.kind == "pg":
+        return
+    lone = tmp_path / "lone"  # a share with a marker and no other file: nothing to try the key on
+    lone.mkdir()
+    assert run_sync(tmp_path / "c.db", DirHub(lone), key).ok  # a new, empty workstation writes the marker
+    (lone / "ops" / sync.MARKER_FOLDER / sync.MARKER).write_bytes(flipped)
+    code, _, err = cli_sync(capsys, "--db", str(tmp_path / "c.db"), "--share", str(lone), "--key", str(key),
+                            "--lang", "en")
+    assert code == 2 and err.count("\n") == 1 and "Compare arena.key with IT's copy" in err and "backup" in err
+
+
+def test_a_share_that_is_missing_or_a_file_says_what_to_do(tmp_path: Path, key: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture) -> None:
+    from store import share
+
+    monkeypatch.setattr(share, "RETRY_DELAYS", (0.01,))  # a missing folder is waited for a moment first
+    database = str(tmp_path / "a.db")
+    for lang, missing, not_folder in (("sv", ("går inte att nå", "monterad", "sökvägen"), "är en fil, inte en mapp"),
+                                      ("en", ("cannot be reached", "mounted", "path"), "is a file, not a folder")):
+        code, out, err = cli_sync(capsys, "--db", database, "--share", str(tmp_path / "gone"), "--key", str(key),
+                                  "--lang", lang)
+        assert code == 2 and out == "" and err.count("\n") == 1 and all(word in err for word in missing), err
+        code, out, err = cli_sync(capsys, "--db", database, "--share", str(key), "--key", str(key), "--lang", lang)
+        assert code == 2 and out == "" and err.count("\n") == 1 and not_folder in err, err
+
+
+def test_a_folder_named_like_an_ops_file_is_quarantined_not_passed_over(tmp_path: Path, hub, key: Path,
+                                                                      capsys: pytest.CaptureFixture) -> None:
+    if hub.kind == "pg":
+        pytest.skip("a directory's accident: a PostgreSQL hub holds no folders")
+    a, b_path = two_stations(tmp_path, hub, key)
+    stranger = "e" * 8 + "-0000-4000-8000-" + "0" * 12
+    (hub.path / "ops" / stranger / "000000000001-000000000002.ops").mkdir(parents=True)
+    for lang, line, problem in (("sv", "1 i karantän", "en mapp, inte en fil"), ("en", "1 quarantined", None)):
+        code, out, err = cli_sync(capsys, "--db", str(b_path), "--share", hub.spec, "--key", str(key), "--lang", lang)
+        assert code == 1 and out.count("\n") == 1 and line in out and "Synk klar" not in out, out
+        assert problem is None or problem in err, err  # said once, when it is found
+    assert cli.main(["sync", "--status", "--db", str(b_path)]) == 1
+    assert "000000000001-000000000002.ops: en mapp, inte en fil" in capsys.readouterr().out
+    assert not run_sync(a.path, hub, key).ok  # every workstation that reads the folder says so
+
+
+def test_the_quarantine_count_is_what_is_in_quarantine(tmp_path: Path, hub, key: Path,
+                                                       capsys: pytest.CaptureFixture) -> None:
+    """A junk file from another workstation: every sync until it is dealt with says "1 i karantän" and
+    exits 1 (not only the sync that found it), and so does --status."""
+    _, b_path = two_stations(tmp_path, hub, key)
+    stranger = "e" * 8 + "-0000-4000-8000-" + "0" * 12
+    hub.put(stranger, "000000000001-000000000002.ops", b"junk\n")
+    for lang, words in (("sv", "1 i karantän"), ("sv", "1 i karantän"), ("en", "1 quarantined")):
+        code, out, _ = cli_sync(capsys, "--db", str(b_path), "--share", hub.spec, "--key", str(key), "--lang", lang)
+        assert code == 1 and out.count("\n") == 1 and words in out, out
+    assert cli.main(["sync", "--status", "--db", str(b_path)]) == 1
+    out = capsys.readouterr().out
+    assert "1 i karantän" in out and f"i karantän: {stranger}/000000000001-000000000002.ops" in out, out
