@@ -94,4 +94,5 @@ async def test_keys_typed_after_a_search_that_fails_are_dropped_with_a_line(
         assert app.screen.query_one("#search-input", Input).value == "ander"  # not 'anderxy'
         said = lambda: [str(n.message) for n in app.notices]  # noqa: E731
         assert any("misslyckades. Skriv det igen" in line for line in said())
+        assert any("disk I/O error" in line for line in said())  # the failure's own line
     app.db.dispose()

@@ -290,13 +290,15 @@ class ArenaApp(AppBase):
                 self._unheld.set()  # (from a worker thread too: the waiter looks again every few ms)
             token  # noqa: B018 -- kept alive so its id is not reused while held
 
-        def drop() -> None:
+        def drop(failure: str | None = None) -> None:
             try:
                 asyncio.get_running_loop()
             except RuntimeError:  # in a worker thread: on the UI thread
                 with contextlib.suppress(RuntimeError):  # the app has closed
-                    self.call_from_thread(drop)
+                    self.call_from_thread(drop, failure)
                 return
+            if failure:  # (a screen's worker's failure does not reach the app's handler: said here)
+                self.notify(failure, severity="error", timeout=8)
             if self.keys_waiting():
                 self.notify(t("keys.dropped"), severity="warning", timeout=8)
             self.drop_held_keys()

@@ -34,15 +34,21 @@ class KeyHold:
     are dropped with one line, never delivered to the screen beneath). Either may be called more than once,
     and from a worker thread."""
 
-    def __init__(self, release: Callable[[], None], drop: Callable[[], None]) -> None:
+    def __init__(self, release: Callable[[], None], drop: Callable[[str | None], None]) -> None:
         self._release = release
         self._drop = drop
+
+    @classmethod
+    def nothing(cls) -> KeyHold:
+        """No keys held."""
+        return cls(lambda: None, lambda _: None)
 
     def __call__(self) -> None:
         self._release()
 
-    def drop(self) -> None:
-        self._drop()
+    def drop(self, failure: str | None = None) -> None:
+        """`failure`: the failed read's line, said with it."""
+        self._drop(failure)
 
 
 class AppBase(App[object]):

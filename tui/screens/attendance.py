@@ -43,7 +43,7 @@ def _nothing() -> None:
     """No keys held."""
 
 
-_HELD_NOTHING = KeyHold(_nothing, _nothing)  # no keys held
+_HELD_NOTHING = KeyHold.nothing()  # no keys held
 
 
 SAVED_TOAST_AFTER = 0.4  # seconds without a new saved mark before the "saved" toast shows
@@ -552,8 +552,8 @@ class AttendanceScreen(Screen):
         (shown, replaced by a newer read, failed: the app says what failed)."""
         try:
             show(self, self._show_sessions, day, store_call(self.app, attendance.sessions, db, day, leader), follow)
-        except StoreFailed:
-            release.drop()  # typed for a roll call that could not be read: dropped, with a line
+        except StoreFailed as failed:
+            release.drop(str(failed))  # typed for a roll call that could not be read: dropped, with a line
             raise
         finally:
             release()
@@ -716,8 +716,8 @@ class AttendanceScreen(Screen):
             found = store_call(self.app, lambda: (attendance.roll_call(db, login, aid, day, sid),
                                                   attendance.is_cancelled(db, aid, day, session_id=sid)))
             show(self, self._show_roll, session, day, found, focus, sessions)
-        except StoreFailed:
-            release.drop()  # typed for a roll call that could not be read: dropped, with a line
+        except StoreFailed as failed:
+            release.drop(str(failed))  # typed for a roll call that could not be read: dropped, with a line
             raise
         finally:
             release()

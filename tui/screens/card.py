@@ -145,8 +145,8 @@ class CaseCardScreen(MilestoneKeys, Screen):
 
         try:
             data = store_call(self.app, load)
-        except StoreFailed:
-            show(self, self._load_failed)  # the keys held for the card are dropped; the app says what failed
+        except StoreFailed as failed:
+            show(self, self._load_failed, str(failed))  # the keys held for the card are dropped; the app says what failed
             raise
         show(self, self._show, data)
 
@@ -155,10 +155,10 @@ class CaseCardScreen(MilestoneKeys, Screen):
         if self._release is not None:
             self._release()
 
-    def _load_failed(self) -> None:
+    def _load_failed(self, failure: str) -> None:
         self._loaded = True
         if self._release is not None:
-            self._release.drop()  # typed for a card that could not be read: never to what is beneath
+            self._release.drop(failure)  # typed for a card that could not be read: never to what is beneath
 
     def on_unmount(self) -> None:
         self._first_shown()

@@ -30,10 +30,6 @@ from tui.footer import ArenaFooter
 DEBOUNCE = 0.15
 
 
-def _nothing() -> None:
-    pass
-
-
 class ResultTable(DataTable):
     BINDINGS = [Binding("enter", "open", "key.open", id="open_case")]
 
@@ -70,7 +66,7 @@ class SearchScreen(Screen):
         self._timer: Timer | None = None
         self._query = ""
         self._focus_when_ready = False  # Enter was pressed before the results arrived
-        self._release: KeyHold = KeyHold(_nothing, _nothing)
+        self._release: KeyHold = KeyHold.nothing()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -117,17 +113,17 @@ class SearchScreen(Screen):
     def _search(self, db: Database, login: str, query: str, lang: str) -> None:
         try:
             hits = store_call(self.app, cases.search, db, query, login=login, lang=lang)
-        except StoreFailed:
-            show(self, self._failed, query)
+        except StoreFailed as failed:
+            show(self, self._failed, query, str(failed))
             raise  # the app says what failed (logged already)
         show(self, self._show, query, hits)
 
-    def _failed(self, query: str) -> None:
+    def _failed(self, query: str, failure: str) -> None:
         """The search failed: no results, and the keys typed after Enter for them are dropped (never
         typed into the field or anything else)."""
         if self._focus_when_ready and query == self._query.strip():
             self._focus_when_ready = False
-            self._release.drop()
+            self._release.drop(failure)
         self._show(query, [])
 
     def run_search_now(self) -> None:
