@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from pathlib import Path
@@ -865,7 +865,8 @@ IMPORT_SPEC: dict[str, tuple[str, ...]] = {
 }
 
 
-def import_csv(db: Database, login: str, path: str | Path, *, all_or_nothing: bool = False) -> ImportReport:
+def import_csv(db: Database, login: str, path: str | Path, *, all_or_nothing: bool = False,
+               progress: Callable[[str, int, int], None] | None = None) -> ImportReport:
     """Import a paper list (CSV or XLSX, as Excel writes it): each row through the same rules as a key
     press. A file that cannot be read raises one ArenaError naming why; a bad row is refused by line.
     Rows are checked without the write lock and written in short chunks (`store.bulk`), so the roll call

@@ -167,14 +167,16 @@ def run(db: Database, login: str, rows: Iterable[tuple[int, Any]], *,
         check: Callable[[Tx, Any], Any], write: Callable[[Tx, Any], tuple[bool, Any]],
         undo: Callable[[Tx, Any], None], all_or_nothing: bool = False,
         rejected: list[tuple[int, Message]] | None = None,
-        prepare: Callable[[Tx, list[Any]], None] | None = None) -> BulkReport:
+        prepare: Callable[[Tx, list[Any]], None] | None = None,
+        progress: Callable[[str, int, int], None] | None = None) -> BulkReport:
     """Check every row (`check(tx, row)` on a read transaction returns the payload to stage or raises
     ArenaError), then write the staged payloads in chunks (`write(tx, payload)` returns (changed, undo
     value)); `undo(tx, value)` puts a row back. `rejected` collects rows the caller refused before the
     check while `rows` was read (complete once `rows` is exhausted). `prepare(tx, payloads)`, if given,
     reads at the start of each write transaction what `write` will need of those rows, in a few queries
     instead of some per row (kept in `tx.memo`, which `write` reads; `tx.bulk` is set in the checking and
-    the writing transactions)."""
+    the writing transactions). `progress(stage, done, total)` is told after every batch checked ("check",
+    rows read, 0) and every chunk written ("write", rows written, rows staged)."""
     report = BulkReport()
     with Staging(db) as staging:
         batch: list[tuple[int, Any]] = []
@@ -194,6 +196,8 @@ def run(db: Database, login: str, rows: Iterable[tuple[int, Any]], *,
                     exhausted = True
             staging.add(batch)
             batch.clear()
+            if progress is not None:
+                progress("check", staging.count + len(report.rejected), 0)
         report.rejected.extend(rejected or [])
         report.rejected.sort(key=lambda refused: refused[0])
         if all_or_nothing and report.rejected:
@@ -221,6 +225,8 @@ def run(db: Database, login: str, rows: Iterable[tuple[int, Any]], *,
                 report.unchanged += counts[1]
                 if all_or_nothing:
                     staging.remember(done)
+                if progress is not None:
+                    progress("write", report.imported + report.unchanged + len(report.rejected), staging.count)
         db.make_durable()
     report.rejected.sort(key=lambda refused: refused[0])
     return report

@@ -61,7 +61,7 @@ def _plan(text: str) -> tuple[float, ...]:
 
 
 def import_file(db: Database, login: str, path: str | Path, *, all_or_nothing: bool = False,
-                progress: Callable[[int], None] | None = None) -> ImportReport:
+                progress: Callable[[str, int, int], None] | None = None) -> ImportReport:
     """Rows are read from the file as they are needed, never all at once: a first pass keeps only a
     digest per line to find one person on rows that disagree; then `store.bulk` checks the rows on short
     read transactions into a staging file and writes them in short chunks (the workstation goes on
@@ -157,9 +157,7 @@ def import_file(db: Database, login: str, path: str | Path, *, all_or_nothing: b
 
     def rows() -> Iterator[tuple[int, dict]]:
         with tabular.read(path) as again:
-            for done, r in enumerate(again.rows(), 1):
-                if progress is not None and done % PROGRESS_EVERY == 0:
-                    progress(done)
+            for r in again.rows():
                 if r.line in twice:
                     continue
                 if r.extra:
@@ -168,14 +166,11 @@ def import_file(db: Database, login: str, path: str | Path, *, all_or_nothing: b
                 yield r.line, {key: r.get(name).strip() for key, name in cols.items()}
 
     result = bulk.run(db, login, rows(), check=check, write=write, undo=_undo, all_or_nothing=all_or_nothing,
-                      rejected=refused)
+                      rejected=refused, progress=progress)
     report = ImportReport(result.imported, result.unchanged, result.rejected)
     if all_or_nothing and report.rejected:
         report.imported = report.unchanged = 0
     return report
-
-
-PROGRESS_EVERY = 10_000  # rows read between two progress reports of a long import
 
 
 def _undo(tx: Tx, undo: dict) -> None:

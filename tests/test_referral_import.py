@@ -192,3 +192,20 @@ def test_a_moved_session_keeps_its_marked_days(world: World, tmp_path: Path, cap
                        " WHERE p.personnummer = '190905271474'") == [(1,)]
     status, said = run(world, tmp_path, head + "19090527-1474;;Åsa;Öberg;K;2026-11-02;;Jobbsök;fm\n", capsys)
     assert status == 0 and "0 rader importerade, 1 oförändrad" in said, said
+
+
+def test_a_long_import_says_how_far_it_is_on_stderr(world: World, tmp_path: Path, capsys: pytest.CaptureFixture,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Progress lines (every few seconds; here every chunk) in the language asked for, counting up to the
+    rows staged; the summary still ends the output."""
+    from tui.cli import entry
+
+    monkeypatch.setattr(entry, "PROGRESS_EVERY", 0.0)
+    text = (f"{HEADER}\n"
+            "19880808-5057;;Trim;Me;K;2026-11-10;\n"
+            "19700101-2389;;Eva;Ek;K;2026-11-10;\n")
+    status, said = run(world, tmp_path, text, capsys)
+    assert status == 0, said
+    assert "2 rader kontrollerade…" in said and "2 av 2 rader skrivna…" in said, said
+    status, said = run(world, tmp_path, text, capsys, lang="en")
+    assert "2 rows checked…" in said and "2 of 2 rows written…" in said, said

@@ -536,6 +536,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "imp.no_number": ("varken personnummer eller reservnummer – ange ett av dem",
                       "neither an identity number nor a reserve number – give one of them"),
     "imp.line": ("rad {line}: {reason}", "line {line}: {reason}"),
+    "imp.progress_check": ("{done} {done|rad|rader} {done|kontrollerad|kontrollerade}…", "{done} {done|row|rows} checked…"),
+    "imp.progress_write": ("{done} av {total} rader skrivna…", "{done} of {total} rows written…"),
     "imp.no_rows": ("{path} har en rubrikrad men inga rader att importera.",
                     "{path} has a header but no rows to import."),
     "imp.two_people": ("personnummer {number} och reservnummer {reserve} är två olika personer – rätta raden",

@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import sys
+import time
 from pathlib import Path
 from typing import NoReturn
 
@@ -40,6 +41,7 @@ PERSON_COMMANDS = ("export", "import", "find", "report", "stages", "users", "set
 
 # `arena --demo` builds a unit-sized programme (groups of 8-25 per session, fm and em); `arena demo` scales to 100 000.
 DEMO_PARTICIPANTS = 400
+PROGRESS_EVERY = 5.0  # seconds between two lines of a long import's progress on stderr
 # The demo generator's generation, written beside the demo database it built (demo.db.generation). `arena --demo`
 # sets a demo database of an older generation aside (renamed, never deleted) and builds a new one, so what a
 # user sees is what the demo makes now. Raise it when store/demo.py changes what it writes.
@@ -265,7 +267,16 @@ def cmd_import(args: argparse.Namespace) -> int:
     database = common.open_db(args)
     login = common.actor(args, database)
     run = referrals.import_file if args.kind == "participants" else attendance.import_csv
-    report = run(database, login, args.file, all_or_nothing=args.all_or_nothing)
+    said = [time.monotonic()]
+
+    def progress(stage: str, done: int, total: int) -> None:
+        """A long import says how far it is on stderr every few seconds (nothing for a short one)."""
+        if time.monotonic() - said[0] >= PROGRESS_EVERY:
+            said[0] = time.monotonic()
+            sys.stderr.write(t("imp.progress_" + stage, done=done, total=total) + "\n")
+            sys.stderr.flush()
+
+    report = run(database, login, args.file, all_or_nothing=args.all_or_nothing, progress=progress)
     for line, reason in report.rejected:
         sys.stderr.write(t("imp.line", line=line, reason=reason) + "\n")
     if args.all_or_nothing and report.rejected:
