@@ -64,7 +64,7 @@ def _hold(fd: int) -> int:
 def remove_stale(folder: Path) -> list[Path]:
     """Remove the staging files of imports that were killed (kill -9, a power cut): only those no live
     process holds (`_hold`) and not created in the last seconds. Returns what was removed."""
-    removed = []
+    removed: list[Path] = []
     try:
         candidates = list(folder.glob(STAGING_PREFIX + "*.db"))
     except OSError:

@@ -195,7 +195,7 @@ def _undo(tx: Tx, undo: dict) -> None:
         changes.delete(tx, "participant", pid)
     elif undo["before"]:
         changes.upsert(tx, "participant", pid, undo["before"])
-        row = tx.conn.exec_driver_sql("SELECT first_name, last_name FROM participant WHERE id = ?", (pid,)).first()
+        row = tx.conn.exec_driver_sql("SELECT first_name, last_name FROM participant WHERE id = ?", (pid,)).one()
         names.index_participant(tx.conn, pid, row.first_name, row.last_name)
 
 
