@@ -104,7 +104,7 @@ def test_a_mark_is_saved_within_a_second_while_a_big_import_runs(world: World, t
         if importer.poll() is None:
             importer.kill()
     assert importer.returncode == 0, err
-    assert out.startswith(f"{rows} rader importerade")
+    assert out.replace("\xa0", "").startswith(f"{rows} rader importerade"), out
     con = dbfile.connect(world.path)
     mark_seq = con.execute("SELECT seq FROM change_log WHERE tbl = 'attendance' AND changes LIKE '%sick%'"
                            ).fetchone()[0]
@@ -298,7 +298,7 @@ def test_a_find_is_done_within_a_second_while_a_big_referral_import_runs(world: 
         if importer.poll() is None:
             importer.kill()
     assert importer.returncode == 0, err
-    assert out.startswith(f"{people} rader importerade"), out
+    assert out.replace("\xa0", "").startswith(f"{people} rader importerade"), out
     assert registered_then < before + people  # the find was done while the import was still writing
     assert count(world.path, "SELECT count(*) FROM participant") == before + people
     assert not list(world.path.parent.glob(".arena-import-*"))
