@@ -44,6 +44,7 @@ NO_PERSONAL_DATA = {
     "store.db.run": "the driver call every checked function uses inside its transaction",
     "store.names.add_vocabulary": "a building block inside a checked write transaction",
     "store.names.index_participant": "a building block inside a checked write transaction",
+    "store.names.index_people": "a building block inside a checked write transaction (and migration 17)",
     "store.retention.redact": "a building block inside gallring's checked transaction",
     "store.schema.create_day_total_triggers": "schema",
     "store.schema.create_session_total_triggers": "schema",
