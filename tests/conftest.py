@@ -165,6 +165,17 @@ def reader(database: db.Database, participant_id: str) -> str:
     return "setup"
 
 
+def older_release_database(path: Path) -> Path:
+    """A database as an older release left it: schema version 1, with a person in it (Åsa Öberg)."""
+    old = db.open(path, upto=1)
+    with old.write("someone") as tx:
+        tx.conn.exec_driver_sql(
+            "INSERT INTO participant (id, personnummer, first_name, last_name, gender, referral_date, created_at)"
+            " VALUES ('p1', '198506121234', 'Åsa', 'Öberg', 'K', '2026-01-01', '2026-01-01')")
+    old.dispose()
+    return path
+
+
 def copy_database(source: Path, target: Path) -> None:
     """A closed database file copied as it lies, its owner-only mode too (with its write-ahead log, if one
     was left)."""

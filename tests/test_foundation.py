@@ -14,7 +14,7 @@ import pytest
 from store import cases, db, dbfile, demo, pins, schema
 from tui import cli
 
-from .conftest import DEMO_PIN, PIN, TODAY
+from .conftest import DEMO_PIN, PIN, TODAY, older_release_database
 from .inprocess import arena
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,13 +32,7 @@ def run_cli(*args: str, env: dict | None = None, pin: str | None = DEMO_PIN) -> 
 
 
 def test_migration_1_database_is_upgraded(tmp_path: Path) -> None:
-    path = tmp_path / "old.db"
-    old = db.open(path, upto=1)
-    with old.write("someone") as tx:
-        tx.conn.exec_driver_sql(
-            "INSERT INTO participant (id, personnummer, first_name, last_name, gender, referral_date, created_at)"
-            " VALUES ('p1', '198506121234', 'Åsa', 'Öberg', 'K', '2026-01-01', '2026-01-01')")
-    old.dispose()
+    path = older_release_database(tmp_path / "old.db")
     assert dbfile.connect(path).execute("PRAGMA user_version").fetchone()[0] == 1
     upgraded = db.open(path)
     with upgraded.read() as conn:

@@ -18,7 +18,7 @@ import tui.app as app_module
 from store import access, db, dbfile, pins, schema
 from tui.app import ArenaApp
 
-from .conftest import PIN, TODAY, World
+from .conftest import PIN, TODAY, World, older_release_database
 from .test_keys import _event, marks, type_fast
 from .test_tui import count, settle
 from .waiting import TIMEOUT, eventually, wait_until_async
@@ -105,19 +105,8 @@ async def test_enter_typed_before_the_terminal_was_raw_still_submits_the_pin(wor
     app.db.dispose()
 
 
-def _older_release_database(path: Path) -> Path:
-    """A database as an older release left it: schema version 1, with a person in it."""
-    old = db.open(path, upto=1)
-    with old.write("someone") as tx:
-        tx.conn.exec_driver_sql(
-            "INSERT INTO participant (id, personnummer, first_name, last_name, gender, referral_date, created_at)"
-            " VALUES ('p1', '198506121234', 'Åsa', 'Öberg', 'K', '2026-01-01', '2026-01-01')")
-    old.dispose()
-    return path
-
-
 def test_the_cli_says_in_one_line_that_it_upgrades_an_older_database_and_only_then(tmp_path: Path) -> None:
-    path = _older_release_database(tmp_path / "old.db")
+    path = older_release_database(tmp_path / "old.db")
     env = {**os.environ, "ARENA_USER": "anna.lind"}
     said = []
     for _ in range(2):
@@ -133,7 +122,7 @@ def test_the_cli_says_in_one_line_that_it_upgrades_an_older_database_and_only_th
 
 async def test_the_app_says_on_screen_that_it_upgrades_an_older_database(tmp_path: Path) -> None:
     """Opened by the start-up worker (as `arena` does): the line is a toast on the screen shown then."""
-    path = _older_release_database(tmp_path / "old.db")
+    path = older_release_database(tmp_path / "old.db")
     app = ArenaApp(lambda: db.open(path), "anna.lind", pin=PIN)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await settle(pilot, app)
