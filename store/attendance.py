@@ -850,6 +850,8 @@ class ImportReport:
     imported: int = 0
     unchanged: int = 0
     rejected: list[tuple[int, Message]] = field(default_factory=list)  # line, reason
+    # all-or-nothing undone after a late refusal: lines someone else changed meanwhile, left as they are
+    kept: list[tuple[int, Message]] = field(default_factory=list)
 
 
 IMPORT_SPEC: dict[str, tuple[str, ...]] = {
@@ -926,16 +928,20 @@ def import_csv(db: Database, login: str, path: str | Path, *, all_or_nothing: bo
                     [before.status, before.hours, before.reason_code, before.note]]
             return before != after, undo
 
-        def undo(tx: Tx, value: list) -> None:
+        def undo(tx: Tx, value: list, untouched: bulk.Untouched) -> bool:
             pid, aid, sid, iso, before = value
+            mark_id = attendance_id(pid, aid, sid, iso)
+            if not untouched("attendance", mark_id):
+                return False  # marked in the roll call (or synced in) since: theirs stays
             if before is None:
-                changes.delete(tx, "attendance", attendance_id(pid, aid, sid, iso))
+                changes.delete(tx, "attendance", mark_id)
             else:
                 status, hours, reason, note = before
                 _mark_in(tx, pid, aid, dt.date.fromisoformat(iso), status, hours, reason, note, sid)
+            return True
 
         result = bulk.run(db, login, rows(), check=check, write=write, undo=undo, all_or_nothing=all_or_nothing,
                           rejected=refused, prepare=_prepare_marks)
     if not seen[0]:  # a header and nothing under it: said, not "0 rows imported" with success
         raise ArenaError("imp.no_rows", path=str(path))
-    return ImportReport(result.imported, result.unchanged, result.rejected)
+    return ImportReport(result.imported, result.unchanged, result.rejected, result.kept)

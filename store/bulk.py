@@ -18,12 +18,17 @@ checkpoints, the mark whose commit crossed the threshold paid for the copy and i
 All-or-nothing: nothing is written unless every row passed the check. If a row still fails while being
 written (someone changed the person meanwhile), the chunks already written are undone from the
 before-values kept in the staging table – through the change log, so nothing recorded is lost – and
-the import reports that nothing was imported.
+the import reports that nothing was imported. A row someone else wrote after the import began (a mark
+made in the roll call between two chunks, a change that arrived by sync) is not put back: it would
+silently undo their work. It is left as it is and named with its line (`BulkReport.kept`), to be
+checked by hand. Which entries are the import's own is known from the change log: the import's (and
+its undo's) write transactions took unbroken ranges of its numbers (`Written`).
 
 Never imports textual or rich.
 """
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import tempfile
@@ -101,6 +106,50 @@ class BulkReport:
     unchanged: int = 0
     rejected: list[tuple[int, Message]] = field(default_factory=list)  # line, reason
     undone: bool = False  # all-or-nothing: written chunks were undone after a late refusal
+    kept: list[tuple[int, Message]] = field(default_factory=list)  # line: written by someone else since, left as is
+
+
+class Written:
+    """The change-log entries an import wrote itself. Each of its write transactions (the undo's too) took
+    an unbroken range of the log's local numbers – nobody else writes inside one. A row's write, made in
+    the import's transaction number k, may be put back only if every entry about the row from that
+    transaction on is the import's own (`untouched`): a mark made in the roll call between two chunks, or
+    a change synced in, after the import wrote the row is someone else's work."""
+
+    def __init__(self) -> None:
+        self.ranges: list[tuple[int, int]] = []
+        self._first = 0
+        self._open = False  # inside one of the import's transactions: its entries so far are its own
+
+    @staticmethod
+    def _last(tx: Tx) -> int:
+        return db_run(tx.conn, "SELECT coalesce(max(seq), 0) FROM change_log").fetchone()[0]
+
+    def begin(self, tx: Tx) -> None:
+        """At the start of one of the import's write transactions."""
+        self._first = self._last(tx) + 1
+        self._open = True
+
+    def end(self, tx: Tx) -> int:
+        """At its end, before the commit (a transaction rolled back leaves no range); returns its number."""
+        last = self._last(tx)
+        if last >= self._first:
+            self.ranges.append((self._first, last))
+        self._open = False
+        return len(self.ranges) - 1
+
+    def _own(self, seq: int) -> bool:
+        if self._open and seq >= self._first:
+            return True
+        at = bisect.bisect_right(self.ranges, (seq, float("inf"))) - 1
+        return at >= 0 and self.ranges[at][0] <= seq <= self.ranges[at][1]
+
+    def untouched(self, tx: Tx, table: str, row_id: str, since: int) -> bool:
+        """Nobody but the import (and its undo) has written this row from the import's transaction
+        number `since` on."""
+        return all(self._own(seq) for (seq,) in db_run(
+            tx.conn, "SELECT seq FROM change_log WHERE tbl = ? AND row_id = ? AND seq >= ?",
+            (table, row_id, self.ranges[since][0])))
 
 
 class Staging:
@@ -136,11 +185,12 @@ class Staging:
             last = rows[-1][0]
             yield [(line, json.loads(payload)) for _, line, payload in rows]
 
-    def remember(self, undo: list[Any]) -> None:
+    def remember(self, undo: list[tuple[int, int, Any]]) -> None:
+        """(line, the import's transaction number, undo value) of rows written."""
         self.conn.executemany("INSERT INTO applied (undo) VALUES (?)", [(json.dumps(u),) for u in undo])
 
-    def undo_chunks(self, size: int) -> Iterator[list[Any]]:
-        """Newest first, so a row written twice ends at its oldest before-value."""
+    def undo_chunks(self, size: int) -> Iterator[list[tuple[int, int, Any]]]:
+        """What `remember` kept, newest first, so a row written twice ends at its oldest before-value."""
         last = None
         while True:
             rows = self.conn.execute(
@@ -149,7 +199,7 @@ class Staging:
             if not rows:
                 return
             last = rows[-1][0]
-            yield [json.loads(u) for _, u in rows]
+            yield [tuple(json.loads(u)) for _, u in rows]
 
     def close(self) -> None:
         self.conn.close()
@@ -165,13 +215,14 @@ class Staging:
 
 def run(db: Database, login: str, rows: Iterable[tuple[int, Any]], *,
         check: Callable[[Tx, Any], Any], write: Callable[[Tx, Any], tuple[bool, Any]],
-        undo: Callable[[Tx, Any], None], all_or_nothing: bool = False,
+        undo: Callable[[Tx, Any, Untouched], bool], all_or_nothing: bool = False,
         rejected: list[tuple[int, Message]] | None = None,
         prepare: Callable[[Tx, list[Any]], None] | None = None,
         progress: Callable[[str, int, int], None] | None = None) -> BulkReport:
     """Check every row (`check(tx, row)` on a read transaction returns the payload to stage or raises
     ArenaError), then write the staged payloads in chunks (`write(tx, payload)` returns (changed, undo
-    value)); `undo(tx, value)` puts a row back. `rejected` collects rows the caller refused before the
+    value)); `undo(tx, value, untouched)` puts a row back and returns True, or leaves it and returns False
+when `untouched(table, row_id)` says someone else has written that row since the import wrote it. `rejected` collects rows the caller refused before the
     check while `rows` was read (complete once `rows` is exhausted). `prepare(tx, payloads)`, if given,
     reads at the start of each write transaction what `write` will need of those rows, in a few queries
     instead of some per row (kept in `tx.memo`, which `write` reads; `tx.bulk` is set in the checking and
@@ -203,6 +254,7 @@ def run(db: Database, login: str, rows: Iterable[tuple[int, Any]], *,
         if all_or_nothing and report.rejected:
             return report
         checkpointed = time.monotonic()
+        written = Written() if all_or_nothing else None
         for chunk in staging.chunks(CHUNK):
             while chunk:
                 db.yield_to_waiters()
@@ -212,11 +264,17 @@ def run(db: Database, login: str, rows: Iterable[tuple[int, Any]], *,
                 done: list[Any] = []
                 try:
                     with db.write(login, bulk=True, checkpoints_itself=True) as tx:
+                        if written is not None:
+                            written.begin(tx)
                         used = _write_chunk(tx, chunk, write, all_or_nothing, report, done, counts := [0, 0],
                                             db.waiting, prepare)
+                        if written is not None:
+                            number = written.end(tx)
+                            done = [(line, number, value) for line, value in done]
                 except _Abort as abort:
                     report.rejected.append(abort.failed)
-                    _undo(db, login, staging, undo)
+                    assert written is not None
+                    _undo(db, login, staging, undo, written, report)
                     report.imported = report.unchanged = 0
                     report.undone = True
                     return report
@@ -267,7 +325,7 @@ def _write_chunk(tx: Tx, chunk: list[tuple[int, Any]], write: Callable[[Tx, Any]
             changed, before = write(tx, payload)
             if changed:
                 changed_rows += 1
-                written.append(before)
+                written.append((line, before))
     except ArenaError as error:
         db_run(tx.conn, "ROLLBACK TO bulk_chunk")
         db_run(tx.conn, "RELEASE bulk_chunk")
@@ -308,17 +366,28 @@ def _write_rows(tx: Tx, rows: list[tuple[int, Any]], write: Callable[[Tx, Any], 
         db_run(tx.conn, "RELEASE bulk_row")
         if changed:
             counts[0] += 1
-            done.append(before)
+            done.append((line, before))
         else:
             counts[1] += 1
     changes.save_clock(tx)
     return len(rows)
 
 
-def _undo(db: Database, login: str, staging: Staging, undo: Callable[[Tx, Any], None]) -> None:
+Untouched = Callable[[str, str], bool]  # (table, row id): nobody else has written it since the import did
+
+
+def _undo(db: Database, login: str, staging: Staging, undo: Callable[[Tx, Any, Untouched], bool],
+          written: Written, report: BulkReport) -> None:
+    """Put the written rows back, newest first, in short transactions; a row someone else wrote since the
+    import began is left and named (`report.kept`, once a line)."""
+    kept: set[int] = set()
     for chunk in staging.undo_chunks(CHUNK):
         db.yield_to_waiters()
         with db.write(login, bulk=True) as tx:
-            for value in chunk:
-                undo(tx, value)
+            written.begin(tx)  # the undo's own entries are the import's: a row written twice goes back twice
+            for line, number, value in chunk:
+                if not undo(tx, value, lambda table, row_id: written.untouched(tx, table, row_id, number)):
+                    kept.add(line)
+            written.end(tx)
     db.make_durable()
+    report.kept = [(line, Message("imp.kept", {})) for line in sorted(kept)]

@@ -18,11 +18,15 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from store import access, activities, cases, changes, identity, names, tabular, validate
 from store.attendance import ImportReport
 from store.db import Database, Tx
 from store.i18n import ArenaError, Key, Message
+
+if TYPE_CHECKING:
+    from store.bulk import Untouched
 
 SPEC: dict[str, tuple[str, ...]] = {
     "personnummer": ("samordningsnummer", "personal_number", "person_number", "pnr"),
@@ -167,17 +171,21 @@ def import_file(db: Database, login: str, path: str | Path, *, all_or_nothing: b
 
     result = bulk.run(db, login, rows(), check=check, write=write, undo=_undo, all_or_nothing=all_or_nothing,
                       rejected=refused, progress=progress)
-    report = ImportReport(result.imported, result.unchanged, result.rejected)
+    report = ImportReport(result.imported, result.unchanged, result.rejected, result.kept)
     if all_or_nothing and report.rejected:
         report.imported = report.unchanged = 0
     return report
 
 
-def _undo(tx: Tx, undo: dict) -> None:
+def _undo(tx: Tx, undo: dict, untouched: Untouched) -> bool:
     """Put one written row back (all-or-nothing after a late refusal), through the change log: a new person
     is removed with what the import gave them, an updated one gets the fields back; the activity's
-    enrolments are put back as they were."""
+    enrolments are put back as they were. Unless someone else has written to the person since the import wrote
+    the row (an edit on the card, a mark, a note, a new enrolment, a change synced in): then nothing of the
+    row is put back (returns False) – their work stays, and the line is named for a check by hand."""
     pid = undo["pid"]
+    if not _untouched(tx, pid, undo, untouched):
+        return False
     if undo["aid"]:
         before = {e["id"]: e for e in undo["enrolments"]}
         for (eid,) in tx.conn.exec_driver_sql("SELECT id FROM enrolment WHERE participant_id = ? AND activity_id = ?",
@@ -197,6 +205,26 @@ def _undo(tx: Tx, undo: dict) -> None:
         changes.upsert(tx, "participant", pid, undo["before"])
         row = tx.conn.exec_driver_sql("SELECT first_name, last_name FROM participant WHERE id = ?", (pid,)).one()
         names.index_participant(tx.conn, pid, row.first_name, row.last_name)
+    return True
+
+
+def _untouched(tx: Tx, pid: str, undo: dict, untouched: Untouched) -> bool:
+    """Every row the undo would touch – the person, the enrolments it puts back or removes and, for a new
+    person, everything about them – was written by the import alone since it wrote this row."""
+    rows = [("participant", pid)]
+    if undo["aid"]:
+        rows += [("enrolment", e["id"]) for e in undo["enrolments"]]
+        rows += [("enrolment", eid) for (eid,) in tx.conn.exec_driver_sql(
+            "SELECT id FROM enrolment WHERE participant_id = ? AND activity_id = ?", (pid, undo["aid"]))]
+    if undo["new"]:  # removing the person would take what anyone else recorded about them with it
+        for table in _ABOUT_A_PERSON:
+            rows += [(table, row_id) for (row_id,) in tx.conn.exec_driver_sql(
+                f"SELECT {changes.SYNCED[table]} FROM {table} WHERE participant_id = ?", (pid,))]
+    return all(untouched(table, row_id) for table, row_id in rows)
+
+
+# synced tables with rows about one person (a new person's undo must find none but the import's)
+_ABOUT_A_PERSON = ("enrolment", "milestone", "attendance", "note")
 
 
 # the columns an existing person's fields come from: absent or empty, the stored value stays

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 import subprocess
 import sys
 from pathlib import Path
@@ -332,3 +333,132 @@ def test_a_killed_imports_staging_file_is_removed_by_the_next_import_but_a_live_
         holder.stdin.close()
         holder.wait(30)
     assert bulk.remove_stale(world.path.parent) == [live]
+
+
+def _between_chunks(monkeypatch: pytest.MonkeyPatch, after: int, action: Callable[[], None]) -> None:
+    """`action` runs once, as another user, between the import's chunk number `after` and the next."""
+    real = db.Database.yield_to_waiters
+    calls = [0]
+
+    def hooked(self: db.Database, limit: float = 2.0) -> None:
+        calls[0] += 1
+        if calls[0] == after + 1:
+            action()
+        real(self, limit)
+
+    monkeypatch.setattr(db.Database, "yield_to_waiters", hooked)
+
+
+def _late_refusal(monkeypatch: pytest.MonkeyPatch, table: str, at: int) -> dict[str, int]:
+    """The `at`-th write to `table` is refused as if the session had been cancelled after the check."""
+    from store import changes
+    from store.i18n import ArenaError
+
+    real = changes.upsert
+    calls = {"n": 0}
+
+    def flaky(tx, name, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        if name == table and tx.bulk:
+            calls["n"] += 1
+            if calls["n"] == at:
+                raise ArenaError("att.cancelled", date="2026-11-20")
+        return real(tx, name, *args, **kwargs)
+
+    monkeypatch.setattr(changes, "upsert", flaky)
+    return calls
+
+
+def test_all_or_nothing_puts_back_only_what_nobody_else_touched_and_names_the_rest(
+        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A late refusal undoes the chunks written – but a mark the leader made in the roll call between two
+    chunks, on a row the import had written, is hers: it stays, and the import names its line (exit 2).
+    A mark the file names twice goes back to what it was before the import."""
+    from store import bulk
+
+    monkeypatch.setattr(bulk, "CHUNK", 50)
+    before_day = dt.date(2026, 9, 1)
+    attendance.mark(world.db, "lena.leder", world.people[1], world.activity_id, before_day, "sick")
+    file = tmp_path / "lista.csv"
+    rows = big_file(world, file, passes=2)  # every mark twice: present, then partial
+    lines = file.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[1].split(";")[:3] == [world.people[0], "Arbetsträning café", before_day.isoformat()]
+    leader = db.open(world.path)
+
+    def leader_marks() -> None:  # line 2's mark, which the first chunk wrote, is now hers
+        attendance.mark(leader, "lena.leder", world.people[0], world.activity_id, before_day, "sick")
+
+    _between_chunks(monkeypatch, 2, leader_marks)
+    calls = _late_refusal(monkeypatch, "attendance", rows - 10)
+    done = arena("import", "attendance", str(file), "--db", str(world.path), "--user", "lena.leder",
+                 "--all-or-nothing", "--pin-stdin", stdin=f"{PIN}\n")
+    leader.dispose()
+    assert calls["n"] >= rows - 10  # the refusal came late, after chunks had been written
+    assert done.returncode == 2
+    said = [line for line in done.stderr.splitlines() if line.startswith("rad ")]
+    assert said[0].startswith("rad 2: ändrad av någon annan"), done.stderr
+    assert len(said) == 2 and "inställt" in said[1], done.stderr
+    assert "lämnades" in done.stdout, done.stdout
+    # the leader's mark and the one from before the import; nothing else of the import is left
+    assert count(world.path, "SELECT count(*) FROM attendance") == 2
+    assert attendance.get_mark(world.db, "lena.leder", world.people[0], world.activity_id, before_day).status == "sick"
+    assert attendance.get_mark(world.db, "lena.leder", world.people[1], world.activity_id, before_day).status == "sick"
+
+
+def test_a_late_refusal_in_a_referral_import_keeps_what_caseworkers_did_meanwhile(
+        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """All-or-nothing participants import, refused late: the people it created are removed and the person
+    it updated gets the old fields back – except a person a caseworker edited between two chunks (her
+    phone number stays) and a new person someone wrote a note on (kept, note and all). Both lines are
+    named; the command exits 2."""
+    from store import bulk, cases
+    from store.i18n import ArenaError
+
+    monkeypatch.setattr(bulk, "CHUNK", 20)
+    header = "reservnummer;förnamn;efternamn;kön;anvisningsdatum;handläggare;veckoplan;telefon"
+    first = tmp_path / "forsta.csv"
+    first.write_text(f"{header}\r\nRES-0001;Björn;Bergman;M;2026-09-01;omar.farah;8;070-000 00 00\r\n"
+                     "RES-0002;Cilla;Carlsson;K;2026-09-01;omar.farah;8;070-000 00 02\r\n", encoding="utf-8-sig")
+    assert arena("import", "participants", str(first), "--db", str(world.path), "--user", "setup",
+                 "--pin-stdin", stdin=f"{PIN}\n").returncode == 0
+    file = tmp_path / "lista.csv"
+    file.write_text("\r\n".join([header, "RES-0001;Björn;Bergman;M;2026-09-01;omar.farah;8;070-111 11 11",
+                                 "RES-0002;Cilla;Carlsson;K;2026-09-01;omar.farah;8;070-111 11 12"]
+                                + [f"RES-9{i:03d};Ny{i};Person{i};K;2026-11-02;omar.farah;8;" for i in range(100)])
+                    + "\r\n", encoding="utf-8-sig")
+    other = db.open(world.path)
+
+    def ids() -> dict[str, str]:
+        with other.read() as conn:
+            return dict(conn.exec_driver_sql("SELECT reserve_number, id FROM participant WHERE reserve_number"
+                                             " IS NOT NULL").fetchall())
+
+    def caseworkers_work() -> None:  # the first chunk's rows: Björn's phone edited, a note on a new person
+        people = ids()
+        cases.update(other, "omar.farah", people["RES-0001"], phone="070-222 22 22")
+        cases.add_note(other, "omar.farah", people["RES-9000"], "Ringde, kommer på måndag.")
+
+    _between_chunks(monkeypatch, 1, caseworkers_work)
+    real = cases.register_in
+    calls = [0]
+
+    def refused_late(tx, values):  # noqa: ANN001, ANN202
+        calls[0] += 1
+        if calls[0] == 90:  # as if another workstation had given that reserve number meanwhile
+            raise ArenaError("id.reserve_taken", value=values["reserve_number"])
+        return real(tx, values)
+
+    monkeypatch.setattr(cases, "register_in", refused_late)
+    done = arena("import", "participants", str(file), "--db", str(world.path), "--user", "setup",
+                 "--all-or-nothing", "--pin-stdin", stdin=f"{PIN}\n")
+    assert calls[0] == 90 and done.returncode == 2, done.stderr
+    said = [line for line in done.stderr.splitlines() if line.startswith("rad ")]
+    assert said[:2] == ["rad 2: ändrad av någon annan medan importen pågick – lämnad som den är, kontrollera den",
+                        "rad 4: ändrad av någon annan medan importen pågick – lämnad som den är, kontrollera den"
+                        ], done.stderr
+    assert len(said) == 3 and said[2].startswith("rad 93: ") and "RES-9089" in said[2], done.stderr
+    people = ids()
+    assert sorted(people) == ["RES-0001", "RES-0002", "RES-9000"]  # the other 99 new people are gone
+    assert cases.get(other, "omar.farah", people["RES-0001"]).phone == "070-222 22 22"  # hers, not the file's
+    assert cases.get(other, "omar.farah", people["RES-0002"]).phone == "070-000 00 02"  # put back
+    assert [n.text for n in cases.notes(other, "omar.farah", people["RES-9000"])] == ["Ringde, kommer på måndag."]
+    other.dispose()

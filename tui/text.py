@@ -555,6 +555,12 @@ CATALOG: dict[str, tuple[str, str]] = {
     "imp.header": ("Fel rubrikrad: behöver {columns}.", "Wrong header: needs {columns}."),
     "imp.summary": ("{ok} {ok|rad|rader} {ok|importerad|importerade}, {unchanged} {unchanged|oförändrad|oförändrade}, {bad} {bad|avvisad|avvisade}.",
                     "{ok} {ok|row|rows} imported, {unchanged} unchanged, {bad} rejected."),
+    "imp.kept": ("ändrad av någon annan medan importen pågick – lämnad som den är, kontrollera den",
+                 "changed by someone else while the import ran – left as it is, check it"),
+    "imp.none_kept": ("Inget importerades (--all-or-nothing) eftersom {bad} {bad|rad|rader} avvisades; {kept} {kept|rad|rader}"
+                      " som någon annan ändrade under tiden {kept|lämnades|lämnades} som {kept|den|de} är (se ovan).",
+                      "Nothing was imported (--all-or-nothing) because {bad} {bad|row was|rows were} rejected; {kept}"
+                      " {kept|row|rows} someone else changed meanwhile {kept|was|were} left as {kept|it is|they are} (see above)."),
     "imp.none": ("Inget importerades (--all-or-nothing) eftersom {bad} {bad|rad|rader} avvisades.",
                  "Nothing was imported (--all-or-nothing) because {bad} {bad|row was|rows were} rejected."),
     "demo.built": ("Demodatabas skapad: {path} ({participants} deltagare, {attendance} {attendance|närvarorad|närvarorader}).",

@@ -277,9 +277,11 @@ def cmd_import(args: argparse.Namespace) -> int:
             sys.stderr.flush()
 
     report = run(database, login, args.file, all_or_nothing=args.all_or_nothing, progress=progress)
-    for line, reason in report.rejected:
+    for line, reason in sorted(report.rejected + report.kept, key=lambda said: said[0]):
         sys.stderr.write(t("imp.line", line=line, reason=reason) + "\n")
-    if args.all_or_nothing and report.rejected:
+    if args.all_or_nothing and report.kept:
+        print(t("imp.none_kept", bad=len(report.rejected), kept=len(report.kept)))
+    elif args.all_or_nothing and report.rejected:
         print(t("imp.none", bad=len(report.rejected)))
     else:
         print(t("imp.summary", ok=report.imported, unchanged=report.unchanged, bad=len(report.rejected)))
