@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bench.core import TODAY, Context, Goal, Result, benchmark, interleave, last_workday, ms, result
 from store import dbfile
+from store.tables import WEEKDAYS
 
 PER_ROUND = 500
 STATUSES = ("vab", "sick")
@@ -207,7 +208,7 @@ def _history_sql(me: str, first_seq: int) -> list[str]:
                 f" FROM (SELECT *, row_number() OVER (ORDER BY {order}) AS n, {'created_at' if table == 'participant' else 'recorded_at'} AS created"
                 f" FROM {table})")
     people = ["personnummer", "first_name", "last_name", "gender", "birth_date", "referral_date", "caseworker_id",
-              "site", "plan_mon", "plan_tue", "plan_wed", "plan_thu", "plan_fri", "status", "created_at"]
+              "site", *(f"plan_{day}" for day in WEEKDAYS), "status", "created_at"]
     marks = ["participant_id", "activity_id", "session_id", "date", "status", "hours", "reason_code", "note",
              "recorded_by", "recorded_at", "late"]
     # numbered in the order of the rows' ids, so every index of the change log grows at its end (minutes,

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from store import calendar, changes, clock, db as dbmod, identity, names, schema
 from store.pins import DEMO_PIN, hash_pin
+from store.tables import WEEKDAYS
 
 FEMALE = ("Anna", "Maria", "Fatima", "Amina", "Sara", "Eva", "Karin", "Åsa", "Ingrid", "Leila", "Hodan", "Zahra",
           "Elin", "Linnéa", "Märta", "Ebba", "Sofia", "Aisha", "Nour", "Mona", "Birgitta", "Johanna", "Ayan",
@@ -72,6 +73,8 @@ LEADERS = (("lena.leder", "Lena Ledare"), ("mats.berg", "Mats Berg"), ("amal.yus
            ("nina.ros", "Nina Ros"), ("jamal.said", "Jamal Said"), ("ingela.ek", "Ingela Ek"),
            ("stefan.alm", "Stefan Alm"), ("marta.kowalska", "Marta Kowalska"), ("hamid.noori", "Hamid Noori"),
            ("camilla.berg", "Camilla Berg"), ("ola.lindgren", "Ola Lindgren"))
+_HOURS = ", ".join(f"hours_{day}" for day in WEEKDAYS)  # an activity's or a session's hours, Monday to Friday
+_EACH_DAY = ", ".join("?" for _ in WEEKDAYS)
 SLOT_TIMES = {"day": ("08:00", "15:00"), "fm": ("08:00", "12:00"), "em": ("12:30", "16:30")}
 INTERVENTIONS = ("arbetstraning", "praktik", "sprakpraktik", "sfi", "komvux", "jobbsok", "starkande",
                  "extratjanst", "lonebidrag")
@@ -303,8 +306,8 @@ def _fill(cur, rng: random.Random, uid, n: int, days: int, today: dt.date) -> in
             sizes = {slot: len(members[(t, slot)]) // per_slot[(t, slot)] + 1 for slot in group_slots}
             capacity = min(25, max(sizes.values()) + rng.randrange(0, 4))
             cur.execute(
-                "INSERT INTO activity (id, name, kind, site, leader_id, capacity, hours_mon, hours_tue, hours_wed,"
-                " hours_thu, hours_fri) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO activity (id, name, kind, site, leader_id, capacity, {_HOURS})"
+                f" VALUES (?, ?, ?, ?, ?, ?, {_EACH_DAY})",
                 (aid, act_name if number == 1 else f"{act_name} grupp {number}", act_kind, SITES[(t + number) % len(SITES)], lead,
                  capacity, *act_hours))
             for slot in group_slots:
@@ -314,8 +317,8 @@ def _fill(cur, rng: random.Random, uid, n: int, days: int, today: dt.date) -> in
                 cur.execute("INSERT INTO activity_session (id, activity_id, name, start_time, end_time, capacity)"
                             " VALUES (?, ?, ?, ?, ?, ?)", (sid, aid, "" if slot == "day" else slot, begin, end,
                                                           min(25, sizes[slot] + rng.randrange(0, 4))))
-                cur.execute("INSERT INTO session_hours (id, session_id, valid_from, hours_mon, hours_tue, hours_wed,"
-                            " hours_thu, hours_fri) VALUES (?, ?, '', ?, ?, ?, ?, ?)",
+                cur.execute(f"INSERT INTO session_hours (id, session_id, valid_from, {_HOURS})"
+                            f" VALUES (?, ?, '', {_EACH_DAY})",
                             (changes.natural_id("session_hours", sid, ""), sid, *act_hours))
                 session_of[(t, slot, k)] = (aid, sid, staff.login(lead, logins))
     group_index: dict[tuple[int, str, int], int] = {}  # (t, slot, person) -> group number
@@ -522,9 +525,8 @@ def _fill(cur, rng: random.Random, uid, n: int, days: int, today: dt.date) -> in
 
 # the columns of the rows as the generator makes them (the id first)
 PARTICIPANT_COLUMNS = ("id", "personnummer", "reserve_number", "first_name", "last_name", "gender", "birth_date",
-                       "protected", "address", "phone", "referral_date", "caseworker_id", "site", "plan_mon",
-                       "plan_tue", "plan_wed", "plan_thu", "plan_fri", "status", "exit_date", "exit_outcome",
-                       "created_at")
+                       "protected", "address", "phone", "referral_date", "caseworker_id", "site",
+                       *(f"plan_{day}" for day in WEEKDAYS), "status", "exit_date", "exit_outcome", "created_at")
 ENROLMENT_COLUMNS = ("id", "participant_id", "activity_id", "start_date", "end_date", "session_id")
 MILESTONE_COLUMNS = ("id", "participant_id", "stage_code", "status", "planned_date", "achieved_date",
                      "caseworker_id", "note", "updated_at")

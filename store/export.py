@@ -15,25 +15,32 @@ from typing import IO, cast
 from store import access, audit, tabular
 from store.db import Database
 from store.i18n import t
-from store.tables import ONE_OF
+from store.tables import ONE_OF, WEEKDAYS
 from store.tx import driver
+
+_PLANS = tuple(f"plan_{day}" for day in WEEKDAYS)  # a person's planned hours, Monday to Friday
+_HOURS = tuple(f"hours_{day}" for day in WEEKDAYS)  # an activity's hours, Monday to Friday
+
+
+def _columns(alias: str, names: Iterable[str]) -> str:
+    return ", ".join(f"{alias}.{name}" for name in names)
+
 
 QUERIES: dict[str, tuple[tuple[str, ...], str]] = {
     "participants": (
         ("id", "personnummer", "reserve_number", "first_name", "last_name", "gender", "birth_date", "protected",
-         "address", "phone", "referral_date", "caseworker_login", "site", "plan_mon", "plan_tue", "plan_wed",
-         "plan_thu", "plan_fri", "status", "exit_date", "exit_outcome"),
+         "address", "phone", "referral_date", "caseworker_login", "site", *_PLANS, "status", "exit_date",
+         "exit_outcome"),
         "SELECT p.id, p.personnummer, p.reserve_number, p.first_name, p.last_name, p.gender, p.birth_date,"
         " p.protected, CASE WHEN p.protected = 1 THEN '' ELSE p.address END, p.phone, p.referral_date, c.login,"
-        " p.site, p.plan_mon, p.plan_tue, p.plan_wed, p.plan_thu, p.plan_fri, p.status, p.exit_date,"
+        f" p.site, {_columns('p', _PLANS)}, p.status, p.exit_date,"
         " p.exit_outcome FROM participant p LEFT JOIN caseworker c ON c.id = p.caseworker_id ORDER BY p.id"),
     "caseworkers": (("id", "login", "name", "role", "site", "active"),
                     "SELECT id, login, name, role, site, active FROM caseworker ORDER BY login"),
     "activities": (
-        ("id", "name", "kind", "site", "leader_login", "capacity", "hours_mon", "hours_tue", "hours_wed",
-         "hours_thu", "hours_fri", "active"),
-        "SELECT a.id, a.name, a.kind, a.site, c.login, a.capacity, a.hours_mon, a.hours_tue, a.hours_wed,"
-        " a.hours_thu, a.hours_fri, a.active FROM activity a LEFT JOIN caseworker c ON c.id = a.leader_id"
+        ("id", "name", "kind", "site", "leader_login", "capacity", *_HOURS, "active"),
+        f"SELECT a.id, a.name, a.kind, a.site, c.login, a.capacity, {_columns('a', _HOURS)},"
+        " a.active FROM activity a LEFT JOIN caseworker c ON c.id = a.leader_id"
         " ORDER BY a.name"),
     "enrolments": (("id", "participant_id", "activity", "session", "start_date", "end_date", "capacity_reason"),
                    "SELECT e.id, e.participant_id, a.name, s.name, e.start_date, e.end_date, e.capacity_reason"

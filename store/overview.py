@@ -18,13 +18,16 @@ from store.tables import ONE_OF, WEEKDAYS
 
 # planned hours of one attendance row's session: min(session hours valid that day, person's plan) on
 # that weekday (session hours change from a date on, so an old mark keeps the hours it had)
-_SESSION_DAY = ("(SELECT CASE CAST(strftime('%w', {t}.date) AS INTEGER) WHEN 1 THEN h.hours_mon WHEN 2 THEN h.hours_tue"
-                " WHEN 3 THEN h.hours_wed WHEN 4 THEN h.hours_thu WHEN 5 THEN h.hours_fri ELSE 0 END"
+def _by_weekday(column: str) -> str:
+    """SQL: the day's value of a Monday-to-Friday column ('h.hours' -> h.hours_mon on a Monday), 0 at weekends."""
+    whens = " ".join(f"WHEN {n} THEN {column}_{day}" for n, day in enumerate(WEEKDAYS, start=1))
+    return f"CASE CAST(strftime('%w', {{t}}.date) AS INTEGER) {whens} ELSE 0 END"
+
+
+_SESSION_DAY = ("(SELECT " + _by_weekday("h.hours") +
                 " FROM session_hours h WHERE h.session_id = {t}.session_id AND h.valid_from <= {t}.date"
                 " ORDER BY h.valid_from DESC LIMIT 1)")
-_DAY_PLAN = ("min(coalesce(" + _SESSION_DAY + ", 0), CASE CAST(strftime('%w', {t}.date) AS INTEGER)"
-             " WHEN 1 THEN p.plan_mon WHEN 2 THEN p.plan_tue WHEN 3 THEN p.plan_wed WHEN 4 THEN p.plan_thu"
-             " WHEN 5 THEN p.plan_fri ELSE 0 END)")
+_DAY_PLAN = "min(coalesce(" + _SESSION_DAY + ", 0), " + _by_weekday("p.plan") + ")"
 
 
 def day_plan_sql(alias: str = "t") -> str:

@@ -22,6 +22,7 @@ from store.access import REASON_KEYS, check_reason
 from store.calendar import WEEKDAY_SHORT
 from store.cases import Participant
 from store.db import Database
+from store.tables import WEEKDAYS
 from tui.keyhelp import help_keys
 from tui.text import language, num, t
 from tui.appbase import AppBase, KeyHold, Synced
@@ -188,7 +189,7 @@ class CaseCardScreen(MilestoneKeys, Screen):
         unexcused = sum(1 for w in recent for marks in w.cells.values() for _, m in marks if m.status == "unexcused")
         rate = f"{attended / planned:.0%}" if planned else "–"
         lines = [
-            t("card.plan", **dict(zip(("mon", "tue", "wed", "thu", "fri"), p.plan)), total=p.weekly_plan_hours),
+            t("card.plan", **dict(zip(WEEKDAYS, p.plan)), total=p.weekly_plan_hours),
             t("card.enrolments", list=", ".join(enrolled) or "–"),
             t("card.last4", attended=attended, planned=planned, rate=rate, unexcused=unexcused),
             t("card.current_stage",
