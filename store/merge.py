@@ -187,8 +187,9 @@ class Summary:
     @property
     def ok(self) -> bool:
         """Everything recorded anywhere that this sync could see is here, and ours is out: nothing waits
-        but rows that arrived this very sync ahead of their parent."""
-        return not (self.problems or self.stuck or self.stale)
+        but rows that arrived this very sync ahead of their parent, and nothing is in quarantine (a file
+        never applied is work missing here, even when its workstation's folder has gone from the share)."""
+        return not (self.problems or self.stuck or self.stale or self.quarantined)
 
     def line(self) -> str:
         """The one-line report, for the command line and the app alike: "Synk klar" only when nothing is
@@ -203,6 +204,8 @@ class Summary:
             parts += [t("sync.requested")] if self.requested else []
         parts += [t("sync.read_snapshot", name=self.read_snapshot, n=self.from_snapshot)] if self.read_snapshot else []
         parts += [t("sync.snapshot_written", name=self.snapshot)] if self.snapshot else []
+        if self.quarantined and not self.stuck:  # (stuck says it: the files it cannot get past)
+            parts += [t("sync.quarantine_fix", n=self.quarantined)]
         if self.problems:
             parts += [t("sync.problems_fix", n=len(self.problems))]
         elif self.stale:

@@ -505,3 +505,21 @@ def test_the_quarantine_count_is_what_is_in_quarantine(tmp_path: Path, hub, key:
     assert cli.main(["sync", "--status", "--db", str(b_path)]) == 1
     out = capsys.readouterr().out
     assert "1 i karantän" in out and f"i karantän: {stranger}/000000000001-000000000002.ops" in out, out
+
+
+def test_a_quarantined_file_whose_folder_is_gone_still_says_the_sync_is_incomplete(
+        tmp_path: Path, hub, key: Path, capsys: pytest.CaptureFixture) -> None:
+    """IT removes a damaged file's whole workstation folder from the share: nothing of that workstation
+    is listed any more, but its file was never applied – the sync says so and exits 1, as --status does,
+    never "Synk klar" with exit 0."""
+    if hub.kind == "pg":
+        pytest.skip("a directory's accident: a PostgreSQL hub holds no folders")
+    _, b_path = two_stations(tmp_path, hub, key)
+    stranger = "e" * 8 + "-0000-4000-8000-" + "0" * 12
+    hub.put(stranger, "000000000001-000000000002.ops", b"junk\n")
+    assert cli_sync(capsys, "--db", str(b_path), "--share", hub.spec, "--key", str(key))[0] == 1
+    shutil.rmtree(hub.path / "ops" / stranger)
+    for lang, words in (("sv", "1 fil i karantän har inte lästs in"), ("en", "1 quarantined file has not been read")):
+        code, out, _ = cli_sync(capsys, "--db", str(b_path), "--share", hub.spec, "--key", str(key), "--lang", lang)
+        assert code == 1 and out.count("\n") == 1 and words in out and "Synk klar" not in out, out
+    assert cli.main(["sync", "--status", "--db", str(b_path)]) == 1

@@ -290,6 +290,10 @@ CATALOG: dict[str, tuple[str, str]] = {
                    "Waiting for missing or damaged files from {n} {n|workstation|workstations} ({ws}; “arena sync --status” shows the files)."),
     "sync.requested": ("En ögonblicksbild är begärd från dem och kommer med deras nästa synk; står det kvar efter den, kontakta IT.",
                        "A snapshot is requested from them and comes with their next sync; if this remains after it, contact IT."),
+    "sync.quarantine_fix": ("{n} {n|fil|filer} i karantän har inte lästs in (”arena sync --status” visar {n|den|dem}) – lägg"
+                            " tillbaka {n|den|dem} hel{n||a} från utdelningens säkerhetskopia, annars kontakta IT.",
+                            "{n} quarantined {n|file has|files have} not been read (“arena sync --status” shows {n|it|them}) –"
+                            " put {n|it|them} back whole from the share's backup, otherwise contact IT."),
     "sync.problems_fix": ("{n} problem (se ovan); kör synken igen, och kontakta IT om det står kvar.",
                           "{n} {n|problem|problems} (see above); run the sync again, and contact IT if {n|it remains|they remain}."),
     "sync.stale_fix": ("{n} {n|rad har|rader har} väntat sedan en tidigare synk – synka den arbetsstation de kommer från, annars kontakta IT.",
