@@ -221,3 +221,63 @@ def test_the_layering_checks_catch_what_they_are_for(tmp_path: Path) -> None:
     assert ("tui.app", [], 6) in imports("store.probe", probe)
     assert [w.split(" ", 1)[1] for w in sql_in("tui.probe", probe)] == ["opens the database", "calls exec_driver_sql",
                                                                         "SQL text"]
+
+
+# Screens pushed without being awaited: they return nothing and nobody waits for them (F1's help).
+PUSHED_PLAIN = {"HelpScreen"}
+
+
+def dialog_classes() -> set[str]:
+    """The names of every class in `tui` that is a ModalScreen, through its bases (by name)."""
+    bases: dict[str, set[str]] = {}
+    for path in MODULES.values():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.ClassDef):
+                bases[node.name] = {ast.unparse(b.value if isinstance(b, ast.Subscript) else b).split(".")[-1]
+                                    for b in node.bases}
+    modal = {"ModalScreen"}
+    while True:
+        more = {name for name, of in bases.items() if of & modal} - modal
+        if not more:
+            return modal - {"ModalScreen"}
+        modal |= more
+
+
+def pushed_wrongly(name: str, path: Path, dialogs: set[str]) -> list[str]:
+    """Where `path` pushes a screen with a callback, or pushes a dialog instead of asking it in a flow."""
+    wrong = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in {"push_screen", "switch_screen"}):
+            continue
+        if len(node.args) > 1 or any(k.arg == "callback" for k in node.keywords):
+            wrong.append(f"{name}:{node.lineno} pushes a screen with a callback")
+        first = node.args[0] if node.args else None
+        made = first.func if isinstance(first, ast.Call) else first
+        shown = ast.unparse(made).split(".")[-1] if made is not None else ""
+        waits = any(k.arg == "wait_for_dismiss" for k in node.keywords)
+        if shown in dialogs and shown not in PUSHED_PLAIN and not waits:
+            wrong.append(f"{name}:{node.lineno} pushes the dialog {shown} (ask it: tui.dialogs.run_flow)")
+    return wrong
+
+
+def test_dialogs_are_awaited_never_given_a_callback() -> None:
+    """A dialog is a typed ModalScreen asked by a flow (`tui.dialogs.run_flow`: `await flow.ask(dialog)`,
+    push_screen_wait in a worker, the keys held between its dialogs); no screen is pushed with a callback."""
+    dialogs = dialog_classes()
+    assert {"ConfirmDialog", "PromptDialog", "FormDialog", "SetupCodeDialog", "EditScreen"} <= dialogs
+    wrong = [line for name, path in MODULES.items() if name.startswith("tui")
+             for line in pushed_wrongly(name, path, dialogs)]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_dialog_check_catches_a_callback(tmp_path: Path) -> None:
+    probe = tmp_path / "probe.py"
+    probe.write_text("def f(app, done):\n    app.push_screen(ConfirmDialog('?'), done)\n"
+                     "    app.push_screen(Other(), callback=lambda _: None)\n    app.push_screen(PromptDialog('?'))\n"
+                     "    app.push_screen(HelpScreen())\n    app.push_screen(PromptDialog('?'), wait_for_dismiss=True)\n",
+                     encoding="utf-8")
+    assert pushed_wrongly("tui.probe", probe, {"ConfirmDialog", "PromptDialog", "HelpScreen"}) == [
+        "tui.probe:2 pushes a screen with a callback", "tui.probe:2 pushes the dialog ConfirmDialog (ask it: "
+        "tui.dialogs.run_flow)", "tui.probe:3 pushes a screen with a callback",
+        "tui.probe:4 pushes the dialog PromptDialog (ask it: tui.dialogs.run_flow)"]

@@ -35,6 +35,7 @@ from tui.workers import StoreFailed, WriteLane, show, store_call
 if TYPE_CHECKING:
     from store import attendance, staff
     from store.db import Database
+    from tui.dialogs import DialogFlow
     from tui.screens.lock import LockScreen
 
 log = logging.getLogger(__name__)
@@ -372,9 +373,11 @@ class ArenaApp(AppBase):
             # The PIN prompt first, at once: the database is opened and the user found while it is typed.
             from tui.screens.lock import LockScreen
 
+            from tui.dialogs import run_flow  # lazy: with the PIN prompt, not at import
+
             self._early_lock = LockScreen(self.claimed or self.login, "", can_cancel=True, starting=True,
                                           identified=False)
-            self.push_screen(self._early_lock, self._early_unlocked)
+            run_flow(self, self._pin_at_start)
         self.call_after_refresh(self._start_loading)  # once the first screen is drawn
 
     @work(thread=True, group="startup", exclusive=True, exit_on_error=False)
@@ -494,20 +497,27 @@ class ArenaApp(AppBase):
             early.identify(user.login, user.name)  # a PIN typed meanwhile is checked now
             return
 
-        def unlocked(ok: bool | None) -> None:  # an unlocked session never survives a restart
-            if ok:
+        from tui.dialogs import DialogFlow, run_flow  # lazy: as the screens' modules
+
+        async def steps(flow: DialogFlow) -> None:  # an unlocked session never survives a restart
+            if await flow.ask(LockScreen(user.login, user.name, can_cancel=True, starting=True)):
                 self._begin(user)
             else:
                 self.exit(return_code=0)
 
-        self.push_screen(LockScreen(user.login, user.name, can_cancel=True, starting=True), unlocked)
+        run_flow(self, steps)
 
     _pending_user: staff.Caseworker | None = None
 
-    def _early_unlocked(self, ok: bool | None) -> None:
+    async def _pin_at_start(self, flow: DialogFlow) -> None:
+        """The PIN prompt of a start, asked at once (the keys typed before it is on screen wait for it):
+        unlocked (True), the user found meanwhile begins; Escape (False) closes Arena; abandoned (None:
+        the login is nobody's yet), the first-run questions that `_started` asks go on."""
+        assert self._early_lock is not None
+        ok = await flow.ask(self._early_lock)
         if ok and self._pending_user is not None:
             self._begin(self._pending_user)
-        elif not ok:
+        elif ok is False:
             self.exit(return_code=0)
 
     def _begin(self, user: staff.Caseworker) -> None:
@@ -734,13 +744,18 @@ class ArenaApp(AppBase):
 
         if self.locked or self.user is None:
             return
-        self.locked = True
+        from tui.dialogs import DialogFlow, run_flow  # lazy: as the screens' modules
 
-        def unlocked(_: bool | None) -> None:
+        self.locked = True
+        assert self.user is not None
+        lock = LockScreen(self.login, self.user.name)
+
+        async def steps(flow: DialogFlow) -> None:
+            await flow.ask(lock)  # (dismissed only once unlocked)
             self.locked = False
             self._last_input = time.monotonic()
 
-        self.push_screen(LockScreen(self.login, self.user.name), unlocked)
+        run_flow(self, steps)
 
     def open_case(self, participant_id: str, name: str) -> None:
         """Open a case card: inside one's caseload at once, otherwise only after a logged reason. Keys

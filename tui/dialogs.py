@@ -1,6 +1,7 @@
 """Small modal dialogs, each typed by what it returns (`None` when cancelled): confirm, prompt, choose,
-fill a form. Ask several in turn with `run_flow` (an async worker awaiting each with `push_screen_wait`,
-holding the keys between them), or give `push_screen` a callback for a single one."""
+fill a form. Every dialog is asked by `run_flow`: an async worker awaiting each with `push_screen_wait`
+(`DialogFlow.ask`), holding the keys between them, reading and writing in between (`read`, `write`).
+A dialog is never pushed with a callback (tests/test_layering.py checks it)."""
 from __future__ import annotations
 
 import asyncio
@@ -88,6 +89,22 @@ class DialogFlow:
                 raise failure(self.app, error) from error
 
         return await asyncio.to_thread(job)
+
+    async def write(self, fn: Callable[[], R]) -> R:
+        """A write through the app's write lane (in order with every other write), awaited: what it
+        returned, once committed; a refusal raises `StoreFailed` with its line (logged where it failed)."""
+        outcome: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+
+        def saved(result: R) -> None:
+            if not outcome.done():
+                outcome.set_result(result)
+
+        def refused(message: str) -> None:
+            if not outcome.done():
+                outcome.set_exception(StoreFailed(message))
+
+        self.app.write_lane.submit(fn, saved, refused)
+        return await outcome
 
     def end(self) -> None:
         self._release()

@@ -2,18 +2,21 @@
 
 A widget using `MarkKeys[Row]` provides `current()` (the person under the cursor, a `MarkRow`:
 participant_id, name, planned_hours, mark) and `_submit(row, status, hours=, reason=, note=, advance=)`.
+A key that asks (hours, an absence code, a note) runs a dialog flow (`tui.dialogs.run_flow`): the keys
+typed meanwhile wait for the dialog, and those typed after its Enter for the mark's submission.
 """
 from __future__ import annotations
 
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar, cast
 
 from textual.binding import Binding
+from textual.widget import Widget
 
 from store import attendance, validate
 from store.attendance import Mark
 from tui.text import num, t
 from tui.appbase import AppBase
-from tui.dialogs import ChoiceDialog, PromptDialog
+from tui.dialogs import ChoiceDialog, DialogFlow, PromptDialog, run_flow
 
 
 MARK_BINDINGS = [
@@ -67,12 +70,12 @@ class MarkKeys(Generic[Row]):
         def check(text: str) -> float:
             return attendance.partial_hours(text, row.planned_hours)  # the store's rule, said before saving
 
-        def chosen(hours: float | None) -> None:
+        async def steps(flow: DialogFlow) -> None:
+            hours = await flow.ask(PromptDialog(t("att.hours_prompt", name=row.name, max=num(top)), check=check))
             if hours is not None:
                 self._submit(row, "partial", hours=hours)
 
-        self.app.push_screen(PromptDialog(t("att.hours_prompt", name=row.name, max=num(top)), check=check),
-                             chosen)
+        run_flow(cast(Widget, self), steps)
 
     def action_mark_excused(self) -> None:
         row = self.current()
@@ -83,12 +86,12 @@ class MarkKeys(Generic[Row]):
             self._submit(row, "excused", reason=codes[0].code if codes else None)
             return
 
-        def chosen(code: str | None) -> None:
+        async def steps(flow: DialogFlow) -> None:
+            code = await flow.ask(ChoiceDialog(t("att.code_prompt", name=row.name), [(c.code, c.label) for c in codes]))
             if code:
                 self._submit(row, "excused", reason=code)
 
-        self.app.push_screen(ChoiceDialog(t("att.code_prompt", name=row.name), [(c.code, c.label) for c in codes]),
-                             chosen)
+        run_flow(cast(Widget, self), steps)
 
     def action_mark_note(self) -> None:
         row = self.current()
@@ -96,11 +99,11 @@ class MarkKeys(Generic[Row]):
             return
         mark = row.mark
 
-        def chosen(note: str | None) -> None:
+        async def steps(flow: DialogFlow) -> None:
+            note = await flow.ask(PromptDialog(t("att.note_prompt", name=row.name), mark.note,
+                                               check=lambda s: validate.text(s, "note", max_len=500)))
             if note is not None:
                 self._submit(row, mark.status, hours=mark.hours, reason=mark.reason_code, note=note,
                              advance=False)
 
-        self.app.push_screen(PromptDialog(t("att.note_prompt", name=row.name), mark.note,
-                                          check=lambda s: validate.text(s, "note", max_len=500)), chosen)
-
+        run_flow(cast(Widget, self), steps)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -18,7 +19,7 @@ from store.i18n import ArenaError
 from tui.keyhelp import help_keys
 from tui.text import t
 from tui.appbase import AppBase, Synced
-from tui.dialogs import FormDialog, PromptDialog, Saved
+from tui.dialogs import DialogFlow, FormDialog, PromptDialog, Saved, run_flow
 from tui.labels import add_columns
 from tui.footer import ArenaFooter
 from tui.workers import show, store_call
@@ -98,13 +99,16 @@ class ActivitiesScreen(Screen):
 
         self.app.write_lane.submit(fn, done, lambda m: self.app.notify(m, severity="error", timeout=8))
 
-    def _saved(self, saved) -> Callable[[object], None]:  # noqa: ANN001 -- the message, or one from the result
-        """What a dialog that saved from inside itself closes with: say so and show it."""
-        def done(result: object) -> None:
+    def _ask(self, form: FormDialog[Any, Any], saved: str | Callable[[Saved[Any, Any]], str]) -> None:
+        """Ask a form that saves from inside itself; once it has closed saved (committed), say so and show
+        it. Escape closes it with nothing saved."""
+        async def steps(flow: DialogFlow) -> None:
+            result = await flow.ask(form)
             if isinstance(result, Saved):
                 self.app.notify(saved(result) if callable(saved) else saved, timeout=3)
                 self.reload()
-        return done
+
+        run_flow(self, steps)
 
     # ------------------------------------------------------------------ actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -129,12 +133,12 @@ class ActivitiesScreen(Screen):
             return activities.create(db, login, v["name"], kind=v["kind"], site=v["site"], leader_login=v["leader"],
                                      capacity=v["capacity"], sessions=v["sessions"])
 
-        self.app.push_screen(FormDialog(t("adm.new"), [
+        self._ask(FormDialog(t("adm.new"), [
             ("name", t("adm.f.name"), "", False), ("sessions", t("adm.f.sessions"), "", False),
             ("hours", t("adm.f.hours"), "", False), ("capacity", t("adm.f.capacity"), "25", False),
             ("leader", t("adm.f.leader"), "", False), ("site", t("adm.f.site"), "", False),
             ("kind", t("adm.f.kind"), "", False)], check, write=save),
-            self._saved(lambda r: t("act.added", name=r.value["name"])))
+            lambda r: t("act.added", name=r.value["name"]))
 
     def action_edit_activity(self) -> None:
         found = self.current()
@@ -151,10 +155,10 @@ class ActivitiesScreen(Screen):
             return activities.edit(db, login, act.id, name=v["name"], kind=v["kind"], site=v["site"],
                                    leader_login=v["leader"].strip())
 
-        self.app.push_screen(FormDialog(t("adm.edit", name=act.name), [
+        self._ask(FormDialog(t("adm.edit", name=act.name), [
             ("name", t("adm.f.name"), act.name, False), ("leader", t("adm.f.leader"), act.leader_login or "", False),
             ("site", t("adm.f.site"), act.site, False), ("kind", t("adm.f.kind"), act.kind, False)], check, write=save),
-            self._saved(lambda r: t("act.saved", name=r.value["name"])))
+            lambda r: t("act.saved", name=r.value["name"]))
 
     def action_add_session(self) -> None:
         found = self.current()
@@ -173,10 +177,10 @@ class ActivitiesScreen(Screen):
         def save(spec: activities.SessionSpec) -> str:
             return activities.add_session(db, login, act.id, spec)
 
-        self.app.push_screen(FormDialog(t("adm.new_session", name=act.name), [
+        self._ask(FormDialog(t("adm.new_session", name=act.name), [
             ("name", t("adm.f.session"), "", False), ("times", t("adm.f.times"), "", False),
             ("hours", t("adm.f.hours"), "", False), ("capacity", t("adm.f.capacity"), str(act.capacity), False)],
-            check, write=save), self._saved(t("act.saved", name=act.name)))
+            check, write=save), t("act.saved", name=act.name))
 
     def action_edit_session(self) -> None:
         found = self.current()
@@ -199,14 +203,14 @@ class ActivitiesScreen(Screen):
                 capacity=v["capacity"], end_date=v["end"], hours=v["hours"] if v["hours"] != s.hours else None,
                 valid_from=v["from"])
 
-        self.app.push_screen(FormDialog(t("adm.edit_session", name=s.title), [
+        self._ask(FormDialog(t("adm.edit_session", name=s.title), [
             ("name", t("adm.f.session"), s.name, False),
             ("times", t("adm.f.times"), f"{s.start}-{s.end}" if s.start else "", False),
             ("hours", t("adm.f.hours_week"), " ".join(f"{h:g}" for h in s.hours), False),
             ("from", t("adm.f.from"), clock.today().isoformat(), False),
             ("capacity", t("adm.f.capacity"), str(s.capacity), False),
             ("end", t("adm.f.end"), s.end_date or "", False)], check, write=save),
-            self._saved(t("act.saved", name=act.name)))
+            t("act.saved", name=act.name))
 
     def action_close_activity(self) -> None:
         found = self.current()
@@ -215,10 +219,11 @@ class ActivitiesScreen(Screen):
         act, _ = found
         db, login = self.app.db, self.app.login
 
-        def save(last: object) -> None:
-            if isinstance(last, dt.date):
+        async def steps(flow: DialogFlow) -> None:
+            last = await flow.ask(PromptDialog(t("adm.close", name=act.name), clock.today().isoformat(),
+                                               check=validate.date))
+            if last is not None:
                 self._write(lambda: activities.close(db, login, act.id, last),
                             lambda n: t("act.closed_now", name=act.name, date=last.isoformat(), n=n))
 
-        self.app.push_screen(PromptDialog(t("adm.close", name=act.name), clock.today().isoformat(),
-                                          check=validate.date), save)
+        run_flow(self, steps)

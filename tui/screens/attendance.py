@@ -29,7 +29,7 @@ from tui.keyhelp import help_keys
 from tui.text import num, t
 from store.names import fold
 from tui.appbase import AppBase, KeyHold
-from tui.dialogs import ConfirmDialog
+from tui.dialogs import ConfirmDialog, DialogFlow, run_flow
 from tui.labels import add_columns, fit_parts, mark_text, mark_words, person_name, reason_word, short_name
 from tui.mark_keys import MARK_BINDINGS, MarkKeys
 from tui.workers import StoreFailed, show, store_call
@@ -419,24 +419,23 @@ class RollTable(MarkKeys[RollRow], RowTable):
         only = set(shown) if self.name_filter else None
         hidden = sum(1 for r in self.people.values() if r.mark is None) - todo
 
-        def confirmed(ok: bool | None) -> None:
-            if not ok:
-                return
-
-            def done(ids: list[str]) -> None:
-                self._remember(sid, day, UndoStep("marks", [(pid, None) for pid in ids]))
-                self.app.notify(t("att.all_done", n=len(ids)), timeout=3)
-                self.post_message(self.Reread())
-
-            self.app.write_lane.submit(
-                lambda: attendance.mark_all_present(db, login, aid, day, session_id=sid, only=only), done,
-                lambda m: self.app.notify(m, severity="error", timeout=8))
+        def done(ids: list[str]) -> None:
+            self._remember(sid, day, UndoStep("marks", [(pid, None) for pid in ids]))
+            self.app.notify(t("att.all_done", n=len(ids)), timeout=3)
+            self.post_message(self.Reread())
 
         question = t("att.confirm_all", n=todo, activity=self.activity_name, date=calendar.day_line(day))
         if only is not None:
             question = t("att.confirm_all_shown", n=todo, filter=self.name_filter, activity=self.activity_name,
                          date=calendar.day_line(day), hidden=hidden)
-        self.app.push_screen(ConfirmDialog(question, default_yes=True), confirmed)
+
+        async def steps(flow: DialogFlow) -> None:
+            if await flow.ask(ConfirmDialog(question, default_yes=True)):
+                self.app.write_lane.submit(
+                    lambda: attendance.mark_all_present(db, login, aid, day, session_id=sid, only=only), done,
+                    lambda m: self.app.notify(m, severity="error", timeout=8))
+
+        run_flow(self, steps)
 
     def action_cancel_session(self) -> None:
         if self.activity_id is None:
@@ -448,29 +447,23 @@ class RollTable(MarkKeys[RollRow], RowTable):
         db, login, aid, day, sid = self.app.db, self.app.login, self.activity_id, self.day, self.session_id
         marked = self.marked_count()  # what is on screen is what the dialog counts
         where = f"{self.activity_name} {calendar.day_line(day)}"
-        if self.cancelled:
-            def uncancelled(ok: bool | None) -> None:
-                if ok:
-                    def done(n: int) -> None:
-                        self._remember(sid, day, UndoStep("uncancel", marks=n))
-                        self.post_message(self.Reread())
+        cancelled = self.cancelled
+        question = t("att.confirm_uncancel" if cancelled else "att.confirm_cancel", session=where, n=marked)
 
-                    self.app.write_lane.submit(lambda: attendance.uncancel_session(db, login, aid, day, session_id=sid),
-                                               done, lambda m: self.app.notify(m, severity="error", timeout=8))
-            self.app.push_screen(ConfirmDialog(t("att.confirm_uncancel", session=where, n=marked), default_yes=True),
-                                 uncancelled)
-            return
+        def done(n: int) -> None:
+            self._remember(sid, day, UndoStep("uncancel" if cancelled else "cancel", marks=n))
+            self.post_message(self.Reread())
 
-        def confirmed(ok: bool | None) -> None:
-            if ok:
-                def done(n: int) -> None:
-                    self._remember(sid, day, UndoStep("cancel", marks=n))
-                    self.post_message(self.Reread())
+        def write() -> int:
+            if cancelled:
+                return attendance.uncancel_session(db, login, aid, day, session_id=sid)
+            return attendance.cancel_session(db, login, aid, day, session_id=sid)
 
-                self.app.write_lane.submit(lambda: attendance.cancel_session(db, login, aid, day, session_id=sid),
-                                           done, lambda m: self.app.notify(m, severity="error", timeout=8))
+        async def steps(flow: DialogFlow) -> None:
+            if await flow.ask(ConfirmDialog(question, default_yes=True)):
+                self.app.write_lane.submit(write, done, lambda m: self.app.notify(m, severity="error", timeout=8))
 
-        self.app.push_screen(ConfirmDialog(t("att.confirm_cancel", session=where, n=marked), default_yes=True), confirmed)
+        run_flow(self, steps)
 
     def action_filter(self) -> None:
         self.post_message(self.FilterAsked())

@@ -14,7 +14,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import Button, DataTable, Header, Input, Label, Select, Static, TabbedContent, TabPane
 
 from store import attendance, cases, clock, milestones, staff
@@ -26,7 +26,7 @@ from store.tables import WEEKDAYS
 from tui.keyhelp import help_keys
 from tui.text import language, num, t
 from tui.appbase import AppBase, KeyHold, Synced
-from tui.dialogs import ChoiceDialog
+from tui.dialogs import ChoiceDialog, Dialog, DialogFlow, run_flow
 from tui.labels import cell_symbol
 from tui.milestone_keys import MILESTONE_BINDINGS, MilestoneKeys
 from tui.screens.enrolment import EnrolmentScreen
@@ -80,7 +80,11 @@ class CaseCardScreen(MilestoneKeys, Screen):
         return True
 
     def action_enrolments(self) -> None:
-        self.app.push_screen(EnrolmentScreen(self.participant.id, self.participant.name), lambda _: self.reload())
+        async def steps(flow: DialogFlow) -> None:
+            await flow.ask(EnrolmentScreen(self.participant.id, self.participant.name))
+            self.reload()  # what was enrolled or ended there
+
+        run_flow(self, steps)
 
     def __init__(self, participant: Participant) -> None:
         super().__init__()
@@ -241,7 +245,11 @@ class CaseCardScreen(MilestoneKeys, Screen):
 
     # ------------------------------------------------------------------ actions
     def action_edit(self) -> None:
-        self.app.push_screen(EditScreen(self.participant), lambda changed: self.reload() if changed else None)
+        async def steps(flow: DialogFlow) -> None:
+            if await flow.ask(EditScreen(self.participant)):  # saved (committed) with a change
+                self.reload()
+
+        run_flow(self, steps)
 
     def action_report(self) -> None:
         ask_and_write(self.app, participant=self.participant.id, participant_name=self.participant.name)
@@ -315,7 +323,7 @@ def attendance_day_labels() -> list[str]:
     return list(WEEKDAY_SHORT[language()][:5])
 
 
-class EditScreen(ModalScreen[bool]):
+class EditScreen(Dialog[bool]):
     """Edit a person's details; store validates and logs every changed field."""
 
     app: AppBase

@@ -32,7 +32,8 @@ def _nothing() -> None:
 
 
 class LockScreen(Screen[bool]):
-    """Dismissed with True once unlocked; with False only when `can_cancel` (start, first-start claim)."""
+    """Dismissed with True once unlocked; with False only when `can_cancel` (start, first-start claim); with
+    None when abandoned (the PIN prompt of a start, for a login that is nobody's yet)."""
 
     app: AppBase
 
@@ -98,7 +99,7 @@ class LockScreen(Screen[bool]):
         questions; this prompt closes without unlocking anything."""
         self.app.drop_held_keys()  # typed after a PIN of nobody's: not for the first-run questions either
         self._release = _nothing
-        self.app.pop_screen()
+        self.dismiss(None)
 
     def _show_mode(self, has_pin: bool) -> None:
         self.choosing = not has_pin

@@ -15,7 +15,7 @@ from store import milestones
 from tui.keyhelp import help_keys
 from tui.text import t
 from tui.appbase import AppBase, Synced
-from tui.dialogs import ChoiceDialog
+from tui.dialogs import ChoiceDialog, DialogFlow, run_flow
 from tui.labels import Col, fit_table, person_name
 from tui.milestone_keys import MILESTONE_BINDINGS, MilestoneKeys
 from tui.footer import ArenaFooter
@@ -60,12 +60,14 @@ class BoardTable(MilestoneKeys, DataTable):
         if row.milestone is None:
             choices = choices[3:]
 
-        def chosen(action: str | None) -> None:
-            if action:
+        stage = row.milestone.stage_label if row.milestone else "–"
+
+        async def steps(flow: DialogFlow) -> None:
+            action = await flow.ask(ChoiceDialog(f"{row.name} · {stage}", choices))
+            if action:  # the key's own flow takes the keys from here (it holds them before this one ends)
                 getattr(self, f"action_{action}")()
 
-        stage = row.milestone.stage_label if row.milestone else "–"
-        self.app.push_screen(ChoiceDialog(f"{row.name} · {stage}", choices), chosen)
+        run_flow(self, steps)
 
     def action_open_case(self) -> None:
         row = self._row()

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Button, Checkbox, DataTable, Header, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
@@ -190,18 +190,19 @@ class SearchScreen(Screen):
         self.open_hit(event.row_key.value)
 
     def action_register(self) -> None:
-        def registered(pid: str | None) -> None:
-            if pid:
+        async def steps(flow: DialogFlow) -> None:
+            pid = await flow.ask(RegisterScreen())
+            if pid:  # registered (committed), or the existing person chosen: the card's own flow takes the keys
                 self.app.open_case(pid, "")
 
-        self.app.push_screen(RegisterScreen(), registered)
+        run_flow(self, steps)
 
 
 CREATE_ANYWAY = "create"  # the option's id (participant ids are UUIDs)
 
 
 @help_keys("key.search", " (F2)", rank=10)
-class RegisterScreen(ModalScreen[str | None]):
+class RegisterScreen(Dialog[str]):
     """The registration form. Returns the id of the new (or chosen existing) participant."""
 
     app: AppBase

@@ -8,7 +8,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import DataTable, Header, Label, Static
 
 from store import access, pins, staff, validate
@@ -18,12 +18,12 @@ from tui.keyhelp import help_keys
 from tui.footer import ArenaFooter
 from tui.text import t
 from tui.appbase import AppBase
-from tui.dialogs import ChoiceDialog, ConfirmDialog, FormDialog, Saved
+from tui.dialogs import ChoiceDialog, ConfirmDialog, Dialog, DialogFlow, FormDialog, Saved, run_flow
 from tui.labels import add_columns
 from tui.workers import StoreFailed, show, store_call
 
 
-class SetupCodeDialog(ModalScreen[None]):
+class SetupCodeDialog(Dialog[None]):
     """The one-time setup code, shown once: Enter or Esc closes it, and it is not shown again."""
 
     BINDINGS = [Binding("escape,enter", "close", "dlg.ok")]
@@ -119,9 +119,10 @@ class UsersScreen(Screen):
 
         self.app.write_lane.submit(fn, saved, lambda m: self.app.notify(m, severity="error", timeout=8))
 
-    def _show_code(self, login: str, code: str) -> None:
+    async def _show_code(self, flow: DialogFlow, login: str, code: str) -> None:
+        """The setup code of a write that has been committed, shown once (the list reads again beneath)."""
         self.reload()
-        self.app.push_screen(SetupCodeDialog(login, code))
+        await flow.ask(SetupCodeDialog(login, code))
 
     # ------------------------------------------------------------------ actions
     def action_add_user(self) -> None:
@@ -142,14 +143,15 @@ class UsersScreen(Screen):
         def save(v: dict[str, str]) -> str:
             return staff.add(db, login, v["login"], v["name"], v["role"], v["site"])
 
-        def done(result: dict[str, str] | Saved[dict[str, str], str] | None) -> None:
-            if isinstance(result, Saved):
-                self._show_code(result.value["login"], result.outcome)
+        async def steps(flow: DialogFlow) -> None:
+            made = await flow.ask(FormDialog(t("usr.new"), [
+                ("login", t("usr.f.login"), "", False), ("name", t("usr.f.name"), "", False),
+                ("role", t("usr.f.role", roles=shown), t("role.caseworker"), False),
+                ("site", t("usr.f.site"), "", False)], check, write=save))
+            if isinstance(made, Saved):  # saved from the dialog: committed before the code is shown
+                await self._show_code(flow, made.value["login"], made.outcome)
 
-        self.app.push_screen(FormDialog(t("usr.new"), [
-            ("login", t("usr.f.login"), "", False), ("name", t("usr.f.name"), "", False),
-            ("role", t("usr.f.role", roles=shown), t("role.caseworker"), False),
-            ("site", t("usr.f.site"), "", False)], check, write=save), done)
+        run_flow(self, steps)
 
     def action_reset_pin(self) -> None:
         found = self.current()
@@ -158,12 +160,12 @@ class UsersScreen(Screen):
         user = found[0]
         db, login = self.app.db, self.app.login
 
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self._write(lambda: pins.reset_pin(db, login, user.login),
-                            lambda code: self._show_code(user.login, str(code)))
+        async def steps(flow: DialogFlow) -> None:
+            if await flow.ask(ConfirmDialog(t("usr.reset_q", login=user.login, name=user.name))):
+                code = await flow.write(lambda: pins.reset_pin(db, login, user.login))
+                await self._show_code(flow, user.login, str(code))
 
-        self.app.push_screen(ConfirmDialog(t("usr.reset_q", login=user.login, name=user.name)), confirmed)
+        run_flow(self, steps)
 
     def action_set_role(self) -> None:
         found = self.current()
@@ -172,14 +174,15 @@ class UsersScreen(Screen):
         user = found[0]
         db, login = self.app.db, self.app.login
 
-        def chosen(role: str | None) -> None:
+        async def steps(flow: DialogFlow) -> None:
+            role = await flow.ask(ChoiceDialog(t("usr.role_q", login=user.login),
+                                               [(r, t(f"role.{r}")) for r in staff.ROLES]))
             if role is not None and role != user.role:
                 self._write(lambda: staff.set_role(db, login, user.login, role),
                             lambda _: self.app.notify(t("usr.role_set", login=user.login, role=t(f"role.{role}")),
                                                       timeout=3))
 
-        self.app.push_screen(ChoiceDialog(t("usr.role_q", login=user.login),
-                                          [(r, t(f"role.{r}")) for r in staff.ROLES]), chosen)
+        run_flow(self, steps)
 
     def action_deactivate(self) -> None:
         found = self.current()
@@ -188,9 +191,9 @@ class UsersScreen(Screen):
         user = found[0]
         db, login = self.app.db, self.app.login
 
-        def confirmed(yes: bool | None) -> None:
-            if yes:
+        async def steps(flow: DialogFlow) -> None:
+            if await flow.ask(ConfirmDialog(t("usr.deactivate_q", login=user.login, name=user.name))):
                 self._write(lambda: staff.deactivate(db, login, user.login),
                             lambda _: self.app.notify(t("usr.deactivated", login=user.login), timeout=3))
 
-        self.app.push_screen(ConfirmDialog(t("usr.deactivate_q", login=user.login, name=user.name)), confirmed)
+        run_flow(self, steps)
