@@ -22,6 +22,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import itertools
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -400,11 +401,15 @@ def format_number(value: float | int, decimal_mark: str = ",") -> str:
     return text.replace(".", decimal_mark)
 
 
+CHUNK_ROWS = 2000  # rows formatted and written to the file at a time by `CsvWriter.sqlite_rows`
+
+
 class CsvWriter:
     """Rows out: text neutralised, numbers with the dialect's decimal mark, dates ISO, None empty."""
 
     def __init__(self, out: IO[str], dialect_: Dialect) -> None:
         self.dialect = dialect_
+        self._out = out
         self._csv = csv.writer(out, delimiter=dialect_.delimiter, lineterminator=dialect_.lineterminator,
                                quoting=csv.QUOTE_MINIMAL)
         self.count = 0
@@ -429,7 +434,9 @@ class CsvWriter:
         """Rows as SQLite gives them (None, int, float, str), written as `row` writes them, at C speed
         where it can: whole numbers and None go to `csv.writer` as they are (it writes them as `cell`
         does), text is looked at only when it starts with a space or a formula trigger, and only
-        floats are formatted in Python (the decimal mark)."""
+        floats are formatted in Python (the decimal mark). The lines go to `out` a chunk at a time
+        (CHUNK_ROWS), not a line at a time: a file's encoder (UTF-8 with a byte-order mark is Python code)
+        and a wrapper's `write` then run once a chunk."""
         neutral, risky = neutralise, _RISKY
         seen: dict[object, object] = {}  # a number's text, once per value (hours take few values)
 
@@ -439,12 +446,17 @@ class CsvWriter:
             seen[v] = text = self.cell(v)
             return text
 
-        def counted() -> Iterator[list[object]]:
-            for r in rows:
-                self.count += 1
-                yield [((neutral(v) if v[:1] in risky else v) if v.__class__ is str
-                        else seen[v] if v in seen else other(v)) for v in r]
-        self._csv.writerows(counted())
+        buffer = io.StringIO()
+        lines = csv.writer(buffer, delimiter=self.dialect.delimiter, lineterminator=self.dialect.lineterminator,
+                           quoting=csv.QUOTE_MINIMAL)
+        rows = iter(rows)
+        while chunk := list(itertools.islice(rows, CHUNK_ROWS)):
+            lines.writerows([((neutral(v) if v[:1] in risky else v) if v.__class__ is str
+                              else seen[v] if v in seen else other(v)) for v in r] for r in chunk)
+            self.count += len(chunk)
+            self._out.write(buffer.getvalue())
+            buffer.seek(0)
+            buffer.truncate()
 
 
 def writer(out: IO[str], dialect_: Dialect | None = None) -> CsvWriter:

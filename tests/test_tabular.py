@@ -283,6 +283,50 @@ def test_export_english_dialect_and_jsonl_has_no_bom(world, tmp_path: Path) -> N
     assert en.read_text(encoding="utf-8-sig").startswith("id;name;")
 
 
+def test_export_of_a_plain_database_writes_the_same_bytes(world, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """A database plain on purpose is exported through the standard library's SQLite (one sorted query;
+    dbfile.plain_reader): every table, in both dialects, byte for byte what the encrypted original writes
+    through SQLCipher (the marks day by day), and the store keeps working on it afterwards."""
+    import sqlite3
+
+    from store import attendance, cases, db, dbfile, export
+
+    from .conftest import TODAY
+
+    cases.update(world.db, "setup", world.people[0], first_name="=HYPERLINK(\"http://evil\";\"x\")")
+    attendance.mark(world.db, "omar.farah", world.people[1], world.activity_id, TODAY, "partial", hours=2.5,
+                    note="-1; \"quoted\"")
+    attendance.mark(world.db, "omar.farah", world.people[2], world.activity_id, TODAY - dt.timedelta(days=1),
+                    "partial", hours=3.5, note="@SUM(1+1)")
+    plain = tmp_path / "plain.db"
+    con = dbfile.connect(world.path, isolation_level=None)
+    version = con.execute("PRAGMA user_version").fetchone()[0]
+    con.execute("ATTACH DATABASE ? AS plain KEY ''", (str(plain),))
+    con.execute("SELECT sqlcipher_export('plain')")
+    con.execute(f"PRAGMA plain.user_version = {version}")
+    con.execute("DETACH DATABASE plain")
+    con.close()
+    sqlite3.connect(plain, isolation_level=None).execute("PRAGMA journal_mode=WAL").close()
+    dbfile.mark_plain(plain)
+    opened = []
+    monkeypatch.setattr(dbfile, "plain_reader", lambda path, real=dbfile.plain_reader: opened.append(path) or real(path))
+    copy = db.open(plain)
+    try:
+        assert not copy.encrypted and world.db.encrypted
+        for what in ("participants", "enrolments", "attendance", "activities", "caseworkers", "milestones", "notes"):
+            for name, dialect in tabular.DIALECTS.items():
+                ours = export.to_string(copy, "setup", what, dialect=dialect, reason="test")
+                assert ours == export.to_string(world.db, "setup", what, dialect=dialect, reason="test"), (what, name)
+        assert len(opened) == 7 * len(tabular.DIALECTS)  # every export of the plain copy took that way
+        assert "'=HYPERLINK" in export.to_string(copy, "setup", "participants", reason="test")
+        marks = export.to_string(copy, "setup", "attendance", reason="test")
+        assert "2,5" in marks and '"\'-1; ""quoted"""' in marks and "'@SUM(1+1)" in marks
+        attendance.mark(copy, "omar.farah", world.people[3], world.activity_id, TODAY, "present")  # still writes
+        assert export.to_string(copy, "setup", "attendance", reason="test").count("\r\n") == marks.count("\r\n") + 1
+    finally:
+        copy.dispose()
+
+
 def test_cli_dialects_match_the_store() -> None:
     from tui import cli
 
