@@ -187,7 +187,17 @@ async def test_an_unknown_login_proves_who_it_is_with_the_pin(world: World) -> N
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, app)
         assert type(app.screen).__name__ == "ChoiceDialog"
-        await pilot.press("enter")  # Karin Ek, first by name
+        names = app.screen.query_one("#choice-list")
+
+        def highlighted() -> str:
+            return str(names.get_option_at_index(names.highlighted).prompt)
+
+        assert "Karin Ek" in highlighted()  # first by name
+        await pilot.press("o")  # a letter jumps to the next name that starts with it
+        assert "Omar Farah" in highlighted()
+        await pilot.press("K")  # round the end of the list
+        assert "Karin Ek" in highlighted()
+        await pilot.press("enter")
         await settle(pilot, app)
         assert type(app.screen).__name__ == "LockScreen"
         await pilot.press(*"135799", "enter")

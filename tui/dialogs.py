@@ -256,8 +256,14 @@ class ChoiceDialog(Dialog[T], Generic[T]):
         self.query_one("#choice-error", Label).update(t("dlg.reason_choose"))
 
     def on_key(self, event: events.Key) -> None:
-        """A letter typed on an explicit dialog's list goes to its text field, which takes the keys after it."""
-        if not (self.explicit and self.with_text is not None and event.is_printable and event.character):
+        """A letter typed on an explicit dialog's list goes to its text field, which takes the keys after it;
+        on any other list it moves to the next option that starts with it (a name in a long list of users)."""
+        if not (event.is_printable and event.character and not event.character.isspace()):
+            return
+        if not (self.explicit and self.with_text is not None):
+            if isinstance(self.focused, ChoiceList):
+                event.stop()
+                self._jump(event.character)
             return
         field = self.query_one("#choice-text", Input)
         if self.focused is field:
@@ -267,6 +273,17 @@ class ChoiceDialog(Dialog[T], Generic[T]):
         field.insert_text_at_cursor(event.character)
         self.query_one(ChoiceList).highlighted = len(self.options)  # "other reason (type below)"
         field.focus()
+
+    def _jump(self, letter: str) -> None:
+        """Highlight the next option (after the highlighted one, round the end) whose label starts with `letter`."""
+        choices = self.query_one(ChoiceList)
+        labels = [label for _, label in self.options]
+        start = -1 if choices.highlighted is None else choices.highlighted
+        for step in range(1, len(labels) + 1):
+            at = (start + step) % len(labels)
+            if labels[at].casefold().startswith(letter.casefold()):
+                choices.highlighted = at
+                return
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:
