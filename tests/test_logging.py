@@ -118,3 +118,52 @@ def test_a_sync_that_fails_on_the_share_logs_the_path_and_its_traceback(
     text = (world.path.parent / "arena.log").read_text(encoding="utf-8")
     failed = text[text.index("WARNING tui.cli [", text.index("Synk klar")):]
     assert "Traceback (most recent call last)" in failed and any(str(f) in failed for f in folders), failed[:600]
+
+
+async def test_a_screens_read_that_fails_with_no_key_held_is_said_in_one_line_and_logged(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """F4's board read fails in the screen's own worker (no key waits for it): Textual does not bubble a
+    screen's Worker.StateChanged to the app, so only SaysWorkerFailures can say it."""
+    from store import milestones
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise OSError("disk I/O error (board)")
+
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        monkeypatch.setattr(milestones, "board", broken)
+        await pilot.press("f4")
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "MilestonesScreen"
+        said = [str(n.message) for n in app.notices]
+        assert [line for line in said if "disk I/O error (board)" in line] == [
+            "Oväntat fel: OSError: disk I/O error (board)"], said
+    app.db.dispose()
+    text = (world.path.parent / "arena.log").read_text(encoding="utf-8")
+    assert "ERROR tui.workers [" in text and "a store call failed" in text
+    assert 'raise OSError("disk I/O error (board)")' in text and "Traceback (most recent call last)" in text
+
+
+def test_every_class_in_tui_that_runs_a_worker_says_its_failures() -> None:
+    """A class with a `@work` method or a `run_worker` call is the app (AppBase) or SaysWorkerFailures."""
+    import ast
+    import importlib
+
+    from tui.appbase import AppBase, SaysWorkerFailures
+
+    root = Path(__file__).resolve().parent.parent
+    running = []
+    for path in sorted((root / "tui").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
+            for node in ast.walk(cls):
+                decorators = node.decorator_list if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else []
+                if (any("work" in ast.unparse(d).split("(")[0] for d in decorators)
+                        or isinstance(node, ast.Call) and ast.unparse(node.func).endswith("run_worker")):
+                    module = ".".join(path.relative_to(root).with_suffix("").parts)
+                    running.append(getattr(importlib.import_module(module), cls.name))
+                    break
+    assert len(running) >= 15
+    silent = [c.__qualname__ for c in running if not issubclass(c, (AppBase, SaysWorkerFailures))]
+    assert not silent, f"a worker's failure would say nothing in: {silent}"

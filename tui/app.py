@@ -291,15 +291,13 @@ class ArenaApp(AppBase):
                 self._unheld.set()  # (from a worker thread too: the waiter looks again every few ms)
             token  # noqa: B018 -- kept alive so its id is not reused while held
 
-        def drop(failure: str | None = None) -> None:
+        def drop() -> None:
             try:
                 asyncio.get_running_loop()
             except RuntimeError:  # in a worker thread: on the UI thread
                 with contextlib.suppress(RuntimeError):  # the app has closed
-                    self.call_from_thread(drop, failure)
+                    self.call_from_thread(drop)
                 return
-            if failure:  # (a screen's worker's failure does not reach the app's handler: said here)
-                self.notify(failure, severity="error", timeout=8)
             if self.keys_waiting():
                 self.notify(t("keys.dropped"), severity="warning", timeout=8)
             self.drop_held_keys()
@@ -366,6 +364,11 @@ class ArenaApp(AppBase):
         self._unheld = asyncio.Event()
         self._unheld.set()
         self._key_pump = asyncio.create_task(self._pump_keys())
+        # every failure from now on leaves its traceback beside the database (`arena` set this up already;
+        # an app started otherwise – tests, embedding – too)
+        where = self.db.path if self.db is not None else getattr(self._open_db, "path", None)
+        if where not in (None, ":memory:"):
+            logs.ensure(where)
         self._set_subtitle()
         self.set_interval(60, self._set_subtitle)
         self.set_interval(5, self._lock_when_idle)

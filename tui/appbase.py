@@ -1,7 +1,8 @@
 """What every screen, widget and dialog may ask of the running app, typed: the database, who is acting,
 the ordered write lane, the role's rights, holding keys while a screen opens, opening a case; and the
 message the app posts to the screen on top when a sync has ended (`Synced`). A worker that fails is
-reported here, in one place: logged with its traceback, said in one line.
+reported here, in one place (`say_failure`, `SaysWorkerFailures`): logged with its traceback, said in
+one line.
 
 `tui.app.ArenaApp` implements it; screens and widgets declare `app: AppBase` and so depend on this small
 module instead of on the app (which imports them: that would be a cycle)."""
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual.app import App
 from textual.dom import DOMNode
@@ -31,24 +32,23 @@ log = logging.getLogger(__name__)
 class KeyHold:
     """Keys typed since `AppBase.hold_keys` wait, however long, until this is called (they go on to the
     screen on top: what they were typed for is shown) or `drop` is (what they were typed for failed: they
-    are dropped with one line, never delivered to the screen beneath). Either may be called more than once,
-    and from a worker thread."""
+    are dropped with one line, never delivered to the screen beneath; the failure itself is said by
+    `SaysWorkerFailures`). Either may be called more than once, and from a worker thread."""
 
-    def __init__(self, release: Callable[[], None], drop: Callable[[str | None], None]) -> None:
+    def __init__(self, release: Callable[[], None], drop: Callable[[], None]) -> None:
         self._release = release
         self._drop = drop
 
     @classmethod
     def nothing(cls) -> KeyHold:
         """No keys held."""
-        return cls(lambda: None, lambda _: None)
+        return cls(lambda: None, lambda: None)
 
     def __call__(self) -> None:
         self._release()
 
-    def drop(self, failure: str | None = None) -> None:
-        """`failure`: the failed read's line, said with it."""
-        self._drop(failure)
+    def drop(self) -> None:
+        self._drop()
 
 
 class AppBase(App[object]):
@@ -88,16 +88,31 @@ class AppBase(App[object]):
         raise NotImplementedError
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Every worker's failure (they run with exit_on_error=False): a store call's is already logged
-        in its thread (`StoreFailed`); anything else is logged here with its traceback."""
-        if event.state is not WorkerState.ERROR:
-            return
-        error = event.worker.error
+        """The app's own workers (they run with exit_on_error=False); a screen's are `SaysWorkerFailures`'."""
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            self.say_failure(event.worker.error, event.worker.name)
+
+    def say_failure(self, error: BaseException, where: str) -> None:
+        """A worker (`where`) failed: one line on screen; the traceback in the log file. A store call's
+        failure (`StoreFailed`) was logged in its thread already; anything else is logged here."""
         if isinstance(error, StoreFailed):
             self.notify(str(error), severity="error", timeout=8)
             return
-        log.error("worker %s failed", event.worker.name, exc_info=error)
+        log.error("worker %s failed", where, exc_info=error)
         self.notify(t("cli.unexpected", detail=f"{type(error).__name__}: {error}"), severity="error", timeout=8)
+
+
+class SaysWorkerFailures:
+    """Mixed into every screen and widget that runs a worker (`@work`, `run_worker`): its failure is said
+    in one line and its traceback logged (`AppBase.say_failure`), whether or not keys wait for it.
+
+    Textual posts a worker's `Worker.StateChanged` to the node that runs it and never bubbles it
+    (`bubble=False`), so the app's own handler sees only the app's workers: without this, a screen's read
+    that failed said nothing. tests/test_logging.py checks every class in `tui` that runs a worker has it."""
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR and event.worker.error is not None and isinstance(self, DOMNode):
+            cast(AppBase, self.app).say_failure(event.worker.error, event.worker.name)
 
 
 class Synced(Message):

@@ -23,7 +23,7 @@ from store.i18n import ArenaError
 
 from tui.text import t
 from tui.appbase import AppBase, KeyHold
-from tui.workers import StoreFailed, failure
+from tui.workers import failure
 
 T = TypeVar("T")  # what a dialog returns
 R = TypeVar("R")
@@ -118,8 +118,8 @@ class DialogFlow:
 
 
 def run_flow(node: DOMNode, steps: Callable[[DialogFlow], Awaitable[None]]) -> None:
-    """Run `steps` as a dialog flow in an async worker; a store read that failed is said in one line (it
-    was logged where it failed). Keys wait while the flow reads, so a second flow cannot start before
+    """Run `steps` as a dialog flow in an async worker; whatever fails is said in one line and logged (a
+    store read where it failed, anything else by `AppBase.say_failure`). Keys wait while the flow reads, so a second flow cannot start before
     the first one's dialog is on screen (and takes those keys)."""
     app = cast(AppBase, node.app)
     flow = DialogFlow(app, node)  # from this key on, keys wait for the flow's dialogs
@@ -127,8 +127,8 @@ def run_flow(node: DOMNode, steps: Callable[[DialogFlow], Awaitable[None]]) -> N
     async def run() -> None:
         try:
             await steps(flow)
-        except StoreFailed as failed:
-            app.notify(str(failed), severity="error", timeout=8)
+        except Exception as error:  # noqa: BLE001 -- said here whatever node runs the flow (a worker's failure does not bubble)
+            app.say_failure(error, FLOW_GROUP)
             flow.failed()
         finally:
             flow.end()

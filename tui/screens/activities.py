@@ -18,7 +18,7 @@ from store import access, activities, clock, validate
 from store.i18n import ArenaError
 from tui.keyhelp import help_keys
 from tui.text import t
-from tui.appbase import AppBase, Synced
+from tui.appbase import AppBase, SaysWorkerFailures, Synced
 from tui.dialogs import DialogFlow, FormDialog, PromptDialog, Saved, run_flow
 from tui.labels import add_columns
 from tui.footer import ArenaFooter
@@ -30,7 +30,7 @@ def _optional_date(text: str) -> dt.date | None:
 
 
 @help_keys("key.activities", " (a)", rank=80)
-class ActivitiesScreen(Screen):
+class ActivitiesScreen(SaysWorkerFailures, Screen):
     app: AppBase
 
     BINDINGS = [

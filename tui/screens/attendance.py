@@ -28,7 +28,7 @@ from store.attendance import Mark, RollRow, Session
 from tui.keyhelp import help_keys
 from tui.text import num, t
 from store.names import fold
-from tui.appbase import AppBase, KeyHold
+from tui.appbase import AppBase, KeyHold, SaysWorkerFailures
 from tui.dialogs import ConfirmDialog, DialogFlow, run_flow
 from tui.labels import add_columns, fit_parts, mark_text, mark_words, person_name, reason_word, short_name
 from tui.mark_keys import MARK_BINDINGS, MarkKeys
@@ -473,7 +473,7 @@ class RollTable(MarkKeys[RollRow], RowTable):
 
 
 @help_keys("key.attendance", " (F3)", rank=20)
-class AttendanceScreen(Screen):
+class AttendanceScreen(SaysWorkerFailures, Screen):
     app: AppBase
 
     BINDINGS = [
@@ -545,8 +545,8 @@ class AttendanceScreen(Screen):
         (shown, replaced by a newer read, failed: the app says what failed)."""
         try:
             show(self, self._show_sessions, day, store_call(self.app, attendance.sessions, db, day, leader), follow)
-        except StoreFailed as failed:
-            release.drop(str(failed))  # typed for a roll call that could not be read: dropped, with a line
+        except StoreFailed:
+            release.drop()  # typed for a roll call that could not be read: dropped, with a line
             raise
         finally:
             release()
@@ -709,8 +709,8 @@ class AttendanceScreen(Screen):
             found = store_call(self.app, lambda: (attendance.roll_call(db, login, aid, day, sid),
                                                   attendance.is_cancelled(db, aid, day, session_id=sid)))
             show(self, self._show_roll, session, day, found, focus, sessions)
-        except StoreFailed as failed:
-            release.drop(str(failed))  # typed for a roll call that could not be read: dropped, with a line
+        except StoreFailed:
+            release.drop()  # typed for a roll call that could not be read: dropped, with a line
             raise
         finally:
             release()

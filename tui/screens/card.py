@@ -25,7 +25,7 @@ from store.db import Database
 from store.tables import WEEKDAYS
 from tui.keyhelp import help_keys
 from tui.text import language, num, t
-from tui.appbase import AppBase, KeyHold, Synced
+from tui.appbase import AppBase, KeyHold, SaysWorkerFailures, Synced
 from tui.dialogs import ChoiceDialog, Dialog, DialogFlow, run_flow
 from tui.labels import cell_symbol
 from tui.milestone_keys import MILESTONE_BINDINGS, MilestoneKeys
@@ -52,7 +52,7 @@ class NotesTable(DataTable):
 
 
 @help_keys("help.card", rank=50)
-class CaseCardScreen(MilestoneKeys, Screen):
+class CaseCardScreen(SaysWorkerFailures, MilestoneKeys, Screen):
     """The card's keys are bound on the screen, so they work the moment it opens, whichever tab has
     focus, and show in the footer. The screen holds keys typed ahead until its first load is shown."""
 
@@ -150,8 +150,8 @@ class CaseCardScreen(MilestoneKeys, Screen):
 
         try:
             data = store_call(self.app, load)
-        except StoreFailed as failed:
-            show(self, self._load_failed, str(failed))  # the keys held for the card are dropped; the app says what failed
+        except StoreFailed:
+            show(self, self._load_failed)  # the keys held for the card are dropped; SaysWorkerFailures says what failed
             raise
         show(self, self._show, data)
 
@@ -160,10 +160,10 @@ class CaseCardScreen(MilestoneKeys, Screen):
         if self._release is not None:
             self._release()
 
-    def _load_failed(self, failure: str) -> None:
+    def _load_failed(self) -> None:
         self._loaded = True
         if self._release is not None:
-            self._release.drop(failure)  # typed for a card that could not be read: never to what is beneath
+            self._release.drop()  # typed for a card that could not be read: never to what is beneath
 
     def on_unmount(self) -> None:
         self._first_shown()
@@ -323,7 +323,7 @@ def attendance_day_labels() -> list[str]:
     return list(WEEKDAY_SHORT[language()][:5])
 
 
-class EditScreen(Dialog[bool]):
+class EditScreen(SaysWorkerFailures, Dialog[bool]):
     """Edit a person's details; store validates and logs every changed field."""
 
     app: AppBase

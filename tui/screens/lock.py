@@ -20,7 +20,7 @@ from textual.widgets import Input, Label
 from store import pins  # light: checks a PIN without SQLAlchemy (tests/test_startup.py)
 from store.i18n import ArenaError
 from tui.text import t
-from tui.appbase import AppBase
+from tui.appbase import AppBase, SaysWorkerFailures
 from tui.workers import show, store_call
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ def _nothing() -> None:
     pass
 
 
-class LockScreen(Screen[bool]):
+class LockScreen(SaysWorkerFailures, Screen[bool]):
     """Dismissed with True once unlocked; with False only when `can_cancel` (start, first-start claim); with
     None when abandoned (the PIN prompt of a start, for a login that is nobody's yet)."""
 

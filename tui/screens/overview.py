@@ -22,7 +22,7 @@ from store import access, clock, overview, staff
 from store.db import Database
 from tui.keyhelp import help_keys
 from tui.text import t
-from tui.appbase import AppBase, Synced
+from tui.appbase import AppBase, SaysWorkerFailures, Synced
 from tui.labels import Col, fit_table, person_name, row_height
 from tui.workers import show, store_call
 from tui.footer import ArenaFooter
@@ -74,7 +74,7 @@ class ListTable(DataTable):
 
 
 @help_keys("key.overview", " (F5)", rank=70)
-class OverviewScreen(Screen):
+class OverviewScreen(SaysWorkerFailures, Screen):
     app: AppBase
 
     BINDINGS = [

@@ -18,7 +18,7 @@ from store.access import REASON_KEYS, AccessDenied, check_reason
 from store.db import Database
 from store.i18n import ArenaError
 from tui.text import t
-from tui.appbase import AppBase
+from tui.appbase import AppBase, SaysWorkerFailures
 from tui.dialogs import ChoiceDialog, Dialog, DialogFlow, run_flow
 from tui.workers import show, store_call
 
@@ -33,7 +33,7 @@ class ReportRequest:
     fmt: str  # "pdf", "xlsx", "csv"
 
 
-class ReportDialog(Dialog[ReportRequest]):
+class ReportDialog(SaysWorkerFailures, Dialog[ReportRequest]):
     """What to report: dismissed with a `ReportRequest`, or None (Escape, Avbryt)."""
 
     app: AppBase

@@ -15,14 +15,14 @@ from store import audit
 from store.db import Database
 from tui.keyhelp import help_keys
 from tui.text import t
-from tui.appbase import AppBase, Synced
+from tui.appbase import AppBase, SaysWorkerFailures, Synced
 from tui.labels import add_columns
 from tui.workers import StoreFailed, show, store_call
 from tui.footer import ArenaFooter
 
 
 @help_keys("key.review", rank=100)
-class AccessReviewScreen(Screen):
+class AccessReviewScreen(SaysWorkerFailures, Screen):
     app: AppBase
 
     BINDINGS = [Binding("escape", "app.pop_screen", "key.back", id="back"),

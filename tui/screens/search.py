@@ -21,7 +21,7 @@ from store.db import Database
 from store.i18n import ArenaError
 from tui.keyhelp import help_keys
 from tui.text import language, t
-from tui.appbase import AppBase, KeyHold
+from tui.appbase import AppBase, KeyHold, SaysWorkerFailures
 from tui.labels import Col, fit_table, person_name
 from tui.dialogs import Dialog, DialogFlow, run_flow
 from tui.workers import StoreFailed, show, store_call
@@ -52,7 +52,7 @@ RESULT_COLUMNS = (Col("name", "att.col.name", 34, 16), Col("number", "search.col
 
 
 @help_keys("key.search", " (F2)", rank=10)
-class SearchScreen(Screen):
+class SearchScreen(SaysWorkerFailures, Screen):
     app: AppBase
 
     BINDINGS = [
@@ -113,17 +113,17 @@ class SearchScreen(Screen):
     def _search(self, db: Database, login: str, query: str, lang: str) -> None:
         try:
             hits = store_call(self.app, cases.search, db, query, login=login, lang=lang)
-        except StoreFailed as failed:
-            show(self, self._failed, query, str(failed))
-            raise  # the app says what failed (logged already)
+        except StoreFailed:
+            show(self, self._failed, query)
+            raise  # SaysWorkerFailures says what failed (logged already)
         show(self, self._show, query, hits)
 
-    def _failed(self, query: str, failure: str) -> None:
+    def _failed(self, query: str) -> None:
         """The search failed: no results, and the keys typed after Enter for them are dropped (never
         typed into the field or anything else)."""
         if self._focus_when_ready and query == self._query.strip():
             self._focus_when_ready = False
-            self._release.drop(failure)
+            self._release.drop()
         self._show(query, [])
 
     def run_search_now(self) -> None:
@@ -202,7 +202,7 @@ CREATE_ANYWAY = "create"  # the option's id (participant ids are UUIDs)
 
 
 @help_keys("key.search", " (F2)", rank=10)
-class RegisterScreen(Dialog[str]):
+class RegisterScreen(SaysWorkerFailures, Dialog[str]):
     """The registration form. Returns the id of the new (or chosen existing) participant."""
 
     app: AppBase

@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Header, Static
 from store import merge, sync
 from tui.keyhelp import help_keys
 from tui.text import t
-from tui.appbase import AppBase, Synced
+from tui.appbase import AppBase, SaysWorkerFailures, Synced
 from tui.dialogs import DialogFlow, PromptDialog, run_flow
 from tui.footer import ArenaFooter
 from tui.paths import default_key
@@ -100,7 +100,7 @@ def sync_line(state: sync.Status) -> str:
 
 
 @help_keys("key.conflicts", rank=90)
-class ConflictsScreen(Screen):
+class ConflictsScreen(SaysWorkerFailures, Screen):
     app: AppBase
 
     BINDINGS = [Binding("escape", "app.pop_screen", "key.back", id="back"),

@@ -17,7 +17,7 @@ from store.i18n import ArenaError
 from tui.keyhelp import help_keys
 from tui.footer import ArenaFooter
 from tui.text import t
-from tui.appbase import AppBase
+from tui.appbase import AppBase, SaysWorkerFailures
 from tui.dialogs import ChoiceDialog, ConfirmDialog, Dialog, DialogFlow, FormDialog, Saved, run_flow
 from tui.labels import add_columns
 from tui.workers import StoreFailed, show, store_call
@@ -43,7 +43,7 @@ class SetupCodeDialog(Dialog[None]):
 
 
 @help_keys("key.users", " (u)", rank=110)
-class UsersScreen(Screen):
+class UsersScreen(SaysWorkerFailures, Screen):
     app: AppBase
 
     BINDINGS = [

@@ -22,7 +22,7 @@ from store.attendance import Mark, WeekRow
 from store.db import Database
 from tui.keyhelp import help_keys
 from tui.text import language, num, t
-from tui.appbase import AppBase, Synced
+from tui.appbase import AppBase, SaysWorkerFailures, Synced
 from tui.labels import cell_symbol, mark_text, mark_words, person_name, reason_word
 from tui.mark_keys import MARK_BINDINGS, MarkKeys
 from tui.workers import show, store_call
@@ -155,7 +155,7 @@ class WeekTable(MarkKeys[Cell], DataTable):
 
 
 @help_keys("key.week", rank=30)
-class WeekGridScreen(Screen):
+class WeekGridScreen(SaysWorkerFailures, Screen):
     app: AppBase
 
     BINDINGS = [Binding("escape", "app.pop_screen", "key.back", id="back")]
