@@ -377,12 +377,14 @@ def _session_context(tx: Tx, participant_id: str, activity_id: str, session_id: 
 _PLANS = ", ".join(f"plan_{day}" for day in WEEKDAYS)
 
 
+_PERSON_DAY = f"SELECT id, first_name || ' ' || last_name AS name, exit_date, {_PLANS} FROM participant"
+
+
 def _bulk_person(tx: Tx, participant_id: str, day: dt.date) -> _PersonDay | None:
     """A person's name, exit date and plan that day, read once per import transaction."""
-    found = tx.once(("person", participant_id), lambda: run(
-        tx.conn, f"SELECT first_name || ' ' || last_name, exit_date, {_PLANS} FROM participant WHERE id = ?",
-        (participant_id,)).fetchone())
-    return None if found is None else _PersonDay(found[0], found[1], found[2 + day.weekday()])
+    found = tx.once(("person", participant_id), lambda: next(
+        rows.mapped(run(tx.conn, _PERSON_DAY + " WHERE id = ?", (participant_id,))), None))
+    return None if found is None else _PersonDay(found["name"], found["exit_date"], found[_weekday_col("plan", day)])
 
 
 def _prepare_marks(tx: Tx, staged: list[list]) -> None:
@@ -393,9 +395,7 @@ def _prepare_marks(tx: Tx, staged: list[list]) -> None:
     for start in range(0, len(people), 500):
         some = people[start:start + 500]
         marks = ", ".join("?" * len(some))
-        found = {r[0]: r[1:] for r in run(
-            tx.conn, f"SELECT id, first_name || ' ' || last_name, exit_date, {_PLANS} FROM participant"
-                     f" WHERE id IN ({marks})", some)}
+        found = {r["id"]: r for r in rows.mapped(run(tx.conn, _PERSON_DAY + f" WHERE id IN ({marks})", some))}
         spans: dict[tuple[str, str], list[tuple[str, str | None]]] = {}
         for pid, sid, first, last in run(tx.conn, "SELECT participant_id, session_id, start_date, end_date FROM enrolment"
                                                   f" WHERE participant_id IN ({marks})", some):
@@ -423,10 +423,10 @@ def _prepare_marks(tx: Tx, staged: list[list]) -> None:
     for where, fixed, values in queries:
         for start in range(0, len(values), 500):
             some = values[start:start + 500]
-            for r in run(tx.conn, f"SELECT participant_id, session_id, date, {columns} FROM attendance"
-                                  f" WHERE {where} IN ({', '.join('?' * len(some))})", (*fixed, *some)):
-                status, hours, code, note, by, at, late = r[3:]
-                tx.memo[("mark", r[0], r[1], r[2])] = Mark(status, hours, code, note, by, at, bool(late))
+            for r in rows.mapped(run(tx.conn, f"SELECT participant_id, session_id, date, {columns} FROM attendance"
+                                              f" WHERE {where} IN ({', '.join('?' * len(some))})", (*fixed, *some))):
+                tx.memo[("mark", r["participant_id"], r["session_id"], r["date"])] = rows.named(
+                    Mark, r, late=bool(r["late"]), cancelled=False)
 
 
 def _check_reason(tx: Tx, status: str, reason: str | None) -> str | None:
@@ -813,9 +813,8 @@ def person_weeks(db: Database, login: str, participant_id: str, weeks: int = 8,
     with db.read() as conn:
         access.require_case(conn, login, participant_id)
         person = conn.exec_driver_sql(
-            f"SELECT referral_date, exit_date, {', '.join(_weekday_col('plan', d) for d in week_days(monday))}"
-            " FROM participant WHERE id = ?", (participant_id,)).one()
-        plan = tuple(person)[2:]
+            f"SELECT referral_date, exit_date, {_PLANS} FROM participant WHERE id = ?", (participant_id,)).one()
+        plan = tuple(person._mapping[f"plan_{day}"] for day in WEEKDAYS)
         cancelled = cancelled_days(conn, login, [participant_id], monday - dt.timedelta(weeks=weeks - 1), until).get(
             participant_id)
         for i in range(weeks):

@@ -7,10 +7,11 @@ purpose: one-column reads (`scalar`/`scalars`, `fetchone()[0]`), the loops over 
 that would cost seconds at 100 000 people as objects (`tamper.verify`, the snapshot's entries), the
 import's own scratch file (`store.bulk`) and PostgreSQL's driver rows in `store.pgshare`.
 
-Two ways in: `named` for SQLAlchemy's rows (columns by name), and `each`/`first` for a cursor straight
+Ways in: `named` for SQLAlchemy's rows (columns by name), and `each`/`first` for a cursor straight
 from the driver (the mark's and the change log's hot path, `store.tx.run`): there the SELECT list must be
 the dataclass's fields (`columns(cls)`), which is checked against the cursor's own column names once per
-statement, so a row is built at the driver's speed and still never by a position nobody checked.
+statement, so a row is built at the driver's speed and still never by a position nobody checked; and
+`mapped` for a driver cursor whose columns are not one dataclass's (each row a dict by column name).
 """
 from __future__ import annotations
 
@@ -74,6 +75,13 @@ def first(cls: type[T], cursor: Any, *, flags: tuple[str, ...] = ()) -> T | None
     build = _built(cls, cursor, flags)
     row = cursor.fetchone()
     return build(row) if row is not None else None
+
+
+def mapped(cursor: Any) -> Iterator[dict[str, Any]]:  # noqa: ANN401 -- a DB-API cursor
+    """Every row of a driver cursor as {column: value}, by the names its SELECT list gives (a read whose
+    columns are not one dataclass's: a person with the plan of every weekday, a mark with its key)."""
+    selected = tuple(d[0] for d in cursor.description or ())
+    return (dict(zip(selected, row)) for row in cursor)
 
 
 def scalar(cursor: Any) -> Any:  # noqa: ANN401 -- a DB-API cursor of a one-column SELECT

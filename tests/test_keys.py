@@ -196,3 +196,17 @@ async def test_a_burst_of_twenty_marks_typed_ahead_lands_whole(world: World) -> 
         await eventually(pilot, lambda: any("Sparat" in str(n.message) for n in app.notices), "the toast")
         said = [str(n.message) for n in app.notices if "Sparat" in str(n.message)]
         assert len(said) == 1 and words[keys[-1]] in said[0].lower(), said
+
+
+def test_a_released_key_is_a_key_and_knows_when_a_widget_took_it() -> None:
+    """tui.app.ArenaApp._delivered waits until a key is stopped (a widget took it) or reached the app:
+    the key the pump hands on is handled as any key (`on_key`) and remembers the public `stop()`."""
+    from textual import events
+
+    from tui.app import ReleasedKey
+
+    key = ReleasedKey("a", "a")
+    assert isinstance(key, events.Key) and key.handler_name == "on_key" and not key.stopped
+    assert key.stop() is key and key.stopped
+    key.stop(False)
+    assert not key.stopped

@@ -151,6 +151,21 @@ def test_no_private_name_is_imported_from_another_module() -> None:
     assert not wrong, "\n".join(wrong)
 
 
+def test_no_private_module_or_name_of_a_library_is_imported() -> None:
+    """Textual's (and every library's) private modules and names are not imported (`textual.widgets._footer`,
+    `from textual.app import _x`): what Textual does not export may change in any release. The few
+    internals still read as attributes are listed and watched in tests/test_textual_internals.py."""
+    wrong = []
+    for name, path in MODULES.items():
+        for module, names, line in imports(name, path):
+            if module.split(".")[0] in PACKAGES:
+                continue
+            if any(part.startswith("_") and not part.startswith("__") for part in module.split(".")):
+                wrong.append(f"{name}:{line} imports {module}")
+            wrong += [f"{name}:{line} takes {module}.{n}" for n in names if n.startswith("_") and not n.startswith("__")]
+    assert not wrong, "\n".join(wrong)
+
+
 # The command line imports each store module inside the subcommand that uses it, so that `arena --help`
 # loads none (tui/cli/common.py says so once); the app shell imports everything the PIN prompt does not need
 # inside functions (tui/app.py says so once, tests/test_startup.py holds it).

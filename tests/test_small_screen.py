@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rich.text import Text
 from textual.widgets import DataTable
-from textual.widgets._footer import FooterKey
+from tui.footer import FooterKey
 
 from store import db
 from tui.app import ArenaApp

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from rich.text import Text
 from textual.widgets import DataTable, Static
-from textual.widgets._footer import FooterKey
+from tui.footer import FooterKey
 
 from store import attendance, cases, milestones
 

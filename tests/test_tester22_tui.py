@@ -89,7 +89,7 @@ async def test_f12_on_a_case_card_keeps_the_card_open_on_its_tab(world: World) -
 
 
 async def test_f5_footer_at_120_columns_gives_every_key_of_the_screen_its_words(world: World) -> None:
-    from textual.widgets._footer import FooterKey
+    from tui.footer import FooterKey
 
     app = make_app(world, "setup")  # the administrator: the most keys on F5
     async with app.run_test(size=(120, 40)) as pilot:

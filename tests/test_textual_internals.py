@@ -7,7 +7,6 @@ import inspect
 
 from textual.app import App
 from textual.command import CommandPalette
-from textual.message import Message
 from textual.message_pump import MessagePump
 
 from tui.app import ArenaApp
@@ -19,14 +18,6 @@ def test_an_unhandled_exception_still_goes_through_fatal_error() -> None:
     assert "self._fatal_error()" in inspect.getsource(App._handle_exception)
     assert inspect.signature(App._fatal_error) == inspect.signature(ArenaApp._fatal_error)
     assert ArenaApp._fatal_error is not App._fatal_error
-
-
-def test_a_stopped_message_still_says_so() -> None:
-    """tui.app.ArenaApp._delivered: a key a widget took is known by its stop flag."""
-    message = Message()
-    assert message._stop_propagation is False
-    message.stop()
-    assert message._stop_propagation is True
 
 
 def test_a_queue_still_shows_what_it_holds() -> None:
@@ -44,18 +35,6 @@ def test_the_palettes_no_matches_countdown_is_still_textuals() -> None:
     assert (inspect.signature(CommandPalette._start_no_matches_countdown)
             == inspect.signature(ArenaPalette._start_no_matches_countdown))
     assert isinstance(CommandPalette._NO_MATCHES, str) and callable(CommandPalette._stop_no_matches_countdown)
-
-
-def test_the_footer_still_composes_footer_keys() -> None:
-    """tui.footer.ArenaFooter reshapes the keys Textual's Footer composes: FooterKey widgets with a key,
-    its display, a description and a compact style, once the footer's bindings are ready."""
-    from textual.widgets import Footer
-    from textual.widgets._footer import FooterKey
-
-    source = inspect.getsource(Footer.compose)
-    assert "yield FooterKey(" in source and "_bindings_ready" in source and "-command-palette" in source
-    assert {"key", "key_display", "description", "compact"} <= set(inspect.signature(FooterKey).parameters) | {"compact"}
-    assert hasattr(FooterKey, "compact") and hasattr(Footer, "_bindings_ready")
 
 
 def test_a_one_shot_timer_is_still_known_by_its_private_fields() -> None:

@@ -2,7 +2,9 @@
 
 Every screen reads in thread workers (`tui.workers`) and writes through the app's one ordered
 `WriteLane`, so the UI never waits on SQLite and marks are committed in the order they were pressed.
-Keys are delivered one at a time, each to what was on screen when it was pressed (see key delivery).
+Keys are delivered one at a time, each to what was on screen when it was pressed (see key delivery). An
+unexpected error closes the app with one line on screen and its traceback in the log file
+(`_fatal_error`).
 """
 from __future__ import annotations
 
@@ -45,6 +47,22 @@ log = logging.getLogger(__name__)
 # (The table's by name: importing DataTable here would put it on the way to the first screen.)
 _HARMLESS: tuple[type, ...] = (messages.Update, messages.Layout, messages.Prompt, Notify)
 _HARMLESS_NAMES = frozenset({"DataTable.RowHighlighted", "DataTable.CellHighlighted"})
+
+
+class ReleasedKey(events.Key):
+    """A key the app's key pump hands to the screen. It remembers whether something stopped it: Textual
+    stops a key a widget took (a letter in a field) with the public `Message.stop()`, and offers no public
+    way to ask a message whether it was stopped; a stopped key never reaches the app to say so."""
+
+    stopped = False
+
+    def stop(self, stop: bool = True) -> ReleasedKey:
+        self.stopped = stop
+        super().stop(stop)
+        return self
+
+
+ReleasedKey.handler_name = events.Key.handler_name  # handled as the key it is (`on_key`), not by its class's name
 
 
 def key_goes_ahead(widget: object, key: str) -> bool:
@@ -150,7 +168,7 @@ class ArenaApp(AppBase):
                     await self._settled()
                 if number <= self._dropped_upto:
                     continue  # typed after a PIN that proved wrong: typed into nothing
-                released = events.Key(event.key, event.character)
+                released = ReleasedKey(event.key, event.character)
                 released.set_sender(self)
                 self._released.add(id(released))
                 screen = self.screen
@@ -198,20 +216,16 @@ class ArenaApp(AppBase):
             return False
         return True
 
-    async def _delivered(self, event: events.Key) -> None:
+    async def _delivered(self, event: ReleasedKey) -> None:
         """Until the key has done what it does: stopped by the widget that took it (a letter in a
-        field), or handed up to the app and its bindings run (a Tab, a key of the screen).
-
-        Textual's internal: a key a widget took is stopped (`Message.stop()`), and Textual offers no
-        public way to ask whether a message was stopped (`_stop_propagation`); a handler of our own cannot
-        see it either, since a stopped key never reaches the app. tests/test_textual_internals.py fails
-        if it changes."""
+        field, `ReleasedKey.stopped`), or handed up to the app and its bindings run (a Tab, a key of the
+        screen)."""
         for _ in range(50):  # most keys land within a few turns of the event loop: no barrier needed
-            if self._landed or event._stop_propagation:
+            if self._landed or event.stopped:
                 return
             await asyncio.sleep(0)
         for _ in range(100):
-            if self._landed or event._stop_propagation:
+            if self._landed or event.stopped:
                 return
             if not await self._barrier():
                 return

@@ -9,23 +9,70 @@ Bindings carry catalog keys as their descriptions (`Binding("f1", "help", "key.h
 at import time: the footer says them in the language of the moment, so a language switch while the app
 runs (F12) changes them too.
 
-Textual's internals: the keys are the widgets Textual's Footer composes (`FooterKey`, which
-`textual.widgets` does not export) and its `_bindings_ready` flag; this footer reshapes them rather than
-drawing keys of its own, so that it looks and behaves exactly as Textual's (hover, click, the palette key
-docked right, the snapshots). tests/test_textual_internals.py fails if either changes.
+Built from Textual's public API only (`Screen.active_bindings`, `Screen.bindings_updated_signal`,
+`App.get_key_display`, `App.simulate_key`): the keys are widgets of this module that look and behave as
+Textual's own footer keys (hover, click, the palette key docked right; their styles are in screens.css).
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
+from textual.containers import ScrollableContainer
+from textual.reactive import reactive
+from textual.widget import Widget
 
 from tui.text import language, t
 
 if TYPE_CHECKING:
     from textual.screen import Screen
+
+
+class FooterKey(Widget):
+    """One key of the footer: the key, and its words unless the footer has no room for them. A click
+    presses the key."""
+
+    ALLOW_SELECT = False
+    COMPONENT_CLASSES = {"footer-key--key", "footer-key--description"}
+
+    compact = reactive(True)
+
+    def __init__(self, key: str, key_display: str, description: str, action: str, *, disabled: bool = False,
+                 tooltip: str = "", classes: str = "") -> None:
+        self.key = key
+        self.key_display = key_display
+        self.description = description
+        self.action = action
+        self._inactive = disabled  # (dimmed, still shown: Widget.disabled would also refuse the click's bell)
+        super().__init__(classes=classes + (" -disabled" if disabled else ""))
+        self.set_reactive(Widget.shrink, False)
+        if tooltip:
+            self.tooltip = tooltip
+
+    def render(self) -> Text:
+        key_style = self.get_component_rich_style("footer-key--key")
+        words_style = self.get_component_rich_style("footer-key--description")
+        key_padding = self.get_component_styles("footer-key--key").padding
+        words_padding = self.get_component_styles("footer-key--description").padding
+        if self.description:
+            text = Text.assemble(
+                (" " * key_padding.left + self.key_display + " " * key_padding.right, key_style),
+                (" " * words_padding.left + self.description + " " * words_padding.right, words_style))
+        else:
+            text = Text.assemble((self.key_display, key_style))
+        text.stylize_before(self.rich_style)
+        return text
+
+    def on_mouse_down(self) -> None:
+        if self._inactive:
+            self.app.bell()
+        else:
+            self.app.simulate_key(self.key)
+
+    def watch_compact(self, compact: bool) -> None:
+        self.set_class(compact, "-compact")
 
 
 def _width(key: FooterKey, compact: bool) -> int:
@@ -70,17 +117,26 @@ def _fit(own: list[FooterKey], help_key: FooterKey | None, everywhere: list[Foot
     return ([help_key] if help_key else []) + bare, wordless
 
 
-class ArenaFooter(Footer):
-    _composed: tuple[object, ...] | None = None
+class ArenaFooter(ScrollableContainer, can_focus=False, can_focus_children=False):
+    ALLOW_SELECT = False
 
+    compact = reactive(False, toggle_class="-compact")
+
+    _composed: tuple[object, ...] | None = None
+    _ready = False  # the screen has said its bindings once: there are keys to show
     _refit_due = False
 
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self.bindings_changed)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
     def bindings_changed(self, screen: Screen) -> None:
-        """Textual rebuilds the footer (every key a widget, a new layout of the screen) each time the
-        screen says its bindings may have changed: a focus change says so two or three times, and each
-        rebuild held up the roll call that had just opened. Rebuilt once, and only when the keys shown
-        have changed."""
-        self._bindings_ready = True
+        """The screen says its bindings may have changed: a focus change says so two or three times, and
+        each rebuild (every key a widget, a new layout of the screen) held up the roll call that had just
+        opened. Rebuilt once, and only when the keys shown have changed."""
+        self._ready = True
         if not screen.app.app_focus or not self.is_attached or screen is not self.screen or self._refit_due:
             return
         self._refit_due = True
@@ -93,28 +149,43 @@ class ArenaFooter(Footer):
         if self.is_attached and self._composed != _keys_shown(self.screen, self.app.size.width):
             await self.recompose()
 
+    def _keys(self) -> Iterator[FooterKey]:
+        """Every key the screen shows, one per action (its first key), in the catalog's words."""
+        seen: set[str] = set()
+        for _, binding, enabled, tooltip in self.screen.active_bindings.values():
+            if not binding.show or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            key = FooterKey(binding.key, _display(self.app.get_key_display(binding)), t(binding.description),
+                            binding.action, disabled=not enabled, tooltip=tooltip)
+            yield key.data_bind(compact=ArenaFooter.compact)
+
+    def _palette(self) -> list[FooterKey]:
+        """The command palette's key, docked right."""
+        if not self.app.ENABLE_COMMAND_PALETTE:
+            return []
+        active = self.screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
+        if active is None:
+            return []
+        binding = active.binding
+        return [FooterKey(binding.key, _display(self.app.get_key_display(binding)), t(binding.description),
+                          binding.action, classes="-command-palette", disabled=not active.enabled,
+                          tooltip=binding.tooltip or t(binding.description))]
+
     def compose(self) -> ComposeResult:
-        if self._bindings_ready:
-            self._composed = _keys_shown(self.screen, self.app.size.width)
-        items = list(super().compose())
-        for item in items:
-            if isinstance(item, FooterKey) and item.description:
-                item.description = t(item.description)
-        for item in items:  # "F1", as the help screen and the README write it (Textual shows "f1")
-            if isinstance(item, FooterKey) and item.key_display[:1] == "f" and item.key_display[1:].isdigit():
-                item.key_display = item.key_display.upper()
-        keys = [w for w in items if isinstance(w, FooterKey) and not w.has_class("-command-palette")]
-        palette = [w for w in items if isinstance(w, FooterKey) and w.has_class("-command-palette")]
-        if len(keys) != len(items) - len(palette):  # binding groups: not used by Arena, left as Textual makes them
-            yield from items
+        if not self._ready:
             return
+        self._composed = _keys_shown(self.screen, self.app.size.width)
+        keys = list(self._keys())
+        palette = self._palette()
         room = self.app.size.width - sum(_width(p, False) + 2 for p in palette)
         if sum(_width(k, False) for k in keys) <= room:
-            self.set_reactive(Footer.compact, False)
+            self.set_reactive(ArenaFooter.compact, False)
             self.set_class(False, "-compact")
-            yield from items
+            yield from keys
+            yield from palette
             return
-        self.set_reactive(Footer.compact, True)
+        self.set_reactive(ArenaFooter.compact, True)
         self.set_class(True, "-compact")
         for key in keys:
             key.compact = True
@@ -137,6 +208,11 @@ class ArenaFooter(Footer):
 
     def on_resize(self) -> None:
         width = self.app.size.width
-        if self._bindings_ready and self._composed is not None and self._composed[1] != width:
+        if self._ready and self._composed is not None and self._composed[1] != width:
             self._composed = None
             self.call_after_refresh(self.recompose)
+
+
+def _display(key_display: str) -> str:
+    """"F1", as the help screen and the README write it (Textual shows "f1")."""
+    return key_display.upper() if key_display[:1] == "f" and key_display[1:].isdigit() else key_display

@@ -2,7 +2,7 @@
 
 A read runs in a `@work(thread=True)` worker of the screen (one group per kind of read, exclusive, so a
 newer read cancels an older one): `store_call` runs the store function there (a failure is logged and
-raised as `StoreFailed`, which the app says in one line), `show` hands the result to the UI thread unless
+raised as `StoreFailed`, which `tui.appbase.SaysWorkerFailures` says in one line), `show` hands the result to the UI thread unless
 the worker was cancelled meanwhile or its screen has closed (the stale-result guard). `WriteLane`
 is the app's single, ordered write queue: key presses enqueue marks in the order they were pressed,
 one thread commits them one by one, and each screen shows a mark only when its commit has returned.
@@ -66,7 +66,7 @@ def store_call(app: Any, fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
     `StoreFailed` with the line to show."""
     try:
         return fn(*args, **kwargs)
-    except Exception as error:  # noqa: BLE001 -- logged here, said by the app's worker handler
+    except Exception as error:  # noqa: BLE001 -- logged here, said by SaysWorkerFailures
         raise failure(app, error) from error
 
 

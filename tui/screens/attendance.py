@@ -542,7 +542,7 @@ class AttendanceScreen(SaysWorkerFailures, Screen):
     def _read_sessions(self, db: Database, day: dt.date, leader: str | None, follow: bool,
                        release: KeyHold) -> None:
         """(A worker.) The day's sessions; the keys held for them are released however the read ends
-        (shown, replaced by a newer read, failed: the app says what failed)."""
+        (shown, replaced by a newer read, failed: SaysWorkerFailures says what failed)."""
         try:
             show(self, self._show_sessions, day, store_call(self.app, attendance.sessions, db, day, leader), follow)
         except StoreFailed:
@@ -703,7 +703,7 @@ class AttendanceScreen(SaysWorkerFailures, Screen):
                    release: KeyHold) -> None:
         """(A worker.) One session's roll call. The keys typed meanwhile wait (`release`) until it is on
         screen; they are released however the read ends: shown, dropped as stale (the day or session
-        changed, a newer read replaced it), or failed (the app says what failed, logged already)."""
+        changed, a newer read replaced it), or failed (SaysWorkerFailures says what failed, logged already)."""
         try:
             aid, sid = session.activity_id, session.session_id
             found = store_call(self.app, lambda: (attendance.roll_call(db, login, aid, day, sid),
