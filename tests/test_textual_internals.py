@@ -7,6 +7,7 @@ import inspect
 
 from textual.app import App
 from textual.command import CommandPalette
+from textual.message import Message
 from textual.message_pump import MessagePump
 
 from tui.app import ArenaApp
