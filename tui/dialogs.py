@@ -23,7 +23,7 @@ from store.i18n import ArenaError
 
 from tui.text import t
 from tui.appbase import AppBase, KeyHold
-from tui.workers import failure
+from tui.workers import StoreFailed, failure
 
 T = TypeVar("T")  # what a dialog returns
 R = TypeVar("R")
