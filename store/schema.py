@@ -545,9 +545,7 @@ def _m11_audit_chain(conn: Connection) -> None:
 #  figure_exit: per exit day, outcome and gender, the exited people and everyone's weekly plan;
 #  figure_caseload: per caseworker, the active people and the women among them;
 #  attendance_day_cancelled: per day, the hours of marks whose session was cancelled (kept, not counted).
-# Spelled out, not store.tables.WEEKDAYS: a released migration says what it did then, whatever the models
-# say now (as the DDL strings of every migration do).
-_PLAN = ("mon", "tue", "wed", "thu", "fri")
+_PLAN = WEEKDAYS
 
 
 def _figure_add_v12(row: str, sign: str) -> str:
