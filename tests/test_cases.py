@@ -201,6 +201,34 @@ def test_more_equals_than_shown_the_own_caseload_then_by_name_and_renames_follow
     assert stale == 0
 
 
+def test_two_and_three_words_rank_by_the_worst_match_then_own_caseload_then_name(world: World) -> None:
+    """A search of several words keeps only the people every word matches, the exact ones before the
+    prefixes and the typos, one's own caseload first among equals and then by name, cut to the limit –
+    whichever word has the fewest people (the words are read from the name index as ranges, narrowed)."""
+    from store import staff
+
+    karin = staff.by_login(world.db, "karin.ek").id
+    omar = staff.by_login(world.db, "omar.farah").id
+
+    def person(first: str, last: str, cw: str) -> str:
+        return cases.register(world.db, "setup", cases.NewParticipant(
+            first_name=first, last_name=last, gender="K", referral_date="2026-10-01", caseworker_id=cw))
+
+    exact = {first: person(first, "Quist", cw) for first, cw in (("Vera", karin), ("Vera Ulla", omar), ("Ulla", karin))}
+    prefix = person("Verana", "Quistberg", karin)  # both words as prefixes
+    other = person("Vera", "Kvist", omar)  # two edits from quist: not found by it
+    for i in range(12):  # many more people with one of the words only
+        person(f"Vera{i}", "Lindqvist", karin)
+        person("Anna", f"Quist{i}", karin)
+    hits = [h.participant.id for h in cases.search(world.db, "vera quist", login="omar.farah")]
+    assert hits[:2] == [exact["Vera Ulla"], exact["Vera"]]  # both exact: omar's own first, then by name
+    assert prefix in hits and other not in hits and exact["Ulla"] not in hits
+    assert hits.index(prefix) > 1
+    assert [h.participant.id for h in cases.search(world.db, "quist vera ulla", login="karin.ek")] == [exact["Vera Ulla"]]
+    assert [h.participant.id for h in cases.search(world.db, "vera quist", login="karin.ek", limit=1)] == [exact["Vera"]]
+    assert [h.matched_on for h in cases.search(world.db, "veraa quist", login="karin.ek")][:1] == ["likt namn"]
+
+
 def test_a_reason_for_an_outside_read_is_a_few_words_or_a_listed_one(world: World) -> None:
     outside = world.people[0]  # karin's caseload
     with pytest.raises(ArenaError) as caught:

@@ -146,6 +146,12 @@ class ArenaApp(AppBase):
         self._ahead_of: tuple[object, object] | None = None  # (screen, widget) the last key-ahead went to
         self._switching = False  # the language is being switched: the modes' screens are rebuilt
         self._after_switch: list[Callable[[], object]] = []
+        # A PIN given at start (scripts, the start-up benchmark): its scrypt begins now, in a thread, and
+        # runs while Textual starts, the first paint is made, the store is imported and the database
+        # opened (`pins.prove_ahead` reads the hash straight from the file; `unlock` decides).
+        self._ahead: pins.Proof | None = None
+        if pin is not None and opener is not None:
+            self._ahead = pins.prove_ahead(getattr(opener, "path", None), claimed or login, pin)
 
     # ------------------------------------------------------------------ key delivery
     # Textual hands each key to whatever has focus the moment the key is taken off the queue. Typed
@@ -411,11 +417,7 @@ class ArenaApp(AppBase):
     def _load_startup(self) -> tuple:
         """(In the start-up worker.) Open the database if the app was given a way to; who this start is
         for (identity, not yet proven) and whether a given PIN proves it."""
-        # A PIN given at start (scripts, the start-up benchmark): its scrypt begins now, in a thread, and
-        # runs while the store is imported and the database opened (`pins.prove_ahead`; `unlock` decides).
-        ahead = None
-        if self._pin is not None and self.db is None:
-            ahead = pins.prove_ahead(getattr(self._open_db, "path", None), self.claimed or self.login, self._pin)
+        ahead, self._ahead = self._ahead, None  # (the scrypt of a PIN given at start, begun in __init__)
         from store import attendance, settings, staff
 
         if self.db is None and self._open_db is not None:

@@ -237,7 +237,8 @@ class OverviewScreen(SaysWorkerFailures, Screen):
         self.app.first_screen_filled()
         if self._sync_line_after_day:
             self._sync_line_after_day = False
-            self._read_sync_line(self.app.db)
+            if not getattr(self.app, "exit_after_ready", False):  # (a start-up measurement ends at the day)
+                self._read_sync_line(self.app.db)
 
     @on(ListTable.Chosen)
     async def act(self, event: ListTable.Chosen) -> None:
