@@ -225,8 +225,7 @@ def build(db: Database, login: str, month: str | None = None, *, start: object =
         # each person outside the caseload is a read the access review must see: one event each (the whole
         # programme's report writes tens of thousands), the clock saved once for them all as a bulk chunk does
         tx.clock_saved_later = True
-        for pid in outside:
-            audit.record(tx, "report", participant_id=pid, reason=reason, detail="outside caseload")
+        audit.record_many(tx, "report", outside, reason=reason, detail="outside caseload")
         changes.save_clock(tx)
     generated = _people(db, login, people, first, last, made, {c.code: c for c in codes})
     return Report(first, last, made, codes, len(people), generated if stream else list(generated), scope, login)

@@ -95,6 +95,29 @@ def test_every_report_run_is_audited(world: World) -> None:
     assert [e.action for e in audit.events(world.db, "setup", user="omar.farah")] == ["report"]
 
 
+def test_a_report_of_people_outside_the_caseload_chains_one_event_each(world: World) -> None:
+    """The whole programme's report logs an outside read for each person not in the user's caseload
+    (audit.record_many: the chains' last links carried in memory, not read per event): one event each,
+    numbered on from the events before, and both chains (the access log's, the change log's) verify."""
+    from store import audit, cases, tamper
+
+    cases.open_case(world.db, "omar.farah", world.people[0], reason="Vikarierar för Karin")  # an event before
+    with world.db.read() as conn:
+        before = conn.exec_driver_sql("SELECT max(seq) FROM audit_event WHERE ws = ?", (world.db.workstation_id,)).scalar()
+    built = report.build(world.db, "karin.ek", "2026-11", reason="Månadsrapport")
+    with world.db.read() as conn:
+        outside = conn.exec_driver_sql("SELECT participant_id, seq FROM audit_event WHERE action = 'report'"
+                                       " AND user_login = 'karin.ek' AND detail = 'outside caseload' ORDER BY seq").all()
+        mine = conn.exec_driver_sql("SELECT count(*) FROM participant p JOIN caseworker c ON c.id = p.caseworker_id"
+                                    " WHERE c.login = 'karin.ek'").scalar()
+    assert len(outside) == built.count - mine > 0 and len({pid for pid, _ in outside}) == len(outside)
+    assert [seq for _, seq in outside] == list(range(before + 2, before + 2 + len(outside)))  # after the run's own
+    with world.db.write("setup") as tx:
+        assert tamper.check(tx.conn, full=True, full_log=True) == []
+        assert not tamper.state(tx.conn).log_broken
+    assert [e.action for e in audit.events(world.db, "setup", user="karin.ek")].count("report") == len(outside) + 1
+
+
 def test_figures_match_hand_counts(world: World) -> None:
     # 25 people: index even → K (13), odd → M (12); two exits this year, one to work
     milestones.exit_participant(world.db, "omar.farah", world.people[0], "arbete", dt.date(2026, 11, 2))
