@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,8 +75,8 @@ _SELECT = ("SELECT " + ", ".join(f"p.{c}" for c in _OWN + PLAN_COLS) + ", c.name
            " FROM participant p LEFT JOIN caseworker c ON c.id = p.caseworker_id")
 
 
-def _row(row: Row | dict[str, Any]) -> Participant:
-    named: Mapping[Any, Any] = row._mapping if isinstance(row, Row) else row  # (SQLAlchemy's rows by name)
+def _row(row: Row) -> Participant:
+    named = row._mapping  # SQLAlchemy's public name for a row's columns by name
     values = {c: named[c] for c in _OWN}
     values["protected"] = bool(values["protected"])
     return Participant(**values, caseworker_name=named["caseworker_name"], plan=tuple(named[c] for c in PLAN_COLS))
@@ -102,9 +101,14 @@ def _get_many(conn, ids: list[str]) -> list[Participant]:  # noqa: ANN001
     if not ids:
         return []
     cursor = run(conn, _SELECT + f" WHERE p.id IN ({', '.join('?' * len(ids))})", tuple(ids))
-    selected = [d[0] for d in cursor.description]  # (straight from the driver: each F2 search reads 50)
-    people = [_row(dict(zip(selected, r))) for r in cursor]
-    by_id = {p.id: p for p in people}
+    # straight from the driver (each F2 search reads up to 50): every column found by its name once
+    at = {d[0]: i for i, d in enumerate(cursor.description)}
+    own, plan, cw = [at[c] for c in _OWN], [at[c] for c in PLAN_COLS], at["caseworker_name"]
+    by_id = {}
+    for r in cursor:
+        values = dict(zip(_OWN, [r[i] for i in own]))
+        values["protected"] = bool(values["protected"])
+        by_id[values["id"]] = Participant(**values, caseworker_name=r[cw], plan=tuple(r[i] for i in plan))
     return [by_id[i] for i in ids if i in by_id]
 
 
@@ -316,21 +320,20 @@ def _name_candidates(conn, q: str) -> dict[str, int]:  # noqa: ANN001
 
 
 def _stage_labels(conn, ids: list[str], lang: str) -> dict[str, str]:  # noqa: ANN001
-    """Each person's furthest stage of their latest period (one row per person, chosen by SQLite)."""
+    """Each person's furthest stage of their latest period (one seek per person)."""
     if not ids:
         return {}
-    return dict(run(conn, stage_sql(len(ids), lang), tuple(ids)).fetchall())
+    return {pid: label for pid, label in run(conn, stage_sql(len(ids), lang), tuple(ids)) if label is not None}
 
 
 def stage_sql(n: int, lang: str) -> str:
-    """The furthest stages of `n` people, read from the milestone index alone (migration 16)."""
+    """The furthest stages of `n` people, each read by a seek in the milestone index alone (migration 16),
+    stopped at the first row in the stages' order (a window over all their rows cost twice as much)."""
     label = "label_sv" if lang == "sv" else "label_en"
-    return (f"SELECT pid, label FROM (SELECT m.participant_id AS pid, s.{label} AS label, row_number() OVER ("
-            "  PARTITION BY m.participant_id ORDER BY m.period DESC, s.sort DESC,"
-            "  coalesce(m.achieved_date, m.planned_date) DESC) AS n"
-            " FROM milestone m JOIN milestone_stage s ON s.code = m.stage_code"
-            f" WHERE m.participant_id IN ({', '.join('?' * n)}) AND m.status IN ('started', 'achieved'))"
-            " WHERE n = 1")
+    return (f"SELECT p.id, (SELECT s.{label} FROM milestone m JOIN milestone_stage s ON s.code = m.stage_code"
+            "  WHERE m.participant_id = p.id AND m.status IN ('started', 'achieved')"
+            "  ORDER BY m.period DESC, s.sort DESC, coalesce(m.achieved_date, m.planned_date) DESC LIMIT 1)"
+            f" FROM participant p WHERE p.id IN ({', '.join('?' * n)})")
 
 
 _RESERVE = re.compile(r"^[A-Za-z]{1,6}[- ]?\d{1,10}$")
