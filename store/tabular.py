@@ -306,6 +306,11 @@ def columns(header: Sequence[str], spec: Mapping[str, Sequence[str]], required: 
     folded = {_fold(h): h for h in header if h}
     found: dict[str, str] = {}
     for key, aliases in spec.items():
+        names = {_fold(alias) for alias in (key, *aliases)}
+        named = [i for i, h in enumerate(header) if h and _fold(h) in names]
+        if len(named) > 1:  # which one holds the value? Never guessed: a row would take one silently
+            raise ArenaError("tab.header_twice", path=path, column=column_name(_header_language(header, spec), key, spec),
+                             positions=", ".join(str(i + 1) for i in named), cells=", ".join(header[i] for i in named)[:200])
         for alias in (key, *aliases):
             if _fold(alias) in folded:
                 found[key] = folded[_fold(alias)]

@@ -534,6 +534,10 @@ CATALOG: dict[str, tuple[str, str]] = {
                            " were read as one field. Add the closing quote and import again; nothing was imported."),
     "tab.header": ("Rubrikraden i {path} saknar {missing} (den har: {found}).",
                    "The header of {path} lacks {missing} (it has: {found})."),
+    "tab.header_twice": ("Rubrikraden i {path} har kolumnen {column} flera gånger (kolumn {positions}: {cells}). Ta bort"
+                         " eller byt namn på den som inte ska importeras; inget importerades.",
+                         "The header row of {path} has the column {column} more than once (columns {positions}: {cells})."
+                         " Remove or rename the one that should not be imported; nothing was imported."),
     "tab.extra_cells": ("fler fält än rubrikraden har ({cells}) – ett decimaltal med komma i en kommaseparerad fil måste stå inom citattecken",
                         "more fields than the header has ({cells}) – a decimal comma in a comma-separated file must be quoted"),
     "tab.bad_dialect": ("Okänd CSV-dialekt ”{value}” (välj {known}).", "Unknown CSV dialect “{value}” (choose {known})."),

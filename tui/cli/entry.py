@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import NoReturn
 
-from store.i18n import ArenaError
+from store.i18n import ArenaError, num
 
 from tui.text import set_language, t
 from tui.cli import common
@@ -273,7 +273,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         """A long import says how far it is on stderr every few seconds (nothing for a short one)."""
         if time.monotonic() - said[0] >= PROGRESS_EVERY:
             said[0] = time.monotonic()
-            sys.stderr.write(t("imp.progress_" + stage, done=done, total=total) + "\n")
+            sys.stderr.write(t("imp.progress_" + stage, done=num(done, 0), total=num(total, 0)) + "\n")
             sys.stderr.flush()
 
     report = run(database, login, args.file, all_or_nothing=args.all_or_nothing, progress=progress)
