@@ -68,6 +68,23 @@ async def test_dialog_keys_typed_ahead_keep_their_digits(world: World) -> None:
                                 ("Carlsson", "partial", 2.5, day), ("Dahl", "present", 6.0, day)]
 
 
+async def test_code_choice_and_note_typed_ahead_land_in_their_dialogs(world: World) -> None:
+    """g asks the absence code and m the note, each awaited by a dialog flow: keys typed while a dialog
+    opens land in it, those after its Enter after it, in order; Escape in either saves nothing."""
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await type_fast(pilot, app, "f3", "enter", "g", "down", "enter", "up", "m", *"sen", "enter",
+                        "m", "x", "escape", "g", "escape", "down", "n")
+        con = dbfile.connect(world.path)
+        try:
+            rows = con.execute("SELECT p.last_name, a.status, a.reason_code, a.note FROM attendance a JOIN participant"
+                               " p ON p.id = a.participant_id ORDER BY p.last_name").fetchall()
+        finally:
+            con.close()
+        assert rows == [("Andersson", "excused", "MYNDIGHET", "sen"), ("Berg", "present", None, "")]
+
+
 async def test_day_change_moves_the_roll_call_with_it(world: World) -> None:
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:
