@@ -223,3 +223,91 @@ def import_participants(ctx: Context) -> list[Result]:
                        Goal("< 10 s", most=10), note, extra_ok=ok)]
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def referral_rows(count: int, seed: int = 7) -> list[list[str]]:
+    """A municipality's referral list as its case system exports it: every personnummer form people type
+    (12 or 10 digits, with or without the hyphen), samordningsnummer (day + 60, and month 00 or day 60
+    when the birth date is not established), some people known only by a reserve number, names with å ä ö
+    and double surnames, gender as K/M/X or spelled out, caseworker logins (some empty), sites, weekly
+    plans with a decimal comma, an address with a semicolon (quoted), and an activity to enrol in on
+    every 97th row (refused where the activity has several sessions and none is named, or is full)."""
+    import random
+
+    from store import identity
+
+    rng = random.Random(seed)
+    first = ["Åsa", "Björn", "Märta", "Öjvind", "Ahmed", "Fatima", "Sven", "Anna", "Mohammed", "Leyla", "Jörgen"]
+    last = ["Öberg", "Åkesson", "Lindström", "Hussein", "Nilsson", "Ek", "Said", "Johansson", "Yilmaz", "Çelik"]
+    logins = ["anna.lind", "omar.farah", "karin.ek", ""]
+    acts = ["Kartläggning", "SFI", "Jobbsök", "Arbetsträning café"]
+    used: set[str] = set()
+    rows = []
+    for i in range(count):
+        number, reserve = "", ""
+        if i % 20 == 19:
+            reserve = f"RES-B{i:07d}"
+        while not reserve:
+            year, month, day = rng.randint(1950, 2006), rng.randint(1, 12), rng.randint(1, 28)
+            if i % 20 in (15, 16):
+                day += 60
+            elif i % 20 == 17:
+                month, day = 0, 60 + rng.randint(1, 28)
+            elif i % 20 == 18:
+                day = 60
+            nine = f"{year % 100:02d}{month:02d}{day:02d}{rng.randint(1, 999):03d}"
+            if nine in used:
+                continue
+            used.add(nine)
+            ten = identity.with_check_digit(nine)
+            number = (f"{year // 100}{ten[:6]}-{ten[6:]}", f"{ten[:6]}-{ten[6:]}", f"{year // 100}{ten}", ten)[i % 4]
+            break
+        referred = dt.date(2026, 1, 5) + dt.timedelta(days=rng.randint(0, 300))
+        rows.append([number, reserve, rng.choice(first), rng.choice(last) + (f"-{rng.choice(last)}" if i % 9 == 0 else ""),
+                     rng.choice(["K", "M", "X", "Kvinna", "Man"]), referred.isoformat(), rng.choice(logins),
+                     rng.choice(["Centrum", "Väst", ""]), rng.choice(["8", "6 6 6 6 4", "6,5", ""]),
+                     f"070-{i % 1000:03d} {i % 100:02d} {i % 97:02d}", f"Storgatan {i % 200 + 1}; lgh {1000 + i % 300}",
+                     acts[i % 4] if i % 97 == 0 else ""])
+    return rows
+
+
+@benchmark("import_participants_memory")
+def import_participants_memory(ctx: Context) -> list[Result]:
+    """A big referral list (20 000 rows, 5 000 with --quick; ARENA_BENCH_REFERRAL_ROWS=50000 for the
+    tester's file) as Swedish Excel saves it (';', BOM, CRLF) imported into a copy of the 1 000-participant
+    database in a process of its own, as `arena import participants` runs it: its peak memory (GNU time)
+    against a bound that a per-row growth would cross (a tester saw 7.8 GB at 50 000 rows; the import is
+    streamed, so the peak must not depend on the file's length), and its rows/s."""
+    import csv
+    import io
+
+    from bench.exporting import PEAK, run
+    from bench.core import scale_db
+
+    wanted = int(os.environ.get("ARENA_BENCH_REFERRAL_ROWS", 0)) or (5_000 if ctx.quick else 20_000)
+    folder = Path(tempfile.mkdtemp(prefix="arena-bench-referral-memory-"))
+    try:
+        target = folder / "arena.db"
+        shutil.copy(scale_db(1000), target)
+        buffer = io.StringIO()
+        out = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+        out.writerow(["personnummer", "reservnummer", "förnamn", "efternamn", "kön", "anvisningsdatum",
+                      "handläggare", "enhet", "veckoplan", "telefon", "adress", "aktivitet"])
+        out.writerows(referral_rows(wanted))
+        file = folder / "anvisningar.csv"
+        file.write_text(buffer.getvalue(), encoding="utf-8-sig", newline="")
+        del buffer
+        code = ("import sys; from store import db, referrals; d = db.open(sys.argv[1]);"
+                " r = referrals.import_file(d, 'anna.lind', sys.argv[2]);"
+                " print(r.imported, r.unchanged, len(r.rejected), file=sys.stderr)")
+        seconds, peak, said, cpu = run([sys.executable, "-c", code, str(target), str(file)])
+        imported, unchanged, rejected = (int(v) for v in said.split()[-3:])
+        note = (f"{wanted} rows: {imported} imported, {rejected} refused (activities with several sessions or"
+                f" full); {seconds:.0f} s, {cpu:.0f} s CPU; {PEAK}")
+        ok = imported + unchanged + rejected == wanted and imported > wanted * 0.9
+        return [result("import_participants_peak_mb", peak, None, f"MB {PEAK}, {wanted} referrals",
+                       Goal("< 250 MB", most=250), note, extra_ok=ok),
+                result("import_participants_rows_s", wanted / seconds, None, "rows/s, big referral list",
+                       Goal("informative"), note, extra_ok=ok)]
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

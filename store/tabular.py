@@ -266,14 +266,18 @@ def _read_xlsx(file: Path, name: str, sheet: str | None) -> Table:
     try:
         if sheet is not None and sheet not in book.sheetnames:
             raise ArenaError("tab.no_sheet", path=name, sheet=sheet, sheets=", ".join(book.sheetnames))
-        ws = book[sheet] if sheet is not None else book.worksheets[0]
-        values = ws.iter_rows(values_only=True)
+        # The named sheet, else the first with anything in it: a workbook whose first sheet ("Blad1") was
+        # left empty and the list put on the next is read from there, not called an empty file.
         header: list[str] | None = None
         number = 0
-        for number, raw in enumerate(values, start=1):
-            cells = [_xlsx_text(v) for v in raw]
-            if any(cells):
-                header = cells
+        for ws in [book[sheet]] if sheet is not None else book.worksheets:
+            values = ws.iter_rows(values_only=True)
+            for number, raw in enumerate(values, start=1):
+                cells = [_xlsx_text(v) for v in raw]
+                if any(cells):
+                    header = cells
+                    break
+            if header is not None:
                 break
         if header is None:
             raise ArenaError("tab.empty", path=name)

@@ -56,6 +56,29 @@ def test_a_header_naming_one_column_twice_is_refused_in_one_line(world: World, t
     assert count(world.path, "SELECT count(*) FROM change_log") == before
 
 
+def test_a_workbook_whose_first_sheet_is_empty_is_read_from_the_sheet_with_the_list(
+        world: World, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """Excel's new workbook has "Blad1"; the list was pasted on the next sheet. That file was called empty
+    (the true reason a file cannot be read, never a wrong one); a workbook with nothing anywhere still is."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Blad1"
+    sheet = book.create_sheet("Anvisningar")
+    sheet.append(["personnummer", "förnamn", "efternamn", "kön", "anvisningsdatum"])
+    sheet.append(["19850312-1231", "Åsa", "Öberg", "K", dt.datetime(2026, 11, 2)])
+    file = tmp_path / "anvisningar.xlsx"
+    book.save(file)
+    status, out, err = _import(world, "participants", file, capsys)
+    assert status == 0 and out.startswith("1 rad importerad"), (out, err)
+    assert rows(world, "SELECT first_name, referral_date FROM participant WHERE personnummer = '198503121231'") == [
+        ("Åsa", "2026-11-02")]
+    empty = tmp_path / "tom.xlsx"
+    openpyxl.Workbook().save(empty)
+    status, out, err = _import(world, "participants", empty, capsys)
+    assert (status, out, err) == (2, "", f"arena: Filen {empty} är tom.\n")
+
+
 def test_an_attendance_import_says_how_far_it_is(world: World, tmp_path: Path, capsys: pytest.CaptureFixture,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """The paper lists too (only the referral import reported its progress; a million rows ran silent)."""
