@@ -10,7 +10,7 @@ from store import dbfile
 from tui.app import ArenaApp
 
 from .conftest import TODAY, World
-from .test_tui import count, make_app, settle
+from .test_tui import count, make_app, open_board, settle
 from .waiting import eventually
 
 
@@ -83,6 +83,22 @@ async def test_code_choice_and_note_typed_ahead_land_in_their_dialogs(world: Wor
         finally:
             con.close()
         assert rows == [("Andersson", "excused", "MYNDIGHET", "sen"), ("Berg", "present", None, "")]
+
+
+async def test_f4_achieved_with_no_next_stage_typed_ahead(world: World) -> None:
+    """The stage choice's last option, no next stage: achieved, nothing new planned (the choice is a typed
+    NextStage, not an empty code)."""
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pid = await open_board(pilot, app)
+        await type_fast(pilot, app, "a", "enter", "end", "enter")
+        con = dbfile.connect(world.path)
+        try:
+            rows = con.execute("SELECT stage_code, status FROM milestone WHERE participant_id = ? ORDER BY rowid",
+                               (pid,)).fetchall()
+        finally:
+            con.close()
+        assert rows == [("anvisning", "achieved")]
 
 
 async def test_day_change_moves_the_roll_call_with_it(world: World) -> None:

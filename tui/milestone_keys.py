@@ -8,6 +8,7 @@ write lane, so a change is shown only once it is committed.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from collections.abc import Awaitable, Callable
 from typing import cast
 
@@ -30,7 +31,13 @@ MILESTONE_BINDINGS = [
 ]
 
 
-NO_NEXT = ""  # the stage choice's last option: achieved, and no next stage planned
+@dataclass(frozen=True)
+class NextStage:
+    """An option of the choice after a milestone is achieved: the stage to plan next, or none (`code` None:
+    achieved, and no next stage planned)."""
+
+    code: str | None
+    label: str
 
 
 def _date(text: str) -> dt.date:
@@ -91,19 +98,20 @@ class MilestoneKeys:
                 return
             all_stages = await flow.read(milestones.stages, db)
             suggestion = milestones.next_stage(all_stages, current)
-            choices = [(s.code, s.label) for s in all_stages if s.kind != "exit" and s.sort > current.sort]
+            choices = [(NextStage(s.code, s.label), s.label) for s in all_stages
+                       if s.kind != "exit" and s.sort > current.sort]
             if suggestion and suggestion.kind != "exit":
-                choices.sort(key=lambda c: c[0] != suggestion.code)
-            choices.append((NO_NEXT, t("ms.no_next")))
-            code = await flow.ask(ChoiceDialog(t("ms.next_prompt"), choices))
-            if code is None:  # Escape in a later dialog cancels the whole action: said, never silent
+                choices.sort(key=lambda c: c[0].code != suggestion.code)
+            choices.append((NextStage(None, t("ms.no_next")), t("ms.no_next")))
+            chosen = await flow.ask(ChoiceDialog(t("ms.next_prompt"), choices))
+            if chosen is None:  # Escape in a later dialog cancels the whole action: said, never silent
                 self.app.notify(t("ms.nothing_saved", stage=current.stage_label, name=name))
                 return
-            if code == NO_NEXT:
+            if chosen.code is None:
                 self._write(lambda: milestones.achieve_and_plan_next(db, login, current.id, achieved, None, None))
                 return
+            code, stage = chosen.code, chosen.label
             default = (clock.today() + dt.timedelta(days=14)).isoformat()
-            stage = dict(choices).get(code, code)
             planned = await flow.ask(PromptDialog(t("ms.plan_date_prompt", stage=stage, name=name), default,
                                                   check=_since(referral, past=False)))
             if planned is None:
