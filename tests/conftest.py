@@ -72,6 +72,13 @@ def _share_parsed_css() -> None:
 
 _share_parsed_css()
 
+# A headless app (the Pilot's) renders every frame's changed lines and throws them away: two fifths of a
+# Pilot test's CPU. It renders them when the test looks instead (tests/waiting.py: after every wait for
+# quiet), everything changed since, with Textual's own code (tests/waiting.py says how).
+from .waiting import render_when_looked_at  # noqa: E402
+
+render_when_looked_at()
+
 from store import activities, cases, changes, clock, db, pins, staff  # noqa: E402
 from tui.text import set_language  # noqa: E402
 

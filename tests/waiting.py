@@ -121,6 +121,42 @@ def busy(app) -> list[str]:  # noqa: ANN001
     return doing
 
 
+def render_when_looked_at() -> None:
+    """(Installed by tests/conftest.py.) A headless app renders no frame as it goes: the lines that changed
+    pile up as Textual's own dirty regions, and `render_now` renders them all at once when a test looks
+    (`until_quiet`, `eventually`). Every state a test waits for is drawn by Textual's own code, and a
+    widget that fails to draw fails the test there; the frames in between, drawn for nobody, are not.
+    An app with a terminal (none in the tests) renders every frame as ever."""
+    from textual.screen import Screen
+
+    assert hasattr(Screen, "_compositor_refresh"), \
+        "textual's screens no longer render through Screen._compositor_refresh: revisit tests/waiting.py"
+    if getattr(Screen._compositor_refresh, "deferred", False):
+        return
+    draw = Screen._compositor_refresh
+
+    def compositor_refresh(self: Screen) -> None:
+        app = self.app
+        if app.is_headless and not app.is_inline and self is app.screen:
+            self._dirty_widgets.clear()  # (their regions stay in the compositor's dirty regions)
+            app._update_mouse_over(self)
+            return
+        draw(self)
+
+    compositor_refresh.deferred = True  # type: ignore[attr-defined]
+    compositor_refresh.draw = draw  # type: ignore[attr-defined]
+    Screen._compositor_refresh = compositor_refresh  # type: ignore[method-assign]
+
+
+def render_now(app) -> None:  # noqa: ANN001
+    """Render what changed on the app's screen since it was last rendered (see `render_when_looked_at`)."""
+    from textual.screen import Screen
+
+    screen = app.screen
+    if screen.is_current and not app._batch_count:
+        getattr(Screen._compositor_refresh, "draw", Screen._compositor_refresh)(screen)
+
+
 async def until_quiet(pilot, app, timeout: float = TIMEOUT) -> None:  # noqa: ANN001
     """Wait until every queued message is handled and `busy(app)` is empty twice in a row (an answer that
     arrives may start the next read or open a screen); fail the test with what was still busy."""
@@ -138,6 +174,7 @@ async def until_quiet(pilot, app, timeout: float = TIMEOUT) -> None:  # noqa: AN
             await asyncio.sleep(0.005)
         else:
             quiet += 1
+    render_now(app)
 
 
 async def eventually(pilot, check: Callable[[], Awaitable[object] | object], what: str,  # noqa: ANN001
@@ -149,6 +186,7 @@ async def eventually(pilot, check: Callable[[], Awaitable[object] | object], wha
         if asyncio.iscoroutine(value):
             value = await value
         if value:
+            render_now(pilot.app)
             return
         if time.monotonic() > deadline:
             pytest.fail(f"waited {timeout:.0f} s for {what}")
