@@ -253,6 +253,7 @@ when `untouched(table, row_id)` says someone else has written that row since the
         report.rejected.sort(key=lambda refused: refused[0])
         if all_or_nothing and report.rejected:
             return report
+        refused_checking = len(report.rejected)  # not among the staged rows the writing counts up to
         checkpointed = time.monotonic()
         written = Written() if all_or_nothing else None
         for chunk in staging.chunks(CHUNK):
@@ -284,7 +285,8 @@ when `untouched(table, row_id)` says someone else has written that row since the
                 if all_or_nothing:
                     staging.remember(done)
                 if progress is not None:
-                    progress("write", report.imported + report.unchanged + len(report.rejected), staging.count)
+                    progress("write", report.imported + report.unchanged + len(report.rejected) - refused_checking,
+                             staging.count)
         db.make_durable()
     report.rejected.sort(key=lambda refused: refused[0])
     return report

@@ -81,14 +81,19 @@ def test_a_workbook_whose_first_sheet_is_empty_is_read_from_the_sheet_with_the_l
 
 def test_an_attendance_import_says_how_far_it_is(world: World, tmp_path: Path, capsys: pytest.CaptureFixture,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    """The paper lists too (only the referral import reported its progress; a million rows ran silent)."""
+    """The paper lists too (only the referral import reported its progress; a million rows ran silent), and
+    the rows written count up to the rows staged – not past them by the rows refused while checking."""
     monkeypatch.setattr(entry, "PROGRESS_EVERY", 0.0)
     file = tmp_path / "närvaro.csv"
     file.write_text("participant_id;aktivitet;datum;status\r\n" + "".join(
-        f"{pid};Arbetsträning café;{DAY};närvarande\r\n" for pid in world.people), encoding="utf-8-sig")
+        f"{pid};Arbetsträning café;{DAY};närvarande\r\n" for pid in world.people)
+        + f"{world.people[0]};Snickeri;{DAY};närvarande\r\n", encoding="utf-8-sig")
     status, out, err = _import(world, "attendance", file, capsys)
-    assert status == 0, err
-    assert f"{len(world.people)} rader kontrollerade…" in err and f"av {len(world.people)} rader skrivna…" in err, err
+    assert status == 2 and out.startswith(f"{len(world.people)} rader importerade"), (out, err)
+    people = len(world.people)
+    assert f"{people + 1} rader kontrollerade…" in err, err
+    written = [line for line in err.splitlines() if "rader skrivna" in line]
+    assert written and written[-1] == f"{people} av {people} rader skrivna…", err
 
 
 def _importer(world: World, file: Path) -> subprocess.Popen:
