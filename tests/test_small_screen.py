@@ -118,3 +118,15 @@ async def test_week_grid_tells_no_session_from_not_marked_and_shows_late_changed
         await until_quiet(pilot, app)
         assert "ej markerad" in str(app.screen.query_one("#week-cell").render())
         assert check_screen(app) == []
+
+
+async def test_a_click_on_a_footer_key_presses_the_key(demo_db) -> None:  # noqa: ANN001
+    """The footer's keys are Arena's own widgets (tui.footer): a click presses the key, as Textual's did."""
+    app = ArenaApp(db.open(demo_db), "anna.lind", pin=DEMO_PIN)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until_quiet(pilot, app)
+        users = next(k for k in app.screen.query(FooterKey) if k.key == "u")
+        assert users.description == "Användare" and not users.has_class("-disabled")
+        await pilot.click(users)
+        await until_quiet(pilot, app)
+        assert type(app.screen).__name__ == "UsersScreen"
