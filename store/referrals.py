@@ -154,7 +154,10 @@ def import_file(db: Database, login: str, path: str | Path, *, all_or_nothing: b
             undo["before"] = {name: old for name, (old, _) in delta.items()}
             changed = bool(delta)
         if enrolment is not None:
-            changed = _enrol(tx, pid, *enrolment) or changed
+            try:
+                changed = _enrol(tx, pid, *enrolment) or changed
+            except activities.SessionFull as full:  # a file has no reason column: say what can be done instead
+                raise ArenaError("imp.full", **full.params) from None
         return changed, undo
 
     refused: list[tuple[int, Message]] = sorted(twice.items())

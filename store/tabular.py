@@ -3,8 +3,9 @@
 Reading (`read(path)`): what Excel on a Swedish PC writes is read – `;` or `,` (or tab) sniffed from the
 header line, UTF-8 with or without a byte-order mark, UTF-16 ("Unicode text"), Windows-1252, CRLF, quoted
 fields with line breaks, very long fields, and XLSX (found by its content, not its name; read with
-openpyxl in read-only mode, so a big sheet is streamed). Every row comes with the line (or sheet row) it
-starts on, so an importer can refuse a row by its line number. A file that cannot be read raises one
+openpyxl in read-only mode, so a big sheet is streamed). Every row comes with its row number as Excel
+shows it (a CSV's cell with line breaks is one row), so an importer can refuse a row by the number the
+user finds in Excel. A file that cannot be read raises one
 `ArenaError` that names the true reason (missing, a directory, no permission, empty, old .xls, damaged
 xlsx, not text) – never a traceback, never a wrong "header" message.
 
@@ -44,7 +45,8 @@ _DELIMITERS = (";", ",", "\t")
 
 @dataclass(frozen=True)
 class Row:
-    """One data row: the line it starts on (1 = the header line) and its cells by header name.
+    """One data row: its row number as Excel shows it (1 = the header row; a quoted cell with line breaks
+    keeps its row one row, however many lines of text it takes) and its cells by header name.
 
     `extra` holds non-empty cells beyond the header (an unquoted `3,5` in a comma file, for instance):
     an importer refuses such a row rather than guess which column was meant."""
@@ -165,7 +167,7 @@ def _read_csv(file: Path, name: str, head: bytes) -> Table:
         first = sample.lstrip("\ufeff").splitlines()[0] if sample.strip() else ""
         delimiter = "\t" if encoding == "utf-16" and "\t" in first else _sniff(first)
         reader = csv.reader(handle, delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
-        header, _ = _first_row(reader, name)
+        header, header_row = _first_row(reader, name)
     except ArenaError:
         handle.close()
         raise
@@ -175,15 +177,17 @@ def _read_csv(file: Path, name: str, head: bytes) -> Table:
 
     def generate() -> Iterator[Row]:
         start = reader.line_num + 1
+        row = header_row  # the rows as Excel numbers them: a cell with line breaks is one row, not several lines
         try:
             for cells in reader:
                 row_line, start = start, reader.line_num + 1
+                row += 1
                 if start - row_line > 1:
                     _check_quotes(cells, delimiter, len(header), name, row_line, start - 1)
                 if cells and cells[-1].endswith(("\n", "\r")):  # a quote still open at the file's end
                     raise ArenaError("tab.unclosed_quote", path=name, line=row_line, end=start - 1)
                 if any(c.strip() for c in cells):
-                    yield _row(header, [c.strip() for c in cells], row_line)
+                    yield _row(header, [c.strip() for c in cells], row)
         except csv.Error as error:
             if "field larger" in str(error):
                 raise ArenaError("tab.field_too_long", path=name, line=start, max=MAX_FIELD) from None
@@ -208,10 +212,13 @@ def _check_quotes(cells: list[str], delimiter: str, width: int, name: str, line:
 
 
 def _first_row(reader, name: str) -> tuple[list[str], int]:  # noqa: ANN001
+    """The header and its row number (empty rows above it count, as in Excel)."""
+    rows = 0
     try:
         for cells in reader:
+            rows += 1
             if any(c.strip() for c in cells):
-                return [c.strip().lstrip("\ufeff").strip() for c in cells], reader.line_num
+                return [c.strip().lstrip("\ufeff").strip() for c in cells], rows
     except csv.Error as error:
         if "field larger" in str(error):
             raise ArenaError("tab.field_too_long", path=name, line=reader.line_num + 1, max=MAX_FIELD) from None

@@ -381,7 +381,8 @@ def test_arena_demo_sets_an_older_generations_demo_aside_and_builds_it_anew(tmp_
     monkeypatch.setenv("ARENA_DATA_DIR", str(tmp_path))
     monkeypatch.setattr(entry, "DEMO_PARTICIPANTS", 40)
     opened: list[str] = []
-    monkeypatch.setattr(tui.app, "run", lambda path, **_: opened.append(path) or 0)
+    notices: list[str | None] = []
+    monkeypatch.setattr(tui.app, "run", lambda path, notice=None, **_: opened.append(path) or notices.append(notice) or 0)
     (tmp_path / "demo.db").write_bytes(b"an older demo, with what was tried in it")
     (tmp_path / "demo.db-wal").write_bytes(b"its last writes")
     assert entry.main(["--demo"]) == 0
@@ -397,3 +398,12 @@ def test_arena_demo_sets_an_older_generations_demo_aside_and_builds_it_anew(tmp_
     assert entry.main(["--demo"]) == 0  # this generation's demo: opened, not built again
     assert (tmp_path / "demo.db").stat().st_mtime_ns == built and len(list(tmp_path.glob("demo-*.db*"))) == 2
     assert opened == [str(tmp_path / "demo.db")] * 2
+    # said again on the app's first screen (the line printed before it is under the app) and in the log
+    assert notices[0] is not None and aside[0] in notices[0] and notices[1] is None
+    assert aside[0] in (tmp_path / "arena.log").read_text(encoding="utf-8")
+    # a demo built with `arena demo` at the demo's place is this generation's: `arena --demo` opens it
+    (tmp_path / "demo.db").unlink()
+    (tmp_path / "demo.db.generation").unlink()
+    assert entry.main(["demo", "--participants", "30"]) == 0
+    assert entry.main(["--demo"]) == 0
+    assert len(list(tmp_path.glob("demo-*.db*"))) == 2 and notices[2] is None

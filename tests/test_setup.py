@@ -441,3 +441,22 @@ def test_two_look_alike_activities_from_before_the_rule_are_never_guessed(tmp_pa
     assert con.execute("SELECT count(*) FROM enrolment").fetchone() == (0,)
     listed = arena("activities", "close", "jobbsök", "--end", "2026-11-30", "--db", str(path), "--pin-stdin", stdin=pin)
     assert listed.returncode == 2 and "--rename" in listed.stderr, listed.stderr
+
+
+def test_a_full_session_in_an_import_says_what_can_be_done(tmp_path: Path) -> None:
+    """A file has no reason column, so "give a reason to enrol anyway" cannot be followed there: the row is
+    refused with what can be done (more places, or `arena enrol --reason`), and the other rows go in."""
+    path = tmp_path / "arena.db"
+    pin = f"{PIN}\n"
+    assert arena("init", "--db", str(path), "--admin", "sara", "--name", "Sara", stdin=pin).returncode == 0
+    assert arena("activities", "add", "Jobbsök", "--db", str(path), "--pin-stdin", "--hours", "6 6 6 6 6",
+                 "--capacity", "1", stdin=pin).returncode == 0
+    (tmp_path / "in.csv").write_text("reservnummer;förnamn;efternamn;kön;anvisningsdatum;veckoplan;aktivitet\r\n"
+                                     "RES-1;Åsa;Öberg;K;2026-11-02;8;Jobbsök\r\n"
+                                     "RES-2;Per;Ek;M;2026-11-02;8;Jobbsök\r\n", encoding="utf-8-sig")
+    done = arena("import", "participants", str(tmp_path / "in.csv"), "--db", str(path), "--pin-stdin", stdin=pin)
+    assert done.returncode == 2
+    assert done.stderr.startswith("rad 3: Jobbsök är fullt (1 av 1 plats) – ge passet fler platser"), done.stderr
+    assert "arena enrol … --reason" in done.stderr and "ange en anledning" not in done.stderr, done.stderr
+    con = dbfile.connect(path)
+    assert con.execute("SELECT first_name FROM participant").fetchall() == [("Åsa",)]

@@ -52,10 +52,14 @@ def test_reads_what_excel_writes(tmp_path: Path, encoding: str, newline: str, de
     assert tabular.decimal(got[0][1]["timmar"]) == 3.5
 
 
-def test_line_numbers_count_physical_lines_after_a_multiline_field(tmp_path: Path) -> None:
+def test_row_numbers_are_excels_after_a_multiline_field(tmp_path: Path) -> None:
+    """A note with line breaks is one row in Excel: the rows after it keep the numbers Excel shows (a blank
+    row above the header counts, as it does there)."""
     path = tmp_path / "in.csv"
-    path.write_text('a;b\n1;"x\ny\nz"\n2;w\n', encoding="utf-8")
-    assert [line for line, _, _ in rows_of(path)] == [2, 5]
+    path.write_text('a;b\n1;"x\ny\nz"\n2;w\n\n3;v\n', encoding="utf-8")
+    assert [line for line, _, _ in rows_of(path)] == [2, 3, 5]
+    path.write_text(';\na;b\n1;"x\r\ny"\n2;w\n', encoding="utf-8")
+    assert [line for line, _, _ in rows_of(path)] == [3, 4]
 
 
 def test_extra_nonempty_cells_are_reported(tmp_path: Path) -> None:

@@ -148,3 +148,48 @@ async def test_report_dialog_at_80x24_shows_its_buttons_and_a_second_report_keep
     assert oct(second.stat().st_mode & 0o777) == "0o600"
     assert {p.name for p in folder.iterdir()} == {first.name, second.name}  # no temporary left
     assert any(second.name in str(n.message) for n in app.notices)
+
+
+async def test_report_dialog_asks_for_the_activity_and_shows_only_the_period_it_uses(world: World) -> None:
+    """Whom: an activity, none chosen: the dialog says to choose one and stays (it wrote Textual's
+    "Select.NULL" into a toast). A from–to typed empties the month field and a month typed empties from–to,
+    so the dialog shows the one period the report will have."""
+    from textual.widgets import Input, Label
+
+    app = make_app(world)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot, app)
+        await type_fast(pilot, app, "f5", "R")
+        screen = app.screen
+        month, start = screen.query_one("#rep-month", Input), screen.query_one("#rep-from", Input)
+        assert month.value == "2026-11"
+        await type_fast(pilot, app, "tab", *"2026-11-02")
+        assert (month.value, start.value) == ("", "2026-11-02")
+        await type_fast(pilot, app, "shift+tab", *"2026-10")
+        assert (month.value, start.value) == ("2026-10", "")
+        await type_fast(pilot, app, "tab", "tab", "tab", "enter", "down", "enter")  # whom: an activity
+        assert str(screen.query_one("#rep-scope").value) == "activity"
+        await type_fast(pilot, app, "ctrl+s")
+        await settle(pilot, app)
+        assert app.screen is screen
+        assert str(screen.query_one("#rep-error", Label).render()) == "Välj en aktivitet först."
+        assert not any("NULL" in str(n.message) for n in app.notices)
+    folder = world.path.parent / "rapporter"
+    assert not folder.exists() or not any(folder.iterdir())
+
+
+async def test_a_line_printed_before_the_app_started_is_said_on_its_first_screen(world: World) -> None:
+    """`arena --demo` setting an older demo aside prints a line the app then covers: the app says it again."""
+    from store import db
+    from tui.app import ArenaApp
+
+    from .conftest import PIN
+    from .waiting import record_notices
+
+    app = ArenaApp(db.open(world.path), "omar.farah", pin=PIN, notice="Demodatabasen … har lagts undan som demo-1.db")
+    record_notices(app)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "OverviewScreen"
+        assert [n.message for n in app.notices if "undan" in n.message] == [
+            "Demodatabasen … har lagts undan som demo-1.db"]

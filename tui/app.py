@@ -107,11 +107,13 @@ class ArenaApp(AppBase):
     ]
 
     def __init__(self, database: Database | Callable[[], Database], login: str, *, claimed: str | None = None,
-                 pin: str | None = None, exit_after_ready: bool = False, start_mode: str = "overview") -> None:
+                 pin: str | None = None, exit_after_ready: bool = False, start_mode: str = "overview",
+                 notice: str | None = None) -> None:
         """`database`: an open database, or a function opening it – then it is opened by the start-up
         worker while the PIN prompt is already on screen (`arena` does this). `login` is the OS login;
         `claimed` a user named with --user. The app asks the PIN of the user they resolve to at every
-        start; `pin` (scripts and tests) is checked by the store instead of typed."""
+        start; `pin` (scripts and tests) is checked by the store instead of typed. `notice`: a line the command
+        line printed before the app took the terminal (the demo set aside), said again on the first screen."""
         super().__init__()
         self.title = t("app.title")
         opener = None if hasattr(database, "engine") else database
@@ -124,6 +126,7 @@ class ArenaApp(AppBase):
         self.user: staff.Caseworker | None = None
         self.exit_after_ready = exit_after_ready
         self.start_mode = start_mode
+        self._notice = notice
         self.write_lane = WriteLane(self)
         self.absence_codes: list[attendance.AbsenceCode] = []
         self._early_lock: LockScreen | None = None  # the PIN prompt shown before the database is open (on_mount)
@@ -548,6 +551,9 @@ class ArenaApp(AppBase):
         if not self.may(self.MODE_ACTIONS[self.start_mode]):
             self.start_mode = "attendance"  # the roll call is the leader's part of Arena
         self.switch_mode(self.start_mode)
+        if self._notice:  # printed before the app took the terminal: under it, nobody saw it
+            self.notify(self._notice, timeout=30)
+            self._notice = None
         # the keys typed after the PIN's Enter go to this first screen, once it is shown
         self.call_after_refresh(lambda: self.call_after_refresh(self._end_start_hold))
         if self.exit_after_ready and self.start_mode != "overview":
@@ -847,7 +853,8 @@ def _lazy_screen(mode: str):  # noqa: ANN202
 ArenaApp.MODES = {mode: _lazy_screen(mode) for mode in _SCREENS}
 
 
-def run(path: str, *, login: str, claimed: str | None = None, exit_after_ready: bool = False) -> int:
+def run(path: str, *, login: str, claimed: str | None = None, exit_after_ready: bool = False,
+        notice: str | None = None) -> int:
     if not Path(path).exists():
         raise ArenaError("cli.db_missing", path=path)
 
@@ -857,7 +864,7 @@ def run(path: str, *, login: str, claimed: str | None = None, exit_after_ready: 
         return db.open(path)
 
     open_database.path = path  # type: ignore[attr-defined]  # (where the log file goes before it is open)
-    app = ArenaApp(open_database, login, claimed=claimed, exit_after_ready=exit_after_ready)
+    app = ArenaApp(open_database, login, claimed=claimed, exit_after_ready=exit_after_ready, notice=notice)
     app.run()
     if app.db is not None:
         app.db.dispose()

@@ -563,6 +563,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "imp.header": ("Fel rubrikrad: behöver {columns}.", "Wrong header: needs {columns}."),
     "imp.summary": ("{ok} {ok|rad|rader} {ok|importerad|importerade}, {unchanged} {unchanged|oförändrad|oförändrade}, {bad} {bad|avvisad|avvisade}.",
                     "{ok} {ok|row|rows} imported, {unchanged} unchanged, {bad} rejected."),
+    "imp.full": ("{session} är fullt ({n} av {capacity} {capacity|plats|platser}) – ge passet fler platser (arena activities edit"
+                 " … --capacity) eller skriv in personen med en anledning (arena enrol … --reason, eller på ärendekortet)",
+                 "{session} is full ({n} of {capacity} {capacity|place|places}) – give the session more places (arena activities"
+                 " edit … --capacity) or enrol the person with a reason (arena enrol … --reason, or on the case card)"),
     "imp.kept": ("ändrad av någon annan medan importen pågick – lämnad som den är, kontrollera den",
                  "changed by someone else while the import ran – left as it is, check it"),
     "imp.none_kept": ("Inget importerades (--all-or-nothing) eftersom {bad} {bad|rad|rader} avvisades; {kept} {kept|rad|rader}"

@@ -236,6 +236,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if not 1 <= args.participants <= 1_000_000 or not 0 <= args.days <= 400:
         raise ArenaError("cli.bad_usage", detail="--participants 1..1000000, --days 0..400")
     result = demo.build(str(path), args.participants, args.seed, args.days)
+    path.with_name(path.name + ".generation").write_text(DEMO_GENERATION, encoding="utf-8")  # `arena --demo` uses it
     print(t("demo.built", path=path, participants=result.participants, attendance=result.attendance))
     return 0
 
@@ -328,11 +329,12 @@ def _register_late_commands() -> None:
 def run_tui(args: argparse.Namespace) -> int:
     # nothing of the store beyond the light modules before the app has drawn its PIN prompt
     # (tests/test_startup.py): the database is opened by the app's start-up worker
+    notice = None
     if args.demo and not getattr(args, "db", None):
         path = demo_db()
         generation = path.with_name(path.name + ".generation")
         if path.exists() and _read(generation) != DEMO_GENERATION:
-            _set_demo_aside(path)
+            notice = _set_demo_aside(path)
         if not path.exists():
             from store import demo
 
@@ -352,7 +354,8 @@ def run_tui(args: argparse.Namespace) -> int:
             db.open(path).dispose()
     from tui.app import run
 
-    return run(str(path), login=common.os_login(), claimed=common.claimed_user(args), exit_after_ready=args.exit_after_ready)
+    return run(str(path), login=common.os_login(), claimed=common.claimed_user(args), exit_after_ready=args.exit_after_ready,
+               notice=notice)
 
 
 def _read(path: Path) -> str | None:
@@ -362,8 +365,9 @@ def _read(path: Path) -> str | None:
         return None
 
 
-def _set_demo_aside(path: Path) -> None:
-    """An older generation's demo database (with whatever was tried in it) renamed, with its WAL, beside it."""
+def _set_demo_aside(path: Path) -> str:
+    """An older generation's demo database (with whatever was tried in it) renamed, with its WAL, beside it;
+    said on stdout, in the log and (returned) on the app's first screen."""
     import time
 
     aside = path.with_name(f"{path.stem}-{time.strftime('%Y%m%d-%H%M%S')}{path.suffix}")
@@ -371,7 +375,10 @@ def _set_demo_aside(path: Path) -> None:
         part = path.with_name(path.name + suffix)
         if part.exists():
             part.rename(aside.with_name(aside.name + suffix))
-    print(t("demo.outdated", old=aside), flush=True)
+    line = t("demo.outdated", old=aside)
+    print(line, flush=True)
+    log.warning("the demo database %s was set aside as %s (no generation %s beside it)", path, aside, DEMO_GENERATION)
+    return line
 
 
 def _early_language(argv: list[str]) -> None:

@@ -93,6 +93,18 @@ class ReportDialog(SaysWorkerFailures, Dialog[ReportRequest]):
     def _scope(self, event: Select.Changed) -> None:
         self.query_one("#rep-activity", Select).set_class(event.value != "activity", "hidden")
 
+    @on(Input.Changed, "#rep-from, #rep-to")
+    def _range_typed(self, event: Input.Changed) -> None:
+        """A from–to typed replaces the month: the dialog shows only the period the report will have."""
+        if event.value.strip():
+            self.query_one("#rep-month", Input).value = ""
+
+    @on(Input.Changed, "#rep-month")
+    def _month_typed(self, event: Input.Changed) -> None:
+        if event.value.strip():
+            for field in ("#rep-from", "#rep-to"):
+                self.query_one(field, Input).value = ""
+
     @on(Input.Submitted)
     def _submitted(self) -> None:
         self.action_write()
@@ -109,20 +121,21 @@ class ReportDialog(SaysWorkerFailures, Dialog[ReportRequest]):
         start = self.query_one("#rep-from", Input).value.strip()
         end = self.query_one("#rep-to", Input).value.strip()
         scope = str(self.query_one("#rep-scope", Select).value)
-        activity = self.query_one("#rep-activity", Select).value
+        chosen = self.query_one("#rep-activity", Select)
+        activity = None if chosen.is_blank() else str(chosen.value)
         try:
             if start or end:
                 report.period_of(None, start, end)
                 month = ""
             else:
                 report.period_of(month)
-            if scope == "activity" and activity is Select.BLANK:
+            if scope == "activity" and activity is None:
                 raise ArenaError("rep.choose_activity_first")
         except ArenaError as error:
             self.query_one("#rep-error", Label).update(str(error))
             return
         self.dismiss(ReportRequest(month or None, start or None, end or None, scope,
-                                   None if activity is Select.BLANK else str(activity),
+                                   activity,
                                    str(self.query_one("#rep-format", Select).value)))
 
     def action_cancel(self) -> None:
