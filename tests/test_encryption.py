@@ -21,6 +21,7 @@ import pytest
 from store import cases, db, dbfile
 from tui import cli
 
+from . import inprocess
 from .conftest import DEMO_PIN, TODAY, World
 from .waiting import ForkServer, wait_until
 
@@ -29,8 +30,8 @@ PIN = "246813"
 TRIALS = 6  # kills during a migration
 
 
-def arena(*args: str, key: Path | None = None, stdin: str = "", login: str = "sara",
-          switch_wait: float | None = None) -> subprocess.CompletedProcess:
+def arena_process(*args: str, key: Path | None = None, stdin: str = "", login: str = "sara",
+                  switch_wait: float | None = None) -> subprocess.CompletedProcess:
     """`arena ARGS` as its own process; `switch_wait` shortens how long its migration waits for another
     program to close the file (store.dbfile.JOURNAL_SWITCH_WAIT_S, 5 s) before it refuses."""
     env = {**{k: v for k, v in os.environ.items() if k != "ARENA_USER"}, "ARENA_TODAY": TODAY.isoformat(),
@@ -42,6 +43,13 @@ def arena(*args: str, key: Path | None = None, stdin: str = "", login: str = "sa
               "from tui.cli.entry import main; sys.exit(main(sys.argv[1:]))"]
     return subprocess.run([sys.executable, *command, *args], capture_output=True, text=True, cwd=ROOT,
                           env=env, input=stdin, timeout=120)
+
+
+def arena(*args: str, key: Path | None = None, stdin: str = "", login: str = "sara") -> inprocess.Ran:
+    """`arena ARGS` run in this process as `arena_process` would run it (tests/inprocess.py): what it says,
+    writes and exits with, with the workstation key file `key`."""
+    return inprocess.arena(*args, stdin=stdin, unset=("ARENA_USER",), os_login=login,
+                           env={"ARENA_TODAY": TODAY.isoformat(), **({"ARENA_DB_KEY": str(key)} if key else {})})
 
 
 def digest(*paths: Path) -> str:
@@ -104,7 +112,8 @@ def test_a_copied_database_reveals_nothing_without_the_key(world: World, tmp_pat
 def test_init_makes_the_key_and_the_cli_works_with_it_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                            capsys: pytest.CaptureFixture) -> None:
     key, path = tmp_path / "keys" / "workstation.key", tmp_path / "data" / "arena.db"
-    made = arena("init", "--db", str(path), "--admin", "sara", "--name", "Sara Admin", key=key, stdin=f"{PIN}\n")
+    made = arena_process("init", "--db", str(path), "--admin", "sara", "--name", "Sara Admin", key=key,
+                         stdin=f"{PIN}\n")
     assert made.returncode == 0, made.stderr
     assert f"nyckelfil {key}" in made.stdout and "säkerhetskopiera" in made.stdout
     assert stat.S_IMODE(key.stat().st_mode) == 0o600 and stat.S_IMODE(key.parent.stat().st_mode) == 0o700
@@ -182,7 +191,8 @@ def test_a_plain_database_from_before_is_encrypted_in_place_on_first_open(tmp_pa
     con = sqlite3.connect(old)
     before = contents(con)
     con.close()
-    opened = arena("find", "Berg", "--db", str(old), "--user", "anna.lind", "--pin-stdin", stdin=f"{DEMO_PIN}\n")
+    opened = arena_process("find", "Berg", "--db", str(old), "--user", "anna.lind", "--pin-stdin",
+                           stdin=f"{DEMO_PIN}\n")
     assert opened.returncode == 0, opened.stderr
     assert f"Databasen {old} krypteras nu" in opened.stderr and str(dbfile.key_path()) in opened.stderr
     assert dbfile.state(old) == dbfile.ENCRYPTED and not list(tmp_path.glob("*.encrypting*"))
@@ -262,11 +272,11 @@ def test_a_database_open_elsewhere_is_not_migrated_under_it(tmp_path: Path, demo
     holder.execute("BEGIN")
     holder.execute("SELECT count(*) FROM participant").fetchone()
     before = digest(old)
-    busy = arena("sync", "--status", "--db", str(old), switch_wait=0.5)  # it waits, then refuses
+    busy = arena_process("sync", "--status", "--db", str(old), switch_wait=0.5)  # it waits, then refuses
     assert busy.returncode == 2 and "öppen i ett annat program" in busy.stderr, busy.stderr
     assert dbfile.state(old) == dbfile.LEGACY and digest(old) == before
     holder.close()
-    assert arena("sync", "--status", "--db", str(old)).returncode in (0, 1)
+    assert arena_process("sync", "--status", "--db", str(old)).returncode in (0, 1)
     assert dbfile.state(old) == dbfile.ENCRYPTED
 
 

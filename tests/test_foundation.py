@@ -20,15 +20,23 @@ from .inprocess import arena
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_cli(*args: str, env: dict | None = None, pin: str | None = DEMO_PIN) -> subprocess.CompletedProcess:
-    """The real `arena` as the demo administrator; a subcommand that acts as a person gets the PIN on stdin."""
+def run_cli(*args: str, env: dict | None = None, pin: str | None = DEMO_PIN):  # noqa: ANN201
+    """`arena ARGS` as the demo administrator, run in this process (tests/inprocess.py: what it says, writes
+    and exits with); a subcommand that acts as a person gets the PIN on standard input."""
     from tui.cli import PERSON_COMMANDS
 
-    full_env = {**os.environ, "ARENA_TODAY": TODAY.isoformat(), "ARENA_USER": "anna.lind", **(env or {})}
     person = pin is not None and any(a in PERSON_COMMANDS for a in args)
-    return subprocess.run([sys.executable, "-m", "tui.cli", *args, *(["--pin-stdin"] if person else [])],
-                          input=f"{pin}\n" if person else "", capture_output=True, text=True, cwd=ROOT,
-                          env=full_env, timeout=120)
+    return arena(*args, *(["--pin-stdin"] if person else []), stdin=f"{pin}\n" if person else "",
+                 env={"ARENA_TODAY": TODAY.isoformat(), "ARENA_USER": "anna.lind", **(env or {})})
+
+
+def arena_process(*args: str) -> subprocess.CompletedProcess:
+    """The real `arena ARGS --pin-stdin` as a process of its own (`python -m tui.cli`), as the demo
+    administrator."""
+    return subprocess.run([sys.executable, "-m", "tui.cli", *args, "--pin-stdin"], input=f"{DEMO_PIN}\n",
+                          capture_output=True, text=True,
+                          cwd=ROOT, env={**os.environ, "ARENA_TODAY": TODAY.isoformat(), "ARENA_USER": "anna.lind"},
+                          timeout=120)
 
 
 def test_migration_1_database_is_upgraded(tmp_path: Path) -> None:
@@ -78,7 +86,7 @@ def test_newer_database_is_refused_with_a_message(tmp_path: Path) -> None:
     con = dbfile.connect(path)
     con.execute(f"PRAGMA user_version = {len(schema.MIGRATIONS) + 5}")
     con.close()
-    result = run_cli("find", "anna", "--db", str(path))
+    result = arena_process("find", "anna", "--db", str(path))  # a real process: no traceback reaches the screen
     assert result.returncode == 2
     assert "nyare version" in result.stderr and "Traceback" not in result.stderr
 

@@ -5,6 +5,7 @@ import inside a function in `tui` says why it is late (start-up stays fast: `# l
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -34,6 +35,17 @@ def modules() -> dict[str, Path]:
 MODULES = modules()
 
 
+def parse(path: Path) -> ast.Module:
+    """The syntax tree of `path` as it reads now; each text is parsed once for all the checks (ast.walk
+    only reads a tree)."""
+    return _parsed(path.read_text(encoding="utf-8"), str(path))
+
+
+@functools.lru_cache(maxsize=None)
+def _parsed(text: str, filename: str) -> ast.Module:
+    return ast.parse(text, filename)
+
+
 def source(name: str, is_package: bool, node: ast.ImportFrom) -> str:
     """The module a `from … import` in module `name` reads from, relative imports resolved."""
     base = node.module or ""
@@ -48,7 +60,7 @@ def imports(name: str, path: Path) -> list[tuple[str, list[str], int]]:
     """(module imported, names taken from it, line) for every import statement, also inside functions."""
     is_package = path.name == "__init__.py"
     found = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+    for node in ast.walk(parse(path)):
         if isinstance(node, ast.Import):
             found += [(alias.name, [], node.lineno) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -119,7 +131,7 @@ def module_names(name: str, path: Path) -> dict[str, str]:
     and `from . import sync as s` bind `sync`/`s`, `import store.sync` makes `store.sync` reachable."""
     is_package = path.name == "__init__.py"
     found: dict[str, str] = {}
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+    for node in ast.walk(parse(path)):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name in MODULES:
@@ -141,7 +153,7 @@ def test_no_private_name_is_imported_from_another_module() -> None:
         # `from store import sync` (or `from . import sync as s`, `import store.sync`) and then
         # `sync._fold(...)` is the same thing
         aliases = module_names(name, path)
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        for node in ast.walk(parse(path)):
             if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
                 target = aliases.get(dotted(node.value) or "")
                 if target and target != name:
@@ -178,7 +190,7 @@ def test_a_late_import_in_tui_says_why() -> None:
         if not name.startswith("tui") or name.startswith(LATE_BY_RULE):
             continue
         lines = path.read_text(encoding="utf-8").split("\n")
-        for function in ast.walk(ast.parse("\n".join(lines), str(path))):
+        for function in ast.walk(parse(path)):
             if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
             for node in ast.walk(function):
@@ -204,7 +216,7 @@ def test_the_help_screen_imports_no_screen() -> None:
 def sql_in(name: str, path: Path) -> list[str]:
     """Where `path` runs SQL itself: a connection's execute, a `with db.read()/write()` of its own, SQL text."""
     wrong = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+    for node in ast.walk(parse(path)):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in SQL_CALLS:
             wrong.append(f"{name}:{node.lineno} calls {node.func.attr}")
         if isinstance(node, ast.With) and any(

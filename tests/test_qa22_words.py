@@ -107,30 +107,35 @@ def test_a_too_long_cell_names_its_column(world: World, tmp_path: Path, capsys: 
 
 
 def test_csv_to_standard_output_carries_the_bom_in_the_swedish_dialect_and_jsonl_never(world: World) -> None:
-    """`arena export … > x.csv` (a real process, real pipe): the bytes start with the BOM under excel-sv, as
-    --out writes them; not under rfc4180; never in JSONL. The report's CSV likewise."""
+    """`arena export … > x.csv` (a real process, real pipe, a C locale): the bytes start with the BOM under
+    excel-sv, as --out writes them; not under rfc4180; never in JSONL. The report's CSV likewise. The other
+    dialects and the report run in this process (tests/inprocess.py: standard output as bytes too)."""
     import os
     import subprocess
     import sys
 
     from .conftest import PIN
-
-    def run(*args: str) -> bytes:
-        done = subprocess.run([sys.executable, "-m", "tui.cli", *args, "--db", str(world.path), "--pin-stdin"],
-                              input=(PIN + "\n").encode(), capture_output=True, timeout=120,
-                              env={**os.environ, "LANG": "C", "LC_ALL": "C"})
-        assert done.returncode == 0, done.stderr.decode()
-        return done.stdout
+    from .inprocess import arena
 
     export = ("export", "--what", "activities", "--user", "setup")
-    sv = run(*export, "--dialect", "excel-sv")
+    done = subprocess.run([sys.executable, "-m", "tui.cli", *export, "--dialect", "excel-sv", "--db", str(world.path),
+                           "--pin-stdin"], input=(PIN + "\n").encode(), capture_output=True, timeout=120,
+                          env={**os.environ, "LANG": "C", "LC_ALL": "C"})
+    assert done.returncode == 0, done.stderr.decode()
+    sv = done.stdout
     assert sv.startswith(b"\xef\xbb\xbf") and b";" in sv.splitlines()[0] and "Arbetsträning café".encode() in sv
-    assert run(*export).startswith(b"\xef\xbb\xbf")  # Swedish is the default language: excel-sv
-    assert not run(*export, "--dialect", "rfc4180").startswith(b"\xef\xbb\xbf")
-    assert run(*export, "--format", "jsonl").startswith(b"{")
+
+    def run(*args: str) -> str:
+        ran = arena(*args, "--db", str(world.path), "--pin-stdin", stdin=PIN + "\n")
+        assert ran.returncode == 0, ran.stderr
+        return ran.stdout  # the bytes written, read as UTF-8: a BOM is "\ufeff"
+
+    assert run(*export).startswith("\ufeff")  # Swedish is the default language: excel-sv
+    assert not run(*export, "--dialect", "rfc4180").startswith("\ufeff")
+    assert run(*export, "--format", "jsonl").startswith("{")
     report = run("report", "narvaro", "--month", "2026-11", "--format", "csv", "--user", "omar.farah",
                  "--participant", world.people[0], "--reason", "kontroll inför utbetalningen")
-    assert report.startswith(b"\xef\xbb\xbf"), report[:40]
+    assert report.startswith("\ufeff"), report[:40]
 
 
 @pytest.mark.parametrize("lang, said", [("sv", "1 av 1 person ligger utanför"), ("en", "1 of 1 person is outside")])

@@ -4,8 +4,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import subprocess
-import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -15,16 +13,14 @@ from store import attendance, milestones, overview, report
 from tui import cli
 
 from .conftest import DEMO_PIN, TODAY, World
-
-ROOT = Path(__file__).resolve().parent.parent
+from .inprocess import arena
 
 
 def run(*args: str) -> str:
-    import os
-
-    result = subprocess.run([sys.executable, "-m", "tui.cli", *args, "--pin-stdin"], input=f"{DEMO_PIN}\n",
-                            capture_output=True, text=True, cwd=ROOT, timeout=120,
-                            env={**os.environ, "ARENA_TODAY": TODAY.isoformat(), "ARENA_USER": "anna.lind"})
+    """What `arena ARGS --pin-stdin` writes to standard output as the demo administrator (run in this
+    process, tests/inprocess.py)."""
+    result = arena(*args, "--pin-stdin", stdin=f"{DEMO_PIN}\n",
+                   env={"ARENA_TODAY": TODAY.isoformat(), "ARENA_USER": "anna.lind"})
     assert result.returncode == 0, result.stderr
     return result.stdout
 
