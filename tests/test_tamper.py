@@ -2,17 +2,13 @@
 it syncs to. The attack is the one from issue 17, done with a raw SQLite connection that has the workstation key (an insider at the workstation; without the key the file is unreadable, see test_encryption)."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from store import cases, changes, db, dbfile, sync, tamper
 
 from .conftest import PIN, TODAY, World, make_world
+from .inprocess import arena
 from .test_retention import old_world  # noqa: F401 -- a fixture
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def forge(path: Path, participant_id: str, as_login: str) -> None:
@@ -60,9 +56,7 @@ def test_a_forged_view_is_found_at_open_and_the_triggers_come_back(world: World)
     finally:
         con.close()
     # `arena sync --status` says so and exits non-zero
-    env = {**os.environ, "ARENA_TODAY": TODAY.isoformat()}
-    status = subprocess.run([sys.executable, "-m", "tui.cli", "sync", "--status", "--db", str(world.path)],
-                            capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    status = arena("sync", "--status", "--db", str(world.path), env={"ARENA_TODAY": TODAY.isoformat()})
     assert status.returncode == 1
     assert "manipulerad" in status.stdout and "karin.ek" in status.stdout and "återställdes" in status.stdout
 
@@ -145,9 +139,7 @@ def test_an_edited_change_log_entry_is_found_at_open_and_wherever_it_arrives(tmp
         assert [(f.table, f.by) for f in tamper.state(conn).log_broken] == [("note", "omar.farah")]
     assert dbfile.connect(b_path).execute("SELECT text FROM note WHERE id = ?", (note_id,)).fetchone() == (
         "Hotade personalen.",)
-    env = {**os.environ, "ARENA_TODAY": TODAY.isoformat()}
-    status = subprocess.run([sys.executable, "-m", "tui.cli", "sync", "--status", "--db", str(b_path)],
-                            capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    status = arena("sync", "--status", "--db", str(b_path), env={"ARENA_TODAY": TODAY.isoformat()})
     assert status.returncode == 1 and "Ändringsloggen är manipulerad" in status.stdout and "note" in status.stdout
 
 
