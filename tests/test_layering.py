@@ -258,7 +258,7 @@ def dialog_classes() -> set[str]:
     """The names of every class in `tui` that is a ModalScreen, through its bases (by name)."""
     bases: dict[str, set[str]] = {}
     for path in MODULES.values():
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        for node in ast.walk(parse(path)):
             if isinstance(node, ast.ClassDef):
                 bases[node.name] = {ast.unparse(b.value if isinstance(b, ast.Subscript) else b).split(".")[-1]
                                     for b in node.bases}
@@ -273,7 +273,7 @@ def dialog_classes() -> set[str]:
 def pushed_wrongly(name: str, path: Path, dialogs: set[str]) -> list[str]:
     """Where `path` pushes a screen with a callback, or pushes a dialog instead of asking it in a flow."""
     wrong = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+    for node in ast.walk(parse(path)):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                 and node.func.attr in {"push_screen", "switch_screen"}):
             continue
