@@ -281,9 +281,29 @@ def update(db: Database, login: str, participant_id: str, **fields: Any) -> dict
                 (values["reserve_number"], participant_id)).first():
             raise ArenaError("id.reserve_taken", value=values["reserve_number"])
         changed = changes.upsert(tx, "participant", participant_id, values)
+        keep_plan_in(tx, participant_id, changed)
         if "first_name" in changed or "last_name" in changed:
             names.index_participant(tx.conn, participant_id, values["first_name"], values["last_name"])
     return changed
+
+
+def keep_plan_in(tx: Tx, participant_id: str, changed: dict[str, list[Any]]) -> str | None:
+    """After a write to the person's row ({field: [old, new]}): if the weekly plan changed, the plan in
+    force until now is kept as a period ending yesterday, so the days before the change keep their
+    planned hours (the närvarorapport of a month already paid from says what it said) and the new plan
+    is in force from today (store.clock). A second change the same day keeps the period already written
+    (the plan before today is the one in force then). Returns the period's id when one was written."""
+    if not any(col in changed for col in PLAN_COLS):
+        return None
+    until = (clock.today() - dt.timedelta(days=1)).isoformat()
+    period_id = changes.natural_id("plan_period", participant_id, until)
+    if run(tx.conn, "SELECT 1 FROM plan_period WHERE id = ?", (period_id,)).fetchone():
+        return None
+    new = run(tx.conn, f"SELECT {', '.join(PLAN_COLS)} FROM participant WHERE id = ?", (participant_id,)).fetchone()
+    before = {col: changed[col][0] if col in changed else new[i] for i, col in enumerate(PLAN_COLS)}
+    changes.upsert(tx, "plan_period", period_id, {"participant_id": participant_id, "valid_until": until, **before},
+                   absent=True)
+    return period_id
 
 
 # ----------------------------------------------------------------------------------------------- search

@@ -21,7 +21,8 @@ from store.tx import Tx, run
 # Tables whose rows are shared between workstations; value = primary key column (from store.models).
 SYNCED: dict[str, str] = {table: tables.PRIMARY_KEY[table][0] for table in (
     "caseworker", "participant", "activity", "activity_session", "session_hours", "enrolment", "attendance",
-    "session_cancel", "absence_code", "milestone_stage", "exit_outcome", "milestone", "note", "audit_event")}
+    "session_cancel", "absence_code", "milestone_stage", "exit_outcome", "milestone", "note", "audit_event",
+    "plan_period")}
 # Columns computed by SQLite, never written.
 GENERATED: dict[str, tuple[str, ...]] = tables.GENERATED
 

@@ -267,6 +267,18 @@ class Milestone(SQLModel, table=True):
     updated_at: str
 
 
+class PlanPeriod(WeekPlan, table=True):
+    """A weekly plan a person had before it was changed: in force on the days up to and including
+    `valid_until` (and after the person's earlier period, if any); after the last period the plan on the
+    participant row is in force. Written when the plan changes (store.cases.keep_plan_in), so a
+    närvarorapport of past days says what it said when it was made."""
+    __tablename__ = "plan_period"
+    __table_args__ = (Index("plan_period_participant", "participant_id", "valid_until"),)
+    id: str = Field(primary_key=True)
+    participant_id: str = Field(foreign_key="participant.id")
+    valid_until: str
+
+
 class Note(SQLModel, table=True):
     __tablename__ = "note"
     __table_args__ = (Index("note_participant", "participant_id", "created_at"),)

@@ -149,6 +149,7 @@ def import_file(db: Database, login: str, path: str | Path, *, all_or_nothing: b
                     for name in fields:
                         values.pop(name, None)
             delta = changes.upsert(tx, "participant", pid, values)
+            undo["period"] = cases.keep_plan_in(tx, pid, delta)
             if "first_name" in delta or "last_name" in delta:
                 names.index_participant(tx.conn, pid, values["first_name"], values["last_name"])
             undo["before"] = {name: old for name, (old, _) in delta.items()}
@@ -198,7 +199,7 @@ def _undo(tx: Tx, undo: dict, untouched: Untouched) -> bool:
         for eid, row in before.items():
             changes.upsert(tx, "enrolment", eid, {k: v for k, v in row.items() if k != "id"})
     if undo["new"]:
-        for table in ("enrolment", "milestone"):
+        for table in ("enrolment", "milestone", "plan_period"):
             for (row_id,) in tx.conn.exec_driver_sql(f"SELECT id FROM {table} WHERE participant_id = ?",
                                                      (pid,)).fetchall():
                 changes.delete(tx, table, row_id)
@@ -206,6 +207,8 @@ def _undo(tx: Tx, undo: dict, untouched: Untouched) -> bool:
         changes.delete(tx, "participant", pid)
     elif undo["before"]:
         changes.upsert(tx, "participant", pid, undo["before"])
+        if undo.get("period"):  # the plan the import replaced is the person's plan again, its period goes
+            changes.delete(tx, "plan_period", undo["period"])
         row = tx.conn.exec_driver_sql("SELECT first_name, last_name FROM participant WHERE id = ?", (pid,)).one()
         names.index_participant(tx.conn, pid, row.first_name, row.last_name)
     return True
@@ -214,7 +217,7 @@ def _undo(tx: Tx, undo: dict, untouched: Untouched) -> bool:
 def _untouched(tx: Tx, pid: str, undo: dict, untouched: Untouched) -> bool:
     """Every row the undo would touch – the person, the enrolments it puts back or removes and, for a new
     person, everything about them – was written by the import alone since it wrote this row."""
-    rows = [("participant", pid)]
+    rows = [("participant", pid)] + ([("plan_period", undo["period"])] if undo.get("period") else [])
     if undo["aid"]:
         rows += [("enrolment", e["id"]) for e in undo["enrolments"]]
         rows += [("enrolment", eid) for (eid,) in tx.conn.exec_driver_sql(
@@ -227,7 +230,7 @@ def _untouched(tx: Tx, pid: str, undo: dict, untouched: Untouched) -> bool:
 
 
 # synced tables with rows about one person (a new person's undo must find none but the import's)
-_ABOUT_A_PERSON = ("enrolment", "milestone", "attendance", "note")
+_ABOUT_A_PERSON = ("enrolment", "milestone", "attendance", "note", "plan_period")
 
 
 # the columns an existing person's fields come from: absent or empty, the stored value stays

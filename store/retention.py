@@ -26,7 +26,7 @@ YEARS = 5
 RESEARCH_DAYS = ("05", "15", "25")
 # child tables first, so no row is ever left pointing at a removed one
 CHILDREN = (("attendance", "date DESC"), ("enrolment", "start_date DESC"), ("milestone", "updated_at DESC"),
-            ("note", "created_at DESC"))
+            ("note", "created_at DESC"), ("plan_period", "valid_until DESC"))
 
 
 @dataclass(frozen=True)

@@ -832,11 +832,24 @@ def _m17_name_tokens(conn: Connection) -> None:
     names.index_people(conn, people)
 
 
+def _m18_plan_periods(conn: Connection) -> None:
+    """A person's weekly plan gets a history: the plan in force before a change is kept as a period (up to
+    the day before the change), so a närvarorapport of past days never changes with a later plan. Synced
+    like the person; nobody has one until their plan is next changed (until then the current plan)."""
+    plan_cols = ", ".join(f"plan_{d} REAL NOT NULL DEFAULT 8" for d in WEEKDAYS)
+    _exec_script(conn, f"""
+    CREATE TABLE plan_period (
+        id TEXT PRIMARY KEY, participant_id TEXT NOT NULL REFERENCES participant(id),
+        valid_until TEXT NOT NULL, {plan_cols});
+    CREATE INDEX plan_period_participant ON plan_period(participant_id, valid_until);
+    """)
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [_m1_core, _m2_search, _m3_sync, _m4_figures, _m5_day_totals,
                                                   _m6_caseload_index, _m7_gallring, _m8_sync_healing,
                                                   _m9_session_totals, _m10_sessions,
                                                   _m11_audit_chain, _m12_figure_totals,
                                                   _m13_figure_totals, _m14_change_log_chain,
                                                   _m15_search_order, _m16_stage_index,
-                                                  _m17_name_tokens]
+                                                  _m17_name_tokens, _m18_plan_periods]
 LATEST = len(MIGRATIONS)

@@ -38,7 +38,7 @@ from store.share import Share
 BATCH_ROWS = 2_000
 # Parents before children, so rows land without waiting for a foreign key.
 TABLE_ORDER = ("caseworker", "absence_code", "milestone_stage", "exit_outcome", "activity", "activity_session",
-               "session_hours", "participant",
+               "session_hours", "participant", "plan_period",
                "enrolment", "attendance", "session_cancel", "milestone", "note", "audit_event")
 
 
