@@ -668,23 +668,48 @@ def week_days(monday: dt.date) -> list[dt.date]:
     return [monday + dt.timedelta(days=i) for i in range(5)]
 
 
+Periods = Sequence[tuple[str, Sequence[float]]]  # a person's earlier plans: (valid until, hours Monday to Friday)
+
+
+def plan_periods(conn, participant_ids: Sequence[str]) -> dict[str, list[tuple[str, tuple[float, ...]]]]:  # noqa: ANN001
+    """The earlier weekly plans of these people (store.cases.keep_plan_in), oldest first, one query for them
+    all: person -> [(valid until, hours Monday to Friday)]. After the last one the person's own plan holds."""
+    found: dict[str, list[tuple[str, tuple[float, ...]]]] = {}
+    for at in range(0, len(participant_ids), 500):
+        some = participant_ids[at:at + 500]
+        for pid, until, *hours in run(conn, f"SELECT participant_id, valid_until, {_PLANS} FROM plan_period"
+                                            f" WHERE participant_id IN ({', '.join('?' * len(some))})"
+                                            " ORDER BY participant_id, valid_until", tuple(some)):
+            found.setdefault(pid, []).append((until, tuple(hours)))
+    return found
+
+
+def plan_on(plan: Sequence[float], periods: Periods, iso: str) -> Sequence[float]:
+    """The weekly plan in force on the day `iso`: the first earlier plan still valid then, else `plan`."""
+    for until, hours in periods:
+        if iso <= until:
+            return hours
+    return plan
+
+
 def planned_hours(plan: Sequence[float], referral: str, exit_date: str | None, days: Iterable[dt.date],
                   until: dt.date, workdays: Collection[dt.date] | None = None,
-                  cancelled: Mapping[str, float] | None = None) -> float:
+                  cancelled: Mapping[str, float] | None = None, periods: Periods = ()) -> float:
     """A person's planned hours on these days: the one rule of the närvarorapport and the case card. A day
     counts when it is a working day from the referral (enrolment) date up to the exit date and not after
     `until` (the day the report is made, or today): a person referred on Tuesday has not missed Monday.
     On a day one of the person's sessions was cancelled (`cancelled`, from `cancelled_days`: iso date ->
     the hours of their sessions that still met) the plan counts at most what still met: a cancelled
     session is planned for nobody. `workdays` is the period's working days when the caller has them (else
-    the calendar is asked)."""
+    the calendar is asked). Each day counts the plan in force that day: `periods` are the person's earlier
+    plans (`plan_periods`), so a later change of the plan leaves the days before it as they were."""
     total = 0.0
     for day in days:
         iso = day.isoformat()
         if (day <= until and referral <= iso and (exit_date is None or iso <= exit_date)
                 and (day in workdays if workdays is not None else calendar.is_workday(day))):
-            total += plan[day.weekday()] if not cancelled or iso not in cancelled else min(
-                plan[day.weekday()], cancelled[iso])
+            hours = (plan_on(plan, periods, iso) if periods else plan)[day.weekday()]
+            total += hours if not cancelled or iso not in cancelled else min(hours, cancelled[iso])
     return total
 
 
@@ -817,12 +842,14 @@ def person_weeks(db: Database, login: str, participant_id: str, weeks: int = 8,
         plan = tuple(person._mapping[f"plan_{day}"] for day in WEEKDAYS)
         cancelled = cancelled_days(conn, login, [participant_id], monday - dt.timedelta(weeks=weeks - 1), until).get(
             participant_id)
+        periods = plan_periods(conn, [participant_id]).get(participant_id, [])
         for i in range(weeks):
             start = monday - dt.timedelta(weeks=i)
             days = week_days(start)
             # "Plan hittills", as the närvarorapport counts it: a Tuesday plans Monday and Tuesday, and
             # nothing before the referral date
-            planned = planned_hours(plan, person.referral_date, person.exit_date, days, until, cancelled=cancelled)
+            planned = planned_hours(plan, person.referral_date, person.exit_date, days, until, cancelled=cancelled,
+                                    periods=periods)
             cells: dict[str, list[tuple[str, Mark]]] = {}
             attended = 0.0
             for r in conn.exec_driver_sql(

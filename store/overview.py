@@ -27,10 +27,17 @@ def _by_weekday(column: str) -> str:
 _SESSION_DAY = ("(SELECT " + _by_weekday("h.hours") +
                 " FROM session_hours h WHERE h.session_id = {t}.session_id AND h.valid_from <= {t}.date"
                 " ORDER BY h.valid_from DESC LIMIT 1)")
-_DAY_PLAN = "min(coalesce(" + _SESSION_DAY + ", 0), " + _by_weekday("p.plan") + ")"
+# the person's plan in force on the mark's day: an earlier plan still valid then (plan_period), else theirs
+_PLAN_THEN = ("CASE CAST(strftime('%w', {t}.date) AS INTEGER) " + " ".join(
+    f"WHEN {n} THEN coalesce((SELECT pp.plan_{day} FROM plan_period pp WHERE pp.participant_id = {{t}}.participant_id"
+    f" AND pp.valid_until >= {{t}}.date ORDER BY pp.valid_until LIMIT 1), p.plan_{day})"
+    for n, day in enumerate(WEEKDAYS, start=1)) + " ELSE 0 END")
+_DAY_PLAN = "min(coalesce(" + _SESSION_DAY + ", 0), " + _PLAN_THEN + ")"
 
 
 def day_plan_sql(alias: str = "t") -> str:
+    """SQL: a mark's planned hours (alias: the attendance row, joined to its person as `p`): the session's
+    hours that day, at most the person's plan in force that day (a later change of the plan leaves it)."""
     return _DAY_PLAN.format(t=alias)
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 from store import access, audit, calendar, cases, changes, clock, identity, tabular, validate
-from store.attendance import cancelled_days, live_sql, planned_hours
+from store.attendance import cancelled_days, live_sql, plan_periods, planned_hours
 from store.db import Database
 from store.tables import WEEKDAYS
 from store.i18n import ArenaError, language, num, t
@@ -273,21 +273,25 @@ def _people(db: Database, login: str, people: Sequence, first: dt.date, last: dt
                     (first.isoformat(), last.isoformat(), *ids))):
                 marks.setdefault(r.participant_id, []).append(r)
             cancelled = cancelled_days(conn, login, ids, first, counted_until)
+            periods = plan_periods(conn, ids)
         for person in chunk:
             yield _person(person, marks.pop(person.id, []), week_of, workdays, counted_until, codes,
-                          cancelled.get(person.id))
+                          cancelled.get(person.id), periods.get(person.id, ()))
 
 
 def _person(person: Any, marks: list, week_of: dict[str, list[dt.date]], workdays: set[dt.date],  # noqa: ANN401
-            counted_until: dt.date, codes: dict[str, Code], cancelled: dict[str, float] | None = None) -> PersonReport:
+            counted_until: dt.date, codes: dict[str, Code], cancelled: dict[str, float] | None = None,
+            periods: Sequence[tuple[str, Sequence[float]]] = ()) -> PersonReport:
     """One person's report from their row (as `report` selects it), their marks in the period (a cancelled
-    session's are not among them), the period's weekdays by ISO week and the days one of their sessions
-    was cancelled (`cancelled_days`)."""
+    session's are not among them), the period's weekdays by ISO week, the days one of their sessions
+    was cancelled (`cancelled_days`) and their earlier weekly plans (`plan_periods`: each day counts the
+    plan in force that day)."""
     referral, exit_date, protected = person.referral_date, person.exit_date, bool(person.protected)
     plan = [person._mapping[c] for c in PLAN]
     weeks: dict[str, Line] = {}
     for key, in_week in week_of.items():
-        weeks[key] = Line(key, planned_hours(plan, referral, exit_date, in_week, counted_until, workdays, cancelled))
+        weeks[key] = Line(key, planned_hours(plan, referral, exit_date, in_week, counted_until, workdays, cancelled,
+                                              periods))
     unexcused_dates: list[str] = []
     absences: list[Absence] = []
     notes: list[MarkNote] = []

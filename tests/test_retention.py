@@ -83,7 +83,7 @@ def test_gallring_removes_the_case_everywhere_and_logs_no_personal_data(old_worl
         for table in ("attendance", "enrolment", "milestone", "note"):
             assert count(path, f"SELECT count(*) FROM {table} WHERE participant_id = ?", gone) == 0
     log = dbfile.connect(old_world.path).execute("SELECT participant_id, last_entry, counts FROM gallring_log").fetchall()
-    assert log == [(gone, OLD_DAY, '{"attendance": 1, "enrolment": 1, "milestone": 1, "note": 1}')]
+    assert log == [(gone, OLD_DAY, '{"attendance": 1, "enrolment": 1, "milestone": 1, "note": 1, "plan_period": 0}')]
 
     sync.sync(old_world.db, share, sync.load_key(key))
     sync.sync(other, share, sync.load_key(key))
