@@ -14,7 +14,7 @@ from typing import IO, cast
 
 from store import access, audit, dbfile, tabular
 from store.db import Database
-from store.i18n import t
+from store.i18n import language, t
 from store.tables import ONE_OF, WEEKDAYS
 from store.tx import driver
 
@@ -70,11 +70,14 @@ QUERIES: dict[str, tuple[tuple[str, ...], str]] = {
 }
 WHAT = tuple(QUERIES)
 
-# A status column's stored word -> the catalog key of the word people read (CSV only; JSONL keeps the data).
-_STATUS_WORDS: dict[str, tuple[str, str]] = {
-    "participants": ("p.status", "status.{}"),
-    "attendance": ("t.status", "st.{}"),
-    "milestones": ("m.status", "ms.status.{}"),
+# A column's stored word -> the catalog key of the word people read (CSV only; JSONL keeps the data), with
+# the words it can hold (None: the ones the table holds, an audit event's action).
+_STATUS_WORDS: dict[str, tuple[tuple[str, str, tuple[str, ...] | None], ...]] = {
+    "participants": (("p.status", "status.{}", ONE_OF["participant"]["status"]),),
+    "attendance": (("t.status", "st.{}", ONE_OF["attendance"]["status"]),),
+    "milestones": (("m.status", "ms.status.{}", ONE_OF["milestone"]["status"]),),
+    "caseworkers": (("role", "role.{}", ONE_OF["caseworker"]["role"]),),
+    "audit": (("e.action", "audit.action.{}", None),),
 }
 
 
@@ -92,17 +95,27 @@ def header_words(what: str, columns: Sequence[str]) -> list[str]:
     return words
 
 
-def _status_in_words(what: str, sql: str) -> str:
-    """The SQL with the status column said in the reader's language (a CASE of literal catalog words)."""
-    if what not in _STATUS_WORDS:
-        return sql
-    column, key = _STATUS_WORDS[what]
-    values = ONE_OF[{"participants": "participant", "attendance": "attendance", "milestones": "milestone"}[what]]["status"]
-
+def _status_in_words(db: Database, what: str, sql: str) -> str:
+    """The SQL with the columns of stored words (a status, a role, an event, an exit's outcome) said in the
+    reader's language: a CASE of literal catalog words, the outcome's own label column."""
     def literal(text: str) -> str:
         return "'" + text.replace("'", "''") + "'"
-    case = "CASE " + column + "".join(f" WHEN {literal(v)} THEN {literal(t(key.format(v)).lower())}" for v in values)
-    return sql.replace(f" {column},", f" {case} ELSE {column} END,", 1)
+
+    for column, key, known in _STATUS_WORDS.get(what, ()):
+        if known is None:
+            with db.read() as conn:
+                known = tuple(v for (v,) in conn.exec_driver_sql(
+                    f"SELECT DISTINCT {column.split('.')[-1]} FROM audit_event").fetchall())
+        words = [(v, t(key.format(v))) for v in known]
+        case = "CASE " + column + "".join(f" WHEN {literal(v)} THEN {literal(w.lower())}" for v, w in words
+                                          if w != key.format(v))
+        if " WHEN " in case:
+            sql = sql.replace(f" {column},", f" {case} ELSE {column} END,", 1)
+    if what == "participants":  # the outcome's label in the reader's language (the code is Swedish)
+        label = "label_en" if language() == "en" else "label_sv"
+        sql = sql.replace(" p.exit_outcome FROM", f" coalesce((SELECT o.{label} FROM exit_outcome o"
+                                                   " WHERE o.code = p.exit_outcome), p.exit_outcome) FROM", 1)
+    return sql
 
 
 PERSONAL = ("participants", "enrolments", "attendance", "milestones", "notes")
@@ -155,7 +168,7 @@ def write(db: Database, login: str, what: str, fmt: str, out: IO[str],
         # the CSV streams from SQLite row by row, each cell formatted only when it must be (tabular)
         writer = tabular.writer(out, dialect)
         writer.header(header_words(what, columns))
-        sql = _status_in_words(what, sql)
+        sql = _status_in_words(db, what, sql)
         if not db.encrypted and db.path != ":memory:":
             # a plain database (a test setup) is read by the standard library's SQLite, the whole table in
             # one sorted query (its sorter spills to temporary files), none of the engine's connections

@@ -515,8 +515,16 @@ def _person_sheet(sheet, report: Report, person: PersonReport, sheets: _Sheets) 
     append(sheet, [t("rep.signature")])
 
 
+def _shown(number: str) -> str:
+    """A 12-digit personnummer as a person reads it on a document (19850314-1239); a masked or reserve
+    number as it is. The flat CSV keeps the 12 digits: a format for systems."""
+    if len(number) == 12 and number.isdigit():
+        return identity.parse(number, dt.date(9999, 1, 1)).formatted()
+    return number
+
+
 def _facts(report: Report, person: PersonReport) -> list[tuple[str, str]]:
-    return [(t("rep.col.name"), person.name), (t("rep.col.number"), person.number or "–"),
+    return [(t("rep.col.name"), person.name), (t("rep.col.number"), _shown(person.number) or "–"),
             (t("rep.col.caseworker"), person.caseworker or "–"),
             (t("rep.period"), f"{report.start.isoformat()} – {report.end.isoformat()}"),
             (t("rep.made"), t("rep.made_note", date=report.made.isoformat()))]
@@ -528,7 +536,7 @@ def write_pdf(report: Report, out: IO[bytes]) -> None:
     """One A4 page (or more) per participant: facts, the week table, absences (unexcused in bold red),
     notes on marks, and a signature line. DejaVu Sans from the package: å ä ö and – print."""
     if report.count > PDF_MAX_PEOPLE:
-        raise ArenaError("rep.pdf_too_many", people=report.count, max=PDF_MAX_PEOPLE)
+        raise ArenaError("rep.pdf_too_many", people=num(report.count, 0), max=num(PDF_MAX_PEOPLE, 0))
     from fpdf import FPDF
 
     pdf = FPDF(format="A4", unit="mm")

@@ -281,3 +281,46 @@ def test_a_code_of_another_status_names_the_status_and_its_codes(
     err = capsys.readouterr().err
     assert said in err, err
     assert rows(world, "SELECT count(*) FROM attendance") == [(0,)]
+
+
+def test_roles_events_and_outcomes_are_said_in_the_exports_language(
+        world: World, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """The tester read `leader`, `search`, `cancelled` in Swedish exports and `sjukskrivning` in an English
+    one: the role, the access log's event, the exit's outcome and every header are in the reader's language."""
+    import csv
+
+    from store import cases, milestones
+
+    cases.search(world.db, "Andersson", login="omar.farah")
+    milestones.exit_participant(world.db, "omar.farah", world.people[1], "sjukskrivning", DAY)
+
+    def table(what: str, lang: str) -> list[list[str]]:
+        text = export(world, tmp_path, what, lang).decode("utf-8-sig")
+        return list(csv.reader(text.splitlines(), delimiter=";" if lang == "sv" else ","))
+
+    roles = table("caseworkers", "sv")
+    assert {r[roles[0].index("roll")] for r in roles[1:]} == {"administratör", "handläggare", "aktivitetsledare"}
+    events = table("audit", "sv")
+    said = {r[events[0].index("händelse")] for r in events[1:]}
+    assert "export" in said and not {"search", "view", "report", "refused"} & said, said
+    assert "inställt" in table("attendance", "sv")[0] and "cancelled" in table("attendance", "en")[0]
+    people = table("participants", "en")
+    assert {r[people[0].index("outcome")] for r in people[1:]} == {"", "Sick leave"}
+    people = table("participants", "sv")
+    assert {r[people[0].index("utfall")] for r in people[1:]} == {"", "Sjukskrivning"}
+
+
+def test_a_pdf_for_more_people_than_it_can_hold_is_refused_in_one_line(
+        world: World, tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The PDF has a page per person: above the cap it is refused (exit 2, nothing written), saying what to
+    choose instead; the numbers are written as the language writes them."""
+    from store import report
+
+    monkeypatch.setattr(report, "PDF_MAX_PEOPLE", 2)
+    out = tmp_path / "rapport.pdf"
+    capsys.readouterr()
+    assert cli.main(["report", "narvaro", "--month", "2026-11", "--format", "pdf", "--user", "setup", "--reason",
+                     "Uppföljning", "--db", str(world.path), "--pin-stdin", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "25 deltagare är för många för en PDF (högst 2): välj XLSX eller CSV." in err, err
+    assert not out.exists() and not list(tmp_path.glob("*.pdf*"))

@@ -183,7 +183,7 @@ def test_pdf_and_xlsx_documents(world: World, tmp_path: Path, lang: str) -> None
     set_language(lang)
     try:
         pid = world.people[1]
-        cases.update(world.db, "setup", pid, first_name="Åsa-Märta", last_name="Öhrström")
+        cases.update(world.db, "setup", pid, first_name="Åsa-Märta", last_name="Öhrström", personnummer="198503141239")
         attendance.mark(world.db, "omar.farah", pid, world.activity_id, dt.date(2026, 11, 23), "unexcused",
                         note="=cmd|' /C calc'!A0")
         built = report.build(world.db, "omar.farah", "2026-11", participant=pid)
@@ -192,6 +192,7 @@ def test_pdf_and_xlsx_documents(world: World, tmp_path: Path, lang: str) -> None
         assert oct(pdf.stat().st_mode & 0o777) == "0o600"
         text = _pdf_text(pdf)
         assert "Öhrström, Åsa-Märta" in text
+        assert "19850314-1239" in text  # a document shows the number as people write it
         assert ("Närvarorapport" if lang == "sv" else "Attendance report") in text
         assert ("underskrift" if lang == "sv" else "signature") in text and "2026-11-23" in text
         assert ("v. 48" if lang == "sv" else "wk 48") in text
@@ -205,6 +206,7 @@ def test_pdf_and_xlsx_documents(world: World, tmp_path: Path, lang: str) -> None
         unexcused = [c for c in cells if c.value == "2026-11-23"]
         assert unexcused and unexcused[0].font.color.rgb.endswith("C00000")
         assert not [c for c in cells if c.data_type == "f"]  # the note is text, not a formula
+        assert "19850314-1239" in [c.value for c in cells]
     finally:
         set_language("sv")
 

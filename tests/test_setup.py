@@ -449,8 +449,11 @@ def test_a_full_session_in_an_import_says_what_can_be_done(tmp_path: Path) -> No
     path = tmp_path / "arena.db"
     pin = f"{PIN}\n"
     assert arena("init", "--db", str(path), "--admin", "sara", "--name", "Sara", stdin=pin).returncode == 0
-    assert arena("activities", "add", "Jobbsök", "--db", str(path), "--pin-stdin", "--hours", "6 6 6 6 6",
-                 "--capacity", "1", stdin=pin).returncode == 0
+    assert arena("activities", "add", "Jobbsök", "--db", str(path), "--pin-stdin", "--hours", "6 6 6 6 7,5",
+                 "--capacity", "1", "--site", "Linköping centrum västra", "--leader", "sara", stdin=pin).returncode == 0
+    listed = arena("activities", "list", "--db", str(path), "--pin-stdin", stdin=pin).stdout.splitlines()
+    assert listed[0].split("  ")[-2:] == ["Linköping centrum västra", "sara"], listed  # columns apart
+    assert "6 6 6 6 7,5" in listed[1], listed  # hours as Swedish writes them
     (tmp_path / "in.csv").write_text("reservnummer;förnamn;efternamn;kön;anvisningsdatum;veckoplan;aktivitet\r\n"
                                      "RES-1;Åsa;Öberg;K;2026-11-02;8;Jobbsök\r\n"
                                      "RES-2;Per;Ek;M;2026-11-02;8;Jobbsök\r\n", encoding="utf-8-sig")

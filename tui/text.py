@@ -473,6 +473,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "exp.col.note": ("anteckning", "note"),
     "exp.col.recorded_by": ("registrerad av", "recorded by"),
     "exp.col.recorded_at": ("registrerad", "recorded at"),
+    "exp.col.cancelled": ("inställt", "cancelled"),
     "exp.col.late": ("efterregistrerad", "recorded late"),
     "exp.col.stage": ("steg", "stage"),
     "exp.col.planned_date": ("planerat datum", "planned date"),

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from store.i18n import ArenaError
 
-from tui.text import t
+from tui.text import num, t
 from tui.cli import common
 from tui.paths import default_db
 
@@ -122,15 +122,20 @@ def cmd_activities(args: argparse.Namespace) -> int:
     database = common.open_db(args)
     actor = common.actor(args, database)
     if args.action == "list":
-        for act in activities.all_activities(database, include_closed=True):
-            leader = act.leader_login or "–"
-            state = t("act.closed") if act.closed else ""
-            print(f"{act.name:30} {act.kind:14} {act.site:14} {leader:16} {state}".rstrip())
-            for s in act.sessions:
-                hours_text = " ".join(f"{h:g}" for h in s.hours)
-                ends = f"  {t('act.ends', date=s.end_date)}" if s.end_date else ""
-                print(f"    {s.name or '–':8} {s.times or t('act.all_day'):13} {hours_text:20} "
-                      f"{t('act.places', n=s.enrolled, capacity=s.capacity)}{ends}")
+        listed = activities.all_activities(database, include_closed=True)
+        # columns as wide as their longest value: a long site never runs into the leader's login
+        acts = [(a.name, a.kind, a.site or "–", a.leader_login or "–", t("act.closed") if a.closed else "")
+                for a in listed]
+        sessions = [[(s.name or "–", s.times or t("act.all_day"), " ".join(num(h) for h in s.hours),
+                      t("act.places", n=s.enrolled, capacity=s.capacity)
+                      + (f"  {t('act.ends', date=s.end_date)}" if s.end_date else "")) for s in a.sessions]
+                    for a in listed]
+        wide = [max((len(row[i]) for row in acts), default=0) for i in range(4)]
+        inner = [max((len(row[i]) for rows in sessions for row in rows), default=0) for i in range(3)]
+        for act, rows in zip(acts, sessions):
+            print("  ".join(cell.ljust(w) for cell, w in zip(act, [*wide, 0])).rstrip())
+            for row in rows:
+                print("    " + "  ".join(cell.ljust(w) for cell, w in zip(row, [*inner, 0])).rstrip())
         return 0
     if not args.name:
         raise ArenaError("cli.bad_usage", detail="NAMN")
