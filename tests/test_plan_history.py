@@ -140,3 +140,45 @@ def test_a_second_workstation_gets_the_history_by_sync_and_gallring_removes_it_e
     assert con.execute("SELECT count(*) FROM plan_period").fetchone() == (0,)
     assert con.execute("SELECT count(*) FROM participant WHERE id = ?", (pid,)).fetchone() == (0,)
     con.close()
+
+
+async def test_a_plan_changed_on_the_case_card_leaves_the_weeks_before_it(world: World) -> None:
+    """Ctrl+E on the card, a new plan, Ctrl+S: the card's last four weeks and every week before today keep
+    what they said; today (Tuesday of week 48) counts the new plan. The same in the report."""
+    from textual.widgets import DataTable, Input, Static
+
+    from store import staff
+
+    from .test_keys import type_fast
+    from .test_tester22_tui import plain
+    from .test_tui import make_app, settle
+
+    omar = staff.by_login(world.db, "omar.farah")
+    pid = cases.register(world.db, "setup", cases.NewParticipant(
+        first_name="Zoë", last_name="Zetterlund", gender="K", referral_date="2026-11-03", caseworker_id=omar.id,
+        plan=(3.5, 3.5, 3.5, 3.5, 3.5)))
+    before = weeks_of(world.db, "2026-11", TODAY, pid)
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await type_fast(pilot, app, "f2", *"zetterlund", "enter", "enter")
+        assert type(app.screen).__name__ == "CaseCardScreen"
+        card = app.screen
+        await pilot.press("ctrl+e")
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "EditScreen"
+        app.screen.query_one("#ed-plan", Input).value = "8 8 8 8 8"
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert app.screen is card
+        overview = str(card.query_one("#card-overview", Static).render())
+        assert "Senaste 4 veckorna: 0 av 49 h" in overview, overview  # weeks 44-47, before the change
+        weeks = card.query_one("#card-weeks", DataTable)
+        shown = {plain(weeks.get_cell_at((r, 0))): plain(weeks.get_cell_at((r, 1))) for r in range(weeks.row_count)}
+        assert shown["v. 47"] == "17,5" and shown["v. 45"] == "14", shown
+        assert shown["v. 48"] == "11,5", shown  # Monday 3,5 (the old plan), today 8 (the new one)
+    assert rows(world, "SELECT plan_mon FROM participant WHERE id = ?", pid) == [(8.0,)]
+    after = weeks_of(world.db, "2026-11", TODAY, pid)
+    assert {w: v for w, v in after.items() if w not in ("2026-W48", "total")} == \
+        {w: v for w, v in before.items() if w not in ("2026-W48", "total")}
+    assert after["2026-W48"][0] == 3.5 + 8 and after["total"][0] == before["total"][0] - 3.5 + 8
