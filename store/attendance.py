@@ -671,9 +671,12 @@ def week_days(monday: dt.date) -> list[dt.date]:
 Periods = Sequence[tuple[str, Sequence[float]]]  # a person's earlier plans: (valid until, hours Monday to Friday)
 
 
-def plan_periods(conn, participant_ids: Sequence[str]) -> dict[str, list[tuple[str, tuple[float, ...]]]]:  # noqa: ANN001
-    """The earlier weekly plans of these people (store.cases.keep_plan_in), oldest first, one query for them
-    all: person -> [(valid until, hours Monday to Friday)]. After the last one the person's own plan holds."""
+def plan_periods(conn, login: str, participant_ids: Sequence[str]  # noqa: ANN001
+                 ) -> dict[str, list[tuple[str, tuple[float, ...]]]]:
+    """For `planned_hours`: the earlier weekly plans of these people (store.cases.keep_plan_in), oldest
+    first, one query per 500 people: person -> [(valid until, hours Monday to Friday)]. After the last one
+    the person's own plan holds (planned hours are the report's figures: who may read them)."""
+    access.require(conn, login, access.REPORT)
     found: dict[str, list[tuple[str, tuple[float, ...]]]] = {}
     for at in range(0, len(participant_ids), 500):
         some = participant_ids[at:at + 500]
@@ -842,7 +845,7 @@ def person_weeks(db: Database, login: str, participant_id: str, weeks: int = 8,
         plan = tuple(person._mapping[f"plan_{day}"] for day in WEEKDAYS)
         cancelled = cancelled_days(conn, login, [participant_id], monday - dt.timedelta(weeks=weeks - 1), until).get(
             participant_id)
-        periods = plan_periods(conn, [participant_id]).get(participant_id, [])
+        periods = plan_periods(conn, login, [participant_id]).get(participant_id, [])
         for i in range(weeks):
             start = monday - dt.timedelta(weeks=i)
             days = week_days(start)

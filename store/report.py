@@ -273,7 +273,7 @@ def _people(db: Database, login: str, people: Sequence, first: dt.date, last: dt
                     (first.isoformat(), last.isoformat(), *ids))):
                 marks.setdefault(r.participant_id, []).append(r)
             cancelled = cancelled_days(conn, login, ids, first, counted_until)
-            periods = plan_periods(conn, ids)
+            periods = plan_periods(conn, login, ids)
         for person in chunk:
             yield _person(person, marks.pop(person.id, []), week_of, workdays, counted_until, codes,
                           cancelled.get(person.id), periods.get(person.id, ()))
