@@ -42,9 +42,11 @@ QUERIES: dict[str, tuple[tuple[str, ...], str]] = {
         f"SELECT a.id, a.name, a.kind, a.site, c.login, a.capacity, {_columns('a', _HOURS)},"
         " a.active FROM activity a LEFT JOIN caseworker c ON c.id = a.leader_id"
         " ORDER BY a.name"),
-    "enrolments": (("id", "participant_id", "activity", "session", "start_date", "end_date", "capacity_reason"),
-                   "SELECT e.id, e.participant_id, a.name, s.name, e.start_date, e.end_date, e.capacity_reason"
-                   " FROM enrolment e JOIN activity a ON a.id = e.activity_id"
+    "enrolments": (("id", "participant_id", "personnummer", "activity", "session", "start_date", "end_date",
+                    "capacity_reason"),
+                   "SELECT e.id, e.participant_id, p.personnummer, a.name, s.name, e.start_date, e.end_date,"
+                   " e.capacity_reason FROM enrolment e JOIN participant p ON p.id = e.participant_id"
+                   " JOIN activity a ON a.id = e.activity_id"
                    " LEFT JOIN activity_session s ON s.id = e.session_id"
                    " ORDER BY e.participant_id, a.name, e.start_date, e.id"),
     "attendance": (
