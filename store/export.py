@@ -151,7 +151,9 @@ def write(db: Database, login: str, what: str, fmt: str, out: IO[str],
           reason: str = "") -> int:
     """Write one table to `out`; audit the export first (who took what out). Returns the row count.
     Every table but the access log holds people outside anyone's caseload: it needs a reason, and the
-    export is logged as an outside read."""
+    export is logged as an outside read. A plain database's CSV is read beside the engine, its connections
+    closed first (`dbfile.plain_reader` says why): nothing else in the process may use `db` meanwhile, as
+    nothing does in `arena export`, the one caller."""
     from store import validate
 
     reason = validate.text(reason, "reason", max_len=300)
