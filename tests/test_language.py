@@ -278,8 +278,9 @@ def test_every_help_says_one_language(lang: str) -> None:
 
 
 @pytest.mark.parametrize("lang,args,said", [
-    ("sv", ["import"], "följande argument krävs: vad (t.ex. attendance), fil"),
-    ("en", ["import"], "the following arguments are required: what (e.g. attendance), file"),
+    ("sv", ["import"], "följande argument krävs: vad (attendance eller participants), fil"),
+    ("en", ["import"], "the following arguments are required: what (attendance or participants), file"),
+    ("sv", ["report"], "följande argument krävs: vilken rapport (narvaro)"),
     ("sv", ["exprt"], "ogiltigt val: exprt"),
     ("en", ["exprt"], "invalid choice: exprt"),
     ("sv", ["report", "narvaro", "--month"], "--month behöver ett värde"),

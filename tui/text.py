@@ -993,7 +993,8 @@ CATALOG.update({
     "field.plan_fri": ("plan fre", "plan Fri"),
     # argparse's own messages, said in the user's language (tui/cli/entry.py translates them)
     "arg.invalid_choice": ("ogiltigt val: {value} (välj bland {choices})", "invalid choice: {value} (choose from {choices})"),
-    "arg.name.kind": ("vad (t.ex. attendance)", "what (e.g. attendance)"), "arg.name.file": ("fil", "file"),
+    "arg.name.kind": ("vad (attendance eller participants)", "what (attendance or participants)"),
+    "arg.name.report": ("vilken rapport (narvaro)", "which report (narvaro)"), "arg.name.file": ("fil", "file"),
     "arg.name.query": ("sökord", "search words"), "arg.name.action": ("åtgärd", "action"),
     "arg.required": ("följande argument krävs: {names}", "the following arguments are required: {names}"),
     "arg.unrecognized": ("okända argument: {names}", "unrecognized arguments: {names}"),

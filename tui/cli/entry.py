@@ -166,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="table", choices=("table", "json"), help=t("cli.h.find_format"))
 
     p = sub.add_parser("report", parents=[common, person], help=t("cli.h.report"))
-    p.add_argument("kind", choices=("narvaro",))
+    p.add_argument("report", choices=("narvaro",))
     p.add_argument("--month", help=t("cli.h.month"))
     p.add_argument("--from", dest="start", help=t("cli.h.since"))
     p.add_argument("--to", dest="end", help=t("cli.h.until"))
