@@ -49,13 +49,14 @@ def test_a_named_user_without_the_pin_exports_nothing(demo_db: Path) -> None:
     refused = arena_process("export", "--what", "participants", "--db", str(demo_db), user="anna.lind")
     assert refused.returncode == 2 and refused.stdout == ""
     assert "PIN-koden behövs" in refused.stderr and len(refused.stderr.splitlines()) == 1
-    wrong = arena_process("export", "--what", "participants", "--db", str(demo_db), "--pin-stdin", user="anna.lind",
-                          stdin="000000\n")
+    # the same refusals and the demo's export, in this process (tests/inprocess.py)
+    wrong = arena("export", "--what", "participants", "--db", str(demo_db), "--pin-stdin", user="anna.lind",
+                  stdin="000000\n")
     assert wrong.returncode == 2 and wrong.stdout == "" and "Fel PIN-kod" in wrong.stderr
     assert audit_count(demo_db, "export") == 0 and audit_count(demo_db, "unlock_failed") == 1
     # the demo: any OS login may act as any demo user with the documented demo PIN
-    ok = arena_process("export", "--what", "participants", "--reason", "Demo", "--db", str(demo_db), "--pin-stdin",
-                       user="anna.lind", stdin=f"{DEMO_PIN}\n")
+    ok = arena("export", "--what", "participants", "--reason", "Demo", "--db", str(demo_db), "--pin-stdin",
+               user="anna.lind", stdin=f"{DEMO_PIN}\n")
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.count("\n") > 100 and audit_count(demo_db, "export") == 2  # the export, read as outside
 
