@@ -318,8 +318,8 @@ def rows(world: World, sql: str, *params: object) -> list[tuple]:
 # pytest-xdist hands each worker a share of the collection and lets an idle worker steal from the end of
 # another's: a test of ten seconds near the end leaves the other core idle meanwhile. So the tests run
 # longest first, by their seconds in the last run (setup, call and teardown; kept in pytest's cache), else
-# in tests/costs.json (a recorded run's, for a fresh checkout and CI); a test known to neither runs after
-# them in the order it was collected. Every worker reads the same record, so all collect the same order.
+# in tests/costs.json (a recorded run's, for a fresh checkout and CI; mypy's as a fresh checkout runs it, with
+# a cold cache: 14 s); a test known to neither runs after them in the order it was collected. Every worker reads the same record, so all collect the same order.
 COSTS_KEY = "arena/test-seconds"
 COSTS_FILE = Path(__file__).parent / "costs.json"
 
