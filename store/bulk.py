@@ -31,7 +31,9 @@ from __future__ import annotations
 import bisect
 import json
 import os
+import signal
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -229,67 +231,116 @@ when `untouched(table, row_id)` says someone else has written that row since the
     the writing transactions). `progress(stage, done, total)` is told after every batch checked ("check",
     rows read, 0) and every chunk written ("write", rows written, rows staged)."""
     report = BulkReport()
-    with Staging(db) as staging:
-        batch: list[tuple[int, Any]] = []
-        source = iter(rows)
-        exhausted = False
-        while not exhausted:
-            with db.read() as conn:
-                reader = Tx(conn, login, db.workstation_id, bulk=True)
-                for line, row in source:
-                    try:
-                        batch.append((line, check(reader, row)))
-                    except ArenaError as error:
-                        report.rejected.append((line, error.message))
-                    if len(batch) >= CHECK_CHUNK:
-                        break
-                else:
-                    exhausted = True
-            staging.add(batch)
-            batch.clear()
-            if progress is not None:
-                progress("check", staging.count + len(report.rejected), 0)
-        report.rejected.extend(rejected or [])
-        report.rejected.sort(key=lambda refused: refused[0])
-        if all_or_nothing and report.rejected:
-            return report
-        refused_checking = len(report.rejected)  # not among the staged rows the writing counts up to
-        checkpointed = time.monotonic()
-        written = Written() if all_or_nothing else None
-        for chunk in staging.chunks(CHUNK):
-            while chunk:
-                db.yield_to_waiters()
-                if time.monotonic() - checkpointed > CHECKPOINT_EVERY:
-                    db.checkpoint()
-                    checkpointed = time.monotonic()
-                done: list[Any] = []
-                try:
-                    with db.write(login, bulk=True, checkpoints_itself=True) as tx:
-                        if written is not None:
-                            written.begin(tx)
-                        used = _write_chunk(tx, chunk, write, all_or_nothing, report, done, counts := [0, 0],
-                                            db.waiting, prepare)
-                        if written is not None:
-                            number = written.end(tx)
-                            done = [(line, number, value) for line, value in done]
-                except _Abort as abort:
-                    report.rejected.append(abort.failed)
-                    assert written is not None
-                    _undo(db, login, staging, undo, written, report)
-                    report.imported = report.unchanged = 0
-                    report.undone = True
-                    return report
-                chunk = chunk[used:]
-                report.imported += counts[0]
-                report.unchanged += counts[1]
-                if all_or_nothing:
-                    staging.remember(done)
+    with Staging(db) as staging, _CtrlC() as ctrl_c:
+        written: Written | None = None
+        try:
+            batch: list[tuple[int, Any]] = []
+            source = iter(rows)
+            exhausted = False
+            while not exhausted:
+                with db.read() as conn:
+                    reader = Tx(conn, login, db.workstation_id, bulk=True)
+                    for line, row in source:
+                        ctrl_c.check()
+                        try:
+                            batch.append((line, check(reader, row)))
+                        except ArenaError as error:
+                            report.rejected.append((line, error.message))
+                        if len(batch) >= CHECK_CHUNK:
+                            break
+                    else:
+                        exhausted = True
+                staging.add(batch)
+                batch.clear()
                 if progress is not None:
-                    progress("write", report.imported + report.unchanged + len(report.rejected) - refused_checking,
-                             staging.count)
-        db.make_durable()
+                    progress("check", staging.count + len(report.rejected), 0)
+            report.rejected.extend(rejected or [])
+            report.rejected.sort(key=lambda refused: refused[0])
+            if all_or_nothing and report.rejected:
+                return report
+            refused_checking = len(report.rejected)  # not among the staged rows the writing counts up to
+            checkpointed = time.monotonic()
+            written = Written() if all_or_nothing else None
+            for chunk in staging.chunks(CHUNK):
+                while chunk:
+                    ctrl_c.check()
+                    db.yield_to_waiters()
+                    if time.monotonic() - checkpointed > CHECKPOINT_EVERY:
+                        db.checkpoint()
+                        checkpointed = time.monotonic()
+                    done: list[Any] = []
+                    try:
+                        with db.write(login, bulk=True, checkpoints_itself=True) as tx:
+                            if written is not None:
+                                written.begin(tx)
+                            used = _write_chunk(tx, chunk, write, all_or_nothing, report, done, counts := [0, 0],
+                                                db.waiting, prepare)
+                            if written is not None:
+                                number = written.end(tx)
+                                done = [(line, number, value) for line, value in done]
+                    except _Abort as abort:
+                        report.rejected.append(abort.failed)
+                        assert written is not None
+                        _undo(db, login, staging, undo, written, report)
+                        report.imported = report.unchanged = 0
+                        report.undone = True
+                        return report
+                    chunk = chunk[used:]
+                    report.imported += counts[0]
+                    report.unchanged += counts[1]
+                    if all_or_nothing:
+                        staging.remember(done)
+                    if progress is not None:
+                        progress("write", report.imported + report.unchanged + len(report.rejected) - refused_checking,
+                                 staging.count)
+            db.make_durable()
+        except KeyboardInterrupt:  # Ctrl+C: what was written is said; all-or-nothing puts it back first
+            if written is not None and written.ranges:
+                _undo(db, login, staging, undo, written, report)
+                report.imported = report.unchanged = 0
+                report.undone = True
+            db.make_durable()
+            report.rejected.sort(key=lambda refused: refused[0])
+            raise Interrupted(report) from None
     report.rejected.sort(key=lambda refused: refused[0])
     return report
+
+
+class _CtrlC:
+    """Ctrl+C during an import is taken between two rows or two chunks (`check`), never inside a write
+    transaction or between a chunk's commit and the note of what it wrote (all-or-nothing must find every
+    written row to put it back); a second Ctrl+C while that is done waits for it too. Only in the main
+    thread, where Python delivers signals; elsewhere the usual KeyboardInterrupt applies."""
+
+    def __init__(self) -> None:
+        self.asked = False
+        self._previous: Any = None
+
+    def __enter__(self) -> _CtrlC:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._ask)
+        return self
+
+    def _ask(self, *_: object) -> None:
+        self.asked = True
+
+    def check(self) -> None:
+        if self.asked:
+            self.asked = False
+            raise KeyboardInterrupt
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+
+class Interrupted(KeyboardInterrupt):
+    """An import stopped by Ctrl+C: `report` says what it had written (nothing, under all-or-nothing, once
+    the written chunks are put back)."""
+
+    def __init__(self, report: BulkReport) -> None:
+        super().__init__()
+        self.report = report
 
 
 class _Abort(Exception):

@@ -96,10 +96,10 @@ def test_an_attendance_import_says_how_far_it_is(world: World, tmp_path: Path, c
     assert written and written[-1] == f"{people} av {people} rader skrivna…", err
 
 
-def _importer(world: World, file: Path) -> subprocess.Popen:
+def _importer(world: World, file: Path, *extra: str) -> subprocess.Popen:
     env = {**os.environ, "ARENA_TODAY": TODAY.isoformat()}
     proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "import", "participants", str(file), "--db",
-                             str(world.path), "--user", "setup", "--pin-stdin"], cwd=ROOT, env=env,
+                             str(world.path), "--user", "setup", "--pin-stdin", *extra], cwd=ROOT, env=env,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdin is not None
     proc.stdin.write(PIN + "\n")
@@ -159,3 +159,34 @@ def test_two_imports_of_one_file_at_once_register_each_person_once(world: World,
     assert count(world.path, "SELECT count(*) FROM (SELECT personnummer FROM participant WHERE personnummer IS NOT NULL"
                              " GROUP BY personnummer HAVING count(*) > 1)") == 0
     assert not list(world.path.parent.glob(".arena-import-*"))
+
+
+@pytest.mark.parametrize("all_or_nothing", [True, False])
+def test_ctrl_c_during_an_import_says_what_was_written_and_all_or_nothing_puts_it_back(
+        world: World, tmp_path: Path, all_or_nothing: bool) -> None:
+    """Ctrl+C while the chunks are written said only "Avbrutet." and left the people written so far – under
+    --all-or-nothing too. Now all-or-nothing puts them back and says nothing was imported; without it, the
+    line says how many rows were written (and that the same file again does the rest), exit 130."""
+    file = tmp_path / "anvisningar.csv"
+    people = referral_file(file, 200)
+    before = count(world.path, "SELECT count(*) FROM participant")
+    proc = _importer(world, file, *(["--all-or-nothing"] if all_or_nothing else []))
+    try:
+        wait_until(lambda: proc.poll() is not None or count(world.path, "SELECT count(*) FROM participant") > before,
+                   "the import's first people", timeout=120)
+        assert proc.poll() is None, proc.communicate()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, (out, err)
+    said = err.splitlines()[-1]
+    now = count(world.path, "SELECT count(*) FROM participant")
+    if all_or_nothing:
+        assert said == "arena: Avbrutet: inget importerades (--all-or-nothing: det som hann skrivas är borttaget igen).", err
+        assert now == before
+    else:
+        assert 0 < now - before < people
+        assert said.startswith(f"arena: Avbrutet: {now - before} rader importerade och 0 oförändrade innan dess."), err
+    assert "Traceback" not in err and not list(world.path.parent.glob(".arena-import-*"))

@@ -574,6 +574,18 @@ CATALOG: dict[str, tuple[str, str]] = {
                       " som någon annan ändrade under tiden {kept|lämnades|lämnades} som {kept|den|de} är (se ovan).",
                       "Nothing was imported (--all-or-nothing) because {bad} {bad|row was|rows were} rejected; {kept}"
                       " {kept|row|rows} someone else changed meanwhile {kept|was|were} left as {kept|it is|they are} (see above)."),
+    "imp.interrupted": ("Avbrutet: {ok} {ok|rad|rader} {ok|importerad|importerade} och {unchanged} {unchanged|oförändrad|oförändrade}"
+                        " innan dess. Importera samma fil igen för resten (det som redan skrevs blir oförändrat).",
+                        "Interrupted: {ok} {ok|row|rows} imported and {unchanged} unchanged before that. Import the same"
+                        " file again for the rest (what was written already stays unchanged)."),
+    "imp.interrupted_nothing": ("Avbrutet innan något skrevs: inget importerades.",
+                                "Interrupted before anything was written: nothing was imported."),
+    "imp.interrupted_undone": ("Avbrutet: inget importerades (--all-or-nothing: det som hann skrivas är borttaget igen).",
+                               "Interrupted: nothing was imported (--all-or-nothing: what had been written was put back)."),
+    "imp.interrupted_undone_kept": ("Avbrutet: inget importerades (--all-or-nothing) utom {kept} {kept|rad|rader} som någon"
+                                    " annan ändrade medan importen pågick och som lämnades som de var.",
+                                    "Interrupted: nothing was imported (--all-or-nothing) except {kept} {kept|row|rows}"
+                                    " someone else changed while the import ran, left as they were."),
     "imp.none": ("Inget importerades (--all-or-nothing) eftersom {bad} {bad|rad|rader} avvisades.",
                  "Nothing was imported (--all-or-nothing) because {bad} {bad|row was|rows were} rejected."),
     "demo.built": ("Demodatabas skapad: {path} ({participants} deltagare, {attendance} {attendance|närvarorad|närvarorader}).",

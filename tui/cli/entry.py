@@ -263,7 +263,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from store import attendance, referrals
+    from store import attendance, bulk, referrals
 
     database = common.open_db(args)
     login = common.actor(args, database)
@@ -277,7 +277,18 @@ def cmd_import(args: argparse.Namespace) -> int:
             sys.stderr.write(t("imp.progress_" + stage, done=num(done, 0), total=num(total, 0)) + "\n")
             sys.stderr.flush()
 
-    report = run(database, login, args.file, all_or_nothing=args.all_or_nothing, progress=progress)
+    try:
+        report = run(database, login, args.file, all_or_nothing=args.all_or_nothing, progress=progress)
+    except bulk.Interrupted as stop:  # Ctrl+C: say what was written (under all-or-nothing: put back, nothing)
+        done = stop.report
+        for line, reason in sorted(done.kept, key=lambda said: said[0]):
+            sys.stderr.write(t("imp.line", line=line, reason=reason) + "\n")
+        if done.undone:
+            key = "imp.interrupted_undone_kept" if done.kept else "imp.interrupted_undone"
+        else:
+            key = "imp.interrupted" if done.imported or done.unchanged else "imp.interrupted_nothing"
+        sys.stderr.write(f"arena: {t(key, ok=done.imported, unchanged=done.unchanged, kept=len(done.kept))}\n")
+        return 130
     for line, reason in sorted(report.rejected + report.kept, key=lambda said: said[0]):
         sys.stderr.write(t("imp.line", line=line, reason=reason) + "\n")
     if args.all_or_nothing and report.kept:
