@@ -85,6 +85,23 @@ async def test_code_choice_and_note_typed_ahead_land_in_their_dialogs(world: Wor
         assert rows == [("Andersson", "excused", "MYNDIGHET", "sen"), ("Berg", "present", None, "")]
 
 
+async def test_a_note_typed_right_after_a_new_mark_is_for_the_new_mark(world: World) -> None:
+    """m right behind a mark still on its way to the disk (shown "Sparar…") waits for it: the note lands
+    on the mark typed, never on the one shown before it (which it would then put back)."""
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await type_fast(pilot, app, "f3", "enter", "n")
+        await type_fast(pilot, app, "up", "s", "up", "m", *"sen", "enter")
+        con = dbfile.connect(world.path)
+        try:
+            rows = con.execute("SELECT p.last_name, a.status, a.note FROM attendance a JOIN participant p"
+                               " ON p.id = a.participant_id ORDER BY p.last_name").fetchall()
+        finally:
+            con.close()
+        assert rows == [("Andersson", "sick", "sen")]
+
+
 async def test_f4_achieved_with_no_next_stage_typed_ahead(world: World) -> None:
     """The stage choice's last option, no next stage: achieved, nothing new planned (the choice is a typed
     NextStage, not an empty code)."""

@@ -94,12 +94,21 @@ class MarkKeys(Generic[Row]):
         run_flow(cast(Widget, self), steps)
 
     def action_mark_note(self) -> None:
-        row = self.current()
-        if row is None or row.mark is None:
+        typed = self.current()
+        if typed is None or (typed.mark is None and self.app.write_lane.settled()):
             return
-        mark = row.mark
 
         async def steps(flow: DialogFlow) -> None:
+            row: Row | None = typed
+            if not self.app.write_lane.settled():
+                # a mark typed just before (g, a code, Enter, then m; or s over a mark shown) is on its way
+                # in the write lane: the note is for the mark it saves, so it waits until that is shown (the
+                # keys typed meanwhile wait for the note's dialog)
+                await flow.write(lambda: None)
+                row = self.current()
+            if row is None or row.participant_id != typed.participant_id or row.mark is None:
+                return  # not saved after all: its refusal is said on the row
+            mark = row.mark
             note = await flow.ask(PromptDialog(t("att.note_prompt", name=row.name), mark.note,
                                                check=lambda s: validate.text(s, "note", max_len=500)))
             if note is not None:
