@@ -118,7 +118,7 @@ def test_an_import_killed_with_kill_9_and_run_again_registers_everyone_once(
     """kill -9 while the chunks are written: what was committed stays, the next import of the same file
     finds those people (unchanged), registers the rest, removes the dead import's staging file."""
     file = tmp_path / "anvisningar.csv"
-    people = referral_file(file, 200)
+    people = referral_file(file, 3000)  # many chunks: the signal comes while they are written (200 fit in one)
     before = count(world.path, "SELECT count(*) FROM participant")
     proc = _importer(world, file)
     try:
@@ -168,7 +168,7 @@ def test_ctrl_c_during_an_import_says_what_was_written_and_all_or_nothing_puts_i
     --all-or-nothing too. Now all-or-nothing puts them back and says nothing was imported; without it, the
     line says how many rows were written (and that the same file again does the rest), exit 130."""
     file = tmp_path / "anvisningar.csv"
-    people = referral_file(file, 200)
+    people = referral_file(file, 3000)  # many chunks: the signal comes while they are written (200 fit in one)
     before = count(world.path, "SELECT count(*) FROM participant")
     proc = _importer(world, file, *(["--all-or-nothing"] if all_or_nothing else []))
     try:

@@ -99,13 +99,12 @@ class MarkKeys(Generic[Row]):
             return
 
         async def steps(flow: DialogFlow) -> None:
-            row: Row | None = typed
             if not self.app.write_lane.settled():
                 # a mark typed just before (g, a code, Enter, then m; or s over a mark shown) is on its way
                 # in the write lane: the note is for the mark it saves, so it waits until that is shown (the
                 # keys typed meanwhile wait for the note's dialog)
                 await flow.write(lambda: None)
-                row = self.current()
+            row = self.current()  # as shown now (the keys wait: the cursor is where m was pressed)
             if row is None or row.participant_id != typed.participant_id or row.mark is None:
                 return  # not saved after all: its refusal is said on the row
             mark = row.mark
