@@ -970,7 +970,8 @@ def import_csv(db: Database, login: str, path: str | Path, *, all_or_nothing: bo
             return True
 
         result = bulk.run(db, login, rows(), check=check, write=write, undo=undo, all_or_nothing=all_or_nothing,
-                          rejected=refused, prepare=_prepare_marks, progress=progress)
+                          rejected=refused, prepare=_prepare_marks, progress=progress,
+                          same=(lambda staged: attendance_id(*staged[:4]), "imp.same_mark_twice"))
     if not seen[0]:  # a header and nothing under it: said, not "0 rows imported" with success
         raise ArenaError("imp.no_rows", path=str(path))
     return ImportReport(result.imported, result.unchanged, result.rejected, result.kept)

@@ -168,14 +168,30 @@ class Staging:
         self.conn = dbfile.connect(name, key=dbfile.load_key(db.path) if db.encrypted else None)
         self.conn.execute("PRAGMA journal_mode=OFF")
         self.conn.execute("PRAGMA synchronous=OFF")
-        self.conn.execute("CREATE TABLE staged (n INTEGER PRIMARY KEY, line INTEGER NOT NULL, payload TEXT NOT NULL)")
+        self.conn.execute("CREATE TABLE staged (n INTEGER PRIMARY KEY, line INTEGER NOT NULL, payload TEXT NOT NULL,"
+                          " key TEXT)")
         self.conn.execute("CREATE TABLE applied (n INTEGER PRIMARY KEY, undo TEXT NOT NULL)")
         self.count = 0
 
-    def add(self, rows: list[tuple[int, Any]]) -> None:
-        self.conn.executemany("INSERT INTO staged (line, payload) VALUES (?, ?)",
-                              [(line, json.dumps(payload)) for line, payload in rows])
+    def add(self, rows: list[tuple[int, Any]], key: Callable[[Any], str] | None = None) -> None:
+        self.conn.executemany("INSERT INTO staged (line, payload, key) VALUES (?, ?, ?)",
+                              [(line, json.dumps(payload), key(payload) if key else None) for line, payload in rows])
         self.count += len(rows)
+
+    def clashes(self) -> list[tuple[int, list[int]]]:
+        """Rows staged under one key with different payloads (one mark on two rows that disagree), taken
+        out of the staging table: (line, the other lines) for each. Rows that agree stay (the second
+        changes nothing). Found in the staging file, not in memory: a file of a million rows may have them."""
+        self.conn.execute("CREATE INDEX IF NOT EXISTS staged_key ON staged (key, payload)")
+        keys = [k for (k,) in self.conn.execute(
+            "SELECT key FROM staged WHERE key IS NOT NULL GROUP BY key HAVING count(DISTINCT payload) > 1")]
+        found: list[tuple[int, list[int]]] = []
+        for k in keys:
+            lines = [line for (line,) in self.conn.execute("SELECT line FROM staged WHERE key = ? ORDER BY line", (k,))]
+            found.extend((line, [other for other in lines if other != line]) for line in lines)
+            self.conn.execute("DELETE FROM staged WHERE key = ?", (k,))
+        self.count -= len(found)
+        return found
 
     def chunks(self, size: int) -> Iterator[list[tuple[int, Any]]]:
         last = 0
@@ -220,7 +236,8 @@ def run(db: Database, login: str, rows: Iterable[tuple[int, Any]], *,
         undo: Callable[[Tx, Any, Untouched], bool], all_or_nothing: bool = False,
         rejected: list[tuple[int, Message]] | None = None,
         prepare: Callable[[Tx, list[Any]], None] | None = None,
-        progress: Callable[[str, int, int], None] | None = None) -> BulkReport:
+        progress: Callable[[str, int, int], None] | None = None,
+        same: tuple[Callable[[Any], str], str] | None = None) -> BulkReport:
     """Check every row (`check(tx, row)` on a read transaction returns the payload to stage or raises
     ArenaError), then write the staged payloads in chunks (`write(tx, payload)` returns (changed, undo
     value)); `undo(tx, value, untouched)` puts a row back and returns True, or leaves it and returns False
@@ -229,7 +246,10 @@ when `untouched(table, row_id)` says someone else has written that row since the
     reads at the start of each write transaction what `write` will need of those rows, in a few queries
     instead of some per row (kept in `tx.memo`, which `write` reads; `tx.bulk` is set in the checking and
     the writing transactions). `progress(stage, done, total)` is told after every batch checked ("check",
-    rows read, 0) and every chunk written ("write", rows written, rows staged)."""
+    rows read, 0) and every chunk written ("write", rows written, rows staged). `same` = (the key of a
+    payload, a message key): rows with one key whose payloads differ are all refused before anything is
+    written, each naming the others' lines (`lines`, `count`) – written in turn, the last would win
+    unsaid, and the same file imported again would write the row back and forth."""
     report = BulkReport()
     with Staging(db) as staging, _CtrlC() as ctrl_c:
         written: Written | None = None
@@ -250,11 +270,15 @@ when `untouched(table, row_id)` says someone else has written that row since the
                             break
                     else:
                         exhausted = True
-                staging.add(batch)
+                staging.add(batch, same[0] if same else None)
                 batch.clear()
                 if progress is not None:
                     progress("check", staging.count + len(report.rejected), 0)
             report.rejected.extend(rejected or [])
+            if same is not None:
+                report.rejected.extend((line, Message(same[1], {"lines": ", ".join(map(str, others[:10])),
+                                                                "count": len(others)}))
+                                       for line, others in staging.clashes())
             report.rejected.sort(key=lambda refused: refused[0])
             if all_or_nothing and report.rejected:
                 return report

@@ -21,18 +21,33 @@ from .waiting import wait_until
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def big_file(world: World, path: Path, passes: int) -> int:
-    """Every person on every past session day, `passes` times with alternating status: each row a change."""
+def big_file(world: World, path: Path, people: list[str] | None = None) -> int:
+    """Every person (of `people`, else the world's) on every past session day, once (a file naming one mark
+    twice with different values is refused), present or partly: each row a change."""
     days = [d for d in (dt.date(2026, 9, 1) + dt.timedelta(n) for n in range((TODAY - dt.date(2026, 9, 1)).days))
             if calendar.is_workday(d)]
     lines = ["participant_id;aktivitet;datum;status;timmar"]
-    for n in range(passes):
-        for day in days:
-            for pid in world.people:
-                lines.append(f"{pid};Arbetsträning café;{day.isoformat()};{'present' if n % 2 == 0 else 'partial'};"
-                             f"{'' if n % 2 == 0 else '2,5'}")
+    for n, day in enumerate(days):
+        for pid in people or world.people:
+            lines.append(f"{pid};Arbetsträning café;{day.isoformat()};{'present' if n % 2 == 0 else 'partial'};"
+                         f"{'' if n % 2 == 0 else '2,5'}")
     path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8-sig")
     return len(lines) - 1
+
+
+def more_people(world: World, n: int) -> list[str]:
+    """`n` more people in the world's activity (enrolled beyond its 25 places, with a reason)."""
+    from store import activities, cases, staff
+
+    omar = staff.by_login(world.db, "omar.farah")
+    people = []
+    for i in range(n):
+        pid = cases.register(world.db, "setup", cases.NewParticipant(
+            first_name="Extra", last_name=f"Person{i}", gender="K", referral_date="2026-09-01",
+            caseworker_id=omar.id, plan=(6, 6, 6, 6, 4)))
+        activities.enrol(world.db, "setup", pid, world.activity_id, dt.date(2026, 9, 1), reason="Stor grupp i test")
+        people.append(pid)
+    return people
 
 
 def count(path: Path, sql: str) -> int:
@@ -70,7 +85,7 @@ def test_a_mark_is_saved_within_a_second_while_a_big_import_runs(world: World, t
     entry lies between the import's first and last (it ran during the import), and the import still
     writes every row."""
     file = tmp_path / "stor.csv"
-    rows = big_file(world, file, passes=4)
+    rows = big_file(world, file, world.people + more_people(world, 75))  # thousands of rows: seconds of writing
     extra = attendance.roll_call(world.db, "lena.leder", world.activity_id, TODAY)[0].participant_id
     env = {**os.environ, "ARENA_TODAY": TODAY.isoformat(), "ARENA_USER": "lena.leder"}
     importer = subprocess.Popen([sys.executable, "-m", "tui.cli", "import", "attendance", str(file), "--db",
@@ -118,7 +133,7 @@ def test_a_mark_is_saved_within_a_second_while_a_big_import_runs(world: World, t
 
 def test_all_or_nothing_writes_nothing_when_a_row_is_refused(world: World, tmp_path: Path) -> None:
     file = tmp_path / "lista.csv"
-    big_file(world, file, passes=1)
+    big_file(world, file)
     with file.open("a", encoding="utf-8") as out:
         out.write(f"{world.people[0]};Arbetsträning café;2026-12-24;present;\r\n")  # future: refused
     seq = count(world.path, "SELECT coalesce(max(seq), 0) FROM change_log")
@@ -137,7 +152,7 @@ def test_all_or_nothing_undoes_written_chunks_when_a_row_fails_late(world: World
 
     attendance.mark(world.db, "lena.leder", world.people[0], world.activity_id, dt.date(2026, 11, 23), "sick")
     file = tmp_path / "lista.csv"
-    rows = big_file(world, file, passes=1)
+    rows = big_file(world, file)
     monkeypatch.setattr(bulk, "CHUNK", 50)
     from store import changes
 
@@ -173,7 +188,7 @@ def test_a_row_refused_under_the_lock_leaves_no_trace_and_the_rest_of_its_chunk_
     from store import bulk, changes, tamper
 
     file = tmp_path / "lista.csv"
-    rows = big_file(world, file, passes=1)
+    rows = big_file(world, file)
     monkeypatch.setattr(bulk, "CHUNK", 50)
     real = changes.upsert
     refused_at = 75  # the middle of the second chunk
@@ -243,7 +258,7 @@ def test_bulk_chunks_do_not_wait_for_the_disk_but_the_import_is_synced_before_it
     real_fsync = os.fsync
     monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(os.readlink(f"/proc/self/fd/{fd}")), real_fsync(fd)))
     file = tmp_path / "lista.csv"
-    rows = big_file(world, file, passes=1)
+    rows = big_file(world, file)
     result = attendance.import_csv(world.db, "lena.leder", file)
     assert result.imported == rows and not result.rejected
     assert synced and synced[-1] == str(world.path.resolve()) + "-wal"
@@ -372,14 +387,14 @@ def test_all_or_nothing_puts_back_only_what_nobody_else_touched_and_names_the_re
         world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A late refusal undoes the chunks written – but a mark the leader made in the roll call between two
     chunks, on a row the import had written, is hers: it stays, and the import names its line (exit 2).
-    A mark the file names twice goes back to what it was before the import."""
+    A mark made before the import, which the file changes, goes back to what it was."""
     from store import bulk
 
     monkeypatch.setattr(bulk, "CHUNK", 50)
     before_day = dt.date(2026, 9, 1)
     attendance.mark(world.db, "lena.leder", world.people[1], world.activity_id, before_day, "sick")
     file = tmp_path / "lista.csv"
-    rows = big_file(world, file, passes=2)  # every mark twice: present, then partial
+    rows = big_file(world, file)
     lines = file.read_text(encoding="utf-8-sig").splitlines()
     assert lines[1].split(";")[:3] == [world.people[0], "Arbetsträning café", before_day.isoformat()]
     leader = db.open(world.path)
@@ -462,3 +477,38 @@ def test_a_late_refusal_in_a_referral_import_keeps_what_caseworkers_did_meanwhil
     assert cases.get(other, "omar.farah", people["RES-0002"]).phone == "070-000 00 02"  # put back
     assert [n.text for n in cases.notes(other, "omar.farah", people["RES-9000"])] == ["Ringde, kommer på måndag."]
     other.dispose()
+
+
+def test_a_file_naming_one_mark_twice_with_different_values_is_refused_on_both_rows(
+        world: World, tmp_path: Path) -> None:
+    """Written in turn, the last row would win unsaid and the same file imported again would write the mark
+    back and forth through the change log. Both rows are refused, each naming the other; a row repeated with
+    the same values is one mark; the rest is imported; the same file again changes nothing."""
+    file = tmp_path / "lista.csv"
+    a, b, c = world.people[:3]
+    file.write_text("participant_id;aktivitet;datum;status;timmar\r\n"
+                    f"{a};Arbetsträning café;2026-11-23;present;\r\n"
+                    f"{b};Arbetsträning café;2026-11-23;partial;3,5\r\n"
+                    f"{a};Arbetsträning café;2026-11-23;sick;\r\n"
+                    f"{b};Arbetsträning café;2026-11-23;partial;3.5\r\n"
+                    f"{c};Arbetsträning café;2026-11-23;present;\r\n", encoding="utf-8-sig")
+    args = ["import", "attendance", str(file), "--db", str(world.path), "--user", "lena.leder", "--pin-stdin"]
+    done = arena(*args, "--all-or-nothing", stdin=f"{PIN}\n")
+    assert done.returncode == 2 and count(world.path, "SELECT count(*) FROM attendance") == 0, done.stderr
+    done = arena(*args, stdin=f"{PIN}\n")
+    assert done.returncode == 2, done.stderr
+    said = [line for line in done.stderr.splitlines() if line.startswith("rad ")]
+    assert said == ["rad 2: samma närvaro (person, pass och dag) står också på rad 4 med andra värden – ingen av dem"
+                    " importerades; låt den stå en gång i filen och importera den igen",
+                    "rad 4: samma närvaro (person, pass och dag) står också på rad 2 med andra värden – ingen av dem"
+                    " importerades; låt den stå en gång i filen och importera den igen"], done.stderr
+    assert done.stdout.replace("\xa0", "").startswith("2 rader importerade, 1 oförändrad, 2 avvisade"), done.stdout
+    con = dbfile.connect(world.path)
+    try:
+        marks = con.execute("SELECT participant_id, status, hours FROM attendance ORDER BY participant_id").fetchall()
+    finally:
+        con.close()
+    assert sorted(marks) == sorted([(b, "partial", 3.5), (c, "present", 6.0)])
+    seq = count(world.path, "SELECT max(seq) FROM change_log")
+    assert arena(*args, stdin=f"{PIN}\n").returncode == 2
+    assert count(world.path, "SELECT max(seq) FROM change_log") == seq

@@ -568,6 +568,10 @@ CATALOG: dict[str, tuple[str, str]] = {
                  " … --capacity) eller skriv in personen med en anledning (arena enrol … --reason, eller på ärendekortet)",
                  "{session} is full ({n} of {capacity} {capacity|place|places}) – give the session more places (arena activities"
                  " edit … --capacity) or enrol the person with a reason (arena enrol … --reason, or on the case card)"),
+    "imp.same_mark_twice": ("samma närvaro (person, pass och dag) står också på {count|rad|raderna} {lines} med andra värden –"
+                            " ingen av dem importerades; låt den stå en gång i filen och importera den igen",
+                            "the same mark (person, session and day) is also on {count|row|rows} {lines} with other values –"
+                            " none of them was imported; keep it once in the file and import it again"),
     "imp.kept": ("ändrad av någon annan medan importen pågick – lämnad som den är, kontrollera den",
                  "changed by someone else while the import ran – left as it is, check it"),
     "imp.none_kept": ("Inget importerades (--all-or-nothing) eftersom {bad} {bad|rad|rader} avvisades; {kept} {kept|rad|rader}"
