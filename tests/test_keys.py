@@ -102,6 +102,54 @@ async def test_a_note_typed_right_after_a_new_mark_is_for_the_new_mark(world: Wo
         assert rows == [("Andersson", "sick", "sen")]
 
 
+async def test_undo_of_a_code_typed_right_after_a_new_mark_puts_back_the_new_mark(world: World) -> None:
+    """g (a code dialog) right behind s still on its way: Ctrl+Z undoes the code and shows the sick mark,
+    the one it replaced, not the mark shown when g was pressed; a second Ctrl+Z undoes the sick mark."""
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await type_fast(pilot, app, "f3", "enter", "n")
+        await type_fast(pilot, app, "up", "s", "up", "g", "enter")
+
+        def andersson() -> tuple:
+            con = dbfile.connect(world.path)
+            try:
+                return con.execute("SELECT a.status FROM attendance a JOIN participant p ON p.id = a.participant_id"
+                                   " WHERE p.last_name = 'Andersson'").fetchone()
+            finally:
+                con.close()
+
+        assert andersson() == ("excused",)
+        await type_fast(pilot, app, "ctrl+z")
+        assert andersson() == ("sick",)
+        await type_fast(pilot, app, "ctrl+z")
+        assert andersson() == ("present",)
+
+
+async def test_a_mark_typed_right_after_all_present_stays_shown_as_saved(world: World) -> None:
+    """A (all present), Enter, then s at once: the roll call read again after A must not show the sick
+    mark's row as it was before s was saved. What is on screen is what is written."""
+    from tui.screens.attendance import RollTable
+
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await type_fast(pilot, app, "f3", "enter", "A", "enter", "s", "s", "o")
+        roll = app.screen.query_one(RollTable)
+
+        def shown_and_saved() -> tuple[dict, dict]:
+            con = dbfile.connect(world.path)
+            try:
+                saved = dict(con.execute("SELECT participant_id, status FROM attendance").fetchall())
+            finally:
+                con.close()
+            return {pid: r.mark.status for pid, r in roll.people.items() if r.mark}, saved
+
+        await eventually(pilot, lambda: app.write_lane.settled() and not app.opening, "every write shown")
+        shown, saved = shown_and_saved()
+        assert sorted(saved.values()).count("present") == 22 and shown == saved
+
+
 async def test_f4_achieved_with_no_next_stage_typed_ahead(world: World) -> None:
     """The stage choice's last option, no next stage: achieved, nothing new planned (the choice is a typed
     NextStage, not an empty code)."""

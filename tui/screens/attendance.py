@@ -174,6 +174,7 @@ class RollTable(MarkKeys[RollRow], RowTable):
         self.cancelled = False
         self.people: dict[str, RollRow] = {}
         self._saving: set[tuple[str | None, dt.date, str]] = set()  # (session, day, person) marks in the lane
+        self.writes_shown = 0  # marks shown as saved so far: a read begun before the last of them is stale
         self.order: list[str] = []
         self.name_filter = ""
         self._summary_due = False  # a header/session-count refresh is queued for the marks just shown
@@ -316,7 +317,10 @@ class RollTable(MarkKeys[RollRow], RowTable):
 
         def done(saved: Mark) -> None:
             self._saving.discard(saving)
-            self._remember(sid, day, UndoStep("marks", [(row.participant_id, previous)]))
+            # what this write replaced: the mark shown now, once every write before it is shown (the one
+            # shown when the key was pressed may since have been replaced by a mark still on its way then)
+            shown = self.people.get(row.participant_id) if (sid, day) == (self.session_id, self.day) else None
+            self._remember(sid, day, UndoStep("marks", [(row.participant_id, shown.mark if shown else previous)]))
             self._set_mark(row.participant_id, saved, aid=sid, day=day)
             self._say_saved(t("att.saved", name=row.name, status=t("st." + status)))
 
@@ -361,6 +365,7 @@ class RollTable(MarkKeys[RollRow], RowTable):
         else:
             row = replace(row, mark=mark)
         self.people[pid] = row
+        self.writes_shown += 1
         if pid in self.visible_ids():
             self.update_cells(pid, {"mark": mark_text(mark, self.cancelled, row.edits), "info": self._info(row, error)})
         if not self._summary_due:  # once for all the marks shown in one go, not once per mark
@@ -696,11 +701,12 @@ class AttendanceScreen(SaysWorkerFailures, Screen):
             return
         self._roll_release()  # an older read still on its way: this one holds the keys from now
         self._roll_release = self.app.hold_keys(owner=self) if focus else _HELD_NOTHING  # keys typed after Enter mark this roll
-        self._read_roll(self.app.db, self.app.login, session, self.day, focus, sessions, self._roll_release)
+        self._read_roll(self.app.db, self.app.login, session, self.day, focus, sessions, self._roll_release,
+                        self.query_one(RollTable).writes_shown)
 
     @work(thread=True, group="roll", exclusive=True, exit_on_error=False)
     def _read_roll(self, db: Database, login: str, session: Session, day: dt.date, focus: bool, sessions: bool,
-                   release: KeyHold) -> None:
+                   release: KeyHold, writes_shown: int) -> None:
         """(A worker.) One session's roll call. The keys typed meanwhile wait (`release`) until it is on
         screen; they are released however the read ends: shown, dropped as stale (the day or session
         changed, a newer read replaced it), or failed (SaysWorkerFailures says what failed, logged already)."""
@@ -708,7 +714,7 @@ class AttendanceScreen(SaysWorkerFailures, Screen):
             aid, sid = session.activity_id, session.session_id
             found = store_call(self.app, lambda: (attendance.roll_call(db, login, aid, day, sid),
                                                   attendance.is_cancelled(db, aid, day, session_id=sid)))
-            show(self, self._show_roll, session, day, found, focus, sessions)
+            show(self, self._show_roll, session, day, found, focus, sessions, writes_shown)
         except StoreFailed:
             release.drop()  # typed for a roll call that could not be read: dropped, with a line
             raise
@@ -716,11 +722,16 @@ class AttendanceScreen(SaysWorkerFailures, Screen):
             release()
 
     def _show_roll(self, session: Session, day: dt.date, found: tuple[list[RollRow], bool], focus: bool,
-                   sessions: bool) -> None:
+                   sessions: bool, writes_shown: int) -> None:
         if (session.session_id, day) != (self.session_id, self.day):
             return  # the day or session changed while this was read
         rows, cancelled = found
         roll = self.query_one(RollTable)
+        if roll.writes_shown != writes_shown:
+            # a mark typed meanwhile (s right after A's Enter) was saved and shown after this read began:
+            # shown, the read would put the row back as it was before that mark; read again
+            self.reload_roll(focus, sessions=sessions)
+            return
         roll.show(session.activity_id, session.title, day, rows, cancelled, session.session_id)
         if focus:
             roll.focus()
