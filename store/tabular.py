@@ -25,6 +25,7 @@ import datetime as dt
 import io
 import itertools
 import os
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,6 +109,8 @@ def read(path: str | os.PathLike[str], *, sheet: str | None = None) -> Table:
         return _read_xlsx(file, name, sheet)
     if head.startswith(_OLE_MAGIC):
         raise ArenaError("tab.xls", path=name)
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"[")):
+        raise ArenaError("tab.json", path=name)  # an export as JSON lines given back: not a table
     return _read_csv(file, name, head)
 
 
@@ -122,24 +125,47 @@ def _encoding(file: Path, name: str, head: bytes) -> str:
         encoding = "utf-8"
     # The whole file must decode, not only its head: a Windows-1252 "ö" on line 90 000 is still one.
     decoder = codecs.getincrementaldecoder(encoding)()
+    offset = 0  # where the bytes the decoder is given next begin (those it holds from before included)
     try:
         with open(file, "rb") as handle:
             while chunk := handle.read(1 << 20):
+                held = len(decoder.getstate()[0])  # the start of a letter cut by the chunk's end
+                offset -= held
                 decoder.decode(chunk)
+                offset += held + len(chunk)
             decoder.decode(b"", final=True)
         return encoding
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as error:
         if encoding == "utf-8-sig":
             raise ArenaError("tab.encoding", path=name) from None
+        bad = offset + error.start  # the first byte that is not UTF-8
     try:
         with open(file, "rb") as handle:
             while chunk := handle.read(1 << 20):
                 if b"\x00" in chunk:
                     raise ArenaError("tab.binary", path=name)
                 chunk.decode("cp1252")
+                if _UTF8_LETTER.search(chunk):
+                    # UTF-8 letters ("ö" as two bytes) and a byte of another encoding in one file (rows pasted
+                    # from a Windows-1252 file, an edit in an old Notepad): read either way, some names would
+                    # be stored garbled ("Ã¶") – refused, naming the line of the first byte that is not UTF-8
+                    raise ArenaError("tab.mixed_encoding", path=name, line=_line_at(file, bad))
     except UnicodeDecodeError:
         raise ArenaError("tab.encoding", path=name) from None
     return "cp1252"
+
+
+_UTF8_LETTER = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _line_at(file: Path, offset: int) -> int:
+    """The line (1 = the first) holding the byte at `offset`."""
+    lines, done = 1, 0
+    with open(file, "rb") as handle:
+        while done < offset and (chunk := handle.read(min(1 << 20, offset - done))):
+            lines += chunk.count(b"\n")
+            done += len(chunk)
+    return lines
 
 
 def _sniff(first_line: str) -> str:
@@ -164,7 +190,8 @@ def _read_csv(file: Path, name: str, head: bytes) -> Table:
     try:
         sample = handle.read(_SAMPLE)
         handle.seek(0)
-        first = sample.lstrip("\ufeff").splitlines()[0] if sample.strip() else ""
+        # the header's line: the first with anything on it (empty rows above it count, as in Excel)
+        first = next((line for line in sample.lstrip("\ufeff").splitlines() if line.strip()), "")
         delimiter = "\t" if encoding == "utf-16" and "\t" in first else _sniff(first)
         reader = csv.reader(handle, delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
         header, header_row = _first_row(reader, name)
@@ -187,7 +214,7 @@ def _read_csv(file: Path, name: str, head: bytes) -> Table:
                 if cells and cells[-1].endswith(("\n", "\r")):  # a quote still open at the file's end
                     raise ArenaError("tab.unclosed_quote", path=name, line=row_line, end=start - 1)
                 if any(c.strip() for c in cells):
-                    yield _row(header, [c.strip() for c in cells], row)
+                    yield _row(header, [unguard(c.strip()) for c in cells], row)
         except csv.Error as error:
             if "field larger" in str(error):
                 raise ArenaError("tab.field_too_long", path=name, line=start, max=MAX_FIELD) from None
@@ -249,6 +276,11 @@ def _xlsx_text(value: object) -> str:
     return str(value).strip()
 
 
+def _has_cells(ws) -> bool:  # noqa: ANN001 -- an openpyxl read-only worksheet
+    """Anything on the sheet (read up to its first non-empty row)."""
+    return any(any(_xlsx_text(v) for v in raw) for raw in ws.iter_rows(values_only=True))
+
+
 def _read_xlsx(file: Path, name: str, sheet: str | None) -> Table:
     import zipfile
 
@@ -277,7 +309,8 @@ def _read_xlsx(file: Path, name: str, sheet: str | None) -> Table:
         # left empty and the list put on the next is read from there, not called an empty file.
         header: list[str] | None = None
         number = 0
-        for ws in [book[sheet]] if sheet is not None else book.worksheets:
+        sheets = [book[sheet]] if sheet is not None else book.worksheets
+        for index, ws in enumerate(sheets):
             values = ws.iter_rows(values_only=True)
             for number, raw in enumerate(values, start=1):
                 cells = [_xlsx_text(v) for v in raw]
@@ -285,6 +318,10 @@ def _read_xlsx(file: Path, name: str, sheet: str | None) -> Table:
                     header = cells
                     break
             if header is not None:
+                # a list on more than one sheet (a sheet a week): reading one, the rest would be left unsaid
+                more = [other.title for other in sheets[index + 1:] if _has_cells(other)]
+                if more:
+                    raise ArenaError("tab.several_sheets", path=name, sheets=", ".join([ws.title, *more]))
                 break
         if header is None:
             raise ArenaError("tab.empty", path=name)
@@ -406,6 +443,14 @@ def neutralise(text: str) -> str:
     if text and text[0] in "\t\r":
         return "'" + text
     return text
+
+
+def unguard(cell: str) -> str:
+    """A CSV cell as it was before `neutralise` (our export read back in: "'+46 70…" is "+46 70…", never a
+    phone number stored with an apostrophe); an apostrophe before anything else is the person's own."""
+    if cell.startswith("'") and (cell[1:2] in ("\t", "\r") or cell[1:].lstrip(" ").startswith(_TRIGGERS)):
+        return cell[1:].strip()
+    return cell
 
 
 def format_number(value: float | int, decimal_mark: str = ",") -> str:

@@ -116,3 +116,85 @@ def test_a_report_covers_the_period_asked_for_and_no_planned_hours_after_today(w
     # Mon 23 and Tue 24 (today) of week 48 planned (6 + 6 h), nothing of week 49 yet
     assert "v. 47 28 " in text and "v. 48 12 " in text and "v. 49 0 " in text
     assert TODAY == dt.date(2026, 11, 24)
+
+
+def test_a_blank_line_above_the_header_of_a_semicolon_file_is_skipped(world: World, tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture) -> None:
+    """The separator was guessed from the first line even when it was empty: `,`, then "wrong header"
+    naming every column the file has."""
+    file = tmp_path / "närvaro.csv"
+    file.write_text(f"\r\n;;\r\ndeltagar_id;aktivitet;datum;närvaro;timmar\r\n"
+                    f"{world.people[0]};Arbetsträning café;{DAY};delvis;2,5\r\n", encoding="utf-8-sig")
+    assert import_attendance(world, file) == 0, capsys.readouterr().err
+    assert rows(world, "SELECT status, hours FROM attendance") == [("partial", 2.5)]
+
+
+def test_utf8_and_windows_1252_mixed_in_one_file_are_refused_naming_the_line(world: World, tmp_path: Path,
+                                                                             capsys: pytest.CaptureFixture) -> None:
+    """A row pasted from a Windows-1252 file into a UTF-8 one: read as Windows-1252, "Åsa" was stored as
+    "Ã…sa" without a word. Refused whole, naming the first line that is not UTF-8; nothing is stored."""
+    file = tmp_path / "lista.csv"
+    file.write_bytes("deltagar_id;aktivitet;datum;närvaro;anteckning\r\n".encode()
+                     + f"{world.people[0]};Arbetsträning café;{DAY};närvarande;Åsa ringde\r\n".encode()
+                     + f"{world.people[1]};Arbetsträning café;{DAY};närvarande;Jörgen ringde\r\n".encode("cp1252"))
+    assert import_attendance(world, file) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("arena: Filen") and "rad 3" in err and "UTF-8 och Windows-1252" in err, err
+    assert len(err.strip().splitlines()) == 1
+    assert rows(world, "SELECT count(*) FROM attendance") == [(0,)]
+
+
+def test_a_workbook_with_lists_on_two_sheets_is_refused_naming_them(world: World, tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture) -> None:
+    """A sheet a week: only the first was read and the second left out with "0 avvisade"."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for n, title in enumerate(("Vecka 47", "Vecka 48")):
+        sheet = book.active if n == 0 else book.create_sheet(title)
+        sheet.title = title
+        sheet.append(["deltagar_id", "aktivitet", "datum", "närvaro"])
+        sheet.append([world.people[n], "Arbetsträning café", DAY.isoformat(), "närvarande"])
+    book.create_sheet("Anteckningar")  # an empty sheet is no list
+    file = tmp_path / "närvaro.xlsx"
+    book.save(file)
+    assert import_attendance(world, file) == 2
+    err = capsys.readouterr().err
+    assert "flera blad (Vecka 47, Vecka 48)" in err, err
+    assert rows(world, "SELECT count(*) FROM attendance") == [(0,)]
+
+
+def test_our_participants_export_imported_again_changes_nothing(world: World, tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture) -> None:
+    """The export puts an apostrophe before a cell starting with = + - @ (CSV injection); read back, it stored
+    "'+46 70…" as the phone number. Now the same export imported again changes nothing, and the formula
+    stays text."""
+    from store import cases
+
+    pid = world.people[0]
+    cases.update(world.db, "omar.farah", pid, phone="+46 70 123 45 67", address="=1+1", personnummer="198503141239")
+    out = tmp_path / "deltagare.csv"
+    assert cli.main(["export", "--what", "participants", "--db", str(world.path), "--user", "setup", "--pin-stdin",
+                     "--reason", "Kontroll", "--out", str(out)]) == 0, capsys.readouterr().err
+    header, *people = out.read_text(encoding="utf-8-sig").splitlines()
+    mine = [line for line in people if "'+46 70 123 45 67" in line]  # (the world's others have no number)
+    assert len(mine) == 1 and "'=1+1" in mine[0], mine
+    out.write_text("\r\n".join([header, *mine]) + "\r\n", encoding="utf-8-sig")
+    (seq,), = rows(world, "SELECT max(seq) FROM change_log")
+    capsys.readouterr()
+    assert cli.main(["import", "participants", str(out), "--db", str(world.path), "--user", "setup",
+                     "--pin-stdin"]) == 0, capsys.readouterr().err
+    assert capsys.readouterr().out.replace("\xa0", "").startswith("0 rader importerade, 1 oförändrad")
+    assert rows(world, "SELECT phone, address FROM participant WHERE id = ?", pid) == [("+46 70 123 45 67", "=1+1")]
+    assert rows(world, "SELECT count(*) FROM change_log WHERE seq > ? AND tbl = 'participant'", seq) == [(0,)]
+
+
+def test_a_jsonl_export_given_to_the_import_is_named_json_and_dialect_says_it_needs_csv(
+        world: World, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "närvaro.jsonl"
+    out.write_text('{"participant_id": "x", "date": "2026-11-23"}\n', encoding="utf-8")
+    assert import_attendance(world, out) == 2
+    assert "är JSON, inte en tabell" in capsys.readouterr().err
+    assert cli.main(["export", "--what", "attendance", "--format", "jsonl", "--dialect", "excel-sv", "--db",
+                     str(world.path), "--user", "setup", "--pin-stdin"]) == 2
+    assert "--dialect gäller bara --format csv" in capsys.readouterr().err

@@ -393,6 +393,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "act.end_before_start": ("Inskrivningen börjar {date} – slutdatumet kan inte ligga före.",
                              "The enrolment starts on {date} – it cannot end before that."),
     # import / export / cli
+    "cli.dialect_needs_csv": ("--dialect gäller bara --format csv (JSON lines har ingen dialekt): ta bort --dialect eller"
+                              " välj --format csv.",
+                              "--dialect applies only to --format csv (JSON lines have no dialect): drop --dialect or choose"
+                              " --format csv."),
     "cli.bad_usage": ("Fel användning: {detail}", "Bad usage: {detail}"),
     "cli.file_missing": ("Filen {path} finns inte eller kan inte läsas.", "The file {path} does not exist or cannot be read."),
     "cli.db_missing": ("Databasen {path} finns inte.", "The database {path} does not exist."),
@@ -525,6 +529,18 @@ CATALOG: dict[str, tuple[str, str]] = {
                    "The file {path} is neither a text (CSV) file nor an Excel file (.xlsx)."),
     "tab.encoding": ("Filen {path} har en teckenkodning som inte känns igen: spara den som CSV UTF-8.",
                      "The file {path} has a character encoding that is not recognised: save it as CSV UTF-8."),
+    "tab.mixed_encoding": ("Filen {path} blandar två teckenkodningar (UTF-8 och Windows-1252, rad {line} är den första som"
+                           " inte är UTF-8), så några namn skulle sparas fel: spara den som CSV UTF-8 och importera igen;"
+                           " inget importerades.",
+                           "The file {path} mixes two character encodings (UTF-8 and Windows-1252; line {line} is the first"
+                           " that is not UTF-8), so some names would be stored garbled: save it as CSV UTF-8 and import"
+                           " again; nothing was imported."),
+    "tab.several_sheets": ("Filen {path} har uppgifter på flera blad ({sheets}): spara varje blad som en egen fil (eller"
+                           " flytta raderna till ett blad) och importera dem en i taget; inget importerades.",
+                           "The file {path} has data on several sheets ({sheets}): save each sheet as a file of its own (or"
+                           " move the rows to one sheet) and import them one at a time; nothing was imported."),
+    "tab.json": ("Filen {path} är JSON, inte en tabell: importera en CSV- eller Excel-fil (.xlsx).",
+                 "The file {path} is JSON, not a table: import a CSV or Excel (.xlsx) file."),
     "tab.broken": ("Filen {path} kan inte tolkas som CSV på rad {line} ({detail}).",
                    "The file {path} cannot be parsed as CSV at line {line} ({detail})."),
     "tab.field_too_long": ("Filen {path}, rad {line}: ett fält är längre än {max} tecken (saknas ett citattecken?).",
@@ -539,8 +555,10 @@ CATALOG: dict[str, tuple[str, str]] = {
                          " eller byt namn på den som inte ska importeras; inget importerades.",
                          "The header row of {path} has the column {column} more than once (columns {positions}: {cells})."
                          " Remove or rename the one that should not be imported; nothing was imported."),
-    "tab.extra_cells": ("fler fält än rubrikraden har ({cells}) – ett decimaltal med komma i en kommaseparerad fil måste stå inom citattecken",
-                        "more fields than the header has ({cells}) – a decimal comma in a comma-separated file must be quoted"),
+    "tab.extra_cells": ("fler fält än rubrikraden har (det som blev över: {cells}) – ett decimaltal med komma i en"
+                        " kommaseparerad fil, eller ett semikolon i en semikolonseparerad, måste stå inom citattecken",
+                        "more fields than the header has (left over: {cells}) – a decimal comma in a comma-separated file,"
+                        " or a semicolon in a semicolon-separated one, must be quoted"),
     "tab.bad_dialect": ("Okänd CSV-dialekt ”{value}” (välj {known}).", "Unknown CSV dialect “{value}” (choose {known})."),
     "imp.no_number": ("varken personnummer eller reservnummer – ange ett av dem",
                       "neither an identity number nor a reserve number – give one of them"),

@@ -246,7 +246,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     dialect = tabular.dialect(args.dialect) if args.format == "csv" else None
     if args.dialect and args.format != "csv":
-        raise ArenaError("cli.bad_usage", detail="--dialect: --format csv")
+        raise ArenaError("cli.dialect_needs_csv")
     common.check_out(args)
     database = common.open_db(args)
     login = common.actor(args, database)
