@@ -367,7 +367,8 @@ def write_csv(report: Report, out: IO[str], dialect: tabular.Dialect | None = No
 # ------------------------------------------------------------------------------------------------ xlsx
 
 def _sheet_title(name: str, taken: set[str]) -> str:
-    base = re.sub(r"[\[\]:*?/\\]", " ", name).strip()[:28] or "-"
+    # Excel refuses a sheet name with [ ] : * ? / \ or one that begins or ends with an apostrophe ('t Hooft)
+    base = re.sub(r"[\[\]:*?/\\]", " ", name).strip().strip("'").strip()[:28] or "-"
     title, n = base, 2
     while title.casefold() in taken:
         title, n = f"{base[:25]} {n}", n + 1

@@ -275,3 +275,17 @@ def test_whole_programme_xlsx_says_period_made_by_notes_and_signature(world: Wor
         notes = [row for row in book[sheet].iter_rows(min_row=2, values_only=True)]
         assert [r for r in notes if r[2] == "2026-11-23" and r[4] == "kom inte, ringde inte"]
     set_language("sv")
+
+
+def test_a_sheet_named_for_a_person_never_begins_or_ends_with_an_apostrophe(world: World, tmp_path: Path) -> None:
+    """Excel refuses such a sheet name and offers to "repair" the file; 't Hooft is a surname."""
+    from openpyxl import load_workbook
+
+    from store import cases
+
+    cases.update(world.db, "setup", world.people[3], last_name="'t Hooft'")
+    built = report.build(world.db, "omar.farah", "2026-11", caseworker="omar.farah")
+    book = load_workbook(report.write_file(built, tmp_path / "r.xlsx", "xlsx"))
+    titles = [sheet.title for sheet in book.worksheets]
+    assert [title for title in titles if title.startswith("t Hooft")], titles
+    assert not [title for title in titles if title.startswith("'") or title.endswith("'")], titles

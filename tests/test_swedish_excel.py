@@ -198,3 +198,13 @@ def test_a_jsonl_export_given_to_the_import_is_named_json_and_dialect_says_it_ne
     assert cli.main(["export", "--what", "attendance", "--format", "jsonl", "--dialect", "excel-sv", "--db",
                      str(world.path), "--user", "setup", "--pin-stdin"]) == 2
     assert "--dialect gäller bara --format csv" in capsys.readouterr().err
+
+
+def test_out_dash_is_standard_output(world: World, tmp_path: Path, capsys: pytest.CaptureFixture,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--out -` wrote a file named "-" in the current directory."""
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["export", "--what", "activities", "--format", "jsonl", "--out", "-", "--db", str(world.path),
+                     "--user", "setup", "--pin-stdin"]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[0])["name"] == "Arbetsträning café"
+    assert not (tmp_path / "-").exists()

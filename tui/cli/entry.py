@@ -427,6 +427,8 @@ def main(argv: list[str] | None = None) -> int:
     _early_language(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "out", None) == "-":
+        args.out = None  # `--out -`: standard output, as the tools an IT administrator knows read it
     set_language(getattr(args, "lang", None) or os.environ.get("ARENA_LANG", "sv"))
     _log_beside_database(args)
     _say_migration()
