@@ -871,7 +871,7 @@ def person_weeks(db: Database, login: str, participant_id: str, weeks: int = 8,
 
 # --------------------------------------------------------------------------------------------- import
 
-IMPORT_COLUMNS = ("personnummer", "activity", "session", "date", "status", "hours", "reason", "note")
+IMPORT_COLUMNS = ("personnummer", "reserve_number", "activity", "session", "date", "status", "hours", "reason", "note")
 
 
 @dataclass
@@ -885,6 +885,7 @@ class ImportReport:
 
 IMPORT_SPEC: dict[str, tuple[str, ...]] = {
     "personnummer": ("samordningsnummer", "personal_number", "pnr"),
+    "reserve_number": ("reservnummer", "reserv_nr"),
     "participant_id": ("deltagar_id",),
     "activity": ("aktivitet",),
     "session": ("pass",),
@@ -906,9 +907,8 @@ def import_csv(db: Database, login: str, path: str | Path, *, all_or_nothing: bo
 
     with tabular.read(path) as table:
         cols = tabular.columns(table.header, IMPORT_SPEC, ("activity", "date", "status"), str(path))
-        if "personnummer" not in cols and "participant_id" not in cols:
+        if not {"personnummer", "reserve_number", "participant_id"} & set(cols):
             tabular.columns(table.header, IMPORT_SPEC, ("personnummer",), str(path))
-        id_col = "personnummer" if "personnummer" in cols else "participant_id"
         with db.read() as conn:
             known = activities.names_to_ids(conn)
         refused: list[tuple[int, Message]] = []
@@ -922,28 +922,46 @@ def import_csv(db: Database, login: str, path: str | Path, *, all_or_nothing: bo
                     continue
                 yield r.line, {key: r.get(name) for key, name in cols.items()}
 
-        def check(tx: Tx, row: dict) -> list:
-            # by number where the row has one, else by the id (an export of ours has both columns)
-            if id_col == "participant_id" or (not row.get("personnummer") and "participant_id" in cols):
-                pid = row.get("participant_id", "")
-                if not run(tx.conn, "SELECT 1 FROM participant WHERE id = ?", (pid,)).fetchone():
-                    raise ArenaError("att.unknown_person", value=pid[:40])
-            else:
-                number = identity.parse(row.get("personnummer", ""))
+        def person(tx: Tx, row: dict) -> str:
+            """By personnummer where the row has one, else by reserve number (someone without a personnummer),
+            else by the id (an export of ours has all three columns)."""
+            number, reserve = row.get("personnummer", "").strip(), row.get("reserve_number", "").strip()
+            if number or (not reserve and not {"participant_id", "reserve_number"} & set(cols)):
+                parsed = identity.parse(number)  # an empty cell is refused as a missing personnummer
                 found = tx.conn.exec_driver_sql("SELECT id FROM participant WHERE personnummer = ?",
-                                                (number.canonical,)).scalar()
+                                                (parsed.canonical,)).scalar()
                 if not found:
-                    raise ArenaError("att.unknown_person", value=number.formatted())
-                pid = found
+                    raise ArenaError("att.unknown_person", value=parsed.formatted())
+                return str(found)
+            if reserve:  # as the participants import matches one (store.referrals._match)
+                ids = tx.conn.exec_driver_sql("SELECT id FROM participant WHERE reserve_number = ?",
+                                              (reserve,)).scalars().all()
+                if len(ids) > 1:
+                    raise ArenaError("imp.reserve_shared", reserve=reserve[:40], count=len(ids))
+                if not ids:
+                    raise ArenaError("att.unknown_person", value=reserve[:40])
+                return str(ids[0])
+            if "participant_id" not in cols:
+                raise ArenaError("imp.no_number")
+            pid = row.get("participant_id", "")
+            if not run(tx.conn, "SELECT 1 FROM participant WHERE id = ?", (pid,)).fetchone():
+                raise ArenaError("att.unknown_person", value=pid[:40])
+            return pid
+
+        def check(tx: Tx, row: dict) -> list:
+            pid = person(tx, row)
             aid = activities.activity_id_in(known, row.get("activity", ""))
             day = validate.date(row.get("date", ""))
             # the session column may be left out (or empty) where the activity has one session that day
             session = row.get("session") or None
             sid = tx.once(("session named", aid, session, day),
                           lambda: activities.find_session(tx.conn, aid, session, day))
-            hours = tabular.decimal(row["hours"]) if row.get("hours") else None
-            status, hours, code, note, sid = _check_mark(tx, pid, aid, day, status_of(row.get("status", "")), hours,
+            given = tabular.decimal(row["hours"]) if row.get("hours", "").strip() else None
+            status, hours, code, note, sid = _check_mark(tx, pid, aid, day, status_of(row.get("status", "")), given,
                                                          row.get("reason") or None, one_line(row.get("note", "")), sid)
+            if given is not None and status != "partial" and abs(given - hours) > 1e-9:
+                # a legacy file's "present 1.5 h" would be stored as the planned hours (and paid for): said, not guessed
+                raise ArenaError("att.hours_not_status", given=given, status=Key(f"st.{status}"), hours=hours)
             return [pid, aid, sid, day.isoformat(), status, hours, code, note]
 
         def write(tx: Tx, staged: list) -> tuple[bool, list]:

@@ -50,10 +50,10 @@ QUERIES: dict[str, tuple[tuple[str, ...], str]] = {
                    " LEFT JOIN activity_session s ON s.id = e.session_id"
                    " ORDER BY e.participant_id, a.name, e.start_date, e.id"),
     "attendance": (
-        ("id", "participant_id", "personnummer", "activity", "session", "date", "status", "hours", "reason", "note",
-         "recorded_by", "recorded_at", "late", "cancelled"),
-        "SELECT t.id, t.participant_id, p.personnummer, a.name, s.name, t.date, t.status, t.hours, t.reason_code,"
-        " t.note, t.recorded_by, t.recorded_at, t.late, EXISTS (SELECT 1 FROM session_cancel c"
+        ("id", "participant_id", "personnummer", "reserve_number", "activity", "session", "date", "status", "hours",
+         "reason", "note", "recorded_by", "recorded_at", "late", "cancelled"),
+        "SELECT t.id, t.participant_id, p.personnummer, p.reserve_number, a.name, s.name, t.date, t.status, t.hours,"
+        " t.reason_code, t.note, t.recorded_by, t.recorded_at, t.late, EXISTS (SELECT 1 FROM session_cancel c"
         " WHERE c.session_id = t.session_id AND c.date = t.date) FROM attendance t JOIN participant p ON p.id = t.participant_id"
         " JOIN activity a ON a.id = t.activity_id JOIN activity_session s ON s.id = t.session_id"
         " ORDER BY t.date, a.name, s.start_time, s.name, t.participant_id"),

@@ -194,9 +194,9 @@ def test_export_headers_and_status_words_follow_the_language_and_read_back(
                     note="kom sent")
     attendance.mark(world.db, "lena.leder", world.people[1], world.activity_id, DAY, "excused", reason="LAKARE")
     marks = list(csv.reader(export(world, tmp_path, "attendance", "sv").decode("utf-8-sig").splitlines(), delimiter=";"))
-    assert marks[0][:10] == ["id", "deltagar-id", "personnummer", "aktivitet", "pass", "datum", "status", "timmar",
-                             "orsak", "anteckning"], marks[0]
-    assert sorted(r[6] for r in marks[1:]) == ["delvis", "giltig frånvaro"]
+    assert marks[0][:11] == ["id", "deltagar-id", "personnummer", "reservnummer", "aktivitet", "pass", "datum",
+                             "status", "timmar", "orsak", "anteckning"], marks[0]
+    assert sorted(r[7] for r in marks[1:]) == ["delvis", "giltig frånvaro"]
     capsys.readouterr()
     assert import_attendance(world, tmp_path / "attendance-sv.csv") == 0, capsys.readouterr().err
     assert "0 rader importerade, 2 oförändrade, 0 avvisade" in capsys.readouterr().out

@@ -108,6 +108,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "att.bad_status": ("Okänd status ”{value}” (välj närvarande, delvis, sjuk, vab, giltig eller ogiltig).",
                        "Unknown status “{value}” (choose present, partial, sick, vab, excused or unexcused)."),
     "att.bad_hours": ("Timmar måste vara 0,5–{max} i steg om 0,5.", "Hours must be 0.5–{max} in steps of 0.5."),
+    "att.hours_not_status": ("Timmarna {given} stämmer inte med status ”{status}”, som ger {hours}"
+                             " {hours|timme|timmar} – skriv delvis för färre timmar eller lämna timmarna tomma.",
+                             "The hours {given} do not match the status “{status}”, which records {hours}"
+                             " {hours|hour|hours} – use partial for fewer hours or leave the hours empty."),
     "att.bad_reason": ("Frånvarokoden ”{value}” hör inte till status ”{status}”; giltiga koder: {known}.",
                        "The absence code “{value}” does not belong to the status “{status}”; valid codes: {known}."),
     "att.unknown_person": ("Ingen deltagare med {value}.", "No participant with {value}."),
