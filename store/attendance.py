@@ -932,6 +932,10 @@ def import_csv(db: Database, login: str, path: str | Path, *, all_or_nothing: bo
                                                 (parsed.canonical,)).scalar()
                 if not found:
                     raise ArenaError("att.unknown_person", value=parsed.formatted())
+                if reserve and any(other != found for other in tx.conn.exec_driver_sql(
+                        "SELECT id FROM participant WHERE reserve_number = ?", (reserve,)).scalars()):
+                    # the two numbers are two people's (as the participants import refuses such a row)
+                    raise ArenaError("imp.two_people", number=parsed.formatted(), reserve=reserve[:40])
                 return str(found)
             if reserve:  # as the participants import matches one (store.referrals._match)
                 ids = tx.conn.exec_driver_sql("SELECT id FROM participant WHERE reserve_number = ?",

@@ -143,3 +143,17 @@ def test_hours_beside_a_status_other_than_partial_must_be_what_it_records(
     assert "abc" in refused[4], refused
     assert marks(world) == {p[5]: ("present", 6.0), p[6]: ("present", 6.0), p[7]: ("sick", 0.0),
                             p[8]: ("present", 6.0), p[9]: ("partial", 1.5), p[10]: ("present", 4.0)}
+
+
+def test_a_personnummer_and_a_reserve_number_of_two_people_are_refused_naming_both(world: World,
+                                                                                   tmp_path: Path) -> None:
+    """Matched by the personnummer alone, the row went to one person though its reserve number is another's
+    (the participants import refuses such a row)."""
+    reserve_person(world)
+    cases.update(world.db, "setup", world.people[0], personnummer="19121212-1212")
+    file = write(tmp_path / "närvaro.csv", "personnummer;reservnummer;aktivitet;datum;status",
+                 f"19121212-1212;RES-9002;{CAFE};{DAY};sjuk")
+    done = import_attendance(world, file)
+    assert done.returncode == 2
+    assert done.stderr.startswith("rad 2:") and "19121212+1212" in done.stderr and "RES-9002" in done.stderr, done.stderr
+    assert marks(world) == {}
