@@ -9,7 +9,7 @@ from textual.widgets import Input, Select, TabbedContent
 from store import dbfile
 from tui.app import ArenaApp
 
-from .conftest import TODAY, World
+from .conftest import TODAY, World, rows
 from .test_tui import count, make_app, open_board, settle
 from .waiting import eventually
 
@@ -49,6 +49,11 @@ async def paste(pilot, app: ArenaApp, text: str) -> None:  # noqa: ANN001
                      f"{text!r} in the focused field")
 
 
+# the marks by the person's surname, with the columns asked for
+BY_NAME = ("SELECT p.last_name, {} FROM attendance a JOIN participant p ON p.id = a.participant_id"
+           " ORDER BY p.last_name")
+
+
 def marks(world: World) -> list[tuple]:
     con = dbfile.connect(world.path)
     try:
@@ -76,13 +81,8 @@ async def test_code_choice_and_note_typed_ahead_land_in_their_dialogs(world: Wor
         await settle(pilot, app)
         await type_fast(pilot, app, "f3", "enter", "g", "down", "enter", "up", "m", *"sen", "enter",
                         "m", "x", "escape", "g", "escape", "down", "n")
-        con = dbfile.connect(world.path)
-        try:
-            rows = con.execute("SELECT p.last_name, a.status, a.reason_code, a.note FROM attendance a JOIN participant"
-                               " p ON p.id = a.participant_id ORDER BY p.last_name").fetchall()
-        finally:
-            con.close()
-        assert rows == [("Andersson", "excused", "MYNDIGHET", "sen"), ("Berg", "present", None, "")]
+        assert rows(world, BY_NAME.format("a.status, a.reason_code, a.note")) == [
+            ("Andersson", "excused", "MYNDIGHET", "sen"), ("Berg", "present", None, "")]
 
 
 async def test_a_note_typed_right_after_a_new_mark_is_for_the_new_mark(world: World) -> None:
@@ -93,13 +93,7 @@ async def test_a_note_typed_right_after_a_new_mark_is_for_the_new_mark(world: Wo
         await settle(pilot, app)
         await type_fast(pilot, app, "f3", "enter", "n")
         await type_fast(pilot, app, "up", "s", "up", "m", *"sen", "enter")
-        con = dbfile.connect(world.path)
-        try:
-            rows = con.execute("SELECT p.last_name, a.status, a.note FROM attendance a JOIN participant p"
-                               " ON p.id = a.participant_id ORDER BY p.last_name").fetchall()
-        finally:
-            con.close()
-        assert rows == [("Andersson", "sick", "sen")]
+        assert rows(world, BY_NAME.format("a.status, a.note")) == [("Andersson", "sick", "sen")]
 
 
 async def test_undo_of_a_code_typed_right_after_a_new_mark_puts_back_the_new_mark(world: World) -> None:
@@ -111,19 +105,14 @@ async def test_undo_of_a_code_typed_right_after_a_new_mark_puts_back_the_new_mar
         await type_fast(pilot, app, "f3", "enter", "n")
         await type_fast(pilot, app, "up", "s", "up", "g", "enter")
 
-        def andersson() -> tuple:
-            con = dbfile.connect(world.path)
-            try:
-                return con.execute("SELECT a.status FROM attendance a JOIN participant p ON p.id = a.participant_id"
-                                   " WHERE p.last_name = 'Andersson'").fetchone()
-            finally:
-                con.close()
+        def andersson() -> list[tuple]:
+            return rows(world, BY_NAME.format("a.status"))
 
-        assert andersson() == ("excused",)
+        assert andersson() == [("Andersson", "excused")]
         await type_fast(pilot, app, "ctrl+z")
-        assert andersson() == ("sick",)
+        assert andersson() == [("Andersson", "sick")]
         await type_fast(pilot, app, "ctrl+z")
-        assert andersson() == ("present",)
+        assert andersson() == [("Andersson", "present")]
 
 
 async def test_a_mark_typed_right_after_all_present_stays_shown_as_saved(world: World) -> None:
@@ -157,13 +146,8 @@ async def test_f4_achieved_with_no_next_stage_typed_ahead(world: World) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         pid = await open_board(pilot, app)
         await type_fast(pilot, app, "a", "enter", "end", "enter")
-        con = dbfile.connect(world.path)
-        try:
-            rows = con.execute("SELECT stage_code, status FROM milestone WHERE participant_id = ? ORDER BY rowid",
-                               (pid,)).fetchall()
-        finally:
-            con.close()
-        assert rows == [("anvisning", "achieved")]
+        assert rows(world, "SELECT stage_code, status FROM milestone WHERE participant_id = ? ORDER BY rowid",
+                    pid) == [("anvisning", "achieved")]
 
 
 async def test_day_change_moves_the_roll_call_with_it(world: World) -> None:

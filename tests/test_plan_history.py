@@ -108,13 +108,17 @@ def test_a_second_workstation_gets_the_history_by_sync_and_gallring_removes_it_e
     key = sync.new_key(tmp_path / "arena.key")
     b_path = tmp_path / "b.db"
     db.open(b_path).dispose()
-    for path in (a.path, b_path):
-        database, share = db.open(path), hub.share()
-        try:
-            sync.sync(database, share, sync.load_key(key))
-        finally:
-            share.close()
-            database.dispose()
+
+    def sync_both() -> None:  # a, then b, each through the hub
+        for path in (a.path, b_path):
+            database, share = db.open(path), hub.share()
+            try:
+                sync.sync(database, share, sync.load_key(key))
+            finally:
+                share.close()
+                database.dispose()
+
+    sync_both()
     b = db.open(b_path)
     try:
         made = dt.date(2020, 3, 10)
@@ -129,13 +133,7 @@ def test_a_second_workstation_gets_the_history_by_sync_and_gallring_removes_it_e
     assert con.execute("SELECT count(*) FROM plan_period").fetchone() == (0,)
     assert '"plan_period": 1' in con.execute("SELECT counts FROM gallring_log").fetchone()[0]
     con.close()
-    for path in (a.path, b_path):
-        database, share = db.open(path), hub.share()
-        try:
-            sync.sync(database, share, sync.load_key(key))
-        finally:
-            share.close()
-            database.dispose()
+    sync_both()
     con = dbfile.connect(b_path)
     assert con.execute("SELECT count(*) FROM plan_period").fetchone() == (0,)
     assert con.execute("SELECT count(*) FROM participant WHERE id = ?", (pid,)).fetchone() == (0,)
