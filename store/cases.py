@@ -150,6 +150,14 @@ def clean(p: NewParticipant) -> dict:
     return _clean(p)
 
 
+def check_referral_date(value: str, before: str | None = None) -> None:
+    """A referral date set or changed (`before`: the one stored) is never ahead of today: a referral is a
+    decision made (a typed 2027 for 2026 would have the person referred, and the referral milestone
+    achieved, a year ahead). One stored before this rule is left as it is when something else is edited."""
+    if value != before and dt.date.fromisoformat(value) > clock.today():
+        raise ArenaError("reg.referral_future", date=value)
+
+
 def _clean(p: NewParticipant) -> dict:
     values: dict = {
         "first_name": validate.text(p.first_name, "first_name", max_len=80, required=True),
@@ -219,6 +227,7 @@ def probable_duplicates(db: Database, login: str, p: NewParticipant) -> list[Dup
 def register(db: Database, login: str, p: NewParticipant, *, duplicate_override: bool = False) -> str:
     """Create a participant (and the 'anvisning' milestone); return the internal id."""
     values = _clean(p)
+    check_referral_date(values["referral_date"])
     with db.write(login) as tx:
         access.require(tx.conn, login, access.CASE_WRITE)
         pid = register_in(tx, values)
@@ -269,6 +278,7 @@ def update(db: Database, login: str, participant_id: str, **fields: Any) -> dict
         phone=fields.get("phone", current.phone), site=fields.get("site", current.site),
         reserve_number=fields.get("reserve_number", current.reserve_number or ""))
     values = _clean(merged)
+    check_referral_date(values["referral_date"], current.referral_date)
     with db.write(login) as tx:
         access.require(tx.conn, login, access.CASE_WRITE)
         if values["personnummer"] and values["personnummer"] != current.personnummer:

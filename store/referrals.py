@@ -118,6 +118,8 @@ def import_file(db: Database, login: str, path: str | Path, *, all_or_nothing: b
         found = _match(tx, values["personnummer"], values["reserve_number"])
         if found is not None and acting.role != "admin":  # an update is a write to that case
             access.require_case(tx.conn, login, found, access.CASE_WRITE)
+        cases.check_referral_date(values["referral_date"], None if found is None else tx.conn.exec_driver_sql(
+            "SELECT referral_date FROM participant WHERE id = ?", (found,)).scalar())
         enrolment_of(tx, row, values)
         return row
 

@@ -180,6 +180,8 @@ def build(db: Database, login: str, month: str | None = None, *, start: object =
             row = conn.exec_driver_sql("SELECT id, protected, last_name, first_name FROM participant WHERE id = ?",
                                        (pid,)).first() if pid else None
         if row is None:
+            if re.fullmatch(r"[\d\s+-]{10,15}", str(participant).strip()):
+                identity.parse(str(participant))  # a mistyped number says what is wrong with it (its check digit)
             raise ArenaError("att.unknown_person", value=str(participant)[:40])
         found = _Found(row.id, bool(row.protected), row.last_name, row.first_name)
         where, params = " AND p.id = ?", [found.id]

@@ -33,9 +33,12 @@ def date(value: object) -> dt.date:
         return value
     raw = "" if value is None else str(value).strip()
     try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+        # a date, or a date and a time of day as Excel shows a date cell that carries one ("2026-11-13 08:30")
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?", raw):
             raise ValueError
-        return dt.date.fromisoformat(raw)
+        if len(raw) > 10:
+            dt.time.fromisoformat(raw[11:])  # a real time of day, not 25:99
+        return dt.date.fromisoformat(raw[:10])
     except ValueError:
         raise ArenaError("err.bad_date", value=raw[:40]) from None
 

@@ -208,3 +208,34 @@ def test_out_dash_is_standard_output(world: World, tmp_path: Path, capsys: pytes
                      "--user", "setup", "--pin-stdin"]) == 0
     assert json.loads(capsys.readouterr().out.splitlines()[0])["name"] == "Arbetsträning café"
     assert not (tmp_path / "-").exists()
+
+
+def test_a_referral_date_ahead_of_today_is_refused_by_line(world: World, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture) -> None:
+    """2027 typed for 2026: accepted, the person was "referred" a year ahead (and their referral milestone
+    achieved then)."""
+    file = tmp_path / "anvisningar.csv"
+    file.write_text("personnummer;förnamn;efternamn;kön;anvisningsdatum\r\n"
+                    "198503141239;Åsa;Öberg;K;2027-11-02\r\n", encoding="utf-8-sig")
+    assert cli.main(["import", "participants", str(file), "--db", str(world.path), "--user", "setup",
+                     "--pin-stdin"]) == 2
+    assert "rad 2: Anvisningsdatumet 2027-11-02 har inte kommit än" in capsys.readouterr().err
+    assert rows(world, "SELECT count(*) FROM participant WHERE personnummer = '198503141239'") == [(0,)]
+
+
+def test_an_excel_date_cell_with_a_time_of_day_is_its_date_and_a_mistyped_number_says_why(
+        world: World, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """A date cell from another system carries 08:30: it was refused as "not a date". A report asked for a
+    personnummer with a wrong check digit said "no participant" instead of what is wrong with it."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["deltagar_id", "aktivitet", "datum", "närvaro"])
+    book.active.append([world.people[0], "Arbetsträning café", dt.datetime(2026, 11, 23, 8, 30), "närvarande"])
+    file = tmp_path / "närvaro.xlsx"
+    book.save(file)
+    assert import_attendance(world, file) == 0, capsys.readouterr().err
+    assert rows(world, "SELECT date FROM attendance") == [("2026-11-23",)]
+    assert cli.main(["report", "narvaro", "--month", "2026-11", "--participant", "198002105249", "--db",
+                     str(world.path), "--user", "setup", "--pin-stdin", "--reason", "Kontroll"]) == 2
+    assert "kontrollsiffra" in capsys.readouterr().err

@@ -590,6 +590,8 @@ CATALOG: dict[str, tuple[str, str]] = {
                  " … --capacity) eller skriv in personen med en anledning (arena enrol … --reason, eller på ärendekortet)",
                  "{session} is full ({n} of {capacity} {capacity|place|places}) – give the session more places (arena activities"
                  " edit … --capacity) or enrol the person with a reason (arena enrol … --reason, or on the case card)"),
+    "reg.referral_future": ("Anvisningsdatumet {date} har inte kommit än – ange dagen anvisningen gjordes.",
+                            "The referral date {date} has not come yet – give the day the referral was made."),
     "imp.same_mark_twice": ("samma närvaro (person, pass och dag) står också på {count|rad|raderna} {lines} med andra värden –"
                             " ingen av dem importerades; låt den stå en gång i filen och importera den igen",
                             "the same mark (person, session and day) is also on {count|row|rows} {lines} with other values –"
