@@ -965,7 +965,10 @@ def import_csv(db: Database, login: str, path: str | Path, *, all_or_nothing: bo
                                                          row.get("reason") or None, one_line(row.get("note", "")), sid)
             if given is not None and status != "partial" and abs(given - hours) > 1e-9:
                 # a legacy file's "present 1.5 h" would be stored as the planned hours (and paid for): said, not guessed
-                raise ArenaError("att.hours_not_status", given=given, status=Key(f"st.{status}"), hours=hours)
+                # said the way the hours differ: an absence's 0, or more or fewer than present's planned hours
+                key = ("att.hours_absence" if status != "present" else
+                       "att.hours_over_status" if given > hours else "att.hours_not_status")
+                raise ArenaError(key, given=given, status=Key(f"st.{status}"), hours=hours)
             return [pid, aid, sid, day.isoformat(), status, hours, code, note]
 
         def write(tx: Tx, staged: list) -> tuple[bool, list]:

@@ -75,7 +75,8 @@ WHAT = tuple(QUERIES)
 # A column's stored word -> the catalog key of the word people read (CSV only; JSONL keeps the data), with
 # the words it can hold (None: the ones the table holds, an audit event's action).
 _STATUS_WORDS: dict[str, tuple[tuple[str, str, tuple[str, ...] | None], ...]] = {
-    "participants": (("p.status", "status.{}", ONE_OF["participant"]["status"]),),
+    "participants": (("p.status", "status.{}", ONE_OF["participant"]["status"]),
+                     ("p.gender", "gender.{}", ONE_OF["participant"]["gender"])),
     "attendance": (("t.status", "st.{}", ONE_OF["attendance"]["status"]),),
     "milestones": (("m.status", "ms.status.{}", ONE_OF["milestone"]["status"]),),
     "caseworkers": (("role", "role.{}", ONE_OF["caseworker"]["role"]),),
@@ -109,15 +110,29 @@ def _status_in_words(db: Database, what: str, sql: str) -> str:
                 known = tuple(v for (v,) in conn.exec_driver_sql(
                     f"SELECT DISTINCT {column.split('.')[-1]} FROM audit_event").fetchall())
         words = [(v, t(key.format(v))) for v in known]
-        case = "CASE " + column + "".join(f" WHEN {literal(v)} THEN {literal(w.lower())}" for v, w in words
-                                          if w != key.format(v))
+        # a letter stays a capital (gender K/M/X, F in English): `arena import` reads it back either way
+        case = "CASE " + column + "".join(f" WHEN {literal(v)} THEN {literal(w if len(w) == 1 else w.lower())}"
+                                          for v, w in words if w != key.format(v))
         if " WHEN " in case:
             sql = sql.replace(f" {column},", f" {case} ELSE {column} END,", 1)
+    if what == "audit":  # a fixed detail the store wrote (in English) in the reader's words; typed text as it is
+        details = [(v, w) for v, w in _known_details() if w != v]
+        if details:
+            case = "CASE e.detail" + "".join(f" WHEN {literal(v)} THEN {literal(w)}" for v, w in details)
+            sql = sql.replace(" e.detail FROM", f" {case} ELSE e.detail END FROM", 1)
     if what == "participants":  # the outcome's label in the reader's language (the code is Swedish)
         label = "label_en" if language() == "en" else "label_sv"
         sql = sql.replace(" p.exit_outcome FROM", f" coalesce((SELECT o.{label} FROM exit_outcome o"
                                                    " WHERE o.code = p.exit_outcome), p.exit_outcome) FROM", 1)
     return sql
+
+
+def _known_details() -> list[tuple[str, str]]:
+    """The access log's fixed details (as `audit.record` stores them) and their words in the reader's language."""
+    said = [("outside caseload", t("rv.outside_short")),
+            ("probable duplicate shown and overridden", t("audit.detail.duplicate"))]
+    return said + [(f"{what} {fmt}", t("audit.detail.export", what=t(f"exp.what.{what}"), fmt=fmt))
+                   for what in QUERIES for fmt in ("csv", "jsonl")]
 
 
 PERSONAL = ("participants", "enrolments", "attendance", "milestones", "notes")
@@ -157,6 +172,8 @@ def write(db: Database, login: str, what: str, fmt: str, out: IO[str],
     from store import validate
 
     reason = validate.text(reason, "reason", max_len=300)
+    if reason:  # a few words or a listed reason, as the TUI's reason dialog asks: never "x" in the access log
+        reason = access.check_reason(reason)
     with db.read() as conn:
         access.require(conn, login, access.ADMIN)
     personal = what in PERSONAL

@@ -166,8 +166,12 @@ def build(db: Database, login: str, month: str | None = None, *, start: object =
     """The report for one participant, a caseworker's caseload, an activity's participants, a list of ids
     or (none of these) everyone. `stream=True` gives people as a one-pass generator (whole programme)."""
     first, last = period_of(month, start, end)
+    if sum(x is not None and x != "" for x in (participant, caseworker, activity, participant_ids)) > 1:
+        raise ArenaError("rep.one_selection")  # one would be silently left out: say so instead
     made = today or clock.today()
     reason = validate.text(reason, "reason", max_len=300)
+    if reason:  # a few words or a listed reason, as the TUI's reason dialog asks: never "x" in the access log
+        reason = access.check_reason(reason)
     with db.read() as conn:
         user = access.require(conn, login, access.REPORT)
     where, params, scope = "", [], t("rep.scope_all")

@@ -88,7 +88,7 @@ def test_cancelling_keeps_the_marks_and_uncancelling_brings_them_back(world: Wor
     assert attendance.marks_in_session(world.db, "omar.farah", world.activity_id, TODAY) == 2
 
     def counted() -> tuple[float, int, float]:
-        rep = report.build(world.db, "omar.farah", "2026-11", reason="Månadsuppföljning")
+        rep = report.build(world.db, "omar.farah", "2026-11", reason="Månadsuppföljning av gruppen")
         hours = sum(p.total.attended for p in rep.people)
         unexcused = sum(p.total.unexcused for p in rep.people)
         return hours, unexcused, overview.figures(world.db, "setup", today=TODAY + dt.timedelta(days=7)).weekly_rate[-1][2]

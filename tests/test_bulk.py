@@ -106,9 +106,9 @@ def test_a_mark_is_saved_within_a_second_while_a_big_import_runs(world: World, t
             attendance.mark(marker, "lena.leder", extra, world.activity_id, TODAY, "sick")
             marker.dispose()
             for args in (["find", "Andersson", "--user", "omar.farah"],
-                         ["export", "--what", "participants", "--user", "setup", "--reason", "Uppföljning"],
+                         ["export", "--what", "participants", "--user", "setup", "--reason", "Uppföljning av programmet"],
                          ["report", "narvaro", "--month", "2026-11", "--format", "csv", "--user", "setup",
-                          "--reason", "Uppföljning", "--out", str(tmp_path / "rapport.csv")]):
+                          "--reason", "Uppföljning av programmet", "--out", str(tmp_path / "rapport.csv")]):
                 done = arena(*args, "--db", str(world.path), "--pin-stdin", stdin=f"{PIN}\n")
                 assert done.returncode == 0 and "upptagen" not in done.stderr, (args[0], done.stderr)
             commands_done = count(world.path, "SELECT max(seq) FROM change_log")

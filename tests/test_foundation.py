@@ -121,7 +121,7 @@ def test_demo_is_deterministic(tmp_path: Path) -> None:
         path = tmp_path / name
         demo.build(str(path), 120, 3, 10, today=TODAY)
         for what in ("participants", "attendance", "milestones"):
-            result = run_cli("export", "--db", str(path), "--what", what, "--format", "csv", "--reason", "test")
+            result = run_cli("export", "--db", str(path), "--what", what, "--format", "csv", "--reason", "kontroll av exporten")
             assert result.returncode == 0, result.stderr
             outputs.append((name, what, result.stdout))
     first = {w: out for n, w, out in outputs if n == "a.db"}
@@ -309,7 +309,7 @@ def test_demo_histories_leaders_and_dates_are_plausible(demo_db: Path) -> None:
 
 def test_export_is_stable_and_excel_friendly(demo_db: Path, tmp_path: Path) -> None:
     out = tmp_path / "p.csv"
-    result = run_cli("export", "--db", str(demo_db), "--what", "participants", "--out", str(out), "--reason", "test")
+    result = run_cli("export", "--db", str(demo_db), "--what", "participants", "--out", str(out), "--reason", "kontroll av exporten")
     assert result.returncode == 0, result.stderr
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads UTF-8
@@ -317,15 +317,15 @@ def test_export_is_stable_and_excel_friendly(demo_db: Path, tmp_path: Path) -> N
     assert lines[0].startswith("id;personnummer")  # Swedish Excel: semicolons
     numbers = [line.split(";")[1] for line in lines[1:] if line.split(";")[1]]
     assert numbers and all(len(n) == 12 and n.isdigit() for n in numbers)
-    again = run_cli("export", "--db", str(demo_db), "--what", "participants", "--reason", "test")
+    again = run_cli("export", "--db", str(demo_db), "--what", "participants", "--reason", "kontroll av exporten")
     assert again.stdout.splitlines()[1:] == lines[1:]
 
 
 def test_export_writes_an_audit_event(demo_db: Path) -> None:
-    run_cli("export", "--db", str(demo_db), "--what", "notes", "--format", "jsonl", "--reason", "test")
+    run_cli("export", "--db", str(demo_db), "--what", "notes", "--format", "jsonl", "--reason", "kontroll av exporten")
     con = dbfile.connect(demo_db)
     assert con.execute("SELECT reason, detail FROM audit_event WHERE action = 'export' ORDER BY detail").fetchall() == [
-        ("test", "notes jsonl"), ("test", "outside caseload")]  # an export is an outside read, with its reason
+        ("kontroll av exporten", "notes jsonl"), ("kontroll av exporten", "outside caseload")]  # an export is an outside read, with its reason
 
 
 @pytest.mark.parametrize("args,needle", [

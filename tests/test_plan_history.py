@@ -124,7 +124,7 @@ def test_a_second_workstation_gets_the_history_by_sync_and_gallring_removes_it_e
         made = dt.date(2020, 3, 10)
         # Monday 2 and Tuesday 3 March: 6 each (before the change); Monday 9, Tuesday 10: 2 each
         assert [line.planned for line in report.build(b, "setup", "2020-03", participant=pid, today=made,
-                                                      reason="test").people[0].weeks][:2] == [6 * 5, 2 * 2]
+                                                      reason="test av planen").people[0].weeks][:2] == [6 * 5, 2 * 2]
     finally:
         b.dispose()
     monkeypatch.setenv("ARENA_TODAY", TODAY.isoformat())

@@ -55,7 +55,7 @@ def test_a_named_user_without_the_pin_exports_nothing(demo_db: Path) -> None:
     assert wrong.returncode == 2 and wrong.stdout == "" and "Fel PIN-kod" in wrong.stderr
     assert audit_count(demo_db, "export") == 0 and audit_count(demo_db, "unlock_failed") == 1
     # the demo: any OS login may act as any demo user with the documented demo PIN
-    ok = arena("export", "--what", "participants", "--reason", "Demo", "--db", str(demo_db), "--pin-stdin",
+    ok = arena("export", "--what", "participants", "--reason", "Demo av exporten", "--db", str(demo_db), "--pin-stdin",
                user="anna.lind", stdin=f"{DEMO_PIN}\n")
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.count("\n") > 100 and audit_count(demo_db, "export") == 2  # the export, read as outside
@@ -166,12 +166,12 @@ def test_out_keeps_an_existing_file_unless_forced_and_a_failure_deletes_nothing(
     assert refused.returncode == 2 and "administrera" in refused.stderr
     assert kept.read_text(encoding="utf-8") == "mitt eget arbete\n"
     assert sorted(p.name for p in folder.iterdir()) == ["viktig.csv"]  # no temporary file left either
-    forced = arena("export", "--what", "participants", "--reason", "Uppföljning", "--db", str(world.path), "--out", str(kept), "--force",
+    forced = arena("export", "--what", "participants", "--reason", "Uppföljning av programmet", "--db", str(world.path), "--out", str(kept), "--force",
                    "--pin-stdin", os_login="setup", stdin=f"{PIN}\n")
     assert forced.returncode == 0, forced.stderr
     assert "personnummer" in kept.read_text(encoding="utf-8-sig")
     new = folder / "rapport.xlsx"
-    made = arena("report", "narvaro", "--month", "2026-11", "--reason", "Månadsrapport", "--format", "xlsx",
+    made = arena("report", "narvaro", "--month", "2026-11", "--reason", "Månadsrapport till soc", "--format", "xlsx",
                  "--db", str(world.path),
                  "--out", str(new), "--pin-stdin", os_login="setup", stdin=f"{PIN}\n")
     assert made.returncode == 0, made.stderr
@@ -215,12 +215,12 @@ def test_an_export_of_personal_data_needs_a_reason_and_is_logged_as_outside(worl
     refused = arena("export", "--what", "participants", "--db", str(world.path), "--pin-stdin",
                     os_login="setup", stdin=f"{PIN}\n")
     assert refused.returncode == 2 and refused.stdout == "" and "--reason" in refused.stderr
-    done = arena("export", "--what", "participants", "--reason", "Årsuppföljning", "--db", str(world.path),
+    done = arena("export", "--what", "participants", "--reason", "Årsuppföljning av programmet", "--db", str(world.path),
                  "--pin-stdin", os_login="setup", stdin=f"{PIN}\n")
     assert done.returncode == 0
     assert dbfile.connect(world.path).execute(
         "SELECT reason FROM audit_event WHERE action = 'export' AND detail = 'outside caseload'").fetchall() == [
-        ("Årsuppföljning",)]
+        ("Årsuppföljning av programmet",)]
 
 
 def test_out_never_replaces_the_key_or_the_log(world: World) -> None:
@@ -233,7 +233,7 @@ def test_out_never_replaces_the_key_or_the_log(world: World) -> None:
     log.write_text("logg\n", encoding="utf-8")
     kept = {key: key.read_bytes(), log: log.read_bytes()}
     for target in (key, log):
-        result = arena("report", "narvaro", "--month", "2026-11", "--reason", "Månadsrapport", "--format", "csv",
+        result = arena("report", "narvaro", "--month", "2026-11", "--reason", "Månadsrapport till soc", "--format", "csv",
                        "--db", str(world.path), "--out", str(target), "--force", "--pin-stdin", os_login="setup",
                        stdin=f"{PIN}\n")
         assert result.returncode == 2 and "Arenas egna filer" in result.stderr, (target, result.stderr)

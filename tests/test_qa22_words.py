@@ -320,7 +320,7 @@ def test_a_pdf_for_more_people_than_it_can_hold_is_refused_in_one_line(
     out = tmp_path / "rapport.pdf"
     capsys.readouterr()
     assert cli.main(["report", "narvaro", "--month", "2026-11", "--format", "pdf", "--user", "setup", "--reason",
-                     "Uppföljning", "--db", str(world.path), "--pin-stdin", "--out", str(out)]) == 2
+                     "Uppföljning av programmet", "--db", str(world.path), "--pin-stdin", "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "25 deltagare är för många för en PDF (högst 2): välj XLSX eller CSV." in err, err
     assert not out.exists() and not list(tmp_path.glob("*.pdf*"))

@@ -26,11 +26,11 @@ def run(*args: str) -> str:
 
 
 def test_report_totals_rebuild_from_the_exported_rows(demo_db: Path) -> None:
-    out = run("report", "narvaro", "--db", str(demo_db), "--month", "2026-11", "--reason", "Månadsrapport")
+    out = run("report", "narvaro", "--db", str(demo_db), "--month", "2026-11", "--reason", "Månadsrapport till soc")
     lines = list(csv.DictReader(io.StringIO(out.lstrip("\ufeff")), delimiter=";"))  # Swedish Excel dialect
-    exported = list(csv.DictReader(io.StringIO(run("export", "--db", str(demo_db), "--what", "attendance", "--dialect", "rfc4180", "--reason", "test", "--lang", "en")
+    exported = list(csv.DictReader(io.StringIO(run("export", "--db", str(demo_db), "--what", "attendance", "--dialect", "rfc4180", "--reason", "kontroll av exporten", "--lang", "en")
                                                .lstrip("\ufeff"))))
-    participants = list(csv.DictReader(io.StringIO(run("export", "--db", str(demo_db), "--what", "participants", "--dialect", "rfc4180", "--reason", "test", "--lang", "en")
+    participants = list(csv.DictReader(io.StringIO(run("export", "--db", str(demo_db), "--what", "participants", "--dialect", "rfc4180", "--reason", "kontroll av exporten", "--lang", "en")
                                                    .lstrip("\ufeff"))))
     number_of = {p["id"]: p["personnummer"] or p["reserve number"] for p in participants}
     attended: dict[str, float] = defaultdict(float)
@@ -100,7 +100,7 @@ def test_a_report_of_people_outside_the_caseload_chains_one_event_each(world: Wo
     cases.open_case(world.db, "omar.farah", world.people[0], reason="Vikarierar för Karin")  # an event before
     with world.db.read() as conn:
         before = conn.exec_driver_sql("SELECT max(seq) FROM audit_event WHERE ws = ?", (world.db.workstation_id,)).scalar()
-    built = report.build(world.db, "karin.ek", "2026-11", reason="Månadsrapport")
+    built = report.build(world.db, "karin.ek", "2026-11", reason="Månadsrapport till soc")
     with world.db.read() as conn:
         outside = conn.exec_driver_sql("SELECT participant_id, seq FROM audit_event WHERE action = 'report'"
                                        " AND user_login = 'karin.ek' AND detail = 'outside caseload' ORDER BY seq").all()
@@ -151,10 +151,10 @@ def test_planned_hours_count_only_up_to_the_day_the_report_is_made(world: World)
     pid = cases.register(world.db, "omar.farah", cases.NewParticipant(
         first_name="Ny", last_name="Deltagare", gender="K", referral_date=TODAY.isoformat(),
         plan=(8, 8, 8, 8, 8), caseworker_id=staff.by_login(world.db, "omar.farah").id))
-    person = report.build(world.db, "omar.farah", "2026-11", participant=pid, reason="Ny deltagare").people[0]
+    person = report.build(world.db, "omar.farah", "2026-11", participant=pid, reason="Ny deltagare i gruppen").people[0]
     assert person.total.planned == 8  # today (Tuesday 24 Nov) only, not 48
     whole = report.build(world.db, "omar.farah", "2026-11", participant=pid, today=dt.date(2026, 12, 1),
-                         reason="Ny deltagare")
+                         reason="Ny deltagare i gruppen")
     assert whole.people[0].total.planned == 8 * 5  # 24-30 Nov: Tue-Fri and Mon 30 = 5 days
 
 
@@ -162,7 +162,7 @@ def test_period_from_to_and_activity_scope(world: World) -> None:
     attendance.mark(world.db, "omar.farah", world.people[1], world.activity_id, dt.date(2026, 11, 23), "unexcused",
                     note="ringde inte")
     built = report.build(world.db, "omar.farah", start="2026-11-16", end="2026-11-24", activity=world.activity_id,
-                         reason="Månadsrapport")
+                         reason="Månadsrapport till soc")
     assert built.count >= 1 and built.period == "2026-11-16–2026-11-24"
     person = next(p for p in built.people if p.participant_id == world.people[1])
     assert [w.label for w in person.weeks] == ["v. 47", "v. 48"]
@@ -262,7 +262,7 @@ def test_whole_programme_xlsx_says_period_made_by_notes_and_signature(world: Wor
                                 "Approved by:", "Notes"))):
         out = tmp_path / f"alla-{lang}.xlsx"
         argv = ["report", "narvaro", "--month", "2026-11", "--format", "xlsx", "--db", str(world.path), "--user",
-                "omar.farah", "--pin-stdin", "--out", str(out), "--reason", "utbetalning", "--lang", lang]
+                "omar.farah", "--pin-stdin", "--out", str(out), "--reason", "kontroll av utbetalning", "--lang", lang]
         assert cli.main(argv) == 0
         book = load_workbook(out)
         title, period, planned, made, sign, sheet = words

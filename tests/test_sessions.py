@@ -108,9 +108,9 @@ def test_new_hours_apply_from_a_date_and_the_past_keeps_its_own(tmp_path: Path) 
     world = make_world(tmp_path / "a.db", n=2)
     pid = world.people[0]
     attendance.mark(world.db, "omar.farah", pid, world.activity_id, MONDAY, "sick")
-    before = report.build(world.db, "setup", "2026-11", reason="Månadsrapport").people
+    before = report.build(world.db, "setup", "2026-11", reason="Månadsrapport till soc").people
     activities.edit_session(world.db, "setup", world.activity_id, hours=(2, 2, 2, 2, 2), valid_from=TODAY)
-    after = report.build(world.db, "setup", "2026-11", reason="Månadsrapport").people
+    after = report.build(world.db, "setup", "2026-11", reason="Månadsrapport till soc").people
     assert before[0].total.absence == after[0].total.absence == {"SJUK": 6}  # Monday's sick hours stay 6
     assert attendance.roll_call(world.db, "omar.farah", world.activity_id, MONDAY)[0].planned_hours == 6
     assert attendance.roll_call(world.db, "omar.farah", world.activity_id, TODAY)[0].planned_hours == 2

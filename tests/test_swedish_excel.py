@@ -175,7 +175,7 @@ def test_our_participants_export_imported_again_changes_nothing(world: World, tm
     cases.update(world.db, "omar.farah", pid, phone="+46 70 123 45 67", address="=1+1", personnummer="198503141239")
     out = tmp_path / "deltagare.csv"
     assert cli.main(["export", "--what", "participants", "--db", str(world.path), "--user", "setup", "--pin-stdin",
-                     "--reason", "Kontroll", "--out", str(out)]) == 0, capsys.readouterr().err
+                     "--reason", "Kontroll av listan", "--out", str(out)]) == 0, capsys.readouterr().err
     header, *people = out.read_text(encoding="utf-8-sig").splitlines()
     mine = [line for line in people if "'+46 70 123 45 67" in line]  # (the world's others have no number)
     assert len(mine) == 1 and "'=1+1" in mine[0], mine
@@ -237,5 +237,5 @@ def test_an_excel_date_cell_with_a_time_of_day_is_its_date_and_a_mistyped_number
     assert import_attendance(world, file) == 0, capsys.readouterr().err
     assert rows(world, "SELECT date FROM attendance") == [("2026-11-23",)]
     assert cli.main(["report", "narvaro", "--month", "2026-11", "--participant", "198002105249", "--db",
-                     str(world.path), "--user", "setup", "--pin-stdin", "--reason", "Kontroll"]) == 2
+                     str(world.path), "--user", "setup", "--pin-stdin", "--reason", "Kontroll av listan"]) == 2
     assert "kontrollsiffra" in capsys.readouterr().err

@@ -244,14 +244,14 @@ def test_export_csv_swedish_excel_and_no_formula_survives(world, tmp_path: Path)
     attendance.mark(world.db, "omar.farah", world.people[1], world.activity_id, TODAY, "partial", hours=3.5,
                     note="@SUM(1+1)*cmd|' /C calc'!A0")
     out = tmp_path / "närvaro.csv"
-    assert cli.main(["export", "--what", "attendance", "--reason", "test", "--db", str(world.path), "--user", "setup", "--pin-stdin",
+    assert cli.main(["export", "--what", "attendance", "--reason", "kontroll av exporten", "--db", str(world.path), "--user", "setup", "--pin-stdin",
                      "--out", str(out)]) == 0
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw and oct(out.stat().st_mode & 0o777) == "0o600"
     [row] = list(csv.DictReader(raw.decode("utf-8-sig").splitlines(), delimiter=";"))
     assert row["timmar"] == "3,5" and row["anteckning"] == "'@SUM(1+1)*cmd|' /C calc'!A0"
     people = tmp_path / "p.csv"
-    assert cli.main(["export", "--what", "participants", "--reason", "test", "--db", str(world.path), "--user", "setup", "--pin-stdin",
+    assert cli.main(["export", "--what", "participants", "--reason", "kontroll av exporten", "--db", str(world.path), "--user", "setup", "--pin-stdin",
                      "--out", str(people)]) == 0
     names = [r["förnamn"] for r in csv.DictReader(people.read_text(encoding="utf-8-sig").splitlines(),
                                                      delimiter=";")]
@@ -272,7 +272,7 @@ def test_export_english_dialect_and_jsonl_has_no_bom(world, tmp_path: Path) -> N
     from tui import cli
 
     out = tmp_path / "p.jsonl"
-    assert cli.main(["export", "--what", "participants", "--reason", "test", "--format", "jsonl", "--db", str(world.path),
+    assert cli.main(["export", "--what", "participants", "--reason", "kontroll av exporten", "--format", "jsonl", "--db", str(world.path),
                      "--user", "setup", "--pin-stdin", "--out", str(out)]) == 0
     raw = out.read_bytes()
     assert not raw.startswith(b"\xef\xbb\xbf")
@@ -319,14 +319,14 @@ def test_export_of_a_plain_database_writes_the_same_bytes(world, tmp_path: Path,
         assert not copy.encrypted and world.db.encrypted
         for what in ("participants", "enrolments", "attendance", "activities", "caseworkers", "milestones", "notes"):
             for name, dialect in tabular.DIALECTS.items():
-                ours = export.to_string(copy, "setup", what, dialect=dialect, reason="test")
-                assert ours == export.to_string(world.db, "setup", what, dialect=dialect, reason="test"), (what, name)
+                ours = export.to_string(copy, "setup", what, dialect=dialect, reason="test av planen")
+                assert ours == export.to_string(world.db, "setup", what, dialect=dialect, reason="test av planen"), (what, name)
         assert len(opened) == 7 * len(tabular.DIALECTS)  # every export of the plain copy took that way
-        assert "'=HYPERLINK" in export.to_string(copy, "setup", "participants", reason="test")
-        marks = export.to_string(copy, "setup", "attendance", reason="test")
+        assert "'=HYPERLINK" in export.to_string(copy, "setup", "participants", reason="test av planen")
+        marks = export.to_string(copy, "setup", "attendance", reason="test av planen")
         assert "2,5" in marks and '"\'-1; ""quoted"""' in marks and "'@SUM(1+1)" in marks
         attendance.mark(copy, "omar.farah", world.people[3], world.activity_id, TODAY, "present")  # still writes
-        assert export.to_string(copy, "setup", "attendance", reason="test").count("\r\n") == marks.count("\r\n") + 1
+        assert export.to_string(copy, "setup", "attendance", reason="test av planen").count("\r\n") == marks.count("\r\n") + 1
     finally:
         copy.dispose()
 

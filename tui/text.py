@@ -112,6 +112,14 @@ CATALOG: dict[str, tuple[str, str]] = {
                              " {hours|timme|timmar} – skriv delvis för färre timmar eller lämna timmarna tomma.",
                              "The hours {given} do not match the status “{status}”, which records {hours}"
                              " {hours|hour|hours} – use partial for fewer hours or leave the hours empty."),
+    "att.hours_over_status": ("Timmarna {given} stämmer inte med status ”{status}”, som ger {hours}"
+                              " {hours|timme|timmar} (passets planerade) – lämna timmarna tomma.",
+                              "The hours {given} do not match the status “{status}”, which records {hours}"
+                              " {hours|hour|hours} (the session's planned hours) – leave the hours empty."),
+    "att.hours_absence": ("Timmarna {given} stämmer inte med status ”{status}”: en frånvaro ger 0 timmar – lämna"
+                          " timmarna tomma eller skriv delvis för timmar på plats.",
+                          "The hours {given} do not match the status “{status}”: an absence records 0 hours – leave"
+                          " the hours empty or use partial for a part of the day."),
     "att.bad_reason": ("Frånvarokoden ”{value}” hör inte till status ”{status}”; giltiga koder: {known}.",
                        "The absence code “{value}” does not belong to the status “{status}”; valid codes: {known}."),
     "att.unknown_person": ("Ingen deltagare med {value}.", "No participant with {value}."),
@@ -889,6 +897,8 @@ CATALOG.update({
     "rep.backwards": ("Perioden {start}–{end} slutar före sin början.", "The period {start}–{end} ends before it starts."),
     "rep.too_long": ("En rapport täcker högst ett år.", "A report covers at most one year."),
     "rep.scope_all": ("alla", "everyone"),
+    "rep.one_selection": ("Välj en deltagare, en handläggare eller en aktivitet – inte flera.",
+                          "Choose one participant, one caseworker or one activity – not several."),
     "rep.scope_selection": ("urval", "selection"),
     "rep.scope_caseload": ("handläggare {login}", "caseworker {login}"),
     "rep.scope_activity": ("aktivitet {name}", "activity {name}"),
@@ -973,6 +983,13 @@ CATALOG.update({
     "rv.since": ("Från ÅÅÅÅ-MM-DD", "From YYYY-MM-DD"), "rv.until": ("Till ÅÅÅÅ-MM-DD", "To YYYY-MM-DD"),
     "rv.outside": ("Utanför ärendelistan", "Outside caseload"),
     "rv.outside_short": ("utanför ärendelistan", "outside caseload"),
+    # an access-log event's fixed detail (stored in English), said in the export's language
+    "audit.detail.export": ("{what} {fmt}", "{what} {fmt}"),
+    "audit.detail.duplicate": ("trolig dubblett visad och förbigången", "probable duplicate shown and overridden"),
+    "exp.what.participants": ("deltagare", "participants"), "exp.what.caseworkers": ("användare", "caseworkers"),
+    "exp.what.activities": ("aktiviteter", "activities"), "exp.what.enrolments": ("inskrivningar", "enrolments"),
+    "exp.what.attendance": ("närvaro", "attendance"), "exp.what.milestones": ("milstolpar", "milestones"),
+    "exp.what.notes": ("anteckningar", "notes"), "exp.what.audit": ("åtkomstlogg", "audit"),
     "rv.count": ("{n} {n|händelse|händelser}. Enter i ett fält filtrerar.", "{n} {n|event|events}. Enter in a field filters."),
     "rv.col.at": ("När", "When"), "rv.col.user": ("Användare", "User"), "rv.col.action": ("Händelse", "Event"),
     "rv.col.case": ("Ärende", "Case"), "rv.col.reason": ("Anledning", "Reason"), "rv.col.detail": ("Detalj", "Detail"),

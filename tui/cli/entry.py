@@ -236,7 +236,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if not 1 <= args.participants <= 1_000_000 or not 0 <= args.days <= 400:
         raise ArenaError("cli.bad_usage", detail="--participants 1..1000000, --days 0..400")
     result = demo.build(str(path), args.participants, args.seed, args.days)
-    path.with_name(path.name + ".generation").write_text(DEMO_GENERATION, encoding="utf-8")  # `arena --demo` uses it
+    _write_generation(path.with_name(path.name + ".generation"))  # `arena --demo` uses it
     print(t("demo.built", path=path, participants=result.participants, attendance=result.attendance))
     return 0
 
@@ -352,7 +352,7 @@ def run_tui(args: argparse.Namespace) -> int:
             path.parent.mkdir(parents=True, exist_ok=True)
             print(t("demo.building", path=path), flush=True)
             demo.build(str(path), DEMO_PARTICIPANTS, 1, 40)
-            generation.write_text(DEMO_GENERATION, encoding="utf-8")
+            _write_generation(generation)
     elif getattr(args, "db", None):
         path = Path(args.db)  # an explicit file must exist: a typo should not start an empty programme
     else:
@@ -367,6 +367,14 @@ def run_tui(args: argparse.Namespace) -> int:
 
     return run(str(path), login=common.os_login(), claimed=common.claimed_user(args), exit_after_ready=args.exit_after_ready,
                notice=notice)
+
+
+def _write_generation(path: Path) -> None:
+    """The demo's generation beside its database, owner-only (0600) like every file Arena writes."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # one left by an older release (0644) becomes owner-only too
+    with open(fd, "w", encoding="utf-8") as out:
+        out.write(DEMO_GENERATION)
 
 
 def _read(path: Path) -> str | None:

@@ -19,6 +19,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     report.period_of(args.month, args.start, args.end)  # a bad period is refused before anything is opened
     if args.month and (args.start or args.end):
         raise ArenaError("cli.bad_usage", detail="--month | --from/--to")
+    if sum(bool(x) for x in (args.participant, args.caseworker, args.activity)) > 1:
+        raise ArenaError("cli.bad_usage", detail="--participant | --caseworker | --activity")
     dialect = tabular.dialect(args.dialect) if args.format == "csv" else None
     if args.format != "csv" and not args.out:
         raise ArenaError("report.xlsx_needs_out")
