@@ -208,7 +208,7 @@ def test_a_report_beyond_the_caseload_needs_a_reason_and_logs_each_person_as_out
     # the access review's filter sees them
     review = arena("export", "--what", "audit", "--outside", "--by", "karin.ek", "--db", str(world.path),
                    "--pin-stdin", os_login="setup", stdin=f"{PIN}\n")
-    assert review.returncode == 0 and review.stdout.count("outside caseload") == 20
+    assert review.returncode == 0 and review.stdout.count("utanför ärendelistan") == 20  # said in Swedish
 
 
 def test_an_export_of_personal_data_needs_a_reason_and_is_logged_as_outside(world: World) -> None:
