@@ -61,10 +61,10 @@ def sqlite3_shell() -> str:
 
 
 EXPORT = ("import sys; from store import db, export; d = db.open(sys.argv[1]);"
-          " n = export.write(d, 'anna.lind', sys.argv[2], sys.argv[3], sys.stdout, reason='bench');"
+          " n = export.write(d, 'anna.lind', sys.argv[2], sys.argv[3], sys.stdout, reason='Mätning av prestanda i bench');"
           " sys.stdout.flush()")
 REPORT = ("import sys; from pathlib import Path; from store import db, report; d = db.open(sys.argv[1]);"
-          " b = report.build(d, 'anna.lind', '2026-11', stream=True, reason='bench');"
+          " b = report.build(d, 'anna.lind', '2026-11', stream=True, reason='Mätning av prestanda i bench');"
           " report.write_file(b, Path(sys.argv[3]), sys.argv[2]); print(b.count, file=sys.stderr)")
 
 
@@ -190,7 +190,7 @@ XLSX_BASE = "import sys; from bench.exporting import xlsx_baseline; xlsx_baselin
 PDF = ("import sys; from pathlib import Path; from store import db, report, dbfile; d = db.open(sys.argv[1]);"
        " con = dbfile.connect(sys.argv[1]); ids = [r[0] for r in con.execute('SELECT id FROM participant"
        " ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, id LIMIT ?', (report.PDF_MAX_PEOPLE,))];"
-       " con.close(); b = report.build(d, 'anna.lind', '2026-11', participant_ids=ids, stream=True, reason='bench');"
+       " con.close(); b = report.build(d, 'anna.lind', '2026-11', participant_ids=ids, stream=True, reason='Mätning av prestanda i bench');"
        " report.write_file(b, Path(sys.argv[2]), 'pdf')")
 
 

@@ -161,7 +161,7 @@ def report_all_memory(ctx: Context) -> Result:
     from store import report
 
     code = ("import sys; from store import db, report; d = db.open(sys.argv[1]);"
-            " b = report.build(d, 'anna.lind', '2026-11', stream=True, reason='bench');"
+            " b = report.build(d, 'anna.lind', '2026-11', stream=True, reason='Mätning av prestanda i bench');"
             " report.write_file(b, __import__('pathlib').Path(sys.argv[2]), 'xlsx'); print(b.count)")
     out = Path(tempfile.mkdtemp(prefix="arena-bench-report-")) / "alla.xlsx"
     try:

@@ -179,7 +179,7 @@ def report_month(ctx: Context) -> Result:
     con = dbfile.connect(ctx.path)
     ids = [r[0] for r in con.execute("SELECT id FROM participant WHERE status = 'active' LIMIT 60")]
     con.close()
-    samples = [clock(lambda: report.build(database, "anna.lind", "2026-11", participant_ids=ids, reason="bench"))
+    samples = [clock(lambda: report.build(database, "anna.lind", "2026-11", participant_ids=ids, reason="Mätning av prestanda i bench"))
                for _ in range(ctx.runs)]
     database.dispose()
     return result("report_month", ms(samples), None, "ms, a caseload of 60, one month", Goal("< 1 s", most=1000))
