@@ -549,7 +549,7 @@ def enrol_in(tx: Tx, participant_id: str, activity_id: str, session_id: str, sta
         "capacity_reason": reason if s.enrolled >= s.capacity or reason else ""})
 
 
-def change_session_in(tx: Tx, enrolment_id: str, session_id: str) -> None:
+def change_session_in(tx: Tx, enrolment_id: str, session_id: str, reason: str = "") -> None:
     """Put an enrolment in another session of its activity for its whole period (a move before anything
     ran in the old one), checked as an enrolment is; the change log keeps the old session."""
     row = tx.conn.exec_driver_sql("SELECT participant_id, activity_id, start_date, end_date FROM enrolment"
@@ -561,8 +561,9 @@ def change_session_in(tx: Tx, enrolment_id: str, session_id: str) -> None:
     if not found:
         raise ArenaError("act.unknown_session", name=session_id[:20])
     end = dt.date.fromisoformat(row.end_date) if row.end_date else None
-    _check_enrolment(tx, row.participant_id, found[0], start, end, "", skip=enrolment_id)
-    changes.upsert(tx, "enrolment", enrolment_id, {"session_id": session_id})
+    _check_enrolment(tx, row.participant_id, found[0], start, end, reason, skip=enrolment_id)
+    changes.upsert(tx, "enrolment", enrolment_id, {"session_id": session_id,
+                                                   **({"capacity_reason": reason} if reason else {})})
 
 
 def end_enrolment(db: Database, login: str, enrolment_id: str, last_day: dt.date) -> None:

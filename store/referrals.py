@@ -44,6 +44,7 @@ SPEC: dict[str, tuple[str, ...]] = {
     "activity": ("aktivitet",),
     "session": ("pass",),
     "enrol_from": ("inskriven_från", "inskriven_fran", "från", "fran", "start"),
+    "enrol_reason": ("anledning", "skäl", "skal", "capacity_reason"),
 }
 REQUIRED = ("first_name", "last_name", "gender", "referral_date")
 GENDER = {"k": "K", "kvinna": "K", "f": "K", "female": "K", "woman": "K", "m": "M", "man": "M", "male": "M",
@@ -104,13 +105,14 @@ def import_file(db: Database, login: str, path: str | Path, *, all_or_nothing: b
         _check_plus(row.get("personnummer", ""), values)
         return values
 
-    def enrolment_of(tx: Tx, row: dict, values: dict) -> tuple[str, str, dt.date] | None:
+    def enrolment_of(tx: Tx, row: dict, values: dict) -> tuple[str, str, dt.date, str] | None:
         activity = row.get("activity", "")
         if not activity:
             return None
         aid = activities.activity_id_in(known_activities, activity)
         start = validate.date(row.get("enrol_from") or values["referral_date"])
-        return aid, activities.find_session(tx.conn, aid, row.get("session") or None, start), start
+        reason = validate.text(row.get("enrol_reason", ""), "reason", max_len=200)
+        return aid, activities.find_session(tx.conn, aid, row.get("session") or None, start), start, reason
 
     def check(tx: Tx, row: dict) -> dict:
         """Every rule a row can break, on a read transaction (no write lock); the row is staged as read."""
@@ -159,7 +161,7 @@ def import_file(db: Database, login: str, path: str | Path, *, all_or_nothing: b
         if enrolment is not None:
             try:
                 changed = _enrol(tx, pid, *enrolment) or changed
-            except activities.SessionFull as full:  # a file has no reason column: say what can be done instead
+            except activities.SessionFull as full:  # a full session without a reason in the row's `anledning`
                 raise ArenaError("imp.full", **full.params) from None
         return changed, undo
 
@@ -241,7 +243,7 @@ _FIELDS: dict[str, tuple[str, ...]] = {
     "caseworker": ("caseworker_id",), "site": ("site",), "plan": cases.PLAN_COLS, "phone": ("phone",),
     "address": ("address",), "protected": ("protected",)}
 # a row's enrolment columns: one person may have a row per activity
-_ENROLMENT = ("activity", "session", "enrol_from")
+_ENROLMENT = ("activity", "session", "enrol_from", "enrol_reason")
 
 
 def _check_plus(written: str, values: dict) -> None:
@@ -277,12 +279,12 @@ def _match(tx: Tx, number: str | None, reserve: str | None) -> str | None:
     return None
 
 
-def _enrol(tx: Tx, pid: str, aid: str, sid: str, start: dt.date) -> bool:
+def _enrol(tx: Tx, pid: str, aid: str, sid: str, start: dt.date, reason: str = "") -> bool:
     """Enrol from `start` unless already enrolled in that session then. An enrolment in another session
     of the same activity is moved: replaced if it starts on or after `start` and has no marks yet, else
     it ends the day before the new one starts – `start`, or the day after its last mark (a recorded day
     stays in the session it was marked in). Through the change log: the earlier session stays in the
-    history."""
+    history. A full session takes the person only with a `reason` (logged, as `arena enrol --reason`)."""
     day = start.isoformat()
     if tx.conn.exec_driver_sql("SELECT 1 FROM enrolment WHERE participant_id = ? AND session_id = ?"
                                " AND (end_date IS NULL OR end_date >= ?)", (pid, sid, day)).first():
@@ -292,19 +294,19 @@ def _enrol(tx: Tx, pid: str, aid: str, sid: str, start: dt.date) -> bool:
         " AND session_id <> ? AND (end_date IS NULL OR (end_date >= ? AND end_date >= start_date))"
         " ORDER BY start_date", (pid, aid, sid, day)).first()
     if other is None:
-        activities.enrol_in(tx, pid, aid, sid, start, None, "")
+        activities.enrol_in(tx, pid, aid, sid, start, None, reason)
         return True
     marked = tx.conn.exec_driver_sql(
         "SELECT max(date) FROM attendance WHERE participant_id = ? AND session_id = ? AND date >= ?",
         (pid, other.session_id, other.start_date)).scalar()
     if not marked and other.start_date >= day:
-        activities.change_session_in(tx, other.id, sid)
+        activities.change_session_in(tx, other.id, sid, reason)
         return True
     move = max(start, dt.date.fromisoformat(marked) + dt.timedelta(days=1)) if marked else start
     end = dt.date.fromisoformat(other.end_date) if other.end_date else None
     if end is not None and move > end:
         raise ArenaError("imp.marked_to_end", date=other.end_date)
-    activities.enrol_in(tx, pid, aid, sid, move, end, "", skip=other.id)
+    activities.enrol_in(tx, pid, aid, sid, move, end, reason, skip=other.id)
     changes.upsert(tx, "enrolment", other.id, {"end_date": (move - dt.timedelta(days=1)).isoformat()})
     return True
 

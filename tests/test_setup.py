@@ -444,8 +444,9 @@ def test_two_look_alike_activities_from_before_the_rule_are_never_guessed(tmp_pa
 
 
 def test_a_full_session_in_an_import_says_what_can_be_done(tmp_path: Path) -> None:
-    """A file has no reason column, so "give a reason to enrol anyway" cannot be followed there: the row is
-    refused with what can be done (more places, or `arena enrol --reason`), and the other rows go in."""
+    """A row for a full session without a reason is refused with what can be done (more places, or a
+    reason in the file's `anledning` column – `arena enrol` cannot, the person is not registered), and the
+    other rows go in."""
     path = tmp_path / "arena.db"
     pin = f"{PIN}\n"
     assert arena("init", "--db", str(path), "--admin", "sara", "--name", "Sara", stdin=pin).returncode == 0
@@ -460,6 +461,6 @@ def test_a_full_session_in_an_import_says_what_can_be_done(tmp_path: Path) -> No
     done = arena("import", "participants", str(tmp_path / "in.csv"), "--db", str(path), "--pin-stdin", stdin=pin)
     assert done.returncode == 2
     assert done.stderr.startswith("rad 3: Jobbsök är fullt (1 av 1 plats) – ge passet fler platser"), done.stderr
-    assert "arena enrol … --reason" in done.stderr and "ange en anledning" not in done.stderr, done.stderr
+    assert "kolumn anledning" in done.stderr and "arena enrol" not in done.stderr, done.stderr
     con = dbfile.connect(path)
     assert con.execute("SELECT first_name FROM participant").fetchall() == [("Åsa",)]

@@ -595,9 +595,9 @@ CATALOG: dict[str, tuple[str, str]] = {
     "imp.summary": ("{ok} {ok|rad|rader} {ok|importerad|importerade}, {unchanged} {unchanged|oförändrad|oförändrade}, {bad} {bad|avvisad|avvisade}.",
                     "{ok} {ok|row|rows} imported, {unchanged} unchanged, {bad} rejected."),
     "imp.full": ("{session} är fullt ({n} av {capacity} {capacity|plats|platser}) – ge passet fler platser (arena activities edit"
-                 " … --capacity) eller skriv in personen med en anledning (arena enrol … --reason, eller på ärendekortet)",
+                 " … --capacity) eller skriv in personen med en anledning i filens kolumn anledning",
                  "{session} is full ({n} of {capacity} {capacity|place|places}) – give the session more places (arena activities"
-                 " edit … --capacity) or enrol the person with a reason (arena enrol … --reason, or on the case card)"),
+                 " edit … --capacity) or enrol the person with a reason in the file's column enrol_reason (anledning)"),
     "reg.referral_future": ("Anvisningsdatumet {date} har inte kommit än – ange dagen anvisningen gjordes.",
                             "The referral date {date} has not come yet – give the day the referral was made."),
     "imp.same_mark_twice": ("samma närvaro (person, pass och dag) står också på {count|rad|raderna} {lines} med andra värden –"
