@@ -302,8 +302,17 @@ def keep_plan_in(tx: Tx, participant_id: str, changed: dict[str, list[Any]]) -> 
     force until now is kept as a period ending yesterday, so the days before the change keep their
     planned hours (the närvarorapport of a month already paid from says what it said) and the new plan
     is in force from today (store.clock). A second change the same day keeps the period already written
-    (the plan before today is the one in force then). Returns the period's id when one was written."""
+    (the plan before today is the one in force then). A change on the day the person was registered, before
+    any day was marked, corrects the plan they were registered with: it was never in force on a day a report
+    counts, so the new plan holds from the referral date and no period is kept. Returns the period's id when
+    one was written."""
     if not any(col in changed for col in PLAN_COLS):
+        return None
+    today = clock.today().isoformat()
+    created = run(tx.conn, "SELECT created_at FROM participant WHERE id = ?", (participant_id,)).fetchone()
+    if created and (created[0] or "")[:10] == today and not run(
+            tx.conn, "SELECT 1 FROM attendance WHERE participant_id = ? AND date < ? LIMIT 1",
+            (participant_id, today)).fetchone():
         return None
     until = (clock.today() - dt.timedelta(days=1)).isoformat()
     period_id = changes.natural_id("plan_period", participant_id, until)

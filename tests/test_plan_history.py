@@ -140,9 +140,12 @@ def test_a_second_workstation_gets_the_history_by_sync_and_gallring_removes_it_e
     con.close()
 
 
-async def test_a_plan_changed_on_the_case_card_leaves_the_weeks_before_it(world: World) -> None:
+async def test_a_plan_changed_on_the_case_card_leaves_the_weeks_before_it(world: World,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """Ctrl+E on the card, a new plan, Ctrl+S: the card's last four weeks and every week before today keep
-    what they said; today (Tuesday of week 48) counts the new plan. The same in the report."""
+    what they said; today (Tuesday of week 48) counts the new plan. The same in the report. (Zoë was
+    registered on her referral day: a change on the day of registration corrects the plan from the
+    referral instead, tests/test_imp22.py.)"""
     from textual.widgets import DataTable, Input, Static
 
     from store import staff
@@ -152,9 +155,11 @@ async def test_a_plan_changed_on_the_case_card_leaves_the_weeks_before_it(world:
     from .test_tui import make_app, settle
 
     omar = staff.by_login(world.db, "omar.farah")
+    monkeypatch.setenv("ARENA_TODAY", "2026-11-03")
     pid = cases.register(world.db, "setup", cases.NewParticipant(
         first_name="Zoë", last_name="Zetterlund", gender="K", referral_date="2026-11-03", caseworker_id=omar.id,
         plan=(3.5, 3.5, 3.5, 3.5, 3.5)))
+    monkeypatch.setenv("ARENA_TODAY", TODAY.isoformat())
     before = weeks_of(world.db, "2026-11", TODAY, pid)
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:
