@@ -105,6 +105,12 @@ class ReportDialog(SaysWorkerFailures, Dialog[ReportRequest]):
             for field in ("#rep-from", "#rep-to"):
                 self.query_one(field, Input).value = ""
 
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _changed(self) -> None:
+        """A refusal is about the fields as they were: once one changes, its line goes."""
+        self.query_one("#rep-error", Label).update("")
+
     @on(Input.Submitted)
     def _submitted(self) -> None:
         self.action_write()
@@ -124,6 +130,8 @@ class ReportDialog(SaysWorkerFailures, Dialog[ReportRequest]):
         chosen = self.query_one("#rep-activity", Select)
         activity = None if chosen.is_blank() else str(chosen.value)
         try:
+            if month and (start or end):  # the fields empty each other; never guess which one was meant
+                raise ArenaError("cli.bad_usage", detail="--month | --from/--to")
             if start or end:
                 report.period_of(None, start, end)
                 month = ""
