@@ -2,7 +2,8 @@
 
 Per participant, for a month or any from–to period: name, identity number, caseworker, planned and
 attended hours per ISO week ("v. 45") and in total, each absence with its date, code and hours
-(unexcused ones highlighted), the notes on marks, and a signature line. Planned hours count only up to
+(unexcused ones highlighted), each partial day with the hours it is short of the session's, the notes
+on marks, and a signature line: planned = attended + absence + hours missing on partial days. Planned hours count only up to
 the day the report is made: a person registered today has not yet missed the rest of the month.
 
 Written as PDF (fpdf2, with the DejaVu font shipped in `store/fonts`, so å ä ö print), as XLSX
@@ -44,11 +45,13 @@ class Line:
     planned: float = 0.0
     attended: float = 0.0
     absence: dict[str, float] = field(default_factory=dict)  # code -> hours
-    unexcused: int = 0
+    unexcused: int = 0  # unexcused sessions (a day with fm and em counts two)
+    partial: float = 0.0  # the hours partial marks are short of their sessions' planned hours
 
     def add(self, other: Line) -> None:
         self.planned += other.planned
         self.attended += other.attended
+        self.partial += other.partial
         self.unexcused += other.unexcused
         for code, hours in other.absence.items():
             self.absence[code] = self.absence.get(code, 0.0) + hours
@@ -62,12 +65,15 @@ class Line:
 
 @dataclass(frozen=True)
 class Absence:
+    """An absence, or a partial day (`partial`: code "", the label says "Delvis, 2 av 4 h", the hours are
+    the ones missing)."""
     date: str
     activity: str
     code: str
     label: str
     hours: float
     unexcused: bool
+    partial: bool = False
 
 
 @dataclass(frozen=True)
@@ -189,7 +195,7 @@ def build(db: Database, login: str, month: str | None = None, *, start: object =
             raise ArenaError("att.unknown_person", value=str(participant)[:40])
         found = _Found(row.id, bool(row.protected), row.last_name, row.first_name)
         where, params = " AND p.id = ?", [found.id]
-        scope = t("protected") if found.protected else f"{found.last_name} {found.first_name}"
+        scope = t("protected") if found.protected else f"{found.last_name}, {found.first_name}"
     elif participant_ids is not None:
         where, params = f" AND p.id IN ({', '.join('?' * len(participant_ids))})", list(participant_ids)
         scope = t("rep.scope_selection")
@@ -244,15 +250,17 @@ class _Mark(NamedTuple):
     status: str
     reason_code: str | None
     hours: float
-    planned: float  # the session's planned hours that day, for an absence (0 for a mark without a reason)
+    planned: float  # the session's planned hours that day, for an absence or a partial mark (else 0)
     activity: str
     note: str | None
 
 
 def planned_sql(alias: str) -> str:
     """A mark's planned hours (the session's that day, at most the person's plan) where the report uses
-    them, on an absence; 0 on any other mark, so the per-mark lookup of the session's hours is skipped."""
-    return f"CASE WHEN coalesce({alias}.reason_code, '') = '' THEN 0 ELSE {day_plan_sql(alias)} END"
+    them, on an absence and a partial mark; 0 on any other mark, so the per-mark lookup of the session's
+    hours is skipped."""
+    return (f"CASE WHEN coalesce({alias}.reason_code, '') = '' AND {alias}.status <> 'partial' THEN 0"
+            f" ELSE {day_plan_sql(alias)} END")
 
 
 def _people(db: Database, login: str, people: Sequence, first: dt.date, last: dt.date, made: dt.date,
@@ -311,6 +319,11 @@ def _person(person: Any, marks: list, week_of: dict[str, list[dt.date]], workday
             known = codes.get(code)
             absences.append(Absence(date, mark.activity, code, known.label if known else code, mark.planned,
                                     mark.status == "unexcused"))
+        elif mark.status == "partial" and mark.planned - mark.hours > 1e-9:
+            missing = mark.planned - mark.hours
+            line.partial += missing
+            absences.append(Absence(date, mark.activity, "", t("rep.partial", attended=num(mark.hours),
+                                                                 planned=num(mark.planned)), missing, False, True))
         if mark.status == "unexcused":
             line.unexcused += 1
             unexcused_dates.append(date)
@@ -343,17 +356,23 @@ def columns(report: Report) -> list[str]:
     return ([t("rep.col.number"), t("rep.col.name"), t("rep.col.caseworker"), t("rep.col.week"),
              t("rep.col.planned"), t("rep.col.attended")]
             + [t("rep.col.absence", label=c.label) for c in report.codes]
-            + [t("rep.col.unexcused_count"), t("rep.col.unexcused_dates")])
+            + [t("rep.col.partial_missing"), t("rep.col.unexcused_count"), t("rep.col.unexcused_dates"),
+               t("rep.col.partial_days")])
 
 
-def person_rows(report: Report, person: PersonReport) -> list[list]:
+def person_rows(report: Report, person: PersonReport, number: str | None = None) -> list[list]:
+    """The person's rows of the flat table, a week each and the total; `number` as shown (the CSV keeps
+    the 12 digits)."""
     out = []
+    partial = [a for a in person.absences if a.partial]
     for line in [*person.weeks, person.total]:
-        dates = " ".join(person.unexcused_dates) if line.week == "total" else " ".join(
-            d for d in person.unexcused_dates if _week_of(d) == line.week)
-        out.append([person.number, person.name, person.caseworker, line.label, round(line.planned, 2),
-                    round(line.attended, 2)]
-                   + [round(line.absence.get(c.code, 0.0), 2) for c in report.codes] + [line.unexcused, dates])
+        total = line.week == "total"
+        dates = " ".join(d for d in person.unexcused_dates if total or _week_of(d) == line.week)
+        days = "; ".join(f"{a.date} {a.activity}: {a.label}" for a in partial if total or _week_of(a.date) == line.week)
+        out.append([person.number if number is None else number, person.name, person.caseworker, line.label,
+                    round(line.planned, 2), round(line.attended, 2)]
+                   + [round(line.absence.get(c.code, 0.0), 2) for c in report.codes]
+                   + [round(line.partial, 2), line.unexcused, dates, days])
     return out
 
 
@@ -382,7 +401,12 @@ def _sheet_title(name: str, taken: set[str]) -> str:
     return title
 
 
-_NOT_TEXT = ("=", "#")  # texts openpyxl would store as a formula ("=…") or an error value ("#N/A")
+_NOT_TEXT = ("=", "#")
+DATE_FORMAT = "yyyy-mm-dd"  # a date is a date cell (Excel sorts and filters it), shown as ISO
+
+
+def _day(date: str) -> dt.date:
+    return dt.date.fromisoformat(date)  # texts openpyxl would store as a formula ("=…") or an error value ("#N/A")
 
 
 class _Sheets:
@@ -407,7 +431,7 @@ class _Sheets:
                ) -> None:
         """One row; `style` is a style for every cell, or one per cell (None: unstyled)."""
         if style is None and not any(v.__class__ is str and v[:1] in _NOT_TEXT for v in values):
-            sheet.append(values)
+            sheet.append(values)  # a date gets openpyxl's date format
             return
         from openpyxl.cell import WriteOnlyCell
 
@@ -419,6 +443,8 @@ class _Sheets:
                 cell.data_type = "s"  # a text starting with "=" is a text, never a formula
             if name is not None:
                 cell.style = name
+            if isinstance(value, dt.date):
+                cell.number_format = DATE_FORMAT  # after the style, whose format is General
             cells.append(cell)
         sheet.append(cells)
 
@@ -448,7 +474,7 @@ def write_xlsx(report: Report, out: IO[bytes]) -> None:
     append, bold = sheets.append, sheets.BOLD
     summary = book.create_sheet(t("rep.sheet_summary"))
     summary.freeze_panes = f"A{XLSX_TITLE_ROWS + 2}"
-    widths = [15, 30, 22, 10, 14, 15] + [12] * len(report.codes) + [15, 40]
+    widths = [15, 30, 22, 10, 14, 15] + [12] * len(report.codes) + [15, 15, 40, 50]
     for i, width in enumerate(widths, start=1):
         summary.column_dimensions[get_column_letter(i)].width = width
     block = title_block(report)
@@ -474,17 +500,18 @@ def write_xlsx(report: Report, out: IO[bytes]) -> None:
     taken = {summary.title.casefold(), absences.title.casefold(), notes.title.casefold()}
     total, yes = t("rep.total"), t("rep.yes")
     for person in report.people:
-        for row in person_rows(report, person):
+        number = _shown(person.number)
+        for row in person_rows(report, person, number):
             append(summary, row, bold if row[3] == total else None)
         for a in person.absences:
-            append(absences, (person.number, person.name, a.date, a.activity, a.label, a.hours,
+            append(absences, (number, person.name, _day(a.date), a.activity, a.label, round(a.hours, 2),
                               yes if a.unexcused else ""), sheets.UNEXCUSED if a.unexcused else None)
         for n in person.notes:
-            append(notes, (person.number, person.name, n.date, n.activity, n.text))
+            append(notes, (number, person.name, _day(n.date), n.activity, n.text))
         if own_sheets:
             _person_sheet(book.create_sheet(_sheet_title(person.name, taken)), report, person, sheets)
     append(summary, [])
-    append(summary, [t("rep.attest")])
+    append(summary, [t("rep.signature")])
     book.save(out)
 
 
@@ -492,24 +519,24 @@ def _person_sheet(sheet, report: Report, person: PersonReport, sheets: _Sheets) 
     from openpyxl.utils import get_column_letter
 
     append, bold = sheets.append, sheets.BOLD
-    for i, width in enumerate([24, 16, 16, 16, 16, 30], start=1):
+    for i, width in enumerate([24, 16, 16, 16, 24, 24], start=1):
         sheet.column_dimensions[get_column_letter(i)].width = width
     append(sheet, [t("rep.title")], sheets.TITLE)
     for label, value in _facts(report, person):
         append(sheet, [label, value], [bold, None])
     append(sheet, [])
     append(sheet, [t("rep.col.week"), t("rep.col.planned"), t("rep.col.attended"), t("rep.col.absence_hours"),
-                   t("rep.col.unexcused_count")], bold)
+                   t("rep.col.partial_missing"), t("rep.col.unexcused_count")], bold)
     for line in [*person.weeks, person.total]:
         append(sheet, [line.label, round(line.planned, 2), round(line.attended, 2), round(sum(line.absence.values()), 2),
-                       line.unexcused], bold if line.week == "total" else None)
+                       round(line.partial, 2), line.unexcused], bold if line.week == "total" else None)
     append(sheet, [])
     append(sheet, [t("rep.absences")], bold)
     if person.absences:
         append(sheet, [t("rep.col.date"), t("rep.col.activity"), t("rep.col.code"), t("rep.col.hours"),
                        t("rep.col.unexcused")], bold)
         for a in person.absences:
-            append(sheet, [a.date, a.activity, a.label, a.hours, t("rep.yes") if a.unexcused else ""],
+            append(sheet, [_day(a.date), a.activity, a.label, round(a.hours, 2), t("rep.yes") if a.unexcused else ""],
                    sheets.UNEXCUSED if a.unexcused else None)
     else:
         append(sheet, [t("rep.no_absences")])
@@ -517,7 +544,7 @@ def _person_sheet(sheet, report: Report, person: PersonReport, sheets: _Sheets) 
         append(sheet, [])
         append(sheet, [t("rep.notes")], bold)
         for n in person.notes:
-            append(sheet, [n.date, n.activity, n.text])
+            append(sheet, [_day(n.date), n.activity, n.text])
     append(sheet, [])
     append(sheet, [t("rep.signature")])
 
@@ -566,14 +593,14 @@ def write_pdf(report: Report, out: IO[bytes]) -> None:
             pdf.set_font("DejaVu", "", 10)
             pdf.multi_cell(width - 45, 6, value, new_x="LMARGIN", new_y="NEXT")
         pdf.ln(3)
-        cols = [(t("rep.col.week"), 30), (t("rep.col.planned"), 35), (t("rep.col.attended"), 35),
-                (t("rep.col.absence_hours"), 40), (t("rep.col.unexcused_count"), 40)]
+        cols = [(t("rep.col.week"), 24), (t("rep.col.planned"), 28), (t("rep.col.attended"), 28),
+                (t("rep.col.absence_hours"), 30), (t("rep.col.partial_missing"), 36), (t("rep.col.unexcused_count"), 34)]
         pdf.set_font("DejaVu", "B", 9)
         _wrapped_row(pdf, [(name, w, "L") for name, w in cols])
         for line in [*person.weeks, person.total]:
             pdf.set_font("DejaVu", "B" if line.week == "total" else "", 9)
             values = [line.label, num(line.planned), num(line.attended), num(sum(line.absence.values())),
-                      str(line.unexcused)]
+                      num(line.partial), str(line.unexcused)]
             for (_, w), value in zip(cols, values):
                 pdf.cell(w, 6, value, border=1, align="L" if value == values[0] else "R")
             pdf.ln()

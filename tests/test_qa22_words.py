@@ -233,8 +233,8 @@ def test_no_system_english_in_a_message(world: World, tmp_path: Path, capsys: py
 
 
 @pytest.mark.parametrize("lang, labels", [
-    ("sv", ("Läkar- eller tandläkarbesök", "Ogiltig frånvaro", "Myndighetsbesök", "Ogiltig frånvaro (antal)")),
-    ("en", ("Doctor or dentist", "Unexcused absence", "Appointment with an authority", "Unexcused absences (count)"))])
+    ("sv", ("Läkar- eller tandläkarbesök", "Ogiltig frånvaro", "Myndighetsbesök", "Ogiltig frånvaro (antal pass)")),
+    ("en", ("Doctor or dentist", "Unexcused absence", "Appointment with an authority", "Unexcused absences (sessions)"))])
 def test_the_pdf_shows_every_absence_label_whole(world: World, tmp_path: Path, lang: str,
                                                  labels: tuple[str, ...]) -> None:
     """`arena report narvaro --format pdf`: the absences' labels (and the week table's headers) wrap in their

@@ -47,7 +47,7 @@ def test_report_totals_rebuild_from_the_exported_rows(demo_db: Path) -> None:
         if "*" in number:
             continue  # protected identity: masked in the report
         assert float(row["Närvarotimmar"].replace(",", ".")) == pytest.approx(attended.get(number, 0.0))
-        assert int(row["Ogiltig frånvaro (antal)"]) == unexcused.get(number, 0)
+        assert int(row["Ogiltig frånvaro (antal pass)"]) == unexcused.get(number, 0)
         checked += 1
     assert checked > 50
     assert sum(attended.values()) > 0
@@ -203,7 +203,7 @@ def test_pdf_and_xlsx_documents(world: World, tmp_path: Path, lang: str) -> None
         book = load_workbook(xlsx)
         sheet = book[book.sheetnames[3]]
         cells = [c for row in sheet.iter_rows() for c in row if c.value is not None]
-        unexcused = [c for c in cells if c.value == "2026-11-23"]
+        unexcused = [c for c in cells if c.value == dt.datetime(2026, 11, 23)]  # a date cell
         assert unexcused and unexcused[0].font.color.rgb.endswith("C00000")
         assert not [c for c in cells if c.data_type == "f"]  # the note is text, not a formula
         assert "19850314-1239" in [c.value for c in cells]
@@ -256,10 +256,10 @@ def test_whole_programme_xlsx_says_period_made_by_notes_and_signature(world: Wor
                     note="kom inte, ringde inte")
     for lang, words in (("sv", ("Närvarorapport: alla", "Period: 2026-11-01 – 2026-11-30",
                                 "Planerade timmar räknas till och med 2026-11-24.", "Gjord 2026-11-24 av omar.farah.",
-                                "Attesteras av:", "Anteckningar")),
+                                "Datum och underskrift:", "Anteckningar")),
                         ("en", ("Attendance report: everyone", "Period: 2026-11-01 – 2026-11-30",
                                 "Planned hours count up to and including 2026-11-24.", "Made on 2026-11-24 by omar.farah.",
-                                "Approved by:", "Notes"))):
+                                "Date and signature:", "Notes"))):
         out = tmp_path / f"alla-{lang}.xlsx"
         argv = ["report", "narvaro", "--month", "2026-11", "--format", "xlsx", "--db", str(world.path), "--user",
                 "omar.farah", "--pin-stdin", "--out", str(out), "--reason", "kontroll av utbetalning", "--lang", lang]
@@ -273,7 +273,7 @@ def test_whole_programme_xlsx_says_period_made_by_notes_and_signature(world: Wor
         assert last.startswith(sign) and "____" in last
         assert book.sheetnames[2] == sheet and len(book.sheetnames) == 3
         notes = [row for row in book[sheet].iter_rows(min_row=2, values_only=True)]
-        assert [r for r in notes if r[2] == "2026-11-23" and r[4] == "kom inte, ringde inte"]
+        assert [r for r in notes if r[2] == dt.datetime(2026, 11, 23) and r[4] == "kom inte, ringde inte"]
     set_language("sv")
 
 
@@ -289,3 +289,92 @@ def test_a_sheet_named_for_a_person_never_begins_or_ends_with_an_apostrophe(worl
     titles = [sheet.title for sheet in book.worksheets]
     assert [title for title in titles if title.startswith("t Hooft")], titles
     assert not [title for title in titles if title.startswith("'") or title.endswith("'")], titles
+
+
+def _week_46_with_partial_days(world: World) -> str:
+    """Week 46 (9–13 Nov 2026, plan 6 6 6 6 4 = 28 h): present, sick, partial 2,5 of 6, present, partial
+    0,5 of 4 – 15 h attended, 6 h absent, 7 h missing on the two partial days."""
+    pid = world.people[1]
+    for day, status, hours in ((9, "present", None), (10, "sick", None), (11, "partial", 2.5), (12, "present", None),
+                               (13, "partial", 0.5)):
+        attendance.mark(world.db, "omar.farah", pid, world.activity_id, dt.date(2026, 11, day), status, hours)
+    return pid
+
+
+def test_partial_days_are_listed_and_the_week_adds_up(world: World) -> None:
+    """The hours a partial day is short of its session are not lost: each such day is in the absence listing
+    (date, activity, "Delvis, 2,5 av 6 h", the hours missing) and the week's figures add up:
+    planned = attended + absence + missing on partial days."""
+    pid = _week_46_with_partial_days(world)
+    person = report.build(world.db, "omar.farah", "2026-11", participant=pid).people[0]
+    week = {line.week: line for line in person.weeks}["2026-W46"]
+    assert (week.planned, week.attended, sum(week.absence.values()), week.partial) == (28, 15, 6, 7)
+    assert week.planned == week.attended + sum(week.absence.values()) + week.partial
+    partial = [(a.date, a.activity, a.label, a.hours) for a in person.absences if a.partial]
+    assert partial == [("2026-11-11", "Arbetsträning café", "Delvis, 2,5 av 6 h", 3.5),
+                       ("2026-11-13", "Arbetsträning café", "Delvis, 0,5 av 4 h", 3.5)]
+    assert person.total.partial == 7
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_partial_days_in_the_pdf_xlsx_and_csv(world: World, tmp_path: Path, lang: str) -> None:
+    from openpyxl import load_workbook
+
+    pid = _week_46_with_partial_days(world)
+    said = {"sv": ("Delvis, 2,5 av 6 h", "Saknade timmar vid delvis närvaro", "Ogiltig frånvaro (antal pass)"),
+            "en": ("Partial, 2.5 of 6 h", "Hours missing on partial days", "Unexcused absences (sessions)")}[lang]
+    label, column, unexcused = said
+    files = {}
+    for fmt in ("pdf", "xlsx", "csv"):
+        files[fmt] = tmp_path / f"r.{fmt}"
+        assert cli.main(["report", "narvaro", "--db", str(world.path), "--month", "2026-11", "--participant", pid,
+                         "--format", fmt, "--out", str(files[fmt]), "--user", "omar.farah", "--pin-stdin",
+                         "--lang", lang, "--dialect", "rfc4180"]) == 0
+    pdf = " ".join(_pdf_text(files["pdf"]).split())
+    assert label in pdf and column in pdf and unexcused in pdf, pdf
+    book = load_workbook(files["xlsx"])
+    rows = list(book.worksheets[1].iter_rows(min_row=2, values_only=True))
+    assert [r[2:6] for r in rows if r[4] == label] == [(dt.datetime(2026, 11, 11), "Arbetsträning café", label, 3.5)]
+    own = [r for r in book.worksheets[3].iter_rows(values_only=True)]
+    header = next(r for r in own if r[0] in ("Vecka", "Week"))
+    assert column in header and unexcused in header
+    week = next(r for r in own if r[0] in ("v. 46", "wk 46"))
+    assert week[1:6] == (28, 15, 6, 7, 0)
+    lines = list(csv.DictReader(io.StringIO(files["csv"].read_text(encoding="utf-8-sig"))))
+    week = next(r for r in lines if r["Vecka" if lang == "sv" else "Week"] in ("v. 46", "wk 46"))
+    assert float(week[column]) == 7 and week[unexcused] == "0"
+    days = [v for k, v in week.items() if k.startswith(("Delvis närvaro", "Partial attendance"))]
+    assert days and label in days[0] and "2026-11-13" in days[0], week
+
+
+def test_one_workbook_shows_the_number_name_signature_and_dates_one_way(world: World, tmp_path: Path) -> None:
+    """The summary and the person's own sheet show the personnummer dashed, the name "Efternamn, Förnamn",
+    the same signature line; every date in a listing is a date cell Excel sorts and filters."""
+    from openpyxl import load_workbook
+
+    from store import cases
+
+    pid = world.people[1]
+    cases.update(world.db, "setup", pid, first_name="Khalid", last_name="Tesfaye", personnummer="197207024774")
+    attendance.mark(world.db, "omar.farah", pid, world.activity_id, dt.date(2026, 11, 23), "unexcused", note="ringde")
+    out = tmp_path / "r.xlsx"
+    assert cli.main(["report", "narvaro", "--db", str(world.path), "--month", "2026-11", "--participant",
+                     "197207024774", "--format", "xlsx", "--out", str(out), "--user", "omar.farah", "--pin-stdin"]) == 0
+    book = load_workbook(out)
+    summary, absences, notes, own = book.worksheets
+    assert summary["A1"].value == "Närvarorapport: Tesfaye, Khalid"
+    values = [c.value for sheet in book.worksheets for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert "197207024774" not in values
+    assert [r[0] for r in summary.iter_rows(min_row=report.XLSX_TITLE_ROWS + 2, values_only=True) if r[1]] \
+        and {r[0] for r in summary.iter_rows(min_row=report.XLSX_TITLE_ROWS + 2, values_only=True) if r[1]} \
+        == {"19720702-4774"}
+    assert "19720702-4774" in [c.value for row in own.iter_rows() for c in row]
+    signatures = {c.value for sheet in (summary, own) for row in sheet.iter_rows() for c in row
+                  if isinstance(c.value, str) and "____" in c.value}
+    assert len(signatures) == 1 and next(iter(signatures)).startswith("Datum och underskrift")
+    dates = [c for sheet in (absences, notes, own) for row in sheet.iter_rows() for c in row if c.is_date]
+    assert len(dates) == 4 and all(c.value == dt.datetime(2026, 11, 23) and c.number_format == "yyyy-mm-dd"
+                                   for c in dates)
+    # (the summary's "Datum för ogiltig frånvaro" is a list of dates in one cell: text)
+    assert not [c for sheet in (absences, notes, own) for row in sheet.iter_rows() for c in row
+                if isinstance(c.value, str) and c.value.startswith("2026-11-23")]
