@@ -593,8 +593,9 @@ def write_pdf(report: Report, out: IO[bytes]) -> None:
             pdf.set_font("DejaVu", "", 10)
             pdf.multi_cell(width - 45, 6, value, new_x="LMARGIN", new_y="NEXT")
         pdf.ln(3)
-        cols = [(t("rep.col.week"), 24), (t("rep.col.planned"), 28), (t("rep.col.attended"), 28),
-                (t("rep.col.absence_hours"), 30), (t("rep.col.partial_missing"), 36), (t("rep.col.unexcused_count"), 34)]
+        # each header word whole on its line ("Frånvarotimmar" 29 mm in bold 9 pt, and the cell's margins)
+        cols = [(t("rep.col.week"), 16), (t("rep.col.planned"), 26), (t("rep.col.attended"), 31),
+                (t("rep.col.absence_hours"), 32), (t("rep.col.partial_missing"), 39), (t("rep.col.unexcused_count"), 36)]
         pdf.set_font("DejaVu", "B", 9)
         _wrapped_row(pdf, [(name, w, "L") for name, w in cols])
         for line in [*person.weeks, person.total]:
