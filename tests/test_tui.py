@@ -392,6 +392,29 @@ async def test_f5_item_opens_the_case_card(world: World) -> None:
         assert app.screen.participant.id == world.people[1]
 
 
+async def test_f5_counts_stand_under_their_right_aligned_headers_in_english(world: World) -> None:
+    """"Marked" (shorter than "Markerade") stood right-aligned three columns right of its values."""
+    from rich.text import Text
+    from textual.widgets import DataTable
+
+    from tui.text import set_language
+
+    set_language("en")
+    try:
+        app = make_app(world)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot, app)
+            await pilot.press("f5")
+            await settle(pilot, app)
+            table = app.screen.query_one("#ov-sessions", DataTable)
+            header = table.ordered_columns[table.get_column_index("marked")].label
+            cell = table.get_row_at(0)[table.get_column_index("marked")]
+            assert str(header) == "Marked" and header.justify == "right"
+            assert isinstance(cell, Text) and cell.justify == "right" and str(cell).endswith("/25"), repr(cell)
+    finally:
+        set_language("sv")
+
+
 # ------------------------------------------------------------------------------------------ snapshots
 
 def snapshot_app(world: World) -> ArenaApp:

@@ -216,7 +216,8 @@ class OverviewScreen(SaysWorkerFailures, Screen):
         for row in day.alerts:
             self.names[row.participant_id] = row.name
         state_style = {"open": "yellow", "done": "green", "cancelled": "dim"}
-        self._fill("ov-sessions", [("s:" + s.session_id, {"activity": s.title, "marked": f"{s.marked}/{s.enrolled}",
+        self._fill("ov-sessions", [("s:" + s.session_id, {"activity": s.title,
+                                    "marked": Text(f"{s.marked}/{s.enrolled}", justify="right"),  # under its header
                                     "state": Text(t("sess." + s.state), style=state_style[s.state])})
                                    for s in day.sessions])
         self._fill("ov-unexcused", [(i.participant_id, {"name": person_name(i.name, i.protected),
