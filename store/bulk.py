@@ -306,8 +306,6 @@ when `untouched(table, row_id)` says someone else has written that row since the
                         report.rejected.append(abort.failed)
                         assert written is not None
                         _undo(db, login, staging, undo, written, report)
-                        report.imported = report.unchanged = 0
-                        report.undone = True
                         return report
                     chunk = chunk[used:]
                     report.imported += counts[0]
@@ -321,8 +319,6 @@ when `untouched(table, row_id)` says someone else has written that row since the
         except KeyboardInterrupt:  # Ctrl+C: what was written is said; all-or-nothing puts it back first
             if written is not None and written.ranges:
                 _undo(db, login, staging, undo, written, report)
-                report.imported = report.unchanged = 0
-                report.undone = True
             db.make_durable()
             report.rejected.sort(key=lambda refused: refused[0])
             raise Interrupted(report) from None
@@ -456,7 +452,7 @@ Untouched = Callable[[str, str], bool]  # (table, row id): nobody else has writt
 def _undo(db: Database, login: str, staging: Staging, undo: Callable[[Tx, Any, Untouched], bool],
           written: Written, report: BulkReport) -> None:
     """Put the written rows back, newest first, in short transactions; a row someone else wrote since the
-    import began is left and named (`report.kept`, once a line)."""
+    import began is left and named (`report.kept`, once a line). The report then says nothing was imported."""
     kept: set[int] = set()
     for chunk in staging.undo_chunks(CHUNK):
         db.yield_to_waiters()
@@ -468,3 +464,5 @@ def _undo(db: Database, login: str, staging: Staging, undo: Callable[[Tx, Any, U
             written.end(tx)
     db.make_durable()
     report.kept = [(line, Message("imp.kept", {})) for line in sorted(kept)]
+    report.imported = report.unchanged = 0
+    report.undone = True

@@ -401,12 +401,12 @@ def _sheet_title(name: str, taken: set[str]) -> str:
     return title
 
 
-_NOT_TEXT = ("=", "#")
+_NOT_TEXT = ("=", "#")  # texts openpyxl would store as a formula ("=…") or an error value ("#N/A")
 DATE_FORMAT = "yyyy-mm-dd"  # a date is a date cell (Excel sorts and filters it), shown as ISO
 
 
 def _day(date: str) -> dt.date:
-    return dt.date.fromisoformat(date)  # texts openpyxl would store as a formula ("=…") or an error value ("#N/A")
+    return dt.date.fromisoformat(date)
 
 
 class _Sheets:
@@ -552,9 +552,7 @@ def _person_sheet(sheet, report: Report, person: PersonReport, sheets: _Sheets) 
 def _shown(number: str) -> str:
     """A 12-digit personnummer as a person reads it on a document (19850314-1239); a masked or reserve
     number as it is. The flat CSV keeps the 12 digits: a format for systems."""
-    if len(number) == 12 and number.isdigit():
-        return identity.parse(number, dt.date(9999, 1, 1)).formatted()
-    return number
+    return identity.shown(number, False) if len(number) == 12 and number.isdigit() else number
 
 
 def _facts(report: Report, person: PersonReport) -> list[tuple[str, str]]:
