@@ -378,3 +378,31 @@ async def test_the_demo_stays_marked_in_the_other_language(demo_db: Path) -> Non
             assert "User" in screen_text(app) and "DEMO" in app.title and "DEMO" in screen_text(app)
     finally:
         set_language("sv")
+
+
+async def test_the_palette_says_nothing_matches_in_the_catalogs_words_and_choosing_it_does_nothing(
+        world: World) -> None:
+    """Textual's palette says "No matches found" itself; Arena's provider offers its own line instead,
+    at once, and choosing it only closes the palette (tui/palette.py). A command that matches is offered
+    as before and runs."""
+    from textual.command import CommandList, CommandPalette
+
+    from .test_tui import make_app, settle
+    from .waiting import eventually
+
+    app = make_app(world)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        before = app.current_mode
+        await pilot.press("ctrl+p", *"qxzq")
+        await eventually(pilot, lambda: isinstance(app.screen, CommandPalette)
+                         and app.screen.query_one(CommandList).option_count == 1, "the palette's one line")
+        line = app.screen.query_one(CommandList).get_option_at_index(0)
+        assert "Inga kommandon matchar" in str(line.prompt)
+        await pilot.press("down", "enter")
+        await settle(pilot, app)
+        assert not isinstance(app.screen, CommandPalette) and app.current_mode == before
+        await pilot.press("ctrl+p", *"engli")  # "Språk: English", the language command
+        await eventually(pilot, lambda: isinstance(app.screen, CommandPalette)
+                         and app.screen.query_one(CommandList).option_count >= 1, "the language command")
+        assert "Inga kommandon matchar" not in str(app.screen.query_one(CommandList).get_option_at_index(0).prompt)

@@ -165,8 +165,8 @@ def test_no_private_name_is_imported_from_another_module() -> None:
 
 def test_no_private_module_or_name_of_a_library_is_imported() -> None:
     """Textual's (and every library's) private modules and names are not imported (`textual.widgets._footer`,
-    `from textual.app import _x`): what Textual does not export may change in any release. The few
-    internals still read as attributes are listed and watched in tests/test_textual_internals.py."""
+    `from textual.app import _x`): what Textual does not export may change in any release. No private
+    attribute of Textual is read either (tests/test_textual_internals.py)."""
     wrong = []
     for name, path in MODULES.items():
         for module, names, line in imports(name, path):

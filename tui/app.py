@@ -4,12 +4,13 @@ Every screen reads in thread workers (`tui.workers`) and writes through the app'
 `WriteLane`, so the UI never waits on SQLite and marks are committed in the order they were pressed.
 Keys are delivered one at a time, each to what was on screen when it was pressed (see key delivery). An
 unexpected error closes the app with one line on screen and its traceback in the log file
-(`_fatal_error`).
+(`tui.crash`).
 """
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import threading
 import time
@@ -21,6 +22,7 @@ from textual import events, messages, work
 from textual.app import Notify
 from textual.binding import Binding
 from textual.dom import DOMNode
+from textual.message import Message
 from textual.widget import Widget
 
 # Only what the first screen (the PIN prompt) needs is imported before it is drawn. SQLAlchemy/sqlmodel
@@ -88,11 +90,19 @@ def stylesheet() -> Path | None:
 STYLESHEET = stylesheet()
 
 
+def palette_commands() -> type:
+    """The command palette's one provider (tui.palette), loaded when the palette opens."""
+    from tui.palette import arena_commands
+
+    return arena_commands()
+
+
 @help_keys("help.global", rank=0)
 class ArenaApp(AppBase):
     CSS_PATH = str(STYLESHEET) if STYLESHEET else None
     TITLE = "app.title"
     ENABLE_COMMAND_PALETTE = True
+    COMMANDS = {palette_commands}
     BINDINGS = [
         Binding("f1", "help", "key.help", id="help"),
         Binding("f2", "switch_mode('search')", "key.search", id="mode_search"),
@@ -115,6 +125,9 @@ class ArenaApp(AppBase):
         start; `pin` (scripts and tests) is checked by the store instead of typed. `notice`: a line the command
         line printed before the app took the terminal (the demo set aside), said again on the first screen."""
         super().__init__()
+        from tui.crash import ExitConsole
+
+        self.error_console = ExitConsole(self._log_file, lambda: self.login)  # never a traceback on screen
         self.title = t("app.title")
         opener = None if hasattr(database, "engine") else database
         self._open_db: Callable[[], Database] | None = opener
@@ -139,6 +152,14 @@ class ArenaApp(AppBase):
         self._dropped_upto = 0  # keys numbered up to this are dropped, never delivered (a wrong PIN)
         self._start_hold: Callable[[], None] | None = None  # the PIN's Enter at a start: keys wait for the first screen
         self._released: set[int] = set()
+        # what the app has been sent and has begun to handle (`_app_busy`, `post_message`)
+        self._numbers = itertools.count(1)
+        self._event_numbers: dict[int, int] = {}  # id(event) -> its number, until the app handles it
+        self._weighty_upto = 0  # the number of the last message that may change where a key goes
+        self._handled_upto = 0
+        self._loop_of_app: asyncio.AbstractEventLoop | None = None
+        self._thread_of_app = threading.get_ident()
+        self._closing_down = False
         self._key_pump: asyncio.Task | None = None
         self._holding = False
         self._in_flight: events.Key | None = None
@@ -283,14 +304,31 @@ class ArenaApp(AppBase):
         in the app's queue to join `_typed` behind this one, do not: during a burst of marks there is
         nearly always one, and counting it sent every key of the burst through a full barrier.
 
-        Textual's internal: Textual shows how many messages a node holds (`message_queue_size`), not
-        which; only the app's own queue (`_message_queue`, an asyncio.Queue) says that.
-        tests/test_textual_internals.py fails if it changes."""
-        queued: asyncio.Queue[Any] = self._message_queue
-        waiting = getattr(queued, "values", None)  # textual's own queue: a deque
-        if waiting is None:
-            return bool(queued.qsize())
-        return any(not self._harmless(message) for message in waiting)
+        Textual says how many messages a node holds (`message_queue_size`), not which; the app keeps its
+        own account instead (`post_message`, `on_event`): every message posted to it is numbered, and the
+        queue is first in, first out, so one that matters is still waiting until an event posted after
+        it has begun to be handled (a barrier's callback is such an event)."""
+        return self._weighty_upto > self._handled_upto
+
+    def post_message(self, message: Message) -> bool:
+        """Textual's, numbering what the app is sent (`_app_busy`). From another thread the message is
+        numbered and queued on the app's own thread, so the numbers follow the queue's order."""
+        loop = self._loop_of_app
+        if loop is not None and threading.get_ident() != self._thread_of_app:
+            if self._closing_down:
+                return False
+            with contextlib.suppress(RuntimeError):  # the loop has closed: the message goes nowhere
+                loop.call_soon_threadsafe(self.post_message, message)
+                return True
+            return False
+        if not super().post_message(message):
+            return False
+        number = next(self._numbers)
+        if isinstance(message, events.Event):
+            self._event_numbers[id(message)] = number
+        if not self._harmless(message):
+            self._weighty_upto = number
+        return True
 
     def _harmless(self, message: object) -> bool:
         if isinstance(message, events.Key):  # typed ahead: neither released by the pump nor handed up
@@ -383,6 +421,7 @@ class ArenaApp(AppBase):
 
     # ------------------------------------------------------------------ start-up
     def on_mount(self) -> None:
+        self._loop_of_app, self._thread_of_app = asyncio.get_running_loop(), threading.get_ident()
         self._typed = asyncio.Queue()
         self._unheld = asyncio.Event()
         self._unheld.set()
@@ -605,6 +644,9 @@ class ArenaApp(AppBase):
         return super().check_action(action, parameters)
 
     async def on_event(self, event: events.Event) -> None:
+        number = self._event_numbers.pop(id(event), 0)
+        if number > self._handled_upto:
+            self._handled_upto = number  # and everything posted before it (`_app_busy`)
         if isinstance(event, (events.Key, events.MouseDown)):
             self._last_input = time.monotonic()
         if isinstance(event, events.Key):
@@ -753,10 +795,10 @@ class ArenaApp(AppBase):
             self.call_later(then)
 
     def action_command_palette(self) -> None:
-        from tui.palette import ArenaPalette  # lazy: Textual's palette loads when it opens (start-up)
+        from textual.command import CommandPalette  # lazy: Textual's palette loads when it opens (start-up)
 
-        if self.use_command_palette and not ArenaPalette.is_open(self) and not self.locked:
-            self.push_screen(ArenaPalette(id="--command-palette", placeholder=t("cmd.placeholder")))
+        if self.use_command_palette and not CommandPalette.is_open(self) and not self.locked:
+            self.push_screen(CommandPalette(id="--command-palette", placeholder=t("cmd.placeholder")))
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen
@@ -803,24 +845,12 @@ class ArenaApp(AppBase):
 
         run_flow(self, steps)
 
-    def _fatal_error(self) -> None:
-        """An unexpected error (Textual calls this with the exception being handled): the traceback goes
-        to the log file beside the database, the user reads one clear line, the app closes.
-
-        Every mark shown as saved was committed before it was shown, so nothing is lost by exiting.
-
-        Textual's internal: Textual 8 has no public hook for an exception a handler raised. It catches
-        it in its message loop (so sys.excepthook never sees it) and calls `_handle_exception`, which
-        calls this to print a traceback on the terminal; `App.panic` is what it does, not a hook.
-        tests/test_textual_internals.py fails if Textual stops calling it; tests/test_logging.py checks
-        the traceback is in the log and not on the screen.
-        """
-        path = logs.ensure(self.db.path if self.db is not None else getattr(self._open_db, "path", "arena.db"))
-        log.critical("unexpected error (user %s); the app closes", self.login, exc_info=True)
-        self.bell()
-        self.exit(return_code=1, message=t("app.crashed", log=str(path)))
+    def _log_file(self) -> Path:
+        """The log file beside the database (made if need be)."""
+        return logs.ensure(self.db.path if self.db is not None else getattr(self._open_db, "path", "arena.db"))
 
     def on_unmount(self) -> None:
+        self._closing_down = True
         if self._key_pump is not None:
             self._key_pump.cancel()
         self.write_lane.close()

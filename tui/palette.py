@@ -1,31 +1,35 @@
-"""The command palette in the user's language: Textual's own, with the one sentence Textual writes itself
-("No matches found") taken from the catalog. Imported when the palette opens, never at start-up."""
+"""The command palette in the user's language: Textual's own palette with Arena's one command provider.
+
+Textual writes "No matches found" itself, in English, when no provider offers anything for what was
+typed. The provider here always offers something for a search: the commands that match, or one line in
+the catalog's words saying that nothing does (choosing it only closes the palette). So the palette never
+has to speak for itself. Imported when the palette opens, never at start-up."""
 from __future__ import annotations
 
-from rich.align import Align
 from rich.text import Text
-from textual.command import CommandList, CommandPalette
-from textual.widgets.option_list import Option
+from textual.command import Hit, Hits
+from textual.system_commands import SystemCommandsProvider
 
 from tui.text import t
 
 
-class ArenaPalette(CommandPalette):
-    def _start_no_matches_countdown(self, search_value: str) -> None:
-        """Textual's (8.x) countdown to saying that nothing matched, with the catalog's words.
+def _nothing() -> None:
+    """Choosing "nothing matches" only closes the palette."""
 
-        Textual's internal: the palette writes "No matches found" itself, in English, with no public
-        way to give it other words (a provider can only add commands). tests/test_textual_internals.py
-        fails if Textual changes this method."""
-        self._stop_no_matches_countdown()
 
-        def show_no_matches() -> None:
-            if search_value:  # an empty search is discovery: nothing to say
-                self.query_one(CommandList).add_option(
-                    Option(Align.center(Text(t("cmd.no_matches"), style="not bold")), disabled=True,
-                           id=self._NO_MATCHES))
-                self._list_visible = True
-            else:
-                self._list_visible = False
+class ArenaCommands(SystemCommandsProvider):
+    """Textual's system commands (the app's `get_system_commands`, in the user's language) with a line of
+    their own when none matches."""
 
-        self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, show_no_matches)
+    async def search(self, query: str) -> Hits:
+        found = False
+        async for hit in super().search(query):
+            found = True
+            yield hit
+        if not found and query.strip():
+            yield Hit(1e-6, Text(t("cmd.no_matches"), style="italic"), _nothing, text=t("cmd.no_matches"))
+
+
+def arena_commands() -> type[ArenaCommands]:
+    """Lazy, as Textual's own `get_system_commands_provider`: the palette's code loads when it opens."""
+    return ArenaCommands
