@@ -292,3 +292,27 @@ def test_a_released_key_is_a_key_and_knows_when_a_widget_took_it() -> None:
     assert key.stop() is key and key.stopped
     key.stop(False)
     assert not key.stopped
+
+
+async def test_a_mark_made_in_the_week_grid_is_shown_on_the_roll_call_it_was_opened_from(world: World) -> None:
+    """w opens the week grid over the roll call; a mark made there is on the roll call when Escape
+    returns to it, and a key typed right after Escape acts on that, not on the roll call as it was."""
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await type_fast(pilot, app, "f3", "enter")
+        await settle(pilot, app)
+        roll = app.screen.query_one("RollTable")
+        assert roll.session_id is not None and app.screen.focused is roll
+        await type_fast(pilot, app, "w")
+        assert type(app.screen).__name__ == "WeekGridScreen"
+        await type_fast(pilot, app, "s")
+        sick = rows(world, "SELECT participant_id FROM attendance WHERE status = 'sick' AND date = ?",
+                    TODAY.isoformat())
+        assert len(sick) == 1
+        person = sick[0][0]
+        await type_fast(pilot, app, "escape")
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "AttendanceScreen"
+        assert roll.people[person].mark is not None and roll.people[person].mark.status == "sick"
+        assert app.screen.focused is roll

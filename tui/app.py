@@ -745,14 +745,15 @@ class ArenaApp(AppBase):
     # ------------------------------------------------------------------ actions
     # ------------------------------------------------------------------ command palette
     def get_system_commands(self, screen):  # noqa: ANN001, ANN201
-        """Textual's own palette commands, said in the user's language; every binding of the screen too."""
+        """Textual's own palette commands, said in the user's language, in the order the palette lists them."""
         from textual.app import SystemCommand
 
+        # F1's help screen, in the user's language (Textual's key panel would show the bindings' catalog keys);
+        # first: what Ctrl+P then Enter by reflex does, and harmless
+        yield SystemCommand(t("cmd.keys"), t("cmd.keys_show"), self.action_help)
         yield SystemCommand(t("cmd.language"), t("cmd.language_help"), self.action_switch_language)
         yield SystemCommand(t("cmd.theme"), t("cmd.theme_help"), self.action_change_theme)
-        yield SystemCommand(t("key.quit"), t("cmd.quit_help"), self.action_quit)
-        # F1's help screen, in the user's language (Textual's key panel would show the bindings' catalog keys)
-        yield SystemCommand(t("cmd.keys"), t("cmd.keys_show"), self.action_help)
+        yield SystemCommand(t("key.quit"), t("cmd.quit_help"), self.action_quit)  # last: never highlighted first
 
     async def action_switch_language(self) -> None:
         """Swedish ⇄ English while the app runs (F12 or the palette): the header, the footer and every

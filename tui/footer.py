@@ -16,6 +16,7 @@ Textual's own footer keys (hover, click, the palette key docked right; their sty
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -30,26 +31,47 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
 
+@dataclass(frozen=True)
+class Key:
+    """What one key of the footer shows: the key, how it is written, its words (none: shown bare), the
+    action, whether it is enabled, its tooltip, and whether it is the palette's key (docked right)."""
+
+    key: str
+    key_display: str
+    description: str
+    action: str
+    disabled: bool = False
+    tooltip: str = ""
+    palette: bool = False
+
+
 class FooterKey(Widget):
     """One key of the footer: the key, and its words unless the footer has no room for them. A click
-    presses the key."""
+    presses the key. `show` changes it in place (the footer's keys change with every focus: mounting
+    new widgets each time cost more than all the rest of the footer)."""
 
     ALLOW_SELECT = False
     COMPONENT_CLASSES = {"footer-key--key", "footer-key--description"}
 
     compact = reactive(True)
 
-    def __init__(self, key: str, key_display: str, description: str, action: str, *, disabled: bool = False,
-                 tooltip: str = "", classes: str = "") -> None:
-        self.key = key
-        self.key_display = key_display
-        self.description = description
-        self.action = action
-        self._inactive = disabled  # (dimmed, still shown: Widget.disabled would also refuse the click's bell)
-        super().__init__(classes=classes + (" -disabled" if disabled else ""))
+    def __init__(self, key: Key) -> None:
+        super().__init__()
         self.set_reactive(Widget.shrink, False)
-        if tooltip:
-            self.tooltip = tooltip
+        self.shown = key
+        self.show(key)
+
+    def show(self, key: Key) -> None:
+        changed = key != self.shown
+        self.shown = key
+        self.key, self.key_display, self.description, self.action = (key.key, key.key_display, key.description,
+                                                                     key.action)
+        self._inactive = key.disabled  # (dimmed, still shown: Widget.disabled would also refuse the click's bell)
+        self.set_class(key.disabled, "-disabled")
+        self.set_class(key.palette, "-command-palette")
+        self.tooltip = key.tooltip or None
+        if changed:
+            self.refresh(layout=True)
 
     def render(self) -> Text:
         key_style = self.get_component_rich_style("footer-key--key")
@@ -75,7 +97,7 @@ class FooterKey(Widget):
         self.set_class(compact, "-compact")
 
 
-def _width(key: FooterKey, compact: bool) -> int:
+def _width(key: Key, compact: bool) -> int:
     """Cells a key takes: its key and label with the footer's padding (compact: one space and a margin)."""
     if not key.description:
         return len(key.key_display) + (1 if compact else 2)
@@ -89,8 +111,7 @@ def _keys_shown(screen: Screen, width: int) -> tuple[object, ...]:
                                  for (_, b, enabled, tooltip) in screen.active_bindings.values() if b.show))
 
 
-def _fit(own: list[FooterKey], help_key: FooterKey | None, everywhere: list[FooterKey],
-         room: int) -> tuple[list[FooterKey], set[FooterKey]]:
+def _fit(own: list[Key], help_key: Key | None, everywhere: list[Key], room: int) -> tuple[list[Key], set[Key]]:
     """The compact footer in `room` cells: (the keys shown in order, those shown bare). Every key of the
     screen at least bare ("a p c ^n i"), then in order with its words while they fit; F1 keeps its words
     and says the rest, and the keys that work everywhere (F2–F5, ^q) come last, bare, where there is room
@@ -100,7 +121,7 @@ def _fit(own: list[FooterKey], help_key: FooterKey | None, everywhere: list[Foot
     while bare and sum(len(k.key_display) + 1 for k in bare) > left:
         bare.pop()
     left -= sum(len(k.key_display) + 1 for k in bare)
-    wordless: set[FooterKey] = set()
+    wordless: set[Key] = set()
     worded = True
     for key in bare:  # left to right: once one goes bare, the rest do too (the words stay in order)
         extra = _width(key, True) - len(key.key_display) - 1
@@ -147,20 +168,27 @@ class ArenaFooter(ScrollableContainer, can_focus=False, can_focus_children=False
     async def _refit(self) -> None:
         self._refit_due = False
         if self.is_attached and self._composed != _keys_shown(self.screen, self.app.size.width):
-            await self.recompose()
+            self._composed = _keys_shown(self.screen, self.app.size.width)
+            compact, keys = self._layout()
+            shown = list(self.query_children(FooterKey))
+            if len(shown) != len(keys):
+                await self.recompose()
+                return
+            self._set_compact(compact)
+            for widget, key in zip(shown, keys):
+                widget.show(key)
 
-    def _keys(self) -> Iterator[FooterKey]:
+    def _keys(self) -> Iterator[Key]:
         """Every key the screen shows, one per action (its first key), in the catalog's words."""
         seen: set[str] = set()
         for _, binding, enabled, tooltip in self.screen.active_bindings.values():
             if not binding.show or binding.action in seen:
                 continue
             seen.add(binding.action)
-            key = FooterKey(binding.key, _display(self.app.get_key_display(binding)), t(binding.description),
-                            binding.action, disabled=not enabled, tooltip=tooltip)
-            yield key.data_bind(compact=ArenaFooter.compact)
+            yield Key(binding.key, _display(self.app.get_key_display(binding)), t(binding.description),
+                      binding.action, disabled=not enabled, tooltip=tooltip)
 
-    def _palette(self) -> list[FooterKey]:
+    def _palette(self) -> list[Key]:
         """The command palette's key, docked right."""
         if not self.app.ENABLE_COMMAND_PALETTE:
             return []
@@ -168,43 +196,47 @@ class ArenaFooter(ScrollableContainer, can_focus=False, can_focus_children=False
         if active is None:
             return []
         binding = active.binding
-        return [FooterKey(binding.key, _display(self.app.get_key_display(binding)), t(binding.description),
-                          binding.action, classes="-command-palette", disabled=not active.enabled,
-                          tooltip=binding.tooltip or t(binding.description))]
+        return [Key(binding.key, _display(self.app.get_key_display(binding)), t(binding.description),
+                    binding.action, disabled=not active.enabled, tooltip=binding.tooltip or t(binding.description),
+                    palette=True)]
+
+    def _layout(self) -> tuple[bool, list[Key]]:
+        """(compact or not, the keys shown in order, the palette's last) for the screen and width of now."""
+        keys = list(self._keys())
+        palette = self._palette()
+        room = self.app.size.width - sum(_width(p, False) + 2 for p in palette)
+        if sum(_width(k, False) for k in keys) <= room:
+            return False, keys + palette
+        help_key = next((k for k in keys if k.key == "f1"), None)
+        everywhere = {key for key, active in self.screen.active_bindings.items() if active.node is self.app}
+        own = [k for k in keys if k is not help_key and k.key not in everywhere]
+        elsewhere = [k for k in keys if k is not help_key and k.key in everywhere]
+        shown, wordless = _fit(own, help_key, elsewhere, room)
+        if any(k in wordless for k in own) and any(p.description for p in palette):
+            # the palette's words give way before a key of the screen loses its own (F1 says ^p too):
+            # "a Aktiviteter u Användare ^q ▏^p", not "a Aktiviteter u ^q ▏^p Kommandon"
+            bare_room = self.app.size.width - sum(len(p.key_display) + 3 for p in palette)
+            shown, wordless = _fit(own, help_key, elsewhere, bare_room)
+            palette = [replace(p, description="") for p in palette]
+        return True, [replace(k, description="") if k in wordless else k for k in shown] + palette
+
+    def _set_compact(self, compact: bool) -> None:
+        self.set_reactive(ArenaFooter.compact, compact)
+        self.set_class(compact, "-compact")
+        for widget in self.query_children(FooterKey):
+            widget.compact = compact
 
     def compose(self) -> ComposeResult:
         if not self._ready:
             return
         self._composed = _keys_shown(self.screen, self.app.size.width)
-        keys = list(self._keys())
-        palette = self._palette()
-        room = self.app.size.width - sum(_width(p, False) + 2 for p in palette)
-        if sum(_width(k, False) for k in keys) <= room:
-            self.set_reactive(ArenaFooter.compact, False)
-            self.set_class(False, "-compact")
-            yield from keys
-            yield from palette
-            return
-        self.set_reactive(ArenaFooter.compact, True)
-        self.set_class(True, "-compact")
+        compact, keys = self._layout()
+        self.set_reactive(ArenaFooter.compact, compact)
+        self.set_class(compact, "-compact")
         for key in keys:
-            key.compact = True
-        help_key = next((k for k in keys if k.key == "f1"), None)
-        everywhere = {key for key, active in self.screen.active_bindings.items() if active.node is self.app}
-        own = [k for k in keys if k is not help_key and k.key not in everywhere]
-        shown, wordless = _fit(own, help_key, [k for k in keys if k is not help_key and k.key in everywhere], room)
-        if any(k in wordless for k in own) and any(p.description for p in palette):
-            # the palette's words give way before a key of the screen loses its own (F1 says ^p too):
-            # "a Aktiviteter u Användare ^q ▏^p", not "a Aktiviteter u ^q ▏^p Kommandon"
-            bare_room = self.app.size.width - sum(len(p.key_display) + 3 for p in palette)
-            shown, wordless = _fit(own, help_key, [k for k in keys if k is not help_key and k.key in everywhere],
-                                   bare_room)
-            for p in palette:
-                p.description = ""
-        for key in wordless:
-            key.description = ""
-        yield from shown
-        yield from palette
+            widget = FooterKey(key)
+            widget.compact = compact
+            yield widget
 
     def on_resize(self) -> None:
         width = self.app.size.width

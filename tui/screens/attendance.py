@@ -504,6 +504,7 @@ class AttendanceScreen(SaysWorkerFailures, Screen):
         self._day_release: KeyHold = _HELD_NOTHING  # keys held for the day's sessions
         self._roll_release: KeyHold = _HELD_NOTHING  # keys held for the roll call being read
         self._open_when_mounted = False
+        self._week_shown = False  # the week grid was opened over the roll call: read it again on return
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -672,6 +673,14 @@ class AttendanceScreen(SaysWorkerFailures, Screen):
         self.session_id = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         self.reload_roll(focus=True, sessions=False)
 
+    def on_screen_resume(self) -> None:
+        """Back from the week grid: what was marked there is shown here too, before the next key acts on
+        the roll call (the keys typed meanwhile wait for it, as after Enter)."""
+        if self._week_shown:
+            self._week_shown = False
+            if self.query(RollTable) and self.query_one(RollTable).session_id is not None:
+                self.reload_roll(focus=self.focused is self.query_one(RollTable))
+
     @on(OpenSession)
     def _open_asked(self, event: OpenSession) -> None:
         self.open_session(event.session_id)
@@ -817,6 +826,7 @@ class AttendanceScreen(SaysWorkerFailures, Screen):
             return
         from tui.screens.weekgrid import WeekGridScreen  # lazy: the roll call opens without it; loaded on w
 
+        self._week_shown = True
         self.app.push_screen(WeekGridScreen(session.activity_id, session.title, clock.week_monday(self.day),
                                             session.session_id))
 
