@@ -316,3 +316,25 @@ async def test_a_mark_made_in_the_week_grid_is_shown_on_the_roll_call_it_was_ope
         assert type(app.screen).__name__ == "AttendanceScreen"
         assert roll.people[person].mark is not None and roll.people[person].mark.status == "sick"
         assert app.screen.focused is roll
+
+
+async def test_f12_keeps_the_open_roll_call_and_the_search_typed_and_the_keys_after_it_act_there(
+        world: World) -> None:
+    """F12 builds the screens anew in the other language: an open roll call stays open (the marks typed
+    right after F12 land on it, in order) and what was typed in the search stays typed."""
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await type_fast(pilot, app, "f3", "enter")
+        await settle(pilot, app)
+        roll = app.screen.query_one("RollTable")
+        session, first = roll.session_id, roll.order[0]
+        await type_fast(pilot, app, "f12", "n", "f12", "s")
+        await settle(pilot, app)
+        assert app.screen.query_one("RollTable").session_id == session
+        marked = dict(rows(world, "SELECT participant_id, status FROM attendance WHERE session_id = ? AND date = ?",
+                           session, TODAY.isoformat()))
+        assert marked[first] == "present" and sorted(marked.values()) == ["present", "sick"], marked
+        await type_fast(pilot, app, "f2", *"ande", "f12", *"rs")
+        await settle(pilot, app)
+        assert app.screen.query_one("#search-input", Input).value == "anders"

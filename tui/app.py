@@ -774,8 +774,12 @@ class ArenaApp(AppBase):
         self._set_title()  # DEMO stays said in the other language too
         self._set_subtitle()
         current = self.current_mode
-        # screens opened on top of the mode (a case card) come back, built anew in the new language
+        # screens opened on top of the mode (a case card) come back, built anew in the new language; the
+        # mode's own screen says where it was (an open roll call, a search typed) and its new one goes on
+        # from there, before the keys typed meanwhile reach it
         again = [getattr(screen, "again")() for screen in self.screen_stack[1:] if hasattr(screen, "again")]
+        base = self.screen_stack[0] if self.screen_stack else None
+        where = getattr(base, "where", lambda: None)()
         self._switching = True
         try:
             self.add_mode("language", Screen)
@@ -784,6 +788,8 @@ class ArenaApp(AppBase):
                 await self.remove_mode(mode)
                 self.add_mode(mode, _lazy_screen(mode))
             await self.switch_mode(current if current in self.MODES else self.start_mode)
+            if where is not None and hasattr(self.screen, "go_on_from"):
+                self.screen.go_on_from(where)
             for screen in again:
                 await self.push_screen(screen)
             await self.remove_mode("language")

@@ -685,9 +685,23 @@ class AttendanceScreen(SaysWorkerFailures, Screen):
     def _open_asked(self, event: OpenSession) -> None:
         self.open_session(event.session_id)
 
-    def open_session(self, session_id: str) -> None:
-        """Jump straight to today's roll call of one session (from F5)."""
-        self.day = clock.today()
+    def where(self) -> tuple[dt.date, str | None]:
+        """The day shown and the session whose roll call is open (F12 builds the screen anew: `go_on_from`)."""
+        return self.day, self.query_one(RollTable).session_id if self.query(RollTable) else None
+
+    def go_on_from(self, where: tuple[dt.date, str | None]) -> None:
+        """Show what `where` said of the screen this one replaces: its day, its open roll call."""
+        day, session_id = where
+        if session_id is not None:
+            self.open_session(session_id, day)
+        elif day != self.day:
+            self.day = day
+            if self.query(SessionTable):
+                self.load_day()
+
+    def open_session(self, session_id: str, day: dt.date | None = None) -> None:
+        """Jump straight to today's roll call of one session (from F5), or that of `day`."""
+        self.day = day or clock.today()
         self.session_id = session_id
         if not self.query(RollTable):  # the screen is still being built: it opens this session when mounted
             self._open_when_mounted = True

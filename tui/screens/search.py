@@ -95,6 +95,18 @@ class SearchScreen(SaysWorkerFailures, Screen):
     def action_focus_search(self) -> None:
         self.query_one(Input).focus()
 
+    def where(self) -> str:
+        """What is typed in the search field (F12 builds the screen anew: `go_on_from`)."""
+        return self.query_one("#search-input", Input).value if self.query("#search-input") else ""
+
+    def go_on_from(self, where: str) -> None:
+        """The search typed on the screen this one replaces, typed here too (its results are read again);
+        the cursor at its end, so the keys typed meanwhile go on after it."""
+        if where and self.query("#search-input"):
+            field = self.query_one("#search-input", Input)
+            field.value = where
+            field.cursor_position = len(where)
+
     @on(Input.Changed, "#search-input")
     def _changed(self, event: Input.Changed) -> None:
         self._query = event.value
