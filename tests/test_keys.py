@@ -294,15 +294,20 @@ def test_a_released_key_is_a_key_and_knows_when_a_widget_took_it() -> None:
     assert not key.stopped
 
 
+async def first_roll_call(pilot, app: ArenaApp):  # noqa: ANN001, ANN201
+    """F3, Enter: the first session's roll call, open and shown."""
+    await settle(pilot, app)
+    await type_fast(pilot, app, "f3", "enter")
+    await settle(pilot, app)
+    return app.screen.query_one("RollTable")
+
+
 async def test_a_mark_made_in_the_week_grid_is_shown_on_the_roll_call_it_was_opened_from(world: World) -> None:
     """w opens the week grid over the roll call; a mark made there is on the roll call when Escape
     returns to it, and a key typed right after Escape acts on that, not on the roll call as it was."""
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, app)
-        await type_fast(pilot, app, "f3", "enter")
-        await settle(pilot, app)
-        roll = app.screen.query_one("RollTable")
+        roll = await first_roll_call(pilot, app)
         assert roll.session_id is not None and app.screen.focused is roll
         await type_fast(pilot, app, "w")
         assert type(app.screen).__name__ == "WeekGridScreen"
@@ -324,10 +329,7 @@ async def test_f12_keeps_the_open_roll_call_and_the_search_typed_and_the_keys_af
     right after F12 land on it, in order) and what was typed in the search stays typed."""
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, app)
-        await type_fast(pilot, app, "f3", "enter")
-        await settle(pilot, app)
-        roll = app.screen.query_one("RollTable")
+        roll = await first_roll_call(pilot, app)
         session, first = roll.session_id, roll.order[0]
         await type_fast(pilot, app, "f12", "n", "f12", "s")
         await settle(pilot, app)
