@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
+from rich.segment import Segments
 
 from tui.text import t
 
@@ -52,7 +53,8 @@ class ExitConsole(Console):
     def print(self, *objects: object, **kwargs: object) -> None:
         if kwargs.get("markup"):
             return  # Textual's own note that more errors were caught (in English, naming its dev tools)
-        if all(isinstance(o, str) for o in objects):
+        # Textual renders a traceback (or a panic) into Segments before the app closes; a line is a string
+        if not any(isinstance(o, Segments) for o in objects):
             super().print(*objects, **kwargs)  # type: ignore[arg-type]
             return
         text = io.StringIO()
