@@ -340,3 +340,22 @@ async def test_f12_keeps_the_open_roll_call_and_the_search_typed_and_the_keys_af
         await type_fast(pilot, app, "f2", *"ande", "f12", *"rs")
         await settle(pilot, app)
         assert app.screen.query_one("#search-input", Input).value == "anders"
+
+
+async def test_undoing_one_mark_puts_the_cursor_back_on_its_person(world: World) -> None:
+    """Found by a tester: s, Ctrl+Z, n marked the next person, the cursor having moved on after s. Undoing
+    one mark puts the cursor back on its person, so the right key lands where the wrong one did."""
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        roll = await first_roll_call(pilot, app)
+        first = roll.current().participant_id
+        await type_fast(pilot, app, "s")
+        await settle(pilot, app)
+        assert roll.current().participant_id != first
+        await type_fast(pilot, app, "ctrl+z")
+        await settle(pilot, app)
+        assert roll.current().participant_id == first
+        await type_fast(pilot, app, "n")
+        await settle(pilot, app)
+        assert rows(world, "SELECT participant_id, status FROM attendance WHERE date = ?",
+                    TODAY.isoformat()) == [(first, "present")]

@@ -822,6 +822,11 @@ class AttendanceScreen(SaysWorkerFailures, Screen):
             def done(_: object) -> None:
                 self.notify(t("att.undone." + step.kind, n=step.count), timeout=4)
                 if (sid, day) == (self.session_id, self.day):
+                    roll = self.query_one(RollTable)
+                    shown = roll.visible_ids()
+                    if step.kind == "marks" and len(step.previous) == 1 and step.previous[0][0] in shown:
+                        # one mark undone: the cursor goes back to its person ("wrong key, undo, right key")
+                        roll.move_cursor(row=shown.index(step.previous[0][0]))
                     self.reload_roll()
 
             self.app.write_lane.submit(job, done, failed)
