@@ -166,3 +166,28 @@ def test_every_class_in_tui_that_runs_a_worker_says_its_failures() -> None:
     assert len(running) >= 15
     silent = [c.__qualname__ for c in running if not issubclass(c, (AppBase, SaysWorkerFailures))]
     assert not silent, f"a worker's failure would say nothing in: {silent}"
+
+
+def test_a_crash_where_no_log_file_can_be_made_still_says_one_line(tmp_path: Path) -> None:
+    """tui.crash.ExitConsole: the log file cannot be made (a full disk, a folder gone): the terminal
+    still gets one line, saying so, never a traceback."""
+    import io
+
+    import rich
+    from rich.segment import Segments
+    from rich.traceback import Traceback
+
+    from tui.crash import ExitConsole
+
+    def nowhere() -> Path:
+        raise OSError(28, "No space left on device")
+
+    console = ExitConsole(nowhere, lambda: "omar.farah", file=io.StringIO(), width=200)
+    try:
+        raise RuntimeError("a bug")
+    except RuntimeError:
+        rendered = Segments(console.render(Traceback(show_locals=True, suppress=[rich]), console.options))
+    console.print(rendered)
+    shown = console.file.getvalue()
+    assert shown.count("\n") == 1 and "Traceback" not in shown and "RuntimeError" not in shown, shown
+    assert "loggfil" in shown or "log file" in shown

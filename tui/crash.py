@@ -59,7 +59,10 @@ class ExitConsole(Console):
             return
         text = io.StringIO()
         Console(file=text, width=_WIDTH, color_system=None, markup=False, highlight=False).print(*objects)
-        path = self._where()
+        try:
+            path: Path | str = self._where()
+        except OSError:  # no log file can be made there (a full disk, a folder gone): the line says so
+            path = t("app.no_log")
         log.critical("unexpected error (user %s); the app closes\n%s", self._who(), without_locals(text.getvalue()))
         if not self.crashed:  # one line, however many errors were caught
             self.crashed = True

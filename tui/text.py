@@ -638,6 +638,7 @@ CATALOG.update({
     "app.title": ("Arena Arbetsmarknad", "Arena Arbetsmarknad"),
     "app.crashed": ("Arena stängdes av ett oväntat fel. Allt som visats som sparat är sparat. Detaljer: {log}",
                     "Arena closed after an unexpected error. Everything shown as saved is saved. Details: {log}"),
+    "app.no_log": ("ingen loggfil kunde skrivas (full disk?)", "no log file could be written (disk full?)"),
     "app.user": ("Användare: {name}", "User: {name}"),
     "key.help": ("Hjälp", "Help"), "key.search": ("Sök", "Search"), "key.attendance": ("Närvaro", "Attendance"),
     "key.milestones": ("Milstolpar", "Milestones"), "key.overview": ("Översikt", "Overview"),
