@@ -505,6 +505,7 @@ class AttendanceScreen(SaysWorkerFailures, Screen):
         self._roll_release: KeyHold = _HELD_NOTHING  # keys held for the roll call being read
         self._open_when_mounted = False
         self._week_shown = False  # the week grid was opened over the roll call: read it again on return
+        self._opening: str | None = None  # a session whose roll call `open_session` opens, until it is shown
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -687,7 +688,8 @@ class AttendanceScreen(SaysWorkerFailures, Screen):
 
     def where(self) -> tuple[dt.date, str | None]:
         """The day shown and the session whose roll call is open (F12 builds the screen anew: `go_on_from`)."""
-        return self.day, self.query_one(RollTable).session_id if self.query(RollTable) else None
+        shown = self.query_one(RollTable).session_id if self.query(RollTable) else None
+        return self.day, shown or self._opening  # (a roll call still being read: F12 typed twice quickly)
 
     def go_on_from(self, where: tuple[dt.date, str | None]) -> None:
         """Show what `where` said of the screen this one replaces: its day, its open roll call."""
@@ -703,6 +705,7 @@ class AttendanceScreen(SaysWorkerFailures, Screen):
         """Jump straight to today's roll call of one session (from F5), or that of `day`."""
         self.day = day or clock.today()
         self.session_id = session_id
+        self._opening = session_id
         if not self.query(RollTable):  # the screen is still being built: it opens this session when mounted
             self._open_when_mounted = True
             return
@@ -756,6 +759,7 @@ class AttendanceScreen(SaysWorkerFailures, Screen):
             self.reload_roll(focus, sessions=sessions)
             return
         roll.show(session.activity_id, session.title, day, rows, cancelled, session.session_id)
+        self._opening = None
         if focus:
             roll.focus()
         if sessions:
