@@ -107,8 +107,11 @@ class WriteLane:
         self._jobs: queue.Queue[WriteJob | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="arena-writes", daemon=True)
         self._thread.start()
-        self._idle = threading.Event()
-        self._idle.set()
+        # writes submitted and writes done (committed or refused), counted under one condition: a read can
+        # wait for every write submitted before it (`wait_for_earlier`)
+        self._progress = threading.Condition()
+        self._submitted = 0
+        self._finished = 0
         self._results: collections.deque[tuple[Callable[[Any], None], Any]] = collections.deque()
         self._flush_posted = threading.Lock()  # held while a flush is on its way to the UI thread
         self._outstanding = 0  # submitted and not yet shown (read and written on the UI thread only)
@@ -125,7 +128,8 @@ class WriteLane:
             with contextlib.suppress(RuntimeError):  # submitted on the UI thread: its loop and context
                 self._loop = asyncio.get_running_loop()
                 self._context = contextvars.copy_context()
-        self._idle.clear()
+        with self._progress:
+            self._submitted += 1
         self._jobs.put(WriteJob(fn, done, failed, batch))
 
     def pending(self) -> int:
@@ -136,7 +140,29 @@ class WriteLane:
         return self._outstanding <= 0
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
-        return self._idle.wait(timeout)
+        """Until every write submitted so far, and any submitted meanwhile, is done; False if that took
+        longer than `timeout`."""
+        with self._progress:
+            return self._progress.wait_for(lambda: self._finished >= self._submitted, timeout)
+
+    def wait_for_earlier(self, timeout: float = 10.0) -> int:
+        """(In a worker, before a read.) Until every write submitted before now is done, so the read sees
+        what the screen has been told is saved or saving; returns how many writes are done by then. A
+        read shown later is stale if `finished()` has moved on meanwhile (a write done during the read)."""
+        with self._progress:
+            upto = self._submitted
+            self._progress.wait_for(lambda: self._finished >= upto, timeout)
+            return self._finished
+
+    def finished(self) -> int:
+        """How many writes are done (committed or refused), as `wait_for_earlier` counts them."""
+        with self._progress:
+            return self._finished
+
+    def _count_done(self, n: int) -> None:
+        with self._progress:
+            self._finished += n
+            self._progress.notify_all()
 
     def close(self) -> None:
         self._jobs.put(None)
@@ -151,6 +177,7 @@ class WriteLane:
                 return
             if job.batch is None:
                 self._one(job)
+                self._count_done(1)
             else:
                 group = [job]
                 while True:  # every job of the same kind already queued behind it, in order
@@ -163,8 +190,7 @@ class WriteLane:
                         break
                     group.append(following)
                 self._many(group)
-            if carried is None and self._jobs.empty():
-                self._idle.set()
+                self._count_done(len(group))
 
     def _one(self, job: WriteJob) -> None:
         try:

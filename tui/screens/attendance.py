@@ -64,6 +64,18 @@ class UndoStep:
         return len(self.previous) if self.kind == "marks" else self.marks
 
 
+@dataclass(frozen=True)
+class RollPlace:
+    """Where the roll call screen is, for the one F12 builds anew in the other language: the day, the
+    session whose roll call is open (or being opened), the person under the cursor, and the undo steps
+    (the same dict: a mark still being saved for the old screen adds its step to it)."""
+
+    day: dt.date
+    session_id: str | None
+    person: str | None
+    undo_steps: dict[tuple[str, dt.date], list[UndoStep]]
+
+
 INFO_BESIDE = (24, 20, 6)  # the roll call's name, mark and planned-hours columns; the info takes the rest
 
 
@@ -174,7 +186,6 @@ class RollTable(MarkKeys[RollRow], RowTable):
         self.cancelled = False
         self.people: dict[str, RollRow] = {}
         self._saving: set[tuple[str | None, dt.date, str]] = set()  # (session, day, person) marks in the lane
-        self.writes_shown = 0  # marks shown as saved so far: a read begun before the last of them is stale
         self.order: list[str] = []
         self.name_filter = ""
         self._summary_due = False  # a header/session-count refresh is queued for the marks just shown
@@ -187,7 +198,9 @@ class RollTable(MarkKeys[RollRow], RowTable):
 
     # ------------------------------------------------------------------ loading and drawing
     def show(self, activity_id: str, activity_name: str, day: dt.date, rows: list[RollRow], cancelled: bool,
-             session_id: str | None = None) -> None:
+             session_id: str | None = None, at: str | None = None) -> None:
+        """`at`: the person to put the cursor on (F12 built the screen anew); else a roll call newly shown
+        starts at its first person not yet marked."""
         session_id = session_id or activity_id
         same = (session_id, day) == (self.session_id, self.day)
         self.activity_id, self.activity_name, self.day, self.cancelled = activity_id, activity_name, day, cancelled
@@ -195,7 +208,9 @@ class RollTable(MarkKeys[RollRow], RowTable):
         self.people = {r.participant_id: r for r in rows}
         self.order = [r.participant_id for r in rows]
         self.redraw()
-        if not same:
+        if at is not None and at in self.visible_ids():
+            self.move_cursor(row=self.visible_ids().index(at))
+        elif not same:
             self.move_cursor(row=self._first_unmarked())
 
     def _first_unmarked(self) -> int:
@@ -365,7 +380,6 @@ class RollTable(MarkKeys[RollRow], RowTable):
         else:
             row = replace(row, mark=mark)
         self.people[pid] = row
-        self.writes_shown += 1
         if pid in self.visible_ids():
             self.update_cells(pid, {"mark": mark_text(mark, self.cancelled, row.edits), "info": self._info(row, error)})
         if not self._summary_due:  # once for all the marks shown in one go, not once per mark
@@ -506,6 +520,7 @@ class AttendanceScreen(SaysWorkerFailures, Screen):
         self._open_when_mounted = False
         self._week_shown = False  # the week grid was opened over the roll call: read it again on return
         self._opening: str | None = None  # a session whose roll call `open_session` opens, until it is shown
+        self._going_on: RollPlace | None = None  # where the screen this one replaced was (F12), until shown
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -534,24 +549,25 @@ class AttendanceScreen(SaysWorkerFailures, Screen):
             self.open_session(self.session_id or "")
 
     # ------------------------------------------------------------------ day and sessions
-    def load_day(self, *, follow: bool = False) -> None:
+    def load_day(self, *, follow: bool = False, focus: bool = False) -> None:
         """Show self.day's sessions; with `follow`, then open the same activity's roll call that day
-        (or say there is none)."""
+        (or say there is none), and with `focus` give it the keys typed meanwhile."""
         self.query_one("#day-line", Static).update(calendar.day_line(self.day))
-        self.reload_sessions(follow=follow)
+        self.reload_sessions(follow=follow, focus=focus)
 
-    def reload_sessions(self, *, follow: bool = False) -> None:
+    def reload_sessions(self, *, follow: bool = False, focus: bool = False) -> None:
         user = self.app.user
         leader = user.login if user is not None and user.role == "leader" else None  # own activities only
-        self._read_sessions(self.app.db, self.day, leader, follow, self._day_release)
+        self._read_sessions(self.app.db, self.day, leader, follow, focus, self._day_release)
 
     @work(thread=True, group="sessions", exclusive=True, exit_on_error=False)
-    def _read_sessions(self, db: Database, day: dt.date, leader: str | None, follow: bool,
+    def _read_sessions(self, db: Database, day: dt.date, leader: str | None, follow: bool, focus: bool,
                        release: KeyHold) -> None:
         """(A worker.) The day's sessions; the keys held for them are released however the read ends
         (shown, replaced by a newer read, failed: SaysWorkerFailures says what failed)."""
         try:
-            show(self, self._show_sessions, day, store_call(self.app, attendance.sessions, db, day, leader), follow)
+            show(self, self._show_sessions, day, store_call(self.app, attendance.sessions, db, day, leader),
+                 follow, focus)
         except StoreFailed:
             release.drop()  # typed for a roll call that could not be read: dropped, with a line
             raise
@@ -596,7 +612,11 @@ class AttendanceScreen(SaysWorkerFailures, Screen):
         return (short_name(session.short, self._name_width),
                 *(cells[key] for key in getattr(self, "_session_columns", cells)))
 
-    def _show_sessions(self, day: dt.date, sessions: list[Session], follow: bool = False) -> None:
+    def _show_sessions(self, day: dt.date, sessions: list[Session], follow: bool = False,
+                       focus: bool = False) -> None:
+        """`follow`/`focus`: as `load_day` was asked when the read began (where the focus is now says
+        nothing of it: a screen built anew by F12 may not have given the roll call its focus yet, and the
+        keys typed meanwhile must wait for the roll call all the same)."""
         if day != self.day:
             return  # an older day's list arriving late
         self._day_release()
@@ -614,9 +634,10 @@ class AttendanceScreen(SaysWorkerFailures, Screen):
         empty.update(t("att.holiday_line", name=holiday) if holiday else ("" if sessions else t("att.no_sessions")))
         if follow and self.session_id is not None:
             if self.current_session() is not None:
-                self.reload_roll(focus=self.query_one(RollTable).has_focus, sessions=False)
+                self.reload_roll(focus=focus, sessions=False)  # (its hold is on before the day's ends)
             else:
                 self.notify(t("att.no_session_that_day", day=calendar.day_line(self.day)), timeout=4)
+                self._going_on = None
                 table.focus()
         self.refresh_roll_header()
 
@@ -686,18 +707,24 @@ class AttendanceScreen(SaysWorkerFailures, Screen):
     def _open_asked(self, event: OpenSession) -> None:
         self.open_session(event.session_id)
 
-    def where(self) -> tuple[dt.date, str | None]:
-        """The day shown and the session whose roll call is open (F12 builds the screen anew: `go_on_from`)."""
-        shown = self.query_one(RollTable).session_id if self.query(RollTable) else None
-        return self.day, shown or self._opening  # (a roll call still being read: F12 typed twice quickly)
+    def where(self) -> RollPlace:
+        """Where this screen is (F12 builds the screen anew: `go_on_from`)."""
+        if self._going_on is not None:  # (not shown yet: F12 typed twice quickly)
+            return self._going_on
+        roll = self.query_one(RollTable) if self.query(RollTable) else None
+        if roll is None or roll.session_id is None:
+            return RollPlace(self.day, self._opening, None, roll.undo_steps if roll else {})
+        row = roll.current()
+        return RollPlace(self.day, roll.session_id, row.participant_id if row else None, roll.undo_steps)
 
-    def go_on_from(self, where: tuple[dt.date, str | None]) -> None:
-        """Show what `where` said of the screen this one replaces: its day, its open roll call."""
-        day, session_id = where
-        if session_id is not None:
-            self.open_session(session_id, day)
-        elif day != self.day:
-            self.day = day
+    def go_on_from(self, place: RollPlace) -> None:
+        """Show what `place` said of the screen this one replaces: its day, its open roll call with the
+        cursor on the same person, the undo steps of its marks (those still being saved add theirs)."""
+        if place.session_id is not None:
+            self._going_on = place
+            self.open_session(place.session_id, place.day)
+        elif place.day != self.day:
+            self.day = place.day
             if self.query(SessionTable):
                 self.load_day()
 
@@ -712,7 +739,7 @@ class AttendanceScreen(SaysWorkerFailures, Screen):
         self.query_one(RollTable).close()
         self._day_release()
         self._day_release = self.app.hold_keys(owner=self)  # keys typed next mark this session's roll call
-        self.load_day(follow=True)
+        self.load_day(follow=True, focus=True)
         self.query_one(RollTable).focus()
 
     def current_session(self) -> Session | None:
@@ -727,20 +754,22 @@ class AttendanceScreen(SaysWorkerFailures, Screen):
             return
         self._roll_release()  # an older read still on its way: this one holds the keys from now
         self._roll_release = self.app.hold_keys(owner=self) if focus else _HELD_NOTHING  # keys typed after Enter mark this roll
-        self._read_roll(self.app.db, self.app.login, session, self.day, focus, sessions, self._roll_release,
-                        self.query_one(RollTable).writes_shown)
+        self._read_roll(self.app.db, self.app.login, session, self.day, focus, sessions, self._roll_release)
 
     @work(thread=True, group="roll", exclusive=True, exit_on_error=False)
     def _read_roll(self, db: Database, login: str, session: Session, day: dt.date, focus: bool, sessions: bool,
-                   release: KeyHold, writes_shown: int) -> None:
-        """(A worker.) One session's roll call. The keys typed meanwhile wait (`release`) until it is on
-        screen; they are released however the read ends: shown, dropped as stale (the day or session
-        changed, a newer read replaced it), or failed (SaysWorkerFailures says what failed, logged already)."""
+                   release: KeyHold) -> None:
+        """(A worker.) One session's roll call, read once every write submitted before it is done (a mark
+        typed just before F12 or Enter, still being saved, is in what it reads). The keys typed meanwhile
+        wait (`release`) until it is on screen; they are released however the read ends: shown, dropped as
+        stale (the day or session changed, a newer read replaced it), or failed (SaysWorkerFailures says
+        what failed, logged already)."""
         try:
             aid, sid = session.activity_id, session.session_id
+            done_before = self.app.write_lane.wait_for_earlier()
             found = store_call(self.app, lambda: (attendance.roll_call(db, login, aid, day, sid),
                                                   attendance.is_cancelled(db, aid, day, session_id=sid)))
-            show(self, self._show_roll, session, day, found, focus, sessions, writes_shown)
+            show(self, self._show_roll, session, day, found, focus, sessions, done_before)
         except StoreFailed:
             release.drop()  # typed for a roll call that could not be read: dropped, with a line
             raise
@@ -748,17 +777,23 @@ class AttendanceScreen(SaysWorkerFailures, Screen):
             release()
 
     def _show_roll(self, session: Session, day: dt.date, found: tuple[list[RollRow], bool], focus: bool,
-                   sessions: bool, writes_shown: int) -> None:
+                   sessions: bool, done_before: int) -> None:
         if (session.session_id, day) != (self.session_id, self.day):
             return  # the day or session changed while this was read
         rows, cancelled = found
         roll = self.query_one(RollTable)
-        if roll.writes_shown != writes_shown:
-            # a mark typed meanwhile (s right after A's Enter) was saved and shown after this read began:
-            # shown, the read would put the row back as it was before that mark; read again
+        if self.app.write_lane.finished() != done_before:
+            # a write (s right after A's Enter) was done while this was read: shown, the read could put a
+            # row back as it was before that mark; read again
             self.reload_roll(focus, sessions=sessions)
             return
-        roll.show(session.activity_id, session.title, day, rows, cancelled, session.session_id)
+        place, self._going_on = self._going_on, None
+        if place is not None and (place.session_id, place.day) != (session.session_id, day):
+            place = None
+        if place is not None:
+            roll.undo_steps = place.undo_steps  # the same steps: a mark of the old screen still saving adds its own
+        roll.show(session.activity_id, session.title, day, rows, cancelled, session.session_id,
+                  at=place.person if place is not None else None)
         self._opening = None
         if focus:
             roll.focus()
@@ -791,11 +826,12 @@ class AttendanceScreen(SaysWorkerFailures, Screen):
         can mark the old day) and reopens for the same activity on the new day if it has a session."""
         roll = self.query_one(RollTable)
         was_open = roll.activity_id is not None
+        typing_on_it = self.focused is roll  # (before it closes)
         self.day = day
         roll.close()
         self._day_release()  # a read of the old day not yet run (replaced by this one) holds nothing any longer
         self._day_release = self.app.hold_keys(owner=self)  # keys typed next act on the new day's roll call
-        self.load_day(follow=was_open)
+        self.load_day(follow=was_open, focus=was_open and typing_on_it)
 
     # ------------------------------------------------------------------ undo
     def undo(self, activity_id: str, session_id: str, day: dt.date) -> None:
