@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import operator
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -434,6 +435,9 @@ def _by_number(conn, query: str, me: str, limit: int) -> list[tuple[str, int, st
     return ranked[:limit]
 
 
+first = operator.itemgetter(0)  # a row's first column
+
+
 def _by_name(conn, query: str, me: str, limit: int) -> list[tuple[str, int, str]]:  # noqa: ANN001
     """Every query token must match one of the person's name tokens exactly, as a prefix or within one
     edit; a person scores by the worst of their tokens' matches, then by the sum; among equals one's own
@@ -468,8 +472,8 @@ def _by_name(conn, query: str, me: str, limit: int) -> list[tuple[str, int, str]
         if sizes[qi] <= 8 * len(left):  # its range of the index is short enough: read it whole
             for level in (1, 2, 3):
                 toks = [tok for tok, lv in cands.items() if lv == level]
-                if toks:
-                    levels[qi].update(dict.fromkeys((pid for (pid,) in run(
+                if toks:  # (each id taken from its row by C code: thousands of rows for a common name)
+                    levels[qi].update(dict.fromkeys(map(first, run(
                         conn, f"SELECT participant_id FROM name_token WHERE token IN ({', '.join('?' * len(toks))})",
                         tuple(toks))), level))
         else:  # far fewer people are left: their own few tokens (the participant's index)
