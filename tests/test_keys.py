@@ -2,6 +2,8 @@
 queued at once, nothing waited for in between), then the database is checked."""
 from __future__ import annotations
 
+import datetime as dt
+
 from textual import events
 from textual.keys import _character_to_key
 from textual.widgets import Input, Select, TabbedContent
@@ -450,3 +452,119 @@ async def test_undoing_one_mark_puts_the_cursor_back_on_its_person(world: World)
         await settle(pilot, app)
         assert rows(world, "SELECT participant_id, status FROM attendance WHERE date = ?",
                     TODAY.isoformat()) == [(first, "present")]
+
+
+# ------------------------------------------------------------------ found by a tester typing fast (2026-11-24)
+def _marks(world: World) -> dict[tuple[str, str], str]:
+    return {(pid, day): status for pid, day, status in rows(world, "SELECT participant_id, date, status FROM attendance")}
+
+
+async def _week_grid(pilot, app: ArenaApp):  # noqa: ANN001, ANN202
+    roll = await first_roll_call(pilot, app)
+    await type_fast(pilot, app, "w")
+    assert type(app.screen).__name__ == "WeekGridScreen"
+    return roll
+
+
+def _slow_week_reads(monkeypatch):  # noqa: ANN001, ANN202
+    """The week grid's reads wait for `gate` (a slow disk); `reading` is set once one has begun."""
+    import threading
+
+    from store import attendance
+
+    gate, reading = threading.Event(), threading.Event()
+    week_grid = attendance.week_grid
+
+    def slow_read(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 -- in a worker
+        reading.set()
+        gate.wait(30)
+        return week_grid(*args, **kwargs)
+
+    monkeypatch.setattr(attendance, "week_grid", slow_read)
+    return gate, reading
+
+
+async def test_keys_typed_right_after_w_mark_the_week_grid(world: World, monkeypatch) -> None:  # noqa: ANN001
+    """`w Down b` typed at once: the grid opens and b marks the second person today (typed while its
+    week was read, the keys reached a grid with no rows, and were lost)."""
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        roll = await first_roll_call(pilot, app)
+        second = roll.order[1]
+        gate, reading = _slow_week_reads(monkeypatch)
+        queue_keys(app, "w", "down", "b")
+        await eventually(pilot, reading.is_set, "the week being read")
+        gate.set()
+        await settle(pilot, app)
+        assert _marks(world) == {(second, TODAY.isoformat()): "vab"}
+
+
+async def test_keys_typed_after_a_week_change_in_the_grid_mark_the_week_shown(world: World, monkeypatch) -> None:  # noqa: ANN001
+    """`[ Down o` in the week grid marks last week's day for the next person, never this week's (the keys
+    acted on the grid still showing this week while last week was read)."""
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        roll = await _week_grid(pilot, app)
+        second = roll.order[1]
+        gate, reading = _slow_week_reads(monkeypatch)
+        queue_keys(app, "left_square_bracket", "down", "o")
+        await eventually(pilot, reading.is_set, "last week being read")
+        gate.set()
+        await settle(pilot, app)
+        week_before = (TODAY - dt.timedelta(days=7)).isoformat()
+        assert _marks(world) == {(second, week_before): "unexcused"}
+
+
+async def test_f12_in_the_week_grid_keeps_it_on_the_same_cell(world: World) -> None:
+    """F12 in the week grid builds it anew in the other language on the same cell (it closed, and the
+    next key marked the roll call beneath); back on the roll call, the mark made there is shown."""
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        roll = await _week_grid(pilot, app)
+        second = roll.order[1]
+        await type_fast(pilot, app, "down", "f12", "s")
+        assert type(app.screen).__name__ == "WeekGridScreen"
+        assert _marks(world) == {(second, TODAY.isoformat()): "sick"}
+        await type_fast(pilot, app, "escape")
+        roll = app.screen.query_one("RollTable")
+        assert roll.people[second].mark is not None and roll.people[second].mark.status == "sick"
+
+
+async def test_f12_while_the_name_filter_is_typed_keeps_it_and_the_letters_after_it_go_on_there(
+        world: World) -> None:
+    """`/ k a r F12 l Enter n`: the filter keeps "kar", the l after F12 is typed into it, n marks Karl
+    Karlsson (F12 threw the filter away and the letters became marks)."""
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        roll = await first_roll_call(pilot, app)
+        karlsson = next(pid for pid, row in roll.people.items() if "Karlsson" in row.name)
+        await type_fast(pilot, app, "slash", "k", "a", "r", "f12", "l", "enter", "n")
+        assert app.screen.query_one("#roll-filter", Input).value == "karl"
+        assert _marks(world) == {(karlsson, TODAY.isoformat()): "present"}
+
+
+async def test_f12_with_a_name_filter_applied_keeps_it_and_the_cursor_moves_among_its_people(world: World) -> None:
+    """`/ s s Enter F12 Down o`: the roll call built anew still shows only the filter's people, so Down
+    reaches the second of them (F12 dropped the filter: Down reached someone the filter hid)."""
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await first_roll_call(pilot, app)
+        await type_fast(pilot, app, "slash", "s", "s", "enter", "f12", "down", "o")
+        roll = app.screen.query_one("RollTable")
+        assert roll.name_filter == "ss" and len(roll.visible_ids()) < len(roll.order)
+        assert _marks(world) == {(roll.visible_ids()[1], TODAY.isoformat()): "unexcused"}
+
+
+async def test_f12_in_a_dialog_says_to_close_it_first_and_the_dialog_goes_on(world: World) -> None:
+    """F12 while the hours are asked: one line says to close the dialog first (it was dropped without a
+    word); the hours typed after it are saved, the language unchanged."""
+    from tui.text import language
+
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        roll = await first_roll_call(pilot, app)
+        first = roll.order[0]
+        await type_fast(pilot, app, "d", "f12", "4", "enter")
+        assert any("Stäng dialogen först" in n.message for n in app.notices)
+        assert language() == "sv"
+        assert rows(world, "SELECT participant_id, status, hours FROM attendance") == [(first, "partial", 4.0)]

@@ -111,7 +111,7 @@ class ArenaApp(AppBase):
         Binding("f5", "switch_mode('overview')", "key.overview", id="mode_overview"),
         Binding("ctrl+l", "lock", "key.lock", id="lock", show=False),
         Binding("ctrl+q", "quit", "key.quit", id="quit", priority=True),
-        Binding("f12", "switch_language", "key.language", id="language", show=False),
+        Binding("f12", "switch_language", "key.language", id="language", show=False, priority=True),  # (a dialog open: said, not dropped)
         # Textual's own palette binding says "palette" in English; this one speaks the user's language.
         Binding("ctrl+p", "command_palette", "help.palette", show=False, priority=True),
     ]

@@ -67,13 +67,17 @@ class UndoStep:
 @dataclass(frozen=True)
 class RollPlace:
     """Where the roll call screen is, for the one F12 builds anew in the other language: the day, the
-    session whose roll call is open (or being opened), the person under the cursor, and the undo steps
-    (the same dict: a mark still being saved for the old screen adds its step to it)."""
+    session whose roll call is open (or being opened), the person under the cursor, the undo steps (the
+    same dict: a mark still being saved for the old screen adds its step to it), the name filter and
+    whether it was being typed, and whether the week grid is open over it."""
 
     day: dt.date
     session_id: str | None
     person: str | None
     undo_steps: dict[tuple[str, dt.date], list[UndoStep]]
+    name_filter: str = ""
+    typing_filter: bool = False
+    week_shown: bool = False
 
 
 INFO_BESIDE = (24, 20, 6)  # the roll call's name, mark and planned-hours columns; the info takes the rest
@@ -531,7 +535,8 @@ class AttendanceScreen(SaysWorkerFailures, Screen):
                 yield Static("", id="session-empty", classes="muted")
             with Vertical(id="roll-pane"):
                 yield Static(t("att.pick_session"), id="roll-header", classes="pane-title")
-                yield Input(placeholder=t("att.filter_placeholder"), id="roll-filter", classes="hidden")
+                yield Input(placeholder=t("att.filter_placeholder"), id="roll-filter", classes="hidden",
+                            select_on_focus=False)  # (built anew by F12 while typed: the letters after F12 add on)
                 yield RollTable(id="roll")
                 yield Static("", id="roll-detail", classes="muted")
         yield ArenaFooter()
@@ -715,13 +720,18 @@ class AttendanceScreen(SaysWorkerFailures, Screen):
         if roll is None or roll.session_id is None:
             return RollPlace(self.day, self._opening, None, roll.undo_steps if roll else {})
         row = roll.current()
-        return RollPlace(self.day, roll.session_id, row.participant_id if row else None, roll.undo_steps)
+        box = self.query_one("#roll-filter", Input)
+        shown = not box.has_class("hidden")
+        return RollPlace(self.day, roll.session_id, row.participant_id if row else None, roll.undo_steps,
+                         name_filter=box.value if shown else "", typing_filter=shown and self.focused is box,
+                         week_shown=self._week_shown)
 
     def go_on_from(self, place: RollPlace) -> None:
         """Show what `place` said of the screen this one replaces: its day, its open roll call with the
         cursor on the same person, the undo steps of its marks (those still being saved add theirs)."""
         if place.session_id is not None:
             self._going_on = place
+            self._week_shown = place.week_shown  # (F12 built the grid anew over this screen: Escape reads again)
             self.open_session(place.session_id, place.day)
         elif place.day != self.day:
             self.day = place.day
@@ -790,13 +800,19 @@ class AttendanceScreen(SaysWorkerFailures, Screen):
         place, self._going_on = self._going_on, None
         if place is not None and (place.session_id, place.day) != (session.session_id, day):
             place = None
+        box = self.query_one("#roll-filter", Input)
         if place is not None:
             roll.undo_steps = place.undo_steps  # the same steps: a mark of the old screen still saving adds its own
+            roll.name_filter = place.name_filter  # (shown as it was: the cursor's person is among those it shows)
+            if place.name_filter or place.typing_filter:
+                box.value = place.name_filter  # (its Changed sets the same filter again: no change)
+                box.cursor_position = len(place.name_filter)
+                box.remove_class("hidden")
         roll.show(session.activity_id, session.title, day, rows, cancelled, session.session_id,
                   at=place.person if place is not None else None)
         self._opening = None
         if focus:
-            roll.focus()
+            (box if place is not None and place.typing_filter else roll).focus()  # the keys typed meanwhile go on there
         if sessions:
             self.reload_sessions()
 

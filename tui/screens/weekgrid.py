@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Header, Static
 
 from store import attendance, calendar, clock
@@ -22,10 +23,10 @@ from store.attendance import Mark, WeekRow
 from store.db import Database
 from tui.keyhelp import help_keys
 from tui.text import language, num, t
-from tui.appbase import AppBase, SaysWorkerFailures, Synced
+from tui.appbase import AppBase, KeyHold, SaysWorkerFailures, Synced
 from tui.labels import cell_symbol, mark_text, mark_words, person_name, reason_word
 from tui.mark_keys import MARK_BINDINGS, MarkKeys
-from tui.workers import show, store_call
+from tui.workers import StoreFailed, show, store_call
 from tui.footer import ArenaFooter
 
 
@@ -167,6 +168,7 @@ class WeekGridScreen(SaysWorkerFailures, Screen):
         self.activity_name = activity_name
         self.monday = monday
         self._last: tuple | None = None
+        self._at: tuple[int, int] | None = None  # (row, column) to put the cursor on when first shown (F12)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -176,8 +178,15 @@ class WeekGridScreen(SaysWorkerFailures, Screen):
         yield Static(t("week.legend"), id="week-legend", classes="muted")
         yield ArenaFooter()
 
+    def again(self) -> WeekGridScreen:
+        """This grid built anew (F12: the new language), on the same week with the cursor on the same cell."""
+        grid = WeekGridScreen(self.activity_id, self.activity_name, self.monday, self.session_id)
+        table = self.query_one(WeekTable)
+        grid._at = (table.cursor_row, table.cursor_column) if table.row_count else None
+        return grid
+
     def on_mount(self) -> None:
-        self.reload()
+        self._load(hold=True)  # keys typed right after w mark the grid once it is shown
         self.query_one(WeekTable).focus()
 
     def on_resize(self) -> None:
@@ -187,7 +196,7 @@ class WeekGridScreen(SaysWorkerFailures, Screen):
     @on(WeekTable.WeekChanged)
     def change_week(self, event: WeekTable.WeekChanged) -> None:
         self.monday += dt.timedelta(weeks=event.delta)
-        self.reload()
+        self._load(hold=True)  # keys typed after [ or ] act on the week they were typed for, once shown
 
     @on(WeekTable.CellShown)
     def _cell_shown(self, event: WeekTable.CellShown) -> None:
@@ -196,15 +205,33 @@ class WeekGridScreen(SaysWorkerFailures, Screen):
     @on(WeekTable.Marked)
     @on(Synced)
     def reload(self) -> None:
-        self._read(self.app.db, self.app.login, self.monday)
+        """The same week read again (a mark committed, a sync): the cursor stays, keys are not held."""
+        self._load(hold=False)
+
+    def _load(self, *, hold: bool) -> None:
+        """Read the week shown; with `hold`, the keys typed meanwhile wait until it is on screen (the grid
+        before it shows another week or no rows: a key would mark a day that is not shown, or nobody)."""
+        release = self.app.hold_keys(owner=self) if hold else KeyHold.nothing()
+        self._read(self.app.db, self.app.login, self.monday, release)
 
     @work(thread=True, group="week", exclusive=True, exit_on_error=False)
-    def _read(self, db: Database, login: str, monday: dt.date) -> None:
-        rows = store_call(self.app, attendance.week_grid, db, login, self.activity_id, monday, self.session_id)
-        plans = store_call(self.app, attendance.session_plans, db, login, self.activity_id, self.session_id)
-        show(self, self._show, monday, rows, plans)
+    def _read(self, db: Database, login: str, monday: dt.date, release: KeyHold) -> None:
+        """(A worker.) The week's marks, read once the writes before it are done; the keys it holds are
+        released however it ends (shown, replaced by a newer read, failed: dropped with a line)."""
+        try:
+            self.app.write_lane.wait_for_earlier()
+            rows = store_call(self.app, attendance.week_grid, db, login, self.activity_id, monday, self.session_id)
+            plans = store_call(self.app, attendance.session_plans, db, login, self.activity_id, self.session_id)
+            show(self, self._show, monday, rows, plans)
+        except StoreFailed:
+            release.drop()
+            raise
+        finally:
+            release()
 
     def _show(self, monday: dt.date, rows: list[WeekRow], plans: dict[str, tuple[float, ...]]) -> None:
+        if monday != self.monday:
+            return  # a week no longer asked for ([ or ] pressed again meanwhile)
         self._last = (monday, rows, plans)
         self.query_one("#week-title", Static).update(
             t("week.title", activity=self.activity_name, week=clock.iso_week(monday), year=monday.isocalendar()[0]))
@@ -248,6 +275,8 @@ class WeekGridScreen(SaysWorkerFailures, Screen):
                 numbers.append(Text(num(r.attended_week), justify="right"))
             table.add_row(person_name(r.name, r.protected), *cells, *numbers, short, key=r.participant_id,
                           height=None)
+        if self._at is not None:  # (built anew by F12: the cell the old grid's cursor was on)
+            keep, self._at = Coordinate(*self._at), None
         if rows:
             column = keep.column if keep.column >= 1 else 1 + next(
                 (i for i, d in enumerate(table.days) if d == today), 0)
