@@ -568,3 +568,24 @@ async def test_f12_in_a_dialog_says_to_close_it_first_and_the_dialog_goes_on(wor
         assert any("Stäng dialogen först" in n.message for n in app.notices)
         assert language() == "sv"
         assert rows(world, "SELECT participant_id, status, hours FROM attendance") == [(first, "partial", 4.0)]
+
+
+async def test_a_name_filter_is_not_carried_to_another_sessions_roll_call(world: World) -> None:
+    """A filter typed on one roll call hid every person of the next session opened (its people did not
+    match), and n did nothing without a word. Opening another session starts without the filter."""
+    from store import activities
+
+    other = activities.create(world.db, "setup", "Bageri", (6, 6, 6, 6, 4), kind="arbetsträning", site="Centrum",
+                              leader_login="lena.leder")
+    for pid in world.people[:3]:
+        activities.enrol(world.db, "setup", pid, other, TODAY - dt.timedelta(days=30))
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        roll = await first_roll_call(pilot, app)
+        first_title = app.screen.current_session().title
+        await type_fast(pilot, app, "slash", "k", "a", "r", "enter", "escape", "down", "enter", "n")
+        roll = app.screen.query_one("RollTable")
+        assert app.screen.current_session().title != first_title and roll.name_filter == ""
+        assert app.screen.query_one("#roll-filter", Input).value == ""
+        marked = rows(world, "SELECT participant_id, session_id FROM attendance")
+        assert marked == [(roll.order[0], roll.session_id)]

@@ -691,7 +691,7 @@ CATALOG.update({
     "att.no_session_that_day": ("Aktiviteten har inget pass {day}.", "The activity has no session on {day}."),
     "att.undo_failed": ("Kunde inte ångra: {error}", "Could not undo: {error}"),
     "att.undone.marks": ("Ångrat: {n} {n|markering|markeringar} som {n|den|de} var före.",
-                         "Undone: {n} {n|mark|marks} as {n|it|they} were before."),
+                         "Undone: {n} {n|mark is|marks are} back as {n|it was|they were} before."),
     "att.undone.cancel": ("Ångrat: passet är inte längre inställt – {n} {n|markering|markeringar} räknas igen.",
                           "Undone: the session is no longer cancelled – {n} {n|mark counts|marks count} again."),
     "att.undone.uncancel": ("Ångrat: passet är inställt igen – {n} {n|markering sparas|markeringar sparas} men räknas inte.",

@@ -697,8 +697,17 @@ class AttendanceScreen(SaysWorkerFailures, Screen):
         table = self.query_one(SessionTable)
         if not table.row_count:
             return
-        self.session_id = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        chosen = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        if chosen != self.query_one(RollTable).session_id:
+            self._clear_filter()  # another session's roll call: a name typed for the last one would hide its people
+        self.session_id = chosen
         self.reload_roll(focus=True, sessions=False)
+
+    def _clear_filter(self) -> None:
+        box = self.query_one("#roll-filter", Input)
+        box.value = ""
+        box.add_class("hidden")
+        self.query_one(RollTable).name_filter = ""  # (the roll call shown next is drawn without it)
 
     def on_screen_resume(self) -> None:
         """Back from the week grid: what was marked there is shown here too, before the next key acts on
@@ -747,6 +756,8 @@ class AttendanceScreen(SaysWorkerFailures, Screen):
             self._open_when_mounted = True
             return
         self.query_one(RollTable).close()
+        if self._going_on is None:
+            self._clear_filter()  # (F12's screen built anew shows the filter it had: `go_on_from`)
         self._day_release()
         self._day_release = self.app.hold_keys(owner=self)  # keys typed next mark this session's roll call
         self.load_day(follow=True, focus=True)
