@@ -589,3 +589,15 @@ async def test_a_name_filter_is_not_carried_to_another_sessions_roll_call(world:
         assert app.screen.query_one("#roll-filter", Input).value == ""
         marked = rows(world, "SELECT participant_id, session_id FROM attendance")
         assert marked == [(roll.order[0], roll.session_id)]
+
+
+async def test_the_week_grid_opens_on_the_roll_calls_person_and_day(world: World) -> None:
+    """w with the cursor on the third person: the grid's cursor is on that person's cell of the roll
+    call's day, so s marks them there (it opened on the first row)."""
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        roll = await first_roll_call(pilot, app)
+        third = roll.order[2]
+        await type_fast(pilot, app, "down", "down", "w", "s")
+        assert type(app.screen).__name__ == "WeekGridScreen"
+        assert _marks(world) == {(third, TODAY.isoformat()): "sick"}

@@ -913,8 +913,11 @@ class AttendanceScreen(SaysWorkerFailures, Screen):
         from tui.screens.weekgrid import WeekGridScreen  # lazy: the roll call opens without it; loaded on w
 
         self._week_shown = True
+        roll = self.query_one(RollTable)
+        row = roll.current() if roll.session_id == session.session_id else None
         self.app.push_screen(WeekGridScreen(session.activity_id, session.title, clock.week_monday(self.day),
-                                            session.session_id))
+                                            session.session_id, person=row.participant_id if row else None,
+                                            day=self.day))
 
     # ------------------------------------------------------------------ filter
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

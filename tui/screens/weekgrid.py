@@ -161,8 +161,13 @@ class WeekGridScreen(SaysWorkerFailures, Screen):
 
     BINDINGS = [Binding("escape", "app.pop_screen", "key.back", id="back")]
 
-    def __init__(self, activity_id: str, activity_name: str, monday: dt.date, session_id: str | None = None) -> None:
+    def __init__(self, activity_id: str, activity_name: str, monday: dt.date, session_id: str | None = None,
+                 person: str | None = None, day: dt.date | None = None) -> None:
+        """`person`, `day`: the cell to put the cursor on when first shown (the roll call's person and day,
+        as `w` was pressed)."""
         super().__init__()
+        self._person = person
+        self._day = day
         self.activity_id = activity_id
         self.session_id = session_id
         self.activity_name = activity_name
@@ -277,6 +282,10 @@ class WeekGridScreen(SaysWorkerFailures, Screen):
                           height=None)
         if self._at is not None:  # (built anew by F12: the cell the old grid's cursor was on)
             keep, self._at = Coordinate(*self._at), None
+        elif self._person is not None:  # (just opened: the roll call's person, on today's column)
+            found = next((i for i, r in enumerate(rows) if r.participant_id == self._person), None)
+            column = 1 + self._day.weekday() if self._day is not None and self._day.weekday() < 5 else 0
+            keep, self._person = Coordinate(found or 0, column), None
         if rows:
             column = keep.column if keep.column >= 1 else 1 + next(
                 (i for i, d in enumerate(table.days) if d == today), 0)
