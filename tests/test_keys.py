@@ -466,8 +466,8 @@ async def _week_grid(pilot, app: ArenaApp):  # noqa: ANN001, ANN202
     return roll
 
 
-def _slow_week_reads(monkeypatch):  # noqa: ANN001, ANN202
-    """The week grid's reads wait for `gate` (a slow disk); `reading` is set once one has begun."""
+async def _typed_while_a_week_is_read(pilot, app: ArenaApp, monkeypatch, *keys: str) -> None:  # noqa: ANN001
+    """`keys` typed at once while the week grid's next read waits (a slow disk), which then goes on."""
     import threading
 
     from store import attendance
@@ -481,7 +481,10 @@ def _slow_week_reads(monkeypatch):  # noqa: ANN001, ANN202
         return week_grid(*args, **kwargs)
 
     monkeypatch.setattr(attendance, "week_grid", slow_read)
-    return gate, reading
+    queue_keys(app, *keys)
+    await eventually(pilot, reading.is_set, "the week being read")
+    gate.set()
+    await settle(pilot, app)
 
 
 async def test_keys_typed_right_after_w_mark_the_week_grid(world: World, monkeypatch) -> None:  # noqa: ANN001
@@ -491,11 +494,7 @@ async def test_keys_typed_right_after_w_mark_the_week_grid(world: World, monkeyp
     async with app.run_test(size=(120, 40)) as pilot:
         roll = await first_roll_call(pilot, app)
         second = roll.order[1]
-        gate, reading = _slow_week_reads(monkeypatch)
-        queue_keys(app, "w", "down", "b")
-        await eventually(pilot, reading.is_set, "the week being read")
-        gate.set()
-        await settle(pilot, app)
+        await _typed_while_a_week_is_read(pilot, app, monkeypatch, "w", "down", "b")
         assert _marks(world) == {(second, TODAY.isoformat()): "vab"}
 
 
@@ -506,11 +505,7 @@ async def test_keys_typed_after_a_week_change_in_the_grid_mark_the_week_shown(wo
     async with app.run_test(size=(120, 40)) as pilot:
         roll = await _week_grid(pilot, app)
         second = roll.order[1]
-        gate, reading = _slow_week_reads(monkeypatch)
-        queue_keys(app, "left_square_bracket", "down", "o")
-        await eventually(pilot, reading.is_set, "last week being read")
-        gate.set()
-        await settle(pilot, app)
+        await _typed_while_a_week_is_read(pilot, app, monkeypatch, "left_square_bracket", "down", "o")
         week_before = (TODAY - dt.timedelta(days=7)).isoformat()
         assert _marks(world) == {(second, week_before): "unexcused"}
 
