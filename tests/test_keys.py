@@ -8,7 +8,7 @@ from textual import events
 from textual.keys import _character_to_key
 from textual.widgets import Input, Select, TabbedContent
 
-from store import dbfile
+from store import dbfile, staff
 from tui.app import ArenaApp
 
 from .conftest import TODAY, World, rows
@@ -596,3 +596,95 @@ async def test_the_week_grid_opens_on_the_roll_calls_person_and_day(world: World
         await type_fast(pilot, app, "down", "down", "w", "s")
         assert type(app.screen).__name__ == "WeekGridScreen"
         assert _marks(world) == {(third, TODAY.isoformat()): "sick"}
+
+
+async def test_ctrl_z_then_f12_at_once_undoes_switches_and_the_next_key_marks_where_the_undo_left_the_cursor(
+        world: World, monkeypatch) -> None:  # noqa: ANN001
+    """Found by a tester: `s Ctrl+Z F12` typed at once closed the app (the undo's callbacks ran on the
+    screen F12 had replaced: no roll call there), sometimes with the undo not done. Keys now wait for the
+    undo to be shown; F12 then rebuilds the screen and n marks the person the undo put the cursor on."""
+    import threading
+
+    from store import attendance
+    from tui.text import language
+
+    gate, undoing = threading.Event(), threading.Event()
+    restore_many = attendance.restore_many
+
+    def slow_undo(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 -- in the write lane's thread
+        undoing.set()
+        gate.wait(30)
+        return restore_many(*args, **kwargs)
+
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        roll = await first_roll_call(pilot, app)
+        first = roll.order[0]
+        monkeypatch.setattr(attendance, "restore_many", slow_undo)
+        queue_keys(app, "s", "ctrl+z", "f12", "n")
+        await eventually(pilot, lambda: undoing.is_set() and (language() == "en" or app.keys_waiting()),
+                         "the undo being saved, F12 typed")
+        gate.set()
+        await settle(pilot, app)
+        assert app.is_running and language() == "en"
+        assert rows(world, "SELECT participant_id, status FROM attendance") == [(first, "present")]
+
+
+async def test_resizing_keeps_the_session_lists_cursor_on_its_session(world: World) -> None:
+    """Found by a tester: a resize put the session list's cursor on the first session while the second's
+    roll call was open, so Escape, Enter opened another session and the next key marked someone there."""
+    from store import activities
+
+    other = activities.create(world.db, "setup", "Bageri", (6, 6, 6, 6, 4), kind="arbetsträning", site="Centrum",
+                              leader_login="lena.leder")
+    for pid in world.people[:3]:
+        activities.enrol(world.db, "setup", pid, other, TODAY - dt.timedelta(days=30))
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await first_roll_call(pilot, app)
+        await type_fast(pilot, app, "escape", "down", "enter")
+        assert app.screen.current_session().name == "Bageri"
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot, app)
+        await type_fast(pilot, app, "escape", "enter", "n")
+        roll = app.screen.query_one("RollTable")
+        assert app.screen.current_session().name == "Bageri"
+        assert rows(world, "SELECT participant_id, activity_id FROM attendance") == [(roll.order[0], other)]
+
+
+def _newcomer(world: World) -> str:
+    """Someone enrolled from this Monday: in this week's grid (first, by name), not in last week's."""
+    from store import activities, cases
+
+    monday = TODAY - dt.timedelta(days=TODAY.weekday())
+    pid = cases.register(world.db, "setup", cases.NewParticipant(
+        first_name="Ada", last_name="Aalto", gender="K", referral_date=monday.isoformat(),
+        caseworker_id=staff.by_login(world.db, "omar.farah").id, plan=(6, 6, 6, 6, 4)))
+    activities.enrol(world.db, "setup", pid, world.activity_id, monday, reason="Ny i gruppen, plats ordnad")
+    return pid
+
+
+async def test_a_week_change_keeps_the_grids_cursor_on_its_person(world: World) -> None:
+    """Found by a tester: [ kept the cursor's row number, so with a group that differs from week to week
+    the next key marked a neighbour. The cursor stays on its person."""
+    _newcomer(world)
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        roll = await first_roll_call(pilot, app)
+        second = roll.order[1]  # (the newcomer is first)
+        await type_fast(pilot, app, "down", "w", "left_square_bracket", "o")
+        week_before = (TODAY - dt.timedelta(days=7)).isoformat()
+        assert _marks(world) == {(second, week_before): "unexcused"}
+
+
+async def test_keys_typed_for_someone_not_in_the_week_changed_to_are_dropped_with_a_line(world: World) -> None:
+    """[ from a person who is not in last week's group: the key typed for them marks nobody else, and a
+    line says why."""
+    newcomer = _newcomer(world)
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        roll = await first_roll_call(pilot, app)
+        assert roll.order[0] == newcomer
+        await type_fast(pilot, app, "w", "left_square_bracket", "o")
+        assert _marks(world) == {}
+        assert any("inte med vecka 47" in n.message for n in app.notices)

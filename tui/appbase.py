@@ -79,6 +79,10 @@ class AppBase(App[object]):
         """The keys typed since the PIN's Enter are dropped, never typed into anything (a wrong PIN)."""
         raise NotImplementedError
 
+    def keys_waiting(self) -> int:
+        """Keys typed but not yet delivered."""
+        raise NotImplementedError
+
     def open_case(self, participant_id: str, name: str) -> None:
         """Open a case card: inside one's caseload at once, otherwise only after a logged reason."""
         raise NotImplementedError

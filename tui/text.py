@@ -1063,6 +1063,8 @@ CATALOG.update({
     "lock.title": ("Låst", "Locked"),
     "lock.user": ("Användare: {name}", "User: {name}"),
     "lock.prompt": ("Skriv din PIN-kod och tryck Enter.", "Type your PIN and press Enter."),
+    "week.person_absent": ("{name} är inte med vecka {week} – det du skrev efter veckobytet togs inte emot.",
+                           "{name} is not in week {week} – what you typed after the change of week was not taken."),
     "keys.dropped": ("Det du skrev medan det lästes togs inte emot – läsningen misslyckades. Skriv det igen.",
                      "What you typed while it was read was not taken – the read failed. Type it again."),
     "lock.checking": ("PIN-koden kontrolleras och Arena öppnas – det du skriver nu väntar på första skärmen.",

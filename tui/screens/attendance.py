@@ -603,11 +603,14 @@ class AttendanceScreen(SaysWorkerFailures, Screen):
         tables = self.query(SessionTable)
         if tables and getattr(self, "_name_width", None) is not None:
             before = self._name_width
-            self._fit_session_columns(tables.first())
+            table = tables.first()
+            row = table.cursor_row
+            self._fit_session_columns(table)
             if self._name_width != before:
-                table = tables.first()
                 for session in self.sessions:
                     table.add_row(*self._session_cells(session), key=session.session_id)
+                if self.sessions:  # the cursor stays on its session (it went to the first: Enter opened another)
+                    table.move_cursor(row=min(row, len(self.sessions) - 1))
         self.call_after_refresh(self.refresh_roll_header)  # the header fitted to the pane's new width
 
     def _session_cells(self, session: Session) -> tuple[object, ...]:
@@ -862,20 +865,26 @@ class AttendanceScreen(SaysWorkerFailures, Screen):
 
     # ------------------------------------------------------------------ undo
     def undo(self, activity_id: str, session_id: str, day: dt.date) -> None:
-        """Undo the last whole action on this session, after every write already queued has landed."""
+        """Undo the last whole action on this session, after every write already queued has landed. The
+        keys typed meanwhile wait until the undo is shown (F12 right after Ctrl+Z rebuilt the screen while
+        the undo was on its way, and its callbacks found no roll call: the app closed)."""
         sid = session_id
+        app, undo_steps = self.app, self.query_one(RollTable).undo_steps  # (the dict F12's new screen shares)
+        release = app.hold_keys(owner=self)
 
         def now(_: object) -> None:
-            steps = self.query_one(RollTable).undo_steps.get((sid, day), [])
+            steps = undo_steps.get((sid, day), [])
             if not steps:
-                self.notify(t("att.nothing_to_undo"), timeout=2)
+                release()
+                app.notify(t("att.nothing_to_undo"), timeout=2)
                 return
             step = steps.pop()
-            db, login = self.app.db, self.app.login
+            db, login = app.db, app.login
 
             def failed(message: str) -> None:
+                release()
                 steps.append(step)
-                self.notify(t("att.undo_failed", error=message), severity="error", timeout=8)
+                app.notify(t("att.undo_failed", error=message), severity="error", timeout=8)
 
             job: Callable[[], object]
             if step.kind == "cancel":
@@ -887,18 +896,19 @@ class AttendanceScreen(SaysWorkerFailures, Screen):
                                                       session_id=sid)
 
             def done(_: object) -> None:
-                self.notify(t("att.undone." + step.kind, n=step.count), timeout=4)
-                if (sid, day) == (self.session_id, self.day):
+                release()
+                app.notify(t("att.undone." + step.kind, n=step.count), timeout=4)
+                if self.is_attached and (sid, day) == (self.session_id, self.day):
                     roll = self.query_one(RollTable)
                     shown = roll.visible_ids()
                     if step.kind == "marks" and len(step.previous) == 1 and step.previous[0][0] in shown:
                         # one mark undone: the cursor goes back to its person ("wrong key, undo, right key")
                         roll.move_cursor(row=shown.index(step.previous[0][0]))
-                    self.reload_roll()
+                    self.reload_roll(focus=self.focused is roll)  # (the keys after Ctrl+Z act on it as read)
 
-            self.app.write_lane.submit(job, done, failed)
+            app.write_lane.submit(job, done, failed)
 
-        self.app.write_lane.submit(lambda: None, now, lambda m: None)
+        app.write_lane.submit(lambda: None, now, lambda m: release())
 
     def action_week_grid(self) -> None:
         session = self.current_session()

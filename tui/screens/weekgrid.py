@@ -237,10 +237,12 @@ class WeekGridScreen(SaysWorkerFailures, Screen):
     def _show(self, monday: dt.date, rows: list[WeekRow], plans: dict[str, tuple[float, ...]]) -> None:
         if monday != self.monday:
             return  # a week no longer asked for ([ or ] pressed again meanwhile)
+        moved = self._last is not None and self._last[0] != monday
         self._last = (monday, rows, plans)
         self.query_one("#week-title", Static).update(
             t("week.title", activity=self.activity_name, week=clock.iso_week(monday), year=monday.isocalendar()[0]))
         table = self.query_one(WeekTable)
+        before = table.current() if table.row_count else None  # (the person the cursor was on)
         table.plans = plans
         keep = table.cursor_coordinate
         table.days = attendance.week_days(monday)
@@ -286,6 +288,14 @@ class WeekGridScreen(SaysWorkerFailures, Screen):
             found = next((i for i, r in enumerate(rows) if r.participant_id == self._person), None)
             column = 1 + self._day.weekday() if self._day is not None and self._day.weekday() < 5 else 0
             keep, self._person = Coordinate(found or 0, column), None
+        elif moved and before is not None:  # [ or ]: the cursor stays on its person, not on its row number
+            found = next((i for i, r in enumerate(rows) if r.participant_id == before.participant_id), None)
+            if found is not None:
+                keep = Coordinate(found, keep.column)
+            elif self.app.keys_waiting():  # typed for that person, who is not in this week: a neighbour never gets them
+                self.app.drop_held_keys()
+                self.app.notify(t("week.person_absent", name=before.name, week=clock.iso_week(monday)),
+                                severity="warning", timeout=8)
         if rows:
             column = keep.column if keep.column >= 1 else 1 + next(
                 (i for i, d in enumerate(table.days) if d == today), 0)
