@@ -565,15 +565,21 @@ async def test_f12_in_a_dialog_says_to_close_it_first_and_the_dialog_goes_on(wor
         assert rows(world, "SELECT participant_id, status, hours FROM attendance") == [(first, "partial", 4.0)]
 
 
-async def test_a_name_filter_is_not_carried_to_another_sessions_roll_call(world: World) -> None:
-    """A filter typed on one roll call hid every person of the next session opened (its people did not
-    match), and n did nothing without a word. Opening another session starts without the filter."""
+def _bageri(world: World) -> str:
+    """A second activity, Bageri, with the world's first three people: the session list's second line."""
     from store import activities
 
     other = activities.create(world.db, "setup", "Bageri", (6, 6, 6, 6, 4), kind="arbetsträning", site="Centrum",
                               leader_login="lena.leder")
     for pid in world.people[:3]:
         activities.enrol(world.db, "setup", pid, other, TODAY - dt.timedelta(days=30))
+    return other
+
+
+async def test_a_name_filter_is_not_carried_to_another_sessions_roll_call(world: World) -> None:
+    """A filter typed on one roll call hid every person of the next session opened (its people did not
+    match), and n did nothing without a word. Opening another session starts without the filter."""
+    other = _bageri(world)
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:
         roll = await first_roll_call(pilot, app)
@@ -633,12 +639,7 @@ async def test_ctrl_z_then_f12_at_once_undoes_switches_and_the_next_key_marks_wh
 async def test_resizing_keeps_the_session_lists_cursor_on_its_session(world: World) -> None:
     """Found by a tester: a resize put the session list's cursor on the first session while the second's
     roll call was open, so Escape, Enter opened another session and the next key marked someone there."""
-    from store import activities
-
-    other = activities.create(world.db, "setup", "Bageri", (6, 6, 6, 6, 4), kind="arbetsträning", site="Centrum",
-                              leader_login="lena.leder")
-    for pid in world.people[:3]:
-        activities.enrol(world.db, "setup", pid, other, TODAY - dt.timedelta(days=30))
+    other = _bageri(world)
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:
         await first_roll_call(pilot, app)
