@@ -161,9 +161,24 @@ async def test_day_change_moves_the_roll_call_with_it(world: World) -> None:
         assert marks(world) == [("Andersson", "present", 6.0, "2026-11-23"), ("Andersson", "present", 6.0, TODAY.isoformat())]
         header = str(app.screen.query_one("#roll-header").render())
         assert "mån 23 nov" in header and "Arbetsträning café" in header
-        # [ again: Sunday has no session, the roll call closes and a key records nothing
+        # [ again: over the weekend to Friday's roll call, and the keys after it mark it
         await type_fast(pilot, app, "left_square_bracket", "n", "s")
-        assert len(marks(world)) == 2
+        assert [(m[0], m[1], m[3]) for m in marks(world) if m[3] == "2026-11-20"] == [
+            ("Andersson", "present", "2026-11-20"), ("Berg", "sick", "2026-11-20")]
+        assert "fre 20 nov" in str(app.screen.query_one("#roll-header").render())
+
+
+async def test_a_day_without_the_session_closes_the_roll_call_and_a_key_records_nothing(
+        world: World, monkeypatch) -> None:  # noqa: ANN001
+    """[ from the Monday after Christmas: over the weekend to Christmas Day, which has no session: the
+    roll call closes (no key may mark a day it is not held) and the keys after it record nothing."""
+    monkeypatch.setenv("ARENA_TODAY", "2026-12-28")
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await type_fast(pilot, app, "f3", "enter", "left_square_bracket", "n", "s")
+        assert app.screen.day == dt.date(2026, 12, 25)
+        assert marks(world) == []
         assert "Välj ett pass" in str(app.screen.query_one("#roll-header").render())
 
 
@@ -689,3 +704,19 @@ async def test_keys_typed_for_someone_not_in_the_week_changed_to_are_dropped_wit
         await type_fast(pilot, app, "w", "left_square_bracket", "o")
         assert _marks(world) == {}
         assert any("inte med vecka 47" in n.message for n in app.notices)
+
+
+async def test_the_day_before_a_monday_is_the_friday_and_keys_after_it_mark_its_roll_call(
+        world: World, monkeypatch) -> None:  # noqa: ANN001
+    """Found by both testers: [ on a Monday went to Sunday, the roll call closed ("no session that day")
+    and the keys after it were lost in the session list. [ and ] step over the weekend."""
+    monkeypatch.setenv("ARENA_TODAY", "2026-11-23")
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        roll = await first_roll_call(pilot, app)
+        first = roll.order[0]
+        await type_fast(pilot, app, "left_square_bracket", "n")
+        assert app.screen.day == dt.date(2026, 11, 20)
+        assert _marks(world) == {(first, "2026-11-20"): "present"}
+        await type_fast(pilot, app, "right_square_bracket")
+        assert app.screen.day == dt.date(2026, 11, 23)

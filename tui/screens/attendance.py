@@ -846,7 +846,13 @@ class AttendanceScreen(SaysWorkerFailures, Screen):
                                         header.content_region.width))
 
     def action_change_day(self, delta: int) -> None:
-        self._go_to(self.day + dt.timedelta(days=delta))
+        """[ and ]: the day before or after, over a weekend (no session is held then): a roll call open on a
+        Monday goes on to Friday's, and the keys typed after [ mark it (it closed on Sunday, and they were
+        lost in the session list)."""
+        day = self.day + dt.timedelta(days=delta)
+        while day.weekday() >= 5:
+            day += dt.timedelta(days=delta)
+        self._go_to(day)
 
     def action_today(self) -> None:
         self._go_to(clock.today())
