@@ -720,3 +720,15 @@ async def test_the_day_before_a_monday_is_the_friday_and_keys_after_it_mark_its_
         assert _marks(world) == {(first, "2026-11-20"): "present"}
         await type_fast(pilot, app, "right_square_bracket")
         assert app.screen.day == dt.date(2026, 11, 23)
+
+
+async def test_undoing_a_mark_the_filter_hides_names_the_person(world: World) -> None:
+    """Found by a tester: s on Andersson, then a filter showing only Karlsson, then Ctrl+Z undid
+    Andersson's mark with nothing on screen saying whose. The line names the person."""
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        roll = await first_roll_call(pilot, app)
+        name = roll.people[roll.order[0]].name
+        await type_fast(pilot, app, "s", "slash", "k", "a", "r", "enter", "ctrl+z")
+        assert rows(world, "SELECT count(*) FROM attendance") == [(0,)]
+        assert any(n.message.startswith("Ångrat") and name in n.message for n in app.notices), app.notices

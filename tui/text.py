@@ -690,6 +690,8 @@ CATALOG.update({
     "att.edited": ("ändrad av {by}, var {was}", "changed by {by}, was {was}"),
     "att.no_session_that_day": ("Aktiviteten har inget pass {day}.", "The activity has no session on {day}."),
     "att.undo_failed": ("Kunde inte ångra: {error}", "Could not undo: {error}"),
+    "att.undone.one": ("Ångrat: {name} har markeringen som den var före.",
+                       "Undone: {name} has the mark as it was before."),
     "att.undone.marks": ("Ångrat: {n} {n|markering|markeringar} som {n|den|de} var före.",
                          "Undone: {n} {n|mark is|marks are} back as {n|it was|they were} before."),
     "att.undone.cancel": ("Ångrat: passet är inte längre inställt – {n} {n|markering|markeringar} räknas igen.",

@@ -876,6 +876,7 @@ class AttendanceScreen(SaysWorkerFailures, Screen):
         the undo was on its way, and its callbacks found no roll call: the app closed)."""
         sid = session_id
         app, undo_steps = self.app, self.query_one(RollTable).undo_steps  # (the dict F12's new screen shares)
+        people = self.query_one(RollTable).people  # (their names: the line names the one person undone)
         release = app.hold_keys(owner=self)
 
         def now(_: object) -> None:
@@ -903,7 +904,9 @@ class AttendanceScreen(SaysWorkerFailures, Screen):
 
             def done(_: object) -> None:
                 release()
-                app.notify(t("att.undone." + step.kind, n=step.count), timeout=4)
+                one = people.get(step.previous[0][0]) if step.kind == "marks" and len(step.previous) == 1 else None
+                app.notify(t("att.undone.one", name=one.name) if one is not None else
+                           t("att.undone." + step.kind, n=step.count), timeout=4)  # (the filter may hide that person)
                 if self.is_attached and (sid, day) == (self.session_id, self.day):
                     roll = self.query_one(RollTable)
                     shown = roll.visible_ids()
