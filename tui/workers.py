@@ -176,8 +176,7 @@ class WriteLane:
             if job is None:
                 return
             if job.batch is None:
-                self._one(job)
-                self._count_done(1)
+                outcomes = [self._one(job)]
             else:
                 group = [job]
                 while True:  # every job of the same kind already queued behind it, in order
@@ -189,34 +188,39 @@ class WriteLane:
                         carried = following
                         break
                     group.append(following)
-                self._many(group)
-                self._count_done(len(group))
+                outcomes = self._many(group)
+            # counted done before any result reaches the UI thread: a read shown after a result of a write
+            # done during that read always finds `finished()` moved on (`wait_for_earlier`)
+            self._count_done(len(outcomes))
+            for callback, value in outcomes:
+                self._deliver(callback, value)
 
-    def _one(self, job: WriteJob) -> None:
+    def _one(self, job: WriteJob) -> tuple[Callable[[Any], None], Any]:
+        """Run one write; its callback and what it is given."""
         try:
             result = job.fn()
         except Exception as error:  # noqa: BLE001
             _log_refusal(self._app, error)
-            self._deliver(job.failed, _describe(error))
-        else:
-            self._deliver(job.done, result)
+            return job.failed, _describe(error)
+        return job.done, result
 
-    def _many(self, group: list[WriteJob]) -> None:
+    def _many(self, group: list[WriteJob]) -> list[tuple[Callable[[Any], None], Any]]:
+        """Run a batch in one transaction; each job's callback and what it is given, in order."""
         assert group[0].batch is not None
         try:
             results = group[0].batch[2]([j.batch[1] for j in group if j.batch is not None])
         except Exception as error:  # noqa: BLE001 -- the whole transaction failed: nothing of it was saved
             _log_refusal(self._app, error)
             message = _describe(error)
-            for job in group:
-                self._deliver(job.failed, message)
-            return
+            return [(job.failed, message) for job in group]
+        outcomes: list[tuple[Callable[[Any], None], Any]] = []
         for job, result in zip(group, results):
             if isinstance(result, Exception):
                 _log_refusal(self._app, result)
-                self._deliver(job.failed, _describe(result))
+                outcomes.append((job.failed, _describe(result)))
             else:
-                self._deliver(job.done, result)
+                outcomes.append((job.done, result))
+        return outcomes
 
     def _deliver(self, callback: Callable[[Any], None], value: Any) -> None:
         """Queue the result for the UI thread without waiting for it (if the app has closed, the write is
