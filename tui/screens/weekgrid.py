@@ -163,8 +163,8 @@ class WeekGridScreen(SaysWorkerFailures, Screen):
 
     def __init__(self, activity_id: str, activity_name: str, monday: dt.date, session_id: str | None = None,
                  person: str | None = None, day: dt.date | None = None) -> None:
-        """`person`, `day`: the cell to put the cursor on when first shown (the roll call's person and day,
-        as `w` was pressed)."""
+        """`person`, `day`: the cell to put the cursor on when first shown (the roll call's person and day
+        as `w` was pressed, or the old grid's cell when F12 builds it anew)."""
         super().__init__()
         self._person = person
         self._day = day
@@ -173,7 +173,6 @@ class WeekGridScreen(SaysWorkerFailures, Screen):
         self.activity_name = activity_name
         self.monday = monday
         self._last: tuple | None = None
-        self._at: tuple[int, int] | None = None  # (row, column) to put the cursor on when first shown (F12)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -185,10 +184,9 @@ class WeekGridScreen(SaysWorkerFailures, Screen):
 
     def again(self) -> WeekGridScreen:
         """This grid built anew (F12: the new language), on the same week with the cursor on the same cell."""
-        grid = WeekGridScreen(self.activity_id, self.activity_name, self.monday, self.session_id)
-        table = self.query_one(WeekTable)
-        grid._at = (table.cursor_row, table.cursor_column) if table.row_count else None
-        return grid
+        cell = self.query_one(WeekTable).current()
+        return WeekGridScreen(self.activity_id, self.activity_name, self.monday, self.session_id,
+                              person=cell.participant_id if cell else None, day=cell.day if cell else None)
 
     def on_mount(self) -> None:
         self._load(hold=True)  # keys typed right after w mark the grid once it is shown
@@ -282,9 +280,7 @@ class WeekGridScreen(SaysWorkerFailures, Screen):
                 numbers.append(Text(num(r.attended_week), justify="right"))
             table.add_row(person_name(r.name, r.protected), *cells, *numbers, short, key=r.participant_id,
                           height=None)
-        if self._at is not None:  # (built anew by F12: the cell the old grid's cursor was on)
-            keep, self._at = Coordinate(*self._at), None
-        elif self._person is not None:  # (just opened: the roll call's person, on today's column)
+        if self._person is not None:  # (just opened, or built anew by F12: that person's cell of that day)
             found = next((i for i, r in enumerate(rows) if r.participant_id == self._person), None)
             column = 1 + self._day.weekday() if self._day is not None and self._day.weekday() < 5 else 0
             keep, self._person = Coordinate(found or 0, column), None
