@@ -875,8 +875,8 @@ class AttendanceScreen(SaysWorkerFailures, Screen):
         keys typed meanwhile wait until the undo is shown (F12 right after Ctrl+Z rebuilt the screen while
         the undo was on its way, and its callbacks found no roll call: the app closed)."""
         sid = session_id
-        app, undo_steps = self.app, self.query_one(RollTable).undo_steps  # (the dict F12's new screen shares)
-        people = self.query_one(RollTable).people  # (their names: the line names the one person undone)
+        app, roll = self.app, self.query_one(RollTable)
+        undo_steps, people = roll.undo_steps, roll.people  # (the steps F12's new screen shares; the names said)
         release = app.hold_keys(owner=self)
 
         def now(_: object) -> None:
@@ -908,7 +908,6 @@ class AttendanceScreen(SaysWorkerFailures, Screen):
                 app.notify(t("att.undone.one", name=one.name) if one is not None else
                            t("att.undone." + step.kind, n=step.count), timeout=4)  # (the filter may hide that person)
                 if self.is_attached and (sid, day) == (self.session_id, self.day):
-                    roll = self.query_one(RollTable)
                     shown = roll.visible_ids()
                     if step.kind == "marks" and len(step.previous) == 1 and step.previous[0][0] in shown:
                         # one mark undone: the cursor goes back to its person ("wrong key, undo, right key")
