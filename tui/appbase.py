@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
+from textual import events, on
 from textual.app import App
 from textual.dom import DOMNode
 from textual.message import Message
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from tui.text import t
@@ -117,6 +119,30 @@ class SaysWorkerFailures:
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR and event.worker.error is not None and isinstance(self, DOMNode):
             cast(AppBase, self.app).say_failure(event.worker.error, event.worker.name)
+
+
+R = TypeVar("R")
+
+
+class ArenaScreen(Screen[R]):
+    """Every full screen of Arena (dialogs are `tui.dialogs.Dialog`). Textual restyles a whole screen each
+    time it is resumed, and a new mode's screen is resumed twice as it is first shown, right after its
+    mount styled every widget: on "Min dag" a third of the start's work. A screen not suspended since it was
+    last styled keeps its styles (each change meanwhile, a class or the focus, restyled what it changed as it
+    happened); one that was (another mode shown, a screen pushed over it) is restyled as it resumes, as
+    Textual does."""
+
+    _restyle_on_resume = False
+
+    @on(events.ScreenSuspend)
+    def _styles_may_age(self) -> None:
+        self._restyle_on_resume = True
+
+    @on(events.ScreenResume)
+    def _styled_already(self, event: events.ScreenResume) -> None:
+        if not self._restyle_on_resume:
+            event.refresh_styles = False
+        self._restyle_on_resume = False
 
 
 class Synced(Message):

@@ -48,15 +48,14 @@ class Key:
 class FooterKey(Widget):
     """One key of the footer: the key, and its words unless the footer has no room for them. A click
     presses the key. `show` changes it in place (the footer's keys change with every focus: mounting
-    new widgets each time cost more than all the rest of the footer)."""
+    new widgets each time cost more than all the rest of the footer). Its classes (compact, disabled,
+    the palette's) are set before it is mounted without restyling it: the mount styles it once."""
 
     ALLOW_SELECT = False
     COMPONENT_CLASSES = {"footer-key--key", "footer-key--description"}
 
-    compact = reactive(True)
-
-    def __init__(self, key: Key) -> None:
-        super().__init__()
+    def __init__(self, key: Key, compact: bool) -> None:
+        super().__init__(classes="-compact" if compact else None)
         self.set_reactive(Widget.shrink, False)
         self.shown = key
         self.show(key)
@@ -67,11 +66,13 @@ class FooterKey(Widget):
         self.key, self.key_display, self.description, self.action = (key.key, key.key_display, key.description,
                                                                      key.action)
         self._inactive = key.disabled  # (dimmed, still shown: Widget.disabled would also refuse the click's bell)
-        self.set_class(key.disabled, "-disabled")
-        self.set_class(key.palette, "-command-palette")
+        self.update_classes({"-disabled": key.disabled, "-command-palette": key.palette}, update=self.is_mounted)
         self.tooltip = key.tooltip or None
         if changed:
             self.refresh(layout=True)
+
+    def set_compact(self, compact: bool) -> None:
+        self.set_class(compact, "-compact", update=self.is_mounted)
 
     def render(self) -> Text:
         key_style = self.get_component_rich_style("footer-key--key")
@@ -92,9 +93,6 @@ class FooterKey(Widget):
             self.app.bell()
         else:
             self.app.simulate_key(self.key)
-
-    def watch_compact(self, compact: bool) -> None:
-        self.set_class(compact, "-compact")
 
 
 def _width(key: Key, compact: bool) -> int:
@@ -224,7 +222,7 @@ class ArenaFooter(ScrollableContainer, can_focus=False, can_focus_children=False
         self.set_reactive(ArenaFooter.compact, compact)
         self.set_class(compact, "-compact")
         for widget in self.query_children(FooterKey):
-            widget.compact = compact
+            widget.set_compact(compact)
 
     def compose(self) -> ComposeResult:
         if not self._ready:
@@ -234,9 +232,7 @@ class ArenaFooter(ScrollableContainer, can_focus=False, can_focus_children=False
         self.set_reactive(ArenaFooter.compact, compact)
         self.set_class(compact, "-compact")
         for key in keys:
-            widget = FooterKey(key)
-            widget.compact = compact
-            yield widget
+            yield FooterKey(key, compact)
 
     def on_resize(self) -> None:
         width = self.app.size.width

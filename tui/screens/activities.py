@@ -11,14 +11,13 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from store import access, activities, clock, validate
 from store.i18n import ArenaError
 from tui.keyhelp import help_keys
 from tui.text import t
-from tui.appbase import AppBase, SaysWorkerFailures, Synced
+from tui.appbase import ArenaScreen, AppBase, SaysWorkerFailures, Synced
 from tui.dialogs import DialogFlow, FormDialog, PromptDialog, Saved, run_flow
 from tui.labels import add_columns
 from tui.footer import ArenaFooter
@@ -30,7 +29,7 @@ def _optional_date(text: str) -> dt.date | None:
 
 
 @help_keys("key.activities", " (a)", rank=80)
-class ActivitiesScreen(SaysWorkerFailures, Screen):
+class ActivitiesScreen(SaysWorkerFailures, ArenaScreen):
     app: AppBase
 
     BINDINGS = [

@@ -18,7 +18,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Header, Input, Static
 from textual.widgets.data_table import ColumnKey, RowKey
@@ -28,7 +27,7 @@ from store.attendance import Mark, RollRow, Session
 from tui.keyhelp import help_keys
 from tui.text import num, t
 from store.names import fold
-from tui.appbase import AppBase, KeyHold, SaysWorkerFailures
+from tui.appbase import ArenaScreen, AppBase, KeyHold, SaysWorkerFailures
 from tui.dialogs import ConfirmDialog, DialogFlow, run_flow
 from tui.labels import add_columns, fit_parts, mark_text, mark_words, person_name, reason_word, short_name
 from tui.mark_keys import MARK_BINDINGS, MarkKeys
@@ -496,7 +495,7 @@ class RollTable(MarkKeys[RollRow], RowTable):
 
 
 @help_keys("key.attendance", " (F3)", rank=20)
-class AttendanceScreen(SaysWorkerFailures, Screen):
+class AttendanceScreen(SaysWorkerFailures, ArenaScreen):
     app: AppBase
 
     BINDINGS = [

@@ -14,7 +14,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Button, DataTable, Header, Input, Label, Select, Static, TabbedContent, TabPane
 
 from store import attendance, cases, clock, milestones, staff
@@ -25,7 +24,7 @@ from store.db import Database
 from store.tables import WEEKDAYS
 from tui.keyhelp import help_keys
 from tui.text import language, num, t
-from tui.appbase import AppBase, KeyHold, SaysWorkerFailures, Synced
+from tui.appbase import ArenaScreen, AppBase, KeyHold, SaysWorkerFailures, Synced
 from tui.dialogs import ChoiceDialog, Dialog, DialogFlow, run_flow
 from tui.labels import cell_symbol
 from tui.milestone_keys import MILESTONE_BINDINGS, MilestoneKeys
@@ -52,7 +51,7 @@ class NotesTable(DataTable):
 
 
 @help_keys("help.card", rank=50)
-class CaseCardScreen(SaysWorkerFailures, MilestoneKeys, Screen):
+class CaseCardScreen(SaysWorkerFailures, MilestoneKeys, ArenaScreen):
     """The card's keys are bound on the screen, so they work the moment it opens, whichever tab has
     focus, and show in the footer. The screen holds keys typed ahead until its first load is shown."""
 

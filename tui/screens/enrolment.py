@@ -9,13 +9,12 @@ from collections.abc import Callable
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from store import activities, clock, validate
 from tui.keyhelp import help_keys
 from tui.text import t
-from tui.appbase import AppBase, SaysWorkerFailures, Synced
+from tui.appbase import ArenaScreen, AppBase, SaysWorkerFailures, Synced
 from tui.dialogs import ChoiceDialog, DialogFlow, FormDialog, PromptDialog, Saved, run_flow
 from tui.footer import ArenaFooter
 from tui.labels import add_columns
@@ -33,7 +32,7 @@ def _dates(v: dict[str, str]) -> tuple[dt.date, dt.date | None]:
 
 
 @help_keys("key.enrolments", " (i)", rank=60)
-class EnrolmentScreen(SaysWorkerFailures, Screen[None]):
+class EnrolmentScreen(SaysWorkerFailures, ArenaScreen[None]):
     app: AppBase
 
     BINDINGS = [

@@ -14,13 +14,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import Input, Label
 
 from store import pins  # light: checks a PIN without SQLAlchemy (tests/test_startup.py)
 from store.i18n import ArenaError
 from tui.text import t
-from tui.appbase import AppBase, SaysWorkerFailures
+from tui.appbase import ArenaScreen, AppBase, SaysWorkerFailures
 from tui.workers import show, store_call
 
 if TYPE_CHECKING:
@@ -31,7 +30,7 @@ def _nothing() -> None:
     pass
 
 
-class LockScreen(SaysWorkerFailures, Screen[bool]):
+class LockScreen(SaysWorkerFailures, ArenaScreen[bool]):
     """Dismissed with True once unlocked; with False only when `can_cancel` (start, first-start claim); with
     None when abandoned (the PIN prompt of a start, for a login that is nobody's yet)."""
 

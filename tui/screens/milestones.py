@@ -8,13 +8,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from store import milestones
 from tui.keyhelp import help_keys
 from tui.text import t
-from tui.appbase import AppBase, SaysWorkerFailures, Synced
+from tui.appbase import ArenaScreen, AppBase, SaysWorkerFailures, Synced
 from tui.dialogs import ChoiceDialog, DialogFlow, run_flow
 from tui.labels import Col, fit_table, person_name
 from tui.milestone_keys import MILESTONE_BINDINGS, MilestoneKeys
@@ -80,7 +79,7 @@ BOARD_COLUMNS = (Col("stage", "ms.col.stage", 20, 14), Col("name", "att.col.name
                  Col("planned", "ms.col.planned", 10, drop=1), Col("alert", "ms.col.alert", 40, 14))
 
 
-class MilestonesScreen(SaysWorkerFailures, Screen):
+class MilestonesScreen(SaysWorkerFailures, ArenaScreen):
     app: AppBase
 
     def compose(self) -> ComposeResult:

@@ -13,7 +13,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
@@ -22,7 +21,7 @@ from store import access, clock, overview, staff
 from store.db import Database
 from tui.keyhelp import help_keys
 from tui.text import t
-from tui.appbase import AppBase, SaysWorkerFailures, Synced
+from tui.appbase import ArenaScreen, AppBase, SaysWorkerFailures, Synced
 from tui.labels import Col, fit_table, person_name, row_height
 from tui.workers import show, store_call
 from tui.footer import ArenaFooter
@@ -74,7 +73,7 @@ class ListTable(DataTable):
 
 
 @help_keys("key.overview", " (F5)", rank=70)
-class OverviewScreen(SaysWorkerFailures, Screen):
+class OverviewScreen(SaysWorkerFailures, ArenaScreen):
     app: AppBase
 
     BINDINGS = [

@@ -8,21 +8,20 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Checkbox, DataTable, Header, Input, Static
 
 from store import audit
 from store.db import Database
 from tui.keyhelp import help_keys
 from tui.text import t
-from tui.appbase import AppBase, SaysWorkerFailures, Synced
+from tui.appbase import ArenaScreen, AppBase, SaysWorkerFailures, Synced
 from tui.labels import add_columns
 from tui.workers import StoreFailed, show, store_call
 from tui.footer import ArenaFooter
 
 
 @help_keys("key.review", rank=100)
-class AccessReviewScreen(SaysWorkerFailures, Screen):
+class AccessReviewScreen(SaysWorkerFailures, ArenaScreen):
     app: AppBase
 
     BINDINGS = [Binding("escape", "app.pop_screen", "key.back", id="back"),

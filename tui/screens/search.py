@@ -10,7 +10,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Button, Checkbox, DataTable, Header, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
@@ -21,7 +20,7 @@ from store.db import Database
 from store.i18n import ArenaError
 from tui.keyhelp import help_keys
 from tui.text import language, t
-from tui.appbase import AppBase, KeyHold, SaysWorkerFailures
+from tui.appbase import ArenaScreen, AppBase, KeyHold, SaysWorkerFailures
 from tui.labels import Col, fit_table, person_name
 from tui.dialogs import Dialog, DialogFlow, run_flow
 from tui.workers import StoreFailed, show, store_call
@@ -52,7 +51,7 @@ RESULT_COLUMNS = (Col("name", "att.col.name", 34, 16), Col("number", "search.col
 
 
 @help_keys("key.search", " (F2)", rank=10)
-class SearchScreen(SaysWorkerFailures, Screen):
+class SearchScreen(SaysWorkerFailures, ArenaScreen):
     app: AppBase
 
     BINDINGS = [

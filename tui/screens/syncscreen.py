@@ -12,13 +12,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
-from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from store import merge, sync
 from tui.keyhelp import help_keys
 from tui.text import t
-from tui.appbase import AppBase, SaysWorkerFailures, Synced
+from tui.appbase import ArenaScreen, AppBase, SaysWorkerFailures, Synced
 from tui.dialogs import DialogFlow, PromptDialog, run_flow
 from tui.footer import ArenaFooter
 from tui.paths import default_key
@@ -100,7 +99,7 @@ def sync_line(state: sync.Status) -> str:
 
 
 @help_keys("key.conflicts", rank=90)
-class ConflictsScreen(SaysWorkerFailures, Screen):
+class ConflictsScreen(SaysWorkerFailures, ArenaScreen):
     app: AppBase
 
     BINDINGS = [Binding("escape", "app.pop_screen", "key.back", id="back"),

@@ -8,7 +8,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Header, Label, Static
 
 from store import access, pins, staff, validate
@@ -17,7 +16,7 @@ from store.i18n import ArenaError
 from tui.keyhelp import help_keys
 from tui.footer import ArenaFooter
 from tui.text import t
-from tui.appbase import AppBase, SaysWorkerFailures
+from tui.appbase import ArenaScreen, AppBase, SaysWorkerFailures
 from tui.dialogs import ChoiceDialog, ConfirmDialog, Dialog, DialogFlow, FormDialog, Saved, run_flow
 from tui.labels import add_columns
 from tui.workers import StoreFailed, show, store_call
@@ -43,7 +42,7 @@ class SetupCodeDialog(Dialog[None]):
 
 
 @help_keys("key.users", " (u)", rank=110)
-class UsersScreen(SaysWorkerFailures, Screen):
+class UsersScreen(SaysWorkerFailures, ArenaScreen):
     app: AppBase
 
     BINDINGS = [

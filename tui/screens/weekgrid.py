@@ -14,7 +14,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.screen import Screen
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Header, Static
 
@@ -23,7 +22,7 @@ from store.attendance import Mark, WeekRow
 from store.db import Database
 from tui.keyhelp import help_keys
 from tui.text import language, num, t
-from tui.appbase import AppBase, KeyHold, SaysWorkerFailures, Synced
+from tui.appbase import ArenaScreen, AppBase, KeyHold, SaysWorkerFailures, Synced
 from tui.labels import cell_symbol, mark_text, mark_words, person_name, reason_word
 from tui.mark_keys import MARK_BINDINGS, MarkKeys
 from tui.workers import StoreFailed, show, store_call
@@ -156,7 +155,7 @@ class WeekTable(MarkKeys[Cell], DataTable):
 
 
 @help_keys("key.week", rank=30)
-class WeekGridScreen(SaysWorkerFailures, Screen):
+class WeekGridScreen(SaysWorkerFailures, ArenaScreen):
     app: AppBase
 
     BINDINGS = [Binding("escape", "app.pop_screen", "key.back", id="back")]
