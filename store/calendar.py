@@ -6,6 +6,7 @@ Sundays-as-holidays, de-facto holidays such as julafton included). No sessions o
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,8 +27,18 @@ def _holidays(year: int, lang: str) -> dict[dt.date, str]:
     return dict(table.items())
 
 
-@lru_cache(maxsize=1)
+_LOADING = threading.Lock()
+
+
 def _sweden() -> type:
+    """`_load_sweden`, by one thread at a time: a second thread asking while the first loads the module
+    found it half-made in sys.modules (holidays' registry then failed: "no attribute 'Sweden'")."""
+    with _LOADING:
+        return _load_sweden()
+
+
+@lru_cache(maxsize=1)
+def _load_sweden() -> type:
     """The package's `holidays.Sweden`, loaded on its own. Imported lazily (it is large; `arena --help`
     stays fast), and without its siblings: the package's `holidays.countries` imports all 250 countries
     on the way to one, which cost the app's start as much as SQLAlchemy. The module is loaded from its

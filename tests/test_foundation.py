@@ -415,3 +415,30 @@ def test_arena_demo_sets_an_older_generations_demo_aside_and_builds_it_anew(tmp_
     assert entry.main(["demo", "--participants", "30"]) == 0
     assert entry.main(["--demo"]) == 0
     assert len(list(tmp_path.glob("demo-*.db*"))) == 2 and notices[2] is None
+
+
+RACE = """
+import datetime as dt, threading
+from store import calendar
+start = threading.Barrier(8)
+failed = []
+def ask():
+    start.wait()
+    try:
+        calendar.holiday_name(dt.date(2026, 12, 25), "sv")
+    except Exception as error:
+        failed.append(repr(error))
+threads = [threading.Thread(target=ask) for _ in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+print(failed[:1] or "ok")
+"""
+
+
+def test_threads_asking_the_holidays_at_once_in_a_new_process_all_get_them() -> None:
+    """The holidays package is loaded the first time a day is asked about: at a start, the warm-up thread
+    and a screen's read asked at once, and the second found the half-loaded module ("no attribute
+    'Sweden'": the read failed). A fresh process, where nothing is loaded yet."""
+    said = subprocess.run([sys.executable, "-c", RACE], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert said.stdout.strip() == "ok", said.stdout + said.stderr
