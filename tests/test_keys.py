@@ -8,7 +8,7 @@ from textual import events
 from textual.keys import _character_to_key
 from textual.widgets import Input, Select, TabbedContent
 
-from store import dbfile, staff
+from store import attendance, dbfile, staff
 from tui.app import ArenaApp
 
 from .conftest import TODAY, World, rows
@@ -732,3 +732,45 @@ async def test_undoing_a_mark_the_filter_hides_names_the_person(world: World) ->
         await type_fast(pilot, app, "s", "slash", "k", "a", "r", "enter", "ctrl+z")
         assert rows(world, "SELECT count(*) FROM attendance") == [(0,)]
         assert any(n.message.startswith("Ångrat") and name in n.message for n in app.notices), app.notices
+
+
+async def test_a_refused_mark_in_the_week_grid_keeps_the_cursor_on_its_cell(world: World) -> None:
+    """`n` on a day the grid shows cannot be marked (tomorrow; yesterday's cancelled session) is refused
+    with a line and the cursor stays: the keys after it act on the cell it was on, and nobody below is
+    skipped (the cursor went down as if the mark were saved, and the next key marked the person below)."""
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        roll = await _week_grid(pilot, app)
+        first, second = roll.order[0], roll.order[1]
+        yesterday = TODAY - dt.timedelta(days=1)
+        attendance.cancel_session(world.db, "omar.farah", world.activity_id, yesterday, "Sjuk ledare",
+                                  session_id=roll.session_id)
+        await type_fast(pilot, app, "f5")  # the grid reads the week again when it is shown again
+        await type_fast(pilot, app, "f3", "w")
+        grid = app.screen.query_one("WeekTable")
+        assert grid.current().participant_id == first and grid.current().day == TODAY
+        await type_fast(pilot, app, "right", "n", "s")  # Wednesday: not yet
+        assert grid.current().participant_id == first and grid.current().day == TODAY + dt.timedelta(days=1)
+        await type_fast(pilot, app, "left", "left", "o")  # Monday: cancelled
+        assert grid.current().participant_id == first and grid.current().day == yesterday
+        await type_fast(pilot, app, "right", "b")  # today: saved, and the cursor goes on to the next person
+        assert _marks(world) == {(first, TODAY.isoformat()): "vab"}
+        assert grid.current().participant_id == second
+        said = [n.message for n in app.notices if n.severity == "error"]
+        assert len(said) == 3 and "i förväg" in said[0] and "i förväg" in said[1] and "inställt" in said[2], said
+
+
+async def test_a_mark_the_store_refuses_in_the_week_grid_puts_the_cursor_back_on_its_cell(world: World) -> None:
+    """A refusal the grid could not know (today's session cancelled elsewhere after the week was read):
+    the cursor, sent down with the key, comes back to the cell that was not marked."""
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        roll = await _week_grid(pilot, app)
+        first = roll.order[0]
+        attendance.cancel_session(world.db, "omar.farah", world.activity_id, TODAY, "Sjuk ledare",
+                                  session_id=roll.session_id)
+        grid = app.screen.query_one("WeekTable")
+        await type_fast(pilot, app, "n")
+        assert grid.current().participant_id == first and grid.current().day == TODAY
+        assert _marks(world) == {}
+        assert any("inställt" in n.message for n in app.notices if n.severity == "error")

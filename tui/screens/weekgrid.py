@@ -92,9 +92,27 @@ class WeekTable(MarkKeys[Cell], DataTable):
         day = self.days[col]
         return Cell(pid, row.name, day, self.planned_for(pid, day), row.marks.get(day.isoformat()))
 
+    def _refused(self, cell: Cell) -> bool:
+        """What the grid shows already refuses the mark (a day in the future, a holiday, a cancelled session,
+        no session for the person that day): said, and the cursor stays, so the next key is for the same
+        cell and nobody below is skipped. The store checks again."""
+        why = self.rows_by_id[cell.participant_id].no_session.get(cell.day.isoformat())
+        reason = attendance.refusal(cell.day, why == "cancelled")
+        if reason is None and why in ("none", "not_enrolled"):
+            reason = t("week.no_session")
+        if reason is None:
+            return False
+        self.app.notify(t("att.failed", name=cell.name, error=reason), severity="error", timeout=6)
+        return True
+
     def _submit(self, cell: Cell, status: str, *, hours: float | None = None, reason: str | None = None,
                 note: str = "", advance: bool = True) -> None:
+        if self._refused(cell):
+            return
         db, login, aid, sid = self.app.db, self.app.login, self.activity_id, self.session_id
+        moved_to: Coordinate | None = None
+        if advance and self.cursor_row < self.row_count - 1:
+            moved_to = Coordinate(self.cursor_row + 1, self.cursor_column)
 
         def done(_: Mark) -> None:
             self.app.notify(t("att.saved", name=cell.name, status=t("st." + status)), timeout=2)
@@ -102,13 +120,15 @@ class WeekTable(MarkKeys[Cell], DataTable):
 
         def failed(message: str) -> None:
             self.app.notify(t("att.failed", name=cell.name, error=message), severity="error", timeout=8)
+            if moved_to is not None and self.cursor_coordinate == moved_to and self.current() is not None:
+                self.move_cursor(row=moved_to.row - 1)  # nothing typed since: back to the cell not marked
 
         self.app.write_lane.submit(
             lambda: attendance.mark(db, login, cell.participant_id, aid, cell.day, status, hours, reason, note,
                                     session_id=sid),
             done, failed)
-        if advance and self.cursor_row < self.row_count - 1:
-            self.move_cursor(row=self.cursor_row + 1)
+        if moved_to is not None:
+            self.move_cursor(row=moved_to.row)
 
     def action_clear_mark(self) -> None:
         cell = self.current()
@@ -150,6 +170,8 @@ class WeekTable(MarkKeys[Cell], DataTable):
                                    was=mark_words(row.earlier[iso])))
                 if cell.mark.late:
                     extra.append(t("att.late"))
+                if cell.mark.cancelled or why == "cancelled":  # (kept from before the cancel, struck through)
+                    extra.append(t("sess.cancelled"))
                 line.append(" · " + " · ".join(extra), style="dim")
         self.post_message(self.CellShown(line))
 
