@@ -130,3 +130,20 @@ async def test_a_click_on_a_footer_key_presses_the_key(demo_db) -> None:  # noqa
         await pilot.click(users)
         await until_quiet(pilot, app)
         assert type(app.screen).__name__ == "UsersScreen"
+
+
+def test_the_roll_call_header_at_80_columns_tells_two_groups_of_one_activity_apart() -> None:
+    """At 80 columns the roll call's header read "Arbetstr… · tis 24 nov, v. 48 · 0/15 markerade" for café
+    and for café g2 alike: now the day line gives up its week, then the day goes, before the name loses
+    the words that tell the groups apart."""
+    import datetime as dt
+
+    from tui.screens.attendance import _roll_header
+
+    room = 48  # the roll call's header at 80 columns
+    day = dt.date(2026, 11, 24)
+    one, two = (_roll_header(name, day, 0, 15, "", room) for name in ("Arbetsträning café", "Arbetsträning café g2"))
+    assert one == "Arbetsträning café · tis 24 nov · 0/15 markerade"
+    assert "café g2" in two and two.endswith("0/15 markerade") and len(two) <= room, two
+    third = _roll_header("Arbetsträning second hand grupp 2 fm", day, 3, 15, " · inställt", room)
+    assert "g2 fm" in third and third.endswith("3/15 markerade · inställt") and len(third) <= room, third

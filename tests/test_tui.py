@@ -631,8 +631,9 @@ async def test_registering_a_probable_duplicate_asks_then_opens_the_existing_or_
 
 
 async def test_the_roll_call_header_stays_one_line_at_120_columns_with_a_long_name(world: World) -> None:
-    """A long activity name and a two-digit count ("· 12/25 markerade"): the header keeps to one line by
-    shortening the activity's name, never the day, the count or "markerade"; after a resize to 80 too."""
+    """A long activity name and a two-digit count ("· 12/25 markerade"): the header keeps to one line, the
+    day line giving up its year and week first, the name then shortened keeping its group ("g2"), never
+    the count or "markerade"; after a resize to 80 too."""
     from store import activities
 
     activities.edit(world.db, "setup", world.activity_id, name="Arbetsträning lager och second hand grupp 2 förmiddag")
@@ -647,9 +648,10 @@ async def test_the_roll_call_header_stays_one_line_at_120_columns_with_a_long_na
         await settle(pilot, app)
         header = app.screen.query_one("#roll-header")
         text = str(header.render())
-        assert "12/25 markerade" in text and "v. 48" in text and "…" in text, text
+        assert "12/25 markerade" in text and "tis 24 nov" in text and "g2" in text and "v. 48" not in text, text
         assert header.size.height == 1, text
         await pilot.resize_terminal(80, 24)
         await settle(pilot, app)
-        await wait_until_async(lambda: "…" in str(header.render()) and header.size.height == 1, "the header refitted")
-        assert "12/25 markerade" in str(header.render())
+        await wait_until_async(lambda: "tis 24 nov" not in str(header.render()) and header.size.height == 1,
+                               "the header refitted")
+        assert "12/25 markerade" in str(header.render()) and "g2" in str(header.render())

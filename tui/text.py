@@ -708,6 +708,7 @@ CATALOG.update({
     "att.filter_placeholder": ("Filtrera på namn …", "Filter by name …"),
     "att.future_day": ("Framtida dag – närvaro kan inte registreras.", "Future day – attendance cannot be recorded."),
     "att.roll_header": ("{activity} · {day} · {marked}/{enrolled} markerade", "{activity} · {day} · {marked}/{enrolled} marked"),
+    "att.roll_header_no_day": ("{activity} · {marked}/{enrolled} markerade", "{activity} · {marked}/{enrolled} marked"),
     "week.title": ("Veckoöversikt {activity} · vecka {week} {year}", "Week view {activity} · week {week} {year}"),
     "week.legend": ("✓ närvarande · ◐ delvis · S sjuk · B VAB · G giltig · O ogiltig · * efterregistrerad · ′ ändrad · "
                     "· ej markerad · – inget pass · ⊘ inställt · ✱ helgdag. Pilarna flyttar, bokstaven markerar.",

@@ -974,23 +974,40 @@ class AttendanceScreen(SaysWorkerFailures, ArenaScreen):
 
 
 def _roll_header(activity: str, day: dt.date, marked: int, enrolled: int, tail: str, room: int) -> str:
-    """The roll call's header on one line where it can be: the whole day line, or without its year, or the
-    activity's name shortened with "…"; the day, the count and the state are never cut (a pane too narrow
-    for even those wraps)."""
-    def line(name: str, day_text: str) -> str:
+    """The roll call's header on one line where it can be. What tells the open session from the others
+    goes last: the day line loses its year, then its week ("tis 24 nov"), then the session's name is
+    shortened keeping the words that tell groups apart ("Arb. second hand g2 fm", `short_name`), and where
+    even that is cut the day goes (the session list beside the roll call says it) before the name is: at
+    80 columns it read "Arbetstr…", the same for café and café g2. The count and the state are never cut
+    (a pane too narrow for even those wraps)."""
+    def line(name: str, day_text: str | None) -> str:
+        if day_text is None:
+            return t("att.roll_header_no_day", activity=name, marked=marked, enrolled=enrolled) + tail
         return t("att.roll_header", activity=name, day=day_text, marked=marked, enrolled=enrolled) + tail
 
+    def shortened(day_text: str | None) -> str:
+        return short_name(activity, max(4, len(activity) - (cell_len(line(activity, day_text)) - room)))
+
     full = calendar.day_line(day)
-    text = line(activity, full)
-    if room <= 0 or cell_len(text) <= room:
-        return text
-    short = full.replace(f" {day.year},", ",")
-    text = line(activity, short)
-    over = cell_len(text) - room
-    if over <= 0:
-        return text
-    keep = max(4, len(activity) - over - 1)
-    return line(activity[:keep].rstrip() + "…", short) if keep < len(activity) else text
+    no_year = full.replace(f" {day.year},", ",")
+    no_week = _without_week(no_year)
+    for day_text in (full, no_year, no_week):
+        text = line(activity, day_text)
+        if room <= 0 or cell_len(text) <= room:
+            return text
+    name = shortened(no_week)
+    if not name.endswith("…"):
+        return line(name, no_week)
+    return line(shortened(None), None)
+
+
+def _without_week(day_text: str) -> str:
+    """"tis 24 nov, v. 48" -> "tis 24 nov" (a holiday's name after the week stays: "… – Juldagen")."""
+    head, comma, rest = day_text.partition(",")
+    if not comma:
+        return day_text
+    _, dash, holiday = rest.partition(" – ")
+    return head + (dash + holiday if dash else "")
 
 
 def _show_line(line: Static, text: str) -> None:
