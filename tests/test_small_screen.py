@@ -147,3 +147,6 @@ def test_the_roll_call_header_at_80_columns_tells_two_groups_of_one_activity_apa
     assert "café g2" in two and two.endswith("0/15 markerade") and len(two) <= room, two
     third = _roll_header("Arbetsträning second hand grupp 2 fm", day, 3, 15, " · inställt", room)
     assert "g2 fm" in third and third.endswith("3/15 markerade · inställt") and len(third) <= room, third
+    # a session's title ends in its hours: they go before a word of the name is shortened
+    timed = _roll_header("Arbetsträning café g2 08:00–15:00", day, 0, 15, "", room)
+    assert timed == two, timed

@@ -7,6 +7,7 @@ the reason if it failed).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from dataclasses import dataclass, field, replace
@@ -975,30 +976,31 @@ class AttendanceScreen(SaysWorkerFailures, ArenaScreen):
 
 def _roll_header(activity: str, day: dt.date, marked: int, enrolled: int, tail: str, room: int) -> str:
     """The roll call's header on one line where it can be. What tells the open session from the others
-    goes last: the day line loses its year, then its week ("tis 24 nov"), then the session's name is
-    shortened keeping the words that tell groups apart ("Arb. second hand g2 fm", `short_name`), and where
-    even that is cut the day goes (the session list beside the roll call says it) before the name is: at
-    80 columns it read "Arbetstr…", the same for café and café g2. The count and the state are never cut
-    (a pane too narrow for even those wraps)."""
+    goes last: the day line loses its year, then its week ("tis 24 nov"), the session's hours go
+    ("08:00–15:00"), then its name is shortened keeping the words that tell groups apart ("Arb. second
+    hand g2 fm", `short_name`), and where even that is cut the day goes (the session list beside it says
+    it) before the name: at 80 columns it read "Arbetstr…", the same for café and café g2. The count and
+    the state are never cut (a pane too narrow for even those wraps)."""
     def line(name: str, day_text: str | None) -> str:
         if day_text is None:
             return t("att.roll_header_no_day", activity=name, marked=marked, enrolled=enrolled) + tail
         return t("att.roll_header", activity=name, day=day_text, marked=marked, enrolled=enrolled) + tail
 
-    def shortened(day_text: str | None) -> str:
-        return short_name(activity, max(4, len(activity) - (cell_len(line(activity, day_text)) - room)))
+    def shortened(name: str, day_text: str | None) -> str:
+        return short_name(name, max(4, len(name) - (cell_len(line(name, day_text)) - room)))
 
     full = calendar.day_line(day)
     no_year = full.replace(f" {day.year},", ",")
     no_week = _without_week(no_year)
-    for day_text in (full, no_year, no_week):
-        text = line(activity, day_text)
+    bare = re.sub(r"\s+\d{1,2}:\d{2}–\d{1,2}:\d{2}$", "", activity)  # (a session's title ends in its hours)
+    for name, day_text in ((activity, full), (activity, no_year), (activity, no_week), (bare, no_week)):
+        text = line(name, day_text)
         if room <= 0 or cell_len(text) <= room:
             return text
-    name = shortened(no_week)
+    name = shortened(bare, no_week)
     if not name.endswith("…"):
         return line(name, no_week)
-    return line(shortened(None), None)
+    return line(shortened(bare, None), None)
 
 
 def _without_week(day_text: str) -> str:
