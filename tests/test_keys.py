@@ -774,3 +774,21 @@ async def test_a_mark_the_store_refuses_in_the_week_grid_puts_the_cursor_back_on
         assert grid.current().participant_id == first and grid.current().day == TODAY
         assert _marks(world) == {}
         assert any("inställt" in n.message for n in app.notices if n.severity == "error")
+
+
+async def test_f12_after_escape_left_the_roll_call_keeps_the_keys_on_the_session_list(world: World) -> None:
+    """Enter, Escape (back to the session list, the roll call still shown beside it), F12: the screen built
+    anew in English still gives the keys to the session list, and n marks nobody (the roll call got the
+    focus back, and n marked the person under its cursor, found by a tester at 80×24)."""
+    app = make_app(world)
+    async with app.run_test(size=(80, 24)) as pilot:
+        roll = await first_roll_call(pilot, app)
+        session = roll.session_id
+        await type_fast(pilot, app, "escape")
+        assert type(app.screen.focused).__name__ == "SessionTable"
+        await type_fast(pilot, app, "f12", "n")
+        assert type(app.screen.focused).__name__ == "SessionTable"
+        assert app.screen.query_one("RollTable").session_id == session  # still shown beside the list
+        assert _marks(world) == {}
+        await type_fast(pilot, app, "enter", "n")  # Enter opens it again: n marks its first person
+        assert _marks(world) == {(roll.order[0], TODAY.isoformat()): "present"}

@@ -69,7 +69,9 @@ class RollPlace:
     """Where the roll call screen is, for the one F12 builds anew in the other language: the day, the
     session whose roll call is open (or being opened), the person under the cursor, the undo steps (the
     same dict: a mark still being saved for the old screen adds its step to it), the name filter and
-    whether it was being typed, and whether the week grid is open over it."""
+    whether it was being typed, whether the week grid is open over it, and whether the keys went to the
+    roll call (Escape had left it for the session list: F12 gave the roll call the focus back, and the next
+    n marked a person the user had left)."""
 
     day: dt.date
     session_id: str | None
@@ -78,6 +80,7 @@ class RollPlace:
     name_filter: str = ""
     typing_filter: bool = False
     week_shown: bool = False
+    roll_focused: bool = True
 
 
 INFO_BESIDE = (24, 20, 6)  # the roll call's name, mark and planned-hours columns; the info takes the rest
@@ -522,6 +525,7 @@ class AttendanceScreen(SaysWorkerFailures, ArenaScreen):
         self._day_release: KeyHold = _HELD_NOTHING  # keys held for the day's sessions
         self._roll_release: KeyHold = _HELD_NOTHING  # keys held for the roll call being read
         self._open_when_mounted = False
+        self._open_focused = True  # (what `open_session` was asked, for when the screen is mounted)
         self._week_shown = False  # the week grid was opened over the roll call: read it again on return
         self._opening: str | None = None  # a session whose roll call `open_session` opens, until it is shown
         self._going_on: RollPlace | None = None  # where the screen this one replaced was (F12), until shown
@@ -551,7 +555,7 @@ class AttendanceScreen(SaysWorkerFailures, ArenaScreen):
         table.focus()
         if self._open_when_mounted:
             self._open_when_mounted = False
-            self.open_session(self.session_id or "")
+            self.open_session(self.session_id or "", focus=self._open_focused)
 
     # ------------------------------------------------------------------ day and sessions
     def load_day(self, *, follow: bool = False, focus: bool = False) -> None:
@@ -736,7 +740,7 @@ class AttendanceScreen(SaysWorkerFailures, ArenaScreen):
         shown = not box.has_class("hidden")
         return RollPlace(self.day, roll.session_id, row.participant_id if row else None, roll.undo_steps,
                          name_filter=box.value if shown else "", typing_filter=shown and self.focused is box,
-                         week_shown=self._week_shown)
+                         week_shown=self._week_shown, roll_focused=self.focused in (roll, box))
 
     def go_on_from(self, place: RollPlace) -> None:
         """Show what `place` said of the screen this one replaces: its day, its open roll call with the
@@ -744,27 +748,28 @@ class AttendanceScreen(SaysWorkerFailures, ArenaScreen):
         if place.session_id is not None:
             self._going_on = place
             self._week_shown = place.week_shown  # (F12 built the grid anew over this screen: Escape reads again)
-            self.open_session(place.session_id, place.day)
+            self.open_session(place.session_id, place.day, focus=place.roll_focused or place.week_shown)
         elif place.day != self.day:
             self.day = place.day
             if self.query(SessionTable):
                 self.load_day()
 
-    def open_session(self, session_id: str, day: dt.date | None = None) -> None:
-        """Jump straight to today's roll call of one session (from F5), or that of `day`."""
+    def open_session(self, session_id: str, day: dt.date | None = None, *, focus: bool = True) -> None:
+        """Jump straight to today's roll call of one session (from F5), or that of `day`; `focus=False`
+        (F12, the session list had the keys): shown, the keys stay with the session list."""
         self.day = day or clock.today()
         self.session_id = session_id
         self._opening = session_id
         if not self.query(RollTable):  # the screen is still being built: it opens this session when mounted
-            self._open_when_mounted = True
+            self._open_when_mounted, self._open_focused = True, focus
             return
         self.query_one(RollTable).close()
         if self._going_on is None:
             self._clear_filter()  # (F12's screen built anew shows the filter it had: `go_on_from`)
         self._day_release()
         self._day_release = self.app.hold_keys(owner=self)  # keys typed next mark this session's roll call
-        self.load_day(follow=True, focus=True)
-        self.query_one(RollTable).focus()
+        self.load_day(follow=True, focus=focus)
+        (self.query_one(RollTable) if focus else self.query_one(SessionTable)).focus()
 
     def current_session(self) -> Session | None:
         return next((s for s in self.sessions if s.session_id == self.session_id), None)
