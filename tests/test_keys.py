@@ -792,3 +792,17 @@ async def test_f12_after_escape_left_the_roll_call_keeps_the_keys_on_the_session
         assert _marks(world) == {}
         await type_fast(pilot, app, "enter", "n")  # Enter opens it again: n marks its first person
         assert _marks(world) == {(roll.order[0], TODAY.isoformat()): "present"}
+
+
+async def test_f12_on_the_figures_keeps_them_shown_and_f_after_it_goes_back_to_min_dag(world: World) -> None:
+    """F12 on F5's figures: the screen built anew in English shows the figures too (it came back on "Min
+    dag", and an f typed right after it, meant to go back, showed the figures instead)."""
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await type_fast(pilot, app, "f5", "F")
+        assert app.screen.query_one(TabbedContent).active == "tab-figures"
+        await type_fast(pilot, app, "f12")
+        assert app.screen.query_one(TabbedContent).active == "tab-figures"
+        await type_fast(pilot, app, "f12", "f")
+        assert app.screen.query_one(TabbedContent).active == "tab-myday"

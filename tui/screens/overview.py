@@ -339,6 +339,23 @@ class OverviewScreen(SaysWorkerFailures, ArenaScreen):
 
         self.app.push_screen(AccessReviewScreen())
 
+    def where(self) -> str:
+        """The tab shown, for the screen F12 builds anew in the other language (`go_on_from`)."""
+        return self.query_one(TabbedContent).active
+
+    def go_on_from(self, tab: str) -> None:
+        """Show the tab the screen this one replaces showed (F12 on the figures came back on "Min dag")."""
+        if tab == "tab-figures" and self.query_one(TabbedContent).active != tab:
+            release = self.app.hold_keys()  # the keys typed after F12 are for the figures: they wait for them
+
+            async def figures() -> None:
+                try:
+                    await self.action_figures()
+                finally:
+                    release()
+
+            self.call_later(figures)
+
     async def action_figures(self) -> None:
         await self._figures_pane()  # (before the tab is switched to: its widgets are focused below)
         tabs = self.query_one(TabbedContent)
