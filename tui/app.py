@@ -612,6 +612,11 @@ class ArenaApp(AppBase):
         """What the store allows this user's role (it checks again on every call)."""
         return self.user is not None and access.may(self.user.role, action)
 
+    def refuses(self, action: str) -> bool:
+        prefix = "switch_mode('"
+        mode = action[len(prefix):-2] if action.startswith(prefix) and action.endswith("')") else None
+        return self.user is not None and mode in self.MODE_ACTIONS and not self.may(self.MODE_ACTIONS[mode])
+
     async def action_switch_mode(self, mode: str) -> None:
         if self._switching:  # the modes are being rebuilt in the other language: go there right after
             self._after_switch.append(lambda: self.action_switch_mode(mode))

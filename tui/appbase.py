@@ -66,6 +66,11 @@ class AppBase(App[object]):
         """What the store allows this user's role (it checks again on every call)."""
         raise NotImplementedError
 
+    def refuses(self, action: str) -> bool:
+        """A key action this user may not take here (F2, F4 and F5 for an activity leader): the footer
+        shows the key dimmed, and pressing it says why."""
+        return False
+
     def hold_keys(self, *, until_released: bool = True, owner: DOMNode | None = None) -> KeyHold:
         """Keys typed from now wait until the returned hold is released or dropped, however long that takes
         (a slow read), or until `owner` has left the screen (a worker cancelled before it ran)."""

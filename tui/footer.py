@@ -43,6 +43,7 @@ class Key:
     disabled: bool = False
     tooltip: str = ""
     palette: bool = False
+    refused: bool = False  # dimmed as a disabled key, but pressing it (or a click) says why (`AppBase.refuses`)
 
 
 class FooterKey(Widget):
@@ -66,7 +67,8 @@ class FooterKey(Widget):
         self.key, self.key_display, self.description, self.action = (key.key, key.key_display, key.description,
                                                                      key.action)
         self._inactive = key.disabled  # (dimmed, still shown: Widget.disabled would also refuse the click's bell)
-        self.update_classes({"-disabled": key.disabled, "-command-palette": key.palette}, update=self.is_mounted)
+        self.update_classes({"-disabled": key.disabled or key.refused, "-command-palette": key.palette},
+                            update=self.is_mounted)
         self.tooltip = key.tooltip or None
         if changed:
             self.refresh(layout=True)
@@ -105,7 +107,8 @@ def _width(key: Key, compact: bool) -> int:
 def _keys_shown(screen: Screen, width: int) -> tuple[object, ...]:
     """What the footer would show for this screen now: its keys, whether each is enabled, the language
     and the width (equal tuples draw the same footer)."""
-    return (language(), width, *((b.key, b.description, b.action, enabled, tooltip)
+    refuses = getattr(screen.app, "refuses", lambda _: False)
+    return (language(), width, *((b.key, b.description, b.action, enabled, tooltip, refuses(b.action))
                                  for (_, b, enabled, tooltip) in screen.active_bindings.values() if b.show))
 
 
@@ -183,8 +186,9 @@ class ArenaFooter(ScrollableContainer, can_focus=False, can_focus_children=False
             if not binding.show or binding.action in seen:
                 continue
             seen.add(binding.action)
+            refused = getattr(self.app, "refuses", lambda _: False)(binding.action)
             yield Key(binding.key, _display(self.app.get_key_display(binding)), t(binding.description),
-                      binding.action, disabled=not enabled, tooltip=tooltip)
+                      binding.action, disabled=not enabled, tooltip=tooltip, refused=refused)
 
     def _palette(self) -> list[Key]:
         """The command palette's key, docked right."""
