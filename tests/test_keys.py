@@ -171,7 +171,8 @@ async def test_day_change_moves_the_roll_call_with_it(world: World) -> None:
 async def test_a_day_without_the_session_closes_the_roll_call_and_a_key_records_nothing(
         world: World, monkeypatch) -> None:  # noqa: ANN001
     """[ from the Monday after Christmas: over the weekend to Christmas Day, which has no session: the
-    roll call closes (no key may mark a day it is not held) and the keys after it record nothing."""
+    roll call closes (no key may mark a day it is not held) and the keys after it record nothing, and
+    say so once (they went into the session list without a word)."""
     monkeypatch.setenv("ARENA_TODAY", "2026-12-28")
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -180,6 +181,7 @@ async def test_a_day_without_the_session_closes_the_roll_call_and_a_key_records_
         assert app.screen.day == dt.date(2026, 12, 25)
         assert marks(world) == []
         assert "Välj ett pass" in str(app.screen.query_one("#roll-header").render())
+        assert [n.message for n in app.notices if n.severity == "warning"] == ["Inga pass den här dagen."]
 
 
 async def test_a_refused_mark_keeps_the_cursor_and_says_why(world: World) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from dataclasses import dataclass, field, replace
@@ -130,13 +131,26 @@ class RowTable(DataTable):
 
 @help_keys("key.attendance", " (F3)", rank=20)
 class SessionTable(RowTable):
-    BINDINGS = [Binding("enter", "open_session", "key.open", id="open_session")]
+    BINDINGS = [Binding("enter", "open_session", "key.open", id="open_session"),
+                Binding("n,space,d,s,b,g,o,m", "no_roll_call", "key.present", show=False)]
+
+    _said_at = -10.0  # when the last "no roll call" line was said (a burst of keys says it once)
 
     class OpenAsked(Message):
         """Enter on a session: the screen opens its roll call."""
 
     def action_open_session(self) -> None:
         self.post_message(self.OpenAsked())
+
+    def action_no_roll_call(self) -> None:
+        """A mark key while the session list has the keys: no roll call is open to take it, so nothing is
+        marked, and that is said (the keys typed for a roll call that a day without the session closed, a
+        holiday, went into the list without a word)."""
+        now = time.monotonic()
+        if now - self._said_at > 3.0:
+            self.app.notify(t("att.no_sessions") if not self.row_count else t("att.pick_session"),
+                            severity="warning", timeout=4)
+        self._said_at = now
 
 
 @help_keys("key.attendance", " (F3)", rank=20)
