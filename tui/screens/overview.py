@@ -346,7 +346,8 @@ class OverviewScreen(SaysWorkerFailures, ArenaScreen):
     def go_on_from(self, tab: str) -> None:
         """Show the tab the screen this one replaces showed (F12 on the figures came back on "Min dag")."""
         if tab == "tab-figures" and self.query_one(TabbedContent).active != tab:
-            release = self.app.hold_keys()  # the keys typed after F12 are for the figures: they wait for them
+            # the keys typed after F12 are for the figures: they wait for them (or for this screen to go)
+            release = self.app.hold_keys(owner=self)
 
             async def figures() -> None:
                 try:
