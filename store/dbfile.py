@@ -315,6 +315,7 @@ def encrypt_in_place(path: str | os.PathLike[str], key: bytes) -> None:
     if con is None:
         return  # another process encrypted it between the look and the open
     mine = False  # the .encrypting file is this process's (only then is it removed on a failure)
+    leave: list[Path] = []  # this process's files to remove once its connection is closed (Windows: not before)
     try:
         # the lock, once taken, is held until this connection closes: after the rename
         con.execute("PRAGMA main.locking_mode = EXCLUSIVE")
@@ -334,6 +335,7 @@ def encrypt_in_place(path: str | os.PathLike[str], key: bytes) -> None:
             raise ArenaError("err.db_encrypt_busy", path=str(path)) from error
         if os.stat(path).st_ino != inode:  # another process did it while this one waited for the lock
             con.execute("ROLLBACK")
+            leave = [tmp, Path(f"{tmp}-journal")]  # (this one's file, made while it waited, was left beside it)
             return
         if on_migrate is not None:
             on_migrate(str(path), str(key_path()))
@@ -362,7 +364,9 @@ def encrypt_in_place(path: str | os.PathLike[str], key: bytes) -> None:
         _fsync_dir(path.parent)
     except BaseException:
         if mine:
-            tmp.unlink(missing_ok=True)
+            leave = [tmp, Path(f"{tmp}-journal")]
         raise
     finally:
         con.close()
+        for own in leave:
+            own.unlink(missing_ok=True)
