@@ -84,11 +84,16 @@ def workdays(start: dt.date, end: dt.date) -> list[dt.date]:
     return days
 
 
-def day_line(day: dt.date, lang: str | None = None, *, holiday: bool = True) -> str:
-    """'tis 24 nov, v. 48' (and the holiday's name when there is one; `holiday=False`: without it, and
-    without importing the holidays package – the app's first screen, drawn before that import)."""
+def day_line(day: dt.date, lang: str | None = None, *, holiday: bool = True, year: bool = True,
+             week: bool = True) -> str:
+    """'tis 24 nov 2026, v. 48' (and the holiday's name when there is one; `holiday=False`: without it, and
+    without importing the holidays package – the app's first screen, drawn before that import). Shorter
+    where room is short: `year=False` 'tis 24 nov, v. 48', and `week=False` too 'tis 24 nov'."""
     lang = lang or language()
-    text = (f"{WEEKDAY_SHORT[lang][day.weekday()]} {day.day} {MONTH_SHORT[lang][day.month - 1]}"
-            f" {day.year}, {'v.' if lang == 'sv' else 'wk'} {day.isocalendar()[1]}")
+    text = f"{WEEKDAY_SHORT[lang][day.weekday()]} {day.day} {MONTH_SHORT[lang][day.month - 1]}"
+    if year:
+        text += f" {day.year}"
+    if week:
+        text += f", {'v.' if lang == 'sv' else 'wk'} {day.isocalendar()[1]}"
     name = holiday_name(day, lang) if holiday else None
     return f"{text} – {name}" if name else text

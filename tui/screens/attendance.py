@@ -1009,8 +1009,8 @@ def _roll_header(activity: str, day: dt.date, marked: int, enrolled: int, tail: 
         return short_name(name, max(4, len(name) - (cell_len(line(name, day_text)) - room)))
 
     full = calendar.day_line(day)
-    no_year = full.replace(f" {day.year},", ",")
-    no_week = _without_week(no_year)
+    no_year = calendar.day_line(day, year=False)
+    no_week = calendar.day_line(day, year=False, week=False)
     bare = re.sub(r"\s+\d{1,2}:\d{2}–\d{1,2}:\d{2}$", "", activity)  # (a session's title ends in its hours)
     for name, day_text in ((activity, full), (activity, no_year), (activity, no_week), (bare, no_week)):
         text = line(name, day_text)
@@ -1020,15 +1020,6 @@ def _roll_header(activity: str, day: dt.date, marked: int, enrolled: int, tail: 
     if not name.endswith("…"):
         return line(name, no_week)
     return line(shortened(bare, None), None)
-
-
-def _without_week(day_text: str) -> str:
-    """"tis 24 nov, v. 48" -> "tis 24 nov" (a holiday's name after the week stays: "… – Juldagen")."""
-    head, comma, rest = day_text.partition(",")
-    if not comma:
-        return day_text
-    _, dash, holiday = rest.partition(" – ")
-    return head + (dash + holiday if dash else "")
 
 
 def _show_line(line: Static, text: str) -> None:
