@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import events, messages, work
+from textual.actions import parse as parse_action
 from textual.app import Notify
 from textual.binding import Binding
 from textual.dom import DOMNode
@@ -613,8 +614,8 @@ class ArenaApp(AppBase):
         return self.user is not None and access.may(self.user.role, action)
 
     def refuses(self, action: str) -> bool:
-        prefix = "switch_mode('"
-        mode = action[len(prefix):-2] if action.startswith(prefix) and action.endswith("')") else None
+        _, name, params = parse_action(action)
+        mode = params[0] if name == "switch_mode" and params else None
         return self.user is not None and mode in self.MODE_ACTIONS and not self.may(self.MODE_ACTIONS[mode])
 
     async def action_switch_mode(self, mode: str) -> None:
