@@ -569,15 +569,16 @@ async def test_f12_with_a_name_filter_applied_keeps_it_and_the_cursor_moves_amon
 
 async def test_f12_in_a_dialog_says_to_close_it_first_and_the_dialog_goes_on(world: World) -> None:
     """F12 while the hours are asked: one line says to close the dialog first (it was dropped without a
-    word); the hours typed after it are saved, the language unchanged."""
+    word), once however often F12 is pressed (three presses stacked three toasts); the hours typed after
+    it are saved, the language unchanged."""
     from tui.text import language
 
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:
         roll = await first_roll_call(pilot, app)
         first = roll.order[0]
-        await type_fast(pilot, app, "d", "f12", "4", "enter")
-        assert any("Stäng dialogen först" in n.message for n in app.notices)
+        await type_fast(pilot, app, "d", "f12", "f12", "f12", "4", "enter")
+        assert [n.message for n in app.notices].count("Stäng dialogen först (Esc), byt sedan språk.") == 1
         assert language() == "sv"
         assert rows(world, "SELECT participant_id, status, hours FROM attendance") == [(first, "partial", 4.0)]
 

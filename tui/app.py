@@ -48,6 +48,8 @@ log = logging.getLogger(__name__)
 # Messages that never change which screen or widget the next key reaches: keys typed ahead (still on
 # their way to the key queue), a repaint or new layout asked for, a toast, a table's cursor moved.
 # (The table's by name: importing DataTable here would put it on the way to the first screen.)
+CLOSE_DIALOG_SHOWN_S = 5.0  # seconds the line "close the dialog first" is shown
+
 _HARMLESS: tuple[type, ...] = (messages.Update, messages.Layout, messages.Prompt, Notify)
 _HARMLESS_NAMES = frozenset({"DataTable.RowHighlighted", "DataTable.CellHighlighted"})
 
@@ -171,6 +173,7 @@ class ArenaApp(AppBase):
         self._ahead_of: tuple[object, object] | None = None  # (screen, widget) the last key-ahead went to
         self._switching = False  # the language is being switched: the modes' screens are rebuilt
         self._after_switch: list[Callable[[], object]] = []
+        self._said_close_dialog = float("-inf")  # when F12 in a dialog last said to close it
         # A PIN given at start (scripts, the start-up benchmark): its scrypt begins now, in a thread, and
         # runs while Textual starts, the first paint is made, the store is imported and the database
         # opened (`pins.prove_ahead` reads the hash straight from the file; `unlock` decides).
@@ -774,7 +777,10 @@ class ArenaApp(AppBase):
             self._after_switch.append(self.action_switch_language)
             return
         if isinstance(self.screen, ModalScreen):
-            self.notify(t("app.language_close_dialog"), severity="warning")
+            now = time.monotonic()  # said once while its line is shown, however often F12 is pressed
+            if now - self._said_close_dialog > CLOSE_DIALOG_SHOWN_S:
+                self.notify(t("app.language_close_dialog"), severity="warning", timeout=CLOSE_DIALOG_SHOWN_S)
+            self._said_close_dialog = now
             return
         set_language("en" if language() == "sv" else "sv")
         self._set_title()  # DEMO stays said in the other language too
