@@ -583,6 +583,23 @@ async def test_f12_in_a_dialog_says_to_close_it_first_and_the_dialog_goes_on(wor
         assert rows(world, "SELECT participant_id, status, hours FROM attendance") == [(first, "partial", 4.0)]
 
 
+async def test_a_dialog_shows_its_own_keys_along_the_bottom_not_those_of_the_screen_beneath(world: World) -> None:
+    """The hours asked over the roll call: the bottom line says Esc Avbryt, what works in the dialog; it
+    said `n Närvarande d Delvis …` of the roll call beneath, none of which acts while the dialog is open."""
+    from tui.footer import FooterKey
+
+    app = make_app(world)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await first_roll_call(pilot, app)
+        await type_fast(pilot, app, "d")
+        dialog = app.screen
+        assert type(dialog).__name__ == "PromptDialog"
+        shown = [(w.key, w.description) for w in dialog.query(FooterKey)]
+        assert shown == [("escape", "Avbryt")]
+        bottom = dialog.get_widget_at(0, 23)[0]  # what the person sees on the last line: the dialog's keys
+        assert isinstance(bottom, FooterKey) and bottom.screen is dialog
+
+
 def _bageri(world: World) -> str:
     """A second activity, Bageri, with the world's first three people: the session list's second line."""
     from store import activities

@@ -23,6 +23,7 @@ from store.i18n import ArenaError
 
 from tui.text import t
 from tui.appbase import AppBase, KeyHold
+from tui.footer import ArenaFooter
 from tui.workers import StoreFailed, failure
 
 T = TypeVar("T")  # what a dialog returns
@@ -41,6 +42,12 @@ class Dialog(ModalScreen[T | None]):
         super().__init__()
         self.hold_on_close: Callable[[], Callable[[], None]] | None = None
         self.held: Callable[[], None] = lambda: None
+
+    @on(events.Mount)
+    def _keys_of_its_own(self) -> None:
+        """Its own keys along the bottom (Esc Avbryt, ^s Spara), over the footer of the screen beneath,
+        whose keys do nothing while the dialog is open (`n Närvarande` under the hours asked)."""
+        self.mount(ArenaFooter())
 
     def dismiss(self, result: T | None = None) -> AwaitComplete:
         if self.hold_on_close is not None:
