@@ -280,6 +280,32 @@ async def test_outside_caseload_asks_for_a_reason_escape_shows_nothing(world: Wo
                      " AND detail = 'outside caseload'") == 1
 
 
+async def test_the_registration_and_edit_forms_show_every_field_when_they_open(world: World) -> None:
+    """At 120x40 each form opens with all its fields in sight: each row of two fields (first and last name)
+    took the whole dialog, and the fields below were out of sight until tabbed to. (The registration's
+    buttons are below its fields, a scroll away; ^s saves from any field, and the bottom line says so.)"""
+    from textual.widgets import Input
+
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        for open_form, name in (("f2 ctrl+n", "RegisterScreen"), ("edit", "EditScreen")):
+            if open_form == "edit":
+                await pilot.press("escape")
+                await settle(pilot, app)
+                app.open_case(world.people[1], "Berg, Björn")
+                await settle(pilot, app)
+                await pilot.press("ctrl+e")
+            else:
+                await pilot.press(*open_form.split())
+            await settle(pilot, app)
+            form = app.screen
+            assert type(form).__name__ == name
+            shown = form.find_widget(form.query_one(".form")).region  # the dialog's part of the screen
+            for widget in form.query(Input):
+                assert shown.contains_region(form.find_widget(widget).region), (name, widget.id)
+
+
 async def test_registration_form_explains_a_bad_number_and_saves_a_good_one(world: World) -> None:
     app = make_app(world)
     async with app.run_test(size=(120, 50)) as pilot:
