@@ -11,7 +11,7 @@ from textual.widgets import Input, Select, TabbedContent
 from store import attendance, dbfile, staff
 from tui.app import ArenaApp
 
-from .conftest import TODAY, World, rows
+from .conftest import PIN, TODAY, World, rows
 from .test_tui import count, make_app, open_board, settle
 from .waiting import eventually
 
@@ -598,6 +598,22 @@ async def test_a_dialog_shows_its_own_keys_along_the_bottom_not_those_of_the_scr
         assert shown == [("escape", "Avbryt")]
         bottom = dialog.get_widget_at(0, 23)[0]  # what the person sees on the last line: the dialog's keys
         assert isinstance(bottom, FooterKey) and bottom.screen is dialog
+
+
+async def test_ctrl_l_in_a_dialog_locks_and_the_pin_typed_next_goes_to_the_lock_not_the_dialog(world: World) -> None:
+    """The hours asked, Ctrl+L, the PIN and Enter typed at once: the screen locks over the dialog, the PIN
+    opens it, and the dialog is back as it was, its field empty (Ctrl+L was ignored in a dialog without a
+    word and the PIN went into the hours field, in plain sight)."""
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await first_roll_call(pilot, app)
+        await type_fast(pilot, app, "d", "ctrl+l", *PIN, "enter")
+        assert not app.locked
+        assert type(app.screen).__name__ == "PromptDialog"
+        assert app.screen.query_one("Input").value == ""
+        assert rows(world, "SELECT count(*) FROM attendance") == [(0,)]
+        await type_fast(pilot, app, "4", "enter")  # the dialog goes on where it was
+        assert rows(world, "SELECT status, hours FROM attendance") == [("partial", 4.0)]
 
 
 def _bageri(world: World) -> str:

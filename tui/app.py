@@ -112,7 +112,9 @@ class ArenaApp(AppBase):
         Binding("f3", "switch_mode('attendance')", "key.attendance", id="mode_attendance"),
         Binding("f4", "switch_mode('milestones')", "key.milestones", id="mode_milestones"),
         Binding("f5", "switch_mode('overview')", "key.overview", id="mode_overview"),
-        Binding("ctrl+l", "lock", "key.lock", id="lock", show=False),
+        # (priority: it locks over a dialog, Help and the palette too, as the idle lock does; it was ignored
+        # there without a word, and the PIN typed next went into the dialog's field)
+        Binding("ctrl+l", "lock", "key.lock", id="lock", show=False, priority=True),
         Binding("ctrl+q", "quit", "key.quit", id="quit", priority=True),
         Binding("f12", "switch_language", "key.language", id="language", show=False, priority=True),  # (a dialog open: said, not dropped)
         # Textual's own palette binding says "palette" in English; this one speaks the user's language.
