@@ -609,8 +609,10 @@ def move(db: Database, login: str, enrolment_id: str, session_id: str, from_day:
         target = tx.conn.exec_driver_sql("SELECT activity_id FROM activity_session WHERE id = ?", (session_id,)).scalar()
         if target is None:
             raise ArenaError("act.unknown_session", name=session_id[:20])
-        if session_id == current:
-            raise ArenaError("act.already_enrolled", session=session_id[:20], date=start)
+        if session_id == current:  # said by its name, as everywhere (it said the session's id)
+            found = sessions_of(tx.conn, None, max(from_day, dt.date.fromisoformat(start)), include_ended=True,
+                                session_id=session_id)
+            raise ArenaError("act.already_enrolled", session=found[0].title if found else "?", date=start)
         from_iso = max(from_day.isoformat(), start)
         if end is not None and from_iso > end:
             raise ArenaError("act.end_before_start", date=from_iso)

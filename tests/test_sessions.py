@@ -148,6 +148,9 @@ def test_one_person_never_in_two_sessions_at_the_same_time(tmp_path: Path) -> No
         activities.enrol(world.db, "setup", pid, aid, dt.date(2026, 11, 16), session="fm")
     # after the morning session ends, SFI fits; a move to the afternoon keeps the history
     eid = activities.enrolments(world.db, reader(world.db, pid), pid)[0].id
+    with pytest.raises(ArenaError) as same:  # a move to the session it is in: said by the session's name
+        activities.move(world.db, "setup", eid, session_of(world.db, aid, "fm"), dt.date(2026, 11, 16))
+    assert str(same.value) == "Redan inskriven i Jobbsök fm 08:30–12:00 (från 2026-11-02)."
     new = activities.move(world.db, "setup", eid, session_of(world.db, aid, "em"), dt.date(2026, 11, 16))
     activities.enrol(world.db, "setup", pid, other, dt.date(2026, 11, 16))
     spans = {e.id: (e.title, e.start_date, e.end_date) for e in activities.enrolments(world.db, reader(world.db, pid), pid)}

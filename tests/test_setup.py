@@ -206,6 +206,8 @@ async def test_the_administrator_adds_an_activity_and_enrols_someone_from_the_ca
         await pilot.press("m")  # move to the morning session from today
         await settle(pilot, app)
         assert type(app.screen).__name__ == "ChoiceDialog"
+        # the session it is in is not offered (picking it said "already enrolled in <the session's id>")
+        assert [s.title for s, _ in app.screen.options] == ["Jobbsök fm 08:30–12:00"]
         await pilot.press("enter", "enter")  # the morning session, from today
         await settle(pilot, app)
         spans = sorted((e.title, e.end_date) for e in activities.enrolments(database, "sara", pid))

@@ -374,6 +374,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "enr.move_from": ("Till {session} från och med:", "To {session} from:"),
     "enr.moved": ("Flyttad till {session} från {date}.", "Moved to {session} from {date}."),
     "enr.reason": ("Anledning att skriva in ändå (loggas):", "Reason to enrol anyway (logged):"),
+    "enr.no_other_session": ("Aktiviteten har inget annat pass att flytta till.",
+                             "The activity has no other session to move to."),
     "enr.no_sessions": ("Inga pass att välja – en administratör lägger till aktiviteter (a på F5).",
                         "No sessions to choose – an administrator adds activities (a on F5)."), "act.all_day": ("heldag", "all day"),
     "act.ends": ("slutar {date}", "ends {date}"),

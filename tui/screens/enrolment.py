@@ -115,13 +115,14 @@ class EnrolmentScreen(SaysWorkerFailures, ArenaScreen[None]):
 
         run_flow(self, steps)
 
-    async def _ask_session(self, flow: DialogFlow, title: str,
-                           activity_id: str | None = None) -> activities.ActivitySession | None:
+    async def _ask_session(self, flow: DialogFlow, title: str, activity_id: str | None = None,
+                           leaving: str | None = None) -> activities.ActivitySession | None:
+        """A session to enrol in (of `activity_id` only, when given), not the one being left (a move)."""
         found = await flow.read(activities.open_sessions, self.app.db, clock.today())
         options = [(s, f"{s.title} · {t('act.places', n=s.enrolled, capacity=s.capacity)}") for s in found
-                   if activity_id is None or s.activity_id == activity_id]
+                   if (activity_id is None or s.activity_id == activity_id) and s.id != leaving]
         if not options:
-            self.app.notify(t("enr.no_sessions"), severity="warning")
+            self.app.notify(t("enr.no_other_session" if leaving else "enr.no_sessions"), severity="warning")
             return None
         return await flow.ask(ChoiceDialog(title, options))
 
@@ -182,7 +183,8 @@ class EnrolmentScreen(SaysWorkerFailures, ArenaScreen[None]):
         db, login = self.app.db, self.app.login
 
         async def steps(flow: DialogFlow) -> None:
-            s = await self._ask_session(flow, t("enr.pick_move", session=e.title), e.activity_id)
+            s = await self._ask_session(flow, t("enr.pick_move", session=e.title), e.activity_id,
+                                        leaving=e.session_id)
             if s is None:
                 return
             day = await flow.ask(PromptDialog(t("enr.move_from", session=s.title), clock.today().isoformat(),
