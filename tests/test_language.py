@@ -190,6 +190,64 @@ async def test_the_language_switches_while_the_app_runs(world: World) -> None:
         set_language("sv")
 
 
+async def test_f12_on_a_screen_opened_from_f5_or_the_card_stays_there_and_the_next_key_acts_there(world: World) -> None:
+    """F12 on the users, activities, access review and conflicts lists (opened from F5) and on a case's
+    enrolments (from its card): the same screen comes back in the other language, the review with its
+    filters as typed, the lists on the same row; the key typed right after acts there. (They closed, and
+    the key meant for the users list reached F5 beneath: `y` opened the sync dialog.)"""
+    from textual.widgets import DataTable, Input
+
+    from store import db
+    from tui.app import ArenaApp
+
+    from .waiting import until_quiet
+
+    set_language("sv")
+    app = ArenaApp(db.open(world.path), "setup", pin=PIN)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until_quiet(pilot, app)
+            for key, name in (("u", "UsersScreen"), ("a", "ActivitiesScreen"), ("k", "ConflictsScreen")):
+                await pilot.press("f5", key)
+                await until_quiet(pilot, app)
+                if name == "UsersScreen":
+                    await pilot.press("down")
+                await pilot.press("f12")
+                await until_quiet(pilot, app)
+                assert type(app.screen).__name__ == name, (key, type(app.screen).__name__)
+                if name == "UsersScreen":
+                    assert app.screen.query_one(DataTable).cursor_row == 1
+                    await pilot.press("ctrl+n")  # a key of the list, acting there
+                    await until_quiet(pilot, app)
+                    assert type(app.screen).__name__ == "FormDialog", type(app.screen).__name__
+                    await pilot.press("escape")
+                    await until_quiet(pilot, app)
+                await pilot.press("escape")
+                await until_quiet(pilot, app)
+                assert type(app.screen).__name__ == "OverviewScreen"
+            await pilot.press("g", *"omar", "f12")
+            await until_quiet(pilot, app)
+            assert type(app.screen).__name__ == "AccessReviewScreen"
+            assert app.screen.query_one("#rv-user", Input).value == "omar"
+            await pilot.press("escape")
+            await until_quiet(pilot, app)
+        set_language("sv")
+        app = ArenaApp(db.open(world.path), "omar.farah", pin=PIN)  # a case of his caseload: no reason asked
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until_quiet(pilot, app)
+            app.open_case(world.people[1], "Berg, Björn")
+            await until_quiet(pilot, app)
+            await pilot.press("i", "f12")
+            await until_quiet(pilot, app)
+            assert type(app.screen).__name__ == "EnrolmentScreen", type(app.screen).__name__
+            assert app.screen.query_one(DataTable).row_count == 1  # the person's enrolment, read again
+            await pilot.press("escape")
+            await until_quiet(pilot, app)
+            assert type(app.screen).__name__ == "CaseCardScreen"
+    finally:
+        set_language("sv")
+
+
 def test_nothing_says_a_sentence_at_import_time() -> None:
     """No `t()` in a class body or at a module's top level in tui/ (the language is chosen later, and may
     change while the app runs): key labels are catalog keys, said when shown."""

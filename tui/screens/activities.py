@@ -41,9 +41,14 @@ class ActivitiesScreen(SaysWorkerFailures, ArenaScreen):
         Binding("c", "close_activity", "key.close_activity", id="close_activity"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, row: int = 0) -> None:
         super().__init__()
         self.rows: dict[str, tuple[activities.Activity, activities.ActivitySession | None]] = {}
+        self.first_row = row  # where the cursor goes when the list is first shown
+
+    def again(self) -> ActivitiesScreen:
+        """This list built anew (F12: the new language), the cursor on the same row."""
+        return ActivitiesScreen(self.query_one(DataTable).cursor_row)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -66,7 +71,7 @@ class ActivitiesScreen(SaysWorkerFailures, ArenaScreen):
 
     def _show(self, found: list[activities.Activity]) -> None:
         table = self.query_one(DataTable)
-        keep = table.cursor_row
+        keep = table.cursor_row if table.row_count else self.first_row
         table.clear()
         self.rows = {}
         for act in found:

@@ -92,12 +92,15 @@ class CaseCardScreen(SaysWorkerFailures, MilestoneKeys, ArenaScreen):
         self._loaded = False
         self._release: KeyHold | None = None
         self.tab: str | None = None  # the tab shown first (a card built anew by F12 keeps its tab)
+        self.enrolments_open = False  # (a card built anew by F12 over which its enrolments were open)
 
     def again(self) -> CaseCardScreen:
         """This card built anew (F12: the new language), on the tab it showed; the case was opened (and a
         reason logged) already."""
         card = CaseCardScreen(self.participant)
         card.tab = self.query_one("#card-tabs", TabbedContent).active or None
+        # its enrolments open over it come back too, asked by the new card (which reads them again after)
+        card.enrolments_open = any(isinstance(screen, EnrolmentScreen) for screen in self.app.screen_stack)
         return card
 
     def target(self) -> tuple[str, str, milestones.Milestone | None] | None:
@@ -132,6 +135,8 @@ class CaseCardScreen(SaysWorkerFailures, MilestoneKeys, ArenaScreen):
         self.query_one("#card-history", DataTable).add_columns(
             t("card.col.when"), t("card.col.who"), t("card.col.what"), t("card.col.change"))
         self.reload()
+        if self.enrolments_open:
+            self.action_enrolments()
 
     # ------------------------------------------------------------------ loading
     @on(Synced)

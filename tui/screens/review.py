@@ -20,6 +20,9 @@ from tui.workers import StoreFailed, show, store_call
 from tui.footer import ArenaFooter
 
 
+FIELDS = ("user", "case", "since", "until")  # the filters typed
+
+
 @help_keys("key.review", rank=100)
 class AccessReviewScreen(SaysWorkerFailures, ArenaScreen):
     app: AppBase
@@ -27,15 +30,25 @@ class AccessReviewScreen(SaysWorkerFailures, ArenaScreen):
     BINDINGS = [Binding("escape", "app.pop_screen", "key.back", id="back"),
                 Binding("ctrl+o", "toggle_outside", "key.outside_only", id="outside")]
 
+    def __init__(self, typed: dict[str, str] | None = None, outside: bool = False) -> None:
+        super().__init__()
+        self.typed = typed or {}  # the filters as typed (a review built anew by F12 keeps them)
+        self.outside = outside
+
+    def again(self) -> AccessReviewScreen:
+        """This review built anew (F12: the new language), with its filters as typed."""
+        return AccessReviewScreen({field: self.query_one(f"#rv-{field}", Input).value for field in FIELDS},
+                                  self.query_one("#rv-outside", Checkbox).value)
+
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(t("rv.title"), classes="pane-title")
         with Horizontal(id="rv-filters"):
-            yield Input(placeholder=t("rv.user"), id="rv-user", max_length=64)
-            yield Input(placeholder=t("rv.case"), id="rv-case", max_length=64)
-            yield Input(placeholder=t("rv.since"), id="rv-since", max_length=10)
-            yield Input(placeholder=t("rv.until"), id="rv-until", max_length=10)
-            yield Checkbox(t("rv.outside"), id="rv-outside")
+            yield Input(self.typed.get("user", ""), placeholder=t("rv.user"), id="rv-user", max_length=64)
+            yield Input(self.typed.get("case", ""), placeholder=t("rv.case"), id="rv-case", max_length=64)
+            yield Input(self.typed.get("since", ""), placeholder=t("rv.since"), id="rv-since", max_length=10)
+            yield Input(self.typed.get("until", ""), placeholder=t("rv.until"), id="rv-until", max_length=10)
+            yield Checkbox(t("rv.outside"), self.outside, id="rv-outside")
         yield Static("", id="rv-status")
         yield DataTable(id="rv-table", cursor_type="row", zebra_stripes=True)
         yield ArenaFooter()
@@ -48,7 +61,7 @@ class AccessReviewScreen(SaysWorkerFailures, ArenaScreen):
         self.reload()
 
     def current_filter(self) -> audit.AuditFilter:
-        value = {field: self.query_one(f"#rv-{field}", Input).value for field in ("user", "case", "since", "until")}
+        value = {field: self.query_one(f"#rv-{field}", Input).value for field in FIELDS}
         return audit.AuditFilter(value["user"], value["case"], value["since"], value["until"],
                                  self.query_one("#rv-outside", Checkbox).value)
 

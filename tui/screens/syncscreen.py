@@ -105,6 +105,10 @@ class ConflictsScreen(SaysWorkerFailures, ArenaScreen):
     BINDINGS = [Binding("escape", "app.pop_screen", "key.back", id="back"),
                 Binding("r", "restore", "key.restore", id="restore")]
 
+    def again(self) -> ConflictsScreen:
+        """This list built anew (F12: the new language)."""
+        return ConflictsScreen()
+
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(t("conf.title"), id="conf-title", classes="pane-title")

@@ -53,9 +53,14 @@ class UsersScreen(SaysWorkerFailures, ArenaScreen):
         Binding("d", "deactivate", "key.deactivate", id="deactivate"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, row: int = 0) -> None:
         super().__init__()
         self.users: dict[str, tuple[staff.Caseworker, bool, bool]] = {}
+        self.first_row = row  # where the cursor goes when the list is first shown
+
+    def again(self) -> UsersScreen:
+        """This list built anew (F12: the new language), the cursor on the same row."""
+        return UsersScreen(self.query_one(DataTable).cursor_row)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -87,7 +92,7 @@ class UsersScreen(SaysWorkerFailures, ArenaScreen):
 
     def _show(self, found: list[tuple[staff.Caseworker, bool, bool]]) -> None:
         table = self.query_one(DataTable)
-        keep = table.cursor_row
+        keep = table.cursor_row if table.row_count else self.first_row
         table.clear()
         self.users = {}
         for user, active, has_pin in found:
