@@ -369,6 +369,16 @@ async def test_the_session_list_shows_marked_and_places_whole(tmp_path: Path, si
         else:  # 80 columns: hours and places go so that a name keeps one line (tester of #21); marked stays whole
             assert re.search(r" 0/11$", line), line
             assert "Mark." in header and "Platser" not in header
+        # someone enrolled while another mode is shown (a case card's enrolments): back on F3, the list
+        # counts them (it showed 0/11 until something else made it read again; found by a tester)
+        await pilot.press("f2")
+        await settle(pilot, app)
+        pid = cases.register(database, "sara", cases.NewParticipant("Ny", "Berg", "K", "2026-11-01"))
+        activities.enrol(database, "sara", pid, aid, TODAY)
+        await pilot.press("f3")
+        await settle(pilot, app)
+        line = "".join(seg.text for seg in table.render_line(1)).rstrip()
+        assert re.search(r" 0/12( +12/120)?$", line), line
     database.dispose()
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -537,6 +537,7 @@ class AttendanceScreen(SaysWorkerFailures, ArenaScreen):
         self.sessions: list[Session] = []
         self.session_id: str | None = None  # the session whose roll call is open (or follows the day)
         self._day_release: KeyHold = _HELD_NOTHING  # keys held for the day's sessions
+        self._other_mode = False  # another mode is (or was last) shown instead of this screen
         self._roll_release: KeyHold = _HELD_NOTHING  # keys held for the roll call being read
         self._open_when_mounted = False
         self._open_focused = True  # (what `open_session` was asked, for when the screen is mounted)
@@ -730,13 +731,26 @@ class AttendanceScreen(SaysWorkerFailures, ArenaScreen):
         box.add_class("hidden")
         self.query_one(RollTable).name_filter = ""  # (the roll call shown next is drawn without it)
 
+    @on(events.ScreenSuspend)
+    def _suspended(self) -> None:
+        # another mode shown instead of this one (not a dialog or the week grid over it: this screen is
+        # still in the stack shown)
+        self._other_mode = self not in self.app.screen_stack
+
     def on_screen_resume(self) -> None:
         """Back from the week grid: what was marked there is shown here too, before the next key acts on
-        the roll call (the keys typed meanwhile wait for it, as after Enter)."""
+        the roll call (the keys typed meanwhile wait for it, as after Enter). Back from another mode
+        (F2, F4, F5): the session list reads its counts again (an enrolment on a case card, an activity
+        changed), the keys typed meanwhile waiting for it."""
         if self._week_shown:
             self._week_shown = False
             if self.query(RollTable) and self.query_one(RollTable).session_id is not None:
                 self.reload_roll(focus=self.focused is self.query_one(RollTable))
+        elif self._other_mode:
+            self._other_mode = False
+            self._day_release()
+            self._day_release = self.app.hold_keys(owner=self)
+            self.reload_sessions()
 
     @on(OpenSession)
     def _open_asked(self, event: OpenSession) -> None:
