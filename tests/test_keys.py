@@ -598,6 +598,9 @@ async def test_a_dialog_shows_its_own_keys_along_the_bottom_not_those_of_the_scr
         assert shown == [("escape", "Avbryt")]
         bottom = dialog.get_widget_at(0, 23)[0]  # what the person sees on the last line: the dialog's keys
         assert isinstance(bottom, FooterKey) and bottom.screen is dialog
+        await type_fast(pilot, app, "escape", "f1")  # Help too: its own key, not the roll call's
+        assert type(app.screen).__name__ == "HelpScreen"
+        assert [(w.key, w.description) for w in app.screen.query(FooterKey)] == [("escape", "Tillbaka")]
 
 
 async def test_ctrl_l_in_a_dialog_locks_and_the_pin_typed_next_goes_to_the_lock_not_the_dialog(world: World) -> None:

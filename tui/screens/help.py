@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from tui import keyhelp
+from tui.footer import ArenaFooter
 from tui.text import t
 
 
@@ -41,3 +42,4 @@ class HelpScreen(ModalScreen[None]):
             table.add_row("", "")
         with VerticalScroll(classes="dialog help"):
             yield Static(table)
+        yield ArenaFooter()  # its own key along the bottom, over the footer of the screen beneath (as a dialog's)
