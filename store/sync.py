@@ -114,10 +114,12 @@ class DirShare:
             except OSError:  # no hard links on this share (SMB without unix extensions)
                 if final.exists():
                     raise Collision(str(final)) from None
-                os.rename(tmp, final)
+                retrying(lambda: os.rename(tmp, final))
         finally:
+            # no .tmp left behind, after a full share or a lost connection too; an SMB mount refuses for a
+            # moment to delete a file it has just closed (EBUSY, 8 times in 300 here): retried like any blink
             try:
-                tmp.unlink(missing_ok=True)  # a full share or a lost connection leaves no .tmp behind
+                retrying(lambda: tmp.unlink(missing_ok=True))
             except OSError:
                 pass
 
