@@ -225,10 +225,12 @@ async def test_f12_on_a_screen_opened_from_f5_or_the_card_stays_there_and_the_ne
                 await pilot.press("escape")
                 await until_quiet(pilot, app)
                 assert type(app.screen).__name__ == "OverviewScreen"
-            await pilot.press("g", *"omar", "f12")
+            await pilot.press("g", *"omar", "tab", "tab", *"2026-11-2", "f12", "4")
             await until_quiet(pilot, app)
             assert type(app.screen).__name__ == "AccessReviewScreen"
+            # the filters as typed, and the key after F12 goes on in the field it was typed in
             assert app.screen.query_one("#rv-user", Input).value == "omar"
+            assert app.screen.query_one("#rv-since", Input).value == "2026-11-24"
             await pilot.press("escape")
             await until_quiet(pilot, app)
         set_language("sv")

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from store import activities, cases, db, dbfile, staff
+from store import activities, attendance, cases, db, dbfile, staff
 
 from . import inprocess
-from .conftest import TODAY
+from .conftest import PIN as WORLD_PIN
+from .conftest import TODAY, World
 from .waiting import record_notices
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -380,6 +381,77 @@ async def test_the_session_list_shows_marked_and_places_whole(tmp_path: Path, si
         line = "".join(seg.text for seg in table.render_line(1)).rstrip()
         assert re.search(r" 0/12( +12/120)?$", line), line
     database.dispose()
+
+
+async def test_back_on_f3_the_open_roll_call_is_read_again_and_all_present_marks_only_whom_it_asked_about(
+        world: World) -> None:
+    """Someone enrolled while F2 is shown, a roll call open on F3: back on F3 the roll call shows them, the
+    cursor still on the person it was on. And A marks exactly the people its question counted: a roll call
+    read before the enrolment asked about 24 and marked 25 (found by a tester)."""
+    from tui.app import ArenaApp
+
+    from .test_access import settle
+
+    app = ArenaApp(db.open(world.path), "omar.farah", pin=WORLD_PIN)
+    record_notices(app)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f3", "enter", "down", "down")
+        await settle(pilot, app)
+        roll = app.screen.query_one("RollTable")
+        on = roll.current().participant_id
+        assert len(roll.order) == 25
+        # enrolled at once: 'Aaberg' sorts first, above the cursor
+        newcomer = cases.register(world.db, "setup", cases.NewParticipant("Ada", "Aaberg", "K", "2026-11-01"))
+        activities.enrol(world.db, "setup", newcomer, world.activity_id, TODAY, reason="test: one more")
+        stale = list(roll.order)
+        await pilot.press("f2")
+        await settle(pilot, app)
+        await pilot.press("f3")
+        await settle(pilot, app)
+        roll = app.screen.query_one("RollTable")
+        assert newcomer in roll.order and roll.current().participant_id == on
+        # the roll call as it was before F2 (another window's view): A asks about those it shows, marks them
+        roll.show(roll.activity_id, roll.activity_name, roll.day, [roll.people[p] for p in stale], False,
+                  roll.session_id)
+        await pilot.press("A")
+        await settle(pilot, app)
+        assert "25" in app.screen.question, app.screen.question  # the 25 it shows unmarked, not 26
+        await pilot.press("j")
+        await settle(pilot, app)
+        marked = {r.participant_id for r in attendance.roll_call(world.db, "omar.farah", world.activity_id, TODAY)
+                  if r.mark is not None}
+        assert marked == set(stale) and newcomer not in marked
+
+
+async def test_the_session_list_keeps_its_cursor_where_it_was_moved_when_f3_is_shown_again(world: World) -> None:
+    """A roll call open, Escape to the session list, the cursor moved to another session; F2 and back to F3:
+    the cursor is where it was left, so Enter opens that session (it went back to the open one, and `n`
+    marked someone there; found by a tester)."""
+    from tui.app import ArenaApp
+
+    from .test_access import settle
+
+    other = activities.create(world.db, "setup", "Bageri", (6, 6, 6, 6, 4), kind="arbetsträning", site="Centrum",
+                              leader_login="lena.leder")
+    activities.enrol(world.db, "setup", world.people[0], other, TODAY)
+    app = ArenaApp(db.open(world.path), "omar.farah", pin=WORLD_PIN)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f3")
+        await settle(pilot, app)
+        names = [s.name for s in app.screen.sessions]
+        first, second = names[0], names[1]
+        await pilot.press("enter")
+        await settle(pilot, app)
+        await pilot.press("escape", "down")
+        await settle(pilot, app)
+        await pilot.press("f2")
+        await settle(pilot, app)
+        await pilot.press("f3", "enter", "n")
+        await settle(pilot, app)
+        opened = app.screen.current_session()
+        assert opened is not None and opened.name == second, (first, second, opened)
 
 
 def test_refusals_say_what_is_wrong_and_values_that_cannot_be_are_refused(tmp_path: Path) -> None:

@@ -262,6 +262,7 @@ class RollTable(MarkKeys[RollRow], RowTable):
 
     def redraw(self) -> None:
         keep = self.cursor_row
+        under = self.current()  # the cursor stays on this person (a re-read may put someone new above)
         self.clear(columns=not self.columns)
         if not self.columns:
             add_columns(self, ("name", "att.col.name", INFO_BESIDE[0]), ("mark", "att.col.mark", INFO_BESIDE[1]),
@@ -271,7 +272,9 @@ class RollTable(MarkKeys[RollRow], RowTable):
             self.add_row(person_name(row.name, row.protected), mark_text(row.mark, self.cancelled, row.edits),
                          num(row.planned_hours), self._info(row), key=pid)
         if self.row_count:
-            self.move_cursor(row=min(keep, self.row_count - 1))
+            shown = self.visible_ids()
+            self.move_cursor(row=shown.index(under.participant_id) if under is not None and under.participant_id
+                             in shown else min(keep, self.row_count - 1))
         self._changed()
 
     def info_parts(self, row: RollRow, short: bool = False) -> list[str]:
@@ -456,7 +459,9 @@ class RollTable(MarkKeys[RollRow], RowTable):
         if not todo:
             return
         db, login, aid, day, sid = self.app.db, self.app.login, self.activity_id, self.day, self.session_id
-        only = set(shown) if self.name_filter else None
+        # exactly the people the question counts: those shown unmarked (someone enrolled since the roll call
+        # was read, not shown, was marked too and the count said one more than it asked)
+        only = {pid for pid in shown if self.people[pid].mark is None}
         hidden = sum(1 for r in self.people.values() if r.mark is None) - todo
 
         def done(ids: list[str]) -> None:
@@ -465,7 +470,7 @@ class RollTable(MarkKeys[RollRow], RowTable):
             self.post_message(self.Reread())
 
         question = t("att.confirm_all", n=todo, activity=self.activity_name, date=calendar.day_line(day))
-        if only is not None:
+        if self.name_filter:
             question = t("att.confirm_all_shown", n=todo, filter=self.name_filter, activity=self.activity_name,
                          date=calendar.day_line(day), hidden=hidden)
 
@@ -647,14 +652,18 @@ class AttendanceScreen(SaysWorkerFailures, ArenaScreen):
         if day != self.day:
             return  # an older day's list arriving late
         self._day_release()
-        self.sessions = sessions
         table = self.query_one(SessionTable)
         keep = table.cursor_row
+        # the cursor stays on the session under it (moved there after the roll call was opened: a re-read
+        # put it back on the open one, and Enter opened that); on the open one when following it
+        under = None if follow or not table.row_count or keep >= len(self.sessions) else self.sessions[keep].session_id
+        self.sessions = sessions
         table.clear()
         for s in sessions:
             table.add_row(*self._session_cells(s), key=s.session_id)
         if sessions:
-            index = next((i for i, s in enumerate(sessions) if s.session_id == self.session_id), None)
+            wanted = under or self.session_id
+            index = next((i for i, s in enumerate(sessions) if s.session_id == wanted), None)
             table.move_cursor(row=index if index is not None else min(keep, len(sessions) - 1))
         empty = self.query_one("#session-empty", Static)
         holiday = calendar.holiday_name(self.day)
@@ -748,6 +757,10 @@ class AttendanceScreen(SaysWorkerFailures, ArenaScreen):
                 self.reload_roll(focus=self.focused is self.query_one(RollTable))
         elif self._other_mode:
             self._other_mode = False
+            roll = self.query_one(RollTable) if self.query(RollTable) else None
+            if roll is not None and roll.session_id is not None and self.current_session() is not None:
+                self.reload_roll(focus=self.focused is roll)  # its people and marks, and the list's counts
+                return
             self._day_release()
             self._day_release = self.app.hold_keys(owner=self)
             self.reload_sessions()

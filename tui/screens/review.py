@@ -30,15 +30,18 @@ class AccessReviewScreen(SaysWorkerFailures, ArenaScreen):
     BINDINGS = [Binding("escape", "app.pop_screen", "key.back", id="back"),
                 Binding("ctrl+o", "toggle_outside", "key.outside_only", id="outside")]
 
-    def __init__(self, typed: dict[str, str] | None = None, outside: bool = False) -> None:
+    def __init__(self, typed: dict[str, str] | None = None, outside: bool = False, focus: str = "rv-user") -> None:
         super().__init__()
         self.typed = typed or {}  # the filters as typed (a review built anew by F12 keeps them)
         self.outside = outside
+        self.focus_first = focus  # the field (or the table) the keys go to when it opens
 
     def again(self) -> AccessReviewScreen:
-        """This review built anew (F12: the new language), with its filters as typed."""
+        """This review built anew (F12: the new language), with its filters as typed and the keys going
+        where they went (the next key typed went into the user field, replacing its filter)."""
+        focused = self.focused.id if self.focused is not None and self.focused.id else "rv-user"
         return AccessReviewScreen({field: self.query_one(f"#rv-{field}", Input).value for field in FIELDS},
-                                  self.query_one("#rv-outside", Checkbox).value)
+                                  self.query_one("#rv-outside", Checkbox).value, focused)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -57,7 +60,11 @@ class AccessReviewScreen(SaysWorkerFailures, ArenaScreen):
         add_columns(self.query_one(DataTable), ("at", "rv.col.at", 16), ("user", "rv.col.user", 20),
                     ("action", "rv.col.action", 18), ("case", "rv.col.case", 30), ("reason", "rv.col.reason", 24),
                     ("detail", "rv.col.detail", 20))
-        self.query_one("#rv-user", Input).focus()
+        first = self.query_one(f"#{self.focus_first}")
+        if isinstance(first, Input) and first.value:  # (F12: typing goes on at its end, replacing nothing)
+            first.select_on_focus = False
+            first.cursor_position = len(first.value)
+        first.focus()
         self.reload()
 
     def current_filter(self) -> audit.AuditFilter:
