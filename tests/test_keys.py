@@ -601,6 +601,10 @@ async def test_a_dialog_shows_its_own_keys_along_the_bottom_not_those_of_the_scr
         await type_fast(pilot, app, "escape", "f1")  # Help too: its own key, not the roll call's
         assert type(app.screen).__name__ == "HelpScreen"
         assert [(w.key, w.description) for w in app.screen.query(FooterKey)] == [("escape", "Tillbaka")]
+        # and it lists each mark key once, as the roll call's: not also as one row "n / space / d / … Närvarande"
+        # (the session list's catch of mark keys typed with no roll call open)
+        listed = [b.key for _, bindings in app.screen.sections for b in bindings]
+        assert not [key for key in listed if {"n", "d"} <= set(key.split(","))], listed
 
 
 async def test_ctrl_l_in_a_dialog_locks_and_the_pin_typed_next_goes_to_the_lock_not_the_dialog(world: World) -> None:

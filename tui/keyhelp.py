@@ -58,7 +58,7 @@ def sections() -> list[tuple[str, list[Binding]]]:
         bindings: dict[tuple[str, str], Binding] = {}  # a key two classes of a section share is listed once
         for cls in section.classes:
             for b in getattr(cls, "BINDINGS", ()):
-                if isinstance(b, Binding):
+                if isinstance(b, Binding) and b.description:  # (a binding without words only catches keys)
                     bindings.setdefault((b.key, b.description), b)
         out.append((t(section.title) + section.suffix, list(bindings.values())))
     return out

@@ -132,7 +132,8 @@ class RowTable(DataTable):
 @help_keys("key.attendance", " (F3)", rank=20)
 class SessionTable(RowTable):
     BINDINGS = [Binding("enter", "open_session", "key.open", id="open_session"),
-                Binding("n,space,d,s,b,g,o,m", "no_roll_call", "key.present", show=False)]
+                # (a mark key with no roll call open: said, never marked; no words: not a key of its own in F1)
+                Binding("n,space,d,s,b,g,o,m", "no_roll_call", "", show=False)]
 
     _said_at = -10.0  # when the last "no roll call" line was said (a burst of keys says it once)
 
