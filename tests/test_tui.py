@@ -306,6 +306,24 @@ async def test_the_registration_and_edit_forms_show_every_field_when_they_open(w
                 assert shown.contains_region(form.find_widget(widget).region), (name, widget.id)
 
 
+async def test_a_form_dialog_opens_at_its_top_at_80x24(world: World) -> None:
+    """F5, u, Ctrl+N at 80x24: the new user's form opens with its question and first field's label in sight
+    (it opened scrolled down to the first field, the question and the label above it out of sight)."""
+    app = make_app(world, login="setup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f5", "u")
+        await settle(pilot, app)
+        await pilot.press("ctrl+n")
+        await settle(pilot, app)
+        form = app.screen
+        assert type(form).__name__ == "FormDialog"
+        shown = form.find_widget(form.query_one(".form-dialog")).region
+        question = form.query_one(".dialog-question")
+        assert shown.contains_region(form.find_widget(question).region), "the question is out of sight"
+        assert form.focused is form.query("Input").first()
+
+
 async def test_registration_form_explains_a_bad_number_and_saves_a_good_one(world: World) -> None:
     app = make_app(world)
     async with app.run_test(size=(120, 50)) as pilot:
