@@ -623,6 +623,47 @@ async def test_ctrl_l_in_a_dialog_locks_and_the_pin_typed_next_goes_to_the_lock_
         assert rows(world, "SELECT status, hours FROM attendance") == [("partial", 4.0)]
 
 
+async def test_f12_on_another_screen_keeps_the_open_roll_call_its_cursor_and_its_undo(world: World) -> None:
+    """A roll call open on F3, one mark made, the cursor moved on; F5, F12, F3 and keys typed at once: F3
+    shows the same roll call, `n` marks the person under the cursor, Ctrl+Z undoes the marks made before
+    F12 too. (F12 built F3 anew with no roll call: Enter opened the first session and `n` marked its first
+    person; the undo steps were gone; found by a tester.)"""
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        roll = await first_roll_call(pilot, app)
+        first = roll.current().participant_id
+        await type_fast(pilot, app, "s", "down")  # first sick; the cursor then on the third person
+        third = app.screen.query_one("RollTable").current().participant_id
+        await type_fast(pilot, app, "f5", "f12", "f3", "n")
+        assert _marks(world) == {(first, TODAY.isoformat()): "sick", (third, TODAY.isoformat()): "present"}
+        await type_fast(pilot, app, "ctrl+z", "ctrl+z")
+        assert _marks(world) == {}
+
+
+async def test_all_present_right_after_a_mark_still_being_saved_asks_about_those_it_marks(world: World) -> None:
+    """`s` then `A` while the sick mark is still on its way to the disk (another program holds the write
+    lock): the question counts the 24 others, and A marks those 24 (it asked about 25 and marked 24;
+    found by a tester)."""
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        roll = await first_roll_call(pilot, app)
+        first = roll.current().participant_id
+        lock = dbfile.connect(world.path)
+        lock.execute("BEGIN IMMEDIATE")  # the mark waits for the lock: still being saved when A is pressed
+        try:
+            await pilot.press("s", "A")
+            await eventually(pilot, lambda: type(app.screen).__name__ == "ConfirmDialog", "the question of A")
+            question = app.screen.question
+        finally:
+            lock.rollback()
+            lock.close()
+        assert question.startswith("Markera 24 omarkerade"), question
+        await type_fast(pilot, app, "j")
+        marks = _marks(world)
+        assert marks[(first, TODAY.isoformat())] == "sick"
+        assert sorted(marks.values()).count("present") == 24
+
+
 def _bageri(world: World) -> str:
     """A second activity, Bageri, with the world's first three people: the session list's second line."""
     from store import activities

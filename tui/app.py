@@ -176,6 +176,11 @@ class ArenaApp(AppBase):
         self._switching = False  # the language is being switched: the modes' screens are rebuilt
         self._after_switch: list[Callable[[], object]] = []
         self._said_close_dialog = float("-inf")  # when F12 in a dialog last said to close it
+        # F12 builds every mode's screen anew: the base screen of each mode left (not shown now) says where
+        # it was (`where`: an open roll call, its cursor and undo steps), and its new screen goes on from
+        # there when its F key is pressed next (`_places`); any other way to that mode forgets it
+        self._mode_bases: dict[str, object] = {}
+        self._places: dict[str, object] = {}
         # A PIN given at start (scripts, the start-up benchmark): its scrypt begins now, in a thread, and
         # runs while Textual starts, the first paint is made, the store is imported and the database
         # opened (`pins.prove_ahead` reads the hash straight from the file; `unlock` decides).
@@ -618,6 +623,13 @@ class ArenaApp(AppBase):
         """What the store allows this user's role (it checks again on every call)."""
         return self.user is not None and access.may(self.user.role, action)
 
+    def switch_mode(self, mode: str):  # noqa: ANN201 -- Textual's AwaitMount
+        """(Textual's.) Reached another way than its F key (Enter on a session in "Min dag", the start), a
+        mode's screen shows what that asked for: where F12 found it before is forgotten."""
+        if getattr(self, "_places", None):
+            self._places.pop(mode, None)
+        return super().switch_mode(mode)
+
     def refuses(self, action: str) -> bool:
         _, name, params = parse_action(action)
         mode = params[0] if name == "switch_mode" and params else None
@@ -633,7 +645,15 @@ class ArenaApp(AppBase):
             return
         release = self.hold_keys()  # keys typed next go to the new mode's screen once it is shown
         try:
-            self.switch_mode(mode)
+            if self.screen_stack and mode != self.current_mode:
+                self._mode_bases[self.current_mode] = self.screen_stack[0]
+            place = self._places.pop(mode, None)
+            if place is None:
+                self.switch_mode(mode)
+            else:  # built anew by F12 while another mode was shown: on from where it was, before the keys
+                await self.switch_mode(mode)
+                if hasattr(self.screen, "go_on_from"):
+                    self.screen.go_on_from(place)
         finally:  # (its screen's own holds, taken as it mounts, keep them for its reads)
             self.call_after_refresh(lambda: self.call_after_refresh(release))
         if mode == "search":
@@ -794,6 +814,10 @@ class ArenaApp(AppBase):
         again = [getattr(screen, "again")() for screen in self.screen_stack[1:] if hasattr(screen, "again")]
         base = self.screen_stack[0] if self.screen_stack else None
         where = getattr(base, "where", lambda: None)()
+        for mode, left in self._mode_bases.items():  # the other modes' screens, as they were left
+            if mode != current and getattr(left, "is_attached", False) and hasattr(left, "where"):
+                self._places[mode] = left.where()
+        self._mode_bases.clear()
         self._switching = True
         try:
             self.add_mode("language", Screen)

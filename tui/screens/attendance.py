@@ -456,14 +456,18 @@ class RollTable(MarkKeys[RollRow], RowTable):
         if row is not None and self._refused(row):
             return
         shown = self.visible_ids()  # with the name filter on, only the people it shows
-        todo = sum(1 for pid in shown if self.people[pid].mark is None)
+        # a mark typed just before A and still being saved counts as marked (the question counted that
+        # person among the unmarked, and then A marked one fewer than it said)
+        saving = {pid for sid_, day_, pid in self._saving if (sid_, day_) == (self.session_id, self.day)}
+        unmarked = {pid for pid, r in self.people.items() if r.mark is None and pid not in saving}
+        # exactly the people the question counts: those shown unmarked (someone enrolled since the roll call
+        # was read, not shown, was marked too and the count said one more than it asked)
+        only = {pid for pid in shown if pid in unmarked}
+        todo = len(only)
         if not todo:
             return
         db, login, aid, day, sid = self.app.db, self.app.login, self.activity_id, self.day, self.session_id
-        # exactly the people the question counts: those shown unmarked (someone enrolled since the roll call
-        # was read, not shown, was marked too and the count said one more than it asked)
-        only = {pid for pid in shown if self.people[pid].mark is None}
-        hidden = sum(1 for r in self.people.values() if r.mark is None) - todo
+        hidden = len(unmarked) - todo
 
         def done(ids: list[str]) -> None:
             self._remember(sid, day, UndoStep("marks", [(pid, None) for pid in ids]))
