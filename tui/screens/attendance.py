@@ -754,8 +754,9 @@ class AttendanceScreen(SaysWorkerFailures, ArenaScreen):
     def on_screen_resume(self) -> None:
         """Back from the week grid: what was marked there is shown here too, before the next key acts on
         the roll call (the keys typed meanwhile wait for it, as after Enter). Back from another mode
-        (F2, F4, F5): the session list reads its counts again (an enrolment on a case card, an activity
-        changed), the keys typed meanwhile waiting for it."""
+        (F2, F4, F5): the open roll call (its people, the cursor on the same person) and the session list's
+        counts are read again (an enrolment on a case card, an activity changed), the keys typed meanwhile
+        waiting for them when the roll call has the keys."""
         if self._week_shown:
             self._week_shown = False
             if self.query(RollTable) and self.query_one(RollTable).session_id is not None:
