@@ -626,8 +626,7 @@ class ArenaApp(AppBase):
     def switch_mode(self, mode: str):  # noqa: ANN201 -- Textual's AwaitMount
         """(Textual's.) Reached another way than its F key (Enter on a session in "Min dag", the start), a
         mode's screen shows what that asked for: where F12 found it before is forgotten."""
-        if getattr(self, "_places", None):
-            self._places.pop(mode, None)
+        self._places.pop(mode, None)
         return super().switch_mode(mode)
 
     def refuses(self, action: str) -> bool:

@@ -355,9 +355,9 @@ class FormDialog(Dialog[T | Saved[T, O]], Generic[T, O]):
             yield Label("", id="form-error", classes="error")
 
     def on_mount(self) -> None:
-        # opened at its top, the question and the first label in sight: focusing the first field scrolled
-        # the form down to it (at 80x24 the question and the field's label were out of sight)
-        self.query(Input).first().focus(scroll_visible=False)
+        self.query(Input).first().focus()
+        # shown at its top, the question and the first label in sight: it opened scrolled down to the first
+        # field (at 80x24 the question and the field's label were out of sight)
         self.call_after_refresh(self.query_one(".form-dialog").scroll_home, animate=False)
 
     def values(self) -> dict[str, str]:
