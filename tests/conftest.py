@@ -161,6 +161,62 @@ def make_world(path: Path, n: int = 25, *, referral: dt.date = dt.date(2026, 9, 
     return World(path, database, aid, people)
 
 
+# ------------------------------------------------------------------ new databases from a migrated copy
+# A new database runs all of schema.MIGRATIONS (about 50 ms of CPU), and the suite makes hundreds: a
+# tenth of its CPU. In the test process a new file opened by `db.open` (encrypted, the latest schema) is
+# first given the bytes of one this process migrated with the same workstation key, with its own
+# workstation row taken out, so `db.open` finds it up to date and gives it a workstation of its own as
+# for any new file. Not done where migrating is what is tested: `upto=`, a plain database, a file that
+# exists already (empty or older), a missing key file (its creation is tested), subprocesses and the
+# fork server's children (which never load this hook). tests/test_foundation.py holds a database made
+# from the copy equal to one migrated through the real path.
+_migrated: dict[bytes, bytes] = {}
+
+
+def _migrated_copy(key: bytes, open_database) -> bytes:  # noqa: ANN001
+    if key not in _migrated:
+        import tempfile
+
+        folder = Path(tempfile.mkdtemp(prefix="arena-migrated-"))
+        made = open_database(folder / "new.db")
+        made.dispose()
+        from store import dbfile
+
+        con = dbfile.connect(folder / "new.db")
+        try:
+            con.execute("DELETE FROM workstation")
+            con.commit()
+        finally:
+            con.close()
+        assert not (folder / "new.db-wal").exists(), "the migrated copy left a write-ahead log"
+        _migrated[key] = (folder / "new.db").read_bytes()
+    return _migrated[key]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def new_databases_from_a_migrated_copy():  # noqa: ANN201
+    from store import dbfile
+
+    real_open = db.open
+
+    def open_from_copy(path, *, upto=None, encrypt=True):  # noqa: ANN001, ANN202
+        if upto is None and encrypt and str(path) != ":memory:" and not os.path.lexists(path):
+            try:
+                key = dbfile.key_path().read_bytes()
+            except OSError:
+                key = None
+            if key:
+                data = _migrated_copy(key, real_open)
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                with os.fdopen(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600), "wb") as file:
+                    file.write(data)
+        return real_open(path, upto=upto, encrypt=encrypt)
+
+    db.open = open_from_copy
+    yield real_open  # (what tests/test_foundation.py compares the copies with)
+    db.open = real_open
+
+
 def reader(database: db.Database, participant_id: str) -> str:
     """A login that may read this case in a test: its caseworker's, or (a case in nobody's caseload) the
     administrator's after opening it with a logged reason, as the store requires."""

@@ -97,6 +97,36 @@ def test_database_file_is_owner_only(tmp_path: Path) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
+def test_a_new_database_from_the_suites_migrated_copy_equals_a_migrated_one(
+        tmp_path: Path, new_databases_from_a_migrated_copy) -> None:  # noqa: ANN001
+    """The suite gives new databases the bytes of one it migrated (tests/conftest.py): what a test opens
+    that way is what `db.open` itself makes of a new file, its own workstation included."""
+    migrate = new_databases_from_a_migrated_copy  # the real db.open
+    migrate(tmp_path / "migrated.db").dispose()
+    assert db.open is not migrate
+    db.open(tmp_path / "copied.db").dispose()
+    db.open(tmp_path / "copied-too.db").dispose()
+
+    def contents(path: Path) -> tuple[object, ...]:
+        con = dbfile.connect(path)
+        try:
+            tables = [name for (name,) in con.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'workstation' ORDER BY name")]
+            return (con.execute("PRAGMA user_version").fetchone(),
+                    con.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name").fetchall(),
+                    {t: sorted(con.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables},
+                    con.execute("SELECT count(*), sum(is_local) FROM workstation").fetchone(),
+                    con.execute("SELECT id FROM workstation").fetchone())
+        finally:
+            con.close()
+
+    migrated, copied = contents(tmp_path / "migrated.db"), contents(tmp_path / "copied.db")
+    assert migrated[0] == (schema.LATEST,) and migrated[3] == (1, 1)
+    assert copied[:4] == migrated[:4]
+    assert copied[4] != contents(tmp_path / "copied-too.db")[4]  # each a workstation of its own
+    assert stat.S_IMODE((tmp_path / "copied.db").stat().st_mode) == 0o600
+
+
 def test_store_never_imports_textual_or_rich() -> None:
     code = ("import sys, store, store.db, store.cases, store.attendance, store.milestones, store.overview, "
             "store.report, store.export, store.demo, store.activities;"
