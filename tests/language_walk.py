@@ -17,6 +17,14 @@ def screen_text(app) -> str:  # noqa: ANN001
     return "\n".join("".join(strip.text for strip in line) for line in update.strips).replace("\u00a0", " ")
 
 
+def footer_words(app) -> set[str]:  # noqa: ANN001
+    """The words beside the keys on the bottom line: a key's label comes from the catalog, Textual's own
+    bindings (a Select's open list: "Dismiss menu") included."""
+    from tui.footer import FooterKey
+
+    return {key.description for key in app.screen.query(FooterKey) if key.description}
+
+
 async def walk(path: str, login: str, pin: str, admin: str = "") -> list[str]:
     """The screenfuls a caseworker (`login`) sees, then (with `admin`) what only an administrator sees:
     the users screen and its dialogs."""
@@ -29,11 +37,13 @@ async def walk(path: str, login: str, pin: str, admin: str = "") -> list[str]:
 async def walk_as(path: str, login: str, pin: str, steps) -> list[str]:  # noqa: ANN001 -- an async walk
     from store import db
     from tui.app import ArenaApp
+    from tui.text import CATALOG, language
 
     from .test_keys import type_fast
     from .waiting import until_quiet
 
     app = ArenaApp(db.open(path), login, pin=pin)
+    said = {entry[0 if language() == "sv" else 1] for entry in CATALOG.values()}
     shots: list[str] = []
     async with app.run_test(size=(140, 45), notifications=True) as pilot:
         async def settle() -> None:
@@ -42,6 +52,8 @@ async def walk_as(path: str, login: str, pin: str, steps) -> list[str]:  # noqa:
         async def press(*keys: str) -> None:
             await type_fast(pilot, app, *keys)  # a step's keys at typing speed; then the app is quiet
             shots.append(screen_text(app))
+            untranslated = footer_words(app) - said
+            assert not untranslated, f"footer words not in the catalog's {language()}: {untranslated}"
 
         await settle()
         shots.append(screen_text(app))
@@ -54,6 +66,9 @@ async def caseworker_walk(app, pilot, press, settle) -> None:  # noqa: ANN001
     await press("f")  # programme figures
     await press("f")
     await press("R")  # report dialog
+    await press("tab", "tab", "tab", "enter")  # its choice of people, the list open (Textual's own keys)
+    assert type(app.focused).__name__ == "SelectOverlay", type(app.focused).__name__
+    await press("escape")
     await press("escape")
     await press("g")  # access review
     await press("escape")

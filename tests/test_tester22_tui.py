@@ -150,6 +150,31 @@ async def test_report_dialog_at_80x24_shows_its_buttons_and_a_second_report_keep
     assert any(second.name in str(n.message) for n in app.notices)
 
 
+async def test_at_80x24_choosing_an_activitys_people_brings_the_activity_field_into_view(world: World) -> None:
+    """The field that choosing "En aktivitets deltagare" adds lay below the scrolled fields at 80x24: the
+    caseworker saw nothing happen. It comes into view, and the activity chosen there is written."""
+    from .language_walk import screen_text
+
+    app = make_app(world)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot, app)
+        await type_fast(pilot, app, "f5", "R")
+        screen = app.screen
+        assert "Välj aktivitet" not in screen_text(app)
+        await type_fast(pilot, app, "tab", "tab", "tab", "enter", "down", "enter")  # the people: an activity's
+        assert screen.query_one("#rep-scope").value == "activity"
+        await settle(pilot, app)
+        assert "Välj aktivitet" in screen_text(app)  # on the screen, not only reachable with Tab
+        activity = screen.query_one("#rep-activity")
+        assert activity.region.bottom <= screen.query_one("#rep-write").region.y
+        await type_fast(pilot, app, "tab", "enter", "down", "enter")
+        assert activity.value == world.activity_id
+        await type_fast(pilot, app, "ctrl+s", "down", "enter")  # outside the caseload: the first reason
+        await settle(pilot, app)
+    assert [p.name for p in (world.path.parent / "rapporter").iterdir()] == [
+        "narvarorapport-2026-11-aktivitet-Arbetstraning-cafe.pdf"]
+
+
 async def test_report_dialog_asks_for_the_activity_and_shows_only_the_period_it_uses(world: World) -> None:
     """Whom: an activity, none chosen: the dialog says to choose one and stays (it wrote Textual's
     "Select.NULL" into a toast). A from–to typed empties the month field and a month typed empties from–to,

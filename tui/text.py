@@ -642,6 +642,8 @@ CATALOG.update({
                     "Arena closed after an unexpected error. Everything shown as saved is saved. Details: {log}"),
     "app.no_log": ("ingen loggfil kunde skrivas (full disk?)", "no log file could be written (disk full?)"),
     "app.user": ("Användare: {name}", "User: {name}"),
+    # Textual's own bindings that the footer shows, under Textual's words as their keys: a Select's open list
+    "Dismiss menu": ("Stäng listan", "Close the list"),
     "key.help": ("Hjälp", "Help"), "key.search": ("Sök", "Search"), "key.attendance": ("Närvaro", "Attendance"),
     "key.milestones": ("Milstolpar", "Milestones"), "key.overview": ("Översikt", "Overview"),
     "key.quit": ("Avsluta", "Quit"), "key.back": ("Tillbaka", "Back"), "key.open": ("Öppna", "Open"),

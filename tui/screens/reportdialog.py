@@ -91,7 +91,10 @@ class ReportDialog(SaysWorkerFailures, Dialog[ReportRequest]):
 
     @on(Select.Changed, "#rep-scope")
     def _scope(self, event: Select.Changed) -> None:
-        self.query_one("#rep-activity", Select).set_class(event.value != "activity", "hidden")
+        activity = self.query_one("#rep-activity", Select)
+        activity.set_class(event.value != "activity", "hidden")
+        if event.value == "activity":  # the field it adds comes into view (at 80x24 it lay below the fold)
+            self.call_after_refresh(activity.scroll_visible, animate=False)
 
     @on(Input.Changed, "#rep-from, #rep-to")
     def _range_typed(self, event: Input.Changed) -> None:
