@@ -182,6 +182,9 @@ class RollTable(MarkKeys[RollRow], RowTable):
     class FilterAsked(Message):
         """`/`: the screen shows the name filter."""
 
+    class BurstSaved(Message):
+        """A burst of marks is saved: the line under the roll call says the last one (`saved_note`)."""
+
     class BackAsked(Message):
         """Back to the session list."""
 
@@ -211,8 +214,9 @@ class RollTable(MarkKeys[RollRow], RowTable):
         self.order: list[str] = []
         self.name_filter = ""
         self._summary_due = False  # a header/session-count refresh is queued for the marks just shown
-        self._toast_timer: Timer | None = None  # the "saved" toast, once a burst of marks has paused
-        self._saved_line = ""
+        self._toast_timer: Timer | None = None  # the "saved" line, once a burst of marks has paused
+        self._saved_line: tuple[str | None, dt.date, str] | None = None  # the burst's last: (session, day, line)
+        self.saved_note: tuple[str | None, dt.date, str] | None = None  # ...once said, under its roll call
         # undo steps per (session, day), several back: kept the moment a write's result is shown, so a
         # ctrl+z that waited for the writes before it finds every one of them (a message to the screen
         # could still be on its way when the undo took the last step)
@@ -362,7 +366,7 @@ class RollTable(MarkKeys[RollRow], RowTable):
             shown = self.people.get(row.participant_id) if (sid, day) == (self.session_id, self.day) else None
             self._remember(sid, day, UndoStep("marks", [(row.participant_id, shown.mark if shown else previous)]))
             self._set_mark(row.participant_id, saved, aid=sid, day=day)
-            self._say_saved(t("att.saved", name=row.name, status=t("st." + status)))
+            self._say_saved(sid, day, t("att.saved", name=row.name, status=t("st." + status)))
 
         def failed(message: str) -> None:
             self._saving.discard(saving)
@@ -374,11 +378,12 @@ class RollTable(MarkKeys[RollRow], RowTable):
         lane.submit(write, done, failed, batch=(f"mark {login}", request,
                                                 lambda requests: attendance.mark_many(db, login, requests)))
 
-    def _say_saved(self, line: str) -> None:
-        """One toast for a burst of marks, the last one's, once the keys have paused: each toast is a
-        widget mounted and a new layout of the whole screen, and one per mark held up the frames of a
-        burst (the rows already say each mark is saved)."""
-        self._saved_line = line
+    def _say_saved(self, sid: str | None, day: dt.date, line: str) -> None:
+        """One "saved" line for a burst of marks, the last one's, once the keys have paused (the rows
+        already say each mark is saved; a line per mark held up the frames of a burst). It is said on the
+        line under the roll call while the person highlighted has no mark, not in a toast: a toast lay
+        over the last rows at 80x24, the next person to mark among them."""
+        self._saved_line = (sid, day, line)
         if self._toast_timer is None:
             self._toast_timer = self.set_timer(SAVED_TOAST_AFTER, self._toast_saved)
         else:
@@ -389,7 +394,8 @@ class RollTable(MarkKeys[RollRow], RowTable):
         if not self.app.write_lane.settled():  # still saving: the toast waits for the last mark
             self._toast_timer = self.set_timer(SAVED_TOAST_AFTER, self._toast_saved)
             return
-        self.app.notify(self._saved_line, timeout=2)
+        self.saved_note = self._saved_line
+        self.post_message(self.BurstSaved())
 
     def _set_mark(self, pid: str, mark: Mark | None, error: str = "", *, aid: str | None, day: dt.date) -> None:
         """`aid`: the session the write was for (a session id)."""
@@ -688,6 +694,7 @@ class AttendanceScreen(SaysWorkerFailures, ArenaScreen):
         self.session_marked(event.session_id, event.day, event.marked)
         self.show_detail()
 
+    @on(RollTable.BurstSaved)
     @on(DataTable.RowHighlighted, "#roll")
     def show_detail(self) -> None:
         """The highlighted person's whole mark and info, wrapped under the roll call (the info column
@@ -695,8 +702,9 @@ class AttendanceScreen(SaysWorkerFailures, ArenaScreen):
         roll = self.query_one(RollTable)
         row = roll.current()
         detail = self.query_one("#roll-detail", Static)
-        if row is None or row.mark is None:
-            _show_line(detail, "")
+        if row is None or row.mark is None:  # nobody's mark to show: what was saved last on this roll call
+            note = roll.saved_note
+            _show_line(detail, note[2] if note and note[:2] == (roll.session_id, roll.day) else "")
             return
         parts = [row.name, mark_text(row.mark, roll.cancelled, row.edits).plain, *roll.info_parts(row)]
         _show_line(detail, " · ".join(parts))
