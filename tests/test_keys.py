@@ -892,3 +892,32 @@ async def test_f12_on_the_figures_keeps_them_shown_and_f_after_it_goes_back_to_m
         assert app.screen.query_one(TabbedContent).active == "tab-figures"
         await type_fast(pilot, app, "f12", "f")
         assert app.screen.query_one(TabbedContent).active == "tab-myday"
+
+
+async def test_the_saved_line_never_names_a_mark_taken_back_and_a_clear_typed_ahead_clears(world: World) -> None:
+    """Found by a tester at 80x24: after `n s` and ctrl+z typed in one go the line under the roll call said
+    "Sparat: Berg – Sjuk" for a mark the undo had taken back; a Delete typed right after a mark, while it
+    was being saved, was dropped. Now the line says only a mark still there, and the clear is made after
+    the mark it follows. Notices on the roll call stand over the session list, not over its last rows."""
+    app = make_app(world)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot, app)
+        await type_fast(pilot, app, "f3", "enter", "n", "s", "ctrl+z")
+        roll = app.screen.query_one("#roll")
+        detail = app.screen.query_one("#roll-detail")
+        await eventually(pilot, lambda: roll.saved_note is not None, "the burst's saved line")
+        await settle(pilot, app)
+        assert [m[:2] for m in marks(world)] == [("Andersson", "present")]
+        assert roll.cursor_row == 1 and roll.current().mark is None
+        assert "Sparat" not in str(detail.content), str(detail.content)  # Berg's Sjuk was taken back
+        await type_fast(pilot, app, "n", "up", "delete")  # Berg marked, and cleared while it is saved
+        await settle(pilot, app)
+        assert [m[:2] for m in marks(world)] == [("Andersson", "present")]
+        assert roll.current().mark is None and "Sparat" not in str(detail.content)
+        await type_fast(pilot, app, "ctrl+z")  # the clear's undo puts Berg's mark back
+        await settle(pilot, app)
+        assert [m[:2] for m in marks(world)] == [("Andersson", "present"), ("Berg", "present")]
+        toasts = [t for t in app.screen.query("Toast") if t.region]
+        assert toasts, "the undo's notice"
+        pane = app.screen.query_one("#roll-pane").region
+        assert all(t.region.right <= pane.x for t in toasts), ([t.region for t in toasts], pane)

@@ -209,3 +209,24 @@ async def test_history_says_created_for_a_new_row_and_leaves_out_empty_fields(wo
     assert "förnamn: Björn" in created and "→" not in created and "–" not in created and "adress" not in created
     assert said["anteckning skapad"].endswith("text: Första samtalet") and "→" not in said["anteckning skapad"]
     assert not any("deltagare:" in row[3] for row in rows if not row[2].startswith("deltagare")), rows
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+async def test_a_protected_persons_tag_stays_whole_in_the_roll_call(world: World, lang: str) -> None:
+    """The roll call's name column cut a long name and its tag together ("Eriksson, Abdi [PROTECTE"): the
+    name gives way, the tag stays whole, in both languages."""
+    from tui.text import set_language
+
+    pid = world.people[0]  # Andersson, Anna: the first in the roll call
+    cases.update(world.db, "karin.ek", pid, first_name="Anna-Karin Margareta", protected=True)
+    set_language(lang)
+    app = make_app(world)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await type_fast(pilot, app, "f3", "enter")
+        roll = app.screen.query_one("#roll", DataTable)
+        cell = roll.get_cell(pid, "name")
+        tag = "[SKYDDAD]" if lang == "sv" else "[PROTECTED]"
+        assert cell.plain.endswith(f"… {tag}") and cell.plain.startswith("Andersson,"), cell.plain
+        line = roll.render_line(roll.header_height).text
+        assert tag in line, line

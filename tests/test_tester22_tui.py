@@ -9,7 +9,7 @@ import datetime as dt
 from rich.text import Text
 from textual.widgets import DataTable, Static
 
-from store import cases, report, staff
+from store import activities, cases, report, staff
 from tui.text import num
 
 from .conftest import TODAY, World
@@ -167,7 +167,17 @@ async def test_at_80x24_choosing_an_activitys_people_brings_the_activity_field_i
         assert "Välj aktivitet" in screen_text(app)  # on the screen, not only reachable with Tab
         activity = screen.query_one("#rep-activity")
         assert activity.region.bottom <= screen.query_one("#rep-write").region.y
-        await type_fast(pilot, app, "tab", "enter", "down", "enter")
+        for n in range(12):  # a programme's many activities: a long list
+            activities.create(world.db, "setup", f"Övning {n:02}", (6, 6, 6, 6, 4), kind="arbetsträning",
+                              site="Centrum", leader_login="lena.leder")
+        app.screen._read_activities(app.db)
+        await settle(pilot, app)
+        await type_fast(pilot, app, "tab", "enter")  # the list open: inside the dialog, its Esc on the footer
+        overlay = activity.query_one("SelectOverlay")
+        dialog = screen.query_one("#report-dialog").region
+        assert overlay.region.height >= 4 and overlay.region.bottom <= dialog.bottom, (overlay.region, dialog)
+        assert "esc Stäng listan" in screen_text(app).splitlines()[-1]
+        await type_fast(pilot, app, "down", "enter")
         assert activity.value == world.activity_id
         await type_fast(pilot, app, "ctrl+s", "down", "enter")  # outside the caseload: the first reason
         await settle(pilot, app)

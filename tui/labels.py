@@ -100,10 +100,18 @@ def short_name(name: str, width: int) -> str:
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
-def person_name(name: str, protected: bool) -> Text:
+def person_name(name: str, protected: bool, width: int | None = None) -> Text:
+    """The name, and a protected person's tag after it. In a column `width` cells wide the name gives way
+    ("Eriksson, Ab… [PROTECTED]"), never the tag: the column's own cut left "[PROTECTE"."""
+    tag = f" [{t('protected')}]" if protected else ""
+    if width is not None and tag and cell_len(name) + cell_len(tag) > width:
+        room = max(1, width - cell_len(tag) - 1)
+        while cell_len(name) > room:
+            name = name[:-1]
+        name = name.rstrip() + "…"
     text = Text(name)
-    if protected:
-        text.append(f" [{t('protected')}]", style="bold magenta")
+    if tag:
+        text.append(tag, style="bold magenta")
     return text
 
 

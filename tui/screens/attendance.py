@@ -215,8 +215,9 @@ class RollTable(MarkKeys[RollRow], RowTable):
         self.name_filter = ""
         self._summary_due = False  # a header/session-count refresh is queued for the marks just shown
         self._toast_timer: Timer | None = None  # the "saved" line, once a burst of marks has paused
-        self._saved_line: tuple[str | None, dt.date, str] | None = None  # the burst's last: (session, day, line)
-        self.saved_note: tuple[str | None, dt.date, str] | None = None  # ...once said, under its roll call
+        # the burst's last saved mark: (session, day, person, status, line), and the same once it is said
+        self._saved_line: tuple[str | None, dt.date, str, str, str] | None = None
+        self.saved_note: tuple[str | None, dt.date, str, str, str] | None = None
         # undo steps per (session, day), several back: kept the moment a write's result is shown, so a
         # ctrl+z that waited for the writes before it finds every one of them (a message to the screen
         # could still be on its way when the undo took the last step)
@@ -274,7 +275,8 @@ class RollTable(MarkKeys[RollRow], RowTable):
                         ("planned", "att.col.planned", INFO_BESIDE[2]), ("info", "att.col.info", None))
         for pid in self.visible_ids():
             row = self.people[pid]
-            self.add_row(person_name(row.name, row.protected), mark_text(row.mark, self.cancelled, row.edits),
+            self.add_row(person_name(row.name, row.protected, INFO_BESIDE[0]),
+                         mark_text(row.mark, self.cancelled, row.edits),
                          num(row.planned_hours), self._info(row), key=pid)
         if self.row_count:
             shown = self.visible_ids()
@@ -366,7 +368,8 @@ class RollTable(MarkKeys[RollRow], RowTable):
             shown = self.people.get(row.participant_id) if (sid, day) == (self.session_id, self.day) else None
             self._remember(sid, day, UndoStep("marks", [(row.participant_id, shown.mark if shown else previous)]))
             self._set_mark(row.participant_id, saved, aid=sid, day=day)
-            self._say_saved(sid, day, t("att.saved", name=row.name, status=t("st." + status)))
+            self._say_saved((sid, day, row.participant_id, status,
+                             t("att.saved", name=row.name, status=t("st." + status))))
 
         def failed(message: str) -> None:
             self._saving.discard(saving)
@@ -378,12 +381,14 @@ class RollTable(MarkKeys[RollRow], RowTable):
         lane.submit(write, done, failed, batch=(f"mark {login}", request,
                                                 lambda requests: attendance.mark_many(db, login, requests)))
 
-    def _say_saved(self, sid: str | None, day: dt.date, line: str) -> None:
+    def _say_saved(self, saved: tuple[str | None, dt.date, str, str, str]) -> None:
         """One "saved" line for a burst of marks, the last one's, once the keys have paused (the rows
         already say each mark is saved; a line per mark held up the frames of a burst). It is said on the
         line under the roll call while the person highlighted has no mark, not in a toast: a toast lay
-        over the last rows at 80x24, the next person to mark among them."""
-        self._saved_line = (sid, day, line)
+        over the last rows at 80x24, the next person to mark among them. `saved`: (session, day, person,
+        status, the line); the line is said only while that person's mark is still that status (an undo or
+        a clear after it took it back)."""
+        self._saved_line = saved
         if self._toast_timer is None:
             self._toast_timer = self.set_timer(SAVED_TOAST_AFTER, self._toast_saved)
         else:
@@ -437,7 +442,9 @@ class RollTable(MarkKeys[RollRow], RowTable):
 
     def action_clear_mark(self) -> None:
         row = self.current()
-        if row is None or row.mark is None or self._refused(row):
+        # a mark still being saved is cleared after it (the write lane keeps their order): the key was not lost
+        saving = row is not None and (self.session_id, self.day, row.participant_id) in self._saving
+        if row is None or (row.mark is None and not saving) or self._refused(row):
             return
         db, login, aid, day, previous = self.app.db, self.app.login, self.activity_id, self.day, row.mark
         sid = self.session_id
@@ -445,7 +452,9 @@ class RollTable(MarkKeys[RollRow], RowTable):
             return
 
         def done(_: object) -> None:
-            self._remember(sid, day, UndoStep("marks", [(row.participant_id, previous)]))
+            # what the clear took away: the mark shown now (one still being saved at the key is shown by now)
+            shown = self.people.get(row.participant_id) if (sid, day) == (self.session_id, self.day) else None
+            self._remember(sid, day, UndoStep("marks", [(row.participant_id, shown.mark if shown else previous)]))
             self._set_mark(row.participant_id, None, aid=sid, day=day)
 
         self.app.write_lane.submit(lambda: attendance.clear(db, login, row.participant_id, aid, day, session_id=sid),
@@ -703,8 +712,11 @@ class AttendanceScreen(SaysWorkerFailures, ArenaScreen):
         row = roll.current()
         detail = self.query_one("#roll-detail", Static)
         if row is None or row.mark is None:  # nobody's mark to show: what was saved last on this roll call
-            note = roll.saved_note
-            _show_line(detail, note[2] if note and note[:2] == (roll.session_id, roll.day) else "")
+            note, said = roll.saved_note, ""
+            if note and note[:2] == (roll.session_id, roll.day):
+                person = roll.people.get(note[2])
+                said = note[4] if person is not None and person.mark and person.mark.status == note[3] else ""
+            _show_line(detail, said)
             return
         parts = [row.name, mark_text(row.mark, roll.cancelled, row.edits).plain, *roll.info_parts(row)]
         _show_line(detail, " · ".join(parts))
