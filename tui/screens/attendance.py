@@ -363,10 +363,7 @@ class RollTable(MarkKeys[RollRow], RowTable):
 
         def done(saved: Mark) -> None:
             self._saving.discard(saving)
-            # what this write replaced: the mark shown now, once every write before it is shown (the one
-            # shown when the key was pressed may since have been replaced by a mark still on its way then)
-            shown = self.people.get(row.participant_id) if (sid, day) == (self.session_id, self.day) else None
-            self._remember(sid, day, UndoStep("marks", [(row.participant_id, shown.mark if shown else previous)]))
+            self._remember_replaced(sid, day, row.participant_id, previous)
             self._set_mark(row.participant_id, saved, aid=sid, day=day)
             self._say_saved((sid, day, row.participant_id, status,
                              t("att.saved", name=row.name, status=t("st." + status))))
@@ -431,6 +428,14 @@ class RollTable(MarkKeys[RollRow], RowTable):
         if session_id is not None:
             self.undo_steps.setdefault((session_id, day), []).append(step)
 
+    def _remember_replaced(self, session_id: str | None, day: dt.date, pid: str, previous: Mark | None) -> None:
+        """A mark or a clear of one person was committed: its undo puts back what it replaced, the mark
+        shown now, once every write before it is shown (the one shown at the key may since have been
+        replaced by a mark still on its way then); `previous` (the one at the key) for a roll call no
+        longer open."""
+        shown = self.people.get(pid) if (session_id, day) == (self.session_id, self.day) else None
+        self._remember(session_id, day, UndoStep("marks", [(pid, shown.mark if shown else previous)]))
+
     def _changed(self) -> None:
         self.post_message(self.Changed(self.session_id, self.day, self.marked_count()))
 
@@ -452,9 +457,7 @@ class RollTable(MarkKeys[RollRow], RowTable):
             return
 
         def done(_: object) -> None:
-            # what the clear took away: the mark shown now (one still being saved at the key is shown by now)
-            shown = self.people.get(row.participant_id) if (sid, day) == (self.session_id, self.day) else None
-            self._remember(sid, day, UndoStep("marks", [(row.participant_id, shown.mark if shown else previous)]))
+            self._remember_replaced(sid, day, row.participant_id, previous)
             self._set_mark(row.participant_id, None, aid=sid, day=day)
 
         self.app.write_lane.submit(lambda: attendance.clear(db, login, row.participant_id, aid, day, session_id=sid),
