@@ -220,6 +220,14 @@ def new_databases_from_a_migrated_copy():  # noqa: ANN201
     db.open = real_open
 
 
+def footer_keys(screen) -> list:  # noqa: ANN001
+    """The keys the screen's footer draws now (`tui.footer.Key`: the key, its words or none, disabled,
+    refused, the palette's), left to right."""
+    from tui.footer import ArenaFooter
+
+    return [shown.key for footer in screen.query(ArenaFooter) for shown in footer.shown]
+
+
 def reader(database: db.Database, participant_id: str) -> str:
     """A login that may read this case in a test: its caseworker's, or (a case in nobody's caseload) the
     administrator's after opening it with a logged reason, as the store requires."""

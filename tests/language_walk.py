@@ -20,9 +20,9 @@ def screen_text(app) -> str:  # noqa: ANN001
 def footer_words(app) -> set[str]:  # noqa: ANN001
     """The words beside the keys on the bottom line: a key's label comes from the catalog, Textual's own
     bindings (a Select's open list: "Dismiss menu") included."""
-    from tui.footer import FooterKey
+    from .conftest import footer_keys
 
-    return {key.description for key in app.screen.query(FooterKey) if key.description}
+    return {key.description for key in footer_keys(app.screen) if key.description}
 
 
 async def walk(path: str, login: str, pin: str, admin: str = "") -> list[str]:

@@ -11,7 +11,7 @@ from store import access, attendance, cases, db, dbfile, milestones, pins, staff
 from store.i18n import ArenaError
 from tui import cli
 
-from .conftest import PIN, TODAY, World
+from .conftest import PIN, TODAY, World, footer_keys
 from .test_tui import count, make_app, settle
 
 
@@ -144,9 +144,7 @@ async def test_a_leader_in_the_tui_gets_the_roll_call_and_nothing_else(world: Wo
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await settle(pilot, app)
         assert type(app.screen).__name__ == "AttendanceScreen"
-        from tui.footer import FooterKey
-
-        dimmed = {k.key: k.has_class("-disabled") for k in app.screen.query(FooterKey) if k.key.startswith("f")}
+        dimmed = {k.key: k.disabled or k.refused for k in footer_keys(app.screen) if k.key.startswith("f")}
         assert dimmed == {"f1": False, "f2": True, "f3": False, "f4": True, "f5": True}, dimmed  # shown, dimmed
         for key in ("f2", "f4", "f5"):
             await pilot.press(key)

@@ -11,7 +11,7 @@ from textual.widgets import Input, Select, TabbedContent
 from store import attendance, dbfile, staff
 from tui.app import ArenaApp
 
-from .conftest import PIN, TODAY, World, rows
+from .conftest import PIN, TODAY, World, footer_keys, rows
 from .test_tui import count, make_app, open_board, settle
 from .waiting import eventually
 
@@ -588,7 +588,7 @@ async def test_f12_in_a_dialog_says_to_close_it_first_and_the_dialog_goes_on(wor
 async def test_a_dialog_shows_its_own_keys_along_the_bottom_not_those_of_the_screen_beneath(world: World) -> None:
     """The hours asked over the roll call: the bottom line says Esc Avbryt, what works in the dialog; it
     said `n Närvarande d Delvis …` of the roll call beneath, none of which acts while the dialog is open."""
-    from tui.footer import FooterKey
+    from tui.footer import ArenaFooter
 
     app = make_app(world)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -596,13 +596,13 @@ async def test_a_dialog_shows_its_own_keys_along_the_bottom_not_those_of_the_scr
         await type_fast(pilot, app, "d")
         dialog = app.screen
         assert type(dialog).__name__ == "PromptDialog"
-        shown = [(w.key, w.description) for w in dialog.query(FooterKey)]
+        shown = [(k.key, k.description) for k in footer_keys(dialog)]
         assert shown == [("escape", "Avbryt")]
         bottom = dialog.get_widget_at(0, 23)[0]  # what the person sees on the last line: the dialog's keys
-        assert isinstance(bottom, FooterKey) and bottom.screen is dialog
+        assert isinstance(bottom, ArenaFooter) and bottom.screen is dialog
         await type_fast(pilot, app, "escape", "f1")  # Help too: its own key, not the roll call's
         assert type(app.screen).__name__ == "HelpScreen"
-        assert [(w.key, w.description) for w in app.screen.query(FooterKey)] == [("escape", "Tillbaka")]
+        assert [(k.key, k.description) for k in footer_keys(app.screen)] == [("escape", "Tillbaka")]
         # and it lists each mark key once, as the roll call's: not also as one row "n / space / d / … Närvarande"
         # (the session list's catch of mark keys typed with no roll call open)
         listed = [b.key for _, bindings in app.screen.sections for b in bindings]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rich.text import Text
 from textual.widgets import DataTable
-from tui.footer import FooterKey
+from tui.footer import ArenaFooter
 
 from store import db
 from tui.app import ArenaApp
@@ -39,13 +39,15 @@ def check_screen(app: ArenaApp) -> list[str]:
     for table in app.screen.query(DataTable):
         if table.display and table.size.width:
             problems += cut_cells(table)
-    keys = [k for k in app.screen.query(FooterKey)]
-    assert keys, "no footer"
-    right = app.size.width
-    for key in keys:
-        if key.region.right > right or key.region.width < len(key.key_display) + len(key.description):
-            problems.append(f"footer key {key.key_display} {key.description!r} cut ({key.region})")
-    if not any(k.key == "f1" for k in keys):
+    footer = app.screen.query_one(ArenaFooter)
+    line = footer.render().plain  # what the footer draws, one character a cell
+    assert footer.shown, "no footer"
+    assert footer.region.right <= app.size.width and len(line) <= footer.size.width, (footer.region, line)
+    for shown in footer.shown:
+        key, drawn = shown.key, line[shown.x:shown.x + shown.width].strip()
+        if shown.x + shown.width > footer.size.width or drawn != f"{key.key_display} {key.description}".strip():
+            problems.append(f"footer key {key.key_display} {key.description!r} cut ({drawn!r} in {line!r})")
+    if not any(s.key.key == "f1" for s in footer.shown):
         problems.append("F1 (every key of the screen) is not in the footer")
     return problems
 
@@ -125,9 +127,10 @@ async def test_a_click_on_a_footer_key_presses_the_key(demo_db) -> None:  # noqa
     app = ArenaApp(db.open(demo_db), "anna.lind", pin=DEMO_PIN)
     async with app.run_test(size=(120, 40)) as pilot:
         await until_quiet(pilot, app)
-        users = next(k for k in app.screen.query(FooterKey) if k.key == "u")
-        assert users.description == "Användare" and not users.has_class("-disabled")
-        await pilot.click(users)
+        footer = app.screen.query_one(ArenaFooter)
+        users = next(s for s in footer.shown if s.key.key == "u")
+        assert users.key.description == "Användare" and not users.key.disabled
+        await pilot.click(footer, offset=(users.x + users.width - 1, 0))
         await until_quiet(pilot, app)
         assert type(app.screen).__name__ == "UsersScreen"
 

@@ -9,11 +9,10 @@ import datetime as dt
 import pytest
 from rich.text import Text
 from textual.widgets import DataTable, Static
-from tui.footer import FooterKey
 
 from store import attendance, cases, milestones
 
-from .conftest import TODAY, World
+from .conftest import TODAY, World, footer_keys
 from .test_keys import type_fast
 from .test_small_screen import check_screen
 from .test_tui import count, make_app, settle
@@ -104,7 +103,7 @@ async def test_card_keys_fit_80_columns_follow_an_exit_and_name_the_person(world
         await settle(pilot, app)
         await type_fast(pilot, app, "f2", *"berg", "enter", "enter")
         assert type(app.screen).__name__ == "CaseCardScreen"
-        shown = {k.key for k in app.screen.query(FooterKey)}
+        shown = {k.key for k in footer_keys(app.screen)}
         assert {"escape", "ctrl+e", "r", "a", "p", "c", "e", "ctrl+n", "i", "f1"} <= shown, shown
         assert "R" not in shown  # re-entry is for an exited person
         assert check_screen(app) == []
@@ -121,12 +120,12 @@ async def test_card_keys_fit_80_columns_follow_an_exit_and_name_the_person(world
         assert count(world, "SELECT count(*) FROM participant WHERE id = ? AND status = 'exited'", pid) == 0
         await type_fast(pilot, app, "e", "enter", "enter", "j")
         assert count(world, "SELECT count(*) FROM participant WHERE id = ? AND status = 'exited'", pid) == 1
-        def footer_keys() -> set[str]:
-            return {k.key for k in app.screen.query(FooterKey)}
+        def keys_shown() -> set[str]:
+            return {k.key for k in footer_keys(app.screen)}
 
         # the card reads the person again after the write; its footer follows once that read is shown
-        await wait_until_async(lambda: "R" in footer_keys(), "R in the card's footer after the exit")
-        shown = footer_keys()
+        await wait_until_async(lambda: "R" in keys_shown(), "R in the card's footer after the exit")
+        shown = keys_shown()
         assert "R" in shown and not {"a", "p", "c", "e"} & shown, shown
         # re-entry: the first referral stays in the header, the re-entry is said as one
         await type_fast(pilot, app, "R", "enter")

@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Static
 from store import activities, cases, report, staff
 from tui.text import num
 
-from .conftest import TODAY, World
+from .conftest import TODAY, World, footer_keys
 from .test_keys import type_fast
 from .test_tui import make_app, settle
 
@@ -89,14 +89,12 @@ async def test_f12_on_a_case_card_keeps_the_card_open_on_its_tab(world: World) -
 
 
 async def test_f5_footer_at_120_columns_gives_every_key_of_the_screen_its_words(world: World) -> None:
-    from tui.footer import FooterKey
-
     app = make_app(world, "setup")  # the administrator: the most keys on F5
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, app)
         await type_fast(pilot, app, "f5")
         await settle(pilot, app)
-        keys = {k.key: k.description for k in app.screen.query(FooterKey) if not k.has_class("-command-palette")}
+        keys = {k.key: k.description for k in footer_keys(app.screen) if not k.palette}
         for key in ("u", "a", "g", "k", "y"):  # the screen's own keys keep their words ("u Användare")
             assert keys.get(key), keys
         assert "u Användare" in " ".join(f"{k} {d}" for k, d in keys.items())

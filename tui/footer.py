@@ -10,8 +10,8 @@ at import time: the footer says them in the language of the moment, so a languag
 runs (F12) changes them too.
 
 Built from Textual's public API only (`Screen.active_bindings`, `Screen.bindings_updated_signal`,
-`App.get_key_display`, `App.simulate_key`): the keys are widgets of this module that look and behave as
-Textual's own footer keys (hover, click, the palette key docked right; their styles are in screens.css).
+`App.get_key_display`, `App.simulate_key`), drawn as one line that looks and behaves as Textual's own footer
+(hover, click, the palette's key docked right; its colours are in screens.css).
 """
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from rich.style import Style
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import ScrollableContainer
+from textual import events
 from textual.reactive import reactive
 from textual.widget import Widget
 
@@ -44,57 +44,6 @@ class Key:
     tooltip: str = ""
     palette: bool = False
     refused: bool = False  # dimmed as a disabled key, but pressing it (or a click) says why (`AppBase.refuses`)
-
-
-class FooterKey(Widget):
-    """One key of the footer: the key, and its words unless the footer has no room for them. A click
-    presses the key. `show` changes it in place (the footer's keys change with every focus: mounting
-    new widgets each time cost more than all the rest of the footer). Its classes (compact, disabled,
-    the palette's) are set before it is mounted without restyling it: the mount styles it once."""
-
-    ALLOW_SELECT = False
-    COMPONENT_CLASSES = {"footer-key--key", "footer-key--description"}
-
-    def __init__(self, key: Key, compact: bool) -> None:
-        super().__init__(classes="-compact" if compact else None)
-        self.set_reactive(Widget.shrink, False)
-        self.shown = key
-        self.show(key)
-
-    def show(self, key: Key) -> None:
-        changed = key != self.shown
-        self.shown = key
-        self.key, self.key_display, self.description, self.action = (key.key, key.key_display, key.description,
-                                                                     key.action)
-        self._inactive = key.disabled  # (dimmed, still shown: Widget.disabled would also refuse the click's bell)
-        self.update_classes({"-disabled": key.disabled or key.refused, "-command-palette": key.palette},
-                            update=self.is_mounted)
-        self.tooltip = key.tooltip or None
-        if changed:
-            self.refresh(layout=True)
-
-    def set_compact(self, compact: bool) -> None:
-        self.set_class(compact, "-compact", update=self.is_mounted)
-
-    def render(self) -> Text:
-        key_style = self.get_component_rich_style("footer-key--key")
-        words_style = self.get_component_rich_style("footer-key--description")
-        key_padding = self.get_component_styles("footer-key--key").padding
-        words_padding = self.get_component_styles("footer-key--description").padding
-        if self.description:
-            text = Text.assemble(
-                (" " * key_padding.left + self.key_display + " " * key_padding.right, key_style),
-                (" " * words_padding.left + self.description + " " * words_padding.right, words_style))
-        else:
-            text = Text.assemble((self.key_display, key_style))
-        text.stylize_before(self.rich_style)
-        return text
-
-    def on_mouse_down(self) -> None:
-        if self._inactive:
-            self.app.bell()
-        else:
-            self.app.simulate_key(self.key)
 
 
 def _width(key: Key, compact: bool) -> int:
@@ -139,14 +88,56 @@ def _fit(own: list[Key], help_key: Key | None, everywhere: list[Key], room: int)
     return ([help_key] if help_key else []) + bare, wordless
 
 
-class ArenaFooter(ScrollableContainer, can_focus=False, can_focus_children=False):
-    ALLOW_SELECT = False
+@dataclass(frozen=True)
+class Shown:
+    """A key where the footer draws it: its first cell and the cells of its key and words."""
 
-    compact = reactive(False, toggle_class="-compact")
+    key: Key
+    x: int
+    width: int
+
+
+def _cells(key: Key, compact: bool) -> tuple[str, str]:
+    """A key's two parts as drawn: the key (" F1 ", compact "F1") and its words ("Hjälp ", compact " Hjälp")."""
+    if compact:
+        return key.key_display, f" {key.description}" if key.description else ""
+    return f" {key.key_display} ", f"{key.description} " if key.description else ""
+
+
+def _place(keys: tuple[Key, ...], compact: bool, width: int) -> list[Shown]:
+    """Where each key goes on a footer `width` cells wide: the screen's keys from the left (compact: one
+    cell between them), the palette's key at the right after its bar ("▏"), a cell before the edge."""
+    placed: list[Shown] = []
+    x = 0
+    for key in keys:
+        cells = sum(map(len, _cells(key, compact)))
+        if key.palette:
+            placed.append(Shown(key, max(x + 1, width - cells - 1), cells))
+            continue
+        placed.append(Shown(key, x, cells))
+        x += cells + (1 if compact else 0)
+    return placed
+
+
+class ArenaFooter(Widget, can_focus=False):
+    """The screen's keys along the bottom, drawn as one line (as Textual's footer looks: the key, then its
+    words; the palette's key at the right). One widget, not one per key: the keys change with every
+    focus, and mounting, styling and laying out a widget per key was a fifth of the work of the screens.
+    A click presses the key under the mouse (a disabled one rings the bell); the key under the mouse is
+    highlighted and its tooltip shown. Its colours are component classes in screens.css; its spacing is
+    `_cells`'s, the same the fitting counts."""
+
+    ALLOW_SELECT = False
+    COMPONENT_CLASSES = {"footer-key--key", "footer-key--description", "footer-key--item", "footer-key--hover",
+                         "footer-key--bar"}
+
+    compact = reactive(False, toggle_class="-compact", layout=False)
 
     _composed: tuple[object, ...] | None = None
     _ready = False  # the screen has said its bindings once: there are keys to show
     _refit_due = False
+    _keys_now: tuple[Key, ...] = ()
+    _hover: str | None = None  # the action of the key under the mouse
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self.bindings_changed)
@@ -155,9 +146,8 @@ class ArenaFooter(ScrollableContainer, can_focus=False, can_focus_children=False
         self.screen.bindings_updated_signal.unsubscribe(self)
 
     def bindings_changed(self, screen: Screen) -> None:
-        """The screen says its bindings may have changed: a focus change says so two or three times, and
-        each rebuild (every key a widget, a new layout of the screen) held up the roll call that had just
-        opened. Rebuilt once, and only when the keys shown have changed."""
+        """The screen says its bindings may have changed: a focus change says so two or three times; the
+        keys are worked out once, and drawn again only when the keys shown have changed."""
         self._ready = True
         if not screen.app.app_focus or not self.is_attached or screen is not self.screen or self._refit_due:
             return
@@ -166,18 +156,23 @@ class ArenaFooter(ScrollableContainer, can_focus=False, can_focus_children=False
         # card's keys changed by a write that finished under a closing dialog) left the footer stale for good
         self.call_later(self._refit)
 
-    async def _refit(self) -> None:
+    def _refit(self) -> None:
         self._refit_due = False
-        if self.is_attached and self._composed != _keys_shown(self.screen, self.app.size.width):
+        if self.is_attached and self._ready and self._composed != _keys_shown(self.screen, self.app.size.width):
             self._composed = _keys_shown(self.screen, self.app.size.width)
             compact, keys = self._layout()
-            shown = list(self.query_children(FooterKey))
-            if len(shown) != len(keys):
-                await self.recompose()
-                return
-            self._set_compact(compact)
-            for widget, key in zip(shown, keys):
-                widget.show(key)
+            self._keys_now = tuple(keys)
+            self.set_reactive(ArenaFooter.compact, compact)
+            self.set_class(compact, "-compact", update=False)
+            self.refresh()
+
+    def on_resize(self) -> None:
+        self._refit()
+
+    @property
+    def shown(self) -> list[Shown]:
+        """The keys drawn now, where they are drawn."""
+        return _place(self._keys_now, self.compact, self.size.width)
 
     def _keys(self) -> Iterator[Key]:
         """Every key the screen shows, one per action (its first key), in the catalog's words."""
@@ -222,28 +217,51 @@ class ArenaFooter(ScrollableContainer, can_focus=False, can_focus_children=False
             palette = [replace(p, description="") for p in palette]
         return True, [replace(k, description="") if k in wordless else k for k in shown] + palette
 
-    def _set_compact(self, compact: bool) -> None:
-        self.set_reactive(ArenaFooter.compact, compact)
-        self.set_class(compact, "-compact")
-        for widget in self.query_children(FooterKey):
-            widget.set_compact(compact)
+    def render(self) -> Text:
+        key_style = self.get_component_rich_style("footer-key--key", partial=True)
+        words_style = self.get_component_rich_style("footer-key--description", partial=True)
+        item_style = self.get_component_rich_style("footer-key--item")
+        hover_style = self.get_component_rich_style("footer-key--hover")
+        line = Text(no_wrap=True, overflow="crop", end="")
+        x = 0
+        for shown in self.shown:
+            if shown.key.palette:
+                line.append(" " * (shown.x - 1 - x))
+                line.append("▏", self.get_component_rich_style("footer-key--bar"))
+            else:
+                line.append(" " * (shown.x - x))
+            key_cells, words_cells = _cells(shown.key, self.compact)
+            part = Text.assemble((key_cells, key_style), (words_cells, words_style))
+            base = hover_style if shown.key.action == self._hover else item_style
+            part.stylize_before(base + Style(dim=True) if shown.key.disabled or shown.key.refused else base)
+            line.append_text(part)
+            x = shown.x + shown.width
+        return line
 
-    def compose(self) -> ComposeResult:
-        if not self._ready:
+    def _at(self, x: int) -> Key | None:
+        return next((s.key for s in self.shown if s.x <= x < s.x + s.width), None)
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        key = self._at(event.x)
+        if (key.action if key else None) != self._hover:
+            self._hover = key.action if key else None
+            self.tooltip = (key.tooltip or None) if key else None
+            self.refresh()
+
+    def on_leave(self) -> None:
+        if self._hover is not None:
+            self._hover = None
+            self.tooltip = None
+            self.refresh()
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        key = self._at(event.x)
+        if key is None:
             return
-        self._composed = _keys_shown(self.screen, self.app.size.width)
-        compact, keys = self._layout()
-        self.set_reactive(ArenaFooter.compact, compact)
-        self.set_class(compact, "-compact")
-        for key in keys:
-            yield FooterKey(key, compact)
-
-    def on_resize(self) -> None:
-        width = self.app.size.width
-        if self._ready and self._composed is not None and self._composed[1] != width:
-            self._composed = None
-            self.call_after_refresh(self.recompose)
-
+        if key.disabled:  # dimmed and refused: the bell (a refused key is pressed, and the app says why)
+            self.app.bell()
+        else:
+            self.app.simulate_key(key.key)
 
 def _display(key_display: str) -> str:
     """"F1", as the help screen and the README write it (Textual shows "f1")."""
