@@ -13,7 +13,7 @@ from store import attendance, cases, changes, db, dbfile, milestones, sealed, sn
 from tui import cli
 
 from .conftest import TODAY, make_world, reader
-from .waiting import ForkServer, next_millisecond
+from .waiting import ForkServer, ended_within, next_millisecond
 from .test_sync import assert_same, export, key, run_sync  # noqa: F401 -- a fixture shared with the sync tests
 
 YESTERDAY = TODAY - dt.timedelta(days=1)
@@ -272,9 +272,9 @@ def test_kill_9_while_a_new_workstation_starts_from_a_snapshot(tmp_path: Path, k
     with ForkServer("tui.cli", "store.sync", "store.snapshot", env=env) as server:  # real processes, started fast
         for _ in range(int(os.environ.get("ARENA_SNAPSHOT_KILLS", "8"))):
             child = server.start("tui.cli:main", ["sync", "--db", str(fresh), "--share", share.spec, "--key", str(key)])
-            time.sleep(rng.uniform(0.0, 0.6))  # the kill moment, anywhere in reading the snapshot (or after)
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(child, signal.SIGKILL)
+            if not ended_within(child, rng.uniform(0.0, 0.6)):  # the kill moment, anywhere in reading the snapshot
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(child, signal.SIGKILL)
             list(server.lines())
             con = dbfile.connect(fresh)
             assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)

@@ -19,7 +19,7 @@ from tui import cli
 
 from .conftest import HUBS, PIN, TODAY, make_world
 from .hubs import copy_files, short_blink_allowance
-from .waiting import ForkServer, next_millisecond, record_notices
+from .waiting import ForkServer, ended_within, next_millisecond, record_notices
 
 TABLES = ("participants", "caseworkers", "activities", "enrolments", "attendance", "milestones", "notes")
 @pytest.fixture
@@ -327,9 +327,9 @@ def test_kill_9_during_sync_loses_and_doubles_nothing(tmp_path: Path, hub, key: 
                 whole = time.monotonic() - started
                 assert server.status == 0, "a sync left alone failed"
                 continue
-            time.sleep(rng.uniform(0.0, min(0.6, 1.25 * whole)))  # the kill moment, anywhere in the sync
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(child, signal.SIGKILL)
+            if not ended_within(child, rng.uniform(0.0, min(0.6, 1.25 * whole))):  # the kill moment, in the sync
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(child, signal.SIGKILL)
             list(server.lines())
             killed += os.WIFSIGNALED(server.status) and os.WTERMSIG(server.status) == signal.SIGKILL
     assert killed, "no sync was killed before it ended"

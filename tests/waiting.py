@@ -51,6 +51,24 @@ def next_millisecond() -> None:
     wait_until(lambda: int(time.time() * 1000) > start, "the clock to reach the next millisecond", step=0.0005)
 
 
+def ended_within(pid: int, timeout: float, step: float = 0.002) -> bool:
+    """Wait up to `timeout` seconds for process `pid` to end (gone, or a zombie its parent has not yet
+    reaped); whether it did. A test that kills a child at a random moment waits for that moment this
+    way, so a child that finished early is not waited for."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as stat:
+                ended = stat.read().rsplit(b")", 1)[1].split()[0] in (b"Z", b"X")
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            ended = True
+        if ended:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(min(step, max(0.0, deadline - time.monotonic())))
+
+
 def thread_is_in(thread: threading.Thread, filename_end: str, function: str) -> bool:
     """Whether `thread` is currently running (or blocked) inside `function` of a file ending `filename_end`."""
     frame = sys._current_frames().get(thread.ident or -1)
