@@ -353,6 +353,14 @@ def hub(hub_factory):  # noqa: ANN001, ANN201
     return hub_factory()
 
 
+# A test of the merge's rules (which write wins, what is a conflict, how two stations' same name is kept)
+# runs on the directory hub only: a hub stores and returns the sealed files (or rows) and nothing of the
+# rules depends on which one. What a hub itself does – every kind of change carried (the property test on
+# the remote hubs), a kill in the middle, damaged, archived or missing files, a share gone mid-sync,
+# snapshots, gallring reaching the hub – is tested on every hub.
+ON_THE_DIRECTORY_HUB = pytest.mark.parametrize("hub_factory", ["dir"], indirect=True)
+
+
 # ------------------------------------------------------------------ writes past the change log
 # Store tests whose databases are checked after every test (tests/changelog_guard.py).
 CHANGE_LOG_GUARDED = {"test_attendance", "test_cases", "test_milestones", "test_retention", "test_access",

@@ -15,7 +15,7 @@ from store import cases, changes, db, dbfile, merge, sync
 from store.i18n import ArenaError
 from tui import cli
 
-from .conftest import PIN, TODAY, make_world
+from .conftest import ON_THE_DIRECTORY_HUB, PIN, TODAY, make_world
 from .hubs import DirHub
 from .test_retention import old_world  # noqa: F401 -- fixture
 from .test_sync import assert_same, key, run_sync  # noqa: F401 -- fixtures
@@ -74,6 +74,7 @@ def test_a_database_restored_from_a_backup_gets_its_work_back_and_its_new_work_o
     assert run_sync(a.path, hub, key).ok
 
 
+@ON_THE_DIRECTORY_HUB
 def test_a_database_copied_to_a_second_pc_splits_into_two_workstations(tmp_path: Path, hub,
                                                                          key: Path) -> None:
     a, b_path = two_stations(tmp_path, hub, key)
@@ -288,6 +289,7 @@ def test_the_hlc_counter_never_overflows_and_compares_as_a_number(tmp_path: Path
 
 
 @pytest.mark.parametrize("order", ["ab", "ba"])
+@ON_THE_DIRECTORY_HUB
 def test_gallring_wins_over_an_edit_made_meanwhile_elsewhere(old_world, tmp_path: Path, hub,  # noqa: ANN001
                                                              key: Path, order: str) -> None:
     from store import retention
@@ -317,6 +319,7 @@ def test_gallring_wins_over_an_edit_made_meanwhile_elsewhere(old_world, tmp_path
 
 
 @pytest.mark.parametrize("order", ["ab", "ba"])
+@ON_THE_DIRECTORY_HUB
 def test_the_same_activity_name_on_two_stations_keeps_both_and_their_work(tmp_path: Path, hub,
                                                                           key: Path, order: str) -> None:
     from store import activities, attendance
@@ -344,6 +347,7 @@ def test_the_same_activity_name_on_two_stations_keeps_both_and_their_work(tmp_pa
         assert con.execute("SELECT count(*) FROM sync_pending").fetchone() == (0,)
 
 
+@ON_THE_DIRECTORY_HUB
 def test_a_stage_added_on_one_station_reaches_the_others_with_its_milestones(tmp_path: Path, hub,
                                                                               key: Path) -> None:
     from store import milestones
@@ -365,6 +369,7 @@ def test_a_stage_added_on_one_station_reaches_the_others_with_its_milestones(tmp
     assert_same(a.path, b_path)
 
 
+@ON_THE_DIRECTORY_HUB
 def test_a_conflict_names_person_date_and_field_and_restores_the_whole_value(tmp_path: Path, hub, key: Path) -> None:
     from store import attendance
 
