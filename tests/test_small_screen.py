@@ -153,3 +153,45 @@ def test_the_roll_call_header_at_80_columns_tells_two_groups_of_one_activity_apa
     # a session's title ends in its hours: they go before a word of the name is shortened
     timed = _roll_header("Arbetsträning café g2 08:00–15:00", day, 0, 15, "", room)
     assert timed == two, timed
+
+
+async def test_the_footer_and_header_answer_the_mouse_where_it_is(demo_db) -> None:  # noqa: ANN001
+    """The footer and the header are one widget each (tui.footer, tui.header), drawn as Textual's were:
+    the key under the mouse is highlighted and says its tooltip (the palette's key has one); a click on a dimmed key does nothing; a
+    click on the header's icon opens the command palette, one on its title nothing."""
+    from rich.console import Console
+
+    from tui.header import ArenaHeader
+
+    app = ArenaApp(db.open(demo_db), "lena.leder", pin=DEMO_PIN)  # a leader: F2, F4 and F5 shown dimmed
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until_quiet(pilot, app)
+        start = type(app.screen).__name__
+        footer = app.screen.query_one(ArenaFooter)
+        at = {s.key.key: s for s in footer.shown}
+
+        def background(x: int) -> object:
+            return footer.render().get_style_at_offset(Console(), x).bgcolor
+
+        resting = background(at["f1"].x)
+        await pilot.hover(footer, offset=(at["f1"].x, 0))
+        await until_quiet(pilot, app)
+        assert background(at["f1"].x) != resting and background(at["f3"].x) == resting
+        palette = next(s for s in footer.shown if s.key.palette)
+        await pilot.hover(footer, offset=(palette.x, 0))
+        await until_quiet(pilot, app)
+        assert footer.tooltip == palette.key.tooltip and footer.tooltip
+        assert background(palette.x) != resting and background(at["f1"].x) == resting
+        await pilot.click(footer, offset=(at["f2"].x, 0))  # dimmed: the leader has no search
+        await until_quiet(pilot, app)
+        assert type(app.screen).__name__ == start
+        header = app.screen.query_one(ArenaHeader)
+        await pilot.click(header, offset=(60, 0))
+        await until_quiet(pilot, app)
+        assert type(app.screen).__name__ == start
+        await pilot.hover(header, offset=(1, 0))
+        await until_quiet(pilot, app)
+        assert header.tooltip == "Öppna kommandolistan"
+        await pilot.click(header, offset=(1, 0))
+        await until_quiet(pilot, app)
+        assert type(app.screen).__name__ == "CommandPalette"

@@ -779,6 +779,7 @@ CATALOG.update({
     "help.global": ("Överallt", "Everywhere"),
     "help.card": ("Akten (Enter på en träff)", "Case card (Enter on a result)"),
     "help.palette": ("Kommandon", "Commands"),
+    "hdr.palette": ("Öppna kommandolistan", "Open the command palette"),
     # search
     "search.placeholder": ("Namn, personnummer eller samordningsnummer …", "Name, personal or coordination number …"),
     "search.col.number": ("Nummer", "Number"), "search.col.age": ("Ålder", "Age"),

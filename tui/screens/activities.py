@@ -11,7 +11,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import DataTable, Static
 
 from store import access, activities, clock, validate
 from store.i18n import ArenaError
@@ -21,6 +21,7 @@ from tui.appbase import ArenaScreen, AppBase, SaysWorkerFailures, Synced
 from tui.dialogs import DialogFlow, FormDialog, PromptDialog, Saved, run_flow
 from tui.labels import add_columns
 from tui.footer import ArenaFooter
+from tui.header import ArenaHeader
 from tui.workers import show, store_call
 
 
@@ -51,7 +52,7 @@ class ActivitiesScreen(SaysWorkerFailures, ArenaScreen):
         return ActivitiesScreen(self.query_one(DataTable).cursor_row)
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield ArenaHeader()
         yield Static(t("adm.title"), classes="pane-title")
         yield DataTable(id="adm-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="adm-status", classes="muted")

@@ -21,7 +21,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import DataTable, Header, Input, Static
+from textual.widgets import DataTable, Input, Static
 from textual.widgets.data_table import ColumnKey, RowKey
 
 from store import attendance, calendar, clock
@@ -35,6 +35,7 @@ from tui.labels import add_columns, fit_parts, mark_text, mark_words, person_nam
 from tui.mark_keys import MARK_BINDINGS, MarkKeys
 from tui.workers import StoreFailed, show, store_call
 from tui.footer import ArenaFooter
+from tui.header import ArenaHeader
 
 if TYPE_CHECKING:
     from store.db import Database
@@ -574,7 +575,7 @@ class AttendanceScreen(SaysWorkerFailures, ArenaScreen):
         self._going_on: RollPlace | None = None  # where the screen this one replaced was (F12), until shown
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield ArenaHeader()
         with Horizontal(id="attendance-body"):
             with Vertical(id="session-pane"):
                 yield Static("", id="day-line", classes="pane-title")

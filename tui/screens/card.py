@@ -14,7 +14,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, DataTable, Header, Input, Label, Select, Static, TabbedContent, TabPane
+from textual.widgets import Button, DataTable, Input, Label, Select, Static, TabbedContent, TabPane
 
 from store import attendance, cases, clock, milestones, staff
 from store.access import REASON_KEYS, check_reason
@@ -32,6 +32,7 @@ from tui.screens.enrolment import EnrolmentScreen
 from tui.screens.reportdialog import ask_and_write
 from tui.workers import StoreFailed, show, store_call
 from tui.footer import ArenaFooter
+from tui.header import ArenaHeader
 
 
 
@@ -110,7 +111,7 @@ class CaseCardScreen(SaysWorkerFailures, MilestoneKeys, ArenaScreen):
         self.reload()
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield ArenaHeader()
         yield Static("", id="card-header", classes="pane-title")
         with TabbedContent(id="card-tabs", initial=self.tab or ""):
             with TabPane(t("card.tab.overview"), id="tab-overview"):

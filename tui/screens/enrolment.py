@@ -9,7 +9,7 @@ from collections.abc import Callable
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import DataTable, Static
 
 from store import activities, clock, validate
 from tui.keyhelp import help_keys
@@ -17,6 +17,7 @@ from tui.text import t
 from tui.appbase import ArenaScreen, AppBase, SaysWorkerFailures, Synced
 from tui.dialogs import ChoiceDialog, DialogFlow, FormDialog, PromptDialog, Saved, run_flow
 from tui.footer import ArenaFooter
+from tui.header import ArenaHeader
 from tui.labels import add_columns
 from tui.workers import show, store_call
 
@@ -49,7 +50,7 @@ class EnrolmentScreen(SaysWorkerFailures, ArenaScreen[None]):
         self.rows: dict[str, activities.Enrolment] = {}
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield ArenaHeader()
         yield Static(t("enr.title", name=self.person), classes="pane-title")
         yield DataTable(id="enr-table", cursor_type="row", zebra_stripes=True)
         yield Static(t("enr.help"), classes="muted")

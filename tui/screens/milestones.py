@@ -8,7 +8,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import DataTable, Static
 
 from store import milestones
 from tui.keyhelp import help_keys
@@ -18,6 +18,7 @@ from tui.dialogs import ChoiceDialog, DialogFlow, run_flow
 from tui.labels import Col, fit_table, person_name
 from tui.milestone_keys import MILESTONE_BINDINGS, MilestoneKeys
 from tui.footer import ArenaFooter
+from tui.header import ArenaHeader
 from tui.workers import show, store_call
 
 
@@ -83,7 +84,7 @@ class MilestonesScreen(SaysWorkerFailures, ArenaScreen):
     app: AppBase
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield ArenaHeader()
         yield Static(t("ms.title"), id="ms-title", classes="pane-title")
         yield BoardTable(id="board")
         yield ArenaFooter()

@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from store import access, clock, overview, staff
@@ -25,6 +25,7 @@ from tui.appbase import ArenaScreen, AppBase, SaysWorkerFailures, Synced
 from tui.labels import Col, fit_table, person_name, row_height
 from tui.workers import show, store_call
 from tui.footer import ArenaFooter
+from tui.header import ArenaHeader
 
 if TYPE_CHECKING:  # (store.activities, Select and Sparkline load with the figures tab)
     from textual.widgets import Select
@@ -93,7 +94,7 @@ class OverviewScreen(SaysWorkerFailures, ArenaScreen):
         self.names: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield ArenaHeader()
         yield Static("", id="ov-sync", classes="muted")
         yield Static("", id="ov-tamper", classes="error hidden")
         with TabbedContent(id="ov-tabs"):

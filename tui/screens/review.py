@@ -8,7 +8,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Checkbox, DataTable, Header, Input, Static
+from textual.widgets import Checkbox, DataTable, Input, Static
 
 from store import audit
 from store.db import Database
@@ -18,6 +18,7 @@ from tui.appbase import ArenaScreen, AppBase, SaysWorkerFailures, Synced
 from tui.labels import add_columns
 from tui.workers import StoreFailed, show, store_call
 from tui.footer import ArenaFooter
+from tui.header import ArenaHeader
 
 
 FIELDS = ("user", "case", "since", "until")  # the filters typed
@@ -44,7 +45,7 @@ class AccessReviewScreen(SaysWorkerFailures, ArenaScreen):
                                   self.query_one("#rv-outside", Checkbox).value, focused)
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield ArenaHeader()
         yield Static(t("rv.title"), classes="pane-title")
         with Horizontal(id="rv-filters"):
             yield Input(self.typed.get("user", ""), placeholder=t("rv.user"), id="rv-user", max_length=64)

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Button, Checkbox, DataTable, Header, Input, Label, OptionList, Select, Static
+from textual.widgets import Button, Checkbox, DataTable, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from store import cases, clock, identity, staff, validate
@@ -25,6 +25,7 @@ from tui.labels import Col, fit_table, person_name
 from tui.dialogs import Dialog, DialogFlow, run_flow
 from tui.workers import StoreFailed, show, store_call
 from tui.footer import ArenaFooter
+from tui.header import ArenaHeader
 
 DEBOUNCE = 0.15
 
@@ -68,7 +69,7 @@ class SearchScreen(SaysWorkerFailures, ArenaScreen):
         self._release: KeyHold = KeyHold.nothing()
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield ArenaHeader()
         yield Input(placeholder=t("search.placeholder"), id="search-input")
         yield Static(t("search.hint"), id="search-status", classes="muted")
         yield ResultTable(id="results", cursor_type="row", zebra_stripes=True)

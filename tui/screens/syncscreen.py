@@ -12,7 +12,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import DataTable, Static
 
 from store import merge, sync
 from tui.keyhelp import help_keys
@@ -20,6 +20,7 @@ from tui.text import t
 from tui.appbase import ArenaScreen, AppBase, SaysWorkerFailures, Synced
 from tui.dialogs import DialogFlow, PromptDialog, run_flow
 from tui.footer import ArenaFooter
+from tui.header import ArenaHeader
 from tui.paths import default_key
 from tui.workers import failure, show, store_call
 
@@ -110,7 +111,7 @@ class ConflictsScreen(SaysWorkerFailures, ArenaScreen):
         return ConflictsScreen()
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield ArenaHeader()
         yield Static(t("conf.title"), id="conf-title", classes="pane-title")
         yield DataTable(id="conflicts", cursor_type="row", zebra_stripes=True)
         yield ArenaFooter()

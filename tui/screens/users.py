@@ -8,13 +8,14 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Header, Label, Static
+from textual.widgets import DataTable, Label, Static
 
 from store import access, pins, staff, validate
 from store.db import Database
 from store.i18n import ArenaError
 from tui.keyhelp import help_keys
 from tui.footer import ArenaFooter
+from tui.header import ArenaHeader
 from tui.text import t
 from tui.appbase import ArenaScreen, AppBase, SaysWorkerFailures
 from tui.dialogs import ChoiceDialog, ConfirmDialog, Dialog, DialogFlow, FormDialog, Saved, run_flow
@@ -63,7 +64,7 @@ class UsersScreen(SaysWorkerFailures, ArenaScreen):
         return UsersScreen(self.query_one(DataTable).cursor_row)
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield ArenaHeader()
         yield Static(t("usr.title"), classes="pane-title")
         yield DataTable(id="usr-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="usr-status", classes="muted")

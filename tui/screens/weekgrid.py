@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.coordinate import Coordinate
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import DataTable, Static
 
 from store import attendance, calendar, clock
 from store.attendance import Mark, WeekRow
@@ -27,6 +27,7 @@ from tui.labels import cell_symbol, mark_text, mark_words, person_name, reason_w
 from tui.mark_keys import MARK_BINDINGS, MarkKeys
 from tui.workers import StoreFailed, show, store_call
 from tui.footer import ArenaFooter
+from tui.header import ArenaHeader
 
 
 @dataclass
@@ -196,7 +197,7 @@ class WeekGridScreen(SaysWorkerFailures, ArenaScreen):
         self._last: tuple | None = None
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield ArenaHeader()
         yield Static("", id="week-title", classes="pane-title")
         yield WeekTable(self.activity_id, self.session_id, id="week")
         yield Static("", id="week-cell", classes="muted")
