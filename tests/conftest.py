@@ -395,11 +395,10 @@ def rows(world: World, sql: str, *params: object) -> list[tuple]:
 # interpreter with ~300 000 long-lived objects (the modules and caches of textual, rich, sqlalchemy), and
 # its own app creates enough to trigger a full collection several times a test: a fifth of a Pilot test's
 # CPU went there. After each test, what is still alive is collected once and moved out of the collector's
-# way (`gc.freeze`); each test's own garbage is collected as ever. What a test leaks stays alive, which in a
-# test process of a few minutes costs some memory, nothing more. With a full collection after every test,
-# the young generations are collected less often too (every 20 000 new objects, not 700: a Pilot test made
-# ~7 700 young collections in 78 tests for 1.2 s of CPU; now ~200 for 0.7 s).
-gc.set_threshold(20_000, 50, 1_000)
+# way (`gc.freeze`). During a test the collector does not run at all (a test's cyclic garbage is a few
+# tens of MB at most, the workers' peak stays ~220 MB): its young collections were ~2 % of a Pilot test's
+# CPU, and the collection after the test takes the test's garbage anyway. What a test leaks stays alive,
+# which in a test process of a few minutes costs some memory, nothing more.
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
@@ -411,7 +410,12 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     return cores + 1
 
 
+def pytest_runtest_logstart(nodeid: str, location: tuple) -> None:
+    gc.disable()  # (a thread's garbage made meanwhile waits for the collection after the test too)
+
+
 def pytest_runtest_logfinish(nodeid: str, location: tuple) -> None:
+    gc.enable()
     gc.collect()
     gc.freeze()
 
