@@ -4,6 +4,7 @@ file is one clear line and exit 2 with nothing touched, `--no-encryption` stays 
 plain database from a release before encryption is encrypted in place, also when killed half-way."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import random
@@ -23,7 +24,7 @@ from tui import cli
 
 from . import inprocess
 from .conftest import DEMO_PIN, TODAY, World
-from .waiting import ForkServer, wait_until
+from .waiting import ForkServer, ended_within, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 PIN = "246813"
@@ -243,11 +244,9 @@ def test_a_migration_killed_at_any_moment_loses_nothing(tmp_path: Path, demo_tem
             plain_inode = os.stat(path).st_ino
             child = server.start("tests.crash_child:open_database", str(path))
             wait_until(started, "the migration to start", step=0.001)
-            time.sleep(rng.uniform(0, took * 1.1))
-            try:
-                os.kill(child, signal.SIGKILL)
-            except ProcessLookupError:  # it had finished: a whole migration
-                pass
+            if not ended_within(child, rng.uniform(0, took * 1.1)):  # else it finished: a whole migration
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(child, signal.SIGKILL)
             rest = list(server.lines())
             state = dbfile.state(path)
             if server.status == signal.SIGKILL and state == dbfile.LEGACY:

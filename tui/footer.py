@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.reactive import reactive
 from textual.widget import Widget
 
 from tui.text import language, t
@@ -46,11 +45,16 @@ class Key:
     refused: bool = False  # dimmed as a disabled key, but pressing it (or a click) says why (`AppBase.refuses`)
 
 
+def _cells(key: Key, compact: bool) -> tuple[str, str]:
+    """A key's two parts as drawn: the key (" F1 ", compact "F1") and its words ("Hjälp ", compact " Hjälp")."""
+    if compact:
+        return key.key_display, f" {key.description}" if key.description else ""
+    return f" {key.key_display} ", f"{key.description} " if key.description else ""
+
+
 def _width(key: Key, compact: bool) -> int:
-    """Cells a key takes: its key and label with the footer's padding (compact: one space and a margin)."""
-    if not key.description:
-        return len(key.key_display) + (1 if compact else 2)
-    return len(key.key_display) + len(key.description) + (2 if compact else 3)
+    """Cells a key takes: its key and words as drawn (`_cells`), and the cell after it when compact."""
+    return sum(map(len, _cells(key, compact))) + (1 if compact else 0)
 
 
 def _keys_shown(screen: Screen, width: int) -> tuple[object, ...]:
@@ -97,13 +101,6 @@ class Shown:
     width: int
 
 
-def _cells(key: Key, compact: bool) -> tuple[str, str]:
-    """A key's two parts as drawn: the key (" F1 ", compact "F1") and its words ("Hjälp ", compact " Hjälp")."""
-    if compact:
-        return key.key_display, f" {key.description}" if key.description else ""
-    return f" {key.key_display} ", f"{key.description} " if key.description else ""
-
-
 def _place(keys: tuple[Key, ...], compact: bool, width: int) -> list[Shown]:
     """Where each key goes on a footer `width` cells wide: the screen's keys from the left (compact: one
     cell between them), the palette's key at the right after its bar ("▏"), a cell before the edge."""
@@ -115,7 +112,7 @@ def _place(keys: tuple[Key, ...], compact: bool, width: int) -> list[Shown]:
             placed.append(Shown(key, max(x + 1, width - cells - 1), cells))
             continue
         placed.append(Shown(key, x, cells))
-        x += cells + (1 if compact else 0)
+        x += _width(key, compact)
     return placed
 
 
@@ -131,7 +128,7 @@ class ArenaFooter(Widget, can_focus=False):
     COMPONENT_CLASSES = {"footer-key--key", "footer-key--description", "footer-key--item", "footer-key--hover",
                          "footer-key--bar"}
 
-    compact = reactive(False, toggle_class="-compact", layout=False)
+    compact = False  # the keys drawn bare-bones, one cell apart (`_cells`)
 
     _composed: tuple[object, ...] | None = None
     _ready = False  # the screen has said its bindings once: there are keys to show
@@ -162,8 +159,7 @@ class ArenaFooter(Widget, can_focus=False):
             self._composed = _keys_shown(self.screen, self.app.size.width)
             compact, keys = self._layout()
             self._keys_now = tuple(keys)
-            self.set_reactive(ArenaFooter.compact, compact)
-            self.set_class(compact, "-compact", update=False)
+            self.compact = compact
             self.refresh()
 
     def on_resize(self) -> None:
