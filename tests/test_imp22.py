@@ -161,3 +161,24 @@ async def test_report_dialog_from_the_card_shows_one_period_and_clears_its_error
         assert app.screen is screen
         await type_fast(pilot, app, "escape")
     assert not folder.exists() or not any(folder.iterdir())
+
+
+async def test_the_report_dialog_typed_ahead_chooses_among_the_activities_once_they_are_read(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`r` and the keys choosing "one activity" and then the activity, typed right behind it while the
+    activities are still being read: the keys wait for the list, and the activity is chosen, not lost on
+    an empty field."""
+    from .test_keys import SlowRead
+
+    slow = SlowRead(monkeypatch, report, "activities")
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await type_fast(pilot, app, "f2", *"berg", "enter", "enter")
+        assert type(app.screen).__name__ == "CaseCardScreen"
+        await slow.typed(app, pilot, "r", "tab", "tab", "tab", "enter", "down", "down", "enter", "tab", "enter", "down",
+                         "enter")
+        screen = app.screen
+        assert type(screen).__name__ == "ReportDialog"
+        assert str(screen.query_one("#rep-scope").value) == "activity"
+        assert screen.query_one("#rep-activity").value == world.activity_id

@@ -3,7 +3,9 @@ queued at once, nothing waited for in between), then the database is checked."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
+import pytest
 from textual import events
 from textual.keys import _character_to_key
 from textual.widgets import Input, Select, TabbedContent
@@ -921,3 +923,54 @@ async def test_the_saved_line_never_names_a_mark_taken_back_and_a_clear_typed_ah
         assert toasts, "the undo's notice"
         pane = app.screen.query_one("#roll-pane").region
         assert all(t.region.right <= pane.x for t in toasts), ([t.region for t in toasts], pane)
+
+
+
+class SlowRead:
+    """A store read (`module.name`) that waits, once begun, until `typed` has typed its keys and they can
+    go no further (delivered, or held by the app), and only then answers."""
+
+    def __init__(self, monkeypatch, module: object, name: str) -> None:  # noqa: ANN001
+        import threading
+
+        self.begun, self.may_end = threading.Event(), threading.Event()
+        read = getattr(module, name)
+
+        def slow_read(*args: object) -> object:
+            self.begun.set()
+            self.may_end.wait(10)
+            return read(*args)
+
+        monkeypatch.setattr(module, name, slow_read)
+
+    async def typed(self, app: ArenaApp, pilot, *keys: str, meanwhile: Callable[[], None] = lambda: None) -> None:  # noqa: ANN001
+        """`keys` typed at once; `meanwhile()` (asserting what the screen shows) once they can go no further,
+        before the read answers; then the app is let run until quiet."""
+        from .waiting import wait_until_async
+
+        await wait_until_async(lambda: app.is_running and app._typed is not None, "the app taking keys")
+        for key in keys:
+            event = _event(key)
+            event.set_sender(app)
+            app._driver.send_message(event)
+        # as far as they go: all delivered, or waiting for the screen on top (not for another's passing hold)
+        await wait_until_async(lambda: self.begun.is_set() and (app.keys_waiting() == 0 or any(
+            owner is app.screen for owner in app._holds.values())), "the read begun, the keys as far as they go")
+        try:
+            meanwhile()
+        finally:
+            self.may_end.set()
+        await settle(pilot, app)
+
+
+async def test_f4_enter_typed_at_once_acts_on_the_first_person_the_board_then_shows(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """F4 Enter typed at once, the board slow to read: Enter asks what to do with the first person on it,
+    not lost on an empty board. (Keys typed behind the PIN already wait for a filled "Min dag".)"""
+    from store import milestones
+
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await SlowRead(monkeypatch, milestones, "board").typed(app, pilot, "f4", "enter")
+        assert type(app.screen).__name__ == "ChoiceDialog", type(app.screen).__name__

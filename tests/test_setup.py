@@ -548,3 +548,26 @@ def test_a_full_session_in_an_import_says_what_can_be_done(tmp_path: Path) -> No
     assert "kolumn anledning" in done.stderr and "arena enrol" not in done.stderr, done.stderr
     con = dbfile.connect(path)
     assert con.execute("SELECT first_name FROM participant").fetchall() == [("Åsa",)]
+
+
+async def test_keys_typed_as_the_enrolments_open_act_on_the_rows_once_shown(world: World,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """`i` on the card and `x` Enter typed right behind it, while the enrolments are still being read (a
+    slow database): the keys wait for the list, and `x` ends the enrolment it then shows, not nothing."""
+    from tui.app import ArenaApp
+
+    from .test_keys import SlowRead
+    from .waiting import until_quiet, wait_until_async
+
+    read = activities.enrolments
+    slow = SlowRead(monkeypatch, activities, "enrolments")
+    app = ArenaApp(db.open(world.path), "omar.farah", pin=WORLD_PIN)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until_quiet(pilot, app)
+        app.open_case(world.people[1], "Berg, Björn")
+        await until_quiet(pilot, app)
+        await slow.typed(app, pilot, "i", "x", "enter")
+        assert type(app.screen).__name__ == "EnrolmentScreen"
+        await wait_until_async(lambda: read(world.db, "omar.farah", world.people[1])[0].end_date is not None,
+                               "the enrolment ended")
+    assert [e.end_date for e in read(world.db, "omar.farah", world.people[1])] == [TODAY.isoformat()]

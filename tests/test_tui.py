@@ -680,39 +680,26 @@ async def test_a_ctrl_s_typed_before_the_form_has_its_caseworkers_registers_with
     whole form typed ahead with Ctrl+S, while that read is slow: the keys wait until the form shows its
     caseworker, so the person is registered with the caseworker shown (the user), never with a blank one
     the form had not filled in yet (once in ~10 runs before: a new person outside everyone's caseload)."""
-    import threading
-
     from store import staff
 
-    from .test_keys import _event
+    from .test_keys import SlowRead
 
-    read_begun, read_may_end = threading.Event(), threading.Event()
-    all_caseworkers = staff.all_caseworkers
-
-    def slow_read(database: db.Database) -> list:
-        if threading.current_thread() is not threading.main_thread():
-            read_begun.set()
-            read_may_end.wait(10)
-        return all_caseworkers(database)
-
-    monkeypatch.setattr(staff, "all_caseworkers", slow_read)
+    slow = SlowRead(monkeypatch, staff, "all_caseworkers")
     omar = staff.by_login(world.db, "omar.farah")
     app = make_app(world)
     async with app.run_test(size=(120, 50)) as pilot:
         await settle(pilot, app)
-        for key in ("f2", "ctrl+n", *"19900101-0025", "tab", *"Ada", "tab", *"Lind", "tab", "K", "ctrl+s"):
-            event = _event(key)
-            event.set_sender(app)
-            app._driver.send_message(event)
-        # the form's read has begun, and nothing more can reach the form until something lets the keys go
-        await wait_until_async(lambda: read_begun.is_set() and (app.keys_waiting() == 0 or app.opening),
-                               "the form reading its caseworkers")
-        assert type(app.screen).__name__ == "RegisterScreen" and app.screen.query_one("#reg-number").value == "", \
-            "a key reached the form before it was filled in"
-        read_may_end.set()
+
+        def nothing_reached_the_form() -> None:
+            assert type(app.screen).__name__ == "RegisterScreen" and app.screen.query_one("#reg-number").value == "", \
+                "a key reached the form before it was filled in"
+
+        await slow.typed(app, pilot, "f2", "ctrl+n", *"19900101-0025", "tab", *"Ada", "tab", *"Lind", "tab", "K",
+                         "ctrl+s", meanwhile=nothing_reached_the_form)
         await wait_until_async(lambda: type(app.screen).__name__ == "CaseCardScreen", "the new person's card")
         await settle(pilot, app)
     assert rows(world, "SELECT caseworker_id FROM participant WHERE first_name = 'Ada'") == [(omar.id,)]
+
 
 async def test_the_roll_call_header_stays_one_line_at_120_columns_with_a_long_name(world: World) -> None:
     """A long activity name and a two-digit count ("· 12/25 markerade"): the header keeps to one line, the

@@ -138,6 +138,18 @@ class ArenaScreen(Screen[R]):
     it resumes, as Textual does."""
 
     _restyle_on_resume = False
+    _until_first_shown = KeyHold.nothing()
+
+    def keys_wait_for_first_read(self) -> None:
+        """(As the screen mounts, before its first read.) Keys typed from now wait until `first_read_shown`:
+        typed right behind the key that opened the screen, they act on the rows it then shows, never on an
+        empty table (an Enter lost, an `x` ending nothing). The hold ends with the screen too."""
+        self._until_first_shown = cast(AppBase, self.app).hold_keys(owner=self)
+
+    def first_read_shown(self) -> None:
+        """The first read is shown, or failed (said): the keys typed meanwhile go on. (Any thread, any
+        number of times.)"""
+        self._until_first_shown()
 
     @on(events.ScreenSuspend)
     def _styles_may_age(self) -> None:

@@ -63,12 +63,16 @@ class ActivitiesScreen(SaysWorkerFailures, ArenaScreen):
                     ("times", "adm.col.times", 11), ("hours", "adm.col.hours", 19), ("places", "att.col.places", 7),
                     ("leader", "adm.col.leader", 14), ("site", "att.col.site", None))
         self.query_one(DataTable).focus()
+        self.keys_wait_for_first_read()
         self.reload()
 
     @on(Synced)
     @work(thread=True, group="adm", exclusive=True, exit_on_error=False)
     def reload(self) -> None:
-        show(self, self._show, store_call(self.app, activities.all_activities, self.app.db, include_closed=True))
+        try:
+            show(self, self._show, store_call(self.app, activities.all_activities, self.app.db, include_closed=True))
+        finally:
+            self.first_read_shown()
 
     def _show(self, found: list[activities.Activity]) -> None:
         table = self.query_one(DataTable)

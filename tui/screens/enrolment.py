@@ -60,6 +60,7 @@ class EnrolmentScreen(SaysWorkerFailures, ArenaScreen[None]):
         add_columns(self.query_one(DataTable), ("session", "enr.col.session", 36), ("from", "enr.col.from", 11),
                     ("to", "enr.col.to", 11))
         self.query_one(DataTable).focus()
+        self.keys_wait_for_first_read()  # keys typed ahead (x, m) act on the rows once shown
         self.reload()
 
     def action_back(self) -> None:
@@ -68,8 +69,11 @@ class EnrolmentScreen(SaysWorkerFailures, ArenaScreen[None]):
     @on(Synced)
     @work(thread=True, group="enr", exclusive=True, exit_on_error=False)
     def reload(self) -> None:
-        show(self, self._show, store_call(self.app, activities.enrolments, self.app.db, self.app.login,
-                                          self.participant_id))
+        try:
+            show(self, self._show, store_call(self.app, activities.enrolments, self.app.db, self.app.login,
+                                              self.participant_id))
+        finally:
+            self.first_read_shown()
 
     def _show(self, found: list[activities.Enrolment]) -> None:
         table = self.query_one(DataTable)

@@ -94,6 +94,7 @@ class MilestonesScreen(SaysWorkerFailures, ArenaScreen):
         self.rows: list = []
         self._fit()
         table.focus()
+        self.keys_wait_for_first_read()  # (read as the screen is first shown: `on_screen_resume`)
 
     def _fit(self) -> list[str]:
         """The board's columns for the screen's width: at 80 columns the planned date goes (it is in the
@@ -116,7 +117,10 @@ class MilestonesScreen(SaysWorkerFailures, ArenaScreen):
     @on(Synced)
     @work(thread=True, group="board", exclusive=True, exit_on_error=False)
     def reload(self) -> None:
-        show(self, self._show, store_call(self.app, milestones.board, self.app.db, self.app.login))
+        try:
+            show(self, self._show, store_call(self.app, milestones.board, self.app.db, self.app.login))
+        finally:
+            self.first_read_shown()
 
     def _show(self, rows: list[milestones.BoardRow]) -> None:
         self.rows = rows

@@ -18,7 +18,7 @@ from store.access import REASON_KEYS, AccessDenied, check_reason
 from store.db import Database
 from store.i18n import ArenaError
 from tui.text import t
-from tui.appbase import AppBase, SaysWorkerFailures
+from tui.appbase import AppBase, KeyHold, SaysWorkerFailures
 from tui.dialogs import ChoiceDialog, Dialog, DialogFlow, run_flow
 from tui.workers import show, store_call
 
@@ -71,7 +71,7 @@ class ReportDialog(SaysWorkerFailures, Dialog[ReportRequest]):
     def on_mount(self) -> None:
         self._fit()
         self.query_one("#rep-month", Input).focus()
-        self._read_activities(self.app.db)
+        self._read_activities(self.app.db, self.app.hold_keys(owner=self))  # keys typed ahead choose among them
 
     def on_resize(self) -> None:
         self._fit()
@@ -83,8 +83,11 @@ class ReportDialog(SaysWorkerFailures, Dialog[ReportRequest]):
         self.query_one("#rep-fields").styles.max_height = max(3, int(self.app.size.height * 0.9) - fixed)
 
     @work(thread=True, group="report-dialog", exclusive=True, exit_on_error=False)
-    def _read_activities(self, db: Database) -> None:
-        show(self, self._activities, store_call(self.app, report.activities, db))
+    def _read_activities(self, db: Database, shown: KeyHold) -> None:
+        try:
+            show(self, self._activities, store_call(self.app, report.activities, db))
+        finally:
+            shown()  # shown (or failed, said): the keys typed meanwhile go on
 
     def _activities(self, items: list[tuple[str, str]]) -> None:
         self.query_one("#rep-activity", Select).set_options([(name, aid) for aid, name in items])

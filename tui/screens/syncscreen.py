@@ -122,12 +122,16 @@ class ConflictsScreen(SaysWorkerFailures, ArenaScreen):
                            ("conf.col.kept", 16), ("conf.col.lost", 16), ("conf.col.by", 12)):
             table.add_column(t(key), width=width)
         table.focus()
+        self.keys_wait_for_first_read()
         self.reload()
 
     @on(Synced)
     @work(thread=True, group="conflicts", exclusive=True, exit_on_error=False)
     def reload(self) -> None:
-        show(self, self._show, store_call(self.app, merge.conflicts, self.app.db, self.app.login))
+        try:
+            show(self, self._show, store_call(self.app, merge.conflicts, self.app.db, self.app.login))
+        finally:
+            self.first_read_shown()
 
     def _show(self, items: list[merge.Conflict]) -> None:
         table = self.query_one(DataTable)

@@ -74,6 +74,7 @@ class UsersScreen(SaysWorkerFailures, ArenaScreen):
         add_columns(self.query_one(DataTable), ("login", "usr.col.login", 20), ("name", "usr.col.name", 24),
                     ("role", "usr.col.role", 16), ("active", "usr.col.active", 8), ("pin", "usr.col.pin", None))
         self.query_one(DataTable).focus()
+        self.keys_wait_for_first_read()
         self.reload()
 
     def reload(self) -> None:
@@ -82,11 +83,11 @@ class UsersScreen(SaysWorkerFailures, ArenaScreen):
     @work(thread=True, group="users", exclusive=True, exit_on_error=False)
     def _read(self, db: Database, login: str) -> None:
         try:
-            found = store_call(self.app, staff.all_users, db, login)
+            show(self, self._show, store_call(self.app, staff.all_users, db, login))
         except StoreFailed as failed:  # said under the table (logged already)
             show(self, self._refused, str(failed))
-            return
-        show(self, self._show, found)
+        finally:
+            self.first_read_shown()
 
     def _refused(self, message: str) -> None:
         self.query_one("#usr-status", Static).update(message)
