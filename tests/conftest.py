@@ -77,11 +77,11 @@ def _share_parsed_css() -> None:
 _share_parsed_css()
 
 # A headless app (the Pilot's) renders every frame's changed lines and throws them away: two fifths of a
-# Pilot test's CPU. It renders them when the test looks instead (tests/waiting.py: after every wait for
-# quiet), everything changed since, with Textual's own code (tests/waiting.py says how).
-from .waiting import render_when_looked_at  # noqa: E402
+# Pilot test's CPU. Its screen is drawn once instead, with Textual's own code, when the test is done with
+# the app (tests/waiting.py says how, and where the drawing itself is checked).
+from .waiting import render_when_the_test_ends  # noqa: E402
 
-render_when_looked_at()
+render_when_the_test_ends()
 
 from store import activities, cases, changes, clock, db, pins, staff  # noqa: E402
 from tui.text import set_language  # noqa: E402

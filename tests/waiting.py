@@ -5,6 +5,7 @@ sat out."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -139,12 +140,15 @@ def busy(app) -> list[str]:  # noqa: ANN001
     return doing
 
 
-def render_when_looked_at() -> None:
+def render_when_the_test_ends() -> None:
     """(Installed by tests/conftest.py.) A headless app renders no frame as it goes: the lines that changed
-    pile up as Textual's own dirty regions, and `render_now` renders them all at once when a test looks
-    (`until_quiet`, `eventually`). Every state a test waits for is drawn by Textual's own code, and a
-    widget that fails to draw fails the test there; the frames in between, drawn for nobody, are not.
-    An app with a terminal (none in the tests) renders every frame as ever."""
+    pile up as Textual's own dirty regions, and the app's screen is drawn once, by Textual's own code, when
+    the test is done with it (the end of `run_test`'s block, the app still running): a widget that fails to
+    draw there fails the test with its exception. Drawing every state a test waited for was a quarter of a
+    Pilot test's CPU, and each screen's first drawing most of it. The drawing itself is checked where a test
+    looks at it: the snapshots, `language_walk.screen_text` on every screen and dialog in both languages,
+    the 80x24 tests, the lines of a table. An app with a terminal (none in the tests) renders every frame."""
+    from textual.app import App
     from textual.screen import Screen
 
     assert hasattr(Screen, "_compositor_refresh"), \
@@ -165,9 +169,21 @@ def render_when_looked_at() -> None:
     compositor_refresh.draw = draw  # type: ignore[attr-defined]
     Screen._compositor_refresh = compositor_refresh  # type: ignore[method-assign]
 
+    run_test = App.run_test
+
+    @contextlib.asynccontextmanager
+    async def drawn_at_the_end(self: App, *args: object, **kwargs: object):  # noqa: ANN202
+        async with run_test(self, *args, **kwargs) as pilot:  # type: ignore[arg-type]
+            yield pilot
+            if self.is_running and not getattr(self, "_exit", False):
+                await pilot.pause()
+                render_now(self)  # (a failure to draw ends the app; run_test raises it as it closes)
+
+    App.run_test = drawn_at_the_end  # type: ignore[assignment, method-assign]
+
 
 def render_now(app) -> None:  # noqa: ANN001
-    """Render what changed on the app's screen since it was last rendered (see `render_when_looked_at`)."""
+    """Render what changed on the app's screen since it was last rendered (see `render_when_the_test_ends`)."""
     from textual.screen import Screen
 
     screen = app.screen
@@ -192,7 +208,6 @@ async def until_quiet(pilot, app, timeout: float = TIMEOUT) -> None:  # noqa: AN
             await asyncio.sleep(0.005)
         else:
             quiet += 1
-    render_now(app)
 
 
 async def eventually(pilot, check: Callable[[], Awaitable[object] | object], what: str,  # noqa: ANN001
@@ -204,7 +219,6 @@ async def eventually(pilot, check: Callable[[], Awaitable[object] | object], wha
         if asyncio.iscoroutine(value):
             value = await value
         if value:
-            render_now(pilot.app)
             return
         if time.monotonic() > deadline:
             pytest.fail(f"waited {timeout:.0f} s for {what}")
