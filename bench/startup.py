@@ -31,10 +31,10 @@ PROMPT = ("import sys\nimport tui.app as A\nfrom textual.app import App\n" + PAI
           "from tui.cli import entry\nsys.exit(entry.main(['--db', sys.argv[1]]))\n")
 
 # From the PIN to "Min dag" filled: the app opening the database in its start-up worker (as `arena`
-# does), proving the PIN (scrypt), reading and drawing F5 with the day's data, then exiting.
-FILLED = ("import sys\nfrom tui.app import ArenaApp\n" + PAINTED +
-          "def open_db():\n    from store import db\n    return db.open(sys.argv[1])\n"
-          "open_db.path = sys.argv[1]  # (as tui.app.run names the file it opens)\n"
+# does, `tui.app.database_opener`: the change log's tamper check comes after the first screen), proving
+# the PIN (scrypt), reading and drawing F5 with the day's data, then exiting.
+FILLED = ("import sys\nfrom tui.app import ArenaApp, database_opener\n" + PAINTED +
+          "open_db = database_opener(sys.argv[1])  # (as tui.app.run opens it)\n"
           "class Measured(ArenaApp):\n"
           "    def first_screen_filled(self):  # (F5 calls it once Min dag is filled)\n"
           "        self.call_after_refresh(painted, self)\n"

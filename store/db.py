@@ -50,6 +50,7 @@ class Database:
         self.engine = engine
         self.path = path
         self.encrypted = encrypted  # SQLCipher with the workstation key (store.dbfile); False: plain on purpose
+        self.log_unchecked = False  # opened with `log_later`: the change log's check is still to run (`check_log`)
         self._workstation_id: str | None = None
 
     @property
@@ -287,18 +288,34 @@ def _ensure_workstation(engine: Engine) -> None:
                     (str(uuid.uuid4()), host or "arbetsstation", clock.now().isoformat()))
 
 
-def _check_tamper(engine: Engine) -> None:
-    """At every open: put back a dropped append-only trigger and check the access log's hash chains; what
-    is found is kept for `arena sync --status` and F5 (store.tamper)."""
+def _check_tamper(engine: Engine, *, log: bool = True) -> None:
+    """At every open: put back a dropped append-only trigger, repair a user's row changed past the change
+    log, check the access log's hash chains and (`log`) the change log's; what is found is kept for
+    `arena sync --status` and F5 (store.tamper)."""
     from store import tamper
 
     busy: tuple[type[Exception], ...] = (exc.OperationalError, *dbfile.OperationalError)
     try:
         with engine.connect() as conn:  # deferred: it writes (and locks) only when there is something new
             with conn.begin():
-                tamper.check(conn, full=False)
+                tamper.check(conn, full=False, log=log)
     except busy:  # busy (a sync is writing, or an import):
         pass  # that sync checks every chain itself, and the next open checks again
+
+
+def check_log(database: Database) -> None:
+    """The change log's check an open with `log_later=True` left out (store.tamper.check_log): what came
+    since the last check, at most OPEN_LOG_LIMIT entries. Busy, it is left to the next open or sync."""
+    from store import tamper
+
+    busy: tuple[type[Exception], ...] = (exc.OperationalError, *dbfile.OperationalError)
+    try:
+        with database.engine.connect() as conn:
+            with conn.begin():
+                tamper.check_log(conn)
+    except busy:
+        pass
+    database.log_unchecked = False
 
 
 def _key_for(path: str, encrypt: bool) -> bytes | None:
@@ -320,12 +337,17 @@ def _key_for(path: str, encrypt: bool) -> bytes | None:
     return key  # a wrong key is said by the engine's first connection (dbfile.connect checks it)
 
 
-def open(path: str | os.PathLike[str], *, upto: int | None = None, encrypt: bool = True) -> Database:  # noqa: A001
+def open(path: str | os.PathLike[str], *, upto: int | None = None, encrypt: bool = True,  # noqa: A001
+         log_later: bool = False) -> Database:
     """Open (creating if needed) the database at `path`, or ':memory:'; upgrade it to the latest schema.
 
     A new database is encrypted with the workstation key (store.dbfile) unless `encrypt=False` (a test
     setup: `arena init --no-encryption`), which is recorded in the file; a plain database from before
-    encryption is encrypted in place first. `encrypt` never changes an existing database."""
+    encryption is encrypted in place first. `encrypt` never changes an existing database.
+
+    Every open checks for tampering (store.tamper). `log_later`: the change log's entries since the last
+    check (up to 20 000 after a big import, ~0.5 s) are left for `check_log`, which the app runs once its
+    first screen is drawn (`Database.log_unchecked` says it is still to do)."""
     path = str(path)
     if path != ":memory:":
         file = Path(path)
@@ -347,11 +369,13 @@ def open(path: str | os.PathLike[str], *, upto: int | None = None, encrypt: bool
         if upto is None or upto >= 1:
             _ensure_workstation(engine)
         if upto is None:
-            _check_tamper(engine)
+            _check_tamper(engine, log=not log_later)
     except ArenaError:
         engine.dispose()
         raise
     except FAILED_OPEN as error:
         engine.dispose()
         raise ArenaError("err.db_open", path=path, detail=str(getattr(error, "orig", error))) from error
-    return Database(engine, path, encrypted=key is not None)
+    database = Database(engine, path, encrypted=key is not None)
+    database.log_unchecked = upto is None and log_later
+    return database

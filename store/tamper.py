@@ -224,11 +224,13 @@ def users_from_log(conn: Connection) -> list[str]:
 OPEN_LOG_LIMIT = 20_000
 
 
-def check(conn: Connection, *, full: bool = True, full_log: bool = False) -> list[Finding]:
+def check(conn: Connection, *, full: bool = True, full_log: bool = False, log: bool = True) -> list[Finding]:
     """Restore the triggers, verify the chains and remember the result (a local setting) for the status
     line; inside a write transaction. Opening a database checks what came since the last check (it
     stays fast with years of events), and every event when a trigger had been dropped (the way to edit
-    one); every sync checks every chain from the start."""
+    one); every sync checks every chain from the start. With `log=False` the change log's entries are
+    left for `check_log` (the app's start: after its first screen is drawn); a dropped trigger still has
+    them all checked here."""
     restored = restore_triggers(conn)
     full = full or bool(restored)  # someone dropped the triggers to change events: check every one
     old = settings.read(conn, "tamper") or "{}"
@@ -236,23 +238,8 @@ def check(conn: Connection, *, full: bool = True, full_log: bool = False) -> lis
     found, state["verified"] = verify(conn, None if full else state.get("verified"))
     known = [] if full else [Finding(**f) for f in state.get("broken", [])]
     broken = known + [f for f in found if f not in known]
-    # The change log (millions of entries): every entry when a trigger had been dropped (the way to edit
-    # one); at a sync what came since the last check (what arrived is new, so it is checked); at an
-    # ordinary open also what came since the last check (a day's work when the nightly sync runs; at most
-    # OPEN_LOG_LIMIT entries, the oldest first). An open moves the mark on only when it checked a whole
-    # OPEN_LOG_LIMIT (after a big import), so the next open goes on from there instead of checking the
-    # same entries again: otherwise opening writes nothing. The mark is the last link checked on each
-    # chain, taken up again only while that link is unchanged (`_resume`), exactly as a sync's mark: it
-    # is kept in the same setting, and whoever could move it there could move the sync's mark already.
-    # The write it takes is the upgrade of this read, which never waits: busy (an import is writing) it
-    # is not made (`store.db._check_tamper`), and a later open goes on from the old mark.
-    whole = bool(restored) or full_log
-    limit = None if whole or full else OPEN_LOG_LIMIT
-    found_log, checked, count = verify_log(conn, None if whole else state.get("log_verified"), limit=limit)
-    if restored or full_log or full or (limit is not None and count >= limit):
-        state["log_verified"] = checked
-    known_log = [] if whole else [LogFinding(**f) for f in state.get("log_broken", [])]
-    state["log_broken"] = [f.__dict__ for f in known_log + [f for f in found_log if f not in known_log]]
+    if log or restored or full_log:
+        _check_log(conn, state, whole=bool(restored) or full_log, full=full)
     if restored:
         state["triggers"] = {"at": clock.now().isoformat(timespec="seconds"), "names": restored}
     users = users_from_log(conn)
@@ -260,11 +247,46 @@ def check(conn: Connection, *, full: bool = True, full_log: bool = False) -> lis
         state["users"] = {"at": clock.now().isoformat(timespec="seconds"),
                           "logins": sorted(set(state.get("users", {}).get("logins", [])) | set(users))}
     state["broken"] = [f.__dict__ for f in broken]
+    _remember(conn, old, state)
+    return broken
+
+
+def check_log(conn: Connection) -> list[LogFinding]:
+    """The change log's part of an ordinary open's `check` (what came since the last check, at most
+    OPEN_LOG_LIMIT entries), on its own: the app runs it once its first screen is drawn. Inside a write
+    transaction; returns every finding kept."""
+    old = settings.read(conn, "tamper") or "{}"
+    state = json.loads(old)
+    _check_log(conn, state, whole=False, full=False)
+    _remember(conn, old, state)
+    return [LogFinding(**f) for f in state.get("log_broken", [])]
+
+
+def _check_log(conn: Connection, state: dict[str, Any], *, whole: bool, full: bool) -> None:
+    """The change log (millions of entries) into `state`: every entry when a trigger had been dropped
+    (`whole`: the way to edit one); at a sync (`full`) what came since the last check (what arrived is
+    new, so it is checked); at an ordinary open also what came since the last check (a day's work when
+    the nightly sync runs; at most OPEN_LOG_LIMIT entries, the oldest first). An open moves the mark on
+    only when it checked a whole OPEN_LOG_LIMIT (after a big import), so the next open goes on from
+    there instead of checking the same entries again: otherwise opening writes nothing. The mark is the
+    last link checked on each chain, taken up again only while that link is unchanged (`_resume`),
+    exactly as a sync's mark: it is kept in the same setting, and whoever could move it there could move
+    the sync's mark already. The write it takes is the upgrade of this read, which never waits: busy (an
+    import is writing) it is not made (`store.db._check_tamper`), and a later open goes on from the old
+    mark."""
+    limit = None if whole or full else OPEN_LOG_LIMIT
+    found_log, checked, count = verify_log(conn, None if whole else state.get("log_verified"), limit=limit)
+    if whole or full or (limit is not None and count >= limit):
+        state["log_verified"] = checked
+    known_log = [] if whole else [LogFinding(**f) for f in state.get("log_broken", [])]
+    state["log_broken"] = [f.__dict__ for f in known_log + [f for f in found_log if f not in known_log]]
+
+
+def _remember(conn: Connection, old: str, state: dict[str, Any]) -> None:
     state = {k: v for k, v in state.items() if v}  # nothing found and nothing to resume from: stays empty
     new = json.dumps(state, ensure_ascii=False, sort_keys=True)
     if new != json.dumps(json.loads(old), ensure_ascii=False, sort_keys=True):
         settings.write(conn, "tamper", new)  # written only when something changed: opening writes nothing
-    return broken
 
 
 @dataclass(frozen=True)

@@ -202,7 +202,7 @@ def new_databases_from_a_migrated_copy():  # noqa: ANN201
 
     real_open = db.open
 
-    def open_from_copy(path, *, upto=None, encrypt=True):  # noqa: ANN001, ANN202
+    def open_from_copy(path, *, upto=None, encrypt=True, **options):  # noqa: ANN001, ANN003, ANN202
         if upto is None and encrypt and str(path) != ":memory:" and not os.path.lexists(path):
             try:
                 key = dbfile.key_path().read_bytes()
@@ -213,7 +213,7 @@ def new_databases_from_a_migrated_copy():  # noqa: ANN201
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
                 with os.fdopen(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600), "wb") as file:
                     file.write(data)
-        return real_open(path, upto=upto, encrypt=encrypt)
+        return real_open(path, upto=upto, encrypt=encrypt, **options)
 
     db.open = open_from_copy
     yield real_open  # (what tests/test_foundation.py compares the copies with)

@@ -40,6 +40,7 @@ NO_PERSONAL_DATA = {
     "store.settings.threshold": "a programme setting",
     "store.overview.sites": "site names",
     "store.db.migrate": "schema",
+    "store.db.check_log": "tamper evidence in the change log, as at every open (store.tamper: logins and times)",
     "store.models.differences": "schema",
     "store.db.run": "the driver call every checked function uses inside its transaction",
     "store.names.add_vocabulary": "a building block inside a checked write transaction",

@@ -143,12 +143,10 @@ def test_an_edited_change_log_entry_is_found_at_open_and_wherever_it_arrives(tmp
     assert status.returncode == 1 and "Ändringsloggen är manipulerad" in status.stdout and "note" in status.stdout
 
 
-def test_an_entry_edited_behind_triggers_put_back_is_found_at_the_next_open(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
-    """Someone who drops the change log's triggers, edits an entry not yet synced and puts the very same
-    triggers back leaves no missing trigger to notice: an ordinary open still checks the entries that came
-    since the last check, and tells. At most OPEN_LOG_LIMIT of them, the oldest first (after an import of
-    a million rows every open would verify them all again, minutes): past it, the sync's check tells."""
-    a = make_world(tmp_path / "a.db", n=3)
+def _a_note_edited_behind_the_triggers(a: World) -> int:
+    """A note written, the database opened (nothing found), then the note and its change-log entry edited
+    with the triggers dropped and put back, as a forger with the sqlite3 shell would; how many entries
+    the change log holds (the note's is the newest)."""
     note_id = cases.add_note(a.db, "omar.farah", a.people[0], "Kom i tid.")
     a.db.dispose()
     db.open(a.path).dispose()  # an ordinary open before the edit finds nothing
@@ -166,6 +164,16 @@ def test_an_entry_edited_behind_triggers_put_back_is_found_at_the_next_open(tmp_
             con.execute(sql)
         entries = con.execute("SELECT count(*) FROM change_log").fetchone()[0]
     con.close()
+    return entries
+
+
+def test_an_entry_edited_behind_triggers_put_back_is_found_at_the_next_open(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """Someone who drops the change log's triggers, edits an entry not yet synced and puts the very same
+    triggers back leaves no missing trigger to notice: an ordinary open still checks the entries that came
+    since the last check, and tells. At most OPEN_LOG_LIMIT of them, the oldest first (after an import of
+    a million rows every open would verify them all again, minutes): past it, the sync's check tells."""
+    a = make_world(tmp_path / "a.db", n=3)
+    entries = _a_note_edited_behind_the_triggers(a)
     monkeypatch.setattr(tamper, "OPEN_LOG_LIMIT", entries - 1)  # the note's entry is the newest
     bounded = db.open(a.path)
     with bounded.read() as conn:
@@ -348,3 +356,37 @@ def test_an_open_that_checked_a_whole_limit_goes_on_from_there_next_time(tmp_pat
         found = tamper.state(conn)
     opened.dispose()
     assert [f.seq for f in found.log_broken] == [11]
+
+
+async def test_the_app_checks_the_change_log_once_its_first_screen_is_drawn(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """`arena` opens the database with the change log's check left for later (`db.open(log_later=True)`:
+    up to 20 000 entries after a big import, half a second before "Min dag"): the app runs it once the
+    first screen shows its data, and an entry edited behind the triggers is found as at an ordinary open.
+    Opened so, the store alone leaves it until `db.check_log`."""
+    from tui.app import ArenaApp, database_opener
+
+    from .waiting import until_quiet, wait_until_async
+
+    a = make_world(tmp_path / "a.db", n=3)
+    _a_note_edited_behind_the_triggers(a)
+    later = db.open(a.path, log_later=True)
+    with later.read() as conn:
+        assert later.log_unchecked and not tamper.state(conn).log_broken  # left for later
+    later.dispose()
+    checked_on: list[str] = []
+    check_log = tamper.check_log
+
+    def check_log_seen(conn) -> list:  # noqa: ANN001
+        checked_on.append(f"{type(app.screen).__name__} {app.screen.query_one('#ov-sessions').row_count}")
+        return check_log(conn)
+
+    monkeypatch.setattr(tamper, "check_log", check_log_seen)
+    app = ArenaApp(database_opener(str(a.path)), "omar.farah", pin=PIN)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until_quiet(pilot, app)
+        await wait_until_async(lambda: not app.db.log_unchecked, "the change log checked")
+    assert checked_on == ["OverviewScreen 1"]  # once, with "Min dag" showing the day's session
+    again = db.open(a.path, log_later=True)
+    with again.read() as conn:
+        assert [(f.table, f.by) for f in tamper.state(conn).log_broken] == [("note", "omar.farah")]
+    again.dispose()

@@ -70,6 +70,9 @@ class ReleasedKey(events.Key):
 ReleasedKey.handler_name = events.Key.handler_name  # handled as the key it is (`on_key`), not by its class's name
 
 
+FOCUS_KEYS = ("tab", "shift+tab")  # Textual's focus_next / focus_previous: they follow the layout
+
+
 def key_goes_ahead(widget: object, key: str) -> bool:
     """The widget says this key neither opens anything nor moves the focus (tui.app: keys typed ahead)."""
     return key in getattr(widget, "KEYS_AHEAD", ())
@@ -140,6 +143,7 @@ class ArenaApp(AppBase):
         self.login = login
         self.claimed = claimed
         self._pin = pin
+        self._log_check_begun = False
         self.demo = False
         self.user: staff.Caseworker | None = None
         self.exit_after_ready = exit_after_ready
@@ -192,7 +196,11 @@ class ArenaApp(AppBase):
     # Textual hands each key to whatever has focus the moment the key is taken off the queue. Typed
     # fast, a key would then reach a dialog that is not yet composed (and vanish), or the field a Tab
     # typed just before has not yet left. So every key waits here until everything the previous keys
-    # set off has been processed and the screen on top has its focus; then it is delivered as usual.
+    # set off has been processed and the screen on top has its focus; a Tab (`FOCUS_KEYS`) also waits
+    # until the screen has been laid out again after them (`_refreshed`): Textual orders the focus by
+    # where widgets are laid out, so a Tab right after a field was shown (the report dialog's activity,
+    # shown when "one activity" is chosen) went past it while it still sat where a hidden widget sits.
+    # Then it is delivered as usual.
     #
     # Keys typed ahead (a burst of marks on a roll call) do not wait for the screen: a widget names the
     # keys whose actions neither open anything nor move the focus (`KEYS_AHEAD`). Such a key, right
@@ -207,6 +215,8 @@ class ArenaApp(AppBase):
                 ahead = self._goes_ahead(event.key)
                 if not ahead:
                     await self._settled()
+                    if event.key in FOCUS_KEYS and await self._refreshed() and not self._ready_now():
+                        await self._settled()  # what the refresh set off (a resize, a focus) first
                 if number <= self._dropped_upto:
                     continue  # typed after a PIN that proved wrong: typed into nothing
                 released = ReleasedKey(event.key, event.character)
@@ -299,6 +309,18 @@ class ArenaApp(AppBase):
                 return
             if self.opening or waiting_focus:
                 await asyncio.sleep(0.005)  # a read in a worker or a focus not yet given: look again shortly
+
+    async def _refreshed(self) -> bool:
+        """Until the screen on top has been refreshed (laid out, drawn) after what it holds now: Textual
+        runs a screen's `call_after_refresh` callbacks after its next refresh, or at once when nothing
+        is to be refreshed. Bounded like the rest (a wedged screen must not stop the keyboard); False if
+        nothing was waited for."""
+        done = asyncio.Event()
+        if not self.screen.call_after_refresh(done.set):
+            return False
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(done.wait(), timeout=5.0)
+        return True
 
     def _ready_now(self) -> bool:
         """The cheap check first: the screen is built, has its focus, nothing is queued anywhere on it."""
@@ -606,14 +628,26 @@ class ArenaApp(AppBase):
             self._notice = None
         # the keys typed after the PIN's Enter go to this first screen, once it is shown
         self.call_after_refresh(lambda: self.call_after_refresh(self._end_start_hold))
-        if self.exit_after_ready and self.start_mode != "overview":
-            self.call_after_refresh(self.exit)
+        if self.start_mode != "overview":  # (F5 says when it shows its data)
+            self.call_after_refresh(self.first_screen_filled)
 
     def first_screen_filled(self) -> None:
-        """The first screen shows its data (F5 calls this when "Min dag" is drawn): `--exit-after-ready`
-        (start-up measurements) exits once that is painted."""
+        """The first screen shows its data (F5 calls this when "Min dag" is drawn, every time it is):
+        `--exit-after-ready` (start-up measurements) exits once that is painted; otherwise the change
+        log's check the open left for later (`store.db.check_log`) runs now, after that frame."""
         if self.exit_after_ready:
             self.call_after_refresh(self.exit)
+        elif self.db is not None and self.db.log_unchecked and not self._log_check_begun:
+            self._log_check_begun = True
+            self.call_after_refresh(self._check_log)
+
+    @work(thread=True, group="log-check", exit_on_error=False)
+    def _check_log(self) -> None:
+        """(A worker thread, once the first screen is drawn.) Tamper evidence in the change log since the
+        last check (store.tamper); what it finds is kept for F5 and `arena sync --status`."""
+        from store import db
+
+        store_call(self, db.check_log, self.db)
 
     # ------------------------------------------------------------------ roles and locking
     MODE_ACTIONS = {"overview": access.CASE_READ, "search": access.CASE_READ, "milestones": access.CASE_READ,
@@ -927,18 +961,24 @@ def _lazy_screen(mode: str):  # noqa: ANN202
 ArenaApp.MODES = {mode: _lazy_screen(mode) for mode in _SCREENS}
 
 
+def database_opener(path: str) -> Callable[[], Database]:
+    """How `run` opens the database: in the start-up worker, while the PIN prompt is on screen, the
+    change log's tamper check left for after the first screen (`ArenaApp.first_screen_filled`)."""
+    def open_database() -> Database:
+        from store import db
+
+        return db.open(path, log_later=True)
+
+    open_database.path = path  # type: ignore[attr-defined]  # (where the log file goes before it is open)
+    return open_database
+
+
 def run(path: str, *, login: str, claimed: str | None = None, exit_after_ready: bool = False,
         notice: str | None = None) -> int:
     if not Path(path).exists():
         raise ArenaError("cli.db_missing", path=path)
 
-    def open_database() -> Database:  # in the start-up worker, while the PIN prompt is on screen
-        from store import db
-
-        return db.open(path)
-
-    open_database.path = path  # type: ignore[attr-defined]  # (where the log file goes before it is open)
-    app = ArenaApp(open_database, login, claimed=claimed, exit_after_ready=exit_after_ready, notice=notice)
+    app = ArenaApp(database_opener(path), login, claimed=claimed, exit_after_ready=exit_after_ready, notice=notice)
     app.run()
     if app.db is not None:
         app.db.dispose()
