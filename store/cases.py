@@ -237,6 +237,13 @@ def register(db: Database, login: str, p: NewParticipant, *, duplicate_override:
     return pid
 
 
+def registered_name(p: NewParticipant) -> str:
+    """The name `register` stores for `p`, cleaned as it cleans it, as `Participant.name` shows it: the
+    new person's name on screen before the case is read."""
+    values = _clean(p)
+    return f"{values['last_name']}, {values['first_name']}"
+
+
 def register_in(tx: Tx, values: dict) -> str:
     """Insert a cleaned participant and its 'anvisning' milestone inside an open transaction."""
     if values["personnummer"]:

@@ -361,8 +361,9 @@ def test_an_open_that_checked_a_whole_limit_goes_on_from_there_next_time(tmp_pat
 async def test_the_app_checks_the_change_log_once_its_first_screen_is_drawn(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
     """`arena` opens the database with the change log's check left for later (`db.open(log_later=True)`:
     up to 20 000 entries after a big import, half a second before "Min dag"): the app runs it once the
-    first screen shows its data, and an entry edited behind the triggers is found as at an ordinary open.
-    Opened so, the store alone leaves it until `db.check_log`."""
+    first screen shows its data, and an entry edited behind the triggers is found as at an ordinary open,
+    and shown on F5 to an administrator on that very start. Opened so, the store alone leaves it until
+    `db.check_log`."""
     from tui.app import ArenaApp, database_opener
 
     from .waiting import until_quiet, wait_until_async
@@ -381,10 +382,13 @@ async def test_the_app_checks_the_change_log_once_its_first_screen_is_drawn(tmp_
         return check_log(conn)
 
     monkeypatch.setattr(tamper, "check_log", check_log_seen)
-    app = ArenaApp(database_opener(str(a.path)), "omar.farah", pin=PIN)
+    app = ArenaApp(database_opener(str(a.path)), "setup", pin=PIN)  # an administrator: F5 shows the finding
     async with app.run_test(size=(120, 40)) as pilot:
         await until_quiet(pilot, app)
         await wait_until_async(lambda: not app.db.log_unchecked, "the change log checked")
+        line = app.screen.query_one("#ov-tamper")
+        await wait_until_async(lambda: "manipulerad" in str(line.render()) and line.display,
+                               "F5's tamper line, on the start that found it")
     assert checked_on == ["OverviewScreen 1"]  # once, with "Min dag" showing the day's session
     again = db.open(a.path, log_later=True)
     with again.read() as conn:

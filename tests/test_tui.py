@@ -342,6 +342,22 @@ async def test_registration_form_explains_a_bad_number_and_saves_a_good_one(worl
         assert type(app.screen).__name__ == "CaseCardScreen"
 
 
+async def test_a_person_registered_to_another_caseworker_is_named_in_the_reason_question(world: World) -> None:
+    """Registered with another caseworker's name in the form, the new person lies outside one's caseload:
+    the card asks the logged reason first, naming the person just registered (it said "—")."""
+    from .test_keys import type_fast
+
+    app = make_app(world)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await settle(pilot, app)
+        await type_fast(pilot, app, "f2", "ctrl+n", *"19900101-0025", "tab", *"Ada", "tab", *" Nyqvist ", "tab", "K",
+                        "tab", "tab", "enter", "k", "enter", "ctrl+s")
+        assert type(app.screen).__name__ == "ChoiceDialog", type(app.screen).__name__
+        assert str(app.screen.question).startswith("Nyqvist, Ada ligger utanför din ärendelista"), app.screen.question
+    assert rows(world, "SELECT c.login FROM participant p JOIN caseworker c ON c.id = p.caseworker_id"
+                       " WHERE p.last_name = 'Nyqvist'") == [("karin.ek",)]
+
+
 async def open_roll_call(pilot, app: ArenaApp) -> None:  # noqa: ANN001
     """F3, and Enter on the first session: its roll call open."""
     await settle(pilot, app)

@@ -33,7 +33,7 @@ from textual.widget import Widget
 from store import access, calendar, clock, logs, pins, validate
 from store.i18n import ArenaError
 from tui.text import language, set_language, t
-from tui.appbase import AppBase, KeyHold
+from tui.appbase import AppBase, KeyHold, LogChecked
 from tui.keyhelp import help_keys
 from tui.workers import StoreFailed, WriteLane, show, store_call
 
@@ -648,6 +648,11 @@ class ArenaApp(AppBase):
         from store import db
 
         store_call(self, db.check_log, self.db)
+        show(self, self._log_checked)
+
+    def _log_checked(self) -> None:
+        for screen in self.screen_stack:
+            screen.post_message(LogChecked())
 
     # ------------------------------------------------------------------ roles and locking
     MODE_ACTIONS = {"overview": access.CASE_READ, "search": access.CASE_READ, "milestones": access.CASE_READ,

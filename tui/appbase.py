@@ -162,6 +162,12 @@ class ArenaScreen(Screen[R]):
         self._restyle_on_resume = False
 
 
+class LogChecked(Message):
+    """Posted to every screen of the stack when the change log's tamper check the start left for after
+    the first screen (`store.db.check_log`) has ended: a screen showing tamper evidence reads it again
+    (F5's line for administrators)."""
+
+
 class Synced(Message):
     """Posted to the screen on top when a sync from the app has ended, well or not (`summary` None): a
     screen that shows what a sync changes reads again (`@on(Synced)`)."""

@@ -21,7 +21,7 @@ from store import access, clock, overview, staff
 from store.db import Database
 from tui.keyhelp import help_keys
 from tui.text import t
-from tui.appbase import ArenaScreen, AppBase, SaysWorkerFailures, Synced
+from tui.appbase import ArenaScreen, AppBase, LogChecked, SaysWorkerFailures, Synced
 from tui.labels import Col, fit_table, person_name, row_height
 from tui.workers import show, store_call
 from tui.footer import ArenaFooter
@@ -148,6 +148,12 @@ class OverviewScreen(SaysWorkerFailures, ArenaScreen):
         self._read_sync_line(self.app.db)
         if self.query_one(TabbedContent).active == "tab-figures":
             self.reload_figures()
+        self._tamper_again()
+
+    @on(LogChecked)
+    def _tamper_again(self) -> None:
+        if self.app.may(access.ADMIN):  # a broken log is the administrators' to see and act on
+            self._read_tamper(self.app.db, self.app.login)
 
     @work(thread=True, group="myday", exclusive=True, exit_on_error=False)
     def _read_day(self, db: Database, login: str) -> None:
@@ -171,8 +177,7 @@ class OverviewScreen(SaysWorkerFailures, ArenaScreen):
                 self._figures_loaded = True
                 self._read_filters(self.app.db)
             self.reload_figures()
-        if self.app.may(access.ADMIN):  # a broken access log is the administrators' to see and act on
-            self._read_tamper(self.app.db, self.app.login)
+        self._tamper_again()
 
     def _show_tamper(self, lines: list[str]) -> None:
         line = self.query_one("#ov-tamper", Static)

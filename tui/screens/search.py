@@ -203,9 +203,9 @@ class SearchScreen(SaysWorkerFailures, ArenaScreen):
 
     def action_register(self) -> None:
         async def steps(flow: DialogFlow) -> None:
-            pid = await flow.ask(RegisterScreen())
-            if pid:  # registered (committed), or the existing person chosen: the card's own flow takes the keys
-                self.app.open_case(pid, "")
+            opened = await flow.ask(RegisterScreen())
+            if opened:  # registered (committed), or the existing person chosen: the card's own flow takes the keys
+                self.app.open_case(opened.participant_id, opened.name)
 
         run_flow(self, steps)
 
@@ -213,9 +213,18 @@ class SearchScreen(SaysWorkerFailures, ArenaScreen):
 CREATE_ANYWAY = "create"  # the option's id (participant ids are UUIDs)
 
 
+@dataclass(frozen=True)
+class Opened:
+    """Whom the registration form leads to: the new person, or the existing one chosen instead (the
+    name for a case card's title and its reason question)."""
+
+    participant_id: str
+    name: str
+
+
 @help_keys("key.search", " (F2)", rank=10)
-class RegisterScreen(SaysWorkerFailures, Dialog[str]):
-    """The registration form. Returns the id of the new (or chosen existing) participant."""
+class RegisterScreen(SaysWorkerFailures, Dialog[Opened]):
+    """The registration form. Returns the new (or chosen existing) participant."""
 
     app: AppBase
 
@@ -330,7 +339,8 @@ class RegisterScreen(SaysWorkerFailures, Dialog[str]):
                 if choice is None:
                     return
                 if choice.open_existing is not None:
-                    self.dismiss(choice.open_existing)
+                    chosen = next(h.participant for h in hints if h.participant.id == choice.open_existing)
+                    self.dismiss(Opened(chosen.id, chosen.name))
                     return
             self._register(person, override=bool(hints))
 
@@ -345,7 +355,7 @@ class RegisterScreen(SaysWorkerFailures, Dialog[str]):
 
         def done(pid: str) -> None:
             self.app.notify(t("reg.saved"), timeout=3)
-            self.dismiss(pid)
+            self.dismiss(Opened(pid, cases.registered_name(person)))
 
         self.app.write_lane.submit(lambda: cases.register(db, login, person, duplicate_override=override), done,
                                    lambda m: error.update(m))
