@@ -1,6 +1,7 @@
 """What every screen, widget and dialog may ask of the running app, typed: the database, who is acting,
-the ordered write lane, the role's rights, holding keys while a screen opens, opening a case; and the
-message the app posts to the screen on top when a sync has ended (`Synced`). A worker that fails is
+the ordered write lane, the role's rights, holding keys while a screen opens or reads its first rows,
+opening a case; and the messages the app posts when a sync has ended (`Synced`) and when the change
+log's tamper check after start has ended (`LogChecked`). A worker that fails is
 reported here, in one place (`say_failure`, `SaysWorkerFailures`): logged with its traceback, said in
 one line.
 
