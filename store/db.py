@@ -11,7 +11,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -294,28 +294,29 @@ def _check_tamper(engine: Engine, *, log: bool = True) -> None:
     `arena sync --status` and F5 (store.tamper)."""
     from store import tamper
 
-    busy: tuple[type[Exception], ...] = (exc.OperationalError, *dbfile.OperationalError)
-    try:
-        with engine.connect() as conn:  # deferred: it writes (and locks) only when there is something new
-            with conn.begin():
-                tamper.check(conn, full=False, log=log)
-    except busy:  # busy (a sync is writing, or an import):
-        pass  # that sync checks every chain itself, and the next open checks again
+    _unless_busy(engine, lambda conn: tamper.check(conn, full=False, log=log))
 
 
 def check_log(database: Database) -> None:
     """The change log's check an open with `log_later=True` left out (store.tamper.check_log): what came
-    since the last check, at most OPEN_LOG_LIMIT entries. Busy, it is left to the next open or sync."""
+    since the last check, at most OPEN_LOG_LIMIT entries."""
     from store import tamper
 
+    _unless_busy(database.engine, tamper.check_log)
+    database.log_unchecked = False
+
+
+def _unless_busy(engine: Engine, check: Callable[[Connection], object]) -> None:
+    """A tamper check in its own transaction, deferred: it writes (and locks) only when there is something
+    new. Busy (a sync is writing, or an import), it is not made: that sync checks every chain itself, and
+    the next open checks again."""
     busy: tuple[type[Exception], ...] = (exc.OperationalError, *dbfile.OperationalError)
     try:
-        with database.engine.connect() as conn:
+        with engine.connect() as conn:
             with conn.begin():
-                tamper.check_log(conn)
+                check(conn)
     except busy:
         pass
-    database.log_unchecked = False
 
 
 def _key_for(path: str, encrypt: bool) -> bytes | None:

@@ -130,7 +130,26 @@ class SaysWorkerFailures:
 R = TypeVar("R")
 
 
-class ArenaScreen(Screen[R]):
+class WaitsForFirstRead:
+    """Mixed into every screen (`ArenaScreen`) and dialog (`tui.dialogs.Dialog`) that reads what it shows
+    in a worker: keys typed right behind the key that opened it act on what that read shows, never on
+    an empty table or a form not yet filled in (an Enter lost, an `x` ending nothing, a Ctrl+S saving a
+    blank caseworker)."""
+
+    _until_first_shown = KeyHold.nothing()
+
+    def keys_wait_for_first_read(self) -> None:
+        """(As it mounts, before its first read.) Keys typed from now wait until `first_read_shown`; the
+        hold ends with the screen too."""
+        self._until_first_shown = cast(AppBase, cast(DOMNode, self).app).hold_keys(owner=cast(DOMNode, self))
+
+    def first_read_shown(self) -> None:
+        """The first read is shown, or failed (said): the keys typed meanwhile go on. (Any thread, any
+        number of times.)"""
+        self._until_first_shown()
+
+
+class ArenaScreen(WaitsForFirstRead, Screen[R]):
     """Every full screen of Arena (dialogs are `tui.dialogs.Dialog`). Textual restyles a whole screen each
     time it is resumed, and a new mode's screen is resumed twice as it is first shown, right after its
     mount styled every widget: on "Min dag" about a quarter of the start's work. A screen not suspended
@@ -139,18 +158,6 @@ class ArenaScreen(Screen[R]):
     it resumes, as Textual does."""
 
     _restyle_on_resume = False
-    _until_first_shown = KeyHold.nothing()
-
-    def keys_wait_for_first_read(self) -> None:
-        """(As the screen mounts, before its first read.) Keys typed from now wait until `first_read_shown`:
-        typed right behind the key that opened the screen, they act on the rows it then shows, never on an
-        empty table (an Enter lost, an `x` ending nothing). The hold ends with the screen too."""
-        self._until_first_shown = cast(AppBase, self.app).hold_keys(owner=self)
-
-    def first_read_shown(self) -> None:
-        """The first read is shown, or failed (said): the keys typed meanwhile go on. (Any thread, any
-        number of times.)"""
-        self._until_first_shown()
 
     @on(events.ScreenSuspend)
     def _styles_may_age(self) -> None:

@@ -22,7 +22,7 @@ from textual.widgets.option_list import Option
 from store.i18n import ArenaError
 
 from tui.text import t
-from tui.appbase import AppBase, KeyHold
+from tui.appbase import AppBase, KeyHold, WaitsForFirstRead
 from tui.footer import ArenaFooter
 from tui.workers import StoreFailed, failure
 
@@ -32,7 +32,7 @@ O = TypeVar("O")
 S = TypeVar("S")  # what a screen asked by a flow is dismissed with  # what the store call of a saving form returned
 
 
-class Dialog(ModalScreen[T | None]):
+class Dialog(WaitsForFirstRead, ModalScreen[T | None]):
     """A modal dialog. Asked as one of a `DialogFlow`, it holds the keys from the moment it closes until
     the flow's next dialog is on screen (or the flow ends)."""
 

@@ -18,7 +18,7 @@ from store.access import REASON_KEYS, AccessDenied, check_reason
 from store.db import Database
 from store.i18n import ArenaError
 from tui.text import t
-from tui.appbase import AppBase, KeyHold, SaysWorkerFailures
+from tui.appbase import AppBase, SaysWorkerFailures
 from tui.dialogs import ChoiceDialog, Dialog, DialogFlow, run_flow
 from tui.workers import show, store_call
 
@@ -71,7 +71,8 @@ class ReportDialog(SaysWorkerFailures, Dialog[ReportRequest]):
     def on_mount(self) -> None:
         self._fit()
         self.query_one("#rep-month", Input).focus()
-        self._read_activities(self.app.db, self.app.hold_keys(owner=self))  # keys typed ahead choose among them
+        self.keys_wait_for_first_read()  # keys typed ahead choose among the activities once read
+        self._read_activities(self.app.db)
 
     def on_resize(self) -> None:
         self._fit()
@@ -83,11 +84,11 @@ class ReportDialog(SaysWorkerFailures, Dialog[ReportRequest]):
         self.query_one("#rep-fields").styles.max_height = max(3, int(self.app.size.height * 0.9) - fixed)
 
     @work(thread=True, group="report-dialog", exclusive=True, exit_on_error=False)
-    def _read_activities(self, db: Database, shown: KeyHold) -> None:
+    def _read_activities(self, db: Database) -> None:
         try:
             show(self, self._activities, store_call(self.app, report.activities, db))
         finally:
-            shown()  # shown (or failed, said): the keys typed meanwhile go on
+            self.first_read_shown()
 
     def _activities(self, items: list[tuple[str, str]]) -> None:
         self.query_one("#rep-activity", Select).set_options([(name, aid) for aid, name in items])

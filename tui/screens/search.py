@@ -264,15 +264,16 @@ class RegisterScreen(SaysWorkerFailures, Dialog[Opened]):
     def on_mount(self) -> None:
         # keys typed meanwhile wait for the caseworkers (a Ctrl+S typed ahead registers the person with the
         # caseworker the form then shows, never with a blank one the form had not filled in yet)
-        self._read_caseworkers(self.app.db, self.app.hold_keys(owner=self))
+        self.keys_wait_for_first_read()
+        self._read_caseworkers(self.app.db)
         self.query_one("#reg-number", Input).focus()
 
     @work(thread=True, group="caseworkers", exclusive=True, exit_on_error=False)
-    def _read_caseworkers(self, db: Database, filled: KeyHold) -> None:
+    def _read_caseworkers(self, db: Database) -> None:
         try:
             show(self, self._offer_caseworkers, store_call(self.app, staff.all_caseworkers, db))
         finally:
-            filled()  # shown (or failed, said): the keys go on to the form as it stands
+            self.first_read_shown()  # (or failed, said): the keys go on to the form as it stands
 
     def _offer_caseworkers(self, cws: list[staff.Caseworker]) -> None:
         select = self.query_one("#reg-caseworker", Select)
