@@ -20,7 +20,7 @@ if "TMPDIR" not in os.environ and os.path.isdir("/dev/shm") and os.access("/dev/
     __import__("tempfile").tempdir = None  # gettempdir() looks again
 # PIN hashes in the suite use a low scrypt cost so hundreds of unlocks stay fast (subprocesses inherit
 # it); test_access proves that without this variable the real cost is used.
-os.environ["ARENA_SCRYPT_N"] = "1024"
+os.environ["ARENA_SCRYPT_N"] = "16"
 # Every database the suite makes is encrypted, as a real one is, with a workstation key of this test
 # process (subprocesses inherit it), kept outside every test's data folder. tests/test_encryption.py
 # proves what the key does; other tests read their files through store.dbfile.connect.
