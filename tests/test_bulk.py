@@ -14,7 +14,7 @@ import pytest
 from store import attendance, calendar, db, dbfile
 from tui import cli
 
-from .conftest import PIN, TODAY, World
+from .conftest import PIN, TODAY, Poll, World
 from .inprocess import arena
 from .waiting import wait_until
 
@@ -94,11 +94,12 @@ def test_a_mark_is_saved_within_a_second_while_a_big_import_runs(world: World, t
     importer.stdin.write(PIN + "\n")
     importer.stdin.close()
     try:
-        def writing() -> bool:  # the import is writing (and has not ended without doing so)
-            assert importer.poll() is None, importer.stderr.read()
-            return count(world.path, "SELECT count(*) FROM attendance") > 0
+        with Poll(world.path) as poll:
+            def writing() -> bool:  # the import is writing (and has not ended without doing so)
+                assert importer.poll() is None, importer.stderr.read()
+                return poll("SELECT count(*) FROM attendance") > 0
 
-        wait_until(writing, "the import's first rows", timeout=120)
+            wait_until(writing, "the import's first rows", timeout=120)
         original = db.BUSY_TIMEOUT_MS
         db.BUSY_TIMEOUT_MS = 1000  # a mark that waited longer than a second fails ("upptagen")
         try:
@@ -294,11 +295,12 @@ def test_a_find_is_done_within_a_second_while_a_big_referral_import_runs(world: 
     importer.stdin.close()
     before = count(world.path, "SELECT count(*) FROM participant")
     try:
-        def writing() -> bool:
-            assert importer.poll() is None, importer.stderr.read()
-            return count(world.path, "SELECT count(*) FROM participant") > before
+        with Poll(world.path) as poll:
+            def writing() -> bool:
+                assert importer.poll() is None, importer.stderr.read()
+                return poll("SELECT count(*) FROM participant") > before
 
-        wait_until(writing, "the import's first people", timeout=120)
+            wait_until(writing, "the import's first people", timeout=120)
         original = db.BUSY_TIMEOUT_MS
         db.BUSY_TIMEOUT_MS = 1000
         try:

@@ -17,7 +17,7 @@ from store import bulk
 from tui import cli
 from tui.cli import entry
 
-from .conftest import PIN, TODAY, World, rows
+from .conftest import PIN, TODAY, Poll, World, rows
 from .test_bulk import count, referral_file
 from .waiting import wait_until
 
@@ -122,8 +122,9 @@ def test_an_import_killed_with_kill_9_and_run_again_registers_everyone_once(
     before = count(world.path, "SELECT count(*) FROM participant")
     proc = _importer(world, file)
     try:
-        wait_until(lambda: proc.poll() is not None or count(world.path, "SELECT count(*) FROM participant") > before,
-                   "the import's first people", timeout=120)
+        with Poll(world.path) as poll:
+            wait_until(lambda: proc.poll() is not None or poll("SELECT count(*) FROM participant") > before,
+                       "the import's first people", timeout=120)
         assert proc.poll() is None, proc.communicate()
         proc.send_signal(signal.SIGKILL)
         proc.wait(30)
@@ -172,8 +173,9 @@ def test_ctrl_c_during_an_import_says_what_was_written_and_all_or_nothing_puts_i
     before = count(world.path, "SELECT count(*) FROM participant")
     proc = _importer(world, file, *(["--all-or-nothing"] if all_or_nothing else []))
     try:
-        wait_until(lambda: proc.poll() is not None or count(world.path, "SELECT count(*) FROM participant") > before,
-                   "the import's first people", timeout=120)
+        with Poll(world.path) as poll:
+            wait_until(lambda: proc.poll() is not None or poll("SELECT count(*) FROM participant") > before,
+                       "the import's first people", timeout=120)
         assert proc.poll() is None, proc.communicate()
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=120)
