@@ -249,7 +249,8 @@ def _make_engine(path: str, key: bytes | None) -> Engine:
 
 
 def migrate(engine: Engine, path: str, upto: int | None = None) -> int:
-    """Apply pending migrations (up to `upto`, for tests); return the resulting schema version."""
+    """Apply pending migrations (up to `upto`, for tests); return the resulting schema version. A new
+    database (version 0, no `upto`) is made at the latest schema in one step (`_create_latest`)."""
     target = schema.LATEST if upto is None else upto
     # Reading the version takes no lock: a database that is up to date is opened without ever asking for
     # the write lock, so `arena find` or a second window opens while a long import is writing.
