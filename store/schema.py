@@ -4,7 +4,8 @@ Each migration is a small function run once, in order, inside one transaction. N
 migration: add the next one, and the same change to the tables' one declaration in `store.models` (then
 `python -m store.models` for `store.tables`); tests/test_models.py holds what the migrations build equal
 to the models. A database from an older release opens and is upgraded; one from a newer release is
-refused with a clear message.
+refused with a clear message. A new database is made in one step from what these make of an empty one
+(store.db._create_latest).
 """
 from __future__ import annotations
 
