@@ -283,11 +283,12 @@ def migrate(engine: Engine, path: str, upto: int | None = None) -> int:
 # rows, then the indexes, views and triggers. The migrations one by one took ~40 ms of the 45 ms of a new
 # file's open (each ALTER and DROP parses the whole schema again); the replay a few. tests/test_models.py
 # proves a replayed database equals one migrated step by step, schema and rows.
-_latest: tuple[list[str], list[tuple[str, list[str], list[tuple]]], list[str]] | None = None
+_Template = tuple[list[str], list[tuple[str, list[str], list[tuple]]], list[str]]  # tables, their rows, the rest
+_latest: _Template | None = None
 _latest_lock = threading.Lock()
 
 
-def _latest_template() -> tuple[list[str], list[tuple[str, list[str], list[tuple]]], list[str]]:
+def _latest_template() -> _Template:
     global _latest
     with _latest_lock:
         if _latest is None:
@@ -331,9 +332,10 @@ def _create_latest(conn: Connection) -> None:
         if name == "sqlite_stat1":  # (made by ANALYZE, never by CREATE TABLE)
             conn.exec_driver_sql(f'ANALYZE "{values[0][0]}"' if values else "ANALYZE")
             conn.exec_driver_sql("DELETE FROM sqlite_stat1")
-        quoted = ", ".join(f'"{c}"' for c in columns)
-        marks = ", ".join("?" * len(columns))
-        conn.exec_driver_sql(f'INSERT INTO "{name}" ({quoted}) VALUES ({marks})', values)
+        if values:
+            quoted = ", ".join(f'"{c}"' for c in columns)
+            marks = ", ".join("?" * len(columns))
+            conn.exec_driver_sql(f'INSERT INTO "{name}" ({quoted}) VALUES ({marks})', values)
     for sql in rest:
         conn.exec_driver_sql(sql)
 
