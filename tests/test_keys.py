@@ -974,3 +974,22 @@ async def test_f4_enter_typed_at_once_acts_on_the_first_person_the_board_then_sh
         await settle(pilot, app)
         await SlowRead(monkeypatch, milestones, "board").typed(app, pilot, "f4", "enter")
         assert type(app.screen).__name__ == "ChoiceDialog", type(app.screen).__name__
+
+
+async def test_a_name_typed_on_the_results_after_a_card_searches_anew_never_reopens_the_last(world: World) -> None:
+    """Back from a card with Esc the results have the focus: the name typed next was dropped and the Enter
+    after it opened the person before again (the access log naming the wrong case). Typed there, it goes
+    into the search field as a new search; Enter there goes to its matches, Enter opens the one typed."""
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await type_fast(pilot, app, "f2", *"asa aberg", "enter", "enter")
+        assert type(app.screen).__name__ == "CaseCardScreen" and "Åberg, Åsa" in str(
+            app.screen.query_one("#card-header").render())
+        await type_fast(pilot, app, "escape", *"Eva Ek")
+        assert app.screen.query_one("#search-input").value == "Eva Ek"
+        await type_fast(pilot, app, "enter", "enter")
+        assert type(app.screen).__name__ == "CaseCardScreen"
+        assert "Ek, Eva" in str(app.screen.query_one("#card-header").render())
+        assert rows(world, "SELECT p.first_name FROM audit_event a JOIN participant p ON p.id = a.participant_id"
+                           " WHERE a.action = 'view' ORDER BY a.rowid") == [("Åsa",), ("Eva",)]

@@ -787,8 +787,9 @@ CATALOG.update({
     "search.col.cw": ("Handläggare", "Caseworker"), "search.col.status": ("Status", "Status"),
     "search.col.stage": ("Steg", "Stage"), "search.col.why": ("Träff", "Match"),
     "search.none": ("Inga träffar.", "No matches."), "search.count": ("{n} {n|träff|träffar}", "{n} {n|match|matches}"),
-    "search.hint": ("Skriv minst två tecken. Enter öppnar akten, Ctrl+N registrerar ny deltagare.",
-                    "Type at least two characters. Enter opens the case, Ctrl+N registers a new participant."),
+    "search.hint": ("Skriv minst två tecken. Enter går till träffarna, Enter där öppnar akten, Ctrl+N registrerar "
+                    "ny deltagare.", "Type at least two characters. Enter goes to the matches, Enter there opens the "
+                    "case, Ctrl+N registers a new participant."),
     "status.active": ("aktiv", "active"), "status.exited": ("avslutad", "exited"),
     "protected": ("SKYDDAD", "PROTECTED"),
     # register

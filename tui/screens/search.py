@@ -5,7 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -40,9 +40,22 @@ class ResultTable(DataTable):
             super().__init__()
             self.participant_id = participant_id
 
+    class Typed(Message):
+        """A character typed on the results: it belongs to the search field (a new search), never lost."""
+
+        def __init__(self, character: str) -> None:
+            super().__init__()
+            self.character = character
+
     def action_open(self) -> None:
         pid = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value if self.row_count else None
         self.post_message(self.Open(pid))
+
+    def on_key(self, event: events.Key) -> None:
+        if event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Typed(event.character))
 
 
 RESULT_COLUMNS = (Col("name", "att.col.name", 34, 16), Col("number", "search.col.number", 15),
@@ -192,6 +205,20 @@ class SearchScreen(SaysWorkerFailures, ArenaScreen):
         hit = next((h for h in self.hits if h.participant.id == pid), None)
         if hit:
             self.app.open_case(hit.participant.id, hit.participant.name)
+
+    @on(ResultTable.Typed)
+    def _typed_on_results(self, event: ResultTable.Typed) -> None:
+        """Back from a card the results keep the focus: a name typed then was dropped, and the Enter after
+        it opened the person before again. What is typed there starts a new search in the field, as Esc
+        and typing does (the field's text selected on focus, then replaced)."""
+        field = self.query_one("#search-input", Input)
+        self.set_focus(field)
+        field.call_later(self._type_into, field, event.character)  # (after the field's focus selected it all)
+
+    @staticmethod
+    def _type_into(field: Input, character: str) -> None:
+        field.value = character
+        field.cursor_position = len(character)
 
     @on(ResultTable.Open)
     def _open_pressed(self, event: ResultTable.Open) -> None:
