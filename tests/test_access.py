@@ -380,3 +380,38 @@ def test_roles_are_changed_by_an_administrator_but_never_on_oneself(world: World
     with pytest.raises(access.AccessDenied):
         staff.set_role(world.db, "omar.farah", "omar.farah", "admin")
     assert staff.by_login(world.db, "omar.farah").role == "caseworker"
+
+
+class _Terminal:
+    """Standard input as a terminal whose user pressed Ctrl+D at the prompt (getpass and input raise
+    EOFError there)."""
+
+    def isatty(self) -> bool:
+        return True
+
+    def readline(self, *_: object) -> str:
+        return ""
+
+
+def test_ctrl_d_at_a_prompt_is_one_line_exit_2_and_nothing_done(world: World, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch,
+                                                                 capsys: pytest.CaptureFixture) -> None:
+    """Ctrl+D at the PIN prompt said "Oväntat fel: EOFError" with exit 1; at init's questions the same."""
+    import builtins
+    import getpass
+    import sys
+
+    def ended(*_: object) -> str:
+        raise EOFError
+
+    monkeypatch.setattr(sys, "stdin", _Terminal())
+    monkeypatch.setattr(getpass, "getpass", ended)
+    monkeypatch.setattr(builtins, "input", ended)
+    assert cli.main(["find", "Berg", "--db", str(world.path), "--user", "omar.farah"]) == 2
+    said = capsys.readouterr().err.strip().splitlines()
+    assert said == ["arena: Inmatningen tog slut (Ctrl+D) innan något angavs: inget gjordes."]
+    fresh = tmp_path / "ny" / "arena.db"
+    assert cli.main(["init", "--db", str(fresh), "--lang", "en"]) == 2
+    said = capsys.readouterr().err.strip().splitlines()
+    assert said == ["arena: The input ended (Ctrl+D) before anything was given: nothing was done."]
+    assert not fresh.exists()

@@ -442,6 +442,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "cli.pin_needed": ("PIN-koden behövs: kör i en terminal eller skicka den på standard in med --pin-stdin.",
                        "The PIN is needed: run in a terminal or send it on standard input with --pin-stdin."),
     "cli.interrupted": ("Avbrutet.", "Interrupted."),
+    "cli.input_ended": ("Inmatningen tog slut (Ctrl+D) innan något angavs: inget gjordes.",
+                        "The input ended (Ctrl+D) before anything was given: nothing was done."),
     "cli.unexpected": ("Oväntat fel: {detail}", "Unexpected error: {detail}"),
     # reading and writing tables (store/tabular.py)
     # column words: export headers (CSV; JSONL keeps the column names) and an import's header message;
