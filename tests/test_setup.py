@@ -16,7 +16,7 @@ from store import activities, attendance, cases, db, dbfile, staff
 
 from . import inprocess
 from .conftest import PIN as WORLD_PIN
-from .conftest import TODAY, World
+from .conftest import TODAY, World, rows
 from .waiting import record_notices
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -571,3 +571,15 @@ async def test_keys_typed_as_the_enrolments_open_act_on_the_rows_once_shown(worl
         await wait_until_async(lambda: read(world.db, "omar.farah", world.people[1])[0].end_date is not None,
                                "the enrolment ended")
     assert [e.end_date for e in read(world.db, "omar.farah", world.people[1])] == [TODAY.isoformat()]
+
+
+def test_a_login_that_differs_only_in_case_is_the_same_user(world: World, capsys: pytest.CaptureFixture) -> None:
+    """`users add Lena.Leder` beside lena.leder made a second user the login picker offered beside the first
+    (and `--leader LENA.LEDER` found neither): refused, naming the user that exists."""
+    from tui import cli
+
+    for login in ("Lena.Leder", "LENA.LEDER"):
+        assert cli.main(["users", "add", login, "--name", "Dubblett", "--role", "leader", "--db", str(world.path),
+                         "--user", "setup", "--pin-stdin"]) == 2
+        assert capsys.readouterr().err.strip() == "arena: Användaren ”lena.leder” finns redan."
+    assert rows(world, "SELECT count(*) FROM caseworker WHERE lower(login) = 'lena.leder'") == [(1,)]
