@@ -468,12 +468,13 @@ def _mark_in(tx: Tx, participant_id: str, activity_id: str, day: dt.date, status
 
 
 def most_partial_hours(planned: float) -> float:
-    """The most a partial mark may give: the session's planned hours (half an hour when it plans none)."""
-    return max(planned, 0.5)
+    """The most a partial mark may give: half an hour less than the session plans (the planned hours in
+    full are a present mark, not a partial one); half an hour when it plans less than an hour."""
+    return planned - 0.5 if planned >= 1 else 0.5
 
 
 def partial_hours(given: object, planned: float) -> float:
-    """The hours of a partial mark, from what was typed: half hours from 0.5 up to the planned hours."""
+    """The hours of a partial mark, from what was typed: half hours from 0.5 up to `most_partial_hours`."""
     top = most_partial_hours(planned)
     hours = validate.number(given if given is not None else "")
     if not (0.5 <= hours <= top) or (hours * 2) != int(hours * 2):

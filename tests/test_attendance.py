@@ -62,12 +62,19 @@ def test_past_marks_are_allowed_and_flagged_late(world: World) -> None:
     assert saved.late
 
 
-def test_partial_hours_in_half_steps_up_to_the_plan(world: World) -> None:
+def test_partial_hours_in_half_steps_below_the_plan(world: World) -> None:
+    """Half hours from 0.5 to half an hour below the plan: the planned hours in full are a present mark
+    ("Delvis 3 h" of a plan of 3 was accepted)."""
     pid = world.people[4]
-    for bad in (0, 0.3, 6.5, "x"):
+    planned = next(r.planned_hours for r in attendance.roll_call(world.db, "omar.farah", world.activity_id, TODAY)
+                   if r.participant_id == pid)
+    assert planned >= 1
+    for bad in (0, 0.3, planned, planned + 0.5, "x"):
         with pytest.raises(ArenaError):
             attendance.mark(world.db, "omar.farah", pid, world.activity_id, TODAY, "partial", hours=bad)
     assert attendance.mark(world.db, "omar.farah", pid, world.activity_id, TODAY, "partial", hours=2.5).hours == 2.5
+    top = attendance.mark(world.db, "omar.farah", pid, world.activity_id, TODAY, "partial", hours=planned - 0.5)
+    assert top.hours == planned - 0.5
 
 
 def test_absence_codes_are_data(world: World) -> None:
