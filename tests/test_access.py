@@ -202,6 +202,7 @@ async def test_an_unknown_login_proves_who_it_is_with_the_pin(world: World) -> N
         await pilot.press("enter")
         await settle(pilot, app)
         assert type(app.screen).__name__ == "LockScreen"
+        assert str(app.screen.query_one(".dialog-question").render()) == "Arena startar"  # (it said "Låst")
         await pilot.press(*"135799", "enter")
         await settle(pilot, app)
         assert "Fel PIN-kod" in str(app.screen.query_one("#lock-error").render())
@@ -415,3 +416,24 @@ def test_ctrl_d_at_a_prompt_is_one_line_exit_2_and_nothing_done(world: World, tm
     said = capsys.readouterr().err.strip().splitlines()
     assert said == ["arena: The input ended (Ctrl+D) before anything was given: nothing was done."]
     assert not fresh.exists()
+
+
+async def test_the_first_pin_dialog_fits_80x24_and_shows_its_error(world: World) -> None:
+    """At 80x24 the setup code and the new PIN twice pushed the dialog's last field and its error line off
+    the screen: a refused PIN only emptied the fields, without a word to read."""
+    from tui.app import ArenaApp
+
+    code = pins.reset_pin(world.db, "setup", "omar.farah")
+    app = ArenaApp(db.open(world.path), "omar.farah")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "LockScreen"
+        await pilot.press(*code, "enter", *"123456", "enter", *"123456", "enter")  # too simple
+        await settle(pilot, app)
+        error = app.screen.query_one("#lock-error")
+        assert "för enkel" in str(error.render())
+        dialog = app.screen.query_one(".lock")
+        shown = dialog.content_region.intersection(app.screen.region)
+        for widget in (*app.screen.query("Input"), error):
+            if widget.display:
+                assert shown.contains_region(widget.region) and widget.region.height, (widget.id, widget.region, shown)

@@ -59,7 +59,8 @@ class LockScreen(SaysWorkerFailures, ArenaScreen[bool]):
         with Vertical(classes="dialog lock"):
             if getattr(self.app, "demo", False):
                 yield Label(t("lock.demo"), id="lock-demo", classes="demo")
-            yield Label(t("lock.start" if self.starting else "lock.title"), classes="dialog-question")
+            starting = self.starting or getattr(self.app, "user", None) is None  # (nobody unlocked yet: a start)
+            yield Label(t("lock.start" if starting else "lock.title"), classes="dialog-question")
             yield Label(t("lock.user", name=self.user_name or self.login), id="lock-user")
             yield Label("", id="lock-prompt")
             yield Input(id="code", placeholder=t("lock.code"), max_length=20, classes="hidden")
@@ -102,6 +103,7 @@ class LockScreen(SaysWorkerFailures, ArenaScreen[bool]):
 
     def _show_mode(self, has_pin: bool) -> None:
         self.choosing = not has_pin
+        self.query_one(".lock").set_class(self.choosing, "choosing")  # three fields: closer together (80x24)
         self.query_one("#pin2", Input).set_class(not self.choosing, "hidden")
         self.query_one("#code", Input).set_class(not self.choosing, "hidden")
         self.query_one("#lock-prompt", Label).update(t("lock.choose" if self.choosing else "lock.prompt"))
