@@ -454,8 +454,32 @@ def _by_name(conn, query: str, me: str, limit: int) -> list[tuple[str, int, str]
     and kept while every token has them (a token with many more people than are left is checked by a
     seek on the few tokens of each person left instead); only the people shown are read from the
     participant table (_get_many). A probe per person of the first token in SQL cost tens of
-    milliseconds at 100 000 people (most of a two-word search's time); ranges read whole cost a few."""
+    milliseconds at 100 000 people (most of a two-word search's time); ranges read whole cost a few.
+    A one-letter token beside longer ones is an initial ("Ebba H"): the people the others find, kept when
+    a name of theirs starts with it."""
     qtokens = list(dict.fromkeys(names.tokens(query)))[:5]
+    initials = [q for q in qtokens if len(q) == 1]
+    words = [q for q in qtokens if len(q) > 1]
+    if initials and words:  # "Ebba H", "Berg A": a name and the other name's initial
+        ranked = _by_words(conn, words, me, None)
+        keep = _with_initials(conn, [pid for pid, _, _ in ranked], initials)
+        return [hit for hit in ranked if hit[0] in keep][:limit]
+    return _by_words(conn, qtokens, me, limit)
+
+
+def _with_initials(conn, ids: list[str], initials: list[str]) -> set[str]:  # noqa: ANN001
+    """Those of `ids` with a name token starting with each of `initials` (one seek per person)."""
+    tokens_of: dict[str, list[str]] = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        for pid, tok in run(conn, f"SELECT participant_id, token FROM name_token WHERE participant_id IN"
+                                  f" ({', '.join('?' * len(chunk))})", tuple(chunk)):
+            tokens_of.setdefault(pid, []).append(tok)
+    return {pid for pid, toks in tokens_of.items() if all(any(t.startswith(i) for t in toks) for i in initials)}
+
+
+def _by_words(conn, qtokens: list[str], me: str, limit: int | None) -> list[tuple[str, int, str]]:  # noqa: ANN001
+    """`_by_name` for its query's tokens (`limit` None: every match)."""
     per_token = [_name_candidates(conn, q) for q in qtokens]
     if not qtokens or not all(per_token):
         return []
@@ -516,7 +540,7 @@ def _own_among(conn, ids: list[str], me: str) -> set[str]:  # noqa: ANN001
     return own
 
 
-def _by_one_name(conn, cands: dict[str, int], me: str, limit: int) -> list[tuple[str, int, str]]:  # noqa: ANN001
+def _by_one_name(conn, cands: dict[str, int], me: str, limit: int | None) -> list[tuple[str, int, str]]:  # noqa: ANN001
     """One query token: the exact matches, then the prefixes, then the typos; in each, one's own caseload
     first, then by name – read in that order from the name index and stopped once `limit` are found."""
     ranked: list[tuple[str, int, str]] = []

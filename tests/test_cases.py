@@ -270,3 +270,16 @@ def test_the_search_reads_each_hits_stage_from_the_milestone_index_alone(world: 
         con.close()
     assert any("COVERING INDEX milestone_stage_of" in step for step in plan), plan
     assert all(" m USING INDEX" not in step and "SCAN m" not in step for step in plan), plan
+
+
+def test_a_name_and_the_other_names_initial_find_the_person(world: World) -> None:
+    """"Ebba H", "Berg A": a first name and the surname's initial (or the other way round) found nobody,
+    the one letter matching no name whole."""
+    def found(query: str) -> list[str]:
+        return [h.participant.name for h in cases.search(world.db, query, login="omar.farah")]
+
+    assert found("Eva E") == found("Ek E") == found("e ek") == ["Ek, Eva"]
+    assert found("Anna A") == ["Andersson, Anna"]
+    assert found("Eva A") == [] and found("Ek X") == []
+    assert found("Göran G") == found("Goran g") == ["Gustafsson, Göran"]
+    assert found("Ann A") == ["Andersson, Anna"]  # a prefix and an initial
