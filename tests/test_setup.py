@@ -583,3 +583,16 @@ def test_a_login_that_differs_only_in_case_is_the_same_user(world: World, capsys
                          "--user", "setup", "--pin-stdin"]) == 2
         assert capsys.readouterr().err.strip() == "arena: Användaren ”lena.leder” finns redan."
     assert rows(world, "SELECT count(*) FROM caseworker WHERE lower(login) = 'lena.leder'") == [(1,)]
+
+
+def test_a_missing_option_is_named_as_missing_before_the_pin_is_asked(world: World,
+                                                                      capsys: pytest.CaptureFixture) -> None:
+    """`users add omar` without --name asked the PIN and then said only "Fel användning: --name"."""
+    from tui import cli
+
+    for argv, said in ((["users", "add", "ny.person"], "arena: Fel användning: --name behövs."),
+                       (["users", "role", "omar.farah"], "arena: Fel användning: --role behövs."),
+                       (["users", "reset-pin"], "arena: Fel användning: LOGIN behövs."),
+                       (["users", "add", "ny.person", "--lang", "en"], "arena: Bad usage: --name is required.")):
+        assert cli.main([*argv, "--db", str(world.path)]) == 2, argv  # (no PIN given: it was not asked)
+        assert capsys.readouterr().err.strip() == said

@@ -412,6 +412,8 @@ CATALOG: dict[str, tuple[str, str]] = {
                               "--dialect applies only to --format csv (JSON lines have no dialect): drop --dialect or choose"
                               " --format csv."),
     "cli.bad_usage": ("Fel användning: {detail}", "Bad usage: {detail}"),
+    "cli.missing": ("Fel användning: {what} behövs.", "Bad usage: {what} is required."),
+    "cli.activity_name": ("aktivitetens namn", "the activity's name"),
     "cli.file_missing": ("Filen {path} finns inte eller kan inte läsas.", "The file {path} does not exist or cannot be read."),
     "cli.db_missing": ("Databasen {path} finns inte.", "The database {path} does not exist."),
     "cli.db_created": ("Ny tom databas för den här arbetsstationen: {path}", "New empty database for this workstation: {path}"),

@@ -156,18 +156,19 @@ COMMANDS = {"report": cmd_report, "stages": cmd_stages, "sync": cmd_sync, "keys"
 def cmd_users(args: argparse.Namespace) -> int:
     from store import pins, staff
 
+    # what the command lacks is said before the PIN is asked
+    if args.action != "list" and not args.login:
+        raise ArenaError("cli.missing", what="LOGIN")
+    if args.action == "add" and not args.name:
+        raise ArenaError("cli.missing", what="--name")
+    if args.action == "role" and not args.role:
+        raise ArenaError("cli.missing", what="--role")
     database = common.open_db(args)
     actor = common.actor(args, database)
-    if args.action != "list" and not args.login:
-        raise ArenaError("cli.bad_usage", detail="LOGIN")
     if args.action == "add":
-        if not args.name:
-            raise ArenaError("cli.bad_usage", detail="--name")
         code = staff.add(database, actor, args.login, args.name, args.role or "caseworker", args.site)
         print(t("user.setup_code", login=args.login, code=code))
     elif args.action == "role":
-        if not args.role:
-            raise ArenaError("cli.bad_usage", detail="--role")
         staff.set_role(database, actor, args.login, args.role)
     elif args.action == "deactivate":
         staff.deactivate(database, actor, args.login)
@@ -190,7 +191,7 @@ def cmd_settings(args: argparse.Namespace) -> int:
     login = common.actor(args, database)
     if args.key is not None:
         if args.value is None:
-            raise ArenaError("cli.bad_usage", detail="VALUE")
+            raise ArenaError("cli.missing", what="VALUE")
         staff.set_setting(database, login, args.key, args.value)
     for key in settings.DEFAULTS:
         print(f"{key:22} {settings.value(database, key)}")

@@ -138,7 +138,7 @@ def cmd_activities(args: argparse.Namespace) -> int:
                 print("    " + "  ".join(cell.ljust(w) for cell, w in zip(row, [*inner, 0])).rstrip())
         return 0
     if not args.name:
-        raise ArenaError("cli.bad_usage", detail="NAMN")
+        raise ArenaError("cli.missing", what=t("cli.activity_name"))
     if args.action == "add":
         if args.session and args.hours and len(args.session) > 1:
             raise ArenaError("cli.bad_usage", detail="--hours: ett pass / one session")
