@@ -7,6 +7,7 @@ queue politely instead of failing half-way, and turns SQLite's failures into mes
 """
 from __future__ import annotations
 
+import errno
 import os
 import threading
 import time
@@ -421,6 +422,8 @@ def open(path: str | os.PathLike[str], *, upto: int | None = None, encrypt: bool
         file = Path(path)
         try:
             file.parent.mkdir(parents=True, exist_ok=True)
+            if file.is_dir():  # (SQLite's own words, in English, were "unable to open database file")
+                raise IsADirectoryError(errno.EISDIR, "a folder", path)
             if not file.exists():
                 # Case data is secret: owner-only from the first byte.
                 fd = os.open(file, os.O_CREAT | os.O_WRONLY, 0o600)

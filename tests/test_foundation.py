@@ -472,3 +472,12 @@ def test_threads_asking_the_holidays_at_once_in_a_new_process_all_get_them() -> 
     said = subprocess.run([sys.executable, "-c", RACE], capture_output=True, text=True, timeout=60,
                           cwd=Path(__file__).resolve().parent.parent)
     assert said.stdout.strip() == "ok", said.stdout + said.stderr
+
+
+def test_a_folder_given_as_the_database_is_said_to_be_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """`--db` naming a folder said SQLite's English "unable to open database file"."""
+    from tui import cli
+
+    assert cli.main(["find", "Berg", "--db", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.strip() == f"arena: Kan inte öppna databasen {tmp_path}: det är en mapp"
+    assert list(tmp_path.iterdir()) == []

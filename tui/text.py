@@ -145,8 +145,9 @@ CATALOG: dict[str, tuple[str, str]] = {
     "ms.stage_exists": ("Steget ”{value}” finns redan.", "The stage “{value}” already exists."),
     "ms.cancel_reason": ("Att avbryta kräver en anledning.", "Cancelling requires a reason."),
     # access
-    "acc.reason_short": ("Skriv anledningen med några ord (minst tre) eller välj en i listan.",
-                         "Give the reason in a few words (at least three) or pick one from the list."),
+    "acc.reason_short": ("Skriv anledningen med några ord (minst tre), t.ex. ”Fråga från biståndshandläggare”.",
+                         "Give the reason in a few words (at least three), e.g. “Question from the "
+                         "social-assistance caseworker”."),
     "acc.reason_required": ("Ärendet ligger utanför din ärendelista – ange en anledning.",
                             "The case is outside your caseload – give a reason."),
     "acc.unknown_user": ("Användaren ”{login}” finns inte i Arena. Be en administratör lägga till dig.",
