@@ -360,7 +360,7 @@ def test_export_writes_an_audit_event(demo_db: Path) -> None:
 
 @pytest.mark.parametrize("args,needle", [
     (["export", "--what", "nonsense"], "Fel användning"),
-    (["find", "x", "--db", "/nonexistent/dir/x.db"], "finns inte"),
+    (["find", "xy", "--db", "/nonexistent/dir/x.db"], "finns inte"),
     (["import", "attendance", "/nonexistent.csv", "--db", "{db}"], "finns inte"),
     (["report", "narvaro", "--month", "2026-13", "--db", "{db}"], "ingen månad"),
     (["--lang", "en", "report", "narvaro", "--month", "nov", "--db", "{db}"], "not a month"),
@@ -481,3 +481,12 @@ def test_a_folder_given_as_the_database_is_said_to_be_a_folder(tmp_path: Path, c
     assert cli.main(["find", "Berg", "--db", str(tmp_path)]) == 2
     assert capsys.readouterr().err.strip() == f"arena: Kan inte öppna databasen {tmp_path}: det är en mapp"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_find_with_less_than_two_characters_says_so_as_f2_does(world, capsys: pytest.CaptureFixture) -> None:  # noqa: ANN001
+    """`arena find ""` said "Inga träffar." (exit 1) where F2 asks for two characters."""
+    from tui import cli
+
+    for query in ("", " ", "a"):
+        assert cli.main(["find", query, "--db", str(world.path)]) == 2
+        assert capsys.readouterr().err.strip() == "arena: Skriv minst två tecken att söka på."

@@ -791,7 +791,8 @@ CATALOG.update({
     "search.age_unknown": ("okänd", "unknown"),
     "search.col.cw": ("Handläggare", "Caseworker"), "search.col.status": ("Status", "Status"),
     "search.col.stage": ("Steg", "Stage"), "search.col.why": ("Träff", "Match"),
-    "search.none": ("Inga träffar.", "No matches."), "search.count": ("{n} {n|träff|träffar}", "{n} {n|match|matches}"),
+    "search.none": ("Inga träffar.", "No matches."),
+    "search.too_short": ("Skriv minst två tecken att söka på.", "Type at least two characters to search for."), "search.count": ("{n} {n|träff|träffar}", "{n} {n|match|matches}"),
     "search.hint": ("Skriv minst två tecken. Enter går till träffarna, Enter där öppnar akten, Ctrl+N registrerar "
                     "ny deltagare.", "Type at least two characters. Enter goes to the matches, Enter there opens the "
                     "case, Ctrl+N registers a new participant."),

@@ -306,6 +306,8 @@ def cmd_find(args: argparse.Namespace) -> int:
     meant, as F2 does."""
     from store import audit, cases, identity, validate
 
+    if len(args.query.strip()) < 2:  # as F2: a search needs two characters (said before the PIN is asked)
+        raise ArenaError("search.too_short")
     database = common.open_db(args)
     login = common.actor(args, database)
     query = validate.text(args.query, "query", max_len=100)
