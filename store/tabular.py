@@ -402,7 +402,7 @@ def decimal(text: str) -> float:
     raw = (text or "").strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
     if raw.count(",") == 1 and "." in raw and raw.index(".") < raw.index(","):
         raw = raw.replace(".", "")  # 1.234,5
-    return validate.number(raw)
+    return validate.number(raw, written=(text or "").strip())
 
 
 # ------------------------------------------------------------------------------------------- writing

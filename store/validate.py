@@ -51,14 +51,17 @@ def month(value: object) -> tuple[int, int]:
     return int(m.group(1)), int(m.group(2))
 
 
-def number(value: object) -> float:
-    raw = "" if value is None else str(value).strip().replace(",", ".")
+def number(value: object, *, written: str | None = None) -> float:
+    """A number, a decimal comma or point; a refusal quotes it as `written` (else as given), never as
+    rewritten here ("8,5,8" said "8.5.8")."""
+    given = "" if value is None else str(value).strip()
+    shown = (given if written is None else written)[:40]
     try:
-        result = float(raw)
+        result = float(given.replace(",", "."))
     except ValueError:
-        raise ArenaError("err.bad_number", value=raw[:40]) from None
+        raise ArenaError("err.bad_number", value=shown) from None
     if result != result or result in (float("inf"), float("-inf")):
-        raise ArenaError("err.bad_number", value=raw[:40])
+        raise ArenaError("err.bad_number", value=shown)
     return result
 
 

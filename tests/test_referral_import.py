@@ -209,3 +209,17 @@ def test_a_long_import_says_how_far_it_is_on_stderr(world: World, tmp_path: Path
     assert "2 rader kontrollerade…" in said and "2 av 2 rader skrivna…" in said, said
     status, said = run(world, tmp_path, text, capsys, lang="en")
     assert "2 rows checked…" in said and "2 of 2 rows written…" in said, said
+
+
+def test_a_number_refused_is_quoted_as_it_was_written() -> None:
+    """A plan of `8,5,8,8,8` was refused as "”8.5.8.8.8” är inget tal", a value nobody wrote."""
+    from store import tabular, validate
+
+    for written in ("8,5,8,8,8", "1 2,5,3", "åtta"):
+        with pytest.raises(ArenaError) as caught:
+            tabular.decimal(written)
+        assert str(caught.value) == f"”{written}” är inget tal."
+    with pytest.raises(ArenaError) as caught:
+        validate.number("3,5,1")
+    assert "3,5,1" in str(caught.value) and "3.5.1" not in str(caught.value)
+    assert tabular.decimal("1 234,5") == 1234.5 and validate.number("3,5") == 3.5
