@@ -596,3 +596,20 @@ def test_a_missing_option_is_named_as_missing_before_the_pin_is_asked(world: Wor
                        (["users", "add", "ny.person", "--lang", "en"], "arena: Bad usage: --name is required.")):
         assert cli.main([*argv, "--db", str(world.path)]) == 2, argv  # (no PIN given: it was not asked)
         assert capsys.readouterr().err.strip() == said
+
+
+def test_enrol_says_a_mistyped_check_digit_as_find_does(world: World, capsys: pytest.CaptureFixture) -> None:
+    """`arena enrol 19850314-1238 …` said "Ingen deltagare med …" where find and report name the check digit."""
+    from store import identity
+    from tui import cli
+
+    from store import cases
+
+    cases.register(world.db, "setup", cases.NewParticipant("Åsa", "Öberg", "K", "2026-11-02",
+                                                           personnummer="19090527-1474"))
+    (activity,), = rows(world, "SELECT name FROM activity WHERE id = ?", world.activity_id)
+    right = identity.parse("19090527-1474").formatted()
+    wrong = right[:-1] + str((int(right[-1]) + 1) % 10)
+    assert cli.main(["enrol", wrong, activity, "--from", "2026-11-24", "--db", str(world.path), "--user", "setup",
+                     "--pin-stdin"]) == 2
+    assert capsys.readouterr().err.strip() == f"arena: Kontrollsiffran stämmer inte – menade du {right}?"

@@ -188,6 +188,11 @@ def _person(database, actor: str, text: str) -> str:  # noqa: ANN001
 
     found = cases.find_one(database, actor, text)
     if found is None:
+        from store import identity
+
+        meant = identity.corrected(text)  # a mistyped check digit is said as such, as `arena find` says it
+        if meant:
+            raise ArenaError("id.check_digit_hint", number=meant)
         raise ArenaError("att.unknown_person", value=text[:40])
     return found
 
