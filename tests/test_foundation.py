@@ -490,3 +490,16 @@ def test_find_with_less_than_two_characters_says_so_as_f2_does(world, capsys: py
     for query in ("", " ", "a"):
         assert cli.main(["find", query, "--db", str(world.path)]) == 2
         assert capsys.readouterr().err.strip() == "arena: Skriv minst två tecken att söka på."
+
+
+def test_a_subcommand_after_demo_works_on_the_demo_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture) -> None:
+    """`arena --demo find Hägg` looked in the workstation's database, not the demo's."""
+    from tui import cli
+    from tui.paths import default_db, demo_db
+
+    monkeypatch.setenv("ARENA_DATA_DIR", str(tmp_path))
+    assert demo_db() != default_db()
+    assert cli.main(["--demo", "find", "Hägg"]) == 2
+    said = capsys.readouterr().err.strip()
+    assert str(demo_db()) in said and str(default_db()) not in said, said

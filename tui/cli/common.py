@@ -13,7 +13,7 @@ from pathlib import Path
 from store.i18n import ArenaError
 
 from tui.text import t
-from tui.paths import default_db
+from tui.paths import default_db, demo_db
 
 
 def os_login() -> str:
@@ -59,7 +59,7 @@ def actor(args: argparse.Namespace, database) -> str:  # noqa: ANN001
 def open_db(args: argparse.Namespace, *, must_exist: bool = True):  # noqa: ANN202
     from store import db
 
-    path = Path(getattr(args, "db", None) or default_db())
+    path = db_path(args)
     if must_exist and not path.exists():
         raise ArenaError("cli.db_missing", path=str(path))
     return db.open(path)
@@ -114,7 +114,9 @@ class _MarkFirst:
 
 
 def db_path(args: argparse.Namespace) -> Path:
-    return Path(getattr(args, "db", None) or default_db())
+    """The database a subcommand works on: --db, else the demo's with --demo (`arena --demo find …`),
+    else this workstation's."""
+    return Path(getattr(args, "db", None) or (demo_db() if getattr(args, "demo", False) else default_db()))
 
 
 def check_out(args: argparse.Namespace) -> None:
