@@ -58,6 +58,9 @@ def luhn_ok(ten_digits: str) -> bool:
     return total % 10 == 0
 
 
+_EXCEL_NUMBER = re.compile(r"^\d[,.]\d+[eE]\+?\d+$")
+
+
 def parse(text: str, today: dt.date | None = None) -> IdentityNumber:
     """Parse a personnummer or samordningsnummer in any common form; raise IdentityNumberError."""
     raw = "" if text is None else str(text)
@@ -66,6 +69,8 @@ def parse(text: str, today: dt.date | None = None) -> IdentityNumber:
         raise IdentityNumberError("empty", raw)
     m = _FORM.match(value)
     if not m:
+        if _EXCEL_NUMBER.match(value):  # Excel showed the column as a number and saved it so: 1,97505E+11
+            raise IdentityNumberError("excel_number", raw.strip())
         raise IdentityNumberError("format", raw.strip())
     century, yymmdd, sep, tail = m.groups()
     today = today or clock.today()

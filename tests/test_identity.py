@@ -96,3 +96,16 @@ def test_unknown_birth_date_person_registers_is_found_and_gallring_reads_the_day
     plan = retention.plan(world.db, "setup", dt.date(2040, 1, 1))
     removed = {c.participant_id for c in plan.remove}
     assert gone in removed and kept not in removed
+
+
+def test_a_number_excel_saved_in_its_number_format_is_named_so() -> None:
+    """A personnummer column Excel showed as a number is saved as 1,97505E+11: said as Excel's format, with
+    what to do, not only "har fel format"."""
+    for written in ("1,97505E+11", "1.97505E+11", "1,97505e11"):
+        with pytest.raises(identity.IdentityNumberError) as caught:
+            identity.parse(written)
+        assert caught.value.reason == "excel_number"
+        assert str(caught.value).startswith(f"”{written}” är ett tal i Excels format")
+    with pytest.raises(identity.IdentityNumberError) as caught:
+        identity.parse("abc")
+    assert caught.value.reason == "format"

@@ -24,6 +24,9 @@ CATALOG: dict[str, tuple[str, str]] = {
     "id.empty": ("Ange ett personnummer eller samordningsnummer.", "Enter a personal identity or coordination number."),
     "id.format": ("”{value}” har fel format: skriv ÅÅMMDD-NNNN eller ÅÅÅÅMMDDNNNN.",
                   "“{value}” has the wrong format: use YYMMDD-NNNN or YYYYMMDDNNNN."),
+    "id.excel_number": ("”{value}” är ett tal i Excels format, inte ett personnummer: formatera kolumnen som Text "
+                        "i Excel, skriv in numren igen och spara.", "“{value}” is a number in Excel's format, not an "
+                        "identity number: format the column as Text in Excel, enter the numbers again and save."),
     "id.date": ("”{value}” innehåller inget giltigt födelsedatum.", "“{value}” does not contain a valid date of birth."),
     "id.future": ("”{value}” har ett födelsedatum i framtiden.", "“{value}” has a date of birth in the future."),
     "id.birth_number": ("”{value}”: födelsenumret 000 delas aldrig ut.", "“{value}”: birth number 000 is never issued."),
