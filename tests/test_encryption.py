@@ -238,7 +238,9 @@ def test_a_migration_killed_at_any_moment_loses_nothing(tmp_path: Path, demo_tem
         wait_until(replaced, "the migration to end", step=0.001)
         took = time.monotonic() - start
         assert list(server.lines()) == ["opened\n"] and server.status == 0
-        for trial in range(TRIALS):
+        for trial in range(3 * TRIALS):  # at least TRIALS, and on until two kills landed during a migration
+            if trial >= TRIALS and landed >= 2:  # (the first, measured migration may have been the slowest)
+                break
             path.unlink()
             shutil.copy(template, path)
             plain_inode = os.stat(path).st_ino
@@ -259,7 +261,7 @@ def test_a_migration_killed_at_any_moment_loses_nothing(tmp_path: Path, demo_tem
             assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
             assert contents(con) == rows, f"trial {trial}: rows differ after a kill ({state})"
             con.close()
-    assert landed >= 2, f"only {landed} of {TRIALS} kills landed during a migration ({took:.3f} s)"
+    assert landed >= 2, f"only {landed} of {3 * TRIALS} kills landed during a migration ({took:.3f} s)"
 
 
 def test_a_database_open_elsewhere_is_not_migrated_under_it(tmp_path: Path, demo_template: Path) -> None:
