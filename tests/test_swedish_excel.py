@@ -239,3 +239,21 @@ def test_an_excel_date_cell_with_a_time_of_day_is_its_date_and_a_mistyped_number
     assert cli.main(["report", "narvaro", "--month", "2026-11", "--participant", "198002105249", "--db",
                      str(world.path), "--user", "setup", "--pin-stdin", "--reason", "Kontroll av listan"]) == 2
     assert "kontrollsiffra" in capsys.readouterr().err
+
+
+def test_a_line_split_with_another_character_than_the_header_is_named_and_nothing_imported(
+        world: World, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """A header with `;` and a line with `,` was refused as "kön måste fyllas i" (the line read as one field)."""
+    file = tmp_path / "anvisningar.csv"
+    file.write_text("personnummer;förnamn;efternamn;kön;anvisningsdatum\r\n"
+                    "19090527-1474;Åsa;Öberg;K;2026-11-02\r\n"
+                    "200002292399,Vera,Wallin,K,2026-11-02\r\n", encoding="utf-8-sig")
+    before = rows(world, "SELECT count(*) FROM participant")
+    capsys.readouterr()
+    assert cli.main(["import", "participants", str(file), "--db", str(world.path), "--user", "setup",
+                     "--pin-stdin"]) == 2
+    said = capsys.readouterr().err.strip().splitlines()
+    assert said == [f"arena: Filen {file}, rad 3: raden skiljer fälten med komma (,) men rubrikraden med "
+                    "semikolon (;). Spara filen igen ur Excel (alla rader med samma tecken) och importera igen; "
+                    "inget importerades."], said
+    assert rows(world, "SELECT count(*) FROM participant") == before

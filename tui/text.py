@@ -571,6 +571,13 @@ CATALOG: dict[str, tuple[str, str]] = {
                            " som ett enda fält. Sätt ut det avslutande citattecknet och importera igen; inget importerades.",
                            "The file {path}, line {line}: a quote (\") is opened and never closed, so lines {line}–{end}"
                            " were read as one field. Add the closing quote and import again; nothing was imported."),
+    "tab.mixed_delimiters": ("Filen {path}, rad {line}: raden skiljer fälten med {row_delimiter} men rubrikraden med "
+                             "{header_delimiter}. Spara filen igen ur Excel (alla rader med samma tecken) och importera "
+                             "igen; inget importerades.", "The file {path}, line {line}: the line separates its fields "
+                             "with {row_delimiter} but the header with {header_delimiter}. Save the file again from "
+                             "Excel (every line with the same character) and import again; nothing was imported."),
+    "tab.delimiter.semicolon": ("semikolon (;)", "semicolons (;)"), "tab.delimiter.comma": ("komma (,)", "commas (,)"),
+    "tab.delimiter.tab": ("tabb", "tabs"),
     "tab.header": ("Rubrikraden i {path} saknar {missing} (den har: {found}).",
                    "The header of {path} lacks {missing} (it has: {found})."),
     "tab.header_twice": ("Rubrikraden i {path} har kolumnen {column} flera gånger (kolumn {positions}: {cells}). Ta bort"
