@@ -8,6 +8,7 @@ import contextlib
 import getpass
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from store.i18n import ArenaError
@@ -34,8 +35,17 @@ def read_pin(args: argparse.Namespace, login: str) -> str:
     if getattr(args, "pin_stdin", False):
         return sys.stdin.readline().rstrip("\r\n")
     if sys.stdin is not None and sys.stdin.isatty():
-        return getpass.getpass(t("cli.pin_prompt", login=login))
+        return asked(getpass.getpass, t("cli.pin_prompt", login=login))
     raise ArenaError("cli.pin_needed")
+
+
+def asked(prompt: Callable[[str], str], question: str) -> str:
+    """The answer to a question at the terminal (`input`, `getpass.getpass`); Ctrl+D there (EOFError) is
+    one line and exit 2, asked before anything is done."""
+    try:
+        return prompt(question)
+    except EOFError:
+        raise ArenaError("cli.input_ended") from None
 
 
 def actor(args: argparse.Namespace, database) -> str:  # noqa: ANN001

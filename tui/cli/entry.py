@@ -461,10 +461,6 @@ def main(argv: list[str] | None = None) -> int:
             audit.refused(database, login, error)
         sys.stderr.write(f"arena: {error}\n")
         return 2
-    except EOFError:  # Ctrl+D at a prompt (the PIN, init's questions): asked before anything is done
-        log.warning("arena %s: input ended at a prompt", command)
-        sys.stderr.write(f"arena: {t('cli.input_ended')}\n")
-        return 2
     except KeyboardInterrupt:
         log.warning("arena %s: interrupted", command)
         sys.stderr.write(f"arena: {t('cli.interrupted')}\n")

@@ -75,13 +75,13 @@ def cmd_init(args: argparse.Namespace) -> int:
     else:
         if not sys.stdin.isatty():
             raise ArenaError("init.not_a_terminal")
-        name = args.name or input(t("init.ask_name"))
+        name = args.name or common.asked(input, t("init.ask_name"))
         validate.text(name, "name", max_len=120, required=True)
-        login = input(t("init.ask_login", login=common.os_login())).strip() or common.os_login()
+        login = common.asked(input, t("init.ask_login", login=common.os_login())).strip() or common.os_login()
         validate.login(login)
-        pin = getpass.getpass(t("init.ask_pin", n=pins.PIN_MIN))
+        pin = common.asked(getpass.getpass, t("init.ask_pin", n=pins.PIN_MIN))
         pins.check_new_pin(pin)
-        if getpass.getpass(t("init.ask_pin_again")) != pin:
+        if common.asked(getpass.getpass, t("init.ask_pin_again")) != pin:
             raise ArenaError("pin.mismatch")
     # every check before the file exists, so a refused init leaves nothing behind
     validate.login(login)
