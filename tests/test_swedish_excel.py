@@ -257,3 +257,10 @@ def test_a_line_split_with_another_character_than_the_header_is_named_and_nothin
                     "semikolon (;). Spara filen igen ur Excel (alla rader med samma tecken) och importera igen; "
                     "inget importerades."], said
     assert rows(world, "SELECT count(*) FROM participant") == before
+    marks = tmp_path / "närvaro.csv"  # the attendance import too: the line is named, nothing is written
+    lines = ["deltagar_id;aktivitet;datum;närvaro", *(f"{p};Arbetsträning café;{DAY};present" for p in world.people),
+             f"{world.people[0]},Arbetsträning café,{DAY},sick"]
+    marks.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8-sig")
+    assert import_attendance(world, marks) == 2
+    assert f"rad {len(lines)}: raden skiljer fälten med komma (,)" in capsys.readouterr().err
+    assert rows(world, "SELECT count(*) FROM attendance WHERE date = ?", DAY.isoformat()) == [(0,)]
