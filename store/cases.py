@@ -9,6 +9,7 @@ import datetime as dt
 import itertools
 import operator
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -470,12 +471,17 @@ def _by_name(conn, query: str, me: str, limit: int) -> list[tuple[str, int, str]
 def _with_initials(conn, ids: list[str], initials: list[str]) -> set[str]:  # noqa: ANN001
     """Those of `ids` with a name token starting with each of `initials` (one seek per person)."""
     tokens_of: dict[str, list[str]] = {}
+    for pid, tok in _tokens_of(conn, ids):
+        tokens_of.setdefault(pid, []).append(tok)
+    return {pid for pid, toks in tokens_of.items() if all(any(t.startswith(i) for t in toks) for i in initials)}
+
+
+def _tokens_of(conn, ids: list[str]) -> Iterator[tuple[str, str]]:  # noqa: ANN001
+    """(participant, name token) of each of `ids`, from the participant's side of the name index."""
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
-        for pid, tok in run(conn, f"SELECT participant_id, token FROM name_token WHERE participant_id IN"
-                                  f" ({', '.join('?' * len(chunk))})", tuple(chunk)):
-            tokens_of.setdefault(pid, []).append(tok)
-    return {pid for pid, toks in tokens_of.items() if all(any(t.startswith(i) for t in toks) for i in initials)}
+        yield from run(conn, "SELECT participant_id, token FROM name_token WHERE participant_id IN"
+                             f" ({', '.join('?' * len(chunk))})", tuple(chunk))
 
 
 def _by_words(conn, qtokens: list[str], me: str, limit: int | None) -> list[tuple[str, int, str]]:  # noqa: ANN001
@@ -508,14 +514,10 @@ def _by_words(conn, qtokens: list[str], me: str, limit: int | None) -> list[tupl
                         conn, f"SELECT participant_id FROM name_token WHERE token IN ({', '.join('?' * len(toks))})",
                         tuple(toks))), level))
         else:  # far fewer people are left: their own few tokens (the participant's index)
-            ids = list(left)
-            for i in range(0, len(ids), 500):
-                chunk = ids[i:i + 500]
-                for pid, tok in run(conn, "SELECT participant_id, token FROM name_token WHERE participant_id IN"
-                                          f" ({', '.join('?' * len(chunk))})", tuple(chunk)):
-                    level = cands.get(tok, 0)
-                    if level > levels[qi].get(pid, 0):
-                        levels[qi][pid] = level
+            for pid, tok in _tokens_of(conn, list(left)):
+                level = cands.get(tok, 0)
+                if level > levels[qi].get(pid, 0):
+                    levels[qi][pid] = level
         left &= levels[qi].keys()
         if not left:
             return []

@@ -313,9 +313,7 @@ def _latest_template() -> _Template:
                         found = conn.exec_driver_sql(f'SELECT {quoted} FROM "{name}"').all()
                         if found:
                             rows.append((name, columns, [tuple(r) for r in found]))
-                    stats = conn.exec_driver_sql(
-                        "SELECT name FROM sqlite_master WHERE name LIKE 'sqlite~_stat%' ESCAPE '~'").all()
-                    if stats:
+                    if conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first():
                         analyzed = conn.exec_driver_sql("SELECT tbl, idx, stat FROM sqlite_stat1").all()
                         rows.append(("sqlite_stat1", ["tbl", "idx", "stat"], [tuple(r) for r in analyzed]))
                     conn.rollback()

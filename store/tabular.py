@@ -41,7 +41,7 @@ csv.field_size_limit(MAX_FIELD)
 _SAMPLE = 64 * 1024
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls (and password-protected .xlsx)
-_DELIMITERS = (";", ",", "\t")
+_DELIMITERS = {";": "semicolon", ",": "comma", "\t": "tab"}  # what a CSV may be split with, and its name
 
 
 @dataclass(frozen=True)
@@ -214,12 +214,12 @@ def _read_csv(file: Path, name: str, head: bytes) -> Table:
                 if cells and cells[-1].endswith(("\n", "\r")):  # a quote still open at the file's end
                     raise ArenaError("tab.unclosed_quote", path=name, line=row_line, end=start - 1)
                 if len(cells) == 1 and len(header) >= 3:  # a row in one piece: split with another character?
-                    other = next((d for d in (";", ",", "\t") if d != delimiter
+                    other = next((d for d in _DELIMITERS if d != delimiter
                                   and cells[0].count(d) >= len(header) - 1), None)
                     if other is not None:
                         raise ArenaError("tab.mixed_delimiters", path=name, line=row, row_delimiter=Key(
-                            f"tab.delimiter.{DELIMITER_NAMES[other]}"), header_delimiter=Key(
-                            f"tab.delimiter.{DELIMITER_NAMES[delimiter]}"))
+                            f"tab.delimiter.{_DELIMITERS[other]}"), header_delimiter=Key(
+                            f"tab.delimiter.{_DELIMITERS[delimiter]}"))
                 if any(c.strip() for c in cells):
                     yield _row(header, [unguard(c.strip()) for c in cells], row)
         except csv.Error as error:
@@ -232,9 +232,6 @@ def _read_csv(file: Path, name: str, head: bytes) -> Table:
     table = Table(file, "csv", header, generate(), handle.close)
     table.encoding, table.delimiter = encoding, delimiter
     return table
-
-
-DELIMITER_NAMES = {";": "semicolon", ",": "comma", "\t": "tab"}
 
 
 def _check_quotes(cells: list[str], delimiter: str, width: int, name: str, line: int, end: int) -> None:

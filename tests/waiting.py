@@ -191,7 +191,7 @@ def render_now(app) -> None:  # noqa: ANN001
         getattr(Screen._compositor_refresh, "draw", Screen._compositor_refresh)(screen)
 
 
-async def until_quiet(pilot, app, timeout: float = TIMEOUT) -> None:  # noqa: ANN001
+async def until_quiet(pilot, app, timeout: float = TIMEOUT, step: float = 0.005) -> None:  # noqa: ANN001
     """Wait until every queued message is handled and `busy(app)` is empty twice in a row (an answer that
     arrives may start the next read or open a screen); fail the test with what was still busy."""
     deadline = time.monotonic() + timeout
@@ -205,7 +205,7 @@ async def until_quiet(pilot, app, timeout: float = TIMEOUT) -> None:  # noqa: AN
             quiet = 0
             if time.monotonic() > deadline:
                 pytest.fail(f"the app was still busy after {timeout:.0f} s: {'; '.join(doing)}")
-            await asyncio.sleep(0.005)
+            await asyncio.sleep(step)  # (a poll of the condition, as wait_until's)
         else:
             quiet += 1
 
